@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-redis"
+
+#include "leap-redis.h"
+#include "leap-error.h"
+
+#include <hiredis/async.h>
+/* The adapter defines static functions: this is the one file that includes it. */
+#include <hiredis/adapters/glib.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 50
+#define BACKOFF_MAX_MS 2000
+#define PING_INTERVAL_MS 500
+#define PING_DEADLINE_US (1500 * G_TIME_SPAN_MILLISECOND)
+
+struct _LeapRedis
+{
+  GObject            parent_instance;
+
+  /* Owned */
+  char              *host;
+  redisAsyncContext *ac;
+  GSource           *source;
+  GHashTable        *scripts;  /* name → Script */
+  GHashTable        *channels; /* channel → GPtrArray of Subscription */
+
+  guint16            port;
+  gboolean           connected;
+  gboolean           disposing;
+  guint              backoff_ms;
+  guint              reconnect_id;
+  guint              ping_id;
+  gint64             ping_sent_at; /* 0 when no PING is outstanding */
+  guint64            disconnects;
+};
+
+G_DEFINE_FINAL_TYPE (LeapRedis, leap_redis, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CONNECTED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  char *sha;
+  char *source;
+} Script;
+
+typedef struct
+{
+  LeapRedisMessageFunc func;
+  gpointer             user_data;
+} Subscription;
+
+typedef struct
+{
+  LeapRedis         *self;
+  LeapRedisReplyFunc func;
+  gpointer           user_data;
+  /* For EVALSHA only: the command, kept to send again as EVAL after NOSCRIPT. */
+  Script            *script;
+  int                argc;
+  const char       **argv;
+  size_t            *lens;
+  char              *chunk;
+} Pending;
+
+static void schedule_reconnect (LeapRedis *self);
+static void send_subscribe (LeapRedis *self, const char *channel);
+
+static void
+script_free (Script *script)
+{
+  g_free (script->sha);
+  g_free (script->source);
+  g_free (script);
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_free (pending->argv);
+  g_free (pending->lens);
+  g_free (pending->chunk);
+  g_free (pending);
+}
+
+static void
+complete (Pending          *pending,
+          const redisReply *reply)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (reply == NULL)
+    error = g_error_new_literal (LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Redis is unavailable");
+  else if (reply->type == REDIS_REPLY_ERROR)
+    error = g_error_new (LEAP_ERROR, LEAP_ERROR_INTERNAL, "Redis: %s", reply->str);
+
+  if (pending->func != NULL)
+    pending->func (pending->self, error ? NULL : reply, error, pending->user_data);
+  pending_free (pending);
+}
+
+static void
+reply_cb (redisAsyncContext *ac,
+          void              *r,
+          void              *privdata)
+{
+  Pending *pending = privdata;
+  redisReply *reply = r;
+
+  /* A script cache emptied by a restart or SCRIPT FLUSH: send the source
+   * once with EVAL, which also caches it again. */
+  if (pending->script != NULL && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+      g_str_has_prefix (reply->str, "NOSCRIPT") && pending->self->ac != NULL)
+    {
+      pending->argv[0] = "EVAL";
+      pending->lens[0] = 4;
+      pending->argv[1] = pending->script->source;
+      pending->lens[1] = strlen (pending->script->source);
+      pending->script = NULL;
+      if (redisAsyncCommandArgv (pending->self->ac, reply_cb, pending, pending->argc,
+                                 pending->argv, pending->lens) == REDIS_OK)
+        return;
+      reply = NULL;
+    }
+  complete (pending, reply);
+}
+
+static gboolean
+fail_idle_cb (gpointer data)
+{
+  complete (data, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_connected (LeapRedis *self,
+               gboolean   connected)
+{
+  if (self->connected == connected)
+    return;
+  self->connected = connected;
+  if (!connected)
+    self->disconnects++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+static gboolean
+destroy_source_idle_cb (gpointer data)
+{
+  GSource *source = data;
+
+  g_source_destroy (source);
+  g_source_unref (source);
+  return G_SOURCE_REMOVE;
+}
+
+/* hiredis frees the context itself after a failed connect or a disconnect,
+ * and the adapter's dispatch may still look at its revents: clear them and
+ * destroy the source once the dispatch has returned. */
+static void
+forget_context (LeapRedis *self)
+{
+  if (self->source != NULL)
+    {
+      ((RedisSource *) self->source)->poll_fd.revents = 0;
+      g_idle_add_full (G_PRIORITY_HIGH, destroy_source_idle_cb, g_steal_pointer (&self->source), NULL);
+    }
+  self->ac = NULL;
+  self->ping_sent_at = 0;
+}
+
+static void
+script_load_cb (LeapRedis        *self,
+                const redisReply *reply,
+                const GError     *error,
+                gpointer          user_data)
+{
+  if (error != NULL)
+    g_warning ("Could not load a script into Redis: %s", error->message);
+}
+
+static void
+load_all_scripts (LeapRedis *self)
+{
+  GHashTableIter iter;
+  Script *script;
+
+  g_hash_table_iter_init (&iter, self->scripts);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &script))
+    leap_redis_command (self, script_load_cb, NULL, "SCRIPT", "LOAD", script->source, NULL);
+}
+
+static void
+connect_cb (const redisAsyncContext *ac,
+            int                      status)
+{
+  LeapRedis *self = ac->data;
+
+  if (status != REDIS_OK)
+    {
+      g_debug ("Cannot connect to Redis at %s:%u: %s", self->host, self->port, ac->errstr);
+      forget_context (self);
+      schedule_reconnect (self);
+      return;
+    }
+
+  g_message ("Connected to Redis at %s:%u", self->host, self->port);
+  self->backoff_ms = 0;
+  set_connected (self, TRUE);
+  load_all_scripts (self);
+
+  {
+    GHashTableIter iter;
+    const char *channel;
+
+    g_hash_table_iter_init (&iter, self->channels);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &channel, NULL))
+      send_subscribe (self, channel);
+  }
+}
+
+static void
+disconnect_cb (const redisAsyncContext *ac,
+               int                      status)
+{
+  LeapRedis *self = ac->data;
+
+  /* hiredis 0.14 cannot unset a disconnect callback: ignore our own free. */
+  if (self->disposing)
+    return;
+  g_warning ("Lost the connection to Redis at %s:%u%s%s", self->host, self->port,
+             ac->err ? ": " : "", ac->err ? ac->errstr : "");
+  forget_context (self);
+  set_connected (self, FALSE);
+  schedule_reconnect (self);
+}
+
+void
+leap_redis_connect (LeapRedis *self)
+{
+  redisAsyncContext *ac;
+
+  g_return_if_fail (LEAP_IS_REDIS (self));
+
+  if (self->ac != NULL)
+    return;
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+
+  ac = redisAsyncConnect (self->host, self->port);
+  if (ac == NULL || ac->err)
+    {
+      g_debug ("Cannot connect to Redis at %s:%u: %s", self->host, self->port,
+               ac ? ac->errstr : "out of memory");
+      if (ac != NULL)
+        redisAsyncFree (ac);
+      schedule_reconnect (self);
+      return;
+    }
+  ac->data = self;
+  self->ac = ac;
+  self->source = redis_source_new (ac);
+  g_source_attach (self->source, g_main_context_get_thread_default ());
+  redisAsyncSetConnectCallback (ac, connect_cb);
+  redisAsyncSetDisconnectCallback (ac, disconnect_cb);
+}
+
+static gboolean
+reconnect_cb (gpointer data)
+{
+  LeapRedis *self = data;
+
+  self->reconnect_id = 0;
+  leap_redis_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (LeapRedis *self)
+{
+  if (self->reconnect_id != 0)
+    return;
+  self->backoff_ms = CLAMP (self->backoff_ms * 2, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
+  self->reconnect_id = g_timeout_add (self->backoff_ms + g_random_int_range (0, self->backoff_ms / 4 + 1),
+                                      reconnect_cb, self);
+}
+
+static void
+ping_cb (LeapRedis        *self,
+         const redisReply *reply,
+         const GError     *error,
+         gpointer          user_data)
+{
+  self->ping_sent_at = 0;
+}
+
+/* A Redis that stops answering without closing the socket (a frozen
+ * process, a dropped network) is noticed here within two seconds. */
+static gboolean
+watchdog_cb (gpointer data)
+{
+  LeapRedis *self = data;
+
+  if (!self->connected || self->ac == NULL || g_hash_table_size (self->channels) > 0)
+    return G_SOURCE_CONTINUE;
+
+  if (self->ping_sent_at == 0)
+    {
+      self->ping_sent_at = g_get_monotonic_time ();
+      leap_redis_command (self, ping_cb, NULL, "PING", NULL);
+    }
+  else if (g_get_monotonic_time () - self->ping_sent_at > PING_DEADLINE_US)
+    {
+      g_warning ("Redis at %s:%u did not answer PING in time; reconnecting", self->host, self->port);
+      redisAsyncFree (self->ac); /* calls disconnect_cb */
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+leap_redis_command_argv (LeapRedis         *self,
+                         LeapRedisReplyFunc func,
+                         gpointer           user_data,
+                         int                argc,
+                         const char       **argv,
+                         const size_t      *argvlen)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->self = self;
+  pending->func = func;
+  pending->user_data = user_data;
+
+  /* Fail fast while disconnected: callers fall back to the database. */
+  if (!self->connected || self->ac == NULL ||
+      redisAsyncCommandArgv (self->ac, reply_cb, pending, argc, argv, argvlen) != REDIS_OK)
+    g_idle_add_full (G_PRIORITY_HIGH, fail_idle_cb, pending, NULL);
+}
+
+void
+leap_redis_command (LeapRedis         *self,
+                    LeapRedisReplyFunc func,
+                    gpointer           user_data,
+                    ...)
+{
+  const char *argv[32];
+  int argc = 0;
+  va_list args;
+
+  va_start (args, user_data);
+  for (const char *arg = va_arg (args, const char *); arg != NULL; arg = va_arg (args, const char *))
+    {
+      g_assert (argc < (int) G_N_ELEMENTS (argv));
+      argv[argc++] = arg;
+    }
+  va_end (args);
+  leap_redis_command_argv (self, func, user_data, argc, argv, NULL);
+}
+
+void
+leap_redis_add_script (LeapRedis  *self,
+                       const char *name,
+                       const char *source)
+{
+  Script *script = g_new0 (Script, 1);
+
+  script->source = g_strdup (source);
+  script->sha = g_compute_checksum_for_string (G_CHECKSUM_SHA1, source, -1);
+  g_hash_table_replace (self->scripts, g_strdup (name), script);
+  if (self->connected)
+    leap_redis_command (self, script_load_cb, NULL, "SCRIPT", "LOAD", source, NULL);
+}
+
+/* Adds every NAME.lua under a resource path as script NAME. */
+void
+leap_redis_load_scripts (LeapRedis  *self,
+                         const char *resource_path)
+{
+  g_auto(GStrv) names = g_resources_enumerate_children (resource_path, 0, NULL);
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_path ("/", resource_path, names[i], NULL);
+      g_autoptr(GBytes) bytes = g_resources_lookup_data (path, 0, NULL);
+      g_autofree char *name = NULL;
+      g_autofree char *source = NULL;
+
+      if (bytes == NULL || !g_str_has_suffix (names[i], ".lua"))
+        continue;
+      name = g_strndup (names[i], strlen (names[i]) - 4);
+      source = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      leap_redis_add_script (self, name, source);
+    }
+}
+
+/* Runs a script by its SHA1; argv holds its keys and then its arguments. */
+void
+leap_redis_eval_argv (LeapRedis         *self,
+                      const char        *name,
+                      LeapRedisReplyFunc func,
+                      gpointer           user_data,
+                      int                nkeys,
+                      int                argc,
+                      const char       **argv,
+                      const size_t      *argvlen)
+{
+  Script *script = g_hash_table_lookup (self->scripts, name);
+  char nkeys_text[16];
+  Pending *pending;
+  gsize total, offset;
+
+  g_return_if_fail (script != NULL);
+
+  g_snprintf (nkeys_text, sizeof nkeys_text, "%d", nkeys);
+  pending = g_new0 (Pending, 1);
+  pending->self = self;
+  pending->func = func;
+  pending->user_data = user_data;
+  pending->script = script;
+  pending->argc = argc + 3;
+  pending->argv = g_new (const char *, argc + 3);
+  pending->lens = g_new (size_t, argc + 3);
+
+  /* Copy the arguments into one chunk, so that a retry can send them again. */
+  total = strlen (nkeys_text);
+  for (int i = 0; i < argc; i++)
+    total += argvlen ? argvlen[i] : strlen (argv[i]);
+  pending->chunk = g_malloc (total + 1);
+  pending->argv[0] = "EVALSHA";
+  pending->lens[0] = 7;
+  pending->argv[1] = script->sha;
+  pending->lens[1] = strlen (script->sha);
+  offset = strlen (nkeys_text);
+  memcpy (pending->chunk, nkeys_text, offset);
+  pending->argv[2] = pending->chunk;
+  pending->lens[2] = offset;
+  for (int i = 0; i < argc; i++)
+    {
+      size_t len = argvlen ? argvlen[i] : strlen (argv[i]);
+
+      memcpy (pending->chunk + offset, argv[i], len);
+      pending->argv[i + 3] = pending->chunk + offset;
+      pending->lens[i + 3] = len;
+      offset += len;
+    }
+
+  if (!self->connected || self->ac == NULL ||
+      redisAsyncCommandArgv (self->ac, reply_cb, pending, pending->argc,
+                             pending->argv, pending->lens) != REDIS_OK)
+    g_idle_add_full (G_PRIORITY_HIGH, fail_idle_cb, pending, NULL);
+}
+
+static void
+subscribe_cb (redisAsyncContext *ac,
+              void              *r,
+              void              *privdata)
+{
+  LeapRedis *self = ac->data;
+  redisReply *reply = r;
+  GPtrArray *subs;
+
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      strcmp (reply->element[0]->str, "message") != 0)
+    return;
+
+  subs = g_hash_table_lookup (self->channels, reply->element[1]->str);
+  for (guint i = 0; subs != NULL && i < subs->len; i++)
+    {
+      Subscription *sub = g_ptr_array_index (subs, i);
+      sub->func (self, reply->element[1]->str, reply->element[2]->str,
+                 reply->element[2]->len, sub->user_data);
+    }
+}
+
+static void
+send_subscribe (LeapRedis  *self,
+                const char *channel)
+{
+  const char *argv[] = { "SUBSCRIBE", channel };
+
+  if (self->connected && self->ac != NULL)
+    redisAsyncCommandArgv (self->ac, subscribe_cb, NULL, 2, argv, NULL);
+}
+
+/* A connection that subscribes is used for nothing else; channels are
+ * subscribed again after every reconnect. */
+void
+leap_redis_subscribe (LeapRedis           *self,
+                      const char          *channel,
+                      LeapRedisMessageFunc func,
+                      gpointer             user_data)
+{
+  GPtrArray *subs = g_hash_table_lookup (self->channels, channel);
+  Subscription *sub = g_new0 (Subscription, 1);
+
+  sub->func = func;
+  sub->user_data = user_data;
+  if (subs == NULL)
+    {
+      subs = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (self->channels, g_strdup (channel), subs);
+      send_subscribe (self, channel);
+    }
+  g_ptr_array_add (subs, sub);
+}
+
+void
+leap_redis_unsubscribe_all (LeapRedis *self,
+                            gpointer   user_data)
+{
+  GHashTableIter iter;
+  GPtrArray *subs;
+
+  g_hash_table_iter_init (&iter, self->channels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &subs))
+    for (guint i = subs->len; i > 0; i--)
+      if (((Subscription *) g_ptr_array_index (subs, i - 1))->user_data == user_data)
+        g_ptr_array_remove_index (subs, i - 1);
+}
+
+gboolean
+leap_redis_is_connected (LeapRedis *self)
+{
+  g_return_val_if_fail (LEAP_IS_REDIS (self), FALSE);
+  return self->connected;
+}
+
+const char *
+leap_redis_get_host (LeapRedis *self)
+{
+  return self->host;
+}
+
+guint16
+leap_redis_get_port (LeapRedis *self)
+{
+  return self->port;
+}
+
+guint64
+leap_redis_get_disconnects (LeapRedis *self)
+{
+  return self->disconnects;
+}
+
+static void
+leap_redis_dispose (GObject *object)
+{
+  LeapRedis *self = LEAP_REDIS (object);
+
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->ping_id, g_source_remove);
+  if (self->ac != NULL)
+    {
+      redisAsyncContext *ac = self->ac;
+
+      /* Pending callbacks run now, with no reply; no reconnect follows. */
+      self->disposing = TRUE;
+      self->ac = NULL;
+      redisAsyncFree (ac);
+    }
+  if (self->source != NULL)
+    {
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+  self->connected = FALSE;
+
+  G_OBJECT_CLASS (leap_redis_parent_class)->dispose (object);
+}
+
+static void
+leap_redis_finalize (GObject *object)
+{
+  LeapRedis *self = LEAP_REDIS (object);
+
+  g_free (self->host);
+  g_hash_table_unref (self->scripts);
+  g_hash_table_unref (self->channels);
+
+  G_OBJECT_CLASS (leap_redis_parent_class)->finalize (object);
+}
+
+static void
+leap_redis_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  LeapRedis *self = LEAP_REDIS (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTED:
+      g_value_set_boolean (value, self->connected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_redis_class_init (LeapRedisClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = leap_redis_dispose;
+  object_class->finalize = leap_redis_finalize;
+  object_class->get_property = leap_redis_get_property;
+
+  properties[PROP_CONNECTED] =
+    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+leap_redis_init (LeapRedis *self)
+{
+  self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) script_free);
+  self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* A connection to one Redis server; it connects at once and reconnects
+ * with backoff whenever the connection is lost. */
+LeapRedis *
+leap_redis_new (const char *host,
+                guint16     port)
+{
+  LeapRedis *self = g_object_new (LEAP_TYPE_REDIS, NULL);
+
+  self->host = g_strdup (host);
+  self->port = port;
+  self->ping_id = g_timeout_add (PING_INTERVAL_MS, watchdog_cb, self);
+  leap_redis_connect (self);
+  return self;
+}

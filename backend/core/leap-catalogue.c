@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-catalogue"
+
+#include "leap-catalogue.h"
+#include "leap-error.h"
+#include "leap-json.h"
+#include "leap-schema.h"
+
+#include <string.h>
+
+/* TTLs from the seed design's table, in seconds: a range is jittered so
+ * that keys filled together do not expire together. */
+#define VENUE_TTL_MIN    3300
+#define VENUE_TTL_MAX    3600
+#define LISTING_TTL_MIN  300
+#define LISTING_TTL_MAX  600
+#define PRICING_TTL_MIN  600
+#define PRICING_TTL_MAX  1800
+
+/* Catalogue keys share the {cat} hash tag; an event's keys share {ev:ID}
+ * with its inventory, so they live on one shard. */
+#define VENUES_KEY       "leap:{cat}:venues"
+#define EVENT_LISTS_KEY  "leap:{cat}:events:"
+
+struct _LeapCatalogue
+{
+  GObject    parent_instance;
+
+  /* Owned */
+  LeapStore *store;
+  LeapCache *cache;
+};
+
+G_DEFINE_FINAL_TYPE (LeapCatalogue, leap_catalogue, G_TYPE_OBJECT)
+
+static char *
+venue_key (gint64 id)
+{
+  return g_strdup_printf ("leap:{cat}:venue:%" G_GINT64_FORMAT, id);
+}
+
+static char *
+event_key (gint64 id)
+{
+  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:event", id);
+}
+
+static char *
+pricing_key (gint64 id)
+{
+  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:pricing", id);
+}
+
+static GBytes *
+bytes_from_object (JsonObject *object)
+{
+  char *text = leap_json_object_to_string (object);
+  return g_bytes_new_take (text, strlen (text));
+}
+
+/* Loaders: what a miss reads from the database. */
+
+typedef struct
+{
+  LeapCatalogue  *self;
+  gint64          id;
+  LeapEventFilter filter;
+  char           *q;
+} Load;
+
+static void
+load_free (Load *load)
+{
+  g_free (load->q);
+  g_free (load);
+}
+
+static Load *
+load_new (LeapCatalogue *self,
+          gint64         id)
+{
+  Load *load = g_new0 (Load, 1);
+
+  load->self = self;
+  load->id = id;
+  return load;
+}
+
+static GBytes *
+load_venues (gpointer data,
+             GError **error)
+{
+  Load *load = data;
+  g_autoptr(JsonArray) venues = leap_store_list_venues (load->self->store, error);
+  g_autoptr(JsonObject) object = NULL;
+
+  if (venues == NULL)
+    return NULL;
+  object = json_object_new ();
+  json_object_set_array_member (object, "venues", g_steal_pointer (&venues));
+  return bytes_from_object (object);
+}
+
+static GBytes *
+load_venue (gpointer data,
+            GError **error)
+{
+  Load *load = data;
+  g_autoptr(JsonObject) venue = leap_store_get (load->self->store, LEAP_KIND_VENUE, load->id, error);
+
+  return venue ? bytes_from_object (venue) : NULL;
+}
+
+static GBytes *
+load_events (gpointer data,
+             GError **error)
+{
+  Load *load = data;
+  LeapEventFilter filter = load->filter;
+  g_autoptr(JsonArray) events = NULL;
+  g_autoptr(JsonObject) object = json_object_new ();
+  guint limit = filter.limit;
+
+  /* One row more than asked tells whether there is a next page. */
+  filter.limit = limit + 1;
+  events = leap_store_list_events (load->self->store, &filter, error);
+  if (events == NULL)
+    return NULL;
+
+  if (json_array_get_length (events) > limit)
+    {
+      JsonObject *last = json_array_get_object_element (events, limit - 1);
+      gint64 starts_at = 0;
+      g_autofree char *cursor = NULL;
+
+      leap_time_parse (json_object_get_string_member (last, "starts_at"), &starts_at);
+      cursor = leap_event_cursor_encode (starts_at, json_object_get_int_member (last, "id"));
+      json_array_remove_element (events, limit);
+      json_object_set_string_member (object, "next", cursor);
+    }
+  else
+    json_object_set_null_member (object, "next");
+  json_object_set_array_member (object, "events", g_steal_pointer (&events));
+  return bytes_from_object (object);
+}
+
+static GBytes *
+load_event (gpointer data,
+            GError **error)
+{
+  Load *load = data;
+  g_autoptr(JsonObject) event = leap_store_get (load->self->store, LEAP_KIND_EVENT, load->id, error);
+
+  return event ? bytes_from_object (event) : NULL;
+}
+
+static GBytes *
+load_pricing (gpointer data,
+              GError **error)
+{
+  Load *load = data;
+  g_autoptr(JsonObject) object = json_object_new ();
+  JsonArray *tiers, *offers;
+
+  tiers = leap_store_list_children (load->self->store, LEAP_KIND_TIER, load->id, error);
+  if (tiers == NULL)
+    return NULL;
+  json_object_set_array_member (object, "tiers", tiers);
+  offers = leap_store_list_children (load->self->store, LEAP_KIND_OFFER, load->id, error);
+  if (offers == NULL)
+    return NULL;
+  json_object_set_array_member (object, "offers", offers);
+  return bytes_from_object (object);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = leap_cache_get_finish (LEAP_CACHE (object), result, &error);
+
+  if (bytes == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+}
+
+void
+leap_catalogue_list_venues_async (LeapCatalogue      *self,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, leap_catalogue_list_venues_async);
+  leap_cache_get_async (self->cache, VENUES_KEY, NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
+                        load_venues, load_new (self, 0), (GDestroyNotify) load_free,
+                        read_cb, task);
+}
+
+void
+leap_catalogue_get_venue_async (LeapCatalogue      *self,
+                                gint64              venue_id,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autofree char *key = venue_key (venue_id);
+
+  g_task_set_source_tag (task, leap_catalogue_get_venue_async);
+  leap_cache_get_async (self->cache, key, NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
+                        load_venue, load_new (self, venue_id), (GDestroyNotify) load_free,
+                        read_cb, task);
+}
+
+void
+leap_catalogue_list_events_async (LeapCatalogue         *self,
+                                  const LeapEventFilter *filter,
+                                  GAsyncReadyCallback    callback,
+                                  gpointer               user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Load *load = load_new (self, 0);
+  g_autofree char *canonical = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *key = NULL;
+
+  g_task_set_source_tag (task, leap_catalogue_list_events_async);
+  load->filter = *filter;
+  load->q = g_strdup (filter->q);
+  load->filter.q = load->q;
+
+  /* One key per distinct query; all of them are listed in one index set. */
+  canonical = g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
+                               "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%u",
+                               filter->q ? filter->q : "", filter->venue_id, filter->from, filter->to,
+                               filter->after_starts_at, filter->after_id, filter->limit);
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, canonical, -1);
+  key = g_strconcat (EVENT_LISTS_KEY, digest, NULL);
+  leap_cache_get_async (self->cache, key, EVENT_LISTS_KEY, LISTING_TTL_MIN, LISTING_TTL_MAX,
+                        load_events, load, (GDestroyNotify) load_free, read_cb, task);
+}
+
+/* An event's answer is its own object and its pricing (tiers and offers),
+ * cached apart because the seed design keeps them for different times. */
+typedef struct
+{
+  GBytes *event;
+  GBytes *pricing;
+  GError *error;
+  guint   pending;
+} EventJoin;
+
+static void
+event_join_free (EventJoin *join)
+{
+  g_clear_pointer (&join->event, g_bytes_unref);
+  g_clear_pointer (&join->pricing, g_bytes_unref);
+  g_clear_error (&join->error);
+  g_free (join);
+}
+
+static void
+event_part_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data,
+               gboolean      is_event)
+{
+  g_autoptr(GTask) task = user_data;
+  EventJoin *join = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = leap_cache_get_finish (LEAP_CACHE (object), result, &error);
+
+  if (bytes == NULL && join->error == NULL)
+    join->error = g_steal_pointer (&error);
+  if (is_event)
+    join->event = bytes;
+  else
+    join->pricing = bytes;
+
+  if (--join->pending > 0)
+    return;
+  if (join->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&join->error));
+      return;
+    }
+
+  {
+    gsize elen, plen;
+    const char *e = g_bytes_get_data (join->event, &elen);
+    const char *p = g_bytes_get_data (join->pricing, &plen);
+    GByteArray *out = g_byte_array_sized_new (elen + plen);
+
+    /* {"id":…} + {"tiers":…} → {"id":…,"tiers":…} */
+    g_byte_array_append (out, (const guint8 *) e, elen - 1);
+    g_byte_array_append (out, (const guint8 *) ",", 1);
+    g_byte_array_append (out, (const guint8 *) p + 1, plen - 1);
+    g_task_return_pointer (task, g_byte_array_free_to_bytes (out), (GDestroyNotify) g_bytes_unref);
+  }
+}
+
+static void
+event_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  event_part_cb (object, result, user_data, TRUE);
+}
+
+static void
+pricing_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  event_part_cb (object, result, user_data, FALSE);
+}
+
+void
+leap_catalogue_get_event_async (LeapCatalogue      *self,
+                                gint64              event_id,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  EventJoin *join = g_new0 (EventJoin, 1);
+  g_autofree char *ekey = event_key (event_id);
+  g_autofree char *pkey = pricing_key (event_id);
+
+  g_task_set_source_tag (task, leap_catalogue_get_event_async);
+  g_task_set_task_data (task, join, (GDestroyNotify) event_join_free);
+  join->pending = 2;
+  leap_cache_get_async (self->cache, ekey, NULL, LISTING_TTL_MIN, LISTING_TTL_MAX,
+                        load_event, load_new (self, event_id), (GDestroyNotify) load_free,
+                        event_cb, g_object_ref (task));
+  leap_cache_get_async (self->cache, pkey, NULL, PRICING_TTL_MIN, PRICING_TTL_MAX,
+                        load_pricing, load_new (self, event_id), (GDestroyNotify) load_free,
+                        pricing_cb, g_object_ref (task));
+}
+
+GBytes *
+leap_catalogue_read_finish (LeapCatalogue *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+JsonObject *
+leap_catalogue_availability (LeapCatalogue *self,
+                             gint64         event_id,
+                             GError       **error)
+{
+  g_autoptr(JsonArray) tiers = leap_store_list_availability (self->store, event_id, error);
+  JsonObject *object;
+
+  if (tiers == NULL)
+    return NULL;
+  object = json_object_new ();
+  json_object_set_int_member (object, "event_id", event_id);
+  json_object_set_array_member (object, "tiers", g_steal_pointer (&tiers));
+  return object;
+}
+
+/* Everything that changed after a cursor, as current objects and
+ * tombstones, for devices that keep an offline copy. */
+JsonObject *
+leap_catalogue_sync (LeapCatalogue *self,
+                     gint64         since,
+                     guint          limit,
+                     GError       **error)
+{
+  static const char *members[LEAP_N_KINDS] = { "venues", "events", "tiers", "offers" };
+  g_autoptr(JsonArray) changes = leap_store_list_changes (self->store, since, limit, error);
+  g_autoptr(JsonObject) answer = NULL;
+  JsonArray *lists[LEAP_N_KINDS];
+  JsonArray *deleted;
+  gint64 cursor = since;
+  guint n;
+
+  if (changes == NULL)
+    return NULL;
+  answer = json_object_new ();
+  for (guint k = 0; k < LEAP_N_KINDS; k++)
+    {
+      lists[k] = json_array_new ();
+      json_object_set_array_member (answer, members[k], lists[k]);
+    }
+  deleted = json_array_new ();
+  json_object_set_array_member (answer, "deleted", deleted);
+
+  n = json_array_get_length (changes);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+      const char *kind_name = json_object_get_string_member (change, "kind");
+      gint64 id = json_object_get_int_member (change, "object_id");
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(GError) local_error = NULL;
+      LeapKind kind = LEAP_N_KINDS;
+
+      cursor = MAX (cursor, json_object_get_int_member (change, "seq"));
+      for (guint k = 0; k < LEAP_N_KINDS; k++)
+        if (g_str_equal (kind_name, leap_kind_to_string (k)))
+          kind = k;
+      if (kind == LEAP_N_KINDS)
+        continue;
+
+      if (!json_object_get_int_member (change, "deleted"))
+        object = leap_store_get (self->store, kind, id, &local_error);
+      if (object != NULL)
+        json_array_add_object_element (lists[kind], g_steal_pointer (&object));
+      else if (local_error == NULL || g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+        {
+          JsonObject *tomb = json_object_new ();
+          json_object_set_string_member (tomb, "kind", kind_name);
+          json_object_set_int_member (tomb, "id", id);
+          json_array_add_object_element (deleted, tomb);
+        }
+      else
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  json_object_set_int_member (answer, "cursor", cursor);
+  {
+    g_autoptr(JsonArray) next = leap_store_list_changes (self->store, cursor, 1, error);
+
+    if (next == NULL)
+      return NULL;
+    json_object_set_boolean_member (answer, "more", json_array_get_length (next) > 0);
+  }
+  return g_steal_pointer (&answer);
+}
+
+/* Which cached answers a write makes wrong. */
+static void
+invalidate (LeapCatalogue *self,
+            LeapKind       kind,
+            JsonObject    *object)
+{
+  gint64 id = json_object_get_int_member (object, "id");
+  g_autofree char *k1 = NULL;
+  g_autofree char *k2 = NULL;
+
+  switch (kind)
+    {
+    case LEAP_KIND_VENUE:
+      {
+        const char *keys[] = { VENUES_KEY, (k1 = venue_key (id)), NULL };
+        leap_cache_invalidate (self->cache, keys, NULL);
+      }
+      break;
+    case LEAP_KIND_EVENT:
+      {
+        const char *keys[] = { (k1 = event_key (id)), (k2 = pricing_key (id)), NULL };
+        leap_cache_invalidate (self->cache, keys, EVENT_LISTS_KEY);
+      }
+      break;
+    case LEAP_KIND_TIER:
+    case LEAP_KIND_OFFER:
+      {
+        const char *keys[] = { (k1 = pricing_key (json_object_get_int_member (object, "event_id"))), NULL };
+        leap_cache_invalidate (self->cache, keys, NULL);
+      }
+      break;
+    case LEAP_N_KINDS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+check_venue_timezone (LeapKind    kind,
+                      JsonObject *fields,
+                      GError    **error)
+{
+  const char *tz = leap_json_get_string (fields, "timezone", NULL);
+  g_autoptr(GTimeZone) zone = NULL;
+
+  if (kind != LEAP_KIND_VENUE || tz == NULL)
+    return TRUE;
+  zone = g_time_zone_new_identifier (tz);
+  if (zone == NULL)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                   "venue.timezone “%s” is not a time zone name such as Europe/Berlin", tz);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const LeapSchema *
+schema_of (LeapKind kind)
+{
+  static const LeapSchema *schemas[LEAP_N_KINDS] = {
+    &leap_schema_venue, &leap_schema_event, &leap_schema_tier, &leap_schema_offer,
+  };
+  return schemas[kind];
+}
+
+JsonObject *
+leap_catalogue_create (LeapCatalogue *self,
+                       LeapKind       kind,
+                       gint64         event_id,
+                       JsonObject    *fields,
+                       gint64         actor,
+                       GError       **error)
+{
+  JsonObject *created;
+
+  if (!leap_json_check (fields, schema_of (kind), FALSE, error) ||
+      !check_venue_timezone (kind, fields, error))
+    return NULL;
+  created = leap_store_create (self->store, kind, event_id, fields, actor, error);
+  if (created != NULL)
+    invalidate (self, kind, created);
+  return created;
+}
+
+JsonObject *
+leap_catalogue_update (LeapCatalogue *self,
+                       LeapKind       kind,
+                       gint64         id,
+                       JsonObject    *patch,
+                       gint64         actor,
+                       GError       **error)
+{
+  JsonObject *updated;
+
+  if (!leap_json_check (patch, schema_of (kind), TRUE, error) ||
+      !check_venue_timezone (kind, patch, error))
+    return NULL;
+  updated = leap_store_update (self->store, kind, id, patch, actor, error);
+  if (updated != NULL)
+    invalidate (self, kind, updated);
+  return updated;
+}
+
+gboolean
+leap_catalogue_remove (LeapCatalogue *self,
+                       LeapKind       kind,
+                       gint64         id,
+                       gint64         actor,
+                       GError       **error)
+{
+  g_autoptr(JsonObject) removed = leap_store_remove (self->store, kind, id, actor, error);
+
+  if (removed == NULL)
+    return FALSE;
+  invalidate (self, kind, removed);
+  return TRUE;
+}
+
+char *
+leap_event_cursor_encode (gint64 starts_at,
+                          gint64 id)
+{
+  g_autofree char *plain = g_strdup_printf ("e1:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, starts_at, id);
+  char *cursor = g_base64_encode ((const guchar *) plain, strlen (plain));
+
+  /* URL-safe, so that clients can put it in a query string as it is. */
+  g_strdelimit (cursor, "+", '-');
+  g_strdelimit (cursor, "/", '_');
+  g_strdelimit (cursor, "=", '\0');
+  return cursor;
+}
+
+gboolean
+leap_event_cursor_decode (const char *cursor,
+                          gint64     *starts_at,
+                          gint64     *id)
+{
+  g_autofree char *padded = NULL;
+  g_autofree guchar *plain = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) parts = NULL;
+  gsize len;
+  char *end;
+
+  if (cursor == NULL || strlen (cursor) == 0 || strlen (cursor) > 64)
+    return FALSE;
+  for (const char *p = cursor; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  padded = g_strnfill ((strlen (cursor) + 3) / 4 * 4, '=');
+  memcpy (padded, cursor, strlen (cursor));
+  g_strdelimit (padded, "-", '+');
+  g_strdelimit (padded, "_", '/');
+  plain = g_base64_decode (padded, &len);
+  text = g_strndup ((const char *) plain, len);
+  parts = g_strsplit (text, ":", -1);
+  if (g_strv_length (parts) != 3 || !g_str_equal (parts[0], "e1"))
+    return FALSE;
+  *starts_at = g_ascii_strtoll (parts[1], &end, 10);
+  if (*end != '\0' || parts[1][0] == '\0')
+    return FALSE;
+  *id = g_ascii_strtoll (parts[2], &end, 10);
+  return *end == '\0' && *id > 0;
+}
+
+static void
+leap_catalogue_dispose (GObject *object)
+{
+  LeapCatalogue *self = LEAP_CATALOGUE (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->cache);
+
+  G_OBJECT_CLASS (leap_catalogue_parent_class)->dispose (object);
+}
+
+static void
+leap_catalogue_class_init (LeapCatalogueClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leap_catalogue_dispose;
+}
+
+static void
+leap_catalogue_init (LeapCatalogue *self)
+{
+}
+
+LeapCatalogue *
+leap_catalogue_new (LeapStore *store,
+                    LeapCache *cache)
+{
+  LeapCatalogue *self = g_object_new (LEAP_TYPE_CATALOGUE, NULL);
+
+  self->store = g_object_ref (store);
+  self->cache = g_object_ref (cache);
+  return self;
+}
+
+static JsonObject *
+parse_literal (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *object = leap_json_parse_object (json, -1, &error);
+
+  g_assert_no_error (error);
+  return object;
+}
+
+/* A small catalogue for demos and first runs: three venues, a fortnight of
+ * events from today. Loading it twice changes nothing. */
+gboolean
+leap_catalogue_seed_demo (LeapCatalogue *self,
+                          GError       **error)
+{
+  static const struct { const char *name, *city, *country, *tz; int capacity; } venues[] = {
+    { "Leap Theatre", "Berlin", "DE", "Europe/Berlin", 900 },
+    { "Riverside Jazz Club", "London", "GB", "Europe/London", 220 },
+    { "Open Air Arena", "Paris", "FR", "Europe/Paris", 12000 },
+  };
+  static const struct { int venue; const char *name; int day; int hour; int minute; } events[] = {
+    { 0, "Hamlet", 0, 19, 30 }, { 1, "Late Night Jazz", 0, 22, 0 },
+    { 0, "The Magic Flute", 1, 19, 0 }, { 2, "Summer Festival Opening", 2, 18, 0 },
+    { 1, "Swing Big Band", 3, 20, 0 }, { 0, "A Midsummer Night's Dream", 5, 19, 30 },
+    { 2, "Symphony under the Stars", 7, 20, 30 }, { 0, "Hamlet", 9, 19, 30 },
+    { 1, "Blue Note Tribute", 12, 21, 0 }, { 2, "Rock the Arena", 14, 19, 0 },
+  };
+  static const struct { const char *name; int price; int capacity; } tiers[3][3] = {
+    { { "Stalls", 4500, 400 }, { "Circle", 3500, 300 }, { "Balcony", 2500, 200 } },
+    { { "Table", 3000, 80 }, { "Standing", 1800, 140 }, { NULL } },
+    { { "Front of stage", 8900, 2000 }, { "General admission", 4900, 10000 }, { NULL } },
+  };
+  static const char *currencies[] = { "EUR", "GBP", "EUR" };
+  g_autoptr(JsonArray) existing = leap_store_list_venues (self->store, error);
+  gint64 venue_ids[G_N_ELEMENTS (venues)];
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  if (existing == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (existing); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (existing, i), "name"),
+                     venues[0].name))
+      return TRUE;
+
+  for (guint v = 0; v < G_N_ELEMENTS (venues); v++)
+    {
+      g_autoptr(JsonObject) fields = json_object_new ();
+      g_autoptr(JsonObject) venue = NULL;
+
+      json_object_set_string_member (fields, "name", venues[v].name);
+      json_object_set_string_member (fields, "city", venues[v].city);
+      json_object_set_string_member (fields, "country", venues[v].country);
+      json_object_set_string_member (fields, "timezone", venues[v].tz);
+      json_object_set_int_member (fields, "capacity", venues[v].capacity);
+      venue = leap_catalogue_create (self, LEAP_KIND_VENUE, 0, fields, 0, error);
+      if (venue == NULL)
+        return FALSE;
+      venue_ids[v] = json_object_get_int_member (venue, "id");
+    }
+
+  for (guint e = 0; e < G_N_ELEMENTS (events); e++)
+    {
+      int v = events[e].venue;
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (venues[v].tz);
+      g_autoptr(GDateTime) day = g_date_time_add_days (now, events[e].day);
+      g_autoptr(GDateTime) local = g_date_time_new (tz, g_date_time_get_year (day),
+                                                    g_date_time_get_month (day),
+                                                    g_date_time_get_day_of_month (day),
+                                                    events[e].hour, events[e].minute, 0);
+      g_autoptr(GDateTime) ends = g_date_time_add_hours (local, 3);
+      g_autofree char *starts_text = g_date_time_format_iso8601 (local);
+      g_autofree char *ends_text = g_date_time_format_iso8601 (ends);
+      g_autoptr(JsonObject) fields = json_object_new ();
+      g_autoptr(JsonObject) event = NULL;
+      gint64 event_id;
+
+      json_object_set_int_member (fields, "venue_id", venue_ids[v]);
+      json_object_set_string_member (fields, "name", events[e].name);
+      json_object_set_string_member (fields, "description", "A demo event of the Leap Box Office.");
+      json_object_set_string_member (fields, "starts_at", starts_text);
+      json_object_set_string_member (fields, "ends_at", ends_text);
+      event = leap_catalogue_create (self, LEAP_KIND_EVENT, 0, fields, 0, error);
+      if (event == NULL)
+        return FALSE;
+      event_id = json_object_get_int_member (event, "id");
+
+      for (guint t = 0; t < 3 && tiers[v][t].name != NULL; t++)
+        {
+          g_autoptr(JsonObject) tier_fields = json_object_new ();
+          g_autoptr(JsonObject) tier = NULL;
+
+          json_object_set_string_member (tier_fields, "name", tiers[v][t].name);
+          json_object_set_int_member (tier_fields, "price", tiers[v][t].price);
+          json_object_set_string_member (tier_fields, "currency", currencies[v]);
+          json_object_set_int_member (tier_fields, "capacity", tiers[v][t].capacity);
+          json_object_set_int_member (tier_fields, "max_per_order", 10);
+          tier = leap_catalogue_create (self, LEAP_KIND_TIER, event_id, tier_fields, 0, error);
+          if (tier == NULL)
+            return FALSE;
+        }
+      if (e == 0)
+        {
+          g_autoptr(JsonObject) offer = parse_literal ("{\"name\": \"Students\", \"code\": \"STUDENT\","
+                                                       " \"kind\": \"percent\", \"value\": 20}");
+          g_autoptr(JsonObject) created = leap_catalogue_create (self, LEAP_KIND_OFFER, event_id,
+                                                                 offer, 0, error);
+          if (created == NULL)
+            return FALSE;
+        }
+    }
+  g_message ("Loaded the demo catalogue: %u venues, %u events",
+             (guint) G_N_ELEMENTS (venues), (guint) G_N_ELEMENTS (events));
+  return TRUE;
+}

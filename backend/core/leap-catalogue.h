@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "leap-cache.h"
+#include "leap-store.h"
+
+G_BEGIN_DECLS
+
+#define LEAP_TYPE_CATALOGUE (leap_catalogue_get_type ())
+G_DECLARE_FINAL_TYPE (LeapCatalogue, leap_catalogue, LEAP, CATALOGUE, GObject)
+
+/* Venues, events, tiers and offers: reads through the cache (cache-aside,
+ * with the seed design's TTLs), writes to the database and then invalidate.
+ * Reads complete with the JSON text of the answer, ready to send. */
+LeapCatalogue *leap_catalogue_new               (LeapStore             *store,
+                                                 LeapCache             *cache);
+void           leap_catalogue_list_venues_async (LeapCatalogue         *self,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+void           leap_catalogue_get_venue_async   (LeapCatalogue         *self,
+                                                 gint64                 venue_id,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+void           leap_catalogue_list_events_async (LeapCatalogue         *self,
+                                                 const LeapEventFilter *filter,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+void           leap_catalogue_get_event_async   (LeapCatalogue         *self,
+                                                 gint64                 event_id,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+GBytes        *leap_catalogue_read_finish       (LeapCatalogue         *self,
+                                                 GAsyncResult          *result,
+                                                 GError               **error);
+
+JsonObject    *leap_catalogue_availability      (LeapCatalogue         *self,
+                                                 gint64                 event_id,
+                                                 GError               **error);
+JsonObject    *leap_catalogue_sync              (LeapCatalogue         *self,
+                                                 gint64                 since,
+                                                 guint                  limit,
+                                                 GError               **error);
+JsonObject    *leap_catalogue_create            (LeapCatalogue         *self,
+                                                 LeapKind               kind,
+                                                 gint64                 event_id,
+                                                 JsonObject            *fields,
+                                                 gint64                 actor,
+                                                 GError               **error);
+JsonObject    *leap_catalogue_update            (LeapCatalogue         *self,
+                                                 LeapKind               kind,
+                                                 gint64                 id,
+                                                 JsonObject            *patch,
+                                                 gint64                 actor,
+                                                 GError               **error);
+gboolean       leap_catalogue_remove            (LeapCatalogue         *self,
+                                                 LeapKind               kind,
+                                                 gint64                 id,
+                                                 gint64                 actor,
+                                                 GError               **error);
+gboolean       leap_catalogue_seed_demo         (LeapCatalogue         *self,
+                                                 GError               **error);
+
+char          *leap_event_cursor_encode         (gint64                 starts_at,
+                                                 gint64                 id);
+gboolean       leap_event_cursor_decode         (const char            *cursor,
+                                                 gint64                *starts_at,
+                                                 gint64                *id);
+
+G_END_DECLS

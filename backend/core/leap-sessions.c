@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-sessions"
+
+#include "leap-sessions.h"
+#include "leap-error.h"
+#include "leap-json.h"
+#include "leap-password.h"
+#include "leap-rate-limiter.h"
+#include "leap-schema.h"
+
+#include <string.h>
+
+#define LOGIN_FAILURES_PER_USER 5
+#define LOGIN_FAILURES_PER_ADDRESS 20
+#define LOGIN_WINDOW_S 300
+
+/* Sessions are written through: the database and Redis in the same request.
+ * A lookup reads Redis; a miss (a flushed or restarted Redis) reads the
+ * database and fills Redis again; Redis down reads the database. */
+struct _LeapSessions
+{
+  GObject          parent_instance;
+
+  /* Owned */
+  LeapStore       *store;
+  LeapRedis       *redis;
+  LeapRateLimiter *per_user;
+  LeapRateLimiter *per_address;
+  GPtrArray       *unrevoked; /* token hashes whose Redis DEL failed */
+
+  guint            ttl_s;
+  guint64          fallbacks;
+  char            *dummy_hash; /* verified against unknown users, for equal timing */
+};
+
+G_DEFINE_FINAL_TYPE (LeapSessions, leap_sessions, G_TYPE_OBJECT)
+
+void
+leap_session_free (LeapSession *session)
+{
+  if (session == NULL)
+    return;
+  g_free (session->token_hash);
+  g_free (session->username);
+  g_free (session->role);
+  g_free (session);
+}
+
+JsonObject *
+leap_session_to_json (const LeapSession *session)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *expires = leap_time_format (session->expires_at);
+
+  if (session->user_id > 0)
+    {
+      JsonObject *user = json_object_new ();
+
+      json_object_set_int_member (user, "id", session->user_id);
+      json_object_set_string_member (user, "username", session->username);
+      json_object_set_string_member (user, "role", session->role);
+      json_object_set_object_member (object, "user", user);
+    }
+  else
+    json_object_set_null_member (object, "user");
+  json_object_set_string_member (object, "role", session->role);
+  json_object_set_string_member (object, "expires_at", expires);
+  return object;
+}
+
+gboolean
+leap_session_has_role (const LeapSession  *session,
+                       const char * const *roles)
+{
+  return session != NULL && g_strv_contains (roles, session->role);
+}
+
+static char *
+session_key (const char *token_hash)
+{
+  return g_strconcat ("leap:session:", token_hash, NULL);
+}
+
+static char *
+session_to_cache (const LeapSession *session)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  if (session->user_id > 0)
+    {
+      json_object_set_int_member (object, "user_id", session->user_id);
+      json_object_set_string_member (object, "username", session->username);
+    }
+  json_object_set_string_member (object, "role", session->role);
+  json_object_set_int_member (object, "expires_at", session->expires_at);
+  return leap_json_object_to_string (object);
+}
+
+static LeapSession *
+session_from_json (const char *token_hash,
+                   JsonObject *object)
+{
+  LeapSession *session = g_new0 (LeapSession, 1);
+
+  session->token_hash = g_strdup (token_hash);
+  session->user_id = leap_json_get_int (object, "user_id", 0);
+  session->username = g_strdup (leap_json_get_string (object, "username", NULL));
+  session->role = g_strdup (leap_json_get_string (object, "role", "guest"));
+  session->expires_at = leap_json_get_int (object, "expires_at", 0);
+  return session;
+}
+
+static gint64
+now_s (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static void
+cache_session (LeapSessions      *self,
+               const LeapSession *session,
+               LeapRedisReplyFunc func,
+               gpointer           user_data)
+{
+  g_autofree char *key = session_key (session->token_hash);
+  g_autofree char *value = session_to_cache (session);
+  g_autofree char *ttl = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (1, session->expires_at - now_s ()));
+
+  leap_redis_command (self->redis, func, user_data, "SET", key, value, "EX", ttl, NULL);
+}
+
+/* Login and guest sessions */
+
+typedef struct
+{
+  char   *username;
+  char   *password;
+  char   *address;
+  char   *hash;      /* the stored hash, or the dummy */
+  char   *new_hash;  /* set by the thread when the parameters changed */
+  gint64  user_id;
+  char   *role;
+  gboolean disabled;
+  gboolean verified;
+  guint   retry_after;
+  JsonObject *answer;
+} Login;
+
+static void
+login_free (Login *login)
+{
+  g_free (login->username);
+  if (login->password != NULL)
+    memset (login->password, 0, strlen (login->password));
+  g_free (login->password);
+  g_free (login->address);
+  g_free (login->hash);
+  g_free (login->new_hash);
+  g_free (login->role);
+  g_clear_pointer (&login->answer, json_object_unref);
+  g_free (login);
+}
+
+static void
+verify_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Login *login = task_data;
+
+  login->verified = leap_password_verify (login->hash, login->password);
+  if (login->verified && leap_password_needs_rehash (login->hash))
+    login->new_hash = leap_password_hash (login->password, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+session_written_cb (LeapRedis        *redis,
+                    const redisReply *reply,
+                    const GError     *error,
+                    gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapSessions *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+
+  /* The database has the session: a Redis that missed it fills on lookup. */
+  if (error != NULL)
+    {
+      self->fallbacks++;
+      g_debug ("Session not written to Redis: %s", error->message);
+    }
+  g_task_return_pointer (task, json_object_ref (login->answer), (GDestroyNotify) json_object_unref);
+}
+
+static void
+start_session (GTask      *task,
+               gint64      user_id,
+               const char *username,
+               const char *role)
+{
+  LeapSessions *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  g_autofree char *token = leap_token_new ();
+  g_autoptr(LeapSession) session = g_new0 (LeapSession, 1);
+  g_autoptr(JsonObject) row = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  session->token_hash = leap_token_hash (token);
+  session->user_id = user_id;
+  session->username = g_strdup (username);
+  session->role = g_strdup (role);
+  session->expires_at = now_s () + self->ttl_s;
+
+  json_object_set_string_member (row, "token_hash", session->token_hash);
+  if (user_id > 0)
+    json_object_set_int_member (row, "user_id", user_id);
+  json_object_set_string_member (row, "role", role);
+  json_object_set_int_member (row, "created_at", now_s ());
+  json_object_set_int_member (row, "expires_at", session->expires_at);
+  if (!leap_store_put_session (self->store, row, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  login->answer = leap_session_to_json (session);
+  json_object_set_string_member (login->answer, "token", token);
+  cache_session (self, session, session_written_cb, task);
+}
+
+static void
+verified_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  LeapSessions *self = LEAP_SESSIONS (object);
+  GTask *task = user_data;
+  Login *login = g_task_get_task_data (task);
+  g_autofree char *user_key = g_strconcat ("u:", login->username, NULL);
+  g_autofree char *address_key = g_strconcat ("a:", login->address, NULL);
+
+  if (!login->verified || login->user_id == 0 || login->disabled)
+    {
+      leap_rate_limiter_record (self->per_user, user_key);
+      leap_rate_limiter_record (self->per_address, address_key);
+      g_info ("Failed sign-in for “%s” from %s", login->username, login->address);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
+                               "Wrong username or password");
+      g_object_unref (task);
+      return;
+    }
+
+  leap_rate_limiter_reset (self->per_user, user_key);
+  if (login->new_hash != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!leap_store_set_password_hash (self->store, login->user_id, login->new_hash, &error))
+        g_warning ("Could not store a renewed password hash: %s", error->message);
+    }
+  start_session (task, login->user_id, login->username, login->role);
+}
+
+void
+leap_sessions_login_async (LeapSessions       *self,
+                           const char         *username,
+                           const char         *password,
+                           const char         *client_address,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  Login *login = g_new0 (Login, 1);
+  g_autofree char *user_key = g_strconcat ("u:", username, NULL);
+  g_autofree char *address_key = g_strconcat ("a:", client_address, NULL);
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_task_set_source_tag (task, leap_sessions_login_async);
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+  login->username = g_strdup (username);
+  login->password = g_strdup (password);
+  login->address = g_strdup (client_address);
+
+  if (!leap_rate_limiter_check (self->per_user, user_key, &login->retry_after) ||
+      !leap_rate_limiter_check (self->per_address, address_key, &login->retry_after))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_RATE_LIMITED,
+                               "Too many failed sign-ins; try again in %u seconds", login->retry_after);
+      return;
+    }
+
+  user = leap_store_get_user (self->store, username, &error);
+  if (user == NULL && !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (user != NULL)
+    {
+      login->user_id = json_object_get_int_member (user, "id");
+      login->hash = g_strdup (json_object_get_string_member (user, "password_hash"));
+      login->role = g_strdup (json_object_get_string_member (user, "role"));
+      login->disabled = json_object_get_int_member (user, "disabled") != 0;
+    }
+  else
+    login->hash = g_strdup (self->dummy_hash);
+
+  /* Argon2id takes a tenth of a second: never on the main loop. */
+  {
+    GTask *thread_task = g_task_new (self, NULL, verified_cb, g_steal_pointer (&task));
+    g_task_set_task_data (thread_task, login, NULL);
+    g_task_run_in_thread (thread_task, verify_thread);
+    g_object_unref (thread_task);
+  }
+}
+
+void
+leap_sessions_guest_async (LeapSessions       *self,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, leap_sessions_guest_async);
+  g_task_set_task_data (task, g_new0 (Login, 1), (GDestroyNotify) login_free);
+  start_session (task, 0, NULL, "guest");
+}
+
+JsonObject *
+leap_sessions_login_finish (LeapSessions *self,
+                            GAsyncResult *result,
+                            guint        *retry_after_s,
+                            GError      **error)
+{
+  Login *login = g_task_get_task_data (G_TASK (result));
+
+  if (retry_after_s != NULL)
+    *retry_after_s = login->retry_after;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Lookup */
+
+static LeapSession *
+lookup_in_store (LeapSessions *self,
+                 const char   *token_hash,
+                 GError      **error)
+{
+  g_autoptr(JsonObject) row = leap_store_get_session (self->store, token_hash, error);
+
+  if (row == NULL)
+    {
+      if (g_error_matches (*error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+        {
+          g_clear_error (error);
+          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED, "Unknown session token");
+        }
+      return NULL;
+    }
+  if (!json_object_get_null_member (row, "revoked_at") ||
+      json_object_get_int_member (row, "expires_at") <= now_s () ||
+      json_object_get_int_member (row, "disabled") != 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
+                           "This session has ended; please sign in again");
+      return NULL;
+    }
+  return session_from_json (token_hash, row);
+}
+
+static void
+lookup_cb (LeapRedis        *redis,
+           const redisReply *reply,
+           const GError     *redis_error,
+           gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapSessions *self = g_task_get_source_object (task);
+  const char *token_hash = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  LeapSession *session;
+
+  if (reply != NULL && reply->type == REDIS_REPLY_STRING)
+    {
+      g_autoptr(JsonObject) object = leap_json_parse_object (reply->str, reply->len, NULL);
+
+      if (object != NULL && leap_json_get_int (object, "expires_at", 0) > now_s ())
+        {
+          g_task_return_pointer (task, session_from_json (token_hash, object),
+                                 (GDestroyNotify) leap_session_free);
+          return;
+        }
+    }
+
+  if (redis_error != NULL)
+    self->fallbacks++;
+  session = lookup_in_store (self, token_hash, &error);
+  if (session == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* A miss with Redis up: Redis lost it (flushed, restarted); refill it. */
+  if (redis_error == NULL)
+    cache_session (self, session, NULL, NULL);
+  g_task_return_pointer (task, session, (GDestroyNotify) leap_session_free);
+}
+
+void
+leap_sessions_lookup_async (LeapSessions       *self,
+                            const char         *token,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  char *token_hash = leap_token_hash (token);
+  g_autofree char *key = session_key (token_hash);
+
+  g_task_set_source_tag (task, leap_sessions_lookup_async);
+  g_task_set_task_data (task, token_hash, g_free);
+  leap_redis_command (self->redis, lookup_cb, task, "GET", key, NULL);
+}
+
+LeapSession *
+leap_sessions_lookup_finish (LeapSessions *self,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Logout */
+
+static void
+revoked_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapSessions *self = g_task_get_source_object (task);
+
+  /* The database says revoked, but a Redis that comes back with the key
+   * would still accept it: delete it again as soon as Redis is back. */
+  if (error != NULL)
+    g_ptr_array_add (self->unrevoked, g_strdup (g_task_get_task_data (task)));
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+leap_sessions_logout_async (LeapSessions       *self,
+                            const LeapSession  *session,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autofree char *key = session_key (session->token_hash);
+  g_autoptr(GError) error = NULL;
+
+  g_task_set_source_tag (task, leap_sessions_logout_async);
+  g_task_set_task_data (task, g_strdup (session->token_hash), g_free);
+  if (!leap_store_revoke_session (self->store, session->token_hash, now_s (), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  leap_redis_command (self->redis, revoked_cb, task, "DEL", key, NULL);
+}
+
+gboolean
+leap_sessions_logout_finish (LeapSessions *self,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+redis_connected_cb (LeapSessions *self)
+{
+  g_autoptr(GPtrArray) pending = NULL;
+
+  if (!leap_redis_is_connected (self->redis) || self->unrevoked->len == 0)
+    return;
+  pending = g_steal_pointer (&self->unrevoked);
+  self->unrevoked = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < pending->len; i++)
+    {
+      g_autofree char *key = session_key (g_ptr_array_index (pending, i));
+      leap_redis_command (self->redis, NULL, NULL, "DEL", key, NULL);
+    }
+}
+
+gint64
+leap_sessions_create_user (LeapSessions *self,
+                           const char   *username,
+                           const char   *role,
+                           const char   *password,
+                           GError      **error)
+{
+  g_autofree char *hash = NULL;
+
+  if (!leap_role_is_valid (role))
+    {
+      g_autofree char *list = g_strjoinv (", ", (char **) leap_roles);
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown role “%s”: use one of %s", role, list);
+      return 0;
+    }
+  if (username == NULL || *username == '\0' || strlen (username) > 64)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "A username is 1 to 64 characters");
+      return 0;
+    }
+  if (password == NULL || strlen (password) < 8)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "A password has at least 8 characters");
+      return 0;
+    }
+  hash = leap_password_hash (password, error);
+  if (hash == NULL)
+    return 0;
+  return leap_store_create_user (self->store, username, role, hash, error);
+}
+
+guint64
+leap_sessions_get_fallbacks (LeapSessions *self)
+{
+  return self->fallbacks;
+}
+
+static void
+leap_sessions_dispose (GObject *object)
+{
+  LeapSessions *self = LEAP_SESSIONS (object);
+
+  if (self->redis != NULL)
+    g_signal_handlers_disconnect_by_data (self->redis, self);
+  g_clear_object (&self->redis);
+  g_clear_object (&self->store);
+  g_clear_object (&self->per_user);
+  g_clear_object (&self->per_address);
+
+  G_OBJECT_CLASS (leap_sessions_parent_class)->dispose (object);
+}
+
+static void
+leap_sessions_finalize (GObject *object)
+{
+  LeapSessions *self = LEAP_SESSIONS (object);
+
+  g_ptr_array_unref (self->unrevoked);
+  g_free (self->dummy_hash);
+
+  G_OBJECT_CLASS (leap_sessions_parent_class)->finalize (object);
+}
+
+static void
+leap_sessions_class_init (LeapSessionsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = leap_sessions_dispose;
+  object_class->finalize = leap_sessions_finalize;
+}
+
+static void
+leap_sessions_init (LeapSessions *self)
+{
+  self->unrevoked = g_ptr_array_new_with_free_func (g_free);
+  self->per_user = leap_rate_limiter_new (LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S);
+  self->per_address = leap_rate_limiter_new (LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S);
+}
+
+LeapSessions *
+leap_sessions_new (LeapStore *store,
+                   LeapRedis *redis,
+                   guint      ttl_s)
+{
+  LeapSessions *self = g_object_new (LEAP_TYPE_SESSIONS, NULL);
+  g_autofree char *random = leap_token_new ();
+
+  self->store = g_object_ref (store);
+  self->redis = g_object_ref (redis);
+  self->ttl_s = ttl_s;
+  self->dummy_hash = leap_password_hash (random, NULL);
+  g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_connected_cb), self);
+  return self;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "leap-request.h"
+
+G_BEGIN_DECLS
+
+/* Operations: leap-http-ops.c */
+void leap_handle_healthz        (LeapRequest *req);
+void leap_handle_readyz         (LeapRequest *req);
+void leap_handle_metrics        (LeapRequest *req);
+
+/* Sessions: leap-http-sessions.c */
+void leap_handle_session_create (LeapRequest *req);
+void leap_handle_session_get    (LeapRequest *req);
+void leap_handle_session_delete (LeapRequest *req);
+
+/* Catalogue: leap-http-catalogue.c */
+void leap_handle_venue_list     (LeapRequest *req);
+void leap_handle_venue_get      (LeapRequest *req);
+void leap_handle_venue_create   (LeapRequest *req);
+void leap_handle_venue_update   (LeapRequest *req);
+void leap_handle_venue_delete   (LeapRequest *req);
+void leap_handle_event_list     (LeapRequest *req);
+void leap_handle_event_get      (LeapRequest *req);
+void leap_handle_event_create   (LeapRequest *req);
+void leap_handle_event_update   (LeapRequest *req);
+void leap_handle_event_delete   (LeapRequest *req);
+void leap_handle_availability   (LeapRequest *req);
+void leap_handle_tier_create    (LeapRequest *req);
+void leap_handle_tier_update    (LeapRequest *req);
+void leap_handle_tier_delete    (LeapRequest *req);
+void leap_handle_offer_create   (LeapRequest *req);
+void leap_handle_offer_update   (LeapRequest *req);
+void leap_handle_offer_delete   (LeapRequest *req);
+void leap_handle_sync           (LeapRequest *req);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-handlers.h"
+
+void
+leap_handle_healthz (LeapRequest *req)
+{
+  leap_request_reply_text (req, SOUP_STATUS_OK, "application/json", "{\"status\":\"ok\"}");
+}
+
+static void
+health_script_cb (LeapRedis        *redis,
+                  const redisReply *reply,
+                  const GError     *error,
+                  gpointer          user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) db_error = NULL;
+  g_autoptr(JsonObject) answer = json_object_new ();
+  gboolean db_ok = leap_store_ping (req->backend->store, &db_error);
+  gboolean redis_ok = error == NULL && reply->type == REDIS_REPLY_STRING;
+
+  json_object_set_string_member (answer, "status", db_ok && redis_ok ? "ready" : "not_ready");
+  json_object_set_string_member (answer, "database", db_ok ? "ok" : db_error->message);
+  json_object_set_string_member (answer, "redis", redis_ok ? "ok" : error ? error->message : "unexpected reply");
+  /* Without Redis the API still answers from the database (slower): say so,
+   * so that an operator does not read 503 as "down". */
+  if (db_ok && !redis_ok)
+    json_object_set_string_member (answer, "mode", "degraded: serving from the database");
+  leap_request_reply_object (req, db_ok && redis_ok ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE,
+                             answer);
+}
+
+/* Ready means the database answers a query and Redis runs a Lua script
+ * (not only PING: a Redis that cannot run scripts cannot sell tickets). */
+void
+leap_handle_readyz (LeapRequest *req)
+{
+  leap_redis_eval_argv (req->backend->redis, "health", health_script_cb, leap_request_ref (req),
+                        0, 0, NULL, NULL);
+}
+
+void
+leap_handle_metrics (LeapRequest *req)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  LeapCacheStats stats;
+
+  leap_metrics_render (req->backend->metrics, out);
+  leap_cache_get_stats (req->backend->cache, &stats);
+
+#define COUNTER(name, help, value)                                               \
+  g_string_append_printf (out, "# HELP " name " " help "\n# TYPE " name " counter\n" \
+                          name " %" G_GUINT64_FORMAT "\n", (guint64) (value))
+#define GAUGE(name, help, value)                                                 \
+  g_string_append_printf (out, "# HELP " name " " help "\n# TYPE " name " gauge\n" \
+                          name " %" G_GUINT64_FORMAT "\n", (guint64) (value))
+
+  COUNTER ("leap_cache_hits_total", "Cache-aside reads answered by Redis.", stats.hits);
+  COUNTER ("leap_cache_near_hits_total", "Reads answered by the in-process near cache.", stats.near_hits);
+  COUNTER ("leap_cache_misses_total", "Reads not in Redis, loaded from the database.", stats.misses);
+  COUNTER ("leap_cache_loads_total", "Database loads for the cache after coalescing.", stats.loads);
+  COUNTER ("leap_cache_coalesced_total", "Reads that waited for another read's load.", stats.coalesced);
+  COUNTER ("leap_cache_invalidations_total", "Cache invalidations sent.", stats.invalidations);
+  COUNTER ("leap_redis_fallbacks_total", "Reads served from the database because Redis failed.",
+           stats.fallbacks + leap_sessions_get_fallbacks (req->backend->sessions));
+  COUNTER ("leap_redis_disconnects_total", "Times the Redis connection was lost.",
+           leap_redis_get_disconnects (req->backend->redis));
+  GAUGE ("leap_redis_up", "1 while Redis is connected.", leap_redis_is_connected (req->backend->redis));
+  COUNTER ("leap_db_queries_total", "Statements run on the central database.",
+           leap_store_get_query_count (req->backend->store));
+#undef COUNTER
+#undef GAUGE
+
+  leap_request_reply_text (req, SOUP_STATUS_OK, "text/plain; version=0.0.4", out->str);
+}

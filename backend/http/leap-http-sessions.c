@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-handlers.h"
+#include "leap-json.h"
+#include "leap-schema.h"
+
+static void
+login_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  guint retry_after = 0;
+
+  answer = leap_sessions_login_finish (LEAP_SESSIONS (object), result, &retry_after, &error);
+  if (answer == NULL)
+    {
+      if (retry_after > 0)
+        {
+          g_autofree char *value = g_strdup_printf ("%u", retry_after);
+          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                        "Retry-After", value);
+        }
+      leap_request_reply_error (req, error);
+      return;
+    }
+  leap_request_reply_object (req, SOUP_STATUS_CREATED, answer);
+}
+
+/* POST /api/v1/sessions {"username", "password"} or {"guest": true} */
+void
+leap_handle_session_create (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+  g_autoptr(GError) error = NULL;
+  const char *username, *password;
+
+  if (body == NULL)
+    return;
+  if (!leap_json_check (body, &leap_schema_login, TRUE, &error))
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  if (json_object_has_member (body, "guest"))
+    {
+      if (!json_object_get_boolean_member (body, "guest") || json_object_get_size (body) != 1)
+        {
+          leap_request_reply_new_error (req, LEAP_ERROR_INVALID,
+                                        "Send either {\"guest\": true} or a username and password");
+          return;
+        }
+      leap_sessions_guest_async (req->backend->sessions, login_cb, leap_request_ref (req));
+      return;
+    }
+
+  username = leap_json_get_string (body, "username", NULL);
+  password = leap_json_get_string (body, "password", NULL);
+  if (username == NULL || password == NULL)
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_INVALID, "session.%s is required",
+                                    username == NULL ? "username" : "password");
+      return;
+    }
+  leap_sessions_login_async (req->backend->sessions, username, password,
+                             leap_request_get_client (req), login_cb, leap_request_ref (req));
+}
+
+void
+leap_handle_session_get (LeapRequest *req)
+{
+  g_autoptr(JsonObject) answer = leap_session_to_json (req->session);
+
+  leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
+static void
+logout_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!leap_sessions_logout_finish (LEAP_SESSIONS (object), result, &error))
+    leap_request_reply_error (req, error);
+  else
+    leap_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+}
+
+void
+leap_handle_session_delete (LeapRequest *req)
+{
+  leap_sessions_logout_async (req->backend->sessions, req->session, logout_cb, leap_request_ref (req));
+}

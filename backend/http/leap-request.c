@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-http"
+
+#include "leap-request.h"
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-json.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+static void
+message_finished_cb (SoupServerMessage *msg,
+                     LeapRequest       *req)
+{
+  req->gone = TRUE;
+}
+
+LeapRequest *
+leap_request_new (LeapBackend       *backend,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query)
+{
+  LeapRequest *req = g_new0 (LeapRequest, 1);
+
+  req->ref_count = 1;
+  req->backend = backend;
+  req->msg = g_object_ref (msg);
+  req->path = g_strdup (path);
+  req->query = query ? g_hash_table_ref (query) : NULL;
+  req->started = g_get_monotonic_time ();
+  /* A message whose client is gone is finished by libsoup: never unpause it. */
+  g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), req);
+  return req;
+}
+
+LeapRequest *
+leap_request_ref (LeapRequest *req)
+{
+  req->ref_count++;
+  return req;
+}
+
+void
+leap_request_unref (LeapRequest *req)
+{
+  if (--req->ref_count > 0)
+    return;
+  g_signal_handlers_disconnect_by_func (req->msg, message_finished_cb, req);
+  g_object_unref (req->msg);
+  g_clear_pointer (&req->query, g_hash_table_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (req->params); i++)
+    g_free (req->params[i]);
+  g_clear_pointer (&req->session, leap_session_free);
+  g_free (req->path);
+  g_free (req);
+}
+
+const char *
+leap_request_get_header (LeapRequest *req,
+                         const char  *name)
+{
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg), name);
+}
+
+const char *
+leap_request_get_query (LeapRequest *req,
+                        const char  *name)
+{
+  return req->query ? g_hash_table_lookup (req->query, name) : NULL;
+}
+
+const char *
+leap_request_get_client (LeapRequest *req)
+{
+  const char *host = soup_server_message_get_remote_host (req->msg);
+  return host ? host : "unknown";
+}
+
+/* The bearer token of the Authorization header, or NULL. */
+char *
+leap_request_dup_token (LeapRequest *req)
+{
+  const char *auth = leap_request_get_header (req, "Authorization");
+
+  if (auth == NULL || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0)
+    return NULL;
+  auth += 7;
+  while (*auth == ' ')
+    auth++;
+  if (*auth == '\0' || strlen (auth) > 256)
+    return NULL;
+  return g_strdup (auth);
+}
+
+guint
+leap_error_to_status (const GError *error)
+{
+  if (error->domain != LEAP_ERROR)
+    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+
+  switch ((LeapErrorCode) error->code)
+    {
+    case LEAP_ERROR_MALFORMED: return SOUP_STATUS_BAD_REQUEST;
+    case LEAP_ERROR_UNAUTHORIZED: return SOUP_STATUS_UNAUTHORIZED;
+    case LEAP_ERROR_FORBIDDEN: return SOUP_STATUS_FORBIDDEN;
+    case LEAP_ERROR_NOT_FOUND: return SOUP_STATUS_NOT_FOUND;
+    case LEAP_ERROR_METHOD_NOT_ALLOWED: return SOUP_STATUS_METHOD_NOT_ALLOWED;
+    case LEAP_ERROR_CONFLICT: return SOUP_STATUS_CONFLICT;
+    case LEAP_ERROR_SOLD_OUT: return SOUP_STATUS_CONFLICT;
+    case LEAP_ERROR_TOO_LARGE: return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+    case LEAP_ERROR_INVALID: return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+    case LEAP_ERROR_IDEMPOTENCY: return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+    case LEAP_ERROR_RATE_LIMITED: return 429; /* no name for it in libsoup 3.2 */
+    case LEAP_ERROR_TOO_MANY_HOLDS: return 429; /* no name for it in libsoup 3.2 */
+    case LEAP_ERROR_UNAVAILABLE: return SOUP_STATUS_SERVICE_UNAVAILABLE;
+    case LEAP_ERROR_EXPIRED: return SOUP_STATUS_GONE;
+    case LEAP_ERROR_INTERNAL:
+    default: return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+    }
+}
+
+static void
+finish (LeapRequest *req,
+        guint        status)
+{
+  g_return_if_fail (!req->finished);
+
+  req->finished = TRUE;
+  req->status = status;
+  leap_backend_request_done (req->backend, req);
+  if (req->paused && !req->gone)
+    soup_server_message_unpause (req->msg);
+}
+
+void
+leap_request_reply_bytes (LeapRequest *req,
+                          guint        status,
+                          GBytes      *json)
+{
+  if (!req->gone)
+    {
+      soup_server_message_set_status (req->msg, status, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Content-Type", "application/json");
+      soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), json);
+    }
+  finish (req, status);
+}
+
+void
+leap_request_reply_object (LeapRequest *req,
+                           guint        status,
+                           JsonObject  *object)
+{
+  char *text = leap_json_object_to_string (object);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
+
+  leap_request_reply_bytes (req, status, bytes);
+}
+
+void
+leap_request_reply_text (LeapRequest *req,
+                         guint        status,
+                         const char  *content_type,
+                         const char  *text)
+{
+  if (!req->gone)
+    {
+      soup_server_message_set_status (req->msg, status, NULL);
+      soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, text, strlen (text));
+    }
+  finish (req, status);
+}
+
+void
+leap_request_reply_empty (LeapRequest *req,
+                          guint        status)
+{
+  if (!req->gone)
+    soup_server_message_set_status (req->msg, status, NULL);
+  finish (req, status);
+}
+
+void
+leap_request_reply_error (LeapRequest  *req,
+                          const GError *error)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  JsonObject *inner = json_object_new ();
+  guint status = leap_error_to_status (error);
+  const char *message = error->message;
+
+  /* Internal details stay in the log, not in the answer. */
+  if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+    {
+      g_warning ("%s %s: %s", soup_server_message_get_method (req->msg), req->path, error->message);
+      message = "Something went wrong on the server; the request changed nothing";
+    }
+  json_object_set_string_member (inner, "code",
+                                 error->domain == LEAP_ERROR ? leap_error_code_to_string (error->code)
+                                                             : "internal");
+  json_object_set_string_member (inner, "message", message);
+  json_object_set_object_member (body, "error", inner);
+  leap_request_reply_object (req, status, body);
+}
+
+void
+leap_request_reply_new_error (LeapRequest *req,
+                              int          code,
+                              const char  *format,
+                              ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  error = g_error_new_valist (LEAP_ERROR, code, format, args);
+  va_end (args);
+  leap_request_reply_error (req, error);
+}
+
+/* Reads path parameter index as a positive id; an id that cannot exist
+ * answers 404, as an unknown one would. */
+gboolean
+leap_request_id_or_reply (LeapRequest *req,
+                          guint        index,
+                          gint64      *id)
+{
+  const char *text = req->params[index];
+  char *end = NULL;
+  gint64 value;
+
+  value = text ? g_ascii_strtoll (text, &end, 10) : 0;
+  if (text == NULL || *text == '\0' || *end != '\0' || value <= 0 || !g_ascii_isdigit (*text))
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, "No such object: “%s”",
+                                    text ? text : "");
+      return FALSE;
+    }
+  *id = value;
+  return TRUE;
+}
+
+JsonObject *
+leap_request_body_or_reply (LeapRequest *req)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (req->msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr(GError) error = NULL;
+  const char *type = leap_request_get_header (req, "Content-Type");
+  JsonObject *object;
+
+  if (g_bytes_get_size (bytes) > leap_backend_get_max_body (req->backend))
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
+                                    leap_backend_get_max_body (req->backend));
+      return NULL;
+    }
+  if (type != NULL && !g_str_has_prefix (type, "application/json"))
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "Send the body as application/json");
+      return NULL;
+    }
+  object = leap_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  if (object == NULL)
+    leap_request_reply_error (req, error);
+  return object;
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-http"
+
+#include "leap-router.h"
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-handlers.h"
+
+#include <string.h>
+
+static const char * const managers[] = { "admin", "manager", NULL };
+static const char * const anyone_signed_in[] = { "admin", "manager", "cashier", "kiosk", "guest", NULL };
+
+/* The whole API. Paths, methods and roles here are a contract with web
+ * shops and scanners: add to it, never rename. */
+static const LeapRoute routes[] = {
+  { "GET", "/healthz", leap_handle_healthz, NULL },
+  { "GET", "/readyz", leap_handle_readyz, NULL },
+  { "GET", "/metrics", leap_handle_metrics, NULL },
+
+  { "POST", "/api/v1/sessions", leap_handle_session_create, NULL },
+  { "GET", "/api/v1/sessions/current", leap_handle_session_get, anyone_signed_in },
+  { "DELETE", "/api/v1/sessions/current", leap_handle_session_delete, anyone_signed_in },
+
+  { "GET", "/api/v1/venues", leap_handle_venue_list, NULL },
+  { "POST", "/api/v1/venues", leap_handle_venue_create, managers },
+  { "GET", "/api/v1/venues/{id}", leap_handle_venue_get, NULL },
+  { "PATCH", "/api/v1/venues/{id}", leap_handle_venue_update, managers },
+  { "DELETE", "/api/v1/venues/{id}", leap_handle_venue_delete, managers },
+
+  { "GET", "/api/v1/events", leap_handle_event_list, NULL },
+  { "POST", "/api/v1/events", leap_handle_event_create, managers },
+  { "GET", "/api/v1/events/{id}", leap_handle_event_get, NULL },
+  { "PATCH", "/api/v1/events/{id}", leap_handle_event_update, managers },
+  { "DELETE", "/api/v1/events/{id}", leap_handle_event_delete, managers },
+  { "GET", "/api/v1/events/{id}/availability", leap_handle_availability, NULL },
+  { "POST", "/api/v1/events/{id}/tiers", leap_handle_tier_create, managers },
+  { "POST", "/api/v1/events/{id}/offers", leap_handle_offer_create, managers },
+
+  { "PATCH", "/api/v1/tiers/{id}", leap_handle_tier_update, managers },
+  { "DELETE", "/api/v1/tiers/{id}", leap_handle_tier_delete, managers },
+  { "PATCH", "/api/v1/offers/{id}", leap_handle_offer_update, managers },
+  { "DELETE", "/api/v1/offers/{id}", leap_handle_offer_delete, managers },
+
+  { "GET", "/api/v1/sync", leap_handle_sync, NULL },
+};
+
+/* Matches a path against a pattern, collecting its {…} segments. */
+static gboolean
+match (const char  *pattern,
+       const char  *path,
+       char       **params)
+{
+  guint n = 0;
+
+  while (*pattern != '\0' && *path != '\0')
+    {
+      if (*pattern == '{')
+        {
+          const char *end = strchr (path, '/');
+          gsize len = end ? (gsize) (end - path) : strlen (path);
+
+          if (len == 0 || n >= 4)
+            return FALSE;
+          if (params != NULL)
+            params[n] = g_strndup (path, len);
+          n++;
+          path += len;
+          pattern = strchr (pattern, '}') + 1;
+          continue;
+        }
+      if (*pattern != *path)
+        return FALSE;
+      pattern++;
+      path++;
+    }
+  return *pattern == '\0' && *path == '\0';
+}
+
+static gboolean
+origin_allowed (LeapBackend *backend,
+                const char  *origin)
+{
+  return origin != NULL && backend->config.cors_origins != NULL &&
+         (g_strv_contains ((const char * const *) backend->config.cors_origins, origin) ||
+          g_strv_contains ((const char * const *) backend->config.cors_origins, "*"));
+}
+
+static void
+add_common_headers (LeapRequest *req)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (req->msg);
+  const char *origin = leap_request_get_header (req, "Origin");
+
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
+  soup_message_headers_replace (headers, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  if (origin_allowed (req->backend, origin))
+    {
+      soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
+      soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "Retry-After, Location");
+      soup_message_headers_append (headers, "Vary", "Origin");
+    }
+}
+
+static void
+session_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+
+  req->session = leap_sessions_lookup_finish (LEAP_SESSIONS (object), result, &error);
+  if (req->session == NULL)
+    {
+      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED))
+        leap_request_reply_error (req, error);
+      else
+        leap_request_reply_new_error (req, LEAP_ERROR_UNAVAILABLE,
+                                      "Cannot check the session right now; try again");
+      return;
+    }
+  if (!leap_session_has_role (req->session, req->route->roles))
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN,
+                                    "A %s may not do this", req->session->role);
+      return;
+    }
+  req->route->handler (req);
+}
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  LeapBackend *backend = user_data;
+  g_autoptr(LeapRequest) req = leap_request_new (backend, msg, path, query);
+  const char *method = soup_server_message_get_method (msg);
+  g_autoptr(GString) allow = g_string_new (NULL);
+
+  req->in_dispatch = TRUE;
+  add_common_headers (req);
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
+    {
+      if (!match (routes[i].pattern, path, NULL))
+        continue;
+      if (allow->len > 0)
+        g_string_append (allow, ", ");
+      g_string_append (allow, routes[i].method);
+      if (req->route == NULL && g_str_equal (routes[i].method, method))
+        {
+          req->route = &routes[i];
+          match (routes[i].pattern, path, req->params);
+        }
+    }
+
+  if (g_str_equal (method, "OPTIONS") && allow->len > 0)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+      const char *origin = leap_request_get_header (req, "Origin");
+
+      if (origin != NULL && !origin_allowed (backend, origin))
+        leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN, "Origin %s is not allowed", origin);
+      else
+        {
+          soup_message_headers_replace (headers, "Allow", allow->str);
+          soup_message_headers_replace (headers, "Access-Control-Allow-Methods", allow->str);
+          soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
+                                        "Authorization, Content-Type, Idempotency-Key");
+          soup_message_headers_replace (headers, "Access-Control-Max-Age", "600");
+          leap_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+        }
+    }
+  else if (req->route == NULL && allow->len > 0)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
+      leap_request_reply_new_error (req, LEAP_ERROR_METHOD_NOT_ALLOWED,
+                                    "%s is not allowed here; use %s", method, allow->str);
+    }
+  else if (req->route == NULL)
+    leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, "No such resource: %s", path);
+  else if (req->route->roles != NULL)
+    {
+      g_autofree char *token = leap_request_dup_token (req);
+
+      if (token == NULL)
+        leap_request_reply_new_error (req, LEAP_ERROR_UNAUTHORIZED,
+                                      "Sign in first: send Authorization: Bearer TOKEN");
+      else
+        leap_sessions_lookup_async (backend->sessions, token, session_cb, leap_request_ref (req));
+    }
+  else
+    req->route->handler (req);
+
+  req->in_dispatch = FALSE;
+  if (!req->finished)
+    {
+      req->paused = TRUE;
+      soup_server_message_pause (msg);
+    }
+}
+
+/* Refuses a body that announces itself too large before it is read. */
+static void
+early_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  LeapBackend *backend = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      length > (goffset) backend->config.max_body)
+    {
+      g_autoptr(LeapRequest) req = leap_request_new (backend, msg, path, query);
+      SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+      req->in_dispatch = TRUE;
+      add_common_headers (req);
+      /* The unread body makes the connection unusable for another request. */
+      soup_message_headers_replace (response, "Connection", "close");
+      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
+                                    backend->config.max_body);
+    }
+}
+
+void
+leap_router_install (LeapBackend *backend,
+                     SoupServer  *server)
+{
+  soup_server_add_early_handler (server, NULL, early_cb, backend, NULL);
+  soup_server_add_handler (server, NULL, server_cb, backend, NULL);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "leap-request.h"
+
+G_BEGIN_DECLS
+
+void leap_router_install (LeapBackend *backend,
+                          SoupServer  *server);
+
+G_END_DECLS

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-backend-config.h"
+#include "leap-error.h"
+
+#include <string.h>
+
+char *
+leap_default_database_url (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "leap-boxoffice", "leap.db", NULL);
+  return g_strconcat ("sqlite:", path, NULL);
+}
+
+void
+leap_backend_config_init (LeapBackendConfig *config)
+{
+  memset (config, 0, sizeof *config);
+  config->listen_host = g_strdup ("127.0.0.1");
+  config->listen_port = 8080;
+  config->redis_host = g_strdup ("127.0.0.1");
+  config->redis_port = 6379;
+  config->database_url = leap_default_database_url ();
+  config->cors_origins = g_new0 (char *, 1);
+  config->session_ttl_s = 12 * 60 * 60;
+  config->near_cache_ms = 1000;
+  config->max_body = 1024 * 1024;
+  config->idle_timeout_s = 60;
+}
+
+void
+leap_backend_config_clear (LeapBackendConfig *config)
+{
+  g_clear_pointer (&config->listen_host, g_free);
+  g_clear_pointer (&config->redis_host, g_free);
+  g_clear_pointer (&config->database_url, g_free);
+  g_clear_pointer (&config->cors_origins, g_strfreev);
+}
+
+/* "HOST:PORT", "[v6]:PORT" or ":PORT". */
+gboolean
+leap_parse_host_port (const char *text,
+                      char      **host,
+                      guint16    *port,
+                      GError    **error)
+{
+  const char *colon = text ? strrchr (text, ':') : NULL;
+  guint64 value = 0;
+  g_autofree char *h = NULL;
+
+  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not HOST:PORT", text ? text : "");
+      return FALSE;
+    }
+  h = g_strndup (text, colon - text);
+  if (h[0] == '[' && g_str_has_suffix (h, "]"))
+    {
+      char *inner = g_strndup (h + 1, strlen (h) - 2);
+      g_free (h);
+      h = inner;
+    }
+  if (h[0] == '\0')
+    {
+      g_free (h);
+      h = g_strdup ("127.0.0.1");
+    }
+  g_free (*host);
+  *host = g_steal_pointer (&h);
+  *port = value;
+  return TRUE;
+}
+
+gboolean
+leap_backend_config_load_file (LeapBackendConfig *config,
+                               const char        *path,
+                               GError           **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  guint64 number;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+    return FALSE;
+
+#define STRING(group, key, then)                                              \
+  if ((text = g_key_file_get_string (file, group, key, NULL)) != NULL)        \
+    {                                                                         \
+      then;                                                                   \
+      g_clear_pointer (&text, g_free);                                        \
+    }
+#define NUMBER(group, key, min, max, target)                                  \
+  if (g_key_file_has_key (file, group, key, NULL))                            \
+    {                                                                         \
+      g_autofree char *raw = g_key_file_get_string (file, group, key, NULL);  \
+      if (!g_ascii_string_to_unsigned (raw, 10, min, max, &number, NULL))     \
+        {                                                                     \
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,                 \
+                       "%s: [%s] %s must be a number from %u to %u", path,    \
+                       group, key, (guint) (min), (guint) (max));             \
+          return FALSE;                                                       \
+        }                                                                     \
+      target = number;                                                        \
+    }
+
+  STRING ("backend", "listen",
+          if (!leap_parse_host_port (text, &config->listen_host, &config->listen_port, error)) return FALSE);
+  STRING ("backend", "redis",
+          if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error)) return FALSE);
+  STRING ("backend", "database", g_free (config->database_url); config->database_url = g_strdup (text));
+  if (g_key_file_has_key (file, "backend", "cors-origins", NULL))
+    {
+      g_strfreev (config->cors_origins);
+      config->cors_origins = g_key_file_get_string_list (file, "backend", "cors-origins", NULL, NULL);
+    }
+  NUMBER ("backend", "session-ttl", 60, 30 * 24 * 3600, config->session_ttl_s);
+  NUMBER ("backend", "near-cache-ms", 0, 60000, config->near_cache_ms);
+  NUMBER ("backend", "max-body", 1024, 64 * 1024 * 1024, config->max_body);
+  NUMBER ("backend", "idle-timeout", 1, 3600, config->idle_timeout_s);
+#undef STRING
+#undef NUMBER
+  return TRUE;
+}

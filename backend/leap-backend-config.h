@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Everything an operator can set, from the key file given with --config
+ * and then from the command line, which wins. */
+typedef struct
+{
+  char    *listen_host;
+  guint16  listen_port;
+  char    *redis_host;
+  guint16  redis_port;
+  char    *database_url;
+  char   **cors_origins;
+  guint    session_ttl_s;
+  guint    near_cache_ms;
+  gsize    max_body;
+  guint    idle_timeout_s;
+} LeapBackendConfig;
+
+void     leap_backend_config_init      (LeapBackendConfig *config);
+void     leap_backend_config_clear     (LeapBackendConfig *config);
+gboolean leap_backend_config_load_file (LeapBackendConfig *config,
+                                        const char        *path,
+                                        GError           **error);
+gboolean leap_parse_host_port          (const char        *text,
+                                        char             **host,
+                                        guint16           *port,
+                                        GError           **error);
+char    *leap_default_database_url     (void);
+
+G_END_DECLS

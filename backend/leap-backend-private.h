@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "leap-backend.h"
+#include "leap-metrics.h"
+#include "leap-request.h"
+
+G_BEGIN_DECLS
+
+/* What the HTTP handlers reach through req->backend. */
+struct _LeapBackend
+{
+  GObject           parent_instance;
+
+  LeapBackendConfig config;
+
+  /* Owned */
+  LeapStore        *store;
+  LeapRedis        *redis;
+  LeapRedis        *subscriber;
+  LeapCache        *cache;
+  LeapCatalogue    *catalogue;
+  LeapSessions     *sessions;
+  LeapMetrics      *metrics;
+  SoupServer       *server;
+
+  guint16           port;
+  guint64           redis_fallbacks_seen;
+};
+
+void  leap_backend_request_done (LeapBackend *self,
+                                 LeapRequest *req);
+gsize leap_backend_get_max_body (LeapBackend *self);
+
+G_END_DECLS

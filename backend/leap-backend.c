@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-backend"
+
+#include "leap-config.h"
+#include "leap-backend-private.h"
+
+#include "leap-error.h"
+#include "leap-router.h"
+
+G_DEFINE_FINAL_TYPE (LeapBackend, leap_backend, G_TYPE_OBJECT)
+
+#define LUA_RESOURCES "/io/github/leapboxoffice/lua"
+
+void
+leap_backend_request_done (LeapBackend *self,
+                           LeapRequest *req)
+{
+  leap_metrics_observe (self->metrics, req->route ? req->route->pattern : "unmatched",
+                        soup_server_message_get_method (req->msg), req->status,
+                        g_get_monotonic_time () - req->started);
+}
+
+gsize
+leap_backend_get_max_body (LeapBackend *self)
+{
+  return self->config.max_body;
+}
+
+static void
+redis_state_cb (LeapBackend *self)
+{
+  if (leap_redis_is_connected (self->redis))
+    g_message ("Redis is back: reads go through the cache again");
+  else
+    g_warning ("Redis is unreachable: serving from the database until it returns");
+}
+
+LeapBackend *
+leap_backend_new (const LeapBackendConfig *config,
+                  GError                 **error)
+{
+  g_autoptr(LeapBackend) self = g_object_new (LEAP_TYPE_BACKEND, NULL);
+
+  self->config = *config;
+  self->config.listen_host = g_strdup (config->listen_host);
+  self->config.redis_host = g_strdup (config->redis_host);
+  self->config.database_url = g_strdup (config->database_url);
+  self->config.cors_origins = g_strdupv (config->cors_origins);
+
+  self->store = leap_store_open (config->database_url, error);
+  if (self->store == NULL)
+    return NULL;
+
+  self->redis = leap_redis_new (config->redis_host, config->redis_port);
+  leap_redis_load_scripts (self->redis, LUA_RESOURCES);
+  self->subscriber = leap_redis_new (config->redis_host, config->redis_port);
+  g_signal_connect_swapped (self->redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
+
+  self->cache = leap_cache_new (self->redis, self->subscriber, config->near_cache_ms);
+  self->catalogue = leap_catalogue_new (self->store, self->cache);
+  self->sessions = leap_sessions_new (self->store, self->redis, config->session_ttl_s);
+  self->metrics = leap_metrics_new ();
+
+  self->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
+  leap_router_install (self, self->server);
+  /* CONN_GUARD */
+  return g_steal_pointer (&self);
+}
+
+gboolean
+leap_backend_listen (LeapBackend *self,
+                     GError     **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config.listen_host);
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSList) uris = NULL;
+
+  if (address == NULL)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not an IP address to listen on",
+                   self->config.listen_host);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (address, self->config.listen_port);
+  if (!soup_server_listen (self->server, socket_address, 0, error))
+    return FALSE;
+  uris = soup_server_get_uris (self->server);
+  if (uris != NULL)
+    self->port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  g_message ("Listening on http://%s:%u/", self->config.listen_host, self->port);
+  return TRUE;
+}
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* At start, give Redis a moment so that the first requests (and the demo
+ * catalogue's invalidations) find it; without it the backend serves anyway. */
+gboolean
+leap_backend_wait_for_redis (LeapBackend *self,
+                             guint        timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, deadline_cb, &expired);
+
+  while (!leap_redis_is_connected (self->redis) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  else
+    g_warning ("Redis at %s:%u is not answering; starting without it",
+               self->config.redis_host, self->config.redis_port);
+  return leap_redis_is_connected (self->redis);
+}
+
+guint16
+leap_backend_get_port (LeapBackend *self)
+{
+  return self->port;
+}
+
+LeapStore *
+leap_backend_get_store (LeapBackend *self)
+{
+  return self->store;
+}
+
+LeapRedis *
+leap_backend_get_redis (LeapBackend *self)
+{
+  return self->redis;
+}
+
+LeapCache *
+leap_backend_get_cache (LeapBackend *self)
+{
+  return self->cache;
+}
+
+LeapCatalogue *
+leap_backend_get_catalogue (LeapBackend *self)
+{
+  return self->catalogue;
+}
+
+LeapSessions *
+leap_backend_get_sessions (LeapBackend *self)
+{
+  return self->sessions;
+}
+
+static void
+leap_backend_dispose (GObject *object)
+{
+  LeapBackend *self = LEAP_BACKEND (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  if (self->redis != NULL)
+    g_signal_handlers_disconnect_by_data (self->redis, self);
+  g_clear_object (&self->sessions);
+  g_clear_object (&self->catalogue);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->metrics);
+  g_clear_object (&self->subscriber);
+  g_clear_object (&self->redis);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (leap_backend_parent_class)->dispose (object);
+}
+
+static void
+leap_backend_finalize (GObject *object)
+{
+  LeapBackend *self = LEAP_BACKEND (object);
+
+  leap_backend_config_clear (&self->config);
+  G_OBJECT_CLASS (leap_backend_parent_class)->finalize (object);
+}
+
+static void
+leap_backend_class_init (LeapBackendClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = leap_backend_dispose;
+  object_class->finalize = leap_backend_finalize;
+}
+
+static void
+leap_backend_init (LeapBackend *self)
+{
+}

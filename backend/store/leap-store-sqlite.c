@@ -1,0 +1,1032 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-store"
+
+#include "leap-store-sqlite.h"
+#include "leap-error.h"
+#include "leap-json.h"
+#include "leap-schema.h"
+
+#include <gio/gio.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIGRATIONS_PATH "/io/github/leapboxoffice/store/sqlite"
+
+struct _LeapStoreSqlite
+{
+  LeapStore   parent_instance;
+
+  /* Owned */
+  sqlite3    *db;
+  GHashTable *statements; /* SQL text → sqlite3_stmt, prepared once */
+  char       *path;
+};
+
+G_DEFINE_FINAL_TYPE (LeapStoreSqlite, leap_store_sqlite, LEAP_TYPE_STORE)
+
+typedef struct
+{
+  const char       *table;
+  const char       *columns;    /* what a read returns, in API order */
+  const LeapSchema *schema;
+  gboolean          has_event;  /* belongs to an event (event_id column) */
+} KindInfo;
+
+static const KindInfo kinds[LEAP_N_KINDS] = {
+  [LEAP_KIND_VENUE] = { "venues", "id, name, address, city, country, timezone, capacity, "
+                        "created_at, updated_at", &leap_schema_venue, FALSE },
+  [LEAP_KIND_EVENT] = { "events", "id, venue_id, name, description, starts_at, ends_at, status, "
+                        "created_at, updated_at", &leap_schema_event, FALSE },
+  [LEAP_KIND_TIER] = { "tiers", "id, event_id, name, price, currency, capacity, max_per_order, "
+                       "created_at, updated_at", &leap_schema_tier, TRUE },
+  [LEAP_KIND_OFFER] = { "offers", "id, event_id, tier_id, name, code, kind, value, valid_from, "
+                        "valid_until, created_at, updated_at", &leap_schema_offer, TRUE },
+};
+
+static gboolean
+set_sqlite_error (LeapStoreSqlite *self,
+                  int              rc,
+                  GError         **error)
+{
+  int primary = rc & 0xff;
+  LeapErrorCode code = LEAP_ERROR_INTERNAL;
+  const char *message = sqlite3_errmsg (self->db);
+
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    code = LEAP_ERROR_UNAVAILABLE;
+  else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      code = LEAP_ERROR_CONFLICT;
+      message = "it is still referenced by other records";
+    }
+  else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+      code = LEAP_ERROR_CONFLICT;
+      message = "it already exists";
+    }
+  else if (primary == SQLITE_CONSTRAINT)
+    code = LEAP_ERROR_CONFLICT;
+
+  if (code == LEAP_ERROR_INTERNAL)
+    g_warning ("SQLite error %d: %s", rc, message);
+  g_set_error (error, LEAP_ERROR, code, "Database: %s", message);
+  return FALSE;
+}
+
+/* Returns a prepared statement for a fixed SQL text, reset and ready to bind.
+ * SQL is never built from client input: only from the static tables above. */
+static sqlite3_stmt *
+prepare (LeapStoreSqlite *self,
+         const char      *sql,
+         GError         **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+    }
+  else
+    {
+      rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        {
+          set_sqlite_error (self, rc, error);
+          return NULL;
+        }
+      g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+    }
+  leap_store_count_query (LEAP_STORE (self));
+  return stmt;
+}
+
+static gboolean
+exec_simple (LeapStoreSqlite *self,
+             const char      *sql,
+             GError         **error)
+{
+  sqlite3_stmt *stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, error);
+  return TRUE;
+}
+
+static gboolean
+begin (LeapStoreSqlite *self,
+       GError         **error)
+{
+  return exec_simple (self, "BEGIN IMMEDIATE", error);
+}
+
+static gboolean
+commit (LeapStoreSqlite *self,
+        GError         **error)
+{
+  return exec_simple (self, "COMMIT", error);
+}
+
+static void
+rollback (LeapStoreSqlite *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    exec_simple (self, "ROLLBACK", NULL);
+}
+
+static gboolean
+is_time_column (const char *name)
+{
+  return g_str_has_suffix (name, "_at") || g_str_equal (name, "valid_from") ||
+         g_str_equal (name, "valid_until");
+}
+
+/* A row as a JsonObject; API times become ISO 8601 strings unless raw. */
+static JsonObject *
+row_to_object (sqlite3_stmt *stmt,
+               gboolean      raw_times)
+{
+  JsonObject *object = json_object_new ();
+  int n = sqlite3_column_count (stmt);
+
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = sqlite3_column_name (stmt, i);
+
+      switch (sqlite3_column_type (stmt, i))
+        {
+        case SQLITE_NULL:
+          json_object_set_null_member (object, name);
+          break;
+        case SQLITE_INTEGER:
+          if (!raw_times && is_time_column (name))
+            {
+              g_autofree char *text = leap_time_format (sqlite3_column_int64 (stmt, i));
+              json_object_set_string_member (object, name, text);
+            }
+          else
+            json_object_set_int_member (object, name, sqlite3_column_int64 (stmt, i));
+          break;
+        default:
+          json_object_set_string_member (object, name, (const char *) sqlite3_column_text (stmt, i));
+          break;
+        }
+    }
+  return object;
+}
+
+static JsonArray *
+collect_rows (LeapStoreSqlite *self,
+              sqlite3_stmt    *stmt,
+              GError         **error)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_array_add_object_element (array, row_to_object (stmt, FALSE));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&array);
+}
+
+static JsonObject *
+collect_one (LeapStoreSqlite *self,
+             sqlite3_stmt    *stmt,
+             gboolean         raw_times,
+             const char      *what,
+             GError         **error)
+{
+  JsonObject *object = NULL;
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    object = row_to_object (stmt, raw_times);
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such %s", what);
+  else
+    set_sqlite_error (self, rc, error);
+  sqlite3_reset (stmt);
+  return object;
+}
+
+static gboolean
+step_done (LeapStoreSqlite *self,
+           sqlite3_stmt    *stmt,
+           GError         **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, rc, error);
+  return TRUE;
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int           i,
+                   const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, i);
+  else
+    sqlite3_bind_text (stmt, i, text, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds a checked JSON value to parameter i as its column type wants. */
+static void
+bind_field (sqlite3_stmt        *stmt,
+            int                  i,
+            const LeapFieldSpec *spec,
+            JsonNode            *node)
+{
+  gint64 t;
+
+  if (JSON_NODE_HOLDS_NULL (node))
+    sqlite3_bind_null (stmt, i);
+  else if (spec->type == LEAP_FIELD_TIME && leap_time_parse (json_node_get_string (node), &t))
+    sqlite3_bind_int64 (stmt, i, t);
+  else if (spec->type == LEAP_FIELD_INT || spec->type == LEAP_FIELD_ID)
+    sqlite3_bind_int64 (stmt, i, json_node_get_int (node));
+  else if (spec->type == LEAP_FIELD_BOOL)
+    sqlite3_bind_int (stmt, i, json_node_get_boolean (node));
+  else
+    sqlite3_bind_text (stmt, i, json_node_get_string (node), -1, SQLITE_TRANSIENT);
+}
+
+static gboolean
+record_change (LeapStoreSqlite *self,
+               LeapKind         kind,
+               gint64           id,
+               const char      *action,
+               gint64           actor,
+               JsonObject      *details,
+               GError         **error)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *detail_text = details ? leap_json_object_to_string (details) : NULL;
+  g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self, "INSERT INTO changes (kind, object_id, deleted, at) VALUES (?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, leap_kind_to_string (kind), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, id);
+  sqlite3_bind_int (stmt, 3, g_str_equal (action, "delete"));
+  sqlite3_bind_int64 (stmt, 4, now);
+  if (!step_done (self, stmt, error))
+    return FALSE;
+
+  stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  if (actor > 0)
+    sqlite3_bind_int64 (stmt, 2, actor);
+  sqlite3_bind_text (stmt, 3, action, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, leap_kind_to_string (kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, id_text, -1, SQLITE_STATIC);
+  bind_text_or_null (stmt, 6, detail_text);
+  return step_done (self, stmt, error);
+}
+
+static JsonObject *
+get_in_tx (LeapStoreSqlite *self,
+           LeapKind         kind,
+           gint64           id,
+           GError         **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?",
+                                          kinds[kind].columns, kinds[kind].table);
+  sqlite3_stmt *stmt = prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  return collect_one (self, stmt, FALSE, leap_kind_to_string (kind), error);
+}
+
+static gboolean
+exists (LeapStoreSqlite *self,
+        LeapKind         kind,
+        gint64           id,
+        GError         **error)
+{
+  g_autoptr(JsonObject) object = get_in_tx (self, kind, id, error);
+  return object != NULL;
+}
+
+/* Rules that span rows or fields; the schema has checked each field alone. */
+static gboolean
+check_references (LeapStoreSqlite *self,
+                  LeapKind         kind,
+                  gint64           event_id,
+                  JsonObject      *merged,
+                  GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 a, b;
+
+  if (kind == LEAP_KIND_EVENT && json_object_has_member (merged, "venue_id") &&
+      !exists (self, LEAP_KIND_VENUE, leap_json_get_int (merged, "venue_id", 0), &local_error))
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "event.venue_id names no venue");
+      return FALSE;
+    }
+  if (kind == LEAP_KIND_EVENT &&
+      leap_time_parse (leap_json_get_string (merged, "starts_at", NULL), &a) &&
+      leap_time_parse (leap_json_get_string (merged, "ends_at", NULL), &b) && b < a)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "event.ends_at is before event.starts_at");
+      return FALSE;
+    }
+  if (kind == LEAP_KIND_OFFER)
+    {
+      gint64 tier_id = leap_json_get_int (merged, "tier_id", 0);
+
+      if (tier_id > 0)
+        {
+          g_autoptr(JsonObject) tier = get_in_tx (self, LEAP_KIND_TIER, tier_id, &local_error);
+          if (tier == NULL || leap_json_get_int (tier, "event_id", 0) != event_id)
+            {
+              g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           "offer.tier_id names no tier of this event");
+              return FALSE;
+            }
+        }
+      if (g_strcmp0 (leap_json_get_string (merged, "kind", NULL), "percent") == 0 &&
+          leap_json_get_int (merged, "value", 0) > 100)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "offer.value is a percentage: 1 to 100");
+          return FALSE;
+        }
+      if (leap_time_parse (leap_json_get_string (merged, "valid_from", NULL), &a) &&
+          leap_time_parse (leap_json_get_string (merged, "valid_until", NULL), &b) && b <= a)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                       "offer.valid_until must be after offer.valid_from");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+leap_store_sqlite_ping (LeapStore *store,
+                        GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT count(*) FROM schema_migrations", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return set_sqlite_error (self, rc, error);
+  return TRUE;
+}
+
+static JsonObject *
+leap_store_sqlite_get (LeapStore *store,
+                       LeapKind   kind,
+                       gint64     id,
+                       GError   **error)
+{
+  return get_in_tx (LEAP_STORE_SQLITE (store), kind, id, error);
+}
+
+static JsonArray *
+leap_store_sqlite_list_venues (LeapStore *store,
+                               GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT id, name, address, city, country, timezone, capacity, "
+                                      "created_at, updated_at FROM venues ORDER BY name, id", error);
+
+  return stmt ? collect_rows (self, stmt, error) : NULL;
+}
+
+static JsonArray *
+leap_store_sqlite_list_events (LeapStore             *store,
+                               const LeapEventFilter *filter,
+                               GError               **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  g_autofree char *pattern = NULL;
+  sqlite3_stmt *stmt;
+
+  stmt = prepare (self,
+                  "SELECT id, venue_id, name, description, starts_at, ends_at, status, "
+                  "created_at, updated_at FROM events "
+                  "WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\') "
+                  "AND (?2 = 0 OR venue_id = ?2) "
+                  "AND starts_at >= ?3 AND starts_at < ?4 "
+                  "AND (starts_at > ?5 OR (starts_at = ?5 AND id > ?6)) "
+                  "ORDER BY starts_at, id LIMIT ?7", error);
+  if (stmt == NULL)
+    return NULL;
+
+  if (filter->q != NULL && filter->q[0] != '\0')
+    {
+      GString *s = g_string_new ("%");
+
+      /* The search words are data: escape LIKE's wildcards in them. */
+      for (const char *p = filter->q; *p; p++)
+        {
+          if (*p == '%' || *p == '_' || *p == '\\')
+            g_string_append_c (s, '\\');
+          g_string_append_c (s, *p);
+        }
+      g_string_append_c (s, '%');
+      pattern = g_string_free (s, FALSE);
+    }
+  bind_text_or_null (stmt, 1, pattern);
+  sqlite3_bind_int64 (stmt, 2, filter->venue_id);
+  sqlite3_bind_int64 (stmt, 3, filter->from);
+  sqlite3_bind_int64 (stmt, 4, filter->to);
+  sqlite3_bind_int64 (stmt, 5, filter->after_id > 0 ? filter->after_starts_at : G_MININT64);
+  sqlite3_bind_int64 (stmt, 6, filter->after_id);
+  sqlite3_bind_int64 (stmt, 7, filter->limit);
+  return collect_rows (self, stmt, error);
+}
+
+static JsonArray *
+leap_store_sqlite_list_children (LeapStore *store,
+                                 LeapKind   kind,
+                                 gint64     event_id,
+                                 GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (kinds[kind].has_event, NULL);
+
+  sql = g_strdup_printf ("SELECT %s FROM %s WHERE event_id = ? ORDER BY id",
+                         kinds[kind].columns, kinds[kind].table);
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, event_id);
+  return collect_rows (self, stmt, error);
+}
+
+static JsonArray *
+leap_store_sqlite_list_availability (LeapStore *store,
+                                     gint64     event_id,
+                                     GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt;
+
+  if (!exists (self, LEAP_KIND_EVENT, event_id, error))
+    return NULL;
+
+  /* Live holds count against availability until they expire. */
+  stmt = prepare (self,
+                  "SELECT t.id AS tier_id, t.capacity, t.capacity - t.sold - "
+                  "  coalesce ((SELECT sum (i.quantity) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
+                  "             WHERE i.tier_id = t.id AND h.status IN ('held', 'checking_out') "
+                  "             AND (h.status = 'checking_out' OR h.expires_at > ?2)), 0) AS available "
+                  "FROM tiers t WHERE t.event_id = ?1 ORDER BY t.id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, event_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  return collect_rows (self, stmt, error);
+}
+
+/* The newest change of each object after a sequence number; rows come with
+ * raw integers: seq, kind, object_id, deleted. */
+static JsonArray *
+leap_store_sqlite_list_changes (LeapStore *store,
+                                gint64     since,
+                                guint      limit,
+                                GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT max (seq) AS seq, kind, object_id, "
+                                      "coalesce (max (seq) = max (CASE WHEN deleted THEN seq END), 0) AS deleted "
+                                      "FROM (SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?) "
+                                      "GROUP BY kind, object_id ORDER BY seq", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, since);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  return collect_rows (self, stmt, error);
+}
+
+static JsonObject *
+leap_store_sqlite_create (LeapStore  *store,
+                          LeapKind    kind,
+                          gint64      event_id,
+                          JsonObject *fields,
+                          gint64      actor,
+                          GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  const KindInfo *info = &kinds[kind];
+  g_autoptr(GString) cols = g_string_new (NULL);
+  g_autoptr(GString) marks = g_string_new (NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3_stmt *stmt;
+  JsonObject *created;
+  gint64 id;
+  int n = 0;
+
+  if (!begin (self, error))
+    return NULL;
+
+  if (info->has_event && !exists (self, LEAP_KIND_EVENT, event_id, error))
+    goto fail;
+  if (!check_references (self, kind, event_id, fields, error))
+    goto fail;
+
+  for (guint i = 0; i < info->schema->n_fields; i++)
+    if (json_object_has_member (fields, info->schema->fields[i].name))
+      {
+        g_string_append_printf (cols, "%s, ", info->schema->fields[i].name);
+        g_string_append (marks, "?, ");
+      }
+  if (info->has_event)
+    {
+      g_string_append (cols, "event_id, ");
+      g_string_append (marks, "?, ");
+    }
+  g_string_append (cols, "created_at, updated_at");
+  g_string_append (marks, "?, ?");
+
+  {
+    g_autofree char *sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)",
+                                            info->table, cols->str, marks->str);
+    stmt = prepare (self, sql, error);
+  }
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; i < info->schema->n_fields; i++)
+    {
+      JsonNode *node = json_object_get_member (fields, info->schema->fields[i].name);
+      if (node != NULL)
+        bind_field (stmt, ++n, &info->schema->fields[i], node);
+    }
+  if (info->has_event)
+    sqlite3_bind_int64 (stmt, ++n, event_id);
+  sqlite3_bind_int64 (stmt, ++n, now);
+  sqlite3_bind_int64 (stmt, ++n, now);
+  if (!step_done (self, stmt, error))
+    goto fail;
+
+  id = sqlite3_last_insert_rowid (self->db);
+  if (!record_change (self, kind, id, "create", actor, fields, error))
+    goto fail;
+  created = get_in_tx (self, kind, id, error);
+  if (created == NULL || !commit (self, error))
+    {
+      g_clear_pointer (&created, json_object_unref);
+      goto fail;
+    }
+  return created;
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+static JsonObject *
+leap_store_sqlite_update (LeapStore  *store,
+                          LeapKind    kind,
+                          gint64      id,
+                          JsonObject *patch,
+                          gint64      actor,
+                          GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  const KindInfo *info = &kinds[kind];
+  g_autoptr(GString) sets = g_string_new (NULL);
+  g_autoptr(JsonObject) merged = NULL;
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+  JsonObject *updated;
+  int n = 0;
+
+  if (!begin (self, error))
+    return NULL;
+
+  /* Check the object as it will be, not only the fields that change. */
+  merged = get_in_tx (self, kind, id, error);
+  if (merged == NULL)
+    goto fail;
+  json_object_iter_init (&iter, patch);
+  while (json_object_iter_next (&iter, &member, &node))
+    json_object_set_member (merged, member, json_node_copy (node));
+  if (!check_references (self, kind, leap_json_get_int (merged, "event_id", 0), merged, error))
+    goto fail;
+
+  for (guint i = 0; i < info->schema->n_fields; i++)
+    if (json_object_has_member (patch, info->schema->fields[i].name))
+      g_string_append_printf (sets, "%s = ?, ", info->schema->fields[i].name);
+  g_string_append (sets, "updated_at = ?");
+  {
+    g_autofree char *sql = g_strdup_printf ("UPDATE %s SET %s WHERE id = ?", info->table, sets->str);
+    stmt = prepare (self, sql, error);
+  }
+  if (stmt == NULL)
+    goto fail;
+  for (guint i = 0; i < info->schema->n_fields; i++)
+    {
+      node = json_object_get_member (patch, info->schema->fields[i].name);
+      if (node != NULL)
+        bind_field (stmt, ++n, &info->schema->fields[i], node);
+    }
+  sqlite3_bind_int64 (stmt, ++n, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_int64 (stmt, ++n, id);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      int rc = sqlite3_extended_errcode (self->db);
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_CONSTRAINT_CHECK && kind == LEAP_KIND_TIER)
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                     "tier.capacity cannot be lower than the tickets already sold");
+      else
+        set_sqlite_error (self, rc, error);
+      goto fail;
+    }
+  sqlite3_reset (stmt);
+
+  if (!record_change (self, kind, id, "update", actor, patch, error))
+    goto fail;
+  updated = get_in_tx (self, kind, id, error);
+  if (updated == NULL || !commit (self, error))
+    {
+      g_clear_pointer (&updated, json_object_unref);
+      goto fail;
+    }
+  return updated;
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+static JsonObject *
+leap_store_sqlite_remove (LeapStore *store,
+                          LeapKind   kind,
+                          gint64     id,
+                          gint64     actor,
+                          GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  g_autoptr(JsonObject) old = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!begin (self, error))
+    return NULL;
+  old = get_in_tx (self, kind, id, error);
+  if (old == NULL)
+    goto fail;
+
+  sql = g_strdup_printf ("DELETE FROM %s WHERE id = ?", kinds[kind].table);
+  stmt = prepare (self, sql, error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (!step_done (self, stmt, error))
+    {
+      if (g_error_matches (*error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
+        {
+          g_clear_error (error);
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                       "This %s cannot be deleted: other records still refer to it",
+                       leap_kind_to_string (kind));
+        }
+      goto fail;
+    }
+  if (!record_change (self, kind, id, "delete", actor, NULL, error) || !commit (self, error))
+    goto fail;
+  return g_steal_pointer (&old);
+
+fail:
+  rollback (self);
+  return NULL;
+}
+
+static gint64
+leap_store_sqlite_create_user (LeapStore  *store,
+                               const char *username,
+                               const char *role,
+                               const char *password_hash,
+                               GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3_stmt *stmt;
+  gint64 id;
+
+  if (!begin (self, error))
+    return 0;
+  stmt = prepare (self, "INSERT INTO users (username, role, password_hash, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, username, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, role, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, password_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, now);
+  sqlite3_bind_int64 (stmt, 5, now);
+  if (!step_done (self, stmt, error))
+    goto fail;
+  id = sqlite3_last_insert_rowid (self->db);
+
+  stmt = prepare (self, "INSERT INTO audit_log (at, action, object_kind, object_id, details) "
+                        "VALUES (?, 'create', 'user', ?, ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_text (stmt, 2, username, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, role, -1, SQLITE_TRANSIENT);
+  if (!step_done (self, stmt, error) || !commit (self, error))
+    goto fail;
+  return id;
+
+fail:
+  rollback (self);
+  return 0;
+}
+
+static JsonObject *
+leap_store_sqlite_get_user (LeapStore  *store,
+                            const char *username,
+                            GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT id, username, role, password_hash, disabled "
+                                      "FROM users WHERE username = ?", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, username, -1, SQLITE_TRANSIENT);
+  return collect_one (self, stmt, TRUE, "user", error);
+}
+
+static gboolean
+leap_store_sqlite_set_password_hash (LeapStore  *store,
+                                     gint64      user_id,
+                                     const char *password_hash,
+                                     GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                                error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, password_hash, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_int64 (stmt, 3, user_id);
+  return step_done (self, stmt, error);
+}
+
+static gboolean
+leap_store_sqlite_put_session (LeapStore  *store,
+                               JsonObject *session,
+                               GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "INSERT INTO sessions (token_hash, user_id, role, created_at, "
+                                      "expires_at) VALUES (?, ?, ?, ?, ?)", error);
+  gint64 user_id = leap_json_get_int (session, "user_id", 0);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, leap_json_get_string (session, "token_hash", ""), -1, SQLITE_TRANSIENT);
+  if (user_id > 0)
+    sqlite3_bind_int64 (stmt, 2, user_id);
+  sqlite3_bind_text (stmt, 3, leap_json_get_string (session, "role", ""), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 4, leap_json_get_int (session, "created_at", 0));
+  sqlite3_bind_int64 (stmt, 5, leap_json_get_int (session, "expires_at", 0));
+  return step_done (self, stmt, error);
+}
+
+static JsonObject *
+leap_store_sqlite_get_session (LeapStore  *store,
+                               const char *token_hash,
+                               GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT s.token_hash, s.user_id, u.username, s.role, "
+                                      "s.created_at, s.expires_at, s.revoked_at, "
+                                      "coalesce (u.disabled, 0) AS disabled "
+                                      "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+                                      "WHERE s.token_hash = ?", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
+  return collect_one (self, stmt, TRUE, "session", error);
+}
+
+static gboolean
+leap_store_sqlite_revoke_session (LeapStore  *store,
+                                  const char *token_hash,
+                                  gint64      now,
+                                  GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "UPDATE sessions SET revoked_at = ? "
+                                      "WHERE token_hash = ? AND revoked_at IS NULL", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_text (stmt, 2, token_hash, -1, SQLITE_TRANSIENT);
+  return step_done (self, stmt, error);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+/* Applies each numbered migration that this database has not seen yet, in
+ * order, each in its own transaction. */
+static gboolean
+migrate (LeapStoreSqlite *self,
+         GError         **error)
+{
+  g_auto(GStrv) names = NULL;
+  gint64 current = 0;
+  sqlite3_stmt *stmt;
+  char *errmsg = NULL;
+
+  if (sqlite3_exec (self->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                              "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                    NULL, NULL, NULL) != SQLITE_OK)
+    return set_sqlite_error (self, sqlite3_errcode (self->db), error);
+
+  stmt = prepare (self, "SELECT coalesce (max (version), 0) FROM schema_migrations", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    current = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  names = g_resources_enumerate_children (MIGRATIONS_PATH, 0, error);
+  if (names == NULL)
+    return FALSE;
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      gint64 version = g_ascii_strtoll (names[i], NULL, 10);
+      g_autofree char *path = g_build_path ("/", MIGRATIONS_PATH, names[i], NULL);
+      g_autoptr(GBytes) sql = NULL;
+      g_autofree char *text = NULL;
+
+      if (version <= current)
+        continue;
+      sql = g_resources_lookup_data (path, 0, error);
+      if (sql == NULL)
+        return FALSE;
+      text = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
+
+      if (!begin (self, error))
+        return FALSE;
+      if (sqlite3_exec (self->db, text, NULL, NULL, &errmsg) != SQLITE_OK)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Migration %s failed: %s",
+                       names[i], errmsg);
+          sqlite3_free (errmsg);
+          rollback (self);
+          return FALSE;
+        }
+      stmt = prepare (self, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", error);
+      if (stmt == NULL)
+        {
+          rollback (self);
+          return FALSE;
+        }
+      sqlite3_bind_int64 (stmt, 1, version);
+      sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+      if (!step_done (self, stmt, error) || !commit (self, error))
+        {
+          rollback (self);
+          return FALSE;
+        }
+      g_info ("Applied database migration %s", names[i]);
+    }
+  return TRUE;
+}
+
+static void
+leap_store_sqlite_finalize (GObject *object)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (object);
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (leap_store_sqlite_parent_class)->finalize (object);
+}
+
+static void
+leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  LeapStoreClass *store_class = LEAP_STORE_CLASS (klass);
+
+  object_class->finalize = leap_store_sqlite_finalize;
+
+  store_class->ping = leap_store_sqlite_ping;
+  store_class->get = leap_store_sqlite_get;
+  store_class->list_venues = leap_store_sqlite_list_venues;
+  store_class->list_events = leap_store_sqlite_list_events;
+  store_class->list_children = leap_store_sqlite_list_children;
+  store_class->list_availability = leap_store_sqlite_list_availability;
+  store_class->list_changes = leap_store_sqlite_list_changes;
+  store_class->create = leap_store_sqlite_create;
+  store_class->update = leap_store_sqlite_update;
+  store_class->remove = leap_store_sqlite_remove;
+  store_class->create_user = leap_store_sqlite_create_user;
+  store_class->get_user = leap_store_sqlite_get_user;
+  store_class->set_password_hash = leap_store_sqlite_set_password_hash;
+  store_class->put_session = leap_store_sqlite_put_session;
+  store_class->get_session = leap_store_sqlite_get_session;
+  store_class->revoke_session = leap_store_sqlite_revoke_session;
+}
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+leap_store_sqlite_init (LeapStoreSqlite *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+}
+
+LeapStore *
+leap_store_sqlite_new (const char *path,
+                       GError    **error)
+{
+  g_autoptr(LeapStoreSqlite) self = g_object_new (LEAP_TYPE_STORE_SQLITE, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  char *errmsg = NULL;
+  int rc;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Cannot create %s: %s", dir, g_strerror (errno));
+      return NULL;
+    }
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Cannot open database %s: %s",
+                   path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+  /* Orders and payments are written here: FULL keeps a committed sale on
+   * disk through a power cut, not only through a crash. */
+  if (sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                              "PRAGMA foreign_keys = ON;", NULL, NULL, &errmsg) != SQLITE_OK)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Cannot configure database: %s", errmsg);
+      sqlite3_free (errmsg);
+      return NULL;
+    }
+  if (!migrate (self, error))
+    return NULL;
+  return LEAP_STORE (g_steal_pointer (&self));
+}

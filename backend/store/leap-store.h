@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* The kinds of catalogue object, each a table with the fields of its schema. */
+typedef enum
+{
+  LEAP_KIND_VENUE,
+  LEAP_KIND_EVENT,
+  LEAP_KIND_TIER,
+  LEAP_KIND_OFFER,
+  LEAP_N_KINDS
+} LeapKind;
+
+const char *leap_kind_to_string (LeapKind kind);
+
+typedef struct
+{
+  const char *q;           /* words in the name, or NULL */
+  gint64      venue_id;    /* 0: any venue */
+  gint64      from;        /* starts_at >= from */
+  gint64      to;          /* starts_at < to */
+  gint64      after_starts_at; /* the cursor: rows after (starts_at, id) */
+  gint64      after_id;    /* 0: from the start */
+  guint       limit;
+} LeapEventFilter;
+
+#define LEAP_TYPE_STORE (leap_store_get_type ())
+G_DECLARE_DERIVABLE_TYPE (LeapStore, leap_store, LEAP, STORE, GObject)
+
+/* The central database. Objects cross this interface as JsonObjects whose
+ * members are the API's fields, so the HTTP layer can render them as they
+ * are. Every call that can fail sets a LEAP_ERROR. A PostgreSQL store
+ * implements the same vfuncs. */
+struct _LeapStoreClass
+{
+  GObjectClass parent_class;
+
+  gboolean    (*ping)              (LeapStore             *self,
+                                    GError               **error);
+  JsonObject *(*get)               (LeapStore             *self,
+                                    LeapKind               kind,
+                                    gint64                 id,
+                                    GError               **error);
+  JsonArray  *(*list_venues)       (LeapStore             *self,
+                                    GError               **error);
+  JsonArray  *(*list_events)       (LeapStore             *self,
+                                    const LeapEventFilter *filter,
+                                    GError               **error);
+  JsonArray  *(*list_children)     (LeapStore             *self,
+                                    LeapKind               kind,
+                                    gint64                 event_id,
+                                    GError               **error);
+  JsonArray  *(*list_availability) (LeapStore             *self,
+                                    gint64                 event_id,
+                                    GError               **error);
+  JsonArray  *(*list_changes)      (LeapStore             *self,
+                                    gint64                 since,
+                                    guint                  limit,
+                                    GError               **error);
+  JsonObject *(*create)            (LeapStore             *self,
+                                    LeapKind               kind,
+                                    gint64                 event_id,
+                                    JsonObject            *fields,
+                                    gint64                 actor,
+                                    GError               **error);
+  JsonObject *(*update)            (LeapStore             *self,
+                                    LeapKind               kind,
+                                    gint64                 id,
+                                    JsonObject            *patch,
+                                    gint64                 actor,
+                                    GError               **error);
+  JsonObject *(*remove)            (LeapStore             *self,
+                                    LeapKind               kind,
+                                    gint64                 id,
+                                    gint64                 actor,
+                                    GError               **error);
+
+  gint64      (*create_user)       (LeapStore             *self,
+                                    const char            *username,
+                                    const char            *role,
+                                    const char            *password_hash,
+                                    GError               **error);
+  JsonObject *(*get_user)          (LeapStore             *self,
+                                    const char            *username,
+                                    GError               **error);
+  gboolean    (*set_password_hash) (LeapStore             *self,
+                                    gint64                 user_id,
+                                    const char            *password_hash,
+                                    GError               **error);
+
+  gboolean    (*put_session)       (LeapStore             *self,
+                                    JsonObject            *session,
+                                    GError               **error);
+  JsonObject *(*get_session)       (LeapStore             *self,
+                                    const char            *token_hash,
+                                    GError               **error);
+  gboolean    (*revoke_session)    (LeapStore             *self,
+                                    const char            *token_hash,
+                                    gint64                 now,
+                                    GError               **error);
+};
+
+LeapStore  *leap_store_open              (const char            *url,
+                                          GError               **error);
+
+gboolean    leap_store_ping              (LeapStore             *self,
+                                          GError               **error);
+JsonObject *leap_store_get               (LeapStore             *self,
+                                          LeapKind               kind,
+                                          gint64                 id,
+                                          GError               **error);
+JsonArray  *leap_store_list_venues       (LeapStore             *self,
+                                          GError               **error);
+JsonArray  *leap_store_list_events       (LeapStore             *self,
+                                          const LeapEventFilter *filter,
+                                          GError               **error);
+JsonArray  *leap_store_list_children     (LeapStore             *self,
+                                          LeapKind               kind,
+                                          gint64                 event_id,
+                                          GError               **error);
+JsonArray  *leap_store_list_availability (LeapStore             *self,
+                                          gint64                 event_id,
+                                          GError               **error);
+JsonArray  *leap_store_list_changes      (LeapStore             *self,
+                                          gint64                 since,
+                                          guint                  limit,
+                                          GError               **error);
+JsonObject *leap_store_create            (LeapStore             *self,
+                                          LeapKind               kind,
+                                          gint64                 event_id,
+                                          JsonObject            *fields,
+                                          gint64                 actor,
+                                          GError               **error);
+JsonObject *leap_store_update            (LeapStore             *self,
+                                          LeapKind               kind,
+                                          gint64                 id,
+                                          JsonObject            *patch,
+                                          gint64                 actor,
+                                          GError               **error);
+JsonObject *leap_store_remove            (LeapStore             *self,
+                                          LeapKind               kind,
+                                          gint64                 id,
+                                          gint64                 actor,
+                                          GError               **error);
+gint64      leap_store_create_user       (LeapStore             *self,
+                                          const char            *username,
+                                          const char            *role,
+                                          const char            *password_hash,
+                                          GError               **error);
+JsonObject *leap_store_get_user          (LeapStore             *self,
+                                          const char            *username,
+                                          GError               **error);
+gboolean    leap_store_set_password_hash (LeapStore             *self,
+                                          gint64                 user_id,
+                                          const char            *password_hash,
+                                          GError               **error);
+gboolean    leap_store_put_session       (LeapStore             *self,
+                                          JsonObject            *session,
+                                          GError               **error);
+JsonObject *leap_store_get_session       (LeapStore             *self,
+                                          const char            *token_hash,
+                                          GError               **error);
+gboolean    leap_store_revoke_session    (LeapStore             *self,
+                                          const char            *token_hash,
+                                          gint64                 now,
+                                          GError               **error);
+
+/* How many statements this store has run; tests use it to prove that a
+ * cache hit does not reach the database. */
+guint64     leap_store_get_query_count   (LeapStore             *self);
+void        leap_store_count_query       (LeapStore             *self);
+
+G_END_DECLS

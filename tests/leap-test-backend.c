@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-test-backend.h"
+#include "leap-password.h"
+
+#include <sqlite3.h>
+
+static LeapTestRedis *global_redis;
+static char *template_dir;
+static char *template_db;
+
+static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
+
+static LeapBackend *
+new_backend (const char *db_path,
+             guint       near_cache_ms)
+{
+  LeapBackendConfig config;
+  g_autoptr(GError) error = NULL;
+  LeapBackend *backend;
+
+  leap_backend_config_init (&config);
+  g_free (config.database_url);
+  config.database_url = g_strconcat ("sqlite:", db_path, NULL);
+  config.listen_port = 0;
+  config.redis_port = global_redis->port;
+  config.near_cache_ms = near_cache_ms;
+  g_strfreev (config.cors_origins);
+  config.cors_origins = g_strsplit ("https://shop.example", ",", -1);
+  backend = leap_backend_new (&config, &error);
+  leap_backend_config_clear (&config);
+  g_assert_no_error (error);
+  return backend;
+}
+
+/* Users are made once (Argon2id is slow on purpose) in a template database
+ * that each test copies. */
+void
+leap_test_backend_global_init (LeapTestRedis *redis)
+{
+  g_autoptr(LeapBackend) backend = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (leap_password_init ());
+  global_redis = redis;
+  template_dir = leap_test_make_tmpdir ();
+  template_db = g_build_filename (template_dir, "template.db", NULL);
+  backend = new_backend (template_db, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      g_autofree char *password = g_strconcat (roles[i], "-password", NULL);
+      g_assert_cmpint (leap_sessions_create_user (leap_backend_get_sessions (backend), roles[i], roles[i],
+                                                  password, &error), >, 0);
+      g_assert_no_error (error);
+    }
+}
+
+void
+leap_test_backend_global_fini (void)
+{
+  leap_test_rmdir (template_dir);
+  g_clear_pointer (&template_dir, g_free);
+  g_clear_pointer (&template_db, g_free);
+}
+
+static gboolean
+redis_state_is (gpointer data)
+{
+  LeapTestBackend *tb = data;
+  return leap_redis_is_connected (leap_backend_get_redis (tb->backend)) ==
+         GPOINTER_TO_INT (g_object_get_data (G_OBJECT (tb->backend), "want"));
+}
+
+void
+leap_test_backend_wait_redis (LeapTestBackend *tb,
+                              gboolean         connected)
+{
+  g_object_set_data (G_OBJECT (tb->backend), "want", GINT_TO_POINTER (connected));
+  g_assert_true (leap_test_wait_until (redis_state_is, tb, 15000));
+}
+
+void
+leap_test_backend_setup (LeapTestBackend *tb,
+                         guint            near_cache_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len;
+  g_autofree char *flushed = leap_test_redis_cli (global_redis, "FLUSHALL", NULL);
+
+  g_assert_cmpstr (flushed, ==, "OK");
+  tb->redis = global_redis;
+  tb->dir = leap_test_make_tmpdir ();
+  tb->db_path = g_build_filename (tb->dir, "leap.db", NULL);
+  g_assert_true (g_file_get_contents (template_db, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (tb->db_path, contents, len, NULL));
+
+  tb->backend = new_backend (tb->db_path, near_cache_ms);
+  g_assert_true (leap_backend_listen (tb->backend, &error));
+  g_assert_no_error (error);
+  tb->base = g_strdup_printf ("http://127.0.0.1:%u", leap_backend_get_port (tb->backend));
+  tb->session = soup_session_new_with_options ("timeout", 30, NULL);
+  leap_test_backend_wait_redis (tb, TRUE);
+}
+
+void
+leap_test_backend_teardown (LeapTestBackend *tb)
+{
+  g_clear_object (&tb->session);
+  g_clear_object (&tb->backend);
+  /* Let idle sources of the disposed objects run before the next test. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  leap_test_rmdir (tb->dir);
+  g_clear_pointer (&tb->dir, g_free);
+  g_clear_pointer (&tb->db_path, g_free);
+  g_clear_pointer (&tb->base, g_free);
+}
+
+char *
+leap_test_backend_url (LeapTestBackend *tb,
+                       const char      *path)
+{
+  return g_strconcat (tb->base, path, NULL);
+}
+
+void
+leap_test_backend_call (LeapTestBackend *tb,
+                        const char      *method,
+                        const char      *path,
+                        const char      *token,
+                        const char      *body,
+                        LeapTestReply   *reply)
+{
+  g_autofree char *url = leap_test_backend_url (tb, path);
+  leap_test_http (tb->session, method, url, token, body, reply);
+}
+
+char *
+leap_test_backend_login (LeapTestBackend *tb,
+                         const char      *role)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s-password\"}",
+                                           role, role);
+
+  leap_test_backend_call (tb, "POST", "/api/v1/sessions", NULL, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+}
+
+gint64
+leap_test_backend_create (LeapTestBackend *tb,
+                          const char      *token,
+                          const char      *path,
+                          const char      *body)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (tb, "POST", path, token, body, &reply);
+  if (reply.status != 201)
+    g_error ("POST %s: %u %s", path, reply.status, reply.body);
+  return json_object_get_int_member (leap_test_reply_object (&reply), "id");
+}
+
+/* Changes the database behind the backend's back, as another writer would. */
+void
+leap_test_backend_sql (LeapTestBackend *tb,
+                       const char      *sql)
+{
+  sqlite3 *db = NULL;
+  char *errmsg = NULL;
+
+  g_assert_cmpint (sqlite3_open (tb->db_path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  if (sqlite3_exec (db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
+    g_error ("SQL failed: %s: %s", sql, errmsg);
+  sqlite3_close (db);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "leap-backend.h"
+#include "leap-test-util.h"
+
+G_BEGIN_DECLS
+
+/* A backend in the test's own process, on its own SQLite file and a real
+ * Redis, with one user of each role (password: the role + "-password"). */
+typedef struct
+{
+  LeapTestRedis *redis;
+  char          *dir;
+  char          *db_path;
+  LeapBackend   *backend;
+  SoupSession   *session;
+  char          *base;
+} LeapTestBackend;
+
+void        leap_test_backend_global_init (LeapTestRedis   *redis);
+void        leap_test_backend_global_fini (void);
+void        leap_test_backend_setup       (LeapTestBackend *tb,
+                                           guint            near_cache_ms);
+void        leap_test_backend_teardown    (LeapTestBackend *tb);
+char       *leap_test_backend_url         (LeapTestBackend *tb,
+                                           const char      *path);
+char       *leap_test_backend_login       (LeapTestBackend *tb,
+                                           const char      *role);
+void        leap_test_backend_call        (LeapTestBackend *tb,
+                                           const char      *method,
+                                           const char      *path,
+                                           const char      *token,
+                                           const char      *body,
+                                           LeapTestReply   *reply);
+gint64      leap_test_backend_create      (LeapTestBackend *tb,
+                                           const char      *token,
+                                           const char      *path,
+                                           const char      *body);
+void        leap_test_backend_wait_redis  (LeapTestBackend *tb,
+                                           gboolean         connected);
+void        leap_test_backend_sql         (LeapTestBackend *tb,
+                                           const char      *sql);
+
+G_END_DECLS

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-test-util.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <stdarg.h>
+#include <string.h>
+
+guint16
+leap_test_free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_nonnull (socket);
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+char *
+leap_test_make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("leap-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+leap_test_rmdir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        leap_test_rmdir (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+char *
+leap_test_redis_cli (LeapTestRedis *redis,
+                     const char    *first_arg,
+                     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autofree char *out = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, g_strdup ("redis-cli"));
+  g_ptr_array_add (argv, g_strdup ("-p"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", redis->port));
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  cli = g_subprocess_newv ((const char * const *) argv->pdata,
+                           G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, NULL);
+  g_assert_nonnull (cli);
+  g_subprocess_communicate_utf8 (cli, NULL, NULL, &out, NULL, NULL);
+  g_strchomp (out);
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+redis_answers (gpointer data)
+{
+  g_autofree char *pong = leap_test_redis_cli (data, "PING", NULL);
+  return g_strcmp0 (pong, "PONG") == 0;
+}
+
+/* A test that aborts takes its servers with it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocessLauncher *
+leap_test_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return launcher;
+}
+
+/* For tests that break Redis on purpose: the backend's warnings about it
+ * are expected, criticals still abort. */
+void
+leap_test_allow_warnings (void)
+{
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
+
+void
+leap_test_redis_start (LeapTestRedis *redis)
+{
+  g_autofree char *port = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+  if (redis->dir == NULL)
+    redis->dir = leap_test_make_tmpdir ();
+  if (redis->port == 0)
+    redis->port = leap_test_free_port ();
+  port = g_strdup_printf ("%u", redis->port);
+  redis->process = g_subprocess_launcher_spawn (launcher, &error,
+                                     "redis-server", "--port", port, "--bind", "127.0.0.1",
+                                     "--dir", redis->dir, "--save", "",
+                                     "--appendonly", redis->appendonly ? "yes" : "no",
+                                     "--appendfsync", "everysec",
+                                     "--maxmemory-policy", "noeviction", NULL);
+  g_assert_no_error (error);
+  if (!leap_test_wait_until (redis_answers, redis, 10000))
+    g_error ("redis-server did not start on port %u", redis->port);
+}
+
+static void
+wait_exit (LeapTestRedis *redis)
+{
+  g_subprocess_wait (redis->process, NULL, NULL);
+  g_clear_object (&redis->process);
+}
+
+void
+leap_test_redis_stop (LeapTestRedis *redis)
+{
+  if (redis->process == NULL)
+    return;
+  g_subprocess_send_signal (redis->process, SIGTERM);
+  wait_exit (redis);
+}
+
+/* kill -9: Redis gets no chance to say goodbye to its clients. */
+void
+leap_test_redis_kill (LeapTestRedis *redis)
+{
+  if (redis->process == NULL)
+    return;
+  g_subprocess_force_exit (redis->process);
+  wait_exit (redis);
+}
+
+void
+leap_test_redis_clear (LeapTestRedis *redis)
+{
+  leap_test_redis_stop (redis);
+  if (redis->dir != NULL)
+    leap_test_rmdir (redis->dir);
+  g_clear_pointer (&redis->dir, g_free);
+}
+
+typedef struct
+{
+  gboolean timed_out;
+} Wait;
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  ((Wait *) data)->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+leap_test_wait_until (GSourceFunc func,
+                      gpointer    data,
+                      guint       timeout_ms)
+{
+  Wait wait = { FALSE };
+  guint deadline = g_timeout_add (timeout_ms, timeout_cb, &wait);
+  /* Wakes the loop to poll conditions that no source signals (another process). */
+  guint tick = g_timeout_add (10, tick_cb, NULL);
+  gboolean done;
+
+  while (!(done = func (data)) && !wait.timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!wait.timed_out)
+    g_source_remove (deadline);
+  g_source_remove (tick);
+  return done;
+}
+
+void
+leap_test_reply_clear (LeapTestReply *reply)
+{
+  g_clear_pointer (&reply->body, g_free);
+  g_clear_pointer (&reply->json, json_node_unref);
+  g_clear_pointer (&reply->headers, soup_message_headers_unref);
+  reply->status = 0;
+}
+
+typedef struct
+{
+  GBytes  *bytes;
+  GError  *error;
+  gboolean done;
+} Call;
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Call *call = user_data;
+
+  call->bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &call->error);
+  call->done = TRUE;
+}
+
+static gboolean
+call_done (gpointer data)
+{
+  return ((Call *) data)->done;
+}
+
+void
+leap_test_http (SoupSession   *session,
+                const char    *method,
+                const char    *url,
+                const char    *token,
+                const char    *body,
+                LeapTestReply *reply)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+
+  g_assert_nonnull (msg);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  leap_test_send (session, msg, reply);
+}
+
+void
+leap_test_send (SoupSession   *session,
+                SoupMessage   *msg,
+                LeapTestReply *reply)
+{
+  Call call = { NULL, NULL, FALSE };
+
+  leap_test_reply_clear (reply);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, sent_cb, &call);
+  g_assert_true (leap_test_wait_until (call_done, &call, 30000));
+  g_assert_no_error (call.error);
+
+  reply->status = soup_message_get_status (msg);
+  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  reply->body = g_bytes_get_size (call.bytes) > 0
+                ? g_strndup (g_bytes_get_data (call.bytes, NULL), g_bytes_get_size (call.bytes))
+                : g_strdup ("");
+  g_bytes_unref (call.bytes);
+  if (reply->body[0] != '\0')
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      if (json_parser_load_from_data (parser, reply->body, -1, NULL) && json_parser_get_root (parser))
+        reply->json = json_node_copy (json_parser_get_root (parser));
+    }
+}
+
+JsonObject *
+leap_test_reply_object (LeapTestReply *reply)
+{
+  if (reply->json == NULL || !JSON_NODE_HOLDS_OBJECT (reply->json))
+    g_error ("Expected a JSON object, got status %u: %s", reply->status, reply->body);
+  return json_node_get_object (reply->json);
+}
+
+/* The "code" of an {"error": {"code", "message"}} answer; checks its shape. */
+const char *
+leap_test_error_code (LeapTestReply *reply)
+{
+  JsonObject *object = leap_test_reply_object (reply);
+  JsonObject *error;
+
+  g_assert_true (json_object_has_member (object, "error"));
+  error = json_object_get_object_member (object, "error");
+  g_assert_nonnull (json_object_get_string_member (error, "message"));
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+  return json_object_get_string_member (error, "code");
+}

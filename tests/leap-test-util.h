@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* A real redis-server on a free loopback port, in a temporary folder. */
+typedef struct
+{
+  GSubprocess *process;
+  char        *dir;
+  guint16      port;
+  gboolean     appendonly;
+} LeapTestRedis;
+
+guint16      leap_test_free_port      (void);
+GSubprocessLauncher *leap_test_launcher_new (GSubprocessFlags flags);
+void         leap_test_allow_warnings (void);
+char        *leap_test_make_tmpdir    (void);
+void         leap_test_rmdir          (const char    *dir);
+void         leap_test_redis_start    (LeapTestRedis *redis);
+void         leap_test_redis_stop     (LeapTestRedis *redis);
+void         leap_test_redis_kill     (LeapTestRedis *redis);
+void         leap_test_redis_clear    (LeapTestRedis *redis);
+char        *leap_test_redis_cli      (LeapTestRedis *redis,
+                                       const char    *first_arg,
+                                       ...) G_GNUC_NULL_TERMINATED;
+
+/* Iterates the default main context until func returns TRUE or the
+ * deadline passes; returns what func returned last. */
+gboolean     leap_test_wait_until     (GSourceFunc    func,
+                                       gpointer       data,
+                                       guint          timeout_ms);
+
+/* An HTTP call run on the default main context (so that an in-process
+ * server keeps answering); returns the parsed JSON body or NULL. */
+typedef struct
+{
+  guint       status;
+  char       *body;
+  JsonNode   *json;
+  SoupMessageHeaders *headers;
+} LeapTestReply;
+
+void         leap_test_reply_clear    (LeapTestReply *reply);
+void         leap_test_http           (SoupSession   *session,
+                                       const char    *method,
+                                       const char    *url,
+                                       const char    *token,
+                                       const char    *body,
+                                       LeapTestReply *reply);
+void         leap_test_send           (SoupSession   *session,
+                                       SoupMessage   *msg,
+                                       LeapTestReply *reply);
+JsonObject  *leap_test_reply_object   (LeapTestReply *reply);
+const char  *leap_test_error_code     (LeapTestReply *reply);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LeapTestReply, leap_test_reply_clear)
+
+G_END_DECLS

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The leap-backend program as an operator runs it. */
+#include "leap-test-util.h"
+
+#include <string.h>
+
+static LeapTestRedis redis;
+
+static int
+run (const char  *input,
+     char       **out,
+     const char  *first,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                    G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("LEAP_BACKEND"));
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, input, NULL, out, NULL, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+}
+
+static void
+test_version_help (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *help = NULL;
+  g_autofree char *bad = NULL;
+
+  g_assert_cmpint (run (NULL, &out, "--version", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "leap-backend "));
+  g_assert_cmpint (run (NULL, &help, "--help", NULL), ==, 0);
+  for (const char *o = "--listen\0--redis\0--database\0--config\0--seed-demo\0--create-user\0--role\0";
+       *o; o += strlen (o) + 1)
+    g_assert_nonnull (strstr (help, o));
+  g_assert_cmpint (run (NULL, &bad, "--no-such-option", NULL), ==, 2);
+  g_assert_nonnull (strstr (bad, "--help"));
+}
+
+static void
+test_create_user (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
+  g_autofree char *port = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run ("a-good-password\n", &out, "--database", db, "--redis", port,
+                        "--create-user", "boss", "--role", "admin", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Created admin"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run ("a-good-password\n", &out, "--database", db, "--redis", port,
+                        "--create-user", "boss", "--role", "admin", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "already exists"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run ("short\n", &out, "--database", db, "--redis", port,
+                        "--create-user", "clerk", "--role", "cashier", NULL), ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run ("a-good-password\n", &out, "--database", db, "--redis", port,
+                        "--create-user", "clerk", "--role", "king", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "Unknown role"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run (NULL, &out, "--create-user", "clerk", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run (NULL, &out, "--listen", "nonsense", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run (NULL, &out, "--database", "mysql://x", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "sqlite:"));
+  leap_test_rmdir (dir);
+}
+
+typedef struct
+{
+  SoupSession *session;
+  char        *url;
+} Probe;
+
+static gboolean
+serving (gpointer data)
+{
+  Probe *probe = data;
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe->url);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (probe->session, msg, NULL, NULL);
+
+  return bytes != NULL && soup_message_get_status (msg) == 200;
+}
+
+/* The start the README uses: a config file, the demo catalogue, a clean stop. */
+static void
+test_serve (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *config = g_build_filename (dir, "leap.conf", NULL);
+  g_autofree char *text = NULL;
+  guint16 port = leap_test_free_port ();
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  Probe probe = { soup_session_new_with_options ("timeout", 5, NULL), NULL };
+
+  text = g_strdup_printf ("[backend]\nlisten=127.0.0.1:%u\nredis=127.0.0.1:%u\ndatabase=sqlite:%s/leap.db\n",
+                          port, redis.port, dir);
+  g_assert_true (g_file_set_contents (config, text, -1, NULL));
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--config", config,
+                                   "--seed-demo", NULL);
+  g_assert_no_error (error);
+
+  probe.url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/events", port);
+  g_assert_true (leap_test_wait_until (serving, &probe, 20000));
+  {
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe.url);
+    g_autoptr(GBytes) bytes = soup_session_send_and_read (probe.session, msg, NULL, NULL);
+    g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+    g_assert_nonnull (strstr (body, "Hamlet"));
+  }
+
+  g_subprocess_send_signal (p, SIGTERM);
+  g_assert_true (g_subprocess_wait (p, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+
+  g_free (probe.url);
+  g_object_unref (probe.session);
+  leap_test_rmdir (dir);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  leap_test_redis_start (&redis);
+  g_test_add_func ("/leap/cli/version-help", test_version_help);
+  g_test_add_func ("/leap/cli/create-user", test_create_user);
+  g_test_add_func ("/leap/cli/serve", test_serve);
+  status = g_test_run ();
+  leap_test_redis_clear (&redis);
+  return status;
+}
