@@ -25,6 +25,9 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->near_cache_ms = 1000;
   config->max_body = 1024 * 1024;
   config->idle_timeout_s = 60;
+  config->hold_ttl_s = 600;
+  config->guest_max_holds = 5;
+  config->guest_max_tickets = 10;
 }
 
 void
@@ -117,6 +120,9 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   NUMBER ("backend", "near-cache-ms", 0, 60000, config->near_cache_ms);
   NUMBER ("backend", "max-body", 1024, 64 * 1024 * 1024, config->max_body);
   NUMBER ("backend", "idle-timeout", 1, 3600, config->idle_timeout_s);
+  NUMBER ("backend", "hold-ttl", 10, 3600, config->hold_ttl_s);
+  NUMBER ("backend", "guest-max-holds", 1, 100, config->guest_max_holds);
+  NUMBER ("backend", "guest-max-tickets", 1, 100, config->guest_max_tickets);
 #undef STRING
 #undef NUMBER
   return TRUE;

@@ -19,6 +19,9 @@ typedef struct
   guint    near_cache_ms;
   gsize    max_body;
   guint    idle_timeout_s;
+  guint    hold_ttl_s;
+  guint    guest_max_holds;
+  guint    guest_max_tickets;
 } LeapBackendConfig;
 
 void     leap_backend_config_init      (LeapBackendConfig *config);

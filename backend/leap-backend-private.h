@@ -2,6 +2,8 @@
 #pragma once
 
 #include "leap-backend.h"
+#include "leap-holds.h"
+#include "leap-live.h"
 #include "leap-metrics.h"
 #include "leap-request.h"
 
@@ -21,6 +23,8 @@ struct _LeapBackend
   LeapCache        *cache;
   LeapCatalogue    *catalogue;
   LeapSessions     *sessions;
+  LeapHolds        *holds;
+  LeapLive         *live;
   LeapMetrics      *metrics;
   SoupServer       *server;
 

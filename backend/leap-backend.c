@@ -7,6 +7,9 @@
 #include "leap-error.h"
 #include "leap-router.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+
 G_DEFINE_FINAL_TYPE (LeapBackend, leap_backend, G_TYPE_OBJECT)
 
 #define LUA_RESOURCES "/io/github/leapboxoffice/lua"
@@ -60,11 +63,39 @@ leap_backend_new (const LeapBackendConfig *config,
   self->catalogue = leap_catalogue_new (self->store, self->cache);
   self->sessions = leap_sessions_new (self->store, self->redis, config->session_ttl_s);
   self->metrics = leap_metrics_new ();
+  {
+    LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
+    self->holds = leap_holds_new (self->store, self->redis, &holds);
+  }
 
   self->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
   leap_router_install (self, self->server);
+  self->live = leap_live_new (self->server, self->subscriber, self->holds);
   /* CONN_GUARD */
   return g_steal_pointer (&self);
+}
+
+/* g_socket_bind () turns SO_REUSEPORT off for TCP: bind the fd ourselves. */
+static gboolean
+bind_native (GSocket        *socket,
+             GSocketAddress *address,
+             GError        **error)
+{
+  struct sockaddr_storage native;
+  gsize len = g_socket_address_get_native_size (address);
+
+  if (!g_socket_address_to_native (address, &native, sizeof native, error))
+    return FALSE;
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &native, len) != 0)
+    {
+      int saved = errno;
+      g_autofree char *text = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot listen on %s: %s",
+                   text, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -73,6 +104,7 @@ leap_backend_listen (LeapBackend *self,
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config.listen_host);
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSList) uris = NULL;
 
   if (address == NULL)
@@ -82,7 +114,20 @@ leap_backend_listen (LeapBackend *self,
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (address, self->config.listen_port);
-  if (!soup_server_listen (self->server, socket_address, 0, error))
+
+  /* Our own socket: GLib's default backlog of 10 drops the SYNs of a rush
+   * (clients then wait a second to retry), and SO_REUSEPORT lets several
+   * backend processes share the port, one per core. */
+  socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, 4096);
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error) ||
+      !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error) ||
+      !bind_native (socket, socket_address, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->server, socket, 0, error))
     return FALSE;
   uris = soup_server_get_uris (self->server);
   if (uris != NULL)
@@ -164,6 +209,8 @@ leap_backend_dispose (GObject *object)
   g_clear_object (&self->server);
   if (self->redis != NULL)
     g_signal_handlers_disconnect_by_data (self->redis, self);
+  g_clear_object (&self->live);
+  g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
   g_clear_object (&self->catalogue);
   g_clear_object (&self->cache);

@@ -5,8 +5,11 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "leap-backend.h"
 #include "leap-password.h"
@@ -28,12 +31,143 @@ read_password (GError **error)
   return g_strdup (buffer);
 }
 
+static volatile sig_atomic_t stopping;
+
+static void
+stop_children (int sig)
+{
+  stopping = 1;
+}
+
+/* With --processes N the parent only supervises: N children each run the
+ * whole backend on the same port (SO_REUSEPORT), so that a rush uses every
+ * core; one that dies is started again. */
+static int
+supervise (guint processes)
+{
+  g_autofree pid_t *children = g_new0 (pid_t, processes);
+  struct sigaction action = { 0 };
+
+  action.sa_handler = stop_children;
+  sigaction (SIGTERM, &action, NULL);
+  sigaction (SIGINT, &action, NULL);
+
+  while (!stopping)
+    {
+      for (guint i = 0; i < processes; i++)
+        if (children[i] == 0)
+          {
+            pid_t pid = fork ();
+
+            if (pid == 0)
+              {
+                signal (SIGTERM, SIG_DFL);
+                signal (SIGINT, SIG_DFL);
+                return -1; /* the child goes on to serve */
+              }
+            children[i] = pid;
+          }
+
+      {
+        int status;
+        pid_t pid = wait (&status);
+
+        for (guint i = 0; pid > 0 && i < processes; i++)
+          if (children[i] == pid)
+            {
+              children[i] = 0;
+              if (!stopping)
+                {
+                  g_warning ("Backend process %d ended (status %d); starting another", pid, status);
+                  g_usleep (G_USEC_PER_SEC / 2);
+                }
+            }
+      }
+    }
+
+  for (guint i = 0; i < processes; i++)
+    if (children[i] > 0)
+      kill (children[i], SIGTERM);
+  while (wait (NULL) > 0)
+    ;
+  return 0;
+}
+
 static gboolean
 quit_cb (gpointer data)
 {
   g_message ("Stopping");
   g_main_loop_quit (data);
   return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  char    *listen;
+  char    *redis;
+  char    *database;
+  char    *config_file;
+  char    *create_user;
+  char    *role;
+  char   **cors;
+  gboolean seed_demo;
+  gboolean version;
+  int      near_cache_ms;
+  int      processes;
+  int      hold_ttl;
+} Options;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->listen);
+  g_free (o->redis);
+  g_free (o->database);
+  g_free (o->config_file);
+  g_free (o->create_user);
+  g_free (o->role);
+  g_strfreev (o->cors);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* The config file first, then the command line over it. */
+static gboolean
+make_config (const Options     *o,
+             LeapBackendConfig *config,
+             GError           **error)
+{
+  leap_backend_config_init (config);
+  if ((o->config_file != NULL && !leap_backend_config_load_file (config, o->config_file, error)) ||
+      (o->listen != NULL && !leap_parse_host_port (o->listen, &config->listen_host, &config->listen_port, error)) ||
+      (o->redis != NULL && !leap_parse_host_port (o->redis, &config->redis_host, &config->redis_port, error)))
+    return FALSE;
+  if (o->database != NULL)
+    {
+      g_free (config->database_url);
+      config->database_url = g_strdup (o->database);
+    }
+  if (o->cors != NULL)
+    {
+      g_strfreev (config->cors_origins);
+      config->cors_origins = g_strdupv (o->cors);
+    }
+  if (o->near_cache_ms >= 0)
+    config->near_cache_ms = o->near_cache_ms;
+  if (o->hold_ttl > 0)
+    config->hold_ttl_s = o->hold_ttl;
+  if (o->create_user != NULL && o->role == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--create-user needs --role (admin, manager, cashier or kiosk)");
+      return FALSE;
+    }
+  if (o->processes < 1 || o->processes > 64)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--processes takes 1 to 64");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 int
@@ -44,28 +178,21 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapBackend) backend = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *redis = NULL;
-  g_autofree char *database = NULL;
-  g_autofree char *config_file = NULL;
-  g_autofree char *create_user = NULL;
-  g_autofree char *role = NULL;
-  g_auto(GStrv) cors = NULL;
-  gboolean seed_demo = FALSE;
-  gboolean version = FALSE;
-  int near_cache_ms = -1;
+  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1 };
   LeapBackendConfig config;
   GOptionEntry entries[] = {
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
-    { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
-    { "database", 'd', 0, G_OPTION_ARG_STRING, &database, "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Key file with a [backend] group; options override it", "FILE" },
-    { "seed-demo", 0, 0, G_OPTION_ARG_NONE, &seed_demo, "Load the demo catalogue (once; again changes nothing)", NULL },
-    { "create-user", 0, 0, G_OPTION_ARG_STRING, &create_user, "Create a user, password read from standard input, and exit", "NAME" },
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
-    { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cors, "A web origin allowed to call the API (repeatable)", "ORIGIN" },
-    { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &near_cache_ms, "How long this process keeps cached reads (0: off; default 1000)", "MS" },
-    { "version", 'v', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
+    { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
+    { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database, "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, "Key file with a [backend] group; options override it", "FILE" },
+    { "seed-demo", 0, 0, G_OPTION_ARG_NONE, &o.seed_demo, "Load the demo catalogue (once; again changes nothing)", NULL },
+    { "create-user", 0, 0, G_OPTION_ARG_STRING, &o.create_user, "Create a user, password read from standard input, and exit", "NAME" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &o.role, "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
+    { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors, "A web origin allowed to call the API (repeatable)", "ORIGIN" },
+    { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms, "How long this process keeps cached reads (0: off; default 1000)", "MS" },
+    { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl, "Seconds a hold keeps its tickets (default 600)", "SECONDS" },
+    { "processes", 'p', 0, G_OPTION_ARG_INT, &o.processes, "Serve from N processes sharing the port (default 1)", "N" },
+    { "version", 'v', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
     { NULL }
   };
 
@@ -80,7 +207,7 @@ main (int   argc,
       g_printerr ("leap-backend: %s\nTry --help.\n", error->message);
       return 2;
     }
-  if (version)
+  if (o.version)
     {
       g_print ("leap-backend %s\n", PACKAGE_VERSION);
       return 0;
@@ -90,66 +217,65 @@ main (int   argc,
       g_printerr ("leap-backend: libsodium could not start\n");
       return 1;
     }
-
-  leap_backend_config_init (&config);
-  if ((config_file != NULL && !leap_backend_config_load_file (&config, config_file, &error)) ||
-      (listen != NULL && !leap_parse_host_port (listen, &config.listen_host, &config.listen_port, &error)) ||
-      (redis != NULL && !leap_parse_host_port (redis, &config.redis_host, &config.redis_port, &error)))
+  if (!make_config (&o, &config, &error))
     {
       g_printerr ("leap-backend: %s\n", error->message);
-      leap_backend_config_clear (&config);
-      return 2;
-    }
-  if (database != NULL)
-    {
-      g_free (config.database_url);
-      config.database_url = g_strdup (database);
-    }
-  if (cors != NULL)
-    {
-      g_strfreev (config.cors_origins);
-      config.cors_origins = g_strdupv (cors);
-    }
-  if (near_cache_ms >= 0)
-    config.near_cache_ms = near_cache_ms;
-  if (create_user != NULL && role == NULL)
-    {
-      g_printerr ("leap-backend: --create-user needs --role (admin, manager, cashier or kiosk)\n");
       leap_backend_config_clear (&config);
       return 2;
     }
 
   backend = leap_backend_new (&config, &error);
-  leap_backend_config_clear (&config);
   if (backend == NULL)
     {
       g_printerr ("leap-backend: %s\n", error->message);
+      leap_backend_config_clear (&config);
       return 1;
     }
 
-  if (create_user == NULL)
-    leap_backend_wait_for_redis (backend, 3000);
-
-  if (seed_demo && !leap_catalogue_seed_demo (leap_backend_get_catalogue (backend), &error))
-    {
-      g_printerr ("leap-backend: cannot load the demo catalogue: %s\n", error->message);
-      return 1;
-    }
-
-  if (create_user != NULL)
+  if (o.create_user != NULL)
     {
       g_autofree char *password = read_password (&error);
 
+      leap_backend_config_clear (&config);
       if (password == NULL ||
-          leap_sessions_create_user (leap_backend_get_sessions (backend), create_user, role,
+          leap_sessions_create_user (leap_backend_get_sessions (backend), o.create_user, o.role,
                                      password, &error) == 0)
         {
-          g_printerr ("leap-backend: cannot create user “%s”: %s\n", create_user, error->message);
+          g_printerr ("leap-backend: cannot create user “%s”: %s\n", o.create_user, error->message);
           return 1;
         }
-      g_print ("Created %s “%s”\n", role, create_user);
+      g_print ("Created %s “%s”\n", o.role, o.create_user);
       return 0;
     }
+
+  leap_backend_wait_for_redis (backend, 3000);
+  if (o.seed_demo && !leap_catalogue_seed_demo (leap_backend_get_catalogue (backend), &error))
+    {
+      g_printerr ("leap-backend: cannot load the demo catalogue: %s\n", error->message);
+      leap_backend_config_clear (&config);
+      return 1;
+    }
+
+  if (o.processes > 1)
+    {
+      int status;
+
+      /* Each child opens its own database and Redis connections. */
+      g_clear_object (&backend);
+      status = supervise (o.processes);
+      if (status >= 0)
+        {
+          leap_backend_config_clear (&config);
+          return status;
+        }
+      backend = leap_backend_new (&config, &error);
+      if (backend == NULL)
+        {
+          g_printerr ("leap-backend: %s\n", error->message);
+          return 1;
+        }
+    }
+  leap_backend_config_clear (&config);
 
   if (!leap_backend_listen (backend, &error))
     {

@@ -10,6 +10,14 @@ static char *template_db;
 
 static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
 
+static guint hold_ttl_s = 600;
+
+void
+leap_test_backend_set_hold_ttl (guint seconds)
+{
+  hold_ttl_s = seconds;
+}
+
 static LeapBackend *
 new_backend (const char *db_path,
              guint       near_cache_ms)
@@ -24,6 +32,7 @@ new_backend (const char *db_path,
   config.listen_port = 0;
   config.redis_port = global_redis->port;
   config.near_cache_ms = near_cache_ms;
+  config.hold_ttl_s = hold_ttl_s;
   g_strfreev (config.cors_origins);
   config.cors_origins = g_strsplit ("https://shop.example", ",", -1);
   backend = leap_backend_new (&config, &error);

@@ -36,6 +36,8 @@ void         leap_cache_get_async       (LeapCache           *self,
                                          GDestroyNotify       loader_data_free,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
+GBytes      *leap_cache_peek            (LeapCache           *self,
+                                         const char          *key);
 GBytes      *leap_cache_get_finish      (LeapCache           *self,
                                          GAsyncResult        *result,
                                          GError             **error);

@@ -33,6 +33,8 @@ struct _LeapRedis
   guint              reconnect_id;
   guint              ping_id;
   gint64             ping_sent_at; /* 0 when no PING is outstanding */
+  gint64             last_reply_at;
+  gint64             last_tick_at;
   guint64            disconnects;
 };
 
@@ -115,6 +117,9 @@ reply_cb (redisAsyncContext *ac,
   Pending *pending = privdata;
   redisReply *reply = r;
 
+  if (reply != NULL)
+    pending->self->last_reply_at = g_get_monotonic_time ();
+
   /* A script cache emptied by a restart or SCRIPT FLUSH: send the source
    * once with EVAL, which also caches it again. */
   if (pending->script != NULL && reply != NULL && reply->type == REDIS_REPLY_ERROR &&
@@ -183,7 +188,7 @@ script_load_cb (LeapRedis        *self,
                 const GError     *error,
                 gpointer          user_data)
 {
-  if (error != NULL)
+  if (error != NULL && !self->disposing)
     g_warning ("Could not load a script into Redis: %s", error->message);
 }
 
@@ -307,16 +312,34 @@ static gboolean
 watchdog_cb (gpointer data)
 {
   LeapRedis *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean loop_was_late = self->last_tick_at != 0 &&
+                           now - self->last_tick_at > 2 * PING_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
 
+  self->last_tick_at = now;
   if (!self->connected || self->ac == NULL || g_hash_table_size (self->channels) > 0)
     return G_SOURCE_CONTINUE;
 
+  /* A busy main loop reads replies late: that is not a dead Redis. So is a
+   * connection that answered anything lately. */
+  if (loop_was_late || now - self->last_reply_at < PING_DEADLINE_US)
+    {
+      if (self->ping_sent_at != 0)
+        self->ping_sent_at = now;
+      else if (now - self->last_reply_at >= PING_INTERVAL_MS * G_TIME_SPAN_MILLISECOND)
+        {
+          self->ping_sent_at = now;
+          leap_redis_command (self, ping_cb, NULL, "PING", NULL);
+        }
+      return G_SOURCE_CONTINUE;
+    }
+
   if (self->ping_sent_at == 0)
     {
-      self->ping_sent_at = g_get_monotonic_time ();
+      self->ping_sent_at = now;
       leap_redis_command (self, ping_cb, NULL, "PING", NULL);
     }
-  else if (g_get_monotonic_time () - self->ping_sent_at > PING_DEADLINE_US)
+  else if (now - self->ping_sent_at > PING_DEADLINE_US)
     {
       g_warning ("Redis at %s:%u did not answer PING in time; reconnecting", self->host, self->port);
       redisAsyncFree (self->ac); /* calls disconnect_cb */
@@ -466,25 +489,41 @@ subscribe_cb (redisAsyncContext *ac,
   redisReply *reply = r;
   GPtrArray *subs;
 
-  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
-      reply->element[0]->type != REDIS_REPLY_STRING ||
-      strcmp (reply->element[0]->str, "message") != 0)
+  redisReply *channel, *payload;
+
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+      reply->element[0]->type != REDIS_REPLY_STRING)
     return;
 
-  subs = g_hash_table_lookup (self->channels, reply->element[1]->str);
+  /* ["message", channel, payload] or ["pmessage", pattern, channel, payload] */
+  if (strcmp (reply->element[0]->str, "message") == 0 && reply->elements == 3)
+    {
+      subs = g_hash_table_lookup (self->channels, reply->element[1]->str);
+      channel = reply->element[1];
+      payload = reply->element[2];
+    }
+  else if (strcmp (reply->element[0]->str, "pmessage") == 0 && reply->elements == 4)
+    {
+      subs = g_hash_table_lookup (self->channels, reply->element[1]->str);
+      channel = reply->element[2];
+      payload = reply->element[3];
+    }
+  else
+    return;
+
   for (guint i = 0; subs != NULL && i < subs->len; i++)
     {
       Subscription *sub = g_ptr_array_index (subs, i);
-      sub->func (self, reply->element[1]->str, reply->element[2]->str,
-                 reply->element[2]->len, sub->user_data);
+      sub->func (self, channel->str, payload->str, payload->len, sub->user_data);
     }
 }
 
+/* A channel name ending in '*' is a pattern. */
 static void
 send_subscribe (LeapRedis  *self,
                 const char *channel)
 {
-  const char *argv[] = { "SUBSCRIBE", channel };
+  const char *argv[] = { g_str_has_suffix (channel, "*") ? "PSUBSCRIBE" : "SUBSCRIBE", channel };
 
   if (self->connected && self->ac != NULL)
     redisAsyncCommandArgv (self->ac, subscribe_cb, NULL, 2, argv, NULL);

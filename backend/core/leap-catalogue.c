@@ -216,6 +216,21 @@ leap_catalogue_get_venue_async (LeapCatalogue      *self,
                         read_cb, task);
 }
 
+/* One key per distinct query; all of them are listed in one index set. */
+static char *
+listing_key (const LeapEventFilter *filter)
+{
+  g_autofree char *canonical = NULL;
+  g_autofree char *digest = NULL;
+
+  canonical = g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
+                               "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%u",
+                               filter->q ? filter->q : "", filter->venue_id, filter->from, filter->to,
+                               filter->after_starts_at, filter->after_id, filter->limit);
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, canonical, -1);
+  return g_strconcat (EVENT_LISTS_KEY, digest, NULL);
+}
+
 void
 leap_catalogue_list_events_async (LeapCatalogue         *self,
                                   const LeapEventFilter *filter,
@@ -224,22 +239,12 @@ leap_catalogue_list_events_async (LeapCatalogue         *self,
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
   Load *load = load_new (self, 0);
-  g_autofree char *canonical = NULL;
-  g_autofree char *digest = NULL;
-  g_autofree char *key = NULL;
+  g_autofree char *key = listing_key (filter);
 
   g_task_set_source_tag (task, leap_catalogue_list_events_async);
   load->filter = *filter;
   load->q = g_strdup (filter->q);
   load->filter.q = load->q;
-
-  /* One key per distinct query; all of them are listed in one index set. */
-  canonical = g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
-                               "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%u",
-                               filter->q ? filter->q : "", filter->venue_id, filter->from, filter->to,
-                               filter->after_starts_at, filter->after_id, filter->limit);
-  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, canonical, -1);
-  key = g_strconcat (EVENT_LISTS_KEY, digest, NULL);
   leap_cache_get_async (self->cache, key, EVENT_LISTS_KEY, LISTING_TTL_MIN, LISTING_TTL_MAX,
                         load_events, load, (GDestroyNotify) load_free, read_cb, task);
 }
@@ -261,6 +266,22 @@ event_join_free (EventJoin *join)
   g_clear_pointer (&join->pricing, g_bytes_unref);
   g_clear_error (&join->error);
   g_free (join);
+}
+
+/* {"id":…} + {"tiers":…} → {"id":…,"tiers":…} */
+static GBytes *
+join_event (GBytes *event,
+            GBytes *pricing)
+{
+  gsize elen, plen;
+  const char *e = g_bytes_get_data (event, &elen);
+  const char *p = g_bytes_get_data (pricing, &plen);
+  GByteArray *out = g_byte_array_sized_new (elen + plen);
+
+  g_byte_array_append (out, (const guint8 *) e, elen - 1);
+  g_byte_array_append (out, (const guint8 *) ",", 1);
+  g_byte_array_append (out, (const guint8 *) p + 1, plen - 1);
+  return g_byte_array_free_to_bytes (out);
 }
 
 static void
@@ -289,18 +310,7 @@ event_part_cb (GObject      *object,
       return;
     }
 
-  {
-    gsize elen, plen;
-    const char *e = g_bytes_get_data (join->event, &elen);
-    const char *p = g_bytes_get_data (join->pricing, &plen);
-    GByteArray *out = g_byte_array_sized_new (elen + plen);
-
-    /* {"id":…} + {"tiers":…} → {"id":…,"tiers":…} */
-    g_byte_array_append (out, (const guint8 *) e, elen - 1);
-    g_byte_array_append (out, (const guint8 *) ",", 1);
-    g_byte_array_append (out, (const guint8 *) p + 1, plen - 1);
-    g_task_return_pointer (task, g_byte_array_free_to_bytes (out), (GDestroyNotify) g_bytes_unref);
-  }
+  g_task_return_pointer (task, join_event (join->event, join->pricing), (GDestroyNotify) g_bytes_unref);
 }
 
 static void
@@ -337,6 +347,42 @@ leap_catalogue_get_event_async (LeapCatalogue      *self,
                         pricing_cb, g_object_ref (task));
 }
 
+/* Fast paths: the answer when this process holds it fresh, else NULL and
+ * the caller goes the _async way. */
+GBytes *
+leap_catalogue_peek_venues (LeapCatalogue *self)
+{
+  return leap_cache_peek (self->cache, VENUES_KEY);
+}
+
+GBytes *
+leap_catalogue_peek_venue (LeapCatalogue *self,
+                           gint64         venue_id)
+{
+  g_autofree char *key = venue_key (venue_id);
+  return leap_cache_peek (self->cache, key);
+}
+
+GBytes *
+leap_catalogue_peek_events (LeapCatalogue         *self,
+                            const LeapEventFilter *filter)
+{
+  g_autofree char *key = listing_key (filter);
+  return leap_cache_peek (self->cache, key);
+}
+
+GBytes *
+leap_catalogue_peek_event (LeapCatalogue *self,
+                           gint64         event_id)
+{
+  g_autofree char *ekey = event_key (event_id);
+  g_autofree char *pkey = pricing_key (event_id);
+  g_autoptr(GBytes) event = leap_cache_peek (self->cache, ekey);
+  g_autoptr(GBytes) pricing = event ? leap_cache_peek (self->cache, pkey) : NULL;
+
+  return pricing ? join_event (event, pricing) : NULL;
+}
+
 GBytes *
 leap_catalogue_read_finish (LeapCatalogue *self,
                             GAsyncResult  *result,
@@ -344,22 +390,6 @@ leap_catalogue_read_finish (LeapCatalogue *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-JsonObject *
-leap_catalogue_availability (LeapCatalogue *self,
-                             gint64         event_id,
-                             GError       **error)
-{
-  g_autoptr(JsonArray) tiers = leap_store_list_availability (self->store, event_id, error);
-  JsonObject *object;
-
-  if (tiers == NULL)
-    return NULL;
-  object = json_object_new ();
-  json_object_set_int_member (object, "event_id", event_id);
-  json_object_set_array_member (object, "tiers", g_steal_pointer (&tiers));
-  return object;
 }
 
 /* Everything that changed after a cursor, as current objects and

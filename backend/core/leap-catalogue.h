@@ -29,13 +29,17 @@ void           leap_catalogue_get_event_async   (LeapCatalogue         *self,
                                                  gint64                 event_id,
                                                  GAsyncReadyCallback    callback,
                                                  gpointer               user_data);
+GBytes        *leap_catalogue_peek_venues       (LeapCatalogue         *self);
+GBytes        *leap_catalogue_peek_venue        (LeapCatalogue         *self,
+                                                 gint64                 venue_id);
+GBytes        *leap_catalogue_peek_events       (LeapCatalogue         *self,
+                                                 const LeapEventFilter *filter);
+GBytes        *leap_catalogue_peek_event        (LeapCatalogue         *self,
+                                                 gint64                 event_id);
 GBytes        *leap_catalogue_read_finish       (LeapCatalogue         *self,
                                                  GAsyncResult          *result,
                                                  GError               **error);
 
-JsonObject    *leap_catalogue_availability      (LeapCatalogue         *self,
-                                                 gint64                 event_id,
-                                                 GError               **error);
 JsonObject    *leap_catalogue_sync              (LeapCatalogue         *self,
                                                  gint64                 since,
                                                  guint                  limit,

@@ -35,4 +35,9 @@ void leap_handle_offer_update   (LeapRequest *req);
 void leap_handle_offer_delete   (LeapRequest *req);
 void leap_handle_sync           (LeapRequest *req);
 
+/* Holds: leap-http-holds.c */
+void leap_handle_hold_create    (LeapRequest *req);
+void leap_handle_hold_get       (LeapRequest *req);
+void leap_handle_hold_delete    (LeapRequest *req);
+
 G_END_DECLS

@@ -97,10 +97,24 @@ delete_object (LeapRequest *req,
     leap_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
 }
 
+/* Answers at once from this process's copy; NULL means go the async way. */
+static gboolean
+reply_now (LeapRequest *req,
+           GBytes      *bytes)
+{
+  g_autoptr(GBytes) owned = bytes;
+
+  if (owned == NULL)
+    return FALSE;
+  leap_request_reply_bytes (req, SOUP_STATUS_OK, owned);
+  return TRUE;
+}
+
 void
 leap_handle_venue_list (LeapRequest *req)
 {
-  leap_catalogue_list_venues_async (req->backend->catalogue, read_cb, leap_request_ref (req));
+  if (!reply_now (req, leap_catalogue_peek_venues (req->backend->catalogue)))
+    leap_catalogue_list_venues_async (req->backend->catalogue, read_cb, leap_request_ref (req));
 }
 
 void
@@ -108,7 +122,8 @@ leap_handle_venue_get (LeapRequest *req)
 {
   gint64 id;
 
-  if (leap_request_id_or_reply (req, 0, &id))
+  if (leap_request_id_or_reply (req, 0, &id) &&
+      !reply_now (req, leap_catalogue_peek_venue (req->backend->catalogue, id)))
     leap_catalogue_get_venue_async (req->backend->catalogue, id, read_cb, leap_request_ref (req));
 }
 
@@ -118,8 +133,131 @@ void leap_handle_venue_delete (LeapRequest *req) { delete_object (req, LEAP_KIND
 void leap_handle_event_create (LeapRequest *req) { create_object (req, LEAP_KIND_EVENT, FALSE); }
 void leap_handle_event_update (LeapRequest *req) { update_object (req, LEAP_KIND_EVENT); }
 void leap_handle_event_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_EVENT); }
-void leap_handle_tier_create (LeapRequest *req) { create_object (req, LEAP_KIND_TIER, TRUE); }
-void leap_handle_tier_update (LeapRequest *req) { update_object (req, LEAP_KIND_TIER); }
+/* Tiers: the database first, then their counters in Redis. */
+
+typedef struct
+{
+  LeapRequest *req;
+  JsonObject  *tier;     /* the answer */
+  JsonObject  *previous; /* for an update Redis refused */
+  guint        status;
+} TierWrite;
+
+static void
+tier_write_free (TierWrite *w)
+{
+  leap_request_unref (w->req);
+  g_clear_pointer (&w->tier, json_object_unref);
+  g_clear_pointer (&w->previous, json_object_unref);
+  g_free (w);
+}
+
+static JsonObject *
+inventory_row (LeapRequest *req,
+               JsonObject  *tier)
+{
+  g_autoptr(JsonArray) rows = leap_store_list_inventory (req->backend->store,
+                                                         json_object_get_int_member (tier, "event_id"), NULL);
+
+  for (guint i = 0; rows != NULL && i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      if (json_object_get_int_member (row, "tier_id") == json_object_get_int_member (tier, "id"))
+        return json_object_ref (row);
+    }
+  return NULL;
+}
+
+static void
+tier_counted_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  TierWrite *w = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!leap_holds_set_tier_finish (LEAP_HOLDS (object), result, &error) &&
+      g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT) && w->previous != NULL)
+    {
+      /* Held tickets count too: put the capacity back as it was. */
+      g_autoptr(JsonObject) undo = json_object_new ();
+      g_autoptr(JsonObject) undone = NULL;
+
+      json_object_set_int_member (undo, "capacity", json_object_get_int_member (w->previous, "capacity"));
+      undone = leap_catalogue_update (w->req->backend->catalogue, LEAP_KIND_TIER,
+                                      json_object_get_int_member (w->previous, "id"), undo, 0, NULL);
+      leap_request_reply_error (w->req, error);
+    }
+  else
+    /* Redis down: the counters are repaired from the database when it is back. */
+    leap_request_reply_object (w->req, w->status, w->tier);
+  tier_write_free (w);
+}
+
+static void
+count_tier (LeapRequest *req,
+            JsonObject  *tier,
+            JsonObject  *previous,
+            guint        status)
+{
+  TierWrite *w = g_new0 (TierWrite, 1);
+  g_autoptr(JsonObject) row = inventory_row (req, tier);
+
+  w->req = leap_request_ref (req);
+  w->tier = json_object_ref (tier);
+  w->previous = previous ? json_object_ref (previous) : NULL;
+  w->status = status;
+  if (row == NULL)
+    {
+      leap_request_reply_object (req, status, tier);
+      tier_write_free (w);
+      return;
+    }
+  leap_holds_set_tier_async (req->backend->holds, row, tier_counted_cb, w);
+}
+
+void
+leap_handle_tier_create (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) created = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 event_id;
+
+  if (!leap_request_id_or_reply (req, 0, &event_id) || (body = leap_request_body_or_reply (req)) == NULL)
+    return;
+  created = leap_catalogue_create (req->backend->catalogue, LEAP_KIND_TIER, event_id, body, actor_of (req), &error);
+  if (created == NULL)
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  {
+    g_autofree char *location = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT,
+                                                 json_object_get_int_member (created, "id"));
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+  }
+  count_tier (req, created, NULL, SOUP_STATUS_CREATED);
+}
+
+void
+leap_handle_tier_update (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) previous = NULL;
+  g_autoptr(JsonObject) updated = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  if (!leap_request_id_or_reply (req, 0, &id) || (body = leap_request_body_or_reply (req)) == NULL)
+    return;
+  previous = leap_store_get (req->backend->store, LEAP_KIND_TIER, id, NULL);
+  updated = leap_catalogue_update (req->backend->catalogue, LEAP_KIND_TIER, id, body, actor_of (req), &error);
+  if (updated == NULL)
+    leap_request_reply_error (req, error);
+  else
+    count_tier (req, updated, previous, SOUP_STATUS_OK);
+}
 void leap_handle_tier_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_TIER); }
 void leap_handle_offer_create (LeapRequest *req) { create_object (req, LEAP_KIND_OFFER, TRUE); }
 void leap_handle_offer_update (LeapRequest *req) { update_object (req, LEAP_KIND_OFFER); }
@@ -189,7 +327,8 @@ leap_handle_event_list (LeapRequest *req)
       return;
     }
   filter.limit = limit;
-  leap_catalogue_list_events_async (req->backend->catalogue, &filter, read_cb, leap_request_ref (req));
+  if (!reply_now (req, leap_catalogue_peek_events (req->backend->catalogue, &filter)))
+    leap_catalogue_list_events_async (req->backend->catalogue, &filter, read_cb, leap_request_ref (req));
 }
 
 void
@@ -197,24 +336,34 @@ leap_handle_event_get (LeapRequest *req)
 {
   gint64 id;
 
-  if (leap_request_id_or_reply (req, 0, &id))
+  if (leap_request_id_or_reply (req, 0, &id) &&
+      !reply_now (req, leap_catalogue_peek_event (req->backend->catalogue, id)))
     leap_catalogue_get_event_async (req->backend->catalogue, id, read_cb, leap_request_ref (req));
 }
 
-void
-leap_handle_availability (LeapRequest *req)
+static void
+availability_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
-  gint64 id;
+  g_autoptr(JsonObject) answer = leap_holds_object_finish (LEAP_HOLDS (object), result, &error);
 
-  if (!leap_request_id_or_reply (req, 0, &id))
-    return;
-  answer = leap_catalogue_availability (req->backend->catalogue, id, &error);
   if (answer == NULL)
     leap_request_reply_error (req, error);
   else
     leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
+/* Live counters from Redis; never cached. */
+void
+leap_handle_availability (LeapRequest *req)
+{
+  gint64 id;
+
+  if (leap_request_id_or_reply (req, 0, &id))
+    leap_holds_availability_async (req->backend->holds, id, availability_cb, leap_request_ref (req));
 }
 
 /* GET /api/v1/sync?since=CURSOR&limit=N */

@@ -3,6 +3,7 @@
 
 #include "leap-request.h"
 #include "leap-backend-private.h"
+#include "leap-idempotency.h"
 #include "leap-error.h"
 #include "leap-json.h"
 
@@ -30,9 +31,20 @@ leap_request_new (LeapBackend       *backend,
   req->path = g_strdup (path);
   req->query = query ? g_hash_table_ref (query) : NULL;
   req->started = g_get_monotonic_time ();
-  /* A message whose client is gone is finished by libsoup: never unpause it. */
-  g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), req);
   return req;
+}
+
+/* Called when a handler went async. A message whose client goes away
+ * meanwhile is finished by libsoup: it must never be unpaused. Requests
+ * answered at once (most of them) skip the cost of the signal. */
+void
+leap_request_pause (LeapRequest *req)
+{
+  g_return_if_fail (!req->finished && !req->paused);
+
+  req->paused = TRUE;
+  g_signal_connect (req->msg, "finished", G_CALLBACK (message_finished_cb), req);
+  soup_server_message_pause (req->msg);
 }
 
 LeapRequest *
@@ -47,13 +59,16 @@ leap_request_unref (LeapRequest *req)
 {
   if (--req->ref_count > 0)
     return;
-  g_signal_handlers_disconnect_by_func (req->msg, message_finished_cb, req);
+  if (req->paused)
+    g_signal_handlers_disconnect_by_func (req->msg, message_finished_cb, req);
   g_object_unref (req->msg);
   g_clear_pointer (&req->query, g_hash_table_unref);
   for (guint i = 0; i < G_N_ELEMENTS (req->params); i++)
     g_free (req->params[i]);
   g_clear_pointer (&req->session, leap_session_free);
   g_free (req->path);
+  g_free (req->idempotency_key);
+  g_free (req->idempotency_fingerprint);
   g_free (req);
 }
 
@@ -129,6 +144,7 @@ finish (LeapRequest *req,
 
   req->finished = TRUE;
   req->status = status;
+  leap_idempotency_finish (req);
   leap_backend_request_done (req->backend, req);
   if (req->paused && !req->gone)
     soup_server_message_unpause (req->msg);
@@ -258,7 +274,8 @@ leap_request_body_or_reply (LeapRequest *req)
                                     leap_backend_get_max_body (req->backend));
       return NULL;
     }
-  if (type != NULL && !g_str_has_prefix (type, "application/json"))
+  /* Lenient on purpose: `curl -d '{…}'` says form-urlencoded; a form is not JSON. */
+  if (type != NULL && g_str_has_prefix (type, "multipart/"))
     {
       leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "Send the body as application/json");
       return NULL;

@@ -36,10 +36,11 @@ struct _LeapRequest
   char              *params[4]; /* Owned: the {…} segments of the path */
   LeapSession       *session;   /* Owned, NULL until signed in */
   char              *path;
+  char              *idempotency_key;         /* Owned, set when this request claimed one */
+  char              *idempotency_fingerprint; /* Owned */
   gint64             started;   /* monotonic µs */
   guint              ref_count;
   guint              status;
-  gboolean           in_dispatch : 1;
   gboolean           paused : 1;
   gboolean           finished : 1;
   gboolean           gone : 1;  /* the client went away */
@@ -51,6 +52,7 @@ LeapRequest *leap_request_new            (LeapBackend       *backend,
                                           GHashTable        *query);
 LeapRequest *leap_request_ref            (LeapRequest       *req);
 void         leap_request_unref          (LeapRequest       *req);
+void         leap_request_pause          (LeapRequest       *req);
 const char  *leap_request_get_header     (LeapRequest       *req,
                                           const char        *name);
 const char  *leap_request_get_query      (LeapRequest       *req,

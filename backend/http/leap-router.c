@@ -5,6 +5,7 @@
 #include "leap-backend-private.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
+#include "leap-idempotency.h"
 
 #include <string.h>
 
@@ -43,6 +44,10 @@ static const LeapRoute routes[] = {
   { "DELETE", "/api/v1/offers/{id}", leap_handle_offer_delete, managers },
 
   { "GET", "/api/v1/sync", leap_handle_sync, NULL },
+
+  { "POST", "/api/v1/holds", leap_handle_hold_create, anyone_signed_in },
+  { "GET", "/api/v1/holds/{id}", leap_handle_hold_get, anyone_signed_in },
+  { "DELETE", "/api/v1/holds/{id}", leap_handle_hold_delete, anyone_signed_in },
 };
 
 /* Matches a path against a pattern, collecting its {…} segments. */
@@ -92,17 +97,23 @@ add_common_headers (LeapRequest *req)
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (req->msg);
   const char *origin = leap_request_get_header (req, "Origin");
 
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
-  soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
-  soup_message_headers_replace (headers, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_append (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_append (headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_append (headers, "X-Frame-Options", "DENY");
+  soup_message_headers_append (headers, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  soup_message_headers_append (headers, "Cache-Control", "no-store");
   if (origin_allowed (req->backend, origin))
     {
       soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
       soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "Retry-After, Location");
       soup_message_headers_append (headers, "Vary", "Origin");
     }
+}
+
+static void
+run_handler (LeapRequest *req)
+{
+  req->route->handler (req);
 }
 
 static void
@@ -129,7 +140,10 @@ session_cb (GObject      *object,
                                     "A %s may not do this", req->session->role);
       return;
     }
-  req->route->handler (req);
+  if (g_str_equal (req->route->method, "GET"))
+    run_handler (req);
+  else
+    leap_idempotency_begin (req, run_handler);
 }
 
 static void
@@ -144,7 +158,6 @@ server_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   g_autoptr(GString) allow = g_string_new (NULL);
 
-  req->in_dispatch = TRUE;
   add_common_headers (req);
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
@@ -196,15 +209,13 @@ server_cb (SoupServer        *server,
       else
         leap_sessions_lookup_async (backend->sessions, token, session_cb, leap_request_ref (req));
     }
+  else if (g_str_equal (req->route->method, "GET"))
+    run_handler (req);
   else
-    req->route->handler (req);
+    leap_idempotency_begin (req, run_handler);
 
-  req->in_dispatch = FALSE;
   if (!req->finished)
-    {
-      req->paused = TRUE;
-      soup_server_message_pause (msg);
-    }
+    leap_request_pause (req);
 }
 
 /* Refuses a body that announces itself too large before it is read. */
@@ -225,7 +236,6 @@ early_cb (SoupServer        *server,
       g_autoptr(LeapRequest) req = leap_request_new (backend, msg, path, query);
       SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
 
-      req->in_dispatch = TRUE;
       add_common_headers (req);
       /* The unread body makes the connection unusable for another request. */
       soup_message_headers_replace (response, "Connection", "close");

@@ -513,6 +513,23 @@ leap_store_sqlite_list_availability (LeapStore *store,
   return collect_rows (self, stmt, error);
 }
 
+static JsonArray *
+leap_store_sqlite_list_inventory (LeapStore *store,
+                                  gint64     event_id,
+                                  GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT t.id AS tier_id, t.event_id, t.capacity, t.sold, t.max_per_order "
+                                      "FROM tiers t JOIN events e ON e.id = t.event_id "
+                                      "WHERE (?1 = 0 AND e.status = 'on_sale') OR t.event_id = ?1 "
+                                      "ORDER BY t.id", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, event_id);
+  return collect_rows (self, stmt, error);
+}
+
 /* The newest change of each object after a sequence number; rows come with
  * raw integers: seq, kind, object_id, deleted. */
 static JsonArray *
@@ -969,6 +986,7 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->list_children = leap_store_sqlite_list_children;
   store_class->list_availability = leap_store_sqlite_list_availability;
   store_class->list_changes = leap_store_sqlite_list_changes;
+  store_class->list_inventory = leap_store_sqlite_list_inventory;
   store_class->create = leap_store_sqlite_create;
   store_class->update = leap_store_sqlite_update;
   store_class->remove = leap_store_sqlite_remove;

@@ -96,6 +96,14 @@ leap_store_list_availability (LeapStore *self, gint64 event_id, GError **error)
   return FORWARD (list_availability, JsonArray *, event_id, error);
 }
 
+/* What Redis needs to count tickets: tier_id, event_id, capacity, sold,
+ * max_per_order of one event, or of every event on sale with event_id 0. */
+JsonArray *
+leap_store_list_inventory (LeapStore *self, gint64 event_id, GError **error)
+{
+  return FORWARD (list_inventory, JsonArray *, event_id, error);
+}
+
 JsonArray *
 leap_store_list_changes (LeapStore *self, gint64 since, guint limit, GError **error)
 {

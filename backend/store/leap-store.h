@@ -57,6 +57,9 @@ struct _LeapStoreClass
   JsonArray  *(*list_availability) (LeapStore             *self,
                                     gint64                 event_id,
                                     GError               **error);
+  JsonArray  *(*list_inventory)    (LeapStore             *self,
+                                    gint64                 event_id,
+                                    GError               **error);
   JsonArray  *(*list_changes)      (LeapStore             *self,
                                     gint64                 since,
                                     guint                  limit,
@@ -123,6 +126,9 @@ JsonArray  *leap_store_list_children     (LeapStore             *self,
                                           gint64                 event_id,
                                           GError               **error);
 JsonArray  *leap_store_list_availability (LeapStore             *self,
+                                          gint64                 event_id,
+                                          GError               **error);
+JsonArray  *leap_store_list_inventory    (LeapStore             *self,
                                           gint64                 event_id,
                                           GError               **error);
 JsonArray  *leap_store_list_changes      (LeapStore             *self,

@@ -1,0 +1,956 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-holds"
+
+#include "leap-holds.h"
+#include "leap-error.h"
+#include "leap-json.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define EXPIRING_KEY "leap:expiring" /* event id → latest hold expiry (ms) */
+#define EXPIRE_TICK_MS 1000
+#define PRICES_TTL_US (2 * G_USEC_PER_SEC)
+#define MAX_ITEMS 20
+
+struct _LeapHolds
+{
+  GObject         parent_instance;
+
+  /* Owned */
+  LeapStore      *store;
+  LeapRedis      *redis;
+  GHashTable     *prices; /* event id → Prices */
+
+  LeapHoldsConfig config;
+  guint           expire_id;
+};
+
+G_DEFINE_FINAL_TYPE (LeapHolds, leap_holds, G_TYPE_OBJECT)
+
+/* What a hold costs is read from the database, not from the client; the
+ * table of an event is kept for two seconds so that a rush does not query
+ * it for every hold. */
+typedef struct
+{
+  gint64      loaded;  /* monotonic µs */
+  char       *status;  /* the event's */
+  GHashTable *tiers;   /* tier id → JsonObject (price, currency, name) */
+} Prices;
+
+static void
+prices_free (Prices *prices)
+{
+  g_free (prices->status);
+  g_hash_table_unref (prices->tiers);
+  g_free (prices);
+}
+
+static Prices *
+prices_of (LeapHolds *self,
+           gint64     event_id,
+           GError   **error)
+{
+  Prices *prices = g_hash_table_lookup (self->prices, &event_id);
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonArray) tiers = NULL;
+  gint64 *key;
+
+  if (prices != NULL && g_get_monotonic_time () - prices->loaded < PRICES_TTL_US)
+    return prices;
+
+  event = leap_store_get (self->store, LEAP_KIND_EVENT, event_id, error);
+  if (event == NULL)
+    return NULL;
+  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  if (tiers == NULL)
+    return NULL;
+
+  prices = g_new0 (Prices, 1);
+  prices->loaded = g_get_monotonic_time ();
+  prices->status = g_strdup (json_object_get_string_member (event, "status"));
+  prices->tiers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                         (GDestroyNotify) json_object_unref);
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *tier = json_array_get_object_element (tiers, i);
+      gint64 *id = g_new (gint64, 1);
+
+      *id = json_object_get_int_member (tier, "id");
+      g_hash_table_insert (prices->tiers, id, json_object_ref (tier));
+    }
+  key = g_new (gint64, 1);
+  *key = event_id;
+  g_hash_table_replace (self->prices, key, prices);
+  return prices;
+}
+
+char *
+leap_holds_event_key (gint64      event_id,
+                      const char *name)
+{
+  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", event_id, name);
+}
+
+/* A hold id names its event, so that its keys (and shard) are known from
+ * the id alone: "42-" and 22 random characters. */
+gboolean
+leap_hold_id_parse (const char *hold_id,
+                    gint64     *event_id)
+{
+  const char *dash = hold_id ? strchr (hold_id, '-') : NULL;
+  guint64 value;
+  g_autofree char *number = NULL;
+
+  if (dash == NULL || strlen (dash + 1) != 22 || strlen (hold_id) > 64)
+    return FALSE;
+  for (const char *p = dash + 1; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
+      return FALSE;
+  number = g_strndup (hold_id, dash - hold_id);
+  if (!g_ascii_string_to_unsigned (number, 10, 1, G_MAXINT64, &value, NULL))
+    return FALSE;
+  *event_id = value;
+  return TRUE;
+}
+
+static char *
+new_hold_id (gint64 event_id)
+{
+  guchar raw[16];
+  char text[sodium_base64_ENCODED_LEN (16, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+  randombytes_buf (raw, sizeof raw);
+  sodium_bin2base64 (text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "-%s", event_id, text);
+}
+
+/* Every inventory script takes the same keys (see lua/reserve.lua). */
+typedef struct
+{
+  char *keys[9];
+} EventKeys;
+
+static void
+event_keys_init (EventKeys  *k,
+                 gint64      event_id,
+                 const char *hold_id)
+{
+  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    k->keys[i] = leap_holds_event_key (event_id, names[i]);
+  k->keys[7] = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id ? hold_id : "-");
+  k->keys[8] = NULL;
+}
+
+static void
+event_keys_clear (EventKeys *k)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (k->keys); i++)
+    g_clear_pointer (&k->keys[i], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EventKeys, event_keys_clear)
+
+/* Runs an inventory script: KEYS are the event's, then argv. */
+static void
+run_script (LeapHolds         *self,
+            const char        *script,
+            gint64             event_id,
+            const char        *hold_id,
+            GPtrArray         *args,
+            LeapRedisReplyFunc func,
+            gpointer           user_data)
+{
+  g_auto(EventKeys) k = { { NULL } };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  event_keys_init (&k, event_id, hold_id);
+  for (guint i = 0; i < 8; i++)
+    g_ptr_array_add (argv, k.keys[i]);
+  for (guint i = 0; i < args->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (args, i));
+  leap_redis_eval_argv (self->redis, script, func, user_data, 8, argv->len,
+                        (const char **) argv->pdata, NULL);
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static const char *
+reply_status (const redisReply *reply)
+{
+  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+      reply->element[0]->type == REDIS_REPLY_STRING)
+    return reply->element[0]->str;
+  return "";
+}
+
+static gint64
+reply_int (const redisReply *reply,
+           guint             index)
+{
+  const redisReply *e;
+
+  if (reply->type != REDIS_REPLY_ARRAY || index >= reply->elements)
+    return 0;
+  e = reply->element[index];
+  if (e->type == REDIS_REPLY_INTEGER)
+    return e->integer;
+  if (e->type == REDIS_REPLY_STRING)
+    return g_ascii_strtoll (e->str, NULL, 10);
+  return 0;
+}
+
+/* Creating a hold */
+
+typedef struct
+{
+  char       *hold_id;
+  char       *owner;
+  gboolean    guest;
+  gint64      event_id;
+  gint64      expires_ms;
+  JsonArray  *items;    /* [{tier_id, quantity}] as asked */
+  JsonObject *answer;
+} Create;
+
+static void
+create_free (Create *c)
+{
+  g_free (c->hold_id);
+  g_free (c->owner);
+  g_clear_pointer (&c->items, json_array_unref);
+  g_clear_pointer (&c->answer, json_object_unref);
+  g_free (c);
+}
+
+static char *
+guest_key (const char *owner)
+{
+  return g_strconcat ("leap:guest-holds:", owner, NULL);
+}
+
+/* The answer for a hold: its items priced from the database. */
+static JsonObject *
+describe_hold (LeapHolds  *self,
+               gint64      event_id,
+               const char *hold_id,
+               const char *status,
+               gint64      expires_ms,
+               JsonArray  *items,
+               GError    **error)
+{
+  Prices *prices = prices_of (self, event_id, error);
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *expires = NULL;
+  JsonArray *out;
+  gint64 total = 0;
+  const char *currency = NULL;
+
+  if (prices == NULL)
+    return NULL;
+  answer = json_object_new ();
+  expires = leap_time_format (expires_ms / 1000);
+  json_object_set_string_member (answer, "hold_id", hold_id);
+  json_object_set_int_member (answer, "event_id", event_id);
+  json_object_set_string_member (answer, "status", status);
+  json_object_set_string_member (answer, "expires_at", expires);
+  out = json_array_new ();
+  json_object_set_array_member (answer, "items", out);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      gint64 tier_id = json_object_get_int_member (item, "tier_id");
+      gint64 quantity = json_object_get_int_member (item, "quantity");
+      JsonObject *tier = g_hash_table_lookup (prices->tiers, &tier_id);
+      JsonObject *line = json_object_new ();
+      gint64 price = tier ? json_object_get_int_member (tier, "price") : 0;
+
+      json_object_set_int_member (line, "tier_id", tier_id);
+      json_object_set_int_member (line, "quantity", quantity);
+      json_object_set_int_member (line, "unit_price", price);
+      if (tier != NULL)
+        {
+          currency = json_object_get_string_member (tier, "currency");
+          json_object_set_string_member (line, "name", json_object_get_string_member (tier, "name"));
+          json_object_set_string_member (line, "currency", currency);
+        }
+      json_array_add_object_element (out, line);
+      total += price * quantity;
+    }
+  json_object_set_int_member (answer, "total", total);
+  json_object_set_string_member (answer, "currency", currency ? currency : "");
+  return g_steal_pointer (&answer);
+}
+
+static void
+guest_recorded_cb (LeapRedis        *redis,
+                   const redisReply *reply,
+                   const GError     *error,
+                   gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Create *c = g_task_get_task_data (task);
+
+  g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
+}
+
+static void
+reserved_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  GTask *task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  Create *c = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  const char *status;
+
+  if (error != NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "Tickets cannot be held right now; try again in a moment");
+      g_object_unref (task);
+      return;
+    }
+
+  status = reply_status (reply);
+  if (g_str_equal (status, "ok"))
+    {
+      g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id);
+      g_autofree char *score = NULL;
+
+      c->expires_ms = reply_int (reply, 1);
+      c->answer = describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &local_error);
+      if (c->answer == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&local_error));
+          g_object_unref (task);
+          return;
+        }
+      /* The expiry timer visits the events that have holds. */
+      score = g_strdup_printf ("%" G_GINT64_FORMAT, c->expires_ms);
+      leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", score, event, NULL);
+      if (c->guest)
+        {
+          g_autofree char *key = guest_key (c->owner);
+          g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
+
+          leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
+          leap_redis_command (self->redis, guest_recorded_cb, task, "EXPIRE", key, ttl, NULL);
+          return;
+        }
+      g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
+    }
+  else if (g_str_equal (status, "sold_out"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
+                             "Not enough tickets left in tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " available",
+                             reply_int (reply, 1), reply_int (reply, 2));
+  else if (g_str_equal (status, "limit"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                             "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " per order",
+                             reply_int (reply, 2), reply_int (reply, 1));
+  else if (g_str_equal (status, "unknown_tier"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                             "Tier %" G_GINT64_FORMAT " is not on sale for this event", reply_int (reply, 1));
+  else
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)", status);
+  g_object_unref (task);
+}
+
+static void
+reserve (GTask *task)
+{
+  LeapHolds *self = g_task_get_source_object (task);
+  Create *c = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
+  g_ptr_array_add (args, g_strdup (c->hold_id));
+  g_ptr_array_add (args, g_strdup (c->owner));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (args, g_strdup_printf ("%u", self->config.ttl_s * 1000));
+  for (guint i = 0; i < json_array_get_length (c->items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (c->items, i);
+
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "tier_id")));
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "quantity")));
+    }
+  run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
+}
+
+static void
+guest_count_cb (LeapRedis        *redis,
+                const redisReply *reply,
+                const GError     *error,
+                gpointer          user_data)
+{
+  GTask *task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+
+  if (error == NULL && reply->type == REDIS_REPLY_INTEGER &&
+      reply->integer >= (long long) self->config.guest_max_holds)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
+                               "A guest may keep %u holds at once; release or buy one first",
+                               self->config.guest_max_holds);
+      g_object_unref (task);
+      return;
+    }
+  reserve (task);
+}
+
+static gboolean
+check_items (LeapHolds  *self,
+             JsonObject *request,
+             gboolean    guest,
+             GError    **error)
+{
+  JsonNode *node = json_object_get_member (request, "items");
+  JsonArray *items;
+  gint64 total = 0;
+  JsonObjectIter iter;
+  const char *member;
+
+  json_object_iter_init (&iter, request);
+  while (json_object_iter_next (&iter, &member, &node))
+    if (!g_str_equal (member, "event_id") && !g_str_equal (member, "items"))
+      {
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in hold", member);
+        return FALSE;
+      }
+  if (leap_json_get_int (request, "event_id", 0) <= 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.event_id must be a positive id");
+      return FALSE;
+    }
+  node = json_object_get_member (request, "items");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0 ||
+      json_array_get_length (json_node_get_array (node)) > MAX_ITEMS)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                   "hold.items must be a list of 1 to %u {\"tier_id\", \"quantity\"}", MAX_ITEMS);
+      return FALSE;
+    }
+  items = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *e = json_array_get_element (items, i);
+      JsonObject *item;
+
+      if (!JSON_NODE_HOLDS_OBJECT (e) || json_object_get_size (item = json_node_get_object (e)) != 2 ||
+          leap_json_get_int (item, "tier_id", 0) <= 0 ||
+          leap_json_get_int (item, "quantity", 0) <= 0 || leap_json_get_int (item, "quantity", 0) > 100)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                       "hold.items[%u] must be {\"tier_id\": id, \"quantity\": 1 to 100}", i);
+          return FALSE;
+        }
+      for (guint j = 0; j < i; j++)
+        if (leap_json_get_int (json_array_get_object_element (items, j), "tier_id", 0) ==
+            leap_json_get_int (item, "tier_id", 0))
+          {
+            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.items names tier %" G_GINT64_FORMAT " twice",
+                         leap_json_get_int (item, "tier_id", 0));
+            return FALSE;
+          }
+      total += leap_json_get_int (item, "quantity", 0);
+    }
+  if (guest && total > self->config.guest_max_tickets)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "At most %u tickets per order online",
+                   self->config.guest_max_tickets);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+leap_holds_create_async (LeapHolds          *self,
+                         const LeapSession  *session,
+                         JsonObject         *request,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  Create *c = g_new0 (Create, 1);
+  g_autoptr(GError) error = NULL;
+  Prices *prices;
+
+  g_task_set_source_tag (task, leap_holds_create_async);
+  g_task_set_task_data (task, c, (GDestroyNotify) create_free);
+  c->guest = g_str_equal (session->role, "guest");
+  c->owner = g_strdup (session->token_hash);
+
+  if (!check_items (self, request, c->guest, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  c->event_id = leap_json_get_int (request, "event_id", 0);
+  c->items = json_array_ref (json_object_get_array_member (request, "items"));
+
+  prices = prices_of (self, c->event_id, &error);
+  if (prices == NULL)
+    {
+      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.event_id names no event");
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (!g_str_equal (prices->status, "on_sale"))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This event is not on sale (%s)",
+                               prices->status);
+      g_object_unref (task);
+      return;
+    }
+
+  c->hold_id = new_hold_id (c->event_id);
+  if (c->guest)
+    {
+      g_autofree char *key = guest_key (c->owner);
+      g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
+
+      leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", key, "-inf", now, NULL);
+      leap_redis_command (self->redis, guest_count_cb, task, "ZCARD", key, NULL);
+      return;
+    }
+  reserve (task);
+}
+
+JsonObject *
+leap_holds_object_finish (LeapHolds    *self,
+                          GAsyncResult *result,
+                          GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Reading a hold */
+
+static JsonArray *
+parse_items (const char *text)
+{
+  JsonArray *items = json_array_new ();
+  g_auto(GStrv) pairs = g_strsplit (text ? text : "", ",", -1);
+
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      g_auto(GStrv) tq = g_strsplit (pairs[i], ":", 2);
+      JsonObject *item;
+
+      if (g_strv_length (tq) != 2)
+        continue;
+      item = json_object_new ();
+      json_object_set_int_member (item, "tier_id", g_ascii_strtoll (tq[0], NULL, 10));
+      json_object_set_int_member (item, "quantity", g_ascii_strtoll (tq[1], NULL, 10));
+      json_array_add_object_element (items, item);
+    }
+  return items;
+}
+
+static const char *
+hash_field (const redisReply *reply,
+            const char       *name)
+{
+  for (size_t i = 0; i + 1 < reply->elements; i += 2)
+    if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
+      return reply->element[i + 1]->str;
+  return NULL;
+}
+
+static void
+hold_read_cb (LeapRedis        *redis,
+              const redisReply *reply,
+              const GError     *error,
+              gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  const char *owner = g_object_get_data (G_OBJECT (task), "owner");
+  const char *hold_id = g_object_get_data (G_OBJECT (task), "hold-id");
+  g_autoptr(JsonArray) items = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *answer;
+  gint64 event_id = 0;
+  const char *status;
+
+  if (error != NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Holds cannot be read right now");
+      return;
+    }
+  /* Another session's hold is as invisible as one that does not exist. */
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
+      g_strcmp0 (hash_field (reply, "owner"), owner) != 0)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      return;
+    }
+  leap_hold_id_parse (hold_id, &event_id);
+  status = hash_field (reply, "status");
+  /* A hold past its time that the timer has not reached yet is expired. */
+  if (g_strcmp0 (status, "held") == 0 &&
+      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
+    status = "expired";
+  items = parse_items (hash_field (reply, "items"));
+  answer = describe_hold (self, event_id, hold_id, status ? status : "unknown",
+                          g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10), items, &local_error);
+  if (answer == NULL)
+    g_task_return_error (task, g_steal_pointer (&local_error));
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+void
+leap_holds_get_async (LeapHolds          *self,
+                      const LeapSession  *session,
+                      const char         *hold_id,
+                      GAsyncReadyCallback callback,
+                      gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autofree char *key = NULL;
+  gint64 event_id;
+
+  g_task_set_source_tag (task, leap_holds_get_async);
+  if (!leap_hold_id_parse (hold_id, &event_id))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_object_unref (task);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
+  g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
+  key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+  leap_redis_command (self->redis, hold_read_cb, task, "HGETALL", key, NULL);
+}
+
+/* Releasing a hold */
+
+static void
+released_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *status;
+
+  if (error != NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Holds cannot be released right now");
+      return;
+    }
+  status = reply_status (reply);
+  if (g_str_equal (status, "released"))
+    g_task_return_boolean (task, TRUE);
+  else if (g_str_equal (status, "not_found"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+  else
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
+                             reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
+                               ? reply->element[1]->str : status);
+}
+
+void
+leap_holds_release_async (LeapHolds          *self,
+                          const LeapSession  *session,
+                          const char         *hold_id,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  gint64 event_id;
+
+  g_task_set_source_tag (task, leap_holds_release_async);
+  if (!leap_hold_id_parse (hold_id, &event_id))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_object_unref (task);
+      return;
+    }
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+  g_ptr_array_add (args, g_strdup (session->token_hash));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  run_script (self, "release", event_id, hold_id, args, released_cb, task);
+}
+
+gboolean
+leap_holds_release_finish (LeapHolds    *self,
+                           GAsyncResult *result,
+                           GError      **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Availability from the live counters */
+
+static JsonObject *
+availability_from_store (LeapHolds *self,
+                         gint64     event_id,
+                         GError   **error)
+{
+  g_autoptr(JsonArray) tiers = leap_store_list_availability (self->store, event_id, error);
+  JsonObject *object;
+
+  if (tiers == NULL)
+    return NULL;
+  object = json_object_new ();
+  json_object_set_int_member (object, "event_id", event_id);
+  json_object_set_array_member (object, "tiers", g_steal_pointer (&tiers));
+  return object;
+}
+
+static void
+counters_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  gint64 event_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) from_db = NULL;
+  JsonArray *tiers;
+  JsonObject *answer;
+
+  /* The database knows which tiers exist; Redis how many are left. */
+  from_db = availability_from_store (self, event_id, &local_error);
+  if (from_db == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
+  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&from_db), (GDestroyNotify) json_object_unref);
+      return;
+    }
+
+  tiers = json_object_get_array_member (from_db, "tiers");
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *tier = json_array_get_object_element (tiers, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "tier_id"));
+      const char *avail = hash_field (reply, id);
+
+      if (avail != NULL)
+        json_object_set_int_member (tier, "available", g_ascii_strtoll (avail, NULL, 10));
+    }
+  answer = g_steal_pointer (&from_db);
+  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+void
+leap_holds_availability_async (LeapHolds          *self,
+                               gint64              event_id,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autofree char *key = leap_holds_event_key (event_id, "avail");
+
+  g_task_set_source_tag (task, leap_holds_availability_async);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (event_id), NULL);
+  leap_redis_command (self->redis, counters_cb, task, "HGETALL", key, NULL);
+}
+
+/* Counters from the database */
+
+static void
+tier_set_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (task == NULL)
+    return;
+  if (error != NULL)
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "%s", error->message);
+  else if (g_str_equal (reply_status (reply), "capacity_below"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "tier.capacity cannot be lower than the %" G_GINT64_FORMAT
+                             " tickets already sold or held", reply_int (reply, 1));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+set_tier (LeapHolds  *self,
+          JsonObject *tier,
+          const char *mode,
+          GTask      *task)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  gint64 event_id = json_object_get_int_member (tier, "event_id");
+
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "tier_id")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "capacity")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "sold")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "max_per_order")));
+  g_ptr_array_add (args, g_strdup (mode));
+  run_script (self, "tier-set", event_id, NULL, args, tier_set_cb, task);
+}
+
+/* Sets a tier's counters from what the database says (capacity, sold,
+ * max_per_order) and the holds Redis has; refused with CONFLICT if the
+ * capacity is below what is sold and held. tier: tier_id, event_id,
+ * capacity, sold, max_per_order. */
+void
+leap_holds_set_tier_async (LeapHolds          *self,
+                           JsonObject         *tier,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, leap_holds_set_tier_async);
+  g_hash_table_remove_all (self->prices);
+  set_tier (self, tier, "set", task);
+}
+
+gboolean
+leap_holds_set_tier_finish (LeapHolds    *self,
+                            GAsyncResult *result,
+                            GError      **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* A Redis that restarted empty has no counters: set the missing ones from
+ * the database before selling (capacity − sold − live holds; holds that
+ * Redis lost are gone with it). */
+void
+leap_holds_repair (LeapHolds *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) tiers = leap_store_list_inventory (self->store, 0, &error);
+
+  if (tiers == NULL)
+    {
+      g_warning ("Cannot read the inventory to check Redis: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    set_tier (self, json_array_get_object_element (tiers, i), "repair", NULL);
+}
+
+/* Expiry */
+
+static void
+expired_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
+{
+  if (error == NULL && reply_int (reply, 1) > 0)
+    g_debug ("Expired %" G_GINT64_FORMAT " holds", reply_int (reply, 1));
+}
+
+static void
+expiring_events_cb (LeapRedis        *redis,
+                    const redisReply *reply,
+                    const GError     *error,
+                    gpointer          user_data)
+{
+  LeapHolds *self = user_data;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
+
+  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+    return;
+  for (size_t i = 0; i < reply->elements; i++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+      gint64 event_id = g_ascii_strtoll (reply->element[i]->str, NULL, 10);
+
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+      g_ptr_array_add (args, g_strdup (now));
+      g_ptr_array_add (args, g_strdup ("1000"));
+      run_script (self, "expire", event_id, NULL, args, expired_cb, NULL);
+    }
+}
+
+/* Every second: give back the tickets of holds past their time, for each
+ * event whose holds could still be due (the latest expiry within a minute). */
+static gboolean
+expire_tick_cb (gpointer data)
+{
+  LeapHolds *self = data;
+  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms () - 60000);
+  g_autofree char *before = g_strdup_printf ("(%" G_GINT64_FORMAT, now_ms () - 60000);
+
+  if (!leap_redis_is_connected (self->redis))
+    return G_SOURCE_CONTINUE;
+  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE", EXPIRING_KEY, since, "+inf", NULL);
+  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", EXPIRING_KEY, "-inf", before, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+redis_state_cb (LeapHolds *self)
+{
+  if (leap_redis_is_connected (self->redis))
+    leap_holds_repair (self);
+}
+
+static void
+leap_holds_dispose (GObject *object)
+{
+  LeapHolds *self = LEAP_HOLDS (object);
+
+  g_clear_handle_id (&self->expire_id, g_source_remove);
+  if (self->redis != NULL)
+    g_signal_handlers_disconnect_by_data (self->redis, self);
+  g_clear_object (&self->redis);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->prices, g_hash_table_unref);
+
+  G_OBJECT_CLASS (leap_holds_parent_class)->dispose (object);
+}
+
+static void
+leap_holds_class_init (LeapHoldsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leap_holds_dispose;
+}
+
+static void
+leap_holds_init (LeapHolds *self)
+{
+  self->prices = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) prices_free);
+}
+
+LeapHolds *
+leap_holds_new (LeapStore             *store,
+                LeapRedis             *redis,
+                const LeapHoldsConfig *config)
+{
+  LeapHolds *self = g_object_new (LEAP_TYPE_HOLDS, NULL);
+
+  self->store = g_object_ref (store);
+  self->redis = g_object_ref (redis);
+  self->config = *config;
+  self->expire_id = g_timeout_add (EXPIRE_TICK_MS, expire_tick_cb, self);
+  g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
+  if (leap_redis_is_connected (redis))
+    leap_holds_repair (self);
+  return self;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "leap-redis.h"
+#include "leap-sessions.h"
+#include "leap-store.h"
+
+G_BEGIN_DECLS
+
+#define LEAP_TYPE_HOLDS (leap_holds_get_type ())
+G_DECLARE_FINAL_TYPE (LeapHolds, leap_holds, LEAP, HOLDS, GObject)
+
+typedef struct
+{
+  guint ttl_s;              /* how long a hold lives (default 600) */
+  guint guest_max_holds;    /* live holds a guest session may have */
+  guint guest_max_tickets;  /* tickets in one guest hold */
+} LeapHoldsConfig;
+
+/* Reservations: ticket inventory lives in Redis and changes only through
+ * the scripts in lua/ (reserve, release, expire, tier-set…), so that no
+ * ticket is held or sold twice however many buyers press at once. */
+LeapHolds  *leap_holds_new                 (LeapStore              *store,
+                                            LeapRedis              *redis,
+                                            const LeapHoldsConfig  *config);
+void        leap_holds_create_async        (LeapHolds              *self,
+                                            const LeapSession      *session,
+                                            JsonObject             *request,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+void        leap_holds_get_async           (LeapHolds              *self,
+                                            const LeapSession      *session,
+                                            const char             *hold_id,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+JsonObject *leap_holds_object_finish       (LeapHolds              *self,
+                                            GAsyncResult           *result,
+                                            GError                **error);
+void        leap_holds_release_async       (LeapHolds              *self,
+                                            const LeapSession      *session,
+                                            const char             *hold_id,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+gboolean    leap_holds_release_finish      (LeapHolds              *self,
+                                            GAsyncResult           *result,
+                                            GError                **error);
+void        leap_holds_availability_async  (LeapHolds              *self,
+                                            gint64                  event_id,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+void        leap_holds_set_tier_async      (LeapHolds              *self,
+                                            JsonObject             *tier,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+gboolean    leap_holds_set_tier_finish     (LeapHolds              *self,
+                                            GAsyncResult           *result,
+                                            GError                **error);
+void        leap_holds_repair              (LeapHolds              *self);
+gboolean    leap_hold_id_parse             (const char             *hold_id,
+                                            gint64                 *event_id);
+char       *leap_holds_event_key           (gint64                  event_id,
+                                            const char             *name);
+
+G_END_DECLS

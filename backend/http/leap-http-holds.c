@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-handlers.h"
+
+static void
+hold_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) hold = leap_holds_object_finish (LEAP_HOLDS (object), result, &error);
+  guint status = g_str_equal (soup_server_message_get_method (req->msg), "POST") ? SOUP_STATUS_CREATED
+                                                                                  : SOUP_STATUS_OK;
+
+  if (hold == NULL)
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  if (status == SOUP_STATUS_CREATED)
+    {
+      g_autofree char *location = g_strconcat ("/api/v1/holds/", json_object_get_string_member (hold, "hold_id"), NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+    }
+  leap_request_reply_object (req, status, hold);
+}
+
+/* POST /api/v1/holds {"event_id", "items": [{"tier_id", "quantity"}]} */
+void
+leap_handle_hold_create (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+
+  if (body != NULL)
+    leap_holds_create_async (req->backend->holds, req->session, body, hold_cb, leap_request_ref (req));
+}
+
+void
+leap_handle_hold_get (LeapRequest *req)
+{
+  leap_holds_get_async (req->backend->holds, req->session, req->params[0], hold_cb, leap_request_ref (req));
+}
+
+static void
+released_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!leap_holds_release_finish (LEAP_HOLDS (object), result, &error))
+    leap_request_reply_error (req, error);
+  else
+    leap_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+}
+
+void
+leap_handle_hold_delete (LeapRequest *req)
+{
+  leap_holds_release_async (req->backend->holds, req->session, req->params[0], released_cb,
+                            leap_request_ref (req));
+}

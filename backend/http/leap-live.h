@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "leap-holds.h"
+#include "leap-redis.h"
+
+G_BEGIN_DECLS
+
+#define LEAP_TYPE_LIVE (leap_live_get_type ())
+G_DECLARE_FINAL_TYPE (LeapLive, leap_live, LEAP, LIVE, GObject)
+
+/* The WebSocket at /api/v1/live: clients subscribe to events and get every
+ * availability change that any backend publishes. */
+LeapLive *leap_live_new               (SoupServer *server,
+                                       LeapRedis  *subscriber,
+                                       LeapHolds  *holds);
+guint     leap_live_get_n_clients     (LeapLive   *self);
+
+G_END_DECLS

@@ -1,0 +1,131 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+-- Gives back the tickets of holds past their expiry, each exactly once: only
+-- a hold still "held" moves, and its status changes in the same step, so a
+-- release racing with this script finds it gone, and the other way round.
+-- Run on a timer; reserve also runs the same code when a tier looks short.
+-- KEYS[1]  leap:{ev:E}:cap       HASH tier → capacity
+-- KEYS[2]  leap:{ev:E}:avail     HASH tier → available
+-- KEYS[3]  leap:{ev:E}:held      HASH tier → in live holds
+-- KEYS[4]  leap:{ev:E}:checkout  HASH tier → in holds being checked out
+-- KEYS[5]  leap:{ev:E}:sold      HASH tier → sold
+-- KEYS[6]  leap:{ev:E}:max       HASH tier → max per order
+-- KEYS[7]  leap:{ev:E}:holds     ZSET live hold id → expires_ms
+-- KEYS[8]  leap:{ev:E}:hold:-    unused (every script takes the same keys)
+-- ARGV[1]  event id E
+-- ARGV[2]  now, in ms
+-- ARGV[3]  at most this many holds in one run
+-- Reply: {"expired", count} | {"invalid", reason}
+-- The hold keys are built from KEYS[7] (leap:{ev:E}:hold:ID), so they keep
+-- the event's hash tag.
+
+local DAY_MS = 86400000
+
+-- Integers only, and small enough that a Lua double holds them exactly.
+local function int (s)
+  if type(s) ~= 'string' or #s > 15 or not string.match(s, '^%-?%d+$') then
+    return nil
+  end
+  return tonumber(s)
+end
+
+local function json_id (s)
+  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
+    return s
+  end
+  return cjson.encode(s)
+end
+
+local function mark (changed, tier)
+  if not changed.seen[tier] then
+    changed.seen[tier] = true
+    changed.list[#changed.list + 1] = tier
+  end
+end
+
+-- One message for every tier this script changed, sent from inside the
+-- script so that no change goes unannounced.
+local function publish (changed)
+  if #changed.list == 0 then
+    return
+  end
+  local parts = {}
+  for i, tier in ipairs(changed.list) do
+    parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' ..
+               (redis.call('HGET', KEYS[2], tier) or '0') .. '}'
+  end
+  redis.call('PUBLISH', 'leap:avail:' .. ARGV[1],
+             '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
+end
+
+local function parse_items (s)
+  local items = {}
+  if type(s) ~= 'string' then
+    return nil
+  end
+  for tier, q in string.gmatch(s, '([^:,]+):(%d+)') do
+    items[#items + 1] = { tier, tonumber(q) }
+  end
+  if #items == 0 then
+    return nil
+  end
+  return items
+end
+
+-- Gives back every due hold (status held, expiry <= now): all of them are
+-- checked against the counters first, then written.
+local function expire_due (now, max_count, changed)
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now, 'LIMIT', 0, max_count)
+  -- Hold keys are named after the zset's own key, so they share its hash tag.
+  local prefix = string.sub(KEYS[7], 1, -6) .. 'hold:'
+  local plan, owed, done = {}, {}, {}
+  for _, id in ipairs(ids) do
+    local key = prefix .. id
+    local h = redis.call('HMGET', key, 'status', 'items', 'expires_ms')
+    if h[1] == 'held' then
+      local items = parse_items(h[2])
+      local ok = items ~= nil
+      for _, it in ipairs(items or {}) do
+        local held = tonumber(redis.call('HGET', KEYS[3], it[1]) or '')
+        if not held or held - (owed[it[1]] or 0) < it[2] then
+          ok = false
+        end
+      end
+      if ok then
+        for _, it in ipairs(items) do
+          owed[it[1]] = (owed[it[1]] or 0) + it[2]
+        end
+        plan[#plan + 1] = { key, items, tonumber(h[3]) or now }
+        done[#done + 1] = id
+      else
+        -- Never happens while the invariant holds; left untouched rather
+        -- than giving back tickets that the counters do not have.
+        redis.log(redis.LOG_WARNING, 'leap: hold ' .. key .. ' disagrees with the counters')
+      end
+    else
+      -- Gone (its record lapsed) or no longer live: only the index entry is stale.
+      done[#done + 1] = id
+    end
+  end
+  for _, p in ipairs(plan) do
+    for _, it in ipairs(p[2]) do
+      redis.call('HINCRBY', KEYS[2], it[1], it[2])
+      redis.call('HINCRBY', KEYS[3], it[1], -it[2])
+      mark(changed, it[1])
+    end
+    redis.call('HSET', p[1], 'status', 'expired')
+    redis.call('PEXPIRE', p[1], math.max(p[3] - now, 0) + DAY_MS)
+  end
+  for i = 1, #done, 500 do
+    redis.call('ZREM', KEYS[7], unpack(done, i, math.min(i + 499, #done)))
+  end
+  return #plan
+end
+
+local now, max_count = int(ARGV[2]), int(ARGV[3])
+if not now or not max_count or max_count <= 0 then
+  return { 'invalid', 'bad time or count' }
+end
+local changed = { list = {}, seen = {} }
+local count = expire_due(now, max_count, changed)
+publish(changed)
+return { 'expired', count }

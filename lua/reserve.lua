@@ -1,0 +1,201 @@
+-- SPDX-License-Identifier: GPL-3.0-or-later
+-- Places a hold on one or more tiers of one event. Every tier is checked
+-- (known, within its per-order limit, enough left) before anything is
+-- written; then all of them are decremented together, or none is. This is
+-- the only way tickets leave "available", so nothing can oversell.
+-- KEYS[1]  leap:{ev:E}:cap       HASH tier → capacity
+-- KEYS[2]  leap:{ev:E}:avail     HASH tier → available
+-- KEYS[3]  leap:{ev:E}:held      HASH tier → in live holds
+-- KEYS[4]  leap:{ev:E}:checkout  HASH tier → in holds being checked out
+-- KEYS[5]  leap:{ev:E}:sold      HASH tier → sold
+-- KEYS[6]  leap:{ev:E}:max       HASH tier → max per order
+-- KEYS[7]  leap:{ev:E}:holds     ZSET live hold id → expires_ms
+-- KEYS[8]  leap:{ev:E}:hold:H    HASH the new hold
+-- ARGV[1]  event id E
+-- ARGV[2]  hold id H
+-- ARGV[3]  owner (the session's token hash)
+-- ARGV[4]  now, in ms
+-- ARGV[5]  hold time, in ms
+-- ARGV[6…] pairs: tier id, quantity
+-- Reply: {"ok", expires_ms} | {"invalid", reason} | {"unknown_tier", T}
+--        | {"limit", T, max} | {"exists"} | {"sold_out", T, available}
+
+local DAY_MS = 86400000
+-- Due holds expired here when a tier looks short; the timer does the rest.
+local EXPIRE_BATCH = 200
+
+-- Integers only, and small enough that a Lua double holds them exactly.
+local function int (s)
+  if type(s) ~= 'string' or #s > 15 or not string.match(s, '^%-?%d+$') then
+    return nil
+  end
+  return tonumber(s)
+end
+
+local function json_id (s)
+  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
+    return s
+  end
+  return cjson.encode(s)
+end
+
+local function mark (changed, tier)
+  if not changed.seen[tier] then
+    changed.seen[tier] = true
+    changed.list[#changed.list + 1] = tier
+  end
+end
+
+local function publish (changed)
+  if #changed.list == 0 then
+    return
+  end
+  local parts = {}
+  for i, tier in ipairs(changed.list) do
+    parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' ..
+               (redis.call('HGET', KEYS[2], tier) or '0') .. '}'
+  end
+  redis.call('PUBLISH', 'leap:avail:' .. ARGV[1],
+             '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
+end
+
+local function parse_items (s)
+  local items = {}
+  if type(s) ~= 'string' then
+    return nil
+  end
+  for tier, q in string.gmatch(s, '([^:,]+):(%d+)') do
+    items[#items + 1] = { tier, tonumber(q) }
+  end
+  if #items == 0 then
+    return nil
+  end
+  return items
+end
+
+-- Gives back every due hold (status held, expiry <= now): all of them are
+-- checked against the counters first, then written.
+local function expire_due (now, max_count, changed)
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now, 'LIMIT', 0, max_count)
+  -- Hold keys are named after the zset's own key, so they share its hash tag.
+  local prefix = string.sub(KEYS[7], 1, -6) .. 'hold:'
+  local plan, owed, done = {}, {}, {}
+  for _, id in ipairs(ids) do
+    local key = prefix .. id
+    local h = redis.call('HMGET', key, 'status', 'items', 'expires_ms')
+    if h[1] == 'held' then
+      local items = parse_items(h[2])
+      local ok = items ~= nil
+      for _, it in ipairs(items or {}) do
+        local held = tonumber(redis.call('HGET', KEYS[3], it[1]) or '')
+        if not held or held - (owed[it[1]] or 0) < it[2] then
+          ok = false
+        end
+      end
+      if ok then
+        for _, it in ipairs(items) do
+          owed[it[1]] = (owed[it[1]] or 0) + it[2]
+        end
+        plan[#plan + 1] = { key, items, tonumber(h[3]) or now }
+        done[#done + 1] = id
+      else
+        -- Never happens while the invariant holds; left untouched rather
+        -- than giving back tickets that the counters do not have.
+        redis.log(redis.LOG_WARNING, 'leap: hold ' .. key .. ' disagrees with the counters')
+      end
+    else
+      -- Gone (its record lapsed) or no longer live: only the index entry is stale.
+      done[#done + 1] = id
+    end
+  end
+  for _, p in ipairs(plan) do
+    for _, it in ipairs(p[2]) do
+      redis.call('HINCRBY', KEYS[2], it[1], it[2])
+      redis.call('HINCRBY', KEYS[3], it[1], -it[2])
+      mark(changed, it[1])
+    end
+    redis.call('HSET', p[1], 'status', 'expired')
+    redis.call('PEXPIRE', p[1], math.max(p[3] - now, 0) + DAY_MS)
+  end
+  for i = 1, #done, 500 do
+    redis.call('ZREM', KEYS[7], unpack(done, i, math.min(i + 499, #done)))
+  end
+  return #plan
+end
+
+local now, ttl = int(ARGV[4]), int(ARGV[5])
+if not now or now < 0 or not ttl or ttl <= 0 then
+  return { 'invalid', 'bad time' }
+end
+if #ARGV < 7 or #ARGV % 2 ~= 1 then
+  return { 'invalid', 'no tier/quantity pairs' }
+end
+
+local items, seen = {}, {}
+for i = 6, #ARGV, 2 do
+  local tier, q = ARGV[i], int(ARGV[i + 1])
+  if tier == '' or string.find(tier, '[:,]') then
+    return { 'invalid', 'bad tier id' }
+  end
+  if not q or q <= 0 then
+    return { 'invalid', 'quantity must be a positive integer' }
+  end
+  if seen[tier] then
+    return { 'invalid', 'tier ' .. tier .. ' requested twice' }
+  end
+  seen[tier] = true
+  items[#items + 1] = { tier, q }
+end
+
+for _, it in ipairs(items) do
+  if not redis.call('HGET', KEYS[1], it[1]) then
+    return { 'unknown_tier', it[1] }
+  end
+end
+for _, it in ipairs(items) do
+  local max = tonumber(redis.call('HGET', KEYS[6], it[1]) or '')
+  if max and it[2] > max then
+    return { 'limit', it[1], max }
+  end
+end
+if redis.call('EXISTS', KEYS[8]) == 1 then
+  return { 'exists' }
+end
+
+local function first_short ()
+  for _, it in ipairs(items) do
+    local avail = tonumber(redis.call('HGET', KEYS[2], it[1]) or '') or 0
+    if avail < it[2] then
+      return it[1], avail
+    end
+  end
+  return nil
+end
+
+local changed = { list = {}, seen = {} }
+local short, left = first_short()
+if short then
+  -- Tickets of holds that ran out are free again: take them back first.
+  if expire_due(now, EXPIRE_BATCH, changed) > 0 then
+    short, left = first_short()
+  end
+  if short then
+    publish(changed)
+    return { 'sold_out', short, left }
+  end
+end
+
+local expires = now + ttl
+local parts = {}
+for i, it in ipairs(items) do
+  redis.call('HINCRBY', KEYS[2], it[1], -it[2])
+  redis.call('HINCRBY', KEYS[3], it[1], it[2])
+  mark(changed, it[1])
+  parts[i] = it[1] .. ':' .. it[2]
+end
+redis.call('HSET', KEYS[8], 'status', 'held', 'owner', ARGV[3], 'event', ARGV[1],
+           'items', table.concat(parts, ','), 'created_ms', now, 'expires_ms', expires)
+redis.call('PEXPIRE', KEYS[8], ttl + DAY_MS)
+redis.call('ZADD', KEYS[7], expires, ARGV[2])
+publish(changed)
+return { 'ok', expires }

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Holds over HTTP: nothing oversells under a rush, owners only, guests
+ * capped, idempotent retries, expiry, live availability on the WebSocket. */
+#include "leap-test-backend.h"
+
+#include <string.h>
+
+static LeapTestRedis redis;
+
+typedef struct
+{
+  LeapTestBackend tb;
+  char           *admin;
+  char           *cashier;
+  gint64          event;
+  gint64          tier;
+  gint64          tier2;
+} Fixture;
+
+static gint64
+add_tier (Fixture    *f,
+          const char *name,
+          guint       capacity,
+          guint       max_per_order)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": 2500, \"currency\": \"EUR\", "
+                                           "\"capacity\": %u, \"max_per_order\": %u}", name, capacity, max_per_order);
+  return leap_test_backend_create (&f->tb, f->admin, path, body);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  gint64 venue;
+  g_autofree char *body = NULL;
+
+  leap_test_backend_setup (&f->tb, 1000);
+  f->admin = leap_test_backend_login (&f->tb, "admin");
+  f->cashier = leap_test_backend_login (&f->tb, "cashier");
+  venue = leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues", "{\"name\": \"Hall\"}");
+  body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"Rush\", "
+                          "\"starts_at\": \"2026-12-01T19:30:00Z\"}", venue);
+  f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
+  f->tier = add_tier (f, "Stalls", GPOINTER_TO_UINT (data) ? GPOINTER_TO_UINT (data) : 10, 6);
+  f->tier2 = add_tier (f, "Balcony", 5, 10);
+}
+
+static void
+setup_short (Fixture *f, gconstpointer data)
+{
+  leap_test_backend_set_hold_ttl (1);
+  setup (f, data);
+  leap_test_backend_set_hold_ttl (600);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_free (f->admin);
+  g_free (f->cashier);
+  leap_test_backend_teardown (&f->tb);
+}
+
+static char *
+hold_body (Fixture *f,
+           guint    q1,
+           guint    q2)
+{
+  if (q2 == 0)
+    return g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}]}", f->event, f->tier, q1);
+  return g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                          ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+                          f->event, f->tier, q1, f->tier2, q2);
+}
+
+/* Available count of a tier, from GET /events/{id}/availability. */
+static gint64
+available (Fixture *f,
+           gint64   tier)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  JsonArray *tiers;
+
+  leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  tiers = json_object_get_array_member (leap_test_reply_object (&reply), "tiers");
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    if (json_object_get_int_member (json_array_get_object_element (tiers, i), "tier_id") == tier)
+      return json_object_get_int_member (json_array_get_object_element (tiers, i), "available");
+  g_assert_not_reached ();
+}
+
+static void
+test_hold_lifecycle (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, 2, 1);
+  g_autofree char *path = NULL;
+  g_autofree char *hold_id = NULL;
+  g_autofree char *other = leap_test_backend_login (&f->tb, "manager");
+  JsonObject *hold;
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  hold = leap_test_reply_object (&reply);
+  hold_id = g_strdup (json_object_get_string_member (hold, "hold_id"));
+  g_assert_cmpint (json_object_get_int_member (hold, "total"), ==, 3 * 2500);
+  g_assert_cmpstr (json_object_get_string_member (hold, "currency"), ==, "EUR");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (hold, "items")), ==, 2);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (hold, "expires_at"), "Z"));
+  g_assert_cmpint (available (f, f->tier), ==, 8);
+  g_assert_cmpint (available (f, f->tier2), ==, 4);
+
+  path = g_strconcat ("/api/v1/holds/", hold_id, NULL);
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+
+  /* Another session sees nothing and can release nothing. */
+  leap_test_backend_call (&f->tb, "GET", path, other, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 404);
+  leap_test_backend_call (&f->tb, "DELETE", path, other, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 404);
+  leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 401);
+  g_assert_cmpint (available (f, f->tier), ==, 8);
+
+  leap_test_backend_call (&f->tb, "DELETE", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 204);
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  g_assert_cmpint (available (f, f->tier2), ==, 5);
+  /* Exactly once. */
+  leap_test_backend_call (&f->tb, "DELETE", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  leap_test_backend_call (&f->tb, "GET", "/api/v1/holds/1-nonsense", f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 404);
+}
+
+static void
+test_refusals (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *too_many = hold_body (f, 3, 6);
+  g_autofree char *over_limit = hold_body (f, 7, 0);
+  g_autofree char *body = NULL;
+  const char *bad[] = { "{}", "{\"event_id\": 1}", "{\"event_id\": 1, \"items\": []}",
+                        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1}]}",
+                        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 0}]}",
+                        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 1}], \"x\": 1}",
+                        "{\"event_id\": 999, \"items\": [{\"tier_id\": 1, \"quantity\": 1}]}" };
+
+  /* All or nothing: the second tier is short, so the first is not held. */
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, too_many, &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "sold_out");
+  body = g_strdup_printf ("tier %" G_GINT64_FORMAT, f->tier2);
+  g_assert_nonnull (strstr (reply.body, body));
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  g_assert_cmpint (available (f, f->tier2), ==, 5);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, over_limit, &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, bad[i], &reply);
+      if (reply.status != 422)
+        g_error ("%s: expected 422, got %u %s", bad[i], reply.status, reply.body);
+    }
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", NULL, over_limit, &reply);
+  g_assert_cmpuint (reply.status, ==, 401);
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+}
+
+static void
+test_guest_limits (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *guest = NULL;
+  g_autofree char *one = hold_body (f, 1, 0);
+  g_autofree char *eleven = hold_body (f, 6, 5);
+  guint created = 0;
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+  guest = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, eleven, &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  for (guint i = 0; i < 6; i++)
+    {
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, one, &reply);
+      if (reply.status == 201)
+        created++;
+    }
+  g_assert_cmpuint (created, ==, 5);
+  g_assert_cmpuint (reply.status, ==, 429);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "too_many_holds");
+
+  /* Staff hold for many customers: no cap. */
+  for (guint i = 0; i < 5; i++)
+    {
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, one, &reply);
+      g_assert_cmpuint (reply.status, ==, 201);
+    }
+  g_assert_cmpint (available (f, f->tier), ==, 0);
+}
+
+static void
+test_idempotency (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
+  g_autofree char *body = hold_body (f, 2, 0);
+  g_autofree char *other_body = hold_body (f, 3, 0);
+  g_autofree char *first_id = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", "sale-1");
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      leap_test_send (f->tb.session, msg, &reply);
+      g_assert_cmpuint (reply.status, ==, 201);
+      if (first_id == NULL)
+        first_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
+      else
+        g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"), ==, first_id);
+    }
+  g_assert_cmpint (available (f, f->tier), ==, 8);
+
+  {
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+    g_autoptr(GBytes) bytes = g_bytes_new (other_body, strlen (other_body));
+    g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", "sale-1");
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    leap_test_send (f->tb.session, msg, &reply);
+    g_assert_cmpuint (reply.status, ==, 422);
+    g_assert_cmpstr (leap_test_error_code (&reply), ==, "idempotency_mismatch");
+  }
+  g_assert_cmpint (available (f, f->tier), ==, 8);
+}
+
+/* Keeps `connections` requests in flight until `count` are sent: that many
+ * clients pressing at once. (Queuing thousands in one SoupSession costs
+ * the client quadratic time.) */
+typedef struct
+{
+  guint        pending;
+  guint        to_send;
+  guint        created;
+  guint        sold_out;
+  guint        other;
+  GHashTable  *ids;
+  SoupSession *session;
+  const char  *url;
+  const char  *auth;
+  const char  *body;
+  const char  *idempotency_key;
+} Race;
+
+static void race_send (Race *race);
+
+static void
+race_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Race *race = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+  guint status = soup_message_get_status (msg);
+
+  if (status == 201)
+    {
+      race->created++;
+      if (race->ids != NULL)
+        {
+          g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+          g_hash_table_add (race->ids, g_strndup (strstr (body, "\"hold_id\""), 40));
+        }
+    }
+  else if (status == 409)
+    race->sold_out++;
+  else
+    race->other++;
+  race->pending--;
+  if (race->to_send > 0)
+    race_send (race);
+}
+
+static void
+race_send (Race *race)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", race->url);
+  g_autoptr(GBytes) bytes = g_bytes_new (race->body, strlen (race->body));
+
+  race->to_send--;
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", race->auth);
+  if (race->idempotency_key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", race->idempotency_key);
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (race->session, msg, G_PRIORITY_DEFAULT, NULL, race_cb, race);
+}
+
+static gboolean
+race_done (gpointer data)
+{
+  return ((Race *) data)->pending == 0;
+}
+
+static void
+post_holds (Fixture    *f,
+            guint       count,
+            guint       connections,
+            const char *body,
+            const char *idempotency_key,
+            Race       *race)
+{
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
+  g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", connections,
+                                                                  "max-conns-per-host", connections,
+                                                                  "timeout", 60, NULL);
+
+  race->session = session;
+  race->url = url;
+  race->auth = auth;
+  race->body = body;
+  race->idempotency_key = idempotency_key;
+  race->pending = count;
+  race->to_send = count;
+  for (guint i = 0; i < MIN (count, connections); i++)
+    race_send (race);
+  if (!leap_test_wait_until (race_done, race, 120000))
+    g_error ("Stuck: %u pending, %u created, %u sold out, %u other", race->pending, race->created,
+             race->sold_out, race->other);
+}
+
+/* Ten retries of one sale at once, with one key: one hold. */
+static void
+test_idempotency_concurrent (Fixture *f, gconstpointer data)
+{
+  g_autofree char *body = hold_body (f, 1, 0);
+  Race race = { 0 };
+
+  race.ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  post_holds (f, 10, 10, body, "same-sale", &race);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpuint (race.created, ==, 10);
+  g_assert_cmpuint (g_hash_table_size (race.ids), ==, 1);
+  g_assert_cmpint (available (f, f->tier), ==, 9);
+  g_hash_table_unref (race.ids);
+}
+
+static gint64
+redis_hget (Fixture    *f,
+            const char *name,
+            gint64      tier)
+{
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
+  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
+  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+/* 200 clients, 5,000 attempts, 1,000 tickets: exactly 1,000 held. (The
+ * control that shows a naive read-then-write oversells under the same rush
+ * is /leap/inventory/race.) */
+static void
+test_race (Fixture *f, gconstpointer data)
+{
+  g_autofree char *body = hold_body (f, 1, 0);
+  Race race = { 0 };
+
+  post_holds (f, 5000, 200, body, NULL, &race);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpuint (race.created, ==, 1000);
+  g_assert_cmpuint (race.sold_out, ==, 4000);
+  g_assert_cmpint (available (f, f->tier), ==, 0);
+  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, 1000);
+  g_assert_cmpint (redis_hget (f, "avail", f->tier) + redis_hget (f, "held", f->tier) +
+                   redis_hget (f, "checkout", f->tier) + redis_hget (f, "sold", f->tier), ==,
+                   redis_hget (f, "cap", f->tier));
+}
+
+static gboolean
+back_to_ten (gpointer data)
+{
+  return available (data, ((Fixture *) data)->tier) == 10;
+}
+
+static void
+test_expiry (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, 4, 0);
+  g_autofree char *path = NULL;
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  path = g_strconcat ("/api/v1/holds/", json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"), NULL);
+  g_assert_cmpint (available (f, f->tier), ==, 6);
+
+  /* Held for one second (setup_short): the timer gives the tickets back. */
+  g_assert_true (leap_test_wait_until (back_to_ten, f, 10000));
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "expired");
+  leap_test_backend_call (&f->tb, "DELETE", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+}
+
+static void
+test_capacity (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, 6, 0);
+  g_autofree char *path = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT, f->tier);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"capacity\": 5}", &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+  g_assert_cmpint (available (f, f->tier), ==, 4);
+  leap_test_backend_call (&f->tb, "GET", "/api/v1/sync?since=0", NULL, NULL, &reply);
+  g_assert_nonnull (strstr (reply.body, "\"capacity\":10"));
+
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"capacity\": 20}", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (available (f, f->tier), ==, 14);
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"capacity\": 6}", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (available (f, f->tier), ==, 0);
+}
+
+/* Redis restarted without its data: counters come back from the database. */
+static void
+test_repair (Fixture *f, gconstpointer data)
+{
+  g_autofree char *flushed = NULL;
+
+  leap_test_allow_warnings ();
+  leap_test_redis_kill (f->tb.redis);
+  leap_test_backend_wait_redis (&f->tb, FALSE);
+  leap_test_redis_start (f->tb.redis);
+  leap_test_backend_wait_redis (&f->tb, TRUE);
+  g_assert_true (leap_test_wait_until (back_to_ten, f, 10000));
+  g_assert_cmpint (redis_hget (f, "cap", f->tier), ==, 10);
+}
+
+typedef struct
+{
+  GPtrArray               *messages;
+  SoupWebsocketConnection *conn;
+  GError                  *error;
+} Live;
+
+static void
+live_message_cb (SoupWebsocketConnection *conn,
+                 gint                     type,
+                 GBytes                  *message,
+                 Live                    *live)
+{
+  g_ptr_array_add (live->messages, g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+}
+
+static void
+live_connected_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Live *live = user_data;
+
+  live->conn = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &live->error);
+  if (live->conn != NULL)
+    g_signal_connect (live->conn, "message", G_CALLBACK (live_message_cb), live);
+}
+
+static gboolean
+live_ready (gpointer data)
+{
+  Live *live = data;
+  return live->conn != NULL || live->error != NULL;
+}
+
+static gboolean
+live_has (gpointer data)
+{
+  Live *live = g_object_get_data (G_OBJECT (((Live *) data)->conn), "live");
+  const char *needle = g_object_get_data (G_OBJECT (live->conn), "needle");
+
+  for (guint i = 0; i < live->messages->len; i++)
+    if (strstr (g_ptr_array_index (live->messages, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_live (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live", leap_backend_get_port (f->tb.backend));
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}", f->event);
+  g_autofree char *snapshot = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
+                                               ",\"available\":10}", f->event, f->tier);
+  g_autofree char *change = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
+                                             ",\"available\":7}", f->event, f->tier);
+  g_autofree char *body = hold_body (f, 3, 0);
+  Live live = { g_ptr_array_new_with_free_func (g_free), NULL, NULL };
+  gint64 started;
+
+  soup_session_websocket_connect_async (f->tb.session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        live_connected_cb, &live);
+  g_assert_true (leap_test_wait_until (live_ready, &live, 10000));
+  g_assert_no_error (live.error);
+  g_object_set_data (G_OBJECT (live.conn), "live", &live);
+
+  soup_websocket_connection_send_text (live.conn, subscribe);
+  g_object_set_data (G_OBJECT (live.conn), "needle", snapshot);
+  g_assert_true (leap_test_wait_until (live_has, &live, 10000));
+
+  started = g_get_monotonic_time ();
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  g_object_set_data (G_OBJECT (live.conn), "needle", change);
+  g_assert_true (leap_test_wait_until (live_has, &live, 10000));
+  g_test_message ("change reached the WebSocket %.1f ms after the hold was sent",
+                  (g_get_monotonic_time () - started) / 1000.0);
+
+  soup_websocket_connection_send_text (live.conn, "{\"subscribe\": \"all\"}");
+  g_object_set_data (G_OBJECT (live.conn), "needle", "\"error\"");
+  g_assert_true (leap_test_wait_until (live_has, &live, 10000));
+
+  soup_websocket_connection_close (live.conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_clear_object (&live.conn);
+  g_ptr_array_unref (live.messages);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  leap_test_redis_start (&redis);
+  leap_test_backend_global_init (&redis);
+
+#define ADD(path, func, capacity) g_test_add (path, Fixture, GUINT_TO_POINTER (capacity), setup, func, teardown)
+  ADD ("/leap/holds/lifecycle", test_hold_lifecycle, 10);
+  ADD ("/leap/holds/refusals", test_refusals, 10);
+  ADD ("/leap/holds/guest-limits", test_guest_limits, 10);
+  ADD ("/leap/holds/idempotency", test_idempotency, 10);
+  ADD ("/leap/holds/idempotency-concurrent", test_idempotency_concurrent, 10);
+  ADD ("/leap/holds/race", test_race, 1000);
+  ADD ("/leap/holds/capacity", test_capacity, 10);
+  ADD ("/leap/holds/live", test_live, 10);
+  g_test_add ("/leap/holds/expiry", Fixture, GUINT_TO_POINTER (10), setup_short, test_expiry, teardown);
+  ADD ("/leap/holds/repair", test_repair, 10);
+#undef ADD
+
+  status = g_test_run ();
+  leap_test_backend_global_fini ();
+  leap_test_redis_clear (&redis);
+  return status;
+}
