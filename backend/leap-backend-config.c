@@ -79,7 +79,6 @@ leap_backend_config_load_file (LeapBackendConfig *config,
                                GError           **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *text = NULL;
   guint64 number;
 

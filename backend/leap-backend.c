@@ -3,6 +3,7 @@
 
 #include "leap-config.h"
 #include "leap-backend-private.h"
+#include "leap-conn-guard.h"
 
 #include "leap-error.h"
 #include "leap-router.h"
@@ -61,7 +62,7 @@ leap_backend_new (const LeapBackendConfig *config,
 
   self->cache = leap_cache_new (self->redis, self->subscriber, config->near_cache_ms);
   self->catalogue = leap_catalogue_new (self->store, self->cache);
-  self->sessions = leap_sessions_new (self->store, self->redis, config->session_ttl_s);
+  self->sessions = leap_sessions_new (self->store, self->redis, self->subscriber, config->session_ttl_s);
   self->metrics = leap_metrics_new ();
   {
     LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
@@ -71,7 +72,8 @@ leap_backend_new (const LeapBackendConfig *config,
   self->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
   leap_router_install (self, self->server);
   self->live = leap_live_new (self->server, self->subscriber, self->holds);
-  /* CONN_GUARD */
+  leap_conn_guard_install (self->server);
+  leap_conn_guard_set_idle_timeout (self->server, config->idle_timeout_s);
   return g_steal_pointer (&self);
 }
 
@@ -203,6 +205,13 @@ static void
 leap_backend_dispose (GObject *object)
 {
   LeapBackend *self = LEAP_BACKEND (object);
+
+  /* Redis first: its pending replies point into the objects below, and a
+   * disposed connection drops them instead of calling back. */
+  if (self->redis != NULL)
+    g_object_run_dispose (G_OBJECT (self->redis));
+  if (self->subscriber != NULL)
+    g_object_run_dispose (G_OBJECT (self->subscriber));
 
   if (self->server != NULL)
     soup_server_disconnect (self->server);

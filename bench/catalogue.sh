@@ -3,10 +3,11 @@
 # Catalogue reads on a warm cache against the backend's own /healthz and
 # against nginx serving the same JSON as static files, in one run on one
 # machine: wrk, 50 connections. Prints requests/s and latency percentiles.
-# usage: bench/catalogue.sh [BUILD_DIR] [SECONDS]
+# usage: bench/catalogue.sh [BUILD_DIR] [SECONDS] [PROCESSES]
 set -eu
 BUILD=${1:-_build}
 SECS=${2:-10}
+PROCESSES=${3:-2}
 CONNS=50
 command -v wrk >/dev/null || { echo "wrk is missing: sh tools/deps.sh"; exit 1; }
 
@@ -25,7 +26,7 @@ pids="$pids $!"
 until redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG; do sleep 0.05; done
 
 "$BUILD/backend/leap-backend" --listen "127.0.0.1:$bport" --redis "127.0.0.1:$rport" \
-  --database "sqlite:$dir/leap.db" --seed-demo 2>"$dir/backend.log" &
+  --database "sqlite:$dir/leap.db" --seed-demo --processes "$PROCESSES" 2>"$dir/backend.log" &
 pids="$pids $!"
 until curl -sf "http://127.0.0.1:$bport/healthz" >/dev/null; do sleep 0.05; done
 
@@ -63,18 +64,18 @@ run () { # label url
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   printf '%-34s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$1" "$rps" "$p50" "$p99" "${errors:-0}"
-  echo "$rps" > "$dir/rps-$(echo "$1" | tr -c 'a-z0-9' '_')"
+  echo "$rps" > "$dir/rps-$(echo "$1" | tr -c 'a-zA-Z0-9' '_' | sed 's/_*$//')"
 }
 
-echo "wrk, $CONNS connections, ${SECS}s each, $(nproc) cores; backend near cache on (default)"
+echo "wrk -t2, $CONNS connections, ${SECS}s each, $(nproc) cores; backend: $PROCESSES processes, near cache on (default)"
 run "backend GET /healthz" "http://127.0.0.1:$bport/healthz"
 run "backend GET /api/v1/events" "http://127.0.0.1:$bport/api/v1/events"
 run "backend GET /api/v1/events/1" "http://127.0.0.1:$bport/api/v1/events/1"
 run "nginx static /api/v1/events" "http://127.0.0.1:$nport/api/v1/events/"
 run "nginx static /api/v1/events/1" "http://127.0.0.1:$nport/api/v1/events/1"
 
-health=$(cat "$dir"/rps-backend_get__healthz*)
-for f in "$dir"/rps-backend_get__api*; do
+health=$(cat "$dir"/rps-backend_GET__healthz)
+for f in "$dir"/rps-backend_GET__api*; do
   python3 -c "import sys; print('%-34s %5.1f%% of /healthz' % (sys.argv[1], 100*float(sys.argv[2])/float(sys.argv[3])))" \
-    "$(basename "$f" | sed 's/rps-backend_get__/GET \//; s/_/\//g')" "$(cat "$f")" "$health"
+    "$(basename "$f")" "$(cat "$f")" "$health"
 done

@@ -46,14 +46,15 @@ local function mark (changed, tier)
   end
 end
 
-local function publish (changed)
+-- known: counts already read in this script, by tier (saves the HGETs).
+local function publish (changed, known)
   if #changed.list == 0 then
     return
   end
   local parts = {}
   for i, tier in ipairs(changed.list) do
-    parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' ..
-               (redis.call('HGET', KEYS[2], tier) or '0') .. '}'
+    local avail = known and known[tier] or redis.call('HGET', KEYS[2], tier) or '0'
+    parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' .. avail .. '}'
   end
   redis.call('PUBLISH', 'leap:avail:' .. ARGV[1],
              '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
@@ -147,8 +148,12 @@ for i = 6, #ARGV, 2 do
   items[#items + 1] = { tier, q }
 end
 
+-- Every tier that tier-set has counted has an "available" field: reading
+-- it tells both whether the tier is on sale here and how many are left, in
+-- one call (each redis.call costs a few microseconds in a rush).
 for _, it in ipairs(items) do
-  if not redis.call('HGET', KEYS[1], it[1]) then
+  it[3] = tonumber(redis.call('HGET', KEYS[2], it[1]) or '')
+  if not it[3] then
     return { 'unknown_tier', it[1] }
   end
 end
@@ -162,22 +167,24 @@ if redis.call('EXISTS', KEYS[8]) == 1 then
   return { 'exists' }
 end
 
-local function first_short ()
+local function first_short (reread)
   for _, it in ipairs(items) do
-    local avail = tonumber(redis.call('HGET', KEYS[2], it[1]) or '') or 0
-    if avail < it[2] then
-      return it[1], avail
+    if reread then
+      it[3] = tonumber(redis.call('HGET', KEYS[2], it[1]) or '') or 0
+    end
+    if it[3] < it[2] then
+      return it[1], it[3]
     end
   end
   return nil
 end
 
 local changed = { list = {}, seen = {} }
-local short, left = first_short()
+local short, left = first_short(false)
 if short then
   -- Tickets of holds that ran out are free again: take them back first.
   if expire_due(now, EXPIRE_BATCH, changed) > 0 then
-    short, left = first_short()
+    short, left = first_short(true)
   end
   if short then
     publish(changed)
@@ -187,8 +194,9 @@ end
 
 local expires = now + ttl
 local parts = {}
+local left_after = {}
 for i, it in ipairs(items) do
-  redis.call('HINCRBY', KEYS[2], it[1], -it[2])
+  left_after[it[1]] = redis.call('HINCRBY', KEYS[2], it[1], -it[2])
   redis.call('HINCRBY', KEYS[3], it[1], it[2])
   mark(changed, it[1])
   parts[i] = it[1] .. ':' .. it[2]
@@ -197,5 +205,5 @@ redis.call('HSET', KEYS[8], 'status', 'held', 'owner', ARGV[3], 'event', ARGV[1]
            'items', table.concat(parts, ','), 'created_ms', now, 'expires_ms', expires)
 redis.call('PEXPIRE', KEYS[8], ttl + DAY_MS)
 redis.call('ZADD', KEYS[7], expires, ARGV[2])
-publish(changed)
+publish(changed, left_after)
 return { 'ok', expires }

@@ -104,7 +104,8 @@ complete (Pending          *pending,
   else if (reply->type == REDIS_REPLY_ERROR)
     error = g_error_new (LEAP_ERROR, LEAP_ERROR_INTERNAL, "Redis: %s", reply->str);
 
-  if (pending->func != NULL)
+  /* Once disposed, callers may be gone too: say nothing to anyone. */
+  if (pending->func != NULL && !pending->self->disposing)
     pending->func (pending->self, error ? NULL : reply, error, pending->user_data);
   pending_free (pending);
 }
@@ -141,8 +142,20 @@ reply_cb (redisAsyncContext *ac,
 static gboolean
 fail_idle_cb (gpointer data)
 {
-  complete (data, NULL);
+  Pending *pending = data;
+  LeapRedis *self = pending->self;
+
+  complete (pending, NULL);
+  g_object_unref (self);
   return G_SOURCE_REMOVE;
+}
+
+/* Fails a command from an idle callback, never from within the call. */
+static void
+fail_later (Pending *pending)
+{
+  g_object_ref (pending->self);
+  g_idle_add_full (G_PRIORITY_HIGH, fail_idle_cb, pending, NULL);
 }
 
 static void
@@ -364,7 +377,7 @@ leap_redis_command_argv (LeapRedis         *self,
   /* Fail fast while disconnected: callers fall back to the database. */
   if (!self->connected || self->ac == NULL ||
       redisAsyncCommandArgv (self->ac, reply_cb, pending, argc, argv, argvlen) != REDIS_OK)
-    g_idle_add_full (G_PRIORITY_HIGH, fail_idle_cb, pending, NULL);
+    fail_later (pending);
 }
 
 void
@@ -477,7 +490,7 @@ leap_redis_eval_argv (LeapRedis         *self,
   if (!self->connected || self->ac == NULL ||
       redisAsyncCommandArgv (self->ac, reply_cb, pending, pending->argc,
                              pending->argv, pending->lens) != REDIS_OK)
-    g_idle_add_full (G_PRIORITY_HIGH, fail_idle_cb, pending, NULL);
+    fail_later (pending);
 }
 
 static void
@@ -595,14 +608,14 @@ leap_redis_dispose (GObject *object)
 {
   LeapRedis *self = LEAP_REDIS (object);
 
+  self->disposing = TRUE;
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   g_clear_handle_id (&self->ping_id, g_source_remove);
   if (self->ac != NULL)
     {
       redisAsyncContext *ac = self->ac;
 
-      /* Pending callbacks run now, with no reply; no reconnect follows. */
-      self->disposing = TRUE;
+      /* Pending commands are dropped without a word; no reconnect follows. */
       self->ac = NULL;
       redisAsyncFree (ac);
     }

@@ -21,6 +21,7 @@ struct _LeapHolds
   LeapStore      *store;
   LeapRedis      *redis;
   GHashTable     *prices; /* event id → Prices */
+  GHashTable     *expiring_sent; /* event id → latest expiry told to Redis (ms) */
 
   LeapHoldsConfig config;
   guint           expire_id;
@@ -334,9 +335,23 @@ reserved_cb (LeapRedis        *redis,
           g_object_unref (task);
           return;
         }
-      /* The expiry timer visits the events that have holds. */
+      /* The expiry timer visits the events that have holds; telling Redis
+       * once a second per event is enough, not once per hold. */
       score = g_strdup_printf ("%" G_GINT64_FORMAT, c->expires_ms);
-      leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", score, event, NULL);
+      {
+        gint64 *sent = g_hash_table_lookup (self->expiring_sent, &c->event_id);
+
+        if (sent == NULL || c->expires_ms - *sent >= 1000)
+          {
+            gint64 *key = g_new (gint64, 1);
+            gint64 *value = g_new (gint64, 1);
+
+            *key = c->event_id;
+            *value = c->expires_ms;
+            g_hash_table_replace (self->expiring_sent, key, value);
+            leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", score, event, NULL);
+          }
+      }
       if (c->guest)
         {
           g_autofree char *key = guest_key (c->owner);
@@ -922,6 +937,7 @@ leap_holds_dispose (GObject *object)
   g_clear_object (&self->redis);
   g_clear_object (&self->store);
   g_clear_pointer (&self->prices, g_hash_table_unref);
+  g_clear_pointer (&self->expiring_sent, g_hash_table_unref);
 
   G_OBJECT_CLASS (leap_holds_parent_class)->dispose (object);
 }
@@ -936,6 +952,7 @@ static void
 leap_holds_init (LeapHolds *self)
 {
   self->prices = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) prices_free);
+  self->expiring_sent = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
 LeapHolds *

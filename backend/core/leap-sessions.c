@@ -13,6 +13,8 @@
 #define LOGIN_FAILURES_PER_USER 5
 #define LOGIN_FAILURES_PER_ADDRESS 20
 #define LOGIN_WINDOW_S 300
+#define NEAR_TTL_US (2 * G_USEC_PER_SEC)
+#define REVOKED_CHANNEL "leap:session-revoked"
 
 /* Sessions are written through: the database and Redis in the same request.
  * A lookup reads Redis; a miss (a flushed or restarted Redis) reads the
@@ -27,6 +29,8 @@ struct _LeapSessions
   LeapRateLimiter *per_user;
   LeapRateLimiter *per_address;
   GPtrArray       *unrevoked; /* token hashes whose Redis DEL failed */
+  LeapRedis       *subscriber;
+  GHashTable      *near;      /* token hash → Near: sessions seen in the last 2 s */
 
   guint            ttl_s;
   guint64          fallbacks;
@@ -34,6 +38,19 @@ struct _LeapSessions
 };
 
 G_DEFINE_FINAL_TYPE (LeapSessions, leap_sessions, G_TYPE_OBJECT)
+
+typedef struct
+{
+  LeapSession *session;
+  gint64       until; /* monotonic µs */
+} Near;
+
+static void
+near_free (Near *near)
+{
+  leap_session_free (near->session);
+  g_free (near);
+}
 
 void
 leap_session_free (LeapSession *session)
@@ -346,6 +363,72 @@ leap_sessions_login_finish (LeapSessions *self,
 /* Lookup */
 
 static LeapSession *
+session_copy (const LeapSession *session)
+{
+  LeapSession *copy = g_new0 (LeapSession, 1);
+
+  copy->token_hash = g_strdup (session->token_hash);
+  copy->user_id = session->user_id;
+  copy->username = g_strdup (session->username);
+  copy->role = g_strdup (session->role);
+  copy->expires_at = session->expires_at;
+  return copy;
+}
+
+static void
+near_put (LeapSessions      *self,
+          const LeapSession *session)
+{
+  Near *near;
+
+  if (self->subscriber == NULL || !leap_redis_is_connected (self->subscriber))
+    return;
+  near = g_new0 (Near, 1);
+  near->session = session_copy (session);
+  near->until = g_get_monotonic_time () + NEAR_TTL_US;
+  g_hash_table_replace (self->near, g_strdup (session->token_hash), near);
+}
+
+/* The session if this process checked it in the last two seconds: a rush of
+ * requests from one cashier or kiosk costs no Redis round trip each. Logout
+ * reaches every backend at once through REVOKED_CHANNEL. */
+LeapSession *
+leap_sessions_peek (LeapSessions *self,
+                    const char   *token)
+{
+  g_autofree char *token_hash = NULL;
+  Near *near;
+
+  if (g_hash_table_size (self->near) == 0)
+    return NULL;
+  token_hash = leap_token_hash (token);
+  near = g_hash_table_lookup (self->near, token_hash);
+  if (near == NULL || near->until <= g_get_monotonic_time () || near->session->expires_at <= now_s ())
+    return NULL;
+  return session_copy (near->session);
+}
+
+static void
+revoked_message_cb (LeapRedis  *redis,
+                    const char *channel,
+                    const char *message,
+                    gsize       length,
+                    gpointer    user_data)
+{
+  LeapSessions *self = user_data;
+  g_autofree char *token_hash = g_strndup (message, length);
+
+  g_hash_table_remove (self->near, token_hash);
+}
+
+static void
+subscriber_state_cb (LeapSessions *self)
+{
+  if (!leap_redis_is_connected (self->subscriber))
+    g_hash_table_remove_all (self->near);
+}
+
+static LeapSession *
 lookup_in_store (LeapSessions *self,
                  const char   *token_hash,
                  GError      **error)
@@ -390,8 +473,9 @@ lookup_cb (LeapRedis        *redis,
 
       if (object != NULL && leap_json_get_int (object, "expires_at", 0) > now_s ())
         {
-          g_task_return_pointer (task, session_from_json (token_hash, object),
-                                 (GDestroyNotify) leap_session_free);
+          session = session_from_json (token_hash, object);
+          near_put (self, session);
+          g_task_return_pointer (task, session, (GDestroyNotify) leap_session_free);
           return;
         }
     }
@@ -406,7 +490,10 @@ lookup_cb (LeapRedis        *redis,
     }
   /* A miss with Redis up: Redis lost it (flushed, restarted); refill it. */
   if (redis_error == NULL)
-    cache_session (self, session, NULL, NULL);
+    {
+      cache_session (self, session, NULL, NULL);
+      near_put (self, session);
+    }
   g_task_return_pointer (task, session, (GDestroyNotify) leap_session_free);
 }
 
@@ -463,6 +550,7 @@ leap_sessions_logout_async (LeapSessions       *self,
 
   g_task_set_source_tag (task, leap_sessions_logout_async);
   g_task_set_task_data (task, g_strdup (session->token_hash), g_free);
+  g_hash_table_remove (self->near, session->token_hash);
   if (!leap_store_revoke_session (self->store, session->token_hash, now_s (), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -470,6 +558,7 @@ leap_sessions_logout_async (LeapSessions       *self,
       return;
     }
   leap_redis_command (self->redis, revoked_cb, task, "DEL", key, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", REVOKED_CHANNEL, session->token_hash, NULL);
 }
 
 gboolean
@@ -540,6 +629,12 @@ leap_sessions_dispose (GObject *object)
 
   if (self->redis != NULL)
     g_signal_handlers_disconnect_by_data (self->redis, self);
+  if (self->subscriber != NULL)
+    {
+      leap_redis_unsubscribe_all (self->subscriber, self);
+      g_signal_handlers_disconnect_by_data (self->subscriber, self);
+    }
+  g_clear_object (&self->subscriber);
   g_clear_object (&self->redis);
   g_clear_object (&self->store);
   g_clear_object (&self->per_user);
@@ -554,6 +649,7 @@ leap_sessions_finalize (GObject *object)
   LeapSessions *self = LEAP_SESSIONS (object);
 
   g_ptr_array_unref (self->unrevoked);
+  g_hash_table_unref (self->near);
   g_free (self->dummy_hash);
 
   G_OBJECT_CLASS (leap_sessions_parent_class)->finalize (object);
@@ -572,6 +668,7 @@ static void
 leap_sessions_init (LeapSessions *self)
 {
   self->unrevoked = g_ptr_array_new_with_free_func (g_free);
+  self->near = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) near_free);
   self->per_user = leap_rate_limiter_new (LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S);
   self->per_address = leap_rate_limiter_new (LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S);
 }
@@ -579,6 +676,7 @@ leap_sessions_init (LeapSessions *self)
 LeapSessions *
 leap_sessions_new (LeapStore *store,
                    LeapRedis *redis,
+                   LeapRedis *subscriber,
                    guint      ttl_s)
 {
   LeapSessions *self = g_object_new (LEAP_TYPE_SESSIONS, NULL);
@@ -589,5 +687,11 @@ leap_sessions_new (LeapStore *store,
   self->ttl_s = ttl_s;
   self->dummy_hash = leap_password_hash (random, NULL);
   g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_connected_cb), self);
+  if (subscriber != NULL)
+    {
+      self->subscriber = g_object_ref (subscriber);
+      leap_redis_subscribe (subscriber, REVOKED_CHANNEL, revoked_message_cb, self);
+      g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_state_cb), self);
+    }
   return self;
 }

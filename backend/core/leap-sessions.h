@@ -28,7 +28,10 @@ G_DECLARE_FINAL_TYPE (LeapSessions, leap_sessions, LEAP, SESSIONS, GObject)
 
 LeapSessions *leap_sessions_new           (LeapStore           *store,
                                            LeapRedis           *redis,
+                                           LeapRedis           *subscriber,
                                            guint                ttl_s);
+LeapSession  *leap_sessions_peek          (LeapSessions        *self,
+                                           const char          *token);
 void          leap_sessions_login_async   (LeapSessions        *self,
                                            const char          *username,
                                            const char          *password,

@@ -196,11 +196,16 @@ published_cb (LeapRedis  *redis,
               gpointer    user_data)
 {
   LeapLive *self = user_data;
-  g_autoptr(JsonObject) object = leap_json_parse_object (message, length, NULL);
+  g_autoptr(JsonObject) object = NULL;
   JsonArray *tiers;
   gint64 event_id;
 
-  if (object == NULL || self->clients->len == 0)
+  /* A flash sale publishes on every hold: with no one listening here, skip
+   * the parse. */
+  if (self->clients->len == 0)
+    return;
+  object = leap_json_parse_object (message, length, NULL);
+  if (object == NULL)
     return;
   event_id = leap_json_get_int (object, "event_id", 0);
   tiers = json_object_get_array_member (object, "tiers");

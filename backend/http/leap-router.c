@@ -117,6 +117,21 @@ run_handler (LeapRequest *req)
 }
 
 static void
+authorized (LeapRequest *req)
+{
+  if (!leap_session_has_role (req->session, req->route->roles))
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN,
+                                    "A %s may not do this", req->session->role);
+      return;
+    }
+  if (g_str_equal (req->route->method, "GET"))
+    run_handler (req);
+  else
+    leap_idempotency_begin (req, run_handler);
+}
+
+static void
 session_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
@@ -134,16 +149,7 @@ session_cb (GObject      *object,
                                       "Cannot check the session right now; try again");
       return;
     }
-  if (!leap_session_has_role (req->session, req->route->roles))
-    {
-      leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN,
-                                    "A %s may not do this", req->session->role);
-      return;
-    }
-  if (g_str_equal (req->route->method, "GET"))
-    run_handler (req);
-  else
-    leap_idempotency_begin (req, run_handler);
+  authorized (req);
 }
 
 static void
@@ -206,6 +212,8 @@ server_cb (SoupServer        *server,
       if (token == NULL)
         leap_request_reply_new_error (req, LEAP_ERROR_UNAUTHORIZED,
                                       "Sign in first: send Authorization: Bearer TOKEN");
+      else if ((req->session = leap_sessions_peek (backend->sessions, token)) != NULL)
+        authorized (req);
       else
         leap_sessions_lookup_async (backend->sessions, token, session_cb, leap_request_ref (req));
     }

@@ -639,7 +639,6 @@ leap_store_sqlite_update (LeapStore  *store,
   const KindInfo *info = &kinds[kind];
   g_autoptr(GString) sets = g_string_new (NULL);
   g_autoptr(JsonObject) merged = NULL;
-  g_autoptr(GError) local_error = NULL;
   sqlite3_stmt *stmt;
   JsonObjectIter iter;
   const char *member;

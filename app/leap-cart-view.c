@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "leap-cart-view.h"
+
+/* The cart: a line per tier with its quantity and subtotal, the total, and
+ * the pay buttons. Whether paying is possible is decided by the window
+ * (through the win.pay-* actions); the cart shows the reason when not. */
+struct _LeapCartView
+{
+  GtkWidget parent_instance;
+
+  /* Template widgets */
+  GtkWidget  *box;
+  GtkListBox *line_box;
+  GtkLabel   *empty_label;
+  GtkLabel   *total_label;
+  GtkLabel   *hold_label;
+  GtkLabel   *reason_label;
+
+  /* Owned */
+  GListStore *lines;
+  GHashTable *quantities; /* LeapTier → quantity */
+  char       *reason;
+};
+
+G_DEFINE_FINAL_TYPE (LeapCartView, leap_cart_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_N_TICKETS,
+  PROP_REASON,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GtkWidget *
+create_line_cb (gpointer item,
+                gpointer user_data)
+{
+  LeapCartView *self = user_data;
+  LeapTier *tier = item;
+  guint quantity = GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier));
+  LeapMoney subtotal = leap_tier_get_price (tier);
+  g_autofree char *title = NULL;
+  g_autofree char *money = NULL;
+  GtkWidget *row, *label;
+
+  leap_money_multiply (&subtotal, quantity, NULL);
+  money = leap_money_format (&subtotal);
+  title = g_strdup_printf ("%u × %s", quantity, leap_tier_get_name (tier));
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  label = gtk_label_new (money);
+  gtk_widget_add_css_class (label, "numeric");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  return row;
+}
+
+static void
+update (LeapCartView *self)
+{
+  LeapMoney total = leap_cart_view_get_total (self);
+  g_autofree char *text = NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->lines));
+
+  text = n > 0 ? leap_money_format (&total) : g_strdup ("—");
+  gtk_label_set_label (self->total_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->line_box), n > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n == 0);
+}
+
+static void
+leap_cart_view_dispose (GObject *object)
+{
+  LeapCartView *self = (LeapCartView *) object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_CART_VIEW);
+  g_clear_object (&self->lines);
+  g_clear_pointer (&self->quantities, g_hash_table_unref);
+
+  G_OBJECT_CLASS (leap_cart_view_parent_class)->dispose (object);
+}
+
+static void
+leap_cart_view_finalize (GObject *object)
+{
+  LeapCartView *self = (LeapCartView *) object;
+
+  g_clear_pointer (&self->reason, g_free);
+
+  G_OBJECT_CLASS (leap_cart_view_parent_class)->finalize (object);
+}
+
+static void
+leap_cart_view_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  LeapCartView *self = LEAP_CART_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_TICKETS: g_value_set_uint (value, leap_cart_view_get_n_tickets (self)); break;
+    case PROP_REASON: g_value_set_string (value, self->reason); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_cart_view_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  LeapCartView *self = LEAP_CART_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_REASON: leap_cart_view_set_reason (self, g_value_get_string (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_cart_view_class_init (LeapCartViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = leap_cart_view_dispose;
+  object_class->finalize = leap_cart_view_finalize;
+  object_class->get_property = leap_cart_view_get_property;
+  object_class->set_property = leap_cart_view_set_property;
+
+  properties[PROP_N_TICKETS] =
+    g_param_spec_uint ("n-tickets", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REASON] =
+    g_param_spec_string ("reason", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-cart-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, box);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, line_box);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, total_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, hold_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, reason_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+leap_cart_view_init (LeapCartView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->lines = g_list_store_new (LEAP_TYPE_TIER);
+  self->quantities = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  gtk_list_box_bind_model (self->line_box, G_LIST_MODEL (self->lines), create_line_cb, self, NULL);
+  update (self);
+}
+
+/* Sets how many tickets of @tier the cart has; 0 removes the line. */
+void
+leap_cart_view_set_quantity (LeapCartView *self,
+                             LeapTier     *tier,
+                             guint         quantity)
+{
+  guint position;
+  gboolean found;
+
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+  g_return_if_fail (LEAP_IS_TIER (tier));
+
+  found = g_list_store_find (self->lines, tier, &position);
+  if (found && GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier)) == quantity)
+    return;
+
+  if (quantity == 0)
+    {
+      g_hash_table_remove (self->quantities, tier);
+      if (found)
+        g_list_store_remove (self->lines, position);
+    }
+  else
+    {
+      g_hash_table_insert (self->quantities, g_object_ref (tier), GUINT_TO_POINTER (quantity));
+      /* Put the line back in its place so its row is made anew. */
+      if (found)
+        g_list_store_splice (self->lines, position, 1, (gpointer *) &tier, 1);
+      else
+        g_list_store_append (self->lines, tier);
+    }
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TICKETS]);
+}
+
+void
+leap_cart_view_clear (LeapCartView *self)
+{
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->lines)) == 0)
+    return;
+  g_list_store_remove_all (self->lines);
+  g_hash_table_remove_all (self->quantities);
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_TICKETS]);
+}
+
+guint
+leap_cart_view_get_n_tickets (LeapCartView *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), 0);
+
+  g_hash_table_iter_init (&iter, self->quantities);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += GPOINTER_TO_UINT (value);
+  return n;
+}
+
+/* The sum of the lines. Tiers of one event share a currency; a line in
+ * another currency would be a server error and is left out of the sum. */
+LeapMoney
+leap_cart_view_get_total (LeapCartView *self)
+{
+  LeapMoney total = leap_money_init (0, NULL);
+  guint n;
+
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), total);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->lines));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(LeapTier) tier = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
+      LeapMoney line = leap_tier_get_price (tier);
+
+      if (leap_money_multiply (&line, GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier)), NULL))
+        leap_money_add (&total, &line, NULL);
+    }
+  return total;
+}
+
+const char *
+leap_cart_view_get_reason (LeapCartView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), NULL);
+  return self->reason;
+}
+
+/* Why the sale cannot go on, in words; NULL when it can. */
+void
+leap_cart_view_set_reason (LeapCartView *self,
+                           const char   *reason)
+{
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+
+  if (g_strcmp0 (self->reason, reason) == 0)
+    return;
+  g_free (self->reason);
+  self->reason = g_strdup (reason);
+  gtk_label_set_label (self->reason_label, reason ? reason : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->reason_label), reason != NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "leap-money.h"
+#include "leap-tier.h"
+#include "leap-types.h"
+
+G_BEGIN_DECLS
+
+#define LEAP_TYPE_CART_VIEW (leap_cart_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (LeapCartView, leap_cart_view, LEAP, CART_VIEW, GtkWidget)
+
+void        leap_cart_view_set_quantity  (LeapCartView *self,
+                                          LeapTier     *tier,
+                                          guint         quantity);
+void        leap_cart_view_clear         (LeapCartView *self);
+guint       leap_cart_view_get_n_tickets (LeapCartView *self);
+LeapMoney   leap_cart_view_get_total     (LeapCartView *self);
+const char *leap_cart_view_get_reason    (LeapCartView *self);
+void        leap_cart_view_set_reason    (LeapCartView *self,
+                                          const char   *reason);
+
+G_END_DECLS

@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+
+#include "leap-client.h"
+#include "leap-error.h"
+#include "leap-json.h"
+
+/* The HTTP client of the Leap API. Every call is asynchronous on the
+ * caller's main context; failures come back as LEAP_ERROR with the
+ * server's own message, and a server that cannot be reached at all as
+ * LEAP_ERROR_UNAVAILABLE, which also turns the connection state offline. */
+struct _LeapClient
+{
+  GObject parent_instance;
+
+  /* Owned */
+  SoupSession    *session;
+  char           *base_url;
+  char           *token;
+  char           *username;
+  char           *role;
+
+  LeapConnection  connection;
+  gint64          last_contact;
+};
+
+G_DEFINE_FINAL_TYPE (LeapClient, leap_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_BASE_URL,
+  PROP_TOKEN,
+  PROP_USERNAME,
+  PROP_ROLE,
+  PROP_SIGNED_IN,
+  PROP_CONNECTION,
+  PROP_LAST_CONTACT,
+  PROP_CAN_HOLD,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define MAX_BODY (32 * 1024 * 1024)
+
+static void
+leap_client_finalize (GObject *object)
+{
+  LeapClient *self = (LeapClient *) object;
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->role, g_free);
+
+  G_OBJECT_CLASS (leap_client_parent_class)->finalize (object);
+}
+
+static void
+leap_client_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  LeapClient *self = LEAP_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL: g_value_set_string (value, self->base_url); break;
+    case PROP_TOKEN: g_value_set_string (value, self->token); break;
+    case PROP_USERNAME: g_value_set_string (value, self->username); break;
+    case PROP_ROLE: g_value_set_string (value, self->role); break;
+    case PROP_SIGNED_IN: g_value_set_boolean (value, leap_client_get_signed_in (self)); break;
+    case PROP_CONNECTION: g_value_set_uint (value, self->connection); break;
+    case PROP_LAST_CONTACT: g_value_set_int64 (value, self->last_contact); break;
+    case PROP_CAN_HOLD: g_value_set_boolean (value, leap_client_get_can_hold (self)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_client_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  LeapClient *self = LEAP_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URL: leap_client_set_base_url (self, g_value_get_string (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_client_class_init (LeapClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = leap_client_finalize;
+  object_class->get_property = leap_client_get_property;
+  object_class->set_property = leap_client_set_property;
+
+  properties[PROP_BASE_URL] =
+    g_param_spec_string ("base-url", NULL, NULL, "http://127.0.0.1:8080",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN] = g_param_spec_string ("token", NULL, NULL, NULL, ro);
+  properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, NULL, ro);
+  properties[PROP_ROLE] = g_param_spec_string ("role", NULL, NULL, NULL, ro);
+  properties[PROP_SIGNED_IN] = g_param_spec_boolean ("signed-in", NULL, NULL, FALSE, ro);
+  properties[PROP_CONNECTION] =
+    g_param_spec_uint ("connection", NULL, NULL, LEAP_CONNECTION_UNKNOWN, LEAP_CONNECTION_OFFLINE,
+                       LEAP_CONNECTION_UNKNOWN, ro);
+  properties[PROP_LAST_CONTACT] =
+    g_param_spec_int64 ("last-contact", NULL, NULL, 0, G_MAXINT64, 0, ro);
+  properties[PROP_CAN_HOLD] = g_param_spec_boolean ("can-hold", NULL, NULL, FALSE, ro);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+leap_client_init (LeapClient *self)
+{
+  self->base_url = g_strdup ("http://127.0.0.1:8080");
+  self->session = soup_session_new_with_options ("timeout", 20,
+                                                 "idle-timeout", 60,
+                                                 "user-agent", "leap-boxoffice/" PACKAGE_VERSION,
+                                                 NULL);
+}
+
+LeapClient *
+leap_client_new (const char *base_url)
+{
+  return g_object_new (LEAP_TYPE_CLIENT, "base-url", base_url, NULL);
+}
+
+const char *
+leap_client_get_base_url (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  return self->base_url;
+}
+
+void
+leap_client_set_base_url (LeapClient *self,
+                          const char *base_url)
+{
+  g_autofree char *trimmed = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+
+  if (base_url == NULL || base_url[0] == '\0')
+    base_url = "http://127.0.0.1:8080";
+  trimmed = g_strstrip (g_strdup (base_url));
+  while (g_str_has_suffix (trimmed, "/"))
+    trimmed[strlen (trimmed) - 1] = '\0';
+  if (g_strcmp0 (self->base_url, trimmed) == 0)
+    return;
+  g_free (self->base_url);
+  self->base_url = g_steal_pointer (&trimmed);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URL]);
+}
+
+const char *
+leap_client_get_token (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  return self->token;
+}
+
+const char *
+leap_client_get_username (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  return self->username;
+}
+
+const char *
+leap_client_get_role (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  return self->role;
+}
+
+gboolean
+leap_client_get_signed_in (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  return self->token != NULL && self->username != NULL;
+}
+
+LeapConnection
+leap_client_get_connection (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), LEAP_CONNECTION_UNKNOWN);
+  return self->connection;
+}
+
+gint64
+leap_client_get_last_contact (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), 0);
+  return self->last_contact;
+}
+
+/* Holds (issue 3) are not part of the API yet; when they are, this asks the
+ * server. Until then the sale buttons stay disabled and say why. */
+gboolean
+leap_client_get_can_hold (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  return FALSE;
+}
+
+static void
+set_connection (LeapClient     *self,
+                LeapConnection  connection)
+{
+  if (connection == LEAP_CONNECTION_ONLINE)
+    {
+      self->last_contact = g_get_real_time () / G_USEC_PER_SEC;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_CONTACT]);
+    }
+  if (self->connection == connection)
+    return;
+  self->connection = connection;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+}
+
+static void
+set_session (LeapClient *self,
+             const char *token,
+             const char *username,
+             const char *role)
+{
+  gboolean was_signed_in = leap_client_get_signed_in (self);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (g_strcmp0 (self->token, token) != 0)
+    {
+      g_free (self->token);
+      self->token = g_strdup (token);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+    }
+  if (g_strcmp0 (self->username, username) != 0)
+    {
+      g_free (self->username);
+      self->username = g_strdup (username);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+    }
+  if (g_strcmp0 (self->role, role) != 0)
+    {
+      g_free (self->role);
+      self->role = g_strdup (role);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+    }
+  if (was_signed_in != leap_client_get_signed_in (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static LeapErrorCode
+code_for_status (guint status)
+{
+  switch (status)
+    {
+    case 400: return LEAP_ERROR_MALFORMED;
+    case 401: return LEAP_ERROR_UNAUTHORIZED;
+    case 403: return LEAP_ERROR_FORBIDDEN;
+    case 404: return LEAP_ERROR_NOT_FOUND;
+    case 405: return LEAP_ERROR_METHOD_NOT_ALLOWED;
+    case 409: return LEAP_ERROR_CONFLICT;
+    case 410: return LEAP_ERROR_EXPIRED;
+    case 413: return LEAP_ERROR_TOO_LARGE;
+    case 422: return LEAP_ERROR_INVALID;
+    case 429: return LEAP_ERROR_RATE_LIMITED;
+    case 502:
+    case 503:
+    case 504: return LEAP_ERROR_UNAVAILABLE;
+    default: return LEAP_ERROR_INTERNAL;
+    }
+}
+
+/* Turns an error answer into a GError: the server's code and message when
+ * it sent {"error": {...}}, otherwise one made from the HTTP status. */
+static GError *
+error_from_answer (guint   status,
+                   GBytes *body)
+{
+  g_autoptr(JsonObject) root = NULL;
+  JsonNode *node;
+
+  if (body != NULL && g_bytes_get_size (body) > 0)
+    root = leap_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL);
+  if (root != NULL && (node = json_object_get_member (root, "error")) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *err = json_node_get_object (node);
+      const char *code = leap_json_get_string (err, "code", NULL);
+      const char *message = leap_json_get_string (err, "message", NULL);
+      LeapErrorCode error_code = code ? leap_error_code_from_string (code) : code_for_status (status);
+
+      if (code != NULL && error_code == LEAP_ERROR_INTERNAL && status != 500)
+        error_code = code_for_status (status);
+      return g_error_new_literal (LEAP_ERROR, error_code,
+                                  message ? message : soup_status_get_phrase (status));
+    }
+  return g_error_new (LEAP_ERROR, code_for_status (status), "The server answered %u %s",
+                      status, soup_status_get_phrase (status) ? soup_status_get_phrase (status) : "");
+}
+
+static void
+send_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapClient *self = g_task_get_source_object (task);
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (body == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      set_connection (self, LEAP_CONNECTION_OFFLINE);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "Cannot reach the server at %s: %s", self->base_url, error->message);
+      return;
+    }
+
+  status = soup_message_get_status (msg);
+  if (status == 502 || status == 503 || status == 504)
+    set_connection (self, LEAP_CONNECTION_OFFLINE);
+  else
+    set_connection (self, LEAP_CONNECTION_ONLINE);
+
+  if (status >= 200 && status < 300)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&body), (GDestroyNotify) g_bytes_unref);
+      return;
+    }
+
+  /* A session that the server no longer knows is over here too. */
+  if (status == 401 && self->token != NULL &&
+      g_strcmp0 (soup_message_get_method (msg), "POST") != 0)
+    set_session (self, NULL, NULL, NULL);
+
+  g_task_return_error (task, error_from_answer (status, body));
+}
+
+void
+leap_client_send_async (LeapClient          *self,
+                        const char          *method,
+                        const char          *path,
+                        JsonObject          *body,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_send_async);
+
+  url = g_strconcat (self->base_url, path, NULL);
+  msg = soup_message_new (method, url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "“%s” is not a server address; it should look like "
+                               "http://127.0.0.1:8080", self->base_url);
+      return;
+    }
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                "application/json");
+  if (self->token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autofree char *text = leap_json_object_to_string (body);
+      gsize len = strlen (text);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+
+  g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    send_cb, g_steal_pointer (&task));
+}
+
+GBytes *
+leap_client_send_finish (LeapClient   *self,
+                         GAsyncResult *result,
+                         GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+JsonObject *
+leap_client_send_json_finish (LeapClient   *self,
+                              GAsyncResult *result,
+                              GError      **error)
+{
+  g_autoptr(GBytes) body = leap_client_send_finish (self, result, error);
+
+  if (body == NULL)
+    return NULL;
+  return leap_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body), error);
+}
+
+static gboolean
+read_session (LeapClient *self,
+              JsonObject *root,
+              const char *token,
+              GError    **error)
+{
+  JsonNode *node = json_object_get_member (root, "user");
+  JsonObject *user;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
+                           "The server's answer has no user in it");
+      return FALSE;
+    }
+  user = json_node_get_object (node);
+  if (token == NULL || leap_json_get_string (user, "username", NULL) == NULL)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
+                           "The server's answer has no session token or user name");
+      return FALSE;
+    }
+  set_session (self, token, leap_json_get_string (user, "username", NULL),
+               leap_json_get_string (user, "role", NULL));
+  return TRUE;
+}
+
+static void
+sign_in_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapClient *self = LEAP_CLIENT (source);
+  g_autoptr(JsonObject) root = NULL;
+  GError *error = NULL;
+
+  root = leap_client_send_json_finish (self, result, &error);
+  if (root == NULL ||
+      !read_session (self, root, leap_json_get_string (root, "token", NULL), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+leap_client_sign_in_async (LeapClient          *self,
+                           const char          *username,
+                           const char          *password,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_sign_in_async);
+
+  /* A new sign-in replaces whoever was signed in before. */
+  set_session (self, NULL, NULL, NULL);
+
+  json_object_set_string_member (body, "username", username);
+  json_object_set_string_member (body, "password", password);
+  leap_client_send_async (self, "POST", "/api/v1/sessions", body, cancellable,
+                          sign_in_cb, g_steal_pointer (&task));
+}
+
+gboolean
+leap_client_sign_in_finish (LeapClient   *self,
+                            GAsyncResult *result,
+                            GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+resume_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapClient *self = LEAP_CLIENT (source);
+  const char *token = g_task_get_task_data (task);
+  g_autoptr(JsonObject) root = NULL;
+  GError *error = NULL;
+
+  root = leap_client_send_json_finish (self, result, &error);
+  if (root == NULL || !read_session (self, root, token, &error))
+    {
+      /* Keep the token while the server is merely out of reach: the
+       * session may well still be good when it comes back. */
+      if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
+        set_session (self, NULL, NULL, NULL);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Checks a token kept from an earlier run and, if the server still knows
+ * it, signs in with it. */
+void
+leap_client_resume_async (LeapClient          *self,
+                          const char          *token,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (token != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_resume_async);
+  g_task_set_task_data (task, g_strdup (token), g_free);
+
+  /* The request must carry the token; the user is only known afterwards. */
+  g_free (self->token);
+  self->token = g_strdup (token);
+  leap_client_send_async (self, "GET", "/api/v1/sessions/current", NULL, cancellable,
+                          resume_cb, g_steal_pointer (&task));
+}
+
+gboolean
+leap_client_resume_finish (LeapClient   *self,
+                           GAsyncResult *result,
+                           GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+sign_out_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+
+  body = leap_client_send_finish (LEAP_CLIENT (source), result, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Forgets the session here at once, then tells the server. The local
+ * sign-out holds even when the server cannot be told. */
+void
+leap_client_sign_out_async (LeapClient          *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *token = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_sign_out_async);
+
+  token = g_strdup (self->token);
+  set_session (self, NULL, NULL, NULL);
+  if (token == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* The request still needs the old token; put it back just for it. */
+  self->token = g_steal_pointer (&token);
+  leap_client_send_async (self, "DELETE", "/api/v1/sessions/current", NULL, cancellable,
+                          sign_out_cb, g_steal_pointer (&task));
+  g_clear_pointer (&self->token, g_free);
+}
+
+gboolean
+leap_client_sign_out_finish (LeapClient   *self,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

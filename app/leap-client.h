@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "leap-types.h"
+
+G_BEGIN_DECLS
+
+#define LEAP_TYPE_CLIENT (leap_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (LeapClient, leap_client, LEAP, CLIENT, GObject)
+
+LeapClient     *leap_client_new                (const char           *base_url);
+const char     *leap_client_get_base_url       (LeapClient           *self);
+void            leap_client_set_base_url       (LeapClient           *self,
+                                                const char           *base_url);
+const char     *leap_client_get_token          (LeapClient           *self);
+const char     *leap_client_get_username       (LeapClient           *self);
+const char     *leap_client_get_role           (LeapClient           *self);
+gboolean        leap_client_get_signed_in      (LeapClient           *self);
+LeapConnection  leap_client_get_connection     (LeapClient           *self);
+gint64          leap_client_get_last_contact   (LeapClient           *self);
+gboolean        leap_client_get_can_hold       (LeapClient           *self);
+
+void            leap_client_send_async         (LeapClient           *self,
+                                                const char           *method,
+                                                const char           *path,
+                                                JsonObject           *body,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+GBytes         *leap_client_send_finish        (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+JsonObject     *leap_client_send_json_finish   (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+void            leap_client_sign_in_async      (LeapClient           *self,
+                                                const char           *username,
+                                                const char           *password,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean        leap_client_sign_in_finish     (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            leap_client_resume_async       (LeapClient           *self,
+                                                const char           *token,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean        leap_client_resume_finish      (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            leap_client_sign_out_async     (LeapClient           *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean        leap_client_sign_out_finish    (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+G_END_DECLS

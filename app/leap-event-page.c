@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "leap-offline-cache.h"
+#include "leap-client.h"
+#include "leap-event-page.h"
+#include "leap-format.h"
+#include "leap-tier-tile.h"
+
+/* The selected event: its name and time, and its tiers as large tiles.
+ * Tiers come from the offline cache at once; when the server is reachable
+ * their availability is asked for and refreshed every few seconds (the
+ * live WebSocket of the server will replace the polling). Changes of a
+ * quantity are reported upward with ::quantity-changed. */
+struct _LeapEventPage
+{
+  GtkWidget         parent_instance;
+
+  /* Template widgets */
+  GtkStack         *stack;
+  GtkLabel         *title_label;
+  GtkLabel         *when_label;
+  GtkLabel         *note_label;
+  GtkFlowBox       *tier_box;
+  GtkLabel         *no_tiers_label;
+  GtkLabel         *description_label;
+
+  /* Owned */
+  LeapEvent        *event;
+  LeapOfflineCache *cache;
+  LeapClient       *client;
+  GPtrArray        *tiles;
+  GCancellable     *cancellable;
+  guint             refresh_id;
+};
+
+G_DEFINE_FINAL_TYPE (LeapEventPage, leap_event_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_EVENT,
+  N_PROPS
+};
+
+enum {
+  QUANTITY_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+#define REFRESH_SECONDS 15
+
+static void
+tile_quantity_cb (LeapEventPage *self,
+                  GParamSpec    *pspec,
+                  LeapTierTile  *tile)
+{
+  g_signal_emit (self, signals[QUANTITY_CHANGED], 0, leap_tier_tile_get_tier (tile),
+                 leap_tier_tile_get_quantity (tile));
+}
+
+static void
+set_note (LeapEventPage *self,
+          const char    *note)
+{
+  gtk_label_set_label (self->note_label, note ? note : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->note_label), note != NULL);
+}
+
+static void
+availability_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  LeapEventPage *self = user_data;
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &error);
+  if (root == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Availability not known: %s", error->message);
+      set_note (self, _("Availability could not be checked; the numbers are from the last check."));
+      for (guint i = 0; i < self->tiles->len; i++)
+        leap_tier_tile_set_live (g_ptr_array_index (self->tiles, i), FALSE);
+      return;
+    }
+
+  set_note (self, NULL);
+  node = json_object_get_member (root, "tiers");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *o = json_array_get_object_element (array, i);
+
+          for (guint t = 0; o != NULL && t < self->tiles->len; t++)
+            {
+              LeapTierTile *tile = g_ptr_array_index (self->tiles, t);
+              LeapTier *tier = leap_tier_tile_get_tier (tile);
+
+              if (leap_tier_get_id (tier) == json_object_get_int_member_with_default (o, "tier_id", 0))
+                {
+                  leap_tier_set_available (tier, MAX (json_object_get_int_member_with_default (o, "available", 0), 0));
+                  leap_tier_tile_set_live (tile, TRUE);
+                }
+            }
+        }
+    }
+  if (self->cache != NULL)
+    leap_offline_cache_store_availability (self->cache, root);
+}
+
+void
+leap_event_page_refresh (LeapEventPage *self)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+
+  if (self->event == NULL || self->client == NULL || self->tiles->len == 0)
+    return;
+  if (leap_client_get_connection (self->client) == LEAP_CONNECTION_OFFLINE)
+    {
+      set_note (self, _("Offline: the numbers left are from the last check and may have changed."));
+      for (guint i = 0; i < self->tiles->len; i++)
+        leap_tier_tile_set_live (g_ptr_array_index (self->tiles, i), FALSE);
+      /* Still ask: the answer is the quickest way to notice the way back. */
+    }
+  path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
+                          leap_event_get_id (self->event));
+  leap_client_send_async (self->client, "GET", path, NULL, self->cancellable, availability_cb, self);
+}
+
+static gboolean
+refresh_timeout_cb (gpointer user_data)
+{
+  leap_event_page_refresh (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+clear_tiles (LeapEventPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->tier_box))) != NULL)
+    gtk_flow_box_remove (self->tier_box, child);
+  g_ptr_array_set_size (self->tiles, 0);
+}
+
+static void
+tiers_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  LeapEventPage *self = user_data;
+  g_autoptr(GPtrArray) tiers = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tiers = leap_offline_cache_list_tiers_finish (LEAP_OFFLINE_CACHE (source), result, &error);
+  if (tiers == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_note (self, error->message);
+      return;
+    }
+
+  clear_tiles (self);
+  for (guint i = 0; i < tiers->len; i++)
+    {
+      GtkWidget *tile = leap_tier_tile_new (g_ptr_array_index (tiers, i));
+
+      g_signal_connect_object (tile, "notify::quantity", G_CALLBACK (tile_quantity_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_ptr_array_add (self->tiles, tile);
+      gtk_flow_box_append (self->tier_box, tile);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->no_tiers_label), tiers->len == 0);
+  leap_event_page_refresh (self);
+}
+
+static void
+load (LeapEventPage *self)
+{
+  g_autofree char *when = NULL;
+  const char *status;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  clear_tiles (self);
+  set_note (self, NULL);
+
+  if (self->event == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  self->cancellable = g_cancellable_new ();
+  when = leap_format_event_when (self->event);
+  gtk_label_set_label (self->title_label, leap_event_get_name (self->event));
+  if (g_str_equal (leap_format_relative_day (self->event), ""))
+    gtk_label_set_label (self->when_label, when);
+  else
+    {
+      g_autofree char *text = g_strdup_printf ("%s · %s", leap_format_relative_day (self->event), when);
+      gtk_label_set_label (self->when_label, text);
+    }
+  gtk_label_set_label (self->description_label, leap_event_get_description (self->event) ?: "");
+  gtk_widget_set_visible (GTK_WIDGET (self->description_label),
+                          leap_event_get_description (self->event) != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->no_tiers_label), FALSE);
+  gtk_stack_set_visible_child_name (self->stack, "event");
+
+  status = leap_event_get_status (self->event);
+  if (g_str_equal (status, "cancelled"))
+    set_note (self, _("This event is cancelled. No tickets can be sold."));
+  else if (!g_str_equal (status, "on_sale"))
+    set_note (self, _("This event is not on sale."));
+
+  if (self->cache != NULL)
+    leap_offline_cache_list_tiers_async (self->cache, leap_event_get_id (self->event), self->cancellable,
+                                 tiers_cb, self);
+  self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout_cb, self);
+}
+
+static void
+leap_event_page_dispose (GObject *object)
+{
+  LeapEventPage *self = (LeapEventPage *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_EVENT_PAGE);
+  g_clear_pointer (&self->tiles, g_ptr_array_unref);
+  g_clear_object (&self->event);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (leap_event_page_parent_class)->dispose (object);
+}
+
+static void
+leap_event_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  LeapEventPage *self = LEAP_EVENT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_EVENT: g_value_set_object (value, self->event); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_event_page_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  LeapEventPage *self = LEAP_EVENT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_EVENT: leap_event_page_set_event (self, g_value_get_object (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_event_page_class_init (LeapEventPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = leap_event_page_dispose;
+  object_class->get_property = leap_event_page_get_property;
+  object_class->set_property = leap_event_page_set_property;
+
+  properties[PROP_EVENT] =
+    g_param_spec_object ("event", NULL, NULL, LEAP_TYPE_EVENT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * LeapEventPage::quantity-changed:
+   * @tier: the tier whose quantity changed
+   * @quantity: how many tickets of it are now wanted
+   */
+  signals[QUANTITY_CHANGED] =
+    g_signal_new ("quantity-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, LEAP_TYPE_TIER, G_TYPE_UINT);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-event-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, title_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, when_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, note_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, tier_box);
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, no_tiers_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapEventPage, description_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+leap_event_page_init (LeapEventPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->tiles = g_ptr_array_new ();
+}
+
+LeapEvent *
+leap_event_page_get_event (LeapEventPage *self)
+{
+  g_return_val_if_fail (LEAP_IS_EVENT_PAGE (self), NULL);
+  return self->event;
+}
+
+void
+leap_event_page_set_event (LeapEventPage *self,
+                           LeapEvent     *event)
+{
+  g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+  g_return_if_fail (event == NULL || LEAP_IS_EVENT (event));
+
+  if (!g_set_object (&self->event, event))
+    return;
+  load (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EVENT]);
+}
+
+void
+leap_event_page_set_cache (LeapEventPage    *self,
+                           LeapOfflineCache *cache)
+{
+  g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+  g_set_object (&self->cache, cache);
+}
+
+void
+leap_event_page_set_client (LeapEventPage *self,
+                            LeapClient    *client)
+{
+  g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+  g_set_object (&self->client, client);
+}
+
+guint
+leap_event_page_get_n_tiles (LeapEventPage *self)
+{
+  g_return_val_if_fail (LEAP_IS_EVENT_PAGE (self), 0);
+  return self->tiles->len;
+}
+
+LeapTierTile *
+leap_event_page_get_tile (LeapEventPage *self,
+                          guint          position)
+{
+  g_return_val_if_fail (LEAP_IS_EVENT_PAGE (self), NULL);
+  g_return_val_if_fail (position < self->tiles->len, NULL);
+  return g_ptr_array_index (self->tiles, position);
+}
+
+/* Moves the focus to the first tier that still has tickets, so the
+ * cashier goes on with the keyboard: Tab between − and +, Space to press. */
+gboolean
+leap_event_page_focus_tiers (LeapEventPage *self)
+{
+  g_return_val_if_fail (LEAP_IS_EVENT_PAGE (self), FALSE);
+
+  for (guint i = 0; i < self->tiles->len; i++)
+    if (leap_tier_tile_get_maximum (g_ptr_array_index (self->tiles, i)) > 0)
+      return gtk_widget_child_focus (g_ptr_array_index (self->tiles, i), GTK_DIR_TAB_FORWARD);
+  return FALSE;
+}
+
+void
+leap_event_page_clear_quantities (LeapEventPage *self)
+{
+  g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+
+  for (guint i = 0; i < self->tiles->len; i++)
+    leap_tier_tile_set_quantity (g_ptr_array_index (self->tiles, i), 0);
+}

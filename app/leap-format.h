@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "leap-event.h"
+
+G_BEGIN_DECLS
+
+char       *leap_format_age          (gint64      seconds);
+char       *leap_format_event_time   (LeapEvent  *event,
+                                      GDateTime  *now,
+                                      char      **day);
+char       *leap_format_event_when   (LeapEvent  *event);
+const char *leap_format_relative_day (LeapEvent  *event);
+
+G_END_DECLS

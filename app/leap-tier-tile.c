@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-config.h"
+
+#include <glib/gi18n.h>
+
+#include "leap-tier-tile.h"
+
+/* A large tile for one tier: name, price, what is left, and − n + to put
+ * tickets of it in the cart. "live" says whether the availability came
+ * from the server just now or is the last one the offline cache knew. */
+struct _LeapTierTile
+{
+  GtkWidget parent_instance;
+
+  /* Template widgets */
+  GtkWidget *box;
+  GtkLabel  *name_label;
+  GtkLabel  *price_label;
+  GtkLabel  *available_label;
+  GtkButton *minus_button;
+  GtkLabel  *quantity_label;
+  GtkButton *plus_button;
+
+  /* Owned */
+  LeapTier  *tier;
+
+  guint      quantity;
+  gboolean   live;
+};
+
+G_DEFINE_FINAL_TYPE (LeapTierTile, leap_tier_tile, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_TIER,
+  PROP_QUANTITY,
+  PROP_LIVE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+guint
+leap_tier_tile_get_maximum (LeapTierTile *self)
+{
+  gint64 max;
+
+  g_return_val_if_fail (LEAP_IS_TIER_TILE (self), 0);
+
+  max = leap_tier_get_max_per_order (self->tier);
+  if (leap_tier_get_available (self->tier) >= 0)
+    max = MIN (max, leap_tier_get_available (self->tier));
+  return (guint) CLAMP (max, 0, G_MAXUINT);
+}
+
+static void
+update (LeapTierTile *self)
+{
+  gint64 available = leap_tier_get_available (self->tier);
+  g_autofree char *text = NULL;
+  g_autofree char *quantity = g_strdup_printf ("%u", self->quantity);
+  gboolean sold_out = available == 0;
+
+  gtk_label_set_label (self->quantity_label, quantity);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->available_label), "sold-out-label");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->available_label), "dim-label");
+  if (sold_out)
+    {
+      gtk_label_set_label (self->available_label, _("Sold out"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->available_label), "sold-out-label");
+    }
+  else if (available < 0)
+    {
+      text = g_strdup_printf (ngettext ("%d seat · availability not known yet",
+                                        "%d seats · availability not known yet",
+                                        (gulong) leap_tier_get_capacity (self->tier)),
+                              (int) leap_tier_get_capacity (self->tier));
+      gtk_label_set_label (self->available_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->available_label), "dim-label");
+    }
+  else if (self->live)
+    {
+      text = g_strdup_printf (ngettext ("%d left", "%d left", (gulong) available), (int) available);
+      gtk_label_set_label (self->available_label, text);
+    }
+  else
+    {
+      text = g_strdup_printf (ngettext ("%d left at the last check", "%d left at the last check",
+                                        (gulong) available), (int) available);
+      gtk_label_set_label (self->available_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->available_label), "dim-label");
+    }
+
+  if (sold_out)
+    gtk_widget_add_css_class (self->box, "sold-out");
+  else
+    gtk_widget_remove_css_class (self->box, "sold-out");
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->minus_button), self->quantity > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->plus_button),
+                            self->quantity < leap_tier_tile_get_maximum (self));
+}
+
+static void
+minus_clicked_cb (LeapTierTile *self)
+{
+  if (self->quantity > 0)
+    leap_tier_tile_set_quantity (self, self->quantity - 1);
+}
+
+static void
+plus_clicked_cb (LeapTierTile *self)
+{
+  leap_tier_tile_set_quantity (self, self->quantity + 1);
+}
+
+static void
+tier_notify_cb (LeapTierTile *self)
+{
+  /* Fewer left than in the cart: the cart can hold no more than there is. */
+  if (self->quantity > leap_tier_tile_get_maximum (self))
+    leap_tier_tile_set_quantity (self, leap_tier_tile_get_maximum (self));
+  update (self);
+}
+
+static void
+leap_tier_tile_constructed (GObject *object)
+{
+  LeapTierTile *self = (LeapTierTile *) object;
+  LeapMoney price;
+  g_autofree char *price_text = NULL;
+  g_autofree char *accessible = NULL;
+
+  G_OBJECT_CLASS (leap_tier_tile_parent_class)->constructed (object);
+
+  g_return_if_fail (self->tier != NULL);
+
+  price = leap_tier_get_price (self->tier);
+  price_text = leap_money_format (&price);
+  gtk_label_set_label (self->name_label, leap_tier_get_name (self->tier));
+  gtk_label_set_label (self->price_label, price_text);
+  gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "price");
+
+  accessible = g_strdup_printf ("%s, %s", leap_tier_get_name (self->tier), price_text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+
+  g_signal_connect_object (self->tier, "notify::available", G_CALLBACK (tier_notify_cb), self,
+                           G_CONNECT_SWAPPED);
+  update (self);
+}
+
+static void
+leap_tier_tile_dispose (GObject *object)
+{
+  LeapTierTile *self = (LeapTierTile *) object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_TIER_TILE);
+  g_clear_object (&self->tier);
+
+  G_OBJECT_CLASS (leap_tier_tile_parent_class)->dispose (object);
+}
+
+static void
+leap_tier_tile_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  LeapTierTile *self = LEAP_TIER_TILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TIER: g_value_set_object (value, self->tier); break;
+    case PROP_QUANTITY: g_value_set_uint (value, self->quantity); break;
+    case PROP_LIVE: g_value_set_boolean (value, self->live); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_tier_tile_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  LeapTierTile *self = LEAP_TIER_TILE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TIER: self->tier = g_value_dup_object (value); break;
+    case PROP_QUANTITY: leap_tier_tile_set_quantity (self, g_value_get_uint (value)); break;
+    case PROP_LIVE: leap_tier_tile_set_live (self, g_value_get_boolean (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_tier_tile_class_init (LeapTierTileClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->constructed = leap_tier_tile_constructed;
+  object_class->dispose = leap_tier_tile_dispose;
+  object_class->get_property = leap_tier_tile_get_property;
+  object_class->set_property = leap_tier_tile_set_property;
+
+  properties[PROP_TIER] =
+    g_param_spec_object ("tier", NULL, NULL, LEAP_TYPE_TIER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_QUANTITY] = g_param_spec_uint ("quantity", NULL, NULL, 0, G_MAXUINT, 0, rw);
+  properties[PROP_LIVE] = g_param_spec_boolean ("live", NULL, NULL, FALSE, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-tier-tile.ui");
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, box);
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, name_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, price_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, available_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, minus_button);
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, quantity_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapTierTile, plus_button);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+leap_tier_tile_init (LeapTierTile *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (self->minus_button, "clicked", G_CALLBACK (minus_clicked_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->plus_button, "clicked", G_CALLBACK (plus_clicked_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+leap_tier_tile_new (LeapTier *tier)
+{
+  g_return_val_if_fail (LEAP_IS_TIER (tier), NULL);
+
+  return g_object_new (LEAP_TYPE_TIER_TILE, "tier", tier, NULL);
+}
+
+LeapTier *
+leap_tier_tile_get_tier (LeapTierTile *self)
+{
+  g_return_val_if_fail (LEAP_IS_TIER_TILE (self), NULL);
+  return self->tier;
+}
+
+guint
+leap_tier_tile_get_quantity (LeapTierTile *self)
+{
+  g_return_val_if_fail (LEAP_IS_TIER_TILE (self), 0);
+  return self->quantity;
+}
+
+void
+leap_tier_tile_set_quantity (LeapTierTile *self,
+                             guint         quantity)
+{
+  g_return_if_fail (LEAP_IS_TIER_TILE (self));
+
+  if (self->tier != NULL)
+    quantity = MIN (quantity, leap_tier_tile_get_maximum (self));
+  if (self->quantity == quantity)
+    return;
+  self->quantity = quantity;
+  if (self->tier != NULL)
+    update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUANTITY]);
+}
+
+gboolean
+leap_tier_tile_get_live (LeapTierTile *self)
+{
+  g_return_val_if_fail (LEAP_IS_TIER_TILE (self), FALSE);
+  return self->live;
+}
+
+void
+leap_tier_tile_set_live (LeapTierTile *self,
+                         gboolean      live)
+{
+  g_return_if_fail (LEAP_IS_TIER_TILE (self));
+
+  live = !!live;
+  if (self->live == live)
+    return;
+  self->live = live;
+  if (self->tier != NULL)
+    update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
+}

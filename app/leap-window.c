@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-config.h"
+
+#include <glib/gi18n.h>
+
+#include "leap-application.h"
+#include "leap-offline-cache.h"
+#include "leap-cart-view.h"
+#include "leap-client.h"
+#include "leap-error.h"
+#include "leap-event-list.h"
+#include "leap-event-page.h"
+#include "leap-format.h"
+#include "leap-sign-in-dialog.h"
+#include "leap-tier-tile.h"
+#include "leap-window.h"
+
+/* The box office window: events on the left, the selected event's tiers in
+ * the middle, the cart on the right, and a header that says in words
+ * whether the server is reachable and how old the data is. All of its
+ * actions are installed in class_init and enabled from update_actions(). */
+struct _LeapWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  AdwViewStack         *view_stack;
+  GtkSearchEntry       *search_entry;
+  GtkWidget            *status_box;
+  GtkLabel             *status_dot;
+  GtkLabel             *status_label;
+  GtkLabel             *user_label;
+  GtkWidget            *sign_in_button;
+  LeapEventList        *event_list;
+  LeapEventPage        *event_page;
+  LeapCartView         *cart_view;
+
+  /* Owned */
+  LeapClient           *client;
+  LeapOfflineCache     *cache;
+  GSettings            *settings;
+  GCancellable         *cancellable;
+  guint                 tick_id;
+};
+
+G_DEFINE_FINAL_TYPE (LeapWindow, leap_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_CACHE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_status (LeapWindow *self)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 synced_at = leap_offline_cache_get_synced_at (self->cache);
+  g_autofree char *age = synced_at > 0 ? leap_format_age (now - synced_at) : NULL;
+  g_autofree char *text = NULL;
+  const char *state;
+
+  switch (leap_client_get_connection (self->client))
+    {
+    case LEAP_CONNECTION_ONLINE:
+      state = "online";
+      if (age != NULL && now - synced_at < 5)
+        text = g_strdup (_("Online · synced just now"));
+      else if (age != NULL)
+        text = g_strdup_printf (_("Online · synced %s ago"), age);
+      else
+        text = g_strdup (_("Online · syncing…"));
+      break;
+
+    case LEAP_CONNECTION_OFFLINE:
+      state = "offline";
+      if (age != NULL)
+        text = g_strdup_printf (_("Offline · data from %s ago"), age);
+      else
+        text = g_strdup (_("Offline · no data yet"));
+      break;
+
+    case LEAP_CONNECTION_UNKNOWN:
+    default:
+      state = "unknown";
+      text = g_strdup (_("Connecting…"));
+      break;
+    }
+
+  gtk_label_set_label (self->status_label, text);
+  gtk_widget_set_tooltip_text (self->status_box, leap_client_get_base_url (self->client));
+  for (guint i = 0; i < 3; i++)
+    {
+      static const char *states[] = { "online", "offline", "unknown" };
+      if (g_str_equal (states[i], state))
+        {
+          gtk_widget_add_css_class (GTK_WIDGET (self->status_dot), states[i]);
+          gtk_widget_add_css_class (self->status_box, states[i]);
+        }
+      else
+        {
+          gtk_widget_remove_css_class (GTK_WIDGET (self->status_dot), states[i]);
+          gtk_widget_remove_css_class (self->status_box, states[i]);
+        }
+    }
+}
+
+/* Why a sale cannot go on now, or NULL when it can. */
+static const char *
+sale_blocked_reason (LeapWindow *self)
+{
+  LeapEvent *event = leap_event_page_get_event (self->event_page);
+
+  if (leap_client_get_connection (self->client) == LEAP_CONNECTION_OFFLINE)
+    return _("Offline: selling needs the server. Events and prices still show from the "
+             "offline copy.");
+  if (!leap_client_get_signed_in (self->client))
+    return _("Sign in to sell tickets.");
+  if (!leap_client_get_can_hold (self->client))
+    return _("Selling is not available yet: this server cannot hold tickets.");
+  if (event != NULL && !g_str_equal (leap_event_get_status (event), "on_sale"))
+    return _("This event is not on sale.");
+  if (leap_cart_view_get_n_tickets (self->cart_view) == 0)
+    return _("Choose tickets with + to start a sale.");
+  return NULL;
+}
+
+static void
+update_actions (LeapWindow *self)
+{
+  gboolean signed_in = leap_client_get_signed_in (self->client);
+  const char *reason = sale_blocked_reason (self);
+  g_autofree char *user = NULL;
+
+  if (signed_in && leap_client_get_role (self->client) != NULL)
+    user = g_strdup_printf ("%s (%s)", leap_client_get_username (self->client),
+                            leap_client_get_role (self->client));
+  else if (signed_in)
+    user = g_strdup (leap_client_get_username (self->client));
+  else
+    user = g_strdup (_("Not signed in"));
+  gtk_label_set_label (self->user_label, user);
+  /* Signed out, the prominent button says what to do; the menu keeps
+   * Sync, Shortcuts and Quit reachable. */
+  gtk_widget_set_visible (self->sign_in_button, !signed_in);
+  gtk_widget_set_visible (GTK_WIDGET (self->user_label), signed_in);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in", !signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-cash", reason == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-card", reason == NULL);
+  leap_cart_view_set_reason (self->cart_view, reason);
+}
+
+static void
+state_changed_cb (LeapWindow *self)
+{
+  update_status (self);
+  update_actions (self);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  update_status (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+selected_event_cb (LeapWindow *self)
+{
+  LeapEvent *event = leap_event_list_get_selected_event (self->event_list);
+  LeapEvent *shown = leap_event_page_get_event (self->event_page);
+
+  /* The selection goes away when a search hides the event or a sync
+   * changes it: keep the event and its cart on screen then. */
+  if (event == NULL ||
+      (shown != NULL && leap_event_get_id (shown) == leap_event_get_id (event)))
+    return;
+
+  /* A hold is for one event: a new event starts a new cart. */
+  leap_cart_view_clear (self->cart_view);
+  leap_event_page_set_event (self->event_page, event);
+  update_actions (self);
+}
+
+/* Once the events are there, the next show is what a box office sells
+ * most: open it, unless the cashier already chose one. */
+static void
+loaded_cb (LeapWindow *self)
+{
+  if (leap_offline_cache_get_loaded (self->cache) &&
+      leap_event_page_get_event (self->event_page) == NULL)
+    leap_event_list_select_next_show (self->event_list);
+}
+
+static void
+event_activated_cb (LeapWindow *self)
+{
+  leap_event_page_focus_tiers (self->event_page);
+}
+
+static void
+quantity_changed_cb (LeapWindow *self,
+                     LeapTier   *tier,
+                     guint       quantity)
+{
+  leap_cart_view_set_quantity (self->cart_view, tier, quantity);
+  update_actions (self);
+}
+
+static void
+search_changed_cb (LeapWindow *self)
+{
+  leap_event_list_set_search_text (self->event_list,
+                                   gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+static void
+search_activate_cb (LeapWindow *self)
+{
+  if (leap_event_list_select_first (self->event_list))
+    leap_event_list_focus_list (self->event_list);
+}
+
+static void
+search_stop_cb (LeapWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+}
+
+static void
+sync_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(LeapWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+        return;
+      leap_window_add_toast (self, error->message);
+      return;
+    }
+  leap_window_add_toast (self, _("Events are up to date"));
+}
+
+static void
+sync_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+
+  leap_offline_cache_sync_async (self->cache, self->client, self->cancellable, sync_cb,
+                         g_object_ref (self));
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "sell");
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+new_sale_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+
+  leap_event_page_clear_quantities (self->event_page);
+  leap_cart_view_clear (self->cart_view);
+  update_actions (self);
+  search_action (widget, NULL, NULL);
+}
+
+static void
+pay_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+  const char *reason = sale_blocked_reason (self);
+
+  /* Holds and checkout (issues 3 and 4) plug in here. */
+  leap_window_add_toast (self, reason ? reason : _("Payments are not available yet."));
+}
+
+static void
+show_view_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, g_variant_get_string (parameter, NULL));
+}
+
+static void
+signed_in_cb (LeapWindow *self)
+{
+  g_autofree char *message = g_strdup_printf (_("Signed in as %s"),
+                                              leap_client_get_username (self->client));
+
+  leap_window_add_toast (self, message);
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  leap_window_show_sign_in (LEAP_WINDOW (widget));
+}
+
+static void
+sign_out_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The session is forgotten here whatever the server says; a server out
+   * of reach lets the session expire on its own. */
+  if (!leap_client_sign_out_finish (LEAP_CLIENT (source), result, &error))
+    g_debug ("The server was not told of the sign-out: %s", error->message);
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+
+  leap_client_sign_out_async (self->client, NULL, sign_out_cb, NULL);
+  leap_window_add_toast (self, _("Signed out"));
+}
+
+static gboolean
+leap_window_close_request (GtkWindow *window)
+{
+  LeapWindow *self = LEAP_WINDOW (window);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (leap_window_parent_class)->close_request (window);
+}
+
+static void
+leap_window_constructed (GObject *object)
+{
+  LeapWindow *self = (LeapWindow *) object;
+
+  G_OBJECT_CLASS (leap_window_parent_class)->constructed (object);
+
+  g_return_if_fail (self->client != NULL);
+  g_return_if_fail (self->cache != NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  g_settings_bind (self->settings, "date-filter", self->event_list, "date-filter",
+                   G_SETTINGS_BIND_DEFAULT);
+
+  leap_event_list_set_model (self->event_list, leap_offline_cache_get_events (self->cache));
+  leap_event_page_set_cache (self->event_page, self->cache);
+  leap_event_page_set_client (self->event_page, self->client);
+
+  g_signal_connect_object (self->client, "notify::connection", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::signed-in", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::role", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::base-url", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->cache, "notify::synced-at", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->cache, "notify::loaded", G_CALLBACK (loaded_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (leap_offline_cache_get_events (self->cache), "items-changed",
+                           G_CALLBACK (loaded_cb), self, G_CONNECT_SWAPPED);
+
+  self->tick_id = g_timeout_add_seconds (5, tick_cb, self);
+  state_changed_cb (self);
+  loaded_cb (self);
+}
+
+static void
+leap_window_dispose (GObject *object)
+{
+  LeapWindow *self = (LeapWindow *) object;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_WINDOW);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (leap_window_parent_class)->dispose (object);
+}
+
+static void
+leap_window_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  LeapWindow *self = LEAP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT: g_value_set_object (value, self->client); break;
+    case PROP_CACHE: g_value_set_object (value, self->cache); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_window_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  LeapWindow *self = LEAP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT: self->client = g_value_dup_object (value); break;
+    case PROP_CACHE: self->cache = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+leap_window_class_init (LeapWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = leap_window_constructed;
+  object_class->dispose = leap_window_dispose;
+  object_class->get_property = leap_window_get_property;
+  object_class->set_property = leap_window_set_property;
+  window_class->close_request = leap_window_close_request;
+
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, LEAP_TYPE_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CACHE] =
+    g_param_spec_object ("cache", NULL, NULL, LEAP_TYPE_OFFLINE_CACHE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (LEAP_TYPE_CART_VIEW);
+  g_type_ensure (LEAP_TYPE_EVENT_LIST);
+  g_type_ensure (LEAP_TYPE_EVENT_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, status_box);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, status_dot);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, user_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, event_list);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, event_page);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, cart_view);
+
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.new-sale", NULL, new_sale_action);
+  gtk_widget_class_install_action (widget_class, "win.pay-cash", NULL, pay_action);
+  gtk_widget_class_install_action (widget_class, "win.pay-card", NULL, pay_action);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
+}
+
+static void
+leap_window_init (LeapWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->settings = g_settings_new (APP_ID);
+
+  g_signal_connect_object (self->event_list, "notify::selected-event",
+                           G_CALLBACK (selected_event_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->event_list, "event-activated", G_CALLBACK (event_activated_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->event_page, "quantity-changed", G_CALLBACK (quantity_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->search_entry, "stop-search", G_CALLBACK (search_stop_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self->event_list));
+}
+
+LeapWindow *
+leap_window_new (LeapApplication  *application,
+                 LeapClient       *client,
+                 LeapOfflineCache *cache)
+{
+  return g_object_new (LEAP_TYPE_WINDOW,
+                       "application", application,
+                       "client", client,
+                       "cache", cache,
+                       NULL);
+}
+
+LeapClient *
+leap_window_get_client (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->client;
+}
+
+LeapOfflineCache *
+leap_window_get_cache (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->cache;
+}
+
+LeapEventList *
+leap_window_get_event_list (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->event_list;
+}
+
+LeapEventPage *
+leap_window_get_event_page (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->event_page;
+}
+
+LeapCartView *
+leap_window_get_cart_view (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->cart_view;
+}
+
+const char *
+leap_window_get_status_text (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return gtk_label_get_label (self->status_label);
+}
+
+void
+leap_window_add_toast (LeapWindow *self,
+                       const char *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (LEAP_IS_WINDOW (self));
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+leap_window_show_sign_in (LeapWindow *self)
+{
+  LeapSignInDialog *dialog;
+  g_autofree char *username = NULL;
+
+  g_return_if_fail (LEAP_IS_WINDOW (self));
+
+  username = g_settings_get_string (self->settings, "last-username");
+  dialog = leap_sign_in_dialog_new (GTK_WINDOW (self), self->client, username);
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* libsoup 3.2.3 keeps the descriptor of every keep-alive connection that a
+ * client closes between requests. The real leap-backend, thousands of
+ * clients that come and go: its open descriptors must not grow. */
+#include "leap-test-util.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static LeapTestRedis redis;
+
+static guint
+count_fds (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", pid);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static int
+open_client (guint16 port)
+{
+  struct sockaddr_in addr = { 0 };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  return fd;
+}
+
+/* One keep-alive request and its whole answer; the connection stays open. */
+static void
+request (int fd)
+{
+  static const char req[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  char buf[2048];
+  gsize got = 0;
+
+  g_assert_cmpint (write (fd, req, sizeof req - 1), ==, sizeof req - 1);
+  while (got < sizeof buf - 1)
+    {
+      ssize_t r = read (fd, buf + got, sizeof buf - 1 - got);
+      g_assert_cmpint (r, >, 0);
+      got += r;
+      buf[got] = '\0';
+      if (strstr (buf, "{\"status\":\"ok\"}") != NULL)
+        return;
+    }
+  g_assert_not_reached ();
+}
+
+typedef struct
+{
+  GPid  pid;
+  guint limit;
+} Fds;
+
+static gboolean
+fds_settled (gpointer data)
+{
+  Fds *fds = data;
+  return count_fds (fds->pid) <= fds->limit;
+}
+
+static gboolean
+serving (gpointer data)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                                      GPOINTER_TO_UINT (data), NULL, NULL);
+  return conn != NULL;
+}
+
+static void
+test_fds_stable (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
+  g_autofree char *listen = NULL;
+  g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = leap_test_free_port ();
+  guint before, after;
+  Fds fds;
+
+  listen = g_strdup_printf ("127.0.0.1:%u", port);
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
+                                   "--redis", redis_at, "--database", db, NULL);
+  g_assert_no_error (error);
+  g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
+  fds.pid = atoi (g_subprocess_get_identifier (p));
+
+  /* Warm up, then count. */
+  for (guint i = 0; i < 20; i++)
+    {
+      int fd = open_client (port);
+      request (fd);
+      close (fd);
+    }
+  fds.limit = count_fds (fds.pid) + 5;
+  g_assert_true (leap_test_wait_until (fds_settled, &fds, 10000));
+  before = count_fds (fds.pid);
+
+  /* 3,000 clients, 50 at a time: each makes a request and leaves while its
+   * connection is idle. */
+  for (guint round = 0; round < 60; round++)
+    {
+      int batch[50];
+
+      for (guint i = 0; i < G_N_ELEMENTS (batch); i++)
+        {
+          batch[i] = open_client (port);
+          request (batch[i]);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (batch); i++)
+        close (batch[i]);
+    }
+
+  fds.limit = before + 10;
+  leap_test_wait_until (fds_settled, &fds, 10000);
+  after = count_fds (fds.pid);
+  g_test_message ("backend descriptors: %u before, %u after 3000 connections", before, after);
+  g_assert_cmpuint (after, <=, before + 10);
+
+  g_subprocess_send_signal (p, SIGTERM);
+  g_subprocess_wait (p, NULL, NULL);
+  leap_test_rmdir (dir);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  leap_test_redis_start (&redis);
+  g_test_add_func ("/leap/fds/stable-after-many-connections", test_fds_stable);
+  status = g_test_run ();
+  leap_test_redis_clear (&redis);
+  return status;
+}
