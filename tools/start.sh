@@ -81,7 +81,8 @@ Press Ctrl-C to stop.
 INFO
 
 if [ -x _build/app/leap-boxoffice ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  ./_build/app/leap-boxoffice --server "http://127.0.0.1:$LEAP_PORT" \
+  # Run from the build tree: its settings schema is compiled there.
+  GSETTINGS_SCHEMA_DIR="$PWD/_build/data" ./_build/app/leap-boxoffice --server "http://127.0.0.1:$LEAP_PORT" \
     --user demo-cashier --password-file "$STATE/cashier.password" &
   pids="$pids $!"
 elif [ -x _build/app/leap-boxoffice ]; then
