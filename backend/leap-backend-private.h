@@ -5,6 +5,7 @@
 #include "leap-holds.h"
 #include "leap-live.h"
 #include "leap-metrics.h"
+#include "leap-orders.h"
 #include "leap-request.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,7 @@ struct _LeapBackend
   LeapCatalogue    *catalogue;
   LeapSessions     *sessions;
   LeapHolds        *holds;
+  LeapOrders       *orders;
   LeapLive         *live;
   LeapMetrics      *metrics;
   SoupServer       *server;

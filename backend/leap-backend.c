@@ -68,6 +68,7 @@ leap_backend_new (const LeapBackendConfig *config,
     LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
     self->holds = leap_holds_new (self->store, self->redis, &holds);
   }
+  self->orders = leap_orders_new (self->store, self->redis);
 
   self->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
   leap_router_install (self, self->server);
@@ -219,6 +220,7 @@ leap_backend_dispose (GObject *object)
   if (self->redis != NULL)
     g_signal_handlers_disconnect_by_data (self->redis, self);
   g_clear_object (&self->live);
+  g_clear_object (&self->orders);
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
   g_clear_object (&self->catalogue);

@@ -126,7 +126,7 @@ leap_test_redis_start (LeapTestRedis *redis)
   redis->process = g_subprocess_launcher_spawn (launcher, &error,
                                      "redis-server", "--port", port, "--bind", "127.0.0.1",
                                      "--dir", redis->dir, "--save", "",
-                                     "--appendonly", redis->appendonly ? "yes" : "no",
+                                     "--appendonly", "yes",
                                      "--appendfsync", "everysec",
                                      "--maxmemory-policy", "noeviction", NULL);
   g_assert_no_error (error);

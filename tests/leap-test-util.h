@@ -7,13 +7,14 @@
 
 G_BEGIN_DECLS
 
-/* A real redis-server on a free loopback port, in a temporary folder. */
+/* A real redis-server on a free loopback port, in a temporary folder, set
+ * up as the shipped configuration: append-only file, fsync every second,
+ * never evict. */
 typedef struct
 {
   GSubprocess *process;
   char        *dir;
   guint16      port;
-  gboolean     appendonly;
 } LeapTestRedis;
 
 guint16      leap_test_free_port      (void);

@@ -9,9 +9,9 @@
  * closes the connection first, libsoup reads EOF, finishes that message with
  * no callback, and nobody ever calls soup_server_connection_disconnect (): the
  * server keeps the connection in its client list, with its socket open,
- * forever. (3.3.0 disconnects there.) In that state not even
+ * forever. (Later libsoup disconnects there.) In that state not even
  * soup_server_message_steal_connection () is safe: it dereferences the
- * message I/O that was just freed.
+ * connection's message I/O, which is NULL by then.
  *
  * So the guard must see the EOF before libsoup does. While a connection is
  * idle it watches the socket with a source of higher priority than libsoup's
@@ -288,8 +288,8 @@ conn_watch (Conn *conn)
 static gboolean
 conn_is_closable (Conn *conn)
 {
+  /* Before its headers are read, no handler has the message. */
   if (!conn->idle)
-    /* Before its headers are read, no handler has the message. */
     return soup_server_message_get_method (conn->msg) == NULL;
 
   /* No watch means a request is arriving. */

@@ -3,8 +3,8 @@
  * leap-conn-guard.h: closes the keep-alive connections that libsoup 3.2 forgets.
  *
  * libsoup 3.2.3 keeps the descriptor (and its SoupServerConnection) of every
- * keep-alive connection that the client closes between two requests; it was
- * fixed upstream in 3.3.0. The guard notices those closes before libsoup does
+ * keep-alive connection that the client closes between two requests; later
+ * libsoup fixed it. The guard notices those closes before libsoup does
  * and hands the connection back through public API so that it is released,
  * and it closes connections that stay idle longer than a timeout.
  *

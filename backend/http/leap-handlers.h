@@ -40,4 +40,8 @@ void leap_handle_hold_create    (LeapRequest *req);
 void leap_handle_hold_get       (LeapRequest *req);
 void leap_handle_hold_delete    (LeapRequest *req);
 
+/* Orders: leap-http-orders.c */
+void leap_handle_order_create   (LeapRequest *req);
+void leap_handle_order_get      (LeapRequest *req);
+
 G_END_DECLS

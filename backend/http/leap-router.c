@@ -48,6 +48,9 @@ static const LeapRoute routes[] = {
   { "POST", "/api/v1/holds", leap_handle_hold_create, anyone_signed_in },
   { "GET", "/api/v1/holds/{id}", leap_handle_hold_get, anyone_signed_in },
   { "DELETE", "/api/v1/holds/{id}", leap_handle_hold_delete, anyone_signed_in },
+
+  { "POST", "/api/v1/orders", leap_handle_order_create, anyone_signed_in },
+  { "GET", "/api/v1/orders/{id}", leap_handle_order_get, anyone_signed_in },
 };
 
 /* Matches a path against a pattern, collecting its {…} segments. */

@@ -167,3 +167,57 @@ leap_store_revoke_session (LeapStore *self, const char *token_hash, gint64 now, 
 {
   return FORWARD (revoke_session, gboolean, token_hash, now, error);
 }
+
+/* An order as the API shows it (order_id, status, lines, total, currency,
+ * customer, payment, tickets) plus its owner; NOT_FOUND if none. */
+JsonObject *
+leap_store_get_order (LeapStore *self, const char *order_id, GError **error)
+{
+  return FORWARD (get_order, JsonObject *, order_id, error);
+}
+
+/* Writes finished checkouts, each keyed by its order_id and all-or-nothing
+ * on its own: the order, its lines, its payment and, when paid, its
+ * tickets and the tiers' sold counts. An order that exists already is left
+ * as it is: a redelivered message changes nothing. Several orders share
+ * one commit (one fsync), which is what lets a worker keep up with a rush.
+ * Returns one element per order, in order: the stored order, or
+ * {"error": {"code", "message"}} for an order that could not be written
+ * (the others are written all the same); NULL if nothing could be. */
+JsonArray *
+leap_store_write_orders (LeapStore *self, JsonArray *orders, GError **error)
+{
+  return FORWARD (write_orders, JsonArray *, orders, error);
+}
+
+/* One order, as above; its error is the GError. */
+JsonObject *
+leap_store_write_order (LeapStore *self, JsonObject *order, GError **error)
+{
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(JsonArray) stored = NULL;
+  JsonObject *result;
+  JsonObject *failure;
+
+  json_array_add_object_element (orders, json_object_ref (order));
+  stored = leap_store_write_orders (self, orders, error);
+  if (stored == NULL)
+    return NULL;
+  result = json_array_get_object_element (stored, 0);
+  if (json_object_has_member (result, "error"))
+    {
+      failure = json_object_get_object_member (result, "error");
+      g_set_error_literal (error, LEAP_ERROR,
+                           leap_error_code_from_string (json_object_get_string_member (failure, "code")),
+                           json_object_get_string_member (failure, "message"));
+      return NULL;
+    }
+  return json_object_ref (result);
+}
+
+gboolean
+leap_store_set_order_status (LeapStore *self, const char *order_id, const char *status,
+                             const char *reason, GError **error)
+{
+  return FORWARD (set_order_status, gboolean, order_id, status, reason, error);
+}

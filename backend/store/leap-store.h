@@ -105,6 +105,18 @@ struct _LeapStoreClass
                                     const char            *token_hash,
                                     gint64                 now,
                                     GError               **error);
+
+  JsonObject *(*get_order)         (LeapStore             *self,
+                                    const char            *order_id,
+                                    GError               **error);
+  JsonArray  *(*write_orders)      (LeapStore             *self,
+                                    JsonArray             *orders,
+                                    GError               **error);
+  gboolean    (*set_order_status)  (LeapStore             *self,
+                                    const char            *order_id,
+                                    const char            *status,
+                                    const char            *reason,
+                                    GError               **error);
 };
 
 LeapStore  *leap_store_open              (const char            *url,
@@ -173,6 +185,21 @@ JsonObject *leap_store_get_session       (LeapStore             *self,
 gboolean    leap_store_revoke_session    (LeapStore             *self,
                                           const char            *token_hash,
                                           gint64                 now,
+                                          GError               **error);
+
+JsonObject *leap_store_get_order         (LeapStore             *self,
+                                          const char            *order_id,
+                                          GError               **error);
+JsonArray  *leap_store_write_orders      (LeapStore             *self,
+                                          JsonArray             *orders,
+                                          GError               **error);
+JsonObject *leap_store_write_order       (LeapStore             *self,
+                                          JsonObject            *order,
+                                          GError               **error);
+gboolean    leap_store_set_order_status  (LeapStore             *self,
+                                          const char            *order_id,
+                                          const char            *status,
+                                          const char            *reason,
                                           GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a

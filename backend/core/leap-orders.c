@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-orders"
+
+#include "leap-orders.h"
+#include "leap-error.h"
+#include "leap-holds.h"
+#include "leap-json.h"
+
+#include <sodium.h>
+#include <string.h>
+
+struct _LeapOrders
+{
+  GObject    parent_instance;
+
+  /* Owned */
+  LeapStore *store;
+  LeapRedis *redis;
+};
+
+G_DEFINE_FINAL_TYPE (LeapOrders, leap_orders, G_TYPE_OBJECT)
+
+static const char * const staff[] = { "admin", "manager", "cashier", NULL };
+
+char *
+leap_checkout_stream_key (gint64 event_id)
+{
+  return leap_holds_event_key (event_id, "checkout-stream");
+}
+
+/* An order id is its hold's id behind "o-": a hold can become at most one
+ * order, so placing it twice (a retry with another Idempotency-Key, a
+ * double click on two devices) finds the same order instead of a second
+ * one, and the id alone names the event's keys and shard. */
+char *
+leap_order_id_for_hold (const char *hold_id)
+{
+  return g_strconcat ("o-", hold_id, NULL);
+}
+
+gboolean
+leap_order_id_parse (const char *order_id,
+                     char      **hold_id,
+                     gint64     *event_id)
+{
+  gint64 event = 0;
+
+  if (order_id == NULL || !g_str_has_prefix (order_id, "o-") ||
+      !leap_hold_id_parse (order_id + 2, &event))
+    return FALSE;
+  if (hold_id != NULL)
+    *hold_id = g_strdup (order_id + 2);
+  if (event_id != NULL)
+    *event_id = event;
+  return TRUE;
+}
+
+/* Where the result of an order is published once the worker is done. */
+char *
+leap_order_channel (const char *order_id)
+{
+  return g_strconcat ("leap:order:", order_id, NULL);
+}
+
+/* A ticket's code: for now 128 random bits, unique and unguessable but
+ * only checkable against the database. Signed codes (Ed25519 over order,
+ * tier and index, verifiable offline by scanners) replace this function,
+ * and only this function. */
+char *
+leap_ticket_code_new (const char *order_id,
+                      gint64      tier_id,
+                      guint       index)
+{
+  guchar raw[16];
+  char text[sodium_base64_ENCODED_LEN (16, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+  randombytes_buf (raw, sizeof raw);
+  sodium_bin2base64 (text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return g_strconcat ("T", text, NULL);
+}
+
+static const char *
+hash_field (const redisReply *reply,
+            const char       *name)
+{
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+    return NULL;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2)
+    if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
+      return reply->element[i + 1]->str;
+  return NULL;
+}
+
+static const char *
+reply_status (const redisReply *reply)
+{
+  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+      reply->element[0]->type == REDIS_REPLY_STRING)
+    return reply->element[0]->str;
+  return "";
+}
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static char *
+hold_key (gint64      event_id,
+          const char *hold_id)
+{
+  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+}
+
+/* The lines of a hold ("tier:quantity,…" in Redis) priced from the
+ * database: what the customer pays is never taken from the client. */
+static JsonArray *
+price_lines (LeapOrders  *self,
+             gint64       event_id,
+             const char  *items,
+             gint64      *total,
+             char       **currency,
+             GError     **error)
+{
+  g_autoptr(JsonArray) tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  g_autoptr(JsonArray) lines = json_array_new ();
+  g_auto(GStrv) pairs = g_strsplit (items ? items : "", ",", -1);
+
+  if (tiers == NULL)
+    return NULL;
+  *total = 0;
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      g_auto(GStrv) tq = g_strsplit (pairs[i], ":", 2);
+      JsonObject *tier = NULL;
+      JsonObject *line;
+      gint64 tier_id, quantity;
+
+      if (g_strv_length (tq) != 2)
+        continue;
+      tier_id = g_ascii_strtoll (tq[0], NULL, 10);
+      quantity = g_ascii_strtoll (tq[1], NULL, 10);
+      for (guint j = 0; j < json_array_get_length (tiers) && tier == NULL; j++)
+        if (json_object_get_int_member (json_array_get_object_element (tiers, j), "id") == tier_id)
+          tier = json_array_get_object_element (tiers, j);
+      if (tier == NULL)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Tier %" G_GINT64_FORMAT " no longer exists",
+                       tier_id);
+          return NULL;
+        }
+      line = json_object_new ();
+      json_object_set_int_member (line, "tier_id", tier_id);
+      json_object_set_string_member (line, "name", json_object_get_string_member (tier, "name"));
+      json_object_set_int_member (line, "quantity", quantity);
+      json_object_set_int_member (line, "unit_price", json_object_get_int_member (tier, "price"));
+      json_object_set_string_member (line, "currency", json_object_get_string_member (tier, "currency"));
+      json_array_add_object_element (lines, line);
+      *total += quantity * json_object_get_int_member (tier, "price");
+      if (*currency == NULL)
+        *currency = g_strdup (json_object_get_string_member (tier, "currency"));
+    }
+  if (json_array_get_length (lines) == 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "The hold has no items");
+      return NULL;
+    }
+  return g_steal_pointer (&lines);
+}
+
+/* Placing an order */
+
+typedef struct
+{
+  char       *order_id;
+  char       *hold_id;
+  gint64      event_id;
+  char       *owner;
+  gint64      user_id;
+  JsonObject *request;
+  char       *role;
+} Place;
+
+static void
+place_free (Place *p)
+{
+  g_free (p->order_id);
+  g_free (p->hold_id);
+  g_free (p->owner);
+  g_free (p->role);
+  g_clear_pointer (&p->request, json_object_unref);
+  g_free (p);
+}
+
+static gboolean
+check_only (JsonObject         *object,
+            const char         *what,
+            const char * const *allowed,
+            GError            **error)
+{
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, &node))
+    if (!g_strv_contains (allowed, member))
+      {
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in %s", member, what);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+is_string_or_null (JsonObject *object,
+                   const char *member,
+                   gsize       max)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+         g_utf8_strlen (json_node_get_string (node), -1) <= (glong) max;
+}
+
+static gboolean
+check_request (JsonObject  *request,
+               const char  *role,
+               GError     **error)
+{
+  static const char * const top[] = { "hold_id", "payment", "customer", NULL };
+  static const char * const pay[] = { "method", "tendered", NULL };
+  static const char * const cust[] = { "name", "email", NULL };
+  JsonNode *node;
+  JsonObject *payment;
+  const char *method;
+
+  if (!check_only (request, "order", top, error))
+    return FALSE;
+  if (leap_json_get_string (request, "hold_id", NULL) == NULL)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "order.hold_id must be a hold id");
+      return FALSE;
+    }
+  node = json_object_get_member (request, "payment");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           "order.payment must be {\"method\": \"cash\" or \"card\", …}");
+      return FALSE;
+    }
+  payment = json_node_get_object (node);
+  if (!check_only (payment, "order.payment", pay, error))
+    return FALSE;
+  method = leap_json_get_string (payment, "method", "");
+  if (!g_str_equal (method, "cash") && !g_str_equal (method, "card"))
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "order.payment.method must be cash or card");
+      return FALSE;
+    }
+  /* Kiosks and web shops take no cash. */
+  if (g_str_equal (method, "cash") && (g_str_equal (role, "kiosk") || g_str_equal (role, "guest")))
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "A %s can only pay by card", role);
+      return FALSE;
+    }
+  if (g_str_equal (method, "cash"))
+    {
+      JsonNode *t = json_object_get_member (payment, "tendered");
+
+      if (t == NULL || !JSON_NODE_HOLDS_VALUE (t) || json_node_get_value_type (t) != G_TYPE_INT64 ||
+          json_node_get_int (t) < 0 || json_node_get_int (t) > 100000000000)
+        {
+          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "order.payment.tendered must be the cash handed over, in minor units");
+          return FALSE;
+        }
+    }
+  else if (json_object_has_member (payment, "tendered"))
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "order.payment.tendered is for cash only");
+      return FALSE;
+    }
+  node = json_object_get_member (request, "customer");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      JsonObject *customer;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "order.customer must be {\"name\", \"email\"}");
+          return FALSE;
+        }
+      customer = json_node_get_object (node);
+      if (!check_only (customer, "order.customer", cust, error))
+        return FALSE;
+      if (!is_string_or_null (customer, "name", 200) || !is_string_or_null (customer, "email", 254))
+        {
+          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "order.customer.name (≤ 200) and email (≤ 254) must be text");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static JsonObject *
+pending_answer (const char *order_id,
+                const char *hold_id,
+                gint64      event_id)
+{
+  JsonObject *answer = json_object_new ();
+
+  json_object_set_string_member (answer, "order_id", order_id);
+  json_object_set_string_member (answer, "status", "pending");
+  json_object_set_string_member (answer, "hold_id", hold_id);
+  json_object_set_int_member (answer, "event_id", event_id);
+  return answer;
+}
+
+static void
+begun_cb (LeapRedis        *redis,
+          const redisReply *reply,
+          const GError     *error,
+          gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Place *p = g_task_get_task_data (task);
+  const char *status;
+
+  if (error != NULL)
+    {
+      g_warning ("begin-checkout failed: %s", error->message);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be placed right now");
+      return;
+    }
+  status = reply_status (reply);
+  if (g_str_equal (status, "ok"))
+    g_task_return_pointer (task, pending_answer (p->order_id, p->hold_id, p->event_id),
+                           (GDestroyNotify) json_object_unref);
+  else if (g_str_equal (status, "not_found"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+  else if (g_str_equal (status, "expired"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
+                             "This hold has expired and its tickets were given back");
+  else if (g_str_equal (status, "status"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
+                             reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
+                               ? reply->element[1]->str : "not held");
+  else
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s", status);
+}
+
+static void
+place_hold_cb (LeapRedis        *redis,
+               const redisReply *reply,
+               const GError     *error,
+               gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonArray) lines = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *currency = NULL;
+  g_autofree char *text = NULL;
+  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
+  JsonObject *payment = json_object_get_object_member (p->request, "payment");
+  JsonObject *customer = NULL;
+  const char *status;
+  gint64 total = 0;
+
+  if (error != NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be placed right now");
+      return;
+    }
+  /* Another session's hold is as invisible as one that does not exist. */
+  if (g_strcmp0 (hash_field (reply, "owner"), p->owner) != 0)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      return;
+    }
+  status = hash_field (reply, "status");
+  if (g_strcmp0 (status, "held") != 0 &&
+      !(g_strcmp0 (status, "checking_out") == 0 && g_strcmp0 (hash_field (reply, "order"), p->order_id) == 0))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
+                               status);
+      return;
+    }
+
+  lines = price_lines (self, p->event_id, hash_field (reply, "items"), &total, &currency, &local_error);
+  if (lines == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
+  if (g_str_equal (leap_json_get_string (payment, "method", ""), "cash") &&
+      leap_json_get_int (payment, "tendered", 0) < total)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "order.payment.tendered (%" G_GINT64_FORMAT ") is less than the total (%"
+                               G_GINT64_FORMAT ")", leap_json_get_int (payment, "tendered", 0), total);
+      return;
+    }
+
+  /* The message carries everything the worker writes, so that it never
+   * has to ask the backend. */
+  if (json_object_has_member (p->request, "customer") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (p->request, "customer")))
+    customer = json_object_get_object_member (p->request, "customer");
+  message = json_object_new ();
+  json_object_set_string_member (message, "order_id", p->order_id);
+  json_object_set_string_member (message, "hold_id", p->hold_id);
+  json_object_set_int_member (message, "event_id", p->event_id);
+  json_object_set_string_member (message, "owner", p->owner);
+  json_object_set_int_member (message, "user_id", p->user_id);
+  json_object_set_string_member (message, "role", p->role);
+  json_object_set_string_member (message, "method", leap_json_get_string (payment, "method", ""));
+  if (json_object_has_member (payment, "tendered"))
+    json_object_set_int_member (message, "tendered", leap_json_get_int (payment, "tendered", 0));
+  if (customer != NULL && leap_json_get_string (customer, "name", NULL) != NULL)
+    json_object_set_string_member (message, "customer_name", leap_json_get_string (customer, "name", NULL));
+  if (customer != NULL && leap_json_get_string (customer, "email", NULL) != NULL)
+    json_object_set_string_member (message, "customer_email", leap_json_get_string (customer, "email", NULL));
+  json_object_set_int_member (message, "total", total);
+  json_object_set_string_member (message, "currency", currency);
+  json_object_set_int_member (message, "placed_ms", now_ms ());
+  json_object_set_array_member (message, "lines", g_steal_pointer (&lines));
+  text = leap_json_object_to_string (message);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (argv, leap_holds_event_key (p->event_id, names[i]));
+  g_ptr_array_add (argv, hold_key (p->event_id, p->hold_id));
+  g_ptr_array_add (argv, leap_checkout_stream_key (p->event_id));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, p->event_id));
+  g_ptr_array_add (argv, g_strdup (p->owner));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (argv, g_strdup (p->order_id));
+  g_ptr_array_add (argv, g_strdup ("order_id"));
+  g_ptr_array_add (argv, g_strdup (p->order_id));
+  g_ptr_array_add (argv, g_strdup ("order"));
+  g_ptr_array_add (argv, g_steal_pointer (&text));
+
+  /* The workers learn of the stream before its first message: the SADD is
+   * sent first on the same connection. */
+  leap_redis_command (self->redis, NULL, NULL, "SADD", LEAP_CHECKOUT_STREAMS, argv->pdata[8], NULL);
+  leap_redis_eval_argv (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task), 9, argv->len,
+                        (const char **) argv->pdata, NULL);
+}
+
+void
+leap_orders_place_async (LeapOrders         *self,
+                         const LeapSession  *session,
+                         JsonObject         *request,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  Place *p;
+
+  g_task_set_source_tag (task, leap_orders_place_async);
+  if (!check_request (request, session->role, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  p = g_new0 (Place, 1);
+  g_task_set_task_data (task, p, (GDestroyNotify) place_free);
+  p->hold_id = g_strdup (json_object_get_string_member (request, "hold_id"));
+  if (!leap_hold_id_parse (p->hold_id, &p->event_id))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      return;
+    }
+  p->order_id = leap_order_id_for_hold (p->hold_id);
+  p->owner = g_strdup (session->token_hash);
+  p->user_id = session->user_id;
+  p->role = g_strdup (session->role);
+  p->request = json_object_ref (request);
+  key = hold_key (p->event_id, p->hold_id);
+  leap_redis_command (self->redis, place_hold_cb, g_steal_pointer (&task), "HGETALL", key, NULL);
+}
+
+/* Reading an order */
+
+typedef struct
+{
+  char   *order_id;
+  char   *hold_id;
+  gint64  event_id;
+  char   *owner;
+  gboolean staff;
+} Get;
+
+static void
+get_free (Get *g)
+{
+  g_free (g->order_id);
+  g_free (g->hold_id);
+  g_free (g->owner);
+  g_free (g);
+}
+
+static void
+pending_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Get *g = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autofree char *currency = NULL;
+  JsonArray *lines;
+  gint64 total = 0;
+
+  if (error != NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be read right now");
+      return;
+    }
+  if ((!g->staff && g_strcmp0 (hash_field (reply, "owner"), g->owner) != 0) ||
+      g_strcmp0 (hash_field (reply, "order"), g->order_id) != 0)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      return;
+    }
+  /* The worker may have written it meanwhile. */
+  if (g_strcmp0 (hash_field (reply, "status"), "checking_out") != 0)
+    {
+      stored = leap_store_get_order (self->store, g->order_id, &local_error);
+      if (stored == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&local_error));
+          return;
+        }
+      json_object_remove_member (stored, "owner");
+      json_object_remove_member (stored, "user_id");
+      g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
+      return;
+    }
+  lines = price_lines (self, g->event_id, hash_field (reply, "items"), &total, &currency, &local_error);
+  if (lines == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
+  answer = pending_answer (g->order_id, g->hold_id, g->event_id);
+  json_object_set_array_member (answer, "lines", lines);
+  json_object_set_int_member (answer, "total", total);
+  json_object_set_string_member (answer, "currency", currency);
+  json_object_set_null_member (answer, "payment");
+  json_object_set_array_member (answer, "tickets", json_array_new ());
+  g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
+}
+
+void
+leap_orders_get_async (LeapOrders         *self,
+                       const LeapSession  *session,
+                       const char         *order_id,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autofree char *key = NULL;
+  Get *g = g_new0 (Get, 1);
+
+  g_task_set_source_tag (task, leap_orders_get_async);
+  g_task_set_task_data (task, g, (GDestroyNotify) get_free);
+  if (!leap_order_id_parse (order_id, &g->hold_id, &g->event_id))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      return;
+    }
+  g->order_id = g_strdup (order_id);
+  g->owner = g_strdup (session->token_hash);
+  g->staff = leap_session_has_role (session, staff);
+
+  /* The database is the record of every finished order. */
+  stored = leap_store_get_order (self->store, order_id, &error);
+  if (stored != NULL)
+    {
+      if (!g->staff && g_strcmp0 (leap_json_get_string (stored, "owner", NULL), g->owner) != 0)
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      else
+        {
+          json_object_remove_member (stored, "owner");
+          json_object_remove_member (stored, "user_id");
+          g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
+        }
+      return;
+    }
+  if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Not written yet: pending while its hold is being checked out. */
+  key = hold_key (g->event_id, g->hold_id);
+  leap_redis_command (self->redis, pending_cb, g_steal_pointer (&task), "HGETALL", key, NULL);
+}
+
+JsonObject *
+leap_orders_object_finish (LeapOrders   *self,
+                           GAsyncResult *result,
+                           GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+leap_orders_dispose (GObject *object)
+{
+  LeapOrders *self = LEAP_ORDERS (object);
+
+  g_clear_object (&self->redis);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (leap_orders_parent_class)->dispose (object);
+}
+
+static void
+leap_orders_class_init (LeapOrdersClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leap_orders_dispose;
+}
+
+static void
+leap_orders_init (LeapOrders *self)
+{
+}
+
+LeapOrders *
+leap_orders_new (LeapStore *store,
+                 LeapRedis *redis)
+{
+  LeapOrders *self = g_object_new (LEAP_TYPE_ORDERS, NULL);
+
+  self->store = g_object_ref (store);
+  self->redis = g_object_ref (redis);
+  return self;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-handlers.h"
+
+static void
+order_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = leap_orders_object_finish (LEAP_ORDERS (object), result, &error);
+  gboolean placed = g_str_equal (soup_server_message_get_method (req->msg), "POST");
+
+  if (order == NULL)
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  if (placed)
+    {
+      g_autofree char *location = g_strconcat ("/api/v1/orders/", json_object_get_string_member (order, "order_id"),
+                                               NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+    }
+  leap_request_reply_object (req, placed ? SOUP_STATUS_ACCEPTED : SOUP_STATUS_OK, order);
+}
+
+/* POST /api/v1/orders {"hold_id", "payment": {"method", "tendered"}, "customer": {"name", "email"}} */
+void
+leap_handle_order_create (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+
+  if (body != NULL)
+    leap_orders_place_async (req->backend->orders, req->session, body, order_cb, leap_request_ref (req));
+}
+
+/* GET /api/v1/orders/{id} */
+void
+leap_handle_order_get (LeapRequest *req)
+{
+  leap_orders_get_async (req->backend->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
+}

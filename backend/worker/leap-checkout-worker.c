@@ -1,0 +1,897 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-worker"
+
+#include "leap-checkout-worker.h"
+#include "leap-backend-config.h"
+#include "leap-error.h"
+#include "leap-json.h"
+#include "leap-orders.h"
+#include "leap-redis.h"
+#include "leap-store.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define LUA_RESOURCES "/io/github/leapboxoffice/lua"
+#define STREAMS_REFRESH_US (1 * G_USEC_PER_SEC)
+
+struct _LeapCheckoutWorker
+{
+  GObject                  parent_instance;
+
+  LeapCheckoutWorkerConfig config;
+
+  /* Owned */
+  LeapStore               *store;
+  LeapRedis               *redis;    /* scripts, acks, claims */
+  LeapRedis               *reader;   /* the blocking XREADGROUP only */
+  LeapPaymentProvider     *cash;
+  LeapPaymentProvider     *card;
+  GCancellable            *cancellable;
+  GPtrArray               *streams;  /* stream keys with our group on them */
+  GHashTable              *jobs;     /* "stream entry" → Job, the messages in work */
+  GPtrArray               *batch;    /* Jobs whose payment is done, to write together */
+
+  gint64                   streams_read_at;
+  guint                    claim_id;
+  guint                    retry_id;
+  guint                    flush_id;
+  guint64                  processed;
+  guint64                  dead;
+  gboolean                 started;
+  gboolean                 reading;
+};
+
+G_DEFINE_FINAL_TYPE (LeapCheckoutWorker, leap_checkout_worker, G_TYPE_OBJECT)
+
+static void read_next (LeapCheckoutWorker *self);
+
+void
+leap_checkout_worker_config_init (LeapCheckoutWorkerConfig *config)
+{
+  memset (config, 0, sizeof *config);
+  config->redis_host = g_strdup ("127.0.0.1");
+  config->redis_port = 6379;
+  config->database_url = leap_default_database_url (); /* the backend's */
+  config->consumer = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
+  config->concurrency = 64;
+  config->card_latency_ms = 0;
+  config->card_decline_rate = 0;
+  config->claim_idle_ms = 30000;
+  config->max_deliveries = 5;
+  config->block_ms = 500;
+}
+
+void
+leap_checkout_worker_config_clear (LeapCheckoutWorkerConfig *config)
+{
+  g_clear_pointer (&config->redis_host, g_free);
+  g_clear_pointer (&config->database_url, g_free);
+  g_clear_pointer (&config->consumer, g_free);
+}
+
+/* One checkout message in work. Jobs belong to the worker's table; the
+ * callbacks borrow them, and a disposed worker drops its Redis replies
+ * (and cancels its payments) before it frees them. */
+typedef struct
+{
+  LeapCheckoutWorker *self;     /* Borrowed */
+  char               *key;      /* "stream entry" */
+  char               *stream;
+  char               *entry;
+  JsonObject         *order;    /* the message */
+  JsonObject         *written;  /* what to write: the order with its payment */
+  char               *order_id;
+  gint64              event_id;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->key);
+  g_free (job->stream);
+  g_free (job->entry);
+  g_free (job->order_id);
+  g_clear_pointer (&job->order, json_object_unref);
+  g_clear_pointer (&job->written, json_object_unref);
+  g_free (job);
+}
+
+static const redisReply *
+field_of (const redisReply *fields,
+          const char       *name)
+{
+  if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+    return NULL;
+  for (size_t i = 0; i + 1 < fields->elements; i += 2)
+    if (fields->element[i]->type == REDIS_REPLY_STRING && g_str_equal (fields->element[i]->str, name))
+      return fields->element[i + 1];
+  return NULL;
+}
+
+static const char *
+reply_status (const redisReply *reply)
+{
+  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+      reply->element[0]->type == REDIS_REPLY_STRING)
+    return reply->element[0]->str;
+  return "";
+}
+
+static void
+kick (LeapCheckoutWorker *self)
+{
+  if (!self->reading)
+    read_next (self);
+}
+
+/* The end of a job: the message stays pending (error) or is done. */
+static void
+job_drop (Job *job)
+{
+  LeapCheckoutWorker *self = job->self;
+
+  g_hash_table_remove (self->jobs, job->key);
+  kick (self);
+}
+
+/* Something failed before the message was done: it stays pending, with
+ * the error kept for the dead-letter stream, and is taken up again after
+ * the idle timeout (by this worker or another). */
+static void
+job_fail (Job        *job,
+          const char *message)
+{
+  g_warning ("Checkout %s (%s %s) will be retried: %s", job->order_id ? job->order_id : "?",
+             job->stream, job->entry, message);
+  leap_redis_command (job->self->redis, NULL, NULL, "HSET", LEAP_CHECKOUT_ERRORS, job->key, message, NULL);
+  job_drop (job);
+}
+
+static void
+job_done (Job        *job,
+          const char *status)
+{
+  LeapCheckoutWorker *self = job->self;
+  g_autofree char *channel = leap_order_channel (job->order_id);
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (result, "order_id", job->order_id);
+  json_object_set_string_member (result, "status", status);
+  text = leap_json_object_to_string (result);
+
+  /* Only now is the message done; nothing trims a message before. */
+  leap_redis_command (self->redis, NULL, NULL, "XACK", job->stream, LEAP_CHECKOUT_GROUP, job->entry, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "XDEL", job->stream, job->entry, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "HDEL", LEAP_CHECKOUT_ERRORS, job->key, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
+  self->processed++;
+  g_debug ("Order %s is %s", job->order_id, status);
+  job_drop (job);
+}
+
+static void
+run_hold_script (Job               *job,
+                 const char        *script,
+                 LeapRedisReplyFunc func)
+{
+  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *hold_id = NULL;
+
+  leap_order_id_parse (job->order_id, &hold_id, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", job->event_id, names[i]));
+  g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", job->event_id, hold_id));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, job->event_id));
+  g_ptr_array_add (argv, g_strdup (job->order_id));
+  leap_redis_eval_argv (job->self->redis, script, func, job, 8, argv->len, (const char **) argv->pdata, NULL);
+}
+
+static void
+confirmed_cb (LeapRedis        *redis,
+              const redisReply *reply,
+              const GError     *error,
+              gpointer          user_data)
+{
+  Job *job = user_data;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *reason = NULL;
+  const char *status;
+
+  if (error != NULL)
+    {
+      job_fail (job, error->message);
+      return;
+    }
+  status = reply_status (reply);
+  if (g_str_equal (status, "confirmed"))
+    {
+      job_done (job, "paid");
+      return;
+    }
+  /* Paid, but its hold is gone (a Redis that lost it): never dropped
+   * silently, a person looks at it. */
+  reason = g_strdup_printf ("paid, but its hold is %s",
+                            reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
+                              ? reply->element[1]->str : "lost");
+  if (!leap_store_set_order_status (job->self->store, job->order_id, "needs_review", reason, &local_error))
+    {
+      job_fail (job, local_error->message);
+      return;
+    }
+  g_warning ("Order %s needs review: %s", job->order_id, reason);
+  job_done (job, "needs_review");
+}
+
+static void
+released_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  Job *job = user_data;
+
+  if (error != NULL)
+    {
+      job_fail (job, error->message);
+      return;
+    }
+  if (!g_str_equal (reply_status (reply), "released"))
+    g_message ("Order %s failed; its hold was already %s", job->order_id, reply_status (reply));
+  job_done (job, "failed");
+}
+
+/* The database has the order: make Redis agree (both scripts do nothing
+ * the second time for the same order). */
+static void
+settle (Job        *job,
+        const char *status)
+{
+  if (g_str_equal (status, "paid"))
+    run_hold_script (job, "confirm", confirmed_cb);
+  else if (g_str_equal (status, "failed"))
+    run_hold_script (job, "abort-checkout", released_cb);
+  else
+    job_done (job, status);
+}
+
+static JsonArray *
+make_tickets (Job *job)
+{
+  JsonArray *tickets = json_array_new ();
+  JsonArray *lines = json_object_get_array_member (job->order, "lines");
+
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *line = json_array_get_object_element (lines, i);
+      gint64 tier_id = leap_json_get_int (line, "tier_id", 0);
+
+      for (gint64 n = 0; n < leap_json_get_int (line, "quantity", 0); n++)
+        {
+          g_autofree char *code = leap_ticket_code_new (job->order_id, tier_id, json_array_get_length (tickets));
+          JsonObject *ticket = json_object_new ();
+
+          json_object_set_string_member (ticket, "code", code);
+          json_object_set_int_member (ticket, "tier_id", tier_id);
+          json_array_add_object_element (tickets, ticket);
+        }
+    }
+  return tickets;
+}
+
+/* Every payment that ended in the same turn of the main loop is written
+ * in one transaction (one fsync), each order still all-or-nothing. */
+static gboolean
+flush_cb (gpointer data)
+{
+  LeapCheckoutWorker *self = data;
+  g_autoptr(GPtrArray) batch = g_steal_pointer (&self->batch);
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(JsonArray) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->flush_id = 0;
+  self->batch = g_ptr_array_new ();
+  for (guint i = 0; i < batch->len; i++)
+    json_array_add_object_element (orders, json_object_ref (((Job *) batch->pdata[i])->written));
+  stored = leap_store_write_orders (self->store, orders, &error);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Job *job = batch->pdata[i];
+      JsonObject *result = stored != NULL ? json_array_get_object_element (stored, i) : NULL;
+
+      if (result == NULL)
+        job_fail (job, error->message);
+      else if (json_object_has_member (result, "error"))
+        job_fail (job, leap_json_get_string (json_object_get_object_member (result, "error"), "message", "?"));
+      else
+        settle (job, leap_json_get_string (result, "status", ""));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_write (Job *job)
+{
+  LeapCheckoutWorker *self = job->self;
+
+  g_ptr_array_add (self->batch, job);
+  if (self->flush_id == 0)
+    self->flush_id = g_idle_add (flush_cb, self);
+}
+
+static void
+charged_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) payment = leap_payment_provider_charge_finish (LEAP_PAYMENT_PROVIDER (object),
+                                                                       result, &error);
+  g_autoptr(JsonObject) order = NULL;
+  Job *job;
+  gboolean approved;
+
+  /* A cancelled charge belongs to a worker that is gone, and so is its job. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  job = user_data;
+  if (payment == NULL)
+    {
+      job_fail (job, error->message);
+      return;
+    }
+
+  approved = g_str_equal (leap_json_get_string (payment, "status", ""), "approved");
+  order = json_object_new ();
+  {
+    JsonObjectIter iter;
+    const char *member;
+    JsonNode *node;
+
+    json_object_iter_init (&iter, job->order);
+    while (json_object_iter_next (&iter, &member, &node))
+      json_object_set_member (order, member, json_node_copy (node));
+  }
+  json_object_set_string_member (order, "status", approved ? "paid" : "failed");
+  if (!approved)
+    json_object_set_string_member (order, "reason", leap_json_get_string (payment, "reason", "declined"));
+  json_object_set_object_member (order, "payment", json_object_ref (payment));
+  if (approved)
+    json_object_set_array_member (order, "tickets", make_tickets (job));
+
+  job->written = g_steal_pointer (&order);
+  queue_write (job);
+}
+
+static void
+job_start (LeapCheckoutWorker *self,
+           const char         *stream,
+           const char         *entry,
+           const char         *message)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  LeapPaymentProvider *provider;
+  const char *method;
+  Job *job;
+
+  job = g_new0 (Job, 1);
+  job->self = self;
+  job->stream = g_strdup (stream);
+  job->entry = g_strdup (entry);
+  job->key = g_strconcat (stream, " ", entry, NULL);
+  if (g_hash_table_contains (self->jobs, job->key))
+    {
+      /* Claimed back while this worker still works on it. */
+      job_free (job);
+      return;
+    }
+  g_hash_table_insert (self->jobs, job->key, job);
+
+  if (message != NULL)
+    node = json_from_string (message, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      job_fail (job, "the message has no order object");
+      return;
+    }
+  job->order = json_object_ref (json_node_get_object (node));
+  job->order_id = g_strdup (leap_json_get_string (job->order, "order_id", ""));
+  if (!leap_order_id_parse (job->order_id, NULL, &job->event_id) ||
+      leap_json_get_int (job->order, "event_id", 0) != job->event_id ||
+      !json_object_has_member (job->order, "lines") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (job->order, "lines")))
+    {
+      job_fail (job, "the message's order is malformed");
+      return;
+    }
+
+  /* Written before (a message redelivered after a crash): no second
+   * charge, only Redis to bring up to date. */
+  stored = leap_store_get_order (self->store, job->order_id, &error);
+  if (stored != NULL)
+    {
+      settle (job, leap_json_get_string (stored, "status", ""));
+      return;
+    }
+  if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      job_fail (job, error->message);
+      return;
+    }
+
+  method = leap_json_get_string (job->order, "method", "");
+  provider = g_str_equal (method, "cash") ? self->cash : g_str_equal (method, "card") ? self->card : NULL;
+  if (provider == NULL)
+    {
+      job_fail (job, "unknown payment method");
+      return;
+    }
+  leap_payment_provider_charge_async (provider, job->order, self->cancellable, charged_cb, job);
+}
+
+/* [[stream, [[id, [field, value…]]…]]…] */
+static void
+start_entries (LeapCheckoutWorker *self,
+               const redisReply   *reply)
+{
+  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
+    return;
+  for (size_t i = 0; i < reply->elements; i++)
+    {
+      const redisReply *s = reply->element[i];
+
+      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 || s->element[0]->type != REDIS_REPLY_STRING ||
+          s->element[1]->type != REDIS_REPLY_ARRAY)
+        continue;
+      for (size_t j = 0; j < s->element[1]->elements; j++)
+        {
+          const redisReply *entry = s->element[1]->element[j];
+          const redisReply *order;
+
+          if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
+              entry->element[0]->type != REDIS_REPLY_STRING)
+            continue;
+          order = field_of (entry->element[1], "order");
+          job_start (self, s->element[0]->str, entry->element[0]->str,
+                     order != NULL && order->type == REDIS_REPLY_STRING ? order->str : NULL);
+        }
+    }
+}
+
+static guint
+free_slots (LeapCheckoutWorker *self)
+{
+  guint busy = g_hash_table_size (self->jobs);
+
+  return busy >= self->config.concurrency ? 0 : self->config.concurrency - busy;
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  LeapCheckoutWorker *self = data;
+
+  self->retry_id = 0;
+  kick (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retry_later (LeapCheckoutWorker *self)
+{
+  self->reading = FALSE;
+  if (self->retry_id == 0)
+    self->retry_id = g_timeout_add (self->config.block_ms, retry_cb, self);
+}
+
+static void
+read_cb (LeapRedis        *redis,
+         const redisReply *reply,
+         const GError     *error,
+         gpointer          user_data)
+{
+  LeapCheckoutWorker *self = user_data;
+
+  if (error != NULL)
+    {
+      /* A stream whose key was deleted lost its group: look again. */
+      if (strstr (error->message, "NOGROUP") != NULL)
+        {
+          g_ptr_array_set_size (self->streams, 0);
+          self->streams_read_at = 0;
+        }
+      else
+        g_debug ("XREADGROUP failed: %s", error->message);
+      retry_later (self);
+      return;
+    }
+  self->reading = FALSE;
+  start_entries (self, reply);
+  kick (self);
+}
+
+static void
+read_streams (LeapCheckoutWorker *self)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  guint slots = free_slots (self);
+
+  if (!self->started || slots == 0)
+    {
+      /* Called again when a job ends (unless stopped). */
+      self->reading = FALSE;
+      return;
+    }
+  if (self->streams->len == 0)
+    {
+      retry_later (self);
+      return;
+    }
+  g_ptr_array_add (argv, g_strdup ("XREADGROUP"));
+  g_ptr_array_add (argv, g_strdup ("GROUP"));
+  g_ptr_array_add (argv, g_strdup (LEAP_CHECKOUT_GROUP));
+  g_ptr_array_add (argv, g_strdup (self->config.consumer));
+  g_ptr_array_add (argv, g_strdup ("COUNT"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", slots));
+  g_ptr_array_add (argv, g_strdup ("BLOCK"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.block_ms));
+  g_ptr_array_add (argv, g_strdup ("STREAMS"));
+  for (guint i = 0; i < self->streams->len; i++)
+    g_ptr_array_add (argv, g_strdup (self->streams->pdata[i]));
+  for (guint i = 0; i < self->streams->len; i++)
+    g_ptr_array_add (argv, g_strdup (">"));
+  leap_redis_command_argv (self->reader, read_cb, self, argv->len, (const char **) argv->pdata, NULL);
+}
+
+static void
+streams_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
+{
+  LeapCheckoutWorker *self = user_data;
+
+  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+    {
+      retry_later (self);
+      return;
+    }
+  self->streams_read_at = g_get_monotonic_time ();
+  for (size_t i = 0; i < reply->elements; i++)
+    {
+      const char *stream = reply->element[i]->str;
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < self->streams->len && !known; j++)
+        known = g_str_equal (self->streams->pdata[j], stream);
+      if (known || reply->element[i]->type != REDIS_REPLY_STRING)
+        continue;
+      /* From the start of the stream: a message added before the group
+       * existed is read too. BUSYGROUP (it exists) is harmless. */
+      leap_redis_command (self->reader, NULL, NULL, "XGROUP", "CREATE", stream, LEAP_CHECKOUT_GROUP, "0",
+                          "MKSTREAM", NULL);
+      g_ptr_array_add (self->streams, g_strdup (stream));
+    }
+  read_streams (self);
+}
+
+static void
+read_next (LeapCheckoutWorker *self)
+{
+  if (!self->started || self->reading || !leap_redis_is_connected (self->reader))
+    return;
+  self->reading = TRUE;
+  if (g_get_monotonic_time () - self->streams_read_at > STREAMS_REFRESH_US)
+    leap_redis_command (self->reader, streams_cb, self, "SMEMBERS", LEAP_CHECKOUT_STREAMS, NULL);
+  else
+    read_streams (self);
+}
+
+/* Taking over what a dead worker left */
+
+typedef struct
+{
+  LeapCheckoutWorker *self;
+  char               *stream;
+  char               *entry;
+  char               *order;
+  gint64              deliveries;
+} Dead;
+
+static void
+dead_free (Dead *d)
+{
+  g_free (d->stream);
+  g_free (d->entry);
+  g_free (d->order);
+  g_free (d);
+}
+
+static void
+dead_error_cb (LeapRedis        *redis,
+               const redisReply *reply,
+               const GError     *error,
+               gpointer          user_data)
+{
+  Dead *d = user_data;
+  LeapCheckoutWorker *self = d->self;
+  g_autofree char *key = g_strconcat (d->stream, " ", d->entry, NULL);
+  g_autofree char *deliveries = g_strdup_printf ("%" G_GINT64_FORMAT, d->deliveries);
+  const char *last = error == NULL && reply->type == REDIS_REPLY_STRING ? reply->str : "no error recorded";
+
+  g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry, deliveries,
+             last, LEAP_CHECKOUT_DEAD);
+  leap_redis_command (self->redis, NULL, NULL, "XADD", LEAP_CHECKOUT_DEAD, "*", "stream", d->stream,
+                      "entry", d->entry, "order", d->order ? d->order : "", "error", last,
+                      "deliveries", deliveries, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "XACK", d->stream, LEAP_CHECKOUT_GROUP, d->entry, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "XDEL", d->stream, d->entry, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "HDEL", LEAP_CHECKOUT_ERRORS, key, NULL);
+  self->dead++;
+  dead_free (d);
+}
+
+typedef struct
+{
+  LeapCheckoutWorker *self;
+  char               *stream;
+} Claim;
+
+static void
+claim_free (Claim *c)
+{
+  g_free (c->stream);
+  g_free (c);
+}
+
+/* XPENDING for one claimed message: how often it was delivered. */
+static void
+deliveries_cb (LeapRedis        *redis,
+               const redisReply *reply,
+               const GError     *error,
+               gpointer          user_data)
+{
+  Dead *d = user_data;
+  LeapCheckoutWorker *self = d->self;
+  g_autofree char *key = g_strconcat (d->stream, " ", d->entry, NULL);
+
+  if (error == NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+      reply->element[0]->type == REDIS_REPLY_ARRAY && reply->element[0]->elements >= 4)
+    d->deliveries = reply->element[0]->element[3]->integer;
+  if (g_hash_table_contains (self->jobs, key))
+    ; /* still in work here: its idle time ran out under a slow payment */
+  else if (d->deliveries > (gint64) self->config.max_deliveries)
+    {
+      leap_redis_command (self->redis, dead_error_cb, d, "HGET", LEAP_CHECKOUT_ERRORS, key, NULL);
+      return;
+    }
+  else
+    job_start (self, d->stream, d->entry, d->order);
+  dead_free (d);
+}
+
+static void
+claimed_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
+{
+  Claim *c = user_data;
+  LeapCheckoutWorker *self = c->self;
+  const redisReply *entries;
+
+  /* [next cursor, [[id, fields]…], [deleted ids]] */
+  if (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+      reply->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+      claim_free (c);
+      return;
+    }
+  entries = reply->element[1];
+  for (size_t i = 0; i < entries->elements; i++)
+    {
+      const redisReply *entry = entries->element[i];
+      const redisReply *order;
+      Dead *d;
+
+      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 || entry->element[0]->type != REDIS_REPLY_STRING)
+        continue;
+      /* Too many deliveries: to the dead-letter stream instead of trying
+       * once more. Otherwise work on it as on a new message. */
+      d = g_new0 (Dead, 1);
+      d->self = self;
+      d->stream = g_strdup (c->stream);
+      d->entry = g_strdup (entry->element[0]->str);
+      order = field_of (entry->element[1], "order");
+      d->order = order != NULL && order->type == REDIS_REPLY_STRING ? g_strdup (order->str) : NULL;
+      leap_redis_command (self->redis, deliveries_cb, d, "XPENDING", c->stream, LEAP_CHECKOUT_GROUP,
+                          d->entry, d->entry, "1", NULL);
+    }
+  claim_free (c);
+}
+
+static gboolean
+claim_tick_cb (gpointer data)
+{
+  LeapCheckoutWorker *self = data;
+  g_autofree char *idle = g_strdup_printf ("%u", self->config.claim_idle_ms);
+  g_autofree char *count = NULL;
+  guint slots = free_slots (self);
+
+  if (!leap_redis_is_connected (self->redis) || slots == 0)
+    return G_SOURCE_CONTINUE;
+  count = g_strdup_printf ("%u", MIN (slots, 100u));
+  for (guint i = 0; i < self->streams->len; i++)
+    {
+      Claim *c = g_new0 (Claim, 1);
+
+      c->self = self;
+      c->stream = g_strdup (self->streams->pdata[i]);
+      leap_redis_command (self->redis, claimed_cb, c, "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP,
+                          self->config.consumer, idle, "0-0", "COUNT", count, NULL);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+reader_state_cb (LeapCheckoutWorker *self)
+{
+  if (leap_redis_is_connected (self->reader))
+    {
+      g_message ("Connected to Redis; reading the checkout streams as %s", self->config.consumer);
+      self->streams_read_at = 0;
+      kick (self);
+    }
+  else
+    {
+      g_warning ("Redis is unreachable; checkout waits until it returns");
+      self->reading = FALSE;
+    }
+}
+
+void
+leap_checkout_worker_start (LeapCheckoutWorker *self)
+{
+  g_return_if_fail (LEAP_IS_CHECKOUT_WORKER (self));
+
+  if (self->started)
+    return;
+  self->started = TRUE;
+  self->claim_id = g_timeout_add (MAX (self->config.claim_idle_ms / 2, 100u), claim_tick_cb, self);
+  kick (self);
+}
+
+/* Takes no new messages; those in work go on. A message that arrives in
+ * a read already sent is worked on too (it was delivered to us). */
+void
+leap_checkout_worker_stop (LeapCheckoutWorker *self)
+{
+  g_return_if_fail (LEAP_IS_CHECKOUT_WORKER (self));
+
+  self->started = FALSE;
+  g_clear_handle_id (&self->claim_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+}
+
+/* Nothing in work and no read waiting for an answer. */
+gboolean
+leap_checkout_worker_is_idle (LeapCheckoutWorker *self)
+{
+  return !self->reading && g_hash_table_size (self->jobs) == 0;
+}
+
+gboolean
+leap_checkout_worker_is_connected (LeapCheckoutWorker *self)
+{
+  return leap_redis_is_connected (self->redis) && leap_redis_is_connected (self->reader);
+}
+
+guint64
+leap_checkout_worker_get_processed (LeapCheckoutWorker *self)
+{
+  return self->processed;
+}
+
+guint64
+leap_checkout_worker_get_dead (LeapCheckoutWorker *self)
+{
+  return self->dead;
+}
+
+guint
+leap_checkout_worker_get_in_flight (LeapCheckoutWorker *self)
+{
+  return g_hash_table_size (self->jobs);
+}
+
+static void
+leap_checkout_worker_dispose (GObject *object)
+{
+  LeapCheckoutWorker *self = LEAP_CHECKOUT_WORKER (object);
+
+  g_clear_handle_id (&self->claim_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->flush_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  /* Pending replies point at jobs: a disposed connection drops them. */
+  if (self->reader != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->reader, self);
+      g_object_run_dispose (G_OBJECT (self->reader));
+    }
+  if (self->redis != NULL)
+    g_object_run_dispose (G_OBJECT (self->redis));
+  g_clear_pointer (&self->batch, g_ptr_array_unref);
+  g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_object (&self->reader);
+  g_clear_object (&self->redis);
+  g_clear_object (&self->cash);
+  g_clear_object (&self->card);
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (leap_checkout_worker_parent_class)->dispose (object);
+}
+
+static void
+leap_checkout_worker_finalize (GObject *object)
+{
+  LeapCheckoutWorker *self = LEAP_CHECKOUT_WORKER (object);
+
+  g_clear_pointer (&self->streams, g_ptr_array_unref);
+  leap_checkout_worker_config_clear (&self->config);
+  G_OBJECT_CLASS (leap_checkout_worker_parent_class)->finalize (object);
+}
+
+static void
+leap_checkout_worker_class_init (LeapCheckoutWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = leap_checkout_worker_dispose;
+  object_class->finalize = leap_checkout_worker_finalize;
+}
+
+static void
+leap_checkout_worker_init (LeapCheckoutWorker *self)
+{
+  self->streams = g_ptr_array_new_with_free_func (g_free);
+  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) job_free);
+  self->batch = g_ptr_array_new ();
+  self->cancellable = g_cancellable_new ();
+}
+
+LeapCheckoutWorker *
+leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
+                          GError                        **error)
+{
+  g_autoptr(LeapCheckoutWorker) self = g_object_new (LEAP_TYPE_CHECKOUT_WORKER, NULL);
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self->config = *config;
+  self->config.redis_host = g_strdup (config->redis_host);
+  self->config.database_url = g_strdup (config->database_url);
+  self->config.consumer = g_strdup (config->consumer);
+  self->config.concurrency = MAX (config->concurrency, 1u);
+  self->config.block_ms = CLAMP (config->block_ms, 10u, 1000u);
+  self->config.max_deliveries = MAX (config->max_deliveries, 1u);
+  self->config.claim_idle_ms = MAX (config->claim_idle_ms, 100u);
+
+  self->store = leap_store_open (config->database_url, error);
+  if (self->store == NULL)
+    return NULL;
+  self->cash = leap_payment_cash_new ();
+  self->card = leap_payment_simulated_card_new (config->card_latency_ms, config->card_decline_rate);
+  self->redis = leap_redis_new (config->redis_host, config->redis_port);
+  leap_redis_load_scripts (self->redis, LUA_RESOURCES);
+  self->reader = leap_redis_new (config->redis_host, config->redis_port);
+  g_signal_connect_swapped (self->reader, "notify::connected", G_CALLBACK (reader_state_cb), self);
+  return g_steal_pointer (&self);
+}

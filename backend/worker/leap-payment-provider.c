@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-payment"
+
+#include "leap-payment-provider.h"
+#include "leap-json.h"
+
+G_DEFINE_INTERFACE (LeapPaymentProvider, leap_payment_provider, G_TYPE_OBJECT)
+
+static void
+leap_payment_provider_default_init (LeapPaymentProviderInterface *iface)
+{
+}
+
+const char *
+leap_payment_provider_get_method (LeapPaymentProvider *self)
+{
+  g_return_val_if_fail (LEAP_IS_PAYMENT_PROVIDER (self), NULL);
+  return LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->get_method (self);
+}
+
+void
+leap_payment_provider_charge_async (LeapPaymentProvider *self,
+                                    JsonObject          *order,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (LEAP_IS_PAYMENT_PROVIDER (self));
+  LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->charge_async (self, order, cancellable, callback, user_data);
+}
+
+JsonObject *
+leap_payment_provider_charge_finish (LeapPaymentProvider *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
+{
+  g_return_val_if_fail (LEAP_IS_PAYMENT_PROVIDER (self), NULL);
+  return LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->charge_finish (self, result, error);
+}
+
+static JsonObject *
+payment_new (const char *method,
+             JsonObject *order,
+             gboolean    approved,
+             const char *reason)
+{
+  JsonObject *payment = json_object_new ();
+
+  json_object_set_string_member (payment, "method", method);
+  json_object_set_string_member (payment, "status", approved ? "approved" : "declined");
+  json_object_set_int_member (payment, "amount", leap_json_get_int (order, "total", 0));
+  json_object_set_string_member (payment, "currency", leap_json_get_string (order, "currency", ""));
+  if (reason != NULL)
+    json_object_set_string_member (payment, "reason", reason);
+  return payment;
+}
+
+static JsonObject *
+charge_finish (LeapPaymentProvider *self,
+               GAsyncResult        *result,
+               GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Cash */
+
+struct _LeapPaymentCash
+{
+  GObject parent_instance;
+};
+
+static void leap_payment_cash_iface_init (LeapPaymentProviderInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LeapPaymentCash, leap_payment_cash, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (LEAP_TYPE_PAYMENT_PROVIDER, leap_payment_cash_iface_init))
+
+static const char *
+cash_get_method (LeapPaymentProvider *self)
+{
+  return "cash";
+}
+
+/* The cashier has the money in hand: the backend checked that it covers
+ * the total, and the change due is recorded with it. */
+static void
+cash_charge_async (LeapPaymentProvider *self,
+                   JsonObject          *order,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  gint64 total = leap_json_get_int (order, "total", 0);
+  gint64 tendered = leap_json_get_int (order, "tendered", -1);
+  JsonObject *payment;
+
+  g_task_set_source_tag (task, cash_charge_async);
+  if (tendered < total)
+    payment = payment_new ("cash", order, FALSE, "the cash tendered is less than the total");
+  else
+    {
+      payment = payment_new ("cash", order, TRUE, NULL);
+      json_object_set_int_member (payment, "tendered", tendered);
+      json_object_set_int_member (payment, "change", tendered - total);
+    }
+  g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
+}
+
+static void
+leap_payment_cash_iface_init (LeapPaymentProviderInterface *iface)
+{
+  iface->get_method = cash_get_method;
+  iface->charge_async = cash_charge_async;
+  iface->charge_finish = charge_finish;
+}
+
+static void
+leap_payment_cash_class_init (LeapPaymentCashClass *klass)
+{
+}
+
+static void
+leap_payment_cash_init (LeapPaymentCash *self)
+{
+}
+
+LeapPaymentProvider *
+leap_payment_cash_new (void)
+{
+  return g_object_new (LEAP_TYPE_PAYMENT_CASH, NULL);
+}
+
+/* Simulated card terminal */
+
+struct _LeapPaymentSimulatedCard
+{
+  GObject     parent_instance;
+
+  guint       latency_ms;
+  double      decline_rate;
+  /* Owned: order id → "approved" or "declined", so that a second charge
+   * for one order answers as the first did (the idempotency key). */
+  GHashTable *answers;
+};
+
+static void leap_payment_simulated_card_iface_init (LeapPaymentProviderInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LeapPaymentSimulatedCard, leap_payment_simulated_card, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (LEAP_TYPE_PAYMENT_PROVIDER,
+                                                      leap_payment_simulated_card_iface_init))
+
+static const char *
+card_get_method (LeapPaymentProvider *self)
+{
+  return "card";
+}
+
+static gboolean
+card_answer_cb (gpointer data)
+{
+  GTask *task = data;
+  LeapPaymentSimulatedCard *self = g_task_get_source_object (task);
+  JsonObject *order = g_task_get_task_data (task);
+  const char *order_id = leap_json_get_string (order, "order_id", "");
+  const char *answer = g_hash_table_lookup (self->answers, order_id);
+  g_autofree char *ref = NULL;
+  JsonObject *payment;
+
+  if (g_task_return_error_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+  if (answer == NULL)
+    {
+      answer = self->decline_rate > 0 && g_random_double () < self->decline_rate ? "declined" : "approved";
+      g_hash_table_insert (self->answers, g_strdup (order_id), (gpointer) answer);
+    }
+  payment = payment_new ("card", order, g_str_equal (answer, "approved"),
+                         g_str_equal (answer, "approved") ? NULL : "the card was declined");
+  ref = g_strconcat ("sim-", order_id, NULL);
+  json_object_set_string_member (payment, "provider_ref", ref);
+  g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+card_charge_async (LeapPaymentProvider *provider,
+                   JsonObject          *order,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  LeapPaymentSimulatedCard *self = LEAP_PAYMENT_SIMULATED_CARD (provider);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, card_charge_async);
+  g_task_set_task_data (task, json_object_ref (order), (GDestroyNotify) json_object_unref);
+  if (self->latency_ms == 0)
+    g_idle_add_full (G_PRIORITY_DEFAULT, card_answer_cb, task, g_object_unref);
+  else
+    g_timeout_add_full (G_PRIORITY_DEFAULT, self->latency_ms, card_answer_cb, task, g_object_unref);
+}
+
+static void
+leap_payment_simulated_card_iface_init (LeapPaymentProviderInterface *iface)
+{
+  iface->get_method = card_get_method;
+  iface->charge_async = card_charge_async;
+  iface->charge_finish = charge_finish;
+}
+
+static void
+leap_payment_simulated_card_finalize (GObject *object)
+{
+  LeapPaymentSimulatedCard *self = LEAP_PAYMENT_SIMULATED_CARD (object);
+
+  g_hash_table_unref (self->answers);
+  G_OBJECT_CLASS (leap_payment_simulated_card_parent_class)->finalize (object);
+}
+
+static void
+leap_payment_simulated_card_class_init (LeapPaymentSimulatedCardClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = leap_payment_simulated_card_finalize;
+}
+
+static void
+leap_payment_simulated_card_init (LeapPaymentSimulatedCard *self)
+{
+  self->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+LeapPaymentProvider *
+leap_payment_simulated_card_new (guint  latency_ms,
+                                 double decline_rate)
+{
+  LeapPaymentSimulatedCard *self = g_object_new (LEAP_TYPE_PAYMENT_SIMULATED_CARD, NULL);
+
+  self->latency_ms = latency_ms;
+  self->decline_rate = CLAMP (decline_rate, 0.0, 1.0);
+  return LEAP_PAYMENT_PROVIDER (self);
+}

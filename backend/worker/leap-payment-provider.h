@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define LEAP_TYPE_PAYMENT_PROVIDER (leap_payment_provider_get_type ())
+G_DECLARE_INTERFACE (LeapPaymentProvider, leap_payment_provider, LEAP, PAYMENT_PROVIDER, GObject)
+
+/* How the worker takes a payment. A provider is asked once per checkout
+ * message, with the order (order_id, total, currency, tendered…); the order
+ * id is the idempotency key of the call, so asking again for the same
+ * order (a redelivered message) must not charge twice.
+ *
+ * charge_finish () gives the payment as the database keeps it:
+ *   {"method", "status": "approved" | "declined", "amount", "currency",
+ *    "tendered", "change", "provider_ref", "reason"}
+ * A declined payment is an answer, not an error: the order fails and its
+ * hold is released. A GError means "no answer" (the terminal or gateway is
+ * unreachable): the message stays pending and is tried again later.
+ *
+ * Adding a real gateway: implement this interface in a new
+ * leap-payment-NAME.c, send order_id as the gateway's idempotency key,
+ * map its declines to "declined" and its timeouts to a GError, and choose
+ * it for its method in leap-checkout-worker.c. */
+struct _LeapPaymentProviderInterface
+{
+  GTypeInterface parent_iface;
+
+  const char *(*get_method)    (LeapPaymentProvider  *self);
+  void        (*charge_async)  (LeapPaymentProvider  *self,
+                                JsonObject           *order,
+                                GCancellable         *cancellable,
+                                GAsyncReadyCallback   callback,
+                                gpointer              user_data);
+  JsonObject *(*charge_finish) (LeapPaymentProvider  *self,
+                                GAsyncResult         *result,
+                                GError              **error);
+};
+
+const char *leap_payment_provider_get_method    (LeapPaymentProvider  *self);
+void        leap_payment_provider_charge_async  (LeapPaymentProvider  *self,
+                                                 JsonObject           *order,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+JsonObject *leap_payment_provider_charge_finish (LeapPaymentProvider  *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
+/* Cash at the box office: the amount tendered and the change are recorded. */
+#define LEAP_TYPE_PAYMENT_CASH (leap_payment_cash_get_type ())
+G_DECLARE_FINAL_TYPE (LeapPaymentCash, leap_payment_cash, LEAP, PAYMENT_CASH, GObject)
+
+LeapPaymentProvider *leap_payment_cash_new (void);
+
+/* A simulated card terminal for demos and tests: answers after latency_ms
+ * and declines a share decline_rate (0 to 1) of the orders. */
+#define LEAP_TYPE_PAYMENT_SIMULATED_CARD (leap_payment_simulated_card_get_type ())
+G_DECLARE_FINAL_TYPE (LeapPaymentSimulatedCard, leap_payment_simulated_card, LEAP, PAYMENT_SIMULATED_CARD, GObject)
+
+LeapPaymentProvider *leap_payment_simulated_card_new (guint  latency_ms,
+                                                      double decline_rate);
+
+G_END_DECLS

@@ -1,0 +1,875 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Checkout through the queue: POST /orders, the leap-worker consumer, and
+ * the promise that every paid order exists exactly once, through declines,
+ * redeliveries, concurrent retries and a worker killed mid-flight. */
+#include "leap-test-backend.h"
+#include "leap-checkout-worker.h"
+#include "leap-orders.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+
+static LeapTestRedis redis;
+
+typedef struct
+{
+  LeapTestBackend     tb;
+  char               *admin;
+  char               *cashier;
+  char               *kiosk;
+  gint64              event;
+  gint64              tier;   /* 2500, 10 seats */
+  gint64              tier2;  /* 1500, 5 seats */
+  gint64              big;    /* 1000, 100 seats */
+  LeapCheckoutWorker *worker;
+  sqlite3            *db;
+} Fixture;
+
+static gint64
+add_tier (Fixture    *f,
+          const char *name,
+          guint       price,
+          guint       capacity)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": %u, \"currency\": \"EUR\", "
+                                           "\"capacity\": %u, \"max_per_order\": 10}", name, price, capacity);
+  return leap_test_backend_create (&f->tb, f->admin, path, body);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *body = NULL;
+  gint64 venue;
+
+  leap_test_backend_setup (&f->tb, 0);
+  f->admin = leap_test_backend_login (&f->tb, "admin");
+  f->cashier = leap_test_backend_login (&f->tb, "cashier");
+  f->kiosk = leap_test_backend_login (&f->tb, "kiosk");
+  venue = leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues", "{\"name\": \"Hall\"}");
+  body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"Checkout\", "
+                          "\"starts_at\": \"2026-12-01T19:30:00Z\"}", venue);
+  f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
+  f->tier = add_tier (f, "Stalls", 2500, 10);
+  f->tier2 = add_tier (f, "Balcony", 1500, 5);
+  f->big = add_tier (f, "Standing", 1000, 100);
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (f->db, 5000);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->worker);
+  sqlite3_close (f->db);
+  g_free (f->admin);
+  g_free (f->cashier);
+  g_free (f->kiosk);
+  leap_test_backend_teardown (&f->tb);
+}
+
+/* A worker in this process, on the backend's Redis and database file. */
+static void
+start_worker (Fixture    *f,
+              const char *consumer,
+              guint       latency_ms,
+              double      decline_rate,
+              guint       claim_idle_ms,
+              guint       max_deliveries)
+{
+  LeapCheckoutWorkerConfig config;
+  g_autoptr(GError) error = NULL;
+
+  leap_checkout_worker_config_init (&config);
+  g_free (config.database_url);
+  config.database_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  config.redis_port = redis.port;
+  g_free (config.consumer);
+  config.consumer = g_strdup (consumer);
+  config.concurrency = 32;
+  config.block_ms = 100;
+  config.card_latency_ms = latency_ms;
+  config.card_decline_rate = decline_rate;
+  config.claim_idle_ms = claim_idle_ms;
+  config.max_deliveries = max_deliveries;
+  f->worker = leap_checkout_worker_new (&config, &error);
+  leap_checkout_worker_config_clear (&config);
+  g_assert_no_error (error);
+  leap_checkout_worker_start (f->worker);
+}
+
+static gint64
+db_int (Fixture    *f,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static gint64
+db_int (Fixture    *f,
+        const char *format,
+        ...)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_assert_cmpint (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static gint64
+redis_hget (Fixture    *f,
+            const char *name,
+            gint64      tier)
+{
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
+  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
+  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+/* available + held + checking out + sold = capacity, for every tier. */
+static void
+assert_invariant (Fixture *f)
+{
+  gint64 tiers[] = { f->tier, f->tier2, f->big };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tiers); i++)
+    g_assert_cmpint (redis_hget (f, "avail", tiers[i]) + redis_hget (f, "held", tiers[i]) +
+                     redis_hget (f, "checkout", tiers[i]) + redis_hget (f, "sold", tiers[i]), ==,
+                     redis_hget (f, "cap", tiers[i]));
+}
+
+static gint64
+available (Fixture *f,
+           gint64   tier)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonArray *tiers;
+
+  leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  tiers = json_object_get_array_member (leap_test_reply_object (&reply), "tiers");
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    if (json_object_get_int_member (json_array_get_object_element (tiers, i), "tier_id") == tier)
+      return json_object_get_int_member (json_array_get_object_element (tiers, i), "available");
+  g_assert_not_reached ();
+}
+
+static char *
+make_hold (Fixture    *f,
+           const char *token,
+           gint64      tier,
+           guint       quantity,
+           gint64      tier2,
+           guint       quantity2)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = NULL;
+
+  if (quantity2 > 0)
+    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+                            f->event, tier, quantity, tier2, quantity2);
+  else
+    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}]}", f->event, tier, quantity);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", token, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
+}
+
+static void
+place (Fixture       *f,
+       const char    *token,
+       const char    *hold_id,
+       const char    *payment,
+       LeapTestReply *reply)
+{
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s, "
+                                           "\"customer\": {\"name\": \"Ada\", \"email\": \"ada@example.org\"}}",
+                                           hold_id, payment);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, body, reply);
+}
+
+static char *
+place_ok (Fixture    *f,
+          const char *token,
+          const char *hold_id,
+          const char *payment)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonObject *order;
+
+  place (f, token, hold_id, payment, &reply);
+  if (reply.status != 202)
+    g_error ("POST /orders: %u %s", reply.status, reply.body);
+  order = leap_test_reply_object (&reply);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "pending");
+  return g_strdup (json_object_get_string_member (order, "order_id"));
+}
+
+static JsonObject *
+get_order (Fixture    *f,
+           const char *token,
+           const char *order_id,
+           guint       expect)
+{
+  g_autofree char *path = g_strconcat ("/api/v1/orders/", order_id, NULL);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "GET", path, token, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, expect);
+  return expect == 200 ? json_object_ref (leap_test_reply_object (&reply)) : NULL;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *sql;
+  gint64      want;
+} DbWait;
+
+static gboolean
+db_reaches (gpointer data)
+{
+  DbWait *w = data;
+
+  return db_int (w->f, "%s", w->sql) == w->want;
+}
+
+static void
+wait_db (Fixture    *f,
+         gint64      want,
+         guint       timeout_ms,
+         const char *format,
+         ...) G_GNUC_PRINTF (4, 5);
+
+static void
+wait_db (Fixture    *f,
+         gint64      want,
+         guint       timeout_ms,
+         const char *format,
+         ...)
+{
+  g_autofree char *sql = NULL;
+  DbWait w = { f, NULL, want };
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  w.sql = sql;
+  if (!leap_test_wait_until (db_reaches, &w, timeout_ms))
+    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql, want,
+             db_int (f, "%s", sql));
+}
+
+static char *
+hold_status (Fixture    *f,
+             const char *hold_id)
+{
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event, hold_id);
+
+  return leap_test_redis_cli (f->tb.redis, "HGET", key, "status", NULL);
+}
+
+static gint64
+pending_messages (Fixture *f)
+{
+  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, LEAP_CHECKOUT_GROUP, NULL);
+
+  return g_ascii_strtoll (out, NULL, 10);
+}
+
+/* Waits until Redis has the hold in the given state. */
+typedef struct
+{
+  Fixture    *f;
+  const char *hold;
+  const char *want;
+  gint64      next_check;
+} HoldWait;
+
+static gboolean
+hold_reaches (gpointer data)
+{
+  HoldWait *w = data;
+  g_autofree char *status = NULL;
+
+  if (g_get_monotonic_time () < w->next_check)
+    return FALSE;
+  w->next_check = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+  status = hold_status (w->f, w->hold);
+  return g_strcmp0 (status, w->want) == 0;
+}
+
+static void
+wait_hold (Fixture    *f,
+           const char *hold,
+           const char *want)
+{
+  HoldWait w = { f, hold, want, 0 };
+
+  if (!leap_test_wait_until (hold_reaches, &w, 10000))
+    {
+      g_autofree char *status = hold_status (f, hold);
+      g_error ("Hold %s is %s, not %s", hold, status, want);
+    }
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   want;
+  gint64   next_check;
+} PendingWait;
+
+static gboolean
+pending_reaches (gpointer data)
+{
+  PendingWait *w = data;
+
+  if (g_get_monotonic_time () < w->next_check)
+    return FALSE;
+  w->next_check = g_get_monotonic_time () + 20 * G_TIME_SPAN_MILLISECOND;
+  return pending_messages (w->f) == w->want;
+}
+
+/* Cash at the box office: pending at once, then paid, with tickets in the
+ * database and the hold's tickets sold in Redis. */
+static void
+test_cash (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 2, f->tier2, 1);
+  g_autofree char *order_id = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonObject *payment;
+  JsonArray *tickets;
+  gint64 avail1 = available (f, f->tier);
+  gint64 avail2 = available (f, f->tier2);
+
+  g_assert_cmpint (avail1, ==, 8);
+
+  /* Refusals first: each changes nothing. */
+  place (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 100}", &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  leap_test_reply_clear (&reply);
+  place (f, f->cashier, hold, "{\"method\": \"cash\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  leap_test_reply_clear (&reply);
+  place (f, f->cashier, hold, "{\"method\": \"cheque\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  leap_test_reply_clear (&reply);
+  place (f, f->kiosk, hold, "{\"method\": \"card\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 404);
+  leap_test_reply_clear (&reply);
+  place (f, f->cashier, "1-AAAAAAAAAAAAAAAAAAAAAA", "{\"method\": \"card\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 404);
+  leap_test_reply_clear (&reply);
+  status = hold_status (f, hold);
+  g_assert_cmpstr (status, ==, "held");
+  g_clear_pointer (&status, g_free);
+
+  order_id = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 10000}");
+  g_assert_true (g_str_has_prefix (order_id, "o-"));
+  status = hold_status (f, hold);
+  g_assert_cmpstr (status, ==, "checking_out");
+  g_clear_pointer (&status, g_free);
+  assert_invariant (f);
+
+  /* No worker yet: pending, priced from the database. */
+  order = get_order (f, f->cashier, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "pending");
+  g_assert_cmpint (json_object_get_int_member (order, "total"), ==, 6500);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "lines")), ==, 2);
+  g_clear_pointer (&order, json_object_unref);
+  /* Another session's order is invisible to a kiosk, visible to staff. */
+  get_order (f, f->kiosk, order_id, 404);
+  g_clear_pointer (&order, json_object_unref);
+  order = get_order (f, f->admin, order_id, 200);
+  g_clear_pointer (&order, json_object_unref);
+  /* Placing the same hold again is the same order. */
+  again = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 10000}");
+  g_assert_cmpstr (again, ==, order_id);
+
+  start_worker (f, "w1", 0, 0, 30000, 5);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  wait_hold (f, hold, "confirmed");
+  status = hold_status (f, hold);
+  g_assert_cmpstr (status, ==, "confirmed");
+
+  order = get_order (f, f->cashier, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
+  g_assert_cmpint (json_object_get_int_member (order, "total"), ==, 6500);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "customer"), "name"),
+                   ==, "Ada");
+  payment = json_object_get_object_member (order, "payment");
+  g_assert_cmpstr (json_object_get_string_member (payment, "method"), ==, "cash");
+  g_assert_cmpint (json_object_get_int_member (payment, "tendered"), ==, 10000);
+  g_assert_cmpint (json_object_get_int_member (payment, "change"), ==, 3500);
+  tickets = json_object_get_array_member (order, "tickets");
+  g_assert_cmpuint (json_array_get_length (tickets), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (tickets, i);
+
+      g_assert_cmpuint (strlen (json_object_get_string_member (ticket, "code")), >, 16);
+      g_assert_true (json_object_get_int_member (ticket, "tier_id") == f->tier ||
+                     json_object_get_int_member (ticket, "tier_id") == f->tier2);
+    }
+
+  /* The database and Redis agree: 2 + 1 sold, availability unchanged. */
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE order_id = '%s'", order_id), ==, 3);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier2), ==, 1);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier2), ==, 1);
+  g_assert_cmpint (redis_hget (f, "checkout", f->tier), ==, 0);
+  g_assert_cmpint (available (f, f->tier), ==, avail1);
+  g_assert_cmpint (available (f, f->tier2), ==, avail2);
+  assert_invariant (f);
+  {
+    PendingWait w = { f, 0, 0 };
+    g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
+  }
+
+  /* A paid hold cannot be placed again. */
+  place (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 10000}", &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+}
+
+/* A kiosk pays by card, and only by card. */
+static void
+test_card (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 2, 0, 0);
+  g_autofree char *order_id = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonObject *payment;
+
+  place (f, f->kiosk, hold, "{\"method\": \"cash\", \"tendered\": 5000}", &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
+  start_worker (f, "w1", 20, 0, 30000, 5);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  wait_hold (f, hold, "confirmed");
+
+  order = get_order (f, f->kiosk, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
+  payment = json_object_get_object_member (order, "payment");
+  g_assert_cmpstr (json_object_get_string_member (payment, "method"), ==, "card");
+  g_assert_cmpstr (json_object_get_string_member (payment, "status"), ==, "approved");
+  g_assert_cmpint (json_object_get_int_member (payment, "amount"), ==, 5000);
+  g_assert_true (json_object_get_null_member (payment, "change"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "tickets")), ==, 2);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  g_assert_cmpint (available (f, f->tier), ==, 8);
+  assert_invariant (f);
+}
+
+/* A declined card: the order fails and the hold's tickets go back. */
+static void
+test_declined (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 3, 0, 0);
+  g_autofree char *order_id = NULL;
+  g_autoptr(JsonObject) order = NULL;
+
+  g_assert_cmpint (available (f, f->tier), ==, 7);
+  order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
+  start_worker (f, "w1", 0, 1.0, 30000, 5);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
+  wait_hold (f, hold, "released");
+
+  order = get_order (f, f->kiosk, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "payment"), "status"), ==,
+                   "declined");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "tickets")), ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 0);
+  g_assert_cmpint (redis_hget (f, "checkout", f->tier), ==, 0);
+  assert_invariant (f);
+}
+
+/* The same message delivered twice (a worker that crashed after writing,
+ * before acknowledging): one order, one payment, tickets counted once. */
+static void
+test_redelivery (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 2, 0, 0);
+  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *order_id = NULL;
+  g_autofree char *range = NULL;
+  g_autofree char *added = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint64 processed;
+
+  order_id = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 5000}");
+  range = leap_test_redis_cli (f->tb.redis, "XRANGE", stream, "-", "+", NULL);
+  lines = g_strsplit (range, "\n", -1);
+  /* id, "order_id", ID, "order", JSON */
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_cmpstr (lines[2], ==, order_id);
+
+  start_worker (f, "w1", 0, 0, 30000, 5);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  wait_hold (f, hold, "confirmed");
+  processed = leap_checkout_worker_get_processed (f->worker);
+
+  added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", lines[2], "order", lines[4], NULL);
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       leap_checkout_worker_get_processed (f->worker) == processed && g_get_monotonic_time () < deadline;)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (leap_checkout_worker_get_processed (f->worker), ==, processed + 1);
+
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  {
+    PendingWait w = { f, 0, 0 };
+    g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
+  }
+  assert_invariant (f);
+}
+
+typedef struct
+{
+  guint       pending;
+  guint       accepted;
+  guint       other;
+  GHashTable *ids;
+} Burst;
+
+static void
+burst_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Burst *burst = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+
+  if (soup_message_get_status (msg) == 202)
+    {
+      g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (bytes, NULL), NULL);
+
+      burst->accepted++;
+      g_hash_table_add (burst->ids, g_strdup (json_object_get_string_member (json_node_get_object (node),
+                                                                             "order_id")));
+    }
+  else
+    burst->other++;
+  burst->pending--;
+}
+
+static gboolean
+burst_done (gpointer data)
+{
+  return ((Burst *) data)->pending == 0;
+}
+
+/* Ten retries of one checkout at once with one Idempotency-Key: one order. */
+static void
+test_idempotency (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, 0, 0);
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/orders");
+  g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", hold);
+  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *length = NULL;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 10, "max-conns-per-host", 10,
+                                                                  "timeout", 60, NULL);
+  Burst burst = { 10, 0, 0, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", "checkout-1");
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, burst_cb, &burst);
+    }
+  g_assert_true (leap_test_wait_until (burst_done, &burst, 30000));
+  g_assert_cmpuint (burst.accepted, ==, 10);
+  g_assert_cmpuint (burst.other, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (burst.ids), ==, 1);
+  /* One message in the stream, one order in the end. */
+  length = leap_test_redis_cli (f->tb.redis, "XLEN", stream, NULL);
+  g_assert_cmpstr (length, ==, "1");
+
+  start_worker (f, "w1", 0, 0, 30000, 5);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  wait_hold (f, hold, "confirmed");
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 1);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 1);
+  assert_invariant (f);
+  g_hash_table_unref (burst.ids);
+}
+
+/* kill -9 of a leap-worker with every message in work: another worker
+ * takes them over after the idle timeout and each order is paid once. */
+static void
+test_kill_worker (Fixture *f, gconstpointer data)
+{
+  const guint n = 40;
+  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
+  PendingWait w = { f, n, 0 };
+  gint64 started;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *hold = make_hold (f, f->cashier, f->big, 2, 0, 0);
+
+      g_free (place_ok (f, f->cashier, hold, "{\"method\": \"card\"}"));
+      g_ptr_array_add (holds, g_steal_pointer (&hold));
+    }
+
+  /* A card terminal that takes a minute: every message is in work when
+   * the worker dies. */
+  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
+                                         "--database", db_arg, "--consumer", "doomed",
+                                         "--concurrency", "100", "--card-latency-ms", "60000", NULL);
+  g_assert_no_error (error);
+  g_assert_true (leap_test_wait_until (pending_reaches, &w, 15000));
+  {
+    g_autofree char *stream = leap_checkout_stream_key (f->event);
+    g_autofree char *consumers = leap_test_redis_cli (f->tb.redis, "XINFO", "CONSUMERS", stream,
+                                                      LEAP_CHECKOUT_GROUP, NULL);
+    g_assert_nonnull (strstr (consumers, "doomed"));
+  }
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, NULL);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 0);
+  g_assert_cmpint (redis_hget (f, "checkout", f->big), ==, 2 * n);
+
+  started = g_get_monotonic_time ();
+  start_worker (f, "rescuer", 0, 0, 1000, 5);
+  wait_db (f, n, 20000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  g_test_message ("%u orders of a killed worker paid %.2f s after a new worker started", n,
+                  (g_get_monotonic_time () - started) / 1e6);
+  for (guint i = 0; i < n; i++)
+    wait_hold (f, holds->pdata[i], "confirmed");
+  w.want = 0;
+  w.next_check = 0;
+  g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
+
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 2 * n);
+  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT code) FROM tickets"), ==, 2 * n);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->big), ==, 2 * n);
+  g_assert_cmpint (redis_hget (f, "sold", f->big), ==, 2 * n);
+  g_assert_cmpint (redis_hget (f, "checkout", f->big), ==, 0);
+  g_assert_cmpint (available (f, f->big), ==, 100 - 2 * n);
+  assert_invariant (f);
+}
+
+/* A message that cannot be processed goes to the dead-letter stream after
+ * its deliveries, with its last error; the others go on. */
+static void
+test_dead_letter (Fixture *f, gconstpointer data)
+{
+  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, 0, 0);
+  g_autofree char *order_id = NULL;
+  g_autofree char *added = NULL;
+  g_autofree char *dead = NULL;
+
+  leap_test_allow_warnings ();
+  g_free (leap_test_redis_cli (f->tb.redis, "SADD", LEAP_CHECKOUT_STREAMS, stream, NULL));
+  added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order", "{not json", NULL);
+  order_id = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 2500}");
+
+  start_worker (f, "w1", 0, 0, 200, 2);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  for (gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+       leap_checkout_worker_get_dead (f->worker) == 0 && g_get_monotonic_time () < deadline;)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (leap_checkout_worker_get_dead (f->worker), ==, 1);
+  {
+    PendingWait w = { f, 0, 0 };
+    g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
+  }
+  dead = leap_test_redis_cli (f->tb.redis, "XRANGE", LEAP_CHECKOUT_DEAD, "-", "+", NULL);
+  g_assert_nonnull (strstr (dead, added));
+  g_assert_nonnull (strstr (dead, "no order object"));
+}
+
+/* Paid, but the hold is gone from Redis (a Redis that lost data): the
+ * order is kept as needs_review, never dropped. */
+static void
+test_needs_review (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, 0, 0);
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event, hold);
+  g_autofree char *order_id = NULL;
+  g_autoptr(JsonObject) order = NULL;
+
+  leap_test_allow_warnings ();
+  order_id = place_ok (f, f->cashier, hold, "{\"method\": \"card\"}");
+  g_free (leap_test_redis_cli (f->tb.redis, "DEL", key, NULL));
+  start_worker (f, "w1", 0, 0, 30000, 5);
+  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'", order_id);
+  order = get_order (f, f->cashier, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "needs_review");
+  g_assert_nonnull (strstr (json_object_get_string_member (order, "reason"), "hold"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "tickets")), ==, 1);
+  {
+    PendingWait w = { f, 0, 0 };
+    g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
+  }
+}
+
+static JsonObject *
+paid_order (Fixture    *f,
+            const char *order_id,
+            gint64      tier,
+            const char *code)
+{
+  g_autofree char *text = g_strdup_printf (
+    "{\"order_id\": \"%s\", \"event_id\": %" G_GINT64_FORMAT ", \"status\": \"paid\", \"total\": 2500, "
+    "\"currency\": \"EUR\", \"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1, "
+    "\"unit_price\": 2500, \"currency\": \"EUR\"}], \"tickets\": [{\"code\": \"%s\", \"tier_id\": %"
+    G_GINT64_FORMAT "}], \"payment\": {\"method\": \"card\", \"status\": \"approved\", \"amount\": 2500, "
+    "\"currency\": \"EUR\"}}", order_id, f->event, tier, code, tier);
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* Orders written together share a commit but not their fate: a bad one is
+ * undone alone, and writing a batch again changes nothing. */
+static void
+test_batch_write (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(JsonArray) again = NULL;
+
+  g_assert_no_error (error);
+  json_array_add_object_element (orders, paid_order (f, "o-1-AAAAAAAAAAAAAAAAAAAAAA", f->tier, "code-a"));
+  json_array_add_object_element (orders, paid_order (f, "o-1-BBBBBBBBBBBBBBBBBBBBBB", 999999, "code-b"));
+  json_array_add_object_element (orders, paid_order (f, "o-1-CCCCCCCCCCCCCCCCCCCCCC", f->tier, "code-c"));
+  results = leap_store_write_orders (store, orders, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (results), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 0), "status"), ==, "paid");
+  g_assert_true (json_object_has_member (json_array_get_object_element (results, 1), "error"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 2), "status"), ==, "paid");
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM order_lines"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+
+  again = leap_store_write_orders (store, orders, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+}
+
+static void
+setup_short (Fixture *f, gconstpointer data)
+{
+  leap_test_backend_set_hold_ttl (1);
+  setup (f, data);
+  leap_test_backend_set_hold_ttl (600);
+}
+
+static gboolean
+time_reaches (gpointer data)
+{
+  return g_get_real_time () >= *(gint64 *) data;
+}
+
+/* A hold that ran out answers 410 and gives its tickets back; a released
+ * one answers 409. */
+static void
+test_expired (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 2, 0, 0);
+  g_autofree char *other = make_hold (f, f->cashier, f->tier, 1, 0, 0);
+  g_autofree char *path = g_strconcat ("/api/v1/holds/", other, NULL);
+  g_auto(LeapTestReply) reply = { 0 };
+  gint64 until = g_get_real_time () + 1100 * G_TIME_SPAN_MILLISECOND;
+
+  leap_test_backend_call (&f->tb, "DELETE", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 204);
+  leap_test_reply_clear (&reply);
+  place (f, f->cashier, other, "{\"method\": \"card\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+  leap_test_reply_clear (&reply);
+
+  g_assert_true (leap_test_wait_until (time_reaches, &until, 5000));
+  place (f, f->cashier, hold, "{\"method\": \"card\"}", &reply);
+  g_assert_cmpuint (reply.status, ==, 410);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "expired");
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  assert_invariant (f);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  leap_test_redis_start (&redis);
+  leap_test_backend_global_init (&redis);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
+  ADD ("/leap/checkout/cash", test_cash);
+  ADD ("/leap/checkout/card", test_card);
+  ADD ("/leap/checkout/declined", test_declined);
+  ADD ("/leap/checkout/redelivery", test_redelivery);
+  ADD ("/leap/checkout/idempotency", test_idempotency);
+  ADD ("/leap/checkout/kill-worker", test_kill_worker);
+  ADD ("/leap/checkout/dead-letter", test_dead_letter);
+  ADD ("/leap/checkout/needs-review", test_needs_review);
+  ADD ("/leap/checkout/batch-write", test_batch_write);
+  g_test_add ("/leap/checkout/expired", Fixture, NULL, setup_short, test_expired, teardown);
+#undef ADD
+
+  status = g_test_run ();
+  leap_test_backend_global_fini ();
+  leap_test_redis_clear (&redis);
+  return status;
+}
