@@ -262,6 +262,53 @@ leap_cart_view_get_reason (LeapCartView *self)
   return self->reason;
 }
 
+/* The tiers in the cart, in the order they were added. */
+GListModel *
+leap_cart_view_get_lines (LeapCartView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), NULL);
+  return G_LIST_MODEL (self->lines);
+}
+
+guint
+leap_cart_view_get_quantity (LeapCartView *self,
+                             LeapTier     *tier)
+{
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), 0);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier));
+}
+
+const char *
+leap_cart_view_get_hold_text (LeapCartView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->hold_label)) ?
+         gtk_label_get_label (self->hold_label) : NULL;
+}
+
+/* The state of the hold under the total: the time left while it lasts,
+ * or with @problem what went wrong (sold out, run out) and what to do. */
+void
+leap_cart_view_set_hold_text (LeapCartView *self,
+                              const char   *text,
+                              gboolean      problem)
+{
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+
+  gtk_label_set_label (self->hold_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->hold_label), text != NULL);
+  if (problem)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-live");
+      gtk_widget_add_css_class (GTK_WIDGET (self->hold_label), "hold-problem");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-problem");
+      gtk_widget_add_css_class (GTK_WIDGET (self->hold_label), "hold-live");
+    }
+}
+
 /* Why the sale cannot go on, in words; NULL when it can. */
 void
 leap_cart_view_set_reason (LeapCartView *self,

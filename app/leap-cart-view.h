@@ -18,6 +18,13 @@ void        leap_cart_view_set_quantity  (LeapCartView *self,
                                           guint         quantity);
 void        leap_cart_view_clear         (LeapCartView *self);
 guint       leap_cart_view_get_n_tickets (LeapCartView *self);
+GListModel *leap_cart_view_get_lines     (LeapCartView *self);
+guint       leap_cart_view_get_quantity  (LeapCartView *self,
+                                          LeapTier     *tier);
+const char *leap_cart_view_get_hold_text (LeapCartView *self);
+void        leap_cart_view_set_hold_text (LeapCartView *self,
+                                          const char   *text,
+                                          gboolean      problem);
 LeapMoney   leap_cart_view_get_total     (LeapCartView *self);
 const char *leap_cart_view_get_reason    (LeapCartView *self);
 void        leap_cart_view_set_reason    (LeapCartView *self,

@@ -25,6 +25,15 @@ struct _LeapClient
 
   LeapConnection  connection;
   gint64          last_contact;
+
+  /* Live availability: the events asked for, and the WebSocket that
+   * carries their counts while it is up. */
+  GHashTable              *live_events; /* gint64 * → NULL */
+  SoupWebsocketConnection *ws;
+  GCancellable            *ws_cancellable;
+  guint                    reconnect_id;
+  guint                    backoff;
+  gboolean                 live;
 };
 
 G_DEFINE_FINAL_TYPE (LeapClient, leap_client, G_TYPE_OBJECT)
@@ -39,18 +48,47 @@ enum {
   PROP_CONNECTION,
   PROP_LAST_CONTACT,
   PROP_CAN_HOLD,
+  PROP_LIVE,
   N_PROPS
 };
 
+enum {
+  AVAILABILITY_CHANGED,
+  N_SIGNALS
+};
+
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Seconds between attempts to bring the WebSocket back: doubling up to a
+ * ceiling, so a restarting server is not flooded. */
+#define BACKOFF_FIRST 1
+#define BACKOFF_MAX   30
+
+static void live_disconnect (LeapClient *self);
+static void live_connect (LeapClient *self);
 
 #define MAX_BODY (32 * 1024 * 1024)
+
+static void
+leap_client_dispose (GObject *object)
+{
+  LeapClient *self = (LeapClient *) object;
+
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  live_disconnect (self);
+  if (self->live_events != NULL)
+    g_hash_table_remove_all (self->live_events);
+
+  G_OBJECT_CLASS (leap_client_parent_class)->dispose (object);
+}
 
 static void
 leap_client_finalize (GObject *object)
 {
   LeapClient *self = (LeapClient *) object;
 
+  g_clear_pointer (&self->live_events, g_hash_table_unref);
   g_clear_object (&self->session);
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->token, g_free);
@@ -78,6 +116,7 @@ leap_client_get_property (GObject    *object,
     case PROP_CONNECTION: g_value_set_uint (value, self->connection); break;
     case PROP_LAST_CONTACT: g_value_set_int64 (value, self->last_contact); break;
     case PROP_CAN_HOLD: g_value_set_boolean (value, leap_client_get_can_hold (self)); break;
+    case PROP_LIVE: g_value_set_boolean (value, self->live); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -103,6 +142,7 @@ leap_client_class_init (LeapClientClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
+  object_class->dispose = leap_client_dispose;
   object_class->finalize = leap_client_finalize;
   object_class->get_property = leap_client_get_property;
   object_class->set_property = leap_client_set_property;
@@ -120,14 +160,30 @@ leap_client_class_init (LeapClientClass *klass)
   properties[PROP_LAST_CONTACT] =
     g_param_spec_int64 ("last-contact", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_CAN_HOLD] = g_param_spec_boolean ("can-hold", NULL, NULL, FALSE, ro);
+  properties[PROP_LIVE] = g_param_spec_boolean ("live", NULL, NULL, FALSE, ro);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * LeapClient::availability-changed:
+   * @event_id: the event
+   * @tier_id: the tier of it
+   * @available: how many tickets of the tier are left now
+   *
+   * A count from the live WebSocket: the current one right after a
+   * subscription, then every change.
+   */
+  signals[AVAILABILITY_CHANGED] =
+    g_signal_new ("availability-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 static void
 leap_client_init (LeapClient *self)
 {
   self->base_url = g_strdup ("http://127.0.0.1:8080");
+  self->live_events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->backoff = BACKOFF_FIRST;
   self->session = soup_session_new_with_options ("timeout", 20,
                                                  "idle-timeout", 60,
                                                  "user-agent", "leap-boxoffice/" PACKAGE_VERSION,
@@ -165,6 +221,15 @@ leap_client_set_base_url (LeapClient *self,
   g_free (self->base_url);
   self->base_url = g_steal_pointer (&trimmed);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URL]);
+
+  /* Another server: its live counts come over another socket. */
+  if (self->ws != NULL || self->ws_cancellable != NULL || self->reconnect_id != 0)
+    {
+      g_clear_handle_id (&self->reconnect_id, g_source_remove);
+      live_disconnect (self);
+      self->backoff = BACKOFF_FIRST;
+      live_connect (self);
+    }
 }
 
 const char *
@@ -209,19 +274,30 @@ leap_client_get_last_contact (LeapClient *self)
   return self->last_contact;
 }
 
-/* Holds (issue 3) are not part of the API yet; when they are, this asks the
- * server. Until then the sale buttons stay disabled and say why. */
+/* Every server of this API version answers the holds API for a signed-in
+ * session, so asking it first would only cost a round trip: holds are
+ * possible when signed in and the server is not known to be out of reach. */
 gboolean
 leap_client_get_can_hold (LeapClient *self)
 {
   g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
-  return FALSE;
+  return leap_client_get_signed_in (self) && self->connection != LEAP_CONNECTION_OFFLINE;
+}
+
+/* Whether availability arrives over the WebSocket right now. */
+gboolean
+leap_client_get_live (LeapClient *self)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  return self->live;
 }
 
 static void
 set_connection (LeapClient     *self,
                 LeapConnection  connection)
 {
+  gboolean could_hold = leap_client_get_can_hold (self);
+
   if (connection == LEAP_CONNECTION_ONLINE)
     {
       self->last_contact = g_get_real_time () / G_USEC_PER_SEC;
@@ -231,6 +307,16 @@ set_connection (LeapClient     *self,
     return;
   self->connection = connection;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+  if (could_hold != leap_client_get_can_hold (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_HOLD]);
+
+  /* The server answers again: no need to wait out the back-off. */
+  if (connection == LEAP_CONNECTION_ONLINE && self->reconnect_id != 0)
+    {
+      g_clear_handle_id (&self->reconnect_id, g_source_remove);
+      self->backoff = BACKOFF_FIRST;
+      live_connect (self);
+    }
 }
 
 static void
@@ -240,6 +326,7 @@ set_session (LeapClient *self,
              const char *role)
 {
   gboolean was_signed_in = leap_client_get_signed_in (self);
+  gboolean could_hold = leap_client_get_can_hold (self);
 
   g_object_freeze_notify (G_OBJECT (self));
   if (g_strcmp0 (self->token, token) != 0)
@@ -262,6 +349,8 @@ set_session (LeapClient *self,
     }
   if (was_signed_in != leap_client_get_signed_in (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNED_IN]);
+  if (could_hold != leap_client_get_can_hold (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_HOLD]);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -361,22 +450,19 @@ send_cb (GObject      *source,
   g_task_return_error (task, error_from_answer (status, body));
 }
 
-void
-leap_client_send_async (LeapClient          *self,
-                        const char          *method,
-                        const char          *path,
-                        JsonObject          *body,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
+static void
+send_full (LeapClient          *self,
+           const char          *method,
+           const char          *path,
+           JsonObject          *body,
+           const char          *idempotency_key,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *url = NULL;
-
-  g_return_if_fail (LEAP_IS_CLIENT (self));
-  g_return_if_fail (method != NULL);
-  g_return_if_fail (path != NULL && path[0] == '/');
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, leap_client_send_async);
@@ -398,6 +484,9 @@ leap_client_send_async (LeapClient          *self,
       g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
+  if (idempotency_key != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                  idempotency_key);
   if (body != NULL)
     {
       g_autofree char *text = leap_json_object_to_string (body);
@@ -410,6 +499,22 @@ leap_client_send_async (LeapClient          *self,
   g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
                                     send_cb, g_steal_pointer (&task));
+}
+
+void
+leap_client_send_async (LeapClient          *self,
+                        const char          *method,
+                        const char          *path,
+                        JsonObject          *body,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL && path[0] == '/');
+
+  send_full (self, method, path, body, NULL, cancellable, callback, user_data);
 }
 
 GBytes *
@@ -634,4 +739,372 @@ leap_client_sign_out_finish (LeapClient   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Holds */
+
+static void
+hold_json_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonObject *root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &error);
+
+  if (root == NULL)
+    g_task_return_error (task, error);
+  else if (leap_json_get_string (root, "hold_id", NULL) == NULL)
+    {
+      json_object_unref (root);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_MALFORMED,
+                               "The server's answer has no hold in it");
+    }
+  else
+    g_task_return_pointer (task, root, (GDestroyNotify) json_object_unref);
+}
+
+/* Holds @items ({"tier_id", "quantity"} objects) of @event_id. Pass the
+ * same @idempotency_key when retrying one attempt, a new one for the next:
+ * a retry then never holds the tickets twice. */
+void
+leap_client_create_hold_async (LeapClient          *self,
+                               gint64               event_id,
+                               JsonArray           *items,
+                               const char          *idempotency_key,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (items != NULL);
+  g_return_if_fail (idempotency_key != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_create_hold_async);
+
+  json_object_set_int_member (body, "event_id", event_id);
+  json_object_set_array_member (body, "items", json_array_ref (items));
+  send_full (self, "POST", "/api/v1/holds", body, idempotency_key, cancellable, hold_json_cb,
+             g_steal_pointer (&task));
+}
+
+JsonObject *
+leap_client_create_hold_finish (LeapClient   *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+leap_client_get_hold_async (LeapClient          *self,
+                            const char          *hold_id,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (hold_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_get_hold_async);
+
+  escaped = g_uri_escape_string (hold_id, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/holds/%s", escaped);
+  send_full (self, "GET", path, NULL, NULL, cancellable, hold_json_cb, g_steal_pointer (&task));
+}
+
+JsonObject *
+leap_client_get_hold_finish (LeapClient   *self,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+release_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+
+  body = leap_client_send_finish (LEAP_CLIENT (source), result, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Gives the tickets of a hold back. A hold that is no longer held
+ * (released, run out) fails with LEAP_ERROR_CONFLICT. */
+void
+leap_client_release_hold_async (LeapClient          *self,
+                                const char          *hold_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (hold_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_release_hold_async);
+
+  escaped = g_uri_escape_string (hold_id, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/holds/%s", escaped);
+  key = g_strdup_printf ("release-%s", hold_id);
+  send_full (self, "DELETE", path, NULL, key, cancellable, release_cb, g_steal_pointer (&task));
+}
+
+gboolean
+leap_client_release_hold_finish (LeapClient   *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Live availability over the WebSocket */
+
+static void
+set_live (LeapClient *self,
+          gboolean    live)
+{
+  if (self->live == live)
+    return;
+  self->live = live;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE]);
+}
+
+static void
+live_send_ids (LeapClient    *self,
+               const char    *verb,
+               const gint64  *ids,
+               guint          n_ids)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+  JsonArray *array = json_array_new ();
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < n_ids; i++)
+    json_array_add_int_element (array, ids[i]);
+  json_object_set_array_member (message, verb, array);
+  text = leap_json_object_to_string (message);
+  soup_websocket_connection_send_text (self->ws, text);
+}
+
+static gboolean
+reconnect_cb (gpointer user_data)
+{
+  LeapClient *self = user_data;
+
+  self->reconnect_id = 0;
+  live_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (LeapClient *self)
+{
+  if (self->reconnect_id != 0 || g_hash_table_size (self->live_events) == 0)
+    return;
+  g_debug ("Live availability: trying again in %u s", self->backoff);
+  self->reconnect_id = g_timeout_add_seconds (self->backoff, reconnect_cb, self);
+  self->backoff = MIN (self->backoff * 2, BACKOFF_MAX);
+}
+
+static void
+ws_message_cb (SoupWebsocketConnection *ws,
+               SoupWebsocketDataType    type,
+               GBytes                  *message,
+               gpointer                 user_data)
+{
+  LeapClient *self = user_data;
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+  g_debug ("Live availability: %.*s", (int) g_bytes_get_size (message),
+           (const char *) g_bytes_get_data (message, NULL));
+  root = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message), &error);
+  if (root == NULL)
+    {
+      g_debug ("Live availability: a message that is not JSON: %s", error->message);
+      return;
+    }
+  if (json_object_has_member (root, "error"))
+    {
+      g_debug ("Live availability: the server refused a message");
+      return;
+    }
+  if (!json_object_has_member (root, "event_id") || !json_object_has_member (root, "tier_id") ||
+      !json_object_has_member (root, "available"))
+    return;
+  g_signal_emit (self, signals[AVAILABILITY_CHANGED], 0,
+                 json_object_get_int_member (root, "event_id"),
+                 json_object_get_int_member (root, "tier_id"),
+                 MAX (json_object_get_int_member (root, "available"), 0));
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *ws,
+              gpointer                 user_data)
+{
+  LeapClient *self = user_data;
+
+  g_debug ("Live availability: the connection closed");
+  live_disconnect (self);
+  schedule_reconnect (self);
+}
+
+static void
+ws_error_cb (SoupWebsocketConnection *ws,
+             GError                  *error,
+             gpointer                 user_data)
+{
+  g_debug ("Live availability: %s", error->message);
+}
+
+static void
+ws_connect_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  LeapClient *self = user_data;
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gpointer *keys = NULL;
+  g_autofree gint64 *ids = NULL;
+  guint n_ids;
+
+  ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (ws == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_debug ("Live availability: cannot connect: %s", error->message);
+      g_clear_object (&self->ws_cancellable);
+      schedule_reconnect (self);
+      return;
+    }
+  g_clear_object (&self->ws_cancellable);
+
+  self->ws = g_steal_pointer (&ws);
+  self->backoff = BACKOFF_FIRST;
+  /* Pings find a connection that died without a close, e.g. a cable. */
+  soup_websocket_connection_set_keepalive_interval (self->ws, 20);
+  g_signal_connect (self->ws, "message", G_CALLBACK (ws_message_cb), self);
+  g_signal_connect (self->ws, "closed", G_CALLBACK (ws_closed_cb), self);
+  g_signal_connect (self->ws, "error", G_CALLBACK (ws_error_cb), self);
+
+  keys = g_hash_table_get_keys_as_array (self->live_events, &n_ids);
+  ids = g_new (gint64, MAX (n_ids, 1));
+  for (guint i = 0; i < n_ids; i++)
+    ids[i] = *(gint64 *) keys[i];
+  if (n_ids > 0)
+    live_send_ids (self, "subscribe", ids, n_ids);
+  set_live (self, TRUE);
+}
+
+static void
+live_connect (LeapClient *self)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *url = NULL;
+
+  if (self->ws != NULL || self->ws_cancellable != NULL ||
+      g_hash_table_size (self->live_events) == 0)
+    return;
+
+  if (g_str_has_prefix (self->base_url, "https://"))
+    url = g_strconcat ("wss://", self->base_url + strlen ("https://"), "/api/v1/live", NULL);
+  else if (g_str_has_prefix (self->base_url, "http://"))
+    url = g_strconcat ("ws://", self->base_url + strlen ("http://"), "/api/v1/live", NULL);
+  if (url == NULL || (msg = soup_message_new ("GET", url)) == NULL)
+    return;
+
+  self->ws_cancellable = g_cancellable_new ();
+  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        self->ws_cancellable, ws_connect_cb, self);
+}
+
+/* Drops the socket (and an attempt under way) without planning another. */
+static void
+live_disconnect (LeapClient *self)
+{
+  if (self->ws_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->ws_cancellable);
+      g_clear_object (&self->ws_cancellable);
+    }
+  if (self->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->ws, self);
+      if (soup_websocket_connection_get_state (self->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_clear_object (&self->ws);
+    }
+  set_live (self, FALSE);
+}
+
+/* Asks for the live counts of @event_id: ::availability-changed brings
+ * the current ones and then each change. The socket is opened on the
+ * first subscription and comes back by itself when it drops. */
+void
+leap_client_live_subscribe (LeapClient *self,
+                            gint64      event_id)
+{
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+
+  if (g_hash_table_contains (self->live_events, &event_id))
+    return;
+  g_hash_table_add (self->live_events, g_memdup2 (&event_id, sizeof event_id));
+  if (self->ws != NULL)
+    live_send_ids (self, "subscribe", &event_id, 1);
+  else if (self->reconnect_id == 0)
+    live_connect (self);
+}
+
+void
+leap_client_live_unsubscribe (LeapClient *self,
+                              gint64      event_id)
+{
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+
+  if (!g_hash_table_remove (self->live_events, &event_id))
+    return;
+  if (g_hash_table_size (self->live_events) == 0)
+    {
+      g_clear_handle_id (&self->reconnect_id, g_source_remove);
+      live_disconnect (self);
+      self->backoff = BACKOFF_FIRST;
+    }
+  else if (self->ws != NULL)
+    live_send_ids (self, "unsubscribe", &event_id, 1);
 }

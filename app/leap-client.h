@@ -23,6 +23,7 @@ gboolean        leap_client_get_signed_in      (LeapClient           *self);
 LeapConnection  leap_client_get_connection     (LeapClient           *self);
 gint64          leap_client_get_last_contact   (LeapClient           *self);
 gboolean        leap_client_get_can_hold       (LeapClient           *self);
+gboolean        leap_client_get_live           (LeapClient           *self);
 
 void            leap_client_send_async         (LeapClient           *self,
                                                 const char           *method,
@@ -62,5 +63,38 @@ void            leap_client_sign_out_async     (LeapClient           *self,
 gboolean        leap_client_sign_out_finish    (LeapClient           *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
+
+
+void            leap_client_create_hold_async  (LeapClient           *self,
+                                                gint64                event_id,
+                                                JsonArray            *items,
+                                                const char           *idempotency_key,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_create_hold_finish (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            leap_client_get_hold_async     (LeapClient           *self,
+                                                const char           *hold_id,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_get_hold_finish    (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            leap_client_release_hold_async (LeapClient           *self,
+                                                const char           *hold_id,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean        leap_client_release_hold_finish (LeapClient          *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
+void            leap_client_live_subscribe     (LeapClient           *self,
+                                                gint64                event_id);
+void            leap_client_live_unsubscribe   (LeapClient           *self,
+                                                gint64                event_id);
 
 G_END_DECLS

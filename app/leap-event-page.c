@@ -12,9 +12,10 @@
 
 /* The selected event: its name and time, and its tiers as large tiles.
  * Tiers come from the offline cache at once; when the server is reachable
- * their availability is asked for and refreshed every few seconds (the
- * live WebSocket of the server will replace the polling). Changes of a
- * quantity are reported upward with ::quantity-changed. */
+ * their availability is asked for once and then follows the server's live
+ * WebSocket. Only while that socket is down are the counts asked for
+ * again every few seconds. Changes of a quantity are reported upward with
+ * ::quantity-changed. */
 struct _LeapEventPage
 {
   GtkWidget         parent_instance;
@@ -35,6 +36,9 @@ struct _LeapEventPage
   GPtrArray        *tiles;
   GCancellable     *cancellable;
   guint             refresh_id;
+  gint64            live_event_id;
+  guint             live_updates;       /* counts from the socket so far */
+  guint             live_updates_asked; /* ... when the last poll was sent */
 };
 
 G_DEFINE_FINAL_TYPE (LeapEventPage, leap_event_page, GTK_TYPE_WIDGET)
@@ -95,6 +99,10 @@ availability_cb (GObject      *source,
     }
 
   set_note (self, NULL);
+  /* A count from the socket arrived after this answer was sent: it is
+   * newer than the answer. */
+  if (self->live_updates != self->live_updates_asked)
+    return;
   node = json_object_get_member (root, "tiers");
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     {
@@ -139,14 +147,65 @@ leap_event_page_refresh (LeapEventPage *self)
     }
   path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
                           leap_event_get_id (self->event));
+  self->live_updates_asked = self->live_updates;
   leap_client_send_async (self->client, "GET", path, NULL, self->cancellable, availability_cb, self);
 }
 
 static gboolean
 refresh_timeout_cb (gpointer user_data)
 {
-  leap_event_page_refresh (user_data);
+  LeapEventPage *self = user_data;
+
+  /* The socket brings every change; polling is the fallback. */
+  if (self->client == NULL || !leap_client_get_live (self->client))
+    leap_event_page_refresh (self);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+live_availability_cb (LeapEventPage *self,
+                      gint64         event_id,
+                      gint64         tier_id,
+                      gint64         available)
+{
+  if (self->event == NULL || leap_event_get_id (self->event) != event_id)
+    return;
+  for (guint t = 0; t < self->tiles->len; t++)
+    {
+      LeapTierTile *tile = g_ptr_array_index (self->tiles, t);
+      LeapTier *tier = leap_tier_tile_get_tier (tile);
+
+      if (leap_tier_get_id (tier) == tier_id)
+        {
+          self->live_updates++;
+          leap_tier_set_available (tier, available);
+          leap_tier_tile_set_live (tile, TRUE);
+          set_note (self, NULL);
+        }
+    }
+}
+
+static void
+live_changed_cb (LeapEventPage *self)
+{
+  /* Back from a drop: ask once, in case a change came while it was down
+   * and the server's snapshot has not arrived yet. */
+  if (self->client != NULL && leap_client_get_live (self->client))
+    leap_event_page_refresh (self);
+}
+
+static void
+watch_live (LeapEventPage *self)
+{
+  gint64 event_id = self->event != NULL ? leap_event_get_id (self->event) : 0;
+
+  if (self->client == NULL || event_id == self->live_event_id)
+    return;
+  if (self->live_event_id != 0)
+    leap_client_live_unsubscribe (self->client, self->live_event_id);
+  self->live_event_id = event_id;
+  if (event_id != 0)
+    leap_client_live_subscribe (self->client, event_id);
 }
 
 static void
@@ -205,6 +264,7 @@ load (LeapEventPage *self)
   if (self->event == NULL)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
+      watch_live (self);
       return;
     }
 
@@ -234,6 +294,7 @@ load (LeapEventPage *self)
     leap_offline_cache_list_tiers_async (self->cache, leap_event_get_id (self->event), self->cancellable,
                                  tiers_cb, self);
   self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout_cb, self);
+  watch_live (self);
 }
 
 static void
@@ -247,6 +308,7 @@ leap_event_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_EVENT_PAGE);
   g_clear_pointer (&self->tiles, g_ptr_array_unref);
   g_clear_object (&self->event);
+  watch_live (self);
   g_clear_object (&self->cache);
   g_clear_object (&self->client);
 
@@ -359,7 +421,25 @@ leap_event_page_set_client (LeapEventPage *self,
                             LeapClient    *client)
 {
   g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+
+  if (self->client == client)
+    return;
+  if (self->client != NULL)
+    {
+      if (self->live_event_id != 0)
+        leap_client_live_unsubscribe (self->client, self->live_event_id);
+      self->live_event_id = 0;
+      g_signal_handlers_disconnect_by_data (self->client, self);
+    }
   g_set_object (&self->client, client);
+  if (client != NULL)
+    {
+      g_signal_connect_object (client, "availability-changed", G_CALLBACK (live_availability_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "notify::live", G_CALLBACK (live_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      watch_live (self);
+    }
 }
 
 guint

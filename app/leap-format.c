@@ -20,6 +20,28 @@ leap_format_age (gint64 seconds)
   return g_strdup_printf (_("%d days"), (int) (seconds / 86400));
 }
 
+/* A countdown as a clock reads it: "9:41", "0:05", "1:02:00". */
+char *
+leap_format_countdown (gint64 seconds)
+{
+  if (seconds < 0)
+    seconds = 0;
+  if (seconds >= 3600)
+    return g_strdup_printf ("%d:%02d:%02d", (int) (seconds / 3600), (int) (seconds / 60 % 60),
+                            (int) (seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+}
+
+/* What the cart says of a live hold: "Held · 9:41 left". */
+char *
+leap_format_hold_left (gint64 seconds)
+{
+  g_autofree char *clock = leap_format_countdown (seconds);
+
+  /* Translators: %s is the time left as minutes:seconds, e.g. 9:41. */
+  return g_strdup_printf (_("Held · %s left"), clock);
+}
+
 /* The start time of @event in its venue's time zone ("19:30") and, in
  * @day, which day relative to @now ("Today", "Tomorrow", "Sat 5 Dec"). */
 char *
@@ -83,6 +105,7 @@ leap_format_relative_day (LeapEvent *event)
   g_autofree char *day = NULL;
   g_autofree char *time = leap_format_event_time (event, now, &day);
 
+  (void) time; /* only the day is wanted here */
   if (g_strcmp0 (day, _("Today")) == 0)
     return _("Today");
   if (g_strcmp0 (day, _("Tomorrow")) == 0)

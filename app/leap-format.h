@@ -8,6 +8,8 @@
 G_BEGIN_DECLS
 
 char       *leap_format_age          (gint64      seconds);
+char       *leap_format_countdown    (gint64      seconds);
+char       *leap_format_hold_left    (gint64      seconds);
 char       *leap_format_event_time   (LeapEvent  *event,
                                       GDateTime  *now,
                                       char      **day);

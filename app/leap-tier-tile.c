@@ -25,6 +25,7 @@ struct _LeapTierTile
   LeapTier  *tier;
 
   guint      quantity;
+  guint      held;
   gboolean   live;
 };
 
@@ -48,8 +49,10 @@ leap_tier_tile_get_maximum (LeapTierTile *self)
   g_return_val_if_fail (LEAP_IS_TIER_TILE (self), 0);
 
   max = leap_tier_get_max_per_order (self->tier);
+  /* Tickets this sale holds are no longer counted as available, but they
+   * are still this sale's to keep. */
   if (leap_tier_get_available (self->tier) >= 0)
-    max = MIN (max, leap_tier_get_available (self->tier));
+    max = MIN (max, leap_tier_get_available (self->tier) + self->held);
   return (guint) CLAMP (max, 0, G_MAXUINT);
 }
 
@@ -117,9 +120,8 @@ plus_clicked_cb (LeapTierTile *self)
 static void
 tier_notify_cb (LeapTierTile *self)
 {
-  /* Fewer left than in the cart: the cart can hold no more than there is. */
-  if (self->quantity > leap_tier_tile_get_maximum (self))
-    leap_tier_tile_set_quantity (self, leap_tier_tile_get_maximum (self));
+  /* Fewer left than in the cart: the cart stays as the cashier made it
+   * (the hold then says what is missing), but + stops. */
   update (self);
 }
 
@@ -274,6 +276,26 @@ leap_tier_tile_set_quantity (LeapTierTile *self,
   if (self->tier != NULL)
     update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUANTITY]);
+}
+
+/* How many tickets of the tier the current sale holds. */
+void
+leap_tier_tile_set_held (LeapTierTile *self,
+                         guint         held)
+{
+  g_return_if_fail (LEAP_IS_TIER_TILE (self));
+
+  if (self->held == held)
+    return;
+  self->held = held;
+  update (self);
+}
+
+guint
+leap_tier_tile_get_held (LeapTierTile *self)
+{
+  g_return_val_if_fail (LEAP_IS_TIER_TILE (self), 0);
+  return self->held;
 }
 
 gboolean

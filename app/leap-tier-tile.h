@@ -18,6 +18,9 @@ guint      leap_tier_tile_get_quantity (LeapTierTile *self);
 void       leap_tier_tile_set_quantity (LeapTierTile *self,
                                         guint         quantity);
 guint      leap_tier_tile_get_maximum  (LeapTierTile *self);
+guint      leap_tier_tile_get_held     (LeapTierTile *self);
+void       leap_tier_tile_set_held     (LeapTierTile *self,
+                                        guint         held);
 gboolean   leap_tier_tile_get_live     (LeapTierTile *self);
 void       leap_tier_tile_set_live     (LeapTierTile *self,
                                         gboolean      live);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "leap-application.h"
@@ -11,6 +12,7 @@
 #include "leap-event-list.h"
 #include "leap-event-page.h"
 #include "leap-format.h"
+#include "leap-json.h"
 #include "leap-sign-in-dialog.h"
 #include "leap-tier-tile.h"
 #include "leap-window.h"
@@ -42,6 +44,18 @@ struct _LeapWindow
   GSettings            *settings;
   GCancellable         *cancellable;
   guint                 tick_id;
+
+  /* The sale's hold: the one the server gave (hold_id), or one asked for
+   * (holding). hold_generation grows with every change of the cart, so
+   * that an answer to an older request is recognised and given back. */
+  char                 *hold_id;
+  gint64                hold_expires;   /* real time, µs */
+  guint                 hold_tick_id;
+  guint                 rehold_id;
+  guint                 hold_generation;
+  gboolean              holding;
+  char                 *hold_key;       /* Idempotency-Key of the last attempt */
+  char                 *hold_key_body;  /* and what it asked for */
 };
 
 G_DEFINE_FINAL_TYPE (LeapWindow, leap_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -54,6 +68,11 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* A changed cart is held again once the cashier stops pressing + and −. */
+#define REHOLD_DELAY_MS 600
+
+static void release_hold (LeapWindow *self);
 
 static void
 update_status (LeapWindow *self)
@@ -121,7 +140,7 @@ sale_blocked_reason (LeapWindow *self)
   if (!leap_client_get_signed_in (self->client))
     return _("Sign in to sell tickets.");
   if (!leap_client_get_can_hold (self->client))
-    return _("Selling is not available yet: this server cannot hold tickets.");
+    return _("Selling is not available: this server cannot hold tickets.");
   if (event != NULL && !g_str_equal (leap_event_get_status (event), "on_sale"))
     return _("This event is not on sale.");
   if (leap_cart_view_get_n_tickets (self->cart_view) == 0)
@@ -129,11 +148,29 @@ sale_blocked_reason (LeapWindow *self)
   return NULL;
 }
 
+/* Why the cart cannot be paid now. Paying needs the orders API, which
+ * this server does not have yet: everything up to the hold works. */
+static const char *
+pay_blocked_reason (LeapWindow *self)
+{
+  const char *reason = sale_blocked_reason (self);
+
+  if (reason != NULL)
+    return reason;
+  if (self->holding)
+    return _("Holding the tickets…");
+  if (self->hold_id == NULL)
+    return _("Hold the tickets (Enter) to keep them for this customer. "
+             "Payment arrives with checkout (next release).");
+  return _("Payment arrives with checkout (next release).");
+}
+
 static void
 update_actions (LeapWindow *self)
 {
   gboolean signed_in = leap_client_get_signed_in (self->client);
-  const char *reason = sale_blocked_reason (self);
+  const char *hold_reason = sale_blocked_reason (self);
+  const char *reason = pay_blocked_reason (self);
   g_autofree char *user = NULL;
 
   if (signed_in && leap_client_get_role (self->client) != NULL)
@@ -151,8 +188,11 @@ update_actions (LeapWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in", !signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-cash", reason == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-card", reason == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.hold",
+                                 hold_reason == NULL && self->hold_id == NULL && !self->holding);
+  /* No orders API yet: the buttons stay, disabled, with the reason. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-cash", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-card", FALSE);
   leap_cart_view_set_reason (self->cart_view, reason);
 }
 
@@ -183,6 +223,8 @@ selected_event_cb (LeapWindow *self)
     return;
 
   /* A hold is for one event: a new event starts a new cart. */
+  release_hold (self);
+  leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
   leap_cart_view_clear (self->cart_view);
   leap_event_page_set_event (self->event_page, event);
   update_actions (self);
@@ -204,12 +246,328 @@ event_activated_cb (LeapWindow *self)
   leap_event_page_focus_tiers (self->event_page);
 }
 
+
+/* Holds */
+
+typedef struct
+{
+  LeapWindow *window;
+  guint       generation;
+} HoldRequest;
+
+static void
+hold_request_free (HoldRequest *request)
+{
+  g_object_unref (request->window);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HoldRequest, hold_request_free)
+
+static void
+set_tiles_held (LeapWindow *self,
+                gboolean    held)
+{
+  guint n = leap_event_page_get_n_tiles (self->event_page);
+
+  for (guint i = 0; i < n; i++)
+    {
+      LeapTierTile *tile = leap_event_page_get_tile (self->event_page, i);
+      guint quantity = held ? leap_cart_view_get_quantity (self->cart_view,
+                                                           leap_tier_tile_get_tier (tile)) : 0;
+
+      leap_tier_tile_set_held (tile, quantity);
+    }
+}
+
+static void
+release_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A hold that ran out or went already is given back as well. */
+  if (!leap_client_release_hold_finish (LEAP_CLIENT (source), result, &error))
+    g_debug ("The hold was not released: %s", error->message);
+}
+
+/* Gives the current hold back (the server frees it when it runs out
+ * anyway) and forgets any request under way. */
+static void
+release_hold (LeapWindow *self)
+{
+  self->hold_generation++;
+  self->holding = FALSE;
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  g_clear_handle_id (&self->rehold_id, g_source_remove);
+  if (self->hold_id != NULL)
+    {
+      /* No cancellable: the tickets go back even when the window closes. */
+      leap_client_release_hold_async (self->client, self->hold_id, NULL, release_cb, NULL);
+      g_clear_pointer (&self->hold_id, g_free);
+    }
+  set_tiles_held (self, FALSE);
+}
+
+static void
+hold_expired (LeapWindow *self)
+{
+  g_clear_pointer (&self->hold_id, g_free);
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  set_tiles_held (self, FALSE);
+  leap_cart_view_set_hold_text (self->cart_view,
+                                _("The hold ran out and the tickets went back on sale. "
+                                  "Press Hold Tickets (Enter) to hold them again."), TRUE);
+  leap_event_page_refresh (self->event_page);
+  update_actions (self);
+}
+
+static gboolean
+hold_tick_cb (gpointer user_data)
+{
+  LeapWindow *self = user_data;
+  gint64 left = (self->hold_expires - g_get_real_time () + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+  g_autofree char *text = NULL;
+
+  if (left <= 0)
+    {
+      self->hold_tick_id = 0;
+      hold_expired (self);
+      return G_SOURCE_REMOVE;
+    }
+  text = leap_format_hold_left (left);
+  leap_cart_view_set_hold_text (self->cart_view, text, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The tier a sold_out answer is about, by name: the server's message
+ * names it by id ("Not enough tickets left in tier 2: 0 available"). */
+static char *
+sold_out_message (LeapWindow  *self,
+                  const char  *server_message)
+{
+  GListModel *lines = leap_cart_view_get_lines (self->cart_view);
+  const char *at = server_message ? strstr (server_message, "tier ") : NULL;
+  gint64 tier_id = at ? g_ascii_strtoll (at + strlen ("tier "), NULL, 10) : 0;
+  const char *colon = server_message ? strrchr (server_message, ':') : NULL;
+  gint64 left = colon ? g_ascii_strtoll (colon + 1, NULL, 10) : -1;
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(LeapTier) tier = g_list_model_get_item (lines, i);
+
+      if (leap_tier_get_id (tier) != tier_id)
+        continue;
+      if (left == 0)
+        return g_strdup_printf (_("%s is sold out. Take it out of the cart, or choose another "
+                                  "tier, and hold again."), leap_tier_get_name (tier));
+      if (left > 0)
+        return g_strdup_printf (ngettext ("Only %d ticket left in %s. Change the quantity and "
+                                          "hold again.",
+                                          "Only %d tickets left in %s. Change the quantity and "
+                                          "hold again.", (gulong) left),
+                                (int) left, leap_tier_get_name (tier));
+      return g_strdup_printf (_("Not enough tickets left in %s. Change the quantity and hold "
+                                "again."), leap_tier_get_name (tier));
+    }
+  return g_strdup (_("Not enough tickets left. Change the cart and hold again."));
+}
+
+static void
+hold_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(HoldRequest) request = user_data;
+  LeapWindow *self = request->window;
+  g_autoptr(JsonObject) hold = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) expires = NULL;
+  const char *expires_at;
+  guint n = 0;
+
+  hold = leap_client_create_hold_finish (LEAP_CLIENT (source), result, &error);
+
+  /* The cart changed (or the window went) while the hold was asked for. */
+  if (request->generation != self->hold_generation)
+    {
+      if (hold != NULL)
+        leap_client_release_hold_async (LEAP_CLIENT (source),
+                                        leap_json_get_string (hold, "hold_id", NULL), NULL,
+                                        release_cb, NULL);
+      return;
+    }
+  self->holding = FALSE;
+
+  if (hold == NULL)
+    {
+      g_autofree char *message = NULL;
+
+      /* Only a request that may not have arrived is retried with the same
+       * key; any answer of the server ends this attempt. */
+      if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE) &&
+          !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_INTERNAL))
+        {
+          g_clear_pointer (&self->hold_key, g_free);
+          g_clear_pointer (&self->hold_key_body, g_free);
+        }
+
+      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_SOLD_OUT))
+        {
+          message = sold_out_message (self, error->message);
+          leap_event_page_refresh (self->event_page);
+        }
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
+        message = g_strdup_printf (_("The tickets could not be held: the server cannot be "
+                                     "reached. Press Hold Tickets to try again. (%s)"),
+                                   error->message);
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED))
+        message = g_strdup (_("The session has ended. Sign in again and hold the tickets."));
+      else
+        message = g_strdup_printf (_("The tickets could not be held: %s"), error->message);
+      leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
+      leap_window_add_toast (self, message);
+      update_actions (self);
+      return;
+    }
+
+  g_clear_pointer (&self->hold_key, g_free);
+  g_clear_pointer (&self->hold_key_body, g_free);
+  self->hold_id = g_strdup (leap_json_get_string (hold, "hold_id", NULL));
+  expires_at = leap_json_get_string (hold, "expires_at", NULL);
+  expires = expires_at ? g_date_time_new_from_iso8601 (expires_at, NULL) : NULL;
+  /* Count down on this computer's clock from what the server grants, so a
+   * clock that is off does not cut the hold short or make it look longer. */
+  if (expires != NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      gint64 span = g_date_time_difference (expires, now);
+
+      self->hold_expires = g_get_real_time () + CLAMP (span, 0, 24 * G_TIME_SPAN_HOUR);
+    }
+  else
+    self->hold_expires = g_get_real_time () + 10 * G_TIME_SPAN_MINUTE;
+
+  set_tiles_held (self, TRUE);
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  self->hold_tick_id = g_timeout_add (1000, hold_tick_cb, self);
+  hold_tick_cb (self);
+
+  n = leap_cart_view_get_n_tickets (self->cart_view);
+  {
+    g_autofree char *message = g_strdup_printf (ngettext ("%u ticket held", "%u tickets held", n), n);
+
+    leap_window_add_toast (self, message);
+  }
+  update_actions (self);
+}
+
+/* Asks the server to hold what the cart has. */
+static void
+start_hold (LeapWindow *self)
+{
+  LeapEvent *event = leap_event_page_get_event (self->event_page);
+  GListModel *lines = leap_cart_view_get_lines (self->cart_view);
+  g_autoptr(JsonArray) items = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *json = NULL;
+  HoldRequest *request;
+
+  g_clear_handle_id (&self->rehold_id, g_source_remove);
+  if (sale_blocked_reason (self) != NULL || event == NULL || self->hold_id != NULL)
+    {
+      update_actions (self);
+      return;
+    }
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(LeapTier) tier = g_list_model_get_item (lines, i);
+      JsonObject *item = json_object_new ();
+
+      json_object_set_int_member (item, "tier_id", leap_tier_get_id (tier));
+      json_object_set_int_member (item, "quantity", leap_cart_view_get_quantity (self->cart_view, tier));
+      json_array_add_object_element (items, item);
+    }
+
+  /* The same cart after a failure that may not have reached the server is
+   * a retry: the same key, so it is never held twice. */
+  node = json_node_init_array (json_node_alloc (), items);
+  json = json_to_string (node, FALSE);
+  body = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", leap_event_get_id (event), json);
+  if (self->hold_key == NULL || g_strcmp0 (self->hold_key_body, body) != 0)
+    {
+      g_free (self->hold_key);
+      self->hold_key = g_uuid_string_random ();
+      g_free (self->hold_key_body);
+      self->hold_key_body = g_steal_pointer (&body);
+    }
+
+  self->hold_generation++;
+  self->holding = TRUE;
+  request = g_new0 (HoldRequest, 1);
+  request->window = g_object_ref (self);
+  request->generation = self->hold_generation;
+  leap_cart_view_set_hold_text (self->cart_view, _("Holding the tickets…"), FALSE);
+  leap_client_create_hold_async (self->client, leap_event_get_id (event), items, self->hold_key,
+                                 NULL, hold_cb, request);
+  update_actions (self);
+}
+
+static gboolean
+rehold_cb (gpointer user_data)
+{
+  LeapWindow *self = user_data;
+
+  self->rehold_id = 0;
+  if (leap_cart_view_get_n_tickets (self->cart_view) > 0)
+    start_hold (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The cart changed: the hold no longer matches it. Give it back and,
+ * when there was one, hold the new cart once the cashier pauses. */
+static void
+cart_changed (LeapWindow *self)
+{
+  gboolean had_hold = self->hold_id != NULL || self->holding || self->rehold_id != 0;
+
+  release_hold (self);
+  leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
+  if (had_hold && leap_cart_view_get_n_tickets (self->cart_view) > 0)
+    {
+      leap_cart_view_set_hold_text (self->cart_view, _("Holding the changed cart…"), FALSE);
+      self->rehold_id = g_timeout_add (REHOLD_DELAY_MS, rehold_cb, self);
+    }
+}
+
+static void
+hold_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+  const char *reason = sale_blocked_reason (self);
+
+  if (reason != NULL)
+    {
+      leap_window_add_toast (self, reason);
+      return;
+    }
+  start_hold (self);
+}
+
 static void
 quantity_changed_cb (LeapWindow *self,
                      LeapTier   *tier,
                      guint       quantity)
 {
+  if (leap_cart_view_get_quantity (self->cart_view, tier) == quantity)
+    return;
   leap_cart_view_set_quantity (self->cart_view, tier, quantity);
+  cart_changed (self);
   update_actions (self);
 }
 
@@ -281,8 +639,10 @@ new_sale_action (GtkWidget  *widget,
 {
   LeapWindow *self = LEAP_WINDOW (widget);
 
+  release_hold (self);
   leap_event_page_clear_quantities (self->event_page);
   leap_cart_view_clear (self->cart_view);
+  leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
   update_actions (self);
   search_action (widget, NULL, NULL);
 }
@@ -295,8 +655,8 @@ pay_action (GtkWidget  *widget,
   LeapWindow *self = LEAP_WINDOW (widget);
   const char *reason = sale_blocked_reason (self);
 
-  /* Holds and checkout (issues 3 and 4) plug in here. */
-  leap_window_add_toast (self, reason ? reason : _("Payments are not available yet."));
+  /* Checkout (issue 4) plugs in here. */
+  leap_window_add_toast (self, reason ? reason : pay_blocked_reason (self));
 }
 
 static void
@@ -346,6 +706,9 @@ sign_out_action (GtkWidget  *widget,
 {
   LeapWindow *self = LEAP_WINDOW (widget);
 
+  /* The hold belongs to the session: give it back while it still works. */
+  release_hold (self);
+  leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
   leap_client_sign_out_async (self->client, NULL, sign_out_cb, NULL);
   leap_window_add_toast (self, _("Signed out"));
 }
@@ -392,6 +755,8 @@ leap_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::role", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::can-hold", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->client, "notify::base-url", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->cache, "notify::synced-at", G_CALLBACK (state_changed_cb), self,
@@ -415,12 +780,34 @@ leap_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  /* Tickets held for a sale that will not happen go back now, not when
+   * the hold runs out. */
+  if (self->client != NULL)
+    {
+      self->hold_generation++;
+      g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+      g_clear_handle_id (&self->rehold_id, g_source_remove);
+      if (self->hold_id != NULL)
+        leap_client_release_hold_async (self->client, self->hold_id, NULL, release_cb, NULL);
+      g_clear_pointer (&self->hold_id, g_free);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_WINDOW);
   g_clear_object (&self->client);
   g_clear_object (&self->cache);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (leap_window_parent_class)->dispose (object);
+}
+
+static void
+leap_window_finalize (GObject *object)
+{
+  LeapWindow *self = (LeapWindow *) object;
+
+  g_clear_pointer (&self->hold_key, g_free);
+  g_clear_pointer (&self->hold_key_body, g_free);
+
+  G_OBJECT_CLASS (leap_window_parent_class)->finalize (object);
 }
 
 static void
@@ -464,6 +851,7 @@ leap_window_class_init (LeapWindowClass *klass)
 
   object_class->constructed = leap_window_constructed;
   object_class->dispose = leap_window_dispose;
+  object_class->finalize = leap_window_finalize;
   object_class->get_property = leap_window_get_property;
   object_class->set_property = leap_window_set_property;
   window_class->close_request = leap_window_close_request;
@@ -499,6 +887,12 @@ leap_window_class_init (LeapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.new-sale", NULL, new_sale_action);
+  gtk_widget_class_install_action (widget_class, "win.hold", NULL, hold_action);
+  /* Enter holds when nothing with the focus takes it (a button, the
+   * search field, the list); Ctrl+Enter holds from anywhere. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "win.hold", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "win.hold", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.hold", NULL);
   gtk_widget_class_install_action (widget_class, "win.pay-cash", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "win.pay-card", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
@@ -572,6 +966,14 @@ leap_window_get_cart_view (LeapWindow *self)
 {
   g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
   return self->cart_view;
+}
+
+/* The id of the sale's hold while the server keeps it, else NULL. */
+const char *
+leap_window_get_hold_id (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->hold_id;
 }
 
 const char *

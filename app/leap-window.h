@@ -20,6 +20,7 @@ LeapEventList    *leap_window_get_event_list  (LeapWindow       *self);
 LeapEventPage    *leap_window_get_event_page  (LeapWindow       *self);
 LeapCartView     *leap_window_get_cart_view   (LeapWindow       *self);
 const char       *leap_window_get_status_text (LeapWindow       *self);
+const char       *leap_window_get_hold_id     (LeapWindow       *self);
 void              leap_window_add_toast       (LeapWindow       *self,
                                                const char       *message);
 void              leap_window_show_sign_in    (LeapWindow       *self);

@@ -202,6 +202,12 @@ leap_backend_get_sessions (LeapBackend *self)
   return self->sessions;
 }
 
+LeapHolds *
+leap_backend_get_holds (LeapBackend *self)
+{
+  return self->holds;
+}
+
 static void
 leap_backend_dispose (GObject *object)
 {

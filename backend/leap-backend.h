@@ -5,6 +5,7 @@
 
 #include "leap-backend-config.h"
 #include "leap-catalogue.h"
+#include "leap-holds.h"
 #include "leap-sessions.h"
 #include "leap-store.h"
 
@@ -27,5 +28,6 @@ LeapRedis     *leap_backend_get_redis     (LeapBackend             *self);
 LeapCache     *leap_backend_get_cache     (LeapBackend             *self);
 LeapCatalogue *leap_backend_get_catalogue (LeapBackend             *self);
 LeapSessions  *leap_backend_get_sessions  (LeapBackend             *self);
+LeapHolds     *leap_backend_get_holds     (LeapBackend             *self);
 
 G_END_DECLS

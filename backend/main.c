@@ -249,11 +249,16 @@ main (int   argc,
     }
 
   leap_backend_wait_for_redis (backend, 3000);
-  if (o.seed_demo && !leap_catalogue_seed_demo (leap_backend_get_catalogue (backend), &error))
+  if (o.seed_demo)
     {
-      g_printerr ("leap-backend: cannot load the demo catalogue: %s\n", error->message);
-      leap_backend_config_clear (&config);
-      return 1;
+      if (!leap_catalogue_seed_demo (leap_backend_get_catalogue (backend), &error))
+        {
+          g_printerr ("leap-backend: cannot load the demo catalogue: %s\n", error->message);
+          leap_backend_config_clear (&config);
+          return 1;
+        }
+      /* Tiers made here went straight to the database: count them in Redis. */
+      leap_holds_repair (leap_backend_get_holds (backend));
     }
 
   if (o.processes > 1)

@@ -114,6 +114,11 @@ test_serve (void)
   text = g_strdup_printf ("[backend]\nlisten=127.0.0.1:%u\nredis=127.0.0.1:%u\ndatabase=sqlite:%s/leap.db\n",
                           port, redis.port, dir);
   g_assert_true (g_file_set_contents (config, text, -1, NULL));
+  {
+    g_autofree char *out = NULL;
+    g_assert_cmpint (run ("cashier-password\n", &out, "--config", config, "--create-user", "cashier",
+                          "--role", "cashier", NULL), ==, 0);
+  }
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--config", config,
                                    "--seed-demo", NULL);
   g_assert_no_error (error);
@@ -125,6 +130,33 @@ test_serve (void)
     g_autoptr(GBytes) bytes = soup_session_send_and_read (probe.session, msg, NULL, NULL);
     g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
     g_assert_nonnull (strstr (body, "Hamlet"));
+  }
+
+  /* The demo sells at once: its tiers are counted in Redis. */
+  {
+    g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u/api/v1/", port);
+    g_autofree char *url = g_strconcat (base, "sessions", NULL);
+    g_autoptr(SoupMessage) login = soup_message_new ("POST", url);
+    static const char creds_text[] = "{\"username\": \"cashier\", \"password\": \"cashier-password\"}";
+    static const char want_text[] = "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 2}]}";
+    g_autoptr(GBytes) creds = g_bytes_new_static (creds_text, sizeof creds_text - 1);
+    g_autoptr(GBytes) answer = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autofree char *auth = NULL;
+    g_autofree char *holds = g_strconcat (base, "holds", NULL);
+    g_autoptr(SoupMessage) hold = soup_message_new ("POST", holds);
+    g_autoptr(GBytes) want = g_bytes_new_static (want_text, sizeof want_text - 1);
+    g_autoptr(GBytes) held = NULL;
+
+    soup_message_set_request_body_from_bytes (login, "application/json", creds);
+    answer = soup_session_send_and_read (probe.session, login, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (login), ==, 201);
+    g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL));
+    auth = g_strconcat ("Bearer ", json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "token"), NULL);
+    soup_message_headers_replace (soup_message_get_request_headers (hold), "Authorization", auth);
+    soup_message_set_request_body_from_bytes (hold, "application/json", want);
+    held = soup_session_send_and_read (probe.session, hold, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (hold), ==, 201);
   }
 
   g_subprocess_send_signal (p, SIGTERM);

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <adwaita.h>
+#include <glib-unix.h>
 
 #include "leap-application.h"
+#include "leap-cart-view.h"
 #include "leap-client.h"
 #include "leap-error.h"
 #include "leap-event-list.h"
@@ -11,6 +16,8 @@
 #include "leap-offline-cache.h"
 #include "leap-test-utils.h"
 #include "leap-tier.h"
+#include "leap-tier-tile.h"
+#include "leap-json.h"
 #include "leap-window.h"
 
 /* The box office against the real backend: a redis-server and a
@@ -29,6 +36,7 @@ static struct
   GSubprocess *redis;
   GSubprocess *backend;
   const char  *skip;
+  gint64       sale_event_id;
 } world;
 
 typedef struct
@@ -47,6 +55,33 @@ port_open (gpointer user_data)
 
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   return connection != NULL;
+}
+
+/* The servers end with this test program, even when it aborts. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GSubprocess *
+spawn (GSubprocessFlags   flags,
+       GError           **error,
+       const char        *first,
+       ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+  const char *arg;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  return g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, error);
 }
 
 static gboolean
@@ -78,7 +113,7 @@ start_world (void)
   world.dir = leap_test_make_tmpdir ();
   rport = leap_test_free_port ();
   redis_port = g_strdup_printf ("%u", rport);
-  world.redis = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, redis_server,
+  world.redis = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, redis_server,
                                   "--port", redis_port, "--bind", "127.0.0.1", "--save", "",
                                   "--appendonly", "no", "--dir", world.dir, NULL);
   g_assert_no_error (error);
@@ -87,7 +122,7 @@ start_world (void)
   redis_addr = g_strdup_printf ("127.0.0.1:%u", rport);
   database = g_strdup_printf ("sqlite:%s/leap.db", world.dir);
 
-  create = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  create = spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                              G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, backend,
                              "--database", database, "--redis", redis_addr,
                              "--create-user", "cashier", "--role", "cashier", NULL);
@@ -96,10 +131,22 @@ start_world (void)
   g_assert_no_error (error);
   if (!g_subprocess_get_successful (create))
     g_error ("leap-backend --create-user failed: %s", err);
+  g_clear_object (&create);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  create = spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                  G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, backend,
+                  "--database", database, "--redis", redis_addr,
+                  "--create-user", "boss", "--role", "admin", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (create, PASSWORD "\n", NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (create))
+    g_error ("leap-backend --create-user failed: %s", err);
 
   bport = leap_test_free_port ();
   listen = g_strdup_printf ("127.0.0.1:%u", bport);
-  world.backend = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+  world.backend = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                                     &error, backend, "--listen", listen, "--redis", redis_addr,
                                     "--database", database, "--seed-demo", NULL);
   g_assert_no_error (error);
@@ -172,6 +219,17 @@ sign_out_cb (GObject      *source,
   Result *r = user_data;
 
   r->ok = leap_client_sign_out_finish (LEAP_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+release_result_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Result *r = user_data;
+
+  r->ok = leap_client_release_hold_finish (LEAP_CLIENT (source), result, &r->error);
   r->done = TRUE;
 }
 
@@ -377,17 +435,577 @@ test_app_unattended (void)
   g_assert_true (check.tiles);
 }
 
+
+/* Selling: a window signed in as the cashier, on its own cache, showing
+ * the next show with live counts; and a second session, as another
+ * counter would be, that holds tickets of its own. */
+
+/* Well under the 15 s of the polling fallback: a change that arrives
+ * within it came over the WebSocket. */
+#define LIVE_MS 5000
+
+typedef struct
+{
+  LeapClient       *client;
+  LeapClient       *other;
+  LeapOfflineCache *cache;
+  LeapWindow       *window;
+  GPtrArray        *other_holds;
+} Sale;
+
+typedef struct
+{
+  gboolean    done;
+  JsonObject *hold;
+  GError     *error;
+} HoldResult;
+
+static void
+hold_result_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  HoldResult *r = user_data;
+
+  if (g_async_result_is_tagged (result, leap_client_create_hold_async))
+    r->hold = leap_client_create_hold_finish (LEAP_CLIENT (source), result, &r->error);
+  else
+    r->hold = leap_client_get_hold_finish (LEAP_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static JsonObject *
+hold_now (LeapClient *client,
+          gint64      event_id,
+          gint64      tier_id,
+          gint64      quantity,
+          GError    **error)
+{
+  g_autoptr(JsonArray) items = json_array_new ();
+  g_autofree char *key = g_uuid_string_random ();
+  JsonObject *item = json_object_new ();
+  HoldResult r = { 0 };
+
+  json_object_set_int_member (item, "tier_id", tier_id);
+  json_object_set_int_member (item, "quantity", quantity);
+  json_array_add_object_element (items, item);
+  leap_client_create_hold_async (client, event_id, items, key, NULL, hold_result_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  if (r.error != NULL)
+    g_propagate_error (error, r.error);
+  return r.hold;
+}
+
+static JsonObject *
+get_hold_now (LeapClient *client,
+              const char *hold_id)
+{
+  HoldResult r = { 0 };
+
+  leap_client_get_hold_async (client, hold_id, NULL, hold_result_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+  return r.hold;
+}
+
+static void
+release_now (LeapClient *client,
+             const char *hold_id)
+{
+  Result r = { 0 };
+
+  leap_client_release_hold_async (client, hold_id, NULL, release_result_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+}
+
+static void
+sign_in_now (LeapClient *client)
+{
+  Result r = { 0 };
+
+  leap_client_sign_in_async (client, "cashier", PASSWORD, NULL, sign_in_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+}
+
+typedef struct
+{
+  gboolean    done;
+  JsonObject *root;
+  GError     *error;
+} ApiResult;
+
+static void
+api_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  ApiResult *r = user_data;
+
+  r->root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static gint64
+post_now (LeapClient *client,
+          const char *path,
+          const char *json)
+{
+  g_autoptr(JsonObject) body = leap_json_parse_object (json, -1, NULL);
+  ApiResult r = { 0 };
+  gint64 id;
+
+  g_assert_nonnull (body);
+  leap_client_send_async (client, "POST", path, body, NULL, api_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+  id = json_object_get_int_member (r.root, "id");
+  json_object_unref (r.root);
+  return id;
+}
+
+/* A show of its own, made through the API as an admin would, so that its
+ * tiers are counted in Redis: "Stalls" with plenty and "Box" with six. */
+static void
+make_sale_event (void)
+{
+  g_autoptr(LeapClient) admin = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) starts = g_date_time_add_days (now, 3);
+  g_autofree char *starts_text = g_date_time_format (starts, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *event = NULL;
+  g_autofree char *tiers_path = NULL;
+  Result r = { 0 };
+  gint64 venue_id;
+
+  if (world.sale_event_id != 0)
+    return;
+  admin = leap_client_new (world.url);
+  leap_client_sign_in_async (admin, "boss", PASSWORD, NULL, sign_in_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+
+  venue_id = post_now (admin, "/api/v1/venues",
+                       "{\"name\": \"Leap Studio\", \"city\": \"Berlin\", \"country\": \"DE\", "
+                       "\"timezone\": \"Europe/Berlin\", \"capacity\": 500}");
+  event = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"The Nutcracker\", "
+                           "\"starts_at\": \"%s\", \"status\": \"on_sale\"}", venue_id, starts_text);
+  world.sale_event_id = post_now (admin, "/api/v1/events", event);
+  tiers_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", world.sale_event_id);
+  post_now (admin, tiers_path, "{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", "
+                               "\"capacity\": 200, \"max_per_order\": 10}");
+  post_now (admin, tiers_path, "{\"name\": \"Box\", \"price\": 9000, \"currency\": \"EUR\", "
+                               "\"capacity\": 6, \"max_per_order\": 4}");
+}
+
+static gboolean
+sale_ready (gpointer user_data)
+{
+  Sale *sale = user_data;
+  LeapEventPage *page = leap_window_get_event_page (sale->window);
+  guint n = leap_event_page_get_n_tiles (page);
+
+  if (n == 0 || !leap_client_get_live (sale->client))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!leap_tier_tile_get_live (leap_event_page_get_tile (page, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+sale_set_up (Sale          *sale,
+             gconstpointer  data)
+{
+  static guint counter;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  Result r = { 0 };
+
+  if (world.skip != NULL)
+    return;
+
+  make_sale_event ();
+  sale->client = leap_client_new (world.url);
+  sign_in_now (sale->client);
+  sale->other = leap_client_new (world.url);
+  sign_in_now (sale->other);
+  sale->other_holds = g_ptr_array_new_with_free_func (g_free);
+
+  path = g_strdup_printf ("%s/cache-sale-%u.db", world.dir, ++counter);
+  sale->cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  leap_offline_cache_sync_async (sale->cache, sale->client, NULL, sync_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+
+  sale->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW,
+                                                  "client", sale->client,
+                                                  "cache", sale->cache,
+                                                  NULL));
+  gtk_window_present (GTK_WINDOW (sale->window));
+
+  /* The show made for these tests. */
+  {
+    LeapEventList *list = leap_window_get_event_list (sale->window);
+    GListModel *shown = leap_event_list_get_shown (list);
+    gboolean found = FALSE;
+
+    for (guint i = 0; !found && i < g_list_model_get_n_items (shown); i++)
+      {
+        g_autoptr(LeapEvent) event = g_list_model_get_item (shown, i);
+
+        if (leap_event_get_id (event) == world.sale_event_id)
+          {
+            leap_event_list_select_position (list, i);
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
+  g_assert_true (leap_test_wait_for (sale_ready, sale, TIMEOUT_MS));
+}
+
+static void
+sale_tear_down (Sale          *sale,
+                gconstpointer  data)
+{
+  if (world.skip != NULL)
+    return;
+  for (guint i = 0; i < sale->other_holds->len; i++)
+    release_now (sale->other, g_ptr_array_index (sale->other_holds, i));
+  gtk_window_destroy (GTK_WINDOW (sale->window));
+  g_clear_object (&sale->window);
+  g_clear_object (&sale->cache);
+  g_clear_object (&sale->client);
+  g_clear_object (&sale->other);
+  g_clear_pointer (&sale->other_holds, g_ptr_array_unref);
+}
+
+/* Whether the button for @action in @widget's tree can be pressed. */
+static gboolean
+action_button_sensitive (GtkWidget  *widget,
+                         const char *action)
+{
+  if (GTK_IS_ACTIONABLE (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return gtk_widget_is_sensitive (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (action_button_sensitive (child, action))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  LeapTier *tier;
+  gint64    available;
+} AvailableIs;
+
+static gboolean
+available_is (gpointer user_data)
+{
+  AvailableIs *check = user_data;
+
+  return leap_tier_get_available (check->tier) == check->available;
+}
+
+static gboolean
+wait_available (LeapTier *tier,
+                gint64    available,
+                guint     timeout_ms)
+{
+  AvailableIs check = { tier, available };
+
+  return leap_test_wait_for (available_is, &check, timeout_ms);
+}
+
+static gboolean
+has_hold (gpointer user_data)
+{
+  LeapWindow *window = user_data;
+  const char *text = leap_cart_view_get_hold_text (leap_window_get_cart_view (window));
+
+  /* A failure says so in the cart: end the wait then, and tell. */
+  if (text != NULL &&
+      g_str_has_prefix (text, "The tickets could not be held"))
+    {
+      g_test_message ("%s", text);
+      return TRUE;
+    }
+  return leap_window_get_hold_id (window) != NULL;
+}
+
+typedef struct
+{
+  LeapClient *client;
+  const char *hold_id;
+} ReleasedCheck;
+
+static gboolean
+hold_released (gpointer user_data)
+{
+  ReleasedCheck *check = user_data;
+  g_autoptr(JsonObject) hold = get_hold_now (check->client, check->hold_id);
+
+  return g_strcmp0 (leap_json_get_string (hold, "status", NULL), "released") == 0;
+}
+
+static gboolean
+hold_text_has (gpointer user_data)
+{
+  gpointer *args = user_data;
+  const char *text = leap_cart_view_get_hold_text (args[0]);
+
+  return text != NULL && strstr (text, args[1]) != NULL;
+}
+
+/* Two tickets held: the server has the hold, the window counts down and
+ * shows two fewer left; a changed cart is held anew and the old hold
+ * given back; a cleared cart gives the tickets back. */
+static void
+test_sale_hold (Sale          *sale,
+                gconstpointer  data)
+{
+  LeapEventPage *page;
+  LeapCartView *cart;
+  LeapTierTile *tile;
+  LeapTier *tier;
+  g_autoptr(JsonObject) hold = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  JsonArray *items;
+  const char *text;
+  gint64 before;
+
+  if (skip_without_world ())
+    return;
+  page = leap_window_get_event_page (sale->window);
+  cart = leap_window_get_cart_view (sale->window);
+  tile = leap_event_page_get_tile (page, 0);
+  tier = leap_tier_tile_get_tier (tile);
+  before = leap_tier_get_available (tier);
+  g_assert_cmpint (before, >=, 3);
+
+  /* Without tickets there is nothing to hold. */
+  g_assert_false (action_button_sensitive (GTK_WIDGET (sale->window), "win.hold"));
+
+  leap_tier_tile_set_quantity (tile, 2);
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 2);
+  g_assert_true (action_button_sensitive (GTK_WIDGET (sale->window), "win.hold"));
+  gtk_widget_activate_action (GTK_WIDGET (sale->window), "win.hold", NULL);
+  g_assert_true (leap_test_wait_for (has_hold, sale->window, TIMEOUT_MS));
+  first_id = g_strdup (leap_window_get_hold_id (sale->window));
+
+  hold = get_hold_now (sale->client, first_id);
+  g_assert_cmpstr (leap_json_get_string (hold, "status", NULL), ==, "held");
+  items = json_object_get_array_member (hold, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0), "quantity"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0), "tier_id"), ==,
+                   leap_tier_get_id (tier));
+
+  g_assert_true (wait_available (tier, before - 2, LIVE_MS));
+
+  /* "Held · 9:59 left" (or 10:00 in the first second). */
+  text = leap_cart_view_get_hold_text (cart);
+  g_assert_nonnull (text);
+  g_assert_true (g_str_has_prefix (text, "Held · 9:") || g_str_has_prefix (text, "Held · 10:00"));
+  g_assert_true (g_str_has_suffix (text, " left"));
+  g_assert_cmpstr (leap_cart_view_get_reason (cart), ==, "Payment arrives with checkout (next release).");
+  g_assert_false (action_button_sensitive (GTK_WIDGET (sale->window), "win.pay-cash"));
+  g_assert_false (action_button_sensitive (GTK_WIDGET (sale->window), "win.hold"));
+
+  /* One more: the cart is held again, the first hold given back. */
+  leap_tier_tile_set_quantity (tile, 3);
+  g_assert_null (leap_window_get_hold_id (sale->window));
+  g_assert_true (leap_test_wait_for (has_hold, sale->window, TIMEOUT_MS));
+  second_id = g_strdup (leap_window_get_hold_id (sale->window));
+  g_assert_cmpstr (second_id, !=, first_id);
+  {
+    ReleasedCheck check = { sale->client, first_id };
+
+    g_assert_true (leap_test_wait_for (hold_released, &check, TIMEOUT_MS));
+  }
+  g_assert_true (wait_available (tier, before - 3, LIVE_MS));
+
+  /* Clear: the tickets go back. */
+  gtk_widget_activate_action (GTK_WIDGET (sale->window), "win.new-sale", NULL);
+  g_assert_null (leap_window_get_hold_id (sale->window));
+  g_assert_null (leap_cart_view_get_hold_text (cart));
+  {
+    ReleasedCheck check = { sale->client, second_id };
+
+    g_assert_true (leap_test_wait_for (hold_released, &check, TIMEOUT_MS));
+  }
+  g_assert_true (wait_available (tier, before, LIVE_MS));
+}
+
+/* Another counter's hold shows in this window over the WebSocket. */
+static void
+test_sale_live (Sale          *sale,
+                gconstpointer  data)
+{
+  LeapEventPage *page;
+  LeapEvent *event;
+  LeapTier *tier;
+  g_autoptr(JsonObject) hold = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 before;
+
+  if (skip_without_world ())
+    return;
+  page = leap_window_get_event_page (sale->window);
+  event = leap_event_page_get_event (page);
+  tier = leap_tier_tile_get_tier (leap_event_page_get_tile (page, 0));
+  before = leap_tier_get_available (tier);
+  g_assert_true (leap_client_get_live (sale->client));
+
+  hold = hold_now (sale->other, leap_event_get_id (event), leap_tier_get_id (tier), 3, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_available (tier, before - 3, LIVE_MS));
+
+  release_now (sale->other, leap_json_get_string (hold, "hold_id", NULL));
+  g_assert_true (wait_available (tier, before, LIVE_MS));
+}
+
+/* Someone else takes all but one while two are in the cart: holding
+ * fails with a message that names the tier, and the cart stays. */
+static void
+test_sale_sold_out (Sale          *sale,
+                    gconstpointer  data)
+{
+  LeapEventPage *page;
+  LeapCartView *cart;
+  LeapTierTile *tile;
+  LeapTier *tier;
+  LeapEvent *event;
+  g_autofree char *expected = NULL;
+  gpointer args[2];
+  gint64 left;
+
+  if (skip_without_world ())
+    return;
+  page = leap_window_get_event_page (sale->window);
+  cart = leap_window_get_cart_view (sale->window);
+  event = leap_event_page_get_event (page);
+  tile = leap_event_page_get_tile (page, leap_event_page_get_n_tiles (page) - 1);
+  tier = leap_tier_tile_get_tier (tile);
+
+  leap_tier_tile_set_quantity (tile, 2);
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 2);
+
+  while ((left = leap_tier_get_available (tier)) > 1)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) hold = hold_now (sale->other, leap_event_get_id (event),
+                                             leap_tier_get_id (tier),
+                                             MIN (left - 1, leap_tier_get_max_per_order (tier)),
+                                             &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (sale->other_holds, g_strdup (leap_json_get_string (hold, "hold_id", NULL)));
+      g_assert_true (wait_available (tier, left - MIN (left - 1, leap_tier_get_max_per_order (tier)),
+                                     LIVE_MS));
+    }
+  g_assert_cmpint (leap_tier_get_available (tier), ==, 1);
+  /* The cart is as the cashier made it. */
+  g_assert_cmpuint (leap_tier_tile_get_quantity (tile), ==, 2);
+
+  gtk_widget_activate_action (GTK_WIDGET (sale->window), "win.hold", NULL);
+  expected = g_strdup_printf ("Only 1 ticket left in %s", leap_tier_get_name (tier));
+  args[0] = cart;
+  args[1] = expected;
+  g_assert_true (leap_test_wait_for (hold_text_has, args, TIMEOUT_MS));
+  g_assert_null (leap_window_get_hold_id (sale->window));
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 2);
+
+  /* The way on: one ticket fits. */
+  leap_tier_tile_set_quantity (tile, 1);
+  gtk_widget_activate_action (GTK_WIDGET (sale->window), "win.hold", NULL);
+  g_assert_true (leap_test_wait_for (has_hold, sale->window, TIMEOUT_MS));
+  g_assert_true (wait_available (tier, 0, LIVE_MS));
+  gtk_widget_activate_action (GTK_WIDGET (sale->window), "win.new-sale", NULL);
+  g_assert_true (wait_available (tier, 1, LIVE_MS));
+}
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Not a test: the screenshot of a cart with a live hold for the docs
+ * (`test-backend --shot-hold`, see docs/screenshots). It opens the sale
+ * window on a real backend, puts two Stalls and one Box in the cart, holds
+ * them and stays open until it is sent SIGTERM or SIGINT. */
+static int
+shot_hold (void)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Sale sale = { 0 };
+  LeapEventPage *page;
+
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+  if (!start_world ())
+    {
+      g_printerr ("%s\n", world.skip);
+      return 1;
+    }
+  /* The application loads its style sheet by itself; here there is none. */
+  gtk_css_provider_load_from_resource (css, "/io/github/leapboxoffice/BoxOffice/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  sale_set_up (&sale, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (sale.window), 1280, 800);
+  gtk_window_maximize (GTK_WINDOW (sale.window));
+  page = leap_window_get_event_page (sale.window);
+  for (guint i = 0; i < leap_event_page_get_n_tiles (page); i++)
+    {
+      LeapTierTile *tile = leap_event_page_get_tile (page, i);
+
+      leap_tier_tile_set_quantity (tile, g_str_equal (leap_tier_get_name (leap_tier_tile_get_tier (tile)),
+                                                      "Stalls") ? 2 : 1);
+    }
+  gtk_widget_activate_action (GTK_WIDGET (sale.window), "win.hold", NULL);
+  g_assert_true (leap_test_wait_for (has_hold, sale.window, TIMEOUT_MS));
+
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_main_loop_run (loop);
+
+  sale_tear_down (&sale, NULL);
+  stop_world ();
+  return 0;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   int status;
 
-  g_test_init (&argc, &argv, NULL);
+  if (argc == 2 && g_str_equal (argv[1], "--shot-hold"))
+    {
+      gtk_init ();
+      adw_init ();
+      return shot_hold ();
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
 
   g_test_add_func ("/leap/backend/sign-in", test_sign_in);
   g_test_add_func ("/leap/backend/sync", test_sync);
   g_test_add_func ("/leap/backend/app-unattended", test_app_unattended);
+  g_test_add ("/leap/backend/sale-hold", Sale, NULL, sale_set_up, test_sale_hold, sale_tear_down);
+  g_test_add ("/leap/backend/sale-live", Sale, NULL, sale_set_up, test_sale_live, sale_tear_down);
+  g_test_add ("/leap/backend/sale-sold-out", Sale, NULL, sale_set_up, test_sale_sold_out,
+              sale_tear_down);
 
   start_world ();
   status = g_test_run ();

@@ -265,7 +265,6 @@ sync_handler (SoupServer        *server,
   ServerState *state = user_data;
   const char *since = query ? g_hash_table_lookup (query, "since") : NULL;
   g_autoptr(JsonObject) demo = NULL;
-  g_autoptr(JsonNode) node = NULL;
   g_autofree char *json = NULL;
 
   g_ptr_array_add (state->since, g_strdup (since));

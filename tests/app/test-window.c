@@ -8,6 +8,7 @@
 #include "leap-event-list.h"
 #include "leap-event-page.h"
 #include "leap-event-row.h"
+#include "leap-format.h"
 #include "leap-offline-cache.h"
 #include "leap-sign-in-dialog.h"
 #include "leap-test-utils.h"
@@ -87,6 +88,30 @@ sessions_handler (SoupServer        *server,
                           "\"message\": \"Wrong user name or password\"}}");
 }
 
+/* Holds that run out two seconds after they are made. */
+static void
+holds_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  if (g_str_equal (soup_server_message_get_method (msg), "POST"))
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autoptr(GDateTime) expires = g_date_time_add_seconds (now, 2);
+      g_autofree char *expires_text = g_date_time_format_iso8601 (expires);
+      g_autofree char *json = g_strdup_printf ("{\"hold_id\": \"1-short\", \"event_id\": 1, "
+                                               "\"status\": \"held\", \"expires_at\": \"%s\", "
+                                               "\"items\": [], \"total\": 4500, "
+                                               "\"currency\": \"EUR\"}", expires_text);
+
+      leap_test_reply_json (msg, 201, json);
+    }
+  else
+    soup_server_message_set_status (msg, 204, NULL);
+}
+
 /* The window on a cache filled with the demo catalogue. With @data
  * non-NULL a fake server answers sync and availability; otherwise the
  * client points at a port where nobody listens. */
@@ -109,6 +134,7 @@ fixture_set_up (Fixture       *f,
       soup_server_add_handler (f->server, "/api/v1/sync", sync_handler, f, NULL);
       soup_server_add_handler (f->server, "/api/v1/events", availability_handler, f, NULL);
       soup_server_add_handler (f->server, "/api/v1/sessions", sessions_handler, f, NULL);
+      soup_server_add_handler (f->server, "/api/v1/holds", holds_handler, f, NULL);
     }
   else
     f->url = g_strdup_printf ("http://127.0.0.1:%u", leap_test_free_port ());
@@ -304,6 +330,7 @@ test_select_offline (Fixture       *f,
   g_assert_false (gtk_widget_is_sensitive (cash));
   g_assert_false (gtk_widget_is_sensitive (find_action_button (f, "win.pay-card")));
   g_assert_true (g_str_has_prefix (leap_cart_view_get_reason (cart), "Offline"));
+  g_assert_false (gtk_widget_is_sensitive (find_action_button (f, "win.hold")));
 
   /* A new sale empties the cart and the tiles. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.new-sale", NULL);
@@ -465,7 +492,103 @@ test_sign_in_dialog (Fixture       *f,
   /* Signed in: no sign-in button, and the reason moves on. */
   g_assert_false (gtk_widget_get_visible (find_action_button (f, "win.sign-in")));
   g_assert_cmpstr (leap_cart_view_get_reason (leap_window_get_cart_view (f->window)), ==,
-                   "Selling is not available yet: this server cannot hold tickets.");
+                   "Choose tickets with + to start a sale.");
+}
+
+static void
+signed_in_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  leap_client_sign_in_finish (LEAP_CLIENT (source), result, &error);
+  g_assert_no_error (error);
+  f->done = TRUE;
+}
+
+static gboolean
+window_has_hold (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  return leap_window_get_hold_id (f->window) != NULL;
+}
+
+static gboolean
+hold_ran_out (gpointer user_data)
+{
+  Fixture *f = user_data;
+  const char *text = leap_cart_view_get_hold_text (leap_window_get_cart_view (f->window));
+
+  return text != NULL && strstr (text, "The hold ran out") != NULL;
+}
+
+/* A hold counts down in the cart; when it runs out the cart says so and
+ * Hold Tickets works again, with the cart as it was. */
+static void
+test_hold_expired (Fixture       *f,
+                   gconstpointer  data)
+{
+  LeapEventPage *page = leap_window_get_event_page (f->window);
+  LeapCartView *cart = leap_window_get_cart_view (f->window);
+  const char *text;
+
+  f->done = FALSE;
+  leap_client_sign_in_async (f->client, "anna", "s3cret", NULL, signed_in_cb, f);
+  g_assert_true (leap_test_wait_flag (&f->done, TIMEOUT_MS));
+
+  leap_event_list_select_position (leap_window_get_event_list (f->window), 0);
+  g_assert_true (leap_test_wait_for (availability_live, f, TIMEOUT_MS));
+  g_assert_false (gtk_widget_is_sensitive (find_action_button (f, "win.hold")));
+  leap_tier_tile_set_quantity (leap_event_page_get_tile (page, 0), 1);
+  g_assert_true (gtk_widget_is_sensitive (find_action_button (f, "win.hold")));
+  g_assert_true (g_str_has_prefix (leap_cart_view_get_reason (cart), "Hold the tickets"));
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.hold", NULL);
+  g_assert_true (leap_test_wait_for (window_has_hold, f, TIMEOUT_MS));
+  text = leap_cart_view_get_hold_text (cart);
+  g_assert_true (g_str_has_prefix (text, "Held · 0:0"));
+  g_assert_cmpstr (leap_cart_view_get_reason (cart), ==, "Payment arrives with checkout (next release).");
+  g_assert_false (gtk_widget_is_sensitive (find_action_button (f, "win.pay-cash")));
+
+  g_assert_true (leap_test_wait_for (hold_ran_out, f, TIMEOUT_MS));
+  g_assert_null (leap_window_get_hold_id (f->window));
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 1);
+  g_assert_true (gtk_widget_is_sensitive (find_action_button (f, "win.hold")));
+}
+
+/* The hold's countdown as the cart shows it. */
+static void
+test_countdown (void)
+{
+  static const struct { gint64 seconds; const char *clock; } cases[] = {
+    { 600, "10:00" }, { 581, "9:41" }, { 65, "1:05" }, { 59, "0:59" }, { 1, "0:01" },
+    { 0, "0:00" }, { -3, "0:00" }, { 3725, "1:02:05" },
+  };
+  LeapCartView *cart = g_object_ref_sink (g_object_new (LEAP_TYPE_CART_VIEW, NULL));
+  g_autofree char *left = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *clock = leap_format_countdown (cases[i].seconds);
+
+      g_assert_cmpstr (clock, ==, cases[i].clock);
+    }
+
+  left = leap_format_hold_left (581);
+  g_assert_cmpstr (left, ==, "Held · 9:41 left");
+
+  /* No hold, no line; a hold shows its time; a problem shows as one. */
+  g_assert_null (leap_cart_view_get_hold_text (cart));
+  leap_cart_view_set_hold_text (cart, left, FALSE);
+  g_assert_cmpstr (leap_cart_view_get_hold_text (cart), ==, "Held · 9:41 left");
+  leap_cart_view_set_hold_text (cart, "The hold ran out", TRUE);
+  g_assert_cmpstr (leap_cart_view_get_hold_text (cart), ==, "The hold ran out");
+  leap_cart_view_set_hold_text (cart, NULL, FALSE);
+  g_assert_null (leap_cart_view_get_hold_text (cart));
+  g_object_unref (cart);
 }
 
 int
@@ -475,11 +598,14 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
+  g_test_add_func ("/leap/window/countdown", test_countdown);
   g_test_add ("/leap/window/event-list", Fixture, NULL, fixture_set_up, test_event_list,
               fixture_tear_down);
   g_test_add ("/leap/window/select-offline", Fixture, NULL, fixture_set_up, test_select_offline,
               fixture_tear_down);
   g_test_add ("/leap/window/select-online", Fixture, "online", fixture_set_up, test_select_online,
+              fixture_tear_down);
+  g_test_add ("/leap/window/hold-expired", Fixture, "online", fixture_set_up, test_hold_expired,
               fixture_tear_down);
   g_test_add ("/leap/window/sign-in-dialog", Fixture, "online", fixture_set_up,
               test_sign_in_dialog, fixture_tear_down);
