@@ -683,10 +683,11 @@ leap_client_resume_finish (LeapClient   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Completes a task with TRUE once the server answered with success. */
 static void
-sign_out_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+send_boolean_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GBytes) body = NULL;
@@ -726,7 +727,7 @@ leap_client_sign_out_async (LeapClient          *self,
   /* The request still needs the old token; put it back just for it. */
   self->token = g_steal_pointer (&token);
   leap_client_send_async (self, "DELETE", "/api/v1/sessions/current", NULL, cancellable,
-                          sign_out_cb, g_steal_pointer (&task));
+                          send_boolean_cb, g_steal_pointer (&task));
   g_clear_pointer (&self->token, g_free);
 }
 
@@ -836,22 +837,6 @@ leap_client_get_hold_finish (LeapClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-release_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GBytes) body = NULL;
-  GError *error = NULL;
-
-  body = leap_client_send_finish (LEAP_CLIENT (source), result, &error);
-  if (body == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 /* Gives the tickets of a hold back. A hold that is no longer held
  * (released, run out) fails with LEAP_ERROR_CONFLICT. */
 void
@@ -875,7 +860,7 @@ leap_client_release_hold_async (LeapClient          *self,
   escaped = g_uri_escape_string (hold_id, NULL, FALSE);
   path = g_strdup_printf ("/api/v1/holds/%s", escaped);
   key = g_strdup_printf ("release-%s", hold_id);
-  send_full (self, "DELETE", path, NULL, key, cancellable, release_cb, g_steal_pointer (&task));
+  send_full (self, "DELETE", path, NULL, key, cancellable, send_boolean_cb, g_steal_pointer (&task));
 }
 
 gboolean
