@@ -804,6 +804,13 @@ leap_client_create_hold_finish (LeapClient   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static char *
+hold_path (const char *hold_id)
+{
+  g_autofree char *escaped = g_uri_escape_string (hold_id, NULL, FALSE);
+  return g_strconcat ("/api/v1/holds/", escaped, NULL);
+}
+
 void
 leap_client_get_hold_async (LeapClient          *self,
                             const char          *hold_id,
@@ -812,7 +819,6 @@ leap_client_get_hold_async (LeapClient          *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
 
   g_return_if_fail (LEAP_IS_CLIENT (self));
@@ -821,8 +827,7 @@ leap_client_get_hold_async (LeapClient          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, leap_client_get_hold_async);
 
-  escaped = g_uri_escape_string (hold_id, NULL, FALSE);
-  path = g_strdup_printf ("/api/v1/holds/%s", escaped);
+  path = hold_path (hold_id);
   send_full (self, "GET", path, NULL, NULL, cancellable, hold_json_cb, g_steal_pointer (&task));
 }
 
@@ -847,7 +852,6 @@ leap_client_release_hold_async (LeapClient          *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
   g_autofree char *key = NULL;
 
@@ -857,8 +861,7 @@ leap_client_release_hold_async (LeapClient          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, leap_client_release_hold_async);
 
-  escaped = g_uri_escape_string (hold_id, NULL, FALSE);
-  path = g_strdup_printf ("/api/v1/holds/%s", escaped);
+  path = hold_path (hold_id);
   key = g_strdup_printf ("release-%s", hold_id);
   send_full (self, "DELETE", path, NULL, key, cancellable, send_boolean_cb, g_steal_pointer (&task));
 }

@@ -62,6 +62,8 @@ test_health (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (reply.body, "leap_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"200\"} 1"));
   g_assert_nonnull (strstr (reply.body, "leap_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
   g_assert_nonnull (strstr (reply.body, "leap_redis_up 1"));
+  g_assert_nonnull (strstr (reply.body, "leap_websocket_clients 0"));
+  g_assert_nonnull (strstr (reply.body, "# TYPE leap_http_connections gauge"));
 }
 
 static void

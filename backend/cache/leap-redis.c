@@ -585,18 +585,6 @@ leap_redis_is_connected (LeapRedis *self)
   return self->connected;
 }
 
-const char *
-leap_redis_get_host (LeapRedis *self)
-{
-  return self->host;
-}
-
-guint16
-leap_redis_get_port (LeapRedis *self)
-{
-  return self->port;
-}
-
 guint64
 leap_redis_get_disconnects (LeapRedis *self)
 {

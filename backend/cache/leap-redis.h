@@ -25,8 +25,6 @@ typedef void (*LeapRedisMessageFunc) (LeapRedis  *redis,
 
 LeapRedis  *leap_redis_new             (const char          *host,
                                         guint16              port);
-const char *leap_redis_get_host        (LeapRedis           *self);
-guint16     leap_redis_get_port        (LeapRedis           *self);
 gboolean    leap_redis_is_connected    (LeapRedis           *self);
 void        leap_redis_connect         (LeapRedis           *self);
 void        leap_redis_command_argv    (LeapRedis           *self,

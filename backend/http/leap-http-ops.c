@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-backend-private.h"
+#include "leap-conn-guard.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 
@@ -68,6 +69,10 @@ leap_handle_metrics (LeapRequest *req)
   COUNTER ("leap_redis_disconnects_total", "Times the Redis connection was lost.",
            leap_redis_get_disconnects (req->backend->redis));
   GAUGE ("leap_redis_up", "1 while Redis is connected.", leap_redis_is_connected (req->backend->redis));
+  GAUGE ("leap_http_connections", "HTTP connections open in this process.",
+         leap_conn_guard_get_n_connections (req->backend->server));
+  GAUGE ("leap_websocket_clients", "Clients of /api/v1/live in this process.",
+         leap_live_get_n_clients (req->backend->live));
   COUNTER ("leap_db_queries_total", "Statements run on the central database.",
            leap_store_get_query_count (req->backend->store));
 #undef COUNTER
