@@ -36,6 +36,7 @@ leap_backend_config_clear (LeapBackendConfig *config)
   g_clear_pointer (&config->listen_host, g_free);
   g_clear_pointer (&config->redis_host, g_free);
   g_clear_pointer (&config->database_url, g_free);
+  g_clear_pointer (&config->ticket_key, g_free);
   g_clear_pointer (&config->cors_origins, g_strfreev);
 }
 
@@ -110,6 +111,7 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   STRING ("backend", "redis",
           if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error)) return FALSE);
   STRING ("backend", "database", g_free (config->database_url); config->database_url = g_strdup (text));
+  STRING ("backend", "ticket-key", g_free (config->ticket_key); config->ticket_key = g_strdup (text));
   if (g_key_file_has_key (file, "backend", "cors-origins", NULL))
     {
       g_strfreev (config->cors_origins);

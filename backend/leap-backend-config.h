@@ -14,6 +14,7 @@ typedef struct
   char    *redis_host;
   guint16  redis_port;
   char    *database_url;
+  char    *ticket_key;       /* NULL: the database path + ".ticket-key" */
   char   **cors_origins;
   guint    session_ttl_s;
   guint    near_cache_ms;

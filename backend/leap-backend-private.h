@@ -2,11 +2,14 @@
 #pragma once
 
 #include "leap-backend.h"
+#include "leap-dead-letters.h"
 #include "leap-holds.h"
 #include "leap-live.h"
 #include "leap-metrics.h"
 #include "leap-orders.h"
+#include "leap-refunds.h"
 #include "leap-request.h"
+#include "leap-tickets.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +29,9 @@ struct _LeapBackend
   LeapSessions     *sessions;
   LeapHolds        *holds;
   LeapOrders       *orders;
+  LeapRefunds      *refunds;
+  LeapDeadLetters  *dead_letters;
+  LeapTickets      *tickets;
   LeapLive         *live;
   LeapMetrics      *metrics;
   SoupServer       *server;

@@ -49,6 +49,7 @@ leap_backend_new (const LeapBackendConfig *config,
   self->config.listen_host = g_strdup (config->listen_host);
   self->config.redis_host = g_strdup (config->redis_host);
   self->config.database_url = g_strdup (config->database_url);
+  self->config.ticket_key = g_strdup (config->ticket_key);
   self->config.cors_origins = g_strdupv (config->cors_origins);
 
   self->store = leap_store_open (config->database_url, error);
@@ -69,10 +70,22 @@ leap_backend_new (const LeapBackendConfig *config,
     self->holds = leap_holds_new (self->store, self->redis, &holds);
   }
   self->orders = leap_orders_new (self->store, self->redis);
+  self->refunds = leap_refunds_new (self->store, self->redis);
+  self->dead_letters = leap_dead_letters_new (self->store, self->redis);
+  {
+    g_autofree char *key = config->ticket_key ? g_strdup (config->ticket_key)
+                                              : leap_ticket_key_path_for_database (config->database_url);
+    g_autoptr(LeapTicketSigner) signer = leap_ticket_signer_new_from_file (key, error);
+
+    if (signer == NULL)
+      return NULL;
+    self->tickets = leap_tickets_new (self->store, signer);
+  }
 
   self->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
   leap_router_install (self, self->server);
   self->live = leap_live_new (self->server, self->subscriber, self->holds);
+  leap_live_watch_orders (self->live, self->sessions, self->orders);
   leap_conn_guard_install (self->server);
   leap_conn_guard_set_idle_timeout (self->server, config->idle_timeout_s);
   return g_steal_pointer (&self);
@@ -227,6 +240,9 @@ leap_backend_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->redis, self);
   g_clear_object (&self->live);
   g_clear_object (&self->orders);
+  g_clear_object (&self->refunds);
+  g_clear_object (&self->dead_letters);
+  g_clear_object (&self->tickets);
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
   g_clear_object (&self->catalogue);

@@ -106,6 +106,7 @@ typedef struct
   char    *listen;
   char    *redis;
   char    *database;
+  char    *ticket_key;
   char    *config_file;
   char    *create_user;
   char    *role;
@@ -123,6 +124,7 @@ options_clear (Options *o)
   g_free (o->listen);
   g_free (o->redis);
   g_free (o->database);
+  g_free (o->ticket_key);
   g_free (o->config_file);
   g_free (o->create_user);
   g_free (o->role);
@@ -146,6 +148,11 @@ make_config (const Options     *o,
     {
       g_free (config->database_url);
       config->database_url = g_strdup (o->database);
+    }
+  if (o->ticket_key != NULL)
+    {
+      g_free (config->ticket_key);
+      config->ticket_key = g_strdup (o->ticket_key);
     }
   if (o->cors != NULL)
     {
@@ -184,6 +191,7 @@ main (int   argc,
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
     { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
     { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database, "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
+    { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key, "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, "Key file with a [backend] group; options override it", "FILE" },
     { "seed-demo", 0, 0, G_OPTION_ARG_NONE, &o.seed_demo, "Load the demo catalogue (once; again changes nothing)", NULL },
     { "create-user", 0, 0, G_OPTION_ARG_STRING, &o.create_user, "Create a user, password read from standard input, and exit", "NAME" },

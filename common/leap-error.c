@@ -19,6 +19,9 @@ static const char *codes[] = {
   [LEAP_ERROR_IDEMPOTENCY] = "idempotency_mismatch",
   [LEAP_ERROR_TOO_MANY_HOLDS] = "too_many_holds",
   [LEAP_ERROR_EXPIRED] = "expired",
+  [LEAP_ERROR_INVALID_TICKET] = "invalid_ticket",
+  [LEAP_ERROR_ALREADY_CHECKED_IN] = "already_checked_in",
+  [LEAP_ERROR_VOIDED] = "voided",
 };
 
 const char *

@@ -27,6 +27,9 @@ typedef enum
   LEAP_ERROR_IDEMPOTENCY,        /* 422 idempotency_mismatch */
   LEAP_ERROR_TOO_MANY_HOLDS,     /* 429 too_many_holds */
   LEAP_ERROR_EXPIRED,            /* 410 expired */
+  LEAP_ERROR_INVALID_TICKET,     /* 422 invalid_ticket: a forged, altered or garbled ticket code */
+  LEAP_ERROR_ALREADY_CHECKED_IN, /* 409 already_checked_in */
+  LEAP_ERROR_VOIDED,             /* 409 voided */
 } LeapErrorCode;
 
 GQuark         leap_error_quark             (void);

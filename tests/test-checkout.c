@@ -846,6 +846,75 @@ test_expired (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
+static gboolean
+some_paid (gpointer data)
+{
+  return db_int (data, "SELECT count(*) FROM orders WHERE status = 'paid'") > 0;
+}
+
+/* kill -9 of a worker in the middle of 500 checkouts: some orders written,
+ * some payments under way, the rest not yet read. A new worker redelivers
+ * what was pending and every order is paid exactly once. */
+static void
+test_kill_busy_worker (Fixture *f, gconstpointer data)
+{
+  const guint n = 500;
+  gint64 tier = add_tier (f, "Floor", 3000, n + 10);
+  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
+  PendingWait w = { f, 0, 0 };
+  gint64 paid_at_kill, pending_at_kill;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *hold = make_hold (f, f->cashier, tier, 1, 0, 0);
+
+      g_free (place_ok (f, f->cashier, hold, "{\"method\": \"card\"}"));
+      g_ptr_array_add (holds, g_steal_pointer (&hold));
+    }
+
+  /* 100 at a time, 200 ms a payment: the 500 take at least a second, and
+   * the kill comes as soon as the first are written. */
+  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
+                                         "--database", db_arg, "--consumer", "doomed",
+                                         "--concurrency", "100", "--card-latency-ms", "200", NULL);
+  g_assert_no_error (error);
+  g_assert_true (leap_test_wait_until (some_paid, f, 30000));
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, NULL);
+  paid_at_kill = db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  pending_at_kill = pending_messages (f);
+  g_test_message ("killed with %" G_GINT64_FORMAT " orders written, %" G_GINT64_FORMAT
+                  " messages delivered and not acknowledged", paid_at_kill, pending_at_kill);
+  g_assert_cmpint (paid_at_kill, >, 0);
+  g_assert_cmpint (paid_at_kill, <, n);
+  g_assert_cmpint (pending_at_kill, >, 0);
+
+  start_worker (f, "rescuer", 0, 0, 1000, 5);
+  wait_db (f, n, 60000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  g_assert_true (leap_test_wait_until (pending_reaches, &w, 20000));
+  for (guint i = 0; i < n; i++)
+    wait_hold (f, holds->pdata[i], "confirmed");
+
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT order_id) FROM payments"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT code) FROM tickets"), ==, n);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier), ==, n);
+  g_assert_cmpint (redis_hget (f, "sold", tier), ==, n);
+  g_assert_cmpint (redis_hget (f, "checkout", tier), ==, 0);
+  g_assert_cmpint (redis_hget (f, "held", tier), ==, 0);
+  g_assert_cmpint (available (f, tier), ==, 10);
+  assert_invariant (f);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -862,6 +931,7 @@ main (int argc, char *argv[])
   ADD ("/leap/checkout/redelivery", test_redelivery);
   ADD ("/leap/checkout/idempotency", test_idempotency);
   ADD ("/leap/checkout/kill-worker", test_kill_worker);
+  ADD ("/leap/checkout/kill-busy-worker", test_kill_busy_worker);
   ADD ("/leap/checkout/dead-letter", test_dead_letter);
   ADD ("/leap/checkout/needs-review", test_needs_review);
   ADD ("/leap/checkout/batch-write", test_batch_write);

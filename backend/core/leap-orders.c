@@ -6,7 +6,6 @@
 #include "leap-holds.h"
 #include "leap-json.h"
 
-#include <sodium.h>
 #include <string.h>
 
 struct _LeapOrders
@@ -62,21 +61,24 @@ leap_order_channel (const char *order_id)
   return g_strconcat ("leap:order:", order_id, NULL);
 }
 
-/* A ticket's code: for now 128 random bits, unique and unguessable but
- * only checkable against the database. Signed codes (Ed25519 over order,
- * tier and index, verifiable offline by scanners) replace this function,
- * and only this function. */
+/* A ticket's code, signed with the box office's Ed25519 key over event,
+ * order, tier and index (see leap-ticket-signer.h), so that a scanner can
+ * check it offline. Order ids come from leap_order_id_for_hold (). */
 char *
-leap_ticket_code_new (const char *order_id,
-                      gint64      tier_id,
-                      guint       index)
+leap_ticket_code_new (LeapTicketSigner *signer,
+                      const char       *order_id,
+                      gint64            tier_id,
+                      guint             index)
 {
-  guchar raw[16];
-  char text[sodium_base64_ENCODED_LEN (16, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  g_autoptr(GError) error = NULL;
+  gint64 event_id = 0;
+  char *code;
 
-  randombytes_buf (raw, sizeof raw);
-  sodium_bin2base64 (text, sizeof text, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  return g_strconcat ("T", text, NULL);
+  leap_order_id_parse (order_id, NULL, &event_id);
+  code = leap_ticket_signer_sign (signer, event_id, order_id, tier_id, index, &error);
+  if (code == NULL)
+    g_critical ("%s", error->message);
+  return code;
 }
 
 static const char *

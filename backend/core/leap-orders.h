@@ -4,6 +4,7 @@
 #include "leap-redis.h"
 #include "leap-sessions.h"
 #include "leap-store.h"
+#include "leap-ticket-signer.h"
 
 G_BEGIN_DECLS
 
@@ -44,7 +45,8 @@ gboolean    leap_order_id_parse       (const char         *order_id,
                                        gint64             *event_id);
 char       *leap_order_id_for_hold    (const char         *hold_id);
 char       *leap_order_channel        (const char         *order_id);
-char       *leap_ticket_code_new      (const char         *order_id,
+char       *leap_ticket_code_new      (LeapTicketSigner   *signer,
+                                       const char         *order_id,
                                        gint64              tier_id,
                                        guint               index);
 

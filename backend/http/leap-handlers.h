@@ -43,5 +43,16 @@ void leap_handle_hold_delete    (LeapRequest *req);
 /* Orders: leap-http-orders.c */
 void leap_handle_order_create   (LeapRequest *req);
 void leap_handle_order_get      (LeapRequest *req);
+void leap_handle_order_refund   (LeapRequest *req);
+
+/* Administration: leap-http-admin.c */
+void leap_handle_dead_letter_list        (LeapRequest *req);
+void leap_handle_dead_letter_replay      (LeapRequest *req);
+void leap_handle_dead_letter_replay_body (LeapRequest *req);
+
+/* Tickets: leap-http-tickets.c */
+void leap_handle_ticket_public_key (LeapRequest *req);
+void leap_handle_checkin_create    (LeapRequest *req);
+void leap_handle_order_tickets_pdf (LeapRequest *req);
 
 G_END_DECLS

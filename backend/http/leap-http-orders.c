@@ -43,3 +43,32 @@ leap_handle_order_get (LeapRequest *req)
 {
   leap_orders_get_async (req->backend->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
 }
+
+static void
+refunded_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = leap_refunds_refund_finish (LEAP_REFUNDS (object), result, &error);
+
+  if (order == NULL)
+    leap_request_reply_error (req, error);
+  else
+    leap_request_reply_object (req, SOUP_STATUS_OK, order);
+}
+
+/* POST /api/v1/orders/{id}/refund {"lines": [{"tier_id", "quantity"}], "reason", "include_checked_in"},
+ * every member optional; no body at all refunds the whole order. */
+void
+leap_handle_order_refund (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = NULL;
+
+  if (soup_server_message_get_request_body (req->msg)->length > 0 &&
+      (body = leap_request_body_or_reply (req)) == NULL)
+    return;
+  leap_refunds_refund_async (req->backend->refunds, req->session, req->params[0], body, refunded_cb,
+                             leap_request_ref (req));
+}

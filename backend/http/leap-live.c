@@ -10,6 +10,9 @@
 #define CHANNELS "leap:avail:*"
 #define MAX_MESSAGE 4096
 #define MAX_EVENTS_PER_CLIENT 200
+#define MAX_ORDERS_PER_CLIENT 50
+#define ORDER_CHANNELS "leap:order:*"
+#define ORDER_CHANNEL_PREFIX "leap:order:"
 
 struct _LeapLive
 {
@@ -18,6 +21,8 @@ struct _LeapLive
   /* Owned */
   LeapRedis  *subscriber;
   LeapHolds  *holds;
+  LeapSessions *sessions; /* NULL until leap_live_watch_orders () */
+  LeapOrders *orders;
   GPtrArray  *clients; /* Client */
 };
 
@@ -28,7 +33,25 @@ typedef struct
   LeapLive                *live; /* Borrowed */
   SoupWebsocketConnection *conn;
   GHashTable              *events; /* event ids */
+  GHashTable              *orders; /* order id → OrderWatch */
+  char                    *token;  /* from the upgrade request, or NULL */
 } Client;
+
+/* An order a client follows. Until the client is known to may see it,
+ * results are kept, not sent: the check reads the order after the
+ * subscription began, so nothing published in between is lost. */
+typedef struct
+{
+  gboolean  allowed;
+  char     *kept;    /* the last result published before it was allowed */
+} OrderWatch;
+
+static void
+order_watch_free (OrderWatch *watch)
+{
+  g_free (watch->kept);
+  g_free (watch);
+}
 
 static void
 client_free (Client *client)
@@ -36,22 +59,239 @@ client_free (Client *client)
   g_signal_handlers_disconnect_by_data (client->conn, client);
   g_object_unref (client->conn);
   g_hash_table_unref (client->events);
+  g_hash_table_unref (client->orders);
+  g_free (client->token);
   g_free (client);
+}
+
+static void
+send_error_full (SoupWebsocketConnection *conn,
+                 const char              *code,
+                 const char              *message,
+                 const char              *order_id)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  JsonObject *error = json_object_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (error, "code", code);
+  json_object_set_string_member (error, "message", message);
+  if (order_id != NULL)
+    json_object_set_string_member (error, "order_id", order_id);
+  json_object_set_object_member (body, "error", error);
+  text = leap_json_object_to_string (body);
+  soup_websocket_connection_send_text (conn, text);
 }
 
 static void
 send_error (Client     *client,
             const char *message)
 {
+  send_error_full (client->conn, "malformed", message, NULL);
+}
+
+static void
+send_order (SoupWebsocketConnection *conn,
+            const char              *order_id,
+            const char              *status)
+{
   g_autoptr(JsonObject) body = json_object_new ();
-  JsonObject *error = json_object_new ();
   g_autofree char *text = NULL;
 
-  json_object_set_string_member (error, "code", "malformed");
-  json_object_set_string_member (error, "message", message);
-  json_object_set_object_member (body, "error", error);
+  json_object_set_string_member (body, "type", "order");
+  json_object_set_string_member (body, "order_id", order_id);
+  json_object_set_string_member (body, "status", status);
   text = leap_json_object_to_string (body);
-  soup_websocket_connection_send_text (client->conn, text);
+  soup_websocket_connection_send_text (conn, text);
+}
+
+static Client *
+find_client (LeapLive                *self,
+             SoupWebsocketConnection *conn)
+{
+  for (guint i = 0; self->clients != NULL && i < self->clients->len; i++)
+    if (((Client *) g_ptr_array_index (self->clients, i))->conn == conn)
+      return g_ptr_array_index (self->clients, i);
+  return NULL;
+}
+
+/* Following an order */
+
+typedef struct
+{
+  LeapLive                *live;
+  SoupWebsocketConnection *conn;
+  char                    *order_id;
+  LeapSession             *session;
+} OrderCheck;
+
+static void
+order_check_free (OrderCheck *check)
+{
+  g_object_unref (check->live);
+  g_object_unref (check->conn);
+  g_free (check->order_id);
+  g_clear_pointer (&check->session, leap_session_free);
+  g_free (check);
+}
+
+static void
+order_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OrderCheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = leap_orders_object_finish (LEAP_ORDERS (object), result, &error);
+  Client *client = find_client (check->live, check->conn);
+  OrderWatch *watch = client != NULL ? g_hash_table_lookup (client->orders, check->order_id) : NULL;
+  const char *status;
+
+  /* Gone, or unsubscribed meanwhile. */
+  if (watch == NULL || soup_websocket_connection_get_state (check->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      order_check_free (check);
+      return;
+    }
+  if (order == NULL)
+    {
+      g_hash_table_remove (client->orders, check->order_id);
+      /* Another session's order looks exactly like one that does not exist. */
+      send_error_full (check->conn, g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
+                                                                                             : "unavailable",
+                       error->message, check->order_id);
+      order_check_free (check);
+      return;
+    }
+  watch->allowed = TRUE;
+  status = leap_json_get_string (order, "status", "pending");
+  if (!g_str_equal (status, "pending"))
+    send_order (check->conn, check->order_id, status);
+  else if (watch->kept != NULL)
+    send_order (check->conn, check->order_id, watch->kept);
+  g_clear_pointer (&watch->kept, g_free);
+  order_check_free (check);
+}
+
+static void
+order_session_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  OrderCheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+  Client *client;
+
+  check->session = leap_sessions_lookup_finish (LEAP_SESSIONS (object), result, &error);
+  client = find_client (check->live, check->conn);
+  if (check->session == NULL)
+    {
+      if (client != NULL)
+        {
+          g_hash_table_remove (client->orders, check->order_id);
+          send_error_full (check->conn, "unauthorized", "Sign in first: the token is unknown or expired",
+                           check->order_id);
+        }
+      order_check_free (check);
+      return;
+    }
+  if (client == NULL || check->live->orders == NULL)
+    {
+      order_check_free (check);
+      return;
+    }
+  leap_orders_get_async (check->live->orders, check->session, check->order_id, order_read_cb, check);
+}
+
+/* {"subscribe": {"order": ID, "token": optional}} or {"unsubscribe": {"order": ID}} */
+static void
+order_message (Client     *client,
+               gboolean    subscribe,
+               JsonObject *request)
+{
+  LeapLive *self = client->live;
+  const char *order_id = leap_json_get_string (request, "order", NULL);
+  const char *token = leap_json_get_string (request, "token", client->token);
+  OrderCheck *check;
+  OrderWatch *watch;
+
+  if (order_id == NULL || strlen (order_id) > 100 ||
+      (json_object_get_size (request) != 1 && !(subscribe && json_object_get_size (request) == 2 &&
+                                                  json_object_has_member (request, "token"))))
+    {
+      send_error (client, "Send {\"subscribe\": {\"order\": order id}} or {\"unsubscribe\": {\"order\": order id}}");
+      return;
+    }
+  if (!subscribe)
+    {
+      g_hash_table_remove (client->orders, order_id);
+      return;
+    }
+  if (self->sessions == NULL)
+    {
+      send_error_full (client->conn, "not_found", "Orders cannot be followed here", order_id);
+      return;
+    }
+  if (token == NULL)
+    {
+      send_error_full (client->conn, "unauthorized",
+                       "Sign in first: Authorization: Bearer TOKEN on the upgrade, or \"token\"", order_id);
+      return;
+    }
+  if (g_hash_table_contains (client->orders, order_id))
+    return;
+  if (g_hash_table_size (client->orders) >= MAX_ORDERS_PER_CLIENT)
+    {
+      send_error (client, "Too many subscriptions on one connection");
+      return;
+    }
+  /* Subscribed first, checked after: see OrderWatch. */
+  watch = g_new0 (OrderWatch, 1);
+  g_hash_table_insert (client->orders, g_strdup (order_id), watch);
+  check = g_new0 (OrderCheck, 1);
+  check->live = g_object_ref (self);
+  check->conn = g_object_ref (client->conn);
+  check->order_id = g_strdup (order_id);
+  check->session = leap_sessions_peek (self->sessions, token);
+  if (check->session != NULL)
+    leap_orders_get_async (self->orders, check->session, order_id, order_read_cb, check);
+  else
+    leap_sessions_lookup_async (self->sessions, token, order_session_cb, check);
+}
+
+/* {"order_id", "status"} from leap-worker on leap:order:ID. */
+static void
+order_published_cb (LeapRedis  *redis,
+                    const char *channel,
+                    const char *message,
+                    gsize       length,
+                    gpointer    user_data)
+{
+  LeapLive *self = user_data;
+  g_autoptr(JsonObject) object = NULL;
+  const char *order_id = channel + strlen (ORDER_CHANNEL_PREFIX);
+  const char *status;
+
+  if (self->clients->len == 0 || !g_str_has_prefix (channel, ORDER_CHANNEL_PREFIX))
+    return;
+  object = leap_json_parse_object (message, length, NULL);
+  if (object == NULL || (status = leap_json_get_string (object, "status", NULL)) == NULL)
+    return;
+  for (guint c = 0; c < self->clients->len; c++)
+    {
+      Client *client = g_ptr_array_index (self->clients, c);
+      OrderWatch *watch = g_hash_table_lookup (client->orders, order_id);
+
+      if (watch == NULL || soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      if (watch->allowed)
+        send_order (client->conn, order_id, status);
+      else
+        {
+          g_free (watch->kept);
+          watch->kept = g_strdup (status);
+        }
+    }
 }
 
 static void
@@ -123,6 +363,11 @@ message_cb (SoupWebsocketConnection *conn,
     }
   subscribe = json_object_has_member (object, "subscribe");
   ids = json_object_get_member (object, subscribe ? "subscribe" : "unsubscribe");
+  if (ids != NULL && JSON_NODE_HOLDS_OBJECT (ids) && json_object_get_size (object) == 1)
+    {
+      order_message (client, subscribe, json_node_get_object (ids));
+      return;
+    }
   if (ids == NULL || !JSON_NODE_HOLDS_ARRAY (ids) || json_object_get_size (object) != 1)
     {
       send_error (client, "Send {\"subscribe\": [event ids]} or {\"unsubscribe\": [event ids]}");
@@ -180,6 +425,14 @@ websocket_cb (SoupServer              *server,
   client->live = self;
   client->conn = g_object_ref (conn);
   client->events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  client->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) order_watch_free);
+  {
+    SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+    const char *auth = soup_message_headers_get_one (headers, "Authorization");
+
+    if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && auth[7] != '\0')
+      client->token = g_strdup (auth + 7);
+  }
   soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (conn, 30);
   g_signal_connect (conn, "message", G_CALLBACK (message_cb), client);
@@ -242,6 +495,8 @@ leap_live_dispose (GObject *object)
     leap_redis_unsubscribe_all (self->subscriber, self);
   g_clear_object (&self->subscriber);
   g_clear_object (&self->holds);
+  g_clear_object (&self->sessions);
+  g_clear_object (&self->orders);
   if (self->clients != NULL)
     for (guint i = 0; i < self->clients->len; i++)
       {
@@ -278,4 +533,17 @@ leap_live_new (SoupServer *server,
   leap_redis_subscribe (subscriber, CHANNELS, published_cb, self);
   soup_server_add_websocket_handler (server, "/api/v1/live", NULL, NULL, websocket_cb, self, NULL);
   return self;
+}
+
+void
+leap_live_watch_orders (LeapLive     *self,
+                        LeapSessions *sessions,
+                        LeapOrders   *orders)
+{
+  g_return_if_fail (LEAP_IS_LIVE (self));
+  g_return_if_fail (self->sessions == NULL);
+
+  self->sessions = g_object_ref (sessions);
+  self->orders = g_object_ref (orders);
+  leap_redis_subscribe (self->subscriber, ORDER_CHANNELS, order_published_cb, self);
 }

@@ -4,6 +4,8 @@
 #include <libsoup/soup.h>
 
 #include "leap-holds.h"
+#include "leap-orders.h"
+#include "leap-sessions.h"
 #include "leap-redis.h"
 
 G_BEGIN_DECLS
@@ -17,5 +19,13 @@ LeapLive *leap_live_new               (SoupServer *server,
                                        LeapRedis  *subscriber,
                                        LeapHolds  *holds);
 guint     leap_live_get_n_clients     (LeapLive   *self);
+
+/* Lets clients also follow their orders: {"subscribe": {"order": ID}}
+ * (signed in by the Authorization header of the upgrade request, or a
+ * "token" member) answers {"type": "order", "order_id", "status"} when the
+ * worker publishes the result, or at once if it is known already. */
+void      leap_live_watch_orders      (LeapLive     *self,
+                                       LeapSessions *sessions,
+                                       LeapOrders   *orders);
 
 G_END_DECLS

@@ -131,6 +131,9 @@ leap_error_to_status (const GError *error)
     case LEAP_ERROR_TOO_MANY_HOLDS: return 429; /* no name for it in libsoup 3.2 */
     case LEAP_ERROR_UNAVAILABLE: return SOUP_STATUS_SERVICE_UNAVAILABLE;
     case LEAP_ERROR_EXPIRED: return SOUP_STATUS_GONE;
+    case LEAP_ERROR_INVALID_TICKET: return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+    case LEAP_ERROR_ALREADY_CHECKED_IN: return SOUP_STATUS_CONFLICT;
+    case LEAP_ERROR_VOIDED: return SOUP_STATUS_CONFLICT;
     case LEAP_ERROR_INTERNAL:
     default: return SOUP_STATUS_INTERNAL_SERVER_ERROR;
     }
@@ -190,6 +193,23 @@ leap_request_reply_text (LeapRequest *req,
   finish (req, status);
 }
 
+/* A body that is not JSON nor text, such as a PDF. */
+void
+leap_request_reply_data (LeapRequest *req,
+                         guint        status,
+                         const char  *content_type,
+                         GBytes      *data)
+{
+  if (!req->gone)
+    {
+      soup_server_message_set_status (req->msg, status, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Content-Type", content_type);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), data);
+    }
+  finish (req, status);
+}
+
 void
 leap_request_reply_empty (LeapRequest *req,
                           guint        status)
@@ -202,6 +222,16 @@ leap_request_reply_empty (LeapRequest *req,
 void
 leap_request_reply_error (LeapRequest  *req,
                           const GError *error)
+{
+  leap_request_reply_error_with (req, error, NULL);
+}
+
+/* An error whose object carries members beside code and message, such as
+ * the "checked_in_at" of an already_checked_in; extra may be NULL. */
+void
+leap_request_reply_error_with (LeapRequest  *req,
+                               const GError *error,
+                               JsonObject   *extra)
 {
   g_autoptr(JsonObject) body = json_object_new ();
   JsonObject *inner = json_object_new ();
@@ -218,6 +248,17 @@ leap_request_reply_error (LeapRequest  *req,
                                  error->domain == LEAP_ERROR ? leap_error_code_to_string (error->code)
                                                              : "internal");
   json_object_set_string_member (inner, "message", message);
+  if (extra != NULL)
+    {
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *node;
+
+      json_object_iter_init (&iter, extra);
+      while (json_object_iter_next (&iter, &member, &node))
+        if (!g_str_equal (member, "code") && !g_str_equal (member, "message"))
+          json_object_set_member (inner, member, json_node_copy (node));
+    }
   json_object_set_object_member (body, "error", inner);
   leap_request_reply_object (req, status, body);
 }

@@ -75,10 +75,17 @@ void         leap_request_reply_text     (LeapRequest       *req,
                                           guint              status,
                                           const char        *content_type,
                                           const char        *text);
+void         leap_request_reply_data     (LeapRequest       *req,
+                                          guint              status,
+                                          const char        *content_type,
+                                          GBytes            *data);
 void         leap_request_reply_empty    (LeapRequest       *req,
                                           guint              status);
 void         leap_request_reply_error    (LeapRequest       *req,
                                           const GError      *error);
+void         leap_request_reply_error_with (LeapRequest     *req,
+                                          const GError      *error,
+                                          JsonObject        *extra);
 void         leap_request_reply_new_error (LeapRequest      *req,
                                           int                code,
                                           const char        *format,

@@ -10,6 +10,8 @@
 #include <string.h>
 
 static const char * const managers[] = { "admin", "manager", NULL };
+static const char * const admins[] = { "admin", NULL };
+static const char * const door_staff[] = { "admin", "manager", "cashier", NULL };
 static const char * const anyone_signed_in[] = { "admin", "manager", "cashier", "kiosk", "guest", NULL };
 
 /* The whole API. Paths, methods and roles here are a contract with web
@@ -51,7 +53,23 @@ static const LeapRoute routes[] = {
 
   { "POST", "/api/v1/orders", leap_handle_order_create, anyone_signed_in },
   { "GET", "/api/v1/orders/{id}", leap_handle_order_get, anyone_signed_in },
+  { "POST", "/api/v1/orders/{id}/refund", leap_handle_order_refund, managers },
+
+  { "GET", "/api/v1/admin/dead-letters", leap_handle_dead_letter_list, admins },
+  { "POST", "/api/v1/admin/dead-letters", leap_handle_dead_letter_replay_body, admins },
+  { "POST", "/api/v1/admin/dead-letters/{id}/replay", leap_handle_dead_letter_replay, admins },
+  { "GET", "/api/v1/orders/{id}/tickets.pdf", leap_handle_order_tickets_pdf, anyone_signed_in },
+
+  { "GET", "/api/v1/tickets/public-key", leap_handle_ticket_public_key, NULL },
+  { "POST", "/api/v1/checkins", leap_handle_checkin_create, door_staff },
 };
+
+const LeapRoute *
+leap_router_get_routes (guint *n_routes)
+{
+  *n_routes = G_N_ELEMENTS (routes);
+  return routes;
+}
 
 /* Matches a path against a pattern, collecting its {…} segments. */
 static gboolean

@@ -181,7 +181,7 @@ leap_store_get_order (LeapStore *self, const char *order_id, GError **error)
  * tickets and the tiers' sold counts. An order that exists already is left
  * as it is: a redelivered message changes nothing. Several orders share
  * one commit (one fsync), which is what lets a worker keep up with a rush.
- * Returns one element per order, in order: the stored order, or
+ * Returns one element per order, in order: {"order_id", "status"} as stored, or
  * {"error": {"code", "message"}} for an order that could not be written
  * (the others are written all the same); NULL if nothing could be. */
 JsonArray *
@@ -220,4 +220,51 @@ leap_store_set_order_status (LeapStore *self, const char *order_id, const char *
                              const char *reason, GError **error)
 {
   return FORWARD (set_order_status, gboolean, order_id, status, reason, error);
+}
+
+/* Refunds */
+
+/* Refunds part of a paid order in one transaction. refund: order_id, seq
+ * (the order's next refund number), user_id, reason, include_checked_in,
+ * lines [{tier_id, quantity}], amount, currency, method, provider_ref.
+ * Voids the tickets (those not checked in first), records the refund and
+ * its payment row (status "refunded", negative amount), marks the order
+ * refunded once no ticket is left, and writes the audit log. CONFLICT if
+ * the order is not paid or another refund took this seq; INVALID if a
+ * line asks for more tickets than are left. Returns {"refund_id",
+ * "event_id", "items": "tier:quantity,…", "order": the order}. The tickets
+ * stay counted in tiers.sold until leap_store_mark_returned (). */
+JsonObject *
+leap_store_refund_order (LeapStore *self, JsonObject *refund, GError **error)
+{
+  return FORWARD (refund_order, JsonObject *, refund, error);
+}
+
+/* Refunds whose tickets are not back in Redis yet: [{"refund_id",
+ * "event_id", "items"}]. */
+JsonArray *
+leap_store_list_pending_returns (LeapStore *self, GError **error)
+{
+  return FORWARD (list_pending_returns, JsonArray *, error);
+}
+
+/* The refund's tickets are back on sale in Redis: take them off
+ * tiers.sold, once (a second call changes nothing). */
+gboolean
+leap_store_mark_returned (LeapStore *self, gint64 refund_id, GError **error)
+{
+  return FORWARD (mark_returned, gboolean, refund_id, error);
+}
+
+/* Admits a ticket at most once, whatever number of backends race for it:
+ * one conditional UPDATE sets checked_in_at only on a valid ticket not yet
+ * admitted, with an audit_log row when it did. Returns the ticket
+ * ({code, order_id, tier_id, event_id, status, checked_in_at, tier_name,
+ * event_name}) with "admitted": TRUE when this call admitted it, FALSE
+ * when it was voided or admitted before; NOT_FOUND if no ticket has this
+ * code. */
+JsonObject *
+leap_store_check_in_ticket (LeapStore *self, const char *code, gint64 now, gint64 actor, GError **error)
+{
+  return FORWARD (check_in_ticket, JsonObject *, code, now, actor, error);
 }

@@ -117,6 +117,23 @@ struct _LeapStoreClass
                                     const char            *status,
                                     const char            *reason,
                                     GError               **error);
+
+  /* Refunds */
+  JsonObject *(*refund_order)         (LeapStore             *self,
+                                       JsonObject            *refund,
+                                       GError               **error);
+  JsonArray  *(*list_pending_returns) (LeapStore             *self,
+                                       GError               **error);
+  gboolean    (*mark_returned)        (LeapStore             *self,
+                                       gint64                 refund_id,
+                                       GError               **error);
+
+  /* Tickets */
+  JsonObject *(*check_in_ticket)      (LeapStore             *self,
+                                       const char            *code,
+                                       gint64                 now,
+                                       gint64                 actor,
+                                       GError               **error);
 };
 
 LeapStore  *leap_store_open              (const char            *url,
@@ -201,6 +218,23 @@ gboolean    leap_store_set_order_status  (LeapStore             *self,
                                           const char            *status,
                                           const char            *reason,
                                           GError               **error);
+
+/* Refunds */
+JsonObject *leap_store_refund_order         (LeapStore             *self,
+                                             JsonObject            *refund,
+                                             GError               **error);
+JsonArray  *leap_store_list_pending_returns (LeapStore             *self,
+                                             GError               **error);
+gboolean    leap_store_mark_returned        (LeapStore             *self,
+                                             gint64                 refund_id,
+                                             GError               **error);
+
+/* Tickets */
+JsonObject *leap_store_check_in_ticket      (LeapStore             *self,
+                                             const char            *code,
+                                             gint64                 now,
+                                             gint64                 actor,
+                                             GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a
  * cache hit does not reach the database. */

@@ -8,6 +8,7 @@
 #include "leap-orders.h"
 #include "leap-redis.h"
 #include "leap-store.h"
+#include "leap-ticket-signer.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@ struct _LeapCheckoutWorker
   LeapRedis               *reader;   /* the blocking XREADGROUP only */
   LeapPaymentProvider     *cash;
   LeapPaymentProvider     *card;
+  LeapTicketSigner        *signer;
   GCancellable            *cancellable;
   GPtrArray               *streams;  /* stream keys with our group on them */
   GHashTable              *jobs;     /* "stream entry" → Job, the messages in work */
@@ -54,7 +56,7 @@ leap_checkout_worker_config_init (LeapCheckoutWorkerConfig *config)
   config->redis_port = 6379;
   config->database_url = leap_default_database_url (); /* the backend's */
   config->consumer = g_strdup_printf ("%s-%d", g_get_host_name (), (int) getpid ());
-  config->concurrency = 64;
+  config->concurrency = 512;
   config->card_latency_ms = 0;
   config->card_decline_rate = 0;
   config->claim_idle_ms = 30000;
@@ -68,6 +70,7 @@ leap_checkout_worker_config_clear (LeapCheckoutWorkerConfig *config)
   g_clear_pointer (&config->redis_host, g_free);
   g_clear_pointer (&config->database_url, g_free);
   g_clear_pointer (&config->consumer, g_free);
+  g_clear_pointer (&config->ticket_key, g_free);
 }
 
 /* One checkout message in work. Jobs belong to the worker's table; the
@@ -270,7 +273,8 @@ make_tickets (Job *job)
 
       for (gint64 n = 0; n < leap_json_get_int (line, "quantity", 0); n++)
         {
-          g_autofree char *code = leap_ticket_code_new (job->order_id, tier_id, json_array_get_length (tickets));
+          g_autofree char *code = leap_ticket_code_new (job->self->signer, job->order_id, tier_id,
+                                                        json_array_get_length (tickets));
           JsonObject *ticket = json_object_new ();
 
           json_object_set_string_member (ticket, "code", code);
@@ -833,6 +837,7 @@ leap_checkout_worker_dispose (GObject *object)
   g_clear_object (&self->redis);
   g_clear_object (&self->cash);
   g_clear_object (&self->card);
+  g_clear_object (&self->signer);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
 
@@ -879,6 +884,7 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   self->config.redis_host = g_strdup (config->redis_host);
   self->config.database_url = g_strdup (config->database_url);
   self->config.consumer = g_strdup (config->consumer);
+  self->config.ticket_key = g_strdup (config->ticket_key);
   self->config.concurrency = MAX (config->concurrency, 1u);
   self->config.block_ms = CLAMP (config->block_ms, 10u, 1000u);
   self->config.max_deliveries = MAX (config->max_deliveries, 1u);
@@ -887,6 +893,14 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   self->store = leap_store_open (config->database_url, error);
   if (self->store == NULL)
     return NULL;
+  {
+    g_autofree char *key = config->ticket_key ? g_strdup (config->ticket_key)
+                                              : leap_ticket_key_path_for_database (config->database_url);
+
+    self->signer = leap_ticket_signer_new_from_file (key, error);
+    if (self->signer == NULL)
+      return NULL;
+  }
   self->cash = leap_payment_cash_new ();
   self->card = leap_payment_simulated_card_new (config->card_latency_ms, config->card_decline_rate);
   self->redis = leap_redis_new (config->redis_host, config->redis_port);

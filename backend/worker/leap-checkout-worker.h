@@ -19,6 +19,7 @@ typedef struct
   guint   claim_idle_ms;     /* a message pending this long is taken over */
   guint   max_deliveries;    /* then it goes to the dead-letter stream */
   guint   block_ms;          /* how long one XREADGROUP waits */
+  char   *ticket_key;        /* the ticket signing key file; NULL: next to the database */
 } LeapCheckoutWorkerConfig;
 
 void leap_checkout_worker_config_init  (LeapCheckoutWorkerConfig *config);

@@ -38,6 +38,39 @@ leap_payment_provider_charge_finish (LeapPaymentProvider *self,
   return LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->charge_finish (self, result, error);
 }
 
+void
+leap_payment_provider_refund_async (LeapPaymentProvider *self,
+                                    JsonObject          *refund,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (LEAP_IS_PAYMENT_PROVIDER (self));
+  LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->refund_async (self, refund, cancellable, callback, user_data);
+}
+
+JsonObject *
+leap_payment_provider_refund_finish (LeapPaymentProvider *self,
+                                     GAsyncResult        *result,
+                                     GError             **error)
+{
+  g_return_val_if_fail (LEAP_IS_PAYMENT_PROVIDER (self), NULL);
+  return LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->refund_finish (self, result, error);
+}
+
+static JsonObject *
+refund_new (const char *method,
+            JsonObject *refund)
+{
+  JsonObject *payment = json_object_new ();
+
+  json_object_set_string_member (payment, "method", method);
+  json_object_set_string_member (payment, "status", "refunded");
+  json_object_set_int_member (payment, "amount", leap_json_get_int (refund, "amount", 0));
+  json_object_set_string_member (payment, "currency", leap_json_get_string (refund, "currency", ""));
+  return payment;
+}
+
 static JsonObject *
 payment_new (const char *method,
              JsonObject *order,
@@ -107,12 +140,32 @@ cash_charge_async (LeapPaymentProvider *self,
   g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
 }
 
+/* The cashier hands the money back over the counter: recorded as cash
+ * handed back, which the till count at the end of the day must show. */
+static void
+cash_refund_async (LeapPaymentProvider *self,
+                   JsonObject          *refund,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  JsonObject *payment = refund_new ("cash", refund);
+
+  g_task_set_source_tag (task, cash_refund_async);
+  json_object_set_int_member (payment, "handed_back", leap_json_get_int (refund, "amount", 0));
+  json_object_set_null_member (payment, "provider_ref");
+  g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
+}
+
 static void
 leap_payment_cash_iface_init (LeapPaymentProviderInterface *iface)
 {
   iface->get_method = cash_get_method;
   iface->charge_async = cash_charge_async;
   iface->charge_finish = charge_finish;
+  iface->refund_async = cash_refund_async;
+  iface->refund_finish = charge_finish;
 }
 
 static void
@@ -200,12 +253,32 @@ card_charge_async (LeapPaymentProvider *provider,
     g_timeout_add_full (G_PRIORITY_DEFAULT, self->latency_ms, card_answer_cb, task, g_object_unref);
 }
 
+/* A simulated refund always goes through; its reference comes from the
+ * idempotency key, so asking again answers the same refund. */
+static void
+card_refund_async (LeapPaymentProvider *provider,
+                   JsonObject          *refund,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
+  g_autofree char *ref = g_strconcat ("sim-refund-", leap_json_get_string (refund, "refund_key", ""), NULL);
+  JsonObject *payment = refund_new ("card", refund);
+
+  g_task_set_source_tag (task, card_refund_async);
+  json_object_set_string_member (payment, "provider_ref", ref);
+  g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
+}
+
 static void
 leap_payment_simulated_card_iface_init (LeapPaymentProviderInterface *iface)
 {
   iface->get_method = card_get_method;
   iface->charge_async = card_charge_async;
   iface->charge_finish = charge_finish;
+  iface->refund_async = card_refund_async;
+  iface->refund_finish = charge_finish;
 }
 
 static void

@@ -38,6 +38,21 @@ struct _LeapPaymentProviderInterface
   JsonObject *(*charge_finish) (LeapPaymentProvider  *self,
                                 GAsyncResult         *result,
                                 GError              **error);
+
+  /* Pays back (part of) a payment: refund has order_id, refund_key (the
+   * idempotency key: order id and refund number, so that asking again
+   * pays back once), amount, currency and the charge's provider_ref.
+   * refund_finish () gives {"method", "status": "refunded", "amount",
+   * "currency", "provider_ref"}; a GError means the money did not go back
+   * (or no answer) and nothing is recorded. */
+  void        (*refund_async)  (LeapPaymentProvider  *self,
+                                JsonObject           *refund,
+                                GCancellable         *cancellable,
+                                GAsyncReadyCallback   callback,
+                                gpointer              user_data);
+  JsonObject *(*refund_finish) (LeapPaymentProvider  *self,
+                                GAsyncResult         *result,
+                                GError              **error);
 };
 
 const char *leap_payment_provider_get_method    (LeapPaymentProvider  *self);
@@ -47,6 +62,14 @@ void        leap_payment_provider_charge_async  (LeapPaymentProvider  *self,
                                                  GAsyncReadyCallback   callback,
                                                  gpointer              user_data);
 JsonObject *leap_payment_provider_charge_finish (LeapPaymentProvider  *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+void        leap_payment_provider_refund_async  (LeapPaymentProvider  *self,
+                                                 JsonObject           *refund,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+JsonObject *leap_payment_provider_refund_finish (LeapPaymentProvider  *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 

@@ -57,8 +57,9 @@ main (int   argc,
   g_autofree char *redis = NULL;
   g_autofree char *database = NULL;
   g_autofree char *consumer = NULL;
+  g_autofree char *ticket_key = NULL;
   gboolean version = FALSE;
-  int concurrency = 64;
+  int concurrency = 512;
   int latency = 0;
   double decline = 0;
   int claim_idle = 30000;
@@ -67,8 +68,9 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
     { "database", 'd', 0, G_OPTION_ARG_STRING, &database, "Central database, the backend's (default sqlite: in the user data dir)", "sqlite:PATH" },
+    { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &ticket_key, "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
     { "consumer", 0, 0, G_OPTION_ARG_STRING, &consumer, "This worker's name in the consumer group (default HOST-PID)", "NAME" },
-    { "concurrency", 'n', 0, G_OPTION_ARG_INT, &concurrency, "Checkouts in work at once (default 64)", "N" },
+    { "concurrency", 'n', 0, G_OPTION_ARG_INT, &concurrency, "Checkouts in work at once (default 512)", "N" },
     { "card-latency-ms", 0, 0, G_OPTION_ARG_INT, &latency, "Simulated card terminal: answer after MS (default 0)", "MS" },
     { "card-decline-rate", 0, 0, G_OPTION_ARG_DOUBLE, &decline, "Simulated card terminal: share of declines, 0 to 1 (default 0)", "RATE" },
     { "claim-idle-ms", 0, 0, G_OPTION_ARG_INT, &claim_idle, "Take over a message pending this long (default 30000)", "MS" },
@@ -119,6 +121,8 @@ main (int   argc,
       g_free (config.database_url);
       config.database_url = g_strdup (database);
     }
+  if (ticket_key != NULL)
+    config.ticket_key = g_strdup (ticket_key);
   if (consumer != NULL)
     {
       g_free (config.consumer);

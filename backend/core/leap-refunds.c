@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-refunds"
+
+#include "leap-refunds.h"
+#include "leap-error.h"
+#include "leap-holds.h"
+#include "leap-json.h"
+#include "leap-orders.h"
+#include "leap-payment-provider.h"
+
+#include <string.h>
+
+#define RETRY_INTERVAL_S 5
+#define MAX_LINES        100
+#define MAX_REASON       500
+
+struct _LeapRefunds
+{
+  GObject              parent_instance;
+
+  /* Owned */
+  LeapStore           *store;
+  LeapRedis           *redis;
+  LeapPaymentProvider *cash;
+  LeapPaymentProvider *card;
+  GCancellable        *cancellable;
+  GHashTable          *returning;  /* refund ids whose script is on its way */
+
+  guint                retry_id;
+  gboolean             maybe_pending; /* look in the database on the next tick */
+};
+
+G_DEFINE_FINAL_TYPE (LeapRefunds, leap_refunds, G_TYPE_OBJECT)
+
+static const char *
+reply_status (const redisReply *reply)
+{
+  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+      reply->element[0]->type == REDIS_REPLY_STRING)
+    return reply->element[0]->str;
+  return "";
+}
+
+/* Giving tickets back */
+
+typedef struct
+{
+  LeapRefunds *self;
+  gint64       refund_id;
+  GTask       *task;       /* Owned, may be NULL: the request that waits */
+} Return;
+
+static void
+returned_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  Return *r = user_data;
+  LeapRefunds *self = r->self;
+  g_autoptr(GError) local_error = NULL;
+  const char *status = error == NULL ? reply_status (reply) : "";
+
+  g_hash_table_remove (self->returning, &r->refund_id);
+  if (g_str_equal (status, "returned") || g_str_equal (status, "already"))
+    {
+      if (!leap_store_mark_returned (self->store, r->refund_id, &local_error))
+        {
+          g_warning ("Refund %" G_GINT64_FORMAT " is back on sale, but not recorded so: %s", r->refund_id,
+                     local_error->message);
+          self->maybe_pending = TRUE;
+        }
+    }
+  else
+    {
+      /* Retried later: the refund itself is done and recorded. */
+      g_message ("The tickets of refund %" G_GINT64_FORMAT " go back on sale later: %s", r->refund_id,
+                 error != NULL ? error->message : status);
+      self->maybe_pending = TRUE;
+    }
+  if (r->task != NULL)
+    {
+      GTask *task = r->task;
+      JsonObject *order = g_task_get_task_data (task);
+      g_autoptr(JsonObject) fresh = NULL;
+
+      /* The order as it is now (its refund marked returned or not). */
+      fresh = leap_store_get_order (self->store, leap_json_get_string (order, "order_id", ""), NULL);
+      if (fresh != NULL)
+        order = fresh;
+      json_object_remove_member (order, "owner");
+      json_object_remove_member (order, "user_id");
+      g_task_return_pointer (task, json_object_ref (order), (GDestroyNotify) json_object_unref);
+      g_object_unref (task);
+    }
+  g_object_unref (self);
+  g_free (r);
+}
+
+/* Runs lua/refund.lua for one refund; task (if any) is answered after. */
+static void
+give_back (LeapRefunds *self,
+           gint64       refund_id,
+           gint64       event_id,
+           const char  *items,
+           GTask       *task)
+{
+  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds", "refunds" };
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  Return *r = g_new0 (Return, 1);
+  gint64 *key = g_new (gint64, 1);
+
+  *key = refund_id;
+  g_hash_table_add (self->returning, key);
+  r->self = g_object_ref (self);
+  r->refund_id = refund_id;
+  r->task = task;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (argv, leap_holds_event_key (event_id, names[i]));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, refund_id));
+  g_ptr_array_add (argv, g_strdup (items));
+  leap_redis_eval_argv (self->redis, "refund", returned_cb, r, 8, argv->len, (const char **) argv->pdata, NULL);
+}
+
+/* Every refund whose tickets are not back on sale yet, once more. */
+void
+leap_refunds_return_pending (LeapRefunds *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) pending = NULL;
+
+  g_return_if_fail (LEAP_IS_REFUNDS (self));
+
+  self->maybe_pending = FALSE;
+  if (!leap_redis_is_connected (self->redis))
+    {
+      self->maybe_pending = TRUE;
+      return;
+    }
+  pending = leap_store_list_pending_returns (self->store, &error);
+  if (pending == NULL)
+    {
+      g_warning ("Cannot read the refunds still to give back: %s", error->message);
+      self->maybe_pending = TRUE;
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (pending); i++)
+    {
+      JsonObject *row = json_array_get_object_element (pending, i);
+      gint64 id = leap_json_get_int (row, "refund_id", 0);
+
+      if (!g_hash_table_contains (self->returning, &id))
+        give_back (self, id, leap_json_get_int (row, "event_id", 0), leap_json_get_string (row, "items", ""), NULL);
+    }
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  LeapRefunds *self = data;
+
+  if (self->maybe_pending)
+    leap_refunds_return_pending (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+redis_state_cb (LeapRefunds *self)
+{
+  /* After the repair (connected before us), which counts every refund the
+   * database has taken off tiers.sold. */
+  if (leap_redis_is_connected (self->redis))
+    leap_refunds_return_pending (self);
+}
+
+/* Refunding */
+
+typedef struct
+{
+  char       *order_id;
+  gint64      user_id;
+  JsonObject *request;
+  JsonObject *refund;   /* what the store records */
+} Refund;
+
+static void
+refund_free (Refund *r)
+{
+  g_free (r->order_id);
+  g_clear_pointer (&r->request, json_object_unref);
+  g_clear_pointer (&r->refund, json_object_unref);
+  g_free (r);
+}
+
+static gboolean
+fail (GError    **error,
+      int         code,
+      const char *message)
+{
+  g_set_error_literal (error, LEAP_ERROR, code, message);
+  return FALSE;
+}
+
+static gboolean
+is_int (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
+/* {"lines": [{"tier_id", "quantity"}], "reason", "include_checked_in"},
+ * every member optional. */
+static gboolean
+check_request (JsonObject  *request,
+               GError     **error)
+{
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, request);
+  while (json_object_iter_next (&iter, &member, &node))
+    {
+      if (g_str_equal (member, "reason"))
+        {
+          if (!JSON_NODE_HOLDS_NULL (node) &&
+              (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+               g_utf8_strlen (json_node_get_string (node), -1) > MAX_REASON))
+            return fail (error, LEAP_ERROR_INVALID, "refund.reason must be text of at most 500 characters");
+        }
+      else if (g_str_equal (member, "include_checked_in"))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+            return fail (error, LEAP_ERROR_INVALID, "refund.include_checked_in must be true or false");
+        }
+      else if (g_str_equal (member, "lines"))
+        {
+          JsonArray *lines;
+
+          if (JSON_NODE_HOLDS_NULL (node))
+            continue;
+          if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0 ||
+              json_array_get_length (json_node_get_array (node)) > MAX_LINES)
+            return fail (error, LEAP_ERROR_INVALID,
+                         "refund.lines must be 1 to 100 of {\"tier_id\", \"quantity\"} (or absent: the whole order)");
+          lines = json_node_get_array (node);
+          for (guint i = 0; i < json_array_get_length (lines); i++)
+            {
+              JsonNode *element = json_array_get_element (lines, i);
+              JsonObject *line;
+
+              if (!JSON_NODE_HOLDS_OBJECT (element))
+                return fail (error, LEAP_ERROR_INVALID, "refund.lines[] must be {\"tier_id\", \"quantity\"}");
+              line = json_node_get_object (element);
+              if (json_object_get_size (line) != 2 || !is_int (json_object_get_member (line, "tier_id")) ||
+                  !is_int (json_object_get_member (line, "quantity")) ||
+                  json_object_get_int_member (line, "tier_id") <= 0 ||
+                  json_object_get_int_member (line, "quantity") <= 0 ||
+                  json_object_get_int_member (line, "quantity") > 100000)
+                return fail (error, LEAP_ERROR_INVALID,
+                             "refund.lines[] must be {\"tier_id\", \"quantity\"}, positive integers");
+            }
+        }
+      else
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in refund", member);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* The tickets each tier can still give back, and each tier's price. */
+typedef struct
+{
+  gint64 tier_id;
+  gint64 refundable;
+  gint64 unit_price;
+  gint64 asked;
+} TierCount;
+
+static TierCount *
+find_tier (GArray *tiers,
+           gint64  tier_id)
+{
+  for (guint i = 0; i < tiers->len; i++)
+    if (g_array_index (tiers, TierCount, i).tier_id == tier_id)
+      return &g_array_index (tiers, TierCount, i);
+  return NULL;
+}
+
+/* What to refund, checked against the order as it is: the store checks
+ * it again inside its transaction. */
+static JsonObject *
+plan_refund (JsonObject  *order,
+             JsonObject  *request,
+             gint64       user_id,
+             GError     **error)
+{
+  g_autoptr(GArray) tiers = g_array_new (FALSE, TRUE, sizeof (TierCount));
+  g_autoptr(JsonObject) refund = json_object_new ();
+  JsonArray *order_lines = json_object_get_array_member (order, "lines");
+  JsonArray *tickets = json_object_get_array_member (order, "tickets");
+  JsonArray *refunds = json_object_get_array_member (order, "refunds");
+  JsonObject *payment = json_object_get_object_member (order, "payment");
+  gboolean include_checked_in = json_object_get_boolean_member_with_default (request, "include_checked_in", FALSE);
+  JsonNode *asked = json_object_get_member (request, "lines");
+  JsonArray *lines = json_array_new ();
+  gint64 amount = 0;
+  gint64 count = 0;
+
+  json_object_set_array_member (refund, "lines", lines);
+  if (!g_str_equal (leap_json_get_string (order, "status", ""), "paid"))
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order is %s and cannot be refunded",
+                   leap_json_get_string (order, "status", "?"));
+      return NULL;
+    }
+  if (payment == NULL)
+    {
+      fail (error, LEAP_ERROR_CONFLICT, "This order has no payment to refund");
+      return NULL;
+    }
+
+  for (guint i = 0; order_lines != NULL && i < json_array_get_length (order_lines); i++)
+    {
+      JsonObject *line = json_array_get_object_element (order_lines, i);
+      TierCount t = { leap_json_get_int (line, "tier_id", 0), 0, leap_json_get_int (line, "unit_price", 0), 0 };
+
+      if (find_tier (tiers, t.tier_id) == NULL)
+        g_array_append_val (tiers, t);
+    }
+  for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (tickets, i);
+      TierCount *t = find_tier (tiers, leap_json_get_int (ticket, "tier_id", 0));
+      gboolean checked_in = json_object_has_member (ticket, "checked_in_at") &&
+                            !json_object_get_null_member (ticket, "checked_in_at");
+
+      if (t != NULL && g_str_equal (leap_json_get_string (ticket, "status", ""), "valid") &&
+          (include_checked_in || !checked_in))
+        t->refundable++;
+    }
+
+  if (asked == NULL || JSON_NODE_HOLDS_NULL (asked))
+    for (guint i = 0; i < tiers->len; i++)
+      g_array_index (tiers, TierCount, i).asked = g_array_index (tiers, TierCount, i).refundable;
+  else
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (asked)); i++)
+      {
+        JsonObject *line = json_array_get_object_element (json_node_get_array (asked), i);
+        gint64 tier_id = json_object_get_int_member (line, "tier_id");
+        TierCount *t = find_tier (tiers, tier_id);
+
+        if (t == NULL)
+          {
+            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "This order has no tickets of tier %"
+                         G_GINT64_FORMAT, tier_id);
+            return NULL;
+          }
+        t->asked += json_object_get_int_member (line, "quantity");
+      }
+
+  for (guint i = 0; i < tiers->len; i++)
+    {
+      TierCount *t = &g_array_index (tiers, TierCount, i);
+      JsonObject *line;
+
+      if (t->asked > t->refundable)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                       "Only %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " can be refunded%s",
+                       t->refundable, t->tier_id,
+                       include_checked_in ? "" : " (checked-in tickets need \"include_checked_in\": true)");
+          return NULL;
+        }
+      if (t->asked == 0)
+        continue;
+      line = json_object_new ();
+      json_object_set_int_member (line, "tier_id", t->tier_id);
+      json_object_set_int_member (line, "quantity", t->asked);
+      json_array_add_object_element (lines, line);
+      amount += t->asked * t->unit_price;
+      count += t->asked;
+    }
+  if (count == 0)
+    {
+      fail (error, LEAP_ERROR_CONFLICT,
+            include_checked_in ? "Nothing left to refund"
+                               : "Nothing left to refund that is not checked in (see \"include_checked_in\")");
+      return NULL;
+    }
+
+  json_object_set_string_member (refund, "order_id", leap_json_get_string (order, "order_id", ""));
+  json_object_set_int_member (refund, "seq", (refunds != NULL ? json_array_get_length (refunds) : 0) + 1);
+  json_object_set_int_member (refund, "user_id", user_id);
+  json_object_set_int_member (refund, "amount", amount);
+  json_object_set_string_member (refund, "currency", leap_json_get_string (order, "currency", ""));
+  json_object_set_string_member (refund, "method", leap_json_get_string (payment, "method", ""));
+  json_object_set_boolean_member (refund, "include_checked_in", include_checked_in);
+  if (leap_json_get_string (request, "reason", NULL) != NULL)
+    json_object_set_string_member (refund, "reason", leap_json_get_string (request, "reason", NULL));
+  /* For the provider: which charge, and the key that makes it pay once. */
+  {
+    g_autofree char *key = g_strdup_printf ("%s:r%" G_GINT64_FORMAT, leap_json_get_string (order, "order_id", ""),
+                                            json_object_get_int_member (refund, "seq"));
+
+    json_object_set_string_member (refund, "refund_key", key);
+    json_object_set_member (refund, "charge_ref", json_object_dup_member (payment, "provider_ref"));
+  }
+  return g_steal_pointer (&refund);
+}
+
+static void
+publish_status (LeapRefunds *self,
+                const char  *order_id,
+                const char  *status)
+{
+  g_autofree char *channel = leap_order_channel (order_id);
+  g_autoptr(JsonObject) message = json_object_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_string_member (message, "order_id", order_id);
+  json_object_set_string_member (message, "status", status);
+  text = leap_json_object_to_string (message);
+  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
+}
+
+static void
+paid_back_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapRefunds *self = g_task_get_source_object (task);
+  Refund *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) payment = leap_payment_provider_refund_finish (LEAP_PAYMENT_PROVIDER (object), result,
+                                                                       &error);
+  g_autoptr(JsonObject) done = NULL;
+  JsonObject *order;
+  const char *ref;
+
+  if (payment == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                 "The payment could not be refunded: %s", error->message);
+      return;
+    }
+  ref = leap_json_get_string (payment, "provider_ref", NULL);
+  if (ref != NULL)
+    json_object_set_string_member (r->refund, "provider_ref", ref);
+  done = leap_store_refund_order (self->store, r->refund, &error);
+  if (done == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  order = json_object_get_object_member (done, "order");
+  /* Those who follow the order (the WebSocket) learn that it is over. */
+  if (g_str_equal (leap_json_get_string (order, "status", ""), "refunded"))
+    publish_status (self, leap_json_get_string (order, "order_id", ""), "refunded");
+  /* From here the task keeps the order (and no longer the Refund). */
+  g_task_set_task_data (task, json_object_ref (order), (GDestroyNotify) json_object_unref);
+  give_back (self, leap_json_get_int (done, "refund_id", 0), leap_json_get_int (done, "event_id", 0),
+             leap_json_get_string (done, "items", ""), g_steal_pointer (&task));
+}
+
+static void
+start_refund (GTask      *task,
+              JsonObject *order)
+{
+  LeapRefunds *self = g_task_get_source_object (task);
+  Refund *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  LeapPaymentProvider *provider;
+  const char *method;
+
+  r->refund = plan_refund (order, r->request, r->user_id, &error);
+  if (r->refund == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  method = leap_json_get_string (r->refund, "method", "");
+  provider = g_str_equal (method, "cash") ? self->cash : g_str_equal (method, "card") ? self->card : NULL;
+  if (provider == NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Payments by %s cannot be refunded here",
+                               method);
+      g_object_unref (task);
+      return;
+    }
+  /* A refund still waiting to go back on sale goes first. */
+  if (self->maybe_pending)
+    leap_refunds_return_pending (self);
+  leap_payment_provider_refund_async (provider, r->refund, self->cancellable, paid_back_cb, task);
+}
+
+static void
+pending_hold_cb (LeapRedis        *redis,
+                 const redisReply *reply,
+                 const GError     *error,
+                 gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Refund *r = g_task_get_task_data (task);
+
+  if (error != NULL)
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be read right now");
+  else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+           reply->element[1]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[1]->str, r->order_id))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "This order is pending: it can be refunded once it is paid");
+  else
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+}
+
+void
+leap_refunds_refund_async (LeapRefunds        *self,
+                           const LeapSession  *session,
+                           const char         *order_id,
+                           JsonObject         *request,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autofree char *hold_id = NULL;
+  gint64 event_id = 0;
+  Refund *r;
+
+  g_task_set_source_tag (task, leap_refunds_refund_async);
+  r = g_new0 (Refund, 1);
+  g_task_set_task_data (task, r, (GDestroyNotify) refund_free);
+  r->order_id = g_strdup (order_id);
+  r->user_id = session->user_id;
+  r->request = request != NULL ? json_object_ref (request) : json_object_new ();
+  if (!check_request (r->request, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!leap_order_id_parse (order_id, &hold_id, &event_id))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      return;
+    }
+  order = leap_store_get_order (self->store, order_id, &error);
+  if (order == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      /* Not written yet: pending (409) while its hold is checked out. */
+      g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+
+      leap_redis_command (self->redis, pending_hold_cb, g_steal_pointer (&task), "HMGET", key, "status", "order",
+                          NULL);
+      return;
+    }
+  if (order == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  start_refund (g_steal_pointer (&task), order);
+}
+
+JsonObject *
+leap_refunds_refund_finish (LeapRefunds  *self,
+                            GAsyncResult *result,
+                            GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+leap_refunds_dispose (GObject *object)
+{
+  LeapRefunds *self = LEAP_REFUNDS (object);
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->redis != NULL)
+    g_signal_handlers_disconnect_by_data (self->redis, self);
+  g_clear_object (&self->cash);
+  g_clear_object (&self->card);
+  g_clear_object (&self->redis);
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (leap_refunds_parent_class)->dispose (object);
+}
+
+static void
+leap_refunds_finalize (GObject *object)
+{
+  LeapRefunds *self = LEAP_REFUNDS (object);
+
+  g_clear_pointer (&self->returning, g_hash_table_unref);
+  G_OBJECT_CLASS (leap_refunds_parent_class)->finalize (object);
+}
+
+static void
+leap_refunds_class_init (LeapRefundsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = leap_refunds_dispose;
+  object_class->finalize = leap_refunds_finalize;
+}
+
+static void
+leap_refunds_init (LeapRefunds *self)
+{
+  self->returning = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+}
+
+LeapRefunds *
+leap_refunds_new (LeapStore *store,
+                  LeapRedis *redis)
+{
+  LeapRefunds *self = g_object_new (LEAP_TYPE_REFUNDS, NULL);
+
+  self->store = g_object_ref (store);
+  self->redis = g_object_ref (redis);
+  self->cash = leap_payment_cash_new ();
+  /* Card refunds go through the same simulated terminal as the worker's
+   * charges; a real gateway takes its place for both. */
+  self->card = leap_payment_simulated_card_new (0, 0);
+  /* A backend that stopped between a commit and its script left work. */
+  self->maybe_pending = TRUE;
+  self->retry_id = g_timeout_add_seconds (RETRY_INTERVAL_S, retry_cb, self);
+  g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
+  if (leap_redis_is_connected (redis))
+    leap_refunds_return_pending (self);
+  return self;
+}

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-tickets"
+
+#include "leap-tickets.h"
+#include "leap-error.h"
+#include "leap-json.h"
+#include "leap-money.h"
+#include "leap-ticket-pdf.h"
+
+#include <string.h>
+
+struct _LeapTickets
+{
+  GObject           parent_instance;
+
+  /* Owned */
+  LeapStore        *store;
+  LeapTicketSigner *signer;
+};
+
+G_DEFINE_FINAL_TYPE (LeapTickets, leap_tickets, G_TYPE_OBJECT)
+
+/* GET /api/v1/tickets/public-key: all a scanner needs to check codes. */
+JsonObject *
+leap_tickets_public_key (LeapTickets *self)
+{
+  JsonObject *answer = json_object_new ();
+
+  json_object_set_string_member (answer, "algorithm", "Ed25519");
+  json_object_set_string_member (answer, "public_key", leap_ticket_signer_get_public_key (self->signer));
+  json_object_set_string_member (answer, "key_id", leap_ticket_signer_get_key_id (self->signer));
+  json_object_set_string_member (answer, "code_prefix", LEAP_TICKET_CODE_PREFIX);
+  return answer;
+}
+
+/* Check-in */
+
+static const char *
+code_or_error (JsonObject *request,
+               gsize      *length,
+               GError    **error)
+{
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, request);
+  while (json_object_iter_next (&iter, &member, &node))
+    if (!g_str_equal (member, "code"))
+      {
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%.64s” in check-in", member);
+        return NULL;
+      }
+  node = json_object_get_member (request, "code");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "checkin.code must be the ticket's code");
+      return NULL;
+    }
+  *length = strlen (json_node_get_string (node));
+  return json_node_get_string (node);
+}
+
+/* Verifies the signature first, so that a forged code never reaches the
+ * database, then admits the ticket with one conditional write. A second
+ * scan answers already_checked_in with *details = {"checked_in_at"}. */
+JsonObject *
+leap_tickets_check_in (LeapTickets        *self,
+                       const LeapSession  *session,
+                       JsonObject         *request,
+                       JsonObject        **details,
+                       GError            **error)
+{
+  g_autoptr(JsonObject) ticket = NULL;
+  g_autoptr(GError) local_error = NULL;
+  LeapTicketFields fields;
+  JsonObject *answer;
+  const char *code;
+  gsize length = 0;
+
+  g_return_val_if_fail (details != NULL && *details == NULL, NULL);
+
+  code = code_or_error (request, &length, error);
+  if (code == NULL)
+    return NULL;
+  if (!leap_ticket_signer_verify (self->signer, code, length, &fields, error))
+    return NULL;
+
+  ticket = leap_store_check_in_ticket (self->store, code, g_get_real_time () / G_USEC_PER_SEC,
+                                       session->user_id, &local_error);
+  if (ticket == NULL)
+    {
+      if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+        g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND,
+                             "This ticket is signed but was never sold (its order is not paid)");
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (g_strcmp0 (leap_json_get_string (ticket, "status", NULL), "voided") == 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_VOIDED, "This ticket was voided and admits no one");
+      return NULL;
+    }
+  if (!json_object_get_boolean_member_with_default (ticket, "admitted", FALSE))
+    {
+      *details = json_object_new ();
+      json_object_set_member (*details, "checked_in_at", json_object_dup_member (ticket, "checked_in_at"));
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_ALREADY_CHECKED_IN, "This ticket was already checked in at %s",
+                   leap_json_get_string (ticket, "checked_in_at", "an earlier time"));
+      return NULL;
+    }
+
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "code", code);
+  json_object_set_string_member (answer, "status", "admitted");
+  json_object_set_member (answer, "order_id", json_object_dup_member (ticket, "order_id"));
+  json_object_set_member (answer, "tier_id", json_object_dup_member (ticket, "tier_id"));
+  json_object_set_member (answer, "tier_name", json_object_dup_member (ticket, "tier_name"));
+  json_object_set_member (answer, "event_id", json_object_dup_member (ticket, "event_id"));
+  json_object_set_member (answer, "event_name", json_object_dup_member (ticket, "event_name"));
+  json_object_set_member (answer, "checked_in_at", json_object_dup_member (ticket, "checked_in_at"));
+  json_object_set_int_member (answer, "index", fields.index);
+  return answer;
+}
+
+/* Printable tickets */
+
+static char *
+format_when (const char *starts_at,
+             const char *timezone)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GTimeZone) zone = NULL;
+  gint64 unix_utc;
+
+  if (starts_at == NULL || !leap_time_parse (starts_at, &unix_utc))
+    return g_strdup ("");
+  zone = timezone ? g_time_zone_new_identifier (timezone) : NULL;
+  if (zone == NULL)
+    zone = g_time_zone_new_utc ();
+  utc = g_date_time_new_from_unix_utc (unix_utc);
+  local = utc ? g_date_time_to_timezone (utc, zone) : NULL;
+  if (local == NULL)
+    return g_strdup (starts_at);
+  /* Fixed English names: the locale of a server says nothing of its
+   * customers'. */
+  return g_date_time_format (local, "%Y-%m-%d %H:%M %Z");
+}
+
+static JsonObject *
+find_by (JsonArray  *array,
+         const char *member,
+         gint64      value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (leap_json_get_int (object, member, 0) == value)
+        return object;
+    }
+  return NULL;
+}
+
+/* What the PDF shows, as text, from the order (already checked to be the
+ * caller's) and the catalogue. */
+static JsonObject *
+make_document (LeapTickets *self,
+               JsonObject  *order,
+               GError     **error)
+{
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) venue = NULL;
+  g_autoptr(JsonArray) tiers = NULL;
+  g_autoptr(JsonObject) document = json_object_new ();
+  g_autoptr(JsonArray) printable = json_array_new ();
+  g_autofree char *when = NULL;
+  g_autofree char *place = NULL;
+  JsonArray *tickets = json_object_get_array_member (order, "tickets");
+  JsonArray *lines = json_object_get_array_member (order, "lines");
+  JsonObject *customer = NULL;
+  gint64 event_id = leap_json_get_int (order, "event_id", 0);
+
+  if (g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order is %s: tickets are printed once it is paid",
+                   leap_json_get_string (order, "status", "not paid"));
+      return NULL;
+    }
+  event = leap_store_get (self->store, LEAP_KIND_EVENT, event_id, error);
+  if (event == NULL)
+    return NULL;
+  venue = leap_store_get (self->store, LEAP_KIND_VENUE, leap_json_get_int (event, "venue_id", 0), error);
+  if (venue == NULL)
+    return NULL;
+  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  if (tiers == NULL)
+    return NULL;
+
+  when = format_when (leap_json_get_string (event, "starts_at", NULL), leap_json_get_string (venue, "timezone", NULL));
+  if (leap_json_get_string (venue, "city", NULL) != NULL)
+    place = g_strdup_printf ("%s, %s", leap_json_get_string (venue, "name", ""),
+                             leap_json_get_string (venue, "city", ""));
+  else
+    place = g_strdup (leap_json_get_string (venue, "name", ""));
+  json_object_set_string_member (document, "event", leap_json_get_string (event, "name", ""));
+  json_object_set_string_member (document, "venue", place);
+  json_object_set_string_member (document, "when", when);
+  json_object_set_string_member (document, "order_id", leap_json_get_string (order, "order_id", ""));
+  if (json_object_has_member (order, "customer") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (order, "customer")))
+    customer = json_object_get_object_member (order, "customer");
+  if (customer != NULL && leap_json_get_string (customer, "name", NULL) != NULL)
+    json_object_set_string_member (document, "customer", leap_json_get_string (customer, "name", NULL));
+
+  /* Voided tickets (refunded) are not printed. */
+  for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (tickets, i);
+      gint64 tier_id = leap_json_get_int (ticket, "tier_id", 0);
+      JsonObject *tier = find_by (tiers, "id", tier_id);
+      JsonObject *line = find_by (lines, "tier_id", tier_id);
+      JsonObject *out;
+      g_autofree char *tier_name = NULL;
+      g_autofree char *price = NULL;
+
+      if (g_strcmp0 (leap_json_get_string (ticket, "status", "valid"), "valid") != 0)
+        continue;
+      tier_name = tier ? g_strdup (leap_json_get_string (tier, "name", "")) :
+                         g_strdup_printf ("Tier %" G_GINT64_FORMAT, tier_id);
+      if (line != NULL)
+        {
+          LeapMoney money = leap_money_init (leap_json_get_int (line, "unit_price", 0),
+                                             leap_json_get_string (line, "currency", "EUR"));
+          price = leap_money_format (&money);
+        }
+      out = json_object_new ();
+      json_object_set_string_member (out, "code", leap_json_get_string (ticket, "code", ""));
+      json_object_set_string_member (out, "tier", tier_name);
+      json_object_set_string_member (out, "price", price ? price : "");
+      json_array_add_object_element (printable, out);
+    }
+  if (json_array_get_length (printable) == 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order has no valid tickets to print");
+      return NULL;
+    }
+  json_object_set_array_member (document, "tickets", g_steal_pointer (&printable));
+  return g_steal_pointer (&document);
+}
+
+static void
+rendered_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *pdf = leap_ticket_pdf_render_finish (result, &error);
+
+  if (pdf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pdf, (GDestroyNotify) g_bytes_unref);
+}
+
+/* The tickets of a paid order as a PDF, rendered in a worker thread. */
+void
+leap_tickets_pdf_async (LeapTickets        *self,
+                        JsonObject         *order,
+                        GCancellable       *cancellable,
+                        GAsyncReadyCallback callback,
+                        gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(JsonObject) document = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, leap_tickets_pdf_async);
+  document = make_document (self, order, &error);
+  if (document == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  leap_ticket_pdf_render_async (document, cancellable, rendered_cb, g_steal_pointer (&task));
+}
+
+GBytes *
+leap_tickets_pdf_finish (LeapTickets  *self,
+                         GAsyncResult *result,
+                         GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+leap_tickets_dispose (GObject *object)
+{
+  LeapTickets *self = LEAP_TICKETS (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->signer);
+  G_OBJECT_CLASS (leap_tickets_parent_class)->dispose (object);
+}
+
+static void
+leap_tickets_class_init (LeapTicketsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = leap_tickets_dispose;
+}
+
+static void
+leap_tickets_init (LeapTickets *self)
+{
+}
+
+LeapTickets *
+leap_tickets_new (LeapStore        *store,
+                  LeapTicketSigner *signer)
+{
+  LeapTickets *self = g_object_new (LEAP_TYPE_TICKETS, NULL);
+
+  self->store = g_object_ref (store);
+  self->signer = g_object_ref (signer);
+  return self;
+}

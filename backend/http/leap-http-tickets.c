@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-http"
+
+#include "leap-backend-private.h"
+#include "leap-error.h"
+#include "leap-handlers.h"
+
+/* GET /api/v1/tickets/public-key: public, for scanners checking codes
+ * offline. */
+void
+leap_handle_ticket_public_key (LeapRequest *req)
+{
+  g_autoptr(JsonObject) answer = leap_tickets_public_key (req->backend->tickets);
+
+  leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
+/* POST /api/v1/checkins {"code"} */
+void
+leap_handle_checkin_create (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (body == NULL)
+    return;
+  answer = leap_tickets_check_in (req->backend->tickets, req->session, body, &details, &error);
+  if (answer == NULL)
+    leap_request_reply_error_with (req, error, details);
+  else
+    leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
+/* GET /api/v1/orders/{id}/tickets.pdf */
+
+static void
+pdf_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pdf = leap_tickets_pdf_finish (LEAP_TICKETS (object), result, &error);
+  g_autofree char *disposition = NULL;
+
+  if (pdf == NULL)
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  disposition = g_strdup_printf ("inline; filename=\"tickets-%s.pdf\"", req->params[0]);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Content-Disposition",
+                                disposition);
+  leap_request_reply_data (req, SOUP_STATUS_OK, "application/pdf", pdf);
+}
+
+static void
+order_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = leap_orders_object_finish (LEAP_ORDERS (object), result, &error);
+  LeapTickets *tickets = req->backend->tickets;
+
+  if (order == NULL)
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  leap_tickets_pdf_async (tickets, order, NULL, pdf_cb, g_steal_pointer (&req));
+}
+
+/* The same reading rules as GET /api/v1/orders/{id}: the owner or staff. */
+void
+leap_handle_order_tickets_pdf (LeapRequest *req)
+{
+  leap_orders_get_async (req->backend->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
+}
