@@ -846,10 +846,28 @@ test_expired (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
-static gboolean
-some_paid (gpointer data)
+typedef struct
 {
-  return db_int (data, "SELECT count(*) FROM orders WHERE status = 'paid'") > 0;
+  Fixture     *f;
+  GSubprocess *worker;
+  gint64       total;
+} Frozen;
+
+/* Stops the worker where it is; TRUE (leaving it stopped) once it has
+ * written some orders and holds others delivered but not acknowledged,
+ * otherwise lets it go on. */
+static gboolean
+frozen_mid_flight (gpointer data)
+{
+  Frozen *fr = data;
+  gint64 paid;
+
+  g_subprocess_send_signal (fr->worker, SIGSTOP);
+  paid = db_int (fr->f, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  if (paid > 0 && paid < fr->total && pending_messages (fr->f) > 0)
+    return TRUE;
+  g_subprocess_send_signal (fr->worker, SIGCONT);
+  return FALSE;
 }
 
 /* kill -9 of a worker in the middle of 500 checkouts: some orders written,
@@ -880,12 +898,16 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
     }
 
   /* 100 at a time, 200 ms a payment: the 500 take at least a second, and
-   * the kill comes as soon as the first are written. */
+   * the kill comes when some are written and others are in work. */
   process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
                                          "--database", db_arg, "--consumer", "doomed",
                                          "--concurrency", "100", "--card-latency-ms", "200", NULL);
   g_assert_no_error (error);
-  g_assert_true (leap_test_wait_until (some_paid, f, 30000));
+  {
+    Frozen fr = { f, process, n };
+
+    g_assert_true (leap_test_wait_until (frozen_mid_flight, &fr, 30000));
+  }
   g_subprocess_send_signal (process, SIGKILL);
   g_subprocess_wait (process, NULL, NULL);
   paid_at_kill = db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'");

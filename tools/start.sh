@@ -17,19 +17,22 @@ chmod 700 "$STATE"
 [ -f _build/build.ninja ] || meson setup _build
 ninja -C _build
 
-# Redis as the design wants it for inventory and the checkout stream:
-# append-only file, fsync every second, never evict, loopback only.
+# Redis as it ships (data/redis/leap-redis.conf): append-only file, fsync
+# every second, never evict, loopback only, and users with passwords made
+# here; the backend and the worker sign in as "leap", which reaches only
+# leap:* keys (docs/security.md).
+sh data/redis/leap-redis-acl.sh data/redis/leap-redis-users.acl.in "$STATE/redis-users.acl" "$STATE"
 cat > "$STATE/redis.conf" <<CONF
+include $PWD/data/redis/leap-redis.conf
 port $REDIS_PORT
-bind 127.0.0.1
-protected-mode yes
 dir $STATE
-appendonly yes
-appendfsync everysec
-maxmemory-policy noeviction
+aclfile $STATE/redis-users.acl
 save ""
 daemonize no
 CONF
+export LEAP_REDIS_USER=leap LEAP_REDIS_PASSWORD_FILE="$STATE/redis-password"
+REDISCLI_AUTH=$(cat "$STATE/redis-default-password")
+export REDISCLI_AUTH
 
 pids=""
 cleanup () {
@@ -74,7 +77,7 @@ cat <<INFO
 
 Leap Box Office demo is running.
   API:       http://127.0.0.1:$LEAP_PORT/api/v1/events
-  Redis:     127.0.0.1:$REDIS_PORT (data in $STATE)
+  Redis:     127.0.0.1:$REDIS_PORT (data in $STATE; redis-cli with REDISCLI_AUTH=\$(cat $STATE/redis-default-password))
   Sign in:   demo-cashier / $(cat "$STATE/cashier.password")
              demo-admin   / $(cat "$STATE/admin.password")
 Press Ctrl-C to stop.

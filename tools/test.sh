@@ -29,6 +29,21 @@ else
   echo "Build failed (gcc)"; status=1
 fi
 
+# --- Security suite: libFuzzer harnesses (fuzz/, docs/security.md) --------
+# The sanitizer build below also builds the harnesses in fuzz/; each runs as
+# a test of the suite "fuzz" for LEAP_FUZZ_SECONDS (default 20; four
+# harnesses at most, under two minutes in all), so they count in the line at
+# the end. LEAP_FUZZ=0 leaves them out. The setup here repeats the options of
+# the sanitizer build below: keep the two the same.
+if [ "${LEAP_FUZZ:-1}" != 0 ]; then fuzz_option=-Dfuzz=true; else fuzz_option=-Dfuzz=false; fi
+if [ -f _build-asan/build.ninja ]; then
+  meson setup --reconfigure _build-asan "$fuzz_option" >/dev/null || status=1
+else
+  CC=clang meson setup _build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+    "$fuzz_option" || status=1
+fi
+# --- end of the security suite block ------------------------------------------
+
 # clang's sanitizers: ASan + UBSan, every UB report fatal. The libproxy GIO
 # module aborts under ASan, so tests use the dummy resolver (meson's test
 # environment sets it). Leak checking is off: GLib's type system and

@@ -21,6 +21,8 @@ struct _LeapRedis
 
   /* Owned */
   char              *host;
+  char              *user;     /* NULL: AUTH names the default user */
+  char              *password; /* NULL: no AUTH */
   redisAsyncContext *ac;
   GSource           *source;
   GHashTable        *scripts;  /* name → Script */
@@ -217,6 +219,49 @@ load_all_scripts (LeapRedis *self)
 }
 
 static void
+ready (LeapRedis *self)
+{
+  g_message ("Connected to Redis at %s:%u%s%s", self->host, self->port,
+             self->password ? " as " : "", self->password ? (self->user ? self->user : "default") : "");
+  self->backoff_ms = 0;
+  set_connected (self, TRUE);
+  load_all_scripts (self);
+
+  {
+    GHashTableIter iter;
+    const char *channel;
+
+    g_hash_table_iter_init (&iter, self->channels);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &channel, NULL))
+      send_subscribe (self, channel);
+  }
+}
+
+/* AUTH comes first on every connection; nothing else is sent (the
+ * connection does not count as connected) until Redis accepts it. */
+static void
+auth_cb (redisAsyncContext *ac,
+         void              *r,
+         void              *privdata)
+{
+  LeapRedis *self = ac->data;
+  redisReply *reply = r;
+
+  /* No reply: the connection is gone, and disconnect_cb deals with that. */
+  if (reply == NULL || self->disposing)
+    return;
+  self->last_reply_at = g_get_monotonic_time ();
+  if (reply->type == REDIS_REPLY_ERROR)
+    {
+      g_warning ("Redis at %s:%u refused the credentials of user %s: %s", self->host, self->port,
+                 self->user ? self->user : "default", reply->str);
+      redisAsyncDisconnect (ac); /* then disconnect_cb tries again, with backoff */
+      return;
+    }
+  ready (self);
+}
+
+static void
 connect_cb (const redisAsyncContext *ac,
             int                      status)
 {
@@ -230,19 +275,15 @@ connect_cb (const redisAsyncContext *ac,
       return;
     }
 
-  g_message ("Connected to Redis at %s:%u", self->host, self->port);
-  self->backoff_ms = 0;
-  set_connected (self, TRUE);
-  load_all_scripts (self);
+  if (self->password != NULL)
+    {
+      const char *argv[] = { "AUTH", self->user ? self->user : self->password, self->password };
 
-  {
-    GHashTableIter iter;
-    const char *channel;
-
-    g_hash_table_iter_init (&iter, self->channels);
-    while (g_hash_table_iter_next (&iter, (gpointer *) &channel, NULL))
-      send_subscribe (self, channel);
-  }
+      if (redisAsyncCommandArgv (self->ac, auth_cb, NULL, self->user ? 3 : 2, argv, NULL) != REDIS_OK)
+        g_warning ("Cannot send AUTH to Redis at %s:%u", self->host, self->port);
+      return;
+    }
+  ready (self);
 }
 
 static void
@@ -623,6 +664,10 @@ leap_redis_finalize (GObject *object)
   LeapRedis *self = LEAP_REDIS (object);
 
   g_free (self->host);
+  g_free (self->user);
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
   g_hash_table_unref (self->scripts);
   g_hash_table_unref (self->channels);
 
@@ -670,6 +715,38 @@ leap_redis_init (LeapRedis *self)
                                           (GDestroyNotify) g_ptr_array_unref);
 }
 
+/* Credentials for a Redis with ACLs (data/redis/, docs/security.md). They
+ * come from the environment, so that the backend, the workers and the tools
+ * read them alike and no password shows on a command line: the password is
+ * in the file LEAP_REDIS_PASSWORD_FILE, or in the systemd credential
+ * "redis-password" (LoadCredential=); the user is LEAP_REDIS_USER, or the
+ * default user when that is unset. Without a password, no AUTH is sent. */
+static void
+load_credentials (LeapRedis *self)
+{
+  const char *path = g_getenv ("LEAP_REDIS_PASSWORD_FILE");
+  const char *user = g_getenv ("LEAP_REDIS_USER");
+  const char *credentials = g_getenv ("CREDENTIALS_DIRECTORY");
+  g_autofree char *credential = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  if ((path == NULL || *path == '\0') && credentials != NULL)
+    {
+      credential = g_build_filename (credentials, "redis-password", NULL);
+      path = g_file_test (credential, G_FILE_TEST_EXISTS) ? credential : NULL;
+    }
+  if (path == NULL || *path == '\0')
+    return;
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    {
+      g_warning ("Cannot read the Redis password: %s", error->message);
+      return;
+    }
+  self->password = g_strstrip (text);
+  self->user = user != NULL && *user != '\0' ? g_strdup (user) : NULL;
+}
+
 /* A connection to one Redis server; it connects at once and reconnects
  * with backoff whenever the connection is lost. */
 LeapRedis *
@@ -680,6 +757,7 @@ leap_redis_new (const char *host,
 
   self->host = g_strdup (host);
   self->port = port;
+  load_credentials (self);
   self->ping_id = g_timeout_add (PING_INTERVAL_MS, watchdog_cb, self);
   leap_redis_connect (self);
   return self;

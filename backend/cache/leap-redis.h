@@ -23,6 +23,8 @@ typedef void (*LeapRedisMessageFunc) (LeapRedis  *redis,
                                       gsize       length,
                                       gpointer    user_data);
 
+/* Signs in with AUTH when LEAP_REDIS_PASSWORD_FILE (or the systemd
+ * credential "redis-password") and LEAP_REDIS_USER say so; see leap-redis.c. */
 LeapRedis  *leap_redis_new             (const char          *host,
                                         guint16              port);
 gboolean    leap_redis_is_connected    (LeapRedis           *self);
