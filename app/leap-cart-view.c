@@ -297,6 +297,7 @@ leap_cart_view_set_hold_text (LeapCartView *self,
 
   gtk_label_set_label (self->hold_label, text ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->hold_label), text != NULL);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "sale-done");
   if (problem)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-live");
@@ -323,4 +324,17 @@ leap_cart_view_set_reason (LeapCartView *self,
   gtk_label_set_label (self->reason_label, reason ? reason : "");
   gtk_widget_set_visible (GTK_WIDGET (self->reason_label), reason != NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REASON]);
+}
+
+/* The sale went through: @text (what to give back, the order) in place of
+ * the hold, marked as done. */
+void
+leap_cart_view_set_done_text (LeapCartView *self,
+                              const char   *text)
+{
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+
+  leap_cart_view_set_hold_text (self, text, FALSE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-live");
+  gtk_widget_add_css_class (GTK_WIDGET (self->hold_label), "sale-done");
 }

@@ -25,6 +25,8 @@ const char *leap_cart_view_get_hold_text (LeapCartView *self);
 void        leap_cart_view_set_hold_text (LeapCartView *self,
                                           const char   *text,
                                           gboolean      problem);
+void        leap_cart_view_set_done_text (LeapCartView *self,
+                                          const char   *text);
 LeapMoney   leap_cart_view_get_total     (LeapCartView *self);
 const char *leap_cart_view_get_reason    (LeapCartView *self);
 void        leap_cart_view_set_reason    (LeapCartView *self,

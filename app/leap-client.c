@@ -54,6 +54,7 @@ enum {
 
 enum {
   AVAILABILITY_CHANGED,
+  ORDER_SETTLED,
   N_SIGNALS
 };
 
@@ -176,6 +177,18 @@ leap_client_class_init (LeapClientClass *klass)
   signals[AVAILABILITY_CHANGED] =
     g_signal_new ("availability-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 3, G_TYPE_INT64, G_TYPE_INT64, G_TYPE_INT64);
+
+  /**
+   * LeapClient::order-settled:
+   * @order_id: the order
+   * @status: paid, failed, needs_review or refunded
+   *
+   * The live WebSocket's word that an order watched with
+   * leap_client_watch_order() is settled. Read the order for the rest.
+   */
+  signals[ORDER_SETTLED] =
+    g_signal_new ("order-settled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -877,6 +890,293 @@ leap_client_release_hold_finish (LeapClient   *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Orders */
+
+static void
+order_json_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonObject *root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &error);
+
+  if (root == NULL)
+    g_task_return_error (task, error);
+  else if (leap_json_get_string (root, "order_id", NULL) == NULL)
+    {
+      json_object_unref (root);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_MALFORMED,
+                               "The server's answer has no order in it");
+    }
+  else
+    g_task_return_pointer (task, root, (GDestroyNotify) json_object_unref);
+}
+
+static char *
+order_path (const char *order_id,
+            const char *suffix)
+{
+  g_autofree char *escaped = g_uri_escape_string (order_id, NULL, FALSE);
+  return g_strconcat ("/api/v1/orders/", escaped, suffix, NULL);
+}
+
+/* Turns the hold into an order: @payment is {"method": "cash", "tendered"}
+ * or {"method": "card"}, @customer is NULL or {"name", "email"}. The answer
+ * is the pending order ({"order_id", "status"}); the same @idempotency_key
+ * for a retry of one attempt. */
+void
+leap_client_place_order_async (LeapClient          *self,
+                               const char          *hold_id,
+                               JsonObject          *payment,
+                               JsonObject          *customer,
+                               const char          *idempotency_key,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (hold_id != NULL);
+  g_return_if_fail (payment != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_place_order_async);
+
+  json_object_set_string_member (body, "hold_id", hold_id);
+  json_object_set_object_member (body, "payment", json_object_ref (payment));
+  if (customer != NULL)
+    json_object_set_object_member (body, "customer", json_object_ref (customer));
+  send_full (self, "POST", "/api/v1/orders", body, idempotency_key, cancellable, order_json_cb,
+             g_steal_pointer (&task));
+}
+
+JsonObject *
+leap_client_place_order_finish (LeapClient   *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+leap_client_get_order_async (LeapClient          *self,
+                             const char          *order_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (order_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_get_order_async);
+
+  path = order_path (order_id, NULL);
+  send_full (self, "GET", path, NULL, NULL, cancellable, order_json_cb, g_steal_pointer (&task));
+}
+
+JsonObject *
+leap_client_get_order_finish (LeapClient   *self,
+                              GAsyncResult *result,
+                              GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Refunds the whole order (managers and admins); the answer is the order
+ * as it is now. One key per order: pressing Refund twice refunds once. */
+void
+leap_client_refund_order_async (LeapClient          *self,
+                                const char          *order_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *path = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (order_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_refund_order_async);
+
+  path = order_path (order_id, "/refund");
+  key = g_strdup_printf ("refund-%s", order_id);
+  send_full (self, "POST", path, body, key, cancellable, order_json_cb, g_steal_pointer (&task));
+}
+
+JsonObject *
+leap_client_refund_order_finish (LeapClient   *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Check-in */
+
+static void
+check_in_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapClient *self = g_task_get_source_object (task);
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  JsonObject *answer;
+  JsonObject *err = NULL;
+  const char *code = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (body == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      set_connection (self, LEAP_CONNECTION_OFFLINE);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "Cannot reach the server at %s: %s", self->base_url, error->message);
+      return;
+    }
+  status = soup_message_get_status (msg);
+  set_connection (self, status >= 502 && status <= 504 ? LEAP_CONNECTION_OFFLINE
+                                                       : LEAP_CONNECTION_ONLINE);
+  if (g_bytes_get_size (body) > 0)
+    root = leap_json_parse_object (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL);
+
+  if (status == 200 && root != NULL)
+    {
+      answer = json_object_ref (root);
+      if (leap_json_get_string (answer, "status", NULL) == NULL)
+        json_object_set_string_member (answer, "status", "admitted");
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+      return;
+    }
+
+  if (root != NULL && json_object_has_member (root, "error") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "error")))
+    {
+      err = json_object_get_object_member (root, "error");
+      code = leap_json_get_string (err, "code", NULL);
+    }
+
+  /* The answers about the ticket itself are results, not failures. */
+  if ((status == 409 && (g_strcmp0 (code, "already_checked_in") == 0 ||
+                         g_strcmp0 (code, "voided") == 0)) ||
+      status == 422 || status == 404)
+    {
+      answer = json_object_new ();
+      if (status == 409)
+        json_object_set_string_member (answer, "status", code);
+      else
+        json_object_set_string_member (answer, "status", "invalid");
+      if (err != NULL)
+        {
+          GList *members = json_object_get_members (err);
+
+          /* Keep what the server adds (checked_in_at, message). */
+          for (GList *l = members; l != NULL; l = l->next)
+            if (!g_str_equal (l->data, "code") && !json_object_has_member (answer, l->data))
+              json_object_set_member (answer, l->data,
+                                      json_node_copy (json_object_get_member (err, l->data)));
+          g_list_free (members);
+        }
+      if (root != NULL && json_object_has_member (root, "checked_in_at") &&
+          !json_object_has_member (answer, "checked_in_at"))
+        json_object_set_member (answer, "checked_in_at",
+                                json_node_copy (json_object_get_member (root, "checked_in_at")));
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+      return;
+    }
+
+  g_task_return_error (task, error_from_answer (status, body));
+}
+
+/* Checks a ticket in. The answer's "status" is "admitted",
+ * "already_checked_in" (with "checked_in_at" when the server tells),
+ * "voided" or "invalid" (a code the server does not know or cannot read);
+ * a GError only when there is no answer about the ticket (offline,
+ * signed out, forbidden). */
+void
+leap_client_check_in_async (LeapClient          *self,
+                            const char          *code,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_if_fail (LEAP_IS_CLIENT (self));
+  g_return_if_fail (code != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_client_check_in_async);
+
+  url = g_strconcat (self->base_url, "/api/v1/checkins", NULL);
+  msg = soup_message_new ("POST", url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "“%s” is not a server address", self->base_url);
+      return;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                "application/json");
+  if (self->token != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  json_object_set_string_member (body, "code", code);
+  text = leap_json_object_to_string (body);
+  bytes = g_bytes_new (text, strlen (text));
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+
+  g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    check_in_cb, g_steal_pointer (&task));
+}
+
+JsonObject *
+leap_client_check_in_finish (LeapClient   *self,
+                             GAsyncResult *result,
+                             GError      **error)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Live availability over the WebSocket */
 
 static void
@@ -949,6 +1249,15 @@ ws_message_cb (SoupWebsocketConnection *ws,
   if (json_object_has_member (root, "error"))
     {
       g_debug ("Live availability: the server refused a message");
+      return;
+    }
+  if (g_strcmp0 (leap_json_get_string (root, "type", NULL), "order") == 0)
+    {
+      const char *order_id = leap_json_get_string (root, "order_id", NULL);
+      const char *status = leap_json_get_string (root, "status", NULL);
+
+      if (order_id != NULL && status != NULL)
+        g_signal_emit (self, signals[ORDER_SETTLED], 0, order_id, status);
       return;
     }
   if (!json_object_has_member (root, "event_id") || !json_object_has_member (root, "tier_id") ||
@@ -1095,4 +1404,30 @@ leap_client_live_unsubscribe (LeapClient *self,
     }
   else if (self->ws != NULL)
     live_send_ids (self, "unsubscribe", &event_id, 1);
+}
+
+/* Asks the live WebSocket, when it is up, to say when @order_id is
+ * settled (::order-settled). Only a shortcut: returns FALSE when the
+ * socket is not there, and the caller polls anyway. */
+gboolean
+leap_client_watch_order (LeapClient *self,
+                         const char *order_id)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+  g_autoptr(JsonObject) what = json_object_new ();
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (order_id != NULL, FALSE);
+
+  if (self->ws == NULL || self->token == NULL ||
+      soup_websocket_connection_get_state (self->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+  /* The socket was opened without a session: the token goes along. */
+  json_object_set_string_member (what, "order", order_id);
+  json_object_set_string_member (what, "token", self->token);
+  json_object_set_object_member (message, "subscribe", g_steal_pointer (&what));
+  text = leap_json_object_to_string (message);
+  soup_websocket_connection_send_text (self->ws, text);
+  return TRUE;
 }

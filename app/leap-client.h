@@ -92,6 +92,44 @@ gboolean        leap_client_release_hold_finish (LeapClient          *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 
+void            leap_client_place_order_async  (LeapClient           *self,
+                                                const char           *hold_id,
+                                                JsonObject           *payment,
+                                                JsonObject           *customer,
+                                                const char           *idempotency_key,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_place_order_finish (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            leap_client_get_order_async    (LeapClient           *self,
+                                                const char           *order_id,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_get_order_finish   (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            leap_client_refund_order_async (LeapClient           *self,
+                                                const char           *order_id,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_refund_order_finish (LeapClient          *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+void            leap_client_check_in_async     (LeapClient           *self,
+                                                const char           *code,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_check_in_finish    (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+gboolean        leap_client_watch_order        (LeapClient           *self,
+                                                const char           *order_id);
 void            leap_client_live_subscribe     (LeapClient           *self,
                                                 gint64                event_id);
 void            leap_client_live_unsubscribe   (LeapClient           *self,

@@ -69,6 +69,17 @@ static const char schema_sql[] =
   "  json TEXT NOT NULL);"
   "CREATE INDEX IF NOT EXISTS offers_event ON offers (event_id);";
 
+/* The device's own orders. They are not a copy of anything: they are kept
+ * through a rebuild of the catalogue tables and a change of server, so a
+ * sale confirmed before the network went is never lost. One row per
+ * order id (an order's id is its hold's), so a sale is never there twice. */
+static const char orders_sql[] =
+  "CREATE TABLE IF NOT EXISTS orders (order_id TEXT PRIMARY KEY, server TEXT,"
+  "  status TEXT NOT NULL, customer_name TEXT, codes TEXT, method TEXT,"
+  "  total INTEGER, currency TEXT, cashier TEXT, created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL, json TEXT NOT NULL);"
+  "CREATE INDEX IF NOT EXISTS orders_created ON orders (created_at);";
+
 static const char drop_sql[] =
   "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS venues; DROP TABLE IF EXISTS events;"
   "DROP TABLE IF EXISTS tiers; DROP TABLE IF EXISTS offers;";
@@ -290,6 +301,9 @@ leap_offline_cache_new (const char  *path,
           !exec_sql (self->db, set_version, error))
         return NULL;
     }
+
+  if (!exec_sql (self->db, orders_sql, error))
+    return NULL;
 
   self->cursor = meta_get_int (self->db, "cursor");
   self->synced_at = meta_get_int (self->db, "synced_at");
@@ -1172,4 +1186,285 @@ leap_offline_cache_store_availability (LeapOfflineCache *self,
   g_task_set_source_tag (task, leap_offline_cache_store_availability);
   g_task_set_task_data (task, json_object_ref (availability), (GDestroyNotify) json_object_unref);
   g_task_run_in_thread (task, store_availability_thread);
+}
+
+
+/* Orders of this device */
+
+/* Ticket codes of @order, separated by spaces, for the search. */
+static char *
+order_codes (JsonObject *order)
+{
+  JsonArray *tickets = get_array (order, "tickets");
+  g_autoptr(GString) codes = g_string_new (NULL);
+
+  for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
+    {
+      JsonObject *ticket = json_array_get_object_element (tickets, i);
+      const char *code = ticket ? leap_json_get_string (ticket, "code", NULL) : NULL;
+
+      if (code == NULL)
+        continue;
+      if (codes->len > 0)
+        g_string_append_c (codes, ' ');
+      g_string_append (codes, code);
+    }
+  return g_string_free (g_steal_pointer (&codes), FALSE);
+}
+
+static JsonObject *
+order_read (sqlite3    *db,
+            const char *order_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  JsonObject *order = NULL;
+
+  if (sqlite3_prepare_v2 (db, "SELECT json FROM orders WHERE order_id = ?", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    order = leap_json_parse_object ((const char *) sqlite3_column_text (stmt, 0), -1, NULL);
+  sqlite3_finalize (stmt);
+  return order;
+}
+
+static void
+save_order_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  LeapOfflineCache *self = source_object;
+  JsonObject *order = task_data;
+  const char *order_id = leap_json_get_string (order, "order_id", NULL);
+  g_autoptr(JsonObject) old = NULL;
+  g_autoptr(JsonObject) merged = NULL;
+  g_autofree char *codes = NULL;
+  g_autofree char *json = NULL;
+  JsonObject *customer, *payment;
+  sqlite3_stmt *stmt = NULL;
+  GError *error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 created_at;
+  static const char *kept[] = { "event", "tier_names", "server", "cashier", "sold_at",
+                                "customer", "payment_request" };
+
+  g_mutex_lock (&self->lock);
+
+  /* What this device knew before (the event, the tier names, when it was
+   * sold) stays when the server's answer does not carry it. */
+  merged = json_object_new ();
+  old = order_read (self->db, order_id);
+  {
+    GList *members = json_object_get_members (order);
+
+    for (GList *l = members; l != NULL; l = l->next)
+      {
+        JsonNode *node = json_object_get_member (order, l->data);
+
+        if (JSON_NODE_HOLDS_NULL (node) && old != NULL && json_object_has_member (old, l->data))
+          continue;
+        json_object_set_member (merged, l->data, json_node_copy (node));
+      }
+    g_list_free (members);
+  }
+  for (guint i = 0; old != NULL && i < G_N_ELEMENTS (kept); i++)
+    if (!json_object_has_member (merged, kept[i]) && json_object_has_member (old, kept[i]))
+      json_object_set_member (merged, kept[i], json_node_copy (json_object_get_member (old, kept[i])));
+  if (!json_object_has_member (merged, "sold_at"))
+    json_object_set_int_member (merged, "sold_at", now);
+  created_at = leap_json_get_int (merged, "sold_at", now);
+
+  codes = order_codes (merged);
+  json = leap_json_object_to_string (merged);
+  customer = json_object_has_member (merged, "customer") &&
+             JSON_NODE_HOLDS_OBJECT (json_object_get_member (merged, "customer"))
+             ? json_object_get_object_member (merged, "customer") : NULL;
+  payment = json_object_has_member (merged, "payment") &&
+            JSON_NODE_HOLDS_OBJECT (json_object_get_member (merged, "payment"))
+            ? json_object_get_object_member (merged, "payment") : NULL;
+  if (payment == NULL && json_object_has_member (merged, "payment_request") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (merged, "payment_request")))
+    payment = json_object_get_object_member (merged, "payment_request");
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO orders (order_id, server, status, customer_name, codes,"
+                          "  method, total, currency, cashier, created_at, updated_at, json)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                          " ON CONFLICT (order_id) DO UPDATE SET server = excluded.server,"
+                          "  status = excluded.status, customer_name = excluded.customer_name,"
+                          "  codes = excluded.codes, method = excluded.method,"
+                          "  total = excluded.total, currency = excluded.currency,"
+                          "  cashier = excluded.cashier, updated_at = excluded.updated_at,"
+                          "  json = excluded.json", -1, &stmt, NULL) != SQLITE_OK)
+    set_sqlite_error (&error, self->db, "keep the order");
+  else
+    {
+      sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_STATIC);
+      bind_text_or_null (stmt, 2, leap_json_get_string (merged, "server", NULL));
+      sqlite3_bind_text (stmt, 3, leap_json_get_string (merged, "status", "pending"), -1,
+                         SQLITE_STATIC);
+      bind_text_or_null (stmt, 4, customer ? leap_json_get_string (customer, "name", NULL) : NULL);
+      sqlite3_bind_text (stmt, 5, codes, -1, SQLITE_STATIC);
+      bind_text_or_null (stmt, 6, payment ? leap_json_get_string (payment, "method", NULL) : NULL);
+      sqlite3_bind_int64 (stmt, 7, leap_json_get_int (merged, "total", 0));
+      bind_text_or_null (stmt, 8, leap_json_get_string (merged, "currency", NULL));
+      bind_text_or_null (stmt, 9, leap_json_get_string (merged, "cashier", NULL));
+      sqlite3_bind_int64 (stmt, 10, created_at);
+      sqlite3_bind_int64 (stmt, 11, now);
+      sqlite3_bind_text (stmt, 12, json, -1, SQLITE_STATIC);
+      step_done (stmt, self->db, &error);
+      sqlite3_finalize (stmt);
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&merged), (GDestroyNotify) json_object_unref);
+}
+
+/* Keeps @order (the server's order, with what the app adds: "event",
+ * "tier_names", "server", "cashier", "payment_request") in the file, by
+ * its "order_id": a second save of the same order replaces the first. The
+ * result is the order as kept (with what an earlier save knew). */
+void
+leap_offline_cache_save_order_async (LeapOfflineCache    *self,
+                                     JsonObject          *order,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *copy = NULL;
+
+  g_return_if_fail (LEAP_IS_OFFLINE_CACHE (self));
+  g_return_if_fail (order != NULL);
+  g_return_if_fail (leap_json_get_string (order, "order_id", NULL) != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_offline_cache_save_order_async);
+  /* A copy: the caller may change its object while the thread runs. */
+  copy = leap_json_object_to_string (order);
+  g_task_set_task_data (task, leap_json_parse_object (copy, -1, NULL),
+                        (GDestroyNotify) json_object_unref);
+  g_task_run_in_thread (task, save_order_thread);
+}
+
+JsonObject *
+leap_offline_cache_save_order_finish (LeapOfflineCache  *self,
+                                      GAsyncResult      *result,
+                                      GError           **error)
+{
+  g_return_val_if_fail (LEAP_IS_OFFLINE_CACHE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char   *text;
+  gint64  since;
+} FindData;
+
+static void
+find_data_free (FindData *data)
+{
+  g_free (data->text);
+  g_free (data);
+}
+
+static void
+find_orders_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  LeapOfflineCache *self = source_object;
+  FindData *data = task_data;
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GString) pattern = g_string_new ("%");
+  sqlite3_stmt *stmt = NULL;
+  GError *error = NULL;
+  int rc;
+
+  /* The text is matched as it is: % and _ are not wildcards here. */
+  for (const char *p = data->text ? data->text : ""; *p != '\0'; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+
+  g_mutex_lock (&self->lock);
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT json FROM orders WHERE created_at >= ?3 AND"
+                          " (order_id LIKE ?1 ESCAPE '\\' OR codes LIKE ?2 ESCAPE '\\'"
+                          "  OR customer_name LIKE ?2 ESCAPE '\\')"
+                          " ORDER BY created_at DESC, order_id LIMIT 500", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (&error, self->db, "be searched");
+      g_mutex_unlock (&self->lock);
+      g_task_return_error (task, error);
+      return;
+    }
+  sqlite3_bind_int64 (stmt, 3, data->since);
+  sqlite3_bind_text (stmt, 1, pattern->str, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, pattern->str, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *order = leap_json_parse_object ((const char *) sqlite3_column_text (stmt, 0), -1,
+                                                  NULL);
+      if (order != NULL)
+        g_ptr_array_add (orders, order);
+    }
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (&error, self->db, "be searched");
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->lock);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&orders), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* The orders this device made since @since (Unix time) whose number,
+ * ticket code or customer name contains @text (NULL or "" for all), the
+ * newest first. The result is a GPtrArray of JsonObject. */
+void
+leap_offline_cache_find_orders_async (LeapOfflineCache    *self,
+                                      const char          *text,
+                                      gint64               since,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  FindData *data;
+
+  g_return_if_fail (LEAP_IS_OFFLINE_CACHE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_offline_cache_find_orders_async);
+  data = g_new0 (FindData, 1);
+  data->text = g_strstrip (g_strdup (text ? text : ""));
+  data->since = since;
+  g_task_set_task_data (task, data, (GDestroyNotify) find_data_free);
+  g_task_run_in_thread (task, find_orders_thread);
+}
+
+GPtrArray *
+leap_offline_cache_find_orders_finish (LeapOfflineCache  *self,
+                                       GAsyncResult      *result,
+                                       GError           **error)
+{
+  g_return_val_if_fail (LEAP_IS_OFFLINE_CACHE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

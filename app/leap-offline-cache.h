@@ -53,4 +53,22 @@ GPtrArray        *leap_offline_cache_list_tiers_finish  (LeapOfflineCache     *s
 void              leap_offline_cache_store_availability (LeapOfflineCache     *self,
                                                          JsonObject           *availability);
 
+void              leap_offline_cache_save_order_async   (LeapOfflineCache     *self,
+                                                         JsonObject           *order,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+JsonObject       *leap_offline_cache_save_order_finish  (LeapOfflineCache     *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+void              leap_offline_cache_find_orders_async  (LeapOfflineCache     *self,
+                                                         const char           *text,
+                                                         gint64                since,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+GPtrArray        *leap_offline_cache_find_orders_finish (LeapOfflineCache     *self,
+                                                         GAsyncResult         *result,
+                                                         GError              **error);
+
 G_END_DECLS

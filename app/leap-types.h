@@ -8,11 +8,18 @@ G_BEGIN_DECLS
 typedef struct _LeapApplication   LeapApplication;
 typedef struct _LeapOfflineCache  LeapOfflineCache;
 typedef struct _LeapCartView      LeapCartView;
+typedef struct _LeapCheckout      LeapCheckout;
+typedef struct _LeapCheckInView   LeapCheckInView;
 typedef struct _LeapClient        LeapClient;
 typedef struct _LeapEventList     LeapEventList;
 typedef struct _LeapEventPage     LeapEventPage;
 typedef struct _LeapEventRow      LeapEventRow;
+typedef struct _LeapOrder         LeapOrder;
+typedef struct _LeapOrdersView    LeapOrdersView;
+typedef struct _LeapPaymentDialog LeapPaymentDialog;
+typedef struct _LeapShiftView     LeapShiftView;
 typedef struct _LeapSignInDialog  LeapSignInDialog;
+typedef struct _LeapTicketPrinter LeapTicketPrinter;
 typedef struct _LeapTierTile      LeapTierTile;
 typedef struct _LeapWindow        LeapWindow;
 

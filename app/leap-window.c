@@ -7,13 +7,19 @@
 #include "leap-application.h"
 #include "leap-offline-cache.h"
 #include "leap-cart-view.h"
+#include "leap-check-in-view.h"
+#include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-error.h"
 #include "leap-event-list.h"
 #include "leap-event-page.h"
 #include "leap-format.h"
 #include "leap-json.h"
+#include "leap-orders-view.h"
+#include "leap-payment-dialog.h"
+#include "leap-shift-view.h"
 #include "leap-sign-in-dialog.h"
+#include "leap-ticket-printer.h"
 #include "leap-tier-tile.h"
 #include "leap-window.h"
 
@@ -37,6 +43,9 @@ struct _LeapWindow
   LeapEventList        *event_list;
   LeapEventPage        *event_page;
   LeapCartView         *cart_view;
+  LeapOrdersView       *orders_view;
+  LeapCheckInView      *check_in_view;
+  LeapShiftView        *shift_view;
 
   /* Owned */
   LeapClient           *client;
@@ -56,6 +65,16 @@ struct _LeapWindow
   gboolean              holding;
   char                 *hold_key;       /* Idempotency-Key of the last attempt */
   char                 *hold_key_body;  /* and what it asked for */
+
+  /* The payment: under way (paying), asked for once the hold is there
+   * (pay_after_hold: "cash" or "card"), the dialog while it is open, and
+   * the last order settled here with the printer that printed it. */
+  LeapCheckout         *checkout;
+  gboolean              paying;
+  char                 *pay_after_hold;
+  LeapPaymentDialog    *payment_dialog; /* weak */
+  JsonObject           *last_order;
+  LeapTicketPrinter    *last_printer;
 };
 
 G_DEFINE_FINAL_TYPE (LeapWindow, leap_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -73,6 +92,8 @@ static GParamSpec *properties[N_PROPS];
 #define REHOLD_DELAY_MS 600
 
 static void release_hold (LeapWindow *self);
+static void open_payment_dialog (LeapWindow *self,
+                                 const char *method);
 
 static void
 update_status (LeapWindow *self)
@@ -148,8 +169,8 @@ sale_blocked_reason (LeapWindow *self)
   return NULL;
 }
 
-/* Why the cart cannot be paid now. Paying needs the orders API, which
- * this server does not have yet: everything up to the hold works. */
+/* Why the cart cannot be paid now, or NULL when it can. Paying without a
+ * hold holds the cart first. */
 static const char *
 pay_blocked_reason (LeapWindow *self)
 {
@@ -157,12 +178,20 @@ pay_blocked_reason (LeapWindow *self)
 
   if (reason != NULL)
     return reason;
+  if (self->paying)
+    return _("Taking the payment…");
   if (self->holding)
     return _("Holding the tickets…");
-  if (self->hold_id == NULL)
-    return _("Hold the tickets (Enter) to keep them for this customer. "
-             "Payment arrives with checkout (next release).");
-  return _("Payment arrives with checkout (next release).");
+  return NULL;
+}
+
+/* Cash is taken by box office staff only, not by a kiosk or a guest. */
+static gboolean
+may_take_cash (LeapWindow *self)
+{
+  const char *role = leap_client_get_role (self->client);
+
+  return role == NULL || (!g_str_equal (role, "kiosk") && !g_str_equal (role, "guest"));
 }
 
 static void
@@ -189,10 +218,15 @@ update_actions (LeapWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-in", !signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.hold",
-                                 hold_reason == NULL && self->hold_id == NULL && !self->holding);
-  /* No orders API yet: the buttons stay, disabled, with the reason. */
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-cash", FALSE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-card", FALSE);
+                                 hold_reason == NULL && self->hold_id == NULL && !self->holding &&
+                                 !self->paying);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-cash",
+                                 reason == NULL && may_take_cash (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pay-card", reason == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-sale", !self->paying);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.print", TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->event_page), !self->paying);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->event_list), !self->paying);
   leap_cart_view_set_reason (self->cart_view, reason);
 }
 
@@ -299,6 +333,7 @@ release_hold (LeapWindow *self)
 {
   self->hold_generation++;
   self->holding = FALSE;
+  g_clear_pointer (&self->pay_after_hold, g_free);
   g_clear_handle_id (&self->hold_tick_id, g_source_remove);
   g_clear_handle_id (&self->rehold_id, g_source_remove);
   if (self->hold_id != NULL)
@@ -313,6 +348,15 @@ release_hold (LeapWindow *self)
 static void
 hold_expired (LeapWindow *self)
 {
+  /* Nothing left to pay for: the dialog goes with the hold. */
+  if (self->payment_dialog != NULL)
+    {
+      LeapPaymentDialog *dialog = self->payment_dialog;
+
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->payment_dialog);
+      self->payment_dialog = NULL;
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
   g_clear_pointer (&self->hold_id, g_free);
   g_clear_handle_id (&self->hold_tick_id, g_source_remove);
   set_tiles_held (self, FALSE);
@@ -404,6 +448,8 @@ hold_cb (GObject      *source,
     {
       g_autofree char *message = NULL;
 
+      g_clear_pointer (&self->pay_after_hold, g_free);
+
       /* Only a request that may not have arrived is retried with the same
        * key; any answer of the server ends this attempt. */
       if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE) &&
@@ -458,9 +504,18 @@ hold_cb (GObject      *source,
   {
     g_autofree char *message = g_strdup_printf (ngettext ("%u ticket held", "%u tickets held", n), n);
 
-    leap_window_add_toast (self, message);
+    if (self->pay_after_hold == NULL)
+      leap_window_add_toast (self, message);
   }
   update_actions (self);
+
+  /* Pay was pressed before there was a hold: go on with it now. */
+  if (self->pay_after_hold != NULL)
+    {
+      g_autofree char *method = g_steal_pointer (&self->pay_after_hold);
+
+      open_payment_dialog (self, method);
+    }
 }
 
 /* Asks the server to hold what the cart has. */
@@ -628,6 +683,12 @@ search_action (GtkWidget  *widget,
 {
   LeapWindow *self = LEAP_WINDOW (widget);
 
+  /* In Orders, Ctrl+F finds orders; anywhere else, events. */
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "orders") == 0)
+    {
+      leap_orders_view_focus_search (self->orders_view);
+      return;
+    }
   adw_view_stack_set_visible_child_name (self->view_stack, "sell");
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
@@ -647,16 +708,441 @@ new_sale_action (GtkWidget  *widget,
   search_action (widget, NULL, NULL);
 }
 
+/* Payment */
+
+static void
+print_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(LeapWindow) self = user_data;
+  LeapTicketPrinter *printer = LEAP_TICKET_PRINTER (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = NULL;
+
+  if (!leap_ticket_printer_print_finish (printer, result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("The tickets were not printed (%s). Press Ctrl+P to choose a "
+                                   "printer or save them as PDF."), error->message);
+      leap_window_add_toast (self, message);
+      return;
+    }
+  pdf = leap_ticket_printer_dup_pdf_path (printer);
+  if (pdf != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Tickets saved to %s"), pdf);
+
+      leap_window_add_toast (self, message);
+    }
+}
+
+/* Prints @order's tickets and receipt; with @with_dialog the cashier
+ * chooses the printer (or a PDF file). */
+void
+leap_window_print_order (LeapWindow *self,
+                         JsonObject *order,
+                         gboolean    with_dialog)
+{
+  g_autoptr(LeapTicketPrinter) printer = NULL;
+
+  g_return_if_fail (LEAP_IS_WINDOW (self));
+  g_return_if_fail (order != NULL);
+
+  printer = leap_ticket_printer_new (order);
+  g_set_object (&self->last_printer, printer);
+  leap_ticket_printer_print_async (printer, GTK_WINDOW (self), with_dialog, NULL, print_cb,
+                                   g_object_ref (self));
+}
+
+/* The sale is over (paid, or in a manager's hands): its hold became the
+ * order, so it is not given back; the cart starts again. */
+static void
+end_sale (LeapWindow *self)
+{
+  self->hold_generation++;
+  g_clear_pointer (&self->hold_id, g_free);
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  g_clear_handle_id (&self->rehold_id, g_source_remove);
+  set_tiles_held (self, FALSE);
+  leap_event_page_clear_quantities (self->event_page);
+  leap_cart_view_clear (self->cart_view);
+  leap_event_page_refresh (self->event_page);
+}
+
+/* The hold is gone on the server (a declined card gives the tickets
+ * back): hold the same cart again so the cashier can take another way of
+ * paying at once. */
+static void
+hold_again (LeapWindow *self)
+{
+  self->hold_generation++;
+  g_clear_pointer (&self->hold_id, g_free);
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  set_tiles_held (self, FALSE);
+  start_hold (self);
+}
+
+static void
+restart_hold_tick (LeapWindow *self)
+{
+  if (self->hold_id == NULL)
+    return;
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  self->hold_tick_id = g_timeout_add (1000, hold_tick_cb, self);
+  hold_tick_cb (self);
+}
+
+/* A problem with a payment stays on screen longer than other news. */
+static void
+add_problem_toast (LeapWindow *self,
+                   const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 12);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+pay_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(LeapWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autofree char *message = NULL;
+  gboolean placed = FALSE;
+  const char *status;
+
+  order = leap_checkout_pay_finish (LEAP_CHECKOUT (source), result, &placed, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->client == NULL)
+    return;
+  self->paying = FALSE;
+
+  if (order == NULL)
+    {
+      if (placed)
+        {
+          /* Taken by the server, not settled yet: never charge twice. */
+          message = g_strdup_printf (_("The server took the order but has not confirmed the payment "
+                                       "yet. It is kept on this device: find it in Orders (Alt+2) "
+                                       "before charging again. (%s)"), error->message);
+          end_sale (self);
+        }
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_EXPIRED))
+        {
+          hold_expired (self);
+          message = g_strdup (_("The hold ran out before the payment, so nothing was charged and "
+                                "the tickets went back on sale. Hold them again (Enter), then take "
+                                "the payment."));
+        }
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
+        {
+          message = g_strdup (_("The hold was no longer valid, so nothing was charged. The tickets "
+                                "are being held again: take the payment once they are."));
+          hold_again (self);
+        }
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
+        {
+          message = g_strdup (_("The server cannot be reached, so nothing was charged. Press Cash "
+                                "(F9) or Card (F10) to try again."));
+          restart_hold_tick (self);
+        }
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED))
+        message = g_strdup (_("The session has ended, so nothing was charged. Sign in again and "
+                              "take the payment."));
+      else
+        {
+          message = g_strdup_printf (_("The payment was not taken: %s"), error->message);
+          restart_hold_tick (self);
+        }
+      leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
+      add_problem_toast (self, message);
+      update_actions (self);
+      return;
+    }
+
+  status = leap_json_get_string (order, "status", "");
+  if (g_str_equal (status, "paid") || g_str_equal (status, "needs_review"))
+    {
+      JsonObject *payment = json_object_has_member (order, "payment") &&
+                            JSON_NODE_HOLDS_OBJECT (json_object_get_member (order, "payment"))
+                            ? json_object_get_object_member (order, "payment") : NULL;
+      guint n = json_object_has_member (order, "tickets") &&
+                JSON_NODE_HOLDS_ARRAY (json_object_get_member (order, "tickets"))
+                ? json_array_get_length (json_object_get_array_member (order, "tickets")) : 0;
+
+      end_sale (self);
+      g_clear_pointer (&self->last_order, json_object_unref);
+      self->last_order = json_object_ref (order);
+      leap_orders_view_reload (self->orders_view);
+
+      if (g_str_equal (status, "needs_review"))
+        {
+          message = g_strdup_printf (_("Order %s needs a manager: the payment went through but the "
+                                       "tickets could not be confirmed. Do not charge again."),
+                                     leap_json_get_string (order, "order_id", ""));
+          leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
+        }
+      else
+        {
+          g_autofree char *first = NULL;
+
+          if (payment != NULL && g_strcmp0 (leap_json_get_string (payment, "method", NULL), "cash") == 0)
+            {
+              LeapMoney change = leap_money_init (leap_json_get_int (payment, "change", 0),
+                                                  leap_json_get_string (order, "currency", "EUR"));
+              g_autofree char *change_text = leap_money_format (&change);
+
+              first = g_strdup_printf (_("Give %s change."), change_text);
+              message = g_strdup_printf (ngettext ("%s\nPaid in cash · %u ticket\nOrder %s",
+                                                   "%s\nPaid in cash · %u tickets\nOrder %s", n),
+                                         first, n, leap_json_get_string (order, "order_id", ""));
+            }
+          else
+            message = g_strdup_printf (ngettext ("Paid by card · %u ticket\nOrder %s",
+                                                 "Paid by card · %u tickets\nOrder %s", n),
+                                       n, leap_json_get_string (order, "order_id", ""));
+          {
+            /* Translators: under the paid sale in the cart */
+            g_autofree char *with_hint = g_strdup_printf (_("%s\nCtrl+P prints the tickets again."),
+                                                          message);
+
+            leap_cart_view_set_done_text (self->cart_view, with_hint);
+          }
+          if (g_settings_get_boolean (self->settings, "print-after-sale") ||
+              g_getenv ("LEAP_PRINT_TO_PDF") != NULL)
+            leap_window_print_order (self, order, FALSE);
+          /* The cart says it; no toast to outlive the next sale. */
+          update_actions (self);
+          return;
+        }
+      add_problem_toast (self, message);
+      update_actions (self);
+      return;
+    }
+
+  if (g_str_equal (status, "failed"))
+    {
+      const char *reason = leap_json_get_string (order, "reason", NULL);
+
+      if (reason != NULL && strstr (reason, "declined") == NULL)
+        message = g_strdup_printf (_("The card payment did not go through (%s). Nothing was "
+                                     "charged; the tickets are held again: try the card again "
+                                     "(F10) or take cash (F9)."), reason);
+      else
+        message = g_strdup (_("The card was declined. Nothing was charged; the tickets are held "
+                              "again: try the card again (F10) or take cash (F9)."));
+      hold_again (self);
+      /* After hold_again: it would replace the text with "Holding…". */
+      add_problem_toast (self, message);
+      leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
+      update_actions (self);
+      return;
+    }
+
+  message = g_strdup_printf (_("Order %s is %s. Look at it in Orders (Alt+2)."),
+                             leap_json_get_string (order, "order_id", ""), status);
+  end_sale (self);
+  leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
+  add_problem_toast (self, message);
+  update_actions (self);
+}
+
+/* What the order is about, kept with it for the receipt and searches. */
+static JsonObject *
+describe_sale (LeapWindow *self)
+{
+  LeapEvent *event = leap_event_page_get_event (self->event_page);
+  GListModel *lines = leap_cart_view_get_lines (self->cart_view);
+  LeapMoney total = leap_cart_view_get_total (self->cart_view);
+  JsonObject *sale = json_object_new ();
+  JsonObject *about = json_object_new ();
+  JsonObject *names = json_object_new ();
+  JsonArray *items = json_array_new ();
+
+  json_object_set_int_member (about, "id", leap_event_get_id (event));
+  json_object_set_string_member (about, "name", leap_event_get_name (event));
+  json_object_set_int_member (about, "starts_at", leap_event_get_starts_at (event));
+  if (leap_event_get_venue_name (event) != NULL)
+    json_object_set_string_member (about, "venue", leap_event_get_venue_name (event));
+  if (leap_event_get_venue_timezone (event) != NULL)
+    json_object_set_string_member (about, "timezone", leap_event_get_venue_timezone (event));
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(LeapTier) tier = g_list_model_get_item (lines, i);
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT, leap_tier_get_id (tier));
+      JsonObject *item = json_object_new ();
+      LeapMoney price = leap_tier_get_price (tier);
+
+      json_object_set_string_member (names, key, leap_tier_get_name (tier));
+      json_object_set_int_member (item, "tier_id", leap_tier_get_id (tier));
+      json_object_set_int_member (item, "quantity", leap_cart_view_get_quantity (self->cart_view, tier));
+      json_object_set_int_member (item, "unit_price", price.amount);
+      json_object_set_string_member (item, "currency", price.currency);
+      json_array_add_object_element (items, item);
+    }
+  json_object_set_string_member (sale, "hold_id", self->hold_id);
+  json_object_set_object_member (sale, "event", about);
+  json_object_set_object_member (sale, "tier_names", names);
+  json_object_set_array_member (sale, "lines", items);
+  json_object_set_int_member (sale, "total", total.amount);
+  json_object_set_string_member (sale, "currency", total.currency);
+  return sale;
+}
+
+static void
+start_payment (LeapWindow *self,
+               const char *method,
+               gint64      tendered,
+               const char *customer_name)
+{
+  g_autoptr(JsonObject) sale = NULL;
+  JsonObject *payment;
+
+  if (pay_blocked_reason (self) != NULL || self->hold_id == NULL)
+    {
+      leap_window_add_toast (self, pay_blocked_reason (self) ? pay_blocked_reason (self)
+                                                             : _("The tickets are not held any more: "
+                                                                 "hold them again (Enter)."));
+      return;
+    }
+
+  sale = describe_sale (self);
+  payment = json_object_new ();
+  json_object_set_string_member (payment, "method", method);
+  if (g_str_equal (method, "cash"))
+    json_object_set_int_member (payment, "tendered", tendered);
+  json_object_set_object_member (sale, "payment", payment);
+  if (customer_name != NULL)
+    {
+      JsonObject *customer = json_object_new ();
+
+      json_object_set_string_member (customer, "name", customer_name);
+      json_object_set_object_member (sale, "customer", customer);
+    }
+
+  /* Once placed, the hold does not run out: no countdown meanwhile. */
+  self->paying = TRUE;
+  g_clear_handle_id (&self->hold_tick_id, g_source_remove);
+  leap_cart_view_set_hold_text (self->cart_view,
+                                g_str_equal (method, "card")
+                                ? _("Waiting for the card terminal…")
+                                : _("Taking the payment…"), FALSE);
+  update_actions (self);
+  leap_checkout_pay_async (self->checkout, sale, self->cancellable, pay_cb, g_object_ref (self));
+}
+
+/* Closes the dialog unless its button did already (then it is not
+ * realized any more and this does nothing). */
+static gboolean
+close_dialog_cb (gpointer user_data)
+{
+  gtk_window_close (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+payment_response_cb (LeapPaymentDialog *dialog,
+                     const char        *response,
+                     LeapWindow        *self)
+{
+  /* Answered: the dialog goes, also when the answer did not come from one
+   * of its buttons (which close it themselves). */
+  if (self->payment_dialog == dialog)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->payment_dialog);
+      self->payment_dialog = NULL;
+    }
+  if (g_object_get_data (G_OBJECT (dialog), "leap-closing") == NULL)
+    {
+      g_object_set_data (G_OBJECT (dialog), "leap-closing", GINT_TO_POINTER (TRUE));
+      g_idle_add_full (G_PRIORITY_DEFAULT, close_dialog_cb, g_object_ref (dialog), g_object_unref);
+    }
+  if (!g_str_equal (response, "pay"))
+    return;
+  start_payment (self, leap_payment_dialog_get_method (dialog),
+                 leap_payment_dialog_get_tendered (dialog),
+                 leap_payment_dialog_get_customer_name (dialog));
+}
+
+static void
+open_payment_dialog (LeapWindow *self,
+                     const char *method)
+{
+  LeapPaymentDialog *dialog;
+
+  if (self->payment_dialog != NULL || self->hold_id == NULL || pay_blocked_reason (self) != NULL)
+    return;
+  dialog = leap_payment_dialog_new (GTK_WINDOW (self), method,
+                                    leap_cart_view_get_total (self->cart_view));
+  self->payment_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->payment_dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (payment_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 pay_action (GtkWidget  *widget,
             const char *action_name,
             GVariant   *parameter)
 {
   LeapWindow *self = LEAP_WINDOW (widget);
-  const char *reason = sale_blocked_reason (self);
+  const char *method = g_str_equal (action_name, "win.pay-cash") ? "cash" : "card";
+  const char *reason = pay_blocked_reason (self);
 
-  /* Checkout (issue 4) plugs in here. */
-  leap_window_add_toast (self, reason ? reason : pay_blocked_reason (self));
+  if (reason != NULL)
+    {
+      leap_window_add_toast (self, reason);
+      return;
+    }
+  if (self->hold_id == NULL)
+    {
+      /* Hold first; the dialog opens once the tickets are held. */
+      g_free (self->pay_after_hold);
+      self->pay_after_hold = g_strdup (method);
+      start_hold (self);
+      return;
+    }
+  open_payment_dialog (self, method);
+}
+
+static void
+print_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  LeapWindow *self = LEAP_WINDOW (widget);
+
+  const char *view = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (g_strcmp0 (view, "shift") == 0)
+    {
+      leap_shift_view_print (self->shift_view);
+      return;
+    }
+  if (g_strcmp0 (view, "orders") == 0)
+    {
+      JsonObject *order = leap_orders_view_get_selected (self->orders_view);
+
+      if (order == NULL || g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
+        leap_window_add_toast (self, _("Choose a paid order to print."));
+      else
+        leap_window_print_order (self, order, TRUE);
+      return;
+    }
+  if (self->last_order == NULL)
+    {
+      leap_window_add_toast (self, _("No sale to print yet."));
+      return;
+    }
+  leap_window_print_order (self, self->last_order, TRUE);
 }
 
 static void
@@ -667,6 +1153,67 @@ show_view_action (GtkWidget  *widget,
   LeapWindow *self = LEAP_WINDOW (widget);
 
   adw_view_stack_set_visible_child_name (self->view_stack, g_variant_get_string (parameter, NULL));
+}
+
+/* Each view puts the focus where its work starts. */
+static void
+visible_view_cb (LeapWindow *self)
+{
+  const char *view = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (g_strcmp0 (view, "check-in") == 0)
+    leap_check_in_view_focus_entry (self->check_in_view);
+  else if (g_strcmp0 (view, "orders") == 0)
+    {
+      leap_orders_view_reload (self->orders_view);
+      leap_orders_view_focus_search (self->orders_view);
+    }
+}
+
+static void
+print_order_cb (LeapWindow *self,
+                JsonObject *order)
+{
+  leap_window_print_order (self, order, TRUE);
+}
+
+static void
+report_printed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(LeapWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pdf = NULL;
+
+  if (!leap_ticket_printer_print_finish (LEAP_TICKET_PRINTER (source), result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("The report was not printed: %s"), error->message);
+      leap_window_add_toast (self, message);
+      return;
+    }
+  pdf = leap_ticket_printer_dup_pdf_path (LEAP_TICKET_PRINTER (source));
+  if (pdf != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Report saved to %s"), pdf);
+
+      leap_window_add_toast (self, message);
+    }
+}
+
+static void
+print_report_cb (LeapWindow         *self,
+                 const char * const *lines)
+{
+  g_autoptr(LeapTicketPrinter) printer = leap_ticket_printer_new_report (_("End of Shift"), lines);
+
+  g_set_object (&self->last_printer, printer);
+  leap_ticket_printer_print_async (printer, GTK_WINDOW (self), TRUE, NULL, report_printed_cb,
+                                   g_object_ref (self));
 }
 
 static void
@@ -748,6 +1295,10 @@ leap_window_constructed (GObject *object)
   leap_event_list_set_model (self->event_list, leap_offline_cache_get_events (self->cache));
   leap_event_page_set_cache (self->event_page, self->cache);
   leap_event_page_set_client (self->event_page, self->client);
+  self->checkout = leap_checkout_new (self->client, self->cache);
+  leap_orders_view_set_backend (self->orders_view, self->client, self->cache);
+  leap_check_in_view_set_client (self->check_in_view, self->client);
+  leap_shift_view_set_cache (self->shift_view, self->cache);
 
   g_signal_connect_object (self->client, "notify::connection", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -791,7 +1342,12 @@ leap_window_dispose (GObject *object)
         leap_client_release_hold_async (self->client, self->hold_id, NULL, release_cb, NULL);
       g_clear_pointer (&self->hold_id, g_free);
     }
+  if (self->payment_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->payment_dialog));
   gtk_widget_dispose_template (GTK_WIDGET (self), LEAP_TYPE_WINDOW);
+  g_clear_object (&self->checkout);
+  g_clear_object (&self->last_printer);
+  g_clear_pointer (&self->last_order, json_object_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->cache);
   g_clear_object (&self->settings);
@@ -806,6 +1362,7 @@ leap_window_finalize (GObject *object)
 
   g_clear_pointer (&self->hold_key, g_free);
   g_clear_pointer (&self->hold_key_body, g_free);
+  g_clear_pointer (&self->pay_after_hold, g_free);
 
   G_OBJECT_CLASS (leap_window_parent_class)->finalize (object);
 }
@@ -867,6 +1424,9 @@ leap_window_class_init (LeapWindowClass *klass)
   g_type_ensure (LEAP_TYPE_CART_VIEW);
   g_type_ensure (LEAP_TYPE_EVENT_LIST);
   g_type_ensure (LEAP_TYPE_EVENT_PAGE);
+  g_type_ensure (LEAP_TYPE_ORDERS_VIEW);
+  g_type_ensure (LEAP_TYPE_CHECK_IN_VIEW);
+  g_type_ensure (LEAP_TYPE_SHIFT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/leapboxoffice/BoxOffice/ui/leap-window.ui");
@@ -881,6 +1441,9 @@ leap_window_class_init (LeapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeapWindow, event_list);
   gtk_widget_class_bind_template_child (widget_class, LeapWindow, event_page);
   gtk_widget_class_bind_template_child (widget_class, LeapWindow, cart_view);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, orders_view);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, check_in_view);
+  gtk_widget_class_bind_template_child (widget_class, LeapWindow, shift_view);
 
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
@@ -895,6 +1458,7 @@ leap_window_class_init (LeapWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.hold", NULL);
   gtk_widget_class_install_action (widget_class, "win.pay-cash", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "win.pay-card", NULL, pay_action);
+  gtk_widget_class_install_action (widget_class, "win.print", NULL, print_action);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
 }
 
@@ -919,6 +1483,14 @@ leap_window_init (LeapWindow *self)
   g_signal_connect_object (self->search_entry, "stop-search", G_CALLBACK (search_stop_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self->event_list));
+  g_signal_connect_object (self->view_stack, "notify::visible-child-name",
+                           G_CALLBACK (visible_view_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->orders_view, "print-order", G_CALLBACK (print_order_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->orders_view, "add-toast", G_CALLBACK (leap_window_add_toast),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->shift_view, "print-report", G_CALLBACK (print_report_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 LeapWindow *
@@ -1008,4 +1580,57 @@ leap_window_show_sign_in (LeapWindow *self)
   dialog = leap_sign_in_dialog_new (GTK_WINDOW (self), self->client, username);
   g_signal_connect_object (dialog, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The last order settled in this window (paid or for a manager), or NULL. */
+JsonObject *
+leap_window_get_last_order (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->last_order;
+}
+
+/* The printer of the last print started here, or NULL: what it was
+ * handed is what went to paper (or PDF). */
+LeapTicketPrinter *
+leap_window_get_last_printer (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->last_printer;
+}
+
+/* The payment dialog while it is open, or NULL. */
+LeapPaymentDialog *
+leap_window_get_payment_dialog (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->payment_dialog;
+}
+
+gboolean
+leap_window_get_paying (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), FALSE);
+  return self->paying;
+}
+
+LeapOrdersView *
+leap_window_get_orders_view (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->orders_view;
+}
+
+LeapCheckInView *
+leap_window_get_check_in_view (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->check_in_view;
+}
+
+LeapShiftView *
+leap_window_get_shift_view (LeapWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_WINDOW (self), NULL);
+  return self->shift_view;
 }

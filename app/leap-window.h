@@ -2,6 +2,7 @@
 #pragma once
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
 
 #include "leap-types.h"
 
@@ -24,5 +25,15 @@ const char       *leap_window_get_hold_id     (LeapWindow       *self);
 void              leap_window_add_toast       (LeapWindow       *self,
                                                const char       *message);
 void              leap_window_show_sign_in    (LeapWindow       *self);
+void              leap_window_print_order     (LeapWindow       *self,
+                                               JsonObject       *order,
+                                               gboolean          with_dialog);
+JsonObject       *leap_window_get_last_order  (LeapWindow       *self);
+LeapTicketPrinter *leap_window_get_last_printer (LeapWindow     *self);
+LeapPaymentDialog *leap_window_get_payment_dialog (LeapWindow   *self);
+gboolean          leap_window_get_paying      (LeapWindow       *self);
+LeapOrdersView   *leap_window_get_orders_view (LeapWindow       *self);
+LeapCheckInView  *leap_window_get_check_in_view (LeapWindow     *self);
+LeapShiftView    *leap_window_get_shift_view  (LeapWindow       *self);
 
 G_END_DECLS
