@@ -8,6 +8,7 @@
 #include "leap-offline-cache.h"
 #include "leap-client.h"
 #include "leap-error.h"
+#include "leap-timings.h"
 #include "leap-token-store.h"
 #include "leap-window.h"
 
@@ -64,6 +65,7 @@ toast (LeapApplication *self,
     g_message ("%s", message);
 }
 
+/* user_data: when the sync began (monotonic µs), for LEAP_TIMINGS. */
 static void
 sync_cb (GObject      *source,
          GAsyncResult *result,
@@ -74,6 +76,9 @@ sync_cb (GObject      *source,
   /* Being offline is shown in the header; nothing more to say here. */
   if (!leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &error))
     g_debug ("Sync: %s", error->message);
+  else
+    leap_timings_mark ("synced", "in %.0f ms",
+                       (g_get_monotonic_time () - (gint64) GPOINTER_TO_SIZE (user_data)) / 1000.0);
 }
 
 void
@@ -83,7 +88,8 @@ leap_application_sync_now (LeapApplication *self)
 
   if (self->cache == NULL || leap_offline_cache_get_syncing (self->cache))
     return;
-  leap_offline_cache_sync_async (self->cache, self->client, self->cancellable, sync_cb, NULL);
+  leap_offline_cache_sync_async (self->cache, self->client, self->cancellable, sync_cb,
+                                 GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ()));
 }
 
 static gboolean

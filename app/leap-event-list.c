@@ -7,6 +7,7 @@
 
 #include "leap-event-list.h"
 #include "leap-event-row.h"
+#include "leap-timings.h"
 
 /* The events column: a GtkListView over the cache's events, filtered by
  * the search text and a date range. The model is sorted by start time and
@@ -143,6 +144,7 @@ static void
 items_changed_cb (LeapEventList *self)
 {
   update_count (self);
+  leap_timings_list_shown (self->list_view, g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)));
 }
 
 static void

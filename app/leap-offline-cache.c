@@ -52,7 +52,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 #define SCHEMA_VERSION 1
-#define SYNC_PAGE 500
+#define SYNC_PAGE 5000
 
 static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
