@@ -23,6 +23,7 @@ typedef struct
   guint    hold_ttl_s;
   guint    guest_max_holds;
   guint    guest_max_tickets;
+  guint    reconcile_interval_s; /* 0: only on request */
 } LeapBackendConfig;
 
 void     leap_backend_config_init      (LeapBackendConfig *config);

@@ -7,6 +7,7 @@
 #include "leap-live.h"
 #include "leap-metrics.h"
 #include "leap-orders.h"
+#include "leap-reconciler.h"
 #include "leap-refunds.h"
 #include "leap-request.h"
 #include "leap-tickets.h"
@@ -31,6 +32,7 @@ struct _LeapBackend
   LeapOrders       *orders;
   LeapRefunds      *refunds;
   LeapDeadLetters  *dead_letters;
+  LeapReconciler   *reconciler;
   LeapTickets      *tickets;
   LeapLive         *live;
   LeapMetrics      *metrics;

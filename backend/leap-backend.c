@@ -68,10 +68,12 @@ leap_backend_new (const LeapBackendConfig *config,
   {
     LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
     self->holds = leap_holds_new (self->store, self->redis, &holds);
+    leap_holds_watch (self->holds, self->subscriber);
   }
   self->orders = leap_orders_new (self->store, self->redis);
   self->refunds = leap_refunds_new (self->store, self->redis);
   self->dead_letters = leap_dead_letters_new (self->store, self->redis);
+  self->reconciler = leap_reconciler_new (self->store, self->redis, self->holds, config->reconcile_interval_s);
   {
     g_autofree char *key = config->ticket_key ? g_strdup (config->ticket_key)
                                               : leap_ticket_key_path_for_database (config->database_url);
@@ -221,6 +223,12 @@ leap_backend_get_holds (LeapBackend *self)
   return self->holds;
 }
 
+LeapReconciler *
+leap_backend_get_reconciler (LeapBackend *self)
+{
+  return self->reconciler;
+}
+
 static void
 leap_backend_dispose (GObject *object)
 {
@@ -242,6 +250,9 @@ leap_backend_dispose (GObject *object)
   g_clear_object (&self->orders);
   g_clear_object (&self->refunds);
   g_clear_object (&self->dead_letters);
+  if (self->reconciler != NULL)
+    g_object_run_dispose (G_OBJECT (self->reconciler));
+  g_clear_object (&self->reconciler);
   g_clear_object (&self->tickets);
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);

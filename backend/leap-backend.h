@@ -6,6 +6,7 @@
 #include "leap-backend-config.h"
 #include "leap-catalogue.h"
 #include "leap-holds.h"
+#include "leap-reconciler.h"
 #include "leap-sessions.h"
 #include "leap-store.h"
 
@@ -29,5 +30,6 @@ LeapCache     *leap_backend_get_cache     (LeapBackend             *self);
 LeapCatalogue *leap_backend_get_catalogue (LeapBackend             *self);
 LeapSessions  *leap_backend_get_sessions  (LeapBackend             *self);
 LeapHolds     *leap_backend_get_holds     (LeapBackend             *self);
+LeapReconciler *leap_backend_get_reconciler (LeapBackend           *self);
 
 G_END_DECLS

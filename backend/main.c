@@ -116,6 +116,7 @@ typedef struct
   int      near_cache_ms;
   int      processes;
   int      hold_ttl;
+  int      reconcile_interval;
 } Options;
 
 static void
@@ -163,6 +164,8 @@ make_config (const Options     *o,
     config->near_cache_ms = o->near_cache_ms;
   if (o->hold_ttl > 0)
     config->hold_ttl_s = o->hold_ttl;
+  if (o->reconcile_interval >= 0)
+    config->reconcile_interval_s = o->reconcile_interval;
   if (o->create_user != NULL && o->role == NULL)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -185,7 +188,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapBackend) backend = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1 };
+  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1 };
   LeapBackendConfig config;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
@@ -199,12 +202,16 @@ main (int   argc,
     { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors, "A web origin allowed to call the API (repeatable)", "ORIGIN" },
     { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms, "How long this process keeps cached reads (0: off; default 1000)", "MS" },
     { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl, "Seconds a hold keeps its tickets (default 600)", "SECONDS" },
+    { "reconcile-interval", 0, 0, G_OPTION_ARG_INT, &o.reconcile_interval, "Seconds between checks of the Redis counters against the database (0: off; default 60)", "SECONDS" },
     { "processes", 'p', 0, G_OPTION_ARG_INT, &o.processes, "Serve from N processes sharing the port (default 1)", "N" },
     { "version", 'v', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
+  /* hiredis write ()s to its socket: a Redis killed under it must fail the
+   * write (EPIPE), not kill this process. */
+  signal (SIGPIPE, SIG_IGN);
   context = g_option_context_new ("— the Leap Box Office API server");
   g_option_context_set_summary (context,
                                 "Serves the catalogue, sessions and sales API over HTTP, with Redis as\n"

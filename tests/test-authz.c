@@ -60,6 +60,8 @@ static const Expect matrix[] = {
   { "GET", "/api/v1/admin/dead-letters", ADMINS },
   { "POST", "/api/v1/admin/dead-letters", ADMINS },
   { "POST", "/api/v1/admin/dead-letters/{id}/replay", ADMINS },
+  { "GET", "/api/v1/admin/reconcile", ADMINS },
+  { "POST", "/api/v1/admin/reconcile", ADMINS },
 };
 
 static const char * const roles[] = { "guest", "kiosk", "cashier", "manager", "admin" };
@@ -235,7 +237,6 @@ test_other_users_objects (Fixture *f, gconstpointer data)
   g_autofree char *refund_path = NULL;
   g_autofree char *hold_id = NULL;
   g_autofree char *order_id = NULL;
-  g_autofree char *second_hold = NULL;
   gint64 venue, event, tier;
 
   venue = leap_test_backend_create (&f->tb, admin, "/api/v1/venues", "{\"name\": \"Hall\"}");

@@ -19,7 +19,10 @@ typedef struct
 
 /* Reservations: ticket inventory lives in Redis and changes only through
  * the scripts in lua/ (reserve, release, expire, tier-set…), so that no
- * ticket is held or sold twice however many buyers press at once. */
+ * ticket is held or sold twice however many buyers press at once. While
+ * Redis is down the database holds, within what Redis had left, and Redis
+ * takes those holds over when it is back (see "When Redis is down" in
+ * docs/architecture.md). */
 LeapHolds  *leap_holds_new                 (LeapStore              *store,
                                             LeapRedis              *redis,
                                             const LeapHoldsConfig  *config);
@@ -56,6 +59,18 @@ gboolean    leap_holds_set_tier_finish     (LeapHolds              *self,
                                             GAsyncResult           *result,
                                             GError                **error);
 void        leap_holds_repair              (LeapHolds              *self);
+/* Redis down. watch: the backend's subscribing connection, for the
+ * figures an outage starts from. is_ready: Redis takes holds (connected
+ * and rebuilt). degraded_since: when Redis was lost (ms, 0 while it
+ * sells); degraded_ms: the total time without it. db_holds: holds made
+ * by the database. A hold id of the database ends in "_". */
+void        leap_holds_watch               (LeapHolds              *self,
+                                            LeapRedis              *subscriber);
+gboolean    leap_holds_is_ready            (LeapHolds              *self);
+gint64      leap_holds_get_degraded_since  (LeapHolds              *self);
+gint64      leap_holds_get_degraded_ms     (LeapHolds              *self);
+guint64     leap_holds_get_db_holds        (LeapHolds              *self);
+gboolean    leap_hold_id_is_db             (const char             *hold_id);
 gboolean    leap_hold_id_parse             (const char             *hold_id,
                                             gint64                 *event_id);
 char       *leap_holds_event_key           (gint64                  event_id,

@@ -342,8 +342,14 @@ begun_cb (LeapRedis        *redis,
     }
   status = reply_status (reply);
   if (g_str_equal (status, "ok"))
-    g_task_return_pointer (task, pending_answer (p->order_id, p->hold_id, p->event_id),
-                           (GDestroyNotify) json_object_unref);
+    {
+      /* Its database record is done with: Redis has the order now. */
+      if (leap_hold_id_is_db (p->hold_id))
+        leap_store_db_hold_end (LEAP_ORDERS (g_task_get_source_object (task))->store, p->hold_id, NULL,
+                                "confirmed", now_ms (), NULL);
+      g_task_return_pointer (task, pending_answer (p->order_id, p->hold_id, p->event_id),
+                             (GDestroyNotify) json_object_unref);
+    }
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
   else if (g_str_equal (status, "expired"))
@@ -357,60 +363,31 @@ begun_cb (LeapRedis        *redis,
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s", status);
 }
 
-static void
-place_hold_cb (LeapRedis        *redis,
-               const redisReply *reply,
-               const GError     *error,
-               gpointer          user_data)
+/* The checkout message of an order on a hold with these items: it carries
+ * everything the worker writes, so that it never has to ask the backend. */
+static char *
+checkout_message (LeapOrders  *self,
+                  Place       *p,
+                  const char  *items,
+                  GError     **error)
 {
-  g_autoptr(GTask) task = user_data;
-  LeapOrders *self = g_task_get_source_object (task);
-  Place *p = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonArray) lines = NULL;
   g_autoptr(JsonObject) message = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *currency = NULL;
-  g_autofree char *text = NULL;
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
   JsonObject *payment = json_object_get_object_member (p->request, "payment");
   JsonObject *customer = NULL;
-  const char *status;
   gint64 total = 0;
 
-  if (error != NULL)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be placed right now");
-      return;
-    }
-  /* Another session's hold is as invisible as one that does not exist. */
-  if (g_strcmp0 (hash_field (reply, "owner"), p->owner) != 0)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
-      return;
-    }
-  status = hash_field (reply, "status");
-  if (g_strcmp0 (status, "held") != 0 &&
-      !(g_strcmp0 (status, "checking_out") == 0 && g_strcmp0 (hash_field (reply, "order"), p->order_id) == 0))
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
-                               status);
-      return;
-    }
-
-  lines = price_lines (self, p->event_id, hash_field (reply, "items"), &total, &currency, &local_error);
+  lines = price_lines (self, p->event_id, items, &total, &currency, error);
   if (lines == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&local_error));
-      return;
-    }
+    return NULL;
   if (g_str_equal (leap_json_get_string (payment, "method", ""), "cash") &&
       leap_json_get_int (payment, "tendered", 0) < total)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               "order.payment.tendered (%" G_GINT64_FORMAT ") is less than the total (%"
-                               G_GINT64_FORMAT ")", leap_json_get_int (payment, "tendered", 0), total);
-      return;
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                   "order.payment.tendered (%" G_GINT64_FORMAT ") is less than the total (%"
+                   G_GINT64_FORMAT ")", leap_json_get_int (payment, "tendered", 0), total);
+      return NULL;
     }
 
   /* The message carries everything the worker writes, so that it never
@@ -436,7 +413,107 @@ place_hold_cb (LeapRedis        *redis,
   json_object_set_string_member (message, "currency", currency);
   json_object_set_int_member (message, "placed_ms", now_ms ());
   json_object_set_array_member (message, "lines", g_steal_pointer (&lines));
-  text = leap_json_object_to_string (message);
+  return leap_json_object_to_string (message);
+}
+
+/* A hold that the database made while Redis was down, checked out while
+ * Redis is still down: the hold is marked and the message kept in the
+ * database's outbox in one transaction; the backend that rebuilds Redis
+ * queues it on the stream together with the hold (lua/import-hold.lua). */
+static void
+place_in_database (LeapOrders *self,
+                   GTask      *task)
+{
+  Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, p->hold_id, &error);
+  g_autofree char *text = NULL;
+
+  if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), p->owner) != 0)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      return;
+    }
+  text = checkout_message (self, p, leap_json_get_string (hold, "items", ""), &error);
+  if (text == NULL || !leap_store_db_hold_checkout (self->store, p->hold_id, p->owner, p->order_id, text,
+                                                    now_ms (), &error))
+    {
+      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "%s and cannot be checked out",
+                                 error->message);
+      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                 "Orders cannot be placed right now; try again in a moment");
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, pending_answer (p->order_id, p->hold_id, p->event_id),
+                         (GDestroyNotify) json_object_unref);
+}
+
+static void
+place_hold_cb (LeapRedis        *redis,
+               const redisReply *reply,
+               const GError     *error,
+               gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
+  const char *status;
+
+  if (error != NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be placed right now");
+      return;
+    }
+  /* A hold of the database that Redis does not have yet (being handed
+   * over) or any more (it ended before Redis came back). */
+  if (leap_hold_id_is_db (p->hold_id) && (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0))
+    {
+      g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, p->hold_id, NULL);
+
+      if (hold != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), p->owner) == 0)
+        {
+          const char *db_status = leap_json_get_string (hold, "status", "");
+
+          if (g_str_equal (db_status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms ())
+            g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
+                                     "This hold has expired and its tickets were given back");
+          else if (g_str_equal (db_status, "held") || g_str_equal (db_status, "checking_out"))
+            g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                     "Orders cannot be placed right now; try again in a moment");
+          else
+            g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                                     "This hold is %s and cannot be checked out", db_status);
+          return;
+        }
+    }
+  /* Another session's hold is as invisible as one that does not exist. */
+  if (g_strcmp0 (hash_field (reply, "owner"), p->owner) != 0)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      return;
+    }
+  status = hash_field (reply, "status");
+  if (g_strcmp0 (status, "held") != 0 &&
+      !(g_strcmp0 (status, "checking_out") == 0 && g_strcmp0 (hash_field (reply, "order"), p->order_id) == 0))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
+                               status);
+      return;
+    }
+  text = checkout_message (self, p, hash_field (reply, "items"), &local_error);
+  if (text == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     g_ptr_array_add (argv, leap_holds_event_key (p->event_id, names[i]));
@@ -489,6 +566,11 @@ leap_orders_place_async (LeapOrders         *self,
   p->user_id = session->user_id;
   p->role = g_strdup (session->role);
   p->request = json_object_ref (request);
+  if (leap_hold_id_is_db (p->hold_id) && !leap_redis_is_connected (self->redis))
+    {
+      place_in_database (self, task);
+      return;
+    }
   key = hold_key (p->event_id, p->hold_id);
   leap_redis_command (self->redis, place_hold_cb, g_steal_pointer (&task), "HGETALL", key, NULL);
 }
@@ -526,9 +608,37 @@ pending_cb (LeapRedis        *redis,
   g_autoptr(JsonObject) answer = NULL;
   g_autoptr(JsonObject) stored = NULL;
   g_autofree char *currency = NULL;
+  g_autoptr(JsonObject) db_hold = NULL;
   JsonArray *lines;
   gint64 total = 0;
 
+  /* An order placed while Redis was down waits in the database's outbox. */
+  if (leap_hold_id_is_db (g->hold_id) &&
+      (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0))
+    {
+      db_hold = leap_store_db_hold_get (self->store, g->hold_id, NULL);
+      if (db_hold == NULL || g_strcmp0 (leap_json_get_string (db_hold, "order_id", NULL), g->order_id) != 0 ||
+          (!g->staff && g_strcmp0 (leap_json_get_string (db_hold, "owner", NULL), g->owner) != 0))
+        {
+          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+          return;
+        }
+      lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""), &total, &currency,
+                           &local_error);
+      if (lines == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&local_error));
+          return;
+        }
+      answer = pending_answer (g->order_id, g->hold_id, g->event_id);
+      json_object_set_array_member (answer, "lines", lines);
+      json_object_set_int_member (answer, "total", total);
+      json_object_set_string_member (answer, "currency", currency);
+      json_object_set_null_member (answer, "payment");
+      json_object_set_array_member (answer, "tickets", json_array_new ());
+      g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
+      return;
+    }
   if (error != NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be read right now");

@@ -50,6 +50,10 @@ void leap_handle_dead_letter_list        (LeapRequest *req);
 void leap_handle_dead_letter_replay      (LeapRequest *req);
 void leap_handle_dead_letter_replay_body (LeapRequest *req);
 
+/* Reconciliation: leap-http-reconcile.c */
+void leap_handle_reconcile_run (LeapRequest *req);
+void leap_handle_reconcile_get (LeapRequest *req);
+
 /* Tickets: leap-http-tickets.c */
 void leap_handle_ticket_public_key (LeapRequest *req);
 void leap_handle_checkin_create    (LeapRequest *req);

@@ -22,15 +22,34 @@ health_script_cb (LeapRedis        *redis,
   gboolean db_ok = leap_store_ping (req->backend->store, &db_error);
   gboolean redis_ok = error == NULL && reply->type == REDIS_REPLY_STRING;
 
+  LeapHolds *holds = req->backend->holds;
+  gint64 since = leap_holds_get_degraded_since (holds);
+
   json_object_set_string_member (answer, "status", db_ok && redis_ok ? "ready" : "not_ready");
   json_object_set_string_member (answer, "database", db_ok ? "ok" : db_error->message);
   json_object_set_string_member (answer, "redis", redis_ok ? "ok" : error ? error->message : "unexpected reply");
-  /* Without Redis the API still answers from the database (slower): say so,
-   * so that an operator does not read 503 as "down". */
-  if (db_ok && !redis_ok)
-    json_object_set_string_member (answer, "mode", "degraded: serving from the database");
-  leap_request_reply_object (req, db_ok && redis_ok ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE,
-                             answer);
+  /* Without Redis the API still answers and sells from the database
+   * (slower): say so, so that an operator does not read 503 as "down". */
+  if (db_ok && (!redis_ok || since != 0))
+    {
+      json_object_set_string_member (answer, "status", "degraded");
+      json_object_set_string_member (answer, "mode", "degraded: serving from the database");
+      if (!redis_ok)
+        json_object_set_string_member (answer, "redis", "down");
+      if (since != 0)
+        {
+          g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc (since / 1000);
+          g_autofree char *text = t != NULL ? g_date_time_format_iso8601 (t) : NULL;
+
+          json_object_set_string_member (answer, "since", text);
+        }
+      if (redis_ok)
+        json_object_set_string_member (answer, "detail", "Redis is back; its counters are being rebuilt");
+      else
+        json_object_set_string_member (answer, "detail", error ? error->message : "unexpected reply");
+    }
+  leap_request_reply_object (req, db_ok && redis_ok && since == 0 ? SOUP_STATUS_OK
+                                                                  : SOUP_STATUS_SERVICE_UNAVAILABLE, answer);
 }
 
 /* Ready means the database answers a query and Redis runs a Lua script
@@ -75,8 +94,17 @@ leap_handle_metrics (LeapRequest *req)
          leap_live_get_n_clients (req->backend->live));
   COUNTER ("leap_db_queries_total", "Statements run on the central database.",
            leap_store_get_query_count (req->backend->store));
+  /* Redis down: see "When Redis is down" in docs/architecture.md. */
+  GAUGE ("leap_degraded", "1 while Redis does not take holds (down, or its counters being rebuilt).",
+         !leap_holds_is_ready (req->backend->holds));
+  g_string_append_printf (out, "# HELP leap_degraded_seconds_total Time spent selling without Redis.\n"
+                          "# TYPE leap_degraded_seconds_total counter\nleap_degraded_seconds_total %.3f\n",
+                          leap_holds_get_degraded_ms (req->backend->holds) / 1000.0);
+  COUNTER ("leap_holds_db_total", "Holds made by the database while Redis was down.",
+           leap_holds_get_db_holds (req->backend->holds));
 #undef COUNTER
 #undef GAUGE
+  leap_reconciler_render_metrics (req->backend->reconciler, out);
 
   leap_request_reply_text (req, SOUP_STATUS_OK, "text/plain; version=0.0.4", out->str);
 }

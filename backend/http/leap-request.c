@@ -244,6 +244,11 @@ leap_request_reply_error_with (LeapRequest  *req,
       g_warning ("%s %s: %s", soup_server_message_get_method (req->msg), req->path, error->message);
       message = "Something went wrong on the server; the request changed nothing";
     }
+  /* Unavailable is a moment (Redis or the database coming back): say when
+   * to try again, unless the caller knows better. */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE &&
+      soup_message_headers_get_one (soup_server_message_get_response_headers (req->msg), "Retry-After") == NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After", "1");
   json_object_set_string_member (inner, "code",
                                  error->domain == LEAP_ERROR ? leap_error_code_to_string (error->code)
                                                              : "internal");

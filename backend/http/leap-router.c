@@ -58,6 +58,8 @@ static const LeapRoute routes[] = {
   { "GET", "/api/v1/admin/dead-letters", leap_handle_dead_letter_list, admins },
   { "POST", "/api/v1/admin/dead-letters", leap_handle_dead_letter_replay_body, admins },
   { "POST", "/api/v1/admin/dead-letters/{id}/replay", leap_handle_dead_letter_replay, admins },
+  { "GET", "/api/v1/admin/reconcile", leap_handle_reconcile_get, admins },
+  { "POST", "/api/v1/admin/reconcile", leap_handle_reconcile_run, admins },
   { "GET", "/api/v1/orders/{id}/tickets.pdf", leap_handle_order_tickets_pdf, anyone_signed_in },
 
   { "GET", "/api/v1/tickets/public-key", leap_handle_ticket_public_key, NULL },

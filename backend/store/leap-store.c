@@ -268,3 +268,89 @@ leap_store_check_in_ticket (LeapStore *self, const char *code, gint64 now, gint6
 {
   return FORWARD (check_in_ticket, JsonObject *, code, now, actor, error);
 }
+
+/* Holds without Redis */
+
+/* Opens the Redis outage, or joins the one another backend opened: since
+ * that moment the database sells, per tier, at most what Redis had
+ * available when it was lost (available: [{"tier_id", "event_id",
+ * "available"}], this backend's last figures; the smallest figure of all
+ * backends is kept). Returns the outage's since_ms (the first backend's),
+ * 0 on error. */
+gint64
+leap_store_outage_open (LeapStore *self, gint64 since_ms, JsonArray *available, GError **error)
+{
+  return FORWARD (outage_open, gint64, since_ms, available, error);
+}
+
+/* Ends the outage, so that no database hold is made any more, and returns,
+ * in the same transaction, every hold of the database that Redis must take
+ * over: [{"hold_id", "event_id", "owner", "status" (held or checking_out),
+ * "expires_ms", "items" ("tier:quantity,…"), "order_id" and "message" for
+ * an order in the outbox}]. Checked-out holds whose order is written are
+ * left out. */
+JsonArray *
+leap_store_outage_close (LeapStore *self, gint64 now_ms, GError **error)
+{
+  return FORWARD (outage_close, JsonArray *, now_ms, error);
+}
+
+/* Places a hold in the database during the outage, in one transaction that
+ * checks every tier (max per order, and what the outage may still sell)
+ * before it writes. hold: {"hold_id", "event_id", "owner", "now_ms",
+ * "expires_ms", "items": [{"tier_id", "quantity"}]}. Returns the outage's
+ * since_ms; UNAVAILABLE when no outage is open (Redis is back), SOLD_OUT,
+ * INVALID. */
+gint64
+leap_store_db_hold_create (LeapStore *self, JsonObject *hold, GError **error)
+{
+  return FORWARD (db_hold_create, gint64, hold, error);
+}
+
+/* {"hold_id", "event_id", "owner", "status", "expires_ms", "items",
+ * "outage_ms" (0 when its outage is over)} or NOT_FOUND. */
+JsonObject *
+leap_store_db_hold_get (LeapStore *self, const char *hold_id, GError **error)
+{
+  return FORWARD (db_hold_get, JsonObject *, hold_id, error);
+}
+
+/* Ends a live hold of the database (status "released" or "expired"); owner
+ * NULL for any. NOT_FOUND, EXPIRED or CONFLICT (not held). */
+gboolean
+leap_store_db_hold_end (LeapStore *self, const char *hold_id, const char *owner, const char *status,
+                        gint64 now_ms, GError **error)
+{
+  return FORWARD (db_hold_end, gboolean, hold_id, owner, status, now_ms, error);
+}
+
+/* Marks a live hold of the database checking out and puts its checkout
+ * message in the outbox, in one transaction; placing the same order again
+ * succeeds and changes nothing. NOT_FOUND, EXPIRED, CONFLICT. */
+gboolean
+leap_store_db_hold_checkout (LeapStore *self, const char *hold_id, const char *owner, const char *order_id,
+                             const char *message, gint64 now_ms, GError **error)
+{
+  return FORWARD (db_hold_checkout, gboolean, hold_id, owner, order_id, message, now_ms, error);
+}
+
+/* Marks the database holds past their time expired; returns how many. */
+gint64
+leap_store_db_holds_expire (LeapStore *self, gint64 now_ms, GError **error)
+{
+  return FORWARD (db_holds_expire, gint64, now_ms, error);
+}
+
+/* The order's message is on its checkout stream. */
+gboolean
+leap_store_outbox_mark_sent (LeapStore *self, const char *order_id, gint64 now_ms, GError **error)
+{
+  return FORWARD (outbox_mark_sent, gboolean, order_id, now_ms, error);
+}
+
+/* When the open outage began (ms), 0 if none is open. */
+gint64
+leap_store_outage_since (LeapStore *self, GError **error)
+{
+  return FORWARD (outage_since, gint64, error);
+}

@@ -134,6 +134,43 @@ struct _LeapStoreClass
                                        gint64                 now,
                                        gint64                 actor,
                                        GError               **error);
+
+  /* Holds without Redis */
+  gint64      (*outage_open)          (LeapStore             *self,
+                                       gint64                 since_ms,
+                                       JsonArray             *available,
+                                       GError               **error);
+  JsonArray  *(*outage_close)         (LeapStore             *self,
+                                       gint64                 now_ms,
+                                       GError               **error);
+  gint64      (*db_hold_create)       (LeapStore             *self,
+                                       JsonObject            *hold,
+                                       GError               **error);
+  JsonObject *(*db_hold_get)          (LeapStore             *self,
+                                       const char            *hold_id,
+                                       GError               **error);
+  gboolean    (*db_hold_end)          (LeapStore             *self,
+                                       const char            *hold_id,
+                                       const char            *owner,
+                                       const char            *status,
+                                       gint64                 now_ms,
+                                       GError               **error);
+  gboolean    (*db_hold_checkout)     (LeapStore             *self,
+                                       const char            *hold_id,
+                                       const char            *owner,
+                                       const char            *order_id,
+                                       const char            *message,
+                                       gint64                 now_ms,
+                                       GError               **error);
+  gint64      (*db_holds_expire)      (LeapStore             *self,
+                                       gint64                 now_ms,
+                                       GError               **error);
+  gboolean    (*outbox_mark_sent)     (LeapStore             *self,
+                                       const char            *order_id,
+                                       gint64                 now_ms,
+                                       GError               **error);
+  gint64      (*outage_since)         (LeapStore             *self,
+                                       GError               **error);
 };
 
 LeapStore  *leap_store_open              (const char            *url,
@@ -235,6 +272,43 @@ JsonObject *leap_store_check_in_ticket      (LeapStore             *self,
                                              gint64                 now,
                                              gint64                 actor,
                                              GError               **error);
+
+/* Holds without Redis (see "When Redis is down" in docs/architecture.md) */
+gint64      leap_store_outage_open        (LeapStore             *self,
+                                           gint64                 since_ms,
+                                           JsonArray             *available,
+                                           GError               **error);
+JsonArray  *leap_store_outage_close       (LeapStore             *self,
+                                           gint64                 now_ms,
+                                           GError               **error);
+gint64      leap_store_db_hold_create     (LeapStore             *self,
+                                           JsonObject            *hold,
+                                           GError               **error);
+JsonObject *leap_store_db_hold_get        (LeapStore             *self,
+                                           const char            *hold_id,
+                                           GError               **error);
+gboolean    leap_store_db_hold_end        (LeapStore             *self,
+                                           const char            *hold_id,
+                                           const char            *owner,
+                                           const char            *status,
+                                           gint64                 now_ms,
+                                           GError               **error);
+gboolean    leap_store_db_hold_checkout   (LeapStore             *self,
+                                           const char            *hold_id,
+                                           const char            *owner,
+                                           const char            *order_id,
+                                           const char            *message,
+                                           gint64                 now_ms,
+                                           GError               **error);
+gint64      leap_store_db_holds_expire    (LeapStore             *self,
+                                           gint64                 now_ms,
+                                           GError               **error);
+gboolean    leap_store_outbox_mark_sent   (LeapStore             *self,
+                                           const char            *order_id,
+                                           gint64                 now_ms,
+                                           GError               **error);
+gint64      leap_store_outage_since       (LeapStore             *self,
+                                           GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a
  * cache hit does not reach the database. */

@@ -587,7 +587,11 @@ streams_cb (LeapRedis        *redis,
 static void
 read_next (LeapCheckoutWorker *self)
 {
-  if (!self->started || self->reading || !leap_redis_is_connected (self->reader))
+  /* Both connections: a message taken while the command connection is
+   * still down could not be settled and would wait for the claim timeout
+   * (seen when Redis comes back). */
+  if (!self->started || self->reading || !leap_redis_is_connected (self->reader) ||
+      !leap_redis_is_connected (self->redis))
     return;
   self->reading = TRUE;
   if (g_get_monotonic_time () - self->streams_read_at > STREAMS_REFRESH_US)
@@ -758,6 +762,13 @@ reader_state_cb (LeapCheckoutWorker *self)
     }
 }
 
+static void
+commands_state_cb (LeapCheckoutWorker *self)
+{
+  if (leap_redis_is_connected (self->redis))
+    kick (self);
+}
+
 void
 leap_checkout_worker_start (LeapCheckoutWorker *self)
 {
@@ -830,7 +841,10 @@ leap_checkout_worker_dispose (GObject *object)
       g_object_run_dispose (G_OBJECT (self->reader));
     }
   if (self->redis != NULL)
-    g_object_run_dispose (G_OBJECT (self->redis));
+    {
+      g_signal_handlers_disconnect_by_data (self->redis, self);
+      g_object_run_dispose (G_OBJECT (self->redis));
+    }
   g_clear_pointer (&self->batch, g_ptr_array_unref);
   g_clear_pointer (&self->jobs, g_hash_table_unref);
   g_clear_object (&self->reader);
@@ -907,5 +921,6 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   leap_redis_load_scripts (self->redis, LUA_RESOURCES);
   self->reader = leap_redis_new (config->redis_host, config->redis_port);
   g_signal_connect_swapped (self->reader, "notify::connected", G_CALLBACK (reader_state_cb), self);
+  g_signal_connect_swapped (self->redis, "notify::connected", G_CALLBACK (commands_state_cb), self);
   return g_steal_pointer (&self);
 }

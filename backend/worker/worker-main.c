@@ -80,6 +80,9 @@ main (int   argc,
   };
 
   setlocale (LC_ALL, "");
+  /* hiredis write ()s to its socket: a Redis killed under it must fail the
+   * write (EPIPE), not kill this process. */
+  signal (SIGPIPE, SIG_IGN);
   context = g_option_context_new ("— the Leap Box Office checkout worker");
   g_option_context_set_summary (context,
                                 "Reads the checkout streams in the consumer group “leap-workers”, takes\n"

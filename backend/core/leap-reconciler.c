@@ -1,0 +1,891 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-reconciler"
+
+#include "leap-reconciler.h"
+#include "leap-error.h"
+#include "leap-holds.h"
+#include "leap-json.h"
+#include "leap-orders.h"
+
+#include <string.h>
+
+/* A drift is repaired only when two reads settle_ms apart find the same
+ * one: a checkout between its database commit and its confirm in Redis,
+ * or a refund between its two writes, looks like drift for a moment and
+ * must not be "repaired". A run gives up on an event (and says so in the
+ * report) when its counters keep changing: the next run tries again. */
+#define DEFAULT_SETTLE_MS 1000
+#define MAX_ATTEMPTS      5
+
+enum { CAP, AVAIL, HELD, CHECKOUT, SOLD, N_COUNTERS };
+
+static const char * const counter_names[N_COUNTERS] = { "capacity", "available", "held", "checkout", "sold" };
+static const char * const key_names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
+
+struct _LeapReconciler
+{
+  GObject     parent_instance;
+
+  /* Owned */
+  LeapStore  *store;
+  LeapRedis  *redis;
+  LeapHolds  *holds;       /* NULL: always ready */
+  GPtrArray  *queued;      /* GTask: waiting for the next run */
+  JsonObject *last_report;
+  struct _Run *run;        /* the run in progress, or NULL */
+
+  guint       interval_s;
+  guint       settle_ms;
+  guint       timer_id;
+  guint64     runs;
+  guint64     repairs;
+  guint64     oversold_detected;
+  guint       oversold;    /* tiers oversold at the last run */
+};
+
+G_DEFINE_FINAL_TYPE (LeapReconciler, leap_reconciler, G_TYPE_OBJECT)
+
+typedef struct
+{
+  gboolean present[N_COUNTERS];
+  gint64   value[N_COUNTERS];
+} Counters;
+
+typedef struct
+{
+  gint64   tier_id;
+  Counters before;
+  gint64   after[N_COUNTERS];
+} TierFix;
+
+typedef struct _Run
+{
+  LeapReconciler *self;        /* owned */
+  GPtrArray      *tasks;       /* GTask */
+  GArray         *events;      /* gint64 */
+  guint           index;
+  guint           attempt;
+  char           *previous;    /* the plan the previous read of this event found */
+  GArray         *plan;        /* TierFix: the plan of the last read */
+  GPtrArray      *stale;       /* hold ids in the expiry index without a live hold */
+  JsonArray      *repairs;
+  JsonArray      *deferred;
+  GHashTable     *oversold;    /* "E:T" → JsonObject */
+  guint           settle_id;
+  gint64          started;     /* real time, µs */
+} Run;
+
+static void read_event (Run *run);
+static void abort_run  (Run *run);
+
+static void
+run_free (Run *run)
+{
+  g_clear_handle_id (&run->settle_id, g_source_remove);
+  g_clear_pointer (&run->tasks, g_ptr_array_unref);
+  g_clear_pointer (&run->events, g_array_unref);
+  g_clear_pointer (&run->previous, g_free);
+  g_clear_pointer (&run->plan, g_array_unref);
+  g_clear_pointer (&run->stale, g_ptr_array_unref);
+  g_clear_pointer (&run->repairs, json_array_unref);
+  g_clear_pointer (&run->deferred, json_array_unref);
+  g_clear_pointer (&run->oversold, g_hash_table_unref);
+  g_clear_object (&run->self);
+  g_free (run);
+}
+
+static gint64
+current_event (Run *run)
+{
+  return g_array_index (run->events, gint64, run->index);
+}
+
+static void
+start_run (LeapReconciler *self);
+
+static void
+finish_run (Run *run)
+{
+  LeapReconciler *self = run->self;
+  g_autoptr(JsonObject) report = json_object_new ();
+  g_autofree char *started = leap_time_format (run->started / G_USEC_PER_SEC);
+  g_autofree char *finished = leap_time_format (g_get_real_time () / G_USEC_PER_SEC);
+  g_autoptr(GList) oversold = g_hash_table_get_values (run->oversold);
+  JsonArray *list = json_array_new ();
+
+  for (GList *l = oversold; l != NULL; l = l->next)
+    json_array_add_object_element (list, json_object_ref (l->data));
+  json_object_set_int_member (report, "events_checked", run->events->len);
+  json_object_set_string_member (report, "started_at", started);
+  json_object_set_string_member (report, "finished_at", finished);
+  json_object_set_array_member (report, "repairs", json_array_ref (run->repairs));
+  json_object_set_array_member (report, "oversold", list);
+  json_object_set_array_member (report, "deferred", json_array_ref (run->deferred));
+
+  for (GList *l = oversold; l != NULL; l = l->next)
+    {
+      JsonObject *o = l->data;
+
+      /* The alarm: selling more than there is must reach an operator. */
+      g_warning ("OVERSOLD: event %" G_GINT64_FORMAT " tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT
+                 " sold of %" G_GINT64_FORMAT " (found in the %s)",
+                 json_object_get_int_member (o, "event_id"), json_object_get_int_member (o, "tier_id"),
+                 json_object_get_int_member (o, "sold"), json_object_get_int_member (o, "capacity"),
+                 json_object_get_string_member (o, "source"));
+    }
+  self->runs++;
+  self->oversold = json_array_get_length (list);
+  self->oversold_detected += json_array_get_length (list);
+  g_clear_pointer (&self->last_report, json_object_unref);
+  self->last_report = json_object_ref (report);
+  if (json_array_get_length (run->repairs) > 0 || json_array_get_length (run->deferred) > 0)
+    g_message ("Reconciled %u events: %u repairs, %u oversold tiers, %u deferred",
+               run->events->len, json_array_get_length (run->repairs), json_array_get_length (list),
+               json_array_get_length (run->deferred));
+
+  for (guint i = 0; i < run->tasks->len; i++)
+    g_task_return_pointer (g_ptr_array_index (run->tasks, i), json_object_ref (report),
+                           (GDestroyNotify) json_object_unref);
+  self->run = NULL;
+  run_free (run);
+  if (self->queued->len > 0)
+    start_run (self);
+}
+
+static void
+next_event (Run *run)
+{
+  run->index++;
+  run->attempt = 0;
+  g_clear_pointer (&run->previous, g_free);
+  if (run->index >= run->events->len)
+    finish_run (run);
+  else
+    read_event (run);
+}
+
+static void
+defer_event (Run        *run,
+             const char *reason)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_int_member (entry, "event_id", current_event (run));
+  json_object_set_string_member (entry, "reason", reason);
+  json_array_add_object_element (run->deferred, entry);
+  g_message ("Reconciling event %" G_GINT64_FORMAT " deferred: %s", current_event (run), reason);
+  next_event (run);
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  Run *run = data;
+
+  run->settle_id = 0;
+  read_event (run);
+  return G_SOURCE_REMOVE;
+}
+
+/* Reads again after settle_ms, or gives up on this event for this run. */
+static void
+read_again (Run        *run,
+            const char *reason)
+{
+  if (++run->attempt >= MAX_ATTEMPTS)
+    {
+      defer_event (run, reason);
+      return;
+    }
+  run->settle_id = g_timeout_add (run->self->settle_ms, settled_cb, run);
+}
+
+static char **
+event_keys (gint64 event_id)
+{
+  char **keys = g_new0 (char *, G_N_ELEMENTS (key_names) + 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (key_names); i++)
+    keys[i] = leap_holds_event_key (event_id, key_names[i]);
+  keys[G_N_ELEMENTS (key_names)] = leap_checkout_stream_key (event_id);
+  return keys;
+}
+
+static gboolean
+element_int (const redisReply *e,
+             gint64           *value)
+{
+  if (e->type == REDIS_REPLY_INTEGER)
+    {
+      *value = e->integer;
+      return TRUE;
+    }
+  if (e->type == REDIS_REPLY_STRING)
+    return g_ascii_string_to_signed (e->str, 10, G_MININT64, G_MAXINT64, value, NULL);
+  return FALSE;
+}
+
+static gboolean
+is_array (const redisReply *e,
+          size_t            min)
+{
+  return e->type == REDIS_REPLY_ARRAY && e->elements >= min;
+}
+
+static JsonObject *
+counters_object (const gboolean *present,
+                 const gint64   *value)
+{
+  JsonObject *object = json_object_new ();
+
+  for (guint i = 0; i < N_COUNTERS; i++)
+    if (present[i])
+      json_object_set_int_member (object, counter_names[i], value[i]);
+    else
+      json_object_set_null_member (object, counter_names[i]);
+  return object;
+}
+
+static void
+note_oversold (Run        *run,
+               gint64      tier_id,
+               gint64      capacity,
+               gint64      sold,
+               const char *source)
+{
+  gint64 event_id = current_event (run);
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_int_member (entry, "event_id", event_id);
+  json_object_set_int_member (entry, "tier_id", tier_id);
+  json_object_set_int_member (entry, "capacity", capacity);
+  json_object_set_int_member (entry, "sold", sold);
+  json_object_set_string_member (entry, "source", source);
+  g_hash_table_replace (run->oversold,
+                        g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, event_id, tier_id), entry);
+}
+
+/* The paid state of each order being checked out, as the database has it:
+ * tier id → tickets already counted in tiers.sold. */
+static GHashTable *
+paid_pending (LeapReconciler   *self,
+              const redisReply *checking)
+{
+  GHashTable *paid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+
+  for (size_t i = 0; i < checking->elements; i++)
+    {
+      const redisReply *e = checking->element[i];
+      g_autoptr(JsonObject) order = NULL;
+      g_auto(GStrv) pairs = NULL;
+
+      if (!is_array (e, 2) || e->element[0]->type != REDIS_REPLY_STRING ||
+          e->element[1]->type != REDIS_REPLY_STRING)
+        continue;
+      order = leap_store_get_order (self->store, e->element[0]->str, NULL);
+      if (order == NULL || g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
+        continue;
+      pairs = g_strsplit (e->element[1]->str, ",", -1);
+      for (guint p = 0; pairs[p] != NULL; p++)
+        {
+          g_auto(GStrv) tq = g_strsplit (pairs[p], ":", 2);
+          gint64 tier, quantity, *count;
+
+          if (g_strv_length (tq) != 2 ||
+              !g_ascii_string_to_signed (tq[0], 10, 1, G_MAXINT64, &tier, NULL) ||
+              !g_ascii_string_to_signed (tq[1], 10, 1, G_MAXINT32, &quantity, NULL))
+            continue;
+          count = g_hash_table_lookup (paid, &tier);
+          if (count == NULL)
+            {
+              gint64 *key = g_new (gint64, 1);
+
+              *key = tier;
+              count = g_new0 (gint64, 1);
+              g_hash_table_insert (paid, key, count);
+            }
+          *count += quantity;
+        }
+    }
+  return paid;
+}
+
+static gboolean
+same_counts (GHashTable *a,
+             GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 *other = g_hash_table_lookup (b, key);
+
+      if (other == NULL || *other != *(gint64 *) value)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* What the counters of one event should be, from a snapshot of Redis and
+ * the database; fills run->plan and run->stale and returns the plan as a
+ * string, or NULL when the database moved while it was read. */
+static char *
+make_plan (Run              *run,
+           const redisReply *reply,
+           GError          **error)
+{
+  LeapReconciler *self = run->self;
+  gint64 event_id = current_event (run);
+  const redisReply *rows = reply->element[0], *live = reply->element[1];
+  const redisReply *stale = reply->element[2], *checking = reply->element[3];
+  g_autoptr(GHashTable) redis_tiers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GHashTable) held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GHashTable) paid_before = NULL, paid_after = NULL;
+  g_autoptr(JsonArray) tiers = NULL;
+  g_autoptr(GString) plan = g_string_new (NULL);
+
+  for (size_t i = 0; i < rows->elements; i++)
+    {
+      const redisReply *row = rows->element[i];
+      Counters *c;
+      gint64 *tier;
+
+      if (!is_array (row, 1 + N_COUNTERS))
+        continue;
+      tier = g_new (gint64, 1);
+      if (!element_int (row->element[0], tier))
+        {
+          g_free (tier);
+          continue;
+        }
+      c = g_new0 (Counters, 1);
+      for (guint j = 0; j < N_COUNTERS; j++)
+        c->present[j] = element_int (row->element[1 + j], &c->value[j]);
+      g_hash_table_replace (redis_tiers, tier, c);
+    }
+  for (size_t i = 0; i < live->elements; i++)
+    {
+      gint64 tier, count, *key, *value;
+
+      if (!is_array (live->element[i], 2) || !element_int (live->element[i]->element[0], &tier) ||
+          !element_int (live->element[i]->element[1], &count))
+        continue;
+      key = g_new (gint64, 1);
+      value = g_new (gint64, 1);
+      *key = tier;
+      *value = count;
+      g_hash_table_replace (held, key, value);
+    }
+
+  /* A worker commits the order (tiers.sold) before it confirms in Redis:
+   * read which orders being checked out are paid before and after the
+   * tiers, and trust the pair only if nothing changed in between. */
+  paid_before = paid_pending (self, checking);
+  tiers = leap_store_list_inventory (self->store, event_id, error);
+  if (tiers == NULL)
+    return NULL;
+  paid_after = paid_pending (self, checking);
+  if (!same_counts (paid_before, paid_after))
+    return NULL;
+
+  g_array_set_size (run->plan, 0);
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *row = json_array_get_object_element (tiers, i);
+      gint64 tier_id = leap_json_get_int (row, "tier_id", 0);
+      gint64 capacity = leap_json_get_int (row, "capacity", 0);
+      gint64 db_sold = leap_json_get_int (row, "sold", 0);
+      Counters *c = g_hash_table_lookup (redis_tiers, &tier_id);
+      Counters none = { { FALSE } };
+      gint64 *live_held = g_hash_table_lookup (held, &tier_id);
+      gint64 *paid = g_hash_table_lookup (paid_after, &tier_id);
+      TierFix fix = { tier_id };
+      gboolean drift = FALSE;
+
+      if (c == NULL)
+        c = &none;
+      if (db_sold > capacity)
+        note_oversold (run, tier_id, capacity, db_sold, "database");
+      else if (c->present[SOLD] && c->value[SOLD] > (c->present[CAP] ? c->value[CAP] : capacity))
+        note_oversold (run, tier_id, c->present[CAP] ? c->value[CAP] : capacity, c->value[SOLD], "redis");
+
+      fix.before = *c;
+      fix.after[CAP] = capacity;
+      fix.after[SOLD] = MAX (db_sold - (paid ? *paid : 0), 0);
+      fix.after[HELD] = live_held ? *live_held : 0;
+      fix.after[CHECKOUT] = c->present[CHECKOUT] ? MAX (c->value[CHECKOUT], 0) : 0;
+      /* Never negative: an oversold tier stops selling. */
+      fix.after[AVAIL] = MAX (capacity - fix.after[SOLD] - fix.after[HELD] - fix.after[CHECKOUT], 0);
+      for (guint j = 0; j < N_COUNTERS; j++)
+        if (!c->present[j] || c->value[j] != fix.after[j])
+          drift = TRUE;
+      if (!drift)
+        continue;
+      g_array_append_val (run->plan, fix);
+      g_string_append_printf (plan, "%" G_GINT64_FORMAT, tier_id);
+      for (guint j = 0; j < N_COUNTERS; j++)
+        {
+          if (c->present[j])
+            g_string_append_printf (plan, " %" G_GINT64_FORMAT, c->value[j]);
+          else
+            g_string_append (plan, " -");
+        }
+      for (guint j = 0; j < N_COUNTERS; j++)
+        g_string_append_printf (plan, " %" G_GINT64_FORMAT, fix.after[j]);
+      g_string_append_c (plan, ';');
+    }
+
+  g_ptr_array_set_size (run->stale, 0);
+  for (size_t i = 0; i < stale->elements; i++)
+    if (stale->element[i]->type == REDIS_REPLY_STRING)
+      {
+        g_ptr_array_add (run->stale, g_strdup (stale->element[i]->str));
+        g_string_append_printf (plan, " stale %s", stale->element[i]->str);
+      }
+  return g_string_free (g_steal_pointer (&plan), FALSE);
+}
+
+static void
+log_fix (gint64         event_id,
+         const TierFix *fix)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint j = 0; j < N_COUNTERS; j++)
+    {
+      if (fix->before.present[j])
+        g_string_append_printf (text, " %s %" G_GINT64_FORMAT, counter_names[j], fix->before.value[j]);
+      else
+        g_string_append_printf (text, " %s (missing)", counter_names[j]);
+      if (!fix->before.present[j] || fix->before.value[j] != fix->after[j])
+        g_string_append_printf (text, " -> %" G_GINT64_FORMAT, fix->after[j]);
+    }
+  g_message ("Repaired the counters of event %" G_GINT64_FORMAT " tier %" G_GINT64_FORMAT ":%s",
+             event_id, fix->tier_id, text->str);
+}
+
+static void
+applied_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
+{
+  Run *run = user_data;
+  gint64 event_id = current_event (run);
+  const char *status;
+
+  if (run->self->store == NULL)
+    {
+      abort_run (run);
+      return;
+    }
+  if (error != NULL)
+    {
+      defer_event (run, error->message);
+      return;
+    }
+  status = is_array (reply, 1) && reply->element[0]->type == REDIS_REPLY_STRING ? reply->element[0]->str : "";
+  if (g_str_equal (status, "changed"))
+    {
+      /* A sale moved the counters since they were read: read them again. */
+      g_clear_pointer (&run->previous, g_free);
+      read_again (run, "the counters kept changing");
+      return;
+    }
+  if (!g_str_equal (status, "ok"))
+    {
+      defer_event (run, "reconcile.lua refused the repair");
+      return;
+    }
+
+  for (guint i = 0; i < run->plan->len; i++)
+    {
+      const TierFix *fix = &g_array_index (run->plan, TierFix, i);
+      JsonObject *entry = json_object_new ();
+      gboolean present[N_COUNTERS] = { TRUE, TRUE, TRUE, TRUE, TRUE };
+
+      json_object_set_int_member (entry, "event_id", event_id);
+      json_object_set_int_member (entry, "tier_id", fix->tier_id);
+      json_object_set_object_member (entry, "before", counters_object (fix->before.present, fix->before.value));
+      json_object_set_object_member (entry, "after", counters_object (present, fix->after));
+      json_array_add_object_element (run->repairs, entry);
+      log_fix (event_id, fix);
+      run->self->repairs++;
+    }
+  if (run->stale->len > 0)
+    {
+      JsonObject *entry = json_object_new ();
+      JsonArray *ids = json_array_new ();
+
+      for (guint i = 0; i < run->stale->len; i++)
+        json_array_add_string_element (ids, g_ptr_array_index (run->stale, i));
+      json_object_set_int_member (entry, "event_id", event_id);
+      json_object_set_array_member (entry, "stale_holds", ids);
+      json_array_add_object_element (run->repairs, entry);
+      g_message ("Dropped %u holds of event %" G_GINT64_FORMAT " from the expiry index: their records are gone",
+                 run->stale->len, event_id);
+      run->self->repairs++;
+    }
+  next_event (run);
+}
+
+static void
+apply_plan (Run *run)
+{
+  gint64 event_id = current_event (run);
+  g_auto(GStrv) keys = event_keys (event_id);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+
+  if (run->self->redis == NULL)
+    {
+      abort_run (run);
+      return;
+    }
+  /* KEYS: cap … holds, then the checkout stream (the read mode's). */
+  for (guint i = 0; i < 7; i++)
+    g_ptr_array_add (argv, g_strdup (keys[i]));
+  g_ptr_array_add (argv, g_strdup (keys[7]));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+  g_ptr_array_add (argv, g_strdup ("apply"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", run->plan->len));
+  for (guint i = 0; i < run->plan->len; i++)
+    {
+      const TierFix *fix = &g_array_index (run->plan, TierFix, i);
+
+      g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, fix->tier_id));
+      for (guint j = 0; j < N_COUNTERS; j++)
+        g_ptr_array_add (argv, fix->before.present[j] ? g_strdup_printf ("%" G_GINT64_FORMAT, fix->before.value[j])
+                                                      : g_strdup (""));
+      for (guint j = 0; j < N_COUNTERS; j++)
+        g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, fix->after[j]));
+    }
+  for (guint i = 0; i < run->stale->len; i++)
+    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (run->stale, i)));
+  leap_redis_eval_argv (run->self->redis, "reconcile", applied_cb, run, 8, argv->len,
+                        (const char **) argv->pdata, NULL);
+}
+
+static void
+snapshot_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *plan = NULL;
+
+  if (run->self->store == NULL)
+    {
+      abort_run (run);
+      return;
+    }
+  if (error != NULL)
+    {
+      defer_event (run, error->message);
+      return;
+    }
+  if (!is_array (reply, 4) || reply->element[0]->type != REDIS_REPLY_ARRAY ||
+      reply->element[1]->type != REDIS_REPLY_ARRAY || reply->element[2]->type != REDIS_REPLY_ARRAY ||
+      reply->element[3]->type != REDIS_REPLY_ARRAY)
+    {
+      defer_event (run, "unexpected reply from reconcile.lua");
+      return;
+    }
+  plan = make_plan (run, reply, &local_error);
+  if (local_error != NULL)
+    {
+      defer_event (run, local_error->message);
+      return;
+    }
+  if (plan == NULL)
+    {
+      /* An order was being committed while the database was read. */
+      g_clear_pointer (&run->previous, g_free);
+      read_again (run, "orders kept committing");
+      return;
+    }
+  if (plan[0] == '\0')
+    {
+      next_event (run);
+      return;
+    }
+  if (run->previous != NULL && g_str_equal (run->previous, plan))
+    {
+      apply_plan (run);
+      return;
+    }
+  g_free (run->previous);
+  run->previous = g_steal_pointer (&plan);
+  read_again (run, "the counters kept changing");
+}
+
+/* The reconciler was disposed while a run waited for Redis or a timer. */
+static void
+abort_run (Run *run)
+{
+  for (guint i = 0; i < run->tasks->len; i++)
+    g_task_return_new_error (g_ptr_array_index (run->tasks, i), LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                             "The service is shutting down");
+  run->self->run = NULL;
+  run_free (run);
+}
+
+static void
+read_event (Run *run)
+{
+  g_auto(GStrv) keys = event_keys (current_event (run));
+  g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, current_event (run));
+  const char *argv[] = { keys[0], keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], event, "read" };
+
+  if (run->self->redis == NULL)
+    {
+      abort_run (run);
+      return;
+    }
+  leap_redis_eval_argv (run->self->redis, "reconcile", snapshot_cb, run, 8, G_N_ELEMENTS (argv), argv, NULL);
+}
+
+static void
+start_run (LeapReconciler *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) tiers = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  Run *run;
+
+  g_assert (self->run == NULL);
+  if (!leap_redis_is_connected (self->redis))
+    {
+      g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                           "Redis is unreachable: there are no counters to reconcile");
+    }
+  else if (self->holds != NULL && !leap_holds_is_ready (self->holds))
+    {
+      /* Holds made by the database while Redis was down are being handed
+       * over: the counters are not Redis's alone yet. */
+      g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                           "The Redis counters are being rebuilt; try again in a moment");
+    }
+  else
+    {
+      tiers = leap_store_list_inventory (self->store, 0, &error);
+    }
+  if (tiers == NULL)
+    {
+      g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->queued);
+
+      self->queued = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < tasks->len; i++)
+        g_task_return_error (g_ptr_array_index (tasks, i), g_error_copy (error));
+      return;
+    }
+
+  run = g_new0 (Run, 1);
+  run->self = g_object_ref (self);
+  run->tasks = g_steal_pointer (&self->queued);
+  self->queued = g_ptr_array_new_with_free_func (g_object_unref);
+  run->events = g_array_new (FALSE, FALSE, sizeof (gint64));
+  run->plan = g_array_new (FALSE, FALSE, sizeof (TierFix));
+  run->stale = g_ptr_array_new_with_free_func (g_free);
+  run->repairs = json_array_new ();
+  run->deferred = json_array_new ();
+  run->oversold = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  run->started = g_get_real_time ();
+  seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      gint64 event_id = leap_json_get_int (json_array_get_object_element (tiers, i), "event_id", 0);
+
+      if (!g_hash_table_contains (seen, &event_id))
+        {
+          g_hash_table_add (seen, g_memdup2 (&event_id, sizeof event_id));
+          g_array_append_val (run->events, event_id);
+        }
+    }
+  self->run = run;
+  if (run->events->len == 0)
+    finish_run (run);
+  else
+    read_event (run);
+}
+
+void
+leap_reconciler_run_async (LeapReconciler     *self,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (LEAP_IS_RECONCILER (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, leap_reconciler_run_async);
+  /* A run in progress may have passed the event that a caller just
+   * changed: later callers wait for the next run. */
+  g_ptr_array_add (self->queued, task);
+  if (self->run == NULL)
+    start_run (self);
+}
+
+JsonObject *
+leap_reconciler_run_finish (LeapReconciler *self,
+                            GAsyncResult   *result,
+                            GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+JsonObject *
+leap_reconciler_dup_last_report (LeapReconciler *self)
+{
+  return self->last_report ? json_object_ref (self->last_report) : NULL;
+}
+
+guint64
+leap_reconciler_get_runs (LeapReconciler *self)
+{
+  return self->runs;
+}
+
+guint64
+leap_reconciler_get_repairs (LeapReconciler *self)
+{
+  return self->repairs;
+}
+
+guint
+leap_reconciler_get_oversold (LeapReconciler *self)
+{
+  return self->oversold;
+}
+
+void
+leap_reconciler_render_metrics (LeapReconciler *self,
+                                GString        *out)
+{
+  g_string_append_printf (out,
+                          "# HELP leap_reconcile_runs_total Reconciliation runs finished.\n"
+                          "# TYPE leap_reconcile_runs_total counter\n"
+                          "leap_reconcile_runs_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP leap_reconcile_repairs_total Redis counters repaired from the database and the holds.\n"
+                          "# TYPE leap_reconcile_repairs_total counter\n"
+                          "leap_reconcile_repairs_total %" G_GUINT64_FORMAT "\n"
+                          "# HELP leap_oversold_alarm Tiers whose sold count exceeded capacity at the last reconciliation.\n"
+                          "# TYPE leap_oversold_alarm gauge\n"
+                          "leap_oversold_alarm %u\n"
+                          "# HELP leap_oversold_detected_total Times a reconciliation found a tier oversold.\n"
+                          "# TYPE leap_oversold_detected_total counter\n"
+                          "leap_oversold_detected_total %" G_GUINT64_FORMAT "\n",
+                          self->runs, self->repairs, self->oversold, self->oversold_detected);
+}
+
+static void
+report_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  LeapReconciler *self = LEAP_RECONCILER (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) report = leap_reconciler_run_finish (self, result, &error);
+
+  if (report == NULL)
+    g_debug ("Reconciliation skipped: %s", error->message);
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  LeapReconciler *self = data;
+
+  if (self->run == NULL && self->queued->len == 0 && leap_redis_is_connected (self->redis) &&
+      (self->holds == NULL || leap_holds_is_ready (self->holds)))
+    leap_reconciler_run_async (self, report_done_cb, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+leap_reconciler_set_interval (LeapReconciler *self,
+                              guint           interval_s)
+{
+  g_return_if_fail (LEAP_IS_RECONCILER (self));
+
+  self->interval_s = interval_s;
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (interval_s > 0)
+    self->timer_id = g_timeout_add_seconds (interval_s, tick_cb, self);
+}
+
+void
+leap_reconciler_set_settle_ms (LeapReconciler *self,
+                               guint           settle_ms)
+{
+  g_return_if_fail (LEAP_IS_RECONCILER (self));
+  self->settle_ms = settle_ms;
+}
+
+static void
+leap_reconciler_dispose (GObject *object)
+{
+  LeapReconciler *self = LEAP_RECONCILER (object);
+
+  g_clear_handle_id (&self->timer_id, g_source_remove);
+  /* A run waiting for its settle timer ends now; one waiting for a Redis
+   * reply ends when the reply comes (or never, with a disposed Redis). */
+  if (self->run != NULL && self->run->settle_id != 0)
+    {
+      g_object_ref (self);
+      abort_run (self->run);
+      g_object_unref (self);
+    }
+  g_clear_object (&self->redis);
+  g_clear_object (&self->holds);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->last_report, json_object_unref);
+  G_OBJECT_CLASS (leap_reconciler_parent_class)->dispose (object);
+}
+
+static void
+leap_reconciler_finalize (GObject *object)
+{
+  LeapReconciler *self = LEAP_RECONCILER (object);
+
+  g_ptr_array_unref (self->queued);
+  G_OBJECT_CLASS (leap_reconciler_parent_class)->finalize (object);
+}
+
+static void
+leap_reconciler_class_init (LeapReconcilerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = leap_reconciler_dispose;
+  object_class->finalize = leap_reconciler_finalize;
+}
+
+static void
+leap_reconciler_init (LeapReconciler *self)
+{
+  self->queued = g_ptr_array_new_with_free_func (g_object_unref);
+  self->settle_ms = DEFAULT_SETTLE_MS;
+}
+
+LeapReconciler *
+leap_reconciler_new (LeapStore *store,
+                     LeapRedis *redis,
+                     LeapHolds *holds,
+                     guint      interval_s)
+{
+  LeapReconciler *self = g_object_new (LEAP_TYPE_RECONCILER, NULL);
+
+  self->store = g_object_ref (store);
+  self->redis = g_object_ref (redis);
+  self->holds = holds ? g_object_ref (holds) : NULL;
+  leap_reconciler_set_interval (self, interval_s);
+  return self;
+}

@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Selling while Redis is down (issue 7): holds from the database within
+ * what Redis had left, never a ticket sold by both; Redis rebuilt from the
+ * database when it returns, with its data (AOF) or empty; orders placed
+ * meanwhile paid exactly once by the real worker; /readyz and /metrics. */
+#include "leap-test-backend.h"
+#include "leap-checkout-worker.h"
+#include "leap-holds.h"
+#include "leap-orders.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+static LeapTestRedis redis;
+
+typedef struct
+{
+  LeapTestBackend     tb;
+  char               *admin;
+  char               *cashier;
+  gint64              event;
+  gint64              tier;   /* 20 seats */
+  gint64              big;    /* 50 seats */
+  LeapCheckoutWorker *worker;
+  sqlite3            *db;
+} Fixture;
+
+static gint64
+add_tier (Fixture    *f,
+          const char *name,
+          guint       capacity)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": 2500, \"currency\": \"EUR\", "
+                                           "\"capacity\": %u, \"max_per_order\": 10}", name, capacity);
+  return leap_test_backend_create (&f->tb, f->admin, path, body);
+}
+
+static gboolean
+holds_ready (gpointer data)
+{
+  return leap_holds_is_ready (leap_backend_get_holds (((Fixture *) data)->tb.backend));
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *always = NULL;
+  gint64 venue;
+
+  leap_test_allow_warnings ();
+  leap_test_backend_setup (&f->tb, 0);
+  /* kill -9 must not lose the last second of writes in these tests. */
+  always = leap_test_redis_cli (f->tb.redis, "CONFIG", "SET", "appendfsync", "always", NULL);
+  f->admin = leap_test_backend_login (&f->tb, "admin");
+  f->cashier = leap_test_backend_login (&f->tb, "cashier");
+  venue = leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues", "{\"name\": \"Hall\"}");
+  body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"Outage\", "
+                          "\"starts_at\": \"2026-12-01T19:30:00Z\"}", venue);
+  f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
+  f->tier = add_tier (f, "Stalls", 20);
+  f->big = add_tier (f, "Standing", 50);
+  g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (f->db, 5000);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->worker);
+  sqlite3_close (f->db);
+  g_free (f->admin);
+  g_free (f->cashier);
+  leap_test_backend_teardown (&f->tb);
+}
+
+static gint64
+db_int (Fixture    *f,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static gint64
+db_int (Fixture    *f,
+        const char *format,
+        ...)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_assert_cmpint (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static gint64
+redis_hget (Fixture    *f,
+            const char *name,
+            gint64      tier)
+{
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
+  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
+  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+/* available + held + checking out + sold = capacity in Redis, and Redis's
+ * sold is the database's. */
+static void
+assert_invariant (Fixture *f,
+                  gint64   tier)
+{
+  g_assert_cmpint (redis_hget (f, "avail", tier) + redis_hget (f, "held", tier) +
+                   redis_hget (f, "checkout", tier) + redis_hget (f, "sold", tier), ==,
+                   redis_hget (f, "cap", tier));
+  g_assert_cmpint (redis_hget (f, "avail", tier), >=, 0);
+  g_assert_cmpint (redis_hget (f, "sold", tier), ==,
+                   db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier));
+}
+
+/* Available count of a tier, from GET /events/{id}/availability. */
+static gint64
+available (Fixture *f,
+           gint64   tier)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonArray *tiers;
+
+  leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  tiers = json_object_get_array_member (leap_test_reply_object (&reply), "tiers");
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    if (json_object_get_int_member (json_array_get_object_element (tiers, i), "tier_id") == tier)
+      return json_object_get_int_member (json_array_get_object_element (tiers, i), "available");
+  g_assert_not_reached ();
+}
+
+/* Tickets in live database holds of a tier. */
+static gint64
+db_held (Fixture *f,
+         gint64   tier)
+{
+  return db_int (f, "SELECT coalesce (sum (i.quantity), 0) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
+                    "WHERE i.tier_id = %" G_GINT64_FORMAT " AND h.status IN ('held', 'checking_out') "
+                    "AND h.expires_at > strftime ('%%s', 'now')", tier);
+}
+
+static guint
+try_hold (Fixture  *f,
+          gint64    tier,
+          guint     quantity,
+          char    **hold_id)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
+                                           G_GINT64_FORMAT ", \"quantity\": %u}]}", f->event, tier, quantity);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  if (hold_id != NULL)
+    *hold_id = reply.status == 201
+      ? g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id")) : NULL;
+  return reply.status;
+}
+
+static char *
+make_hold (Fixture *f,
+           gint64   tier,
+           guint    quantity)
+{
+  char *hold_id = NULL;
+  guint status = try_hold (f, tier, quantity, &hold_id);
+
+  if (status != 201)
+    g_error ("POST /holds answered %u", status);
+  return hold_id;
+}
+
+static guint
+call_status (Fixture    *f,
+             const char *method,
+             const char *path,
+             const char *body)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, method, path, f->cashier, body, &reply);
+  return reply.status;
+}
+
+static char *
+hold_path (const char *hold_id)
+{
+  return g_strconcat ("/api/v1/holds/", hold_id, NULL);
+}
+
+static void
+redis_down (Fixture *f)
+{
+  leap_test_redis_kill (f->tb.redis);
+  leap_test_backend_wait_redis (&f->tb, FALSE);
+}
+
+/* with_data: from its append-only file; otherwise empty, on the same port. */
+static void
+redis_up (Fixture *f,
+          gboolean with_data)
+{
+  if (!with_data)
+    {
+      leap_test_rmdir (f->tb.redis->dir);
+      g_clear_pointer (&f->tb.redis->dir, g_free);
+    }
+  leap_test_redis_start (f->tb.redis);
+  leap_test_backend_wait_redis (&f->tb, TRUE);
+  g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
+}
+
+static void
+start_worker (Fixture *f)
+{
+  LeapCheckoutWorkerConfig config;
+  g_autoptr(GError) error = NULL;
+
+  leap_checkout_worker_config_init (&config);
+  g_free (config.database_url);
+  config.database_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  config.redis_port = redis.port;
+  config.block_ms = 100;
+  config.card_latency_ms = 0;
+  config.card_decline_rate = 0;
+  f->worker = leap_checkout_worker_new (&config, &error);
+  leap_checkout_worker_config_clear (&config);
+  g_assert_no_error (error);
+  leap_checkout_worker_start (f->worker);
+}
+
+/* Nothing in work, and every message done (deleted from the stream). */
+static gboolean
+worker_settled (gpointer data)
+{
+  Fixture *f = data;
+  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *length = NULL;
+
+  if (leap_checkout_worker_get_in_flight (f->worker) != 0)
+    return FALSE;
+  length = leap_test_redis_cli (f->tb.redis, "XLEN", stream, NULL);
+  return g_strcmp0 (length, "0") == 0;
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *sql;
+  gint64      want;
+} DbWait;
+
+static gboolean
+db_reaches (gpointer data)
+{
+  DbWait *w = data;
+
+  return db_int (w->f, "%s", w->sql) == w->want;
+}
+
+static void
+wait_db (Fixture    *f,
+         gint64      want,
+         const char *sql)
+{
+  DbWait w = { f, sql, want };
+
+  if (!leap_test_wait_until (db_reaches, &w, 15000))
+    g_error ("Waited for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, sql, want, db_int (f, "%s", sql));
+}
+
+/* Redis killed: holds go on from the database within a second or two;
+ * /readyz and /metrics say so, and recover when Redis is back. */
+static void
+test_degraded (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *hold_id = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *ready;
+  gint64 started;
+
+  leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
+  g_assert_nonnull (strstr (reply.body, "leap_degraded 0\n"));
+  g_assert_nonnull (strstr (reply.body, "leap_holds_db_total 0\n"));
+
+  redis_down (f);
+  started = g_get_monotonic_time ();
+  hold_id = make_hold (f, f->tier, 3);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+  g_assert_true (leap_hold_id_is_db (hold_id));
+  g_assert_cmpint (db_held (f, f->tier), ==, 3);
+
+  leap_test_backend_call (&f->tb, "GET", "/readyz", NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 503);
+  ready = leap_test_reply_object (&reply);
+  g_assert_cmpstr (json_object_get_string_member (ready, "status"), ==, "degraded");
+  g_assert_cmpstr (json_object_get_string_member (ready, "redis"), ==, "down");
+  g_assert_nonnull (json_object_get_string_member (ready, "since"));
+  leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
+  g_assert_nonnull (strstr (reply.body, "leap_redis_up 0\n"));
+  g_assert_nonnull (strstr (reply.body, "leap_degraded 1\n"));
+  g_assert_nonnull (strstr (reply.body, "leap_holds_db_total 1\n"));
+
+  /* The hold reads and releases from the database. */
+  path = hold_path (hold_id);
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+  g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 204);
+  g_assert_cmpint (db_held (f, f->tier), ==, 0);
+  g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 409);
+
+  redis_up (f, TRUE);
+  leap_test_backend_call (&f->tb, "GET", "/readyz", NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "ready");
+  leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
+  g_assert_nonnull (strstr (reply.body, "leap_redis_up 1\n"));
+  g_assert_nonnull (strstr (reply.body, "leap_degraded 0\n"));
+  g_assert_null (strstr (reply.body, "leap_degraded_seconds_total 0.000\n"));
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 20);
+  assert_invariant (f, f->tier);
+}
+
+typedef struct
+{
+  guint        pending;
+  guint        created;
+  guint        sold_out;
+  guint        other;
+  GHashTable  *ids;
+} Race;
+
+static void
+race_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Race *race = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
+  guint status = soup_message_get_status (msg);
+
+  if (status == 201)
+    {
+      g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+      race->created++;
+      g_hash_table_add (race->ids, g_strndup (strstr (body, "\"hold_id\""), 40));
+    }
+  else if (status == 409)
+    race->sold_out++;
+  else
+    race->other++;
+  race->pending--;
+}
+
+static gboolean
+race_done (gpointer data)
+{
+  return ((Race *) data)->pending == 0;
+}
+
+/* count requests for one ticket each, all in flight at once. */
+static void
+rush (Fixture *f,
+      gint64   tier,
+      guint    count,
+      Race    *race)
+{
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
+  g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
+                                           G_GINT64_FORMAT ", \"quantity\": 1}]}", f->event, tier);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 50, "max-conns-per-host", 50,
+                                                                  "timeout", 60, NULL);
+
+  race->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  race->pending = count;
+  for (guint i = 0; i < count; i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, race_cb, race);
+    }
+  if (!leap_test_wait_until (race_done, race, 60000))
+    g_error ("Stuck: %u pending", race->pending);
+}
+
+/* 200 attempts for 50 seats with Redis down: exactly 50 holds; Redis back
+ * empty counts all 50 as held. */
+static void
+test_race (Fixture *f, gconstpointer data)
+{
+  Race race = { 0 };
+
+  redis_down (f);
+  rush (f, f->big, 200, &race);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpuint (race.created, ==, 50);
+  g_assert_cmpuint (race.sold_out, ==, 150);
+  g_assert_cmpuint (g_hash_table_size (race.ids), ==, 50);
+  g_assert_cmpint (db_held (f, f->big), ==, 50);
+  g_hash_table_unref (race.ids);
+
+  redis_up (f, FALSE);
+  g_assert_cmpint (redis_hget (f, "cap", f->big), ==, 50);
+  g_assert_cmpint (redis_hget (f, "held", f->big), ==, 50);
+  g_assert_cmpint (redis_hget (f, "avail", f->big), ==, 0);
+  assert_invariant (f, f->big);
+  g_assert_cmpuint (try_hold (f, f->big, 1, NULL), ==, 409);
+}
+
+/* Half the seats held through Redis, half through the database: nothing
+ * more is sold by either, before or after Redis returns. */
+static void
+switch_over (Fixture *f,
+             gboolean with_data)
+{
+  g_autoptr(GPtrArray) redis_holds = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) db_holds = g_ptr_array_new_with_free_func (g_free);
+  guint status;
+
+  for (guint i = 0; i < 5; i++)
+    g_ptr_array_add (redis_holds, make_hold (f, f->tier, 2));
+  g_assert_false (leap_hold_id_is_db (redis_holds->pdata[0]));
+
+  redis_down (f);
+  /* What the database may sell is what Redis had left. */
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  for (guint i = 0; i < 5; i++)
+    g_ptr_array_add (db_holds, make_hold (f, f->tier, 2));
+  g_assert_cmpint (available (f, f->tier), ==, 0);
+  g_assert_true (leap_hold_id_is_db (db_holds->pdata[0]));
+  g_assert_cmpuint (try_hold (f, f->tier, 1, NULL), ==, 409);
+  /* A hold of Redis cannot be reached meanwhile: 503, not a wrong answer. */
+  {
+    g_autofree char *path = hold_path (redis_holds->pdata[0]);
+    g_auto(LeapTestReply) reply = { 0 };
+
+    leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 503);
+    g_assert_cmpstr (leap_test_error_code (&reply), ==, "unavailable");
+    g_assert_cmpstr (soup_message_headers_get_one (reply.headers, "Retry-After"), ==, "1");
+  }
+
+  redis_up (f, with_data);
+  assert_invariant (f, f->tier);
+  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, with_data ? 20 : 10);
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, with_data ? 0 : 10);
+
+  /* Redis's own holds survived with its data, or are gone without it. */
+  {
+    g_autofree char *path = hold_path (redis_holds->pdata[0]);
+
+    g_assert_cmpuint (call_status (f, "GET", path, NULL), ==, with_data ? 200 : 404);
+  }
+  /* The database's holds are Redis's now: they read and release. */
+  {
+    g_autofree char *path = hold_path (db_holds->pdata[0]);
+    g_auto(LeapTestReply) reply = { 0 };
+
+    leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+    g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 204);
+    g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 409);
+  }
+  assert_invariant (f, f->tier);
+
+  /* What is left is sold once: two seats freed plus, without its data,
+   * the ten Redis forgot. */
+  for (guint i = 0; i < (with_data ? 2u : 12u); i++)
+    g_assert_cmpuint (try_hold (f, f->tier, 1, NULL), ==, 201);
+  status = try_hold (f, f->tier, 1, NULL);
+  g_assert_cmpuint (status, ==, 409);
+  assert_invariant (f, f->tier);
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 0);
+}
+
+static void
+test_switch_aof (Fixture *f, gconstpointer data)
+{
+  switch_over (f, TRUE);
+}
+
+static void
+test_switch_empty (Fixture *f, gconstpointer data)
+{
+  switch_over (f, FALSE);
+}
+
+static char *
+place (Fixture    *f,
+       const char *hold_id,
+       guint       expect)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", "
+                                           "\"tendered\": 100000}}", hold_id);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", f->cashier, body, &reply);
+  if (reply.status != expect)
+    g_error ("POST /orders: %u %s", reply.status, reply.body);
+  if (expect != 202)
+    return NULL;
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
+}
+
+/* Orders on database holds while Redis is down wait in the outbox, and
+ * are paid exactly once when it is back; database holds also check out
+ * after Redis returns. */
+static void
+orders_while_down (Fixture *f,
+                   gboolean with_data)
+{
+  g_autofree char *held = NULL;
+  g_autofree char *ordered = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *order_id = NULL;
+  g_autofree char *order_path = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *later_order = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *sql = NULL;
+
+  redis_down (f);
+  ordered = make_hold (f, f->tier, 2);
+  later = make_hold (f, f->tier, 3);
+  held = make_hold (f, f->tier, 1);
+  order_id = place (f, ordered, 202);
+  /* Placing it again finds the same order. */
+  again = place (f, ordered, 202);
+  g_assert_cmpstr (again, ==, order_id);
+  order_path = g_strconcat ("/api/v1/orders/", order_id, NULL);
+  leap_test_backend_call (&f->tb, "GET", order_path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM checkout_outbox"), ==, 1);
+  /* Seats of the order stay counted while it waits. */
+  g_assert_cmpint (db_held (f, f->tier), ==, 6);
+
+  start_worker (f);
+  redis_up (f, with_data);
+  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  wait_db (f, 1, sql);
+  later_order = place (f, later, 202);
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", later_order);
+  wait_db (f, 1, sql);
+  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+
+  /* Exactly once: one order row, one payment, its tickets, sold counted
+   * once in the database and in Redis. */
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM orders"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM payments"), ==, 2);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM tickets"), ==, 5);
+  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 5);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM checkout_outbox WHERE sent_at IS NULL"), ==, 0);
+  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 5);
+  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, 1);
+  g_assert_cmpint (redis_hget (f, "checkout", f->tier), ==, 0);
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 14);
+  assert_invariant (f, f->tier);
+
+  /* The last database hold still releases. */
+  {
+    g_autofree char *path = hold_path (held);
+
+    g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 204);
+  }
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 15);
+  assert_invariant (f, f->tier);
+}
+
+static void
+test_orders_aof (Fixture *f, gconstpointer data)
+{
+  orders_while_down (f, TRUE);
+}
+
+static void
+test_orders_empty (Fixture *f, gconstpointer data)
+{
+  orders_while_down (f, FALSE);
+}
+
+/* A hold of a Redis that is down cannot be checked out: 503, nothing
+ * queued; it goes through once Redis is back with its data. */
+static void
+test_redis_hold_order (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold_id = make_hold (f, f->tier, 2);
+  g_autofree char *order_id = NULL;
+  g_autofree char *sql = NULL;
+
+  redis_down (f);
+  place (f, hold_id, 503);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM checkout_outbox"), ==, 0);
+  start_worker (f);
+  redis_up (f, TRUE);
+  order_id = place (f, hold_id, 202);
+  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  wait_db (f, 1, sql);
+  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+  assert_invariant (f, f->tier);
+}
+
+/* Database holds past their time give their seats back to the database
+ * while Redis is down. */
+static void
+test_expiry (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *hold_id = NULL;
+
+  redis_down (f);
+  for (guint i = 0; i < 2; i++)
+    g_free (make_hold (f, f->tier, 10));
+  g_assert_cmpuint (try_hold (f, f->tier, 1, NULL), ==, 409);
+  hold_id = NULL;
+  /* Cannot wait ten minutes: age them in the database. */
+  leap_test_backend_sql (&f->tb, "UPDATE holds SET expires_at = expires_at - 3600");
+  hold_id = make_hold (f, f->tier, 10);
+  path = hold_path (hold_id);
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM holds WHERE status = 'expired'"), ==, 0);
+  wait_db (f, 2, "SELECT count (*) FROM holds WHERE status = 'expired'");
+  redis_up (f, FALSE);
+  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, 10);
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 10);
+  assert_invariant (f, f->tier);
+}
+
+static gboolean
+taken_over (gpointer data)
+{
+  Fixture *f = data;
+
+  return db_int (f, "SELECT count (*) FROM redis_outage") == 0 && redis_hget (f, "held", f->tier) == 4;
+}
+
+/* Another backend, cut off from a Redis that this one still has, opened an
+ * outage and sold from the database (simulated in SQL): within about a
+ * second this backend ends the outage and gives the hold to Redis. */
+static void
+test_partition (Fixture *f, gconstpointer data)
+{
+  g_autofree char *sql = NULL;
+  g_autofree char *hold_id = g_strdup_printf ("%" G_GINT64_FORMAT "-abcdefghijklmnopqrstu_", f->event);
+  g_autofree char *path = hold_path (hold_id);
+  gint64 now = g_get_real_time () / 1000;
+
+  sql = g_strdup_printf ("BEGIN;"
+                         "INSERT INTO redis_outage (id, since_ms) VALUES (1, %" G_GINT64_FORMAT ");"
+                         "INSERT INTO redis_outage_tiers VALUES (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 20);"
+                         "INSERT INTO holds (id, event_id, session_hash, status, expires_at, created_at, updated_at, "
+                         "outage_ms) VALUES ('%s', %" G_GINT64_FORMAT ", 'elsewhere', 'held', %" G_GINT64_FORMAT
+                         ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ");"
+                         "INSERT INTO hold_items VALUES ('%s', %" G_GINT64_FORMAT ", 4);"
+                         "COMMIT;",
+                         now, f->tier, f->event, hold_id, f->event, now / 1000 + 600, now / 1000, now / 1000, now,
+                         hold_id, f->tier);
+  leap_test_backend_sql (&f->tb, sql);
+  g_assert_true (leap_test_wait_until (taken_over, f, 5000));
+  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 16);
+  assert_invariant (f, f->tier);
+  /* Its owner's, not this session's. */
+  g_assert_cmpuint (call_status (f, "GET", path, NULL), ==, 404);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  leap_test_redis_start (&redis);
+  leap_test_backend_global_init (&redis);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
+  ADD ("/leap/fallback/degraded", test_degraded);
+  ADD ("/leap/fallback/race", test_race);
+  ADD ("/leap/fallback/switch-aof", test_switch_aof);
+  ADD ("/leap/fallback/switch-empty", test_switch_empty);
+  ADD ("/leap/fallback/orders-aof", test_orders_aof);
+  ADD ("/leap/fallback/orders-empty", test_orders_empty);
+  ADD ("/leap/fallback/redis-hold-order", test_redis_hold_order);
+  ADD ("/leap/fallback/expiry", test_expiry);
+  ADD ("/leap/fallback/partition", test_partition);
+#undef ADD
+
+  status = g_test_run ();
+  leap_test_backend_global_fini ();
+  leap_test_redis_clear (&redis);
+  return status;
+}
