@@ -115,9 +115,13 @@ reload_cb (GObject      *source,
   g_autoptr(LeapApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!leap_offline_cache_reload_finish (LEAP_OFFLINE_CACHE (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    toast (self, error->message);
+  if (!leap_offline_cache_reload_finish (LEAP_OFFLINE_CACHE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  leap_timings_mark ("cache-loaded", "%u events", g_list_model_get_n_items (leap_offline_cache_get_events (self->cache)));
 }
 
 static void
@@ -362,17 +366,22 @@ leap_application_activate (GApplication *app)
 {
   LeapApplication *self = LEAP_APPLICATION (app);
   LeapWindow *window = get_window (self);
+  gboolean first = !self->started;
+
+  leap_timings_mark ("activate", "%s", "");
+  /* The list comes from the cache at once, read in a thread while the
+   * window is being built; the sync follows. */
+  self->started = TRUE;
+  if (first)
+    leap_offline_cache_reload_async (self->cache, self->cancellable, reload_cb, g_object_ref (self));
 
   if (window == NULL)
     window = leap_window_new (self, self->client, self->cache);
   gtk_window_present (GTK_WINDOW (window));
+  leap_timings_mark ("window", "%s", "");
 
-  if (self->started)
+  if (!first)
     return;
-  self->started = TRUE;
-
-  /* The list comes from the cache at once; the sync follows. */
-  leap_offline_cache_reload_async (self->cache, self->cancellable, reload_cb, g_object_ref (self));
   leap_application_sync_now (self);
   restart_sync_timer (self);
 

@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "leap-application.h"
+#include "leap-timings.h"
 
 int
 main (int   argc,
@@ -12,6 +13,7 @@ main (int   argc,
 {
   g_autoptr(LeapApplication) app = NULL;
 
+  leap_timings_mark ("main", "%s", "");
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
