@@ -53,7 +53,7 @@ echo "check         capacity $TICKETS = held $held + available $avail; hold reco
 
 # The same Redis, the reserve script alone: fresh counters of 10^9 tickets
 # on another event, a random hold id per call.
-sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat lua/reserve.lua)")
+sha=$(redis-cli -p "$rport" SCRIPT LOAD "$(cat lua/prelude.lua lua/reserve.lua)")
 redis-cli -p "$rport" HSET "leap:{ev:999999}:cap" 1 1000000000 >/dev/null
 redis-cli -p "$rport" HSET "leap:{ev:999999}:avail" 1 1000000000 >/dev/null
 redis-cli -p "$rport" HSET "leap:{ev:999999}:max" 1 10 >/dev/null

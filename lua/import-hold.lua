@@ -26,22 +26,6 @@
 -- Reply: {"ok", stream entry or ""} | {"exists"} | {"expired"}
 --        | {"unknown_tier", T} | {"invalid", reason}
 
-local DAY_MS = 86400000
-
-local function int (s)
-  if type(s) ~= 'string' or #s > 15 or not string.match(s, '^%-?%d+$') then
-    return nil
-  end
-  return tonumber(s)
-end
-
-local function json_id (s)
-  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
-    return s
-  end
-  return cjson.encode(s)
-end
-
 local status, expires, now = ARGV[4], int(ARGV[5]), int(ARGV[6])
 if status ~= 'held' and status ~= 'checking_out' then
   return { 'invalid', 'status must be held or checking_out' }

@@ -17,49 +17,6 @@
 --        tier has no counters yet: try again after the repair)
 --        | {"invalid", reason}
 
-local function json_id (s)
-  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
-    return s
-  end
-  return cjson.encode(s)
-end
-
-local function mark (changed, tier)
-  if not changed.seen[tier] then
-    changed.seen[tier] = true
-    changed.list[#changed.list + 1] = tier
-  end
-end
-
--- One message for every tier this script changed, sent from inside the
--- script so that no change goes unannounced.
-local function publish (changed)
-  if #changed.list == 0 then
-    return
-  end
-  local parts = {}
-  for i, tier in ipairs(changed.list) do
-    parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' ..
-               (redis.call('HGET', KEYS[2], tier) or '0') .. '}'
-  end
-  redis.call('PUBLISH', 'leap:avail:' .. ARGV[1],
-             '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
-end
-
-local function parse_items (s)
-  local items = {}
-  if type(s) ~= 'string' then
-    return nil
-  end
-  for tier, q in string.gmatch(s, '([^:,]+):(%d+)') do
-    items[#items + 1] = { tier, tonumber(q) }
-  end
-  if #items == 0 then
-    return nil
-  end
-  return items
-end
-
 if not ARGV[2] or not string.match(ARGV[2], '^%d+$') then
   return { 'invalid', 'bad refund id' }
 end

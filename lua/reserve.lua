@@ -20,31 +20,8 @@
 -- Reply: {"ok", expires_ms} | {"invalid", reason} | {"unknown_tier", T}
 --        | {"limit", T, max} | {"exists"} | {"sold_out", T, available}
 
-local DAY_MS = 86400000
 -- Due holds expired here when a tier looks short; the timer does the rest.
 local EXPIRE_BATCH = 200
-
--- Integers only, and small enough that a Lua double holds them exactly.
-local function int (s)
-  if type(s) ~= 'string' or #s > 15 or not string.match(s, '^%-?%d+$') then
-    return nil
-  end
-  return tonumber(s)
-end
-
-local function json_id (s)
-  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
-    return s
-  end
-  return cjson.encode(s)
-end
-
-local function mark (changed, tier)
-  if not changed.seen[tier] then
-    changed.seen[tier] = true
-    changed.list[#changed.list + 1] = tier
-  end
-end
 
 -- known: counts already read in this script, by tier (saves the HGETs).
 local function publish (changed, known)
@@ -58,70 +35,6 @@ local function publish (changed, known)
   end
   redis.call('PUBLISH', 'leap:avail:' .. ARGV[1],
              '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
-end
-
-local function parse_items (s)
-  local items = {}
-  if type(s) ~= 'string' then
-    return nil
-  end
-  for tier, q in string.gmatch(s, '([^:,]+):(%d+)') do
-    items[#items + 1] = { tier, tonumber(q) }
-  end
-  if #items == 0 then
-    return nil
-  end
-  return items
-end
-
--- Gives back every due hold (status held, expiry <= now): all of them are
--- checked against the counters first, then written.
-local function expire_due (now, max_count, changed)
-  local ids = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now, 'LIMIT', 0, max_count)
-  -- Hold keys are named after the zset's own key, so they share its hash tag.
-  local prefix = string.sub(KEYS[7], 1, -6) .. 'hold:'
-  local plan, owed, done = {}, {}, {}
-  for _, id in ipairs(ids) do
-    local key = prefix .. id
-    local h = redis.call('HMGET', key, 'status', 'items', 'expires_ms')
-    if h[1] == 'held' then
-      local items = parse_items(h[2])
-      local ok = items ~= nil
-      for _, it in ipairs(items or {}) do
-        local held = tonumber(redis.call('HGET', KEYS[3], it[1]) or '')
-        if not held or held - (owed[it[1]] or 0) < it[2] then
-          ok = false
-        end
-      end
-      if ok then
-        for _, it in ipairs(items) do
-          owed[it[1]] = (owed[it[1]] or 0) + it[2]
-        end
-        plan[#plan + 1] = { key, items, tonumber(h[3]) or now }
-        done[#done + 1] = id
-      else
-        -- Never happens while the invariant holds; left untouched rather
-        -- than giving back tickets that the counters do not have.
-        redis.log(redis.LOG_WARNING, 'leap: hold ' .. key .. ' disagrees with the counters')
-      end
-    else
-      -- Gone (its record lapsed) or no longer live: only the index entry is stale.
-      done[#done + 1] = id
-    end
-  end
-  for _, p in ipairs(plan) do
-    for _, it in ipairs(p[2]) do
-      redis.call('HINCRBY', KEYS[2], it[1], it[2])
-      redis.call('HINCRBY', KEYS[3], it[1], -it[2])
-      mark(changed, it[1])
-    end
-    redis.call('HSET', p[1], 'status', 'expired')
-    redis.call('PEXPIRE', p[1], math.max(p[3] - now, 0) + DAY_MS)
-  end
-  for i = 1, #done, 500 do
-    redis.call('ZREM', KEYS[7], unpack(done, i, math.min(i + 499, #done)))
-  end
-  return #plan
 end
 
 local now, ttl = int(ARGV[4]), int(ARGV[5])

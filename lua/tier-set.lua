@@ -20,43 +20,6 @@
 -- Reply: {"ok", available} | {"capacity_below", committed} | {"present"}
 --        | {"invalid", reason}
 
--- Integers only, and small enough that a Lua double holds them exactly.
-local function int (s)
-  if type(s) ~= 'string' or #s > 15 or not string.match(s, '^%-?%d+$') then
-    return nil
-  end
-  return tonumber(s)
-end
-
-local function json_id (s)
-  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
-    return s
-  end
-  return cjson.encode(s)
-end
-
-local function mark (changed, tier)
-  if not changed.seen[tier] then
-    changed.seen[tier] = true
-    changed.list[#changed.list + 1] = tier
-  end
-end
-
--- One message for every tier this script changed, sent from inside the
--- script so that no change goes unannounced.
-local function publish (changed)
-  if #changed.list == 0 then
-    return
-  end
-  local parts = {}
-  for i, tier in ipairs(changed.list) do
-    parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' ..
-               (redis.call('HGET', KEYS[2], tier) or '0') .. '}'
-  end
-  redis.call('PUBLISH', 'leap:avail:' .. ARGV[1],
-             '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
-end
-
 local tier = ARGV[2]
 local cap, sold, max = int(ARGV[3]), int(ARGV[4]), int(ARGV[5])
 local mode = ARGV[6]

@@ -736,14 +736,20 @@ burst_done (gpointer data)
   return ((Burst *) data)->pending == 0;
 }
 
+/* The SHA1 Redis knows a script by: its text behind the prelude. */
 static char *
 script_sha (const char *name)
 {
   g_autofree char *path = g_strdup_printf (LUA_PATH "/%s.lua", name);
+  g_autoptr(GBytes) prelude = g_resources_lookup_data (LUA_PATH "/prelude.lua", 0, NULL);
   g_autoptr(GBytes) bytes = g_resources_lookup_data (path, 0, NULL);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA1);
 
+  g_assert_nonnull (prelude);
   g_assert_nonnull (bytes);
-  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, bytes);
+  g_checksum_update (checksum, g_bytes_get_data (prelude, NULL), g_bytes_get_size (prelude));
+  g_checksum_update (checksum, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return g_strdup (g_checksum_get_string (checksum));
 }
 
 /* Redis forgets its scripts in the middle of a run (a restart, SCRIPT

@@ -455,25 +455,31 @@ leap_redis_add_script (LeapRedis  *self,
     leap_redis_command (self, script_load_cb, NULL, "SCRIPT", "LOAD", source, NULL);
 }
 
-/* Adds every NAME.lua under a resource path as script NAME. */
+/* Adds every NAME.lua under a resource path as script NAME, each behind
+ * prelude.lua (the helpers the scripts share: Redis runs every script as
+ * one chunk, with no way to include another). */
 void
 leap_redis_load_scripts (LeapRedis  *self,
                          const char *resource_path)
 {
   g_auto(GStrv) names = g_resources_enumerate_children (resource_path, 0, NULL);
+  g_autofree char *prelude_path = g_build_path ("/", resource_path, "prelude.lua", NULL);
+  g_autoptr(GBytes) prelude = g_resources_lookup_data (prelude_path, 0, NULL);
 
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
     {
       g_autofree char *path = g_build_path ("/", resource_path, names[i], NULL);
       g_autoptr(GBytes) bytes = g_resources_lookup_data (path, 0, NULL);
       g_autofree char *name = NULL;
-      g_autofree char *source = NULL;
+      g_autoptr(GString) source = g_string_new (NULL);
 
-      if (bytes == NULL || !g_str_has_suffix (names[i], ".lua"))
+      if (bytes == NULL || !g_str_has_suffix (names[i], ".lua") || g_str_equal (names[i], "prelude.lua"))
         continue;
       name = g_strndup (names[i], strlen (names[i]) - 4);
-      source = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-      leap_redis_add_script (self, name, source);
+      if (prelude != NULL)
+        g_string_append_len (source, g_bytes_get_data (prelude, NULL), g_bytes_get_size (prelude));
+      g_string_append_len (source, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      leap_redis_add_script (self, name, source->str);
     }
 }
 
