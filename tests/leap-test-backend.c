@@ -185,3 +185,79 @@ leap_test_backend_sql (LeapTestBackend *tb,
     g_error ("SQL failed: %s: %s", sql, errmsg);
   sqlite3_close (db);
 }
+
+static gint64
+db_int_v (sqlite3    *db,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+gint64
+leap_test_db_int (sqlite3    *db,
+                  const char *format,
+                  ...)
+{
+  g_autofree char *sql = NULL;
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  return db_int_v (db, sql);
+}
+
+typedef struct
+{
+  sqlite3    *db;
+  const char *sql;
+  gint64      want;
+} DbWait;
+
+static gboolean
+db_reaches (gpointer data)
+{
+  DbWait *w = data;
+
+  return db_int_v (w->db, w->sql) == w->want;
+}
+
+void
+leap_test_wait_db (sqlite3    *db,
+                   gint64      want,
+                   guint       timeout_ms,
+                   const char *format,
+                   ...)
+{
+  g_autofree char *sql = NULL;
+  DbWait w = { db, NULL, want };
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+  w.sql = sql;
+  if (!leap_test_wait_until (db_reaches, &w, timeout_ms))
+    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql, want,
+             db_int_v (db, sql));
+}
+
+gint64
+leap_test_redis_hget (LeapTestRedis *redis,
+                      gint64         event,
+                      const char    *name,
+                      gint64         tier)
+{
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", event, name);
+  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
+  g_autofree char *value = leap_test_redis_cli (redis, "HGET", key, field, NULL);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}

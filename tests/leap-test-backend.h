@@ -4,6 +4,8 @@
 #include "leap-backend.h"
 #include "leap-test-util.h"
 
+#include <sqlite3.h>
+
 G_BEGIN_DECLS
 
 /* A backend in the test's own process, on its own SQLite file and a real
@@ -42,5 +44,21 @@ void        leap_test_backend_wait_redis  (LeapTestBackend *tb,
                                            gboolean         connected);
 void        leap_test_backend_sql         (LeapTestBackend *tb,
                                            const char      *sql);
+
+/* Reading what the backend wrote: the first column of the first row of a
+ * query (-1 for none); waiting until it is WANT; a counter of an event's
+ * tier in Redis (leap:{ev:E}:NAME, field TIER). */
+gint64      leap_test_db_int              (sqlite3         *db,
+                                           const char      *format,
+                                           ...) G_GNUC_PRINTF (2, 3);
+void        leap_test_wait_db             (sqlite3         *db,
+                                           gint64           want,
+                                           guint            timeout_ms,
+                                           const char      *format,
+                                           ...) G_GNUC_PRINTF (4, 5);
+gint64      leap_test_redis_hget          (LeapTestRedis   *redis,
+                                           gint64           event,
+                                           const char      *name,
+                                           gint64           tier);
 
 G_END_DECLS

@@ -100,43 +100,6 @@ start_worker (Fixture    *f,
   leap_checkout_worker_start (f->worker);
 }
 
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...)
-{
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_assert_cmpint (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-static gint64
-redis_hget (Fixture    *f,
-            const char *name,
-            gint64      tier)
-{
-  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
-  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
-  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
 /* available + held + checking out + sold = capacity, for every tier. */
 static void
 assert_invariant (Fixture *f)
@@ -144,9 +107,9 @@ assert_invariant (Fixture *f)
   gint64 tiers[] = { f->tier, f->tier2, f->big };
 
   for (guint i = 0; i < G_N_ELEMENTS (tiers); i++)
-    g_assert_cmpint (redis_hget (f, "avail", tiers[i]) + redis_hget (f, "held", tiers[i]) +
-                     redis_hget (f, "checkout", tiers[i]) + redis_hget (f, "sold", tiers[i]), ==,
-                     redis_hget (f, "cap", tiers[i]));
+    g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "held", tiers[i]) +
+                     leap_test_redis_hget (f->tb.redis, f->event, "checkout", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "sold", tiers[i]), ==,
+                     leap_test_redis_hget (f->tb.redis, f->event, "cap", tiers[i]));
 }
 
 static gint64
@@ -232,48 +195,6 @@ get_order (Fixture    *f,
   leap_test_backend_call (&f->tb, "GET", path, token, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, expect);
   return expect == 200 ? json_object_ref (leap_test_reply_object (&reply)) : NULL;
-}
-
-typedef struct
-{
-  Fixture    *f;
-  const char *sql;
-  gint64      want;
-} DbWait;
-
-static gboolean
-db_reaches (gpointer data)
-{
-  DbWait *w = data;
-
-  return db_int (w->f, "%s", w->sql) == w->want;
-}
-
-static void
-wait_db (Fixture    *f,
-         gint64      want,
-         guint       timeout_ms,
-         const char *format,
-         ...) G_GNUC_PRINTF (4, 5);
-
-static void
-wait_db (Fixture    *f,
-         gint64      want,
-         guint       timeout_ms,
-         const char *format,
-         ...)
-{
-  g_autofree char *sql = NULL;
-  DbWait w = { f, NULL, want };
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  w.sql = sql;
-  if (!leap_test_wait_until (db_reaches, &w, timeout_ms))
-    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql, want,
-             db_int (f, "%s", sql));
 }
 
 static char *
@@ -409,7 +330,7 @@ test_cash (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, order_id);
 
   start_worker (f, "w1", 0, 0, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   wait_hold (f, hold, "confirmed");
   status = hold_status (f, hold);
   g_assert_cmpstr (status, ==, "confirmed");
@@ -435,13 +356,13 @@ test_cash (Fixture *f, gconstpointer data)
     }
 
   /* The database and Redis agree: 2 + 1 sold, availability unchanged. */
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE order_id = '%s'", order_id), ==, 3);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier2), ==, 1);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier2), ==, 1);
-  g_assert_cmpint (redis_hget (f, "checkout", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s'", order_id), ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier2), ==, 1);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier2), ==, 1);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
   g_assert_cmpint (available (f, f->tier), ==, avail1);
   g_assert_cmpint (available (f, f->tier2), ==, avail2);
   assert_invariant (f);
@@ -469,7 +390,7 @@ test_card (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 422);
   order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
   start_worker (f, "w1", 20, 0, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   wait_hold (f, hold, "confirmed");
 
   order = get_order (f, f->kiosk, order_id, 200);
@@ -480,7 +401,7 @@ test_card (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (payment, "amount"), ==, 5000);
   g_assert_true (json_object_get_null_member (payment, "change"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "tickets")), ==, 2);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   g_assert_cmpint (available (f, f->tier), ==, 8);
   assert_invariant (f);
 }
@@ -496,7 +417,7 @@ test_declined (Fixture *f, gconstpointer data)
   g_assert_cmpint (available (f, f->tier), ==, 7);
   order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
   start_worker (f, "w1", 0, 1.0, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
   wait_hold (f, hold, "released");
 
   order = get_order (f, f->kiosk, order_id, 200);
@@ -504,11 +425,11 @@ test_declined (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "payment"), "status"), ==,
                    "declined");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "tickets")), ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
   g_assert_cmpint (available (f, f->tier), ==, 10);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 0);
-  g_assert_cmpint (redis_hget (f, "checkout", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
   assert_invariant (f);
 }
 
@@ -533,7 +454,7 @@ test_redelivery (Fixture *f, gconstpointer data)
   g_assert_cmpstr (lines[2], ==, order_id);
 
   start_worker (f, "w1", 0, 0, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   wait_hold (f, hold, "confirmed");
   processed = leap_checkout_worker_get_processed (f->worker);
 
@@ -543,11 +464,11 @@ test_redelivery (Fixture *f, gconstpointer data)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (leap_checkout_worker_get_processed (f->worker), ==, processed + 1);
 
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   {
     PendingWait w = { f, 0, 0 };
     g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
@@ -624,11 +545,11 @@ test_idempotency (Fixture *f, gconstpointer data)
   g_assert_cmpstr (length, ==, "1");
 
   start_worker (f, "w1", 0, 0, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE status = 'paid'");
   wait_hold (f, hold, "confirmed");
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 1);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 1);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 1);
   assert_invariant (f);
   g_hash_table_unref (burst.ids);
 }
@@ -673,12 +594,12 @@ test_kill_worker (Fixture *f, gconstpointer data)
   }
   g_subprocess_send_signal (process, SIGKILL);
   g_subprocess_wait (process, NULL, NULL);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 0);
-  g_assert_cmpint (redis_hget (f, "checkout", f->big), ==, 2 * n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->big), ==, 2 * n);
 
   started = g_get_monotonic_time ();
   start_worker (f, "rescuer", 0, 0, 1000, 5);
-  wait_db (f, n, 20000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  leap_test_wait_db (f->db, n, 20000, "SELECT count(*) FROM orders WHERE status = 'paid'");
   g_test_message ("%u orders of a killed worker paid %.2f s after a new worker started", n,
                   (g_get_monotonic_time () - started) / 1e6);
   for (guint i = 0; i < n; i++)
@@ -687,13 +608,13 @@ test_kill_worker (Fixture *f, gconstpointer data)
   w.next_check = 0;
   g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
 
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 2 * n);
-  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT code) FROM tickets"), ==, 2 * n);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->big), ==, 2 * n);
-  g_assert_cmpint (redis_hget (f, "sold", f->big), ==, 2 * n);
-  g_assert_cmpint (redis_hget (f, "checkout", f->big), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2 * n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT code) FROM tickets"), ==, 2 * n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->big), ==, 2 * n);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->big), ==, 2 * n);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->big), ==, 0);
   g_assert_cmpint (available (f, f->big), ==, 100 - 2 * n);
   assert_invariant (f);
 }
@@ -715,7 +636,7 @@ test_dead_letter (Fixture *f, gconstpointer data)
   order_id = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 2500}");
 
   start_worker (f, "w1", 0, 0, 200, 2);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   for (gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
        leap_checkout_worker_get_dead (f->worker) == 0 && g_get_monotonic_time () < deadline;)
     g_main_context_iteration (NULL, TRUE);
@@ -743,7 +664,7 @@ test_needs_review (Fixture *f, gconstpointer data)
   order_id = place_ok (f, f->cashier, hold, "{\"method\": \"card\"}");
   g_free (leap_test_redis_cli (f->tb.redis, "DEL", key, NULL));
   start_worker (f, "w1", 0, 0, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'", order_id);
   order = get_order (f, f->cashier, order_id, 200);
   g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "needs_review");
   g_assert_nonnull (strstr (json_object_get_string_member (order, "reason"), "hold"));
@@ -794,16 +715,16 @@ test_batch_write (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 0), "status"), ==, "paid");
   g_assert_true (json_object_has_member (json_array_get_object_element (results, 1), "error"));
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 2), "status"), ==, "paid");
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM order_lines"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM order_lines"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
 
   again = leap_store_write_orders (store, orders, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
 }
 
 static void
@@ -863,7 +784,7 @@ frozen_mid_flight (gpointer data)
   gint64 paid;
 
   g_subprocess_send_signal (fr->worker, SIGSTOP);
-  paid = db_int (fr->f, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  paid = leap_test_db_int (fr->f->db, "SELECT count(*) FROM orders WHERE status = 'paid'");
   if (paid > 0 && paid < fr->total && pending_messages (fr->f) > 0)
     return TRUE;
   g_subprocess_send_signal (fr->worker, SIGCONT);
@@ -910,7 +831,7 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
   }
   g_subprocess_send_signal (process, SIGKILL);
   g_subprocess_wait (process, NULL, NULL);
-  paid_at_kill = db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  paid_at_kill = leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'paid'");
   pending_at_kill = pending_messages (f);
   g_test_message ("killed with %" G_GINT64_FORMAT " orders written, %" G_GINT64_FORMAT
                   " messages delivered and not acknowledged", paid_at_kill, pending_at_kill);
@@ -919,20 +840,20 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
   g_assert_cmpint (pending_at_kill, >, 0);
 
   start_worker (f, "rescuer", 0, 0, 1000, 5);
-  wait_db (f, n, 60000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  leap_test_wait_db (f->db, n, 60000, "SELECT count(*) FROM orders WHERE status = 'paid'");
   g_assert_true (leap_test_wait_until (pending_reaches, &w, 20000));
   for (guint i = 0; i < n; i++)
     wait_hold (f, holds->pdata[i], "confirmed");
 
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT order_id) FROM payments"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT count(DISTINCT code) FROM tickets"), ==, n);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier), ==, n);
-  g_assert_cmpint (redis_hget (f, "sold", tier), ==, n);
-  g_assert_cmpint (redis_hget (f, "checkout", tier), ==, 0);
-  g_assert_cmpint (redis_hget (f, "held", tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT order_id) FROM payments"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT code) FROM tickets"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier), ==, n);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", tier), ==, n);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", tier), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", tier), ==, 0);
   g_assert_cmpint (available (f, tier), ==, 10);
   assert_invariant (f);
 }

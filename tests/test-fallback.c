@@ -76,55 +76,18 @@ teardown (Fixture *f, gconstpointer data)
   leap_test_backend_teardown (&f->tb);
 }
 
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...)
-{
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_assert_cmpint (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-static gint64
-redis_hget (Fixture    *f,
-            const char *name,
-            gint64      tier)
-{
-  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
-  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
-  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
 /* available + held + checking out + sold = capacity in Redis, and Redis's
  * sold is the database's. */
 static void
 assert_invariant (Fixture *f,
                   gint64   tier)
 {
-  g_assert_cmpint (redis_hget (f, "avail", tier) + redis_hget (f, "held", tier) +
-                   redis_hget (f, "checkout", tier) + redis_hget (f, "sold", tier), ==,
-                   redis_hget (f, "cap", tier));
-  g_assert_cmpint (redis_hget (f, "avail", tier), >=, 0);
-  g_assert_cmpint (redis_hget (f, "sold", tier), ==,
-                   db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier));
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tier) + leap_test_redis_hget (f->tb.redis, f->event, "held", tier) +
+                   leap_test_redis_hget (f->tb.redis, f->event, "checkout", tier) + leap_test_redis_hget (f->tb.redis, f->event, "sold", tier), ==,
+                   leap_test_redis_hget (f->tb.redis, f->event, "cap", tier));
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tier), >=, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", tier), ==,
+                   leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier));
 }
 
 /* Available count of a tier, from GET /events/{id}/availability. */
@@ -150,7 +113,7 @@ static gint64
 db_held (Fixture *f,
          gint64   tier)
 {
-  return db_int (f, "SELECT coalesce (sum (i.quantity), 0) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
+  return leap_test_db_int (f->db, "SELECT coalesce (sum (i.quantity), 0) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
                     "WHERE i.tier_id = %" G_GINT64_FORMAT " AND h.status IN ('held', 'checking_out') "
                     "AND h.expires_at > strftime ('%%s', 'now')", tier);
 }
@@ -258,32 +221,6 @@ worker_settled (gpointer data)
   return g_strcmp0 (length, "0") == 0;
 }
 
-typedef struct
-{
-  Fixture    *f;
-  const char *sql;
-  gint64      want;
-} DbWait;
-
-static gboolean
-db_reaches (gpointer data)
-{
-  DbWait *w = data;
-
-  return db_int (w->f, "%s", w->sql) == w->want;
-}
-
-static void
-wait_db (Fixture    *f,
-         gint64      want,
-         const char *sql)
-{
-  DbWait w = { f, sql, want };
-
-  if (!leap_test_wait_until (db_reaches, &w, 15000))
-    g_error ("Waited for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, sql, want, db_int (f, "%s", sql));
-}
-
 /* Redis killed: holds go on from the database within a second or two;
  * /readyz and /metrics say so, and recover when Redis is back. */
 static void
@@ -334,7 +271,7 @@ test_degraded (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (reply.body, "leap_redis_up 1\n"));
   g_assert_nonnull (strstr (reply.body, "leap_degraded 0\n"));
   g_assert_null (strstr (reply.body, "leap_degraded_seconds_total 0.000\n"));
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 20);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 20);
   assert_invariant (f, f->tier);
 }
 
@@ -423,9 +360,9 @@ test_race (Fixture *f, gconstpointer data)
   g_hash_table_unref (race.ids);
 
   redis_up (f, FALSE);
-  g_assert_cmpint (redis_hget (f, "cap", f->big), ==, 50);
-  g_assert_cmpint (redis_hget (f, "held", f->big), ==, 50);
-  g_assert_cmpint (redis_hget (f, "avail", f->big), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "cap", f->big), ==, 50);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->big), ==, 50);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->big), ==, 0);
   assert_invariant (f, f->big);
   g_assert_cmpuint (try_hold (f, f->big, 1, NULL), ==, 409);
 }
@@ -465,8 +402,8 @@ switch_over (Fixture *f,
 
   redis_up (f, with_data);
   assert_invariant (f, f->tier);
-  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, with_data ? 20 : 10);
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, with_data ? 0 : 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, with_data ? 20 : 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, with_data ? 0 : 10);
 
   /* Redis's own holds survived with its data, or are gone without it. */
   {
@@ -494,7 +431,7 @@ switch_over (Fixture *f,
   status = try_hold (f, f->tier, 1, NULL);
   g_assert_cmpuint (status, ==, 409);
   assert_invariant (f, f->tier);
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 0);
 }
 
 static void
@@ -556,31 +493,31 @@ orders_while_down (Fixture *f,
   leap_test_backend_call (&f->tb, "GET", order_path, f->cashier, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM checkout_outbox"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM checkout_outbox"), ==, 1);
   /* Seats of the order stay counted while it waits. */
   g_assert_cmpint (db_held (f, f->tier), ==, 6);
 
   start_worker (f);
   redis_up (f, with_data);
   sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
-  wait_db (f, 1, sql);
+  leap_test_wait_db (f->db, 1, 15000, "%s", sql);
   later_order = place (f, later, 202);
   g_clear_pointer (&sql, g_free);
   sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", later_order);
-  wait_db (f, 1, sql);
+  leap_test_wait_db (f->db, 1, 15000, "%s", sql);
   g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
 
   /* Exactly once: one order row, one payment, its tickets, sold counted
    * once in the database and in Redis. */
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM orders"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM payments"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM tickets"), ==, 5);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 5);
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM checkout_outbox WHERE sent_at IS NULL"), ==, 0);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 5);
-  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, 1);
-  g_assert_cmpint (redis_hget (f, "checkout", f->tier), ==, 0);
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 14);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM orders"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM payments"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM tickets"), ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM checkout_outbox WHERE sent_at IS NULL"), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 5);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 1);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 14);
   assert_invariant (f, f->tier);
 
   /* The last database hold still releases. */
@@ -589,7 +526,7 @@ orders_while_down (Fixture *f,
 
     g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 204);
   }
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 15);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 15);
   assert_invariant (f, f->tier);
 }
 
@@ -616,12 +553,12 @@ test_redis_hold_order (Fixture *f, gconstpointer data)
 
   redis_down (f);
   place (f, hold_id, 503);
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM checkout_outbox"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM checkout_outbox"), ==, 0);
   start_worker (f);
   redis_up (f, TRUE);
   order_id = place (f, hold_id, 202);
   sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
-  wait_db (f, 1, sql);
+  leap_test_wait_db (f->db, 1, 15000, "%s", sql);
   g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
   assert_invariant (f, f->tier);
 }
@@ -646,11 +583,11 @@ test_expiry (Fixture *f, gconstpointer data)
   path = hold_path (hold_id);
   leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
   g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
-  g_assert_cmpint (db_int (f, "SELECT count (*) FROM holds WHERE status = 'expired'"), ==, 0);
-  wait_db (f, 2, "SELECT count (*) FROM holds WHERE status = 'expired'");
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM holds WHERE status = 'expired'"), ==, 0);
+  leap_test_wait_db (f->db, 2, 15000, "SELECT count (*) FROM holds WHERE status = 'expired'");
   redis_up (f, FALSE);
-  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, 10);
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 10);
   assert_invariant (f, f->tier);
 }
 
@@ -659,7 +596,7 @@ taken_over (gpointer data)
 {
   Fixture *f = data;
 
-  return db_int (f, "SELECT count (*) FROM redis_outage") == 0 && redis_hget (f, "held", f->tier) == 4;
+  return leap_test_db_int (f->db, "SELECT count (*) FROM redis_outage") == 0 && leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier) == 4;
 }
 
 /* Another backend, cut off from a Redis that this one still has, opened an
@@ -685,7 +622,7 @@ test_partition (Fixture *f, gconstpointer data)
                          hold_id, f->tier);
   leap_test_backend_sql (&f->tb, sql);
   g_assert_true (leap_test_wait_until (taken_over, f, 5000));
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 16);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 16);
   assert_invariant (f, f->tier);
   /* Its owner's, not this session's. */
   g_assert_cmpuint (call_status (f, "GET", path, NULL), ==, 404);

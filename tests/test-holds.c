@@ -362,18 +362,6 @@ test_idempotency_concurrent (Fixture *f, gconstpointer data)
   g_hash_table_unref (race.ids);
 }
 
-static gint64
-redis_hget (Fixture    *f,
-            const char *name,
-            gint64      tier)
-{
-  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
-  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
-  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
 /* 200 clients, 5,000 attempts, 1,000 tickets: exactly 1,000 held. (The
  * control that shows a naive read-then-write oversells under the same rush
  * is /leap/inventory/race.) */
@@ -388,10 +376,10 @@ test_race (Fixture *f, gconstpointer data)
   g_assert_cmpuint (race.created, ==, 1000);
   g_assert_cmpuint (race.sold_out, ==, 4000);
   g_assert_cmpint (available (f, f->tier), ==, 0);
-  g_assert_cmpint (redis_hget (f, "held", f->tier), ==, 1000);
-  g_assert_cmpint (redis_hget (f, "avail", f->tier) + redis_hget (f, "held", f->tier) +
-                   redis_hget (f, "checkout", f->tier) + redis_hget (f, "sold", f->tier), ==,
-                   redis_hget (f, "cap", f->tier));
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 1000);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) + leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier) +
+                   leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier) + leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==,
+                   leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier));
 }
 
 static gboolean
@@ -449,7 +437,7 @@ static gboolean
 counters_back (gpointer data)
 {
   Fixture *f = data;
-  return redis_hget (f, "cap", f->tier) == 10;
+  return leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier) == 10;
 }
 
 /* Redis restarted without its data: counters come back from the database. */
@@ -465,7 +453,7 @@ test_repair (Fixture *f, gconstpointer data)
   leap_test_redis_start (f->tb.redis);
   leap_test_backend_wait_redis (&f->tb, TRUE);
   g_assert_true (leap_test_wait_until (counters_back, f, 10000));
-  g_assert_cmpint (redis_hget (f, "avail", f->tier), ==, 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 10);
   g_assert_cmpint (available (f, f->tier), ==, 10);
 }
 

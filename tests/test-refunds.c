@@ -106,85 +106,6 @@ start_worker (Fixture *f,
   g_assert_no_error (error);
 }
 
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...)
-{
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_assert_cmpint (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-typedef struct
-{
-  Fixture    *f;
-  const char *sql;
-  gint64      want;
-} DbWait;
-
-static gboolean
-db_reaches (gpointer data)
-{
-  DbWait *w = data;
-
-  return db_int (w->f, "%s", w->sql) == w->want;
-}
-
-static void
-wait_db (Fixture    *f,
-         gint64      want,
-         guint       timeout_ms,
-         const char *format,
-         ...) G_GNUC_PRINTF (4, 5);
-
-static void
-wait_db (Fixture    *f,
-         gint64      want,
-         guint       timeout_ms,
-         const char *format,
-         ...)
-{
-  g_autofree char *sql = NULL;
-  DbWait w = { f, NULL, want };
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  w.sql = sql;
-  if (!leap_test_wait_until (db_reaches, &w, timeout_ms))
-    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql, want,
-             db_int (f, "%s", sql));
-}
-
-static gint64
-redis_hget (Fixture    *f,
-            const char *name,
-            gint64      tier)
-{
-  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", f->event, name);
-  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, tier);
-  g_autofree char *value = leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
 /* available + held + checking out + sold = capacity, for every tier. */
 static void
 assert_invariant (Fixture *f)
@@ -192,9 +113,9 @@ assert_invariant (Fixture *f)
   gint64 tiers[] = { f->tier, f->tier2 };
 
   for (guint i = 0; i < G_N_ELEMENTS (tiers); i++)
-    g_assert_cmpint (redis_hget (f, "avail", tiers[i]) + redis_hget (f, "held", tiers[i]) +
-                     redis_hget (f, "checkout", tiers[i]) + redis_hget (f, "sold", tiers[i]), ==,
-                     redis_hget (f, "cap", tiers[i]));
+    g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "held", tiers[i]) +
+                     leap_test_redis_hget (f->tb.redis, f->event, "checkout", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "sold", tiers[i]), ==,
+                     leap_test_redis_hget (f->tb.redis, f->event, "cap", tiers[i]));
 }
 
 static gint64
@@ -267,7 +188,7 @@ paid_order (Fixture    *f,
 
   if (f->worker == NULL)
     start_worker (f, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   return g_steal_pointer (&order_id);
 }
 
@@ -330,12 +251,12 @@ static void
 snapshot (Fixture  *f,
           Snapshot *s)
 {
-  s->refunds = db_int (f, "SELECT count(*) FROM refunds");
-  s->payments = db_int (f, "SELECT count(*) FROM payments");
-  s->voided = db_int (f, "SELECT count(*) FROM tickets WHERE status = 'voided'");
-  s->audit = db_int (f, "SELECT count(*) FROM audit_log WHERE action = 'refund'");
-  s->sold = db_int (f, "SELECT sum (sold) FROM tiers");
-  s->avail = redis_hget (f, "avail", f->tier) + redis_hget (f, "avail", f->tier2);
+  s->refunds = leap_test_db_int (f->db, "SELECT count(*) FROM refunds");
+  s->payments = leap_test_db_int (f->db, "SELECT count(*) FROM payments");
+  s->voided = leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE status = 'voided'");
+  s->audit = leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'refund'");
+  s->sold = leap_test_db_int (f->db, "SELECT sum (sold) FROM tiers");
+  s->avail = leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) + leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier2);
 }
 
 static void
@@ -367,7 +288,7 @@ test_whole (Fixture *f, gconstpointer data)
   JsonArray *refunds;
 
   g_assert_cmpint (available (f, f->tier), ==, 7);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 3);
 
   refund (f, f->manager, order_id, "{\"reason\": \"The customer is ill\"}", NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -388,18 +309,18 @@ test_whole (Fixture *f, gconstpointer data)
 
   /* Back on sale, in Redis, in the database and through the API. */
   g_assert_cmpint (available (f, f->tier), ==, 10);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 0);
   assert_invariant (f);
 
   /* The record: a payment row that pays back, and the audit log. */
-  g_assert_cmpint (db_int (f, "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
                               "AND method = 'card'", order_id), ==, -7500);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log WHERE action = 'refund' AND object_id = '%s' "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'refund' AND object_id = '%s' "
                               "AND user_id = (SELECT id FROM users WHERE username = 'manager') "
                               "AND details LIKE '%%\"amount\":7500%%'", order_id), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'voided' "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'voided' "
                               "AND refund_id IS NOT NULL", order_id), ==, 3);
 
   stored = get_order (f, order_id);
@@ -437,7 +358,7 @@ test_partial (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_tickets (order, "valid"), ==, 3);
   g_assert_cmpint (available (f, f->tier), ==, 8);
   g_assert_cmpint (available (f, f->tier2), ==, 4);
-  g_assert_cmpint (db_int (f, "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
                               "AND method = 'cash'", order_id), ==, -2500);
   assert_invariant (f);
 
@@ -481,7 +402,7 @@ test_partial (Fixture *f, gconstpointer data)
   refund (f, f->manager, order_id, one, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 409);
   assert_unchanged (f, &before);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log WHERE action = 'refund'"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'refund'"), ==, 2);
 }
 
 /* Who may refund, and what cannot be refunded. */
@@ -521,7 +442,7 @@ test_refused (Fixture *f, gconstpointer data)
 
   /* Once paid, it can. */
   start_worker (f, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", pending);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", pending);
   leap_test_reply_clear (&reply);
   refund (f, f->manager, pending, NULL, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -543,9 +464,9 @@ test_idempotency (Fixture *f, gconstpointer data)
   refund (f, f->manager, order_id, one, "refund-key-1", &second);
   g_assert_cmpuint (second.status, ==, 200);
   g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&second), "refunded_amount"), ==, 2500);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM refunds"), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments WHERE status = 'refunded'"), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE status = 'voided'"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE status = 'refunded'"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE status = 'voided'"), ==, 1);
   g_assert_cmpint (available (f, f->tier), ==, 8);
 
   /* Another key is another refund. */
@@ -576,7 +497,7 @@ test_checked_in (Fixture *f, gconstpointer data)
   order = leap_test_reply_object (&reply);
   g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
   g_assert_cmpuint (count_tickets (order, "voided"), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'valid' "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'valid' "
                               "AND checked_in_at IS NOT NULL", order_id), ==, 1);
 
   leap_test_reply_clear (&reply);
@@ -599,7 +520,7 @@ tier_available_is (gpointer data)
 {
   Fixture *f = data;
 
-  return redis_hget (f, "avail", f->tier) == 10;
+  return leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) == 10;
 }
 
 /* Redis down when the refund commits: the refund stands, its tickets go
@@ -623,15 +544,15 @@ test_redis_down (Fixture *f, gconstpointer data)
   g_assert_false (json_object_get_boolean_member (json_array_get_object_element (
                     json_object_get_array_member (order, "refunds"), 0), "returned"));
   /* Still counted as sold until Redis has them back. */
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 3);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 1);
 
   leap_test_redis_start (&redis);
   leap_test_backend_wait_redis (&f->tb, TRUE);
-  wait_db (f, 0, 15000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
+  leap_test_wait_db (f->db, 0, 15000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
   g_assert_true (leap_test_wait_until (tier_available_is, f, 5000));
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
   g_assert_cmpint (available (f, f->tier), ==, 10);
   assert_invariant (f);
 }
@@ -641,7 +562,7 @@ tier_available_is_9 (gpointer data)
 {
   Fixture *f = data;
 
-  return redis_hget (f, "avail", f->tier) == 9;
+  return leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) == 9;
 }
 
 /* Redis comes back empty (it lost its data) with a refund still to give
@@ -660,24 +581,24 @@ test_redis_lost (Fixture *f, gconstpointer data)
   stop_worker (f);
   refund (f, f->manager, order_id, one, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
 
   leap_test_redis_stop (&redis);
   leap_test_backend_wait_redis (&f->tb, FALSE);
   leap_test_reply_clear (&reply);
   refund (f, f->manager, order_id, one, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 1);
 
   /* Its files gone: it starts empty, on the same port. */
   leap_test_rmdir (redis.dir);
   g_clear_pointer (&redis.dir, g_free);
   leap_test_redis_start (&redis);
   leap_test_backend_wait_redis (&f->tb, TRUE);
-  wait_db (f, 0, 15000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
+  leap_test_wait_db (f->db, 0, 15000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
   g_assert_true (leap_test_wait_until (tier_available_is_9, f, 5000));
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 1);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 1);
   g_assert_cmpint (available (f, f->tier), ==, 9);
   assert_invariant (f);
 }
@@ -906,9 +827,9 @@ test_dead_order (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "pending");
   g_assert_cmpint (dead_count (f), ==, 0);
   start_worker (f, 30000, 5);
-  wait_db (f, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   g_assert_cmpint (available (f, f->tier), ==, 8);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
 
   /* Written: replaying it again charges nothing and changes nothing. */
   stop_worker (f);
@@ -928,9 +849,9 @@ test_dead_order (Fixture *f, gconstpointer data)
   start_worker (f, 30000, 5);
   /* Taken and acknowledged: the stream is empty again. */
   g_assert_true (leap_test_wait_until (stream_empty, f, 10000));
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id), ==, 1);
-  g_assert_cmpint (redis_hget (f, "sold", f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   assert_invariant (f);
 
   /* Not written, and its hold is gone (a Redis that lost it): charging now
@@ -946,9 +867,9 @@ test_dead_order (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 202);
   g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "needs_review");
   g_assert_cmpint (dead_count (f), ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'",
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'",
                            lost_order), ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE order_id = '%s'", lost_order), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s'", lost_order), ==, 0);
 }
 
 /* Order results on the WebSocket */

@@ -126,31 +126,6 @@ forge_code (const guint8 *secret_key,
   return g_strconcat (head, ".", sig_text, NULL);
 }
 
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gint64
-db_int (Fixture    *f,
-        const char *format,
-        ...)
-{
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_assert_cmpint (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
@@ -448,7 +423,7 @@ test_check_in (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 403);
   check_in (f, NULL, code, &reply);
   g_assert_cmpuint (reply.status, ==, 401);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
 
   check_in (f, f->cashier, code, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -478,11 +453,11 @@ test_check_in (Fixture *f, gconstpointer data)
   g_assert_cmpuint (check_in_with_key (f, f->admin, ticket_code (order, 1), "scan-2"), ==, 409);
 
   /* Each admission is in the audit log, with who let the ticket in. */
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 2);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id "
                               "WHERE a.action = 'check_in' AND u.username = 'cashier' AND a.object_kind = 'ticket'"),
                    ==, 1);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 2);
   {
     g_autoptr(JsonObject) again = wait_paid (f, f->cashier, order_id);
     JsonObject *ticket = json_array_get_object_element (json_object_get_array_member (again, "tickets"), 0);
@@ -639,8 +614,8 @@ test_forged (Fixture *f, gconstpointer data)
   }
 
   /* Nothing above let anyone in; the real code still does. */
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 0);
   check_in (f, f->cashier, code, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
 }
@@ -665,7 +640,7 @@ test_voided (Fixture *f, gconstpointer data)
   check_in (f, f->cashier, ticket_code (order, 0), &reply);
   g_assert_cmpuint (reply.status, ==, 409);
   g_assert_cmpstr (leap_test_error_code (&reply), ==, "voided");
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
   check_in (f, f->cashier, ticket_code (order, 1), &reply);
   g_assert_cmpuint (reply.status, ==, 200);
 }
@@ -757,7 +732,7 @@ test_race (Fixture *f, gconstpointer data)
   g_assert_cmpuint (race.ok, ==, 1);
   g_assert_cmpuint (race.conflict, ==, n - 1);
   g_assert_cmpuint (race.other, ==, 0);
-  g_assert_cmpint (db_int (f, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 1);
 }
 
 static guint
