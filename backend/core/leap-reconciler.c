@@ -16,6 +16,12 @@
  * report) when its counters keep changing: the next run tries again. */
 #define DEFAULT_SETTLE_MS 1000
 #define MAX_ATTEMPTS      5
+/* Walking every live hold blocks Redis for some microseconds a hold: a
+ * timer run first reads the counters only ("quick"), and walks the holds of
+ * an event only when those disagree, or on every FULL_EVERY-th run (a hold
+ * record lost without its counters moving shows only in a walk). A run
+ * asked for through the API always walks. */
+#define FULL_EVERY        10
 
 enum { CAP, AVAIL, HELD, CHECKOUT, SOLD, N_COUNTERS };
 
@@ -37,6 +43,7 @@ struct _LeapReconciler
   guint       interval_s;
   guint       settle_ms;
   guint       timer_id;
+  guint64     ticks;
   guint64     runs;
   guint64     repairs;
   guint64     oversold_detected;
@@ -62,6 +69,8 @@ typedef struct _Run
 {
   LeapReconciler *self;        /* owned */
   GPtrArray      *tasks;       /* GTask */
+  gboolean        full;        /* walk every event's holds */
+  gboolean        walking;     /* this event's holds are walked */
   GArray         *events;      /* gint64 */
   guint           index;
   guint           attempt;
@@ -101,7 +110,8 @@ current_event (Run *run)
 }
 
 static void
-start_run (LeapReconciler *self);
+start_run (LeapReconciler *self,
+           gboolean        full);
 
 static void
 finish_run (Run *run)
@@ -149,7 +159,7 @@ finish_run (Run *run)
   self->run = NULL;
   run_free (run);
   if (self->queued->len > 0)
-    start_run (self);
+    start_run (self, TRUE);
 }
 
 static void
@@ -157,6 +167,7 @@ next_event (Run *run)
 {
   run->index++;
   run->attempt = 0;
+  run->walking = run->full;
   g_clear_pointer (&run->previous, g_free);
   if (run->index >= run->events->len)
     finish_run (run);
@@ -416,7 +427,10 @@ make_plan (Run              *run,
       fix.before = *c;
       fix.after[CAP] = capacity;
       fix.after[SOLD] = MAX (db_sold - (paid ? *paid : 0), 0);
-      fix.after[HELD] = live_held ? *live_held : 0;
+      if (run->walking)
+        fix.after[HELD] = live_held ? *live_held : 0;
+      else
+        fix.after[HELD] = c->present[HELD] ? MAX (c->value[HELD], 0) : 0;
       fix.after[CHECKOUT] = c->present[CHECKOUT] ? MAX (c->value[CHECKOUT], 0) : 0;
       /* Never negative: an oversold tier stops selling. */
       fix.after[AVAIL] = MAX (capacity - fix.after[SOLD] - fix.after[HELD] - fix.after[CHECKOUT], 0);
@@ -614,6 +628,13 @@ snapshot_cb (LeapRedis        *redis,
       next_event (run);
       return;
     }
+  if (!run->walking)
+    {
+      /* The counters disagree: look at the holds themselves. */
+      run->walking = TRUE;
+      read_event (run);
+      return;
+    }
   if (run->previous != NULL && g_str_equal (run->previous, plan))
     {
       apply_plan (run);
@@ -640,7 +661,8 @@ read_event (Run *run)
 {
   g_auto(GStrv) keys = event_keys (current_event (run));
   g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, current_event (run));
-  const char *argv[] = { keys[0], keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], event, "read" };
+  const char *argv[] = { keys[0], keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], event, "read",
+                         run->walking ? "full" : "quick" };
 
   if (run->self->redis == NULL)
     {
@@ -651,7 +673,8 @@ read_event (Run *run)
 }
 
 static void
-start_run (LeapReconciler *self)
+start_run (LeapReconciler *self,
+           gboolean        full)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) tiers = NULL;
@@ -696,6 +719,8 @@ start_run (LeapReconciler *self)
   run->deferred = json_array_new ();
   run->oversold = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
   run->started = g_get_real_time ();
+  run->full = full;
+  run->walking = full;
   seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   for (guint i = 0; i < json_array_get_length (tiers); i++)
     {
@@ -714,22 +739,31 @@ start_run (LeapReconciler *self)
     read_event (run);
 }
 
-void
-leap_reconciler_run_async (LeapReconciler     *self,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
+static void
+run_async (LeapReconciler     *self,
+           gboolean            full,
+           GAsyncReadyCallback callback,
+           gpointer            user_data)
 {
-  GTask *task;
+  GTask *task = g_task_new (self, NULL, callback, user_data);
 
-  g_return_if_fail (LEAP_IS_RECONCILER (self));
-
-  task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, leap_reconciler_run_async);
   /* A run in progress may have passed the event that a caller just
    * changed: later callers wait for the next run. */
   g_ptr_array_add (self->queued, task);
   if (self->run == NULL)
-    start_run (self);
+    start_run (self, full);
+}
+
+/* Walks the holds of every event (see FULL_EVERY). */
+void
+leap_reconciler_run_async (LeapReconciler     *self,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_return_if_fail (LEAP_IS_RECONCILER (self));
+
+  run_async (self, TRUE, callback, user_data);
 }
 
 JsonObject *
@@ -805,7 +839,7 @@ tick_cb (gpointer data)
 
   if (self->run == NULL && self->queued->len == 0 && leap_redis_is_connected (self->redis) &&
       (self->holds == NULL || leap_holds_is_ready (self->holds)))
-    leap_reconciler_run_async (self, report_done_cb, NULL);
+    run_async (self, self->ticks++ % FULL_EVERY == 0, report_done_cb, NULL);
   return G_SOURCE_CONTINUE;
 }
 
