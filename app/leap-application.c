@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-config.h"
 
+#include <sodium.h>
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 #include "leap-offline-cache.h"
 #include "leap-client.h"
 #include "leap-error.h"
+#include "leap-kiosk-window.h"
 #include "leap-timings.h"
 #include "leap-token-store.h"
 #include "leap-window.h"
@@ -28,7 +31,9 @@ struct _LeapApplication
   char             *user_option;
   char             *password_file;
   guint             sync_id;
+  guint             resign_id;
   gboolean          kiosk;
+  gboolean          kiosk_active;
   gboolean          unattended;
   gboolean          started;
 };
@@ -41,6 +46,8 @@ static const GOptionEntry options[] = {
   { "password-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Read the password for --user from this file"), N_("FILE") },
   { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_("Start in the self-service kiosk mode"), NULL },
+  { "set-kiosk-pin", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Read the staff PIN that leaves the kiosk from standard input, keep its hash and exit"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -146,6 +153,9 @@ token_cleared_cb (GObject      *source,
     g_debug ("No kept session cleared: %s", error->message);
 }
 
+static void sign_in_unattended  (LeapApplication *self);
+static void sign_in_again_later (LeapApplication *self);
+
 static void
 signed_in_changed_cb (LeapApplication *self)
 {
@@ -162,6 +172,8 @@ signed_in_changed_cb (LeapApplication *self)
     }
   else if (leap_client_get_token (self->client) == NULL && !self->unattended)
     leap_token_store_clear_async (server, self->cancellable, token_cleared_cb, NULL);
+  else if (self->unattended)
+    sign_in_again_later (self);
 }
 
 static void
@@ -170,6 +182,26 @@ base_url_changed_cb (LeapApplication *self)
   if (self->server_option == NULL)
     g_settings_set_string (self->settings, "server-url", leap_client_get_base_url (self->client));
   leap_application_sync_now (self);
+}
+
+/* A kiosk has nobody to sign it in: it tries again until the server
+ * takes it (the server may start after the kiosk, or forget it). */
+static gboolean
+sign_in_again_cb (gpointer user_data)
+{
+  LeapApplication *self = user_data;
+
+  self->resign_id = 0;
+  if (!leap_client_get_signed_in (self->client))
+    sign_in_unattended (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sign_in_again_later (LeapApplication *self)
+{
+  if (self->kiosk_active && self->user_option != NULL && self->resign_id == 0)
+    self->resign_id = g_timeout_add_seconds (5, sign_in_again_cb, self);
 }
 
 static void
@@ -187,6 +219,7 @@ unattended_cb (GObject      *source,
     return;
   message = g_strdup_printf (_("Could not sign in as %s: %s"), self->user_option, error->message);
   toast (self, message);
+  sign_in_again_later (self);
 }
 
 static void
@@ -258,6 +291,36 @@ connection_changed_cb (LeapApplication *self)
   leap_client_resume_async (self->client, copy, self->cancellable, resume_cb, NULL);
 }
 
+/* --set-kiosk-pin: the PIN from standard input (a line), only its hash kept. */
+static int
+set_kiosk_pin (void)
+{
+  g_autoptr(GIOChannel) input = g_io_channel_unix_new (0);
+  g_autofree char *line = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+
+  if (g_io_channel_read_line (input, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL)
+    g_clear_pointer (&line, g_free);
+  if (line != NULL)
+    g_strstrip (line);
+  if (line == NULL || strlen (line) < 4)
+    {
+      g_printerr ("%s\n", _("The staff PIN needs at least 4 characters, on standard input"));
+      return 1;
+    }
+  hash = leap_kiosk_hash_pin (line);
+  sodium_memzero (line, strlen (line));
+  if (hash == NULL || !g_settings_set_string (settings, "kiosk-pin-hash", hash))
+    {
+      g_printerr ("%s\n", _("The staff PIN could not be kept"));
+      return 1;
+    }
+  g_settings_sync ();
+  g_print ("%s\n", _("The staff PIN is set"));
+  return 0;
+}
+
 static int
 leap_application_handle_local_options (GApplication *app,
                                        GVariantDict *options_dict)
@@ -269,6 +332,8 @@ leap_application_handle_local_options (GApplication *app,
       g_print ("leap-boxoffice %s\n", PACKAGE_VERSION);
       return 0;
     }
+  if (g_variant_dict_contains (options_dict, "set-kiosk-pin"))
+    return set_kiosk_pin ();
   g_variant_dict_lookup (options_dict, "server", "s", &self->server_option);
   g_variant_dict_lookup (options_dict, "user", "s", &self->user_option);
   g_variant_dict_lookup (options_dict, "password-file", "^ay", &self->password_file);
@@ -361,6 +426,35 @@ leap_application_startup (GApplication *app)
                            G_CALLBACK (restart_sync_timer), self, G_CONNECT_SWAPPED);
 }
 
+/* The kiosk: its own window, no shortcuts of the box office (Ctrl+Q
+ * would leave it), signed in with --user or the kept session. */
+static void
+activate_kiosk (LeapApplication *self,
+                gboolean         first)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_auto(GStrv) actions = NULL;
+  static const char *none[] = { NULL };
+
+  self->kiosk_active = TRUE;
+  if (!LEAP_IS_KIOSK_WINDOW (window))
+    window = GTK_WINDOW (leap_kiosk_window_new (GTK_APPLICATION (self), self->client, self->cache));
+  gtk_window_present (window);
+  if (!first)
+    return;
+
+  actions = gtk_application_list_action_descriptions (GTK_APPLICATION (self));
+  for (guint i = 0; actions[i] != NULL; i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), actions[i], none);
+  leap_application_sync_now (self);
+  restart_sync_timer (self);
+  if (self->user_option != NULL)
+    sign_in_unattended (self);
+  else
+    leap_token_store_lookup_async (leap_client_get_base_url (self->client), self->cancellable,
+                                   lookup_cb, g_object_ref (self));
+}
+
 static void
 leap_application_activate (GApplication *app)
 {
@@ -375,6 +469,12 @@ leap_application_activate (GApplication *app)
   if (first)
     leap_offline_cache_reload_async (self->cache, self->cancellable, reload_cb, g_object_ref (self));
 
+  if (self->kiosk || g_settings_get_boolean (self->settings, "kiosk"))
+    {
+      activate_kiosk (self, first);
+      return;
+    }
+
   if (window == NULL)
     window = leap_window_new (self, self->client, self->cache);
   gtk_window_present (GTK_WINDOW (window));
@@ -384,9 +484,6 @@ leap_application_activate (GApplication *app)
     return;
   leap_application_sync_now (self);
   restart_sync_timer (self);
-
-  if (self->kiosk || g_settings_get_boolean (self->settings, "kiosk"))
-    toast (self, _("The kiosk mode is not available yet; this is the box office."));
 
   if (self->user_option != NULL)
     sign_in_unattended (self);
@@ -402,6 +499,7 @@ leap_application_shutdown (GApplication *app)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->sync_id, g_source_remove);
+  g_clear_handle_id (&self->resign_id, g_source_remove);
 
   G_APPLICATION_CLASS (leap_application_parent_class)->shutdown (app);
 }

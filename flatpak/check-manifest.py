@@ -42,6 +42,14 @@ if extra:
 module = manifest["modules"][-1]
 if module.get("buildsystem") != "meson" or "-Dserver=false" not in module.get("config-opts", []):
     failures.append("the last module must build this tree with meson, without the backend")
+# Libraries the app links that the GNOME runtime does not ship are built
+# by modules of their own, before the app.
+with open(os.path.join(root, "app", "meson.build")) as f:
+    app_meson = f.read()
+names = [m.get("name") for m in manifest["modules"][:-1]]
+for library in ("qrencode", "sodium"):
+    if library in app_meson and "lib" + library not in names:
+        failures.append(f"the app links lib{library}, which no module builds")
 if manifest.get("runtime") != "org.gnome.Platform" or manifest.get("sdk") != "org.gnome.Sdk":
     failures.append("the runtime must be GNOME's")
 
