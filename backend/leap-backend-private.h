@@ -37,6 +37,11 @@ struct _LeapBackend
   LeapLive         *live;
   LeapMetrics      *metrics;
   SoupServer       *server;
+  /* Guests (the public, and bots among them), per minute: holds of a
+   * session, holds of an address, sessions of an address. */
+  LeapRateLimiter  *guest_holds;
+  LeapRateLimiter  *guest_holds_by_address;
+  LeapRateLimiter  *guest_sessions;
 
   guint16           port;
   guint64           redis_fallbacks_seen;

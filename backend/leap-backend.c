@@ -71,6 +71,9 @@ leap_backend_new (const LeapBackendConfig *config,
     leap_holds_watch (self->holds, self->subscriber);
   }
   self->orders = leap_orders_new (self->store, self->redis);
+  self->guest_holds = leap_rate_limiter_new (config->guest_rate, 60);
+  self->guest_holds_by_address = leap_rate_limiter_new (config->guest_rate * 10, 60);
+  self->guest_sessions = leap_rate_limiter_new (config->guest_rate, 60);
   self->refunds = leap_refunds_new (self->store, self->redis);
   self->dead_letters = leap_dead_letters_new (self->store, self->redis);
   self->reconciler = leap_reconciler_new (self->store, self->redis, self->holds, config->reconcile_interval_s);
@@ -256,6 +259,9 @@ leap_backend_dispose (GObject *object)
   g_clear_object (&self->tickets);
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
+  g_clear_object (&self->guest_holds);
+  g_clear_object (&self->guest_holds_by_address);
+  g_clear_object (&self->guest_sessions);
   g_clear_object (&self->catalogue);
   g_clear_object (&self->cache);
   g_clear_object (&self->metrics);

@@ -208,6 +208,50 @@ test_guest_limits (Fixture *f, gconstpointer data)
   g_assert_cmpint (available (f, f->tier), ==, 0);
 }
 
+/* A bot behind guest sessions: thirty hold requests a minute for a session
+ * (any answer counts), thirty guest sessions a minute for an address;
+ * then 429 with Retry-After. Staff are not limited. */
+static void
+test_guest_rate (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *guest = NULL;
+  g_autofree char *one = hold_body (f, 1, 0);
+  guint n_sessions = 1;
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  guest = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+  for (guint i = 0; i < 30; i++)
+    {
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, one, &reply);
+      g_assert_true (reply.status == 201 || g_strcmp0 (leap_test_error_code (&reply), "too_many_holds") == 0);
+    }
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, one, &reply);
+  g_assert_cmpuint (reply.status, ==, 429);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "rate_limited");
+  g_assert_cmpint (g_ascii_strtoll (soup_message_headers_get_one (reply.headers, "Retry-After"), NULL, 10), >, 0);
+
+  /* New guest sessions from the same address run out too. */
+  while (n_sessions < 30)
+    {
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+      g_assert_cmpuint (reply.status, ==, 201);
+      n_sessions++;
+    }
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+  g_assert_cmpuint (reply.status, ==, 429);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "rate_limited");
+  g_assert_nonnull (soup_message_headers_get_one (reply.headers, "Retry-After"));
+
+  /* The counter at the box office is not a bot. */
+  for (guint i = 0; i < 40; i++)
+    {
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, "{}", &reply);
+      g_assert_cmpuint (reply.status, ==, 422);
+    }
+}
+
 static void
 test_idempotency (Fixture *f, gconstpointer data)
 {
@@ -559,6 +603,7 @@ main (int argc, char *argv[])
   ADD ("/leap/holds/lifecycle", test_hold_lifecycle, 10);
   ADD ("/leap/holds/refusals", test_refusals, 10);
   ADD ("/leap/holds/guest-limits", test_guest_limits, 10);
+  ADD ("/leap/holds/guest-rate", test_guest_rate, 10);
   ADD ("/leap/holds/idempotency", test_idempotency, 10);
   ADD ("/leap/holds/idempotency-concurrent", test_idempotency_concurrent, 10);
   ADD ("/leap/holds/race", test_race, 1000);

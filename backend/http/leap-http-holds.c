@@ -31,8 +31,14 @@ hold_cb (GObject      *object,
 void
 leap_handle_hold_create (LeapRequest *req)
 {
-  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+  g_autoptr(JsonObject) body = NULL;
 
+  /* Guests are the public, and bots drain a sale through them. */
+  if (g_str_equal (req->session->role, "guest") &&
+      (!leap_request_limit (req, req->backend->guest_holds, req->session->token_hash) ||
+       !leap_request_limit (req, req->backend->guest_holds_by_address, leap_request_get_client (req))))
+    return;
+  body = leap_request_body_or_reply (req);
   if (body != NULL)
     leap_holds_create_async (req->backend->holds, req->session, body, hold_cb, leap_request_ref (req));
 }

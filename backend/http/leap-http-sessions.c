@@ -53,7 +53,8 @@ leap_handle_session_create (LeapRequest *req)
                                         "Send either {\"guest\": true} or a username and password");
           return;
         }
-      leap_sessions_guest_async (req->backend->sessions, login_cb, leap_request_ref (req));
+      if (leap_request_limit (req, req->backend->guest_sessions, leap_request_get_client (req)))
+        leap_sessions_guest_async (req->backend->sessions, login_cb, leap_request_ref (req));
       return;
     }
 

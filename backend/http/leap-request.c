@@ -331,3 +331,24 @@ leap_request_body_or_reply (LeapRequest *req)
     leap_request_reply_error (req, error);
   return object;
 }
+
+/* Counts a request against KEY; over the limit, answers 429 with
+ * Retry-After and returns FALSE. */
+gboolean
+leap_request_limit (LeapRequest     *req,
+                    LeapRateLimiter *limiter,
+                    const char      *key)
+{
+  guint retry_after = 0;
+  g_autofree char *value = NULL;
+
+  if (leap_rate_limiter_check (limiter, key, &retry_after))
+    {
+      leap_rate_limiter_record (limiter, key);
+      return TRUE;
+    }
+  value = g_strdup_printf ("%u", MAX (retry_after, 1u));
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After", value);
+  leap_request_reply_new_error (req, LEAP_ERROR_RATE_LIMITED, "Too many requests; try again in %s s", value);
+  return FALSE;
+}

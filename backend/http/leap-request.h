@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "leap-rate-limiter.h"
 #include "leap-sessions.h"
 
 G_BEGIN_DECLS
@@ -58,6 +59,9 @@ const char  *leap_request_get_header     (LeapRequest       *req,
 const char  *leap_request_get_query      (LeapRequest       *req,
                                           const char        *name);
 const char  *leap_request_get_client     (LeapRequest       *req);
+gboolean     leap_request_limit          (LeapRequest       *req,
+                                          LeapRateLimiter   *limiter,
+                                          const char        *key);
 char        *leap_request_dup_token      (LeapRequest       *req);
 
 gboolean     leap_request_id_or_reply    (LeapRequest       *req,
