@@ -267,6 +267,32 @@ bind_field (sqlite3_stmt        *stmt,
     sqlite3_bind_text (stmt, i, json_node_get_string (node), -1, SQLITE_TRANSIENT);
 }
 
+/* One line of the audit log; user_id 0 for the system, details may be NULL. */
+static gboolean
+audit_in (LeapStoreSqlite *self,
+          gint64           now,
+          gint64           user_id,
+          const char      *action,
+          const char      *object_kind,
+          const char      *object_id,
+          const char      *details,
+          GError         **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
+                                      "VALUES (?, ?, ?, ?, ?, ?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  if (user_id > 0)
+    sqlite3_bind_int64 (stmt, 2, user_id);
+  sqlite3_bind_text (stmt, 3, action, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, object_kind, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, object_id, -1, SQLITE_TRANSIENT);
+  bind_text_or_null (stmt, 6, details);
+  return step_done (self, stmt, error);
+}
+
 static gboolean
 record_change (LeapStoreSqlite *self,
                LeapKind         kind,
@@ -291,18 +317,7 @@ record_change (LeapStoreSqlite *self,
   if (!step_done (self, stmt, error))
     return FALSE;
 
-  stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, now);
-  if (actor > 0)
-    sqlite3_bind_int64 (stmt, 2, actor);
-  sqlite3_bind_text (stmt, 3, action, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, leap_kind_to_string (kind), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, id_text, -1, SQLITE_STATIC);
-  bind_text_or_null (stmt, 6, detail_text);
-  return step_done (self, stmt, error);
+  return audit_in (self, now, actor, action, leap_kind_to_string (kind), id_text, detail_text, error);
 }
 
 static JsonObject *
@@ -783,14 +798,7 @@ leap_store_sqlite_create_user (LeapStore  *store,
     goto fail;
   id = sqlite3_last_insert_rowid (self->db);
 
-  stmt = prepare (self, "INSERT INTO audit_log (at, action, object_kind, object_id, details) "
-                        "VALUES (?, 'create', 'user', ?, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, now);
-  sqlite3_bind_text (stmt, 2, username, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, role, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, error) || !commit (self, error))
+  if (!audit_in (self, now, 0, "create", "user", username, role, error) || !commit (self, error))
     goto fail;
   return id;
 
@@ -1081,16 +1089,7 @@ insert_order_rows (LeapStoreSqlite *self,
         return FALSE;
     }
 
-  stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
-                        "VALUES (?, ?, 'checkout', 'order', ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, now);
-  if (user_id > 0)
-    sqlite3_bind_int64 (stmt, 2, user_id);
-  sqlite3_bind_text (stmt, 3, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, leap_json_get_string (order, "status", ""), -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
+  return audit_in (self, now, user_id, "checkout", "order", id, leap_json_get_string (order, "status", ""), error);
 }
 
 static JsonObject *
@@ -1262,16 +1261,7 @@ check_in_in_tx (LeapStoreSqlite *self,
   json_object_set_string_member (details, "order_id", json_object_get_string_member (ticket, "order_id"));
   json_object_set_int_member (details, "tier_id", json_object_get_int_member (ticket, "tier_id"));
   detail_text = leap_json_object_to_string (details);
-  stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
-                        "VALUES (?, ?, 'check_in', 'ticket', ?, ?)", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, now);
-  if (actor > 0)
-    sqlite3_bind_int64 (stmt, 2, actor);
-  sqlite3_bind_text (stmt, 3, code, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, detail_text, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, error))
+  if (!audit_in (self, now, actor, "check_in", "ticket", code, detail_text, error))
     return NULL;
   return g_steal_pointer (&ticket);
 }
@@ -1556,16 +1546,7 @@ refund_in (LeapStoreSqlite *self,
   if (leap_json_get_string (refund, "reason", NULL) != NULL)
     json_object_set_string_member (details, "reason", leap_json_get_string (refund, "reason", NULL));
   details_text = leap_json_object_to_string (details);
-  stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
-                        "VALUES (?, ?, 'refund', 'order', ?, ?)", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, now);
-  if (user_id > 0)
-    sqlite3_bind_int64 (stmt, 2, user_id);
-  sqlite3_bind_text (stmt, 3, order_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, details_text, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, error))
+  if (!audit_in (self, now, user_id, "refund", "order", order_id, details_text, error))
     return NULL;
 
   if ((order = get_order_in (self, order_id, error)) == NULL)
