@@ -140,6 +140,95 @@ test_fds_stable (void)
   leap_test_rmdir (dir);
 }
 
+static guint
+rss_kib (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, "VmRSS:");
+  g_assert_nonnull (line);
+  return (guint) g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+/* A chunked body announces no length, so it cannot be refused before it
+ * is read: 128 MiB of it must still cost the backend no memory, and get
+ * 413 on the same connection. */
+static void
+test_chunked_body_bounded (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
+  g_autofree char *listen = NULL;
+  g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char head[] = "POST /api/v1/venues HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  g_autofree char *chunk = NULL;
+  guint16 port = leap_test_free_port ();
+  gsize chunk_len;
+  char answer[4096];
+  gsize got = 0;
+  guint before, after;
+  GPid pid;
+  int fd;
+
+  listen = g_strdup_printf ("127.0.0.1:%u", port);
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
+                                   "--redis", redis_at, "--database", db, NULL);
+  g_assert_no_error (error);
+  g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
+  pid = atoi (g_subprocess_get_identifier (p));
+  fd = open_client (port);
+  request (fd);
+  before = rss_kib (pid);
+
+  {
+    g_autofree char *data = g_malloc (65536);
+
+    memset (data, ' ', 65536);
+    chunk = g_strdup_printf ("10000\r\n%.*s\r\n", 65536, data);
+    chunk_len = strlen (chunk);
+  }
+  g_assert_cmpint (write (fd, head, sizeof head - 1), ==, sizeof head - 1);
+  for (guint i = 0; i < 2048; i++)
+    {
+      gsize done = 0;
+
+      while (done < chunk_len)
+        {
+          ssize_t w = write (fd, chunk + done, chunk_len - done);
+
+          g_assert_cmpint (w, >, 0);
+          done += w;
+        }
+    }
+  g_assert_cmpint (write (fd, "0\r\n\r\n", 5), ==, 5);
+  while (got < sizeof answer - 1 && strstr (answer, "too_large") == NULL)
+    {
+      ssize_t r = read (fd, answer + got, sizeof answer - 1 - got);
+
+      g_assert_cmpint (r, >, 0);
+      got += r;
+      answer[got] = '\0';
+    }
+  g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 413"));
+  after = rss_kib (pid);
+  g_test_message ("backend RSS %u KiB before, %u KiB after a 128 MiB chunked body", before, after);
+  g_assert_cmpuint (after, <, before + 32 * 1024);
+  /* The connection goes on. */
+  request (fd);
+  close (fd);
+
+  g_subprocess_send_signal (p, SIGTERM);
+  g_subprocess_wait (p, NULL, NULL);
+  leap_test_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -148,6 +237,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   leap_test_redis_start (&redis);
   g_test_add_func ("/leap/fds/stable-after-many-connections", test_fds_stable);
+  g_test_add_func ("/leap/fds/chunked-body-bounded", test_chunked_body_bounded);
   status = g_test_run ();
   leap_test_redis_clear (&redis);
   return status;

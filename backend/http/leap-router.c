@@ -188,6 +188,12 @@ server_cb (SoupServer        *server,
   g_autoptr(GString) allow = g_string_new (NULL);
 
   add_common_headers (req);
+  if (g_object_get_data (G_OBJECT (msg), "leap-too-large") != NULL)
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
+                                    backend->config.max_body);
+      return;
+    }
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
@@ -249,7 +255,26 @@ server_cb (SoupServer        *server,
     leap_request_pause (req);
 }
 
-/* Refuses a body that announces itself too large before it is read. */
+/* A chunked body announces no length: past the limit libsoup stops
+ * keeping it (the rest is read and dropped) and server_cb answers 413. */
+static void
+got_chunk_cb (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  LeapBackend *backend = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (body->length > (goffset) backend->config.max_body && soup_message_body_get_accumulate (body))
+    {
+      soup_message_body_set_accumulate (body, FALSE);
+      soup_message_body_truncate (body);
+      g_object_set_data (G_OBJECT (msg), "leap-too-large", GINT_TO_POINTER (TRUE));
+    }
+}
+
+/* Refuses a body that announces itself too large before it is read, and
+ * watches one that does not announce its length. */
 static void
 early_cb (SoupServer        *server,
           SoupServerMessage *msg,
@@ -273,6 +298,8 @@ early_cb (SoupServer        *server,
       leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
                                     backend->config.max_body);
     }
+  else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), backend);
 }
 
 void
