@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "leap-cart-view.h"
+#include "leap-format.h"
 
 /* The cart: a line per tier with its quantity and subtotal, the total, and
  * the pay buttons. Whether paying is possible is decided by the window
@@ -51,7 +52,7 @@ create_line_cb (gpointer item,
   GtkWidget *row, *label;
 
   leap_money_multiply (&subtotal, quantity, NULL);
-  money = leap_money_format (&subtotal);
+  money = leap_format_money (&subtotal);
   title = g_strdup_printf ("%u × %s", quantity, leap_tier_get_name (tier));
 
   row = adw_action_row_new ();
@@ -70,7 +71,7 @@ update (LeapCartView *self)
   g_autofree char *text = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->lines));
 
-  text = n > 0 ? leap_money_format (&total) : g_strdup ("—");
+  text = n > 0 ? leap_format_money (&total) : g_strdup ("—");
   gtk_label_set_label (self->total_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->line_box), n > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n == 0);

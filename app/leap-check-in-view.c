@@ -6,6 +6,7 @@
 #include "leap-check-in-view.h"
 #include "leap-client.h"
 #include "leap-error.h"
+#include "leap-format.h"
 #include "leap-json.h"
 
 /* The door: a field that takes a barcode scanner's keystrokes (a scanner
@@ -84,8 +85,10 @@ local_time (const char *iso)
   local = g_date_time_to_local (at);
   if (g_date_time_get_year (local) == g_date_time_get_year (now) &&
       g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
-    return g_date_time_format (local, "%H:%M:%S");
-  return g_date_time_format (local, "%e %b %Y, %H:%M");
+    /* Translators: strftime() codes. xgettext:no-c-format */
+    return leap_format_date_time (local, C_("time with seconds", "%H:%M:%S"));
+  /* Translators: strftime() codes. xgettext:no-c-format */
+  return leap_format_date_time (local, C_("date and time", "%e %b %Y, %H:%M"));
 }
 
 typedef struct

@@ -7,6 +7,8 @@
 #include "leap-json.h"
 #include "leap-offline-cache.h"
 
+#include <glib/gi18n.h>
+
 /* Checkout: turns a held cart into a paid order. The order is written to
  * the offline cache before it is sent (an order's id is its hold's, so it
  * is known in advance) and again with every answer, so a sale the server
@@ -250,7 +252,7 @@ poll_cb (GObject      *source,
       if (g_get_monotonic_time () > data->deadline)
         {
           data->pending_error = g_error_new (LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                             "The payment of order %s is not settled yet",
+                                             _("The payment of order %s is not settled yet"),
                                              data->order_id);
           pay_return (task);
           return;

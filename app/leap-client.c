@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 #include <libsoup/soup.h>
 
@@ -200,6 +201,9 @@ leap_client_init (LeapClient *self)
   self->session = soup_session_new_with_options ("timeout", 20,
                                                  "idle-timeout", 60,
                                                  "user-agent", "leap-boxoffice/" PACKAGE_VERSION,
+                                                 /* Accept-Language from the UI's languages:
+                                                  * the server's messages come back in them. */
+                                                 "accept-language-auto", TRUE,
                                                  NULL);
 }
 
@@ -439,7 +443,7 @@ send_cb (GObject      *source,
         }
       set_connection (self, LEAP_CONNECTION_OFFLINE);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               "Cannot reach the server at %s: %s", self->base_url, error->message);
+                               _("Cannot reach the server at %s: %s"), self->base_url, error->message);
       return;
     }
 
@@ -565,14 +569,14 @@ read_session (LeapClient *self,
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                           "The server's answer has no user in it");
+                           _("The server's answer has no user in it"));
       return FALSE;
     }
   user = json_node_get_object (node);
   if (token == NULL || leap_json_get_string (user, "username", NULL) == NULL)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                           "The server's answer has no session token or user name");
+                           _("The server's answer has no session token or user name"));
       return FALSE;
     }
   set_session (self, token, leap_json_get_string (user, "username", NULL),
@@ -772,7 +776,7 @@ hold_json_cb (GObject      *source,
     {
       json_object_unref (root);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                               "The server's answer has no hold in it");
+                               _("The server's answer has no hold in it"));
     }
   else
     g_task_return_pointer (task, root, (GDestroyNotify) json_object_unref);
@@ -907,7 +911,7 @@ order_json_cb (GObject      *source,
     {
       json_object_unref (root);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                               "The server's answer has no order in it");
+                               _("The server's answer has no order in it"));
     }
   else
     g_task_return_pointer (task, root, (GDestroyNotify) json_object_unref);
@@ -1059,7 +1063,7 @@ check_in_cb (GObject      *source,
         }
       set_connection (self, LEAP_CONNECTION_OFFLINE);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               "Cannot reach the server at %s: %s", self->base_url, error->message);
+                               _("Cannot reach the server at %s: %s"), self->base_url, error->message);
       return;
     }
   status = soup_message_get_status (msg);

@@ -299,9 +299,16 @@ static void
 leap_event_list_init (LeapEventList *self)
 {
   g_autoptr(GtkListItemFactory) factory = NULL;
+  GtkWidget *toggle;
 
   g_type_ensure (LEAP_TYPE_EVENT_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* GTK 4.8 leaves the toggle button inside a drop-down without an
+   * accessible name, and that button is what takes the focus. */
+  toggle = gtk_widget_get_first_child (GTK_WIDGET (self->date_dropdown));
+  if (GTK_IS_TOGGLE_BUTTON (toggle))
+    gtk_accessible_update_property (GTK_ACCESSIBLE (toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Show events of"), -1);
 
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
   self->filter_model = gtk_filter_list_model_new (NULL, g_object_ref (GTK_FILTER (self->filter)));

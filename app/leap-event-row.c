@@ -63,7 +63,7 @@ update_availability (LeapEventRow *self)
     }
   else
     {
-      text = g_strdup_printf (_("%d left"), (int) available);
+      text = g_strdup_printf (ngettext ("%d left", "%d left", (gulong) available), (int) available);
       gtk_label_set_label (self->available_label, text);
     }
 }

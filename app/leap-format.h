@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "leap-event.h"
+#include "leap-money.h"
 
 G_BEGIN_DECLS
 
@@ -15,5 +16,8 @@ char       *leap_format_event_time   (LeapEvent  *event,
                                       char      **day);
 char       *leap_format_event_when   (LeapEvent  *event);
 const char *leap_format_relative_day (LeapEvent  *event);
+char       *leap_format_money        (const LeapMoney *money);
+char       *leap_format_date_time    (GDateTime  *date_time,
+                                      const char *format);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-config.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -275,7 +276,7 @@ leap_offline_cache_new (const char  *path,
     {
       int saved = errno;
       g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL,
-                   "Cannot make the folder of the offline cache %s: %s", dir, g_strerror (saved));
+                   _("Cannot make the folder of the offline cache %s: %s"), dir, g_strerror (saved));
       return NULL;
     }
 
@@ -598,7 +599,7 @@ leap_offline_cache_apply_sync (LeapOfflineCache  *self,
       (cursor = leap_json_get_int (page, "cursor", -1)) < 0)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                           "The server's sync answer has no cursor");
+                           _("The server's sync answer has no cursor"));
       return FALSE;
     }
 
@@ -1006,7 +1007,7 @@ leap_offline_cache_sync_async (LeapOfflineCache    *self,
   if (self->syncing)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "The offline cache is already being brought up to date");
+                               _("The offline cache is already being brought up to date"));
       return;
     }
 

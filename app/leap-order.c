@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
 #include "leap-order.h"
@@ -117,7 +118,7 @@ leap_order_dup_title (LeapOrder *self)
     name = leap_json_get_string (customer, "name", NULL);
   total = leap_money_init (leap_json_get_int (self->record, "total", 0),
                            leap_json_get_string (self->record, "currency", "EUR"));
-  money = leap_money_format (&total);
+  money = leap_format_money (&total);
   return g_strdup_printf ("%s · %s", name ? name : leap_order_get_id (self), money);
 }
 
@@ -137,7 +138,8 @@ leap_order_dup_subtitle (LeapOrder *self)
     {
       g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (sold_at);
 
-      when = g_date_time_format (at, "%e %b %H:%M");
+      /* Translators: strftime() codes. xgettext:no-c-format */
+      when = leap_format_date_time (at, C_("short date and time", "%e %b %H:%M"));
     }
   return g_strdup_printf ("%s · %s · %s", leap_order_status_text (leap_order_get_status (self)),
                           when ? g_strstrip (when) : "",

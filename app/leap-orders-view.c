@@ -8,11 +8,13 @@
 #include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-error.h"
+#include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
 #include "leap-offline-cache.h"
 #include "leap-order.h"
 #include "leap-orders-view.h"
+#include "leap-window.h"
 
 /* Orders: the sales of this device (from the offline cache, so they show
  * offline too), found by order number, ticket code or customer name; an
@@ -108,7 +110,7 @@ money (JsonObject *order,
 {
   LeapMoney m = leap_money_init (amount, leap_json_get_string (order, "currency", "EUR"));
 
-  return leap_money_format (&m);
+  return leap_format_money (&m);
 }
 
 static gboolean
@@ -177,7 +179,8 @@ show_detail (LeapOrdersView *self)
       if (tz == NULL)
         tz = g_time_zone_new_local ();
       at = utc ? g_date_time_to_timezone (utc, tz) : NULL;
-      when = at ? g_date_time_format (at, "%a %e %b %Y, %H:%M") : g_strdup ("");
+      /* Translators: strftime() codes. xgettext:no-c-format */
+      when = at ? leap_format_date_time (at, C_("order date", "%a %e %b %Y, %H:%M")) : g_strdup ("");
 
       g_string_append_printf (summary, "%s\n%s\n\n", leap_json_get_string (event, "name", ""), when);
     }
@@ -697,6 +700,7 @@ leap_orders_view_refund_selected (LeapOrdersView *self)
   g_object_set_data_full (G_OBJECT (dialog), "order", json_object_ref (order),
                           (GDestroyNotify) json_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (refund_response_cb), self, 0);
+  leap_window_name_mnemonic_buttons (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

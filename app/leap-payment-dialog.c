@@ -3,7 +3,9 @@
 
 #include <glib/gi18n.h>
 
+#include "leap-format.h"
 #include "leap-payment-dialog.h"
+#include "leap-window.h"
 
 /* Asks how the customer pays: for cash the amount handed over, with the
  * change worked out as it is typed and buttons for the usual notes; for a
@@ -52,7 +54,7 @@ update (LeapPaymentDialog *self)
         {
           LeapMoney change = leap_money_init (tendered.amount - self->total.amount,
                                               self->total.currency);
-          g_autofree char *change_text = leap_money_format (&change);
+          g_autofree char *change_text = leap_format_money (&change);
 
           self->tendered = tendered.amount;
           gtk_label_set_label (self->change_label, change_text);
@@ -136,7 +138,7 @@ add_quick_buttons (LeapPaymentDialog *self)
         continue;
       last = amount;
       money = leap_money_init (amount, self->total.currency);
-      label = leap_money_format (&money);
+      label = leap_format_money (&money);
       button = gtk_button_new_with_label (label);
       gtk_widget_set_tooltip_text (button, amount == total ? _("The exact amount") : NULL);
       g_object_set_data (G_OBJECT (button), "amount", GSIZE_TO_POINTER ((gsize) amount));
@@ -199,7 +201,7 @@ leap_payment_dialog_new (GtkWindow  *parent,
                          LeapMoney   total)
 {
   LeapPaymentDialog *self;
-  g_autofree char *amount = leap_money_format (&total);
+  g_autofree char *amount = leap_format_money (&total);
   g_autofree char *heading = NULL;
   gboolean cash;
 
@@ -225,6 +227,7 @@ leap_payment_dialog_new (GtkWindow  *parent,
   if (cash)
     add_quick_buttons (self);
   update (self);
+  leap_window_name_mnemonic_buttons (GTK_WIDGET (self));
   gtk_widget_grab_focus (cash ? GTK_WIDGET (self->tendered_row) : GTK_WIDGET (self->customer_row));
   return self;
 }

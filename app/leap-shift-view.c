@@ -4,10 +4,12 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
 #include "leap-offline-cache.h"
 #include "leap-shift-view.h"
+#include "leap-window.h"
 
 /* The end of a shift: what this device sold since the shift began, by
  * payment method, the refunds, and the cash drawer: the float plus cash
@@ -71,7 +73,7 @@ money (LeapShiftView *self,
 {
   LeapMoney m = leap_money_init (amount, self->currency);
 
-  return leap_money_format (&m);
+  return leap_format_money (&m);
 }
 
 /* What the entry says in minor units; FALSE when it is not an amount. */
@@ -147,7 +149,8 @@ static void
 update (LeapShiftView *self)
 {
   g_autoptr(GDateTime) since = g_date_time_new_from_unix_local (self->since);
-  g_autofree char *since_text = g_date_time_format (since, "%a %e %b, %H:%M");
+  /* Translators: strftime() codes. xgettext:no-c-format */
+  g_autofree char *since_text = leap_format_date_time (since, C_("shift start", "%a %e %b, %H:%M"));
   g_autofree char *since_line = g_strdup_printf (_("Sales of this device since %s"), since_text);
   g_autofree char *cash = money (self, self->cash);
   g_autofree char *card = money (self, self->card);
@@ -335,6 +338,7 @@ new_shift_clicked_cb (LeapShiftView *self)
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (new_shift_response_cb), self, 0);
+  leap_window_name_mnemonic_buttons (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -519,7 +523,7 @@ leap_shift_view_init (LeapShiftView *self)
   if (cash_float > 0)
     {
       LeapMoney m = leap_money_init (cash_float, self->currency);
-      g_autofree char *text = leap_money_format (&m);
+      g_autofree char *text = leap_format_money (&m);
       /* Only the digits: the entry takes what a cashier types. */
       const char *digits = text;
 

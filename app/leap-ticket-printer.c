@@ -7,6 +7,7 @@
 #include <qrencode.h>
 
 #include "leap-error.h"
+#include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
 #include "leap-ticket-printer.h"
@@ -188,7 +189,7 @@ format_money (gint64      amount,
 {
   LeapMoney money = leap_money_init (amount, currency ? currency : "EUR");
 
-  return leap_money_format (&money);
+  return leap_format_money (&money);
 }
 
 static const char *
@@ -234,7 +235,8 @@ event_when (JsonObject *event)
     tz = g_time_zone_new_local ();
   utc = g_date_time_new_from_unix_utc (starts_at);
   local = g_date_time_to_timezone (utc, tz);
-  return g_date_time_format (local, "%a %e %b %Y · %H:%M");
+  /* Translators: strftime() codes. xgettext:no-c-format */
+  return leap_format_date_time (local, C_("ticket date", "%a %e %b %Y · %H:%M"));
 }
 
 static void
@@ -319,7 +321,7 @@ draw_ticket (LeapTicketPrinter *self,
   g_autofree char *price_text = NULL;
   g_autofree char *tier_line = NULL;
   g_autofree char *order_line = NULL;
-  g_autofree char *outline = g_strdup_printf ("Ticket %s", code);
+  g_autofree char *outline = g_strdup_printf (_("Ticket %s"), code);
   guint n = g_strv_length (self->codes);
 
   name_page (cr, page_nr, outline);
@@ -365,7 +367,7 @@ draw_receipt (LeapTicketPrinter *self,
   const char *order_id = leap_json_get_string (self->order, "order_id", "");
   double y = 0;
   g_autoptr(GString) body = g_string_new (NULL);
-  g_autofree char *outline = g_strdup_printf ("Receipt %s", order_id);
+  g_autofree char *outline = g_strdup_printf (_("Receipt %s"), order_id);
   g_autofree char *when = event_when (event);
   g_autofree char *total = format_money (leap_json_get_int (self->order, "total", 0), currency);
   gint64 sold_at = leap_json_get_int (self->order, "sold_at", 0);
@@ -558,7 +560,7 @@ print_job_return (PrintJob                *job,
     }
   if (result == GTK_PRINT_OPERATION_RESULT_ERROR)
     g_task_return_error (task, error ? error : g_error_new_literal (LEAP_ERROR, LEAP_ERROR_INTERNAL,
-                                                                    "Printing failed"));
+                                                                    _("Printing failed")));
   else if (result == GTK_PRINT_OPERATION_RESULT_CANCEL)
     {
       g_clear_error (&error);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "leap-format.h"
 #include "leap-tier-tile.h"
 
 /* A large tile for one tier: name, price, what is left, and − n + to put
@@ -138,7 +139,7 @@ leap_tier_tile_constructed (GObject *object)
   g_return_if_fail (self->tier != NULL);
 
   price = leap_tier_get_price (self->tier);
-  price_text = leap_money_format (&price);
+  price_text = leap_format_money (&price);
   gtk_label_set_label (self->name_label, leap_tier_get_name (self->tier));
   gtk_label_set_label (self->price_label, price_text);
   gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "price");
@@ -146,6 +147,17 @@ leap_tier_tile_constructed (GObject *object)
   accessible = g_strdup_printf ("%s, %s", leap_tier_get_name (self->tier), price_text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
                                   -1);
+  /* Each tile's buttons say which tier they change. */
+  {
+    const char *name = leap_tier_get_name (self->tier);
+    g_autofree char *less = g_strdup_printf (_("One %s ticket less"), name);
+    g_autofree char *more = g_strdup_printf (_("One %s ticket more"), name);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->minus_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, less, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->plus_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, more, -1);
+  }
 
   g_signal_connect_object (self->tier, "notify::available", G_CALLBACK (tier_notify_cb), self,
                            G_CONNECT_SWAPPED);

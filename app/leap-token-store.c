@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-config.h"
 
+#include <glib/gi18n.h>
+
 #ifdef HAVE_LIBSECRET
 #include <libsecret/secret.h>
 #endif
@@ -57,7 +59,7 @@ return_unsupported (GTask *task)
   if (leap_token_store_is_available ())
     return FALSE;
   g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           "No keyring is available to keep the session");
+                           _("No keyring is available to keep the session"));
   return TRUE;
 }
 
@@ -143,7 +145,7 @@ boolean_cb (GObject      *source,
           return;
         }
       data->cleared = TRUE;
-      label = g_strdup_printf ("Leap Box Office session at %s", data->server);
+      label = g_strdup_printf (_("Leap Box Office session at %s"), data->server);
       secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, data->token,
                              g_task_get_cancellable (task), boolean_cb, g_object_ref (task),
                              "server", data->server, "username", data->username, NULL);

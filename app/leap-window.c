@@ -897,7 +897,7 @@ pay_cb (GObject      *source,
             {
               LeapMoney change = leap_money_init (leap_json_get_int (payment, "change", 0),
                                                   leap_json_get_string (order, "currency", "EUR"));
-              g_autofree char *change_text = leap_money_format (&change);
+              g_autofree char *change_text = leap_format_money (&change);
 
               first = g_strdup_printf (_("Give %s change."), change_text);
               message = g_strdup_printf (ngettext ("%s\nPaid in cash · %u ticket\nOrder %s",
@@ -1462,10 +1462,28 @@ leap_window_class_init (LeapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
 }
 
+/* GTK 4.8 names a button with a mnemonic twice over AT-SPI: its label
+ * property, underline and all ("_Clear"), then the label it is labelled
+ * by ("Clear"). Without the property the name is the label's text. Call
+ * it on a window or dialog once its buttons have their labels. */
+void
+leap_window_name_mnemonic_buttons (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_button_get_use_underline (GTK_BUTTON (child)) &&
+          gtk_button_get_label (GTK_BUTTON (child)) != NULL)
+        gtk_accessible_reset_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL);
+      leap_window_name_mnemonic_buttons (child);
+    }
+}
+
 static void
 leap_window_init (LeapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  leap_window_name_mnemonic_buttons (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);

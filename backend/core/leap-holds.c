@@ -5,6 +5,7 @@
 #include "leap-error.h"
 #include "leap-json.h"
 
+#include <glib/gi18n.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -347,7 +348,7 @@ reserved_cb (LeapRedis        *redis,
   if (error != NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               "Tickets cannot be held right now; try again in a moment");
+                               N_("Tickets cannot be held right now; try again in a moment"));
       g_object_unref (task);
       return;
     }
@@ -474,7 +475,8 @@ check_items (LeapHolds  *self,
       }
   if (leap_json_get_int (request, "event_id", 0) <= 0)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.event_id must be a positive id");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("hold.event_id must be a positive id"));
       return FALSE;
     }
   node = json_object_get_member (request, "items");
@@ -556,7 +558,7 @@ create_in_database (LeapHolds *self,
   if (leap_redis_is_connected (self->redis) || self->outage_ms == 0)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               "Tickets cannot be held right now; try again in a moment");
+                               N_("Tickets cannot be held right now; try again in a moment"));
       g_object_unref (task);
       return;
     }
@@ -614,7 +616,8 @@ leap_holds_create_async (LeapHolds          *self,
   if (prices == NULL)
     {
       if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.event_id names no event");
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                                 N_("hold.event_id names no event"));
       else
         g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -723,7 +726,7 @@ read_from_database (LeapHolds  *self,
     }
   if (g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   status = leap_json_get_string (hold, "status", "unknown");
@@ -757,7 +760,8 @@ hold_read_cb (LeapRedis        *redis,
 
   if (error != NULL && !leap_hold_id_is_db (hold_id))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Holds cannot be read right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               N_("Holds cannot be read right now"));
       return;
     }
   /* A hold of the database that Redis does not have (Redis down, or the
@@ -772,7 +776,7 @@ hold_read_cb (LeapRedis        *redis,
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
       g_strcmp0 (hash_field (reply, "owner"), owner) != 0)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   leap_hold_id_parse (hold_id, &event_id);
@@ -804,7 +808,7 @@ leap_holds_get_async (LeapHolds          *self,
   g_task_set_source_tag (task, leap_holds_get_async);
   if (!leap_hold_id_parse (hold_id, &event_id))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       g_object_unref (task);
       return;
     }
@@ -829,7 +833,8 @@ released_cb (LeapRedis        *redis,
 
   if (error != NULL)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Holds cannot be released right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               N_("Holds cannot be released right now"));
       return;
     }
   status = reply_status (reply);
@@ -849,13 +854,13 @@ released_cb (LeapRedis        *redis,
 
       /* Never handed to Redis: it ended before Redis came back. */
       if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       else
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
                                  leap_json_get_string (hold, "status", "") );
     }
   else if (g_str_equal (status, "not_found"))
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
                              reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
@@ -876,7 +881,7 @@ leap_holds_release_async (LeapHolds          *self,
   g_task_set_source_tag (task, leap_holds_release_async);
   if (!leap_hold_id_parse (hold_id, &event_id))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       g_object_unref (task);
       return;
     }
@@ -890,12 +895,12 @@ leap_holds_release_async (LeapHolds          *self,
        * database may sell (they are no longer counted). */
       if (leap_redis_is_connected (self->redis))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                 "Holds cannot be released right now; try again in a moment");
+                                 N_("Holds cannot be released right now; try again in a moment"));
       else if (leap_store_db_hold_end (self->store, hold_id, session->token_hash, "released", now_ms (), &error))
         g_task_return_boolean (task, TRUE);
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_EXPIRED))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                                 "This hold is expired and cannot be released");
+                                 N_("This hold is expired and cannot be released"));
       else
         g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -1561,7 +1566,8 @@ leap_holds_dispose (GObject *object)
         {
           GTask *task = self->waiting->pdata[i];
 
-          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The server is shutting down");
+          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                   N_("The server is shutting down"));
           g_object_unref (task);
         }
       g_clear_pointer (&self->waiting, g_ptr_array_unref);

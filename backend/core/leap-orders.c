@@ -6,6 +6,7 @@
 #include "leap-holds.h"
 #include "leap-json.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 struct _LeapOrders
@@ -165,7 +166,7 @@ price_lines (LeapOrders  *self,
     }
   if (json_array_get_length (lines) == 0)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "The hold has no items");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, N_("The hold has no items"));
       return NULL;
     }
   return g_steal_pointer (&lines);
@@ -244,7 +245,8 @@ check_request (JsonObject  *request,
     return FALSE;
   if (leap_json_get_string (request, "hold_id", NULL) == NULL)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "order.hold_id must be a hold id");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("order.hold_id must be a hold id"));
       return FALSE;
     }
   node = json_object_get_member (request, "payment");
@@ -260,7 +262,8 @@ check_request (JsonObject  *request,
   method = leap_json_get_string (payment, "method", "");
   if (!g_str_equal (method, "cash") && !g_str_equal (method, "card"))
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "order.payment.method must be cash or card");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("order.payment.method must be cash or card"));
       return FALSE;
     }
   /* Kiosks and web shops take no cash. */
@@ -277,13 +280,14 @@ check_request (JsonObject  *request,
           json_node_get_int (t) < 0 || json_node_get_int (t) > 100000000000)
         {
           g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               "order.payment.tendered must be the cash handed over, in minor units");
+                               N_("order.payment.tendered must be the cash handed over, in minor units"));
           return FALSE;
         }
     }
   else if (json_object_has_member (payment, "tendered"))
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "order.payment.tendered is for cash only");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("order.payment.tendered is for cash only"));
       return FALSE;
     }
   node = json_object_get_member (request, "customer");
@@ -303,7 +307,7 @@ check_request (JsonObject  *request,
       if (!is_string_or_null (customer, "name", 200) || !is_string_or_null (customer, "email", 254))
         {
           g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               "order.customer.name (≤ 200) and email (≤ 254) must be text");
+                               N_("order.customer.name (≤ 200) and email (≤ 254) must be text"));
           return FALSE;
         }
     }
@@ -337,7 +341,8 @@ begun_cb (LeapRedis        *redis,
   if (error != NULL)
     {
       g_warning ("begin-checkout failed: %s", error->message);
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be placed right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               N_("Orders cannot be placed right now"));
       return;
     }
   status = reply_status (reply);
@@ -351,10 +356,10 @@ begun_cb (LeapRedis        *redis,
                              (GDestroyNotify) json_object_unref);
     }
   else if (g_str_equal (status, "not_found"))
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
   else if (g_str_equal (status, "expired"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
-                             "This hold has expired and its tickets were given back");
+                             N_("This hold has expired and its tickets were given back"));
   else if (g_str_equal (status, "status"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
                              reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
@@ -431,7 +436,7 @@ place_in_database (LeapOrders *self,
 
   if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), p->owner) != 0)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   text = checkout_message (self, p, leap_json_get_string (hold, "items", ""), &error);
@@ -443,7 +448,7 @@ place_in_database (LeapOrders *self,
                                  error->message);
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                 "Orders cannot be placed right now; try again in a moment");
+                                 N_("Orders cannot be placed right now; try again in a moment"));
       else
         g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -469,7 +474,8 @@ place_hold_cb (LeapRedis        *redis,
 
   if (error != NULL)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be placed right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               N_("Orders cannot be placed right now"));
       return;
     }
   /* A hold of the database that Redis does not have yet (being handed
@@ -484,10 +490,10 @@ place_hold_cb (LeapRedis        *redis,
 
           if (g_str_equal (db_status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms ())
             g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
-                                     "This hold has expired and its tickets were given back");
+                                     N_("This hold has expired and its tickets were given back"));
           else if (g_str_equal (db_status, "held") || g_str_equal (db_status, "checking_out"))
             g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                     "Orders cannot be placed right now; try again in a moment");
+                                     N_("Orders cannot be placed right now; try again in a moment"));
           else
             g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                                      "This hold is %s and cannot be checked out", db_status);
@@ -497,7 +503,7 @@ place_hold_cb (LeapRedis        *redis,
   /* Another session's hold is as invisible as one that does not exist. */
   if (g_strcmp0 (hash_field (reply, "owner"), p->owner) != 0)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   status = hash_field (reply, "status");
@@ -558,7 +564,7 @@ leap_orders_place_async (LeapOrders         *self,
   p->hold_id = g_strdup (json_object_get_string_member (request, "hold_id"));
   if (!leap_hold_id_parse (p->hold_id, &p->event_id))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   p->order_id = leap_order_id_for_hold (p->hold_id);
@@ -620,7 +626,7 @@ pending_cb (LeapRedis        *redis,
       if (db_hold == NULL || g_strcmp0 (leap_json_get_string (db_hold, "order_id", NULL), g->order_id) != 0 ||
           (!g->staff && g_strcmp0 (leap_json_get_string (db_hold, "owner", NULL), g->owner) != 0))
         {
-          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
           return;
         }
       lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""), &total, &currency,
@@ -641,13 +647,14 @@ pending_cb (LeapRedis        *redis,
     }
   if (error != NULL)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be read right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               N_("Orders cannot be read right now"));
       return;
     }
   if ((!g->staff && g_strcmp0 (hash_field (reply, "owner"), g->owner) != 0) ||
       g_strcmp0 (hash_field (reply, "order"), g->order_id) != 0)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
       return;
     }
   /* The worker may have written it meanwhile. */
@@ -696,7 +703,7 @@ leap_orders_get_async (LeapOrders         *self,
   g_task_set_task_data (task, g, (GDestroyNotify) get_free);
   if (!leap_order_id_parse (order_id, &g->hold_id, &g->event_id))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
       return;
     }
   g->order_id = g_strdup (order_id);
@@ -708,7 +715,7 @@ leap_orders_get_async (LeapOrders         *self,
   if (stored != NULL)
     {
       if (!g->staff && g_strcmp0 (leap_json_get_string (stored, "owner", NULL), g->owner) != 0)
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
       else
         {
           json_object_remove_member (stored, "owner");

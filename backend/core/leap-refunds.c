@@ -8,6 +8,7 @@
 #include "leap-orders.h"
 #include "leap-payment-provider.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define RETRY_INTERVAL_S 5
@@ -511,13 +512,14 @@ pending_hold_cb (LeapRedis        *redis,
   Refund *r = g_task_get_task_data (task);
 
   if (error != NULL)
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "Orders cannot be read right now");
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                             N_("Orders cannot be read right now"));
   else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
            reply->element[1]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[1]->str, r->order_id))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                             "This order is pending: it can be refunded once it is paid");
+                             N_("This order is pending: it can be refunded once it is paid"));
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
 }
 
 void
@@ -548,7 +550,7 @@ leap_refunds_refund_async (LeapRefunds        *self,
     }
   if (!leap_order_id_parse (order_id, &hold_id, &event_id))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such order");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
       return;
     }
   order = leap_store_get_order (self->store, order_id, &error);

@@ -8,6 +8,7 @@
 #include "leap-rate-limiter.h"
 #include "leap-schema.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define LOGIN_FAILURES_PER_USER 5
@@ -265,7 +266,7 @@ verified_cb (GObject      *object,
       leap_rate_limiter_record (self->per_address, address_key);
       g_info ("Failed sign-in for “%s” from %s", login->username, login->address);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
-                               "Wrong username or password");
+                               N_("Wrong username or password"));
       g_object_unref (task);
       return;
     }
@@ -440,7 +441,8 @@ lookup_in_store (LeapSessions *self,
       if (g_error_matches (*error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
         {
           g_clear_error (error);
-          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED, "Unknown session token");
+          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
+                               N_("Unknown session token"));
         }
       return NULL;
     }
@@ -449,7 +451,7 @@ lookup_in_store (LeapSessions *self,
       json_object_get_int_member (row, "disabled") != 0)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
-                           "This session has ended; please sign in again");
+                           N_("This session has ended; please sign in again"));
       return NULL;
     }
   return session_from_json (token_hash, row);
@@ -602,12 +604,14 @@ leap_sessions_create_user (LeapSessions *self,
     }
   if (username == NULL || *username == '\0' || strlen (username) > 64)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "A username is 1 to 64 characters");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("A username is 1 to 64 characters"));
       return 0;
     }
   if (password == NULL || strlen (password) < 8)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "A password has at least 8 characters");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("A password has at least 8 characters"));
       return 0;
     }
   hash = leap_password_hash (password, error);

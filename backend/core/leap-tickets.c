@@ -7,6 +7,7 @@
 #include "leap-money.h"
 #include "leap-ticket-pdf.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 struct _LeapTickets
@@ -54,7 +55,8 @@ code_or_error (JsonObject *request,
   node = json_object_get_member (request, "code");
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "checkin.code must be the ticket's code");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           N_("checkin.code must be the ticket's code"));
       return NULL;
     }
   *length = strlen (json_node_get_string (node));
@@ -92,14 +94,15 @@ leap_tickets_check_in (LeapTickets        *self,
     {
       if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
         g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND,
-                             "This ticket is signed but was never sold (its order is not paid)");
+                             N_("This ticket is signed but was never sold (its order is not paid)"));
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   if (g_strcmp0 (leap_json_get_string (ticket, "status", NULL), "voided") == 0)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_VOIDED, "This ticket was voided and admits no one");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_VOIDED,
+                           N_("This ticket was voided and admits no one"));
       return NULL;
     }
   if (!json_object_get_boolean_member_with_default (ticket, "admitted", FALSE))
@@ -243,7 +246,8 @@ make_document (LeapTickets *self,
     }
   if (json_array_get_length (printable) == 0)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order has no valid tickets to print");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                           N_("This order has no valid tickets to print"));
       return NULL;
     }
   json_object_set_array_member (document, "tickets", g_steal_pointer (&printable));

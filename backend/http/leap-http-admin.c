@@ -4,6 +4,8 @@
 #include "leap-handlers.h"
 #include "leap-json.h"
 
+#include <glib/gi18n.h>
+
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT     500
 
@@ -34,13 +36,15 @@ leap_handle_dead_letter_list (LeapRequest *req)
 
   if (after != NULL && !leap_dead_letter_id_is_valid (after))
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "after must be a dead letter's id");
+      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
+                                    N_("after must be a dead letter's id"));
       return;
     }
   if (limit_text != NULL &&
       (!g_ascii_string_to_unsigned (limit_text, 10, 1, MAX_LIMIT, &limit, NULL)))
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "limit must be 1 to %d", MAX_LIMIT);
+      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
+                                    N_("limit must be 1 to %d"), MAX_LIMIT);
       return;
     }
   leap_dead_letters_list_async (req->backend->dead_letters, after, (guint) limit, dead_letters_cb,

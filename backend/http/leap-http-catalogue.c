@@ -4,6 +4,7 @@
 #include "leap-handlers.h"
 #include "leap-json.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define DEFAULT_PAGE 50
@@ -312,7 +313,8 @@ leap_handle_event_list (LeapRequest *req)
   filter.q = leap_request_get_query (req, "q");
   if (filter.q != NULL && g_utf8_strlen (filter.q, -1) > 200)
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "Query parameter q is longer than 200 characters");
+      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
+                                    N_("Query parameter q is longer than 200 characters"));
       return;
     }
   if (!query_int_or_reply (req, "venue_id", 1, G_MAXINT64, &filter.venue_id) ||
@@ -323,7 +325,7 @@ leap_handle_event_list (LeapRequest *req)
   if (cursor != NULL && !leap_event_cursor_decode (cursor, &filter.after_starts_at, &filter.after_id))
     {
       leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
-                                    "Query parameter cursor is not one this server gave out");
+                                    N_("Query parameter cursor is not one this server gave out"));
       return;
     }
   filter.limit = limit;

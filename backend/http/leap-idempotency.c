@@ -5,6 +5,7 @@
 #include "leap-backend-private.h"
 #include "leap-error.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 /* Idempotency-Key: the first request with a key runs and its answer is kept
@@ -95,7 +96,7 @@ lookup_cb (LeapRedis        *redis,
   if (reply->len < 1 + fp_len || memcmp (reply->str + 1, b->fingerprint, fp_len) != 0)
     {
       leap_request_reply_new_error (b->req, LEAP_ERROR_IDEMPOTENCY,
-                                    "This Idempotency-Key was used for a different request");
+                                    N_("This Idempotency-Key was used for a different request"));
       begin_free (b);
       return;
     }
@@ -109,7 +110,7 @@ lookup_cb (LeapRedis        *redis,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (b->req->msg), "Retry-After", "1");
       leap_request_reply_new_error (b->req, LEAP_ERROR_CONFLICT,
-                                    "The first request with this Idempotency-Key is still running");
+                                    N_("The first request with this Idempotency-Key is still running"));
       begin_free (b);
       return;
     }
@@ -173,7 +174,8 @@ leap_idempotency_begin (LeapRequest     *req,
     }
   if (*key == '\0' || strlen (key) > 255)
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "Idempotency-Key must be 1 to 255 characters");
+      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
+                                    N_("Idempotency-Key must be 1 to 255 characters"));
       return;
     }
 

@@ -5,7 +5,10 @@
 #include "leap-backend-private.h"
 #include "leap-idempotency.h"
 #include "leap-error.h"
+#include "leap-i18n.h"
 #include "leap-json.h"
+
+#include <glib/gi18n.h>
 
 #include <stdarg.h>
 #include <string.h>
@@ -237,12 +240,21 @@ leap_request_reply_error_with (LeapRequest  *req,
   JsonObject *inner = json_object_new ();
   guint status = leap_error_to_status (error);
   const char *message = error->message;
+  const char *language = leap_i18n_pick_language (leap_request_get_header (req, "Accept-Language"));
 
   /* Internal details stay in the log, not in the answer. */
   if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
     {
       g_warning ("%s %s: %s", soup_server_message_get_method (req->msg), req->path, error->message);
-      message = "Something went wrong on the server; the request changed nothing";
+      message = N_("Something went wrong on the server; the request changed nothing");
+    }
+  /* The message in the language the client asked for, when installed;
+   * the code stays the same in every language. */
+  if (language != NULL && leap_i18n_translate (language, message) != message)
+    {
+      message = leap_i18n_translate (language, message);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Content-Language", language);
     }
   /* Unavailable is a moment (Redis or the database coming back): say when
    * to try again, unless the caller knows better. */
@@ -277,9 +289,16 @@ leap_request_reply_new_error (LeapRequest *req,
   g_autoptr(GError) error = NULL;
   va_list args;
 
+  const char *language = leap_i18n_pick_language (leap_request_get_header (req, "Accept-Language"));
+
+  /* The format is translated before the values go in (translations are
+   * checked by `msgfmt --check` to take the same conversions). */
   va_start (args, format);
-  error = g_error_new_valist (LEAP_ERROR, code, format, args);
+  error = g_error_new_valist (LEAP_ERROR, code, leap_i18n_translate (language, format), args);
   va_end (args);
+  if (language != NULL && leap_i18n_translate (language, format) != format)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "Content-Language", language);
   leap_request_reply_error (req, error);
 }
 
@@ -297,7 +316,7 @@ leap_request_id_or_reply (LeapRequest *req,
   value = text ? g_ascii_strtoll (text, &end, 10) : 0;
   if (text == NULL || *text == '\0' || *end != '\0' || value <= 0 || !g_ascii_isdigit (*text))
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, "No such object: “%s”",
+      leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, N_("No such object: “%s”"),
                                     text ? text : "");
       return FALSE;
     }
@@ -316,14 +335,16 @@ leap_request_body_or_reply (LeapRequest *req)
 
   if (g_bytes_get_size (bytes) > leap_backend_get_max_body (req->backend))
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
+      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE,
+                                    N_("The request body is larger than %zu bytes"),
                                     leap_backend_get_max_body (req->backend));
       return NULL;
     }
   /* Lenient on purpose: `curl -d '{…}'` says form-urlencoded; a form is not JSON. */
   if (type != NULL && g_str_has_prefix (type, "multipart/"))
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED, "Send the body as application/json");
+      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
+                                    N_("Send the body as application/json"));
       return NULL;
     }
   object = leap_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);

@@ -7,6 +7,7 @@
 #include "leap-handlers.h"
 #include "leap-idempotency.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 static const char * const managers[] = { "admin", "manager", NULL };
@@ -145,7 +146,7 @@ authorized (LeapRequest *req)
   if (!leap_session_has_role (req->session, req->route->roles))
     {
       leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN,
-                                    "A %s may not do this", req->session->role);
+                                    N_("A %s may not do this"), req->session->role);
       return;
     }
   if (g_str_equal (req->route->method, "GET"))
@@ -169,7 +170,7 @@ session_cb (GObject      *object,
         leap_request_reply_error (req, error);
       else
         leap_request_reply_new_error (req, LEAP_ERROR_UNAVAILABLE,
-                                      "Cannot check the session right now; try again");
+                                      N_("Cannot check the session right now; try again"));
       return;
     }
   authorized (req);
@@ -215,7 +216,8 @@ server_cb (SoupServer        *server,
       const char *origin = leap_request_get_header (req, "Origin");
 
       if (origin != NULL && !origin_allowed (backend, origin))
-        leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN, "Origin %s is not allowed", origin);
+        leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN,
+                                      N_("Origin %s is not allowed"), origin);
       else
         {
           soup_message_headers_replace (headers, "Allow", allow->str);
@@ -230,17 +232,17 @@ server_cb (SoupServer        *server,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
       leap_request_reply_new_error (req, LEAP_ERROR_METHOD_NOT_ALLOWED,
-                                    "%s is not allowed here; use %s", method, allow->str);
+                                    N_("%s is not allowed here; use %s"), method, allow->str);
     }
   else if (req->route == NULL)
-    leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, "No such resource: %s", path);
+    leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, N_("No such resource: %s"), path);
   else if (req->route->roles != NULL)
     {
       g_autofree char *token = leap_request_dup_token (req);
 
       if (token == NULL)
         leap_request_reply_new_error (req, LEAP_ERROR_UNAUTHORIZED,
-                                      "Sign in first: send Authorization: Bearer TOKEN");
+                                      N_("Sign in first: send Authorization: Bearer TOKEN"));
       else if ((req->session = leap_sessions_peek (backend->sessions, token)) != NULL)
         authorized (req);
       else
@@ -295,7 +297,8 @@ early_cb (SoupServer        *server,
       add_common_headers (req);
       /* The unread body makes the connection unusable for another request. */
       soup_message_headers_replace (response, "Connection", "close");
-      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
+      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE,
+                                    N_("The request body is larger than %zu bytes"),
                                     backend->config.max_body);
     }
   else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Every control of the box office has an accessible name and the right
+ * role.
+ *
+ * The names are read from GTK's accessibility tree, not from the
+ * widgets: each widget's GtkATContext holds the role, the properties and
+ * the relations that the AT-SPI backend exports, and GTK 4.8 computes
+ * the AT-SPI "Name" from exactly two of them (gtk_at_context_get_name):
+ * the `label` property, else the `label` properties of the widgets of the
+ * `labelled-by` relation. GTK 4.8 has no public getter for them, so the
+ * test reads them through the public testing API of that same context
+ * (gtk_test_accessible_has_property/check_property/check_relation) under
+ * GTK_A11Y=test, which reaches the dialogs and every view in one process.
+ * test-a11y-atspi.py reads the main window over AT-SPI itself, as a
+ * screen reader does; see docs/accessibility.md. */
+#include "leap-config.h"
+
+#include <adwaita.h>
+
+#include "leap-cart-view.h"
+#include "leap-check-in-view.h"
+#include "leap-client.h"
+#include "leap-event-list.h"
+#include "leap-event-page.h"
+#include "leap-offline-cache.h"
+#include "leap-orders-view.h"
+#include "leap-payment-dialog.h"
+#include "leap-shift-view.h"
+#include "leap-sign-in-dialog.h"
+#include "leap-test-utils.h"
+#include "leap-tier-tile.h"
+#include "leap-window.h"
+
+#define TIMEOUT_MS 10000
+
+/* The roles of controls: what a user operates. */
+static gboolean
+is_control_role (GtkAccessibleRole role)
+{
+  switch ((int) role)
+    {
+    case GTK_ACCESSIBLE_ROLE_BUTTON:
+    case GTK_ACCESSIBLE_ROLE_CHECKBOX:
+    case GTK_ACCESSIBLE_ROLE_RADIO:
+    case GTK_ACCESSIBLE_ROLE_SWITCH:
+    case GTK_ACCESSIBLE_ROLE_TEXT_BOX:
+    case GTK_ACCESSIBLE_ROLE_SEARCH_BOX:
+    case GTK_ACCESSIBLE_ROLE_SPIN_BUTTON:
+    case GTK_ACCESSIBLE_ROLE_COMBO_BOX:
+    case GTK_ACCESSIBLE_ROLE_LINK:
+    case GTK_ACCESSIBLE_ROLE_SLIDER:
+    case GTK_ACCESSIBLE_ROLE_MENU_ITEM:
+    case GTK_ACCESSIBLE_ROLE_TAB:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The `label` property is there and not empty. */
+static gboolean
+has_label_property (GtkAccessible *accessible)
+{
+  g_autofree char *differs = NULL;
+
+  if (!gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return FALSE;
+  differs = gtk_test_accessible_check_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL, "");
+  return differs != NULL;
+}
+
+static void
+collect_labels (GtkWidget *widget,
+                GPtrArray *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child))
+        g_ptr_array_add (out, child);
+      collect_labels (child, out);
+    }
+}
+
+/* The name an AT reads, as GTK 4.8 makes it: the label property, else a
+ * labelled-by widget with a label property. The widgets that can be in
+ * labelled-by are the control's own labels and its mnemonic labels; each
+ * is tried as the whole relation. */
+static gboolean
+has_name (GtkWidget *widget)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  GList *mnemonic = gtk_widget_list_mnemonic_labels (widget);
+
+  if (has_label_property (GTK_ACCESSIBLE (widget)))
+    {
+      g_list_free (mnemonic);
+      return TRUE;
+    }
+  if (!gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
+                                         GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    {
+      g_list_free (mnemonic);
+      return FALSE;
+    }
+  collect_labels (widget, labels);
+  for (GList *l = mnemonic; l != NULL; l = l->next)
+    g_ptr_array_add (labels, l->data);
+  g_list_free (mnemonic);
+  if (gtk_widget_get_parent (widget) != NULL)
+    collect_labels (gtk_widget_get_parent (widget), labels);
+  /* A part named after the control it is part of (the toggle button of a
+   * GtkMenuButton is labelled by the menu button). */
+  for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL; up = gtk_widget_get_parent (up))
+    g_ptr_array_add (labels, up);
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkWidget *label = g_ptr_array_index (labels, i);
+      g_autofree char *differs =
+        gtk_test_accessible_check_relation (GTK_ACCESSIBLE (widget),
+                                            GTK_ACCESSIBLE_RELATION_LABELLED_BY, label, NULL);
+
+      if (differs == NULL && has_label_property (GTK_ACCESSIBLE (label)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The control or a widget inside it takes the keyboard focus. */
+static gboolean
+reachable_by_keyboard (GtkWidget *widget)
+{
+  if (gtk_widget_get_focusable (widget))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (reachable_by_keyboard (child))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  guint      controls;
+  GPtrArray *nameless;
+  GHashTable *roles; /* type name → role seen */
+} Walk;
+
+static void
+walk (GtkWidget *widget,
+      Walk      *w)
+{
+  GtkAccessibleRole role = gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget));
+
+  if (!gtk_widget_get_visible (widget))
+    return;
+  if (is_control_role (role))
+    {
+      w->controls++;
+      g_hash_table_insert (w->roles, (gpointer) G_OBJECT_TYPE_NAME (widget),
+                           GINT_TO_POINTER (role));
+      if (!has_name (widget))
+        g_ptr_array_add (w->nameless, widget);
+      else if (!reachable_by_keyboard (widget))
+        {
+          g_test_message ("%s takes no keyboard focus", G_OBJECT_TYPE_NAME (widget));
+          g_ptr_array_add (w->nameless, widget);
+        }
+      if (g_getenv ("LEAP_A11Y_DUMP") != NULL)
+        g_printerr ("%-28s role %2d name %d\n", G_OBJECT_TYPE_NAME (widget), role,
+                    has_name (widget));
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    walk (child, w);
+}
+
+/* Walks @root; fails naming every control without a name (or that the
+ * keyboard cannot reach). Returns the number of controls seen. */
+static guint
+assert_all_named (GtkWidget  *root,
+                  const char *where,
+                  GHashTable *roles)
+{
+  g_autoptr(GPtrArray) nameless = g_ptr_array_new ();
+  Walk w = { 0, nameless, roles };
+
+  walk (root, &w);
+  for (guint i = 0; i < nameless->len; i++)
+    {
+      GtkWidget *widget = g_ptr_array_index (nameless, i);
+      const char *tooltip = gtk_widget_get_tooltip_text (widget);
+
+      g_autoptr(GString) path = g_string_new (NULL);
+
+      for (GtkWidget *up = widget; up != NULL; up = gtk_widget_get_parent (up))
+        g_string_prepend (path, G_OBJECT_TYPE_NAME (up)), g_string_prepend (path, "/");
+      g_test_message ("%s: %s (role %d, tooltip %s, %s) has no accessible name", where,
+                      G_OBJECT_TYPE_NAME (widget),
+                      gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)),
+                      tooltip ? tooltip : "none", path->str);
+    }
+  g_assert_cmpuint (nameless->len, ==, 0);
+  g_test_message ("%s: %u controls, all named and reachable by keyboard", where, w.controls);
+  return w.controls;
+}
+
+static void
+assert_role (GHashTable        *roles,
+             const char        *type_name,
+             GtkAccessibleRole  expected)
+{
+  gpointer role;
+
+  g_test_message ("role of %s", type_name);
+  g_assert_true (g_hash_table_lookup_extended (roles, type_name, NULL, &role));
+  g_assert_cmpint (GPOINTER_TO_INT (role), ==, expected);
+}
+
+typedef struct
+{
+  char             *dir;
+  LeapOfflineCache *cache;
+  LeapClient       *client;
+  LeapWindow       *window;
+  gboolean          done;
+} Fixture;
+
+static void
+reload_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  leap_offline_cache_reload_finish (LEAP_OFFLINE_CACHE (source), result, &error);
+  g_assert_no_error (error);
+  f->done = TRUE;
+}
+
+static guint
+count_tiles (GtkWidget *widget)
+{
+  guint n = LEAP_IS_TIER_TILE (widget) && gtk_widget_get_mapped (widget) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_tiles (child);
+  return n;
+}
+
+/* Hamlet opens by itself, with its three tiers. */
+static gboolean
+tiers_shown (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  return count_tiles (GTK_WIDGET (leap_window_get_event_page (f->window))) == 3;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", leap_test_free_port ());
+  g_autoptr(JsonObject) page = leap_test_demo_page ();
+  g_autoptr(GError) error = NULL;
+
+  f->dir = leap_test_make_tmpdir ();
+  path = g_build_filename (f->dir, "cache.db", NULL);
+  f->cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (leap_offline_cache_apply_sync (f->cache, url, page, &error));
+  g_assert_no_error (error);
+  leap_offline_cache_reload_async (f->cache, NULL, reload_cb, f);
+  g_assert_true (leap_test_wait_flag (&f->done, TIMEOUT_MS));
+
+  f->client = leap_client_new (url);
+  f->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", f->client,
+                                               "cache", f->cache, NULL));
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (leap_test_wait_for (tiers_shown, f, TIMEOUT_MS));
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_clear_object (&f->window);
+  g_clear_object (&f->client);
+  g_clear_object (&f->cache);
+  leap_test_rm_rf (f->dir);
+  g_free (f->dir);
+}
+
+/* A button under @root whose accessible label reads @name. */
+static gboolean
+has_button_named (GtkWidget  *root,
+                  const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) &&
+          gtk_test_accessible_has_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL))
+        {
+          g_autofree char *differs =
+            gtk_test_accessible_check_property (GTK_ACCESSIBLE (child),
+                                                GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+
+          if (differs == NULL)
+            return TRUE;
+        }
+      if (has_button_named (child, name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The main window with all its views: Sell (event list, event page with
+ * its tier tiles, cart), Orders, Check-in and Shift. */
+static void
+test_main_window (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GHashTable) roles = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = assert_all_named (GTK_WIDGET (f->window), "main window", roles);
+
+  g_assert_cmpuint (n, >=, 20);
+  /* Each view on its own: the pages not shown are walked as well. */
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (leap_window_get_event_list (f->window)),
+                                      "event list", roles), >=, 2);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (leap_window_get_event_page (f->window)),
+                                      "event page", roles), >=, 6);
+  g_assert_true (has_button_named (GTK_WIDGET (leap_window_get_event_page (f->window)),
+                                   "One Stalls ticket more"));
+  g_assert_true (has_button_named (GTK_WIDGET (leap_window_get_event_page (f->window)),
+                                   "One Balcony ticket less"));
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (leap_window_get_cart_view (f->window)),
+                                      "cart", roles), >=, 3);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (leap_window_get_orders_view (f->window)),
+                                      "orders", roles), >=, 1);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (leap_window_get_check_in_view (f->window)),
+                                      "check-in", roles), >=, 1);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (leap_window_get_shift_view (f->window)),
+                                      "shift", roles), >=, 2);
+  assert_role (roles, "GtkSearchEntry", GTK_ACCESSIBLE_ROLE_SEARCH_BOX);
+  assert_role (roles, "GtkMenuButton", GTK_ACCESSIBLE_ROLE_BUTTON);
+  assert_role (roles, "GtkButton", GTK_ACCESSIBLE_ROLE_BUTTON);
+}
+
+static void
+test_sign_in_dialog (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GHashTable) roles = g_hash_table_new (g_str_hash, g_str_equal);
+  LeapSignInDialog *dialog = leap_sign_in_dialog_new (GTK_WINDOW (f->window), f->client, NULL);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (dialog), "sign-in dialog", roles), >=, 4);
+  assert_role (roles, "AdwEntryRow", GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+  assert_role (roles, "AdwPasswordEntryRow", GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_payment_dialog (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GHashTable) roles = g_hash_table_new (g_str_hash, g_str_equal);
+  LeapPaymentDialog *dialog =
+    leap_payment_dialog_new (GTK_WINDOW (f->window), "cash", leap_money_init (9000, "EUR"));
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (dialog), "payment dialog", roles), >=, 6);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add ("/leap/a11y/main-window", Fixture, NULL, fixture_set_up, test_main_window,
+              fixture_tear_down);
+  g_test_add ("/leap/a11y/sign-in-dialog", Fixture, NULL, fixture_set_up, test_sign_in_dialog,
+              fixture_tear_down);
+  g_test_add ("/leap/a11y/payment-dialog", Fixture, NULL, fixture_set_up, test_payment_dialog,
+              fixture_tear_down);
+
+  return g_test_run ();
+}
