@@ -94,7 +94,6 @@ struct _LeapKioskWindow
   gboolean             checking;
   gboolean             available;
   gboolean             left;
-  gboolean             checking_pin;
 
   /* Borrowed (weak pointers) */
   AdwMessageDialog    *still_there;
@@ -312,7 +311,7 @@ update_tickets (LeapKioskWindow *self)
                                 q < max_quantity (tier) && n < MAX_TICKETS && !self->paying);
     }
   money = leap_money_init (total, currency);
-  total_text = leap_money_format (&money);
+  total_text = leap_format_money (&money);
   /* Translators: the total on the kiosk's ticket page */
   label = g_strdup_printf (ngettext ("%u ticket · %s", "%u tickets · %s", n), n, total_text);
   gtk_label_set_text (self->total_label, label);
@@ -472,7 +471,7 @@ build_tiers (LeapKioskWindow *self)
     {
       LeapTier *tier = g_ptr_array_index (self->tiers, i);
       LeapMoney price = leap_tier_get_price (tier);
-      g_autofree char *price_text = leap_money_format (&price);
+      g_autofree char *price_text = leap_format_money (&price);
       GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 24);
       GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
       GtkWidget *name = gtk_label_new (leap_tier_get_name (tier));
@@ -892,7 +891,7 @@ pay_action (GtkWidget  *widget,
   {
     LeapMoney money = leap_money_init (leap_json_get_int (sale, "total", 0),
                                        leap_json_get_string (sale, "currency", "EUR"));
-    g_autofree char *amount = leap_money_format (&money);
+    g_autofree char *amount = leap_format_money (&money);
 
     /* Translators: under "Follow the instructions on the card terminal" */
     total = g_strdup_printf (_("Amount: %s"), amount);
@@ -1079,7 +1078,7 @@ leap_kiosk_hash_pin (const char *pin)
   return g_strdup (hash);
 }
 
-/* Slow on purpose (tens of milliseconds): call it from a thread. */
+/* Slow on purpose (tens of milliseconds), against guessing. */
 gboolean
 leap_kiosk_pin_matches (const char *hash,
                         const char *pin)
@@ -1090,26 +1089,29 @@ leap_kiosk_pin_matches (const char *hash,
   return crypto_pwhash_str_verify (hash, pin, strlen (pin)) == 0;
 }
 
-static void
-pin_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+/* Checks the PIN against the setting; says why not when it does not
+ * match. Argon2id at its interactive cost takes some tens of
+ * milliseconds: once, when staff leave the kiosk. */
+gboolean
+leap_kiosk_window_check_pin (LeapKioskWindow *self,
+                             const char      *pin)
 {
-  char **hash_and_pin = task_data;
+  g_autofree char *hash = NULL;
 
-  g_task_return_boolean (task, leap_kiosk_pin_matches (hash_and_pin[0], hash_and_pin[1]));
-}
+  g_return_val_if_fail (LEAP_IS_KIOSK_WINDOW (self), FALSE);
 
-static void
-pin_checked_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  LeapKioskWindow *self = LEAP_KIOSK_WINDOW (object);
-
-  self->checking_pin = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+  if (g_get_monotonic_time () < self->exit_locked_until)
+    {
+      set_message (self, _("Too many wrong PINs: try again in a minute."));
+      return FALSE;
+    }
+  hash = g_settings_get_string (self->settings, "kiosk-pin-hash");
+  if (*hash == '\0')
+    {
+      set_message (self, _("Leaving the kiosk needs a staff PIN, and none is set."));
+      return FALSE;
+    }
+  if (!leap_kiosk_pin_matches (hash, pin))
     {
       if (++self->exit_failures >= EXIT_ATTEMPTS)
         {
@@ -1117,55 +1119,10 @@ pin_checked_cb (GObject      *object,
           self->exit_locked_until = g_get_monotonic_time () + EXIT_LOCK_S * G_USEC_PER_SEC;
         }
       set_message (self, _("Wrong PIN."));
-      g_message ("Kiosk: leaving refused: %s", self->message);
-      return;
+      return FALSE;
     }
   self->exit_failures = 0;
-  g_message ("Kiosk: left with the staff PIN");
-  self->left = TRUE;
-  release_hold (self);
-  gtk_window_close (GTK_WINDOW (self));
-}
-
-/* Checks the PIN against the setting in a thread, then leaves or says
- * why not. */
-void
-leap_kiosk_window_check_pin (LeapKioskWindow *self,
-                             const char      *pin)
-{
-  g_autoptr(GTask) task = NULL;
-  char **hash_and_pin;
-
-  g_return_if_fail (LEAP_IS_KIOSK_WINDOW (self));
-
-  if (g_get_monotonic_time () < self->exit_locked_until)
-    {
-      set_message (self, _("Too many wrong PINs: try again in a minute."));
-      return;
-    }
-  if (self->checking_pin)
-    return;
-  hash_and_pin = g_new0 (char *, 3);
-  hash_and_pin[0] = g_settings_get_string (self->settings, "kiosk-pin-hash");
-  hash_and_pin[1] = g_strdup (pin);
-  if (*hash_and_pin[0] == '\0')
-    {
-      set_message (self, _("Leaving the kiosk needs a staff PIN, and none is set."));
-      g_strfreev (hash_and_pin);
-      return;
-    }
-  self->checking_pin = TRUE;
-  task = g_task_new (self, NULL, pin_checked_cb, NULL);
-  g_task_set_task_data (task, hash_and_pin, (GDestroyNotify) g_strfreev);
-  g_task_run_in_thread (task, pin_thread);
-}
-
-gboolean
-leap_kiosk_window_get_checking_pin (LeapKioskWindow *self)
-{
-  g_return_val_if_fail (LEAP_IS_KIOSK_WINDOW (self), FALSE);
-
-  return self->checking_pin;
+  return TRUE;
 }
 
 static void
@@ -1187,8 +1144,17 @@ exit_response_cb (LeapKioskWindow *self,
       g_object_remove_weak_pointer (G_OBJECT (self->exit_entry), (gpointer *) &self->exit_entry);
       self->exit_entry = NULL;
     }
-  if (g_strcmp0 (response, "leave") == 0 && pin != NULL)
-    leap_kiosk_window_check_pin (self, pin);
+  if (g_strcmp0 (response, "leave") != 0 || pin == NULL)
+    return;
+  if (!leap_kiosk_window_check_pin (self, pin))
+    {
+      g_message ("Kiosk: leaving refused: %s", self->message);
+      return;
+    }
+  g_message ("Kiosk: left with the staff PIN");
+  self->left = TRUE;
+  release_hold (self);
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 static void

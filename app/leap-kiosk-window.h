@@ -30,9 +30,8 @@ void               leap_kiosk_window_set_exit_pin_text     (LeapKioskWindow  *se
 gboolean           leap_kiosk_window_get_left              (LeapKioskWindow  *self);
 const char        *leap_kiosk_window_get_language          (LeapKioskWindow  *self);
 guint              leap_kiosk_window_get_n_rebuilds        (LeapKioskWindow  *self);
-void               leap_kiosk_window_check_pin             (LeapKioskWindow  *self,
+gboolean           leap_kiosk_window_check_pin             (LeapKioskWindow  *self,
                                                             const char       *pin);
-gboolean           leap_kiosk_window_get_checking_pin      (LeapKioskWindow  *self);
 char              *leap_kiosk_hash_pin                     (const char       *pin);
 gboolean           leap_kiosk_pin_matches                  (const char       *hash,
                                                             const char       *pin);
