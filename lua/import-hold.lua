@@ -3,8 +3,10 @@
 -- (see "When Redis is down" in docs/architecture.md): its record, its
 -- tickets counted in held (or checkout), and, for a hold whose order was
 -- placed meanwhile, its checkout message on the event's stream, all in one
--- step. A hold Redis already has is left alone, so that every backend may
--- run this after each outage and each order is queued once.
+-- step. A hold Redis already has is left alone (but for a held one whose
+-- order was accepted), so that every backend may run this after each
+-- outage and each order is queued once. Also used for the orders Redis
+-- took but lost with its data (accepted_orders in the database).
 -- KEYS[1]  leap:{ev:E}:cap       HASH tier → capacity
 -- KEYS[2]  leap:{ev:E}:avail     HASH tier → available
 -- KEYS[3]  leap:{ev:E}:held      HASH tier → in live holds
@@ -44,7 +46,19 @@ if #items == 0 then
   return { 'invalid', 'no items' }
 end
 
-if redis.call('EXISTS', KEYS[8]) == 1 then
+local h = redis.call('HMGET', KEYS[8], 'status', 'owner', 'items')
+if h[1] then
+  -- A Redis restarted from an AOF that ends between the hold and its
+  -- checkout: the hold is still held, its accepted order is queued now.
+  if status == 'checking_out' and h[1] == 'held' and h[2] == ARGV[3] and h[3] == ARGV[7] and
+     covered(KEYS[3], items) then
+    local entry = redis.call('XADD', KEYS[9], '*', 'order_id', ARGV[8], 'order', ARGV[9])
+    move(KEYS[3], KEYS[4], items, nil)
+    redis.call('HSET', KEYS[8], 'status', 'checking_out', 'order', ARGV[8])
+    redis.call('PERSIST', KEYS[8])
+    redis.call('ZREM', KEYS[7], ARGV[2])
+    return { 'ok', entry }
+  end
   return { 'exists' }
 end
 if status == 'held' and expires <= now then

@@ -563,6 +563,65 @@ test_redis_hold_order (Fixture *f, gconstpointer data)
   assert_invariant (f, f->tier);
 }
 
+/* Orders Redis took (202) before any worker read them, then Redis lost
+ * with its data (or restarted from its AOF): the database kept them, and
+ * they are queued again with their seats and paid exactly once. */
+static void
+accepted_then_lost (Fixture *f,
+                    gboolean with_data)
+{
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *hold_id = make_hold (f, f->tier, i + 1);
+
+      g_ptr_array_add (orders, place (f, hold_id, 202));
+    }
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM accepted_orders"), ==, 3);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 6);
+
+  redis_down (f);
+  {
+    g_auto(LeapTestReply) reply = { 0 };
+    g_autofree char *path = g_strconcat ("/api/v1/orders/", (char *) orders->pdata[2], NULL);
+
+    /* Still known while Redis is away. */
+    leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+    g_assert_cmpuint (reply.status, ==, 200);
+    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+    g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "total"), >, 0);
+  }
+  redis_up (f, with_data);
+  /* Counted again before any worker runs: nothing else may sell them. */
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 6);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 14);
+  start_worker (f);
+  for (guint i = 0; i < orders->len; i++)
+    leap_test_wait_db (f->db, 1, 15000, "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'",
+                       (char *) orders->pdata[i]);
+  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM orders"), ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM payments"), ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM tickets"), ==, 6);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM accepted_orders"), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 6);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
+  assert_invariant (f, f->tier);
+}
+
+static void
+test_accepted_empty (Fixture *f, gconstpointer data)
+{
+  accepted_then_lost (f, FALSE);
+}
+
+static void
+test_accepted_aof (Fixture *f, gconstpointer data)
+{
+  accepted_then_lost (f, TRUE);
+}
+
 /* Database holds past their time give their seats back to the database
  * while Redis is down. */
 static void
@@ -645,6 +704,8 @@ main (int argc, char *argv[])
   ADD ("/leap/fallback/orders-aof", test_orders_aof);
   ADD ("/leap/fallback/orders-empty", test_orders_empty);
   ADD ("/leap/fallback/redis-hold-order", test_redis_hold_order);
+  ADD ("/leap/fallback/accepted-aof", test_accepted_aof);
+  ADD ("/leap/fallback/accepted-empty", test_accepted_empty);
   ADD ("/leap/fallback/expiry", test_expiry);
   ADD ("/leap/fallback/partition", test_partition);
 #undef ADD

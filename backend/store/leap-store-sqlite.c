@@ -1134,6 +1134,19 @@ order_status_in (LeapStoreSqlite *self,
   return result;
 }
 
+static gboolean
+forget_accepted (LeapStoreSqlite *self,
+                 const char      *order_id,
+                 GError         **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "DELETE FROM accepted_orders WHERE order_id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+  return step_done (self, stmt, error);
+}
+
 /* One order inside the batch's transaction, in a savepoint of its own so
  * that a bad order is undone alone. */
 static JsonObject *
@@ -1167,7 +1180,8 @@ write_one (LeapStoreSqlite *self,
       exec_simple (self, "RELEASE leap_order", NULL);
       return write_failure (error);
     }
-  if (!exec_simple (self, "RELEASE leap_order", &error))
+  /* Written: no longer one to queue again after a Redis lost its data. */
+  if (!forget_accepted (self, id, &error) || !exec_simple (self, "RELEASE leap_order", &error))
     {
       json_object_unref (stored);
       return write_failure (error);
@@ -1841,7 +1855,12 @@ leap_store_sqlite_outage_close (LeapStore  *store,
                         "FROM holds h LEFT JOIN checkout_outbox o ON o.hold_id = h.id "
                         "WHERE (h.status = 'held' AND h.expires_at > ?1) "
                         "OR (h.status = 'checking_out' AND o.order_id IS NOT NULL "
-                        "    AND NOT EXISTS (SELECT 1 FROM orders WHERE id = o.order_id))", error);
+                        "    AND NOT EXISTS (SELECT 1 FROM orders WHERE id = o.order_id)) "
+                        /* and the orders Redis took that no worker has written */
+                        "UNION ALL SELECT a.hold_id, a.event_id, a.owner, 'checking_out', 0, a.items, "
+                        "a.order_id, a.message FROM accepted_orders a "
+                        "WHERE NOT EXISTS (SELECT 1 FROM checkout_outbox WHERE order_id = a.order_id) "
+                        "AND NOT EXISTS (SELECT 1 FROM orders WHERE id = a.order_id)", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, now_ms / 1000);
@@ -2219,6 +2238,58 @@ leap_store_sqlite_outbox_mark_sent (LeapStore  *store,
   return step_done (self, stmt, error);
 }
 
+static gboolean
+leap_store_sqlite_accept_orders (LeapStore  *store,
+                                 JsonArray  *orders,
+                                 GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+
+  if (!begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (orders); i++)
+    {
+      JsonObject *order = json_array_get_object_element (orders, i);
+      /* A worker may have written the order already: then it stays out. */
+      sqlite3_stmt *stmt = prepare (self, "INSERT OR IGNORE INTO accepted_orders (order_id, hold_id, event_id, "
+                                          "owner, items, message, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
+                                          "WHERE NOT EXISTS (SELECT 1 FROM orders WHERE id = ?1)", error);
+
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, leap_json_get_string (order, "order_id", ""), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, leap_json_get_string (order, "hold_id", ""), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (order, "event_id", 0));
+      sqlite3_bind_text (stmt, 4, leap_json_get_string (order, "owner", ""), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 5, leap_json_get_string (order, "items", ""), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 6, leap_json_get_string (order, "message", ""), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 7, leap_json_get_int (order, "created_ms", 0) / 1000);
+      if (!step_done (self, stmt, error))
+        goto fail;
+    }
+  if (commit (self, error))
+    return TRUE;
+
+fail:
+  rollback (self);
+  return FALSE;
+}
+
+static JsonObject *
+leap_store_sqlite_get_accepted_order (LeapStore  *store,
+                                      const char *order_id,
+                                      GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = prepare (self, "SELECT order_id, hold_id, event_id, owner, items FROM accepted_orders "
+                                      "WHERE order_id = ?", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+  return collect_one (self, stmt, TRUE, "order", error);
+}
+
 static gint64
 leap_store_sqlite_outage_since (LeapStore  *store,
                                 GError    **error)
@@ -2278,6 +2349,8 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->db_holds_expire = leap_store_sqlite_db_holds_expire;
   store_class->outbox_mark_sent = leap_store_sqlite_outbox_mark_sent;
   store_class->outage_since = leap_store_sqlite_outage_since;
+  store_class->accept_orders = leap_store_sqlite_accept_orders;
+  store_class->get_accepted_order = leap_store_sqlite_get_accepted_order;
 }
 
 static void

@@ -6,13 +6,25 @@
 typedef struct
 {
   guint64 queries;
+  char   *url;
 } LeapStorePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (LeapStore, leap_store, G_TYPE_OBJECT)
 
 static void
+leap_store_finalize (GObject *object)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (LEAP_STORE (object));
+
+  g_free (priv->url);
+
+  G_OBJECT_CLASS (leap_store_parent_class)->finalize (object);
+}
+
+static void
 leap_store_class_init (LeapStoreClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = leap_store_finalize;
 }
 
 static void
@@ -34,14 +46,40 @@ LeapStore *
 leap_store_open (const char *url,
                  GError    **error)
 {
+  LeapStore *store;
+
   g_return_val_if_fail (url != NULL, NULL);
 
-  if (g_str_has_prefix (url, "sqlite:"))
-    return leap_store_sqlite_new (url + strlen ("sqlite:"), error);
+  if (!g_str_has_prefix (url, "sqlite:"))
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                   "Unsupported database URL “%s”: use sqlite:PATH", url);
+      return NULL;
+    }
+  store = leap_store_sqlite_new (url + strlen ("sqlite:"), error);
+  if (store != NULL)
+    {
+      LeapStorePrivate *priv = leap_store_get_instance_private (store);
 
-  g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-               "Unsupported database URL “%s”: use sqlite:PATH", url);
-  return NULL;
+      priv->url = g_strdup (url);
+    }
+  return store;
+}
+
+/* A connection of its own to the same database, for another thread: a
+ * store is used by one thread at a time. */
+LeapStore *
+leap_store_open_again (LeapStore *self,
+                       GError   **error)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  if (priv->url == NULL)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "This store was not opened from a URL");
+      return NULL;
+    }
+  return leap_store_open (priv->url, error);
 }
 
 guint64
@@ -346,6 +384,25 @@ gboolean
 leap_store_outbox_mark_sent (LeapStore *self, const char *order_id, gint64 now_ms, GError **error)
 {
   return FORWARD (outbox_mark_sent, gboolean, order_id, now_ms, error);
+}
+
+/* Keeps the orders just queued on a checkout stream until a worker writes
+ * them (leap_store_write_orders deletes them): what the backend rebuilding
+ * a Redis that lost its data queues again. orders: {"order_id", "hold_id",
+ * "event_id", "owner", "items", "message", "created_ms"}; an order already
+ * written is skipped. */
+gboolean
+leap_store_accept_orders (LeapStore *self, JsonArray *orders, GError **error)
+{
+  return FORWARD (accept_orders, gboolean, orders, error);
+}
+
+/* An accepted order no worker has written yet: {"order_id", "hold_id",
+ * "event_id", "owner", "items"}; NOT_FOUND if there is none. */
+JsonObject *
+leap_store_get_accepted_order (LeapStore *self, const char *order_id, GError **error)
+{
+  return FORWARD (get_accepted_order, JsonObject *, order_id, error);
 }
 
 /* When the open outage began (ms), 0 if none is open. */

@@ -171,9 +171,17 @@ struct _LeapStoreClass
                                        GError               **error);
   gint64      (*outage_since)         (LeapStore             *self,
                                        GError               **error);
+  gboolean    (*accept_orders)        (LeapStore             *self,
+                                       JsonArray             *orders,
+                                       GError               **error);
+  JsonObject *(*get_accepted_order)   (LeapStore             *self,
+                                       const char            *order_id,
+                                       GError               **error);
 };
 
 LeapStore  *leap_store_open              (const char            *url,
+                                          GError               **error);
+LeapStore  *leap_store_open_again        (LeapStore             *self,
                                           GError               **error);
 
 gboolean    leap_store_ping              (LeapStore             *self,
@@ -306,6 +314,12 @@ gint64      leap_store_db_holds_expire    (LeapStore             *self,
 gboolean    leap_store_outbox_mark_sent   (LeapStore             *self,
                                            const char            *order_id,
                                            gint64                 now_ms,
+                                           GError               **error);
+gboolean    leap_store_accept_orders      (LeapStore             *self,
+                                           JsonArray             *orders,
+                                           GError               **error);
+JsonObject *leap_store_get_accepted_order (LeapStore             *self,
+                                           const char            *order_id,
                                            GError               **error);
 gint64      leap_store_outage_since       (LeapStore             *self,
                                            GError               **error);

@@ -716,9 +716,11 @@ orders_written (gpointer data)
         {
           w->f->lost_by_phase[GPOINTER_TO_INT (phase) - 1]++;
           if (w->missing++ < 3 && w->report)
-            g_test_message ("order %s: accepted, not written (outbox %" G_GINT64_FORMAT ", order rows %"
-                            G_GINT64_FORMAT ")", (char *) id,
+            g_test_message ("order %s: accepted, not written (outbox %" G_GINT64_FORMAT ", accepted %"
+                            G_GINT64_FORMAT ", order rows %" G_GINT64_FORMAT ")", (char *) id,
                             leap_fault_db_int (w->f, "SELECT count(*) FROM checkout_outbox WHERE order_id = '%s'",
+                                               (char *) id),
+                            leap_fault_db_int (w->f, "SELECT count(*) FROM accepted_orders WHERE order_id = '%s'",
                                                (char *) id),
                             leap_fault_db_int (w->f, "SELECT count(*) FROM orders WHERE id = '%s'", (char *) id));
         }
@@ -792,8 +794,7 @@ assert_alive (LeapFault   *f,
 }
 
 void
-leap_fault_assert_invariants (LeapFault *f,
-                              gboolean   lost_ok)
+leap_fault_assert_invariants (LeapFault *f)
 {
   OrdersWait w = { f, 0, 0, FALSE };
   Drain d = { f, 0 };
@@ -805,7 +806,7 @@ leap_fault_assert_invariants (LeapFault *f,
   assert_alive (f, f->backend, "leap-backend");
 
   /* Every accepted order is written, paid or failed. */
-  if (!leap_test_wait_until (orders_written, &w, lost_ok ? 15000 : 30000))
+  if (!leap_test_wait_until (orders_written, &w, 30000))
     {
       w.report = TRUE;
       w.next = 0;
@@ -820,8 +821,7 @@ leap_fault_assert_invariants (LeapFault *f,
       g_test_message ("%u accepted orders not written; %" G_GINT64_FORMAT " dead letters", f->lost_orders,
                       f->dead_letters);
   }
-  if (!lost_ok)
-    g_assert_cmpuint (f->lost_orders, ==, 0);
+  g_assert_cmpuint (f->lost_orders, ==, 0);
 
   /* Holds past their expiry are given back (TTL LEAP_FAULT_HOLD_TTL_S). */
   if (!leap_test_wait_until (drained, &d, (LEAP_FAULT_HOLD_TTL_S + 15) * 1000))

@@ -112,10 +112,8 @@ void     leap_fault_wait_paid       (LeapFault      *f,
 void     leap_fault_assert_recovers (LeapFault      *f,
                                      guint           timeout_ms);
 /* The end of every fault: waits for the accepted orders and for expiry,
- * reconciles, then asserts the invariants. lost_ok: accepted orders that
- * may be lost (a Redis that lost its data). */
-void     leap_fault_assert_invariants (LeapFault    *f,
-                                       gboolean      lost_ok);
+ * reconciles, then asserts the invariants. */
+void     leap_fault_assert_invariants (LeapFault    *f);
 void     leap_fault_print_figures   (LeapFault      *f,
                                      const char     *fault);
 

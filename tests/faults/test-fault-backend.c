@@ -36,7 +36,7 @@ test_restart (LeapFault *f, gconstpointer data)
   leap_fault_assert_recovers (f, 20000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   leap_fault_print_figures (f, "backend kill -9 and restart");
   for (guint i = 0; i < LEAP_FAULT_N_PHASES; i++)
     g_assert_cmpuint (leap_fault_get_stats (f, i)->server, ==, 0);

@@ -146,7 +146,7 @@ test_disconnect (LeapFault *f, gconstpointer data)
   /* Every connection of the vanished clients is closed again. */
   w.limit = before + 10;
   g_assert_true (leap_test_wait_until (fds_back, &w, 10000));
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   g_test_message ("clients vanishing mid-request: backend descriptors %u during the sale, %u after", before,
                   count_fds (f));
   leap_fault_print_figures (f, "300 clients vanishing mid-request");
@@ -266,7 +266,7 @@ test_slow (LeapFault *f, gconstpointer data)
   leap_fault_assert_recovers (f, 10000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   leap_fault_print_figures (f, "350 slow clients");
   assert_no_server_errors (f);
 }

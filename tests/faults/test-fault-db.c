@@ -107,7 +107,7 @@ lock_database (LeapFault *f,
   leap_fault_assert_recovers (f, 20000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   g_test_message ("%s: %" G_GINT64_FORMAT " orders paid while the lock was held", name, paid_during);
   leap_fault_print_figures (f, name);
   for (guint i = 0; i < LEAP_FAULT_N_PHASES; i++)

@@ -52,7 +52,7 @@ kill_redis (LeapFault *f,
   leap_fault_assert_recovers (f, 20000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, !keep_data);
+  leap_fault_assert_invariants (f);
   leap_fault_print_figures (f, keep_data ? "redis kill -9, AOF" : "redis kill -9, no data");
   assert_no_server_errors (f);
 }
@@ -90,7 +90,7 @@ test_script_flush (LeapFault *f, gconstpointer data)
   leap_fault_assert_recovers (f, 10000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   leap_fault_print_figures (f, "SCRIPT FLUSH");
   assert_no_server_errors (f);
   /* Nothing was refused for it. */

@@ -61,7 +61,7 @@ test_kill_worker (LeapFault *f, gconstpointer data)
   leap_fault_assert_recovers (f, 10000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   g_test_message ("worker kill -9: %" G_GINT64_FORMAT " checkouts pending in the group when it died", in_work);
   g_assert_cmpint (in_work, >, 0);
   leap_fault_print_figures (f, "worker kill -9");
@@ -126,7 +126,7 @@ test_racing_workers (LeapFault *f, gconstpointer data)
   leap_fault_set_phase (f, LEAP_FAULT_AFTER);
   leap_fault_assert_recovers (f, 10000);
   leap_fault_load_stop (f);
-  leap_fault_assert_invariants (f, FALSE);
+  leap_fault_assert_invariants (f);
   leap_fault_print_figures (f, "racing workers");
   assert_no_server_errors (f);
 }
