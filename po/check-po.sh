@@ -11,12 +11,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 status=0
 
-# The keywords of meson's i18n.gettext(preset: 'glib').
-xgettext --from-code=UTF-8 --add-comments -D "$srcdir" \
-  --files-from="$srcdir/po/POTFILES" -o "$tmp/fresh.pot" \
-  --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 \
-  --keyword=g_dcgettext:2 --keyword=g_dngettext:2,3 --keyword=g_dpgettext2:2c,3 \
-  --keyword=ngettext:1,2 2>"$tmp/xgettext.log" || { cat "$tmp/xgettext.log"; exit 1; }
+# The same messages as the template meson makes (po/xgettext.sh).
+sh "$srcdir/po/xgettext.sh" -D "$srcdir" --files-from="$srcdir/po/POTFILES" -o "$tmp/fresh.pot" \
+  2>"$tmp/xgettext.log" || { cat "$tmp/xgettext.log"; exit 1; }
 total=$(msgattrib --no-wrap "$tmp/fresh.pot" | grep -c '^msgid ' || true)
 echo "# template: $((total - 1)) messages"
 
@@ -38,5 +35,16 @@ for lang in $(grep -v '^#' "$srcdir/po/LINGUAS"); do
   fi
 done
 [ "$n" -ge 2 ] || { echo "FAIL: LINGUAS lists $n languages"; status=1; }
+
+# A new source with messages must be listed: in POTFILES to be translated,
+# or in POTFILES.skip with the reason it is not.
+listed=$(cat "$srcdir/po/POTFILES" "$srcdir/po/POTFILES.skip" | grep -v -e '^#' -e '^[[:space:]]*$')
+for file in $(cd "$srcdir" && ls app/*.c backend/*.c backend/*/*.c common/*.c data/ui/*.ui 2>/dev/null); do
+  if printf '%s\n' "$listed" | grep -qxF "$file"; then continue; fi
+  if grep -qE '\<(N?_|C_|NC_) \("|g_set_error(_literal)? \(|g_task_return_new_error \(|g_error_new \(|reply_new_error \(|translatable="yes"' \
+       "$srcdir/$file"; then
+    echo "FAIL: $file has messages: list it in po/POTFILES (or po/POTFILES.skip, with the reason)"; status=1
+  fi
+done
 [ "$status" -eq 0 ] && echo "translations complete"
 exit "$status"

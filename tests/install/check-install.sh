@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the build into a temporary DESTDIR and checks what a package
 # would hold: programs that answer --version and --help, the desktop
-# integration, man pages and systemd units.
+# integration (with its translations), man pages and systemd units.
 # usage: check-install.sh BUILD_DIR PREFIX
 set -eu
 build=$1
@@ -46,5 +46,8 @@ if [ -e "$root/bin/leap-boxoffice" ]; then
   check "scalable icon" "share/icons/hicolor/scalable/apps/$app.svg"
   check "symbolic icon" "share/icons/hicolor/symbolic/apps/$app-symbolic.svg"
   check "box office man page" share/man/man1/leap-boxoffice.1
+  # Installed with the translations of po/ merged in.
+  sh "$(dirname "$0")/check-data-translations.sh" "$root/share/applications/$app.desktop" \
+    "$root/share/metainfo/$app.metainfo.xml" || fail=1
 fi
 exit $fail
