@@ -2,6 +2,8 @@
 #include "leap-backend-config.h"
 #include "leap-error.h"
 
+#include <gio/gio.h>
+
 #include <string.h>
 
 char *
@@ -21,6 +23,7 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->redis_port = 6379;
   config->database_url = leap_default_database_url ();
   config->cors_origins = g_new0 (char *, 1);
+  config->trusted_proxies = g_new0 (char *, 1);
   config->session_ttl_s = 12 * 60 * 60;
   config->near_cache_ms = 1000;
   config->max_body = 1024 * 1024;
@@ -39,7 +42,9 @@ leap_backend_config_clear (LeapBackendConfig *config)
   g_clear_pointer (&config->redis_host, g_free);
   g_clear_pointer (&config->database_url, g_free);
   g_clear_pointer (&config->ticket_key, g_free);
+  g_clear_pointer (&config->session_key, g_free);
   g_clear_pointer (&config->cors_origins, g_strfreev);
+  g_clear_pointer (&config->trusted_proxies, g_strfreev);
 }
 
 /* "HOST:PORT", "[v6]:PORT" or ":PORT". */
@@ -73,6 +78,26 @@ leap_parse_host_port (const char *text,
   g_free (*host);
   *host = g_steal_pointer (&h);
   *port = value;
+  return TRUE;
+}
+
+/* Each an address ("10.0.0.7", "::1") or a range ("10.0.0.0/8",
+ * "fd00::/8"), as GInetAddressMask reads them; strips spaces in place. */
+gboolean
+leap_check_trusted_proxies (char   **cidrs,
+                            GError **error)
+{
+  for (guint i = 0; cidrs != NULL && cidrs[i] != NULL; i++)
+    {
+      g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string (g_strstrip (cidrs[i]), NULL);
+
+      if (mask == NULL)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                       "“%s” is not a trusted proxy address or range (ADDRESS or ADDRESS/BITS)", cidrs[i]);
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -114,10 +139,23 @@ leap_backend_config_load_file (LeapBackendConfig *config,
           if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error)) return FALSE);
   STRING ("backend", "database", g_free (config->database_url); config->database_url = g_strdup (text));
   STRING ("backend", "ticket-key", g_free (config->ticket_key); config->ticket_key = g_strdup (text));
+  STRING ("backend", "session-key", g_free (config->session_key); config->session_key = g_strdup (text));
   if (g_key_file_has_key (file, "backend", "cors-origins", NULL))
     {
       g_strfreev (config->cors_origins);
       config->cors_origins = g_key_file_get_string_list (file, "backend", "cors-origins", NULL, NULL);
+    }
+  if (g_key_file_has_key (file, "backend", "trusted-proxies", NULL))
+    {
+      g_strfreev (config->trusted_proxies);
+      config->trusted_proxies = g_key_file_get_string_list (file, "backend", "trusted-proxies", NULL, NULL);
+      if (config->trusted_proxies == NULL)
+        config->trusted_proxies = g_new0 (char *, 1);
+      if (!leap_check_trusted_proxies (config->trusted_proxies, error))
+        {
+          g_prefix_error (error, "%s: [backend] trusted-proxies: ", path);
+          return FALSE;
+        }
     }
   NUMBER ("backend", "session-ttl", 60, 30 * 24 * 3600, config->session_ttl_s);
   NUMBER ("backend", "near-cache-ms", 0, 60000, config->near_cache_ms);

@@ -15,7 +15,9 @@ typedef struct
   guint16  redis_port;
   char    *database_url;
   char    *ticket_key;       /* NULL: the database path + ".ticket-key" */
+  char    *session_key;      /* NULL: the database path + ".session-key" */
   char   **cors_origins;
+  char   **trusted_proxies;  /* CIDRs whose X-Forwarded-For is believed */
   guint    session_ttl_s;
   guint    near_cache_ms;
   gsize    max_body;
@@ -37,5 +39,7 @@ gboolean leap_parse_host_port          (const char        *text,
                                         guint16           *port,
                                         GError           **error);
 char    *leap_default_database_url     (void);
+gboolean leap_check_trusted_proxies    (char             **cidrs,
+                                        GError           **error);
 
 G_END_DECLS

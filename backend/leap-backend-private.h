@@ -42,6 +42,8 @@ struct _LeapBackend
   LeapRateLimiter  *guest_holds;
   LeapRateLimiter  *guest_holds_by_address;
   LeapRateLimiter  *guest_sessions;
+  /* GInetAddressMask: peers whose X-Forwarded-For names the client. */
+  GPtrArray        *trusted_proxies;
 
   guint16           port;
   guint64           redis_fallbacks_seen;

@@ -50,7 +50,13 @@ leap_backend_new (const LeapBackendConfig *config,
   self->config.redis_host = g_strdup (config->redis_host);
   self->config.database_url = g_strdup (config->database_url);
   self->config.ticket_key = g_strdup (config->ticket_key);
+  self->config.session_key = g_strdup (config->session_key);
   self->config.cors_origins = g_strdupv (config->cors_origins);
+  self->config.trusted_proxies = g_strdupv (config->trusted_proxies);
+
+  self->trusted_proxies = leap_request_parse_proxies ((const char * const *) config->trusted_proxies, error);
+  if (self->trusted_proxies == NULL)
+    return NULL;
 
   self->store = leap_store_open (config->database_url, error);
   if (self->store == NULL)
@@ -64,6 +70,13 @@ leap_backend_new (const LeapBackendConfig *config,
   self->cache = leap_cache_new (self->redis, self->subscriber, config->near_cache_ms);
   self->catalogue = leap_catalogue_new (self->store, self->cache);
   self->sessions = leap_sessions_new (self->store, self->redis, self->subscriber, config->session_ttl_s);
+  {
+    g_autofree char *key = config->session_key ? g_strdup (config->session_key)
+                                               : leap_session_key_path_for_database (config->database_url);
+
+    if (!leap_sessions_load_key (self->sessions, key, error))
+      return NULL;
+  }
   self->metrics = leap_metrics_new ();
   {
     LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
@@ -262,6 +275,7 @@ leap_backend_dispose (GObject *object)
   g_clear_object (&self->guest_holds);
   g_clear_object (&self->guest_holds_by_address);
   g_clear_object (&self->guest_sessions);
+  g_clear_pointer (&self->trusted_proxies, g_ptr_array_unref);
   g_clear_object (&self->catalogue);
   g_clear_object (&self->cache);
   g_clear_object (&self->metrics);

@@ -107,16 +107,19 @@ typedef struct
   char    *redis;
   char    *database;
   char    *ticket_key;
+  char    *session_key;
   char    *config_file;
   char    *create_user;
   char    *role;
   char   **cors;
+  char   **trusted_proxies;
   gboolean seed_demo;
   gboolean version;
   int      near_cache_ms;
   int      processes;
   int      hold_ttl;
   int      reconcile_interval;
+  int      idle_timeout;
 } Options;
 
 static void
@@ -126,10 +129,12 @@ options_clear (Options *o)
   g_free (o->redis);
   g_free (o->database);
   g_free (o->ticket_key);
+  g_free (o->session_key);
   g_free (o->config_file);
   g_free (o->create_user);
   g_free (o->role);
   g_strfreev (o->cors);
+  g_strfreev (o->trusted_proxies);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -155,10 +160,31 @@ make_config (const Options     *o,
       g_free (config->ticket_key);
       config->ticket_key = g_strdup (o->ticket_key);
     }
+  if (o->session_key != NULL)
+    {
+      g_free (config->session_key);
+      config->session_key = g_strdup (o->session_key);
+    }
   if (o->cors != NULL)
     {
       g_strfreev (config->cors_origins);
       config->cors_origins = g_strdupv (o->cors);
+    }
+  if (o->trusted_proxies != NULL)
+    {
+      g_strfreev (config->trusted_proxies);
+      config->trusted_proxies = g_strdupv (o->trusted_proxies);
+      if (!leap_check_trusted_proxies (config->trusted_proxies, error))
+        return FALSE;
+    }
+  if (o->idle_timeout >= 0)
+    {
+      if (o->idle_timeout < 1 || o->idle_timeout > 3600)
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--idle-timeout takes 1 to 3600");
+          return FALSE;
+        }
+      config->idle_timeout_s = o->idle_timeout;
     }
   if (o->near_cache_ms >= 0)
     config->near_cache_ms = o->near_cache_ms;
@@ -188,18 +214,21 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapBackend) backend = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1 };
+  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1, .idle_timeout = -1 };
   LeapBackendConfig config;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
     { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
     { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database, "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
     { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key, "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
+    { "session-key", 0, 0, G_OPTION_ARG_FILENAME, &o.session_key, "Key that signs sessions cached in Redis, made if missing (default DATABASE.session-key)", "FILE" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, "Key file with a [backend] group; options override it", "FILE" },
     { "seed-demo", 0, 0, G_OPTION_ARG_NONE, &o.seed_demo, "Load the demo catalogue (once; again changes nothing)", NULL },
     { "create-user", 0, 0, G_OPTION_ARG_STRING, &o.create_user, "Create a user, password read from standard input, and exit", "NAME" },
     { "role", 0, 0, G_OPTION_ARG_STRING, &o.role, "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
     { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors, "A web origin allowed to call the API (repeatable)", "ORIGIN" },
+    { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.trusted_proxies, "A reverse proxy whose X-Forwarded-For names the client (repeatable)", "ADDR[/BITS]" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout, "Seconds a connection may wait for a request, and a request may take to arrive (default 60)", "SECONDS" },
     { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms, "How long this process keeps cached reads (0: off; default 1000)", "MS" },
     { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl, "Seconds a hold keeps its tickets (default 600)", "SECONDS" },
     { "reconcile-interval", 0, 0, G_OPTION_ARG_INT, &o.reconcile_interval, "Seconds between checks of the Redis counters against the database (0: off; default 60)", "SECONDS" },

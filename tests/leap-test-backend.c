@@ -11,11 +11,20 @@ static char *template_db;
 static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
 
 static guint hold_ttl_s = 600;
+static char **trusted_proxies;
 
 void
 leap_test_backend_set_hold_ttl (guint seconds)
 {
   hold_ttl_s = seconds;
+}
+
+/* For the backends set up from now on; NULL (the default) for none. */
+void
+leap_test_backend_set_trusted_proxies (const char * const *cidrs)
+{
+  g_strfreev (trusted_proxies);
+  trusted_proxies = g_strdupv ((char **) cidrs);
 }
 
 static LeapBackend *
@@ -35,6 +44,11 @@ new_backend (const char *db_path,
   config.hold_ttl_s = hold_ttl_s;
   g_strfreev (config.cors_origins);
   config.cors_origins = g_strsplit ("https://shop.example", ",", -1);
+  if (trusted_proxies != NULL)
+    {
+      g_strfreev (config.trusted_proxies);
+      config.trusted_proxies = g_strdupv (trusted_proxies);
+    }
   backend = leap_backend_new (&config, &error);
   leap_backend_config_clear (&config);
   g_assert_no_error (error);

@@ -18,6 +18,7 @@ typedef struct
 } LeapTestRedis;
 
 guint16      leap_test_free_port      (void);
+int          leap_test_connect        (guint16        port);
 GSubprocessLauncher *leap_test_launcher_new (GSubprocessFlags flags);
 void         leap_test_allow_warnings (void);
 char        *leap_test_make_tmpdir    (void);

@@ -4,9 +4,7 @@
  * clients that come and go: its open descriptors must not grow. */
 #include "leap-test-util.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,19 +22,6 @@ count_fds (GPid pid)
   while (g_dir_read_name (dir) != NULL)
     n++;
   return n;
-}
-
-static int
-open_client (guint16 port)
-{
-  struct sockaddr_in addr = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
-
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons (port);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
-  return fd;
 }
 
 /* One keep-alive request and its whole answer; the connection stays open. */
@@ -106,7 +91,7 @@ test_fds_stable (void)
   /* Warm up, then count. */
   for (guint i = 0; i < 20; i++)
     {
-      int fd = open_client (port);
+      int fd = leap_test_connect (port);
       request (fd);
       close (fd);
     }
@@ -122,7 +107,7 @@ test_fds_stable (void)
 
       for (guint i = 0; i < G_N_ELEMENTS (batch); i++)
         {
-          batch[i] = open_client (port);
+          batch[i] = leap_test_connect (port);
           request (batch[i]);
         }
       for (guint i = 0; i < G_N_ELEMENTS (batch); i++)
@@ -192,7 +177,7 @@ test_chunked_body_bounded (void)
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
   pid = atoi (g_subprocess_get_identifier (p));
-  fd = open_client (port);
+  fd = leap_test_connect (port);
   request (fd);
   before = rss_kib (pid);
 

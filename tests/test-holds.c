@@ -253,6 +253,47 @@ test_guest_rate (Fixture *f, gconstpointer data)
 }
 
 static void
+setup_behind_proxy (Fixture *f, gconstpointer data)
+{
+  const char *proxies[] = { "127.0.0.1", NULL };
+
+  leap_test_backend_set_trusted_proxies (proxies);
+  setup (f, data);
+  leap_test_backend_set_trusted_proxies (NULL);
+}
+
+static guint
+guest_session (Fixture    *f,
+               const char *forwarded_for)
+{
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/sessions");
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("{\"guest\": true}", 15);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For", forwarded_for);
+  leap_test_send (f->tb.session, msg, &reply);
+  return reply.status;
+}
+
+/* Behind a trusted proxy (nginx on loopback), the guest sessions of each
+ * customer's address are counted apart, not all as the proxy's. */
+static void
+test_guest_rate_behind_proxy (Fixture *f, gconstpointer data)
+{
+  for (guint i = 0; i < 30; i++)
+    g_assert_cmpuint (guest_session (f, "203.0.113.5"), ==, 201);
+  g_assert_cmpuint (guest_session (f, "203.0.113.5"), ==, 429);
+  /* What the client wrote in front of the address the proxy saw is not
+   * believed. */
+  g_assert_cmpuint (guest_session (f, "198.51.100.1, 203.0.113.5"), ==, 429);
+  /* Another customer (IPv6 too) through the same proxy is not limited. */
+  g_assert_cmpuint (guest_session (f, "203.0.113.6"), ==, 201);
+  g_assert_cmpuint (guest_session (f, "2001:db8::6"), ==, 201);
+}
+
+static void
 test_idempotency (Fixture *f, gconstpointer data)
 {
   g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
@@ -604,6 +645,8 @@ main (int argc, char *argv[])
   ADD ("/leap/holds/refusals", test_refusals, 10);
   ADD ("/leap/holds/guest-limits", test_guest_limits, 10);
   ADD ("/leap/holds/guest-rate", test_guest_rate, 10);
+  g_test_add ("/leap/holds/guest-rate-behind-proxy", Fixture, GUINT_TO_POINTER (10), setup_behind_proxy,
+              test_guest_rate_behind_proxy, teardown);
   ADD ("/leap/holds/idempotency", test_idempotency, 10);
   ADD ("/leap/holds/idempotency-concurrent", test_idempotency_concurrent, 10);
   ADD ("/leap/holds/race", test_race, 1000);

@@ -4,11 +4,13 @@
 #include "leap-sessions.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-key-file.h"
 #include "leap-password.h"
 #include "leap-rate-limiter.h"
 #include "leap-schema.h"
 
 #include <glib/gi18n.h>
+#include <sodium.h>
 #include <string.h>
 
 #define LOGIN_FAILURES_PER_USER 5
@@ -19,7 +21,13 @@
 
 /* Sessions are written through: the database and Redis in the same request.
  * A lookup reads Redis; a miss (a flushed or restarted Redis) reads the
- * database and fills Redis again; Redis down reads the database. */
+ * database and fills Redis again; Redis down reads the database.
+ *
+ * Whoever can write to Redis could otherwise mint a session of any role, so
+ * each cached session carries an HMAC-SHA256 of its token hash and fields
+ * under a key that only the backends hold (DATABASE.session-key, shared by
+ * every backend of one database). One that fails it is ignored, logged, and
+ * answered and refilled from the database. */
 struct _LeapSessions
 {
   GObject          parent_instance;
@@ -36,6 +44,8 @@ struct _LeapSessions
   guint            ttl_s;
   guint64          fallbacks;
   char            *dummy_hash; /* verified against unknown users, for equal timing */
+  guint8           mac_key[crypto_auth_hmacsha256_KEYBYTES];
+  guint64          forged;     /* cached sessions whose MAC failed */
 };
 
 G_DEFINE_FINAL_TYPE (LeapSessions, leap_sessions, G_TYPE_OBJECT)
@@ -99,10 +109,38 @@ session_key (const char *token_hash)
   return g_strconcat ("leap:session:", token_hash, NULL);
 }
 
+/* The MAC covers the token hash (a valid entry cannot be copied to another
+ * token's key) and every field the backend reads, each length-prefixed so
+ * that no two sessions have the same text. Hex, as it is stored. */
 static char *
-session_to_cache (const LeapSession *session)
+session_mac (LeapSessions      *self,
+             const char        *token_hash,
+             gint64             user_id,
+             const char        *username,
+             const char        *role,
+             gint64             expires_at)
+{
+  g_autofree char *text = NULL;
+  guint8 mac[crypto_auth_hmacsha256_BYTES];
+  char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+
+  username = username ? username : "";
+  text = g_strdup_printf ("leap-session-v1\n%zu:%s\n%" G_GINT64_FORMAT "\n%zu:%s\n%zu:%s\n%" G_GINT64_FORMAT,
+                          strlen (token_hash), token_hash, user_id, strlen (username), username,
+                          strlen (role), role, expires_at);
+  crypto_auth_hmacsha256 (mac, (const guint8 *) text, strlen (text), self->mac_key);
+  sodium_bin2hex (hex, sizeof hex, mac, sizeof mac);
+  return g_strdup (hex);
+}
+
+static char *
+session_to_cache (LeapSessions      *self,
+                  const LeapSession *session)
 {
   g_autoptr(JsonObject) object = json_object_new ();
+  g_autofree char *mac = session_mac (self, session->token_hash, session->user_id,
+                                      session->user_id > 0 ? session->username : NULL,
+                                      session->role, session->expires_at);
 
   if (session->user_id > 0)
     {
@@ -111,7 +149,29 @@ session_to_cache (const LeapSession *session)
     }
   json_object_set_string_member (object, "role", session->role);
   json_object_set_int_member (object, "expires_at", session->expires_at);
+  json_object_set_string_member (object, "mac", mac);
   return leap_json_object_to_string (object);
+}
+
+/* Whether a cached session is one a backend wrote. A missing or malformed
+ * member fails too: session_from_json () would read a default for it. */
+static gboolean
+session_mac_ok (LeapSessions *self,
+                const char   *token_hash,
+                JsonObject   *object)
+{
+  const char *mac = leap_json_get_string (object, "mac", NULL);
+  const char *role = leap_json_get_string (object, "role", NULL);
+  JsonNode *expires = json_object_get_member (object, "expires_at");
+  JsonNode *user_id = json_object_get_member (object, "user_id");
+  g_autofree char *want = NULL;
+
+  if (mac == NULL || role == NULL || expires == NULL || json_node_get_value_type (expires) != G_TYPE_INT64 ||
+      (user_id != NULL && json_node_get_value_type (user_id) != G_TYPE_INT64))
+    return FALSE;
+  want = session_mac (self, token_hash, leap_json_get_int (object, "user_id", 0),
+                      leap_json_get_string (object, "username", NULL), role, json_node_get_int (expires));
+  return strlen (mac) == strlen (want) && sodium_memcmp (mac, want, strlen (want)) == 0;
 }
 
 static LeapSession *
@@ -141,7 +201,7 @@ cache_session (LeapSessions      *self,
                gpointer           user_data)
 {
   g_autofree char *key = session_key (session->token_hash);
-  g_autofree char *value = session_to_cache (session);
+  g_autofree char *value = session_to_cache (self, session);
   g_autofree char *ttl = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (1, session->expires_at - now_s ()));
 
   leap_redis_command (self->redis, func, user_data, "SET", key, value, "EX", ttl, NULL);
@@ -473,7 +533,16 @@ lookup_cb (LeapRedis        *redis,
     {
       g_autoptr(JsonObject) object = leap_json_parse_object (reply->str, reply->len, NULL);
 
-      if (object != NULL && leap_json_get_int (object, "expires_at", 0) > now_s ())
+      if (object != NULL && !session_mac_ok (self, token_hash, object))
+        {
+          /* Forged, or written under another key (a backend with its own
+           * session key): the database says who this really is. */
+          self->forged++;
+          g_warning ("A session cached in Redis failed its MAC (%.8s…): ignored, read from the database; "
+                     "was Redis written by someone else, or do the backends have different session keys?",
+                     token_hash);
+        }
+      else if (object != NULL && leap_json_get_int (object, "expires_at", 0) > now_s ())
         {
           session = session_from_json (token_hash, object);
           near_put (self, session);
@@ -626,6 +695,51 @@ leap_sessions_get_fallbacks (LeapSessions *self)
   return self->fallbacks;
 }
 
+/* Cached sessions refused for their MAC, for metrics. */
+guint64
+leap_sessions_get_forged (LeapSessions *self)
+{
+  return self->forged;
+}
+
+/* Session key file */
+
+/* "sqlite:/var/lib/leap/leap.db" → "/var/lib/leap/leap.db.session-key",
+ * next to the ticket key: every backend started with the same --database
+ * on this machine shares it. */
+char *
+leap_session_key_path_for_database (const char *database_url)
+{
+  return leap_key_file_path_for_database (database_url, ".session-key");
+}
+
+/**
+ * leap_sessions_load_key:
+ * @path: a file holding 32 random bytes in base64 (mode 0600), made if missing
+ *
+ * Sets the key that signs the sessions this process caches in Redis and
+ * checks those it reads. Every backend sharing the Redis must load the same
+ * file. Without it a process uses a random key of its own.
+ */
+gboolean
+leap_sessions_load_key (LeapSessions *self,
+                        const char   *path,
+                        GError      **error)
+{
+  guint8 key[crypto_auth_hmacsha256_KEYBYTES];
+
+  g_return_val_if_fail (LEAP_IS_SESSIONS (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!leap_key_file_load (path, "session key", key, sizeof key, error))
+    return FALSE;
+  memcpy (self->mac_key, key, sizeof key);
+  sodium_memzero (key, sizeof key);
+  /* Sessions checked under the old key are checked again. */
+  g_hash_table_remove_all (self->near);
+  return TRUE;
+}
+
 static void
 leap_sessions_dispose (GObject *object)
 {
@@ -655,6 +769,7 @@ leap_sessions_finalize (GObject *object)
   g_ptr_array_unref (self->unrevoked);
   g_hash_table_unref (self->near);
   g_free (self->dummy_hash);
+  sodium_memzero (self->mac_key, sizeof self->mac_key);
 
   G_OBJECT_CLASS (leap_sessions_parent_class)->finalize (object);
 }
@@ -675,6 +790,7 @@ leap_sessions_init (LeapSessions *self)
   self->near = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) near_free);
   self->per_user = leap_rate_limiter_new (LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S);
   self->per_address = leap_rate_limiter_new (LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S);
+  randombytes_buf (self->mac_key, sizeof self->mac_key);
 }
 
 LeapSessions *

@@ -30,6 +30,10 @@ LeapSessions *leap_sessions_new           (LeapStore           *store,
                                            LeapRedis           *redis,
                                            LeapRedis           *subscriber,
                                            guint                ttl_s);
+gboolean      leap_sessions_load_key      (LeapSessions        *self,
+                                           const char          *path,
+                                           GError             **error);
+char         *leap_session_key_path_for_database (const char *database_url);
 LeapSession  *leap_sessions_peek          (LeapSessions        *self,
                                            const char          *token);
 void          leap_sessions_login_async   (LeapSessions        *self,
@@ -65,5 +69,6 @@ gint64        leap_sessions_create_user   (LeapSessions        *self,
                                            const char          *password,
                                            GError             **error);
 guint64       leap_sessions_get_fallbacks (LeapSessions        *self);
+guint64       leap_sessions_get_forged    (LeapSessions        *self);
 
 G_END_DECLS

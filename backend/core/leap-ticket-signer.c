@@ -3,13 +3,10 @@
 
 #include "leap-ticket-signer.h"
 #include "leap-error.h"
+#include "leap-key-file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define PAYLOAD_FIXED (1 + LEAP_TICKET_KEY_ID_LEN + 8 + 8 + 2 + 1)
@@ -239,12 +236,7 @@ leap_ticket_signer_get_key_id (LeapTicketSigner *self)
 char *
 leap_ticket_key_path_for_database (const char *database_url)
 {
-  const char *colon;
-
-  g_return_val_if_fail (database_url != NULL, NULL);
-
-  colon = strchr (database_url, ':');
-  return g_strconcat (colon ? colon + 1 : database_url, ".ticket-key", NULL);
+  return leap_key_file_path_for_database (database_url, ".ticket-key");
 }
 
 LeapTicketSigner *
@@ -269,95 +261,20 @@ leap_ticket_signer_new_from_seed (const guint8 *seed,
   return self;
 }
 
-static LeapTicketSigner *
-load (const char *path,
-      GError    **error)
-{
-  g_autofree char *contents = NULL;
-  guint8 seed[crypto_sign_SEEDBYTES];
-  gsize length = 0, seed_len = 0;
-  LeapTicketSigner *self;
-
-  if (!g_file_get_contents (path, &contents, &length, error))
-    return NULL;
-  g_strstrip (contents);
-  if (sodium_base642bin (seed, sizeof seed, contents, strlen (contents), NULL, &seed_len, NULL,
-                         sodium_base64_VARIANT_ORIGINAL) != 0 || seed_len != sizeof seed)
-    {
-      sodium_memzero (contents, length);
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                   "%s is not a ticket key (one line: a 32-byte seed in base64)", path);
-      return NULL;
-    }
-  sodium_memzero (contents, length);
-  self = leap_ticket_signer_new_from_seed (seed, sizeof seed);
-  sodium_memzero (seed, sizeof seed);
-  return self;
-}
-
-/* Writes a new seed under a temporary name and links it into place, so
- * that a backend and a worker starting together agree on one key: the
- * second link fails and that process reads the first one's file. */
-static gboolean
-create (const char *path,
-        GError    **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
-  guint8 seed[crypto_sign_SEEDBYTES];
-  char text[sodium_base64_ENCODED_LEN (crypto_sign_SEEDBYTES, sodium_base64_VARIANT_ORIGINAL) + 1];
-  gsize len;
-  int fd, saved = 0;
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create %s: %s", dir,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create a ticket key in %s: %s",
-                   dir, g_strerror (saved));
-      return FALSE;
-    }
-  randombytes_buf (seed, sizeof seed);
-  sodium_bin2base64 (text, sizeof text - 1, seed, sizeof seed, sodium_base64_VARIANT_ORIGINAL);
-  sodium_memzero (seed, sizeof seed);
-  len = strlen (text);
-  text[len++] = '\n';
-  if (write (fd, text, len) != (ssize_t) len || fsync (fd) != 0)
-    saved = errno ? errno : EIO;
-  sodium_memzero (text, sizeof text);
-  close (fd);
-  if (saved == 0 && link (tmp, path) != 0 && errno != EEXIST)
-    saved = errno;
-  unlink (tmp);
-  if (saved != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write the ticket key %s: %s",
-                   path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 LeapTicketSigner *
 leap_ticket_signer_new_from_file (const char *path,
                                   GError    **error)
 {
+  guint8 seed[crypto_sign_SEEDBYTES];
+  LeapTicketSigner *self;
+
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      if (!create (path, error))
-        return NULL;
-      g_message ("Created a new ticket signing key in %s", path);
-    }
-  return load (path, error);
+  if (!leap_key_file_load (path, "ticket key", seed, sizeof seed, error))
+    return NULL;
+  self = leap_ticket_signer_new_from_seed (seed, sizeof seed);
+  sodium_memzero (seed, sizeof seed);
+  return self;
 }
 
 static void

@@ -24,9 +24,13 @@
  * first message does have the completion callback, so libsoup serves any
  * pipelined request it had already buffered and then disconnects cleanly.
  *
- * A periodic sweep closes connections idle for longer than the idle timeout,
- * never one whose request headers have been read: a handler may hold that
- * message, paused, for as long as it likes.
+ * A periodic sweep closes connections idle for longer than the idle timeout.
+ * The same timeout bounds the reading of a request: its headers and body
+ * must have arrived within it of the request's first byte (of the accept,
+ * for a connection's first request), however steadily a slow client
+ * trickles them, since touching the connection on every byte would let a
+ * slowloris keep it for ever. Once the body is read, the message is a
+ * handler's, which may hold it, paused, for as long as it likes.
  */
 
 #include "leap-conn-guard.h"
@@ -55,9 +59,11 @@ typedef struct
   GSocket           *socket;          /* Borrowed from key; NULL for a handed-back stream */
   SoupServerMessage *msg;             /* Owned: the newest message, our handle on the connection */
   gulong             disconnected_id;
+  gulong             got_body_id;
   GSource           *watch;           /* Owned: set while idle and no request is arriving */
   gint64             last_active;     /* Monotonic, µs */
   gboolean           idle;            /* The last message has finished */
+  gboolean           got_body;        /* The current request has been read whole */
 } Conn;
 
 struct _Guard
@@ -106,6 +112,7 @@ conn_free (Conn *conn)
   g_queue_unlink (&conn->guard->conns, &conn->link);
   g_clear_pointer (&conn->watch, source_destroy_and_unref);
   g_signal_handler_disconnect (conn->msg, conn->disconnected_id);
+  g_signal_handler_disconnect (conn->msg, conn->got_body_id);
   g_object_set_qdata (conn->key, conn_quark (), NULL);
   g_object_unref (conn->key);
   g_object_unref (conn->msg);
@@ -123,6 +130,16 @@ msg_disconnected_cb (SoupServerMessage *msg,
   conn_free (conn);
 }
 
+/* Server handlers run on "got-body" too: from here on the message is
+ * theirs. libsoup skips the body (and this signal) of a message answered
+ * from its headers, such as a 413; then it is never a handler's. */
+static void
+msg_got_body_cb (SoupServerMessage *msg,
+                 Conn              *conn)
+{
+  conn->got_body = TRUE;
+}
+
 static void
 conn_set_msg (Conn              *conn,
               SoupServerMessage *msg)
@@ -133,10 +150,13 @@ conn_set_msg (Conn              *conn,
   if (conn->msg != NULL)
     {
       g_signal_handler_disconnect (conn->msg, conn->disconnected_id);
+      g_signal_handler_disconnect (conn->msg, conn->got_body_id);
       g_object_unref (conn->msg);
     }
   conn->msg = g_object_ref (msg);
+  conn->got_body = FALSE;
   conn->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (msg_disconnected_cb), conn);
+  conn->got_body_id = g_signal_connect (msg, "got-body", G_CALLBACK (msg_got_body_cb), conn);
 }
 
 static Conn *
@@ -288,9 +308,10 @@ conn_watch (Conn *conn)
 static gboolean
 conn_is_closable (Conn *conn)
 {
-  /* Before its headers are read, no handler has the message. */
+  /* Before its headers and body are read, no handler has the message: a
+   * request still arriving after the timeout is a slow client's. */
   if (!conn->idle)
-    return soup_server_message_get_method (conn->msg) == NULL;
+    return soup_server_message_get_method (conn->msg) == NULL || !conn->got_body;
 
   /* No watch means a request is arriving. */
   if (conn->watch == NULL)
@@ -366,6 +387,7 @@ request_started_cb (SoupServer        *server,
     conn_set_msg (conn, msg);
 
   conn->idle = FALSE;
+  conn->got_body = FALSE;
   g_clear_pointer (&conn->watch, source_destroy_and_unref);
   conn_touch (conn);
 }
@@ -441,7 +463,9 @@ leap_conn_guard_install (SoupServer *server)
  * @seconds: how long a connection may wait for a request, or 0 for ever
  *
  * A connection counts as idle from the end of a response, or from its accept,
- * until the headers of its next request have been read.
+ * until the first byte of its next request; from that byte the whole request,
+ * headers and body, must arrive within the same time, or the connection is
+ * closed.
  */
 void
 leap_conn_guard_set_idle_timeout (SoupServer *server,

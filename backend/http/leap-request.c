@@ -70,6 +70,7 @@ leap_request_unref (LeapRequest *req)
     g_free (req->params[i]);
   g_clear_pointer (&req->session, leap_session_free);
   g_free (req->path);
+  g_free (req->client);
   g_free (req->idempotency_key);
   g_free (req->idempotency_fingerprint);
   g_free (req);
@@ -89,11 +90,165 @@ leap_request_get_query (LeapRequest *req,
   return req->query ? g_hash_table_lookup (req->query, name) : NULL;
 }
 
+/* The GInetAddressMasks of leap_check_trusted_proxies ()'s list. */
+GPtrArray *
+leap_request_parse_proxies (const char * const *cidrs,
+                            GError            **error)
+{
+  g_autoptr(GPtrArray) masks = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; cidrs != NULL && cidrs[i] != NULL; i++)
+    {
+      g_autofree char *text = g_strstrip (g_strdup (cidrs[i]));
+      GInetAddressMask *mask = g_inet_address_mask_new_from_string (text, NULL);
+
+      if (mask == NULL)
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                       "“%s” is not a trusted proxy address or range (ADDRESS or ADDRESS/BITS)", text);
+          return NULL;
+        }
+      g_ptr_array_add (masks, mask);
+    }
+  return g_steal_pointer (&masks);
+}
+
+/* "192.0.2.1", "192.0.2.1:4711", "2001:db8::1", "[2001:db8::1]:4711",
+ * maybe in quotes (Forwarded); an IPv4 address mapped into IPv6 (a peer of
+ * a dual-stack socket) as the IPv4 address. NULL for anything else, such as
+ * Forwarded's "unknown" and "_hidden" names. */
+static GInetAddress *
+parse_address (const char *text)
+{
+  g_autofree char *copy = g_strstrip (g_strdup (text));
+  char *start = copy;
+  char *end;
+  GInetAddress *address;
+
+  if (*start == '"' && strlen (start) >= 2 && g_str_has_suffix (start, "\""))
+    {
+      start++;
+      start[strlen (start) - 1] = '\0';
+    }
+  if (*start == '[')
+    {
+      end = strchr (start, ']');
+      if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+        return NULL;
+      start++;
+      *end = '\0';
+    }
+  else if ((end = strchr (start, ':')) != NULL && strchr (end + 1, ':') == NULL)
+    *end = '\0'; /* IPv4 with a port; two colons or more are IPv6 */
+
+  address = g_inet_address_new_from_string (start);
+  if (address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+      const guint8 *bytes = g_inet_address_to_bytes (address);
+
+      if (memcmp (bytes, mapped, sizeof mapped) == 0)
+        {
+          GInetAddress *v4 = g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
+
+          g_object_unref (address);
+          address = v4;
+        }
+    }
+  return address;
+}
+
+static gboolean
+is_trusted (GInetAddress *address,
+            GPtrArray    *trusted_proxies)
+{
+  for (guint i = 0; i < trusted_proxies->len; i++)
+    if (g_inet_address_mask_matches (g_ptr_array_index (trusted_proxies, i), address))
+      return TRUE;
+  return FALSE;
+}
+
+/* The for= values of a Forwarded header (RFC 7239), one per hop, in order;
+ * a hop without one as "". */
+static GStrv
+forwarded_for_hops (const char *forwarded)
+{
+  g_auto(GStrv) elements = g_strsplit (forwarded, ",", -1);
+  g_autoptr(GStrvBuilder) hops = g_strv_builder_new ();
+
+  for (guint i = 0; elements[i] != NULL; i++)
+    {
+      g_auto(GStrv) pairs = g_strsplit (elements[i], ";", -1);
+      const char *value = "";
+
+      for (guint j = 0; pairs[j] != NULL; j++)
+        {
+          char *pair = g_strstrip (pairs[j]);
+
+          if (g_ascii_strncasecmp (pair, "for=", 4) == 0)
+            value = pair + 4;
+        }
+      g_strv_builder_add (hops, value);
+    }
+  return g_strv_builder_end (hops);
+}
+
+/* Who the client is. A peer outside @trusted_proxies is the client, and its
+ * headers are ignored: anyone can write them. A trusted proxy appends the
+ * address it took the request from, so walking X-Forwarded-For (or, without
+ * it, Forwarded) from the right, the first address that is not a trusted
+ * proxy is the client; what lies left of it came from the client and is
+ * never believed. A hop that is not an address ends the walk at the last
+ * trusted hop before it. */
+char *
+leap_request_resolve_client (const char *peer,
+                             const char *forwarded_for,
+                             const char *forwarded,
+                             GPtrArray  *trusted_proxies)
+{
+  g_autoptr(GInetAddress) client = peer ? parse_address (peer) : NULL;
+  g_auto(GStrv) hops = NULL;
+
+  if (client == NULL)
+    return g_strdup (peer ? peer : "unknown");
+  if (trusted_proxies == NULL || !is_trusted (client, trusted_proxies))
+    return g_inet_address_to_string (client);
+
+  if (forwarded_for != NULL && *forwarded_for != '\0')
+    hops = g_strsplit (forwarded_for, ",", -1);
+  else if (forwarded != NULL && *forwarded != '\0')
+    hops = forwarded_for_hops (forwarded);
+  else
+    return g_inet_address_to_string (client);
+
+  for (guint i = g_strv_length (hops); i > 0; i--)
+    {
+      GInetAddress *hop = parse_address (hops[i - 1]);
+
+      if (hop == NULL)
+        break;
+      g_object_unref (client);
+      client = hop;
+      if (!is_trusted (client, trusted_proxies))
+        break;
+    }
+  return g_inet_address_to_string (client);
+}
+
+/* The client's address, as the rate limits and the logs know it. */
 const char *
 leap_request_get_client (LeapRequest *req)
 {
-  const char *host = soup_server_message_get_remote_host (req->msg);
-  return host ? host : "unknown";
+  if (req->client == NULL)
+    {
+      SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+
+      req->client = leap_request_resolve_client (soup_server_message_get_remote_host (req->msg),
+                                                 soup_message_headers_get_list (headers, "X-Forwarded-For"),
+                                                 soup_message_headers_get_list (headers, "Forwarded"),
+                                                 req->backend->trusted_proxies);
+    }
+  return req->client;
 }
 
 /* The bearer token of the Authorization header, or NULL. */

@@ -37,6 +37,7 @@ struct _LeapRequest
   char              *params[4]; /* Owned: the {…} segments of the path */
   LeapSession       *session;   /* Owned, NULL until signed in */
   char              *path;
+  char              *client;    /* Owned: leap_request_get_client ()'s answer, once asked */
   char              *idempotency_key;         /* Owned, set when this request claimed one */
   char              *idempotency_fingerprint; /* Owned */
   gint64             started;   /* monotonic µs */
@@ -59,6 +60,12 @@ const char  *leap_request_get_header     (LeapRequest       *req,
 const char  *leap_request_get_query      (LeapRequest       *req,
                                           const char        *name);
 const char  *leap_request_get_client     (LeapRequest       *req);
+GPtrArray   *leap_request_parse_proxies  (const char *const *cidrs,
+                                          GError           **error);
+char        *leap_request_resolve_client (const char        *peer,
+                                          const char        *forwarded_for,
+                                          const char        *forwarded,
+                                          GPtrArray         *trusted_proxies);
 gboolean     leap_request_limit          (LeapRequest       *req,
                                           LeapRateLimiter   *limiter,
                                           const char        *key);
