@@ -258,6 +258,12 @@ test_forged_cache (Fixture *f, gconstpointer data)
   leap_test_backend_call (&f->tb, "GET", "/api/v1/sessions/current", admin, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "role"), ==, "admin");
+
+  /* Monitoring sees the refused entries. */
+  leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_nonnull (strstr (reply.body, "\nleap_sessions_forged_total "));
+  g_assert_null (strstr (reply.body, "\nleap_sessions_forged_total 0\n"));
 }
 
 /* The key is made once, next to the database, readable by its owner only,

@@ -102,6 +102,9 @@ leap_handle_metrics (LeapRequest *req)
                           leap_holds_get_degraded_ms (req->backend->holds) / 1000.0);
   COUNTER ("leap_holds_db_total", "Holds made by the database while Redis was down.",
            leap_holds_get_db_holds (req->backend->holds));
+  /* Someone wrote sessions into Redis without the key: worth an alarm. */
+  COUNTER ("leap_sessions_forged_total", "Sessions in Redis refused for their MAC (forged or copied).",
+           leap_sessions_get_forged (req->backend->sessions));
 #undef COUNTER
 #undef GAUGE
   leap_reconciler_render_metrics (req->backend->reconciler, out);
