@@ -1287,6 +1287,93 @@ test_race (Fixture *fixture, gconstpointer data)
   g_free (race);
 }
 
+/* The _full variants: a command that never gets its reply (the connection
+ * is disposed first) has its user_data freed by destroy, and only then;
+ * one that gets its reply leaves user_data to its callback. */
+typedef struct
+{
+  guint replies;
+  guint destroyed;
+} Outcome;
+
+static void
+outcome_reply_cb (LeapRedis        *self,
+                  const redisReply *reply,
+                  const GError     *error,
+                  gpointer          user_data)
+{
+  ((Outcome *) user_data)->replies++;
+}
+
+static void
+outcome_destroy (gpointer data)
+{
+  ((Outcome *) data)->destroyed++;
+}
+
+static gboolean
+blocked_on_server (gpointer data)
+{
+  g_autofree char *info = cmd ("INFO", "clients", NULL);
+
+  return strstr (info, "blocked_clients:1") != NULL;
+}
+
+static void
+test_dispose_frees_user_data (Fixture *fixture, gconstpointer data)
+{
+  Outcome answered = { 0 }, blocked = { 0 }, queued = { 0 }, script = { 0 }, failing = { 0 }, no_func = { 0 };
+  const char *argv[] = { "EVAL", "return 1", "0" };
+  const char *keys[] = { KEY ("avail") };
+  LeapRedis *other = leap_redis_new ("127.0.0.1", redis.port);
+  LeapRedis *down = leap_redis_new ("127.0.0.1", leap_test_free_port ());
+
+  leap_redis_load_scripts (other, LUA_PATH);
+  g_assert_true (leap_test_wait_until (redis_connected, other, 10000));
+
+  /* Answered: the callback has it, destroy is not called. */
+  leap_redis_command_full (other, outcome_reply_cb, &answered, outcome_destroy, "PING", NULL);
+  leap_redis_command_argv_full (other, NULL, &no_func, outcome_destroy, G_N_ELEMENTS (argv), argv, NULL);
+  {
+    Sync sync = { FALSE, NULL };
+
+    /* Replies come in order: once this one is in, both above are too. */
+    leap_redis_command (other, sync_cb, &sync, "PING", NULL);
+    g_free (sync_wait (&sync));
+  }
+  g_assert_cmpuint (answered.replies, ==, 1);
+  g_assert_cmpuint (answered.destroyed, ==, 0);
+  g_assert_cmpuint (no_func.destroyed, ==, 1);
+
+  /* Waiting on the server, sent and not yet sent, and failing on an idle
+   * of a connection that is not up: all dropped by the dispose. */
+  leap_redis_command_full (other, outcome_reply_cb, &blocked, outcome_destroy,
+                           "BLPOP", "leap:test:never", "0", NULL);
+  g_assert_true (leap_test_wait_until (blocked_on_server, NULL, 10000));
+  leap_redis_command_full (other, outcome_reply_cb, &queued, outcome_destroy, "PING", NULL);
+  leap_redis_eval_argv_full (other, "cache-drop-index", outcome_reply_cb, &script, outcome_destroy,
+                             1, 1, keys, NULL);
+  leap_redis_command_full (down, outcome_reply_cb, &failing, outcome_destroy, "PING", NULL);
+  g_object_run_dispose (G_OBJECT (down));
+  g_object_unref (other);
+  g_assert_cmpuint (blocked.destroyed, ==, 1);
+  g_assert_cmpuint (queued.destroyed, ==, 1);
+  g_assert_cmpuint (script.destroyed, ==, 1);
+  {
+    Sync sync = { FALSE, NULL };
+
+    /* The failure of "down" runs from an idle at high priority: gone by
+     * the time a reply on the shared connection is read. */
+    leap_redis_command (conn, sync_cb, &sync, "PING", NULL);
+    g_free (sync_wait (&sync));
+  }
+  g_assert_cmpuint (failing.destroyed, ==, 1);
+  g_object_unref (down);
+
+  g_assert_cmpuint (blocked.replies + queued.replies + script.replies + failing.replies, ==, 0);
+  g_assert_cmpuint (blocked.destroyed + queued.destroyed + script.destroyed + failing.destroyed, ==, 4);
+}
+
 static void
 drop_message (const char     *domain,
               GLogLevelFlags  level,
@@ -1324,6 +1411,8 @@ main (int argc, char *argv[])
   g_test_add ("/leap/inventory/random-walk", Fixture, NULL, setup, test_random_walk, teardown);
   g_test_add ("/leap/inventory/publish", Fixture, NULL, setup, test_publish, teardown);
   g_test_add ("/leap/inventory/race", Fixture, NULL, setup, test_race, teardown);
+  g_test_add ("/leap/inventory/dispose-frees-user-data", Fixture, NULL, setup, test_dispose_frees_user_data,
+              teardown);
 
   status = g_test_run ();
   g_clear_object (&conn);

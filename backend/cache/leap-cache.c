@@ -325,6 +325,13 @@ typedef struct
   gboolean   is_index;
 } Unsent;
 
+static void
+unsent_free (Unsent *unsent)
+{
+  g_free (unsent->key);
+  g_free (unsent);
+}
+
 /* A delete that did not reach Redis would leave a stale value there once it
  * is back: remember it and send it again on reconnect. */
 static void
@@ -342,8 +349,7 @@ invalidate_cb (LeapRedis        *redis,
       g_hash_table_replace (unsent->self->unsent, g_steal_pointer (&unsent->key),
                             GINT_TO_POINTER (unsent->is_index));
     }
-  g_free (unsent->key);
-  g_free (unsent);
+  unsent_free (unsent);
 }
 
 static void
@@ -359,10 +365,11 @@ send_delete (LeapCache  *self,
   if (is_index)
     {
       const char *argv[] = { key };
-      leap_redis_eval_argv (self->redis, "cache-drop-index", invalidate_cb, unsent, 1, 1, argv, NULL);
+      leap_redis_eval_argv_full (self->redis, "cache-drop-index", invalidate_cb, unsent,
+                                 (GDestroyNotify) unsent_free, 1, 1, argv, NULL);
     }
   else
-    leap_redis_command (self->redis, invalidate_cb, unsent, "DEL", key, NULL);
+    leap_redis_command_full (self->redis, invalidate_cb, unsent, (GDestroyNotify) unsent_free, "DEL", key, NULL);
 }
 
 static void

@@ -67,6 +67,7 @@ typedef struct
   LeapRedis         *self;
   LeapRedisReplyFunc func;
   gpointer           user_data;
+  GDestroyNotify     destroy; /* for user_data when func is not called */
   /* For EVALSHA only: the command, kept to send again as EVAL after NOSCRIPT. */
   Script            *script;
   int                argc;
@@ -106,9 +107,12 @@ complete (Pending          *pending,
   else if (reply->type == REDIS_REPLY_ERROR)
     error = g_error_new (LEAP_ERROR, LEAP_ERROR_INTERNAL, "Redis: %s", reply->str);
 
-  /* Once disposed, callers may be gone too: say nothing to anyone. */
+  /* Once disposed, callers may be gone too: say nothing to anyone, only
+   * free what they handed over for a reply that will not come. */
   if (pending->func != NULL && !pending->self->disposing)
     pending->func (pending->self, error ? NULL : reply, error, pending->user_data);
+  else if (pending->destroy != NULL)
+    pending->destroy (pending->user_data);
   pending_free (pending);
 }
 
@@ -402,18 +406,20 @@ watchdog_cb (gpointer data)
 }
 
 void
-leap_redis_command_argv (LeapRedis         *self,
-                         LeapRedisReplyFunc func,
-                         gpointer           user_data,
-                         int                argc,
-                         const char       **argv,
-                         const size_t      *argvlen)
+leap_redis_command_argv_full (LeapRedis         *self,
+                              LeapRedisReplyFunc func,
+                              gpointer           user_data,
+                              GDestroyNotify     destroy,
+                              int                argc,
+                              const char       **argv,
+                              const size_t      *argvlen)
 {
   Pending *pending = g_new0 (Pending, 1);
 
   pending->self = self;
   pending->func = func;
   pending->user_data = user_data;
+  pending->destroy = destroy;
 
   /* Fail fast while disconnected: callers fall back to the database. */
   if (!self->connected || self->ac == NULL ||
@@ -422,23 +428,59 @@ leap_redis_command_argv (LeapRedis         *self,
 }
 
 void
-leap_redis_command (LeapRedis         *self,
-                    LeapRedisReplyFunc func,
-                    gpointer           user_data,
-                    ...)
+leap_redis_command_argv (LeapRedis         *self,
+                         LeapRedisReplyFunc func,
+                         gpointer           user_data,
+                         int                argc,
+                         const char       **argv,
+                         const size_t      *argvlen)
+{
+  leap_redis_command_argv_full (self, func, user_data, NULL, argc, argv, argvlen);
+}
+
+static void
+command_valist (LeapRedis         *self,
+                LeapRedisReplyFunc func,
+                gpointer           user_data,
+                GDestroyNotify     destroy,
+                va_list            args)
 {
   const char *argv[32];
   int argc = 0;
-  va_list args;
 
-  va_start (args, user_data);
   for (const char *arg = va_arg (args, const char *); arg != NULL; arg = va_arg (args, const char *))
     {
       g_assert (argc < (int) G_N_ELEMENTS (argv));
       argv[argc++] = arg;
     }
+  leap_redis_command_argv_full (self, func, user_data, destroy, argc, argv, NULL);
+}
+
+void
+leap_redis_command (LeapRedis         *self,
+                    LeapRedisReplyFunc func,
+                    gpointer           user_data,
+                    ...)
+{
+  va_list args;
+
+  va_start (args, user_data);
+  command_valist (self, func, user_data, NULL, args);
   va_end (args);
-  leap_redis_command_argv (self, func, user_data, argc, argv, NULL);
+}
+
+void
+leap_redis_command_full (LeapRedis         *self,
+                         LeapRedisReplyFunc func,
+                         gpointer           user_data,
+                         GDestroyNotify     destroy,
+                         ...)
+{
+  va_list args;
+
+  va_start (args, destroy);
+  command_valist (self, func, user_data, destroy, args);
+  va_end (args);
 }
 
 void
@@ -494,6 +536,20 @@ leap_redis_eval_argv (LeapRedis         *self,
                       const char       **argv,
                       const size_t      *argvlen)
 {
+  leap_redis_eval_argv_full (self, name, func, user_data, NULL, nkeys, argc, argv, argvlen);
+}
+
+void
+leap_redis_eval_argv_full (LeapRedis         *self,
+                           const char        *name,
+                           LeapRedisReplyFunc func,
+                           gpointer           user_data,
+                           GDestroyNotify     destroy,
+                           int                nkeys,
+                           int                argc,
+                           const char       **argv,
+                           const size_t      *argvlen)
+{
   Script *script = g_hash_table_lookup (self->scripts, name);
   char nkeys_text[16];
   Pending *pending;
@@ -506,6 +562,7 @@ leap_redis_eval_argv (LeapRedis         *self,
   pending->self = self;
   pending->func = func;
   pending->user_data = user_data;
+  pending->destroy = destroy;
   pending->script = script;
   pending->argc = argc + 3;
   pending->argv = g_new (const char *, argc + 3);
@@ -650,7 +707,8 @@ leap_redis_dispose (GObject *object)
     {
       redisAsyncContext *ac = self->ac;
 
-      /* Pending commands are dropped without a word; no reconnect follows. */
+      /* Pending commands are dropped without a word (complete () frees
+       * their user_data when they came with a destroy); no reconnect follows. */
       self->ac = NULL;
       redisAsyncFree (ac);
     }

@@ -10,7 +10,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LeapRedis, leap_redis, LEAP, REDIS, GObject)
 
 /* Called once per command. On failure (Redis unreachable, or an error reply)
- * reply is NULL and error is set; the reply is borrowed for the call. */
+ * reply is NULL and error is set; the reply is borrowed for the call.
+ * Never called once the LeapRedis is disposed: a command still waiting then
+ * is dropped. The _full variants take a destroy that frees user_data when
+ * func is not called (disposed first, or func NULL); when func is called,
+ * user_data is its to free, as without _full. */
 typedef void (*LeapRedisReplyFunc) (LeapRedis        *redis,
                                     const redisReply *reply,
                                     const GError     *error,
@@ -35,9 +39,21 @@ void        leap_redis_command_argv    (LeapRedis           *self,
                                         int                  argc,
                                         const char         **argv,
                                         const size_t        *argvlen);
+void        leap_redis_command_argv_full (LeapRedis          *self,
+                                          LeapRedisReplyFunc  func,
+                                          gpointer            user_data,
+                                          GDestroyNotify      destroy,
+                                          int                 argc,
+                                          const char        **argv,
+                                          const size_t       *argvlen);
 void        leap_redis_command         (LeapRedis           *self,
                                         LeapRedisReplyFunc   func,
                                         gpointer             user_data,
+                                        ...) G_GNUC_NULL_TERMINATED;
+void        leap_redis_command_full    (LeapRedis           *self,
+                                        LeapRedisReplyFunc   func,
+                                        gpointer             user_data,
+                                        GDestroyNotify       destroy,
                                         ...) G_GNUC_NULL_TERMINATED;
 void        leap_redis_add_script      (LeapRedis           *self,
                                         const char          *name,
@@ -48,6 +64,15 @@ void        leap_redis_eval_argv       (LeapRedis           *self,
                                         const char          *script,
                                         LeapRedisReplyFunc   func,
                                         gpointer             user_data,
+                                        int                  nkeys,
+                                        int                  argc,
+                                        const char         **argv,
+                                        const size_t        *argvlen);
+void        leap_redis_eval_argv_full  (LeapRedis           *self,
+                                        const char          *script,
+                                        LeapRedisReplyFunc   func,
+                                        gpointer             user_data,
+                                        GDestroyNotify       destroy,
                                         int                  nkeys,
                                         int                  argc,
                                         const char         **argv,

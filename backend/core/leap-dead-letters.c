@@ -148,7 +148,8 @@ leap_dead_letters_list_async (LeapDeadLetters    *self,
 
   g_task_set_source_tag (task, leap_dead_letters_list_async);
   g_task_set_task_data (task, GUINT_TO_POINTER (MAX (limit, 1u)), NULL);
-  leap_redis_command (self->redis, listed_cb, task, "XRANGE", LEAP_CHECKOUT_DEAD, start, "+", "COUNT", count, NULL);
+  leap_redis_command_full (self->redis, listed_cb, task, g_object_unref, "XRANGE", LEAP_CHECKOUT_DEAD, start, "+",
+                           "COUNT", count, NULL);
 }
 
 /* Replaying */
@@ -282,7 +283,8 @@ run_replay (GTask      *task,
   const char *argv[] = { LEAP_CHECKOUT_DEAD, r->stream, LEAP_CHECKOUT_STREAMS, r->hold_key, r->id, mode,
                          r->order_id };
 
-  leap_redis_eval_argv (self->redis, "replay-dead", replayed_cb, task, 4, G_N_ELEMENTS (argv), argv, NULL);
+  leap_redis_eval_argv_full (self->redis, "replay-dead", replayed_cb, task, g_object_unref, 4, G_N_ELEMENTS (argv),
+                             argv, NULL);
 }
 
 static void
@@ -372,7 +374,8 @@ leap_dead_letters_replay_async (LeapDeadLetters    *self,
   r = g_new0 (Replay, 1);
   r->id = g_strdup (id);
   g_task_set_task_data (task, r, (GDestroyNotify) replay_free);
-  leap_redis_command (self->redis, found_cb, g_steal_pointer (&task), "XRANGE", LEAP_CHECKOUT_DEAD, id, id, NULL);
+  leap_redis_command_full (self->redis, found_cb, g_steal_pointer (&task), g_object_unref, "XRANGE", LEAP_CHECKOUT_DEAD,
+                           id, id, NULL);
 }
 
 JsonObject *

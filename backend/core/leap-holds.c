@@ -390,7 +390,7 @@ reserved_cb (LeapRedis        *redis,
           g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
 
           leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
-          leap_redis_command (self->redis, guest_recorded_cb, task, "EXPIRE", key, ttl, NULL);
+          leap_redis_command_full (self->redis, guest_recorded_cb, task, g_object_unref, "EXPIRE", key, ttl, NULL);
           return;
         }
       g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
@@ -815,7 +815,7 @@ leap_holds_get_async (LeapHolds          *self,
   g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
   g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
   key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
-  leap_redis_command (self->redis, hold_read_cb, task, "HGETALL", key, NULL);
+  leap_redis_command_full (self->redis, hold_read_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
 
 /* Releasing a hold */
@@ -990,7 +990,7 @@ leap_holds_availability_async (LeapHolds          *self,
 
   g_task_set_source_tag (task, leap_holds_availability_async);
   g_task_set_task_data (task, GSIZE_TO_POINTER (event_id), NULL);
-  leap_redis_command (self->redis, counters_cb, task, "HGETALL", key, NULL);
+  leap_redis_command_full (self->redis, counters_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
 
 /* Counters from the database */
@@ -1267,8 +1267,8 @@ hand_over (LeapHolds  *self,
     }
   else
     leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", expires, event, NULL);
-  leap_redis_eval_argv (self->redis, "import-hold", import_cb, step_new (self), 9, argv->len,
-                        (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv_full (self->redis, "import-hold", import_cb, step_new (self), g_free, 9, argv->len,
+                             (const char **) argv->pdata, NULL);
 }
 
 static gboolean rebuild_retry_cb (gpointer data);
@@ -1331,7 +1331,7 @@ rebuild (LeapHolds *self)
         Step *step = step_new (self);
 
         step->event_id = *event_id;
-        leap_redis_command (self->redis, seed_cb, step, "HGETALL", key, NULL);
+        leap_redis_command_full (self->redis, seed_cb, step, g_free, "HGETALL", key, NULL);
       }
   }
   /* Nothing to wait for. */

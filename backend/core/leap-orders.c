@@ -709,8 +709,8 @@ place_hold_cb (LeapRedis        *redis,
   /* The workers learn of the stream before its first message: the SADD is
    * sent first on the same connection. */
   leap_redis_command (self->redis, NULL, NULL, "SADD", LEAP_CHECKOUT_STREAMS, argv->pdata[8], NULL);
-  leap_redis_eval_argv (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task), 9, argv->len,
-                        (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task), g_object_unref, 9,
+                             argv->len, (const char **) argv->pdata, NULL);
 }
 
 void
@@ -750,7 +750,7 @@ leap_orders_place_async (LeapOrders         *self,
       return;
     }
   key = hold_key (p->event_id, p->hold_id);
-  leap_redis_command (self->redis, place_hold_cb, g_steal_pointer (&task), "HGETALL", key, NULL);
+  leap_redis_command_full (self->redis, place_hold_cb, g_steal_pointer (&task), g_object_unref, "HGETALL", key, NULL);
 }
 
 /* Reading an order */
@@ -908,7 +908,7 @@ leap_orders_get_async (LeapOrders         *self,
     }
   /* Not written yet: pending while its hold is being checked out. */
   key = hold_key (g->event_id, g->hold_id);
-  leap_redis_command (self->redis, pending_cb, g_steal_pointer (&task), "HGETALL", key, NULL);
+  leap_redis_command_full (self->redis, pending_cb, g_steal_pointer (&task), g_object_unref, "HGETALL", key, NULL);
 }
 
 JsonObject *

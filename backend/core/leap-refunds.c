@@ -559,8 +559,8 @@ leap_refunds_refund_async (LeapRefunds        *self,
       /* Not written yet: pending (409) while its hold is checked out. */
       g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
 
-      leap_redis_command (self->redis, pending_hold_cb, g_steal_pointer (&task), "HMGET", key, "status", "order",
-                          NULL);
+      leap_redis_command_full (self->redis, pending_hold_cb, g_steal_pointer (&task), g_object_unref, "HMGET", key,
+                               "status", "order", NULL);
       return;
     }
   if (order == NULL)

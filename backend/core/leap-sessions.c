@@ -580,7 +580,7 @@ leap_sessions_lookup_async (LeapSessions       *self,
 
   g_task_set_source_tag (task, leap_sessions_lookup_async);
   g_task_set_task_data (task, token_hash, g_free);
-  leap_redis_command (self->redis, lookup_cb, task, "GET", key, NULL);
+  leap_redis_command_full (self->redis, lookup_cb, task, g_object_unref, "GET", key, NULL);
 }
 
 LeapSession *
@@ -628,7 +628,7 @@ leap_sessions_logout_async (LeapSessions       *self,
       g_object_unref (task);
       return;
     }
-  leap_redis_command (self->redis, revoked_cb, task, "DEL", key, NULL);
+  leap_redis_command_full (self->redis, revoked_cb, task, g_object_unref, "DEL", key, NULL);
   leap_redis_command (self->redis, NULL, NULL, "PUBLISH", REVOKED_CHANNEL, session->token_hash, NULL);
 }
 

@@ -675,7 +675,8 @@ deliveries_cb (LeapRedis        *redis,
     ; /* still in work here: its idle time ran out under a slow payment */
   else if (d->deliveries > (gint64) self->config.max_deliveries)
     {
-      leap_redis_command (self->redis, dead_error_cb, d, "HGET", LEAP_CHECKOUT_ERRORS, key, NULL);
+      leap_redis_command_full (self->redis, dead_error_cb, d, (GDestroyNotify) dead_free,
+                               "HGET", LEAP_CHECKOUT_ERRORS, key, NULL);
       return;
     }
   else
@@ -717,8 +718,8 @@ claimed_cb (LeapRedis        *redis,
       d->entry = g_strdup (entry->element[0]->str);
       order = field_of (entry->element[1], "order");
       d->order = order != NULL && order->type == REDIS_REPLY_STRING ? g_strdup (order->str) : NULL;
-      leap_redis_command (self->redis, deliveries_cb, d, "XPENDING", c->stream, LEAP_CHECKOUT_GROUP,
-                          d->entry, d->entry, "1", NULL);
+      leap_redis_command_full (self->redis, deliveries_cb, d, (GDestroyNotify) dead_free,
+                               "XPENDING", c->stream, LEAP_CHECKOUT_GROUP, d->entry, d->entry, "1", NULL);
     }
   claim_free (c);
 }
@@ -740,8 +741,10 @@ claim_tick_cb (gpointer data)
 
       c->self = self;
       c->stream = g_strdup (self->streams->pdata[i]);
-      leap_redis_command (self->redis, claimed_cb, c, "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP,
-                          self->config.consumer, idle, "0-0", "COUNT", count, NULL);
+      /* A dispose drops the reply: claim_free then, not claimed_cb. */
+      leap_redis_command_full (self->redis, claimed_cb, c, (GDestroyNotify) claim_free,
+                               "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP, self->config.consumer, idle,
+                               "0-0", "COUNT", count, NULL);
     }
   return G_SOURCE_CONTINUE;
 }
