@@ -17,6 +17,7 @@
 #include "leap-offline-cache.h"
 #include "leap-ticket-printer.h"
 #include "leap-tier.h"
+#include "leap-window.h"
 
 /* The self-service kiosk: a full-screen window for customers, with no
  * staff functions. Start → events → tickets → card payment → printed
@@ -32,6 +33,7 @@ struct _LeapKioskWindow
 
   /* Template widgets */
   GtkStack            *stack;
+  GtkButton           *start_button;
   GtkLabel            *start_title;
   GtkLabel            *start_hint;
   GtkButton           *events_back;
@@ -142,7 +144,16 @@ static void
 show_page (LeapKioskWindow *self,
            const char      *name)
 {
+  GtkWidget *shown;
+
   gtk_stack_set_visible_child_name (self->stack, name);
+  /* GTK 4.8 exports the pages that are not shown over AT-SPI as well:
+   * hidden, a screen reader does not offer their buttons. */
+  shown = gtk_stack_get_child_by_name (self->stack, name);
+  for (GtkWidget *page = gtk_widget_get_first_child (GTK_WIDGET (self->stack)); page != NULL;
+       page = gtk_widget_get_next_sibling (page))
+    gtk_accessible_update_state (GTK_ACCESSIBLE (page), GTK_ACCESSIBLE_STATE_HIDDEN, page != shown,
+                                 -1);
   gtk_spinner_set_spinning (self->paying_spinner, g_str_equal (name, "paying"));
   self->last_input = g_get_monotonic_time ();
 }
@@ -175,6 +186,8 @@ create_event_row (gpointer item,
 {
   LeapEvent *event = item;
   g_autofree char *when = leap_format_event_when (event);
+  g_autofree char *label = g_strdup_printf ("%s, %s", leap_event_get_name (event), when);
+  GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *button = gtk_button_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *name = gtk_label_new (leap_event_get_name (event));
@@ -196,7 +209,14 @@ create_event_row (gpointer item,
   gtk_widget_add_css_class (button, "kiosk-event");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "kiosk.choose-event");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "x", leap_event_get_id (event));
-  return button;
+  /* Named by its labels, for a screen reader. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  /* The button is the control: Tab goes straight from one to the next,
+   * not through a row that does nothing. */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), button);
+  return row;
 }
 
 static void
@@ -1004,6 +1024,7 @@ ask_still_there (LeapKioskWindow *self)
   adw_message_dialog_set_default_response (dialog, "continue");
   adw_message_dialog_set_close_response (dialog, "continue");
   gtk_widget_add_css_class (GTK_WIDGET (dialog), "kiosk-dialog");
+  leap_window_name_mnemonic_buttons (GTK_WIDGET (dialog));
   self->still_there = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->still_there);
   g_signal_connect_object (dialog, "response", G_CALLBACK (still_there_response_cb), self,
@@ -1189,6 +1210,9 @@ exit_action (GtkWidget  *widget,
       gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
       gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PIN);
       gtk_widget_add_css_class (entry, "kiosk-pin");
+      /* A field with no label of its own: named for a screen reader. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Kiosk staff PIN"), -1);
       adw_message_dialog_set_extra_child (dialog, entry);
       adw_message_dialog_add_responses (dialog, "cancel", _("Cancel"), "leave", _("Leave"), NULL);
       adw_message_dialog_set_response_appearance (dialog, "leave", ADW_RESPONSE_DESTRUCTIVE);
@@ -1200,6 +1224,7 @@ exit_action (GtkWidget  *widget,
     }
   g_signal_connect_object (dialog, "response", G_CALLBACK (exit_response_cb), self,
                            G_CONNECT_SWAPPED);
+  leap_window_name_mnemonic_buttons (GTK_WIDGET (dialog));
   self->exit_dialog = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->exit_dialog);
   self->last_input = g_get_monotonic_time ();
@@ -1319,9 +1344,14 @@ connection_changed_cb (LeapKioskWindow *self)
 static void
 apply_texts (LeapKioskWindow *self)
 {
+  g_autofree char *start = g_strdup_printf ("%s. %s", _("Tickets"), _("Touch to start"));
+
   gtk_window_set_title (GTK_WINDOW (self), _("Tickets"));
   gtk_label_set_text (self->start_title, _("Tickets"));
   gtk_label_set_text (self->start_hint, _("Touch to start"));
+  /* The whole screen is one button; it says what its labels say. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->start_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, start, -1);
   gtk_button_set_label (self->events_back, _("Back"));
   gtk_label_set_text (self->events_title, _("Choose an event"));
   gtk_label_set_text (self->events_empty, _("There is nothing on sale here just now."));
@@ -1490,6 +1520,7 @@ leap_kiosk_window_class_init (LeapKioskWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/leapboxoffice/BoxOffice/ui/leap-kiosk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapKioskWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, LeapKioskWindow, start_button);
   gtk_widget_class_bind_template_child (widget_class, LeapKioskWindow, start_title);
   gtk_widget_class_bind_template_child (widget_class, LeapKioskWindow, start_hint);
   gtk_widget_class_bind_template_child (widget_class, LeapKioskWindow, events_back);
@@ -1548,6 +1579,7 @@ leap_kiosk_window_init (LeapKioskWindow *self)
   self->language = g_strdup (self->first_language);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  leap_window_follow_high_contrast (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);

@@ -1462,6 +1462,30 @@ leap_window_class_init (LeapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
 }
 
+static void
+high_contrast_cb (AdwStyleManager *manager,
+                  GParamSpec      *pspec,
+                  GtkWidget       *window)
+{
+  if (adw_style_manager_get_high_contrast (manager))
+    gtk_widget_add_css_class (window, "high-contrast");
+  else
+    gtk_widget_remove_css_class (window, "high-contrast");
+}
+
+/* GTK 4.8 has no prefers-contrast media query: the window carries the
+ * class "high-contrast" while the system asks for it (libadwaita's
+ * setting), so that style.css can make its own colours stronger. */
+void
+leap_window_follow_high_contrast (GtkWidget *window)
+{
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+
+  g_signal_connect_object (manager, "notify::high-contrast", G_CALLBACK (high_contrast_cb), window,
+                           0);
+  high_contrast_cb (manager, NULL, window);
+}
+
 /* GTK 4.8 names a button with a mnemonic twice over AT-SPI: its label
  * property, underline and all ("_Clear"), then the label it is labelled
  * by ("Clear"). Without the property the name is the label's text. Call
@@ -1484,6 +1508,7 @@ leap_window_init (LeapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   leap_window_name_mnemonic_buttons (GTK_WIDGET (self));
+  leap_window_follow_high_contrast (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-test-utils.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <gtk/gtk.h>
 
 #include "leap-json.h"
 
@@ -235,4 +238,382 @@ leap_test_reply_json (SoupServerMessage *msg,
   if (json != NULL)
     soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, json,
                                       strlen (json));
+}
+
+/* The stack of the app tests. */
+
+#define STACK_TIMEOUT_MS 20000
+
+static gboolean
+port_open (gpointer user_data)
+{
+  guint16 port = GPOINTER_TO_UINT (user_data);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return connection != NULL;
+}
+
+/* The servers end with the test program, even when it aborts. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GSubprocess *
+spawnv (GSubprocessFlags   flags,
+        GPtrArray         *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static const char *
+worker_path (void)
+{
+  static char *path = NULL;
+  const char *root = g_getenv ("LEAP_BUILD_ROOT");
+
+  if (path == NULL && root != NULL)
+    path = g_build_filename (root, "backend", "leap-worker", NULL);
+  return path;
+}
+
+static void
+create_user (LeapTestStack *stack,
+             const char    *name,
+             const char    *role)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) create = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *input = g_strdup_printf ("%s\n", stack->password);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_ptr_array_add (args, (gpointer) g_getenv ("LEAP_BACKEND"));
+  g_ptr_array_add (args, "--database");
+  g_ptr_array_add (args, stack->database);
+  g_ptr_array_add (args, "--redis");
+  g_ptr_array_add (args, stack->redis_addr);
+  g_ptr_array_add (args, "--create-user");
+  g_ptr_array_add (args, (gpointer) name);
+  g_ptr_array_add (args, "--role");
+  g_ptr_array_add (args, (gpointer) role);
+  create = spawnv (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                   G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+  g_subprocess_communicate_utf8 (create, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (create))
+    g_error ("leap-backend --create-user failed: %s", err);
+}
+
+/* Starts redis-server, makes the users (pairs of name and role, all with
+ * @password) and starts leap-backend with the demo catalogue. FALSE, with
+ * @stack->skip saying why, when a program is missing: the tests then skip.
+ * The worker is started apart (leap_test_stack_start_worker ()), with the
+ * options of its card terminal. */
+gboolean
+leap_test_stack_start (LeapTestStack      *stack,
+                       LeapTestStackFlags  flags,
+                       const char         *password,
+                       const char         *first_user,
+                       ...)
+{
+  const char *backend = g_getenv ("LEAP_BACKEND");
+  g_autofree char *redis_server = g_find_program_in_path ("redis-server");
+  g_autofree char *redis_port = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *name;
+  guint16 rport;
+  va_list ap;
+
+  memset (stack, 0, sizeof *stack);
+  if (backend == NULL || !g_file_test (backend, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      stack->skip = "leap-backend is not built";
+      return FALSE;
+    }
+  if ((flags & LEAP_TEST_STACK_WORKER) != 0 &&
+      (worker_path () == NULL || !g_file_test (worker_path (), G_FILE_TEST_IS_EXECUTABLE)))
+    {
+      stack->skip = "leap-worker is not built";
+      return FALSE;
+    }
+  if (redis_server == NULL)
+    {
+      stack->skip = "redis-server is not installed";
+      return FALSE;
+    }
+
+  stack->dir = leap_test_make_tmpdir ();
+  stack->password = g_strdup (password);
+  rport = leap_test_free_port ();
+  redis_port = g_strdup_printf ("%u", rport);
+  g_ptr_array_add (args, redis_server);
+  g_ptr_array_add (args, "--port");
+  g_ptr_array_add (args, redis_port);
+  g_ptr_array_add (args, "--bind");
+  g_ptr_array_add (args, "127.0.0.1");
+  g_ptr_array_add (args, "--save");
+  g_ptr_array_add (args, "");
+  g_ptr_array_add (args, "--appendonly");
+  g_ptr_array_add (args, "no");
+  g_ptr_array_add (args, "--dir");
+  g_ptr_array_add (args, stack->dir);
+  stack->redis = spawnv (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, args);
+  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (rport), STACK_TIMEOUT_MS));
+
+  stack->redis_addr = g_strdup_printf ("127.0.0.1:%u", rport);
+  stack->db_path = g_build_filename (stack->dir, "leap.db", NULL);
+  stack->database = g_strdup_printf ("sqlite:%s", stack->db_path);
+  va_start (ap, first_user);
+  for (name = first_user; name != NULL; name = va_arg (ap, const char *))
+    create_user (stack, name, va_arg (ap, const char *));
+  va_end (ap);
+
+  stack->listen = g_strdup_printf ("127.0.0.1:%u", leap_test_free_port ());
+  stack->url = g_strdup_printf ("http://%s", stack->listen);
+  leap_test_stack_start_backend (stack);
+  return TRUE;
+}
+
+/* (Again) on the same port and database, and waits until it listens. */
+void
+leap_test_stack_start_backend (LeapTestStack *stack)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  guint16 port = (guint16) g_ascii_strtoull (strrchr (stack->listen, ':') + 1, NULL, 10);
+
+  g_assert_null (stack->backend);
+  g_ptr_array_add (args, (gpointer) g_getenv ("LEAP_BACKEND"));
+  g_ptr_array_add (args, "--listen");
+  g_ptr_array_add (args, stack->listen);
+  g_ptr_array_add (args, "--redis");
+  g_ptr_array_add (args, stack->redis_addr);
+  g_ptr_array_add (args, "--database");
+  g_ptr_array_add (args, stack->database);
+  g_ptr_array_add (args, "--seed-demo");
+  stack->backend = spawnv (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                           args);
+  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (port), STACK_TIMEOUT_MS));
+}
+
+static void
+stop_process (GSubprocess **process)
+{
+  if (*process == NULL)
+    return;
+  g_subprocess_force_exit (*process);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
+void
+leap_test_stack_stop_backend (LeapTestStack *stack)
+{
+  stop_process (&stack->backend);
+}
+
+/* Starts leap-worker as @consumer, with more options after it (e.g.
+ * "--card-decline-rate", "1", NULL), in place of the one that runs. */
+void
+leap_test_stack_start_worker (LeapTestStack *stack,
+                              const char    *consumer,
+                              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  leap_test_stack_stop_worker (stack);
+  g_ptr_array_add (args, (gpointer) worker_path ());
+  g_ptr_array_add (args, "--redis");
+  g_ptr_array_add (args, stack->redis_addr);
+  g_ptr_array_add (args, "--database");
+  g_ptr_array_add (args, stack->database);
+  g_ptr_array_add (args, "--consumer");
+  g_ptr_array_add (args, (gpointer) consumer);
+  va_start (ap, consumer);
+  for (arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  stack->worker = spawnv (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                          args);
+}
+
+void
+leap_test_stack_stop_worker (LeapTestStack *stack)
+{
+  stop_process (&stack->worker);
+}
+
+/* Stops every server and removes the folder; safe on a stack that did
+ * not start. */
+void
+leap_test_stack_stop (LeapTestStack *stack)
+{
+  stop_process (&stack->worker);
+  stop_process (&stack->backend);
+  stop_process (&stack->redis);
+  if (stack->dir != NULL)
+    leap_test_rm_rf (stack->dir);
+  g_clear_pointer (&stack->dir, g_free);
+  g_clear_pointer (&stack->db_path, g_free);
+  g_clear_pointer (&stack->database, g_free);
+  g_clear_pointer (&stack->redis_addr, g_free);
+  g_clear_pointer (&stack->listen, g_free);
+  g_clear_pointer (&stack->url, g_free);
+  g_clear_pointer (&stack->password, g_free);
+}
+
+typedef struct
+{
+  gboolean    done;
+  JsonObject *root;
+  GError     *error;
+} Reply;
+
+static void
+sign_in_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Reply *reply = user_data;
+
+  leap_client_sign_in_finish (LEAP_CLIENT (source), result, &reply->error);
+  reply->done = TRUE;
+}
+
+/* A new client of the backend, signed in as @user (or asserts). */
+LeapClient *
+leap_test_stack_sign_in (LeapTestStack *stack,
+                         const char    *user)
+{
+  LeapClient *client = leap_client_new (stack->url);
+  Reply reply = { 0 };
+
+  leap_client_sign_in_async (client, user, stack->password, NULL, sign_in_cb, &reply);
+  g_assert_true (leap_test_wait_flag (&reply.done, STACK_TIMEOUT_MS));
+  g_assert_no_error (reply.error);
+  return client;
+}
+
+static void
+send_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Reply *reply = user_data;
+
+  reply->root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &reply->error);
+  reply->done = TRUE;
+}
+
+/* Sends @json (or nothing) and waits for the answer, which must be a
+ * success; returns its object. */
+JsonObject *
+leap_test_send_now (LeapClient *client,
+                    const char *method,
+                    const char *path,
+                    const char *json)
+{
+  g_autoptr(JsonObject) body = json ? leap_json_parse_object (json, -1, NULL) : NULL;
+  Reply reply = { 0 };
+
+  leap_client_send_async (client, method, path, body, NULL, send_cb, &reply);
+  g_assert_true (leap_test_wait_flag (&reply.done, STACK_TIMEOUT_MS));
+  g_assert_no_error (reply.error);
+  return reply.root;
+}
+
+/* A show of its own two days ahead, in a new venue, made by @admin, with
+ * the tiers given as JSON bodies; returns its id. */
+gint64
+leap_test_stack_make_event (LeapTestStack *stack,
+                            const char    *admin,
+                            const char    *name,
+                            const char    *first_tier,
+                            ...)
+{
+  g_autoptr(LeapClient) client = leap_test_stack_sign_in (stack, admin);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) starts = g_date_time_add_days (now, 2);
+  g_autofree char *starts_text = g_date_time_format (starts, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *body = NULL;
+  g_autofree char *tiers = NULL;
+  g_autoptr(JsonObject) venue = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  const char *tier;
+  gint64 event_id;
+  va_list ap;
+
+  venue = leap_test_send_now (client, "POST", "/api/v1/venues",
+                              "{\"name\": \"Leap Studio\", \"city\": \"Berlin\", "
+                              "\"country\": \"DE\", \"timezone\": \"Europe/Berlin\", "
+                              "\"capacity\": 500}");
+  body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"%s\", "
+                          "\"starts_at\": \"%s\", \"status\": \"on_sale\"}",
+                          json_object_get_int_member (venue, "id"), name, starts_text);
+  event = leap_test_send_now (client, "POST", "/api/v1/events", body);
+  event_id = json_object_get_int_member (event, "id");
+  tiers = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", event_id);
+  va_start (ap, first_tier);
+  for (tier = first_tier; tier != NULL; tier = va_arg (ap, const char *))
+    json_object_unref (leap_test_send_now (client, "POST", tiers, tier));
+  va_end (ap);
+  return event_id;
+}
+
+/* What GNOME's settings daemon does for a desktop with high contrast and
+ * larger text: libadwaita reads org.gnome.desktop.a11y.interface
+ * high-contrast (here from the memory backend of the test), and the text
+ * scaling factor reaches GTK as the font resolution (gtk-xft-dpi). */
+void
+leap_test_apply_shot_settings (void)
+{
+  const char *scale = g_getenv ("LEAP_SHOT_TEXT_SCALE");
+
+  if (g_strcmp0 (g_getenv ("LEAP_SHOT_HIGH_CONTRAST"), "1") == 0)
+    {
+      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+      g_autoptr(GSettingsSchema) schema = NULL;
+      g_autoptr(GSettings) settings = NULL;
+
+      schema = source ? g_settings_schema_source_lookup (source, "org.gnome.desktop.a11y.interface",
+                                                         TRUE) : NULL;
+      if (schema == NULL)
+        g_error ("LEAP_SHOT_HIGH_CONTRAST needs gsettings-desktop-schemas");
+      settings = g_settings_new ("org.gnome.desktop.a11y.interface");
+      g_settings_set_boolean (settings, "high-contrast", TRUE);
+    }
+  if (scale != NULL)
+    g_object_set (gtk_settings_get_default (), "gtk-xft-dpi",
+                  (int) (96 * 1024 * g_ascii_strtod (scale, NULL)), NULL);
+}
+
+/* A log writer for display tests: GTK warns when a text field loses the
+ * focus to another window without the window manager's focus-out event,
+ * which never comes under a bare Xvfb; harmless there, so not fatal.
+ * Everything else is written as by default. */
+GLogWriterOutput
+leap_test_log_writer (GLogLevelFlags   log_level,
+                      const GLogField *fields,
+                      gsize            n_fields,
+                      gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        strstr (fields[i].value, "did not receive a focus-out event") != NULL)
+      return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
 }

@@ -20,6 +20,10 @@ gboolean    leap_test_wait_for       (LeapTestCondition  condition,
                                       guint              timeout_ms);
 gboolean    leap_test_wait_flag      (gboolean          *flag,
                                       guint              timeout_ms);
+GLogWriterOutput leap_test_log_writer (GLogLevelFlags    log_level,
+                                      const GLogField   *fields,
+                                      gsize              n_fields,
+                                      gpointer           user_data);
 
 G_END_DECLS
 
@@ -31,5 +35,65 @@ SoupServer *leap_test_server_new    (char              **base_url);
 void        leap_test_reply_json    (SoupServerMessage  *msg,
                                      guint               status,
                                      const char         *json);
+
+G_END_DECLS
+
+#include "leap-client.h"
+
+G_BEGIN_DECLS
+
+/* The real thing for the app tests: redis-server, leap-backend (with the
+ * demo catalogue) and, when asked, leap-worker, on free loopback ports,
+ * with their files in a temporary folder. The servers die with the test
+ * program even when it aborts. */
+typedef enum
+{
+  LEAP_TEST_STACK_NONE   = 0,
+  LEAP_TEST_STACK_WORKER = 1 << 0, /* leap-worker must be built */
+} LeapTestStackFlags;
+
+typedef struct
+{
+  char        *dir;         /* the temporary folder */
+  char        *db_path;     /* DIR/leap.db */
+  char        *database;    /* sqlite:DIR/leap.db, as the programs take it */
+  char        *redis_addr;  /* 127.0.0.1:PORT */
+  char        *listen;      /* the backend's 127.0.0.1:PORT, kept over restarts */
+  char        *url;         /* http://LISTEN */
+  char        *password;    /* every user's */
+  GSubprocess *redis;
+  GSubprocess *backend;
+  GSubprocess *worker;
+  const char  *skip;        /* why there is no stack: a program is missing */
+} LeapTestStack;
+
+gboolean    leap_test_stack_start          (LeapTestStack      *stack,
+                                            LeapTestStackFlags  flags,
+                                            const char         *password,
+                                            const char         *first_user,
+                                            ...) G_GNUC_NULL_TERMINATED;
+void        leap_test_stack_start_backend  (LeapTestStack      *stack);
+void        leap_test_stack_stop_backend   (LeapTestStack      *stack);
+void        leap_test_stack_start_worker   (LeapTestStack      *stack,
+                                            const char         *consumer,
+                                            ...) G_GNUC_NULL_TERMINATED;
+void        leap_test_stack_stop_worker    (LeapTestStack      *stack);
+void        leap_test_stack_stop           (LeapTestStack      *stack);
+LeapClient *leap_test_stack_sign_in        (LeapTestStack      *stack,
+                                            const char         *user);
+JsonObject *leap_test_send_now             (LeapClient         *client,
+                                            const char         *method,
+                                            const char         *path,
+                                            const char         *json);
+gint64      leap_test_stack_make_event     (LeapTestStack      *stack,
+                                            const char         *admin,
+                                            const char         *name,
+                                            const char         *first_tier,
+                                            ...) G_GNUC_NULL_TERMINATED;
+
+/* For screenshots: the system's high-contrast and text-scaling settings
+ * as the desktop would set them, from LEAP_SHOT_HIGH_CONTRAST=1 and
+ * LEAP_SHOT_TEXT_SCALE=FACTOR. After gtk_init (). */
+void        leap_test_apply_shot_settings  (void);
 
 G_END_DECLS

@@ -11,8 +11,12 @@
  * test reads them through the public testing API of that same context
  * (gtk_test_accessible_has_property/check_property/check_relation) under
  * GTK_A11Y=test, which reaches the dialogs and every view in one process.
- * test-a11y-atspi.py reads the main window over AT-SPI itself, as a
- * screen reader does; see docs/accessibility.md. */
+ * test-a11y-atspi.py reads the main window and the kiosk over AT-SPI, as a
+ * screen reader does; see docs/accessibility.md.
+ *
+ * The kiosk is walked page by page through a real sale (redis-server,
+ * leap-backend and leap-worker from leap-test-utils), with its dialogs:
+ * its pages and rows are built as the customer goes. */
 #include "leap-config.h"
 
 #include <adwaita.h>
@@ -22,6 +26,7 @@
 #include "leap-client.h"
 #include "leap-event-list.h"
 #include "leap-event-page.h"
+#include "leap-kiosk-window.h"
 #include "leap-offline-cache.h"
 #include "leap-orders-view.h"
 #include "leap-payment-dialog.h"
@@ -380,6 +385,260 @@ test_payment_dialog (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* The kiosk */
+
+#define KIOSK_PASSWORD "kiosk-42"
+
+typedef struct
+{
+  LeapTestStack     stack;
+  gint64            event_id;
+  LeapClient       *client;
+  LeapOfflineCache *cache;
+  LeapKioskWindow  *window;
+  GHashTable       *roles;
+} Kiosk;
+
+typedef struct
+{
+  LeapKioskWindow *window;
+  const char      *page;
+} PageWait;
+
+static GtkWidget *
+find_stack (GtkWidget *root)
+{
+  if (GTK_IS_STACK (root))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_stack (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+on_page (gpointer user_data)
+{
+  PageWait *wait = user_data;
+
+  return g_strcmp0 (leap_kiosk_window_get_page_name (wait->window), wait->page) == 0;
+}
+
+static void
+wait_page (Kiosk      *k,
+           const char *page)
+{
+  PageWait wait = { k->window, page };
+
+  if (!leap_test_wait_for (on_page, &wait, 20000))
+    g_error ("The kiosk shows %s, not %s", leap_kiosk_window_get_page_name (k->window), page);
+}
+
+/* The whole window (every page is in it, the one shown and the others)
+ * and what is on the page @page in particular. */
+static void
+walk_kiosk_page (Kiosk      *k,
+                 const char *page)
+{
+  GtkWidget *stack;
+  GtkWidget *shown;
+
+  wait_page (k, page);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (k->window), page, k->roles), >=, 4);
+
+  /* The pages not shown are hidden from the accessibility tree (GTK 4.8
+   * would export their controls too): only this page's are offered. */
+  stack = find_stack (GTK_WIDGET (k->window));
+  g_assert_nonnull (stack);
+  shown = gtk_stack_get_visible_child (GTK_STACK (stack));
+  for (GtkWidget *child = gtk_widget_get_first_child (stack); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_autofree char *differs = NULL;
+
+      if (!gtk_test_accessible_has_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN))
+        {
+          g_assert_true (child == shown);
+          continue;
+        }
+      differs = gtk_test_accessible_check_state (GTK_ACCESSIBLE (child),
+                                                 GTK_ACCESSIBLE_STATE_HIDDEN, child != shown);
+      if (differs != NULL)
+        g_error ("%s: a page's hidden state is wrong: %s", page, differs);
+    }
+}
+
+static gboolean
+kiosk_ready_to_pay (gpointer user_data)
+{
+  LeapKioskWindow *window = user_data;
+
+  return leap_kiosk_window_get_hold_id (window) != NULL && !leap_kiosk_window_get_busy (window) &&
+         leap_kiosk_window_get_n_tiers (window) > 0;
+}
+
+static gboolean
+kiosk_has_tiers (gpointer user_data)
+{
+  return leap_kiosk_window_get_n_tiers (user_data) > 0;
+}
+
+static gboolean
+kiosk_asks_still_there (gpointer user_data)
+{
+  return leap_kiosk_window_get_still_there (user_data) != NULL;
+}
+
+static void
+kiosk_sync_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &error);
+  g_assert_no_error (error);
+  g_object_set_data (G_OBJECT (source), "synced", GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+kiosk_synced (gpointer user_data)
+{
+  return g_object_get_data (user_data, "synced") != NULL;
+}
+
+/* A button under @root that shows @text and has a name (a response
+ * button of a message dialog is named by its mnemonic label). */
+static gboolean
+has_named_button_labelled (GtkWidget  *root,
+                           const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), text) == 0 &&
+          has_name (child))
+        return TRUE;
+      if (has_named_button_labelled (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A dialog of the kiosk: named controls, and at least @min of them. */
+static void
+walk_kiosk_dialog (Kiosk            *k,
+                   AdwMessageDialog *dialog,
+                   const char       *where,
+                   guint             min)
+{
+  g_assert_nonnull (dialog);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (dialog), where, k->roles), >=, min);
+}
+
+/* Every page of the kiosk's flow, as a customer meets them: start,
+ * events, tickets, paying, thank you; the still-there question; the
+ * staff PIN dialog; and the page shown while the server is away. */
+static void
+test_kiosk (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *pdf = NULL;
+  Kiosk k = { 0 };
+
+  if (!leap_test_stack_start (&k.stack, LEAP_TEST_STACK_WORKER, KIOSK_PASSWORD,
+                              "kiosk-1", "kiosk", "boss", "admin", NULL))
+    {
+      g_test_skip (k.stack.skip);
+      return;
+    }
+  leap_test_stack_start_worker (&k.stack, "test-a11y", "--card-decline-rate", "0",
+                                "--card-latency-ms", "500", NULL);
+  k.event_id = leap_test_stack_make_event (&k.stack, "boss", "The Magic Flute",
+                                           "{\"name\": \"Stalls\", \"price\": 4500, "
+                                           "\"currency\": \"EUR\", \"capacity\": 100, "
+                                           "\"max_per_order\": 10}", NULL);
+  pdf = g_build_filename (k.stack.dir, "tickets.pdf", NULL);
+  g_setenv ("LEAP_PRINT_TO_PDF", pdf, TRUE);
+  g_settings_set_uint (settings, "kiosk-thank-you-seconds", 60);
+  k.roles = g_hash_table_new (g_str_hash, g_str_equal);
+
+  k.client = leap_test_stack_sign_in (&k.stack, "kiosk-1");
+  k.cache = leap_offline_cache_new (":memory:", &error);
+  g_assert_no_error (error);
+  leap_offline_cache_sync_async (k.cache, k.client, NULL, kiosk_sync_cb, NULL);
+  g_assert_true (leap_test_wait_for (kiosk_synced, k.cache, 20000));
+  k.window = g_object_ref_sink (leap_kiosk_window_new (NULL, k.client, k.cache));
+  gtk_window_present (GTK_WINDOW (k.window));
+
+  walk_kiosk_page (&k, "start");
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "Tickets. Touch to start"));
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "Deutsch"));
+
+  gtk_widget_activate_action (GTK_WIDGET (k.window), "kiosk.start", NULL);
+  walk_kiosk_page (&k, "events");
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "Back"));
+
+  gtk_widget_activate_action (GTK_WIDGET (k.window), "kiosk.choose-event", "x", k.event_id);
+  g_assert_true (leap_test_wait_for (kiosk_has_tiers, k.window, 20000));
+  walk_kiosk_page (&k, "tickets");
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "One Stalls ticket more"));
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "One Stalls ticket less"));
+  gtk_widget_activate_action (GTK_WIDGET (k.window), "kiosk.add-ticket", "u", 0);
+  g_assert_true (leap_test_wait_for (kiosk_ready_to_pay, k.window, 20000));
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "Pay by card"));
+
+  /* The customer hesitates: the question is a dialog of its own. */
+  g_settings_set_uint (settings, "kiosk-idle-timeout", 2);
+  g_assert_true (leap_test_wait_for (kiosk_asks_still_there, k.window, 20000));
+  walk_kiosk_dialog (&k, leap_kiosk_window_get_still_there (k.window), "still there", 2);
+  g_assert_true (has_named_button_labelled (GTK_WIDGET (leap_kiosk_window_get_still_there (k.window)),
+                                            "Start Over"));
+  adw_message_dialog_response (leap_kiosk_window_get_still_there (k.window), "continue");
+  g_settings_reset (settings, "kiosk-idle-timeout");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (k.window), "kiosk.pay", NULL));
+  walk_kiosk_page (&k, "paying");
+  walk_kiosk_page (&k, "thanks");
+  g_assert_nonnull (leap_kiosk_window_get_last_order (k.window));
+  g_assert_true (has_button_named (GTK_WIDGET (k.window), "Done"));
+  gtk_widget_activate_action (GTK_WIDGET (k.window), "kiosk.done", NULL);
+  wait_page (&k, "start");
+
+  /* Staff leave with the PIN: its field has a name too. */
+  hash = leap_kiosk_hash_pin ("2468");
+  g_settings_set_string (settings, "kiosk-pin-hash", hash);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (k.window), "kiosk.exit", NULL));
+  walk_kiosk_dialog (&k, leap_kiosk_window_get_exit_dialog (k.window), "staff PIN", 3);
+  adw_message_dialog_response (leap_kiosk_window_get_exit_dialog (k.window), "cancel");
+  g_settings_reset (settings, "kiosk-pin-hash");
+
+  /* The server goes away. */
+  leap_test_stack_stop_backend (&k.stack);
+  walk_kiosk_page (&k, "unavailable");
+
+  assert_role (k.roles, "GtkButton", GTK_ACCESSIBLE_ROLE_BUTTON);
+  assert_role (k.roles, "GtkToggleButton", GTK_ACCESSIBLE_ROLE_BUTTON);
+  assert_role (k.roles, "GtkEntry", GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+
+  g_settings_reset (settings, "kiosk-thank-you-seconds");
+  g_unsetenv ("LEAP_PRINT_TO_PDF");
+  /* Only the PIN closes a kiosk window; the test takes it down. */
+  gtk_window_destroy (GTK_WINDOW (k.window));
+  g_clear_object (&k.window);
+  g_clear_object (&k.cache);
+  g_clear_object (&k.client);
+  g_hash_table_unref (k.roles);
+  leap_test_stack_stop (&k.stack);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -393,6 +652,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/leap/a11y/payment-dialog", Fixture, NULL, fixture_set_up, test_payment_dialog,
               fixture_tear_down);
+
+  g_test_add_func ("/leap/a11y/kiosk", test_kiosk);
 
   return g_test_run ();
 }

@@ -2,7 +2,6 @@
 #include "leap-config.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 
 #include <adwaita.h>
 #include <glib-unix.h>
@@ -30,13 +29,9 @@
 
 static struct
 {
-  char        *dir;
-  char        *url;
-  char        *password_file;
-  GSubprocess *redis;
-  GSubprocess *backend;
-  const char  *skip;
-  gint64       sale_event_id;
+  LeapTestStack stack;
+  char         *password_file;
+  gint64        sale_event_id;
 } world;
 
 typedef struct
@@ -47,113 +42,14 @@ typedef struct
 } Result;
 
 static gboolean
-port_open (gpointer user_data)
-{
-  guint16 port = GPOINTER_TO_UINT (user_data);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return connection != NULL;
-}
-
-/* The servers end with this test program, even when it aborts. */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn (GSubprocessFlags   flags,
-       GError           **error,
-       const char        *first,
-       ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-  const char *arg;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  return g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, error);
-}
-
-static gboolean
 start_world (void)
 {
-  const char *backend = g_getenv ("LEAP_BACKEND");
-  g_autofree char *redis_server = g_find_program_in_path ("redis-server");
-  g_autofree char *redis_port = NULL;
-  g_autofree char *redis_addr = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *database = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GSubprocess) create = NULL;
   g_autoptr(GError) error = NULL;
-  guint16 rport, bport;
 
-  if (backend == NULL || !g_file_test (backend, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      world.skip = "leap-backend is not built";
-      return FALSE;
-    }
-  if (redis_server == NULL)
-    {
-      world.skip = "redis-server is not installed";
-      return FALSE;
-    }
-
-  world.dir = leap_test_make_tmpdir ();
-  rport = leap_test_free_port ();
-  redis_port = g_strdup_printf ("%u", rport);
-  world.redis = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, redis_server,
-                                  "--port", redis_port, "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", world.dir, NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (rport), TIMEOUT_MS));
-
-  redis_addr = g_strdup_printf ("127.0.0.1:%u", rport);
-  database = g_strdup_printf ("sqlite:%s/leap.db", world.dir);
-
-  create = spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                             G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, backend,
-                             "--database", database, "--redis", redis_addr,
-                             "--create-user", "cashier", "--role", "cashier", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (create, PASSWORD "\n", NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (create))
-    g_error ("leap-backend --create-user failed: %s", err);
-  g_clear_object (&create);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
-  create = spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                  G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, backend,
-                  "--database", database, "--redis", redis_addr,
-                  "--create-user", "boss", "--role", "admin", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (create, PASSWORD "\n", NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (create))
-    g_error ("leap-backend --create-user failed: %s", err);
-
-  bport = leap_test_free_port ();
-  listen = g_strdup_printf ("127.0.0.1:%u", bport);
-  world.backend = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                    &error, backend, "--listen", listen, "--redis", redis_addr,
-                                    "--database", database, "--seed-demo", NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (bport), TIMEOUT_MS));
-  world.url = g_strdup_printf ("http://%s", listen);
-
-  world.password_file = g_build_filename (world.dir, "password", NULL);
+  if (!leap_test_stack_start (&world.stack, LEAP_TEST_STACK_NONE, PASSWORD,
+                              "cashier", "cashier", "boss", "admin", NULL))
+    return FALSE;
+  world.password_file = g_build_filename (world.stack.dir, "password", NULL);
   g_file_set_contents (world.password_file, PASSWORD "\n", -1, &error);
   g_assert_no_error (error);
   return TRUE;
@@ -162,30 +58,16 @@ start_world (void)
 static void
 stop_world (void)
 {
-  if (world.backend != NULL)
-    {
-      g_subprocess_force_exit (world.backend);
-      g_subprocess_wait (world.backend, NULL, NULL);
-    }
-  if (world.redis != NULL)
-    {
-      g_subprocess_force_exit (world.redis);
-      g_subprocess_wait (world.redis, NULL, NULL);
-    }
-  g_clear_object (&world.backend);
-  g_clear_object (&world.redis);
-  leap_test_rm_rf (world.dir);
-  g_clear_pointer (&world.dir, g_free);
-  g_clear_pointer (&world.url, g_free);
+  leap_test_stack_stop (&world.stack);
   g_clear_pointer (&world.password_file, g_free);
 }
 
 static gboolean
 skip_without_world (void)
 {
-  if (world.skip == NULL)
+  if (world.stack.skip == NULL)
     return FALSE;
-  g_test_skip (world.skip);
+  g_test_skip (world.stack.skip);
   return TRUE;
 }
 
@@ -249,7 +131,7 @@ test_sign_in (void)
 
   if (skip_without_world ())
     return;
-  client = leap_client_new (world.url);
+  client = leap_client_new (world.stack.url);
 
   leap_client_sign_in_async (client, "cashier", "not the password", NULL, sign_in_cb, &r);
   g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
@@ -268,7 +150,7 @@ test_sign_in (void)
 
   /* The token works from a fresh client, as after a restart. */
   {
-    g_autoptr(LeapClient) again = leap_client_new (world.url);
+    g_autoptr(LeapClient) again = leap_client_new (world.stack.url);
 
     reset (&r);
     leap_client_resume_async (again, token, NULL, resume_cb, &r);
@@ -284,7 +166,7 @@ test_sign_in (void)
 
   /* And no longer after the sign-out. */
   {
-    g_autoptr(LeapClient) again = leap_client_new (world.url);
+    g_autoptr(LeapClient) again = leap_client_new (world.stack.url);
 
     reset (&r);
     leap_client_resume_async (again, token, NULL, resume_cb, &r);
@@ -339,8 +221,8 @@ test_sync (void)
 
   if (skip_without_world ())
     return;
-  client = leap_client_new (world.url);
-  path = g_build_filename (world.dir, "cache-sync.db", NULL);
+  client = leap_client_new (world.stack.url);
+  path = g_build_filename (world.stack.dir, "cache-sync.db", NULL);
   cache = leap_offline_cache_new (path, &error);
   g_assert_no_error (error);
 
@@ -414,13 +296,13 @@ test_app_unattended (void)
   g_autoptr(LeapApplication) app = NULL;
   g_autofree char *cache_path = NULL;
   AppCheck check = { 0 };
-  char *argv[] = { "leap-boxoffice", "--server", world.url, "--user", "cashier",
+  char *argv[] = { "leap-boxoffice", "--server", world.stack.url, "--user", "cashier",
                    "--password-file", world.password_file, NULL };
 
   if (skip_without_world ())
     return;
 
-  cache_path = g_build_filename (world.dir, "cache-app.db", NULL);
+  cache_path = g_build_filename (world.stack.dir, "cache-app.db", NULL);
   g_setenv ("LEAP_CACHE_DB", cache_path, TRUE);
   app = leap_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
@@ -581,7 +463,7 @@ make_sale_event (void)
 
   if (world.sale_event_id != 0)
     return;
-  admin = leap_client_new (world.url);
+  admin = leap_client_new (world.stack.url);
   leap_client_sign_in_async (admin, "boss", PASSWORD, NULL, sign_in_cb, &r);
   g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
   g_assert_no_error (r.error);
@@ -623,17 +505,17 @@ sale_set_up (Sale          *sale,
   g_autoptr(GError) error = NULL;
   Result r = { 0 };
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     return;
 
   make_sale_event ();
-  sale->client = leap_client_new (world.url);
+  sale->client = leap_client_new (world.stack.url);
   sign_in_now (sale->client);
-  sale->other = leap_client_new (world.url);
+  sale->other = leap_client_new (world.stack.url);
   sign_in_now (sale->other);
   sale->other_holds = g_ptr_array_new_with_free_func (g_free);
 
-  path = g_strdup_printf ("%s/cache-sale-%u.db", world.dir, ++counter);
+  path = g_strdup_printf ("%s/cache-sale-%u.db", world.stack.dir, ++counter);
   sale->cache = leap_offline_cache_new (path, &error);
   g_assert_no_error (error);
   leap_offline_cache_sync_async (sale->cache, sale->client, NULL, sync_cb, &r);
@@ -671,7 +553,7 @@ static void
 sale_tear_down (Sale          *sale,
                 gconstpointer  data)
 {
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     return;
   for (guint i = 0; i < sale->other_holds->len; i++)
     release_now (sale->other, g_ptr_array_index (sale->other_holds, i));
@@ -953,7 +835,7 @@ shot_hold (void)
 
   if (!start_world ())
     {
-      g_printerr ("%s\n", world.skip);
+      g_printerr ("%s\n", world.stack.skip);
       return 1;
     }
   /* The application loads its style sheet by itself; here there is none. */

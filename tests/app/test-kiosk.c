@@ -2,9 +2,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "leap-config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <adwaita.h>
 
@@ -21,7 +19,8 @@
  * kiosk device and sells, resets after an idle customer, refuses to be
  * left without the staff PIN, waits calmly while the server is away, and
  * switches its language. With LEAP_KIOSK_SHOTS=DIR set, each page is
- * saved as DIR/kiosk-PAGE.png. */
+ * saved as DIR/kiosk-PAGE.png (with LEAP_SHOT_HIGH_CONTRAST=1 and
+ * LEAP_SHOT_TEXT_SCALE=F applied as the desktop's settings). */
 
 #define TIMEOUT_MS 20000
 #define PASSWORD "kiosk-42"
@@ -29,18 +28,10 @@
 
 static struct
 {
-  char        *dir;
-  char        *url;
-  char        *listen;
-  char        *database;
-  char        *redis_addr;
-  char        *pdf;
-  GSubprocess *redis;
-  GSubprocess *backend;
-  GSubprocess *worker;
-  const char  *skip;
-  gint64       event_id;
-  gint64       before;   /* Stalls left before the last pick_two_tickets () */
+  LeapTestStack stack;
+  char         *pdf;
+  gint64        event_id;
+  gint64        before;   /* Stalls left before the last pick_two_tickets () */
 } world;
 
 typedef struct
@@ -51,243 +42,55 @@ typedef struct
   GError     *error;
 } Result;
 
-static gboolean
-port_open (gpointer user_data)
-{
-  guint16 port = GPOINTER_TO_UINT (user_data);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return connection != NULL;
-}
-
+/* The simulated card terminal approves every card after a second. */
 static void
-die_with_parent (gpointer user_data)
+start_worker (void)
 {
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn (GSubprocessFlags   flags,
-       GError           **error,
-       const char        *first,
-       ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-  const char *arg;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  return g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, error);
-}
-
-static void
-create_user (const char *name,
-             const char *role)
-{
-  g_autoptr(GSubprocess) create = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-
-  create = spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                  G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, g_getenv ("LEAP_BACKEND"),
-                  "--database", world.database, "--redis", world.redis_addr,
-                  "--create-user", name, "--role", role, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (create, PASSWORD "\n", NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (create))
-    g_error ("leap-backend --create-user failed: %s", err);
-}
-
-static void
-start_backend (void)
-{
-  g_autoptr(GError) error = NULL;
-  guint16 port = (guint16) g_ascii_strtoull (strrchr (world.listen, ':') + 1, NULL, 10);
-
-  world.backend = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                         &error, g_getenv ("LEAP_BACKEND"), "--listen", world.listen,
-                         "--redis", world.redis_addr, "--database", world.database,
-                         "--seed-demo", NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (port), TIMEOUT_MS));
+  leap_test_stack_start_worker (&world.stack, "test-kiosk", "--card-decline-rate", "0",
+                                "--card-latency-ms", "1000", NULL);
 }
 
 static gboolean
 start_world (void)
 {
-  const char *backend = g_getenv ("LEAP_BACKEND");
-  const char *root = g_getenv ("LEAP_BUILD_ROOT");
-  g_autofree char *worker = root ? g_build_filename (root, "backend", "leap-worker", NULL) : NULL;
-  g_autofree char *redis_server = g_find_program_in_path ("redis-server");
-  g_autofree char *redis_port = NULL;
-  g_autoptr(GError) error = NULL;
-  guint16 rport;
-
-  if (backend == NULL || !g_file_test (backend, G_FILE_TEST_IS_EXECUTABLE) ||
-      worker == NULL || !g_file_test (worker, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      world.skip = "leap-backend or leap-worker is not built";
-      return FALSE;
-    }
-  if (redis_server == NULL)
-    {
-      world.skip = "redis-server is not installed";
-      return FALSE;
-    }
-
-  world.dir = leap_test_make_tmpdir ();
-  rport = leap_test_free_port ();
-  redis_port = g_strdup_printf ("%u", rport);
-  world.redis = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, redis_server,
-                       "--port", redis_port, "--bind", "127.0.0.1", "--save", "",
-                       "--appendonly", "no", "--dir", world.dir, NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (rport), TIMEOUT_MS));
-
-  world.redis_addr = g_strdup_printf ("127.0.0.1:%u", rport);
-  world.database = g_strdup_printf ("sqlite:%s/leap.db", world.dir);
-  create_user ("kiosk-1", "kiosk");
-  create_user ("boss", "admin");
-
-  world.listen = g_strdup_printf ("127.0.0.1:%u", leap_test_free_port ());
-  world.url = g_strdup_printf ("http://%s", world.listen);
-  start_backend ();
-
-  world.worker = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        &error, worker, "--redis", world.redis_addr, "--database", world.database,
-                        "--consumer", "test-kiosk", "--card-decline-rate", "0",
-                        "--card-latency-ms", "1000", NULL);
-  g_assert_no_error (error);
-
-  world.pdf = g_build_filename (world.dir, "printed", "tickets.pdf", NULL);
+  if (!leap_test_stack_start (&world.stack, LEAP_TEST_STACK_WORKER, PASSWORD,
+                              "kiosk-1", "kiosk", "boss", "admin", NULL))
+    return FALSE;
+  start_worker ();
+  world.pdf = g_build_filename (world.stack.dir, "printed", "tickets.pdf", NULL);
   g_setenv ("LEAP_PRINT_TO_PDF", world.pdf, TRUE);
   return TRUE;
 }
 
 static void
-stop (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_force_exit (*process);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-static void
 stop_world (void)
 {
-  stop (&world.worker);
-  stop (&world.backend);
-  stop (&world.redis);
-  if (world.dir != NULL)
-    leap_test_rm_rf (world.dir);
-  g_clear_pointer (&world.dir, g_free);
-  g_clear_pointer (&world.url, g_free);
-  g_clear_pointer (&world.listen, g_free);
-  g_clear_pointer (&world.database, g_free);
-  g_clear_pointer (&world.redis_addr, g_free);
+  leap_test_stack_stop (&world.stack);
   g_clear_pointer (&world.pdf, g_free);
-}
-
-static void
-sign_in_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = leap_client_sign_in_finish (LEAP_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-api_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static JsonObject *
-send_now (LeapClient *client,
-          const char *method,
-          const char *path,
-          const char *json)
-{
-  g_autoptr(JsonObject) body = json ? leap_json_parse_object (json, -1, NULL) : NULL;
-  Result r = { 0 };
-
-  leap_client_send_async (client, method, path, body, NULL, api_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
-  return r.root;
-}
-
-static LeapClient *
-signed_in_client (const char *user)
-{
-  LeapClient *client = leap_client_new (world.url);
-  Result r = { 0 };
-
-  leap_client_sign_in_async (client, user, PASSWORD, NULL, sign_in_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
-  return client;
 }
 
 /* A show of its own with one tier of CAPACITY seats, made by an admin. */
 static void
 make_event (void)
 {
-  g_autoptr(LeapClient) admin = signed_in_client ("boss");
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) starts = g_date_time_add_days (now, 2);
-  g_autofree char *starts_text = g_date_time_format (starts, "%Y-%m-%dT%H:%M:%SZ");
-  g_autofree char *event = NULL;
-  g_autofree char *tiers = NULL;
-  g_autofree char *tier = NULL;
-  g_autoptr(JsonObject) venue = NULL;
-  g_autoptr(JsonObject) created = NULL;
+  g_autofree char *stalls = g_strdup_printf ("{\"name\": \"Stalls\", \"price\": 4500, "
+                                             "\"currency\": \"EUR\", \"capacity\": %d, "
+                                             "\"max_per_order\": 10}", CAPACITY);
 
-  venue = send_now (admin, "POST", "/api/v1/venues",
-                    "{\"name\": \"Leap Studio\", \"city\": \"Berlin\", \"country\": \"DE\", "
-                    "\"timezone\": \"Europe/Berlin\", \"capacity\": 500}");
-  event = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"The Magic Flute\", "
-                           "\"starts_at\": \"%s\", \"status\": \"on_sale\"}",
-                           json_object_get_int_member (venue, "id"), starts_text);
-  created = send_now (admin, "POST", "/api/v1/events", event);
-  world.event_id = json_object_get_int_member (created, "id");
-  tiers = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", world.event_id);
-  tier = g_strdup_printf ("{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", "
-                          "\"capacity\": %d, \"max_per_order\": 10}", CAPACITY);
-  json_object_unref (send_now (admin, "POST", tiers, tier));
-  json_object_unref (send_now (admin, "POST", tiers,
-                               "{\"name\": \"Balcony\", \"price\": 2900, \"currency\": \"EUR\", "
-                               "\"capacity\": 50, \"max_per_order\": 10}"));
+  world.event_id = leap_test_stack_make_event (&world.stack, "boss", "The Magic Flute", stalls,
+                                               "{\"name\": \"Balcony\", \"price\": 2900, "
+                                               "\"currency\": \"EUR\", \"capacity\": 50, "
+                                               "\"max_per_order\": 10}", NULL);
 }
 
 /* What the server says is left in the show's first tier. */
 static gint64
 available_now (void)
 {
-  g_autoptr(LeapClient) client = leap_client_new (world.url);
+  g_autoptr(LeapClient) client = leap_client_new (world.stack.url);
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
                                            world.event_id);
-  g_autoptr(JsonObject) root = send_now (client, "GET", path, NULL);
+  g_autoptr(JsonObject) root = leap_test_send_now (client, "GET", path, NULL);
   JsonArray *tiers = json_object_get_array_member (root, "tiers");
   gint64 stalls = -1;
 
@@ -332,7 +135,7 @@ kiosk_open (Kiosk *kiosk)
   g_autoptr(GError) error = NULL;
   Result r = { 0 };
 
-  kiosk->client = signed_in_client ("kiosk-1");
+  kiosk->client = leap_test_stack_sign_in (&world.stack, "kiosk-1");
   g_assert_cmpstr (leap_client_get_role (kiosk->client), ==, "kiosk");
   kiosk->cache = leap_offline_cache_new (":memory:", &error);
   g_assert_no_error (error);
@@ -506,9 +309,9 @@ test_kiosk_sale (void)
   gsize length;
   gint64 started;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   g_settings_set_uint (settings, "kiosk-thank-you-seconds", 2);
@@ -571,9 +374,9 @@ test_kiosk_idle_reset (void)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   gint64 started;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   g_settings_set_uint (settings, "kiosk-idle-timeout", 2);
@@ -625,9 +428,9 @@ test_kiosk_exit (void)
   g_autofree char *hash = NULL;
   AdwMessageDialog *dialog;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   g_settings_reset (settings, "kiosk-pin-hash");
@@ -695,9 +498,9 @@ test_kiosk_unavailable (void)
   Kiosk kiosk = { 0 };
   gint64 started;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   kiosk_open (&kiosk);
@@ -705,7 +508,7 @@ test_kiosk_unavailable (void)
 
   /* The server goes: the kiosk says so calmly. */
   started = g_get_monotonic_time ();
-  stop (&world.backend);
+  leap_test_stack_stop_backend (&world.stack);
   assert_page_soon (kiosk.window, "unavailable", TIMEOUT_MS);
   g_test_message ("Backend gone to unavailable page: %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
@@ -716,7 +519,7 @@ test_kiosk_unavailable (void)
 
   /* It comes back by itself. */
   started = g_get_monotonic_time ();
-  start_backend ();
+  leap_test_stack_start_backend (&world.stack);
   assert_page_soon (kiosk.window, "start", TIMEOUT_MS);
   g_test_message ("Backend back to start page: %" G_GINT64_FORMAT " ms",
                   (g_get_monotonic_time () - started) / 1000);
@@ -741,21 +544,13 @@ static void
 test_kiosk_declined (void)
 {
   Kiosk kiosk = { 0 };
-  const char *root = g_getenv ("LEAP_BUILD_ROOT");
-  g_autofree char *worker = NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
-  worker = g_build_filename (root, "backend", "leap-worker", NULL);
-  stop (&world.worker);
-  world.worker = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        &error, worker, "--redis", world.redis_addr, "--database", world.database,
-                        "--consumer", "test-kiosk-declines", "--card-decline-rate", "1", NULL);
-  g_assert_no_error (error);
+  leap_test_stack_start_worker (&world.stack, "test-kiosk-declines", "--card-decline-rate", "1", NULL);
 
   kiosk_open (&kiosk);
   pick_two_tickets (kiosk.window, FALSE);
@@ -773,12 +568,7 @@ test_kiosk_declined (void)
   g_assert_true (leap_test_wait_for (given_back, NULL, TIMEOUT_MS));
   kiosk_close (&kiosk);
 
-  stop (&world.worker);
-  world.worker = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        &error, worker, "--redis", world.redis_addr, "--database", world.database,
-                        "--consumer", "test-kiosk", "--card-decline-rate", "0",
-                        "--card-latency-ms", "1000", NULL);
-  g_assert_no_error (error);
+  start_worker ();
 }
 
 static void
@@ -788,9 +578,9 @@ test_kiosk_language (void)
   const char *first;
   guint rebuilds;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   kiosk_open (&kiosk);
@@ -819,19 +609,6 @@ test_kiosk_language (void)
   kiosk_close (&kiosk);
 }
 
-static GLogWriterOutput
-log_writer (GLogLevelFlags   log_level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
-        strstr (fields[i].value, "did not receive a focus-out event") != NULL)
-      return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -839,9 +616,11 @@ main (int   argc,
   g_autoptr(GtkCssProvider) css = NULL;
   int status;
 
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_log_set_writer_func (leap_test_log_writer, NULL, NULL);
   g_unsetenv ("LANGUAGE");
   gtk_test_init (&argc, &argv, NULL);
+  if (g_getenv ("LEAP_KIOSK_SHOTS") != NULL)
+    leap_test_apply_shot_settings ();
   adw_init ();
   css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/io/github/leapboxoffice/BoxOffice/style.css");

@@ -4,7 +4,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <adwaita.h>
 #include <glib-unix.h>
@@ -38,20 +37,13 @@
 
 static struct
 {
-  char        *dir;
-  char        *url;
-  char        *database;
-  char        *pdf;
-  GSubprocess *redis;
-  GSubprocess *backend;
-  GSubprocess *worker;
-  char        *redis_addr;
-  char        *cache_path;
-  const char  *skip;
-  gint64       event_id;
+  LeapTestStack stack;
+  char         *pdf;
+  char         *cache_path;
+  gint64        event_id;
   /* The cash sale of the first test, for the others. */
-  char        *order_id;
-  GStrv        codes;
+  char         *order_id;
+  GStrv         codes;
 } world;
 
 typedef struct
@@ -63,148 +55,23 @@ typedef struct
 } Result;
 
 static gboolean
-port_open (gpointer user_data)
-{
-  guint16 port = GPOINTER_TO_UINT (user_data);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) connection = NULL;
-
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return connection != NULL;
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn (GSubprocessFlags   flags,
-       GError           **error,
-       const char        *first,
-       ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-  const char *arg;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-  return g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, error);
-}
-
-static void
-create_user (const char *backend,
-             const char *redis_addr,
-             const char *name,
-             const char *role)
-{
-  g_autoptr(GSubprocess) create = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-
-  create = spawn (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                  G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, backend,
-                  "--database", world.database, "--redis", redis_addr,
-                  "--create-user", name, "--role", role, NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (create, PASSWORD "\n", NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (create))
-    g_error ("leap-backend --create-user failed: %s", err);
-}
-
-static gboolean
 start_world (void)
 {
-  const char *backend = g_getenv ("LEAP_BACKEND");
-  const char *root = g_getenv ("LEAP_BUILD_ROOT");
-  g_autofree char *worker = root ? g_build_filename (root, "backend", "leap-worker", NULL) : NULL;
-  g_autofree char *redis_server = g_find_program_in_path ("redis-server");
-  g_autofree char *redis_port = NULL;
-  g_autofree char *redis_addr = NULL;
-  g_autofree char *listen = NULL;
-  g_autoptr(GError) error = NULL;
-  guint16 rport, bport;
-
-  if (backend == NULL || !g_file_test (backend, G_FILE_TEST_IS_EXECUTABLE) ||
-      worker == NULL || !g_file_test (worker, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      world.skip = "leap-backend or leap-worker is not built";
-      return FALSE;
-    }
-  if (redis_server == NULL)
-    {
-      world.skip = "redis-server is not installed";
-      return FALSE;
-    }
-
-  world.dir = leap_test_make_tmpdir ();
-  rport = leap_test_free_port ();
-  redis_port = g_strdup_printf ("%u", rport);
-  world.redis = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, redis_server,
-                       "--port", redis_port, "--bind", "127.0.0.1", "--save", "",
-                       "--appendonly", "no", "--dir", world.dir, NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (rport), TIMEOUT_MS));
-
-  redis_addr = g_strdup_printf ("127.0.0.1:%u", rport);
-  world.database = g_strdup_printf ("sqlite:%s/leap.db", world.dir);
-  create_user (backend, redis_addr, "cashier", "cashier");
-  create_user (backend, redis_addr, "boss", "admin");
-  create_user (backend, redis_addr, "manager", "manager");
-  world.redis_addr = g_strdup (redis_addr);
-  world.cache_path = g_build_filename (world.dir, "cache.db", NULL);
-
-  bport = leap_test_free_port ();
-  listen = g_strdup_printf ("127.0.0.1:%u", bport);
-  world.backend = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                         &error, backend, "--listen", listen, "--redis", redis_addr,
-                         "--database", world.database, "--seed-demo", NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_for (port_open, GUINT_TO_POINTER (bport), TIMEOUT_MS));
-  world.url = g_strdup_printf ("http://%s", listen);
-
-  world.worker = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        &error, worker, "--redis", redis_addr, "--database", world.database,
-                        "--consumer", "test-sale", NULL);
-  g_assert_no_error (error);
-
-  world.pdf = g_build_filename (world.dir, "printed", "tickets.pdf", NULL);
+  if (!leap_test_stack_start (&world.stack, LEAP_TEST_STACK_WORKER, PASSWORD,
+                              "cashier", "cashier", "boss", "admin", "manager", "manager", NULL))
+    return FALSE;
+  leap_test_stack_start_worker (&world.stack, "test-sale", NULL);
+  world.cache_path = g_build_filename (world.stack.dir, "cache.db", NULL);
+  world.pdf = g_build_filename (world.stack.dir, "printed", "tickets.pdf", NULL);
   g_setenv ("LEAP_PRINT_TO_PDF", world.pdf, TRUE);
   return TRUE;
 }
 
 static void
-stop (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_force_exit (*process);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-static void
 stop_world (void)
 {
-  stop (&world.worker);
-  stop (&world.backend);
-  stop (&world.redis);
-  if (world.dir != NULL)
-    leap_test_rm_rf (world.dir);
-  g_clear_pointer (&world.dir, g_free);
-  g_clear_pointer (&world.url, g_free);
-  g_clear_pointer (&world.database, g_free);
+  leap_test_stack_stop (&world.stack);
   g_clear_pointer (&world.pdf, g_free);
-  g_clear_pointer (&world.redis_addr, g_free);
   g_clear_pointer (&world.cache_path, g_free);
   g_clear_pointer (&world.order_id, g_free);
   g_clear_pointer (&world.codes, g_strfreev);
@@ -221,59 +88,14 @@ sign_in_cb (GObject      *source,
   r->done = TRUE;
 }
 
-static void
-api_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->root = leap_client_send_json_finish (LEAP_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static gint64
-post_now (LeapClient *client,
-          const char *path,
-          const char *json)
-{
-  g_autoptr(JsonObject) body = leap_json_parse_object (json, -1, NULL);
-  Result r = { 0 };
-  gint64 id;
-
-  leap_client_send_async (client, "POST", path, body, NULL, api_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
-  id = json_object_get_int_member (r.root, "id");
-  json_object_unref (r.root);
-  return id;
-}
-
 /* A show of its own, made through the API as an admin would. */
 static void
 make_event (void)
 {
-  g_autoptr(LeapClient) admin = leap_client_new (world.url);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) starts = g_date_time_add_days (now, 2);
-  g_autofree char *starts_text = g_date_time_format (starts, "%Y-%m-%dT%H:%M:%SZ");
-  g_autofree char *event = NULL;
-  g_autofree char *tiers = NULL;
-  Result r = { 0 };
-  gint64 venue_id;
-
-  leap_client_sign_in_async (admin, "boss", PASSWORD, NULL, sign_in_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
-  venue_id = post_now (admin, "/api/v1/venues",
-                       "{\"name\": \"Leap Studio\", \"city\": \"Berlin\", \"country\": \"DE\", "
-                       "\"timezone\": \"Europe/Berlin\", \"capacity\": 500}");
-  event = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"Swan Lake\", "
-                           "\"starts_at\": \"%s\", \"status\": \"on_sale\"}", venue_id, starts_text);
-  world.event_id = post_now (admin, "/api/v1/events", event);
-  tiers = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", world.event_id);
-  post_now (admin, tiers, "{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", "
-                          "\"capacity\": 200, \"max_per_order\": 10}");
+  world.event_id = leap_test_stack_make_event (&world.stack, "boss", "Swan Lake",
+                                               "{\"name\": \"Stalls\", \"price\": 4500, "
+                                               "\"currency\": \"EUR\", \"capacity\": 200, "
+                                               "\"max_per_order\": 10}", NULL);
 }
 
 static void
@@ -442,14 +264,14 @@ test_sale_cash (void)
   gint64 started;
   Result r = { 0 };
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   make_event ();
 
-  client = leap_client_new (world.url);
+  client = leap_client_new (world.stack.url);
   cache_path = g_strdup (world.cache_path);
   cache = leap_offline_cache_new (cache_path, &error);
   g_assert_no_error (error);
@@ -470,7 +292,7 @@ test_sale_cash (void)
   g_assert_nonnull (dialog);
   collect_rows (GTK_WIDGET (dialog), rows);
   g_assert_cmpuint (rows->len, ==, 3);
-  gtk_editable_set_text (GTK_EDITABLE (rows->pdata[0]), world.url);
+  gtk_editable_set_text (GTK_EDITABLE (rows->pdata[0]), world.stack.url);
   gtk_editable_set_text (GTK_EDITABLE (rows->pdata[1]), "cashier");
   gtk_editable_set_text (GTK_EDITABLE (rows->pdata[2]), PASSWORD);
   /* The header's Sign In (the first suggested action that shows). */
@@ -538,7 +360,7 @@ test_sale_cash (void)
   g_assert_nonnull (strstr (text, "Give €10.00 change."));
 
   /* In the backend's database: the order, its cash payment, two tickets. */
-  db_path = g_build_filename (world.dir, "leap.db", NULL);
+  db_path = g_build_filename (world.stack.dir, "leap.db", NULL);
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT status, total, currency FROM orders WHERE id = ?",
@@ -634,7 +456,7 @@ counter_open (Counter    *counter,
   g_autoptr(GError) error = NULL;
   Result r = { 0 };
 
-  counter->client = leap_client_new (world.url);
+  counter->client = leap_client_new (world.stack.url);
   leap_client_sign_in_async (counter->client, user, PASSWORD, NULL, sign_in_cb, &r);
   g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
   g_assert_no_error (r.error);
@@ -678,7 +500,7 @@ has_sale (void)
 {
   if (world.order_id != NULL)
     return TRUE;
-  g_test_skip (world.skip ? world.skip : "no sale was made");
+  g_test_skip (world.stack.skip ? world.stack.skip : "no sale was made");
   return FALSE;
 }
 
@@ -861,22 +683,6 @@ test_sale_refund (void)
   counter_close (&counter);
 }
 
-/* GTK warns when a text field loses the focus to another window without
- * the window manager's focus-out event, which never comes under a bare
- * Xvfb: harmless here, so not fatal. Everything else is as before. */
-static GLogWriterOutput
-log_writer (GLogLevelFlags   log_level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
-        strstr (fields[i].value, "did not receive a focus-out event") != NULL)
-      return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
 typedef struct
 {
   LeapWindow *window;
@@ -904,9 +710,6 @@ not_paying (gpointer user_data)
 static void
 test_sale_card_declined (void)
 {
-  const char *root = g_getenv ("LEAP_BUILD_ROOT");
-  g_autofree char *worker = NULL;
-  g_autoptr(GError) error = NULL;
   Counter counter = { 0 };
   LeapPaymentDialog *payment;
   LeapTierTile *tile;
@@ -914,18 +717,13 @@ test_sale_card_declined (void)
   const char *text;
   gint64 started;
 
-  if (world.skip != NULL)
+  if (world.stack.skip != NULL)
     {
-      g_test_skip (world.skip);
+      g_test_skip (world.stack.skip);
       return;
     }
   /* A card terminal that declines every card. */
-  worker = g_build_filename (root, "backend", "leap-worker", NULL);
-  stop (&world.worker);
-  world.worker = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        &error, worker, "--redis", world.redis_addr, "--database", world.database,
-                        "--consumer", "test-sale-declines", "--card-decline-rate", "1", NULL);
-  g_assert_no_error (error);
+  leap_test_stack_start_worker (&world.stack, "test-sale-declines", "--card-decline-rate", "1", NULL);
 
   counter_open (&counter, "cashier");
   {
@@ -1035,7 +833,8 @@ sell (LeapWindow *window,
 
 /* Not a test: the screenshots for the docs (`test-sale --shot NAME`, see
  * docs/screenshots): payment, paid, orders, check-in, check-in-used,
- * shift. It stays open until it is sent SIGTERM or SIGINT. `--shot ticket
+ * shift; with LEAP_SHOT_HIGH_CONTRAST=1 and LEAP_SHOT_TEXT_SCALE=F as the
+ * desktop's settings would be. It stays open until it is sent SIGTERM or SIGINT. `--shot ticket
  * OUT.png` draws the first ticket and the receipt of a sale into OUT.png
  * and exits. */
 static int
@@ -1050,7 +849,7 @@ shot (const char *name,
   g_setenv ("LEAP_PRINT_TO_PDF", "/dev/null", TRUE);
   if (!start_world ())
     {
-      g_printerr ("%s\n", world.skip);
+      g_printerr ("%s\n", world.stack.skip);
       return 1;
     }
   /* Nothing printed, and no toast about it on the pictures. */
@@ -1170,13 +969,14 @@ main (int   argc,
 
   if ((argc == 3 || argc == 4) && g_str_equal (argv[1], "--shot"))
     {
-      g_log_set_writer_func (log_writer, NULL, NULL);
+      g_log_set_writer_func (leap_test_log_writer, NULL, NULL);
       gtk_init ();
+      leap_test_apply_shot_settings ();
       adw_init ();
       return shot (argv[2], argc == 4 ? argv[3] : NULL);
     }
 
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_log_set_writer_func (leap_test_log_writer, NULL, NULL);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
