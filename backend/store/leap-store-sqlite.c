@@ -2353,6 +2353,23 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->get_accepted_order = leap_store_sqlite_get_accepted_order;
 }
 
+/* Another connection writes (a worker, the backend's writer of accepted
+ * orders): wait for it, up to BUSY_TIMEOUT_MS. SQLite's own busy timeout
+ * sleeps up to 100 ms a try, far longer than the few milliseconds a
+ * writer here holds the lock; a short poll lets two writers take turns. */
+#define BUSY_TIMEOUT_MS 5000
+#define BUSY_POLL_US    250
+
+static int
+busy_cb (void *data,
+         int   count)
+{
+  if ((gint64) count * BUSY_POLL_US >= BUSY_TIMEOUT_MS * 1000)
+    return 0;
+  g_usleep (BUSY_POLL_US);
+  return 1;
+}
+
 static void
 finalize_statement (gpointer stmt)
 {
@@ -2389,7 +2406,7 @@ leap_store_sqlite_new (const char *path,
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, 1);
-  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_busy_handler (self->db, busy_cb, NULL);
   /* Orders and payments are written here: FULL keeps a committed sale on
    * disk through a power cut, not only through a crash. */
   if (sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
