@@ -417,7 +417,7 @@ error_from_answer (guint   status,
       return g_error_new_literal (LEAP_ERROR, error_code,
                                   message ? message : soup_status_get_phrase (status));
     }
-  return g_error_new (LEAP_ERROR, code_for_status (status), "The server answered %u %s",
+  return g_error_new (LEAP_ERROR, code_for_status (status), _("The server answered %u %s"),
                       status, soup_status_get_phrase (status) ? soup_status_get_phrase (status) : "");
 }
 
@@ -489,8 +489,8 @@ send_full (LeapClient          *self,
   if (msg == NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               "“%s” is not a server address; it should look like "
-                               "http://127.0.0.1:8080", self->base_url);
+                               _("“%s” is not a server address; it should look like "
+                                 "http://127.0.0.1:8080"), self->base_url);
       return;
     }
 
@@ -1150,7 +1150,7 @@ leap_client_check_in_async (LeapClient          *self,
   if (msg == NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               "“%s” is not a server address", self->base_url);
+                               _("“%s” is not a server address"), self->base_url);
       return;
     }
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",

@@ -564,7 +564,7 @@ print_job_return (PrintJob                *job,
   else if (result == GTK_PRINT_OPERATION_RESULT_CANCEL)
     {
       g_clear_error (&error);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Printing was cancelled");
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Printing was cancelled"));
     }
   else
     {
