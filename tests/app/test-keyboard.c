@@ -352,6 +352,45 @@ pick_tickets (LeapWindow *window,
   g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, n);
 }
 
+/* Each mnemonic of what is on screen is on a key of its own: two labels on
+ * one key take turns at the focus and neither is activated. */
+static void
+collect_mnemonics (GtkWidget  *widget,
+                   GHashTable *seen)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_label_get_use_underline (GTK_LABEL (child)) &&
+          gtk_widget_is_drawable (child))
+        {
+          guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (GTK_LABEL (child)));
+          const char *other = g_hash_table_lookup (seen, GUINT_TO_POINTER (key));
+
+          if (other != NULL)
+            g_error ("“%s” and “%s” share the mnemonic %s", other, gtk_label_get_label (GTK_LABEL (child)),
+                     gdk_keyval_name (key));
+          g_hash_table_insert (seen, GUINT_TO_POINTER (key), (gpointer) gtk_label_get_label (GTK_LABEL (child)));
+        }
+      collect_mnemonics (child, seen);
+    }
+}
+
+static void
+assert_mnemonics_distinct (GtkWidget *window)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  collect_mnemonics (window, seen);
+  g_assert_cmpuint (g_hash_table_size (seen), >, 0);
+}
+
+static gboolean
+held (gpointer user_data)
+{
+  return leap_window_get_hold_id (user_data) != NULL;
+}
+
 static void
 pay (LeapWindow *window,
      KeySym      key,
@@ -402,8 +441,12 @@ sell_by_keyboard (LeapWindow *window)
                                      TIMEOUT_MS));
   focus_window (GTK_WINDOW (window));
 
-  /* Two Stalls for cash: €100 for €90. */
+  /* Two Stalls for cash: €100 for €90, held first with the button's
+   * mnemonic (Alt+H). */
   pick_tickets (window, 2);
+  assert_mnemonics_distinct (GTK_WIDGET (window));
+  press (XK_h, (KeySym) XK_Alt_L, (KeySym) 0);
+  g_assert_true (leap_test_wait_for (held, window, TIMEOUT_MS));
   pay (window, XK_F9, "100");
   g_assert_nonnull (strstr (leap_cart_view_get_hold_text (leap_window_get_cart_view (window)),
                             "Give €10.00 change."));
