@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 
 #include "leap-json.h"
+#include "leap-offline-cache.h"
 
 /* The start of the day @days_from_today after today, in local time, plus
  * @hour:@minute, as Unix time. */
@@ -616,4 +617,35 @@ leap_test_log_writer (GLogLevelFlags   log_level,
         strstr (fields[i].value, "did not receive a focus-out event") != NULL)
       return G_LOG_WRITER_HANDLED;
   return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} Sync;
+
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Sync *sync = user_data;
+
+  leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &sync->error);
+  sync->done = TRUE;
+}
+
+/* Syncs @cache from @client; the test fails unless that succeeds within
+ * @timeout_ms. */
+void
+leap_test_sync_cache (LeapOfflineCache *cache,
+                      LeapClient       *client,
+                      guint             timeout_ms)
+{
+  Sync sync = { FALSE, NULL };
+
+  leap_offline_cache_sync_async (cache, client, NULL, sync_done_cb, &sync);
+  g_assert_true (leap_test_wait_flag (&sync.done, timeout_ms));
+  g_assert_no_error (sync.error);
 }

@@ -39,6 +39,7 @@ void        leap_test_reply_json    (SoupServerMessage  *msg,
 G_END_DECLS
 
 #include "leap-client.h"
+#include "leap-offline-cache.h"
 
 G_BEGIN_DECLS
 
@@ -95,5 +96,9 @@ gint64      leap_test_stack_make_event     (LeapTestStack      *stack,
  * as the desktop would set them, from LEAP_SHOT_HIGH_CONTRAST=1 and
  * LEAP_SHOT_TEXT_SCALE=FACTOR. After gtk_init (). */
 void        leap_test_apply_shot_settings  (void);
+
+void        leap_test_sync_cache     (LeapOfflineCache  *cache,
+                                      LeapClient        *client,
+                                      guint              timeout_ms);
 
 G_END_DECLS

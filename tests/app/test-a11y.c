@@ -494,24 +494,6 @@ kiosk_asks_still_there (gpointer user_data)
   return leap_kiosk_window_get_still_there (user_data) != NULL;
 }
 
-static void
-kiosk_sync_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &error);
-  g_assert_no_error (error);
-  g_object_set_data (G_OBJECT (source), "synced", GINT_TO_POINTER (TRUE));
-}
-
-static gboolean
-kiosk_synced (gpointer user_data)
-{
-  return g_object_get_data (user_data, "synced") != NULL;
-}
-
 /* A button under @root that shows @text and has a name (a response
  * button of a message dialog is named by its mnemonic label). */
 static gboolean
@@ -573,8 +555,7 @@ test_kiosk (void)
   k.client = leap_test_stack_sign_in (&k.stack, "kiosk-1");
   k.cache = leap_offline_cache_new (":memory:", &error);
   g_assert_no_error (error);
-  leap_offline_cache_sync_async (k.cache, k.client, NULL, kiosk_sync_cb, NULL);
-  g_assert_true (leap_test_wait_for (kiosk_synced, k.cache, 20000));
+  leap_test_sync_cache (k.cache, k.client, 20000);
   k.window = g_object_ref_sink (leap_kiosk_window_new (NULL, k.client, k.cache));
   gtk_window_present (GTK_WINDOW (k.window));
 

@@ -178,17 +178,6 @@ test_sign_in (void)
 }
 
 static void
-sync_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
 tiers_cb (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
@@ -217,7 +206,6 @@ test_sync (void)
   g_autoptr(LeapEvent) first = NULL;
   gint64 cursor;
   GListModel *events;
-  Result r = { 0 };
 
   if (skip_without_world ())
     return;
@@ -227,9 +215,7 @@ test_sync (void)
   g_assert_no_error (error);
 
   /* The public catalogue syncs without signing in. */
-  leap_offline_cache_sync_async (cache, client, NULL, sync_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
+  leap_test_sync_cache (cache, client, TIMEOUT_MS);
   events = leap_offline_cache_get_events (cache);
   g_assert_cmpuint (g_list_model_get_n_items (events), >, 0);
   cursor = leap_offline_cache_get_cursor (cache);
@@ -245,10 +231,7 @@ test_sync (void)
   g_assert_cmpuint (strlen (leap_tier_get_currency (g_ptr_array_index (tiers, 0))), ==, 3);
 
   /* Nothing changed: the next sync goes on from the cursor. */
-  reset (&r);
-  leap_offline_cache_sync_async (cache, client, NULL, sync_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
+  leap_test_sync_cache (cache, client, TIMEOUT_MS);
   g_assert_cmpint (leap_offline_cache_get_cursor (cache), >=, cursor);
 }
 
@@ -503,7 +486,6 @@ sale_set_up (Sale          *sale,
   static guint counter;
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
 
   if (world.stack.skip != NULL)
     return;
@@ -518,9 +500,7 @@ sale_set_up (Sale          *sale,
   path = g_strdup_printf ("%s/cache-sale-%u.db", world.stack.dir, ++counter);
   sale->cache = leap_offline_cache_new (path, &error);
   g_assert_no_error (error);
-  leap_offline_cache_sync_async (sale->cache, sale->client, NULL, sync_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
+  leap_test_sync_cache (sale->cache, sale->client, TIMEOUT_MS);
 
   sale->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW,
                                                   "client", sale->client,

@@ -638,24 +638,6 @@ kiosk_sold (gpointer user_data)
 }
 
 static gboolean
-synced (gpointer user_data)
-{
-  return g_object_get_data (user_data, "synced") != NULL;
-}
-
-static void
-kiosk_sync_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &error);
-  g_assert_no_error (error);
-  g_object_set_data (G_OBJECT (source), "synced", GINT_TO_POINTER (TRUE));
-}
-
-static gboolean
 window_left (gpointer user_data)
 {
   return leap_kiosk_window_get_left (user_data);
@@ -688,8 +670,7 @@ test_keyboard_kiosk (void)
   client = leap_test_stack_sign_in (&world.stack, "kiosk-1");
   cache = leap_offline_cache_new (":memory:", &error);
   g_assert_no_error (error);
-  leap_offline_cache_sync_async (cache, client, NULL, kiosk_sync_cb, NULL);
-  g_assert_true (leap_test_wait_for (synced, cache, TIMEOUT_MS));
+  leap_test_sync_cache (cache, client, TIMEOUT_MS);
   window = g_object_ref_sink (leap_kiosk_window_new (NULL, client, cache));
   gtk_window_present (GTK_WINDOW (window));
   focus_when_shown (GTK_WINDOW (window));

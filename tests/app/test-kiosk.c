@@ -111,17 +111,6 @@ given_back (gpointer user_data)
   return available_now () == world.before;
 }
 
-static void
-sync_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &r->error);
-  r->done = TRUE;
-}
-
 typedef struct
 {
   LeapClient       *client;
@@ -133,15 +122,12 @@ static void
 kiosk_open (Kiosk *kiosk)
 {
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
 
   kiosk->client = leap_test_stack_sign_in (&world.stack, "kiosk-1");
   g_assert_cmpstr (leap_client_get_role (kiosk->client), ==, "kiosk");
   kiosk->cache = leap_offline_cache_new (":memory:", &error);
   g_assert_no_error (error);
-  leap_offline_cache_sync_async (kiosk->cache, kiosk->client, NULL, sync_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
+  leap_test_sync_cache (kiosk->cache, kiosk->client, TIMEOUT_MS);
   kiosk->window = g_object_ref_sink (leap_kiosk_window_new (NULL, kiosk->client, kiosk->cache));
   gtk_window_present (GTK_WINDOW (kiosk->window));
 }

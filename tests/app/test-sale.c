@@ -227,17 +227,6 @@ count_pages (const char *data,
 }
 
 static void
-sync_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Result *r = user_data;
-
-  r->ok = leap_offline_cache_sync_finish (LEAP_OFFLINE_CACHE (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
 test_sale_cash (void)
 {
   g_autoptr(LeapClient) client = NULL;
@@ -275,9 +264,7 @@ test_sale_cash (void)
   cache_path = g_strdup (world.cache_path);
   cache = leap_offline_cache_new (cache_path, &error);
   g_assert_no_error (error);
-  leap_offline_cache_sync_async (cache, client, NULL, sync_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
+  leap_test_sync_cache (cache, client, TIMEOUT_MS);
 
   window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", client, "cache", cache, NULL));
   gtk_window_present (GTK_WINDOW (window));
@@ -462,10 +449,7 @@ counter_open (Counter    *counter,
   g_assert_no_error (r.error);
   counter->cache = leap_offline_cache_new (world.cache_path, &error);
   g_assert_no_error (error);
-  r.done = FALSE;
-  leap_offline_cache_sync_async (counter->cache, counter->client, NULL, sync_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
-  g_assert_no_error (r.error);
+  leap_test_sync_cache (counter->cache, counter->client, TIMEOUT_MS);
   counter->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", counter->client,
                                                      "cache", counter->cache, NULL));
   gtk_window_present (GTK_WINDOW (counter->window));
