@@ -636,6 +636,30 @@ sync_done_cb (GObject      *source,
   sync->done = TRUE;
 }
 
+static void
+reload_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Sync *sync = user_data;
+
+  leap_offline_cache_reload_finish (LEAP_OFFLINE_CACHE (source), result, &sync->error);
+  sync->done = TRUE;
+}
+
+/* Reads @cache's file into its models; the test fails unless that succeeds
+ * within @timeout_ms. */
+void
+leap_test_reload_cache (LeapOfflineCache *cache,
+                        guint             timeout_ms)
+{
+  Sync sync = { FALSE, NULL };
+
+  leap_offline_cache_reload_async (cache, NULL, reload_done_cb, &sync);
+  g_assert_true (leap_test_wait_flag (&sync.done, timeout_ms));
+  g_assert_no_error (sync.error);
+}
+
 /* Syncs @cache from @client; the test fails unless that succeeds within
  * @timeout_ms. */
 void

@@ -97,6 +97,8 @@ gint64      leap_test_stack_make_event     (LeapTestStack      *stack,
  * LEAP_SHOT_TEXT_SCALE=FACTOR. After gtk_init (). */
 void        leap_test_apply_shot_settings  (void);
 
+void        leap_test_reload_cache   (LeapOfflineCache  *cache,
+                                      guint              timeout_ms);
 void        leap_test_sync_cache     (LeapOfflineCache  *cache,
                                       LeapClient        *client,
                                       guint              timeout_ms);

@@ -229,21 +229,7 @@ typedef struct
   LeapOfflineCache *cache;
   LeapClient       *client;
   LeapWindow       *window;
-  gboolean          done;
 } Fixture;
-
-static void
-reload_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-
-  leap_offline_cache_reload_finish (LEAP_OFFLINE_CACHE (source), result, &error);
-  g_assert_no_error (error);
-  f->done = TRUE;
-}
 
 static guint
 count_tiles (GtkWidget *widget)
@@ -280,8 +266,7 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (leap_offline_cache_apply_sync (f->cache, url, page, &error));
   g_assert_no_error (error);
-  leap_offline_cache_reload_async (f->cache, NULL, reload_cb, f);
-  g_assert_true (leap_test_wait_flag (&f->done, TIMEOUT_MS));
+  leap_test_reload_cache (f->cache, TIMEOUT_MS);
 
   f->client = leap_client_new (url);
   f->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", f->client,
