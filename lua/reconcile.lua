@@ -37,34 +37,6 @@
 
 local COUNTERS = { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5] }
 
-local function int (s)
-  if type(s) ~= 'string' or #s > 15 or not string.match(s, '^%-?%d+$') then
-    return nil
-  end
-  return tonumber(s)
-end
-
-local function json_id (s)
-  if (string.match(s, '^%-?[1-9]%d*$') and #s <= 15) or s == '0' then
-    return s
-  end
-  return cjson.encode(s)
-end
-
-local function parse_items (s)
-  local items = {}
-  if type(s) ~= 'string' then
-    return nil
-  end
-  for tier, q in string.gmatch(s, '([^:,]+):(%d+)') do
-    items[#items + 1] = { tier, tonumber(q) }
-  end
-  if #items == 0 then
-    return nil
-  end
-  return items
-end
-
 -- Hold keys are named after the zset's own key, so they share its hash tag.
 local HOLD_PREFIX = string.sub(KEYS[7], 1, -6) .. 'hold:'
 
