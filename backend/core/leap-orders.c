@@ -350,8 +350,7 @@ typedef struct
   GPtrArray *tasks;       /* GTasks of POST /orders, answered once */
   JsonArray *orders;
   guint      timeout_id;
-  gboolean   kept;        /* the write's outcome, set by the writer */
-  GError    *error;
+  GError    *error;       /* set by the writer if the database refused */
 } Accepting;
 
 static void
@@ -396,7 +395,7 @@ accept_written_cb (gpointer data)
 {
   Accepting *a = data;
 
-  if (!a->kept)
+  if (a->error != NULL)
     g_warning ("%u accepted orders are only in Redis's stream: %s", json_array_get_length (a->orders),
                a->error->message);
   accepting_answer (a);
@@ -404,8 +403,8 @@ accept_written_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The writer: everything queued meanwhile goes in one transaction. A NULL
- * in the queue ends it. */
+/* The writer: everything queued meanwhile goes in one transaction.
+ * GINT_TO_POINTER (1) in the queue ends it (a GAsyncQueue takes no NULL). */
 static gpointer
 accept_writer (gpointer data)
 {
@@ -419,7 +418,6 @@ accept_writer (gpointer data)
       g_autoptr(JsonArray) orders = json_array_new ();
       g_autoptr(GError) error = NULL;
       Accepting *a = g_async_queue_pop (queue);
-      gboolean kept;
 
       do
         {
@@ -435,13 +433,12 @@ accept_writer (gpointer data)
       while ((a = g_async_queue_try_pop (queue)) != NULL);
       if (batch->len == 0)
         break;
-      kept = leap_store_accept_orders (store, orders, &error);
+      leap_store_accept_orders (store, orders, &error);
       /* Its references go before the main thread may free the orders. */
       g_clear_pointer (&orders, json_array_unref);
       for (guint i = 0; i < batch->len; i++)
         {
           a = batch->pdata[i];
-          a->kept = kept;
           a->error = error != NULL ? g_error_copy (error) : NULL;
           g_idle_add_full (G_PRIORITY_DEFAULT, accept_written_cb, a, NULL);
         }
