@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what Leap needs, builds it twice (gcc, then clang with
 # AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole test suite
-# in both. Ends with one line: "N passed, N failed".
+# in both. Ends with one line: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 sh tools/deps.sh || exit 1
@@ -64,10 +64,11 @@ else
 fi
 
 # Counts every subtest of the TAP tests, and each other test once; a test
-# binary that died before its plan was done counts its missing cases.
+# binary that died before its plan was done counts its missing cases. A skip
+# is counted apart, never as a pass.
 python3 - <<'PY'
 import json, os, re
-passed = failed = 0
+passed = failed = skipped = 0
 for d in ("_build-ci", "_build-asan"):
     path = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(path):
@@ -77,19 +78,28 @@ for d in ("_build-ci", "_build-asan"):
         if not line.strip():
             continue
         r = json.loads(line)
-        ok = r.get("result") in ("OK", "EXPECTEDFAIL", "SKIP")
+        result = r.get("result")
         out = r.get("stdout") or ""
         plan = re.search(r"^1\.\.(\d+)", out, re.M)
         if plan is None:
-            passed, failed = (passed + 1, failed) if ok else (passed, failed + 1)
+            if result in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif result == "SKIP":
+                skipped += 1
+            else:
+                failed += 1
             continue
-        good = len(re.findall(r"^ok ", out, re.M))
+        skips = len(re.findall(r"^ok .*# *SKIP", out, re.M | re.I))
+        good = len(re.findall(r"^ok ", out, re.M)) - skips
         bad = len(re.findall(r"^not ok ", out, re.M))
-        missing = max(0, int(plan.group(1)) - good - bad)
-        if not ok and bad + missing == 0:
+        missing = max(0, int(plan.group(1)) - good - bad - skips)
+        if result not in ("OK", "EXPECTEDFAIL", "SKIP") and bad + missing == 0:
             bad = 1
+        if result == "SKIP" and good + bad + skips == 0:
+            skips = 1  # the whole binary skipped ("1..0 # SKIP …")
         passed += good
+        skipped += skips
         failed += bad + missing
-print(f"{passed} passed, {failed} failed")
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
