@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-holds"
 
-#include "leap-holds.h"
+#include "leap-holds-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
 
@@ -9,40 +9,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#define EXPIRING_KEY "leap:expiring" /* event id → latest hold expiry (ms) */
-#define EXPIRE_TICK_MS 1000
 #define PRICES_TTL_US (2 * G_USEC_PER_SEC)
 #define MAX_ITEMS 20
 #define DB_HOLD_MARK '_' /* the last character of a hold id made by the database */
-
-struct _LeapHolds
-{
-  GObject         parent_instance;
-
-  /* Owned */
-  LeapStore      *store;
-  LeapRedis      *redis;
-  LeapRedis      *subscriber;
-  GHashTable     *prices; /* event id → Prices */
-  GHashTable     *expiring_sent; /* event id → latest expiry told to Redis (ms) */
-  GHashTable     *available; /* tier id → Seen: Redis's last figures, for an outage */
-
-  LeapHoldsConfig config;
-  guint           expire_id;
-
-  /* Redis down (see "When Redis is down" in docs/architecture.md) */
-  gboolean        ready;          /* Redis counters rebuilt: Redis takes holds */
-  guint           generation;     /* one per rebuild; older replies are ignored */
-  guint           rebuild_pending;
-  gboolean        rebuild_failed;
-  guint           rebuild_retry_id;
-  guint           handed_over;    /* database holds given to Redis in this rebuild */
-  gint64          down_since_ms;  /* 0 while Redis sells */
-  gint64          outage_ms;      /* the database outage joined, 0 if none */
-  gint64          degraded_ms;    /* over finished outages */
-  guint64         db_holds;       /* holds made by the database */
-  GPtrArray      *waiting;        /* GTasks of holds asked for during a rebuild */
-};
 
 G_DEFINE_FINAL_TYPE (LeapHolds, leap_holds, G_TYPE_OBJECT)
 
@@ -132,9 +101,9 @@ leap_hold_id_parse (const char *hold_id,
   return TRUE;
 }
 
-static char *
-new_hold_id (gint64   event_id,
-             gboolean in_database)
+char *
+_leap_holds_new_hold_id (gint64   event_id,
+                         gboolean in_database)
 {
   guchar raw[16];
   char text[sodium_base64_ENCODED_LEN (16, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -158,16 +127,10 @@ leap_hold_id_is_db (const char *hold_id)
   return leap_hold_id_parse (hold_id, &event_id) && hold_id[strlen (hold_id) - 1] == DB_HOLD_MARK;
 }
 
-/* Every inventory script takes the same keys (see lua/reserve.lua). */
-typedef struct
-{
-  char *keys[9];
-} EventKeys;
-
-static void
-event_keys_init (EventKeys  *k,
-                 gint64      event_id,
-                 const char *hold_id)
+void
+_leap_holds_event_keys_init (EventKeys  *k,
+                             gint64      event_id,
+                             const char *hold_id)
 {
   static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
 
@@ -177,14 +140,12 @@ event_keys_init (EventKeys  *k,
   k->keys[8] = NULL;
 }
 
-static void
-event_keys_clear (EventKeys *k)
+void
+_leap_holds_event_keys_clear (EventKeys *k)
 {
   for (guint i = 0; i < G_N_ELEMENTS (k->keys); i++)
     g_clear_pointer (&k->keys[i], g_free);
 }
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EventKeys, event_keys_clear)
 
 /* Runs an inventory script: KEYS are the event's, then argv. */
 static void
@@ -199,7 +160,7 @@ run_script (LeapHolds         *self,
   g_auto(EventKeys) k = { { NULL } };
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
-  event_keys_init (&k, event_id, hold_id);
+  _leap_holds_event_keys_init (&k, event_id, hold_id);
   for (guint i = 0; i < 8; i++)
     g_ptr_array_add (argv, k.keys[i]);
   for (guint i = 0; i < args->len; i++)
@@ -208,49 +169,7 @@ run_script (LeapHolds         *self,
                         (const char **) argv->pdata, NULL);
 }
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static const char *
-reply_status (const redisReply *reply)
-{
-  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-      reply->element[0]->type == REDIS_REPLY_STRING)
-    return reply->element[0]->str;
-  return "";
-}
-
-static gint64
-reply_int (const redisReply *reply,
-           guint             index)
-{
-  const redisReply *e;
-
-  if (reply->type != REDIS_REPLY_ARRAY || index >= reply->elements)
-    return 0;
-  e = reply->element[index];
-  if (e->type == REDIS_REPLY_INTEGER)
-    return e->integer;
-  if (e->type == REDIS_REPLY_STRING)
-    return g_ascii_strtoll (e->str, NULL, 10);
-  return 0;
-}
-
 /* Creating a hold */
-
-typedef struct
-{
-  char       *hold_id;
-  char       *owner;
-  gboolean    guest;
-  gint64      event_id;
-  gint64      expires_ms;
-  JsonArray  *items;    /* [{tier_id, quantity}] as asked */
-  JsonObject *answer;
-} Create;
 
 static void
 create_free (Create *c)
@@ -269,14 +188,14 @@ guest_key (const char *owner)
 }
 
 /* The answer for a hold: its items priced from the database. */
-static JsonObject *
-describe_hold (LeapHolds  *self,
-               gint64      event_id,
-               const char *hold_id,
-               const char *status,
-               gint64      expires_ms,
-               JsonArray  *items,
-               GError    **error)
+JsonObject *
+_leap_holds_describe_hold (LeapHolds  *self,
+                           gint64      event_id,
+                           const char *hold_id,
+                           const char *status,
+                           gint64      expires_ms,
+                           JsonArray  *items,
+                           GError    **error)
 {
   Prices *prices = prices_of (self, event_id, error);
   g_autoptr(JsonObject) answer = NULL;
@@ -360,7 +279,8 @@ reserved_cb (LeapRedis        *redis,
       g_autofree char *score = NULL;
 
       c->expires_ms = reply_int (reply, 1);
-      c->answer = describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &local_error);
+      c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
+                                             c->items, &local_error);
       if (c->answer == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
@@ -521,8 +441,6 @@ check_items (LeapHolds  *self,
   return TRUE;
 }
 
-static void create_in_redis    (LeapHolds *self,
-                                GTask     *task);
 static void create_in_database (LeapHolds *self,
                                 GTask     *task);
 
@@ -537,7 +455,7 @@ resume_waiting (LeapHolds *self)
   for (guint i = 0; i < waiting->len; i++)
     {
       if (self->ready)
-        create_in_redis (self, waiting->pdata[i]);
+        _leap_holds_create_in_redis (self, waiting->pdata[i]);
       else
         create_in_database (self, waiting->pdata[i]);
     }
@@ -562,7 +480,7 @@ create_in_database (LeapHolds *self,
       g_object_unref (task);
       return;
     }
-  c->hold_id = new_hold_id (c->event_id, TRUE);
+  c->hold_id = _leap_holds_new_hold_id (c->event_id, TRUE);
   /* Whole seconds: the database keeps times in seconds. */
   c->expires_ms = (now + self->config.ttl_s * 1000) / 1000 * 1000;
   json_object_set_string_member (hold, "hold_id", c->hold_id);
@@ -578,7 +496,7 @@ create_in_database (LeapHolds *self,
       return;
     }
   self->db_holds++;
-  c->answer = describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &error);
+  c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &error);
   if (c->answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -643,16 +561,16 @@ leap_holds_create_async (LeapHolds          *self,
       create_in_database (self, task);
       return;
     }
-  create_in_redis (self, task);
+  _leap_holds_create_in_redis (self, task);
 }
 
-static void
-create_in_redis (LeapHolds *self,
-                 GTask     *task)
+void
+_leap_holds_create_in_redis (LeapHolds *self,
+                             GTask     *task)
 {
   Create *c = g_task_get_task_data (task);
 
-  c->hold_id = new_hold_id (c->event_id, FALSE);
+  c->hold_id = _leap_holds_new_hold_id (c->event_id, FALSE);
   if (c->guest)
     {
       g_autofree char *key = guest_key (c->owner);
@@ -675,8 +593,8 @@ leap_holds_object_finish (LeapHolds    *self,
 
 /* Reading a hold */
 
-static JsonArray *
-parse_items (const char *text)
+JsonArray *
+_leap_holds_parse_items (const char *text)
 {
   JsonArray *items = json_array_new ();
   g_auto(GStrv) pairs = g_strsplit (text ? text : "", ",", -1);
@@ -733,8 +651,8 @@ read_from_database (LeapHolds  *self,
   expires_ms = leap_json_get_int (hold, "expires_ms", 0);
   if (g_str_equal (status, "held") && expires_ms <= now_ms ())
     status = "expired";
-  items = parse_items (leap_json_get_string (hold, "items", ""));
-  answer = describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id, status, expires_ms, items,
+  items = _leap_holds_parse_items (leap_json_get_string (hold, "items", ""));
+  answer = _leap_holds_describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id, status, expires_ms, items,
                           &error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -785,9 +703,10 @@ hold_read_cb (LeapRedis        *redis,
   if (g_strcmp0 (status, "held") == 0 &&
       g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
     status = "expired";
-  items = parse_items (hash_field (reply, "items"));
-  answer = describe_hold (self, event_id, hold_id, status ? status : "unknown",
-                          g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10), items, &local_error);
+  items = _leap_holds_parse_items (hash_field (reply, "items"));
+  answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
+                                      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10),
+                                      items, &local_error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&local_error));
   else
@@ -1050,12 +969,12 @@ tier_set_cb (LeapRedis        *redis,
     g_task_return_boolean (task, TRUE);
 }
 
-static void
-set_tier_full (LeapHolds         *self,
-               JsonObject        *tier,
-               const char        *mode,
-               LeapRedisReplyFunc func,
-               gpointer           data)
+void
+_leap_holds_set_tier_full (LeapHolds         *self,
+                           JsonObject        *tier,
+                           const char        *mode,
+                           LeapRedisReplyFunc func,
+                           gpointer           data)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   gint64 event_id = json_object_get_int_member (tier, "event_id");
@@ -1075,7 +994,7 @@ set_tier (LeapHolds  *self,
           const char *mode,
           GTask      *task)
 {
-  set_tier_full (self, tier, mode, tier_set_cb, task);
+  _leap_holds_set_tier_full (self, tier, mode, tier_set_cb, task);
 }
 
 /* Sets a tier's counters from what the database says (capacity, sold,
@@ -1243,7 +1162,7 @@ hand_over (LeapHolds  *self,
   g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
   g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, leap_json_get_int (hold, "expires_ms", 0));
 
-  event_keys_init (&k, event_id, hold_id);
+  _leap_holds_event_keys_init (&k, event_id, hold_id);
   for (guint i = 0; i < 8; i++)
     g_ptr_array_add (argv, k.keys[i]);
   g_ptr_array_add (argv, stream);
@@ -1307,7 +1226,7 @@ rebuild (LeapHolds *self)
       JsonObject *tier = json_array_get_object_element (tiers, i);
       gint64 event_id = json_object_get_int_member (tier, "event_id");
 
-      set_tier_full (self, tier, "repair", repaired_cb, step_new (self));
+      _leap_holds_set_tier_full (self, tier, "repair", repaired_cb, step_new (self));
       if (!g_hash_table_contains (events, &event_id))
         {
           gint64 *key = g_new (gint64, 1);
