@@ -81,6 +81,17 @@ void        _leap_holds_event_keys_init     (EventKeys          *k,
                                              const char         *hold_id);
 void        _leap_holds_event_keys_clear    (EventKeys          *k);
 
+/* Redis down (leap-holds-failover.c) */
+void        _leap_holds_create_in_database  (LeapHolds          *self,
+                                             GTask              *task);
+void        _leap_holds_read_from_database  (LeapHolds          *self,
+                                             GTask              *task,
+                                             const char         *hold_id,
+                                             const char         *owner);
+void        _leap_holds_rebuild             (LeapHolds          *self);
+void        _leap_holds_enter_outage        (LeapHolds          *self);
+void        _leap_holds_redis_state_cb      (LeapHolds          *self);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EventKeys, _leap_holds_event_keys_clear)
 
 static inline gint64
