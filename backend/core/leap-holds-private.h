@@ -71,15 +71,24 @@ JsonObject *_leap_holds_describe_hold       (LeapHolds          *self,
 JsonArray  *_leap_holds_parse_items         (const char         *text);
 void        _leap_holds_create_in_redis     (LeapHolds          *self,
                                              GTask              *task);
+void        _leap_holds_event_keys_init     (EventKeys          *k,
+                                             gint64              event_id,
+                                             const char         *hold_id);
+void        _leap_holds_event_keys_clear    (EventKeys          *k);
+void        _leap_holds_run_script          (LeapHolds          *self,
+                                             const char         *script,
+                                             gint64              event_id,
+                                             const char         *hold_id,
+                                             GPtrArray          *args,
+                                             LeapRedisReplyFunc  func,
+                                             gpointer            user_data);
+
+/* Counters (leap-holds-counters.c) */
 void        _leap_holds_set_tier_full       (LeapHolds          *self,
                                              JsonObject         *tier,
                                              const char         *mode,
                                              LeapRedisReplyFunc  func,
                                              gpointer            data);
-void        _leap_holds_event_keys_init     (EventKeys          *k,
-                                             gint64              event_id,
-                                             const char         *hold_id);
-void        _leap_holds_event_keys_clear    (EventKeys          *k);
 
 /* Redis down (leap-holds-failover.c) */
 void        _leap_holds_create_in_database  (LeapHolds          *self,
@@ -124,4 +133,15 @@ reply_int (const redisReply *reply,
     return g_ascii_strtoll (e->str, NULL, 10);
   return 0;
 }
+
+static inline const char *
+hash_field (const redisReply *reply,
+            const char       *name)
+{
+  for (size_t i = 0; i + 1 < reply->elements; i += 2)
+    if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
+      return reply->element[i + 1]->str;
+  return NULL;
+}
+
 G_END_DECLS
