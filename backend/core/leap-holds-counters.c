@@ -57,7 +57,8 @@ counters_cb (LeapRedis        *redis,
   for (guint i = 0; i < json_array_get_length (tiers); i++)
     {
       JsonObject *tier = json_array_get_object_element (tiers, i);
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "tier_id"));
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             json_object_get_int_member (tier, "tier_id"));
       const char *avail = hash_field (reply, id);
 
       if (avail != NULL)
@@ -114,10 +115,14 @@ _leap_holds_set_tier_full (LeapHolds         *self,
   gint64 event_id = json_object_get_int_member (tier, "event_id");
 
   g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "tier_id")));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "capacity")));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "sold")));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "max_per_order")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "tier_id")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "capacity")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "sold")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "max_per_order")));
   g_ptr_array_add (args, g_strdup (mode));
   _leap_holds_run_script (self, "tier-set", event_id, NULL, args, func, data);
 }

@@ -33,8 +33,9 @@ resume_waiting (LeapHolds *self)
  * the end of the rebuild neither takes holds. */
 void
 _leap_holds_create_in_database (LeapHolds *self,
-                                GTask     *task)
+                                GTask     *owned)
 {
+  g_autoptr(GTask) task = owned;
   Create *c = g_task_get_task_data (task);
   g_autoptr(JsonObject) hold = json_object_new ();
   g_autoptr(GError) error = NULL;
@@ -44,7 +45,6 @@ _leap_holds_create_in_database (LeapHolds *self,
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                N_("Tickets cannot be held right now; try again in a moment"));
-      g_object_unref (task);
       return;
     }
   c->hold_id = _leap_holds_new_hold_id (c->event_id, TRUE);
@@ -59,16 +59,16 @@ _leap_holds_create_in_database (LeapHolds *self,
   if (leap_store_db_hold_create (self->store, hold, &error) == 0)
     {
       g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
       return;
     }
   self->db_holds++;
-  c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &error);
+  c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
+                                         c->items, &error);
   if (c->answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
-  g_object_unref (task);
+    g_task_return_pointer (task, json_object_ref (c->answer),
+                           (GDestroyNotify) json_object_unref);
 }
 
 void
@@ -99,8 +99,8 @@ _leap_holds_read_from_database (LeapHolds  *self,
   if (g_str_equal (status, "held") && expires_ms <= now_ms ())
     status = "expired";
   items = _leap_holds_parse_items (leap_json_get_string (hold, "items", ""));
-  answer = _leap_holds_describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id, status, expires_ms, items,
-                          &error);
+  answer = _leap_holds_describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id,
+                                      status, expires_ms, items, &error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -202,6 +202,7 @@ avail_published_cb (LeapRedis  *redis,
   if (self->outage_ms != 0 && !self->ready)
     {
       g_autoptr(JsonArray) late = json_array_new ();
+      g_autoptr(GError) error = NULL;
 
       for (guint i = 0; i < json_array_get_length (json_node_get_array (tiers)); i++)
         {
@@ -210,7 +211,10 @@ avail_published_cb (LeapRedis  *redis,
           if (JSON_NODE_HOLDS_OBJECT (node))
             json_array_add_object_element (late, json_object_ref (json_node_get_object (node)));
         }
-      leap_store_outage_open (self->store, self->down_since_ms, late, NULL);
+      /* Then the outage keeps the figures it opened with, and the database
+       * may sell tickets this Redis no longer had: worth a warning. */
+      if (leap_store_outage_open (self->store, self->down_since_ms, late, &error) == 0)
+        g_warning ("Redis's last figures did not reach the database: %s", error->message);
     }
 }
 
@@ -225,7 +229,8 @@ seed_cb (LeapRedis        *redis,
 
   if (error == NULL && step->generation == self->generation && reply->type == REDIS_REPLY_ARRAY)
     for (size_t i = 0; i + 1 < reply->elements; i += 2)
-      if (reply->element[i]->type == REDIS_REPLY_STRING && reply->element[i + 1]->type == REDIS_REPLY_STRING)
+      if (reply->element[i]->type == REDIS_REPLY_STRING &&
+          reply->element[i + 1]->type == REDIS_REPLY_STRING)
         seen_set (self, step->event_id, g_ascii_strtoll (reply->element[i]->str, NULL, 10),
                   g_ascii_strtoll (reply->element[i + 1]->str, NULL, 10));
   rebuild_step_done (self, step->generation, error);
@@ -261,7 +266,9 @@ hand_over (LeapHolds  *self,
   const char *status = leap_json_get_string (hold, "status", "");
   g_autofree char *stream = leap_holds_event_key (event_id, "checkout-stream");
   g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
-  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, leap_json_get_int (hold, "expires_ms", 0));
+  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              leap_json_get_int (hold, "expires_ms", 0));
+  g_autoptr(GError) error = NULL;
 
   _leap_holds_event_keys_init (&k, event_id, hold_id);
   for (guint i = 0; i < 8; i++)
@@ -279,16 +286,23 @@ hand_over (LeapHolds  *self,
   for (guint i = 0; i < args->len; i++)
     g_ptr_array_add (argv, args->pdata[i]);
 
+  /* SADD and ZADD go without a reply handler: a lost connection fails
+   * import-hold just after them too, and the rebuild tries again. */
   if (g_str_equal (status, "checking_out"))
     {
+      const char *order_id = leap_json_get_string (hold, "order_id", "");
+
       /* The workers learn of the stream first (as for begin-checkout). */
       leap_redis_command (self->redis, NULL, NULL, "SADD", "leap:checkout-streams", stream, NULL);
-      leap_store_outbox_mark_sent (self->store, leap_json_get_string (hold, "order_id", ""), now_ms (), NULL);
+      /* sent_at is only a record (nothing reads it back): a failure is
+       * told, not acted on. */
+      if (!leap_store_outbox_mark_sent (self->store, order_id, now_ms (), &error))
+        g_warning ("Order %s not marked as sent to Redis: %s", order_id, error->message);
     }
   else
     leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", expires, event, NULL);
-  leap_redis_eval_argv_full (self->redis, "import-hold", import_cb, step_new (self), g_free, 9, argv->len,
-                             (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv_full (self->redis, "import-hold", import_cb, step_new (self), g_free, 9,
+                             argv->len, (const char **) argv->pdata, NULL);
 }
 
 static gboolean rebuild_retry_cb (gpointer data);
@@ -314,7 +328,8 @@ _leap_holds_rebuild (LeapHolds *self)
     tiers = leap_store_list_inventory (self->store, 0, &error);
   if (tiers == NULL)
     {
-      g_warning ("Cannot rebuild the Redis counters from the database: %s; retrying", error->message);
+      g_warning ("Cannot rebuild the Redis counters from the database: %s; retrying",
+                 error->message);
       self->rebuild_retry_id = g_timeout_add (EXPIRE_TICK_MS, rebuild_retry_cb, self);
       if (!self->ready)
         resume_waiting (self);
@@ -403,7 +418,8 @@ rebuild_step_done (LeapHolds    *self,
       self->degraded_ms += down;
       self->down_since_ms = 0;
       g_message ("Redis back after %" G_GINT64_FORMAT ".%01" G_GINT64_FORMAT " s; counters rebuilt "
-                 "(%u holds of the database handed over)", down / 1000, down % 1000 / 100, self->handed_over);
+                 "(%u holds of the database handed over)",
+                 down / 1000, down % 1000 / 100, self->handed_over);
     }
 }
 
@@ -437,7 +453,8 @@ _leap_holds_enter_outage (LeapHolds *self)
   self->outage_ms = leap_store_outage_open (self->store, self->down_since_ms, available, &error);
   since = leap_time_format (self->down_since_ms / 1000);
   if (self->outage_ms == 0)
-    g_warning ("Redis unreachable since %s; the database cannot sell either: %s", since, error->message);
+    g_warning ("Redis unreachable since %s; the database cannot sell either: %s",
+               since, error->message);
   else
     g_warning ("Redis unreachable since %s; selling from the database", since);
   resume_waiting (self);

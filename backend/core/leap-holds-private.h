@@ -69,6 +69,7 @@ JsonObject *_leap_holds_describe_hold       (LeapHolds          *self,
                                              JsonArray          *items,
                                              GError            **error);
 JsonArray  *_leap_holds_parse_items         (const char         *text);
+/* Takes task: it is returned now or from a reply. */
 void        _leap_holds_create_in_redis     (LeapHolds          *self,
                                              GTask              *task);
 void        _leap_holds_event_keys_init     (EventKeys          *k,
@@ -91,6 +92,7 @@ void        _leap_holds_set_tier_full       (LeapHolds          *self,
                                              gpointer            data);
 
 /* Redis down (leap-holds-failover.c) */
+/* Takes task, as _leap_holds_create_in_redis does. */
 void        _leap_holds_create_in_database  (LeapHolds          *self,
                                              GTask              *task);
 void        _leap_holds_read_from_database  (LeapHolds          *self,
