@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-holds"
 
-#include "leap-holds.h"
+#include "leap-holds-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
 
@@ -9,40 +9,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#define EXPIRING_KEY "leap:expiring" /* event id → latest hold expiry (ms) */
-#define EXPIRE_TICK_MS 1000
 #define PRICES_TTL_US (2 * G_USEC_PER_SEC)
 #define MAX_ITEMS 20
 #define DB_HOLD_MARK '_' /* the last character of a hold id made by the database */
-
-struct _LeapHolds
-{
-  GObject         parent_instance;
-
-  /* Owned */
-  LeapStore      *store;
-  LeapRedis      *redis;
-  LeapRedis      *subscriber;
-  GHashTable     *prices; /* event id → Prices */
-  GHashTable     *expiring_sent; /* event id → latest expiry told to Redis (ms) */
-  GHashTable     *available; /* tier id → Seen: Redis's last figures, for an outage */
-
-  LeapHoldsConfig config;
-  guint           expire_id;
-
-  /* Redis down (see "When Redis is down" in docs/architecture.md) */
-  gboolean        ready;          /* Redis counters rebuilt: Redis takes holds */
-  guint           generation;     /* one per rebuild; older replies are ignored */
-  guint           rebuild_pending;
-  gboolean        rebuild_failed;
-  guint           rebuild_retry_id;
-  guint           handed_over;    /* database holds given to Redis in this rebuild */
-  gint64          down_since_ms;  /* 0 while Redis sells */
-  gint64          outage_ms;      /* the database outage joined, 0 if none */
-  gint64          degraded_ms;    /* over finished outages */
-  guint64         db_holds;       /* holds made by the database */
-  GPtrArray      *waiting;        /* GTasks of holds asked for during a rebuild */
-};
 
 G_DEFINE_FINAL_TYPE (LeapHolds, leap_holds, G_TYPE_OBJECT)
 
@@ -132,9 +101,9 @@ leap_hold_id_parse (const char *hold_id,
   return TRUE;
 }
 
-static char *
-new_hold_id (gint64   event_id,
-             gboolean in_database)
+char *
+_leap_holds_new_hold_id (gint64   event_id,
+                         gboolean in_database)
 {
   guchar raw[16];
   char text[sodium_base64_ENCODED_LEN (16, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -158,16 +127,10 @@ leap_hold_id_is_db (const char *hold_id)
   return leap_hold_id_parse (hold_id, &event_id) && hold_id[strlen (hold_id) - 1] == DB_HOLD_MARK;
 }
 
-/* Every inventory script takes the same keys (see lua/reserve.lua). */
-typedef struct
-{
-  char *keys[9];
-} EventKeys;
-
-static void
-event_keys_init (EventKeys  *k,
-                 gint64      event_id,
-                 const char *hold_id)
+void
+_leap_holds_event_keys_init (EventKeys  *k,
+                             gint64      event_id,
+                             const char *hold_id)
 {
   static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
 
@@ -177,29 +140,27 @@ event_keys_init (EventKeys  *k,
   k->keys[8] = NULL;
 }
 
-static void
-event_keys_clear (EventKeys *k)
+void
+_leap_holds_event_keys_clear (EventKeys *k)
 {
   for (guint i = 0; i < G_N_ELEMENTS (k->keys); i++)
     g_clear_pointer (&k->keys[i], g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EventKeys, event_keys_clear)
-
 /* Runs an inventory script: KEYS are the event's, then argv. */
-static void
-run_script (LeapHolds         *self,
-            const char        *script,
-            gint64             event_id,
-            const char        *hold_id,
-            GPtrArray         *args,
-            LeapRedisReplyFunc func,
-            gpointer           user_data)
+void
+_leap_holds_run_script (LeapHolds         *self,
+                        const char        *script,
+                        gint64             event_id,
+                        const char        *hold_id,
+                        GPtrArray         *args,
+                        LeapRedisReplyFunc func,
+                        gpointer           user_data)
 {
   g_auto(EventKeys) k = { { NULL } };
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
-  event_keys_init (&k, event_id, hold_id);
+  _leap_holds_event_keys_init (&k, event_id, hold_id);
   for (guint i = 0; i < 8; i++)
     g_ptr_array_add (argv, k.keys[i]);
   for (guint i = 0; i < args->len; i++)
@@ -208,49 +169,7 @@ run_script (LeapHolds         *self,
                         (const char **) argv->pdata, NULL);
 }
 
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static const char *
-reply_status (const redisReply *reply)
-{
-  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-      reply->element[0]->type == REDIS_REPLY_STRING)
-    return reply->element[0]->str;
-  return "";
-}
-
-static gint64
-reply_int (const redisReply *reply,
-           guint             index)
-{
-  const redisReply *e;
-
-  if (reply->type != REDIS_REPLY_ARRAY || index >= reply->elements)
-    return 0;
-  e = reply->element[index];
-  if (e->type == REDIS_REPLY_INTEGER)
-    return e->integer;
-  if (e->type == REDIS_REPLY_STRING)
-    return g_ascii_strtoll (e->str, NULL, 10);
-  return 0;
-}
-
 /* Creating a hold */
-
-typedef struct
-{
-  char       *hold_id;
-  char       *owner;
-  gboolean    guest;
-  gint64      event_id;
-  gint64      expires_ms;
-  JsonArray  *items;    /* [{tier_id, quantity}] as asked */
-  JsonObject *answer;
-} Create;
 
 static void
 create_free (Create *c)
@@ -269,14 +188,14 @@ guest_key (const char *owner)
 }
 
 /* The answer for a hold: its items priced from the database. */
-static JsonObject *
-describe_hold (LeapHolds  *self,
-               gint64      event_id,
-               const char *hold_id,
-               const char *status,
-               gint64      expires_ms,
-               JsonArray  *items,
-               GError    **error)
+JsonObject *
+_leap_holds_describe_hold (LeapHolds  *self,
+                           gint64      event_id,
+                           const char *hold_id,
+                           const char *status,
+                           gint64      expires_ms,
+                           JsonArray  *items,
+                           GError    **error)
 {
   Prices *prices = prices_of (self, event_id, error);
   g_autoptr(JsonObject) answer = NULL;
@@ -360,7 +279,8 @@ reserved_cb (LeapRedis        *redis,
       g_autofree char *score = NULL;
 
       c->expires_ms = reply_int (reply, 1);
-      c->answer = describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &local_error);
+      c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
+                                             c->items, &local_error);
       if (c->answer == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
@@ -430,7 +350,7 @@ reserve (GTask *task)
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "tier_id")));
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "quantity")));
     }
-  run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
+  _leap_holds_run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
 }
 
 static void
@@ -521,71 +441,6 @@ check_items (LeapHolds  *self,
   return TRUE;
 }
 
-static void create_in_redis    (LeapHolds *self,
-                                GTask     *task);
-static void create_in_database (LeapHolds *self,
-                                GTask     *task);
-
-/* Holds asked for while Redis's counters were rebuilt go on, to Redis if
- * it is ready or to the database if it was lost again. */
-static void
-resume_waiting (LeapHolds *self)
-{
-  g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
-
-  self->waiting = g_ptr_array_new ();
-  for (guint i = 0; i < waiting->len; i++)
-    {
-      if (self->ready)
-        create_in_redis (self, waiting->pdata[i]);
-      else
-        create_in_database (self, waiting->pdata[i]);
-    }
-}
-
-/* While Redis is down the database holds, within what Redis had left
- * when it was lost (leap_store_db_hold_create). Between Redis's return and
- * the end of the rebuild neither takes holds. */
-static void
-create_in_database (LeapHolds *self,
-                    GTask     *task)
-{
-  Create *c = g_task_get_task_data (task);
-  g_autoptr(JsonObject) hold = json_object_new ();
-  g_autoptr(GError) error = NULL;
-  gint64 now = now_ms ();
-
-  if (leap_redis_is_connected (self->redis) || self->outage_ms == 0)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               N_("Tickets cannot be held right now; try again in a moment"));
-      g_object_unref (task);
-      return;
-    }
-  c->hold_id = new_hold_id (c->event_id, TRUE);
-  /* Whole seconds: the database keeps times in seconds. */
-  c->expires_ms = (now + self->config.ttl_s * 1000) / 1000 * 1000;
-  json_object_set_string_member (hold, "hold_id", c->hold_id);
-  json_object_set_int_member (hold, "event_id", c->event_id);
-  json_object_set_string_member (hold, "owner", c->owner);
-  json_object_set_int_member (hold, "now_ms", now);
-  json_object_set_int_member (hold, "expires_ms", c->expires_ms);
-  json_object_set_array_member (hold, "items", json_array_ref (c->items));
-  if (leap_store_db_hold_create (self->store, hold, &error) == 0)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  self->db_holds++;
-  c->answer = describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items, &error);
-  if (c->answer == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
-  g_object_unref (task);
-}
-
 void
 leap_holds_create_async (LeapHolds          *self,
                          const LeapSession  *session,
@@ -640,19 +495,19 @@ leap_holds_create_async (LeapHolds          *self,
     }
   if (!self->ready)
     {
-      create_in_database (self, task);
+      _leap_holds_create_in_database (self, task);
       return;
     }
-  create_in_redis (self, task);
+  _leap_holds_create_in_redis (self, task);
 }
 
-static void
-create_in_redis (LeapHolds *self,
-                 GTask     *task)
+void
+_leap_holds_create_in_redis (LeapHolds *self,
+                             GTask     *task)
 {
   Create *c = g_task_get_task_data (task);
 
-  c->hold_id = new_hold_id (c->event_id, FALSE);
+  c->hold_id = _leap_holds_new_hold_id (c->event_id, FALSE);
   if (c->guest)
     {
       g_autofree char *key = guest_key (c->owner);
@@ -675,8 +530,8 @@ leap_holds_object_finish (LeapHolds    *self,
 
 /* Reading a hold */
 
-static JsonArray *
-parse_items (const char *text)
+JsonArray *
+_leap_holds_parse_items (const char *text)
 {
   JsonArray *items = json_array_new ();
   g_auto(GStrv) pairs = g_strsplit (text ? text : "", ",", -1);
@@ -694,52 +549,6 @@ parse_items (const char *text)
       json_array_add_object_element (items, item);
     }
   return items;
-}
-
-static const char *
-hash_field (const redisReply *reply,
-            const char       *name)
-{
-  for (size_t i = 0; i + 1 < reply->elements; i += 2)
-    if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
-      return reply->element[i + 1]->str;
-  return NULL;
-}
-
-static void
-read_from_database (LeapHolds  *self,
-                    GTask      *task,
-                    const char *hold_id,
-                    const char *owner)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, hold_id, &error);
-  g_autoptr(JsonArray) items = NULL;
-  JsonObject *answer;
-  const char *status;
-  gint64 expires_ms;
-
-  if (hold == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      return;
-    }
-  status = leap_json_get_string (hold, "status", "unknown");
-  expires_ms = leap_json_get_int (hold, "expires_ms", 0);
-  if (g_str_equal (status, "held") && expires_ms <= now_ms ())
-    status = "expired";
-  items = parse_items (leap_json_get_string (hold, "items", ""));
-  answer = describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id, status, expires_ms, items,
-                          &error);
-  if (answer == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
 }
 
 static void
@@ -769,7 +578,7 @@ hold_read_cb (LeapRedis        *redis,
   if (leap_hold_id_is_db (hold_id) &&
       (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0))
     {
-      read_from_database (self, task, hold_id, owner);
+      _leap_holds_read_from_database (self, task, hold_id, owner);
       return;
     }
   /* Another session's hold is as invisible as one that does not exist. */
@@ -785,9 +594,10 @@ hold_read_cb (LeapRedis        *redis,
   if (g_strcmp0 (status, "held") == 0 &&
       g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
     status = "expired";
-  items = parse_items (hash_field (reply, "items"));
-  answer = describe_hold (self, event_id, hold_id, status ? status : "unknown",
-                          g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10), items, &local_error);
+  items = _leap_holds_parse_items (hash_field (reply, "items"));
+  answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
+                                      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10),
+                                      items, &local_error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&local_error));
   else
@@ -909,7 +719,7 @@ leap_holds_release_async (LeapHolds          *self,
   g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
   g_ptr_array_add (args, g_strdup (session->token_hash));
   g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
-  run_script (self, "release", event_id, hold_id, args, released_cb, task);
+  _leap_holds_run_script (self, "release", event_id, hold_id, args, released_cb, task);
 }
 
 gboolean
@@ -918,566 +728,6 @@ leap_holds_release_finish (LeapHolds    *self,
                            GError      **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* Availability from the live counters */
-
-static JsonObject *
-availability_from_store (LeapHolds *self,
-                         gint64     event_id,
-                         GError   **error)
-{
-  g_autoptr(JsonArray) tiers = leap_store_list_availability (self->store, event_id, error);
-  JsonObject *object;
-
-  if (tiers == NULL)
-    return NULL;
-  object = json_object_new ();
-  json_object_set_int_member (object, "event_id", event_id);
-  json_object_set_array_member (object, "tiers", g_steal_pointer (&tiers));
-  return object;
-}
-
-static void
-counters_cb (LeapRedis        *redis,
-             const redisReply *reply,
-             const GError     *error,
-             gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapHolds *self = g_task_get_source_object (task);
-  gint64 event_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) from_db = NULL;
-  JsonArray *tiers;
-  JsonObject *answer;
-
-  /* The database knows which tiers exist; Redis how many are left. */
-  from_db = availability_from_store (self, event_id, &local_error);
-  if (from_db == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&local_error));
-      return;
-    }
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
-    {
-      g_task_return_pointer (task, g_steal_pointer (&from_db), (GDestroyNotify) json_object_unref);
-      return;
-    }
-
-  tiers = json_object_get_array_member (from_db, "tiers");
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    {
-      JsonObject *tier = json_array_get_object_element (tiers, i);
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "tier_id"));
-      const char *avail = hash_field (reply, id);
-
-      if (avail != NULL)
-        json_object_set_int_member (tier, "available", g_ascii_strtoll (avail, NULL, 10));
-    }
-  answer = g_steal_pointer (&from_db);
-  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
-}
-
-void
-leap_holds_availability_async (LeapHolds          *self,
-                               gint64              event_id,
-                               GAsyncReadyCallback callback,
-                               gpointer            user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autofree char *key = leap_holds_event_key (event_id, "avail");
-
-  g_task_set_source_tag (task, leap_holds_availability_async);
-  g_task_set_task_data (task, GSIZE_TO_POINTER (event_id), NULL);
-  leap_redis_command_full (self->redis, counters_cb, task, g_object_unref, "HGETALL", key, NULL);
-}
-
-/* Counters from the database */
-
-static void rebuild_step_done (LeapHolds    *self,
-                               guint         generation,
-                               const GError *error);
-
-typedef struct
-{
-  LeapHolds *self;
-  guint      generation;
-  gint64     event_id;
-} Step;
-
-static Step *
-step_new (LeapHolds *self)
-{
-  Step *step = g_new (Step, 1);
-
-  step->self = self;
-  step->generation = self->generation;
-  step->event_id = 0;
-  self->rebuild_pending++;
-  return step;
-}
-
-/* A repair during a rebuild. */
-static void
-repaired_cb (LeapRedis        *redis,
-             const redisReply *reply,
-             const GError     *error,
-             gpointer          user_data)
-{
-  g_autofree Step *step = user_data;
-
-  rebuild_step_done (step->self, step->generation, error);
-}
-
-static void
-tier_set_cb (LeapRedis        *redis,
-             const redisReply *reply,
-             const GError     *error,
-             gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-
-  if (task == NULL)
-    return;
-  if (error != NULL)
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "%s", error->message);
-  else if (g_str_equal (reply_status (reply), "capacity_below"))
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                             "tier.capacity cannot be lower than the %" G_GINT64_FORMAT
-                             " tickets already sold or held", reply_int (reply, 1));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-set_tier_full (LeapHolds         *self,
-               JsonObject        *tier,
-               const char        *mode,
-               LeapRedisReplyFunc func,
-               gpointer           data)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  gint64 event_id = json_object_get_int_member (tier, "event_id");
-
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "tier_id")));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "capacity")));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "sold")));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (tier, "max_per_order")));
-  g_ptr_array_add (args, g_strdup (mode));
-  run_script (self, "tier-set", event_id, NULL, args, func, data);
-}
-
-static void
-set_tier (LeapHolds  *self,
-          JsonObject *tier,
-          const char *mode,
-          GTask      *task)
-{
-  set_tier_full (self, tier, mode, tier_set_cb, task);
-}
-
-/* Sets a tier's counters from what the database says (capacity, sold,
- * max_per_order) and the holds Redis has; refused with CONFLICT if the
- * capacity is below what is sold and held. tier: tier_id, event_id,
- * capacity, sold, max_per_order. */
-void
-leap_holds_set_tier_async (LeapHolds          *self,
-                           JsonObject         *tier,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-
-  g_task_set_source_tag (task, leap_holds_set_tier_async);
-  g_hash_table_remove_all (self->prices);
-  set_tier (self, tier, "set", task);
-}
-
-gboolean
-leap_holds_set_tier_finish (LeapHolds    *self,
-                            GAsyncResult *result,
-                            GError      **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* Redis's last figures: what the database may sell if Redis is lost */
-
-typedef struct
-{
-  gint64 event_id;
-  gint64 available;
-} Seen;
-
-static void
-seen_set (LeapHolds *self,
-          gint64     event_id,
-          gint64     tier_id,
-          gint64     available)
-{
-  Seen *seen = g_hash_table_lookup (self->available, &tier_id);
-
-  if (seen == NULL)
-    {
-      gint64 *key = g_new (gint64, 1);
-
-      *key = tier_id;
-      seen = g_new (Seen, 1);
-      g_hash_table_insert (self->available, key, seen);
-    }
-  seen->event_id = event_id;
-  seen->available = available;
-}
-
-/* {"event_id": E, "tiers": [{"tier_id", "available"}]}, published by every
- * script that changes what is available. */
-static void
-avail_published_cb (LeapRedis  *redis,
-                    const char *channel,
-                    const char *message,
-                    gsize       length,
-                    gpointer    user_data)
-{
-  LeapHolds *self = user_data;
-  g_autoptr(JsonObject) object = leap_json_parse_object (message, length, NULL);
-  JsonNode *tiers;
-  gint64 event_id;
-
-  if (object == NULL || (tiers = json_object_get_member (object, "tiers")) == NULL ||
-      !JSON_NODE_HOLDS_ARRAY (tiers))
-    return;
-  event_id = leap_json_get_int (object, "event_id", 0);
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (tiers)); i++)
-    {
-      JsonNode *node = json_array_get_element (json_node_get_array (tiers), i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        seen_set (self, event_id, leap_json_get_int (json_node_get_object (node), "tier_id", 0),
-                  leap_json_get_int (json_node_get_object (node), "available", 0));
-    }
-  /* The last messages of a Redis that just died can arrive after its
-   * command connection was found closed: the outage takes them too (it
-   * keeps the smallest figure). */
-  if (self->outage_ms != 0 && !self->ready)
-    {
-      g_autoptr(JsonArray) late = json_array_new ();
-
-      for (guint i = 0; i < json_array_get_length (json_node_get_array (tiers)); i++)
-        {
-          JsonNode *node = json_array_get_element (json_node_get_array (tiers), i);
-
-          if (JSON_NODE_HOLDS_OBJECT (node))
-            json_array_add_object_element (late, json_object_ref (json_node_get_object (node)));
-        }
-      leap_store_outage_open (self->store, self->down_since_ms, late, NULL);
-    }
-}
-
-static void
-seed_cb (LeapRedis        *redis,
-         const redisReply *reply,
-         const GError     *error,
-         gpointer          user_data)
-{
-  g_autofree Step *step = user_data;
-  LeapHolds *self = step->self;
-
-  if (error == NULL && step->generation == self->generation && reply->type == REDIS_REPLY_ARRAY)
-    for (size_t i = 0; i + 1 < reply->elements; i += 2)
-      if (reply->element[i]->type == REDIS_REPLY_STRING && reply->element[i + 1]->type == REDIS_REPLY_STRING)
-        seen_set (self, step->event_id, g_ascii_strtoll (reply->element[i]->str, NULL, 10),
-                  g_ascii_strtoll (reply->element[i + 1]->str, NULL, 10));
-  rebuild_step_done (self, step->generation, error);
-}
-
-/* Sets the missing counters from the database (a Redis that came back
- * empty): capacity − sold; the holds of the database are added by
- * hand_over after these in the same connection. Redis's own holds stay as
- * Redis has them (with its AOF they survived; without it they are gone). */
-void
-leap_holds_repair (LeapHolds *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) tiers = leap_store_list_inventory (self->store, 0, &error);
-
-  if (tiers == NULL)
-    {
-      g_warning ("Cannot read the inventory to check Redis: %s", error->message);
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    set_tier (self, json_array_get_object_element (tiers, i), "repair", NULL);
-}
-
-static void
-import_cb (LeapRedis        *redis,
-           const redisReply *reply,
-           const GError     *error,
-           gpointer          user_data)
-{
-  g_autofree Step *step = user_data;
-  LeapHolds *self = step->self;
-
-  if (error == NULL && g_str_equal (reply_status (reply), "ok"))
-    self->handed_over++;
-  else if (error == NULL && !g_str_equal (reply_status (reply), "exists") &&
-           !g_str_equal (reply_status (reply), "expired"))
-    g_warning ("A hold of the database was not handed to Redis: %s", reply_status (reply));
-  rebuild_step_done (self, step->generation, error);
-}
-
-/* Gives Redis a hold the database made (lua/import-hold.lua). */
-static void
-hand_over (LeapHolds  *self,
-           JsonObject *hold)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_auto(EventKeys) k = { { NULL } };
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  gint64 event_id = leap_json_get_int (hold, "event_id", 0);
-  const char *hold_id = leap_json_get_string (hold, "hold_id", "");
-  const char *status = leap_json_get_string (hold, "status", "");
-  g_autofree char *stream = leap_holds_event_key (event_id, "checkout-stream");
-  g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
-  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, leap_json_get_int (hold, "expires_ms", 0));
-
-  event_keys_init (&k, event_id, hold_id);
-  for (guint i = 0; i < 8; i++)
-    g_ptr_array_add (argv, k.keys[i]);
-  g_ptr_array_add (argv, stream);
-  g_ptr_array_add (args, g_strdup (event));
-  g_ptr_array_add (args, g_strdup (hold_id));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "owner", "")));
-  g_ptr_array_add (args, g_strdup (status));
-  g_ptr_array_add (args, g_strdup (expires));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "items", "")));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "order_id", "")));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "message", "")));
-  for (guint i = 0; i < args->len; i++)
-    g_ptr_array_add (argv, args->pdata[i]);
-
-  if (g_str_equal (status, "checking_out"))
-    {
-      /* The workers learn of the stream first (as for begin-checkout). */
-      leap_redis_command (self->redis, NULL, NULL, "SADD", "leap:checkout-streams", stream, NULL);
-      leap_store_outbox_mark_sent (self->store, leap_json_get_string (hold, "order_id", ""), now_ms (), NULL);
-    }
-  else
-    leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", expires, event, NULL);
-  leap_redis_eval_argv_full (self->redis, "import-hold", import_cb, step_new (self), g_free, 9, argv->len,
-                             (const char **) argv->pdata, NULL);
-}
-
-static gboolean rebuild_retry_cb (gpointer data);
-
-/* Redis is back (or the backend starts): before Redis takes holds again,
- * end the database's outage (so that it makes no more holds), set the
- * counters Redis lost from the database, hand the database's holds and
- * queued orders over, and read the figures an outage would start from. */
-static void
-rebuild (LeapHolds *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) holds = NULL;
-  g_autoptr(JsonArray) tiers = NULL;
-  g_autoptr(GHashTable) events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-
-  self->generation++;
-  self->rebuild_pending = 0;
-  self->rebuild_failed = FALSE;
-  self->handed_over = 0;
-  holds = leap_store_outage_close (self->store, now_ms (), &error);
-  if (holds != NULL)
-    tiers = leap_store_list_inventory (self->store, 0, &error);
-  if (tiers == NULL)
-    {
-      g_warning ("Cannot rebuild the Redis counters from the database: %s; retrying", error->message);
-      self->rebuild_retry_id = g_timeout_add (EXPIRE_TICK_MS, rebuild_retry_cb, self);
-      if (!self->ready)
-        resume_waiting (self);
-      return;
-    }
-  self->outage_ms = 0;
-
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    {
-      JsonObject *tier = json_array_get_object_element (tiers, i);
-      gint64 event_id = json_object_get_int_member (tier, "event_id");
-
-      set_tier_full (self, tier, "repair", repaired_cb, step_new (self));
-      if (!g_hash_table_contains (events, &event_id))
-        {
-          gint64 *key = g_new (gint64, 1);
-
-          *key = event_id;
-          g_hash_table_add (events, key);
-        }
-    }
-  for (guint i = 0; i < json_array_get_length (holds); i++)
-    hand_over (self, json_array_get_object_element (holds, i));
-
-  /* What is available now, per tier; published changes keep it current. */
-  {
-    GHashTableIter iter;
-    gint64 *event_id;
-
-    g_hash_table_iter_init (&iter, events);
-    while (g_hash_table_iter_next (&iter, (gpointer *) &event_id, NULL))
-      {
-        g_autofree char *key = leap_holds_event_key (*event_id, "avail");
-        Step *step = step_new (self);
-
-        step->event_id = *event_id;
-        leap_redis_command_full (self->redis, seed_cb, step, g_free, "HGETALL", key, NULL);
-      }
-  }
-  /* Nothing to wait for. */
-  self->rebuild_pending++;
-  rebuild_step_done (self, self->generation, NULL);
-}
-
-static gboolean
-rebuild_retry_cb (gpointer data)
-{
-  LeapHolds *self = data;
-
-  self->rebuild_retry_id = 0;
-  if (leap_redis_is_connected (self->redis) && !self->ready)
-    rebuild (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-rebuild_step_done (LeapHolds    *self,
-                   guint         generation,
-                   const GError *error)
-{
-  if (generation != self->generation)
-    return;
-  if (error != NULL)
-    self->rebuild_failed = TRUE;
-  g_assert (self->rebuild_pending > 0);
-  if (--self->rebuild_pending > 0)
-    return;
-  if (self->rebuild_failed)
-    {
-      if (leap_redis_is_connected (self->redis))
-        {
-          g_warning ("Rebuilding the Redis counters failed; retrying");
-          self->rebuild_retry_id = g_timeout_add (EXPIRE_TICK_MS, rebuild_retry_cb, self);
-        }
-      /* Refused (503) rather than kept waiting for the retry. */
-      if (!self->ready)
-        resume_waiting (self);
-      return;
-    }
-  self->ready = TRUE;
-  resume_waiting (self);
-  if (self->down_since_ms != 0)
-    {
-      gint64 down = now_ms () - self->down_since_ms;
-
-      self->degraded_ms += down;
-      self->down_since_ms = 0;
-      g_message ("Redis back after %" G_GINT64_FORMAT ".%01" G_GINT64_FORMAT " s; counters rebuilt "
-                 "(%u holds of the database handed over)", down / 1000, down % 1000 / 100, self->handed_over);
-    }
-}
-
-/* Redis lost: the database sells from here on, within what Redis had
- * available at the end (the figures published by its scripts). */
-static void
-enter_outage (LeapHolds *self)
-{
-  g_autoptr(JsonArray) available = json_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *since = NULL;
-  GHashTableIter iter;
-  gint64 *tier_id;
-  Seen *seen;
-
-  self->ready = FALSE;
-  self->generation++;
-  g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
-  if (self->down_since_ms == 0)
-    self->down_since_ms = now_ms ();
-  g_hash_table_iter_init (&iter, self->available);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &tier_id, (gpointer *) &seen))
-    {
-      JsonObject *tier = json_object_new ();
-
-      json_object_set_int_member (tier, "tier_id", *tier_id);
-      json_object_set_int_member (tier, "event_id", seen->event_id);
-      json_object_set_int_member (tier, "available", seen->available);
-      json_array_add_object_element (available, tier);
-    }
-  self->outage_ms = leap_store_outage_open (self->store, self->down_since_ms, available, &error);
-  since = leap_time_format (self->down_since_ms / 1000);
-  if (self->outage_ms == 0)
-    g_warning ("Redis unreachable since %s; the database cannot sell either: %s", since, error->message);
-  else
-    g_warning ("Redis unreachable since %s; selling from the database", since);
-  resume_waiting (self);
-}
-
-static void
-redis_state_cb (LeapHolds *self)
-{
-  if (leap_redis_is_connected (self->redis))
-    {
-      g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
-      rebuild (self);
-    }
-  else if (self->ready || self->down_since_ms == 0)
-    enter_outage (self);
-  else
-    {
-      /* Lost again during the rebuild: the outage was ended already and
-       * the figures are stale, so the database does not sell until Redis
-       * returns (503); holds waiting for the rebuild are refused. */
-      self->generation++;
-      resume_waiting (self);
-    }
-}
-
-/* Also gives the database figures to fall back on: every backend forwards
- * what the scripts publish (subscriber is its subscribing connection). */
-void
-leap_holds_watch (LeapHolds *self,
-                  LeapRedis *subscriber)
-{
-  g_return_if_fail (LEAP_IS_HOLDS (self));
-  g_return_if_fail (self->subscriber == NULL);
-
-  self->subscriber = g_object_ref (subscriber);
-  leap_redis_subscribe (subscriber, "leap:avail:*", avail_published_cb, self);
-}
-
-gint64
-leap_holds_get_degraded_since (LeapHolds *self)
-{
-  return self->down_since_ms;
-}
-
-gint64
-leap_holds_get_degraded_ms (LeapHolds *self)
-{
-  return self->degraded_ms + (self->down_since_ms != 0 ? now_ms () - self->down_since_ms : 0);
-}
-
-guint64
-leap_holds_get_db_holds (LeapHolds *self)
-{
-  return self->db_holds;
-}
-
-gboolean
-leap_holds_is_ready (LeapHolds *self)
-{
-  return self->ready;
 }
 
 /* Expiry */
@@ -1511,7 +761,7 @@ expiring_events_cb (LeapRedis        *redis,
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
       g_ptr_array_add (args, g_strdup (now));
       g_ptr_array_add (args, g_strdup ("1000"));
-      run_script (self, "expire", event_id, NULL, args, expired_cb, NULL);
+      _leap_holds_run_script (self, "expire", event_id, NULL, args, expired_cb, NULL);
     }
 }
 
@@ -1528,7 +778,7 @@ expire_tick_cb (gpointer data)
     {
       /* A backend that starts without Redis finds out here, a second in. */
       if (self->down_since_ms == 0)
-        enter_outage (self);
+        _leap_holds_enter_outage (self);
       /* Lazily too (each hold checks its time), but the records say so. */
       leap_store_db_holds_expire (self->store, now_ms (), NULL);
       return G_SOURCE_CONTINUE;
@@ -1539,7 +789,7 @@ expire_tick_cb (gpointer data)
   if (self->ready && leap_store_outage_since (self->store, NULL) != 0)
     {
       g_warning ("Another backend sells from the database while Redis answers here; taking its holds over");
-      rebuild (self);
+      _leap_holds_rebuild (self);
     }
   leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE", EXPIRING_KEY, since, "+inf", NULL);
   leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", EXPIRING_KEY, "-inf", before, NULL);
@@ -1606,8 +856,9 @@ leap_holds_new (LeapStore             *store,
   self->redis = g_object_ref (redis);
   self->config = *config;
   self->expire_id = g_timeout_add (EXPIRE_TICK_MS, expire_tick_cb, self);
-  g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
+  g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (_leap_holds_redis_state_cb),
+                            self);
   if (leap_redis_is_connected (redis))
-    rebuild (self);
+    _leap_holds_rebuild (self);
   return self;
 }

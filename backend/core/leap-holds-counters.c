@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-holds"
+
+/* Redis's ticket counters: what is available, and the counters of a tier
+ * set from the database (on an edit, on start, after an outage). */
+
+#include "leap-holds-private.h"
+#include "leap-error.h"
+#include "leap-json.h"
+
+/* Availability from the live counters */
+
+static JsonObject *
+availability_from_store (LeapHolds *self,
+                         gint64     event_id,
+                         GError   **error)
+{
+  g_autoptr(JsonArray) tiers = leap_store_list_availability (self->store, event_id, error);
+  JsonObject *object;
+
+  if (tiers == NULL)
+    return NULL;
+  object = json_object_new ();
+  json_object_set_int_member (object, "event_id", event_id);
+  json_object_set_array_member (object, "tiers", g_steal_pointer (&tiers));
+  return object;
+}
+
+static void
+counters_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  gint64 event_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) from_db = NULL;
+  JsonArray *tiers;
+  JsonObject *answer;
+
+  /* The database knows which tiers exist; Redis how many are left. */
+  from_db = availability_from_store (self, event_id, &local_error);
+  if (from_db == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
+  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&from_db), (GDestroyNotify) json_object_unref);
+      return;
+    }
+
+  tiers = json_object_get_array_member (from_db, "tiers");
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *tier = json_array_get_object_element (tiers, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             json_object_get_int_member (tier, "tier_id"));
+      const char *avail = hash_field (reply, id);
+
+      if (avail != NULL)
+        json_object_set_int_member (tier, "available", g_ascii_strtoll (avail, NULL, 10));
+    }
+  answer = g_steal_pointer (&from_db);
+  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+void
+leap_holds_availability_async (LeapHolds          *self,
+                               gint64              event_id,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autofree char *key = leap_holds_event_key (event_id, "avail");
+
+  g_task_set_source_tag (task, leap_holds_availability_async);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (event_id), NULL);
+  leap_redis_command_full (self->redis, counters_cb, task, g_object_unref, "HGETALL", key, NULL);
+}
+
+/* Counters from the database */
+
+static void
+tier_set_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (task == NULL)
+    return;
+  if (error != NULL)
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "%s", error->message);
+  else if (g_str_equal (reply_status (reply), "capacity_below"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "tier.capacity cannot be lower than the %" G_GINT64_FORMAT
+                             " tickets already sold or held", reply_int (reply, 1));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+_leap_holds_set_tier_full (LeapHolds         *self,
+                           JsonObject        *tier,
+                           const char        *mode,
+                           LeapRedisReplyFunc func,
+                           gpointer           data)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  gint64 event_id = json_object_get_int_member (tier, "event_id");
+
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "tier_id")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "capacity")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "sold")));
+  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          json_object_get_int_member (tier, "max_per_order")));
+  g_ptr_array_add (args, g_strdup (mode));
+  _leap_holds_run_script (self, "tier-set", event_id, NULL, args, func, data);
+}
+
+static void
+set_tier (LeapHolds  *self,
+          JsonObject *tier,
+          const char *mode,
+          GTask      *task)
+{
+  _leap_holds_set_tier_full (self, tier, mode, tier_set_cb, task);
+}
+
+/* Sets a tier's counters from what the database says (capacity, sold,
+ * max_per_order) and the holds Redis has; refused with CONFLICT if the
+ * capacity is below what is sold and held. tier: tier_id, event_id,
+ * capacity, sold, max_per_order. */
+void
+leap_holds_set_tier_async (LeapHolds          *self,
+                           JsonObject         *tier,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, leap_holds_set_tier_async);
+  g_hash_table_remove_all (self->prices);
+  set_tier (self, tier, "set", task);
+}
+
+gboolean
+leap_holds_set_tier_finish (LeapHolds    *self,
+                            GAsyncResult *result,
+                            GError      **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Sets the missing counters from the database (a Redis that came back
+ * empty): capacity − sold; the holds of the database are added by
+ * hand_over after these in the same connection. Redis's own holds stay as
+ * Redis has them (with its AOF they survived; without it they are gone). */
+void
+leap_holds_repair (LeapHolds *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) tiers = leap_store_list_inventory (self->store, 0, &error);
+
+  if (tiers == NULL)
+    {
+      g_warning ("Cannot read the inventory to check Redis: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    set_tier (self, json_array_get_object_element (tiers, i), "repair", NULL);
+}
