@@ -269,6 +269,9 @@ test_reply_arrays (void)
   g_assert_true (leap_reply_is_array (limit, 3));
   g_assert_false (leap_reply_is_array (limit, 4));
   g_assert_false (leap_reply_is_array (text, 0));
+  g_assert_cmpuint (leap_reply_n_elements (limit), ==, 3);
+  g_assert_cmpuint (leap_reply_n_elements (text), ==, 0);
+  g_assert_cmpuint (leap_reply_n_elements (NULL), ==, 0);
   g_assert_true (leap_reply_element (limit, 0) == limit->element[0]);
   g_assert_null (leap_reply_element (text, 0));
 

@@ -46,6 +46,13 @@ leap_reply_is_array (const redisReply *reply,
   return reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements >= min_elements;
 }
 
+/* 0 for a reply that is no array, so that a loop over it does nothing. */
+gsize
+leap_reply_n_elements (const redisReply *reply)
+{
+  return leap_reply_is_array (reply, 0) ? reply->elements : 0;
+}
+
 const redisReply *
 leap_reply_element (const redisReply *reply,
                     gsize             index)

@@ -18,6 +18,7 @@ gboolean           leap_reply_get_int        (const redisReply  *reply,
                                               gint64            *value);
 gboolean           leap_reply_is_array       (const redisReply  *reply,
                                               gsize              min_elements);
+gsize              leap_reply_n_elements     (const redisReply  *reply);
 const redisReply  *leap_reply_element        (const redisReply  *reply,
                                               gsize              index);
 const char        *leap_reply_element_string (const redisReply  *reply,

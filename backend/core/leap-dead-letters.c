@@ -104,18 +104,18 @@ listed_cb (LeapRedis        *redis,
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The dead letters cannot be read right now");
       return;
     }
-  for (size_t i = 0; i < reply->elements; i++)
+  for (gsize i = 0; i < leap_reply_n_elements (reply); i++)
     {
       const redisReply *fields;
       const char *id;
 
-      if (!leap_reply_stream_entry (reply->element[i], &id, &fields))
+      if (!leap_reply_stream_entry (leap_reply_element (reply, i), &id, &fields))
         continue;
       json_array_add_object_element (letters, entry_to_object (id, fields));
       last = id;
     }
   /* A full page may have a next one. */
-  if (last != NULL && reply->elements >= limit)
+  if (last != NULL && leap_reply_n_elements (reply) >= limit)
     json_object_set_string_member (answer, "next_after", last);
   else
     json_object_set_null_member (answer, "next_after");
