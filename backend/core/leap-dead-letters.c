@@ -272,8 +272,8 @@ run_replay (GTask      *task,
   g_ptr_array_add (argv, g_strdup (r->id));
   g_ptr_array_add (argv, g_strdup (mode));
   g_ptr_array_add (argv, g_strdup (r->order_id));
-  leap_redis_eval_argv_full (self->redis, "replay-dead", replayed_cb, task, g_object_unref, nkeys, argv->len,
-                             (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv_full (self->redis, "replay-dead", replayed_cb, task, g_object_unref, nkeys,
+                             argv->len, (const char **) argv->pdata, NULL);
 }
 
 static void
