@@ -11,6 +11,7 @@
 -- KEYS[8]  leap:{ev:E}:hold:H    HASH the hold
 -- ARGV[1]  event id E
 -- ARGV[2]  order id
+-- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 -- Reply: {"released"} | {"not_found"} | {"status", current}
 
 local h = redis.call('HMGET', KEYS[8], 'status', 'items', 'order')

@@ -17,6 +17,8 @@
 -- ARGV[3]  now, in ms
 -- ARGV[4]  order id
 -- ARGV[5…] field/value pairs of the stream message
+-- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
+-- Reads   the hold id H back from KEYS[8] (after ":hold:")
 -- Reply: {"ok", stream_entry_id} | {"ok", ""} (a retry of the same order:
 --        nothing changed) | {"not_found"} | {"expired"} (its tickets were
 --        given back) | {"status", current} | {"invalid", reason}

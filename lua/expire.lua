@@ -17,6 +17,7 @@
 -- Reply: {"expired", count} | {"invalid", reason}
 -- The hold keys are built from KEYS[7] (leap:{ev:E}:hold:ID), so they keep
 -- the event's hash tag.
+-- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 
 local now, max_count = int(ARGV[2]), int(ARGV[3])
 if not now or not max_count or max_count <= 0 then

@@ -25,6 +25,7 @@
 -- ARGV[7]  items, "tier:quantity,…"
 -- ARGV[8]  order id (checking_out only)
 -- ARGV[9]  the order's checkout message (checking_out only)
+-- Builds  leap:avail:E, the channel it publishes on; not a key
 -- Reply: {"ok", stream entry or ""} | {"exists"} | {"expired"}
 --        | {"unknown_tier", T} | {"invalid", reason}
 

@@ -2,6 +2,12 @@
 -- Put in front of every other script of this folder when it is loaded
 -- (leap_redis_load_scripts): the helpers the inventory scripts share.
 -- Scripts with other keys (cache-set, health) carry them unused.
+-- Every key comes in KEYS, named in C by backend/cache/leap-keys.c, but
+-- for the names below, built here in the same shapes (tests/test-keys.c
+-- holds leap-keys to them): publish() sends on the channel leap:avail:E
+-- (ARGV[1] is E), and expire_due() names a hold after KEYS[7]
+-- (leap:{ev:E}:holds minus "holds", plus "hold:ID"), so it keeps the
+-- event's hash tag.
 
 local DAY_MS = 86400000
 

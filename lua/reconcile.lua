@@ -34,6 +34,9 @@
 --        counters as read (cap avail held checkout sold, "" for missing),
 --        the five to write; then the stale hold ids to drop.
 --   Reply: {"ok", tiers written} | {"changed", tier} | {"invalid", reason}
+-- Builds  leap:{ev:E}:hold:ID from KEYS[7] (the live holds, and the hold
+--         of each order "o-ID" in the stream), and leap:avail:E, the
+--         channel it publishes on (not a key)
 
 local COUNTERS = { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5] }
 

@@ -13,6 +13,7 @@
 -- ARGV[1]  event id E
 -- ARGV[2]  refund id
 -- ARGV[3]  items, "tier:quantity,…"
+-- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 -- Reply: {"returned", given back} | {"already"} | {"missing", tier} (the
 --        tier has no counters yet: try again after the repair)
 --        | {"invalid", reason}

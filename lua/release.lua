@@ -12,6 +12,7 @@
 -- ARGV[1]  event id E
 -- ARGV[2]  owner; "" for the system, which may release any hold
 -- ARGV[3]  now, in ms
+-- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 -- Reply: {"released"} | {"not_found"} | {"status", current} | {"invalid", reason}
 
 local now = int(ARGV[3])

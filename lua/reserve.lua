@@ -17,6 +17,8 @@
 -- ARGV[4]  now, in ms
 -- ARGV[5]  hold time, in ms
 -- ARGV[6…] pairs: tier id, quantity
+-- Builds  leap:avail:E, the channel it publishes on; not a key
+-- Builds  leap:{ev:E}:hold:ID of due holds from KEYS[7] (expire_due, prelude.lua)
 -- Reply: {"ok", expires_ms} | {"invalid", reason} | {"unknown_tier", T}
 --        | {"limit", T, max} | {"exists"} | {"sold_out", T, available}
 

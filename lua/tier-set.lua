@@ -17,6 +17,7 @@
 -- ARGV[4]  sold, as the database has it
 -- ARGV[5]  max per order
 -- ARGV[6]  "set", or "repair" to act only when the tier has no counters
+-- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 -- Reply: {"ok", available} | {"capacity_below", committed} | {"present"}
 --        | {"invalid", reason}
 

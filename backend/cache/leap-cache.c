@@ -3,17 +3,17 @@
 
 #include "leap-cache.h"
 #include "leap-error.h"
+#include "leap-keys.h"
+#include "leap-reply.h"
 
 #include <string.h>
-
-#define INVALIDATE_CHANNEL "leap:invalidate"
 
 /* Cache-aside over Redis (the seed design's pattern) with two additions:
  * - one database load per key while a miss is being filled (single flight),
  *   however many requests miss at once;
  * - an optional near cache in this process that keeps a value for a short
  *   time (default 1 s). Writes delete the Redis key and publish the key on
- *   INVALIDATE_CHANNEL, and every backend drops its near copy on that
+ *   the invalidate channel, and every backend drops its near copy on that
  *   message, so a hot key costs one Redis round trip per second, not one per
  *   request. */
 struct _LeapCache
@@ -185,6 +185,8 @@ get_cb (LeapRedis        *redis,
 {
   Flight *flight = user_data;
   LeapCache *self = flight->self;
+  const char *text;
+  gsize length;
 
   if (error != NULL)
     {
@@ -193,9 +195,9 @@ get_cb (LeapRedis        *redis,
       load_and_fill (flight, FALSE);
       return;
     }
-  if (reply->type == REDIS_REPLY_STRING)
+  if ((text = leap_reply_string (reply, &length)) != NULL)
     {
-      g_autoptr(GBytes) value = g_bytes_new (reply->str, reply->len);
+      g_autoptr(GBytes) value = g_bytes_new (text, length);
 
       self->stats.hits += flight->waiters->len;
       near_put (self, flight->key, value);
@@ -422,7 +424,8 @@ leap_cache_invalidate (LeapCache          *self,
       g_string_append_printf (message, "\n*%s", index_key);
       send_delete (self, index_key, TRUE);
     }
-  leap_redis_command (self->redis, publish_cb, NULL, "PUBLISH", INVALIDATE_CHANNEL, message->str, NULL);
+  leap_redis_command (self->redis, publish_cb, NULL, "PUBLISH", leap_keys_invalidate_channel (),
+                      message->str, NULL);
 }
 
 static void
@@ -522,7 +525,7 @@ leap_cache_new (LeapRedis *redis,
   if (subscriber != NULL)
     {
       self->subscriber = g_object_ref (subscriber);
-      leap_redis_subscribe (subscriber, INVALIDATE_CHANNEL, message_cb, self);
+      leap_redis_subscribe (subscriber, leap_keys_invalidate_channel (), message_cb, self);
       g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_notify_cb), self);
     }
   return self;

@@ -4,6 +4,7 @@
 #include "leap-catalogue.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-keys.h"
 #include "leap-schema.h"
 
 #include <string.h>
@@ -17,11 +18,6 @@
 #define PRICING_TTL_MIN  600
 #define PRICING_TTL_MAX  1800
 
-/* Catalogue keys share the {cat} hash tag; an event's keys share {ev:ID}
- * with its inventory, so they live on one shard. */
-#define VENUES_KEY       "leap:{cat}:venues"
-#define EVENT_LISTS_KEY  "leap:{cat}:events:"
-
 struct _LeapCatalogue
 {
   GObject    parent_instance;
@@ -32,24 +28,6 @@ struct _LeapCatalogue
 };
 
 G_DEFINE_FINAL_TYPE (LeapCatalogue, leap_catalogue, G_TYPE_OBJECT)
-
-static char *
-venue_key (gint64 id)
-{
-  return g_strdup_printf ("leap:{cat}:venue:%" G_GINT64_FORMAT, id);
-}
-
-static char *
-event_key (gint64 id)
-{
-  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:event", id);
-}
-
-static char *
-pricing_key (gint64 id)
-{
-  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:pricing", id);
-}
 
 static GBytes *
 bytes_from_object (JsonObject *object)
@@ -196,7 +174,7 @@ leap_catalogue_list_venues_async (LeapCatalogue      *self,
   GTask *task = g_task_new (self, NULL, callback, user_data);
 
   g_task_set_source_tag (task, leap_catalogue_list_venues_async);
-  leap_cache_get_async (self->cache, VENUES_KEY, NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
+  leap_cache_get_async (self->cache, leap_keys_venues (), NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
                         load_venues, load_new (self, 0), (GDestroyNotify) load_free,
                         read_cb, task);
 }
@@ -208,7 +186,7 @@ leap_catalogue_get_venue_async (LeapCatalogue      *self,
                                 gpointer            user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autofree char *key = venue_key (venue_id);
+  g_autofree char *key = leap_keys_venue (venue_id);
 
   g_task_set_source_tag (task, leap_catalogue_get_venue_async);
   leap_cache_get_async (self->cache, key, NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
@@ -228,7 +206,7 @@ listing_key (const LeapEventFilter *filter)
                                filter->q ? filter->q : "", filter->venue_id, filter->from, filter->to,
                                filter->after_starts_at, filter->after_id, filter->limit);
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, canonical, -1);
-  return g_strconcat (EVENT_LISTS_KEY, digest, NULL);
+  return leap_keys_event_listing (digest);
 }
 
 void
@@ -245,7 +223,8 @@ leap_catalogue_list_events_async (LeapCatalogue         *self,
   load->filter = *filter;
   load->q = g_strdup (filter->q);
   load->filter.q = load->q;
-  leap_cache_get_async (self->cache, key, EVENT_LISTS_KEY, LISTING_TTL_MIN, LISTING_TTL_MAX,
+  leap_cache_get_async (self->cache, key, leap_keys_event_listings (),
+                        LISTING_TTL_MIN, LISTING_TTL_MAX,
                         load_events, load, (GDestroyNotify) load_free, read_cb, task);
 }
 
@@ -333,8 +312,8 @@ leap_catalogue_get_event_async (LeapCatalogue      *self,
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   EventJoin *join = g_new0 (EventJoin, 1);
-  g_autofree char *ekey = event_key (event_id);
-  g_autofree char *pkey = pricing_key (event_id);
+  g_autofree char *ekey = leap_keys_event (event_id);
+  g_autofree char *pkey = leap_keys_event_pricing (event_id);
 
   g_task_set_source_tag (task, leap_catalogue_get_event_async);
   g_task_set_task_data (task, join, (GDestroyNotify) event_join_free);
@@ -352,14 +331,14 @@ leap_catalogue_get_event_async (LeapCatalogue      *self,
 GBytes *
 leap_catalogue_peek_venues (LeapCatalogue *self)
 {
-  return leap_cache_peek (self->cache, VENUES_KEY);
+  return leap_cache_peek (self->cache, leap_keys_venues ());
 }
 
 GBytes *
 leap_catalogue_peek_venue (LeapCatalogue *self,
                            gint64         venue_id)
 {
-  g_autofree char *key = venue_key (venue_id);
+  g_autofree char *key = leap_keys_venue (venue_id);
   return leap_cache_peek (self->cache, key);
 }
 
@@ -375,8 +354,8 @@ GBytes *
 leap_catalogue_peek_event (LeapCatalogue *self,
                            gint64         event_id)
 {
-  g_autofree char *ekey = event_key (event_id);
-  g_autofree char *pkey = pricing_key (event_id);
+  g_autofree char *ekey = leap_keys_event (event_id);
+  g_autofree char *pkey = leap_keys_event_pricing (event_id);
   g_autoptr(GBytes) event = leap_cache_peek (self->cache, ekey);
   g_autoptr(GBytes) pricing = event ? leap_cache_peek (self->cache, pkey) : NULL;
 
@@ -478,20 +457,22 @@ invalidate (LeapCatalogue *self,
     {
     case LEAP_KIND_VENUE:
       {
-        const char *keys[] = { VENUES_KEY, (k1 = venue_key (id)), NULL };
+        const char *keys[] = { leap_keys_venues (), (k1 = leap_keys_venue (id)), NULL };
         leap_cache_invalidate (self->cache, keys, NULL);
       }
       break;
     case LEAP_KIND_EVENT:
       {
-        const char *keys[] = { (k1 = event_key (id)), (k2 = pricing_key (id)), NULL };
-        leap_cache_invalidate (self->cache, keys, EVENT_LISTS_KEY);
+        const char *keys[] = { (k1 = leap_keys_event (id)), (k2 = leap_keys_event_pricing (id)),
+                               NULL };
+        leap_cache_invalidate (self->cache, keys, leap_keys_event_listings ());
       }
       break;
     case LEAP_KIND_TIER:
     case LEAP_KIND_OFFER:
       {
-        const char *keys[] = { (k1 = pricing_key (json_object_get_int_member (object, "event_id"))), NULL };
+        gint64 event_id = json_object_get_int_member (object, "event_id");
+        const char *keys[] = { (k1 = leap_keys_event_pricing (event_id)), NULL };
         leap_cache_invalidate (self->cache, keys, NULL);
       }
       break;

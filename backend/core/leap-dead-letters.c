@@ -4,7 +4,9 @@
 #include "leap-dead-letters.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
+#include "leap-reply.h"
 
 #include <string.h>
 
@@ -34,23 +36,10 @@ leap_dead_letter_id_is_valid (const char *id)
 }
 
 static const char *
-field_of (const redisReply *fields,
-          const char       *name)
-{
-  if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
-    return NULL;
-  for (size_t i = 0; i + 1 < fields->elements; i += 2)
-    if (fields->element[i]->type == REDIS_REPLY_STRING && g_str_equal (fields->element[i]->str, name) &&
-        fields->element[i + 1]->type == REDIS_REPLY_STRING)
-      return fields->element[i + 1]->str;
-  return NULL;
-}
-
-static const char *
 field_or_empty (const redisReply *fields,
                 const char       *name)
 {
-  const char *value = field_of (fields, name);
+  const char *value = leap_reply_field (fields, name);
 
   return value != NULL ? value : "";
 }
@@ -65,13 +54,12 @@ parse_order (const char *text)
   return json_object_ref (json_node_get_object (node));
 }
 
-/* One dead letter as the API shows it. */
+/* One dead letter as the API shows it: id and fields of its stream entry. */
 static JsonObject *
-entry_to_object (const redisReply *entry)
+entry_to_object (const char       *id,
+                 const redisReply *fields)
 {
-  const redisReply *fields = entry->element[1];
-  const char *id = entry->element[0]->str;
-  g_autoptr(JsonObject) order = parse_order (field_of (fields, "order"));
+  g_autoptr(JsonObject) order = parse_order (leap_reply_field (fields, "order"));
   g_autofree char *failed_at = NULL;
   JsonObject *object = json_object_new ();
   const char *order_id = order != NULL ? leap_json_get_string (order, "order_id", NULL) : NULL;
@@ -111,22 +99,23 @@ listed_cb (LeapRedis        *redis,
   const char *last = NULL;
 
   json_object_set_array_member (answer, "dead_letters", letters);
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+  if (error != NULL || !leap_reply_is_array (reply, 0))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The dead letters cannot be read right now");
       return;
     }
-  for (size_t i = 0; i < reply->elements; i++)
+  for (gsize i = 0; i < leap_reply_n_elements (reply); i++)
     {
-      const redisReply *entry = reply->element[i];
+      const redisReply *fields;
+      const char *id;
 
-      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 || entry->element[0]->type != REDIS_REPLY_STRING)
+      if (!leap_reply_stream_entry (leap_reply_element (reply, i), &id, &fields))
         continue;
-      json_array_add_object_element (letters, entry_to_object (entry));
-      last = entry->element[0]->str;
+      json_array_add_object_element (letters, entry_to_object (id, fields));
+      last = id;
     }
   /* A full page may have a next one. */
-  if (last != NULL && reply->elements >= limit)
+  if (last != NULL && leap_reply_n_elements (reply) >= limit)
     json_object_set_string_member (answer, "next_after", last);
   else
     json_object_set_null_member (answer, "next_after");
@@ -148,8 +137,8 @@ leap_dead_letters_list_async (LeapDeadLetters    *self,
 
   g_task_set_source_tag (task, leap_dead_letters_list_async);
   g_task_set_task_data (task, GUINT_TO_POINTER (MAX (limit, 1u)), NULL);
-  leap_redis_command_full (self->redis, listed_cb, task, g_object_unref, "XRANGE", LEAP_CHECKOUT_DEAD, start, "+",
-                           "COUNT", count, NULL);
+  leap_redis_command_full (self->redis, listed_cb, task, g_object_unref, "XRANGE",
+                           leap_keys_checkout_dead (), start, "+", "COUNT", count, NULL);
 }
 
 /* Replaying */
@@ -221,7 +210,7 @@ write_needs_review (LeapDeadLetters *self,
   g_free (r->status);
   r->status = g_strdup (leap_json_get_string (stored, "status", "needs_review"));
   {
-    g_autofree char *channel = leap_order_channel (r->order_id);
+    g_autofree char *channel = leap_keys_order_channel (r->order_id);
     g_autofree char *text = g_strdup_printf ("{\"order_id\":\"%s\",\"status\":\"%s\"}", r->order_id, r->status);
 
     leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
@@ -239,19 +228,18 @@ replayed_cb (LeapRedis        *redis,
   LeapDeadLetters *self = g_task_get_source_object (task);
   Replay *r = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
-  const char *status;
+  const char *status = leap_reply_element_string (reply, 0);
+  const char *detail = leap_reply_element_string (reply, 1);
 
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
-      reply->element[0]->type != REDIS_REPLY_STRING)
+  if (error != NULL || status == NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The letter cannot be replayed right now");
       return;
     }
-  status = reply->element[0]->str;
   if (g_str_equal (status, "requeued"))
     {
       g_message ("Dead letter %s (order %s) is back on %s as %s", r->id, r->order_id, r->stream,
-                 reply->elements > 1 ? reply->element[1]->str : "?");
+                 detail != NULL ? detail : "?");
       g_task_return_pointer (task, replay_answer (r), (GDestroyNotify) json_object_unref);
     }
   else if (g_str_equal (status, "dropped"))
@@ -260,8 +248,7 @@ replayed_cb (LeapRedis        *redis,
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such dead letter");
   else if (g_str_equal (status, "hold"))
     {
-      if (!write_needs_review (self, r, reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                                        ? reply->element[1]->str : "", &local_error))
+      if (!write_needs_review (self, r, detail != NULL ? detail : "", &local_error))
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
           return;
@@ -270,8 +257,7 @@ replayed_cb (LeapRedis        *redis,
     }
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "The letter cannot be replayed: %s",
-                             reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                               ? reply->element[1]->str : status);
+                             detail != NULL ? detail : status);
 }
 
 static void
@@ -280,11 +266,14 @@ run_replay (GTask      *task,
 {
   LeapDeadLetters *self = g_task_get_source_object (task);
   Replay *r = g_task_get_task_data (task);
-  const char *argv[] = { LEAP_CHECKOUT_DEAD, r->stream, LEAP_CHECKOUT_STREAMS, r->hold_key, r->id, mode,
-                         r->order_id };
+  g_autoptr(GPtrArray) argv = leap_keys_replay_dead_script (r->stream, r->hold_key);
+  guint nkeys = argv->len;
 
-  leap_redis_eval_argv_full (self->redis, "replay-dead", replayed_cb, task, g_object_unref, 4, G_N_ELEMENTS (argv),
-                             argv, NULL);
+  g_ptr_array_add (argv, g_strdup (r->id));
+  g_ptr_array_add (argv, g_strdup (mode));
+  g_ptr_array_add (argv, g_strdup (r->order_id));
+  leap_redis_eval_argv_full (self->redis, "replay-dead", replayed_cb, task, g_object_unref, nkeys,
+                             argv->len, (const char **) argv->pdata, NULL);
 }
 
 static void
@@ -299,32 +288,31 @@ found_cb (LeapRedis        *redis,
   g_autoptr(JsonObject) stored = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *hold_id = NULL;
-  const redisReply *entry;
+  const redisReply *fields;
   const char *stream;
   const char *mode = "requeue";
   gint64 event_id = 0;
 
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+  if (error != NULL || !leap_reply_is_array (reply, 0))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The letter cannot be replayed right now");
       return;
     }
-  if (reply->elements == 0 || reply->element[0]->type != REDIS_REPLY_ARRAY || reply->element[0]->elements < 2)
+  if (!leap_reply_stream_entry (leap_reply_element (reply, 0), NULL, &fields))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such dead letter");
       return;
     }
-  entry = reply->element[0];
-  stream = field_of (entry->element[1], "stream");
+  stream = leap_reply_field (fields, "stream");
   /* Only ever back onto a checkout stream. */
-  if (stream == NULL || !g_str_has_prefix (stream, "leap:{ev:") || !g_str_has_suffix (stream, "}:checkout-stream"))
+  if (!leap_keys_is_checkout_stream (stream))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                                "The letter names no checkout stream and cannot be replayed");
       return;
     }
   r->stream = g_strdup (stream);
-  r->order = parse_order (field_of (entry->element[1], "order"));
+  r->order = parse_order (leap_reply_field (fields, "order"));
   r->order_id = g_strdup (r->order != NULL ? leap_json_get_string (r->order, "order_id", "") : "");
   r->status = g_strdup ("pending");
 
@@ -333,7 +321,7 @@ found_cb (LeapRedis        *redis,
    * first, so that replaying it is right whatever became of it. */
   if (leap_order_id_parse (r->order_id, &hold_id, &event_id))
     {
-      r->hold_key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+      r->hold_key = leap_keys_hold (event_id, hold_id);
       stored = leap_store_get_order (self->store, r->order_id, &local_error);
       if (stored != NULL)
         {
@@ -374,8 +362,8 @@ leap_dead_letters_replay_async (LeapDeadLetters    *self,
   r = g_new0 (Replay, 1);
   r->id = g_strdup (id);
   g_task_set_task_data (task, r, (GDestroyNotify) replay_free);
-  leap_redis_command_full (self->redis, found_cb, g_steal_pointer (&task), g_object_unref, "XRANGE", LEAP_CHECKOUT_DEAD,
-                           id, id, NULL);
+  leap_redis_command_full (self->redis, found_cb, g_steal_pointer (&task), g_object_unref, "XRANGE",
+                           leap_keys_checkout_dead (), id, id, NULL);
 }
 
 JsonObject *

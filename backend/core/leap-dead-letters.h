@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (LeapDeadLetters, leap_dead_letters, LEAP, DEAD_LETTERS, GObject)
 
 /* The checkout messages that failed too often (the stream
- * LEAP_CHECKOUT_DEAD, written by leap-worker): listed for admins, and
+ * leap_keys_checkout_dead (), written by leap-worker): listed for admins, and
  * replayed one at a time by lua/replay-dead.lua. */
 LeapDeadLetters *leap_dead_letters_new           (LeapStore          *store,
                                                   LeapRedis          *redis);

@@ -5,7 +5,8 @@
 #include "leap-error.h"
 #include "leap-holds.h"
 #include "leap-json.h"
-#include "leap-orders.h"
+#include "leap-keys.h"
+#include "leap-reply.h"
 
 #include <string.h>
 
@@ -26,7 +27,6 @@
 enum { CAP, AVAIL, HELD, CHECKOUT, SOLD, N_COUNTERS };
 
 static const char * const counter_names[N_COUNTERS] = { "capacity", "available", "held", "checkout", "sold" };
-static const char * const key_names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
 
 struct _LeapReconciler
 {
@@ -211,38 +211,6 @@ read_again (Run        *run,
   run->settle_id = g_timeout_add (run->self->settle_ms, settled_cb, run);
 }
 
-static char **
-event_keys (gint64 event_id)
-{
-  char **keys = g_new0 (char *, G_N_ELEMENTS (key_names) + 2);
-
-  for (guint i = 0; i < G_N_ELEMENTS (key_names); i++)
-    keys[i] = leap_holds_event_key (event_id, key_names[i]);
-  keys[G_N_ELEMENTS (key_names)] = leap_checkout_stream_key (event_id);
-  return keys;
-}
-
-static gboolean
-element_int (const redisReply *e,
-             gint64           *value)
-{
-  if (e->type == REDIS_REPLY_INTEGER)
-    {
-      *value = e->integer;
-      return TRUE;
-    }
-  if (e->type == REDIS_REPLY_STRING)
-    return g_ascii_string_to_signed (e->str, 10, G_MININT64, G_MAXINT64, value, NULL);
-  return FALSE;
-}
-
-static gboolean
-is_array (const redisReply *e,
-          size_t            min)
-{
-  return e->type == REDIS_REPLY_ARRAY && e->elements >= min;
-}
-
 static JsonObject *
 counters_object (const gboolean *present,
                  const gint64   *value)
@@ -284,19 +252,20 @@ paid_pending (LeapReconciler   *self,
 {
   GHashTable *paid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
-  for (size_t i = 0; i < checking->elements; i++)
+  for (gsize i = 0; i < leap_reply_n_elements (checking); i++)
     {
-      const redisReply *e = checking->element[i];
+      const redisReply *e = leap_reply_element (checking, i);
+      const char *order_id = leap_reply_element_string (e, 0);
+      const char *items = leap_reply_element_string (e, 1);
       g_autoptr(JsonObject) order = NULL;
       g_auto(GStrv) pairs = NULL;
 
-      if (!is_array (e, 2) || e->element[0]->type != REDIS_REPLY_STRING ||
-          e->element[1]->type != REDIS_REPLY_STRING)
+      if (order_id == NULL || items == NULL)
         continue;
-      order = leap_store_get_order (self->store, e->element[0]->str, NULL);
+      order = leap_store_get_order (self->store, order_id, NULL);
       if (order == NULL || g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
         continue;
-      pairs = g_strsplit (e->element[1]->str, ",", -1);
+      pairs = g_strsplit (items, ",", -1);
       for (guint p = 0; pairs[p] != NULL; p++)
         {
           g_auto(GStrv) tq = g_strsplit (pairs[p], ":", 2);
@@ -351,39 +320,43 @@ make_plan (Run              *run,
 {
   LeapReconciler *self = run->self;
   gint64 event_id = current_event (run);
-  const redisReply *rows = reply->element[0], *live = reply->element[1];
-  const redisReply *stale = reply->element[2], *checking = reply->element[3];
+  const redisReply *rows = leap_reply_element (reply, 0);
+  const redisReply *live = leap_reply_element (reply, 1);
+  const redisReply *stale = leap_reply_element (reply, 2);
+  const redisReply *checking = leap_reply_element (reply, 3);
   g_autoptr(GHashTable) redis_tiers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr(GHashTable) held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr(GHashTable) paid_before = NULL, paid_after = NULL;
   g_autoptr(JsonArray) tiers = NULL;
   g_autoptr(GString) plan = g_string_new (NULL);
+  g_auto(GStrv) stale_ids = NULL;
 
-  for (size_t i = 0; i < rows->elements; i++)
+  for (gsize i = 0; i < leap_reply_n_elements (rows); i++)
     {
-      const redisReply *row = rows->element[i];
+      const redisReply *row = leap_reply_element (rows, i);
       Counters *c;
       gint64 *tier;
 
-      if (!is_array (row, 1 + N_COUNTERS))
+      if (!leap_reply_is_array (row, 1 + N_COUNTERS))
         continue;
       tier = g_new (gint64, 1);
-      if (!element_int (row->element[0], tier))
+      if (!leap_reply_get_int (leap_reply_element (row, 0), tier))
         {
           g_free (tier);
           continue;
         }
       c = g_new0 (Counters, 1);
       for (guint j = 0; j < N_COUNTERS; j++)
-        c->present[j] = element_int (row->element[1 + j], &c->value[j]);
+        c->present[j] = leap_reply_get_int (leap_reply_element (row, 1 + j), &c->value[j]);
       g_hash_table_replace (redis_tiers, tier, c);
     }
-  for (size_t i = 0; i < live->elements; i++)
+  for (gsize i = 0; i < leap_reply_n_elements (live); i++)
     {
+      const redisReply *pair = leap_reply_element (live, i);
       gint64 tier, count, *key, *value;
 
-      if (!is_array (live->element[i], 2) || !element_int (live->element[i]->element[0], &tier) ||
-          !element_int (live->element[i]->element[1], &count))
+      if (!leap_reply_get_int (leap_reply_element (pair, 0), &tier) ||
+          !leap_reply_get_int (leap_reply_element (pair, 1), &count))
         continue;
       key = g_new (gint64, 1);
       value = g_new (gint64, 1);
@@ -454,12 +427,12 @@ make_plan (Run              *run,
     }
 
   g_ptr_array_set_size (run->stale, 0);
-  for (size_t i = 0; i < stale->elements; i++)
-    if (stale->element[i]->type == REDIS_REPLY_STRING)
-      {
-        g_ptr_array_add (run->stale, g_strdup (stale->element[i]->str));
-        g_string_append_printf (plan, " stale %s", stale->element[i]->str);
-      }
+  stale_ids = leap_reply_dup_strv (stale);
+  for (guint i = 0; stale_ids[i] != NULL; i++)
+    {
+      g_ptr_array_add (run->stale, g_strdup (stale_ids[i]));
+      g_string_append_printf (plan, " stale %s", stale_ids[i]);
+    }
   return g_string_free (g_steal_pointer (&plan), FALSE);
 }
 
@@ -502,7 +475,7 @@ applied_cb (LeapRedis        *redis,
       defer_event (run, error->message);
       return;
     }
-  status = is_array (reply, 1) && reply->element[0]->type == REDIS_REPLY_STRING ? reply->element[0]->str : "";
+  status = leap_reply_status (reply);
   if (g_str_equal (status, "changed"))
     {
       /* A sale moved the counters since they were read: read them again. */
@@ -551,18 +524,14 @@ static void
 apply_plan (Run *run)
 {
   gint64 event_id = current_event (run);
-  g_auto(GStrv) keys = event_keys (event_id);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = leap_keys_reconcile_script (event_id);
+  guint nkeys = argv->len;
 
   if (run->self->redis == NULL)
     {
       abort_run (run);
       return;
     }
-  /* KEYS: cap … holds, then the checkout stream (the read mode's). */
-  for (guint i = 0; i < 7; i++)
-    g_ptr_array_add (argv, g_strdup (keys[i]));
-  g_ptr_array_add (argv, g_strdup (keys[7]));
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
   g_ptr_array_add (argv, g_strdup ("apply"));
   g_ptr_array_add (argv, g_strdup_printf ("%u", run->plan->len));
@@ -579,7 +548,7 @@ apply_plan (Run *run)
     }
   for (guint i = 0; i < run->stale->len; i++)
     g_ptr_array_add (argv, g_strdup (g_ptr_array_index (run->stale, i)));
-  leap_redis_eval_argv (run->self->redis, "reconcile", applied_cb, run, 8, argv->len,
+  leap_redis_eval_argv (run->self->redis, "reconcile", applied_cb, run, nkeys, argv->len,
                         (const char **) argv->pdata, NULL);
 }
 
@@ -603,9 +572,10 @@ snapshot_cb (LeapRedis        *redis,
       defer_event (run, error->message);
       return;
     }
-  if (!is_array (reply, 4) || reply->element[0]->type != REDIS_REPLY_ARRAY ||
-      reply->element[1]->type != REDIS_REPLY_ARRAY || reply->element[2]->type != REDIS_REPLY_ARRAY ||
-      reply->element[3]->type != REDIS_REPLY_ARRAY)
+  if (!leap_reply_is_array (leap_reply_element (reply, 0), 0) ||
+      !leap_reply_is_array (leap_reply_element (reply, 1), 0) ||
+      !leap_reply_is_array (leap_reply_element (reply, 2), 0) ||
+      !leap_reply_is_array (leap_reply_element (reply, 3), 0))
     {
       defer_event (run, "unexpected reply from reconcile.lua");
       return;
@@ -659,17 +629,19 @@ abort_run (Run *run)
 static void
 read_event (Run *run)
 {
-  g_auto(GStrv) keys = event_keys (current_event (run));
-  g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, current_event (run));
-  const char *argv[] = { keys[0], keys[1], keys[2], keys[3], keys[4], keys[5], keys[6], keys[7], event, "read",
-                         run->walking ? "full" : "quick" };
+  g_autoptr(GPtrArray) argv = leap_keys_reconcile_script (current_event (run));
+  guint nkeys = argv->len;
 
   if (run->self->redis == NULL)
     {
       abort_run (run);
       return;
     }
-  leap_redis_eval_argv (run->self->redis, "reconcile", snapshot_cb, run, 8, G_N_ELEMENTS (argv), argv, NULL);
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, current_event (run)));
+  g_ptr_array_add (argv, g_strdup ("read"));
+  g_ptr_array_add (argv, g_strdup (run->walking ? "full" : "quick"));
+  leap_redis_eval_argv (run->self->redis, "reconcile", snapshot_cb, run, nkeys, argv->len,
+                        (const char **) argv->pdata, NULL);
 }
 
 static void

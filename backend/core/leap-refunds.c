@@ -3,10 +3,11 @@
 
 #include "leap-refunds.h"
 #include "leap-error.h"
-#include "leap-holds.h"
 #include "leap-json.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 #include "leap-payment-provider.h"
+#include "leap-reply.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -33,15 +34,6 @@ struct _LeapRefunds
 
 G_DEFINE_FINAL_TYPE (LeapRefunds, leap_refunds, G_TYPE_OBJECT)
 
-static const char *
-reply_status (const redisReply *reply)
-{
-  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-      reply->element[0]->type == REDIS_REPLY_STRING)
-    return reply->element[0]->str;
-  return "";
-}
-
 /* Giving tickets back */
 
 typedef struct
@@ -60,7 +52,7 @@ returned_cb (LeapRedis        *redis,
   Return *r = user_data;
   LeapRefunds *self = r->self;
   g_autoptr(GError) local_error = NULL;
-  const char *status = error == NULL ? reply_status (reply) : "";
+  const char *status = error == NULL ? leap_reply_status (reply) : "";
 
   g_hash_table_remove (self->returning, &r->refund_id);
   if (g_str_equal (status, "returned") || g_str_equal (status, "already"))
@@ -106,8 +98,8 @@ give_back (LeapRefunds *self,
            const char  *items,
            GTask       *task)
 {
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds", "refunds" };
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = leap_keys_refund_script (event_id);
+  guint nkeys = argv->len;
   Return *r = g_new0 (Return, 1);
   gint64 *key = g_new (gint64, 1);
 
@@ -116,12 +108,11 @@ give_back (LeapRefunds *self,
   r->self = g_object_ref (self);
   r->refund_id = refund_id;
   r->task = task;
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_ptr_array_add (argv, leap_holds_event_key (event_id, names[i]));
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, refund_id));
   g_ptr_array_add (argv, g_strdup (items));
-  leap_redis_eval_argv (self->redis, "refund", returned_cb, r, 8, argv->len, (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv (self->redis, "refund", returned_cb, r, nkeys, argv->len,
+                        (const char **) argv->pdata, NULL);
 }
 
 /* Every refund whose tickets are not back on sale yet, once more. */
@@ -417,7 +408,7 @@ publish_status (LeapRefunds *self,
                 const char  *order_id,
                 const char  *status)
 {
-  g_autofree char *channel = leap_order_channel (order_id);
+  g_autofree char *channel = leap_keys_order_channel (order_id);
   g_autoptr(JsonObject) message = json_object_new ();
   g_autofree char *text = NULL;
 
@@ -514,8 +505,7 @@ pending_hold_cb (LeapRedis        *redis,
   if (error != NULL)
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                              N_("Orders cannot be read right now"));
-  else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-           reply->element[1]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[1]->str, r->order_id))
+  else if (g_strcmp0 (leap_reply_element_string (reply, 1), r->order_id) == 0)
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                              N_("This order is pending: it can be refunded once it is paid"));
   else
@@ -557,7 +547,7 @@ leap_refunds_refund_async (LeapRefunds        *self,
   if (order == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
     {
       /* Not written yet: pending (409) while its hold is checked out. */
-      g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+      g_autofree char *key = leap_keys_hold (event_id, hold_id);
 
       leap_redis_command_full (self->redis, pending_hold_cb, g_steal_pointer (&task), g_object_unref, "HMGET", key,
                                "status", "order", NULL);

@@ -5,8 +5,10 @@
 #include "leap-error.h"
 #include "leap-json.h"
 #include "leap-key-file.h"
+#include "leap-keys.h"
 #include "leap-password.h"
 #include "leap-rate-limiter.h"
+#include "leap-reply.h"
 #include "leap-schema.h"
 
 #include <glib/gi18n.h>
@@ -17,7 +19,6 @@
 #define LOGIN_FAILURES_PER_ADDRESS 20
 #define LOGIN_WINDOW_S 300
 #define NEAR_TTL_US (2 * G_USEC_PER_SEC)
-#define REVOKED_CHANNEL "leap:session-revoked"
 
 /* Sessions are written through: the database and Redis in the same request.
  * A lookup reads Redis; a miss (a flushed or restarted Redis) reads the
@@ -101,12 +102,6 @@ leap_session_has_role (const LeapSession  *session,
                        const char * const *roles)
 {
   return session != NULL && g_strv_contains (roles, session->role);
-}
-
-static char *
-session_key (const char *token_hash)
-{
-  return g_strconcat ("leap:session:", token_hash, NULL);
 }
 
 /* The MAC covers the token hash (a valid entry cannot be copied to another
@@ -200,7 +195,7 @@ cache_session (LeapSessions      *self,
                LeapRedisReplyFunc func,
                gpointer           user_data)
 {
-  g_autofree char *key = session_key (session->token_hash);
+  g_autofree char *key = leap_keys_session (session->token_hash);
   g_autofree char *value = session_to_cache (self, session);
   g_autofree char *ttl = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (1, session->expires_at - now_s ()));
 
@@ -452,7 +447,7 @@ near_put (LeapSessions      *self,
 
 /* The session if this process checked it in the last two seconds: a rush of
  * requests from one cashier or kiosk costs no Redis round trip each. Logout
- * reaches every backend at once through REVOKED_CHANNEL. */
+ * reaches every backend at once through the session-revoked channel. */
 LeapSession *
 leap_sessions_peek (LeapSessions *self,
                     const char   *token)
@@ -528,10 +523,12 @@ lookup_cb (LeapRedis        *redis,
   const char *token_hash = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   LeapSession *session;
+  const char *text;
+  gsize length;
 
-  if (reply != NULL && reply->type == REDIS_REPLY_STRING)
+  if ((text = leap_reply_string (reply, &length)) != NULL)
     {
-      g_autoptr(JsonObject) object = leap_json_parse_object (reply->str, reply->len, NULL);
+      g_autoptr(JsonObject) object = leap_json_parse_object (text, length, NULL);
 
       if (object != NULL && !session_mac_ok (self, token_hash, object))
         {
@@ -576,7 +573,7 @@ leap_sessions_lookup_async (LeapSessions       *self,
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
   char *token_hash = leap_token_hash (token);
-  g_autofree char *key = session_key (token_hash);
+  g_autofree char *key = leap_keys_session (token_hash);
 
   g_task_set_source_tag (task, leap_sessions_lookup_async);
   g_task_set_task_data (task, token_hash, g_free);
@@ -616,7 +613,7 @@ leap_sessions_logout_async (LeapSessions       *self,
                             gpointer            user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autofree char *key = session_key (session->token_hash);
+  g_autofree char *key = leap_keys_session (session->token_hash);
   g_autoptr(GError) error = NULL;
 
   g_task_set_source_tag (task, leap_sessions_logout_async);
@@ -629,7 +626,8 @@ leap_sessions_logout_async (LeapSessions       *self,
       return;
     }
   leap_redis_command_full (self->redis, revoked_cb, task, g_object_unref, "DEL", key, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", REVOKED_CHANNEL, session->token_hash, NULL);
+  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", leap_keys_session_revoked_channel (),
+                      session->token_hash, NULL);
 }
 
 gboolean
@@ -651,7 +649,7 @@ redis_connected_cb (LeapSessions *self)
   self->unrevoked = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < pending->len; i++)
     {
-      g_autofree char *key = session_key (g_ptr_array_index (pending, i));
+      g_autofree char *key = leap_keys_session (g_ptr_array_index (pending, i));
       leap_redis_command (self->redis, NULL, NULL, "DEL", key, NULL);
     }
 }
@@ -810,7 +808,8 @@ leap_sessions_new (LeapStore *store,
   if (subscriber != NULL)
     {
       self->subscriber = g_object_ref (subscriber);
-      leap_redis_subscribe (subscriber, REVOKED_CHANNEL, revoked_message_cb, self);
+      leap_redis_subscribe (subscriber, leap_keys_session_revoked_channel (),
+                            revoked_message_cb, self);
       g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_state_cb), self);
     }
   return self;

@@ -3,6 +3,7 @@
 #include "leap-conn-guard.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
+#include "leap-reply.h"
 
 void
 leap_handle_healthz (LeapRequest *req)
@@ -20,7 +21,7 @@ health_script_cb (LeapRedis        *redis,
   g_autoptr(GError) db_error = NULL;
   g_autoptr(JsonObject) answer = json_object_new ();
   gboolean db_ok = leap_store_ping (req->backend->store, &db_error);
-  gboolean redis_ok = error == NULL && reply->type == REDIS_REPLY_STRING;
+  gboolean redis_ok = error == NULL && leap_reply_string (reply, NULL) != NULL;
 
   LeapHolds *holds = req->backend->holds;
   gint64 since = leap_holds_get_degraded_since (holds);

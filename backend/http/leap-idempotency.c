@@ -4,6 +4,8 @@
 #include "leap-idempotency.h"
 #include "leap-backend-private.h"
 #include "leap-error.h"
+#include "leap-keys.h"
+#include "leap-reply.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -86,23 +88,25 @@ lookup_cb (LeapRedis        *redis,
 {
   Begin *b = user_data;
   gsize fp_len = strlen (b->fingerprint);
+  const char *stored;
+  gsize length;
 
-  if (error != NULL || reply->type != REDIS_REPLY_STRING)
+  if (error != NULL || (stored = leap_reply_string (reply, &length)) == NULL)
     {
       /* Gone meanwhile (a first try that failed on the server): run it. */
       lookup (b);
       return;
     }
-  if (reply->len < 1 + fp_len || memcmp (reply->str + 1, b->fingerprint, fp_len) != 0)
+  if (length < 1 + fp_len || memcmp (stored + 1, b->fingerprint, fp_len) != 0)
     {
       leap_request_reply_new_error (b->req, LEAP_ERROR_IDEMPOTENCY,
                                     N_("This Idempotency-Key was used for a different request"));
       begin_free (b);
       return;
     }
-  if (reply->str[0] == 'D')
+  if (stored[0] == 'D')
     {
-      replay (b->req, reply->str + 1 + fp_len, reply->len - 1 - fp_len);
+      replay (b->req, stored + 1 + fp_len, length - 1 - fp_len);
       begin_free (b);
       return;
     }
@@ -135,7 +139,7 @@ claim_cb (LeapRedis        *redis,
       begin_free (b);
       return;
     }
-  if (reply->type == REDIS_REPLY_STATUS)
+  if (leap_reply_is_status (reply))
     {
       req->idempotency_key = g_steal_pointer (&b->key);
       req->idempotency_fingerprint = g_steal_pointer (&b->fingerprint);
@@ -192,7 +196,7 @@ leap_idempotency_begin (LeapRequest     *req,
   b = g_new0 (Begin, 1);
   b->req = leap_request_ref (req);
   b->next = next;
-  b->key = g_strdup_printf ("leap:idem:%s:%s", scope, key_hash);
+  b->key = leap_keys_idempotency (scope, key_hash);
   b->fingerprint = g_strdup (g_checksum_get_string (fp));
   lookup (b);
 }

@@ -4,15 +4,13 @@
 #include "leap-live.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-keys.h"
 
 #include <string.h>
 
-#define CHANNELS "leap:avail:*"
 #define MAX_MESSAGE 4096
 #define MAX_EVENTS_PER_CLIENT 200
 #define MAX_ORDERS_PER_CLIENT 50
-#define ORDER_CHANNELS "leap:order:*"
-#define ORDER_CHANNEL_PREFIX "leap:order:"
 
 struct _LeapLive
 {
@@ -269,10 +267,10 @@ order_published_cb (LeapRedis  *redis,
 {
   LeapLive *self = user_data;
   g_autoptr(JsonObject) object = NULL;
-  const char *order_id = channel + strlen (ORDER_CHANNEL_PREFIX);
+  const char *order_id = leap_keys_order_channel_order_id (channel);
   const char *status;
 
-  if (self->clients->len == 0 || !g_str_has_prefix (channel, ORDER_CHANNEL_PREFIX))
+  if (self->clients->len == 0 || order_id == NULL)
     return;
   object = leap_json_parse_object (message, length, NULL);
   if (object == NULL || (status = leap_json_get_string (object, "status", NULL)) == NULL)
@@ -530,7 +528,7 @@ leap_live_new (SoupServer *server,
 
   self->subscriber = g_object_ref (subscriber);
   self->holds = g_object_ref (holds);
-  leap_redis_subscribe (subscriber, CHANNELS, published_cb, self);
+  leap_redis_subscribe (subscriber, leap_keys_avail_channel_pattern (), published_cb, self);
   soup_server_add_websocket_handler (server, "/api/v1/live", NULL, NULL, websocket_cb, self, NULL);
   return self;
 }
@@ -545,5 +543,6 @@ leap_live_watch_orders (LeapLive     *self,
 
   self->sessions = g_object_ref (sessions);
   self->orders = g_object_ref (orders);
-  leap_redis_subscribe (self->subscriber, ORDER_CHANNELS, order_published_cb, self);
+  leap_redis_subscribe (self->subscriber, leap_keys_order_channel_pattern (),
+                        order_published_cb, self);
 }
