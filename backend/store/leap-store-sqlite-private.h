@@ -35,6 +35,8 @@ gboolean      _leap_store_sqlite_begin             (LeapStoreSqlite  *self,
                                                     GError          **error);
 gboolean      _leap_store_sqlite_commit            (LeapStoreSqlite  *self,
                                                     GError          **error);
+void          _leap_store_sqlite_undo              (LeapStoreSqlite  *self,
+                                                    const char       *sql);
 void          _leap_store_sqlite_rollback          (LeapStoreSqlite  *self);
 JsonArray    *_leap_store_sqlite_collect_rows      (LeapStoreSqlite  *self,
                                                     sqlite3_stmt     *stmt,

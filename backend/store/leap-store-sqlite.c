@@ -124,11 +124,24 @@ _leap_store_sqlite_commit (LeapStoreSqlite *self,
   return _leap_store_sqlite_exec (self, "COMMIT", error);
 }
 
+/* Runs a statement that undoes work on a failure path. The caller reports
+ * its own error, so this one goes to the log: a failed undo leaves the
+ * connection inside a transaction, and the next BEGIN or COMMIT says so. */
+void
+_leap_store_sqlite_undo (LeapStoreSqlite *self,
+                         const char      *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!_leap_store_sqlite_exec (self, sql, &error))
+    g_warning ("Cannot undo with %s: %s", sql, error->message);
+}
+
 void
 _leap_store_sqlite_rollback (LeapStoreSqlite *self)
 {
   if (!sqlite3_get_autocommit (self->db))
-    _leap_store_sqlite_exec (self, "ROLLBACK", NULL);
+    _leap_store_sqlite_undo (self, "ROLLBACK");
 }
 
 static gboolean
@@ -1218,8 +1231,8 @@ write_one (LeapStoreSqlite *self,
     }
   if (stored == NULL)
     {
-      _leap_store_sqlite_exec (self, "ROLLBACK TO leap_order", NULL);
-      _leap_store_sqlite_exec (self, "RELEASE leap_order", NULL);
+      _leap_store_sqlite_undo (self, "ROLLBACK TO leap_order");
+      _leap_store_sqlite_undo (self, "RELEASE leap_order");
       return write_failure (error);
     }
   /* Written: no longer one to queue again after a Redis lost its data. */
@@ -2269,10 +2282,11 @@ db_hold_checkout_in_tx (LeapStoreSqlite *self,
     return FALSE;
   if (sqlite3_changes (self->db) != 1)
     {
-      g_autoptr(JsonObject) hold = _leap_store_sqlite_db_hold_get (LEAP_STORE (self), hold_id,
-                NULL);
+      g_autoptr(JsonObject) hold = NULL;
 
-      /* Placing the same order again finds it placed. */
+      /* Placing the same order again finds it placed. A failed read is
+       * dropped: db_hold_refusal reads the hold again and reports it. */
+      hold = _leap_store_sqlite_db_hold_get (LEAP_STORE (self), hold_id, NULL);
       if (hold != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) == 0 &&
           g_strcmp0 (leap_json_get_string (hold, "order_id", NULL), order_id) == 0)
         return TRUE;
