@@ -7,6 +7,25 @@
 #include "leap-error.h"
 #include "leap-json.h"
 
+/* When the open outage began, 0 when none is open; -1 with @error set
+ * when the database cannot be read. */
+static gint64
+outage_since_in (LeapStoreSqlite *self,
+                 GError         **error)
+{
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
+                                                   "SELECT since_ms FROM redis_outage WHERE id = 1",
+                                                   error);
+  gint64 since = 0;
+
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    since = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return since;
+}
+
 gint64
 _leap_store_sqlite_outage_open (LeapStore  *store,
                                 gint64      since_ms,
@@ -44,13 +63,8 @@ _leap_store_sqlite_outage_open (LeapStore  *store,
       if (!_leap_store_sqlite_step_done (self, stmt, error))
         goto fail;
     }
-  stmt = _leap_store_sqlite_prepare (self, "SELECT since_ms FROM redis_outage WHERE id = 1", error);
-  if (stmt == NULL)
-    goto fail;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    since = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  if (!_leap_store_sqlite_commit (self, error))
+  since = outage_since_in (self, error);
+  if (since < 0 || !_leap_store_sqlite_commit (self, error))
     goto fail;
   return since;
 
@@ -145,12 +159,9 @@ db_hold_create_in_tx (LeapStoreSqlite *self,
   gint64 since;
   int rc;
 
-  stmt = _leap_store_sqlite_prepare (self, "SELECT since_ms FROM redis_outage WHERE id = 1", error);
-  if (stmt == NULL)
+  since = outage_since_in (self, error);
+  if (since < 0)
     return 0;
-  rc = sqlite3_step (stmt);
-  since = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-  sqlite3_reset (stmt);
   if (since == 0)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
@@ -499,16 +510,5 @@ gint64
 _leap_store_sqlite_outage_since (LeapStore  *store,
                                  GError    **error)
 {
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
-                                                   "SELECT since_ms FROM redis_outage WHERE id = 1",
-                                                   error);
-  gint64 since = 0;
-
-  if (stmt == NULL)
-    return 0;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    since = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return since;
+  return MAX (outage_since_in (LEAP_STORE_SQLITE (store), error), 0);
 }
