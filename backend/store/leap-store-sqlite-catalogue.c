@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* LeapStoreSqlite: Venues, events, tiers and offers: the catalogue, with its change log. */
+/* LeapStoreSqlite: the catalogue (venues, events, tiers, offers) and its change log. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"

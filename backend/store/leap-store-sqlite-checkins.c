@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* LeapStoreSqlite: Tickets checked in at the door. */
+/* LeapStoreSqlite: tickets checked in at the door. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"

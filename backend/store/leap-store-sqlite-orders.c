@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* LeapStoreSqlite: Orders as the workers write them, and the orders Redis accepted that no
- * worker has written yet. */
+/* LeapStoreSqlite: orders as the workers write them, and the orders Redis
+ * accepted that no worker has written yet. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"

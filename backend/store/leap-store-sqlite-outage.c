@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* LeapStoreSqlite: Holds made while Redis is down (see "When Redis is down" in
- * docs/architecture.md). */
+/* LeapStoreSqlite: holds made while Redis is down (see "When Redis is
+ * down" in docs/architecture.md). */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"

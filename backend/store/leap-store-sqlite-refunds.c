@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* LeapStoreSqlite: Refunds, and the refunded tickets given back to sale. */
+/* LeapStoreSqlite: refunds, and the refunded tickets given back to sale. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* LeapStoreSqlite: Users and their sessions. */
+/* LeapStoreSqlite: users and their sessions. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"

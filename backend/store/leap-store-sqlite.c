@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* LeapStoreSqlite: the type, the statement cache, rows, transactions and
+ * migrations; each aggregate is in a leap-store-sqlite-*.c of its own. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
-#include "leap-schema.h"
 
 #include <gio/gio.h>
 #include <errno.h>
@@ -400,6 +401,8 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   object_class->finalize = leap_store_sqlite_finalize;
 
   store_class->ping = leap_store_sqlite_ping;
+
+  /* leap-store-sqlite-catalogue.c */
   store_class->get = _leap_store_sqlite_get;
   store_class->list_venues = _leap_store_sqlite_list_venues;
   store_class->list_events = _leap_store_sqlite_list_events;
@@ -410,21 +413,31 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->create = _leap_store_sqlite_create;
   store_class->update = _leap_store_sqlite_update;
   store_class->remove = _leap_store_sqlite_remove;
+
+  /* leap-store-sqlite-sessions.c */
   store_class->create_user = _leap_store_sqlite_create_user;
   store_class->get_user = _leap_store_sqlite_get_user;
   store_class->set_password_hash = _leap_store_sqlite_set_password_hash;
   store_class->put_session = _leap_store_sqlite_put_session;
   store_class->get_session = _leap_store_sqlite_get_session;
   store_class->revoke_session = _leap_store_sqlite_revoke_session;
+
+  /* leap-store-sqlite-orders.c */
   store_class->get_order = _leap_store_sqlite_get_order;
   store_class->write_orders = _leap_store_sqlite_write_orders;
   store_class->set_order_status = _leap_store_sqlite_set_order_status;
+  store_class->accept_orders = _leap_store_sqlite_accept_orders;
+  store_class->get_accepted_order = _leap_store_sqlite_get_accepted_order;
+
+  /* leap-store-sqlite-checkins.c */
+  store_class->check_in_ticket = _leap_store_sqlite_check_in_ticket;
+
+  /* leap-store-sqlite-refunds.c */
   store_class->refund_order = _leap_store_sqlite_refund_order;
   store_class->list_pending_returns = _leap_store_sqlite_list_pending_returns;
   store_class->mark_returned = _leap_store_sqlite_mark_returned;
-  store_class->check_in_ticket = _leap_store_sqlite_check_in_ticket;
 
-  /* Holds without Redis */
+  /* leap-store-sqlite-outage.c: holds without Redis */
   store_class->outage_open = _leap_store_sqlite_outage_open;
   store_class->outage_close = _leap_store_sqlite_outage_close;
   store_class->db_hold_create = _leap_store_sqlite_db_hold_create;
@@ -434,8 +447,6 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->db_holds_expire = _leap_store_sqlite_db_holds_expire;
   store_class->outbox_mark_sent = _leap_store_sqlite_outbox_mark_sent;
   store_class->outage_since = _leap_store_sqlite_outage_since;
-  store_class->accept_orders = _leap_store_sqlite_accept_orders;
-  store_class->get_accepted_order = _leap_store_sqlite_get_accepted_order;
 }
 
 /* Another connection writes (a worker, the backend's writer of accepted
