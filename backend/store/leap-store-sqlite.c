@@ -1,54 +1,25 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* LeapStoreSqlite: the type, the statement cache, rows, transactions and
+ * migrations; each aggregate is in a leap-store-sqlite-*.c of its own. */
 #define G_LOG_DOMAIN "leap-store"
 
-#include "leap-store-sqlite.h"
+#include "leap-store-sqlite-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
-#include "leap-schema.h"
 
 #include <gio/gio.h>
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MIGRATIONS_PATH "/io/github/leapboxoffice/store/sqlite"
 
-struct _LeapStoreSqlite
-{
-  LeapStore   parent_instance;
-
-  /* Owned */
-  sqlite3    *db;
-  GHashTable *statements; /* SQL text → sqlite3_stmt, prepared once */
-  char       *path;
-};
-
 G_DEFINE_FINAL_TYPE (LeapStoreSqlite, leap_store_sqlite, LEAP_TYPE_STORE)
 
-typedef struct
-{
-  const char       *table;
-  const char       *columns;    /* what a read returns, in API order */
-  const LeapSchema *schema;
-  gboolean          has_event;  /* belongs to an event (event_id column) */
-} KindInfo;
-
-static const KindInfo kinds[LEAP_N_KINDS] = {
-  [LEAP_KIND_VENUE] = { "venues", "id, name, address, city, country, timezone, capacity, "
-                        "created_at, updated_at", &leap_schema_venue, FALSE },
-  [LEAP_KIND_EVENT] = { "events", "id, venue_id, name, description, starts_at, ends_at, status, "
-                        "created_at, updated_at", &leap_schema_event, FALSE },
-  [LEAP_KIND_TIER] = { "tiers", "id, event_id, name, price, currency, capacity, max_per_order, "
-                       "created_at, updated_at", &leap_schema_tier, TRUE },
-  [LEAP_KIND_OFFER] = { "offers", "id, event_id, tier_id, name, code, kind, value, valid_from, "
-                        "valid_until, created_at, updated_at", &leap_schema_offer, TRUE },
-};
-
-static gboolean
-set_sqlite_error (LeapStoreSqlite *self,
-                  int              rc,
-                  GError         **error)
+gboolean
+_leap_store_sqlite_set_error (LeapStoreSqlite *self,
+                              int              rc,
+                              GError         **error)
 {
   int primary = rc & 0xff;
   LeapErrorCode code = LEAP_ERROR_INTERNAL;
@@ -76,11 +47,12 @@ set_sqlite_error (LeapStoreSqlite *self,
 }
 
 /* Returns a prepared statement for a fixed SQL text, reset and ready to bind.
- * SQL is never built from client input: only from the static tables above. */
-static sqlite3_stmt *
-prepare (LeapStoreSqlite *self,
-         const char      *sql,
-         GError         **error)
+ * SQL is never built from client input: only from fixed text and the
+ * catalogue's table of kinds. */
+sqlite3_stmt *
+_leap_store_sqlite_prepare (LeapStoreSqlite *self,
+                            const char      *sql,
+                            GError         **error)
 {
   sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
   int rc;
@@ -95,7 +67,7 @@ prepare (LeapStoreSqlite *self,
       rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
       if (rc != SQLITE_OK)
         {
-          set_sqlite_error (self, rc, error);
+          _leap_store_sqlite_set_error (self, rc, error);
           return NULL;
         }
       g_hash_table_insert (self->statements, g_strdup (sql), stmt);
@@ -104,12 +76,12 @@ prepare (LeapStoreSqlite *self,
   return stmt;
 }
 
-static gboolean
-exec_simple (LeapStoreSqlite *self,
-             const char      *sql,
-             GError         **error)
+gboolean
+_leap_store_sqlite_exec (LeapStoreSqlite *self,
+                         const char      *sql,
+                         GError         **error)
 {
-  sqlite3_stmt *stmt = prepare (self, sql, error);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self, sql, error);
   int rc;
 
   if (stmt == NULL)
@@ -117,29 +89,42 @@ exec_simple (LeapStoreSqlite *self,
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    return set_sqlite_error (self, rc, error);
+    return _leap_store_sqlite_set_error (self, rc, error);
   return TRUE;
 }
 
-static gboolean
-begin (LeapStoreSqlite *self,
-       GError         **error)
+gboolean
+_leap_store_sqlite_begin (LeapStoreSqlite *self,
+                          GError         **error)
 {
-  return exec_simple (self, "BEGIN IMMEDIATE", error);
+  return _leap_store_sqlite_exec (self, "BEGIN IMMEDIATE", error);
 }
 
-static gboolean
-commit (LeapStoreSqlite *self,
-        GError         **error)
+gboolean
+_leap_store_sqlite_commit (LeapStoreSqlite *self,
+                           GError         **error)
 {
-  return exec_simple (self, "COMMIT", error);
+  return _leap_store_sqlite_exec (self, "COMMIT", error);
 }
 
-static void
-rollback (LeapStoreSqlite *self)
+/* Runs a statement that undoes work on a failure path. The caller reports
+ * its own error, so this one goes to the log: a failed undo leaves the
+ * connection inside a transaction, and the next BEGIN or COMMIT says so. */
+void
+_leap_store_sqlite_undo (LeapStoreSqlite *self,
+                         const char      *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!_leap_store_sqlite_exec (self, sql, &error))
+    g_warning ("Cannot undo with %s: %s", sql, error->message);
+}
+
+void
+_leap_store_sqlite_rollback (LeapStoreSqlite *self)
 {
   if (!sqlite3_get_autocommit (self->db))
-    exec_simple (self, "ROLLBACK", NULL);
+    _leap_store_sqlite_undo (self, "ROLLBACK");
 }
 
 static gboolean
@@ -176,17 +161,18 @@ row_to_object (sqlite3_stmt *stmt,
             json_object_set_int_member (object, name, sqlite3_column_int64 (stmt, i));
           break;
         default:
-          json_object_set_string_member (object, name, (const char *) sqlite3_column_text (stmt, i));
+          json_object_set_string_member (object, name,
+                                         (const char *) sqlite3_column_text (stmt, i));
           break;
         }
     }
   return object;
 }
 
-static JsonArray *
-collect_rows (LeapStoreSqlite *self,
-              sqlite3_stmt    *stmt,
-              GError         **error)
+JsonArray *
+_leap_store_sqlite_collect_rows (LeapStoreSqlite *self,
+                                 sqlite3_stmt    *stmt,
+                                 GError         **error)
 {
   g_autoptr(JsonArray) array = json_array_new ();
   int rc;
@@ -196,18 +182,18 @@ collect_rows (LeapStoreSqlite *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      set_sqlite_error (self, rc, error);
+      _leap_store_sqlite_set_error (self, rc, error);
       return NULL;
     }
   return g_steal_pointer (&array);
 }
 
-static JsonObject *
-collect_one (LeapStoreSqlite *self,
-             sqlite3_stmt    *stmt,
-             gboolean         raw_times,
-             const char      *what,
-             GError         **error)
+JsonObject *
+_leap_store_sqlite_collect_one (LeapStoreSqlite *self,
+                                sqlite3_stmt    *stmt,
+                                gboolean         raw_times,
+                                const char      *what,
+                                GError         **error)
 {
   JsonObject *object = NULL;
   int rc = sqlite3_step (stmt);
@@ -217,28 +203,28 @@ collect_one (LeapStoreSqlite *self,
   else if (rc == SQLITE_DONE)
     g_set_error (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such %s", what);
   else
-    set_sqlite_error (self, rc, error);
+    _leap_store_sqlite_set_error (self, rc, error);
   sqlite3_reset (stmt);
   return object;
 }
 
-static gboolean
-step_done (LeapStoreSqlite *self,
-           sqlite3_stmt    *stmt,
-           GError         **error)
+gboolean
+_leap_store_sqlite_step_done (LeapStoreSqlite *self,
+                              sqlite3_stmt    *stmt,
+                              GError         **error)
 {
   int rc = sqlite3_step (stmt);
 
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    return set_sqlite_error (self, rc, error);
+    return _leap_store_sqlite_set_error (self, rc, error);
   return TRUE;
 }
 
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int           i,
-                   const char   *text)
+void
+_leap_store_sqlite_bind_text_or_null (sqlite3_stmt *stmt,
+                                      int           i,
+                                      const char   *text)
 {
   if (text == NULL)
     sqlite3_bind_null (stmt, i);
@@ -246,40 +232,21 @@ bind_text_or_null (sqlite3_stmt *stmt,
     sqlite3_bind_text (stmt, i, text, -1, SQLITE_TRANSIENT);
 }
 
-/* Binds a checked JSON value to parameter i as its column type wants. */
-static void
-bind_field (sqlite3_stmt        *stmt,
-            int                  i,
-            const LeapFieldSpec *spec,
-            JsonNode            *node)
-{
-  gint64 t;
-
-  if (JSON_NODE_HOLDS_NULL (node))
-    sqlite3_bind_null (stmt, i);
-  else if (spec->type == LEAP_FIELD_TIME && leap_time_parse (json_node_get_string (node), &t))
-    sqlite3_bind_int64 (stmt, i, t);
-  else if (spec->type == LEAP_FIELD_INT || spec->type == LEAP_FIELD_ID)
-    sqlite3_bind_int64 (stmt, i, json_node_get_int (node));
-  else if (spec->type == LEAP_FIELD_BOOL)
-    sqlite3_bind_int (stmt, i, json_node_get_boolean (node));
-  else
-    sqlite3_bind_text (stmt, i, json_node_get_string (node), -1, SQLITE_TRANSIENT);
-}
-
 /* One line of the audit log; user_id 0 for the system, details may be NULL. */
-static gboolean
-audit_in (LeapStoreSqlite *self,
-          gint64           now,
-          gint64           user_id,
-          const char      *action,
-          const char      *object_kind,
-          const char      *object_id,
-          const char      *details,
-          GError         **error)
+gboolean
+_leap_store_sqlite_audit (LeapStoreSqlite *self,
+                          gint64           now,
+                          gint64           user_id,
+                          const char      *action,
+                          const char      *object_kind,
+                          const char      *object_id,
+                          const char      *details,
+                          GError         **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "INSERT INTO audit_log (at, user_id, action, object_kind, object_id, details) "
-                                      "VALUES (?, ?, ?, ?, ?, ?)", error);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
+                                                   "INSERT INTO audit_log (at, user_id, action, "
+                                                   "object_kind, object_id, details) "
+                                                   "VALUES (?, ?, ?, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -289,116 +256,8 @@ audit_in (LeapStoreSqlite *self,
   sqlite3_bind_text (stmt, 3, action, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, object_kind, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 5, object_id, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 6, details);
-  return step_done (self, stmt, error);
-}
-
-static gboolean
-record_change (LeapStoreSqlite *self,
-               LeapKind         kind,
-               gint64           id,
-               const char      *action,
-               gint64           actor,
-               JsonObject      *details,
-               GError         **error)
-{
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *detail_text = details ? leap_json_object_to_string (details) : NULL;
-  g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
-  sqlite3_stmt *stmt;
-
-  stmt = prepare (self, "INSERT INTO changes (kind, object_id, deleted, at) VALUES (?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, leap_kind_to_string (kind), -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, id);
-  sqlite3_bind_int (stmt, 3, g_str_equal (action, "delete"));
-  sqlite3_bind_int64 (stmt, 4, now);
-  if (!step_done (self, stmt, error))
-    return FALSE;
-
-  return audit_in (self, now, actor, action, leap_kind_to_string (kind), id_text, detail_text, error);
-}
-
-static JsonObject *
-get_in_tx (LeapStoreSqlite *self,
-           LeapKind         kind,
-           gint64           id,
-           GError         **error)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?",
-                                          kinds[kind].columns, kinds[kind].table);
-  sqlite3_stmt *stmt = prepare (self, sql, error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, id);
-  return collect_one (self, stmt, FALSE, leap_kind_to_string (kind), error);
-}
-
-static gboolean
-exists (LeapStoreSqlite *self,
-        LeapKind         kind,
-        gint64           id,
-        GError         **error)
-{
-  g_autoptr(JsonObject) object = get_in_tx (self, kind, id, error);
-  return object != NULL;
-}
-
-/* Rules that span rows or fields; the schema has checked each field alone. */
-static gboolean
-check_references (LeapStoreSqlite *self,
-                  LeapKind         kind,
-                  gint64           event_id,
-                  JsonObject      *merged,
-                  GError         **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  gint64 a, b;
-
-  if (kind == LEAP_KIND_EVENT && json_object_has_member (merged, "venue_id") &&
-      !exists (self, LEAP_KIND_VENUE, leap_json_get_int (merged, "venue_id", 0), &local_error))
-    {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "event.venue_id names no venue");
-      return FALSE;
-    }
-  if (kind == LEAP_KIND_EVENT &&
-      leap_time_parse (leap_json_get_string (merged, "starts_at", NULL), &a) &&
-      leap_time_parse (leap_json_get_string (merged, "ends_at", NULL), &b) && b < a)
-    {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "event.ends_at is before event.starts_at");
-      return FALSE;
-    }
-  if (kind == LEAP_KIND_OFFER)
-    {
-      gint64 tier_id = leap_json_get_int (merged, "tier_id", 0);
-
-      if (tier_id > 0)
-        {
-          g_autoptr(JsonObject) tier = get_in_tx (self, LEAP_KIND_TIER, tier_id, &local_error);
-          if (tier == NULL || leap_json_get_int (tier, "event_id", 0) != event_id)
-            {
-              g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                           "offer.tier_id names no tier of this event");
-              return FALSE;
-            }
-        }
-      if (g_strcmp0 (leap_json_get_string (merged, "kind", NULL), "percent") == 0 &&
-          leap_json_get_int (merged, "value", 0) > 100)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "offer.value is a percentage: 1 to 100");
-          return FALSE;
-        }
-      if (leap_time_parse (leap_json_get_string (merged, "valid_from", NULL), &a) &&
-          leap_time_parse (leap_json_get_string (merged, "valid_until", NULL), &b) && b <= a)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "offer.valid_until must be after offer.valid_from");
-          return FALSE;
-        }
-    }
-  return TRUE;
+  _leap_store_sqlite_bind_text_or_null (stmt, 6, details);
+  return _leap_store_sqlite_step_done (self, stmt, error);
 }
 
 static gboolean
@@ -406,7 +265,8 @@ leap_store_sqlite_ping (LeapStore *store,
                         GError   **error)
 {
   LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT count(*) FROM schema_migrations", error);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
+                                                   "SELECT count(*) FROM schema_migrations", error);
   int rc;
 
   if (stmt == NULL)
@@ -414,1260 +274,7 @@ leap_store_sqlite_ping (LeapStore *store,
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW)
-    return set_sqlite_error (self, rc, error);
-  return TRUE;
-}
-
-static JsonObject *
-leap_store_sqlite_get (LeapStore *store,
-                       LeapKind   kind,
-                       gint64     id,
-                       GError   **error)
-{
-  return get_in_tx (LEAP_STORE_SQLITE (store), kind, id, error);
-}
-
-static JsonArray *
-leap_store_sqlite_list_venues (LeapStore *store,
-                               GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT id, name, address, city, country, timezone, capacity, "
-                                      "created_at, updated_at FROM venues ORDER BY name, id", error);
-
-  return stmt ? collect_rows (self, stmt, error) : NULL;
-}
-
-static JsonArray *
-leap_store_sqlite_list_events (LeapStore             *store,
-                               const LeapEventFilter *filter,
-                               GError               **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autofree char *pattern = NULL;
-  sqlite3_stmt *stmt;
-
-  stmt = prepare (self,
-                  "SELECT id, venue_id, name, description, starts_at, ends_at, status, "
-                  "created_at, updated_at FROM events "
-                  "WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\') "
-                  "AND (?2 = 0 OR venue_id = ?2) "
-                  "AND starts_at >= ?3 AND starts_at < ?4 "
-                  "AND (starts_at > ?5 OR (starts_at = ?5 AND id > ?6)) "
-                  "ORDER BY starts_at, id LIMIT ?7", error);
-  if (stmt == NULL)
-    return NULL;
-
-  if (filter->q != NULL && filter->q[0] != '\0')
-    {
-      GString *s = g_string_new ("%");
-
-      /* The search words are data: escape LIKE's wildcards in them. */
-      for (const char *p = filter->q; *p; p++)
-        {
-          if (*p == '%' || *p == '_' || *p == '\\')
-            g_string_append_c (s, '\\');
-          g_string_append_c (s, *p);
-        }
-      g_string_append_c (s, '%');
-      pattern = g_string_free (s, FALSE);
-    }
-  bind_text_or_null (stmt, 1, pattern);
-  sqlite3_bind_int64 (stmt, 2, filter->venue_id);
-  sqlite3_bind_int64 (stmt, 3, filter->from);
-  sqlite3_bind_int64 (stmt, 4, filter->to);
-  sqlite3_bind_int64 (stmt, 5, filter->after_id > 0 ? filter->after_starts_at : G_MININT64);
-  sqlite3_bind_int64 (stmt, 6, filter->after_id);
-  sqlite3_bind_int64 (stmt, 7, filter->limit);
-  return collect_rows (self, stmt, error);
-}
-
-static JsonArray *
-leap_store_sqlite_list_children (LeapStore *store,
-                                 LeapKind   kind,
-                                 gint64     event_id,
-                                 GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (kinds[kind].has_event, NULL);
-
-  sql = g_strdup_printf ("SELECT %s FROM %s WHERE event_id = ? ORDER BY id",
-                         kinds[kind].columns, kinds[kind].table);
-  stmt = prepare (self, sql, error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, event_id);
-  return collect_rows (self, stmt, error);
-}
-
-static JsonArray *
-leap_store_sqlite_list_availability (LeapStore *store,
-                                     gint64     event_id,
-                                     GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt;
-
-  if (!exists (self, LEAP_KIND_EVENT, event_id, error))
-    return NULL;
-
-  /* Live holds count against availability until they expire. While Redis
-   * is down (an outage is open) what is left is what the database may
-   * still sell: Redis's last figure less this outage's holds. */
-  stmt = prepare (self,
-                  "SELECT t.id AS tier_id, t.capacity, CASE WHEN ot.available IS NULL THEN t.capacity - t.sold - "
-                  "  coalesce ((SELECT sum (i.quantity) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
-                  "             WHERE i.tier_id = t.id AND h.status IN ('held', 'checking_out') "
-                  "             AND (h.status = 'checking_out' OR h.expires_at > ?2)), 0) "
-                  "ELSE max (ot.available - "
-                  "  coalesce ((SELECT sum (i.quantity) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
-                  "             WHERE i.tier_id = t.id AND h.outage_ms = (SELECT since_ms FROM redis_outage) "
-                  "             AND (h.status IN ('checking_out', 'confirmed') "
-                  "                  OR (h.status = 'held' AND h.expires_at > ?2))), 0), 0) END AS available "
-                  "FROM tiers t LEFT JOIN redis_outage_tiers ot ON ot.tier_id = t.id "
-                  "WHERE t.event_id = ?1 ORDER BY t.id", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, event_id);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-  return collect_rows (self, stmt, error);
-}
-
-static JsonArray *
-leap_store_sqlite_list_inventory (LeapStore *store,
-                                  gint64     event_id,
-                                  GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT t.id AS tier_id, t.event_id, t.capacity, t.sold, t.max_per_order "
-                                      "FROM tiers t JOIN events e ON e.id = t.event_id "
-                                      "WHERE (?1 = 0 AND e.status = 'on_sale') OR t.event_id = ?1 "
-                                      "ORDER BY t.id", error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, event_id);
-  return collect_rows (self, stmt, error);
-}
-
-/* The newest change of each object after a sequence number; rows come with
- * raw integers: seq, kind, object_id, deleted. */
-static JsonArray *
-leap_store_sqlite_list_changes (LeapStore *store,
-                                gint64     since,
-                                guint      limit,
-                                GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT max (seq) AS seq, kind, object_id, "
-                                      "coalesce (max (seq) = max (CASE WHEN deleted THEN seq END), 0) AS deleted "
-                                      "FROM (SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?) "
-                                      "GROUP BY kind, object_id ORDER BY seq", error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, since);
-  sqlite3_bind_int64 (stmt, 2, limit);
-  return collect_rows (self, stmt, error);
-}
-
-static JsonObject *
-leap_store_sqlite_create (LeapStore  *store,
-                          LeapKind    kind,
-                          gint64      event_id,
-                          JsonObject *fields,
-                          gint64      actor,
-                          GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  const KindInfo *info = &kinds[kind];
-  g_autoptr(GString) cols = g_string_new (NULL);
-  g_autoptr(GString) marks = g_string_new (NULL);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  sqlite3_stmt *stmt;
-  JsonObject *created;
-  gint64 id;
-  int n = 0;
-
-  if (!begin (self, error))
-    return NULL;
-
-  if (info->has_event && !exists (self, LEAP_KIND_EVENT, event_id, error))
-    goto fail;
-  if (!check_references (self, kind, event_id, fields, error))
-    goto fail;
-
-  for (guint i = 0; i < info->schema->n_fields; i++)
-    if (json_object_has_member (fields, info->schema->fields[i].name))
-      {
-        g_string_append_printf (cols, "%s, ", info->schema->fields[i].name);
-        g_string_append (marks, "?, ");
-      }
-  if (info->has_event)
-    {
-      g_string_append (cols, "event_id, ");
-      g_string_append (marks, "?, ");
-    }
-  g_string_append (cols, "created_at, updated_at");
-  g_string_append (marks, "?, ?");
-
-  {
-    g_autofree char *sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)",
-                                            info->table, cols->str, marks->str);
-    stmt = prepare (self, sql, error);
-  }
-  if (stmt == NULL)
-    goto fail;
-  for (guint i = 0; i < info->schema->n_fields; i++)
-    {
-      JsonNode *node = json_object_get_member (fields, info->schema->fields[i].name);
-      if (node != NULL)
-        bind_field (stmt, ++n, &info->schema->fields[i], node);
-    }
-  if (info->has_event)
-    sqlite3_bind_int64 (stmt, ++n, event_id);
-  sqlite3_bind_int64 (stmt, ++n, now);
-  sqlite3_bind_int64 (stmt, ++n, now);
-  if (!step_done (self, stmt, error))
-    goto fail;
-
-  id = sqlite3_last_insert_rowid (self->db);
-  if (!record_change (self, kind, id, "create", actor, fields, error))
-    goto fail;
-  created = get_in_tx (self, kind, id, error);
-  if (created == NULL || !commit (self, error))
-    {
-      g_clear_pointer (&created, json_object_unref);
-      goto fail;
-    }
-  return created;
-
-fail:
-  rollback (self);
-  return NULL;
-}
-
-static JsonObject *
-leap_store_sqlite_update (LeapStore  *store,
-                          LeapKind    kind,
-                          gint64      id,
-                          JsonObject *patch,
-                          gint64      actor,
-                          GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  const KindInfo *info = &kinds[kind];
-  g_autoptr(GString) sets = g_string_new (NULL);
-  g_autoptr(JsonObject) merged = NULL;
-  sqlite3_stmt *stmt;
-  JsonObjectIter iter;
-  const char *member;
-  JsonNode *node;
-  JsonObject *updated;
-  int n = 0;
-
-  if (!begin (self, error))
-    return NULL;
-
-  /* Check the object as it will be, not only the fields that change. */
-  merged = get_in_tx (self, kind, id, error);
-  if (merged == NULL)
-    goto fail;
-  json_object_iter_init (&iter, patch);
-  while (json_object_iter_next (&iter, &member, &node))
-    json_object_set_member (merged, member, json_node_copy (node));
-  if (!check_references (self, kind, leap_json_get_int (merged, "event_id", 0), merged, error))
-    goto fail;
-
-  for (guint i = 0; i < info->schema->n_fields; i++)
-    if (json_object_has_member (patch, info->schema->fields[i].name))
-      g_string_append_printf (sets, "%s = ?, ", info->schema->fields[i].name);
-  g_string_append (sets, "updated_at = ?");
-  {
-    g_autofree char *sql = g_strdup_printf ("UPDATE %s SET %s WHERE id = ?", info->table, sets->str);
-    stmt = prepare (self, sql, error);
-  }
-  if (stmt == NULL)
-    goto fail;
-  for (guint i = 0; i < info->schema->n_fields; i++)
-    {
-      node = json_object_get_member (patch, info->schema->fields[i].name);
-      if (node != NULL)
-        bind_field (stmt, ++n, &info->schema->fields[i], node);
-    }
-  sqlite3_bind_int64 (stmt, ++n, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_int64 (stmt, ++n, id);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      int rc = sqlite3_extended_errcode (self->db);
-      sqlite3_reset (stmt);
-      if (rc == SQLITE_CONSTRAINT_CHECK && kind == LEAP_KIND_TIER)
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                     "tier.capacity cannot be lower than the tickets already sold");
-      else
-        set_sqlite_error (self, rc, error);
-      goto fail;
-    }
-  sqlite3_reset (stmt);
-
-  if (!record_change (self, kind, id, "update", actor, patch, error))
-    goto fail;
-  updated = get_in_tx (self, kind, id, error);
-  if (updated == NULL || !commit (self, error))
-    {
-      g_clear_pointer (&updated, json_object_unref);
-      goto fail;
-    }
-  return updated;
-
-fail:
-  rollback (self);
-  return NULL;
-}
-
-static JsonObject *
-leap_store_sqlite_remove (LeapStore *store,
-                          LeapKind   kind,
-                          gint64     id,
-                          gint64     actor,
-                          GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autoptr(JsonObject) old = NULL;
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-
-  if (!begin (self, error))
-    return NULL;
-  old = get_in_tx (self, kind, id, error);
-  if (old == NULL)
-    goto fail;
-
-  sql = g_strdup_printf ("DELETE FROM %s WHERE id = ?", kinds[kind].table);
-  stmt = prepare (self, sql, error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, id);
-  if (!step_done (self, stmt, error))
-    {
-      if (g_error_matches (*error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
-        {
-          g_clear_error (error);
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                       "This %s cannot be deleted: other records still refer to it",
-                       leap_kind_to_string (kind));
-        }
-      goto fail;
-    }
-  if (!record_change (self, kind, id, "delete", actor, NULL, error) || !commit (self, error))
-    goto fail;
-  return g_steal_pointer (&old);
-
-fail:
-  rollback (self);
-  return NULL;
-}
-
-static gint64
-leap_store_sqlite_create_user (LeapStore  *store,
-                               const char *username,
-                               const char *role,
-                               const char *password_hash,
-                               GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  sqlite3_stmt *stmt;
-  gint64 id;
-
-  if (!begin (self, error))
-    return 0;
-  stmt = prepare (self, "INSERT INTO users (username, role, password_hash, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, username, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, role, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, password_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, now);
-  sqlite3_bind_int64 (stmt, 5, now);
-  if (!step_done (self, stmt, error))
-    goto fail;
-  id = sqlite3_last_insert_rowid (self->db);
-
-  if (!audit_in (self, now, 0, "create", "user", username, role, error) || !commit (self, error))
-    goto fail;
-  return id;
-
-fail:
-  rollback (self);
-  return 0;
-}
-
-static JsonObject *
-leap_store_sqlite_get_user (LeapStore  *store,
-                            const char *username,
-                            GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT id, username, role, password_hash, disabled "
-                                      "FROM users WHERE username = ?", error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, username, -1, SQLITE_TRANSIENT);
-  return collect_one (self, stmt, TRUE, "user", error);
-}
-
-static gboolean
-leap_store_sqlite_set_password_hash (LeapStore  *store,
-                                     gint64      user_id,
-                                     const char *password_hash,
-                                     GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-                                error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, password_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_int64 (stmt, 3, user_id);
-  return step_done (self, stmt, error);
-}
-
-static gboolean
-leap_store_sqlite_put_session (LeapStore  *store,
-                               JsonObject *session,
-                               GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "INSERT INTO sessions (token_hash, user_id, role, created_at, "
-                                      "expires_at) VALUES (?, ?, ?, ?, ?)", error);
-  gint64 user_id = leap_json_get_int (session, "user_id", 0);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, leap_json_get_string (session, "token_hash", ""), -1, SQLITE_TRANSIENT);
-  if (user_id > 0)
-    sqlite3_bind_int64 (stmt, 2, user_id);
-  sqlite3_bind_text (stmt, 3, leap_json_get_string (session, "role", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, leap_json_get_int (session, "created_at", 0));
-  sqlite3_bind_int64 (stmt, 5, leap_json_get_int (session, "expires_at", 0));
-  return step_done (self, stmt, error);
-}
-
-static JsonObject *
-leap_store_sqlite_get_session (LeapStore  *store,
-                               const char *token_hash,
-                               GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT s.token_hash, s.user_id, u.username, s.role, "
-                                      "s.created_at, s.expires_at, s.revoked_at, "
-                                      "coalesce (u.disabled, 0) AS disabled "
-                                      "FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
-                                      "WHERE s.token_hash = ?", error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_TRANSIENT);
-  return collect_one (self, stmt, TRUE, "session", error);
-}
-
-static gboolean
-leap_store_sqlite_revoke_session (LeapStore  *store,
-                                  const char *token_hash,
-                                  gint64      now,
-                                  GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "UPDATE sessions SET revoked_at = ? "
-                                      "WHERE token_hash = ? AND revoked_at IS NULL", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, now);
-  sqlite3_bind_text (stmt, 2, token_hash, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
-}
-
-/* Orders */
-
-static gboolean add_refunds (LeapStoreSqlite *self,
-                             JsonObject      *order,
-                             const char      *order_id,
-                             GError         **error);
-
-static JsonObject *
-get_order_in (LeapStoreSqlite *self,
-              const char      *order_id,
-              GError         **error)
-{
-  g_autoptr(JsonObject) order = NULL;
-  JsonObject *customer;
-  JsonArray *rows;
-  sqlite3_stmt *stmt;
-
-  stmt = prepare (self, "SELECT id AS order_id, hold_id, event_id, status, total, currency, "
-                        "customer_name, customer_email, owner, reason, user_id, created_at, updated_at "
-                        "FROM orders WHERE id = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  order = collect_one (self, stmt, FALSE, "order", error);
-  if (order == NULL)
-    return NULL;
-
-  customer = json_object_new ();
-  json_object_set_member (customer, "name", json_object_dup_member (order, "customer_name"));
-  json_object_set_member (customer, "email", json_object_dup_member (order, "customer_email"));
-  json_object_remove_member (order, "customer_name");
-  json_object_remove_member (order, "customer_email");
-  json_object_set_object_member (order, "customer", customer);
-
-  stmt = prepare (self, "SELECT tier_id, quantity, unit_price, currency FROM order_lines "
-                        "WHERE order_id = ? ORDER BY id", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = collect_rows (self, stmt, error)) == NULL)
-    return NULL;
-  json_object_set_array_member (order, "lines", rows);
-
-  stmt = prepare (self, "SELECT method, status, amount, currency, tendered, change_given AS change, "
-                        "provider_ref, created_at FROM payments WHERE order_id = ? AND status <> 'refunded' "
-                        "ORDER BY id DESC LIMIT 1",
-                  error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = collect_rows (self, stmt, error)) == NULL)
-    return NULL;
-  if (json_array_get_length (rows) > 0)
-    json_object_set_object_member (order, "payment",
-                                   json_object_ref (json_array_get_object_element (rows, 0)));
-  else
-    json_object_set_null_member (order, "payment");
-  json_array_unref (rows);
-
-  stmt = prepare (self, "SELECT code, tier_id, status, checked_in_at FROM tickets "
-                        "WHERE order_id = ? ORDER BY id", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = collect_rows (self, stmt, error)) == NULL)
-    return NULL;
-  json_object_set_array_member (order, "tickets", rows);
-  if (!add_refunds (self, order, order_id, error))
-    return NULL;
-  return g_steal_pointer (&order);
-}
-
-static JsonObject *
-leap_store_sqlite_get_order (LeapStore  *store,
-                             const char *order_id,
-                             GError    **error)
-{
-  return get_order_in (LEAP_STORE_SQLITE (store), order_id, error);
-}
-
-static gboolean
-insert_order_rows (LeapStoreSqlite *self,
-                   JsonObject      *order,
-                   gint64           now,
-                   GError         **error)
-{
-  const char *id = leap_json_get_string (order, "order_id", "");
-  gboolean paid = g_str_equal (leap_json_get_string (order, "status", ""), "paid");
-  JsonObject *payment = json_object_has_member (order, "payment")
-                        ? json_object_get_object_member (order, "payment") : NULL;
-  JsonArray *lines = json_object_get_array_member (order, "lines");
-  JsonArray *tickets = json_object_has_member (order, "tickets")
-                       ? json_object_get_array_member (order, "tickets") : NULL;
-  gint64 user_id = leap_json_get_int (order, "user_id", 0);
-  sqlite3_stmt *stmt;
-
-  stmt = prepare (self, "INSERT INTO orders (id, hold_id, event_id, user_id, status, total, currency, "
-                        "customer_name, customer_email, owner, reason, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 2, leap_json_get_string (order, "hold_id", NULL));
-  sqlite3_bind_int64 (stmt, 3, leap_json_get_int (order, "event_id", 0));
-  if (user_id > 0)
-    sqlite3_bind_int64 (stmt, 4, user_id);
-  sqlite3_bind_text (stmt, 5, leap_json_get_string (order, "status", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 6, leap_json_get_int (order, "total", 0));
-  sqlite3_bind_text (stmt, 7, leap_json_get_string (order, "currency", ""), -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 8, leap_json_get_string (order, "customer_name", NULL));
-  bind_text_or_null (stmt, 9, leap_json_get_string (order, "customer_email", NULL));
-  bind_text_or_null (stmt, 10, leap_json_get_string (order, "owner", NULL));
-  bind_text_or_null (stmt, 11, leap_json_get_string (order, "reason", NULL));
-  sqlite3_bind_int64 (stmt, 12, now);
-  sqlite3_bind_int64 (stmt, 13, now);
-  if (!step_done (self, stmt, error))
-    return FALSE;
-
-  for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
-    {
-      JsonObject *line = json_array_get_object_element (lines, i);
-      gint64 tier_id = leap_json_get_int (line, "tier_id", 0);
-      gint64 quantity = leap_json_get_int (line, "quantity", 0);
-
-      stmt = prepare (self, "INSERT INTO order_lines (order_id, tier_id, quantity, unit_price, currency) "
-                            "VALUES (?, ?, ?, ?, ?)", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 2, tier_id);
-      sqlite3_bind_int64 (stmt, 3, quantity);
-      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (line, "unit_price", 0));
-      sqlite3_bind_text (stmt, 5, leap_json_get_string (line, "currency", ""), -1, SQLITE_TRANSIENT);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-      if (!paid)
-        continue;
-      /* The database's count of sold tickets moves with the tickets. */
-      stmt = prepare (self, "UPDATE tiers SET sold = sold + ?, updated_at = ? WHERE id = ? AND event_id = ?",
-                      error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, quantity);
-      sqlite3_bind_int64 (stmt, 2, now);
-      sqlite3_bind_int64 (stmt, 3, tier_id);
-      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (order, "event_id", 0));
-      if (!step_done (self, stmt, error))
-        return FALSE;
-      if (sqlite3_changes (self->db) != 1)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Order %s names tier %" G_GINT64_FORMAT
-                       " that is not of its event", id, tier_id);
-          return FALSE;
-        }
-    }
-
-  for (guint i = 0; paid && tickets != NULL && i < json_array_get_length (tickets); i++)
-    {
-      JsonObject *ticket = json_array_get_object_element (tickets, i);
-
-      stmt = prepare (self, "INSERT INTO tickets (order_id, tier_id, code, created_at) VALUES (?, ?, ?, ?)",
-                      error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (ticket, "tier_id", 0));
-      sqlite3_bind_text (stmt, 3, leap_json_get_string (ticket, "code", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 4, now);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-    }
-
-  if (payment != NULL)
-    {
-      stmt = prepare (self, "INSERT INTO payments (order_id, method, status, amount, currency, tendered, "
-                            "change_given, provider_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, leap_json_get_string (payment, "method", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 3, leap_json_get_string (payment, "status", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (payment, "amount", 0));
-      sqlite3_bind_text (stmt, 5, leap_json_get_string (payment, "currency", ""), -1, SQLITE_TRANSIENT);
-      if (json_object_has_member (payment, "tendered") && !json_object_get_null_member (payment, "tendered"))
-        sqlite3_bind_int64 (stmt, 6, leap_json_get_int (payment, "tendered", 0));
-      if (json_object_has_member (payment, "change") && !json_object_get_null_member (payment, "change"))
-        sqlite3_bind_int64 (stmt, 7, leap_json_get_int (payment, "change", 0));
-      bind_text_or_null (stmt, 8, leap_json_get_string (payment, "provider_ref", NULL));
-      sqlite3_bind_int64 (stmt, 9, now);
-      if (!step_done (self, stmt, error))
-        return FALSE;
-    }
-
-  return audit_in (self, now, user_id, "checkout", "order", id, leap_json_get_string (order, "status", ""), error);
-}
-
-static JsonObject *
-write_failure (const GError *error)
-{
-  JsonObject *result = json_object_new ();
-  JsonObject *failure = json_object_new ();
-
-  json_object_set_string_member (failure, "code", leap_error_code_to_string (error->code));
-  json_object_set_string_member (failure, "message", error->message);
-  json_object_set_object_member (result, "error", failure);
-  return result;
-}
-
-/* {"order_id", "status"} of a stored order: all a writer needs back. */
-static JsonObject *
-order_status_in (LeapStoreSqlite *self,
-                 const char      *id,
-                 GError         **error)
-{
-  sqlite3_stmt *stmt = prepare (self, "SELECT status FROM orders WHERE id = ?", error);
-  JsonObject *result;
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      if (rc == SQLITE_DONE)
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No order %s", id);
-      else
-        set_sqlite_error (self, rc, error);
-      sqlite3_reset (stmt);
-      return NULL;
-    }
-  result = json_object_new ();
-  json_object_set_string_member (result, "order_id", id);
-  json_object_set_string_member (result, "status", (const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return result;
-}
-
-static gboolean
-forget_accepted (LeapStoreSqlite *self,
-                 const char      *order_id,
-                 GError         **error)
-{
-  sqlite3_stmt *stmt = prepare (self, "DELETE FROM accepted_orders WHERE order_id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
-}
-
-/* One order inside the batch's transaction, in a savepoint of its own so
- * that a bad order is undone alone. */
-static JsonObject *
-write_one (LeapStoreSqlite *self,
-           JsonObject      *order,
-           gint64           now)
-{
-  const char *id = leap_json_get_string (order, "order_id", NULL);
-  g_autoptr(GError) error = NULL;
-  JsonObject *stored;
-
-  if (id == NULL)
-    {
-      g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_INVALID, "An order without order_id");
-      return write_failure (error);
-    }
-  if (!exec_simple (self, "SAVEPOINT leap_order", &error))
-    return write_failure (error);
-  /* Keyed by the order id, inside the write transaction: two workers
-   * delivering the same message cannot both insert it. */
-  stored = order_status_in (self, id, &error);
-  if (stored == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-    {
-      g_clear_error (&error);
-      if (insert_order_rows (self, order, now, &error))
-        stored = order_status_in (self, id, &error);
-    }
-  if (stored == NULL)
-    {
-      exec_simple (self, "ROLLBACK TO leap_order", NULL);
-      exec_simple (self, "RELEASE leap_order", NULL);
-      return write_failure (error);
-    }
-  /* Written: no longer one to queue again after a Redis lost its data. */
-  if (!forget_accepted (self, id, &error) || !exec_simple (self, "RELEASE leap_order", &error))
-    {
-      json_object_unref (stored);
-      return write_failure (error);
-    }
-  return stored;
-}
-
-static JsonArray *
-leap_store_sqlite_write_orders (LeapStore  *store,
-                                JsonArray  *orders,
-                                GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autoptr(JsonArray) results = json_array_new ();
-
-  if (!begin (self, error))
-    return NULL;
-  for (guint i = 0; i < json_array_get_length (orders); i++)
-    json_array_add_object_element (results, write_one (self, json_array_get_object_element (orders, i), now));
-  if (!commit (self, error))
-    {
-      rollback (self);
-      return NULL;
-    }
-  return g_steal_pointer (&results);
-}
-
-static gboolean
-leap_store_sqlite_set_order_status (LeapStore  *store,
-                                    const char *order_id,
-                                    const char *status,
-                                    const char *reason,
-                                    GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "UPDATE orders SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
-                                error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 2, reason);
-  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_text (stmt, 4, order_id, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
-}
-
-/* Tickets */
-
-static JsonObject *
-check_in_in_tx (LeapStoreSqlite *self,
-                const char      *code,
-                gint64           now,
-                gint64           actor,
-                GError         **error)
-{
-  g_autoptr(JsonObject) ticket = NULL;
-  g_autoptr(JsonObject) details = json_object_new ();
-  g_autofree char *detail_text = NULL;
-  sqlite3_stmt *stmt;
-  gboolean admitted;
-
-  /* The check and the write are one statement: of two scanners (or two
-   * backends) reading the same ticket, exactly one changes the row. */
-  stmt = prepare (self, "UPDATE tickets SET checked_in_at = ? "
-                        "WHERE code = ? AND status = 'valid' AND checked_in_at IS NULL", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, now);
-  sqlite3_bind_text (stmt, 2, code, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, error))
-    return NULL;
-  admitted = sqlite3_changes (self->db) == 1;
-
-  stmt = prepare (self, "SELECT t.code, t.order_id, t.tier_id, o.event_id, t.status, t.checked_in_at, "
-                        "ti.name AS tier_name, e.name AS event_name "
-                        "FROM tickets t JOIN orders o ON o.id = t.order_id "
-                        "LEFT JOIN tiers ti ON ti.id = t.tier_id LEFT JOIN events e ON e.id = o.event_id "
-                        "WHERE t.code = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, code, -1, SQLITE_TRANSIENT);
-  ticket = collect_one (self, stmt, FALSE, "ticket", error);
-  if (ticket == NULL)
-    return NULL;
-  json_object_set_boolean_member (ticket, "admitted", admitted);
-  if (!admitted)
-    return g_steal_pointer (&ticket);
-
-  json_object_set_string_member (details, "order_id", json_object_get_string_member (ticket, "order_id"));
-  json_object_set_int_member (details, "tier_id", json_object_get_int_member (ticket, "tier_id"));
-  detail_text = leap_json_object_to_string (details);
-  if (!audit_in (self, now, actor, "check_in", "ticket", code, detail_text, error))
-    return NULL;
-  return g_steal_pointer (&ticket);
-}
-
-static JsonObject *
-leap_store_sqlite_check_in_ticket (LeapStore  *store,
-                                   const char *code,
-                                   gint64      now,
-                                   gint64      actor,
-                                   GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autoptr(JsonObject) ticket = NULL;
-
-  if (!begin (self, error))
-    return NULL;
-  ticket = check_in_in_tx (self, code, now, actor, error);
-  if (ticket == NULL || !commit (self, error))
-    {
-      rollback (self);
-      return NULL;
-    }
-  return g_steal_pointer (&ticket);
-}
-
-/* Refunds */
-
-/* "tier:quantity,…" as [{"tier_id", "quantity"}]. */
-static JsonArray *
-items_to_lines (const char *items)
-{
-  g_auto(GStrv) pairs = g_strsplit (items != NULL ? items : "", ",", -1);
-  JsonArray *lines = json_array_new ();
-
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      g_auto(GStrv) tq = g_strsplit (pairs[i], ":", 2);
-      JsonObject *line;
-
-      if (g_strv_length (tq) != 2)
-        continue;
-      line = json_object_new ();
-      json_object_set_int_member (line, "tier_id", g_ascii_strtoll (tq[0], NULL, 10));
-      json_object_set_int_member (line, "quantity", g_ascii_strtoll (tq[1], NULL, 10));
-      json_array_add_object_element (lines, line);
-    }
-  return lines;
-}
-
-/* The refunds of an order and their sum, added to the order as the API
- * shows it. */
-static gboolean
-add_refunds (LeapStoreSqlite *self,
-             JsonObject      *order,
-             const char      *order_id,
-             GError         **error)
-{
-  g_autoptr(JsonArray) rows = NULL;
-  JsonArray *refunds = json_array_new ();
-  gint64 total = 0;
-  sqlite3_stmt *stmt;
-
-  json_object_set_array_member (order, "refunds", refunds);
-  stmt = prepare (self, "SELECT id AS refund_id, seq, amount, currency, method, items, reason, user_id, "
-                        "created_at, returned_at FROM refunds WHERE order_id = ? ORDER BY seq", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = collect_rows (self, stmt, error)) == NULL)
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-      JsonObject *refund = json_object_new ();
-
-      json_object_set_int_member (refund, "refund_id", leap_json_get_int (row, "refund_id", 0));
-      json_object_set_int_member (refund, "seq", leap_json_get_int (row, "seq", 0));
-      json_object_set_int_member (refund, "amount", leap_json_get_int (row, "amount", 0));
-      json_object_set_string_member (refund, "currency", leap_json_get_string (row, "currency", ""));
-      json_object_set_string_member (refund, "method", leap_json_get_string (row, "method", ""));
-      json_object_set_array_member (refund, "lines", items_to_lines (leap_json_get_string (row, "items", "")));
-      json_object_set_member (refund, "reason", json_object_dup_member (row, "reason"));
-      json_object_set_member (refund, "created_at", json_object_dup_member (row, "created_at"));
-      /* Back on sale: false only while Redis has not taken them back yet. */
-      json_object_set_boolean_member (refund, "returned",
-                                      !json_object_get_null_member (row, "returned_at"));
-      json_array_add_object_element (refunds, refund);
-      total += leap_json_get_int (row, "amount", 0);
-    }
-  json_object_set_int_member (order, "refunded_amount", total);
-  return TRUE;
-}
-
-static gint64
-query_int (LeapStoreSqlite *self,
-           sqlite3_stmt    *stmt,
-           gint64           fallback,
-           GError         **error)
-{
-  gint64 value = fallback;
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  else if (rc != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      set_sqlite_error (self, rc, error);
-      return G_MININT64;
-    }
-  sqlite3_reset (stmt);
-  return value;
-}
-
-static JsonObject *
-refund_in (LeapStoreSqlite *self,
-           JsonObject      *refund,
-           gint64           now,
-           GError         **error)
-{
-  const char *order_id = leap_json_get_string (refund, "order_id", "");
-  gint64 seq = leap_json_get_int (refund, "seq", 0);
-  gint64 user_id = leap_json_get_int (refund, "user_id", 0);
-  gint64 amount = leap_json_get_int (refund, "amount", 0);
-  gboolean include_checked_in = json_object_get_boolean_member_with_default (refund, "include_checked_in", FALSE);
-  JsonArray *lines = json_object_get_array_member (refund, "lines");
-  g_autoptr(GArray) tickets = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GString) items = g_string_new (NULL);
-  g_autoptr(JsonObject) details = json_object_new ();
-  g_autoptr(JsonObject) head = NULL;
-  g_autoptr(JsonObject) answer = json_object_new ();
-  g_autofree char *details_text = NULL;
-  JsonObject *order;
-  sqlite3_stmt *stmt;
-  gint64 event_id, refund_id, last, remaining;
-
-  stmt = prepare (self, "SELECT status, event_id FROM orders WHERE id = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((head = collect_one (self, stmt, TRUE, "order", error)) == NULL)
-    return NULL;
-  if (!g_str_equal (leap_json_get_string (head, "status", ""), "paid"))
-    {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order is %s and cannot be refunded",
-                   leap_json_get_string (head, "status", "?"));
-      return NULL;
-    }
-  event_id = leap_json_get_int (head, "event_id", 0);
-
-  stmt = prepare (self, "SELECT coalesce (max (seq), 0) FROM refunds WHERE order_id = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((last = query_int (self, stmt, 0, error)) == G_MININT64)
-    return NULL;
-  if (last != seq - 1)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                           "Another refund of this order went through meanwhile; look at the order again");
-      return NULL;
-    }
-
-  /* Tickets not checked in go first: a box office refunds the seats that
-   * are still empty; checked-in ones only when asked for. */
-  for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
-    {
-      JsonObject *line = json_array_get_object_element (lines, i);
-      gint64 tier_id = leap_json_get_int (line, "tier_id", 0);
-      gint64 quantity = leap_json_get_int (line, "quantity", 0);
-      gint64 found = 0;
-      int rc;
-
-      stmt = prepare (self, "SELECT id FROM tickets WHERE order_id = ?1 AND tier_id = ?2 AND status = 'valid' "
-                            "AND (?3 OR checked_in_at IS NULL) "
-                            "ORDER BY checked_in_at IS NOT NULL, id DESC LIMIT ?4", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 2, tier_id);
-      sqlite3_bind_int (stmt, 3, include_checked_in ? 1 : 0);
-      sqlite3_bind_int64 (stmt, 4, quantity);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-
-          g_array_append_val (tickets, id);
-          found++;
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          set_sqlite_error (self, rc, error);
-          return NULL;
-        }
-      if (found < quantity)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "Only %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " can be refunded",
-                       found, tier_id);
-          return NULL;
-        }
-      g_string_append_printf (items, "%s%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, items->len ? "," : "",
-                              tier_id, quantity);
-    }
-  if (tickets->len == 0)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Nothing left to refund");
-      return NULL;
-    }
-
-  stmt = prepare (self, "INSERT INTO refunds (order_id, seq, event_id, user_id, amount, currency, method, "
-                        "provider_ref, items, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, seq);
-  sqlite3_bind_int64 (stmt, 3, event_id);
-  if (user_id > 0)
-    sqlite3_bind_int64 (stmt, 4, user_id);
-  sqlite3_bind_int64 (stmt, 5, amount);
-  sqlite3_bind_text (stmt, 6, leap_json_get_string (refund, "currency", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 7, leap_json_get_string (refund, "method", ""), -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 8, leap_json_get_string (refund, "provider_ref", NULL));
-  sqlite3_bind_text (stmt, 9, items->str, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 10, leap_json_get_string (refund, "reason", NULL));
-  sqlite3_bind_int64 (stmt, 11, now);
-  if (!step_done (self, stmt, error))
-    return NULL;
-  refund_id = sqlite3_last_insert_rowid (self->db);
-
-  for (guint i = 0; i < tickets->len; i++)
-    {
-      stmt = prepare (self, "UPDATE tickets SET status = 'voided', refund_id = ? WHERE id = ? AND status = 'valid'",
-                      error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_int64 (stmt, 1, refund_id);
-      sqlite3_bind_int64 (stmt, 2, g_array_index (tickets, gint64, i));
-      if (!step_done (self, stmt, error))
-        return NULL;
-    }
-
-  /* The money going back, next to the money that came in. */
-  stmt = prepare (self, "INSERT INTO payments (order_id, method, status, amount, currency, provider_ref, "
-                        "created_at) VALUES (?, ?, 'refunded', ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, leap_json_get_string (refund, "method", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, -amount);
-  sqlite3_bind_text (stmt, 4, leap_json_get_string (refund, "currency", ""), -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 5, leap_json_get_string (refund, "provider_ref", NULL));
-  sqlite3_bind_int64 (stmt, 6, now);
-  if (!step_done (self, stmt, error))
-    return NULL;
-
-  stmt = prepare (self, "SELECT count(*) FROM tickets WHERE order_id = ? AND status = 'valid'", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((remaining = query_int (self, stmt, 0, error)) == G_MININT64)
-    return NULL;
-  stmt = prepare (self, "UPDATE orders SET status = CASE WHEN ?1 = 0 THEN 'refunded' ELSE status END, "
-                        "updated_at = ?2 WHERE id = ?3", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, remaining);
-  sqlite3_bind_int64 (stmt, 2, now);
-  sqlite3_bind_text (stmt, 3, order_id, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, error))
-    return NULL;
-
-  json_object_set_int_member (details, "refund_id", refund_id);
-  json_object_set_int_member (details, "seq", seq);
-  json_object_set_array_member (details, "lines", items_to_lines (items->str));
-  json_object_set_int_member (details, "tickets", tickets->len);
-  json_object_set_int_member (details, "amount", amount);
-  json_object_set_string_member (details, "currency", leap_json_get_string (refund, "currency", ""));
-  json_object_set_string_member (details, "method", leap_json_get_string (refund, "method", ""));
-  if (leap_json_get_string (refund, "reason", NULL) != NULL)
-    json_object_set_string_member (details, "reason", leap_json_get_string (refund, "reason", NULL));
-  details_text = leap_json_object_to_string (details);
-  if (!audit_in (self, now, user_id, "refund", "order", order_id, details_text, error))
-    return NULL;
-
-  if ((order = get_order_in (self, order_id, error)) == NULL)
-    return NULL;
-  json_object_set_int_member (answer, "refund_id", refund_id);
-  json_object_set_int_member (answer, "event_id", event_id);
-  json_object_set_string_member (answer, "items", items->str);
-  json_object_set_object_member (answer, "order", order);
-  return g_steal_pointer (&answer);
-}
-
-static JsonObject *
-leap_store_sqlite_refund_order (LeapStore  *store,
-                                JsonObject *refund,
-                                GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autoptr(JsonObject) answer = NULL;
-
-  if (!begin (self, error))
-    return NULL;
-  answer = refund_in (self, refund, g_get_real_time () / G_USEC_PER_SEC, error);
-  if (answer == NULL || !commit (self, error))
-    {
-      rollback (self);
-      return NULL;
-    }
-  return g_steal_pointer (&answer);
-}
-
-static JsonArray *
-leap_store_sqlite_list_pending_returns (LeapStore *store,
-                                        GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT id AS refund_id, event_id, items FROM refunds "
-                                      "WHERE returned_at IS NULL ORDER BY id LIMIT 1000", error);
-
-  if (stmt == NULL)
-    return NULL;
-  return collect_rows (self, stmt, error);
-}
-
-static gboolean
-mark_returned_in (LeapStoreSqlite *self,
-                  gint64           refund_id,
-                  gint64           now,
-                  GError         **error)
-{
-  g_autoptr(JsonObject) refund = NULL;
-  g_autoptr(JsonArray) lines = NULL;
-  g_autoptr(GError) local_error = NULL;
-  sqlite3_stmt *stmt;
-
-  stmt = prepare (self, "SELECT event_id, items FROM refunds WHERE id = ? AND returned_at IS NULL", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, refund_id);
-  refund = collect_one (self, stmt, TRUE, "refund", &local_error);
-  if (refund == NULL)
-    {
-      /* Returned already: nothing to do. */
-      if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-        return TRUE;
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  stmt = prepare (self, "UPDATE refunds SET returned_at = ? WHERE id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, now);
-  sqlite3_bind_int64 (stmt, 2, refund_id);
-  if (!step_done (self, stmt, error))
-    return FALSE;
-  lines = items_to_lines (leap_json_get_string (refund, "items", ""));
-  for (guint i = 0; i < json_array_get_length (lines); i++)
-    {
-      JsonObject *line = json_array_get_object_element (lines, i);
-
-      stmt = prepare (self, "UPDATE tiers SET sold = max (sold - ?, 0), updated_at = ? "
-                            "WHERE id = ? AND event_id = ?", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, leap_json_get_int (line, "quantity", 0));
-      sqlite3_bind_int64 (stmt, 2, now);
-      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (line, "tier_id", 0));
-      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (refund, "event_id", 0));
-      if (!step_done (self, stmt, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-leap_store_sqlite_mark_returned (LeapStore *store,
-                                 gint64     refund_id,
-                                 GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-
-  if (!begin (self, error))
-    return FALSE;
-  if (!mark_returned_in (self, refund_id, g_get_real_time () / G_USEC_PER_SEC, error) || !commit (self, error))
-    {
-      rollback (self);
-      return FALSE;
-    }
+    return _leap_store_sqlite_set_error (self, rc, error);
   return TRUE;
 }
 
@@ -1682,7 +289,9 @@ static gboolean
 migration_applied (LeapStoreSqlite *self,
                    gint64           version)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT count(*) FROM schema_migrations WHERE version = ?", NULL);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
+                                                   "SELECT count(*) FROM schema_migrations "
+                                                   "WHERE version = ?", NULL);
   gint64 n = 1;
 
   if (stmt == NULL)
@@ -1708,9 +317,10 @@ migrate (LeapStoreSqlite *self,
   if (sqlite3_exec (self->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
                               "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
                     NULL, NULL, NULL) != SQLITE_OK)
-    return set_sqlite_error (self, sqlite3_errcode (self->db), error);
+    return _leap_store_sqlite_set_error (self, sqlite3_errcode (self->db), error);
 
-  stmt = prepare (self, "SELECT coalesce (max (version), 0) FROM schema_migrations", error);
+  stmt = _leap_store_sqlite_prepare (self, "SELECT coalesce (max (version), 0) "
+                                           "FROM schema_migrations", error);
   if (stmt == NULL)
     return FALSE;
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -1739,27 +349,29 @@ migrate (LeapStoreSqlite *self,
         return FALSE;
       text = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
 
-      if (!begin (self, error))
+      if (!_leap_store_sqlite_begin (self, error))
         return FALSE;
       if (sqlite3_exec (self->db, text, NULL, NULL, &errmsg) != SQLITE_OK)
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Migration %s failed: %s",
                        names[i], errmsg);
           sqlite3_free (errmsg);
-          rollback (self);
+          _leap_store_sqlite_rollback (self);
           return FALSE;
         }
-      stmt = prepare (self, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", error);
+      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO schema_migrations (version, "
+                                               "applied_at) VALUES (?, ?)", error);
       if (stmt == NULL)
         {
-          rollback (self);
+          _leap_store_sqlite_rollback (self);
           return FALSE;
         }
       sqlite3_bind_int64 (stmt, 1, version);
       sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-      if (!step_done (self, stmt, error) || !commit (self, error))
+      if (!_leap_store_sqlite_step_done (self, stmt, error) ||
+          !_leap_store_sqlite_commit (self, error))
         {
-          rollback (self);
+          _leap_store_sqlite_rollback (self);
           return FALSE;
         }
       g_info ("Applied database migration %s", names[i]);
@@ -1780,532 +392,6 @@ leap_store_sqlite_finalize (GObject *object)
   G_OBJECT_CLASS (leap_store_sqlite_parent_class)->finalize (object);
 }
 
-/* Holds without Redis */
-
-static gint64
-leap_store_sqlite_outage_open (LeapStore  *store,
-                               gint64      since_ms,
-                               JsonArray  *available,
-                               GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt;
-  gint64 since = 0;
-
-  if (!begin (self, error))
-    return 0;
-  stmt = prepare (self, "INSERT OR IGNORE INTO redis_outage (id, since_ms) VALUES (1, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, since_ms);
-  if (!step_done (self, stmt, error))
-    goto fail;
-  for (guint i = 0; available != NULL && i < json_array_get_length (available); i++)
-    {
-      JsonObject *tier = json_array_get_object_element (available, i);
-
-      /* Of several backends' figures the smallest: none of them sells what
-       * another saw held. */
-      stmt = prepare (self, "INSERT INTO redis_outage_tiers (tier_id, event_id, available) "
-                            "SELECT id, event_id, max (?2, 0) FROM tiers WHERE id = ?1 "
-                            "ON CONFLICT (tier_id) DO UPDATE SET available = min (available, excluded.available)",
-                      error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_int64 (stmt, 1, leap_json_get_int (tier, "tier_id", 0));
-      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (tier, "available", 0));
-      if (!step_done (self, stmt, error))
-        goto fail;
-    }
-  stmt = prepare (self, "SELECT since_ms FROM redis_outage WHERE id = 1", error);
-  if (stmt == NULL)
-    goto fail;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    since = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  if (!commit (self, error))
-    goto fail;
-  return since;
-
-fail:
-  rollback (self);
-  return 0;
-}
-
-static JsonArray *
-leap_store_sqlite_outage_close (LeapStore  *store,
-                                gint64      now_ms,
-                                GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autoptr(JsonArray) holds = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
-
-  if (!begin (self, error))
-    return NULL;
-  if (!exec_simple (self, "DELETE FROM redis_outage", error) ||
-      !exec_simple (self, "DELETE FROM redis_outage_tiers", error))
-    goto fail;
-  /* Live holds, and holds checking out whose order the worker has not
-   * written yet (paid or not: any row in orders means it is done). */
-  stmt = prepare (self, "SELECT h.id, h.event_id, h.session_hash, h.status, h.expires_at, "
-                        "(SELECT group_concat (tier_id || ':' || quantity, ',') FROM hold_items "
-                        " WHERE hold_id = h.id), o.order_id, o.message "
-                        "FROM holds h LEFT JOIN checkout_outbox o ON o.hold_id = h.id "
-                        "WHERE (h.status = 'held' AND h.expires_at > ?1) "
-                        "OR (h.status = 'checking_out' AND o.order_id IS NOT NULL "
-                        "    AND NOT EXISTS (SELECT 1 FROM orders WHERE id = o.order_id)) "
-                        /* and the orders Redis took that no worker has written */
-                        "UNION ALL SELECT a.hold_id, a.event_id, a.owner, 'checking_out', 0, a.items, "
-                        "a.order_id, a.message FROM accepted_orders a "
-                        "WHERE NOT EXISTS (SELECT 1 FROM checkout_outbox WHERE order_id = a.order_id) "
-                        "AND NOT EXISTS (SELECT 1 FROM orders WHERE id = a.order_id)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, now_ms / 1000);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *hold = json_object_new ();
-
-      json_object_set_string_member (hold, "hold_id", (const char *) sqlite3_column_text (stmt, 0));
-      json_object_set_int_member (hold, "event_id", sqlite3_column_int64 (stmt, 1));
-      json_object_set_string_member (hold, "owner", (const char *) sqlite3_column_text (stmt, 2));
-      json_object_set_string_member (hold, "status", (const char *) sqlite3_column_text (stmt, 3));
-      json_object_set_int_member (hold, "expires_ms", sqlite3_column_int64 (stmt, 4) * 1000);
-      json_object_set_string_member (hold, "items", (const char *) sqlite3_column_text (stmt, 5));
-      if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
-        {
-          json_object_set_string_member (hold, "order_id", (const char *) sqlite3_column_text (stmt, 6));
-          json_object_set_string_member (hold, "message", (const char *) sqlite3_column_text (stmt, 7));
-        }
-      json_array_add_object_element (holds, hold);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (self, rc, error);
-      goto fail;
-    }
-  if (!commit (self, error))
-    goto fail;
-  return g_steal_pointer (&holds);
-
-fail:
-  rollback (self);
-  return NULL;
-}
-
-static gint64
-db_hold_create_in_tx (LeapStoreSqlite *self,
-                      JsonObject      *hold,
-                      GError         **error)
-{
-  JsonArray *items = json_object_get_array_member (hold, "items");
-  gint64 event_id = leap_json_get_int (hold, "event_id", 0);
-  gint64 now_ms = leap_json_get_int (hold, "now_ms", 0);
-  const char *hold_id = leap_json_get_string (hold, "hold_id", "");
-  sqlite3_stmt *stmt;
-  gint64 since;
-  int rc;
-
-  stmt = prepare (self, "SELECT since_ms FROM redis_outage WHERE id = 1", error);
-  if (stmt == NULL)
-    return 0;
-  rc = sqlite3_step (stmt);
-  since = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
-  sqlite3_reset (stmt);
-  if (since == 0)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                           "Tickets cannot be held right now; try again in a moment");
-      return 0;
-    }
-
-  /* Every tier is checked before anything is written. */
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *item = json_array_get_object_element (items, i);
-      gint64 tier_id = leap_json_get_int (item, "tier_id", 0);
-      gint64 quantity = leap_json_get_int (item, "quantity", 0);
-      gint64 max, available, used;
-      gboolean known;
-
-      stmt = prepare (self, "SELECT t.max_per_order, ot.available, "
-                            "(SELECT coalesce (sum (i.quantity), 0) FROM hold_items i "
-                            " JOIN holds h ON h.id = i.hold_id "
-                            " WHERE i.tier_id = t.id AND h.outage_ms = ?3 "
-                            " AND (h.status IN ('checking_out', 'confirmed') "
-                            "      OR (h.status = 'held' AND h.expires_at > ?4))) "
-                            "FROM tiers t LEFT JOIN redis_outage_tiers ot ON ot.tier_id = t.id "
-                            "WHERE t.id = ?1 AND t.event_id = ?2", error);
-      if (stmt == NULL)
-        return 0;
-      sqlite3_bind_int64 (stmt, 1, tier_id);
-      sqlite3_bind_int64 (stmt, 2, event_id);
-      sqlite3_bind_int64 (stmt, 3, since);
-      sqlite3_bind_int64 (stmt, 4, now_ms / 1000);
-      rc = sqlite3_step (stmt);
-      if (rc != SQLITE_ROW)
-        {
-          sqlite3_reset (stmt);
-          if (rc != SQLITE_DONE)
-            return set_sqlite_error (self, rc, error);
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "Tier %" G_GINT64_FORMAT " is not on sale for this event", tier_id);
-          return 0;
-        }
-      max = sqlite3_column_int64 (stmt, 0);
-      known = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
-      available = sqlite3_column_int64 (stmt, 1);
-      used = sqlite3_column_int64 (stmt, 2);
-      sqlite3_reset (stmt);
-      /* No backend saw what Redis had left of this tier: nothing to sell. */
-      if (!known)
-        {
-          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               "Tickets cannot be held right now; try again in a moment");
-          return 0;
-        }
-      if (quantity > max)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " per order",
-                       max, tier_id);
-          return 0;
-        }
-      if (available - used < quantity)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
-                       "Not enough tickets left in tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " available",
-                       tier_id, MAX (available - used, 0));
-          return 0;
-        }
-    }
-
-  stmt = prepare (self, "INSERT INTO holds (id, event_id, session_hash, status, expires_at, created_at, "
-                        "updated_at, outage_ms) VALUES (?1, ?2, ?3, 'held', ?4, ?5, ?5, ?6)", error);
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_text (stmt, 1, hold_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 2, event_id);
-  sqlite3_bind_text (stmt, 3, leap_json_get_string (hold, "owner", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, leap_json_get_int (hold, "expires_ms", 0) / 1000);
-  sqlite3_bind_int64 (stmt, 5, now_ms / 1000);
-  sqlite3_bind_int64 (stmt, 6, since);
-  if (!step_done (self, stmt, error))
-    return 0;
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *item = json_array_get_object_element (items, i);
-
-      stmt = prepare (self, "INSERT INTO hold_items (hold_id, tier_id, quantity) VALUES (?, ?, ?)", error);
-      if (stmt == NULL)
-        return 0;
-      sqlite3_bind_text (stmt, 1, hold_id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (item, "tier_id", 0));
-      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (item, "quantity", 0));
-      if (!step_done (self, stmt, error))
-        return 0;
-    }
-  return since;
-}
-
-static gint64
-leap_store_sqlite_db_hold_create (LeapStore  *store,
-                                  JsonObject *hold,
-                                  GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  gint64 since;
-
-  if (!begin (self, error))
-    return 0;
-  since = db_hold_create_in_tx (self, hold, error);
-  if (since == 0 || !commit (self, error))
-    {
-      rollback (self);
-      return 0;
-    }
-  return since;
-}
-
-static JsonObject *
-leap_store_sqlite_db_hold_get (LeapStore  *store,
-                               const char *hold_id,
-                               GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT h.id, h.event_id, h.session_hash, h.status, h.expires_at, "
-                                      "(SELECT group_concat (tier_id || ':' || quantity, ',') FROM hold_items "
-                                      " WHERE hold_id = h.id), "
-                                      "CASE WHEN h.outage_ms = (SELECT since_ms FROM redis_outage WHERE id = 1) "
-                                      "THEN h.outage_ms ELSE 0 END, "
-                                      "(SELECT order_id FROM checkout_outbox WHERE hold_id = h.id) "
-                                      "FROM holds h WHERE h.id = ?", error);
-  JsonObject *hold;
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, hold_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      if (rc == SQLITE_DONE)
-        g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
-      else
-        set_sqlite_error (self, rc, error);
-      return NULL;
-    }
-  hold = json_object_new ();
-  json_object_set_string_member (hold, "hold_id", (const char *) sqlite3_column_text (stmt, 0));
-  json_object_set_int_member (hold, "event_id", sqlite3_column_int64 (stmt, 1));
-  json_object_set_string_member (hold, "owner", (const char *) sqlite3_column_text (stmt, 2));
-  json_object_set_string_member (hold, "status", (const char *) sqlite3_column_text (stmt, 3));
-  json_object_set_int_member (hold, "expires_ms", sqlite3_column_int64 (stmt, 4) * 1000);
-  json_object_set_string_member (hold, "items", sqlite3_column_type (stmt, 5) == SQLITE_NULL
-                                                  ? "" : (const char *) sqlite3_column_text (stmt, 5));
-  json_object_set_int_member (hold, "outage_ms", sqlite3_column_int64 (stmt, 6));
-  if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
-    json_object_set_string_member (hold, "order_id", (const char *) sqlite3_column_text (stmt, 7));
-  sqlite3_reset (stmt);
-  return hold;
-}
-
-/* Why a conditional update of a hold changed nothing. */
-static gboolean
-db_hold_refusal (LeapStoreSqlite *self,
-                 const char      *hold_id,
-                 const char      *owner,
-                 gint64           now_ms,
-                 GError         **error)
-{
-  g_autoptr(JsonObject) hold = leap_store_sqlite_db_hold_get (LEAP_STORE (self), hold_id, error);
-  const char *status;
-
-  if (hold == NULL)
-    return FALSE;
-  if (owner != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
-      return FALSE;
-    }
-  status = leap_json_get_string (hold, "status", "");
-  if (g_str_equal (status, "held") && leap_json_get_int (hold, "expires_ms", 0) > now_ms &&
-      owner != NULL && leap_json_get_int (hold, "outage_ms", 0) == 0)
-    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                         "Holds cannot be changed right now; try again in a moment");
-  else if (g_str_equal (status, "expired") ||
-      (g_str_equal (status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms))
-    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_EXPIRED,
-                         "This hold has expired and its tickets were given back");
-  else
-    g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s", status);
-  return FALSE;
-}
-
-static gboolean
-leap_store_sqlite_db_hold_end (LeapStore  *store,
-                               const char *hold_id,
-                               const char *owner,
-                               const char *status,
-                               gint64      now_ms,
-                               GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  /* With an owner (a client's request), only a hold of the outage that is
-   * still open: one made in an earlier outage belongs to Redis now. */
-  sqlite3_stmt *stmt = prepare (self, "UPDATE holds SET status = ?3, updated_at = ?4 "
-                                      "WHERE id = ?1 AND (?2 IS NULL OR session_hash = ?2) "
-                                      "AND status = 'held' AND expires_at > ?5 "
-                                      "AND (?2 IS NULL OR outage_ms = (SELECT since_ms FROM redis_outage))",
-                                error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, hold_id, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 2, owner);
-  sqlite3_bind_text (stmt, 3, status, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 4, now_ms / 1000);
-  sqlite3_bind_int64 (stmt, 5, now_ms / 1000);
-  if (!step_done (self, stmt, error))
-    return FALSE;
-  if (sqlite3_changes (self->db) == 1)
-    return TRUE;
-  return db_hold_refusal (self, hold_id, owner, now_ms, error);
-}
-
-static gboolean
-db_hold_checkout_in_tx (LeapStoreSqlite *self,
-                        const char      *hold_id,
-                        const char      *owner,
-                        const char      *order_id,
-                        const char      *message,
-                        gint64           now_ms,
-                        GError         **error)
-{
-  /* Only during the outage the hold was made in: the outbox is emptied
-   * when the outage ends (leap_store_outage_close), in a transaction that
-   * this one cannot interleave with. */
-  sqlite3_stmt *stmt = prepare (self, "UPDATE holds SET status = 'checking_out', updated_at = ?3 "
-                                      "WHERE id = ?1 AND session_hash = ?2 AND status = 'held' "
-                                      "AND expires_at > ?3 "
-                                      "AND outage_ms = (SELECT since_ms FROM redis_outage)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, hold_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, owner, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, now_ms / 1000);
-  if (!step_done (self, stmt, error))
-    return FALSE;
-  if (sqlite3_changes (self->db) != 1)
-    {
-      g_autoptr(JsonObject) hold = leap_store_sqlite_db_hold_get (LEAP_STORE (self), hold_id, NULL);
-
-      /* Placing the same order again finds it placed. */
-      if (hold != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) == 0 &&
-          g_strcmp0 (leap_json_get_string (hold, "order_id", NULL), order_id) == 0)
-        return TRUE;
-      return db_hold_refusal (self, hold_id, owner, now_ms, error);
-    }
-  stmt = prepare (self, "INSERT INTO checkout_outbox (order_id, hold_id, event_id, message, created_at) "
-                        "SELECT ?1, id, event_id, ?2, ?3 FROM holds WHERE id = ?4", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, message, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, now_ms / 1000);
-  sqlite3_bind_text (stmt, 4, hold_id, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
-}
-
-static gboolean
-leap_store_sqlite_db_hold_checkout (LeapStore  *store,
-                                    const char *hold_id,
-                                    const char *owner,
-                                    const char *order_id,
-                                    const char *message,
-                                    gint64      now_ms,
-                                    GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-
-  if (!begin (self, error))
-    return FALSE;
-  if (!db_hold_checkout_in_tx (self, hold_id, owner, order_id, message, now_ms, error) ||
-      !commit (self, error))
-    {
-      rollback (self);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gint64
-leap_store_sqlite_db_holds_expire (LeapStore *store,
-                                   gint64     now_ms,
-                                   GError   **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "UPDATE holds SET status = 'expired', updated_at = ?1 "
-                                      "WHERE status = 'held' AND expires_at <= ?1", error);
-
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_int64 (stmt, 1, now_ms / 1000);
-  if (!step_done (self, stmt, error))
-    return -1;
-  return sqlite3_changes (self->db);
-}
-
-static gboolean
-leap_store_sqlite_outbox_mark_sent (LeapStore  *store,
-                                    const char *order_id,
-                                    gint64      now_ms,
-                                    GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "UPDATE checkout_outbox SET sent_at = ? WHERE order_id = ? "
-                                      "AND sent_at IS NULL", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, now_ms / 1000);
-  sqlite3_bind_text (stmt, 2, order_id, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
-}
-
-static gboolean
-leap_store_sqlite_accept_orders (LeapStore  *store,
-                                 JsonArray  *orders,
-                                 GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-
-  if (!begin (self, error))
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (orders); i++)
-    {
-      JsonObject *order = json_array_get_object_element (orders, i);
-      /* A worker may have written the order already: then it stays out. */
-      sqlite3_stmt *stmt = prepare (self, "INSERT OR IGNORE INTO accepted_orders (order_id, hold_id, event_id, "
-                                          "owner, items, message, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
-                                          "WHERE NOT EXISTS (SELECT 1 FROM orders WHERE id = ?1)", error);
-
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, leap_json_get_string (order, "order_id", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, leap_json_get_string (order, "hold_id", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (order, "event_id", 0));
-      sqlite3_bind_text (stmt, 4, leap_json_get_string (order, "owner", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 5, leap_json_get_string (order, "items", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 6, leap_json_get_string (order, "message", ""), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 7, leap_json_get_int (order, "created_ms", 0) / 1000);
-      if (!step_done (self, stmt, error))
-        goto fail;
-    }
-  if (commit (self, error))
-    return TRUE;
-
-fail:
-  rollback (self);
-  return FALSE;
-}
-
-static JsonObject *
-leap_store_sqlite_get_accepted_order (LeapStore  *store,
-                                      const char *order_id,
-                                      GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT order_id, hold_id, event_id, owner, items FROM accepted_orders "
-                                      "WHERE order_id = ?", error);
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  return collect_one (self, stmt, TRUE, "order", error);
-}
-
-static gint64
-leap_store_sqlite_outage_since (LeapStore  *store,
-                                GError    **error)
-{
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  sqlite3_stmt *stmt = prepare (self, "SELECT since_ms FROM redis_outage WHERE id = 1", error);
-  gint64 since = 0;
-
-  if (stmt == NULL)
-    return 0;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    since = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return since;
-}
-
 static void
 leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
 {
@@ -2315,42 +401,52 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   object_class->finalize = leap_store_sqlite_finalize;
 
   store_class->ping = leap_store_sqlite_ping;
-  store_class->get = leap_store_sqlite_get;
-  store_class->list_venues = leap_store_sqlite_list_venues;
-  store_class->list_events = leap_store_sqlite_list_events;
-  store_class->list_children = leap_store_sqlite_list_children;
-  store_class->list_availability = leap_store_sqlite_list_availability;
-  store_class->list_changes = leap_store_sqlite_list_changes;
-  store_class->list_inventory = leap_store_sqlite_list_inventory;
-  store_class->create = leap_store_sqlite_create;
-  store_class->update = leap_store_sqlite_update;
-  store_class->remove = leap_store_sqlite_remove;
-  store_class->create_user = leap_store_sqlite_create_user;
-  store_class->get_user = leap_store_sqlite_get_user;
-  store_class->set_password_hash = leap_store_sqlite_set_password_hash;
-  store_class->put_session = leap_store_sqlite_put_session;
-  store_class->get_session = leap_store_sqlite_get_session;
-  store_class->revoke_session = leap_store_sqlite_revoke_session;
-  store_class->get_order = leap_store_sqlite_get_order;
-  store_class->write_orders = leap_store_sqlite_write_orders;
-  store_class->set_order_status = leap_store_sqlite_set_order_status;
-  store_class->refund_order = leap_store_sqlite_refund_order;
-  store_class->list_pending_returns = leap_store_sqlite_list_pending_returns;
-  store_class->mark_returned = leap_store_sqlite_mark_returned;
-  store_class->check_in_ticket = leap_store_sqlite_check_in_ticket;
 
-  /* Holds without Redis */
-  store_class->outage_open = leap_store_sqlite_outage_open;
-  store_class->outage_close = leap_store_sqlite_outage_close;
-  store_class->db_hold_create = leap_store_sqlite_db_hold_create;
-  store_class->db_hold_get = leap_store_sqlite_db_hold_get;
-  store_class->db_hold_end = leap_store_sqlite_db_hold_end;
-  store_class->db_hold_checkout = leap_store_sqlite_db_hold_checkout;
-  store_class->db_holds_expire = leap_store_sqlite_db_holds_expire;
-  store_class->outbox_mark_sent = leap_store_sqlite_outbox_mark_sent;
-  store_class->outage_since = leap_store_sqlite_outage_since;
-  store_class->accept_orders = leap_store_sqlite_accept_orders;
-  store_class->get_accepted_order = leap_store_sqlite_get_accepted_order;
+  /* leap-store-sqlite-catalogue.c */
+  store_class->get = _leap_store_sqlite_get;
+  store_class->list_venues = _leap_store_sqlite_list_venues;
+  store_class->list_events = _leap_store_sqlite_list_events;
+  store_class->list_children = _leap_store_sqlite_list_children;
+  store_class->list_availability = _leap_store_sqlite_list_availability;
+  store_class->list_changes = _leap_store_sqlite_list_changes;
+  store_class->list_inventory = _leap_store_sqlite_list_inventory;
+  store_class->create = _leap_store_sqlite_create;
+  store_class->update = _leap_store_sqlite_update;
+  store_class->remove = _leap_store_sqlite_remove;
+
+  /* leap-store-sqlite-sessions.c */
+  store_class->create_user = _leap_store_sqlite_create_user;
+  store_class->get_user = _leap_store_sqlite_get_user;
+  store_class->set_password_hash = _leap_store_sqlite_set_password_hash;
+  store_class->put_session = _leap_store_sqlite_put_session;
+  store_class->get_session = _leap_store_sqlite_get_session;
+  store_class->revoke_session = _leap_store_sqlite_revoke_session;
+
+  /* leap-store-sqlite-orders.c */
+  store_class->get_order = _leap_store_sqlite_get_order;
+  store_class->write_orders = _leap_store_sqlite_write_orders;
+  store_class->set_order_status = _leap_store_sqlite_set_order_status;
+  store_class->accept_orders = _leap_store_sqlite_accept_orders;
+  store_class->get_accepted_order = _leap_store_sqlite_get_accepted_order;
+
+  /* leap-store-sqlite-checkins.c */
+  store_class->check_in_ticket = _leap_store_sqlite_check_in_ticket;
+
+  /* leap-store-sqlite-refunds.c */
+  store_class->refund_order = _leap_store_sqlite_refund_order;
+  store_class->list_pending_returns = _leap_store_sqlite_list_pending_returns;
+  store_class->mark_returned = _leap_store_sqlite_mark_returned;
+
+  /* leap-store-sqlite-outage.c: holds without Redis */
+  store_class->outage_open = _leap_store_sqlite_outage_open;
+  store_class->outage_close = _leap_store_sqlite_outage_close;
+  store_class->db_hold_create = _leap_store_sqlite_db_hold_create;
+  store_class->db_hold_get = _leap_store_sqlite_db_hold_get;
+  store_class->db_hold_end = _leap_store_sqlite_db_hold_end;
+  store_class->db_hold_checkout = _leap_store_sqlite_db_hold_checkout;
+  store_class->db_holds_expire = _leap_store_sqlite_db_holds_expire;
+  store_class->outbox_mark_sent = _leap_store_sqlite_outbox_mark_sent;
+  store_class->outage_since = _leap_store_sqlite_outage_since;
 }
 
 /* Another connection writes (a worker, the backend's writer of accepted
@@ -2393,7 +489,8 @@ leap_store_sqlite_new (const char *path,
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Cannot create %s: %s", dir, g_strerror (errno));
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Cannot create %s: %s", dir,
+                   g_strerror (errno));
       return NULL;
     }
   self->path = g_strdup (path);
@@ -2410,7 +507,8 @@ leap_store_sqlite_new (const char *path,
   /* Orders and payments are written here: FULL keeps a committed sale on
    * disk through a power cut, not only through a crash. */
   if (sqlite3_exec (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                              "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", NULL, NULL, &errmsg) != SQLITE_OK)
+                              "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+                    NULL, NULL, &errmsg) != SQLITE_OK)
     {
       g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Cannot configure database: %s", errmsg);
       sqlite3_free (errmsg);
