@@ -287,20 +287,26 @@ compare_names (gconstpointer a,
 
 static gboolean
 migration_applied (LeapStoreSqlite *self,
-                   gint64           version)
+                   gint64           version,
+                   gboolean        *applied,
+                   GError         **error)
 {
   sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
                                                    "SELECT count(*) FROM schema_migrations "
-                                                   "WHERE version = ?", NULL);
-  gint64 n = 1;
+                                                   "WHERE version = ?", error);
+  int rc;
 
   if (stmt == NULL)
-    return TRUE;
+    return FALSE;
   sqlite3_bind_int64 (stmt, 1, version);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int64 (stmt, 0);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *applied = sqlite3_column_int64 (stmt, 0) > 0;
+  else
+    _leap_store_sqlite_set_error (self, rc, error);
   sqlite3_reset (stmt);
-  return n > 0;
+  /* A database that cannot say is not taken as migrated: the backend stops. */
+  return rc == SQLITE_ROW;
 }
 
 /* Applies each numbered migration that this database has not seen yet, in
@@ -342,7 +348,11 @@ migrate (LeapStoreSqlite *self,
       /* Each version on its own, not only those above the highest
        * applied: a migration numbered below one that was written first
        * (two branches, merged) is still applied. */
-      if (version <= current && migration_applied (self, version))
+      gboolean applied = FALSE;
+
+      if (version <= current && !migration_applied (self, version, &applied, error))
+        return FALSE;
+      if (applied)
         continue;
       sql = g_resources_lookup_data (path, 0, error);
       if (sql == NULL)
