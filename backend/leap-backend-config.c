@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-backend-config.h"
 #include "leap-error.h"
+#include "leap-key-file.h"
 
 #include <gio/gio.h>
 
 #include <string.h>
-
-char *
-leap_default_database_url (void)
-{
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "leap-boxoffice", "leap.db", NULL);
-  return g_strconcat ("sqlite:", path, NULL);
-}
 
 void
 leap_backend_config_init (LeapBackendConfig *config)

@@ -38,7 +38,6 @@ gboolean leap_parse_host_port          (const char        *text,
                                         char             **host,
                                         guint16           *port,
                                         GError           **error);
-char    *leap_default_database_url     (void);
 gboolean leap_check_trusted_proxies    (char             **cidrs,
                                         GError           **error);
 

@@ -17,6 +17,16 @@
  * use. Every process started with the same --database on this machine
  * finds the same file. */
 
+/* Where the backend and its workers keep the database unless told
+ * otherwise, and so their key files too. */
+char *
+leap_default_database_url (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "leap-boxoffice", "leap.db",
+                                            NULL);
+  return g_strconcat ("sqlite:", path, NULL);
+}
+
 /* "sqlite:/var/lib/leap/leap.db", ".ticket-key" → "/var/lib/leap/leap.db.ticket-key" */
 char *
 leap_key_file_path_for_database (const char *database_url,

@@ -2,9 +2,9 @@
 #define G_LOG_DOMAIN "leap-worker"
 
 #include "leap-checkout-worker.h"
-#include "leap-backend-config.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-key-file.h"
 #include "leap-orders.h"
 #include "leap-redis.h"
 #include "leap-store.h"
