@@ -1,26 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-orders"
 
-#include "leap-orders.h"
+#include "leap-orders-private.h"
 #include "leap-error.h"
 #include "leap-holds.h"
 #include "leap-json.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
-
-struct _LeapOrders
-{
-  GObject    parent_instance;
-
-  /* Owned */
-  LeapStore *store;
-  LeapRedis *redis;
-  GPtrArray *accepted;   /* GTasks of orders Redis took, to keep in the DB */
-  guint      accept_id;
-  GAsyncQueue *accept_queue; /* to the thread that keeps them */
-  GThread     *accept_thread;
-};
 
 G_DEFINE_FINAL_TYPE (LeapOrders, leap_orders, G_TYPE_OBJECT)
 
@@ -98,10 +85,11 @@ hash_field (const redisReply *reply,
   return NULL;
 }
 
-static const char *
-reply_status (const redisReply *reply)
+/* The first word of a script's answer ("ok", "confirmed", …). */
+const char *
+_leap_orders_reply_status (const redisReply *reply)
 {
-  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
       reply->element[0]->type == REDIS_REPLY_STRING)
     return reply->element[0]->str;
   return "";
@@ -509,7 +497,7 @@ begun_cb (LeapRedis        *redis,
                                N_("Orders cannot be placed right now"));
       return;
     }
-  status = reply_status (reply);
+  status = _leap_orders_reply_status (reply);
   if (g_str_equal (status, "ok"))
     {
       LeapOrders *self = g_task_get_source_object (task);
