@@ -909,6 +909,7 @@ leap_orders_dispose (GObject *object)
 {
   LeapOrders *self = LEAP_ORDERS (object);
 
+  _leap_orders_settle_dispose (self);
   g_clear_object (&self->redis);
   g_clear_object (&self->store);
 
@@ -944,6 +945,7 @@ static void
 leap_orders_init (LeapOrders *self)
 {
   self->accepted = g_ptr_array_new ();
+  _leap_orders_settle_init (self);
 }
 
 LeapOrders *
