@@ -488,6 +488,7 @@ begun_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
   const char *status;
 
   if (error != NULL)
@@ -502,9 +503,12 @@ begun_cb (LeapRedis        *redis,
     {
       LeapOrders *self = g_task_get_source_object (task);
 
-      /* Its database record is done with: Redis has the order now. */
-      if (leap_hold_id_is_db (p->hold_id))
-        leap_store_db_hold_end (self->store, p->hold_id, NULL, "confirmed", now_ms (), NULL);
+      /* Its database record is done with: Redis has the order now. A
+       * record not ended is logged; the order goes on all the same. */
+      if (leap_hold_id_is_db (p->hold_id) &&
+          !leap_store_db_hold_end (self->store, p->hold_id, NULL, "confirmed", now_ms (),
+                                   &local_error))
+        g_message ("Hold %s is not ended in the database: %s", p->hold_id, local_error->message);
       g_ptr_array_add (self->accepted, g_steal_pointer (&task));
       /* Not an idle: under a rush there is always something else to do. */
       if (self->accept_id == 0)
@@ -521,6 +525,16 @@ begun_cb (LeapRedis        *redis,
                                ? reply->element[1]->str : "not held");
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s", status);
+}
+
+static void
+stream_added_cb (LeapRedis        *redis,
+                 const redisReply *reply,
+                 const GError     *error,
+                 gpointer          user_data)
+{
+  if (error != NULL)
+    g_message ("The checkout stream is not among the workers' streams: %s", error->message);
 }
 
 /* The checkout message of an order on a hold with these items: it carries
@@ -693,7 +707,8 @@ place_hold_cb (LeapRedis        *redis,
 
   /* The workers learn of the stream before its first message: the SADD is
    * sent first on the same connection. */
-  leap_redis_command (self->redis, NULL, NULL, "SADD", LEAP_CHECKOUT_STREAMS, argv->pdata[8], NULL);
+  leap_redis_command (self->redis, stream_added_cb, NULL, "SADD", LEAP_CHECKOUT_STREAMS,
+                      argv->pdata[8], NULL);
   leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task), g_object_unref, 9,
                              argv->len, (const char **) argv->pdata, NULL);
 }

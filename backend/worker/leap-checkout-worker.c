@@ -100,6 +100,22 @@ field_of (const redisReply *fields,
   return NULL;
 }
 
+/* For the worker's own writes: acknowledgements, kept errors, results,
+ * dead letters. One that fails is logged and otherwise dropped: the message
+ * it was about stays pending and is claimed again, and settling an order
+ * twice changes nothing. */
+static void
+logged_cb (LeapRedis        *redis,
+           const redisReply *reply,
+           const GError     *error,
+           gpointer          user_data)
+{
+  const char *command = user_data;
+
+  if (error != NULL)
+    g_message ("%s failed: %s", command, error->message);
+}
+
 static void
 kick (LeapCheckoutWorker *self)
 {
@@ -126,7 +142,8 @@ job_fail (Job        *job,
 {
   g_warning ("Checkout %s (%s %s) will be retried: %s", job->order_id ? job->order_id : "?",
              job->stream, job->entry, message);
-  leap_redis_command (job->self->redis, NULL, NULL, "HSET", LEAP_CHECKOUT_ERRORS, job->key, message, NULL);
+  leap_redis_command (job->self->redis, logged_cb, "HSET", "HSET", LEAP_CHECKOUT_ERRORS, job->key,
+                      message, NULL);
   job_drop (job);
 }
 
@@ -144,10 +161,11 @@ job_done (Job        *job,
   text = leap_json_object_to_string (result);
 
   /* Only now is the message done; nothing trims a message before. */
-  leap_redis_command (self->redis, NULL, NULL, "XACK", job->stream, LEAP_CHECKOUT_GROUP, job->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "XDEL", job->stream, job->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "HDEL", LEAP_CHECKOUT_ERRORS, job->key, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
+  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", job->stream, LEAP_CHECKOUT_GROUP,
+                      job->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "XDEL", "XDEL", job->stream, job->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", LEAP_CHECKOUT_ERRORS, job->key, NULL);
+  leap_redis_command (self->redis, logged_cb, "PUBLISH", "PUBLISH", channel, text, NULL);
   self->processed++;
   g_debug ("Order %s is %s", job->order_id, status);
   job_drop (job);
@@ -322,6 +340,17 @@ read_streams (LeapCheckoutWorker *self)
 }
 
 static void
+group_created_cb (LeapRedis        *redis,
+                  const redisReply *reply,
+                  const GError     *error,
+                  gpointer          user_data)
+{
+  /* BUSYGROUP: the group exists already, which is all this asks for. */
+  if (error != NULL && strstr (error->message, "BUSYGROUP") == NULL)
+    g_message ("XGROUP CREATE failed: %s", error->message);
+}
+
+static void
 streams_cb (LeapRedis        *redis,
             const redisReply *reply,
             const GError     *error,
@@ -345,9 +374,9 @@ streams_cb (LeapRedis        *redis,
       if (known || reply->element[i]->type != REDIS_REPLY_STRING)
         continue;
       /* From the start of the stream: a message added before the group
-       * existed is read too. BUSYGROUP (it exists) is harmless. */
-      leap_redis_command (self->reader, NULL, NULL, "XGROUP", "CREATE", stream, LEAP_CHECKOUT_GROUP, "0",
-                          "MKSTREAM", NULL);
+       * existed is read too. */
+      leap_redis_command (self->reader, group_created_cb, NULL, "XGROUP", "CREATE", stream,
+                          LEAP_CHECKOUT_GROUP, "0", "MKSTREAM", NULL);
       g_ptr_array_add (self->streams, g_strdup (stream));
     }
   read_streams (self);
@@ -403,12 +432,13 @@ dead_error_cb (LeapRedis        *redis,
 
   g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry, deliveries,
              last, LEAP_CHECKOUT_DEAD);
-  leap_redis_command (self->redis, NULL, NULL, "XADD", LEAP_CHECKOUT_DEAD, "*", "stream", d->stream,
-                      "entry", d->entry, "order", d->order ? d->order : "", "error", last,
-                      "deliveries", deliveries, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "XACK", d->stream, LEAP_CHECKOUT_GROUP, d->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "XDEL", d->stream, d->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "HDEL", LEAP_CHECKOUT_ERRORS, key, NULL);
+  leap_redis_command (self->redis, logged_cb, "XADD", "XADD", LEAP_CHECKOUT_DEAD, "*",
+                      "stream", d->stream, "entry", d->entry, "order", d->order ? d->order : "",
+                      "error", last, "deliveries", deliveries, NULL);
+  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", d->stream, LEAP_CHECKOUT_GROUP,
+                      d->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "XDEL", "XDEL", d->stream, d->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", LEAP_CHECKOUT_ERRORS, key, NULL);
   self->dead++;
   dead_free (d);
 }
