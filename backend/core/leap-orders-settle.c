@@ -180,17 +180,16 @@ settle_flush_cb (gpointer data)
     {
       GTask *task = batch->pdata[i];
       JsonObject *result = stored != NULL ? json_array_get_object_element (stored, i) : NULL;
-      JsonObject *failure;
 
       if (result == NULL)
         g_task_return_error (task, g_error_copy (error));
       else if (json_object_has_member (result, "error"))
         {
-          failure = json_object_get_object_member (result, "error");
-          g_task_return_new_error (task, LEAP_ERROR,
-                                   leap_error_code_from_string (leap_json_get_string (failure, "code",
-                                                                                      "")),
-                                   "%s", leap_json_get_string (failure, "message", "?"));
+          JsonObject *failure = json_object_get_object_member (result, "error");
+          const char *code = leap_json_get_string (failure, "code", "");
+
+          g_task_return_new_error (task, LEAP_ERROR, leap_error_code_from_string (code), "%s",
+                                   leap_json_get_string (failure, "message", "?"));
         }
       else
         settle_hold (task, leap_json_get_string (result, "status", ""));
@@ -345,7 +344,8 @@ leap_orders_new_for_settling (const char  *database_url,
   self->store = leap_store_open (database_url, error);
   if (self->store == NULL)
     return NULL;
-  key = ticket_key != NULL ? g_strdup (ticket_key) : leap_ticket_key_path_for_database (database_url);
+  key = ticket_key != NULL ? g_strdup (ticket_key)
+                           : leap_ticket_key_path_for_database (database_url);
   self->signer = leap_ticket_signer_new_from_file (key, error);
   if (self->signer == NULL)
     return NULL;

@@ -95,7 +95,8 @@ field_of (const redisReply *fields,
   if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
     return NULL;
   for (size_t i = 0; i + 1 < fields->elements; i += 2)
-    if (fields->element[i]->type == REDIS_REPLY_STRING && g_str_equal (fields->element[i]->str, name))
+    if (fields->element[i]->type == REDIS_REPLY_STRING &&
+        g_str_equal (fields->element[i]->str, name))
       return fields->element[i + 1];
   return NULL;
 }
@@ -236,8 +237,8 @@ start_entries (LeapCheckoutWorker *self,
     {
       const redisReply *s = reply->element[i];
 
-      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 || s->element[0]->type != REDIS_REPLY_STRING ||
-          s->element[1]->type != REDIS_REPLY_ARRAY)
+      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 ||
+          s->element[0]->type != REDIS_REPLY_STRING || s->element[1]->type != REDIS_REPLY_ARRAY)
         continue;
       for (size_t j = 0; j < s->element[1]->elements; j++)
         {
@@ -336,7 +337,8 @@ read_streams (LeapCheckoutWorker *self)
     g_ptr_array_add (argv, g_strdup (self->streams->pdata[i]));
   for (guint i = 0; i < self->streams->len; i++)
     g_ptr_array_add (argv, g_strdup (">"));
-  leap_redis_command_argv (self->reader, read_cb, self, argv->len, (const char **) argv->pdata, NULL);
+  leap_redis_command_argv (self->reader, read_cb, self, argv->len, (const char **) argv->pdata,
+                           NULL);
 }
 
 static void
@@ -428,10 +430,11 @@ dead_error_cb (LeapRedis        *redis,
   LeapCheckoutWorker *self = d->self;
   g_autofree char *key = g_strconcat (d->stream, " ", d->entry, NULL);
   g_autofree char *deliveries = g_strdup_printf ("%" G_GINT64_FORMAT, d->deliveries);
-  const char *last = error == NULL && reply->type == REDIS_REPLY_STRING ? reply->str : "no error recorded";
+  const char *last = error == NULL && reply->type == REDIS_REPLY_STRING ? reply->str
+                                                                        : "no error recorded";
 
-  g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry, deliveries,
-             last, LEAP_CHECKOUT_DEAD);
+  g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry,
+             deliveries, last, LEAP_CHECKOUT_DEAD);
   leap_redis_command (self->redis, logged_cb, "XADD", "XADD", LEAP_CHECKOUT_DEAD, "*",
                       "stream", d->stream, "entry", d->entry, "order", d->order ? d->order : "",
                       "error", last, "deliveries", deliveries, NULL);
@@ -507,7 +510,8 @@ claimed_cb (LeapRedis        *redis,
       const redisReply *order;
       Dead *d;
 
-      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 || entry->element[0]->type != REDIS_REPLY_STRING)
+      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
+          entry->element[0]->type != REDIS_REPLY_STRING)
         continue;
       /* Too many deliveries: to the dead-letter stream instead of trying
        * once more. Otherwise work on it as on a new message. */
@@ -518,7 +522,8 @@ claimed_cb (LeapRedis        *redis,
       order = field_of (entry->element[1], "order");
       d->order = order != NULL && order->type == REDIS_REPLY_STRING ? g_strdup (order->str) : NULL;
       leap_redis_command_full (self->redis, deliveries_cb, d, (GDestroyNotify) dead_free,
-                               "XPENDING", c->stream, LEAP_CHECKOUT_GROUP, d->entry, d->entry, "1", NULL);
+                               "XPENDING", c->stream, LEAP_CHECKOUT_GROUP, d->entry, d->entry, "1",
+                               NULL);
     }
   claim_free (c);
 }
@@ -542,8 +547,8 @@ claim_tick_cb (gpointer data)
       c->stream = g_strdup (self->streams->pdata[i]);
       /* A dispose drops the reply: claim_free then, not claimed_cb. */
       leap_redis_command_full (self->redis, claimed_cb, c, (GDestroyNotify) claim_free,
-                               "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP, self->config.consumer, idle,
-                               "0-0", "COUNT", count, NULL);
+                               "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP, self->config.consumer,
+                               idle, "0-0", "COUNT", count, NULL);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -706,8 +711,8 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   self->config.claim_idle_ms = MAX (config->claim_idle_ms, 100u);
 
   self->redis = leap_redis_new (config->redis_host, config->redis_port);
-  self->orders = leap_orders_new_for_settling (config->database_url, config->ticket_key, self->redis,
-                                               error);
+  self->orders = leap_orders_new_for_settling (config->database_url, config->ticket_key,
+                                               self->redis, error);
   if (self->orders == NULL)
     return NULL;
   cash = leap_payment_cash_new ();
