@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-backend-config.h"
 #include "leap-error.h"
+#include "leap-key-file.h"
 
 #include <gio/gio.h>
 
 #include <string.h>
-
-char *
-leap_default_database_url (void)
-{
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "leap-boxoffice", "leap.db", NULL);
-  return g_strconcat ("sqlite:", path, NULL);
-}
 
 void
 leap_backend_config_init (LeapBackendConfig *config)
@@ -60,7 +54,8 @@ leap_parse_host_port (const char *text,
 
   if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
     {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not HOST:PORT", text ? text : "");
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not HOST:PORT",
+                   text ? text : "");
       return FALSE;
     }
   h = g_strndup (text, colon - text);
@@ -89,12 +84,15 @@ leap_check_trusted_proxies (char   **cidrs,
 {
   for (guint i = 0; cidrs != NULL && cidrs[i] != NULL; i++)
     {
-      g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string (g_strstrip (cidrs[i]), NULL);
+      g_autoptr(GInetAddressMask) mask = NULL;
+
+      mask = g_inet_address_mask_new_from_string (g_strstrip (cidrs[i]), NULL);
 
       if (mask == NULL)
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "“%s” is not a trusted proxy address or range (ADDRESS or ADDRESS/BITS)", cidrs[i]);
+                       "“%s” is not a trusted proxy address or range (ADDRESS or ADDRESS/BITS)",
+                       cidrs[i]);
           return FALSE;
         }
     }
@@ -134,21 +132,28 @@ leap_backend_config_load_file (LeapBackendConfig *config,
     }
 
   STRING ("backend", "listen",
-          if (!leap_parse_host_port (text, &config->listen_host, &config->listen_port, error)) return FALSE);
+          if (!leap_parse_host_port (text, &config->listen_host, &config->listen_port, error))
+            return FALSE);
   STRING ("backend", "redis",
-          if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error)) return FALSE);
-  STRING ("backend", "database", g_free (config->database_url); config->database_url = g_strdup (text));
-  STRING ("backend", "ticket-key", g_free (config->ticket_key); config->ticket_key = g_strdup (text));
-  STRING ("backend", "session-key", g_free (config->session_key); config->session_key = g_strdup (text));
+          if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error))
+            return FALSE);
+  STRING ("backend", "database",
+          g_free (config->database_url); config->database_url = g_strdup (text));
+  STRING ("backend", "ticket-key",
+          g_free (config->ticket_key); config->ticket_key = g_strdup (text));
+  STRING ("backend", "session-key",
+          g_free (config->session_key); config->session_key = g_strdup (text));
   if (g_key_file_has_key (file, "backend", "cors-origins", NULL))
     {
       g_strfreev (config->cors_origins);
-      config->cors_origins = g_key_file_get_string_list (file, "backend", "cors-origins", NULL, NULL);
+      config->cors_origins = g_key_file_get_string_list (file, "backend", "cors-origins", NULL,
+                                                         NULL);
     }
   if (g_key_file_has_key (file, "backend", "trusted-proxies", NULL))
     {
       g_strfreev (config->trusted_proxies);
-      config->trusted_proxies = g_key_file_get_string_list (file, "backend", "trusted-proxies", NULL, NULL);
+      config->trusted_proxies = g_key_file_get_string_list (file, "backend", "trusted-proxies",
+                                                            NULL, NULL);
       if (config->trusted_proxies == NULL)
         config->trusted_proxies = g_new0 (char *, 1);
       if (!leap_check_trusted_proxies (config->trusted_proxies, error))

@@ -25,7 +25,8 @@ typedef struct
   guint    hold_ttl_s;
   guint    guest_max_holds;
   guint    guest_max_tickets;
-  guint    guest_rate;           /* per minute: holds of a guest session, guest sessions of an address */
+  guint    guest_rate;           /* per minute: holds of a guest session, guest sessions of an
+                                  * address */
   guint    reconcile_interval_s; /* 0: only on request */
 } LeapBackendConfig;
 
@@ -38,7 +39,6 @@ gboolean leap_parse_host_port          (const char        *text,
                                         char             **host,
                                         guint16           *port,
                                         GError           **error);
-char    *leap_default_database_url     (void);
 gboolean leap_check_trusted_proxies    (char             **cidrs,
                                         GError           **error);
 

@@ -17,6 +17,16 @@
  * use. Every process started with the same --database on this machine
  * finds the same file. */
 
+/* Where the backend and its workers keep the database unless told
+ * otherwise, and so their key files too. */
+char *
+leap_default_database_url (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "leap-boxoffice", "leap.db",
+                                            NULL);
+  return g_strconcat ("sqlite:", path, NULL);
+}
+
 /* "sqlite:/var/lib/leap/leap.db", ".ticket-key" → "/var/lib/leap/leap.db.ticket-key" */
 char *
 leap_key_file_path_for_database (const char *database_url,
@@ -58,8 +68,8 @@ create (const char *path,
   if (fd < 0)
     {
       saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create a %s in %s: %s", what,
-                   dir, g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot create a %s in %s: %s",
+                   what, dir, g_strerror (saved));
       return FALSE;
     }
   randombytes_buf (key, length);
@@ -76,8 +86,8 @@ create (const char *path,
   g_unlink (tmp);
   if (saved != 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write the %s %s: %s", what, path,
-                   g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot write the %s %s: %s",
+                   what, path, g_strerror (saved));
       return FALSE;
     }
   g_message ("Created a new %s in %s", what, path);
@@ -108,8 +118,9 @@ leap_key_file_load (const char *path,
     {
       sodium_memzero (contents, size);
       sodium_memzero (key, length);
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "%s is not a %s (one line: %" G_GSIZE_FORMAT
-                   " bytes in base64)", path, what, length);
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                   "%s is not a %s (one line: %" G_GSIZE_FORMAT " bytes in base64)", path, what,
+                   length);
       return FALSE;
     }
   sodium_memzero (contents, size);

@@ -5,6 +5,7 @@
 
 G_BEGIN_DECLS
 
+char     *leap_default_database_url       (void);
 char     *leap_key_file_path_for_database (const char *database_url,
                                            const char *suffix);
 gboolean  leap_key_file_load              (const char *path,

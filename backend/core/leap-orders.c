@@ -1,26 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-orders"
 
-#include "leap-orders.h"
+#include "leap-orders-private.h"
 #include "leap-error.h"
 #include "leap-holds.h"
 #include "leap-json.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
-
-struct _LeapOrders
-{
-  GObject    parent_instance;
-
-  /* Owned */
-  LeapStore *store;
-  LeapRedis *redis;
-  GPtrArray *accepted;   /* GTasks of orders Redis took, to keep in the DB */
-  guint      accept_id;
-  GAsyncQueue *accept_queue; /* to the thread that keeps them */
-  GThread     *accept_thread;
-};
 
 G_DEFINE_FINAL_TYPE (LeapOrders, leap_orders, G_TYPE_OBJECT)
 
@@ -98,10 +85,11 @@ hash_field (const redisReply *reply,
   return NULL;
 }
 
-static const char *
-reply_status (const redisReply *reply)
+/* The first word of a script's answer ("ok", "confirmed", …). */
+const char *
+_leap_orders_reply_status (const redisReply *reply)
 {
-  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
       reply->element[0]->type == REDIS_REPLY_STRING)
     return reply->element[0]->str;
   return "";
@@ -130,7 +118,8 @@ price_lines (LeapOrders  *self,
              char       **currency,
              GError     **error)
 {
-  g_autoptr(JsonArray) tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  g_autoptr(JsonArray) tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id,
+                                                         error);
   g_autoptr(JsonArray) lines = json_array_new ();
   g_auto(GStrv) pairs = g_strsplit (items ? items : "", ",", -1);
 
@@ -153,8 +142,8 @@ price_lines (LeapOrders  *self,
           tier = json_array_get_object_element (tiers, j);
       if (tier == NULL)
         {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Tier %" G_GINT64_FORMAT " no longer exists",
-                       tier_id);
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                       "Tier %" G_GINT64_FORMAT " no longer exists", tier_id);
           return NULL;
         }
       line = json_object_new ();
@@ -162,7 +151,8 @@ price_lines (LeapOrders  *self,
       json_object_set_string_member (line, "name", json_object_get_string_member (tier, "name"));
       json_object_set_int_member (line, "quantity", quantity);
       json_object_set_int_member (line, "unit_price", json_object_get_int_member (tier, "price"));
-      json_object_set_string_member (line, "currency", json_object_get_string_member (tier, "currency"));
+      json_object_set_string_member (line, "currency",
+                                     json_object_get_string_member (tier, "currency"));
       json_array_add_object_element (lines, line);
       *total += quantity * json_object_get_int_member (tier, "price");
       if (*currency == NULL)
@@ -218,7 +208,8 @@ check_only (JsonObject         *object,
   while (json_object_iter_next (&iter, &member, &node))
     if (!g_strv_contains (allowed, member))
       {
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in %s", member, what);
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in %s", member,
+                     what);
         return FALSE;
       }
   return TRUE;
@@ -288,7 +279,8 @@ check_request (JsonObject  *request,
           json_node_get_int (t) < 0 || json_node_get_int (t) > 100000000000)
         {
           g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               N_("order.payment.tendered must be the cash handed over, in minor units"));
+                               N_("order.payment.tendered must be the cash handed over, "
+                                  "in minor units"));
           return FALSE;
         }
     }
@@ -315,7 +307,8 @@ check_request (JsonObject  *request,
       if (!is_string_or_null (customer, "name", 200) || !is_string_or_null (customer, "email", 254))
         {
           g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                               N_("order.customer.name (≤ 200) and email (≤ 254) must be text"));
+                               N_("order.customer.name (≤ 200) and email (≤ 254) "
+                                  "must be text"));
           return FALSE;
         }
     }
@@ -384,7 +377,8 @@ accept_waited_cb (gpointer data)
   Accepting *a = data;
 
   a->timeout_id = 0;
-  g_debug ("%u accepted orders answered before the database kept them", json_array_get_length (a->orders));
+  g_debug ("%u accepted orders answered before the database kept them",
+           json_array_get_length (a->orders));
   accepting_answer (a);
   return G_SOURCE_REMOVE;
 }
@@ -396,8 +390,8 @@ accept_written_cb (gpointer data)
   Accepting *a = data;
 
   if (a->error != NULL)
-    g_warning ("%u accepted orders are only in Redis's stream: %s", json_array_get_length (a->orders),
-               a->error->message);
+    g_warning ("%u accepted orders are only in Redis's stream: %s",
+               json_array_get_length (a->orders), a->error->message);
   accepting_answer (a);
   accepting_free (a);
   return G_SOURCE_REMOVE;
@@ -428,7 +422,11 @@ accept_writer (gpointer data)
             }
           g_ptr_array_add (batch, a);
           for (guint i = 0; i < json_array_get_length (a->orders); i++)
-            json_array_add_object_element (orders, json_object_ref (json_array_get_object_element (a->orders, i)));
+            {
+              JsonObject *order = json_array_get_object_element (a->orders, i);
+
+              json_array_add_object_element (orders, json_object_ref (order));
+            }
         }
       while ((a = g_async_queue_try_pop (queue)) != NULL);
       if (batch->len == 0)
@@ -485,7 +483,8 @@ accept_flush_cb (gpointer data)
         }
       self->accept_queue = g_async_queue_new ();
       g_async_queue_push (self->accept_queue, store);
-      self->accept_thread = g_thread_new ("leap-accept", accept_writer, g_async_queue_ref (self->accept_queue));
+      self->accept_thread = g_thread_new ("leap-accept", accept_writer,
+                                          g_async_queue_ref (self->accept_queue));
     }
   a->timeout_id = g_timeout_add (ACCEPT_WAIT_MS, accept_waited_cb, a);
   g_async_queue_push (self->accept_queue, a);
@@ -500,6 +499,7 @@ begun_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
   const char *status;
 
   if (error != NULL)
@@ -509,14 +509,17 @@ begun_cb (LeapRedis        *redis,
                                N_("Orders cannot be placed right now"));
       return;
     }
-  status = reply_status (reply);
+  status = _leap_orders_reply_status (reply);
   if (g_str_equal (status, "ok"))
     {
       LeapOrders *self = g_task_get_source_object (task);
 
-      /* Its database record is done with: Redis has the order now. */
-      if (leap_hold_id_is_db (p->hold_id))
-        leap_store_db_hold_end (self->store, p->hold_id, NULL, "confirmed", now_ms (), NULL);
+      /* Its database record is done with: Redis has the order now. A
+       * record not ended is logged; the order goes on all the same. */
+      if (leap_hold_id_is_db (p->hold_id) &&
+          !leap_store_db_hold_end (self->store, p->hold_id, NULL, "confirmed", now_ms (),
+                                   &local_error))
+        g_message ("Hold %s is not ended in the database: %s", p->hold_id, local_error->message);
       g_ptr_array_add (self->accepted, g_steal_pointer (&task));
       /* Not an idle: under a rush there is always something else to do. */
       if (self->accept_id == 0)
@@ -528,11 +531,23 @@ begun_cb (LeapRedis        *redis,
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
                              N_("This hold has expired and its tickets were given back"));
   else if (g_str_equal (status, "status"))
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "This hold is %s and cannot be checked out",
                              reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
                                ? reply->element[1]->str : "not held");
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s", status);
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s",
+                             status);
+}
+
+static void
+stream_added_cb (LeapRedis        *redis,
+                 const redisReply *reply,
+                 const GError     *error,
+                 gpointer          user_data)
+{
+  if (error != NULL)
+    g_message ("The checkout stream is not among the workers' streams: %s", error->message);
 }
 
 /* The checkout message of an order on a hold with these items: it carries
@@ -578,9 +593,11 @@ checkout_message (LeapOrders  *self,
   if (json_object_has_member (payment, "tendered"))
     json_object_set_int_member (message, "tendered", leap_json_get_int (payment, "tendered", 0));
   if (customer != NULL && leap_json_get_string (customer, "name", NULL) != NULL)
-    json_object_set_string_member (message, "customer_name", leap_json_get_string (customer, "name", NULL));
+    json_object_set_string_member (message, "customer_name",
+                                   leap_json_get_string (customer, "name", NULL));
   if (customer != NULL && leap_json_get_string (customer, "email", NULL) != NULL)
-    json_object_set_string_member (message, "customer_email", leap_json_get_string (customer, "email", NULL));
+    json_object_set_string_member (message, "customer_email",
+                                   leap_json_get_string (customer, "email", NULL));
   json_object_set_int_member (message, "total", total);
   json_object_set_string_member (message, "currency", currency);
   json_object_set_int_member (message, "placed_ms", now_ms ());
@@ -607,12 +624,12 @@ place_in_database (LeapOrders *self,
       return;
     }
   text = checkout_message (self, p, leap_json_get_string (hold, "items", ""), &error);
-  if (text == NULL || !leap_store_db_hold_checkout (self->store, p->hold_id, p->owner, p->order_id, text,
-                                                    now_ms (), &error))
+  if (text == NULL || !leap_store_db_hold_checkout (self->store, p->hold_id, p->owner, p->order_id,
+                                                    text, now_ms (), &error))
     {
       if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "%s and cannot be checked out",
-                                 error->message);
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                                 "%s and cannot be checked out", error->message);
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                  N_("Orders cannot be placed right now; try again in a moment"));
@@ -655,12 +672,14 @@ place_hold_cb (LeapRedis        *redis,
         {
           const char *db_status = leap_json_get_string (hold, "status", "");
 
-          if (g_str_equal (db_status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms ())
+          if (g_str_equal (db_status, "held") &&
+              leap_json_get_int (hold, "expires_ms", 0) <= now_ms ())
             g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
                                      N_("This hold has expired and its tickets were given back"));
           else if (g_str_equal (db_status, "held") || g_str_equal (db_status, "checking_out"))
             g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                     N_("Orders cannot be placed right now; try again in a moment"));
+                                     N_("Orders cannot be placed right now; "
+                                        "try again in a moment"));
           else
             g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                                      "This hold is %s and cannot be checked out", db_status);
@@ -675,10 +694,11 @@ place_hold_cb (LeapRedis        *redis,
     }
   status = hash_field (reply, "status");
   if (g_strcmp0 (status, "held") != 0 &&
-      !(g_strcmp0 (status, "checking_out") == 0 && g_strcmp0 (hash_field (reply, "order"), p->order_id) == 0))
+      !(g_strcmp0 (status, "checking_out") == 0 &&
+        g_strcmp0 (hash_field (reply, "order"), p->order_id) == 0))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be checked out",
-                               status);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                               "This hold is %s and cannot be checked out", status);
       return;
     }
   text = checkout_message (self, p, hash_field (reply, "items"), &local_error);
@@ -705,9 +725,10 @@ place_hold_cb (LeapRedis        *redis,
 
   /* The workers learn of the stream before its first message: the SADD is
    * sent first on the same connection. */
-  leap_redis_command (self->redis, NULL, NULL, "SADD", LEAP_CHECKOUT_STREAMS, argv->pdata[8], NULL);
-  leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task), g_object_unref, 9,
-                             argv->len, (const char **) argv->pdata, NULL);
+  leap_redis_command (self->redis, stream_added_cb, NULL, "SADD", LEAP_CHECKOUT_STREAMS,
+                      argv->pdata[8], NULL);
+  leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task),
+                             g_object_unref, 9, argv->len, (const char **) argv->pdata, NULL);
 }
 
 void
@@ -747,7 +768,8 @@ leap_orders_place_async (LeapOrders         *self,
       return;
     }
   key = hold_key (p->event_id, p->hold_id);
-  leap_redis_command_full (self->redis, place_hold_cb, g_steal_pointer (&task), g_object_unref, "HGETALL", key, NULL);
+  leap_redis_command_full (self->redis, place_hold_cb, g_steal_pointer (&task), g_object_unref,
+                           "HGETALL", key, NULL);
 }
 
 /* Reading an order */
@@ -796,21 +818,24 @@ pending_cb (LeapRedis        *redis,
       if (db_hold == NULL && leap_hold_id_is_db (g->hold_id))
         {
           db_hold = leap_store_db_hold_get (self->store, g->hold_id, NULL);
-          if (db_hold != NULL && g_strcmp0 (leap_json_get_string (db_hold, "order_id", NULL), g->order_id) != 0)
+          if (db_hold != NULL &&
+              g_strcmp0 (leap_json_get_string (db_hold, "order_id", NULL), g->order_id) != 0)
             g_clear_pointer (&db_hold, json_object_unref);
         }
       if (db_hold == NULL && error != NULL)
         {
-          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, N_("Orders cannot be read right now"));
+          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                   N_("Orders cannot be read right now"));
           return;
         }
-      if (db_hold == NULL || (!g->staff && g_strcmp0 (leap_json_get_string (db_hold, "owner", NULL), g->owner) != 0))
+      if (db_hold == NULL ||
+          (!g->staff && g_strcmp0 (leap_json_get_string (db_hold, "owner", NULL), g->owner) != 0))
         {
           g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
           return;
         }
-      lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""), &total, &currency,
-                           &local_error);
+      lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""), &total,
+                           &currency, &local_error);
       if (lines == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
@@ -845,7 +870,8 @@ pending_cb (LeapRedis        *redis,
       g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
       return;
     }
-  lines = price_lines (self, g->event_id, hash_field (reply, "items"), &total, &currency, &local_error);
+  lines = price_lines (self, g->event_id, hash_field (reply, "items"), &total, &currency,
+                       &local_error);
   if (lines == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&local_error));
@@ -894,7 +920,8 @@ leap_orders_get_async (LeapOrders         *self,
         {
           json_object_remove_member (stored, "owner");
           json_object_remove_member (stored, "user_id");
-          g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
+          g_task_return_pointer (task, g_steal_pointer (&stored),
+                                 (GDestroyNotify) json_object_unref);
         }
       return;
     }
@@ -905,7 +932,8 @@ leap_orders_get_async (LeapOrders         *self,
     }
   /* Not written yet: pending while its hold is being checked out. */
   key = hold_key (g->event_id, g->hold_id);
-  leap_redis_command_full (self->redis, pending_cb, g_steal_pointer (&task), g_object_unref, "HGETALL", key, NULL);
+  leap_redis_command_full (self->redis, pending_cb, g_steal_pointer (&task), g_object_unref,
+                           "HGETALL", key, NULL);
 }
 
 JsonObject *
@@ -921,6 +949,7 @@ leap_orders_dispose (GObject *object)
 {
   LeapOrders *self = LEAP_ORDERS (object);
 
+  _leap_orders_settle_dispose (self);
   g_clear_object (&self->redis);
   g_clear_object (&self->store);
 
@@ -956,6 +985,7 @@ static void
 leap_orders_init (LeapOrders *self)
 {
   self->accepted = g_ptr_array_new ();
+  _leap_orders_settle_init (self);
 }
 
 LeapOrders *

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "leap-payment-provider.h"
 #include "leap-redis.h"
 #include "leap-sessions.h"
 #include "leap-store.h"
@@ -38,6 +39,26 @@ void        leap_orders_get_async     (LeapOrders         *self,
 JsonObject *leap_orders_object_finish (LeapOrders         *self,
                                        GAsyncResult       *result,
                                        GError            **error);
+
+/* Settling, in leap-worker: each checkout message's order is charged once
+ * (its id is the provider's idempotency key), written with its payment and
+ * tickets, and its hold confirmed or released. Orders paid in one turn of
+ * the main loop are written in one transaction. Cancel before dropping the
+ * LeapOrders: what is not written then stays for the next settle. */
+LeapOrders *leap_orders_new_for_settling     (const char          *database_url,
+                                              const char          *ticket_key,
+                                              LeapRedis           *redis,
+                                              GError             **error);
+void        leap_orders_add_payment_provider (LeapOrders          *self,
+                                              LeapPaymentProvider *provider);
+void        leap_orders_settle_async         (LeapOrders          *self,
+                                              JsonObject          *order,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+char       *leap_orders_settle_finish        (LeapOrders          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 
 char       *leap_checkout_stream_key  (gint64              event_id);
 gboolean    leap_order_id_parse       (const char         *order_id,

@@ -2,13 +2,11 @@
 #define G_LOG_DOMAIN "leap-worker"
 
 #include "leap-checkout-worker.h"
-#include "leap-backend-config.h"
-#include "leap-error.h"
 #include "leap-json.h"
+#include "leap-key-file.h"
 #include "leap-orders.h"
+#include "leap-payment-provider.h"
 #include "leap-redis.h"
-#include "leap-store.h"
-#include "leap-ticket-signer.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -23,21 +21,16 @@ struct _LeapCheckoutWorker
   LeapCheckoutWorkerConfig config;
 
   /* Owned */
-  LeapStore               *store;
+  LeapOrders              *orders;   /* settles each message's order */
   LeapRedis               *redis;    /* scripts, acks, claims */
   LeapRedis               *reader;   /* the blocking XREADGROUP only */
-  LeapPaymentProvider     *cash;
-  LeapPaymentProvider     *card;
-  LeapTicketSigner        *signer;
   GCancellable            *cancellable;
   GPtrArray               *streams;  /* stream keys with our group on them */
   GHashTable              *jobs;     /* "stream entry" → Job, the messages in work */
-  GPtrArray               *batch;    /* Jobs whose payment is done, to write together */
 
   gint64                   streams_read_at;
   guint                    claim_id;
   guint                    retry_id;
-  guint                    flush_id;
   guint64                  processed;
   guint64                  dead;
   gboolean                 started;
@@ -75,17 +68,14 @@ leap_checkout_worker_config_clear (LeapCheckoutWorkerConfig *config)
 
 /* One checkout message in work. Jobs belong to the worker's table; the
  * callbacks borrow them, and a disposed worker drops its Redis replies
- * (and cancels its payments) before it frees them. */
+ * (and cancels its settles) before it frees them. */
 typedef struct
 {
   LeapCheckoutWorker *self;     /* Borrowed */
   char               *key;      /* "stream entry" */
   char               *stream;
   char               *entry;
-  JsonObject         *order;    /* the message */
-  JsonObject         *written;  /* what to write: the order with its payment */
   char               *order_id;
-  gint64              event_id;
 } Job;
 
 static void
@@ -95,8 +85,6 @@ job_free (Job *job)
   g_free (job->stream);
   g_free (job->entry);
   g_free (job->order_id);
-  g_clear_pointer (&job->order, json_object_unref);
-  g_clear_pointer (&job->written, json_object_unref);
   g_free (job);
 }
 
@@ -107,18 +95,26 @@ field_of (const redisReply *fields,
   if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
     return NULL;
   for (size_t i = 0; i + 1 < fields->elements; i += 2)
-    if (fields->element[i]->type == REDIS_REPLY_STRING && g_str_equal (fields->element[i]->str, name))
+    if (fields->element[i]->type == REDIS_REPLY_STRING &&
+        g_str_equal (fields->element[i]->str, name))
       return fields->element[i + 1];
   return NULL;
 }
 
-static const char *
-reply_status (const redisReply *reply)
+/* For the worker's own writes: acknowledgements, kept errors, results,
+ * dead letters. One that fails is logged and otherwise dropped: the message
+ * it was about stays pending and is claimed again, and settling an order
+ * twice changes nothing. */
+static void
+logged_cb (LeapRedis        *redis,
+           const redisReply *reply,
+           const GError     *error,
+           gpointer          user_data)
 {
-  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-      reply->element[0]->type == REDIS_REPLY_STRING)
-    return reply->element[0]->str;
-  return "";
+  const char *command = user_data;
+
+  if (error != NULL)
+    g_message ("%s failed: %s", command, error->message);
 }
 
 static void
@@ -147,7 +143,8 @@ job_fail (Job        *job,
 {
   g_warning ("Checkout %s (%s %s) will be retried: %s", job->order_id ? job->order_id : "?",
              job->stream, job->entry, message);
-  leap_redis_command (job->self->redis, NULL, NULL, "HSET", LEAP_CHECKOUT_ERRORS, job->key, message, NULL);
+  leap_redis_command (job->self->redis, logged_cb, "HSET", "HSET", LEAP_CHECKOUT_ERRORS, job->key,
+                      message, NULL);
   job_drop (job);
 }
 
@@ -165,209 +162,33 @@ job_done (Job        *job,
   text = leap_json_object_to_string (result);
 
   /* Only now is the message done; nothing trims a message before. */
-  leap_redis_command (self->redis, NULL, NULL, "XACK", job->stream, LEAP_CHECKOUT_GROUP, job->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "XDEL", job->stream, job->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "HDEL", LEAP_CHECKOUT_ERRORS, job->key, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
+  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", job->stream, LEAP_CHECKOUT_GROUP,
+                      job->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "XDEL", "XDEL", job->stream, job->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", LEAP_CHECKOUT_ERRORS, job->key, NULL);
+  leap_redis_command (self->redis, logged_cb, "PUBLISH", "PUBLISH", channel, text, NULL);
   self->processed++;
   g_debug ("Order %s is %s", job->order_id, status);
   job_drop (job);
 }
 
 static void
-run_hold_script (Job               *job,
-                 const char        *script,
-                 LeapRedisReplyFunc func)
-{
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *hold_id = NULL;
-
-  leap_order_id_parse (job->order_id, &hold_id, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", job->event_id, names[i]));
-  g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", job->event_id, hold_id));
-  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, job->event_id));
-  g_ptr_array_add (argv, g_strdup (job->order_id));
-  leap_redis_eval_argv (job->self->redis, script, func, job, 8, argv->len, (const char **) argv->pdata, NULL);
-}
-
-static void
-confirmed_cb (LeapRedis        *redis,
-              const redisReply *reply,
-              const GError     *error,
-              gpointer          user_data)
-{
-  Job *job = user_data;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *reason = NULL;
-  const char *status;
-
-  if (error != NULL)
-    {
-      job_fail (job, error->message);
-      return;
-    }
-  status = reply_status (reply);
-  if (g_str_equal (status, "confirmed"))
-    {
-      job_done (job, "paid");
-      return;
-    }
-  /* Paid, but its hold is gone (a Redis that lost it): never dropped
-   * silently, a person looks at it. */
-  reason = g_strdup_printf ("paid, but its hold is %s",
-                            reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                              ? reply->element[1]->str : "lost");
-  if (!leap_store_set_order_status (job->self->store, job->order_id, "needs_review", reason, &local_error))
-    {
-      job_fail (job, local_error->message);
-      return;
-    }
-  g_warning ("Order %s needs review: %s", job->order_id, reason);
-  job_done (job, "needs_review");
-}
-
-static void
-released_cb (LeapRedis        *redis,
-             const redisReply *reply,
-             const GError     *error,
-             gpointer          user_data)
-{
-  Job *job = user_data;
-
-  if (error != NULL)
-    {
-      job_fail (job, error->message);
-      return;
-    }
-  if (!g_str_equal (reply_status (reply), "released"))
-    g_message ("Order %s failed; its hold was already %s", job->order_id, reply_status (reply));
-  job_done (job, "failed");
-}
-
-/* The database has the order: make Redis agree (both scripts do nothing
- * the second time for the same order). */
-static void
-settle (Job        *job,
-        const char *status)
-{
-  if (g_str_equal (status, "paid"))
-    run_hold_script (job, "confirm", confirmed_cb);
-  else if (g_str_equal (status, "failed"))
-    run_hold_script (job, "abort-checkout", released_cb);
-  else
-    job_done (job, status);
-}
-
-static JsonArray *
-make_tickets (Job *job)
-{
-  JsonArray *tickets = json_array_new ();
-  JsonArray *lines = json_object_get_array_member (job->order, "lines");
-
-  for (guint i = 0; i < json_array_get_length (lines); i++)
-    {
-      JsonObject *line = json_array_get_object_element (lines, i);
-      gint64 tier_id = leap_json_get_int (line, "tier_id", 0);
-
-      for (gint64 n = 0; n < leap_json_get_int (line, "quantity", 0); n++)
-        {
-          g_autofree char *code = leap_ticket_code_new (job->self->signer, job->order_id, tier_id,
-                                                        json_array_get_length (tickets));
-          JsonObject *ticket = json_object_new ();
-
-          json_object_set_string_member (ticket, "code", code);
-          json_object_set_int_member (ticket, "tier_id", tier_id);
-          json_array_add_object_element (tickets, ticket);
-        }
-    }
-  return tickets;
-}
-
-/* Every payment that ended in the same turn of the main loop is written
- * in one transaction (one fsync), each order still all-or-nothing. */
-static gboolean
-flush_cb (gpointer data)
-{
-  LeapCheckoutWorker *self = data;
-  g_autoptr(GPtrArray) batch = g_steal_pointer (&self->batch);
-  g_autoptr(JsonArray) orders = json_array_new ();
-  g_autoptr(JsonArray) stored = NULL;
-  g_autoptr(GError) error = NULL;
-
-  self->flush_id = 0;
-  self->batch = g_ptr_array_new ();
-  for (guint i = 0; i < batch->len; i++)
-    json_array_add_object_element (orders, json_object_ref (((Job *) batch->pdata[i])->written));
-  stored = leap_store_write_orders (self->store, orders, &error);
-  for (guint i = 0; i < batch->len; i++)
-    {
-      Job *job = batch->pdata[i];
-      JsonObject *result = stored != NULL ? json_array_get_object_element (stored, i) : NULL;
-
-      if (result == NULL)
-        job_fail (job, error->message);
-      else if (json_object_has_member (result, "error"))
-        job_fail (job, leap_json_get_string (json_object_get_object_member (result, "error"), "message", "?"));
-      else
-        settle (job, leap_json_get_string (result, "status", ""));
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-queue_write (Job *job)
-{
-  LeapCheckoutWorker *self = job->self;
-
-  g_ptr_array_add (self->batch, job);
-  if (self->flush_id == 0)
-    self->flush_id = g_idle_add (flush_cb, self);
-}
-
-static void
-charged_cb (GObject      *object,
+settled_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) payment = leap_payment_provider_charge_finish (LEAP_PAYMENT_PROVIDER (object),
-                                                                       result, &error);
-  g_autoptr(JsonObject) order = NULL;
+  g_autofree char *status = leap_orders_settle_finish (LEAP_ORDERS (object), result, &error);
   Job *job;
-  gboolean approved;
 
-  /* A cancelled charge belongs to a worker that is gone, and so is its job. */
+  /* A cancelled settle belongs to a worker that is gone, and so is its job. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   job = user_data;
-  if (payment == NULL)
-    {
-      job_fail (job, error->message);
-      return;
-    }
-
-  approved = g_str_equal (leap_json_get_string (payment, "status", ""), "approved");
-  order = json_object_new ();
-  {
-    JsonObjectIter iter;
-    const char *member;
-    JsonNode *node;
-
-    json_object_iter_init (&iter, job->order);
-    while (json_object_iter_next (&iter, &member, &node))
-      json_object_set_member (order, member, json_node_copy (node));
-  }
-  json_object_set_string_member (order, "status", approved ? "paid" : "failed");
-  if (!approved)
-    json_object_set_string_member (order, "reason", leap_json_get_string (payment, "reason", "declined"));
-  json_object_set_object_member (order, "payment", json_object_ref (payment));
-  if (approved)
-    json_object_set_array_member (order, "tickets", make_tickets (job));
-
-  job->written = g_steal_pointer (&order);
-  queue_write (job);
+  if (status == NULL)
+    job_fail (job, error->message);
+  else
+    job_done (job, status);
 }
 
 static void
@@ -377,10 +198,7 @@ job_start (LeapCheckoutWorker *self,
            const char         *message)
 {
   g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = NULL;
-  LeapPaymentProvider *provider;
-  const char *method;
+  JsonObject *order;
   Job *job;
 
   job = g_new0 (Job, 1);
@@ -403,39 +221,9 @@ job_start (LeapCheckoutWorker *self,
       job_fail (job, "the message has no order object");
       return;
     }
-  job->order = json_object_ref (json_node_get_object (node));
-  job->order_id = g_strdup (leap_json_get_string (job->order, "order_id", ""));
-  if (!leap_order_id_parse (job->order_id, NULL, &job->event_id) ||
-      leap_json_get_int (job->order, "event_id", 0) != job->event_id ||
-      !json_object_has_member (job->order, "lines") ||
-      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (job->order, "lines")))
-    {
-      job_fail (job, "the message's order is malformed");
-      return;
-    }
-
-  /* Written before (a message redelivered after a crash): no second
-   * charge, only Redis to bring up to date. */
-  stored = leap_store_get_order (self->store, job->order_id, &error);
-  if (stored != NULL)
-    {
-      settle (job, leap_json_get_string (stored, "status", ""));
-      return;
-    }
-  if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-    {
-      job_fail (job, error->message);
-      return;
-    }
-
-  method = leap_json_get_string (job->order, "method", "");
-  provider = g_str_equal (method, "cash") ? self->cash : g_str_equal (method, "card") ? self->card : NULL;
-  if (provider == NULL)
-    {
-      job_fail (job, "unknown payment method");
-      return;
-    }
-  leap_payment_provider_charge_async (provider, job->order, self->cancellable, charged_cb, job);
+  order = json_node_get_object (node);
+  job->order_id = g_strdup (leap_json_get_string (order, "order_id", ""));
+  leap_orders_settle_async (self->orders, order, self->cancellable, settled_cb, job);
 }
 
 /* [[stream, [[id, [field, value…]]…]]…] */
@@ -449,8 +237,8 @@ start_entries (LeapCheckoutWorker *self,
     {
       const redisReply *s = reply->element[i];
 
-      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 || s->element[0]->type != REDIS_REPLY_STRING ||
-          s->element[1]->type != REDIS_REPLY_ARRAY)
+      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 ||
+          s->element[0]->type != REDIS_REPLY_STRING || s->element[1]->type != REDIS_REPLY_ARRAY)
         continue;
       for (size_t j = 0; j < s->element[1]->elements; j++)
         {
@@ -549,7 +337,19 @@ read_streams (LeapCheckoutWorker *self)
     g_ptr_array_add (argv, g_strdup (self->streams->pdata[i]));
   for (guint i = 0; i < self->streams->len; i++)
     g_ptr_array_add (argv, g_strdup (">"));
-  leap_redis_command_argv (self->reader, read_cb, self, argv->len, (const char **) argv->pdata, NULL);
+  leap_redis_command_argv (self->reader, read_cb, self, argv->len, (const char **) argv->pdata,
+                           NULL);
+}
+
+static void
+group_created_cb (LeapRedis        *redis,
+                  const redisReply *reply,
+                  const GError     *error,
+                  gpointer          user_data)
+{
+  /* BUSYGROUP: the group exists already, which is all this asks for. */
+  if (error != NULL && strstr (error->message, "BUSYGROUP") == NULL)
+    g_message ("XGROUP CREATE failed: %s", error->message);
 }
 
 static void
@@ -576,9 +376,9 @@ streams_cb (LeapRedis        *redis,
       if (known || reply->element[i]->type != REDIS_REPLY_STRING)
         continue;
       /* From the start of the stream: a message added before the group
-       * existed is read too. BUSYGROUP (it exists) is harmless. */
-      leap_redis_command (self->reader, NULL, NULL, "XGROUP", "CREATE", stream, LEAP_CHECKOUT_GROUP, "0",
-                          "MKSTREAM", NULL);
+       * existed is read too. */
+      leap_redis_command (self->reader, group_created_cb, NULL, "XGROUP", "CREATE", stream,
+                          LEAP_CHECKOUT_GROUP, "0", "MKSTREAM", NULL);
       g_ptr_array_add (self->streams, g_strdup (stream));
     }
   read_streams (self);
@@ -630,16 +430,18 @@ dead_error_cb (LeapRedis        *redis,
   LeapCheckoutWorker *self = d->self;
   g_autofree char *key = g_strconcat (d->stream, " ", d->entry, NULL);
   g_autofree char *deliveries = g_strdup_printf ("%" G_GINT64_FORMAT, d->deliveries);
-  const char *last = error == NULL && reply->type == REDIS_REPLY_STRING ? reply->str : "no error recorded";
+  const char *last = error == NULL && reply->type == REDIS_REPLY_STRING ? reply->str
+                                                                        : "no error recorded";
 
-  g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry, deliveries,
-             last, LEAP_CHECKOUT_DEAD);
-  leap_redis_command (self->redis, NULL, NULL, "XADD", LEAP_CHECKOUT_DEAD, "*", "stream", d->stream,
-                      "entry", d->entry, "order", d->order ? d->order : "", "error", last,
-                      "deliveries", deliveries, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "XACK", d->stream, LEAP_CHECKOUT_GROUP, d->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "XDEL", d->stream, d->entry, NULL);
-  leap_redis_command (self->redis, NULL, NULL, "HDEL", LEAP_CHECKOUT_ERRORS, key, NULL);
+  g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry,
+             deliveries, last, LEAP_CHECKOUT_DEAD);
+  leap_redis_command (self->redis, logged_cb, "XADD", "XADD", LEAP_CHECKOUT_DEAD, "*",
+                      "stream", d->stream, "entry", d->entry, "order", d->order ? d->order : "",
+                      "error", last, "deliveries", deliveries, NULL);
+  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", d->stream, LEAP_CHECKOUT_GROUP,
+                      d->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "XDEL", "XDEL", d->stream, d->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", LEAP_CHECKOUT_ERRORS, key, NULL);
   self->dead++;
   dead_free (d);
 }
@@ -708,7 +510,8 @@ claimed_cb (LeapRedis        *redis,
       const redisReply *order;
       Dead *d;
 
-      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 || entry->element[0]->type != REDIS_REPLY_STRING)
+      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
+          entry->element[0]->type != REDIS_REPLY_STRING)
         continue;
       /* Too many deliveries: to the dead-letter stream instead of trying
        * once more. Otherwise work on it as on a new message. */
@@ -719,7 +522,8 @@ claimed_cb (LeapRedis        *redis,
       order = field_of (entry->element[1], "order");
       d->order = order != NULL && order->type == REDIS_REPLY_STRING ? g_strdup (order->str) : NULL;
       leap_redis_command_full (self->redis, deliveries_cb, d, (GDestroyNotify) dead_free,
-                               "XPENDING", c->stream, LEAP_CHECKOUT_GROUP, d->entry, d->entry, "1", NULL);
+                               "XPENDING", c->stream, LEAP_CHECKOUT_GROUP, d->entry, d->entry, "1",
+                               NULL);
     }
   claim_free (c);
 }
@@ -743,8 +547,8 @@ claim_tick_cb (gpointer data)
       c->stream = g_strdup (self->streams->pdata[i]);
       /* A dispose drops the reply: claim_free then, not claimed_cb. */
       leap_redis_command_full (self->redis, claimed_cb, c, (GDestroyNotify) claim_free,
-                               "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP, self->config.consumer, idle,
-                               "0-0", "COUNT", count, NULL);
+                               "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP, self->config.consumer,
+                               idle, "0-0", "COUNT", count, NULL);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -834,7 +638,6 @@ leap_checkout_worker_dispose (GObject *object)
 
   g_clear_handle_id (&self->claim_id, g_source_remove);
   g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_clear_handle_id (&self->flush_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   /* Pending replies point at jobs: a disposed connection drops them. */
@@ -848,14 +651,13 @@ leap_checkout_worker_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->redis, self);
       g_object_run_dispose (G_OBJECT (self->redis));
     }
-  g_clear_pointer (&self->batch, g_ptr_array_unref);
+  /* Paid orders waiting for their write point at jobs too. */
+  if (self->orders != NULL)
+    g_object_run_dispose (G_OBJECT (self->orders));
   g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_object (&self->orders);
   g_clear_object (&self->reader);
   g_clear_object (&self->redis);
-  g_clear_object (&self->cash);
-  g_clear_object (&self->card);
-  g_clear_object (&self->signer);
-  g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (leap_checkout_worker_parent_class)->dispose (object);
@@ -885,7 +687,6 @@ leap_checkout_worker_init (LeapCheckoutWorker *self)
 {
   self->streams = g_ptr_array_new_with_free_func (g_free);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) job_free);
-  self->batch = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
 }
 
@@ -894,6 +695,8 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
                           GError                        **error)
 {
   g_autoptr(LeapCheckoutWorker) self = g_object_new (LEAP_TYPE_CHECKOUT_WORKER, NULL);
+  g_autoptr(LeapPaymentProvider) cash = NULL;
+  g_autoptr(LeapPaymentProvider) card = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -907,20 +710,15 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   self->config.max_deliveries = MAX (config->max_deliveries, 1u);
   self->config.claim_idle_ms = MAX (config->claim_idle_ms, 100u);
 
-  self->store = leap_store_open (config->database_url, error);
-  if (self->store == NULL)
-    return NULL;
-  {
-    g_autofree char *key = config->ticket_key ? g_strdup (config->ticket_key)
-                                              : leap_ticket_key_path_for_database (config->database_url);
-
-    self->signer = leap_ticket_signer_new_from_file (key, error);
-    if (self->signer == NULL)
-      return NULL;
-  }
-  self->cash = leap_payment_cash_new ();
-  self->card = leap_payment_simulated_card_new (config->card_latency_ms, config->card_decline_rate);
   self->redis = leap_redis_new (config->redis_host, config->redis_port);
+  self->orders = leap_orders_new_for_settling (config->database_url, config->ticket_key,
+                                               self->redis, error);
+  if (self->orders == NULL)
+    return NULL;
+  cash = leap_payment_cash_new ();
+  card = leap_payment_simulated_card_new (config->card_latency_ms, config->card_decline_rate);
+  leap_orders_add_payment_provider (self->orders, cash);
+  leap_orders_add_payment_provider (self->orders, card);
   leap_redis_load_scripts (self->redis, LUA_RESOURCES);
   self->reader = leap_redis_new (config->redis_host, config->redis_port);
   g_signal_connect_swapped (self->reader, "notify::connected", G_CALLBACK (reader_state_cb), self);

@@ -3,8 +3,6 @@
 
 #include <gio/gio.h>
 
-#include "leap-payment-provider.h"
-
 G_BEGIN_DECLS
 
 typedef struct

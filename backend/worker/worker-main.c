@@ -65,16 +65,29 @@ main (int   argc,
   int claim_idle = 30000;
   int max_deliveries = 5;
   LeapCheckoutWorkerConfig config;
+  static const char summary[] =
+    "Reads the checkout streams in the consumer group “leap-workers”, takes\n"
+    "each payment, writes the order and its tickets, and confirms or releases\n"
+    "the hold in Redis. Run as many as you like, with different --consumer names.";
   GOptionEntry entries[] = {
-    { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
-    { "database", 'd', 0, G_OPTION_ARG_STRING, &database, "Central database, the backend's (default sqlite: in the user data dir)", "sqlite:PATH" },
-    { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &ticket_key, "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
-    { "consumer", 0, 0, G_OPTION_ARG_STRING, &consumer, "This worker's name in the consumer group (default HOST-PID)", "NAME" },
-    { "concurrency", 'n', 0, G_OPTION_ARG_INT, &concurrency, "Checkouts in work at once (default 512)", "N" },
-    { "card-latency-ms", 0, 0, G_OPTION_ARG_INT, &latency, "Simulated card terminal: answer after MS (default 0)", "MS" },
-    { "card-decline-rate", 0, 0, G_OPTION_ARG_DOUBLE, &decline, "Simulated card terminal: share of declines, 0 to 1 (default 0)", "RATE" },
-    { "claim-idle-ms", 0, 0, G_OPTION_ARG_INT, &claim_idle, "Take over a message pending this long (default 30000)", "MS" },
-    { "max-deliveries", 0, 0, G_OPTION_ARG_INT, &max_deliveries, "Tries before a message goes to the dead-letter stream (default 5)", "N" },
+    { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis,
+      "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
+    { "database", 'd', 0, G_OPTION_ARG_STRING, &database,
+      "Central database, the backend's (default sqlite: in the user data dir)", "sqlite:PATH" },
+    { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &ticket_key,
+      "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
+    { "consumer", 0, 0, G_OPTION_ARG_STRING, &consumer,
+      "This worker's name in the consumer group (default HOST-PID)", "NAME" },
+    { "concurrency", 'n', 0, G_OPTION_ARG_INT, &concurrency,
+      "Checkouts in work at once (default 512)", "N" },
+    { "card-latency-ms", 0, 0, G_OPTION_ARG_INT, &latency,
+      "Simulated card terminal: answer after MS (default 0)", "MS" },
+    { "card-decline-rate", 0, 0, G_OPTION_ARG_DOUBLE, &decline,
+      "Simulated card terminal: share of declines, 0 to 1 (default 0)", "RATE" },
+    { "claim-idle-ms", 0, 0, G_OPTION_ARG_INT, &claim_idle,
+      "Take over a message pending this long (default 30000)", "MS" },
+    { "max-deliveries", 0, 0, G_OPTION_ARG_INT, &max_deliveries,
+      "Tries before a message goes to the dead-letter stream (default 5)", "N" },
     { "version", 'v', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -84,10 +97,7 @@ main (int   argc,
    * write (EPIPE), not kill this process. */
   signal (SIGPIPE, SIG_IGN);
   context = g_option_context_new ("— the Leap Box Office checkout worker");
-  g_option_context_set_summary (context,
-                                "Reads the checkout streams in the consumer group “leap-workers”, takes\n"
-                                "each payment, writes the order and its tickets, and confirms or releases\n"
-                                "the hold in Redis. Run as many as you like, with different --consumer names.");
+  g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -113,7 +123,8 @@ main (int   argc,
     }
 
   leap_checkout_worker_config_init (&config);
-  if (redis != NULL && !leap_parse_host_port (redis, &config.redis_host, &config.redis_port, &error))
+  if (redis != NULL &&
+      !leap_parse_host_port (redis, &config.redis_host, &config.redis_port, &error))
     {
       g_printerr ("leap-worker: %s\n", error->message);
       leap_checkout_worker_config_clear (&config);

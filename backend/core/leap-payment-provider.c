@@ -26,7 +26,8 @@ leap_payment_provider_charge_async (LeapPaymentProvider *self,
                                     gpointer             user_data)
 {
   g_return_if_fail (LEAP_IS_PAYMENT_PROVIDER (self));
-  LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->charge_async (self, order, cancellable, callback, user_data);
+  LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->charge_async (self, order, cancellable, callback,
+                                                        user_data);
 }
 
 JsonObject *
@@ -46,7 +47,8 @@ leap_payment_provider_refund_async (LeapPaymentProvider *self,
                                     gpointer             user_data)
 {
   g_return_if_fail (LEAP_IS_PAYMENT_PROVIDER (self));
-  LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->refund_async (self, refund, cancellable, callback, user_data);
+  LEAP_PAYMENT_PROVIDER_GET_IFACE (self)->refund_async (self, refund, cancellable, callback,
+                                                        user_data);
 }
 
 JsonObject *
@@ -67,7 +69,8 @@ refund_new (const char *method,
   json_object_set_string_member (payment, "method", method);
   json_object_set_string_member (payment, "status", "refunded");
   json_object_set_int_member (payment, "amount", leap_json_get_int (refund, "amount", 0));
-  json_object_set_string_member (payment, "currency", leap_json_get_string (refund, "currency", ""));
+  json_object_set_string_member (payment, "currency",
+                                 leap_json_get_string (refund, "currency", ""));
   return payment;
 }
 
@@ -106,7 +109,8 @@ struct _LeapPaymentCash
 static void leap_payment_cash_iface_init (LeapPaymentProviderInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (LeapPaymentCash, leap_payment_cash, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (LEAP_TYPE_PAYMENT_PROVIDER, leap_payment_cash_iface_init))
+                               G_IMPLEMENT_INTERFACE (LEAP_TYPE_PAYMENT_PROVIDER,
+                                                      leap_payment_cash_iface_init))
 
 static const char *
 cash_get_method (LeapPaymentProvider *self)
@@ -224,7 +228,8 @@ card_answer_cb (gpointer data)
     return G_SOURCE_REMOVE;
   if (answer == NULL)
     {
-      answer = self->decline_rate > 0 && g_random_double () < self->decline_rate ? "declined" : "approved";
+      answer = self->decline_rate > 0 && g_random_double () < self->decline_rate ? "declined"
+                                                                                 : "approved";
       g_hash_table_insert (self->answers, g_strdup (order_id), (gpointer) answer);
     }
   payment = payment_new ("card", order, g_str_equal (answer, "approved"),
@@ -263,7 +268,8 @@ card_refund_async (LeapPaymentProvider *provider,
                    gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  g_autofree char *ref = g_strconcat ("sim-refund-", leap_json_get_string (refund, "refund_key", ""), NULL);
+  const char *key = leap_json_get_string (refund, "refund_key", "");
+  g_autofree char *ref = g_strconcat ("sim-refund-", key, NULL);
   JsonObject *payment = refund_new ("card", refund);
 
   g_task_set_source_tag (task, card_refund_async);

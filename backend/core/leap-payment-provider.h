@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 #define LEAP_TYPE_PAYMENT_PROVIDER (leap_payment_provider_get_type ())
 G_DECLARE_INTERFACE (LeapPaymentProvider, leap_payment_provider, LEAP, PAYMENT_PROVIDER, GObject)
 
-/* How the worker takes a payment. A provider is asked once per checkout
+/* How an order is paid (see leap_orders_settle_async ()). A provider is asked once per checkout
  * message, with the order (order_id, total, currency, tendered…); the order
  * id is the idempotency key of the call, so asking again for the same
  * order (a redelivered message) must not charge twice.
@@ -23,8 +23,10 @@ G_DECLARE_INTERFACE (LeapPaymentProvider, leap_payment_provider, LEAP, PAYMENT_P
  *
  * Adding a real gateway: implement this interface in a new
  * leap-payment-NAME.c, send order_id as the gateway's idempotency key,
- * map its declines to "declined" and its timeouts to a GError, and choose
- * it for its method in leap-checkout-worker.c. */
+ * map its declines to "declined" and its timeouts to a GError, and add it
+ * to the worker's LeapOrders in leap-checkout-worker.c
+ * (leap_orders_add_payment_provider (): it takes the payments of the
+ * method that get_method () names). */
 struct _LeapPaymentProviderInterface
 {
   GTypeInterface parent_iface;
@@ -82,7 +84,8 @@ LeapPaymentProvider *leap_payment_cash_new (void);
 /* A simulated card terminal for demos and tests: answers after latency_ms
  * and declines a share decline_rate (0 to 1) of the orders. */
 #define LEAP_TYPE_PAYMENT_SIMULATED_CARD (leap_payment_simulated_card_get_type ())
-G_DECLARE_FINAL_TYPE (LeapPaymentSimulatedCard, leap_payment_simulated_card, LEAP, PAYMENT_SIMULATED_CARD, GObject)
+G_DECLARE_FINAL_TYPE (LeapPaymentSimulatedCard, leap_payment_simulated_card, LEAP,
+                      PAYMENT_SIMULATED_CARD, GObject)
 
 LeapPaymentProvider *leap_payment_simulated_card_new (guint  latency_ms,
                                                       double decline_rate);

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-orders"
+
+#include "leap-orders-private.h"
+#include "leap-error.h"
+#include "leap-json.h"
+
+/* Settling an order, what leap-worker does with each checkout message:
+ * the payment is taken once, the order written with its payment and
+ * tickets, and its hold confirmed or released in Redis. A settle that
+ * fails leaves nothing half done that a second one would not finish. */
+
+typedef struct
+{
+  JsonObject *order;    /* the checkout message's */
+  JsonObject *written;  /* what to write: the order with its payment */
+  char       *order_id;
+  gint64      event_id;
+} Settle;
+
+static void
+settle_free (Settle *s)
+{
+  g_clear_pointer (&s->order, json_object_unref);
+  g_clear_pointer (&s->written, json_object_unref);
+  g_free (s->order_id);
+  g_free (s);
+}
+
+static void
+run_hold_script (GTask              *task,
+                 const char         *script,
+                 LeapRedisReplyFunc  func)
+{
+  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
+  LeapOrders *self = g_task_get_source_object (task);
+  Settle *s = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *hold_id = NULL;
+
+  leap_order_id_parse (s->order_id, &hold_id, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", s->event_id,
+                                            names[i]));
+  g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", s->event_id,
+                                          hold_id));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, s->event_id));
+  g_ptr_array_add (argv, g_strdup (s->order_id));
+  /* A disposed connection drops the reply, and the task with it. */
+  leap_redis_eval_argv_full (self->redis, script, func, g_object_ref (task), g_object_unref, 8,
+                             argv->len, (const char **) argv->pdata, NULL);
+}
+
+static void
+confirmed_cb (LeapRedis        *redis,
+              const redisReply *reply,
+              const GError     *error,
+              gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Settle *s = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *reason = NULL;
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (error));
+      return;
+    }
+  if (g_str_equal (_leap_orders_reply_status (reply), "confirmed"))
+    {
+      g_task_return_pointer (task, g_strdup ("paid"), g_free);
+      return;
+    }
+  /* Paid, but its hold is gone (a Redis that lost it): never dropped
+   * silently, a person looks at it. */
+  reason = g_strdup_printf ("paid, but its hold is %s",
+                            reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
+                              ? reply->element[1]->str : "lost");
+  if (!leap_store_set_order_status (self->store, s->order_id, "needs_review", reason,
+                                    &local_error))
+    {
+      g_task_return_error (task, g_steal_pointer (&local_error));
+      return;
+    }
+  g_warning ("Order %s needs review: %s", s->order_id, reason);
+  g_task_return_pointer (task, g_strdup ("needs_review"), g_free);
+}
+
+static void
+released_cb (LeapRedis        *redis,
+             const redisReply *reply,
+             const GError     *error,
+             gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Settle *s = g_task_get_task_data (task);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_error_copy (error));
+      return;
+    }
+  if (!g_str_equal (_leap_orders_reply_status (reply), "released"))
+    g_message ("Order %s failed; its hold was already %s", s->order_id,
+               _leap_orders_reply_status (reply));
+  g_task_return_pointer (task, g_strdup ("failed"), g_free);
+}
+
+/* The database has the order: make Redis agree (both scripts do nothing
+ * the second time for the same order). */
+static void
+settle_hold (GTask      *task,
+             const char *status)
+{
+  if (g_str_equal (status, "paid"))
+    run_hold_script (task, "confirm", confirmed_cb);
+  else if (g_str_equal (status, "failed"))
+    run_hold_script (task, "abort-checkout", released_cb);
+  else
+    g_task_return_pointer (task, g_strdup (status), g_free);
+}
+
+static JsonArray *
+make_tickets (LeapOrders *self,
+              Settle     *s)
+{
+  JsonArray *tickets = json_array_new ();
+  JsonArray *lines = json_object_get_array_member (s->order, "lines");
+
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *line = json_array_get_object_element (lines, i);
+      gint64 tier_id = leap_json_get_int (line, "tier_id", 0);
+
+      for (gint64 n = 0; n < leap_json_get_int (line, "quantity", 0); n++)
+        {
+          g_autofree char *code = leap_ticket_code_new (self->signer, s->order_id, tier_id,
+                                                        json_array_get_length (tickets));
+          JsonObject *ticket = json_object_new ();
+
+          json_object_set_string_member (ticket, "code", code);
+          json_object_set_int_member (ticket, "tier_id", tier_id);
+          json_array_add_object_element (tickets, ticket);
+        }
+    }
+  return tickets;
+}
+
+/* Every payment that ended in the same turn of the main loop is written
+ * in one transaction (one fsync), each order still all-or-nothing. */
+static gboolean
+settle_flush_cb (gpointer data)
+{
+  LeapOrders *self = data;
+  g_autoptr(GPtrArray) queued = g_steal_pointer (&self->settling);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(JsonArray) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->settle_id = 0;
+  self->settling = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Nothing more is written for a caller that is gone. */
+  for (guint i = 0; i < queued->len; i++)
+    if (!g_task_return_error_if_cancelled (queued->pdata[i]))
+      g_ptr_array_add (batch, g_object_ref (queued->pdata[i]));
+  if (batch->len == 0)
+    return G_SOURCE_REMOVE;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Settle *s = g_task_get_task_data (batch->pdata[i]);
+
+      json_array_add_object_element (orders, json_object_ref (s->written));
+    }
+  stored = leap_store_write_orders (self->store, orders, &error);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      GTask *task = batch->pdata[i];
+      JsonObject *result = stored != NULL ? json_array_get_object_element (stored, i) : NULL;
+
+      if (result == NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else if (json_object_has_member (result, "error"))
+        {
+          JsonObject *failure = json_object_get_object_member (result, "error");
+          const char *code = leap_json_get_string (failure, "code", "");
+
+          g_task_return_new_error (task, LEAP_ERROR, leap_error_code_from_string (code), "%s",
+                                   leap_json_get_string (failure, "message", "?"));
+        }
+      else
+        settle_hold (task, leap_json_get_string (result, "status", ""));
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+charged_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Settle *s = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) payment = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+  gboolean approved;
+
+  payment = leap_payment_provider_charge_finish (LEAP_PAYMENT_PROVIDER (object), result, &error);
+  if (payment == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  approved = g_str_equal (leap_json_get_string (payment, "status", ""), "approved");
+  order = json_object_new ();
+  json_object_iter_init (&iter, s->order);
+  while (json_object_iter_next (&iter, &member, &node))
+    json_object_set_member (order, member, json_node_copy (node));
+  json_object_set_string_member (order, "status", approved ? "paid" : "failed");
+  if (!approved)
+    json_object_set_string_member (order, "reason",
+                                   leap_json_get_string (payment, "reason", "declined"));
+  json_object_set_object_member (order, "payment", json_object_ref (payment));
+  if (approved)
+    json_object_set_array_member (order, "tickets", make_tickets (self, s));
+  s->written = g_steal_pointer (&order);
+
+  g_ptr_array_add (self->settling, g_steal_pointer (&task));
+  if (self->settle_id == 0)
+    self->settle_id = g_idle_add (settle_flush_cb, self);
+}
+
+void
+leap_orders_settle_async (LeapOrders          *self,
+                          JsonObject          *order,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  LeapPaymentProvider *provider;
+  Settle *s;
+
+  g_return_if_fail (LEAP_IS_ORDERS (self));
+  g_return_if_fail (self->signer != NULL);
+  g_return_if_fail (order != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_orders_settle_async);
+  s = g_new0 (Settle, 1);
+  g_task_set_task_data (task, s, (GDestroyNotify) settle_free);
+  s->order = json_object_ref (order);
+  s->order_id = g_strdup (leap_json_get_string (order, "order_id", ""));
+  if (!leap_order_id_parse (s->order_id, NULL, &s->event_id) ||
+      leap_json_get_int (order, "event_id", 0) != s->event_id ||
+      !json_object_has_member (order, "lines") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (order, "lines")))
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               "the message's order is malformed");
+      return;
+    }
+
+  /* Written before (a message redelivered after a crash): no second
+   * charge, only Redis to bring up to date. */
+  stored = leap_store_get_order (self->store, s->order_id, &error);
+  if (stored != NULL)
+    {
+      settle_hold (task, leap_json_get_string (stored, "status", ""));
+      return;
+    }
+  if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  provider = g_hash_table_lookup (self->providers, leap_json_get_string (order, "method", ""));
+  if (provider == NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "unknown payment method");
+      return;
+    }
+  leap_payment_provider_charge_async (provider, s->order, cancellable, charged_cb,
+                                      g_steal_pointer (&task));
+}
+
+/* The order's status once settled: "paid", "failed", "needs_review" or
+ * what the database had. An error means the order is not settled yet (the
+ * payment had no answer, the database or Redis failed): settle it again
+ * later. */
+char *
+leap_orders_settle_finish (LeapOrders    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == leap_orders_settle_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The provider that takes the payments of its method ("cash", "card"). */
+void
+leap_orders_add_payment_provider (LeapOrders          *self,
+                                  LeapPaymentProvider *provider)
+{
+  g_return_if_fail (LEAP_IS_ORDERS (self));
+  g_return_if_fail (LEAP_IS_PAYMENT_PROVIDER (provider));
+
+  g_hash_table_replace (self->providers, g_strdup (leap_payment_provider_get_method (provider)),
+                        g_object_ref (provider));
+}
+
+/* Orders as leap-worker settles them: on the database at database_url,
+ * with tickets signed by the key in ticket_key (NULL: next to the
+ * database), and holds kept on redis. */
+LeapOrders *
+leap_orders_new_for_settling (const char  *database_url,
+                              const char  *ticket_key,
+                              LeapRedis   *redis,
+                              GError     **error)
+{
+  g_autoptr(LeapOrders) self = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (LEAP_IS_REDIS (redis), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (LEAP_TYPE_ORDERS, NULL);
+  self->store = leap_store_open (database_url, error);
+  if (self->store == NULL)
+    return NULL;
+  key = ticket_key != NULL ? g_strdup (ticket_key)
+                           : leap_ticket_key_path_for_database (database_url);
+  self->signer = leap_ticket_signer_new_from_file (key, error);
+  if (self->signer == NULL)
+    return NULL;
+  self->redis = g_object_ref (redis);
+  return g_steal_pointer (&self);
+}
+
+void
+_leap_orders_settle_init (LeapOrders *self)
+{
+  self->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->settling = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/* Paid but not written: the message stays pending, and settling it again
+ * asks the provider again under the same idempotency key (no second
+ * charge). Its caller cancels first, as leap-worker does, so that a
+ * payment still under way ends too. */
+void
+_leap_orders_settle_dispose (LeapOrders *self)
+{
+  g_autoptr(GPtrArray) queued = g_steal_pointer (&self->settling);
+
+  g_clear_handle_id (&self->settle_id, g_source_remove);
+  for (guint i = 0; queued != NULL && i < queued->len; i++)
+    if (!g_task_return_error_if_cancelled (queued->pdata[i]))
+      g_task_return_new_error (queued->pdata[i], G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The orders were closed before this one was written");
+  g_clear_pointer (&self->providers, g_hash_table_unref);
+  g_clear_object (&self->signer);
+}
