@@ -72,13 +72,6 @@ prices_of (LeapHolds *self,
   return prices;
 }
 
-char *
-leap_holds_event_key (gint64      event_id,
-                      const char *name)
-{
-  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", event_id, name);
-}
-
 /* A hold id names its event, so that its keys (and shard) are known from
  * the id alone: "42-" and 22 random characters. */
 gboolean
@@ -127,26 +120,6 @@ leap_hold_id_is_db (const char *hold_id)
   return leap_hold_id_parse (hold_id, &event_id) && hold_id[strlen (hold_id) - 1] == DB_HOLD_MARK;
 }
 
-void
-_leap_holds_event_keys_init (EventKeys  *k,
-                             gint64      event_id,
-                             const char *hold_id)
-{
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    k->keys[i] = leap_holds_event_key (event_id, names[i]);
-  k->keys[7] = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id ? hold_id : "-");
-  k->keys[8] = NULL;
-}
-
-void
-_leap_holds_event_keys_clear (EventKeys *k)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (k->keys); i++)
-    g_clear_pointer (&k->keys[i], g_free);
-}
-
 /* Runs an inventory script: KEYS are the event's, then argv. */
 void
 _leap_holds_run_script (LeapHolds         *self,
@@ -157,15 +130,12 @@ _leap_holds_run_script (LeapHolds         *self,
                         LeapRedisReplyFunc func,
                         gpointer           user_data)
 {
-  g_auto(EventKeys) k = { { NULL } };
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = leap_keys_inventory_script (event_id, hold_id);
+  guint nkeys = argv->len;
 
-  _leap_holds_event_keys_init (&k, event_id, hold_id);
-  for (guint i = 0; i < 8; i++)
-    g_ptr_array_add (argv, k.keys[i]);
   for (guint i = 0; i < args->len; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  leap_redis_eval_argv (self->redis, script, func, user_data, 8, argv->len,
+    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (args, i)));
+  leap_redis_eval_argv (self->redis, script, func, user_data, nkeys, argv->len,
                         (const char **) argv->pdata, NULL);
 }
 
@@ -179,12 +149,6 @@ create_free (Create *c)
   g_clear_pointer (&c->items, json_array_unref);
   g_clear_pointer (&c->answer, json_object_unref);
   g_free (c);
-}
-
-static char *
-guest_key (const char *owner)
-{
-  return g_strconcat ("leap:guest-holds:", owner, NULL);
 }
 
 /* The answer for a hold: its items priced from the database. */
@@ -272,13 +236,13 @@ reserved_cb (LeapRedis        *redis,
       return;
     }
 
-  status = reply_status (reply);
+  status = leap_reply_status (reply);
   if (g_str_equal (status, "ok"))
     {
       g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id);
       g_autofree char *score = NULL;
 
-      c->expires_ms = reply_int (reply, 1);
+      c->expires_ms = leap_reply_element_int (reply, 1);
       c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
                                              c->items, &local_error);
       if (c->answer == NULL)
@@ -301,12 +265,13 @@ reserved_cb (LeapRedis        *redis,
             *key = c->event_id;
             *value = c->expires_ms;
             g_hash_table_replace (self->expiring_sent, key, value);
-            leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", score, event, NULL);
+            leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT",
+                                score, event, NULL);
           }
       }
       if (c->guest)
         {
-          g_autofree char *key = guest_key (c->owner);
+          g_autofree char *key = leap_keys_guest_holds (c->owner);
           g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
 
           leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
@@ -318,14 +283,14 @@ reserved_cb (LeapRedis        *redis,
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
                              "Not enough tickets left in tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " available",
-                             reply_int (reply, 1), reply_int (reply, 2));
+                             leap_reply_element_int (reply, 1), leap_reply_element_int (reply, 2));
   else if (g_str_equal (status, "limit"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
                              "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " per order",
-                             reply_int (reply, 2), reply_int (reply, 1));
+                             leap_reply_element_int (reply, 2), leap_reply_element_int (reply, 1));
   else if (g_str_equal (status, "unknown_tier"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                             "Tier %" G_GINT64_FORMAT " is not on sale for this event", reply_int (reply, 1));
+                             "Tier %" G_GINT64_FORMAT " is not on sale for this event", leap_reply_element_int (reply, 1));
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)", status);
   g_object_unref (task);
@@ -361,9 +326,10 @@ guest_count_cb (LeapRedis        *redis,
 {
   GTask *task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
+  gint64 count;
 
-  if (error == NULL && reply->type == REDIS_REPLY_INTEGER &&
-      reply->integer >= (long long) self->config.guest_max_holds)
+  if (error == NULL && leap_reply_get_int (reply, &count) &&
+      count >= self->config.guest_max_holds)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
                                "A guest may keep %u holds at once; release or buy one first",
@@ -510,7 +476,7 @@ _leap_holds_create_in_redis (LeapHolds *self,
   c->hold_id = _leap_holds_new_hold_id (c->event_id, FALSE);
   if (c->guest)
     {
-      g_autofree char *key = guest_key (c->owner);
+      g_autofree char *key = leap_keys_guest_holds (c->owner);
       g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
 
       leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", key, "-inf", now, NULL);
@@ -576,27 +542,27 @@ hold_read_cb (LeapRedis        *redis,
   /* A hold of the database that Redis does not have (Redis down, or the
    * hold ended before Redis came back) is read from the database. */
   if (leap_hold_id_is_db (hold_id) &&
-      (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0))
+      (error != NULL || leap_reply_n_elements (reply) == 0))
     {
       _leap_holds_read_from_database (self, task, hold_id, owner);
       return;
     }
   /* Another session's hold is as invisible as one that does not exist. */
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
-      g_strcmp0 (hash_field (reply, "owner"), owner) != 0)
+  if (leap_reply_n_elements (reply) == 0 ||
+      g_strcmp0 (leap_reply_field (reply, "owner"), owner) != 0)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   leap_hold_id_parse (hold_id, &event_id);
-  status = hash_field (reply, "status");
+  status = leap_reply_field (reply, "status");
   /* A hold past its time that the timer has not reached yet is expired. */
   if (g_strcmp0 (status, "held") == 0 &&
-      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
+      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
     status = "expired";
-  items = _leap_holds_parse_items (hash_field (reply, "items"));
+  items = _leap_holds_parse_items (leap_reply_field (reply, "items"));
   answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
-                                      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10),
+                                      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10),
                                       items, &local_error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&local_error));
@@ -624,7 +590,7 @@ leap_holds_get_async (LeapHolds          *self,
     }
   g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
   g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
-  key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+  key = leap_keys_hold (event_id, hold_id);
   leap_redis_command_full (self->redis, hold_read_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
 
@@ -647,7 +613,7 @@ released_cb (LeapRedis        *redis,
                                N_("Holds cannot be released right now"));
       return;
     }
-  status = reply_status (reply);
+  status = leap_reply_status (reply);
   if (leap_hold_id_is_db (hold_id) && g_str_equal (status, "released"))
     {
       /* The database's record follows, for GET while Redis is down. */
@@ -673,8 +639,7 @@ released_cb (LeapRedis        *redis,
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
-                             reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                               ? reply->element[1]->str : status);
+                             leap_reply_element_string (reply, 1) ?: status);
 }
 
 void
@@ -738,8 +703,8 @@ expired_cb (LeapRedis        *redis,
             const GError     *error,
             gpointer          user_data)
 {
-  if (error == NULL && reply_int (reply, 1) > 0)
-    g_debug ("Expired %" G_GINT64_FORMAT " holds", reply_int (reply, 1));
+  if (error == NULL && leap_reply_element_int (reply, 1) > 0)
+    g_debug ("Expired %" G_GINT64_FORMAT " holds", leap_reply_element_int (reply, 1));
 }
 
 static void
@@ -750,13 +715,14 @@ expiring_events_cb (LeapRedis        *redis,
 {
   LeapHolds *self = user_data;
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
+  g_auto(GStrv) events = NULL;
 
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+  if (error != NULL || (events = leap_reply_dup_strv (reply)) == NULL)
     return;
-  for (size_t i = 0; i < reply->elements; i++)
+  for (guint i = 0; events[i] != NULL; i++)
     {
       g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-      gint64 event_id = g_ascii_strtoll (reply->element[i]->str, NULL, 10);
+      gint64 event_id = g_ascii_strtoll (events[i], NULL, 10);
 
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
       g_ptr_array_add (args, g_strdup (now));
@@ -791,8 +757,10 @@ expire_tick_cb (gpointer data)
       g_warning ("Another backend sells from the database while Redis answers here; taking its holds over");
       _leap_holds_rebuild (self);
     }
-  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE", EXPIRING_KEY, since, "+inf", NULL);
-  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", EXPIRING_KEY, "-inf", before, NULL);
+  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE",
+                      leap_keys_expiring (), since, "+inf", NULL);
+  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", leap_keys_expiring (), "-inf",
+                      before, NULL);
   return G_SOURCE_CONTINUE;
 }
 
