@@ -494,7 +494,33 @@ leap_holds_object_finish (LeapHolds    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Reading a hold */
+/* Reading and releasing a hold */
+
+/* What get and release keep for the reply: the hold and who asks. */
+typedef struct
+{
+  char *hold_id;
+  char *owner;    /* the session's token hash */
+} Asked;
+
+static Asked *
+asked_new (const char *hold_id,
+           const char *owner)
+{
+  Asked *asked = g_new (Asked, 1);
+
+  asked->hold_id = g_strdup (hold_id);
+  asked->owner = g_strdup (owner);
+  return asked;
+}
+
+static void
+asked_free (Asked *asked)
+{
+  g_free (asked->hold_id);
+  g_free (asked->owner);
+  g_free (asked);
+}
 
 JsonArray *
 _leap_holds_parse_items (const char *text)
@@ -525,8 +551,9 @@ hold_read_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
-  const char *owner = g_object_get_data (G_OBJECT (task), "owner");
-  const char *hold_id = g_object_get_data (G_OBJECT (task), "hold-id");
+  Asked *asked = g_task_get_task_data (task);
+  const char *owner = asked->owner;
+  const char *hold_id = asked->hold_id;
   g_autoptr(JsonArray) items = NULL;
   g_autoptr(GError) local_error = NULL;
   JsonObject *answer;
@@ -588,8 +615,8 @@ leap_holds_get_async (LeapHolds          *self,
       g_object_unref (task);
       return;
     }
-  g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
-  g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
+  g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
+                        (GDestroyNotify) asked_free);
   key = leap_keys_hold (event_id, hold_id);
   leap_redis_command_full (self->redis, hold_read_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
@@ -604,7 +631,8 @@ released_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
-  const char *hold_id = g_object_get_data (G_OBJECT (task), "hold-id");
+  Asked *asked = g_task_get_task_data (task);
+  const char *hold_id = asked->hold_id;
   const char *status;
 
   if (error != NULL)
@@ -626,10 +654,10 @@ released_cb (LeapRedis        *redis,
     {
       g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, hold_id, &local_error);
-      const char *owner = g_object_get_data (G_OBJECT (task), "owner");
 
       /* Never handed to Redis: it ended before Redis came back. */
-      if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
+      if (hold == NULL ||
+          g_strcmp0 (leap_json_get_string (hold, "owner", NULL), asked->owner) != 0)
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       else
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
@@ -660,8 +688,8 @@ leap_holds_release_async (LeapHolds          *self,
       g_object_unref (task);
       return;
     }
-  g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
-  g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
+  g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
+                        (GDestroyNotify) asked_free);
   if (leap_hold_id_is_db (hold_id) && !self->ready)
     {
       g_autoptr(GError) error = NULL;
