@@ -222,7 +222,7 @@ reserved_cb (LeapRedis        *redis,
              const GError     *error,
              gpointer          user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
@@ -232,7 +232,6 @@ reserved_cb (LeapRedis        *redis,
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                N_("Tickets cannot be held right now; try again in a moment"));
-      g_object_unref (task);
       return;
     }
 
@@ -248,7 +247,6 @@ reserved_cb (LeapRedis        *redis,
       if (c->answer == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
-          g_object_unref (task);
           return;
         }
       /* The expiry timer visits the events that have holds; telling Redis
@@ -275,7 +273,8 @@ reserved_cb (LeapRedis        *redis,
           g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
 
           leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
-          leap_redis_command_full (self->redis, guest_recorded_cb, task, g_object_unref, "EXPIRE", key, ttl, NULL);
+          leap_redis_command_full (self->redis, guest_recorded_cb, g_steal_pointer (&task),
+                                   g_object_unref, "EXPIRE", key, ttl, NULL);
           return;
         }
       g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
@@ -293,9 +292,9 @@ reserved_cb (LeapRedis        *redis,
                              "Tier %" G_GINT64_FORMAT " is not on sale for this event", leap_reply_element_int (reply, 1));
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)", status);
-  g_object_unref (task);
 }
 
+/* Takes task: reserved_cb returns it. */
 static void
 reserve (GTask *task)
 {
@@ -324,7 +323,7 @@ guest_count_cb (LeapRedis        *redis,
                 const GError     *error,
                 gpointer          user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
   gint64 count;
 
@@ -334,10 +333,9 @@ guest_count_cb (LeapRedis        *redis,
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
                                "A guest may keep %u holds at once; release or buy one first",
                                self->config.guest_max_holds);
-      g_object_unref (task);
       return;
     }
-  reserve (task);
+  reserve (g_steal_pointer (&task));
 }
 
 static gboolean
