@@ -642,8 +642,15 @@ released_cb (LeapRedis        *redis,
   status = leap_reply_status (reply);
   if (leap_hold_id_is_db (hold_id) && g_str_equal (status, "released"))
     {
-      /* The database's record follows, for GET while Redis is down. */
-      leap_store_db_hold_end (self->store, hold_id, NULL, "released", now_ms (), NULL);
+      g_autoptr(GError) local_error = NULL;
+
+      /* The database's record follows, for GET while Redis is down. The
+       * release itself is done (Redis has the tickets back), so a record
+       * left behind is told, and the client still gets its answer. */
+      if (!leap_store_db_hold_end (self->store, hold_id, NULL, "released", now_ms (),
+                                   &local_error))
+        g_warning ("Hold %s is released, but its database record is not (%s): while Redis is "
+                   "down it reads as held until it expires", hold_id, local_error->message);
       g_task_return_boolean (task, TRUE);
     }
   else if (g_str_equal (status, "released"))
@@ -763,6 +770,7 @@ static gboolean
 expire_tick_cb (gpointer data)
 {
   LeapHolds *self = data;
+  g_autoptr(GError) error = NULL;
   g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms () - 60000);
   g_autofree char *before = g_strdup_printf ("(%" G_GINT64_FORMAT, now_ms () - 60000);
 
@@ -771,8 +779,12 @@ expire_tick_cb (gpointer data)
       /* A backend that starts without Redis finds out here, a second in. */
       if (self->down_since_ms == 0)
         _leap_holds_enter_outage (self);
-      /* Lazily too (each hold checks its time), but the records say so. */
-      leap_store_db_holds_expire (self->store, now_ms (), NULL);
+      /* Lazily too (each hold checks its time), but the records say so.
+       * A record left behind sells nothing twice, as every count checks
+       * the time too; the next tick tries again. */
+      if (leap_store_db_holds_expire (self->store, now_ms (), &error) < 0)
+        g_warning ("Cannot mark the database's expired holds (%s); their tickets are on sale "
+                   "again all the same, and this is retried every second", error->message);
       return G_SOURCE_CONTINUE;
     }
   /* A backend that lost Redis while this one did not (or found out after
