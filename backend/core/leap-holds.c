@@ -193,7 +193,8 @@ _leap_holds_describe_hold (LeapHolds  *self,
       if (tier != NULL)
         {
           currency = json_object_get_string_member (tier, "currency");
-          json_object_set_string_member (line, "name", json_object_get_string_member (tier, "name"));
+          json_object_set_string_member (line, "name",
+                                         json_object_get_string_member (tier, "name"));
           json_object_set_string_member (line, "currency", currency);
         }
       json_array_add_object_element (out, line);
@@ -281,17 +282,21 @@ reserved_cb (LeapRedis        *redis,
     }
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
-                             "Not enough tickets left in tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " available",
+                             "Not enough tickets left in tier %" G_GINT64_FORMAT ": %"
+                             G_GINT64_FORMAT " available",
                              leap_reply_element_int (reply, 1), leap_reply_element_int (reply, 2));
   else if (g_str_equal (status, "limit"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                             "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " per order",
+                             "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT
+                             " per order",
                              leap_reply_element_int (reply, 2), leap_reply_element_int (reply, 1));
   else if (g_str_equal (status, "unknown_tier"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                             "Tier %" G_GINT64_FORMAT " is not on sale for this event", leap_reply_element_int (reply, 1));
+                             "Tier %" G_GINT64_FORMAT " is not on sale for this event",
+                             leap_reply_element_int (reply, 1));
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)", status);
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)",
+                             status);
 }
 
 /* Takes task: reserved_cb returns it. */
@@ -311,8 +316,10 @@ reserve (GTask *task)
     {
       JsonObject *item = json_array_get_object_element (c->items, i);
 
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "tier_id")));
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "quantity")));
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              json_object_get_int_member (item, "tier_id")));
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              json_object_get_int_member (item, "quantity")));
     }
   _leap_holds_run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
 }
@@ -354,7 +361,8 @@ check_items (LeapHolds  *self,
   while (json_object_iter_next (&iter, &member, &node))
     if (!g_str_equal (member, "event_id") && !g_str_equal (member, "items"))
       {
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in hold", member);
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in hold",
+                     member);
         return FALSE;
       }
   if (leap_json_get_int (request, "event_id", 0) <= 0)
@@ -378,9 +386,11 @@ check_items (LeapHolds  *self,
       JsonNode *e = json_array_get_element (items, i);
       JsonObject *item;
 
-      if (!JSON_NODE_HOLDS_OBJECT (e) || json_object_get_size (item = json_node_get_object (e)) != 2 ||
+      if (!JSON_NODE_HOLDS_OBJECT (e) ||
+          json_object_get_size (item = json_node_get_object (e)) != 2 ||
           leap_json_get_int (item, "tier_id", 0) <= 0 ||
-          leap_json_get_int (item, "quantity", 0) <= 0 || leap_json_get_int (item, "quantity", 0) > 100)
+          leap_json_get_int (item, "quantity", 0) <= 0 ||
+          leap_json_get_int (item, "quantity", 0) > 100)
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
                        "hold.items[%u] must be {\"tier_id\": id, \"quantity\": 1 to 100}", i);
@@ -390,7 +400,8 @@ check_items (LeapHolds  *self,
         if (leap_json_get_int (json_array_get_object_element (items, j), "tier_id", 0) ==
             leap_json_get_int (item, "tier_id", 0))
           {
-            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.items names tier %" G_GINT64_FORMAT " twice",
+            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                         "hold.items names tier %" G_GINT64_FORMAT " twice",
                          leap_json_get_int (item, "tier_id", 0));
             return FALSE;
           }
@@ -444,8 +455,8 @@ leap_holds_create_async (LeapHolds          *self,
     }
   if (!g_str_equal (prices->status, "on_sale"))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This event is not on sale (%s)",
-                               prices->status);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                               "This event is not on sale (%s)", prices->status);
       g_object_unref (task);
       return;
     }
@@ -587,7 +598,8 @@ hold_read_cb (LeapRedis        *redis,
     status = "expired";
   items = _leap_holds_parse_items (leap_reply_field (reply, "items"));
   answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
-                                      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10),
+                                      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"),
+                                                       NULL, 10),
                                       items, &local_error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&local_error));
@@ -665,13 +677,15 @@ released_cb (LeapRedis        *redis,
           g_strcmp0 (leap_json_get_string (hold, "owner", NULL), asked->owner) != 0)
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       else
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
-                                 leap_json_get_string (hold, "status", "") );
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                                 "This hold is %s and cannot be released",
+                                 leap_json_get_string (hold, "status", ""));
     }
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "This hold is %s and cannot be released",
                              leap_reply_element_string (reply, 1) ?: status);
 }
 
@@ -704,7 +718,8 @@ leap_holds_release_async (LeapHolds          *self,
       if (leap_redis_is_connected (self->redis))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                  N_("Holds cannot be released right now; try again in a moment"));
-      else if (leap_store_db_hold_end (self->store, hold_id, session->token_hash, "released", now_ms (), &error))
+      else if (leap_store_db_hold_end (self->store, hold_id, session->token_hash, "released",
+                                       now_ms (), &error))
         g_task_return_boolean (task, TRUE);
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_EXPIRED))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
@@ -792,7 +807,8 @@ expire_tick_cb (gpointer data)
    * give its holds to Redis. */
   if (self->ready && leap_store_outage_since (self->store, NULL) != 0)
     {
-      g_warning ("Another backend sells from the database while Redis answers here; taking its holds over");
+      g_warning ("Another backend sells from the database while Redis answers here; "
+                 "taking its holds over");
       _leap_holds_rebuild (self);
     }
   leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE",
@@ -845,7 +861,8 @@ leap_holds_class_init (LeapHoldsClass *klass)
 static void
 leap_holds_init (LeapHolds *self)
 {
-  self->prices = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) prices_free);
+  self->prices = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                        (GDestroyNotify) prices_free);
   self->expiring_sent = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->available = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->waiting = g_ptr_array_new ();
