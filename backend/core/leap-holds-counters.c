@@ -47,7 +47,7 @@ counters_cb (LeapRedis        *redis,
       g_task_return_error (task, g_steal_pointer (&local_error));
       return;
     }
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+  if (error != NULL || !leap_reply_is_array (reply, 0))
     {
       g_task_return_pointer (task, g_steal_pointer (&from_db), (GDestroyNotify) json_object_unref);
       return;
@@ -59,7 +59,7 @@ counters_cb (LeapRedis        *redis,
       JsonObject *tier = json_array_get_object_element (tiers, i);
       g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
                                              json_object_get_int_member (tier, "tier_id"));
-      const char *avail = hash_field (reply, id);
+      const char *avail = leap_reply_field (reply, id);
 
       if (avail != NULL)
         json_object_set_int_member (tier, "available", g_ascii_strtoll (avail, NULL, 10));
@@ -75,7 +75,7 @@ leap_holds_availability_async (LeapHolds          *self,
                                gpointer            user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autofree char *key = leap_holds_event_key (event_id, "avail");
+  g_autofree char *key = leap_keys_event_inventory (event_id, LEAP_INVENTORY_AVAIL);
 
   g_task_set_source_tag (task, leap_holds_availability_async);
   g_task_set_task_data (task, GSIZE_TO_POINTER (event_id), NULL);
@@ -96,10 +96,11 @@ tier_set_cb (LeapRedis        *redis,
     return;
   if (error != NULL)
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "%s", error->message);
-  else if (g_str_equal (reply_status (reply), "capacity_below"))
+  else if (g_str_equal (leap_reply_status (reply), "capacity_below"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                              "tier.capacity cannot be lower than the %" G_GINT64_FORMAT
-                             " tickets already sold or held", reply_int (reply, 1));
+                             " tickets already sold or held",
+                             leap_reply_element_int (reply, 1));
   else
     g_task_return_boolean (task, TRUE);
 }

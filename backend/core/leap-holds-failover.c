@@ -227,12 +227,14 @@ seed_cb (LeapRedis        *redis,
   g_autofree Step *step = user_data;
   LeapHolds *self = step->self;
 
-  if (error == NULL && step->generation == self->generation && reply->type == REDIS_REPLY_ARRAY)
-    for (size_t i = 0; i + 1 < reply->elements; i += 2)
-      if (reply->element[i]->type == REDIS_REPLY_STRING &&
-          reply->element[i + 1]->type == REDIS_REPLY_STRING)
-        seen_set (self, step->event_id, g_ascii_strtoll (reply->element[i]->str, NULL, 10),
-                  g_ascii_strtoll (reply->element[i + 1]->str, NULL, 10));
+  /* tier, available pairs (HGETALL); a pair that is not two strings is
+   * skipped. */
+  if (error == NULL && step->generation == self->generation)
+    for (gsize i = 0; i + 1 < leap_reply_n_elements (reply); i += 2)
+      if (leap_reply_element_string (reply, i) != NULL &&
+          leap_reply_element_string (reply, i + 1) != NULL)
+        seen_set (self, step->event_id, leap_reply_element_int (reply, i),
+                  leap_reply_element_int (reply, i + 1));
   rebuild_step_done (self, step->generation, error);
 }
 
@@ -245,11 +247,11 @@ import_cb (LeapRedis        *redis,
   g_autofree Step *step = user_data;
   LeapHolds *self = step->self;
 
-  if (error == NULL && g_str_equal (reply_status (reply), "ok"))
+  if (error == NULL && g_str_equal (leap_reply_status (reply), "ok"))
     self->handed_over++;
-  else if (error == NULL && !g_str_equal (reply_status (reply), "exists") &&
-           !g_str_equal (reply_status (reply), "expired"))
-    g_warning ("A hold of the database was not handed to Redis: %s", reply_status (reply));
+  else if (error == NULL && !g_str_equal (leap_reply_status (reply), "exists") &&
+           !g_str_equal (leap_reply_status (reply), "expired"))
+    g_warning ("A hold of the database was not handed to Redis: %s", leap_reply_status (reply));
   rebuild_step_done (self, step->generation, error);
 }
 
@@ -258,33 +260,26 @@ static void
 hand_over (LeapHolds  *self,
            JsonObject *hold)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_auto(EventKeys) k = { { NULL } };
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   gint64 event_id = leap_json_get_int (hold, "event_id", 0);
   const char *hold_id = leap_json_get_string (hold, "hold_id", "");
   const char *status = leap_json_get_string (hold, "status", "");
-  g_autofree char *stream = leap_holds_event_key (event_id, "checkout-stream");
+  g_autoptr(GPtrArray) argv = leap_keys_checkout_script (event_id, hold_id);
+  guint nkeys = argv->len;
+  g_autofree char *stream = leap_keys_checkout_stream (event_id);
   g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
   g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT,
                                               leap_json_get_int (hold, "expires_ms", 0));
   g_autoptr(GError) error = NULL;
 
-  _leap_holds_event_keys_init (&k, event_id, hold_id);
-  for (guint i = 0; i < 8; i++)
-    g_ptr_array_add (argv, k.keys[i]);
-  g_ptr_array_add (argv, stream);
-  g_ptr_array_add (args, g_strdup (event));
-  g_ptr_array_add (args, g_strdup (hold_id));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "owner", "")));
-  g_ptr_array_add (args, g_strdup (status));
-  g_ptr_array_add (args, g_strdup (expires));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "items", "")));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "order_id", "")));
-  g_ptr_array_add (args, g_strdup (leap_json_get_string (hold, "message", "")));
-  for (guint i = 0; i < args->len; i++)
-    g_ptr_array_add (argv, args->pdata[i]);
+  g_ptr_array_add (argv, g_strdup (event));
+  g_ptr_array_add (argv, g_strdup (hold_id));
+  g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "owner", "")));
+  g_ptr_array_add (argv, g_strdup (status));
+  g_ptr_array_add (argv, g_strdup (expires));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "items", "")));
+  g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "order_id", "")));
+  g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "message", "")));
 
   /* SADD and ZADD go without a reply handler: a lost connection fails
    * import-hold just after them too, and the rebuild tries again. */
@@ -293,16 +288,18 @@ hand_over (LeapHolds  *self,
       const char *order_id = leap_json_get_string (hold, "order_id", "");
 
       /* The workers learn of the stream first (as for begin-checkout). */
-      leap_redis_command (self->redis, NULL, NULL, "SADD", "leap:checkout-streams", stream, NULL);
+      leap_redis_command (self->redis, NULL, NULL, "SADD", leap_keys_checkout_streams (),
+                          stream, NULL);
       /* sent_at is only a record (nothing reads it back): a failure is
        * told, not acted on. */
       if (!leap_store_outbox_mark_sent (self->store, order_id, now_ms (), &error))
         g_warning ("Order %s not marked as sent to Redis: %s", order_id, error->message);
     }
   else
-    leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", expires, event, NULL);
-  leap_redis_eval_argv_full (self->redis, "import-hold", import_cb, step_new (self), g_free, 9,
-                             argv->len, (const char **) argv->pdata, NULL);
+    leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT", expires,
+                        event, NULL);
+  leap_redis_eval_argv_full (self->redis, "import-hold", import_cb, step_new (self), g_free,
+                             nkeys, argv->len, (const char **) argv->pdata, NULL);
 }
 
 static gboolean rebuild_retry_cb (gpointer data);
@@ -362,7 +359,7 @@ _leap_holds_rebuild (LeapHolds *self)
     g_hash_table_iter_init (&iter, events);
     while (g_hash_table_iter_next (&iter, (gpointer *) &event_id, NULL))
       {
-        g_autofree char *key = leap_holds_event_key (*event_id, "avail");
+        g_autofree char *key = leap_keys_event_inventory (*event_id, LEAP_INVENTORY_AVAIL);
         Step *step = step_new (self);
 
         step->event_id = *event_id;
@@ -490,7 +487,7 @@ leap_holds_watch (LeapHolds *self,
   g_return_if_fail (self->subscriber == NULL);
 
   self->subscriber = g_object_ref (subscriber);
-  leap_redis_subscribe (subscriber, "leap:avail:*", avail_published_cb, self);
+  leap_redis_subscribe (subscriber, leap_keys_avail_channel_pattern (), avail_published_cb, self);
 }
 
 gint64

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "leap-holds.h"
+#include "leap-keys.h"
+#include "leap-reply.h"
 
 G_BEGIN_DECLS
 
@@ -9,7 +11,6 @@ G_BEGIN_DECLS
  * from the database while Redis is down, and the rebuild when it is back)
  * share. */
 
-#define EXPIRING_KEY "leap:expiring" /* event id → latest hold expiry (ms) */
 #define EXPIRE_TICK_MS 1000
 
 struct _LeapHolds
@@ -52,12 +53,6 @@ typedef struct
   JsonObject *answer;
 } Create;
 
-/* Every inventory script takes the same keys (see lua/reserve.lua). */
-typedef struct
-{
-  char *keys[9];
-} EventKeys;
-
 /* Holds (leap-holds.c) */
 char       *_leap_holds_new_hold_id         (gint64              event_id,
                                              gboolean            in_database);
@@ -72,10 +67,6 @@ JsonArray  *_leap_holds_parse_items         (const char         *text);
 /* Takes task: it is returned now or from a reply. */
 void        _leap_holds_create_in_redis     (LeapHolds          *self,
                                              GTask              *task);
-void        _leap_holds_event_keys_init     (EventKeys          *k,
-                                             gint64              event_id,
-                                             const char         *hold_id);
-void        _leap_holds_event_keys_clear    (EventKeys          *k);
 void        _leap_holds_run_script          (LeapHolds          *self,
                                              const char         *script,
                                              gint64              event_id,
@@ -103,47 +94,10 @@ void        _leap_holds_rebuild             (LeapHolds          *self);
 void        _leap_holds_enter_outage        (LeapHolds          *self);
 void        _leap_holds_redis_state_cb      (LeapHolds          *self);
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EventKeys, _leap_holds_event_keys_clear)
-
 static inline gint64
 now_ms (void)
 {
   return g_get_real_time () / 1000;
-}
-
-static inline const char *
-reply_status (const redisReply *reply)
-{
-  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-      reply->element[0]->type == REDIS_REPLY_STRING)
-    return reply->element[0]->str;
-  return "";
-}
-
-static inline gint64
-reply_int (const redisReply *reply,
-           guint             index)
-{
-  const redisReply *e;
-
-  if (reply->type != REDIS_REPLY_ARRAY || index >= reply->elements)
-    return 0;
-  e = reply->element[index];
-  if (e->type == REDIS_REPLY_INTEGER)
-    return e->integer;
-  if (e->type == REDIS_REPLY_STRING)
-    return g_ascii_strtoll (e->str, NULL, 10);
-  return 0;
-}
-
-static inline const char *
-hash_field (const redisReply *reply,
-            const char       *name)
-{
-  for (size_t i = 0; i + 1 < reply->elements; i += 2)
-    if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
-      return reply->element[i + 1]->str;
-  return NULL;
 }
 
 G_END_DECLS

@@ -72,13 +72,6 @@ prices_of (LeapHolds *self,
   return prices;
 }
 
-char *
-leap_holds_event_key (gint64      event_id,
-                      const char *name)
-{
-  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", event_id, name);
-}
-
 /* A hold id names its event, so that its keys (and shard) are known from
  * the id alone: "42-" and 22 random characters. */
 gboolean
@@ -127,26 +120,6 @@ leap_hold_id_is_db (const char *hold_id)
   return leap_hold_id_parse (hold_id, &event_id) && hold_id[strlen (hold_id) - 1] == DB_HOLD_MARK;
 }
 
-void
-_leap_holds_event_keys_init (EventKeys  *k,
-                             gint64      event_id,
-                             const char *hold_id)
-{
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    k->keys[i] = leap_holds_event_key (event_id, names[i]);
-  k->keys[7] = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id ? hold_id : "-");
-  k->keys[8] = NULL;
-}
-
-void
-_leap_holds_event_keys_clear (EventKeys *k)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (k->keys); i++)
-    g_clear_pointer (&k->keys[i], g_free);
-}
-
 /* Runs an inventory script: KEYS are the event's, then argv. */
 void
 _leap_holds_run_script (LeapHolds         *self,
@@ -157,15 +130,12 @@ _leap_holds_run_script (LeapHolds         *self,
                         LeapRedisReplyFunc func,
                         gpointer           user_data)
 {
-  g_auto(EventKeys) k = { { NULL } };
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = leap_keys_inventory_script (event_id, hold_id);
+  guint nkeys = argv->len;
 
-  _leap_holds_event_keys_init (&k, event_id, hold_id);
-  for (guint i = 0; i < 8; i++)
-    g_ptr_array_add (argv, k.keys[i]);
   for (guint i = 0; i < args->len; i++)
-    g_ptr_array_add (argv, g_ptr_array_index (args, i));
-  leap_redis_eval_argv (self->redis, script, func, user_data, 8, argv->len,
+    g_ptr_array_add (argv, g_strdup (g_ptr_array_index (args, i)));
+  leap_redis_eval_argv (self->redis, script, func, user_data, nkeys, argv->len,
                         (const char **) argv->pdata, NULL);
 }
 
@@ -179,12 +149,6 @@ create_free (Create *c)
   g_clear_pointer (&c->items, json_array_unref);
   g_clear_pointer (&c->answer, json_object_unref);
   g_free (c);
-}
-
-static char *
-guest_key (const char *owner)
-{
-  return g_strconcat ("leap:guest-holds:", owner, NULL);
 }
 
 /* The answer for a hold: its items priced from the database. */
@@ -229,7 +193,8 @@ _leap_holds_describe_hold (LeapHolds  *self,
       if (tier != NULL)
         {
           currency = json_object_get_string_member (tier, "currency");
-          json_object_set_string_member (line, "name", json_object_get_string_member (tier, "name"));
+          json_object_set_string_member (line, "name",
+                                         json_object_get_string_member (tier, "name"));
           json_object_set_string_member (line, "currency", currency);
         }
       json_array_add_object_element (out, line);
@@ -258,7 +223,7 @@ reserved_cb (LeapRedis        *redis,
              const GError     *error,
              gpointer          user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
@@ -268,23 +233,21 @@ reserved_cb (LeapRedis        *redis,
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                N_("Tickets cannot be held right now; try again in a moment"));
-      g_object_unref (task);
       return;
     }
 
-  status = reply_status (reply);
+  status = leap_reply_status (reply);
   if (g_str_equal (status, "ok"))
     {
       g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id);
       g_autofree char *score = NULL;
 
-      c->expires_ms = reply_int (reply, 1);
+      c->expires_ms = leap_reply_element_int (reply, 1);
       c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
                                              c->items, &local_error);
       if (c->answer == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
-          g_object_unref (task);
           return;
         }
       /* The expiry timer visits the events that have holds; telling Redis
@@ -301,36 +264,42 @@ reserved_cb (LeapRedis        *redis,
             *key = c->event_id;
             *value = c->expires_ms;
             g_hash_table_replace (self->expiring_sent, key, value);
-            leap_redis_command (self->redis, NULL, NULL, "ZADD", EXPIRING_KEY, "GT", score, event, NULL);
+            leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT",
+                                score, event, NULL);
           }
       }
       if (c->guest)
         {
-          g_autofree char *key = guest_key (c->owner);
+          g_autofree char *key = leap_keys_guest_holds (c->owner);
           g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
 
           leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
-          leap_redis_command_full (self->redis, guest_recorded_cb, task, g_object_unref, "EXPIRE", key, ttl, NULL);
+          leap_redis_command_full (self->redis, guest_recorded_cb, g_steal_pointer (&task),
+                                   g_object_unref, "EXPIRE", key, ttl, NULL);
           return;
         }
       g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
     }
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
-                             "Not enough tickets left in tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " available",
-                             reply_int (reply, 1), reply_int (reply, 2));
+                             "Not enough tickets left in tier %" G_GINT64_FORMAT ": %"
+                             G_GINT64_FORMAT " available",
+                             leap_reply_element_int (reply, 1), leap_reply_element_int (reply, 2));
   else if (g_str_equal (status, "limit"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                             "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " per order",
-                             reply_int (reply, 2), reply_int (reply, 1));
+                             "At most %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT
+                             " per order",
+                             leap_reply_element_int (reply, 2), leap_reply_element_int (reply, 1));
   else if (g_str_equal (status, "unknown_tier"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
-                             "Tier %" G_GINT64_FORMAT " is not on sale for this event", reply_int (reply, 1));
+                             "Tier %" G_GINT64_FORMAT " is not on sale for this event",
+                             leap_reply_element_int (reply, 1));
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)", status);
-  g_object_unref (task);
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "The hold was refused (%s)",
+                             status);
 }
 
+/* Takes task: reserved_cb returns it. */
 static void
 reserve (GTask *task)
 {
@@ -347,8 +316,10 @@ reserve (GTask *task)
     {
       JsonObject *item = json_array_get_object_element (c->items, i);
 
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "tier_id")));
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, json_object_get_int_member (item, "quantity")));
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              json_object_get_int_member (item, "tier_id")));
+      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              json_object_get_int_member (item, "quantity")));
     }
   _leap_holds_run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
 }
@@ -359,19 +330,19 @@ guest_count_cb (LeapRedis        *redis,
                 const GError     *error,
                 gpointer          user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
+  gint64 count;
 
-  if (error == NULL && reply->type == REDIS_REPLY_INTEGER &&
-      reply->integer >= (long long) self->config.guest_max_holds)
+  if (error == NULL && leap_reply_get_int (reply, &count) &&
+      count >= self->config.guest_max_holds)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
                                "A guest may keep %u holds at once; release or buy one first",
                                self->config.guest_max_holds);
-      g_object_unref (task);
       return;
     }
-  reserve (task);
+  reserve (g_steal_pointer (&task));
 }
 
 static gboolean
@@ -390,7 +361,8 @@ check_items (LeapHolds  *self,
   while (json_object_iter_next (&iter, &member, &node))
     if (!g_str_equal (member, "event_id") && !g_str_equal (member, "items"))
       {
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in hold", member);
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in hold",
+                     member);
         return FALSE;
       }
   if (leap_json_get_int (request, "event_id", 0) <= 0)
@@ -414,9 +386,11 @@ check_items (LeapHolds  *self,
       JsonNode *e = json_array_get_element (items, i);
       JsonObject *item;
 
-      if (!JSON_NODE_HOLDS_OBJECT (e) || json_object_get_size (item = json_node_get_object (e)) != 2 ||
+      if (!JSON_NODE_HOLDS_OBJECT (e) ||
+          json_object_get_size (item = json_node_get_object (e)) != 2 ||
           leap_json_get_int (item, "tier_id", 0) <= 0 ||
-          leap_json_get_int (item, "quantity", 0) <= 0 || leap_json_get_int (item, "quantity", 0) > 100)
+          leap_json_get_int (item, "quantity", 0) <= 0 ||
+          leap_json_get_int (item, "quantity", 0) > 100)
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
                        "hold.items[%u] must be {\"tier_id\": id, \"quantity\": 1 to 100}", i);
@@ -426,7 +400,8 @@ check_items (LeapHolds  *self,
         if (leap_json_get_int (json_array_get_object_element (items, j), "tier_id", 0) ==
             leap_json_get_int (item, "tier_id", 0))
           {
-            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "hold.items names tier %" G_GINT64_FORMAT " twice",
+            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                         "hold.items names tier %" G_GINT64_FORMAT " twice",
                          leap_json_get_int (item, "tier_id", 0));
             return FALSE;
           }
@@ -480,8 +455,8 @@ leap_holds_create_async (LeapHolds          *self,
     }
   if (!g_str_equal (prices->status, "on_sale"))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This event is not on sale (%s)",
-                               prices->status);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                               "This event is not on sale (%s)", prices->status);
       g_object_unref (task);
       return;
     }
@@ -510,7 +485,7 @@ _leap_holds_create_in_redis (LeapHolds *self,
   c->hold_id = _leap_holds_new_hold_id (c->event_id, FALSE);
   if (c->guest)
     {
-      g_autofree char *key = guest_key (c->owner);
+      g_autofree char *key = leap_keys_guest_holds (c->owner);
       g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
 
       leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", key, "-inf", now, NULL);
@@ -528,7 +503,33 @@ leap_holds_object_finish (LeapHolds    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* Reading a hold */
+/* Reading and releasing a hold */
+
+/* What get and release keep for the reply: the hold and who asks. */
+typedef struct
+{
+  char *hold_id;
+  char *owner;    /* the session's token hash */
+} Asked;
+
+static Asked *
+asked_new (const char *hold_id,
+           const char *owner)
+{
+  Asked *asked = g_new (Asked, 1);
+
+  asked->hold_id = g_strdup (hold_id);
+  asked->owner = g_strdup (owner);
+  return asked;
+}
+
+static void
+asked_free (Asked *asked)
+{
+  g_free (asked->hold_id);
+  g_free (asked->owner);
+  g_free (asked);
+}
 
 JsonArray *
 _leap_holds_parse_items (const char *text)
@@ -559,8 +560,9 @@ hold_read_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
-  const char *owner = g_object_get_data (G_OBJECT (task), "owner");
-  const char *hold_id = g_object_get_data (G_OBJECT (task), "hold-id");
+  Asked *asked = g_task_get_task_data (task);
+  const char *owner = asked->owner;
+  const char *hold_id = asked->hold_id;
   g_autoptr(JsonArray) items = NULL;
   g_autoptr(GError) local_error = NULL;
   JsonObject *answer;
@@ -576,27 +578,28 @@ hold_read_cb (LeapRedis        *redis,
   /* A hold of the database that Redis does not have (Redis down, or the
    * hold ended before Redis came back) is read from the database. */
   if (leap_hold_id_is_db (hold_id) &&
-      (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0))
+      (error != NULL || leap_reply_n_elements (reply) == 0))
     {
       _leap_holds_read_from_database (self, task, hold_id, owner);
       return;
     }
   /* Another session's hold is as invisible as one that does not exist. */
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0 ||
-      g_strcmp0 (hash_field (reply, "owner"), owner) != 0)
+  if (leap_reply_n_elements (reply) == 0 ||
+      g_strcmp0 (leap_reply_field (reply, "owner"), owner) != 0)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
   leap_hold_id_parse (hold_id, &event_id);
-  status = hash_field (reply, "status");
+  status = leap_reply_field (reply, "status");
   /* A hold past its time that the timer has not reached yet is expired. */
   if (g_strcmp0 (status, "held") == 0 &&
-      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
+      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
     status = "expired";
-  items = _leap_holds_parse_items (hash_field (reply, "items"));
+  items = _leap_holds_parse_items (leap_reply_field (reply, "items"));
   answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
-                                      g_ascii_strtoll (hash_field (reply, "expires_ms"), NULL, 10),
+                                      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"),
+                                                       NULL, 10),
                                       items, &local_error);
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&local_error));
@@ -622,9 +625,9 @@ leap_holds_get_async (LeapHolds          *self,
       g_object_unref (task);
       return;
     }
-  g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
-  g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
-  key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
+  g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
+                        (GDestroyNotify) asked_free);
+  key = leap_keys_hold (event_id, hold_id);
   leap_redis_command_full (self->redis, hold_read_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
 
@@ -638,7 +641,8 @@ released_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
-  const char *hold_id = g_object_get_data (G_OBJECT (task), "hold-id");
+  Asked *asked = g_task_get_task_data (task);
+  const char *hold_id = asked->hold_id;
   const char *status;
 
   if (error != NULL)
@@ -647,11 +651,18 @@ released_cb (LeapRedis        *redis,
                                N_("Holds cannot be released right now"));
       return;
     }
-  status = reply_status (reply);
+  status = leap_reply_status (reply);
   if (leap_hold_id_is_db (hold_id) && g_str_equal (status, "released"))
     {
-      /* The database's record follows, for GET while Redis is down. */
-      leap_store_db_hold_end (self->store, hold_id, NULL, "released", now_ms (), NULL);
+      g_autoptr(GError) local_error = NULL;
+
+      /* The database's record follows, for GET while Redis is down. The
+       * release itself is done (Redis has the tickets back), so a record
+       * left behind is told, and the client still gets its answer. */
+      if (!leap_store_db_hold_end (self->store, hold_id, NULL, "released", now_ms (),
+                                   &local_error))
+        g_warning ("Hold %s is released, but its database record is not (%s): while Redis is "
+                   "down it reads as held until it expires", hold_id, local_error->message);
       g_task_return_boolean (task, TRUE);
     }
   else if (g_str_equal (status, "released"))
@@ -660,21 +671,22 @@ released_cb (LeapRedis        *redis,
     {
       g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, hold_id, &local_error);
-      const char *owner = g_object_get_data (G_OBJECT (task), "owner");
 
       /* Never handed to Redis: it ended before Redis came back. */
-      if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
+      if (hold == NULL ||
+          g_strcmp0 (leap_json_get_string (hold, "owner", NULL), asked->owner) != 0)
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       else
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
-                                 leap_json_get_string (hold, "status", "") );
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                                 "This hold is %s and cannot be released",
+                                 leap_json_get_string (hold, "status", ""));
     }
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s and cannot be released",
-                             reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                               ? reply->element[1]->str : status);
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "This hold is %s and cannot be released",
+                             leap_reply_element_string (reply, 1) ?: status);
 }
 
 void
@@ -695,8 +707,8 @@ leap_holds_release_async (LeapHolds          *self,
       g_object_unref (task);
       return;
     }
-  g_object_set_data_full (G_OBJECT (task), "owner", g_strdup (session->token_hash), g_free);
-  g_object_set_data_full (G_OBJECT (task), "hold-id", g_strdup (hold_id), g_free);
+  g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
+                        (GDestroyNotify) asked_free);
   if (leap_hold_id_is_db (hold_id) && !self->ready)
     {
       g_autoptr(GError) error = NULL;
@@ -706,7 +718,8 @@ leap_holds_release_async (LeapHolds          *self,
       if (leap_redis_is_connected (self->redis))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                  N_("Holds cannot be released right now; try again in a moment"));
-      else if (leap_store_db_hold_end (self->store, hold_id, session->token_hash, "released", now_ms (), &error))
+      else if (leap_store_db_hold_end (self->store, hold_id, session->token_hash, "released",
+                                       now_ms (), &error))
         g_task_return_boolean (task, TRUE);
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_EXPIRED))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
@@ -738,8 +751,8 @@ expired_cb (LeapRedis        *redis,
             const GError     *error,
             gpointer          user_data)
 {
-  if (error == NULL && reply_int (reply, 1) > 0)
-    g_debug ("Expired %" G_GINT64_FORMAT " holds", reply_int (reply, 1));
+  if (error == NULL && leap_reply_element_int (reply, 1) > 0)
+    g_debug ("Expired %" G_GINT64_FORMAT " holds", leap_reply_element_int (reply, 1));
 }
 
 static void
@@ -750,13 +763,14 @@ expiring_events_cb (LeapRedis        *redis,
 {
   LeapHolds *self = user_data;
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
+  g_auto(GStrv) events = NULL;
 
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+  if (error != NULL || (events = leap_reply_dup_strv (reply)) == NULL)
     return;
-  for (size_t i = 0; i < reply->elements; i++)
+  for (guint i = 0; events[i] != NULL; i++)
     {
       g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-      gint64 event_id = g_ascii_strtoll (reply->element[i]->str, NULL, 10);
+      gint64 event_id = g_ascii_strtoll (events[i], NULL, 10);
 
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
       g_ptr_array_add (args, g_strdup (now));
@@ -771,6 +785,7 @@ static gboolean
 expire_tick_cb (gpointer data)
 {
   LeapHolds *self = data;
+  g_autoptr(GError) error = NULL;
   g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms () - 60000);
   g_autofree char *before = g_strdup_printf ("(%" G_GINT64_FORMAT, now_ms () - 60000);
 
@@ -779,8 +794,12 @@ expire_tick_cb (gpointer data)
       /* A backend that starts without Redis finds out here, a second in. */
       if (self->down_since_ms == 0)
         _leap_holds_enter_outage (self);
-      /* Lazily too (each hold checks its time), but the records say so. */
-      leap_store_db_holds_expire (self->store, now_ms (), NULL);
+      /* Lazily too (each hold checks its time), but the records say so.
+       * A record left behind sells nothing twice, as every count checks
+       * the time too; the next tick tries again. */
+      if (leap_store_db_holds_expire (self->store, now_ms (), &error) < 0)
+        g_warning ("Cannot mark the database's expired holds (%s); their tickets are on sale "
+                   "again all the same, and this is retried every second", error->message);
       return G_SOURCE_CONTINUE;
     }
   /* A backend that lost Redis while this one did not (or found out after
@@ -788,11 +807,14 @@ expire_tick_cb (gpointer data)
    * give its holds to Redis. */
   if (self->ready && leap_store_outage_since (self->store, NULL) != 0)
     {
-      g_warning ("Another backend sells from the database while Redis answers here; taking its holds over");
+      g_warning ("Another backend sells from the database while Redis answers here; "
+                 "taking its holds over");
       _leap_holds_rebuild (self);
     }
-  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE", EXPIRING_KEY, since, "+inf", NULL);
-  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", EXPIRING_KEY, "-inf", before, NULL);
+  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE",
+                      leap_keys_expiring (), since, "+inf", NULL);
+  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", leap_keys_expiring (), "-inf",
+                      before, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -839,7 +861,8 @@ leap_holds_class_init (LeapHoldsClass *klass)
 static void
 leap_holds_init (LeapHolds *self)
 {
-  self->prices = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) prices_free);
+  self->prices = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                        (GDestroyNotify) prices_free);
   self->expiring_sent = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->available = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->waiting = g_ptr_array_new ();

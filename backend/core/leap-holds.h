@@ -73,7 +73,5 @@ guint64     leap_holds_get_db_holds        (LeapHolds              *self);
 gboolean    leap_hold_id_is_db             (const char             *hold_id);
 gboolean    leap_hold_id_parse             (const char             *hold_id,
                                             gint64                 *event_id);
-char       *leap_holds_event_key           (gint64                  event_id,
-                                            const char             *name);
 
 G_END_DECLS

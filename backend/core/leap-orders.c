@@ -5,6 +5,7 @@
 #include "leap-error.h"
 #include "leap-holds.h"
 #include "leap-json.h"
+#include "leap-keys.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -16,7 +17,7 @@ static const char * const staff[] = { "admin", "manager", "cashier", NULL };
 char *
 leap_checkout_stream_key (gint64 event_id)
 {
-  return leap_holds_event_key (event_id, "checkout-stream");
+  return leap_keys_checkout_stream (event_id);
 }
 
 /* An order id is its hold's id behind "o-": a hold can become at most one
@@ -653,7 +654,6 @@ place_hold_cb (LeapRedis        *redis,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *text = NULL;
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
   const char *status;
 
   if (error != NULL)
@@ -710,8 +710,8 @@ place_hold_cb (LeapRedis        *redis,
   p->items = g_strdup (hash_field (reply, "items"));
   p->message = g_strdup (text);
 
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_ptr_array_add (argv, leap_holds_event_key (p->event_id, names[i]));
+  for (LeapInventoryKey i = 0; i < LEAP_INVENTORY_N_KEYS; i++)
+    g_ptr_array_add (argv, leap_keys_event_inventory (p->event_id, i));
   g_ptr_array_add (argv, hold_key (p->event_id, p->hold_id));
   g_ptr_array_add (argv, leap_checkout_stream_key (p->event_id));
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, p->event_id));
