@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "leap-a11y.h"
 #include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-error.h"
@@ -17,7 +18,6 @@
 #include "leap-offline-cache.h"
 #include "leap-ticket-printer.h"
 #include "leap-tier.h"
-#include "leap-window.h"
 
 /* The self-service kiosk: a full-screen window for customers, with no
  * staff functions. Start → events → tickets → card payment → printed
@@ -144,16 +144,7 @@ static void
 show_page (LeapKioskWindow *self,
            const char      *name)
 {
-  GtkWidget *shown;
-
-  gtk_stack_set_visible_child_name (self->stack, name);
-  /* GTK 4.8 exports the pages that are not shown over AT-SPI as well:
-   * hidden, a screen reader does not offer their buttons. */
-  shown = gtk_stack_get_child_by_name (self->stack, name);
-  for (GtkWidget *page = gtk_widget_get_first_child (GTK_WIDGET (self->stack)); page != NULL;
-       page = gtk_widget_get_next_sibling (page))
-    gtk_accessible_update_state (GTK_ACCESSIBLE (page), GTK_ACCESSIBLE_STATE_HIDDEN, page != shown,
-                                 -1);
+  leap_a11y_show_stack_page (self->stack, name);
   gtk_spinner_set_spinning (self->paying_spinner, g_str_equal (name, "paying"));
   self->last_input = g_get_monotonic_time ();
 }
@@ -1024,7 +1015,7 @@ ask_still_there (LeapKioskWindow *self)
   adw_message_dialog_set_default_response (dialog, "continue");
   adw_message_dialog_set_close_response (dialog, "continue");
   gtk_widget_add_css_class (GTK_WIDGET (dialog), "kiosk-dialog");
-  leap_window_name_mnemonic_buttons (GTK_WIDGET (dialog));
+  leap_a11y_name_mnemonic_buttons (GTK_WIDGET (dialog));
   self->still_there = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->still_there);
   g_signal_connect_object (dialog, "response", G_CALLBACK (still_there_response_cb), self,
@@ -1224,7 +1215,7 @@ exit_action (GtkWidget  *widget,
     }
   g_signal_connect_object (dialog, "response", G_CALLBACK (exit_response_cb), self,
                            G_CONNECT_SWAPPED);
-  leap_window_name_mnemonic_buttons (GTK_WIDGET (dialog));
+  leap_a11y_name_mnemonic_buttons (GTK_WIDGET (dialog));
   self->exit_dialog = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->exit_dialog);
   self->last_input = g_get_monotonic_time ();
@@ -1579,7 +1570,7 @@ leap_kiosk_window_init (LeapKioskWindow *self)
   self->language = g_strdup (self->first_language);
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  leap_window_follow_high_contrast (GTK_WIDGET (self));
+  leap_a11y_follow_high_contrast (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "leap-a11y.h"
 #include "leap-application.h"
 #include "leap-offline-cache.h"
 #include "leap-cart-view.h"
@@ -1463,52 +1464,11 @@ leap_window_class_init (LeapWindowClass *klass)
 }
 
 static void
-high_contrast_cb (AdwStyleManager *manager,
-                  GParamSpec      *pspec,
-                  GtkWidget       *window)
-{
-  if (adw_style_manager_get_high_contrast (manager))
-    gtk_widget_add_css_class (window, "high-contrast");
-  else
-    gtk_widget_remove_css_class (window, "high-contrast");
-}
-
-/* GTK 4.8 has no prefers-contrast media query: the window carries the
- * class "high-contrast" while the system asks for it (libadwaita's
- * setting), so that style.css can make its own colours stronger. */
-void
-leap_window_follow_high_contrast (GtkWidget *window)
-{
-  AdwStyleManager *manager = adw_style_manager_get_default ();
-
-  g_signal_connect_object (manager, "notify::high-contrast", G_CALLBACK (high_contrast_cb), window,
-                           0);
-  high_contrast_cb (manager, NULL, window);
-}
-
-/* GTK 4.8 names a button with a mnemonic twice over AT-SPI: its label
- * property, underline and all ("_Clear"), then the label it is labelled
- * by ("Clear"). Without the property the name is the label's text. Call
- * it on a window or dialog once its buttons have their labels. */
-void
-leap_window_name_mnemonic_buttons (GtkWidget *root)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_BUTTON (child) && gtk_button_get_use_underline (GTK_BUTTON (child)) &&
-          gtk_button_get_label (GTK_BUTTON (child)) != NULL)
-        gtk_accessible_reset_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL);
-      leap_window_name_mnemonic_buttons (child);
-    }
-}
-
-static void
 leap_window_init (LeapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  leap_window_name_mnemonic_buttons (GTK_WIDGET (self));
-  leap_window_follow_high_contrast (GTK_WIDGET (self));
+  leap_a11y_name_mnemonic_buttons (GTK_WIDGET (self));
+  leap_a11y_follow_high_contrast (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
   self->settings = g_settings_new (APP_ID);
