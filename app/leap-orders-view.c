@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "leap-a11y.h"
 #include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-error.h"
@@ -14,7 +15,6 @@
 #include "leap-offline-cache.h"
 #include "leap-order.h"
 #include "leap-orders-view.h"
-#include "leap-window.h"
 
 /* Orders: the sales of this device (from the offline cache, so they show
  * offline too), found by order number, ticket code or customer name; an
@@ -700,7 +700,7 @@ leap_orders_view_refund_selected (LeapOrdersView *self)
   g_object_set_data_full (G_OBJECT (dialog), "order", json_object_ref (order),
                           (GDestroyNotify) json_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (refund_response_cb), self, 0);
-  leap_window_name_mnemonic_buttons (dialog);
+  leap_a11y_name_mnemonic_buttons (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -3,9 +3,9 @@
 
 #include <glib/gi18n.h>
 
+#include "leap-a11y.h"
 #include "leap-format.h"
 #include "leap-payment-dialog.h"
-#include "leap-window.h"
 
 /* Asks how the customer pays: for cash the amount handed over, with the
  * change worked out as it is typed and buttons for the usual notes; for a
@@ -227,7 +227,7 @@ leap_payment_dialog_new (GtkWindow  *parent,
   if (cash)
     add_quick_buttons (self);
   update (self);
-  leap_window_name_mnemonic_buttons (GTK_WIDGET (self));
+  leap_a11y_name_mnemonic_buttons (GTK_WIDGET (self));
   gtk_widget_grab_focus (cash ? GTK_WIDGET (self->tendered_row) : GTK_WIDGET (self->customer_row));
   return self;
 }

@@ -4,12 +4,12 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "leap-a11y.h"
 #include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
 #include "leap-offline-cache.h"
 #include "leap-shift-view.h"
-#include "leap-window.h"
 
 /* The end of a shift: what this device sold since the shift began, by
  * payment method, the refunds, and the cash drawer: the float plus cash
@@ -338,7 +338,7 @@ new_shift_clicked_cb (LeapShiftView *self)
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (new_shift_response_cb), self, 0);
-  leap_window_name_mnemonic_buttons (dialog);
+  leap_a11y_name_mnemonic_buttons (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

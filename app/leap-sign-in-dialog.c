@@ -3,10 +3,10 @@
 
 #include <glib/gi18n.h>
 
+#include "leap-a11y.h"
 #include "leap-client.h"
 #include "leap-error.h"
 #include "leap-sign-in-dialog.h"
-#include "leap-window.h"
 
 /* Asks for server, user name and password and signs the client in. It
  * reports success with ::signed-in and closes; failures stay in the dialog
@@ -234,7 +234,7 @@ leap_sign_in_dialog_init (LeapSignInDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   name_icon_buttons (GTK_WIDGET (self->password_row));
-  leap_window_name_mnemonic_buttons (GTK_WIDGET (self));
+  leap_a11y_name_mnemonic_buttons (GTK_WIDGET (self));
 }
 
 LeapSignInDialog *

@@ -17,6 +17,7 @@ typedef struct _LeapEventRow      LeapEventRow;
 typedef struct _LeapOrder         LeapOrder;
 typedef struct _LeapOrdersView    LeapOrdersView;
 typedef struct _LeapPaymentDialog LeapPaymentDialog;
+typedef struct _LeapSale          LeapSale;
 typedef struct _LeapShiftView     LeapShiftView;
 typedef struct _LeapSignInDialog  LeapSignInDialog;
 typedef struct _LeapTicketPrinter LeapTicketPrinter;

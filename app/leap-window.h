@@ -35,7 +35,5 @@ gboolean          leap_window_get_paying      (LeapWindow       *self);
 LeapOrdersView   *leap_window_get_orders_view (LeapWindow       *self);
 LeapCheckInView  *leap_window_get_check_in_view (LeapWindow     *self);
 LeapShiftView    *leap_window_get_shift_view  (LeapWindow       *self);
-void              leap_window_name_mnemonic_buttons (GtkWidget  *root);
-void              leap_window_follow_high_contrast  (GtkWidget  *window);
 
 G_END_DECLS
