@@ -181,12 +181,19 @@ tier_counted_cb (GObject      *object,
       g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT) && w->previous != NULL)
     {
       /* Held tickets count too: put the capacity back as it was. */
+      gint64 id = json_object_get_int_member (w->previous, "id");
       g_autoptr(JsonObject) undo = json_object_new ();
       g_autoptr(JsonObject) undone = NULL;
+      g_autoptr(GError) undo_error = NULL;
 
-      json_object_set_int_member (undo, "capacity", json_object_get_int_member (w->previous, "capacity"));
-      undone = leap_catalogue_update (w->req->ctx->catalogue, LEAP_KIND_TIER,
-                                      json_object_get_int_member (w->previous, "id"), undo, 0, NULL);
+      json_object_set_int_member (undo, "capacity",
+                                  json_object_get_int_member (w->previous, "capacity"));
+      undone = leap_catalogue_update (w->req->ctx->catalogue, LEAP_KIND_TIER, id, undo, 0,
+                                      &undo_error);
+      /* The client still hears why; the reconciler then meets the database's figure. */
+      if (undone == NULL)
+        g_warning ("Tier %" G_GINT64_FORMAT ": the capacity Redis refused stays in the database: %s",
+                   id, undo_error->message);
       leap_request_reply_error (w->req, error);
     }
   else
