@@ -2,38 +2,34 @@
 #define G_LOG_DOMAIN "leap-backend"
 
 #include "leap-config.h"
-#include "leap-backend-private.h"
+#include "leap-backend.h"
 #include "leap-conn-guard.h"
-
 #include "leap-error.h"
+#include "leap-http-context.h"
 #include "leap-router.h"
 
 #include <errno.h>
 #include <sys/socket.h>
 
+struct _LeapBackend
+{
+  GObject           parent_instance;
+
+  LeapBackendConfig config;
+  /* Owned: every object the HTTP layer borrows through it */
+  LeapHttpContext   ctx;
+
+  guint16           port;
+};
+
 G_DEFINE_FINAL_TYPE (LeapBackend, leap_backend, G_TYPE_OBJECT)
 
 #define LUA_RESOURCES "/io/github/leapboxoffice/lua"
 
-void
-leap_backend_request_done (LeapBackend *self,
-                           LeapRequest *req)
-{
-  leap_metrics_observe (self->metrics, req->route ? req->route->pattern : "unmatched",
-                        soup_server_message_get_method (req->msg), req->status,
-                        g_get_monotonic_time () - req->started);
-}
-
-gsize
-leap_backend_get_max_body (LeapBackend *self)
-{
-  return self->config.max_body;
-}
-
 static void
 redis_state_cb (LeapBackend *self)
 {
-  if (leap_redis_is_connected (self->redis))
+  if (leap_redis_is_connected (self->ctx.redis))
     g_message ("Redis is back: reads go through the cache again");
   else
     g_warning ("Redis is unreachable: serving from the database until it returns");
@@ -44,6 +40,7 @@ leap_backend_new (const LeapBackendConfig *config,
                   GError                 **error)
 {
   g_autoptr(LeapBackend) self = g_object_new (LEAP_TYPE_BACKEND, NULL);
+  LeapHttpContext *ctx = &self->ctx;
 
   self->config = *config;
   self->config.listen_host = g_strdup (config->listen_host);
@@ -53,43 +50,47 @@ leap_backend_new (const LeapBackendConfig *config,
   self->config.session_key = g_strdup (config->session_key);
   self->config.cors_origins = g_strdupv (config->cors_origins);
   self->config.trusted_proxies = g_strdupv (config->trusted_proxies);
+  ctx->cors_origins = self->config.cors_origins;
+  ctx->max_body = self->config.max_body;
 
-  self->trusted_proxies = leap_request_parse_proxies ((const char * const *) config->trusted_proxies, error);
-  if (self->trusted_proxies == NULL)
+  ctx->trusted_proxies =
+    leap_request_parse_proxies ((const char * const *) config->trusted_proxies, error);
+  if (ctx->trusted_proxies == NULL)
     return NULL;
 
-  self->store = leap_store_open (config->database_url, error);
-  if (self->store == NULL)
+  ctx->store = leap_store_open (config->database_url, error);
+  if (ctx->store == NULL)
     return NULL;
 
-  self->redis = leap_redis_new (config->redis_host, config->redis_port);
-  leap_redis_load_scripts (self->redis, LUA_RESOURCES);
-  self->subscriber = leap_redis_new (config->redis_host, config->redis_port);
-  g_signal_connect_swapped (self->redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
+  ctx->redis = leap_redis_new (config->redis_host, config->redis_port);
+  leap_redis_load_scripts (ctx->redis, LUA_RESOURCES);
+  ctx->subscriber = leap_redis_new (config->redis_host, config->redis_port);
+  g_signal_connect_swapped (ctx->redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
 
-  self->cache = leap_cache_new (self->redis, self->subscriber, config->near_cache_ms);
-  self->catalogue = leap_catalogue_new (self->store, self->cache);
-  self->sessions = leap_sessions_new (self->store, self->redis, self->subscriber, config->session_ttl_s);
+  ctx->cache = leap_cache_new (ctx->redis, ctx->subscriber, config->near_cache_ms);
+  ctx->catalogue = leap_catalogue_new (ctx->store, ctx->cache);
+  ctx->sessions = leap_sessions_new (ctx->store, ctx->redis, ctx->subscriber, config->session_ttl_s);
   {
     g_autofree char *key = config->session_key ? g_strdup (config->session_key)
                                                : leap_session_key_path_for_database (config->database_url);
 
-    if (!leap_sessions_load_key (self->sessions, key, error))
+    if (!leap_sessions_load_key (ctx->sessions, key, error))
       return NULL;
   }
-  self->metrics = leap_metrics_new ();
+  ctx->metrics = leap_metrics_new ();
   {
     LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
-    self->holds = leap_holds_new (self->store, self->redis, &holds);
-    leap_holds_watch (self->holds, self->subscriber);
+    ctx->holds = leap_holds_new (ctx->store, ctx->redis, &holds);
+    leap_holds_watch (ctx->holds, ctx->subscriber);
   }
-  self->orders = leap_orders_new (self->store, self->redis);
-  self->guest_holds = leap_rate_limiter_new (config->guest_rate, 60);
-  self->guest_holds_by_address = leap_rate_limiter_new (config->guest_rate * 10, 60);
-  self->guest_sessions = leap_rate_limiter_new (config->guest_rate, 60);
-  self->refunds = leap_refunds_new (self->store, self->redis);
-  self->dead_letters = leap_dead_letters_new (self->store, self->redis);
-  self->reconciler = leap_reconciler_new (self->store, self->redis, self->holds, config->reconcile_interval_s);
+  ctx->orders = leap_orders_new (ctx->store, ctx->redis);
+  ctx->guest_holds = leap_rate_limiter_new (config->guest_rate, 60);
+  ctx->guest_holds_by_address = leap_rate_limiter_new (config->guest_rate * 10, 60);
+  ctx->guest_sessions = leap_rate_limiter_new (config->guest_rate, 60);
+  ctx->refunds = leap_refunds_new (ctx->store, ctx->redis);
+  ctx->dead_letters = leap_dead_letters_new (ctx->store, ctx->redis);
+  ctx->reconciler =
+    leap_reconciler_new (ctx->store, ctx->redis, ctx->holds, config->reconcile_interval_s);
   {
     g_autofree char *key = config->ticket_key ? g_strdup (config->ticket_key)
                                               : leap_ticket_key_path_for_database (config->database_url);
@@ -97,15 +98,15 @@ leap_backend_new (const LeapBackendConfig *config,
 
     if (signer == NULL)
       return NULL;
-    self->tickets = leap_tickets_new (self->store, signer);
+    ctx->tickets = leap_tickets_new (ctx->store, signer);
   }
 
-  self->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
-  leap_router_install (self, self->server);
-  self->live = leap_live_new (self->server, self->subscriber, self->holds);
-  leap_live_watch_orders (self->live, self->sessions, self->orders);
-  leap_conn_guard_install (self->server);
-  leap_conn_guard_set_idle_timeout (self->server, config->idle_timeout_s);
+  ctx->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
+  leap_router_install (ctx, ctx->server);
+  ctx->live = leap_live_new (ctx->server, ctx->subscriber, ctx->holds);
+  leap_live_watch_orders (ctx->live, ctx->sessions, ctx->orders);
+  leap_conn_guard_install (ctx->server);
+  leap_conn_guard_set_idle_timeout (ctx->server, config->idle_timeout_s);
   return g_steal_pointer (&self);
 }
 
@@ -161,9 +162,9 @@ leap_backend_listen (LeapBackend *self,
       !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error) ||
       !bind_native (socket, socket_address, error) ||
       !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->server, socket, 0, error))
+      !soup_server_listen_socket (self->ctx.server, socket, 0, error))
     return FALSE;
-  uris = soup_server_get_uris (self->server);
+  uris = soup_server_get_uris (self->ctx.server);
   if (uris != NULL)
     self->port = g_uri_get_port (uris->data);
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
@@ -187,14 +188,14 @@ leap_backend_wait_for_redis (LeapBackend *self,
   gboolean expired = FALSE;
   guint id = g_timeout_add (timeout_ms, deadline_cb, &expired);
 
-  while (!leap_redis_is_connected (self->redis) && !expired)
+  while (!leap_redis_is_connected (self->ctx.redis) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
   else
     g_warning ("Redis at %s:%u is not answering; starting without it",
                self->config.redis_host, self->config.redis_port);
-  return leap_redis_is_connected (self->redis);
+  return leap_redis_is_connected (self->ctx.redis);
 }
 
 guint16
@@ -206,43 +207,43 @@ leap_backend_get_port (LeapBackend *self)
 LeapStore *
 leap_backend_get_store (LeapBackend *self)
 {
-  return self->store;
+  return self->ctx.store;
 }
 
 LeapRedis *
 leap_backend_get_redis (LeapBackend *self)
 {
-  return self->redis;
+  return self->ctx.redis;
 }
 
 LeapCache *
 leap_backend_get_cache (LeapBackend *self)
 {
-  return self->cache;
+  return self->ctx.cache;
 }
 
 LeapCatalogue *
 leap_backend_get_catalogue (LeapBackend *self)
 {
-  return self->catalogue;
+  return self->ctx.catalogue;
 }
 
 LeapSessions *
 leap_backend_get_sessions (LeapBackend *self)
 {
-  return self->sessions;
+  return self->ctx.sessions;
 }
 
 LeapHolds *
 leap_backend_get_holds (LeapBackend *self)
 {
-  return self->holds;
+  return self->ctx.holds;
 }
 
 LeapReconciler *
 leap_backend_get_reconciler (LeapBackend *self)
 {
-  return self->reconciler;
+  return self->ctx.reconciler;
 }
 
 static void
@@ -252,36 +253,36 @@ leap_backend_dispose (GObject *object)
 
   /* Redis first: its pending replies point into the objects below, and a
    * disposed connection drops them instead of calling back. */
-  if (self->redis != NULL)
-    g_object_run_dispose (G_OBJECT (self->redis));
-  if (self->subscriber != NULL)
-    g_object_run_dispose (G_OBJECT (self->subscriber));
+  if (self->ctx.redis != NULL)
+    g_object_run_dispose (G_OBJECT (self->ctx.redis));
+  if (self->ctx.subscriber != NULL)
+    g_object_run_dispose (G_OBJECT (self->ctx.subscriber));
 
-  if (self->server != NULL)
-    soup_server_disconnect (self->server);
-  g_clear_object (&self->server);
-  if (self->redis != NULL)
-    g_signal_handlers_disconnect_by_data (self->redis, self);
-  g_clear_object (&self->live);
-  g_clear_object (&self->orders);
-  g_clear_object (&self->refunds);
-  g_clear_object (&self->dead_letters);
-  if (self->reconciler != NULL)
-    g_object_run_dispose (G_OBJECT (self->reconciler));
-  g_clear_object (&self->reconciler);
-  g_clear_object (&self->tickets);
-  g_clear_object (&self->holds);
-  g_clear_object (&self->sessions);
-  g_clear_object (&self->guest_holds);
-  g_clear_object (&self->guest_holds_by_address);
-  g_clear_object (&self->guest_sessions);
-  g_clear_pointer (&self->trusted_proxies, g_ptr_array_unref);
-  g_clear_object (&self->catalogue);
-  g_clear_object (&self->cache);
-  g_clear_object (&self->metrics);
-  g_clear_object (&self->subscriber);
-  g_clear_object (&self->redis);
-  g_clear_object (&self->store);
+  if (self->ctx.server != NULL)
+    soup_server_disconnect (self->ctx.server);
+  g_clear_object (&self->ctx.server);
+  if (self->ctx.redis != NULL)
+    g_signal_handlers_disconnect_by_data (self->ctx.redis, self);
+  g_clear_object (&self->ctx.live);
+  g_clear_object (&self->ctx.orders);
+  g_clear_object (&self->ctx.refunds);
+  g_clear_object (&self->ctx.dead_letters);
+  if (self->ctx.reconciler != NULL)
+    g_object_run_dispose (G_OBJECT (self->ctx.reconciler));
+  g_clear_object (&self->ctx.reconciler);
+  g_clear_object (&self->ctx.tickets);
+  g_clear_object (&self->ctx.holds);
+  g_clear_object (&self->ctx.sessions);
+  g_clear_object (&self->ctx.guest_holds);
+  g_clear_object (&self->ctx.guest_holds_by_address);
+  g_clear_object (&self->ctx.guest_sessions);
+  g_clear_pointer (&self->ctx.trusted_proxies, g_ptr_array_unref);
+  g_clear_object (&self->ctx.catalogue);
+  g_clear_object (&self->ctx.cache);
+  g_clear_object (&self->ctx.metrics);
+  g_clear_object (&self->ctx.subscriber);
+  g_clear_object (&self->ctx.redis);
+  g_clear_object (&self->ctx.store);
 
   G_OBJECT_CLASS (leap_backend_parent_class)->dispose (object);
 }

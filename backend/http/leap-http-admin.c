@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 #include "leap-json.h"
@@ -47,7 +47,7 @@ leap_handle_dead_letter_list (LeapRequest *req)
                                     N_("limit must be 1 to %d"), MAX_LIMIT);
       return;
     }
-  leap_dead_letters_list_async (req->backend->dead_letters, after, (guint) limit, dead_letters_cb,
+  leap_dead_letters_list_async (req->ctx->dead_letters, after, (guint) limit, dead_letters_cb,
                                 leap_request_ref (req));
 }
 
@@ -55,7 +55,7 @@ leap_handle_dead_letter_list (LeapRequest *req)
 void
 leap_handle_dead_letter_replay (LeapRequest *req)
 {
-  leap_dead_letters_replay_async (req->backend->dead_letters, req->params[0], dead_letters_cb,
+  leap_dead_letters_replay_async (req->ctx->dead_letters, req->params[0], dead_letters_cb,
                                   leap_request_ref (req));
 }
 
@@ -75,5 +75,5 @@ leap_handle_dead_letter_replay_body (LeapRequest *req)
       leap_request_reply_new_error (req, LEAP_ERROR_INVALID, "Send {\"id\": a dead letter's id}");
       return;
     }
-  leap_dead_letters_replay_async (req->backend->dead_letters, id, dead_letters_cb, leap_request_ref (req));
+  leap_dead_letters_replay_async (req->ctx->dead_letters, id, dead_letters_cb, leap_request_ref (req));
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 
@@ -35,18 +35,18 @@ leap_handle_hold_create (LeapRequest *req)
 
   /* Guests are the public, and bots drain a sale through them. */
   if (g_str_equal (req->session->role, "guest") &&
-      (!leap_request_limit (req, req->backend->guest_holds, req->session->token_hash) ||
-       !leap_request_limit (req, req->backend->guest_holds_by_address, leap_request_get_client (req))))
+      (!leap_request_limit (req, req->ctx->guest_holds, req->session->token_hash) ||
+       !leap_request_limit (req, req->ctx->guest_holds_by_address, leap_request_get_client (req))))
     return;
   body = leap_request_body_or_reply (req);
   if (body != NULL)
-    leap_holds_create_async (req->backend->holds, req->session, body, hold_cb, leap_request_ref (req));
+    leap_holds_create_async (req->ctx->holds, req->session, body, hold_cb, leap_request_ref (req));
 }
 
 void
 leap_handle_hold_get (LeapRequest *req)
 {
-  leap_holds_get_async (req->backend->holds, req->session, req->params[0], hold_cb, leap_request_ref (req));
+  leap_holds_get_async (req->ctx->holds, req->session, req->params[0], hold_cb, leap_request_ref (req));
 }
 
 static void
@@ -66,6 +66,6 @@ released_cb (GObject      *object,
 void
 leap_handle_hold_delete (LeapRequest *req)
 {
-  leap_holds_release_async (req->backend->holds, req->session, req->params[0], released_cb,
+  leap_holds_release_async (req->ctx->holds, req->session, req->params[0], released_cb,
                             leap_request_ref (req));
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-conn-guard.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
@@ -20,10 +20,10 @@ health_script_cb (LeapRedis        *redis,
   g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) db_error = NULL;
   g_autoptr(JsonObject) answer = json_object_new ();
-  gboolean db_ok = leap_store_ping (req->backend->store, &db_error);
+  gboolean db_ok = leap_store_ping (req->ctx->store, &db_error);
   gboolean redis_ok = error == NULL && leap_reply_string (reply, NULL) != NULL;
 
-  LeapHolds *holds = req->backend->holds;
+  LeapHolds *holds = req->ctx->holds;
   gint64 since = leap_holds_get_degraded_since (holds);
 
   json_object_set_string_member (answer, "status", db_ok && redis_ok ? "ready" : "not_ready");
@@ -58,7 +58,7 @@ health_script_cb (LeapRedis        *redis,
 void
 leap_handle_readyz (LeapRequest *req)
 {
-  leap_redis_eval_argv (req->backend->redis, "health", health_script_cb, leap_request_ref (req),
+  leap_redis_eval_argv (req->ctx->redis, "health", health_script_cb, leap_request_ref (req),
                         0, 0, NULL, NULL);
 }
 
@@ -68,8 +68,8 @@ leap_handle_metrics (LeapRequest *req)
   g_autoptr(GString) out = g_string_new (NULL);
   LeapCacheStats stats;
 
-  leap_metrics_render (req->backend->metrics, out);
-  leap_cache_get_stats (req->backend->cache, &stats);
+  leap_metrics_render (req->ctx->metrics, out);
+  leap_cache_get_stats (req->ctx->cache, &stats);
 
 #define COUNTER(name, help, value)                                               \
   g_string_append_printf (out, "# HELP " name " " help "\n# TYPE " name " counter\n" \
@@ -85,30 +85,30 @@ leap_handle_metrics (LeapRequest *req)
   COUNTER ("leap_cache_coalesced_total", "Reads that waited for another read's load.", stats.coalesced);
   COUNTER ("leap_cache_invalidations_total", "Cache invalidations sent.", stats.invalidations);
   COUNTER ("leap_redis_fallbacks_total", "Reads served from the database because Redis failed.",
-           stats.fallbacks + leap_sessions_get_fallbacks (req->backend->sessions));
+           stats.fallbacks + leap_sessions_get_fallbacks (req->ctx->sessions));
   COUNTER ("leap_redis_disconnects_total", "Times the Redis connection was lost.",
-           leap_redis_get_disconnects (req->backend->redis));
-  GAUGE ("leap_redis_up", "1 while Redis is connected.", leap_redis_is_connected (req->backend->redis));
+           leap_redis_get_disconnects (req->ctx->redis));
+  GAUGE ("leap_redis_up", "1 while Redis is connected.", leap_redis_is_connected (req->ctx->redis));
   GAUGE ("leap_http_connections", "HTTP connections open in this process.",
-         leap_conn_guard_get_n_connections (req->backend->server));
+         leap_conn_guard_get_n_connections (req->ctx->server));
   GAUGE ("leap_websocket_clients", "Clients of /api/v1/live in this process.",
-         leap_live_get_n_clients (req->backend->live));
+         leap_live_get_n_clients (req->ctx->live));
   COUNTER ("leap_db_queries_total", "Statements run on the central database.",
-           leap_store_get_query_count (req->backend->store));
+           leap_store_get_query_count (req->ctx->store));
   /* Redis down: see "When Redis is down" in docs/architecture.md. */
   GAUGE ("leap_degraded", "1 while Redis does not take holds (down, or its counters being rebuilt).",
-         !leap_holds_is_ready (req->backend->holds));
+         !leap_holds_is_ready (req->ctx->holds));
   g_string_append_printf (out, "# HELP leap_degraded_seconds_total Time spent selling without Redis.\n"
                           "# TYPE leap_degraded_seconds_total counter\nleap_degraded_seconds_total %.3f\n",
-                          leap_holds_get_degraded_ms (req->backend->holds) / 1000.0);
+                          leap_holds_get_degraded_ms (req->ctx->holds) / 1000.0);
   COUNTER ("leap_holds_db_total", "Holds made by the database while Redis was down.",
-           leap_holds_get_db_holds (req->backend->holds));
+           leap_holds_get_db_holds (req->ctx->holds));
   /* Someone wrote sessions into Redis without the key: worth an alarm. */
   COUNTER ("leap_sessions_forged_total", "Sessions in Redis refused for their MAC (forged or copied).",
-           leap_sessions_get_forged (req->backend->sessions));
+           leap_sessions_get_forged (req->ctx->sessions));
 #undef COUNTER
 #undef GAUGE
-  leap_reconciler_render_metrics (req->backend->reconciler, out);
+  leap_reconciler_render_metrics (req->ctx->reconciler, out);
 
   leap_request_reply_text (req, SOUP_STATUS_OK, "text/plain; version=0.0.4", out->str);
 }

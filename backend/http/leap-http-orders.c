@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 
@@ -34,14 +34,14 @@ leap_handle_order_create (LeapRequest *req)
   g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
 
   if (body != NULL)
-    leap_orders_place_async (req->backend->orders, req->session, body, order_cb, leap_request_ref (req));
+    leap_orders_place_async (req->ctx->orders, req->session, body, order_cb, leap_request_ref (req));
 }
 
 /* GET /api/v1/orders/{id} */
 void
 leap_handle_order_get (LeapRequest *req)
 {
-  leap_orders_get_async (req->backend->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
+  leap_orders_get_async (req->ctx->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
 }
 
 static void
@@ -69,6 +69,6 @@ leap_handle_order_refund (LeapRequest *req)
   if (soup_server_message_get_request_body (req->msg)->length > 0 &&
       (body = leap_request_body_or_reply (req)) == NULL)
     return;
-  leap_refunds_refund_async (req->backend->refunds, req->session, req->params[0], body, refunded_cb,
+  leap_refunds_refund_async (req->ctx->refunds, req->session, req->params[0], body, refunded_cb,
                              leap_request_ref (req));
 }

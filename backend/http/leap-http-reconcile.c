@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 
@@ -22,14 +22,14 @@ reconciled_cb (GObject      *object,
 void
 leap_handle_reconcile_run (LeapRequest *req)
 {
-  leap_reconciler_run_async (req->backend->reconciler, reconciled_cb, leap_request_ref (req));
+  leap_reconciler_run_async (req->ctx->reconciler, reconciled_cb, leap_request_ref (req));
 }
 
 /* GET /api/v1/admin/reconcile: the last report of this process. */
 void
 leap_handle_reconcile_get (LeapRequest *req)
 {
-  g_autoptr(JsonObject) report = leap_reconciler_dup_last_report (req->backend->reconciler);
+  g_autoptr(JsonObject) report = leap_reconciler_dup_last_report (req->ctx->reconciler);
 
   if (report == NULL)
     {

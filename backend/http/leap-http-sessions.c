@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 #include "leap-json.h"
@@ -53,8 +53,8 @@ leap_handle_session_create (LeapRequest *req)
                                         "Send either {\"guest\": true} or a username and password");
           return;
         }
-      if (leap_request_limit (req, req->backend->guest_sessions, leap_request_get_client (req)))
-        leap_sessions_guest_async (req->backend->sessions, login_cb, leap_request_ref (req));
+      if (leap_request_limit (req, req->ctx->guest_sessions, leap_request_get_client (req)))
+        leap_sessions_guest_async (req->ctx->sessions, login_cb, leap_request_ref (req));
       return;
     }
 
@@ -66,7 +66,7 @@ leap_handle_session_create (LeapRequest *req)
                                     username == NULL ? "username" : "password");
       return;
     }
-  leap_sessions_login_async (req->backend->sessions, username, password,
+  leap_sessions_login_async (req->ctx->sessions, username, password,
                              leap_request_get_client (req), login_cb, leap_request_ref (req));
 }
 
@@ -95,5 +95,5 @@ logout_cb (GObject      *object,
 void
 leap_handle_session_delete (LeapRequest *req)
 {
-  leap_sessions_logout_async (req->backend->sessions, req->session, logout_cb, leap_request_ref (req));
+  leap_sessions_logout_async (req->ctx->sessions, req->session, logout_cb, leap_request_ref (req));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-http"
 
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 
@@ -10,7 +10,7 @@
 void
 leap_handle_ticket_public_key (LeapRequest *req)
 {
-  g_autoptr(JsonObject) answer = leap_tickets_public_key (req->backend->tickets);
+  g_autoptr(JsonObject) answer = leap_tickets_public_key (req->ctx->tickets);
 
   leap_request_reply_object (req, SOUP_STATUS_OK, answer);
 }
@@ -26,7 +26,7 @@ leap_handle_checkin_create (LeapRequest *req)
 
   if (body == NULL)
     return;
-  answer = leap_tickets_check_in (req->backend->tickets, req->session, body, &details, &error);
+  answer = leap_tickets_check_in (req->ctx->tickets, req->session, body, &details, &error);
   if (answer == NULL)
     leap_request_reply_error_with (req, error, details);
   else
@@ -64,7 +64,7 @@ order_cb (GObject      *object,
   g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = leap_orders_object_finish (LEAP_ORDERS (object), result, &error);
-  LeapTickets *tickets = req->backend->tickets;
+  LeapTickets *tickets = req->ctx->tickets;
 
   if (order == NULL)
     {
@@ -78,5 +78,5 @@ order_cb (GObject      *object,
 void
 leap_handle_order_tickets_pdf (LeapRequest *req)
 {
-  leap_orders_get_async (req->backend->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
+  leap_orders_get_async (req->ctx->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
 }

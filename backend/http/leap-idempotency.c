@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "leap-http"
 
 #include "leap-idempotency.h"
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-keys.h"
 #include "leap-reply.h"
@@ -147,7 +147,7 @@ claim_cb (LeapRedis        *redis,
       begin_free (b);
       return;
     }
-  leap_redis_command (req->backend->redis, lookup_cb, b, "GET", b->key, NULL);
+  leap_redis_command (req->ctx->redis, lookup_cb, b, "GET", b->key, NULL);
 }
 
 static void
@@ -155,7 +155,7 @@ lookup (Begin *b)
 {
   g_autofree char *pending = g_strconcat ("P", b->fingerprint, NULL);
 
-  leap_redis_command (b->req->backend->redis, claim_cb, b, "SET", b->key, pending, "NX", "EX", KEEP_S, NULL);
+  leap_redis_command (b->req->ctx->redis, claim_cb, b, "SET", b->key, pending, "NX", "EX", KEEP_S, NULL);
 }
 
 void
@@ -215,7 +215,7 @@ leap_idempotency_finish (LeapRequest *req)
     return;
   if (req->status >= 500 || req->gone)
     {
-      leap_redis_command (req->backend->redis, NULL, NULL, "DEL", req->idempotency_key, NULL);
+      leap_redis_command (req->ctx->redis, NULL, NULL, "DEL", req->idempotency_key, NULL);
       return;
     }
   body = soup_message_body_flatten (soup_server_message_get_response_body (req->msg));
@@ -232,6 +232,6 @@ leap_idempotency_finish (LeapRequest *req)
   {
     const char *argv[] = { "SET", req->idempotency_key, (const char *) stored->data, "EX", KEEP_S };
     size_t lens[] = { 3, strlen (req->idempotency_key), stored->len, 2, strlen (KEEP_S) };
-    leap_redis_command_argv (req->backend->redis, NULL, NULL, G_N_ELEMENTS (argv), argv, lens);
+    leap_redis_command_argv (req->ctx->redis, NULL, NULL, G_N_ELEMENTS (argv), argv, lens);
   }
 }

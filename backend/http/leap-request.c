@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "leap-http"
 
 #include "leap-request.h"
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-idempotency.h"
 #include "leap-error.h"
 #include "leap-i18n.h"
@@ -21,7 +21,7 @@ message_finished_cb (SoupServerMessage *msg,
 }
 
 LeapRequest *
-leap_request_new (LeapBackend       *backend,
+leap_request_new (LeapHttpContext   *ctx,
                   SoupServerMessage *msg,
                   const char        *path,
                   GHashTable        *query)
@@ -29,7 +29,7 @@ leap_request_new (LeapBackend       *backend,
   LeapRequest *req = g_new0 (LeapRequest, 1);
 
   req->ref_count = 1;
-  req->backend = backend;
+  req->ctx = ctx;
   req->msg = g_object_ref (msg);
   req->path = g_strdup (path);
   req->query = query ? g_hash_table_ref (query) : NULL;
@@ -246,7 +246,7 @@ leap_request_get_client (LeapRequest *req)
       req->client = leap_request_resolve_client (soup_server_message_get_remote_host (req->msg),
                                                  soup_message_headers_get_list (headers, "X-Forwarded-For"),
                                                  soup_message_headers_get_list (headers, "Forwarded"),
-                                                 req->backend->trusted_proxies);
+                                                 req->ctx->trusted_proxies);
     }
   return req->client;
 }
@@ -298,6 +298,14 @@ leap_error_to_status (const GError *error)
 }
 
 static void
+observe (LeapRequest *req)
+{
+  leap_metrics_observe (req->ctx->metrics, req->route ? req->route->pattern : "unmatched",
+                        soup_server_message_get_method (req->msg), req->status,
+                        g_get_monotonic_time () - req->started);
+}
+
+static void
 finish (LeapRequest *req,
         guint        status)
 {
@@ -306,7 +314,7 @@ finish (LeapRequest *req,
   req->finished = TRUE;
   req->status = status;
   leap_idempotency_finish (req);
-  leap_backend_request_done (req->backend, req);
+  observe (req);
   if (req->paused && !req->gone)
     soup_server_message_unpause (req->msg);
 }
@@ -488,11 +496,11 @@ leap_request_body_or_reply (LeapRequest *req)
   const char *type = leap_request_get_header (req, "Content-Type");
   JsonObject *object;
 
-  if (g_bytes_get_size (bytes) > leap_backend_get_max_body (req->backend))
+  if (g_bytes_get_size (bytes) > req->ctx->max_body)
     {
       leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE,
                                     N_("The request body is larger than %zu bytes"),
-                                    leap_backend_get_max_body (req->backend));
+                                    req->ctx->max_body);
       return NULL;
     }
   /* Lenient on purpose: `curl -d '{…}'` says form-urlencoded; a form is not JSON. */

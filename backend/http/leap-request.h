@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-typedef struct _LeapBackend LeapBackend;
+typedef struct _LeapHttpContext LeapHttpContext;
 typedef struct _LeapRequest LeapRequest;
 typedef struct _LeapRoute LeapRoute;
 
@@ -30,7 +30,7 @@ struct _LeapRoute
  * make one domain call, and answer with leap_request_reply_*(). */
 struct _LeapRequest
 {
-  LeapBackend       *backend;   /* Borrowed */
+  LeapHttpContext   *ctx;       /* Borrowed */
   SoupServerMessage *msg;       /* Owned */
   const LeapRoute   *route;     /* Borrowed */
   GHashTable        *query;     /* Owned, may be NULL */
@@ -48,7 +48,7 @@ struct _LeapRequest
   gboolean           gone : 1;  /* the client went away */
 };
 
-LeapRequest *leap_request_new            (LeapBackend       *backend,
+LeapRequest *leap_request_new            (LeapHttpContext   *ctx,
                                           SoupServerMessage *msg,
                                           const char        *path,
                                           GHashTable        *query);

@@ -2,7 +2,7 @@
 #define G_LOG_DOMAIN "leap-http"
 
 #include "leap-router.h"
-#include "leap-backend-private.h"
+#include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
 #include "leap-idempotency.h"
@@ -107,12 +107,12 @@ match (const char  *pattern,
 }
 
 static gboolean
-origin_allowed (LeapBackend *backend,
+origin_allowed (LeapHttpContext *ctx,
                 const char  *origin)
 {
-  return origin != NULL && backend->config.cors_origins != NULL &&
-         (g_strv_contains ((const char * const *) backend->config.cors_origins, origin) ||
-          g_strv_contains ((const char * const *) backend->config.cors_origins, "*"));
+  return origin != NULL && ctx->cors_origins != NULL &&
+         (g_strv_contains ((const char * const *) ctx->cors_origins, origin) ||
+          g_strv_contains ((const char * const *) ctx->cors_origins, "*"));
 }
 
 static void
@@ -126,7 +126,7 @@ add_common_headers (LeapRequest *req)
   soup_message_headers_append (headers, "X-Frame-Options", "DENY");
   soup_message_headers_append (headers, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   soup_message_headers_append (headers, "Cache-Control", "no-store");
-  if (origin_allowed (req->backend, origin))
+  if (origin_allowed (req->ctx, origin))
     {
       soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
       soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "Retry-After, Location");
@@ -183,8 +183,8 @@ server_cb (SoupServer        *server,
            GHashTable        *query,
            gpointer           user_data)
 {
-  LeapBackend *backend = user_data;
-  g_autoptr(LeapRequest) req = leap_request_new (backend, msg, path, query);
+  LeapHttpContext *ctx = user_data;
+  g_autoptr(LeapRequest) req = leap_request_new (ctx, msg, path, query);
   const char *method = soup_server_message_get_method (msg);
   g_autoptr(GString) allow = g_string_new (NULL);
 
@@ -192,7 +192,7 @@ server_cb (SoupServer        *server,
   if (g_object_get_data (G_OBJECT (msg), "leap-too-large") != NULL)
     {
       leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
-                                    backend->config.max_body);
+                                    ctx->max_body);
       return;
     }
 
@@ -215,7 +215,7 @@ server_cb (SoupServer        *server,
       SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
       const char *origin = leap_request_get_header (req, "Origin");
 
-      if (origin != NULL && !origin_allowed (backend, origin))
+      if (origin != NULL && !origin_allowed (ctx, origin))
         leap_request_reply_new_error (req, LEAP_ERROR_FORBIDDEN,
                                       N_("Origin %s is not allowed"), origin);
       else
@@ -243,10 +243,10 @@ server_cb (SoupServer        *server,
       if (token == NULL)
         leap_request_reply_new_error (req, LEAP_ERROR_UNAUTHORIZED,
                                       N_("Sign in first: send Authorization: Bearer TOKEN"));
-      else if ((req->session = leap_sessions_peek (backend->sessions, token)) != NULL)
+      else if ((req->session = leap_sessions_peek (ctx->sessions, token)) != NULL)
         authorized (req);
       else
-        leap_sessions_lookup_async (backend->sessions, token, session_cb, leap_request_ref (req));
+        leap_sessions_lookup_async (ctx->sessions, token, session_cb, leap_request_ref (req));
     }
   else if (g_str_equal (req->route->method, "GET"))
     run_handler (req);
@@ -264,10 +264,10 @@ got_chunk_cb (SoupServerMessage *msg,
               GBytes            *chunk,
               gpointer           user_data)
 {
-  LeapBackend *backend = user_data;
+  LeapHttpContext *ctx = user_data;
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
 
-  if (body->length > (goffset) backend->config.max_body && soup_message_body_get_accumulate (body))
+  if (body->length > (goffset) ctx->max_body && soup_message_body_get_accumulate (body))
     {
       soup_message_body_set_accumulate (body, FALSE);
       soup_message_body_truncate (body);
@@ -284,14 +284,14 @@ early_cb (SoupServer        *server,
           GHashTable        *query,
           gpointer           user_data)
 {
-  LeapBackend *backend = user_data;
+  LeapHttpContext *ctx = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = soup_message_headers_get_content_length (headers);
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      length > (goffset) backend->config.max_body)
+      length > (goffset) ctx->max_body)
     {
-      g_autoptr(LeapRequest) req = leap_request_new (backend, msg, path, query);
+      g_autoptr(LeapRequest) req = leap_request_new (ctx, msg, path, query);
       SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
 
       add_common_headers (req);
@@ -299,16 +299,16 @@ early_cb (SoupServer        *server,
       soup_message_headers_replace (response, "Connection", "close");
       leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE,
                                     N_("The request body is larger than %zu bytes"),
-                                    backend->config.max_body);
+                                    ctx->max_body);
     }
   else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED)
-    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), backend);
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), ctx);
 }
 
 void
-leap_router_install (LeapBackend *backend,
+leap_router_install (LeapHttpContext *ctx,
                      SoupServer  *server)
 {
-  soup_server_add_early_handler (server, NULL, early_cb, backend, NULL);
-  soup_server_add_handler (server, NULL, server_cb, backend, NULL);
+  soup_server_add_early_handler (server, NULL, early_cb, ctx, NULL);
+  soup_server_add_handler (server, NULL, server_cb, ctx, NULL);
 }

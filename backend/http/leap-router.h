@@ -7,9 +7,9 @@
 
 G_BEGIN_DECLS
 
-void             leap_router_install    (LeapBackend *backend,
-                                         SoupServer  *server);
+void             leap_router_install    (LeapHttpContext *ctx,
+                                         SoupServer      *server);
 /* The routing table, for the authorization tests. */
-const LeapRoute *leap_router_get_routes (guint       *n_routes);
+const LeapRoute *leap_router_get_routes (guint           *n_routes);
 
 G_END_DECLS

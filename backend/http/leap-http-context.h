@@ -1,27 +1,32 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include "leap-backend.h"
+#include <libsoup/soup.h>
+
+#include "leap-cache.h"
+#include "leap-catalogue.h"
 #include "leap-dead-letters.h"
 #include "leap-holds.h"
 #include "leap-live.h"
 #include "leap-metrics.h"
 #include "leap-orders.h"
+#include "leap-rate-limiter.h"
 #include "leap-reconciler.h"
+#include "leap-redis.h"
 #include "leap-refunds.h"
 #include "leap-request.h"
+#include "leap-sessions.h"
+#include "leap-store.h"
 #include "leap-tickets.h"
 
 G_BEGIN_DECLS
 
-/* What the HTTP handlers reach through req->backend. */
-struct _LeapBackend
+/* What the HTTP layer serves from: the domain objects and limits of one
+ * backend process. The process that wires them together (LeapBackend) owns
+ * every pointer here and outlives the server; handlers only borrow, through
+ * req->ctx, so that http/ needs nothing of the layer above it. */
+struct _LeapHttpContext
 {
-  GObject           parent_instance;
-
-  LeapBackendConfig config;
-
-  /* Owned */
   LeapStore        *store;
   LeapRedis        *redis;
   LeapRedis        *subscriber;
@@ -44,13 +49,9 @@ struct _LeapBackend
   LeapRateLimiter  *guest_sessions;
   /* GInetAddressMask: peers whose X-Forwarded-For names the client. */
   GPtrArray        *trusted_proxies;
-
-  guint16           port;
-  guint64           redis_fallbacks_seen;
+  /* Origins answered with CORS headers; "*" for any. */
+  char            **cors_origins;
+  gsize             max_body;
 };
-
-void  leap_backend_request_done (LeapBackend *self,
-                                 LeapRequest *req);
-gsize leap_backend_get_max_body (LeapBackend *self);
 
 G_END_DECLS
