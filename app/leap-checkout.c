@@ -154,7 +154,7 @@ final_saved_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   PayData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   JsonObject *kept;
@@ -172,7 +172,6 @@ final_saved_cb (GObject      *source,
   else
     g_task_return_pointer (task, json_object_ref (data->record),
                            (GDestroyNotify) json_object_unref);
-  g_object_unref (task);
 }
 
 /* Keeps the record as it is now, then completes the task. */
@@ -191,11 +190,11 @@ pay_return (GTask *task)
 static gboolean
 poll_timeout_cb (gpointer user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   PayData *data = g_task_get_task_data (task);
 
   data->timeout_id = 0;
-  poll_order (task);
+  poll_order (g_steal_pointer (&task));
   return G_SOURCE_REMOVE;
 }
 
@@ -213,7 +212,7 @@ poll_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   PayData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = NULL;
@@ -226,7 +225,6 @@ poll_cb (GObject      *source,
 
       if (self->polling != NULL && g_hash_table_lookup (self->polling, data->order_id) == task)
         g_hash_table_remove (self->polling, data->order_id);
-      g_object_unref (task);
       return;
     }
 
@@ -238,11 +236,11 @@ poll_cb (GObject      *source,
            !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_INTERNAL)))
         {
           data->pending_error = g_steal_pointer (&error);
-          pay_return (task);
+          pay_return (g_steal_pointer (&task));
           return;
         }
       data->delay_ms = MIN (MAX (data->delay_ms * 2, 500), POLL_AWAY_MS);
-      poll_later (task, data->delay_ms);
+      poll_later (g_steal_pointer (&task), data->delay_ms);
       return;
     }
 
@@ -254,11 +252,11 @@ poll_cb (GObject      *source,
           data->pending_error = g_error_new (LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                                              _("The payment of order %s is not settled yet"),
                                              data->order_id);
-          pay_return (task);
+          pay_return (g_steal_pointer (&task));
           return;
         }
       data->delay_ms = MIN (data->delay_ms * 2, POLL_MAX_MS);
-      poll_later (task, data->delay_ms);
+      poll_later (g_steal_pointer (&task), data->delay_ms);
       return;
     }
 
@@ -268,7 +266,7 @@ poll_cb (GObject      *source,
     g_clear_pointer (&data->record, json_object_unref);
     data->record = g_steal_pointer (&merged);
   }
-  pay_return (task);
+  pay_return (g_steal_pointer (&task));
 }
 
 static void
@@ -284,11 +282,11 @@ poll_order (GTask *task)
 static gboolean
 post_timeout_cb (gpointer user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   PayData *data = g_task_get_task_data (task);
 
   data->timeout_id = 0;
-  post_order (task);
+  post_order (g_steal_pointer (&task));
   return G_SOURCE_REMOVE;
 }
 
@@ -297,7 +295,7 @@ post_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   LeapCheckout *self = g_task_get_source_object (task);
   PayData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
@@ -305,10 +303,7 @@ post_cb (GObject      *source,
 
   answer = leap_client_place_order_finish (LEAP_CLIENT (source), result, &error);
   if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
+    return;
 
   if (answer == NULL)
     {
@@ -318,7 +313,8 @@ post_cb (GObject      *source,
       /* The same key again: the server places the order at most once. */
       if (may_not_have_arrived && ++data->attempt < POST_ATTEMPTS)
         {
-          data->timeout_id = g_timeout_add (250u << data->attempt, post_timeout_cb, task);
+          data->timeout_id = g_timeout_add (250u << data->attempt, post_timeout_cb,
+                                            g_steal_pointer (&task));
           return;
         }
       if (!may_not_have_arrived)
@@ -328,7 +324,7 @@ post_cb (GObject      *source,
           json_object_set_string_member (data->record, "reason", error->message);
         }
       data->pending_error = g_steal_pointer (&error);
-      pay_return (task);
+      pay_return (g_steal_pointer (&task));
       return;
     }
 
@@ -341,7 +337,7 @@ post_cb (GObject      *source,
   /* The WebSocket may tell sooner than the next poll. */
   g_hash_table_replace (self->polling, g_strdup (data->order_id), task);
   leap_client_watch_order (self->client, data->order_id);
-  poll_later (task, data->delay_ms);
+  poll_later (g_steal_pointer (&task), data->delay_ms);
 }
 
 static void
@@ -359,7 +355,7 @@ first_saved_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) kept = NULL;
 
@@ -367,11 +363,8 @@ first_saved_cb (GObject      *source,
   if (kept == NULL)
     g_warning ("The order is not kept on this device: %s", error->message);
   if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-  post_order (task);
+    return;
+  post_order (g_steal_pointer (&task));
 }
 
 /* Pays for a held cart. @sale has "hold_id", "payment" ({"method":

@@ -310,7 +310,7 @@ verified_cb (GObject      *object,
              gpointer      user_data)
 {
   LeapSessions *self = LEAP_SESSIONS (object);
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
   Login *login = g_task_get_task_data (task);
   g_autofree char *user_key = g_strconcat ("u:", login->username, NULL);
   g_autofree char *address_key = g_strconcat ("a:", login->address, NULL);
@@ -322,7 +322,6 @@ verified_cb (GObject      *object,
       g_info ("Failed sign-in for “%s” from %s", login->username, login->address);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
                                N_("Wrong username or password"));
-      g_object_unref (task);
       return;
     }
 
@@ -334,7 +333,7 @@ verified_cb (GObject      *object,
       if (!leap_store_set_password_hash (self->store, login->user_id, login->new_hash, &error))
         g_warning ("Could not store a renewed password hash: %s", error->message);
     }
-  start_session (task, login->user_id, login->username, login->role);
+  start_session (g_steal_pointer (&task), login->user_id, login->username, login->role);
 }
 
 void
