@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The shared library: money, times, JSON checks, cursors. */
+/* The shared library: money, times, JSON checks, cursors, addresses. */
+#include "leap-address.h"
 #include "leap-catalogue.h"
 #include "leap-error.h"
 #include "leap-json.h"
@@ -118,6 +119,48 @@ test_errors (void)
   g_assert_cmpstr (leap_error_code_to_string (999), ==, "internal");
 }
 
+static void
+test_host_port (void)
+{
+  g_autofree char *host = g_strdup ("unchanged");
+  g_autoptr(GError) error = NULL;
+  guint16 port = 1;
+
+  g_assert_true (leap_parse_host_port ("redis.example:6380", &host, &port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "redis.example");
+  g_assert_cmpuint (port, ==, 6380);
+  g_assert_true (leap_parse_host_port ("[::1]:8080", &host, &port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "::1");
+  g_assert_cmpuint (port, ==, 8080);
+  /* No host: the loopback address. */
+  g_assert_true (leap_parse_host_port (":9000", &host, &port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 9000);
+
+  /* A failure leaves host and port as they were. */
+  g_assert_false (leap_parse_host_port ("redis.example", &host, &port, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "“redis.example” is not HOST:PORT");
+  g_clear_error (&error);
+  g_assert_false (leap_parse_host_port ("redis.example:", &host, &port, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (leap_parse_host_port ("redis.example:65536", &host, &port, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (leap_parse_host_port ("redis.example:80x", &host, &port, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (leap_parse_host_port ("redis.example:-1", &host, &port, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 9000);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -127,5 +170,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/common/json-check", test_json_check);
   g_test_add_func ("/leap/common/cursor", test_cursor);
   g_test_add_func ("/leap/common/errors", test_errors);
+  g_test_add_func ("/leap/common/host-port", test_host_port);
   return g_test_run ();
 }
