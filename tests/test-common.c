@@ -123,6 +123,10 @@ static void
 test_host_port (void)
 {
   g_autofree char *host = g_strdup ("unchanged");
+  static const char * const bad[] = {
+    "redis.example", "redis.example:", "redis.example:65536", "redis.example:80x",
+    "redis.example:-1",
+  };
   g_autoptr(GError) error = NULL;
   guint16 port = 1;
 
@@ -140,25 +144,19 @@ test_host_port (void)
   g_assert_cmpstr (host, ==, "127.0.0.1");
   g_assert_cmpuint (port, ==, 9000);
 
-  /* A failure leaves host and port as they were. */
-  g_assert_false (leap_parse_host_port ("redis.example", &host, &port, &error));
-  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
-  g_assert_cmpstr (error->message, ==, "“redis.example” is not HOST:PORT");
-  g_clear_error (&error);
-  g_assert_false (leap_parse_host_port ("redis.example:", &host, &port, &error));
-  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
-  g_clear_error (&error);
-  g_assert_false (leap_parse_host_port ("redis.example:65536", &host, &port, &error));
-  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
-  g_clear_error (&error);
-  g_assert_false (leap_parse_host_port ("redis.example:80x", &host, &port, &error));
-  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
-  g_clear_error (&error);
-  g_assert_false (leap_parse_host_port ("redis.example:-1", &host, &port, &error));
-  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
-  g_clear_error (&error);
-  g_assert_cmpstr (host, ==, "127.0.0.1");
-  g_assert_cmpuint (port, ==, 9000);
+  /* No port, or one that is not a number from 0 to 65535; a failure
+   * leaves host and port as they were. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” is not HOST:PORT", bad[i]);
+
+      g_assert_false (leap_parse_host_port (bad[i], &host, &port, &error));
+      g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+      g_assert_cmpstr (error->message, ==, message);
+      g_clear_error (&error);
+      g_assert_cmpstr (host, ==, "127.0.0.1");
+      g_assert_cmpuint (port, ==, 9000);
+    }
 }
 
 int
