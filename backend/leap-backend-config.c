@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-backend-config.h"
+#include "leap-address.h"
 #include "leap-error.h"
 #include "leap-key-file.h"
 
@@ -39,41 +40,6 @@ leap_backend_config_clear (LeapBackendConfig *config)
   g_clear_pointer (&config->session_key, g_free);
   g_clear_pointer (&config->cors_origins, g_strfreev);
   g_clear_pointer (&config->trusted_proxies, g_strfreev);
-}
-
-/* "HOST:PORT", "[v6]:PORT" or ":PORT". */
-gboolean
-leap_parse_host_port (const char *text,
-                      char      **host,
-                      guint16    *port,
-                      GError    **error)
-{
-  const char *colon = text ? strrchr (text, ':') : NULL;
-  guint64 value = 0;
-  g_autofree char *h = NULL;
-
-  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL))
-    {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not HOST:PORT",
-                   text ? text : "");
-      return FALSE;
-    }
-  h = g_strndup (text, colon - text);
-  if (h[0] == '[' && g_str_has_suffix (h, "]"))
-    {
-      char *inner = g_strndup (h + 1, strlen (h) - 2);
-      g_free (h);
-      h = inner;
-    }
-  if (h[0] == '\0')
-    {
-      g_free (h);
-      h = g_strdup ("127.0.0.1");
-    }
-  g_free (*host);
-  *host = g_steal_pointer (&h);
-  *port = value;
-  return TRUE;
 }
 
 /* Each an address ("10.0.0.7", "::1") or a range ("10.0.0.0/8",

@@ -35,10 +35,6 @@ void     leap_backend_config_clear     (LeapBackendConfig *config);
 gboolean leap_backend_config_load_file (LeapBackendConfig *config,
                                         const char        *path,
                                         GError           **error);
-gboolean leap_parse_host_port          (const char        *text,
-                                        char             **host,
-                                        guint16           *port,
-                                        GError           **error);
 gboolean leap_check_trusted_proxies    (char             **cidrs,
                                         GError           **error);
 

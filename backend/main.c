@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "leap-address.h"
 #include "leap-backend.h"
 #include "leap-password.h"
 

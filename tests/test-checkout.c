@@ -4,6 +4,7 @@
  * redeliveries, concurrent retries and a worker killed mid-flight. */
 #include "leap-test-backend.h"
 #include "leap-checkout-worker.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 
 #include <signal.h>
@@ -209,8 +210,8 @@ hold_status (Fixture    *f,
 static gint64
 pending_messages (Fixture *f)
 {
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, LEAP_CHECKOUT_GROUP, NULL);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, leap_keys_checkout_group (), NULL);
 
   return g_ascii_strtoll (out, NULL, 10);
 }
@@ -439,7 +440,7 @@ static void
 test_redelivery (Fixture *f, gconstpointer data)
 {
   g_autofree char *hold = make_hold (f, f->cashier, f->tier, 2, 0, 0);
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *order_id = NULL;
   g_autofree char *range = NULL;
   g_autofree char *added = NULL;
@@ -520,7 +521,7 @@ test_idempotency (Fixture *f, gconstpointer data)
   g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/orders");
   g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
   g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", hold);
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *length = NULL;
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 10, "max-conns-per-host", 10,
                                                                   "timeout", 60, NULL);
@@ -587,9 +588,9 @@ test_kill_worker (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (pending_reaches, &w, 15000));
   {
-    g_autofree char *stream = leap_checkout_stream_key (f->event);
+    g_autofree char *stream = leap_keys_checkout_stream (f->event);
     g_autofree char *consumers = leap_test_redis_cli (f->tb.redis, "XINFO", "CONSUMERS", stream,
-                                                      LEAP_CHECKOUT_GROUP, NULL);
+                                                      leap_keys_checkout_group (), NULL);
     g_assert_nonnull (strstr (consumers, "doomed"));
   }
   g_subprocess_send_signal (process, SIGKILL);
@@ -624,14 +625,14 @@ test_kill_worker (Fixture *f, gconstpointer data)
 static void
 test_dead_letter (Fixture *f, gconstpointer data)
 {
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, 0, 0);
   g_autofree char *order_id = NULL;
   g_autofree char *added = NULL;
   g_autofree char *dead = NULL;
 
   leap_test_allow_warnings ();
-  g_free (leap_test_redis_cli (f->tb.redis, "SADD", LEAP_CHECKOUT_STREAMS, stream, NULL));
+  g_free (leap_test_redis_cli (f->tb.redis, "SADD", leap_keys_checkout_streams (), stream, NULL));
   added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order", "{not json", NULL);
   order_id = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 2500}");
 
@@ -645,7 +646,7 @@ test_dead_letter (Fixture *f, gconstpointer data)
     PendingWait w = { f, 0, 0 };
     g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
   }
-  dead = leap_test_redis_cli (f->tb.redis, "XRANGE", LEAP_CHECKOUT_DEAD, "-", "+", NULL);
+  dead = leap_test_redis_cli (f->tb.redis, "XRANGE", leap_keys_checkout_dead (), "-", "+", NULL);
   g_assert_nonnull (strstr (dead, added));
   g_assert_nonnull (strstr (dead, "no order object"));
 }

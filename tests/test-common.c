@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The shared library: money, times, JSON checks, cursors. */
+/* The shared library: money, times, JSON checks, cursors, addresses. */
+#include "leap-address.h"
 #include "leap-catalogue.h"
 #include "leap-error.h"
 #include "leap-json.h"
@@ -118,6 +119,46 @@ test_errors (void)
   g_assert_cmpstr (leap_error_code_to_string (999), ==, "internal");
 }
 
+static void
+test_host_port (void)
+{
+  g_autofree char *host = g_strdup ("unchanged");
+  static const char * const bad[] = {
+    "redis.example", "redis.example:", "redis.example:65536", "redis.example:80x",
+    "redis.example:-1",
+  };
+  g_autoptr(GError) error = NULL;
+  guint16 port = 1;
+
+  g_assert_true (leap_parse_host_port ("redis.example:6380", &host, &port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "redis.example");
+  g_assert_cmpuint (port, ==, 6380);
+  g_assert_true (leap_parse_host_port ("[::1]:8080", &host, &port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "::1");
+  g_assert_cmpuint (port, ==, 8080);
+  /* No host: the loopback address. */
+  g_assert_true (leap_parse_host_port (":9000", &host, &port, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 9000);
+
+  /* No port, or one that is not a number from 0 to 65535; a failure
+   * leaves host and port as they were. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” is not HOST:PORT", bad[i]);
+
+      g_assert_false (leap_parse_host_port (bad[i], &host, &port, &error));
+      g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+      g_assert_cmpstr (error->message, ==, message);
+      g_clear_error (&error);
+      g_assert_cmpstr (host, ==, "127.0.0.1");
+      g_assert_cmpuint (port, ==, 9000);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -127,5 +168,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/common/json-check", test_json_check);
   g_test_add_func ("/leap/common/cursor", test_cursor);
   g_test_add_func ("/leap/common/errors", test_errors);
+  g_test_add_func ("/leap/common/host-port", test_host_port);
   return g_test_run ();
 }

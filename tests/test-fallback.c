@@ -6,6 +6,7 @@
 #include "leap-test-backend.h"
 #include "leap-checkout-worker.h"
 #include "leap-holds.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 
 #include <sqlite3.h>
@@ -212,7 +213,7 @@ static gboolean
 worker_settled (gpointer data)
 {
   Fixture *f = data;
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *length = NULL;
 
   if (leap_checkout_worker_get_in_flight (f->worker) != 0)

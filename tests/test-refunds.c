@@ -4,6 +4,7 @@
  * the tickets to sale, exactly once, and a dead checkout message can be
  * looked at and replayed. */
 #include "leap-test-backend.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 
 #include <signal.h>
@@ -621,7 +622,7 @@ list_dead (Fixture    *f,
 static gint64
 dead_count (Fixture *f)
 {
-  g_autofree char *n = leap_test_redis_cli (f->tb.redis, "XLEN", LEAP_CHECKOUT_DEAD, NULL);
+  g_autofree char *n = leap_test_redis_cli (f->tb.redis, "XLEN", leap_keys_checkout_dead (), NULL);
 
   return g_ascii_strtoll (n, NULL, 10);
 }
@@ -643,7 +644,7 @@ dead_reaches (gpointer data)
     return FALSE;
   if (w->not_id == NULL)
     return TRUE;
-  first = leap_test_redis_cli (w->f->tb.redis, "XRANGE", LEAP_CHECKOUT_DEAD, "-", "+", "COUNT", "1", NULL);
+  first = leap_test_redis_cli (w->f->tb.redis, "XRANGE", leap_keys_checkout_dead (), "-", "+", "COUNT", "1", NULL);
   return strstr (first, w->not_id) == NULL;
 }
 
@@ -653,7 +654,7 @@ static char *
 kill_message (Fixture    *f,
               const char *order_id)
 {
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *out = leap_test_redis_cli (f->tb.redis, "--no-raw", "XRANGE", stream, "-", "+", NULL);
   g_autofree char *entry = NULL;
   g_autofree char *dead = NULL;
@@ -678,7 +679,7 @@ kill_message (Fixture    *f,
     }
   g_assert_nonnull (entry);
   g_assert_nonnull (strstr (message->str, order_id));
-  dead = leap_test_redis_cli (f->tb.redis, "XADD", LEAP_CHECKOUT_DEAD, "*", "stream", stream, "entry", entry,
+  dead = leap_test_redis_cli (f->tb.redis, "XADD", leap_keys_checkout_dead (), "*", "stream", stream, "entry", entry,
                               "order", message->str, "error", "the database was locked", "deliveries", "6", NULL);
   g_free (leap_test_redis_cli (f->tb.redis, "XDEL", stream, entry, NULL));
   return g_steal_pointer (&dead);
@@ -688,7 +689,7 @@ static gboolean
 stream_empty (gpointer data)
 {
   Fixture *f = data;
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *len = leap_test_redis_cli (f->tb.redis, "XLEN", stream, NULL);
 
   return g_str_equal (len, "0");
@@ -711,7 +712,7 @@ replay (Fixture       *f,
 static void
 test_dead_poison (Fixture *f, gconstpointer data)
 {
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *first_id = NULL;
   g_autofree char *body = NULL;
   g_autoptr(JsonObject) listed = NULL;
@@ -722,7 +723,7 @@ test_dead_poison (Fixture *f, gconstpointer data)
   JsonObject *letter;
 
   leap_test_allow_warnings ();
-  g_free (leap_test_redis_cli (f->tb.redis, "SADD", LEAP_CHECKOUT_STREAMS, stream, NULL));
+  g_free (leap_test_redis_cli (f->tb.redis, "SADD", leap_keys_checkout_streams (), stream, NULL));
   g_free (leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order", "{not json", NULL));
   start_worker (f, 200, 2);
   g_assert_true (leap_test_wait_until (dead_reaches, &w, 15000));
@@ -834,11 +835,11 @@ test_dead_order (Fixture *f, gconstpointer data)
   /* Written: replaying it again charges nothing and changes nothing. */
   stop_worker (f);
   {
-    g_autofree char *stream = leap_checkout_stream_key (f->event);
+    g_autofree char *stream = leap_keys_checkout_stream (f->event);
     g_autofree char *message = g_strdup_printf ("{\"order_id\": \"%s\", \"event_id\": %" G_GINT64_FORMAT
                                                 ", \"lines\": []}", order_id, f->event);
 
-    again = leap_test_redis_cli (f->tb.redis, "XADD", LEAP_CHECKOUT_DEAD, "*", "stream", stream, "entry", "1-0",
+    again = leap_test_redis_cli (f->tb.redis, "XADD", leap_keys_checkout_dead (), "*", "stream", stream, "entry", "1-0",
                                  "order", message, "error", "timeout", "deliveries", "6", NULL);
   }
   leap_test_reply_clear (&reply);

@@ -28,8 +28,7 @@ struct _LeapOrders
   guint             settle_id;
 };
 
-const char *_leap_orders_reply_status   (const redisReply *reply);
-void        _leap_orders_settle_init    (LeapOrders       *self);
-void        _leap_orders_settle_dispose (LeapOrders       *self);
+void _leap_orders_settle_init    (LeapOrders *self);
+void _leap_orders_settle_dispose (LeapOrders *self);
 
 G_END_DECLS

@@ -4,6 +4,8 @@
 #include "leap-orders-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-keys.h"
+#include "leap-reply.h"
 
 /* Settling an order, what leap-worker does with each checkout message:
  * the payment is taken once, the order written with its payment and
@@ -32,23 +34,21 @@ run_hold_script (GTask              *task,
                  const char         *script,
                  LeapRedisReplyFunc  func)
 {
-  static const char *names[] = { "cap", "avail", "held", "checkout", "sold", "max", "holds" };
   LeapOrders *self = g_task_get_source_object (task);
   Settle *s = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = NULL;
   g_autofree char *hold_id = NULL;
+  guint nkeys;
 
+  /* leap_orders_settle_async () took only an order id that parses. */
   leap_order_id_parse (s->order_id, &hold_id, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:%s", s->event_id,
-                                            names[i]));
-  g_ptr_array_add (argv, g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", s->event_id,
-                                          hold_id));
+  argv = leap_keys_inventory_script (s->event_id, hold_id);
+  nkeys = argv->len;
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, s->event_id));
   g_ptr_array_add (argv, g_strdup (s->order_id));
   /* A disposed connection drops the reply, and the task with it. */
-  leap_redis_eval_argv_full (self->redis, script, func, g_object_ref (task), g_object_unref, 8,
-                             argv->len, (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv_full (self->redis, script, func, g_object_ref (task), g_object_unref,
+                             nkeys, argv->len, (const char **) argv->pdata, NULL);
 }
 
 static void
@@ -62,22 +62,23 @@ confirmed_cb (LeapRedis        *redis,
   Settle *s = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *reason = NULL;
+  const char *hold_status;
 
   if (error != NULL)
     {
       g_task_return_error (task, g_error_copy (error));
       return;
     }
-  if (g_str_equal (_leap_orders_reply_status (reply), "confirmed"))
+  if (g_str_equal (leap_reply_status (reply), "confirmed"))
     {
       g_task_return_pointer (task, g_strdup ("paid"), g_free);
       return;
     }
   /* Paid, but its hold is gone (a Redis that lost it): never dropped
    * silently, a person looks at it. */
+  hold_status = leap_reply_element_string (reply, 1);
   reason = g_strdup_printf ("paid, but its hold is %s",
-                            reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                              ? reply->element[1]->str : "lost");
+                            hold_status != NULL ? hold_status : "lost");
   if (!leap_store_set_order_status (self->store, s->order_id, "needs_review", reason,
                                     &local_error))
     {
@@ -102,9 +103,9 @@ released_cb (LeapRedis        *redis,
       g_task_return_error (task, g_error_copy (error));
       return;
     }
-  if (!g_str_equal (_leap_orders_reply_status (reply), "released"))
+  if (!g_str_equal (leap_reply_status (reply), "released"))
     g_message ("Order %s failed; its hold was already %s", s->order_id,
-               _leap_orders_reply_status (reply));
+               leap_reply_status (reply));
   g_task_return_pointer (task, g_strdup ("failed"), g_free);
 }
 

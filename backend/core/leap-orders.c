@@ -6,6 +6,7 @@
 #include "leap-holds.h"
 #include "leap-json.h"
 #include "leap-keys.h"
+#include "leap-reply.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -13,12 +14,6 @@
 G_DEFINE_FINAL_TYPE (LeapOrders, leap_orders, G_TYPE_OBJECT)
 
 static const char * const staff[] = { "admin", "manager", "cashier", NULL };
-
-char *
-leap_checkout_stream_key (gint64 event_id)
-{
-  return leap_keys_checkout_stream (event_id);
-}
 
 /* An order id is its hold's id behind "o-": a hold can become at most one
  * order, so placing it twice (a retry with another Idempotency-Key, a
@@ -47,13 +42,6 @@ leap_order_id_parse (const char *order_id,
   return TRUE;
 }
 
-/* Where the result of an order is published once the worker is done. */
-char *
-leap_order_channel (const char *order_id)
-{
-  return g_strconcat ("leap:order:", order_id, NULL);
-}
-
 /* A ticket's code, signed with the box office's Ed25519 key over event,
  * order, tier and index (see leap-ticket-signer.h), so that a scanner can
  * check it offline. Order ids come from leap_order_id_for_hold (). */
@@ -74,39 +62,10 @@ leap_ticket_code_new (LeapTicketSigner *signer,
   return code;
 }
 
-static const char *
-hash_field (const redisReply *reply,
-            const char       *name)
-{
-  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
-    return NULL;
-  for (size_t i = 0; i + 1 < reply->elements; i += 2)
-    if (reply->element[i]->type == REDIS_REPLY_STRING && g_str_equal (reply->element[i]->str, name))
-      return reply->element[i + 1]->str;
-  return NULL;
-}
-
-/* The first word of a script's answer ("ok", "confirmed", …). */
-const char *
-_leap_orders_reply_status (const redisReply *reply)
-{
-  if (reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-      reply->element[0]->type == REDIS_REPLY_STRING)
-    return reply->element[0]->str;
-  return "";
-}
-
 static gint64
 now_ms (void)
 {
   return g_get_real_time () / 1000;
-}
-
-static char *
-hold_key (gint64      event_id,
-          const char *hold_id)
-{
-  return g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", event_id, hold_id);
 }
 
 /* The lines of a hold ("tier:quantity,…" in Redis) priced from the
@@ -510,7 +469,7 @@ begun_cb (LeapRedis        *redis,
                                N_("Orders cannot be placed right now"));
       return;
     }
-  status = _leap_orders_reply_status (reply);
+  status = leap_reply_status (reply);
   if (g_str_equal (status, "ok"))
     {
       LeapOrders *self = g_task_get_source_object (task);
@@ -532,10 +491,13 @@ begun_cb (LeapRedis        *redis,
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
                              N_("This hold has expired and its tickets were given back"));
   else if (g_str_equal (status, "status"))
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                             "This hold is %s and cannot be checked out",
-                             reply->elements > 1 && reply->element[1]->type == REDIS_REPLY_STRING
-                               ? reply->element[1]->str : "not held");
+    {
+      const char *held = leap_reply_element_string (reply, 1);
+
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                               "This hold is %s and cannot be checked out",
+                               held != NULL ? held : "not held");
+    }
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s",
                              status);
@@ -652,9 +614,10 @@ place_hold_cb (LeapRedis        *redis,
   LeapOrders *self = g_task_get_source_object (task);
   Place *p = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = NULL;
   g_autofree char *text = NULL;
   const char *status;
+  guint nkeys;
 
   if (error != NULL)
     {
@@ -664,7 +627,7 @@ place_hold_cb (LeapRedis        *redis,
     }
   /* A hold of the database that Redis does not have yet (being handed
    * over) or any more (it ended before Redis came back). */
-  if (leap_hold_id_is_db (p->hold_id) && (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0))
+  if (leap_hold_id_is_db (p->hold_id) && leap_reply_n_elements (reply) == 0)
     {
       g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, p->hold_id, NULL);
 
@@ -687,33 +650,31 @@ place_hold_cb (LeapRedis        *redis,
         }
     }
   /* Another session's hold is as invisible as one that does not exist. */
-  if (g_strcmp0 (hash_field (reply, "owner"), p->owner) != 0)
+  if (g_strcmp0 (leap_reply_field (reply, "owner"), p->owner) != 0)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
-  status = hash_field (reply, "status");
+  status = leap_reply_field (reply, "status");
   if (g_strcmp0 (status, "held") != 0 &&
       !(g_strcmp0 (status, "checking_out") == 0 &&
-        g_strcmp0 (hash_field (reply, "order"), p->order_id) == 0))
+        g_strcmp0 (leap_reply_field (reply, "order"), p->order_id) == 0))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                                "This hold is %s and cannot be checked out", status);
       return;
     }
-  text = checkout_message (self, p, hash_field (reply, "items"), &local_error);
+  text = checkout_message (self, p, leap_reply_field (reply, "items"), &local_error);
   if (text == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&local_error));
       return;
     }
-  p->items = g_strdup (hash_field (reply, "items"));
+  p->items = g_strdup (leap_reply_field (reply, "items"));
   p->message = g_strdup (text);
 
-  for (LeapInventoryKey i = 0; i < LEAP_INVENTORY_N_KEYS; i++)
-    g_ptr_array_add (argv, leap_keys_event_inventory (p->event_id, i));
-  g_ptr_array_add (argv, hold_key (p->event_id, p->hold_id));
-  g_ptr_array_add (argv, leap_checkout_stream_key (p->event_id));
+  argv = leap_keys_checkout_script (p->event_id, p->hold_id);
+  nkeys = argv->len;
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, p->event_id));
   g_ptr_array_add (argv, g_strdup (p->owner));
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
@@ -723,12 +684,12 @@ place_hold_cb (LeapRedis        *redis,
   g_ptr_array_add (argv, g_strdup ("order"));
   g_ptr_array_add (argv, g_steal_pointer (&text));
 
-  /* The workers learn of the stream before its first message: the SADD is
-   * sent first on the same connection. */
-  leap_redis_command (self->redis, stream_added_cb, NULL, "SADD", LEAP_CHECKOUT_STREAMS,
-                      argv->pdata[8], NULL);
+  /* The workers learn of the stream (the last key) before its first
+   * message: the SADD is sent first on the same connection. */
+  leap_redis_command (self->redis, stream_added_cb, NULL, "SADD",
+                      leap_keys_checkout_streams (), argv->pdata[nkeys - 1], NULL);
   leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task),
-                             g_object_unref, 9, argv->len, (const char **) argv->pdata, NULL);
+                             g_object_unref, nkeys, argv->len, (const char **) argv->pdata, NULL);
 }
 
 void
@@ -767,7 +728,7 @@ leap_orders_place_async (LeapOrders         *self,
       place_in_database (self, task);
       return;
     }
-  key = hold_key (p->event_id, p->hold_id);
+  key = leap_keys_hold (p->event_id, p->hold_id);
   leap_redis_command_full (self->redis, place_hold_cb, g_steal_pointer (&task), g_object_unref,
                            "HGETALL", key, NULL);
 }
@@ -812,7 +773,7 @@ pending_cb (LeapRedis        *redis,
   /* Redis down, or back without its data: an order placed while Redis was
    * down waits in the database's outbox, one Redis took is kept among the
    * accepted orders. */
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+  if (error != NULL || leap_reply_n_elements (reply) == 0)
     {
       db_hold = leap_store_get_accepted_order (self->store, g->order_id, NULL);
       if (db_hold == NULL && leap_hold_id_is_db (g->hold_id))
@@ -850,14 +811,14 @@ pending_cb (LeapRedis        *redis,
       g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
       return;
     }
-  if ((!g->staff && g_strcmp0 (hash_field (reply, "owner"), g->owner) != 0) ||
-      g_strcmp0 (hash_field (reply, "order"), g->order_id) != 0)
+  if ((!g->staff && g_strcmp0 (leap_reply_field (reply, "owner"), g->owner) != 0) ||
+      g_strcmp0 (leap_reply_field (reply, "order"), g->order_id) != 0)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
       return;
     }
   /* The worker may have written it meanwhile. */
-  if (g_strcmp0 (hash_field (reply, "status"), "checking_out") != 0)
+  if (g_strcmp0 (leap_reply_field (reply, "status"), "checking_out") != 0)
     {
       stored = leap_store_get_order (self->store, g->order_id, &local_error);
       if (stored == NULL)
@@ -870,7 +831,7 @@ pending_cb (LeapRedis        *redis,
       g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
       return;
     }
-  lines = price_lines (self, g->event_id, hash_field (reply, "items"), &total, &currency,
+  lines = price_lines (self, g->event_id, leap_reply_field (reply, "items"), &total, &currency,
                        &local_error);
   if (lines == NULL)
     {
@@ -931,7 +892,7 @@ leap_orders_get_async (LeapOrders         *self,
       return;
     }
   /* Not written yet: pending while its hold is being checked out. */
-  key = hold_key (g->event_id, g->hold_id);
+  key = leap_keys_hold (g->event_id, g->hold_id);
   leap_redis_command_full (self->redis, pending_cb, g_steal_pointer (&task), g_object_unref,
                            "HGETALL", key, NULL);
 }

@@ -9,15 +9,6 @@
 
 G_BEGIN_DECLS
 
-/* Where checkout messages go. Each event has its own stream, under the
- * event's hash tag, so that begin-checkout (one script) touches keys of
- * one shard only; the set LEAP_CHECKOUT_STREAMS lists every stream that
- * ever had a message, for the workers to read. */
-#define LEAP_CHECKOUT_STREAMS "leap:checkout-streams"
-#define LEAP_CHECKOUT_GROUP   "leap-workers"
-#define LEAP_CHECKOUT_DEAD    "leap:checkout-dead"
-#define LEAP_CHECKOUT_ERRORS  "leap:checkout-errors"
-
 #define LEAP_TYPE_ORDERS (leap_orders_get_type ())
 G_DECLARE_FINAL_TYPE (LeapOrders, leap_orders, LEAP, ORDERS, GObject)
 
@@ -60,12 +51,10 @@ char       *leap_orders_settle_finish        (LeapOrders          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
-char       *leap_checkout_stream_key  (gint64              event_id);
 gboolean    leap_order_id_parse       (const char         *order_id,
                                        char              **hold_id,
                                        gint64             *event_id);
 char       *leap_order_id_for_hold    (const char         *hold_id);
-char       *leap_order_channel        (const char         *order_id);
 char       *leap_ticket_code_new      (LeapTicketSigner   *signer,
                                        const char         *order_id,
                                        gint64              tier_id,

@@ -4,9 +4,11 @@
 #include "leap-checkout-worker.h"
 #include "leap-json.h"
 #include "leap-key-file.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 #include "leap-payment-provider.h"
 #include "leap-redis.h"
+#include "leap-reply.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -88,19 +90,6 @@ job_free (Job *job)
   g_free (job);
 }
 
-static const redisReply *
-field_of (const redisReply *fields,
-          const char       *name)
-{
-  if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
-    return NULL;
-  for (size_t i = 0; i + 1 < fields->elements; i += 2)
-    if (fields->element[i]->type == REDIS_REPLY_STRING &&
-        g_str_equal (fields->element[i]->str, name))
-      return fields->element[i + 1];
-  return NULL;
-}
-
 /* For the worker's own writes: acknowledgements, kept errors, results,
  * dead letters. One that fails is logged and otherwise dropped: the message
  * it was about stays pending and is claimed again, and settling an order
@@ -143,8 +132,8 @@ job_fail (Job        *job,
 {
   g_warning ("Checkout %s (%s %s) will be retried: %s", job->order_id ? job->order_id : "?",
              job->stream, job->entry, message);
-  leap_redis_command (job->self->redis, logged_cb, "HSET", "HSET", LEAP_CHECKOUT_ERRORS, job->key,
-                      message, NULL);
+  leap_redis_command (job->self->redis, logged_cb, "HSET", "HSET", leap_keys_checkout_errors (),
+                      job->key, message, NULL);
   job_drop (job);
 }
 
@@ -153,7 +142,7 @@ job_done (Job        *job,
           const char *status)
 {
   LeapCheckoutWorker *self = job->self;
-  g_autofree char *channel = leap_order_channel (job->order_id);
+  g_autofree char *channel = leap_keys_order_channel (job->order_id);
   g_autoptr(JsonObject) result = json_object_new ();
   g_autofree char *text = NULL;
 
@@ -162,10 +151,11 @@ job_done (Job        *job,
   text = leap_json_object_to_string (result);
 
   /* Only now is the message done; nothing trims a message before. */
-  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", job->stream, LEAP_CHECKOUT_GROUP,
-                      job->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", job->stream,
+                      leap_keys_checkout_group (), job->entry, NULL);
   leap_redis_command (self->redis, logged_cb, "XDEL", "XDEL", job->stream, job->entry, NULL);
-  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", LEAP_CHECKOUT_ERRORS, job->key, NULL);
+  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", leap_keys_checkout_errors (),
+                      job->key, NULL);
   leap_redis_command (self->redis, logged_cb, "PUBLISH", "PUBLISH", channel, text, NULL);
   self->processed++;
   g_debug ("Order %s is %s", job->order_id, status);
@@ -231,26 +221,21 @@ static void
 start_entries (LeapCheckoutWorker *self,
                const redisReply   *reply)
 {
-  if (reply == NULL || reply->type != REDIS_REPLY_ARRAY)
-    return;
-  for (size_t i = 0; i < reply->elements; i++)
+  for (gsize i = 0; i < leap_reply_n_elements (reply); i++)
     {
-      const redisReply *s = reply->element[i];
+      const redisReply *s = leap_reply_element (reply, i);
+      const char *stream = leap_reply_element_string (s, 0);
+      const redisReply *entries = leap_reply_element (s, 1);
 
-      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 ||
-          s->element[0]->type != REDIS_REPLY_STRING || s->element[1]->type != REDIS_REPLY_ARRAY)
+      if (stream == NULL)
         continue;
-      for (size_t j = 0; j < s->element[1]->elements; j++)
+      for (gsize j = 0; j < leap_reply_n_elements (entries); j++)
         {
-          const redisReply *entry = s->element[1]->element[j];
-          const redisReply *order;
+          const redisReply *fields;
+          const char *entry;
 
-          if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
-              entry->element[0]->type != REDIS_REPLY_STRING)
-            continue;
-          order = field_of (entry->element[1], "order");
-          job_start (self, s->element[0]->str, entry->element[0]->str,
-                     order != NULL && order->type == REDIS_REPLY_STRING ? order->str : NULL);
+          if (leap_reply_stream_entry (leap_reply_element (entries, j), &entry, &fields))
+            job_start (self, stream, entry, leap_reply_field (fields, "order"));
         }
     }
 }
@@ -326,7 +311,7 @@ read_streams (LeapCheckoutWorker *self)
     }
   g_ptr_array_add (argv, g_strdup ("XREADGROUP"));
   g_ptr_array_add (argv, g_strdup ("GROUP"));
-  g_ptr_array_add (argv, g_strdup (LEAP_CHECKOUT_GROUP));
+  g_ptr_array_add (argv, g_strdup (leap_keys_checkout_group ()));
   g_ptr_array_add (argv, g_strdup (self->config.consumer));
   g_ptr_array_add (argv, g_strdup ("COUNT"));
   g_ptr_array_add (argv, g_strdup_printf ("%u", slots));
@@ -359,26 +344,27 @@ streams_cb (LeapRedis        *redis,
             gpointer          user_data)
 {
   LeapCheckoutWorker *self = user_data;
+  g_auto(GStrv) streams = leap_reply_dup_strv (reply);
 
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY)
+  if (error != NULL || streams == NULL)
     {
       retry_later (self);
       return;
     }
   self->streams_read_at = g_get_monotonic_time ();
-  for (size_t i = 0; i < reply->elements; i++)
+  for (guint i = 0; streams[i] != NULL; i++)
     {
-      const char *stream = reply->element[i]->str;
+      const char *stream = streams[i];
       gboolean known = FALSE;
 
       for (guint j = 0; j < self->streams->len && !known; j++)
         known = g_str_equal (self->streams->pdata[j], stream);
-      if (known || reply->element[i]->type != REDIS_REPLY_STRING)
+      if (known)
         continue;
       /* From the start of the stream: a message added before the group
        * existed is read too. */
       leap_redis_command (self->reader, group_created_cb, NULL, "XGROUP", "CREATE", stream,
-                          LEAP_CHECKOUT_GROUP, "0", "MKSTREAM", NULL);
+                          leap_keys_checkout_group (), "0", "MKSTREAM", NULL);
       g_ptr_array_add (self->streams, g_strdup (stream));
     }
   read_streams (self);
@@ -395,7 +381,8 @@ read_next (LeapCheckoutWorker *self)
     return;
   self->reading = TRUE;
   if (g_get_monotonic_time () - self->streams_read_at > STREAMS_REFRESH_US)
-    leap_redis_command (self->reader, streams_cb, self, "SMEMBERS", LEAP_CHECKOUT_STREAMS, NULL);
+    leap_redis_command (self->reader, streams_cb, self, "SMEMBERS", leap_keys_checkout_streams (),
+                        NULL);
   else
     read_streams (self);
 }
@@ -430,18 +417,21 @@ dead_error_cb (LeapRedis        *redis,
   LeapCheckoutWorker *self = d->self;
   g_autofree char *key = g_strconcat (d->stream, " ", d->entry, NULL);
   g_autofree char *deliveries = g_strdup_printf ("%" G_GINT64_FORMAT, d->deliveries);
-  const char *last = error == NULL && reply->type == REDIS_REPLY_STRING ? reply->str
-                                                                        : "no error recorded";
+  const char *last = leap_reply_string (reply, NULL);
 
+  /* No error kept (HGET answers nil), or the HGET failed. */
+  if (last == NULL)
+    last = "no error recorded";
   g_warning ("Checkout message %s %s failed %s times (%s): moved to %s", d->stream, d->entry,
-             deliveries, last, LEAP_CHECKOUT_DEAD);
-  leap_redis_command (self->redis, logged_cb, "XADD", "XADD", LEAP_CHECKOUT_DEAD, "*",
+             deliveries, last, leap_keys_checkout_dead ());
+  leap_redis_command (self->redis, logged_cb, "XADD", "XADD", leap_keys_checkout_dead (), "*",
                       "stream", d->stream, "entry", d->entry, "order", d->order ? d->order : "",
                       "error", last, "deliveries", deliveries, NULL);
-  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", d->stream, LEAP_CHECKOUT_GROUP,
-                      d->entry, NULL);
+  leap_redis_command (self->redis, logged_cb, "XACK", "XACK", d->stream,
+                      leap_keys_checkout_group (), d->entry, NULL);
   leap_redis_command (self->redis, logged_cb, "XDEL", "XDEL", d->stream, d->entry, NULL);
-  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", LEAP_CHECKOUT_ERRORS, key, NULL);
+  leap_redis_command (self->redis, logged_cb, "HDEL", "HDEL", leap_keys_checkout_errors (), key,
+                      NULL);
   self->dead++;
   dead_free (d);
 }
@@ -470,15 +460,16 @@ deliveries_cb (LeapRedis        *redis,
   LeapCheckoutWorker *self = d->self;
   g_autofree char *key = g_strconcat (d->stream, " ", d->entry, NULL);
 
-  if (error == NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
-      reply->element[0]->type == REDIS_REPLY_ARRAY && reply->element[0]->elements >= 4)
-    d->deliveries = reply->element[0]->element[3]->integer;
+  /* [[id, consumer, idle ms, deliveries]]; on an error reply is NULL and
+   * the message is taken up again. */
+  if (leap_reply_n_elements (reply) == 1)
+    leap_reply_get_int (leap_reply_element (leap_reply_element (reply, 0), 3), &d->deliveries);
   if (g_hash_table_contains (self->jobs, key))
     ; /* still in work here: its idle time ran out under a slow payment */
   else if (d->deliveries > (gint64) self->config.max_deliveries)
     {
       leap_redis_command_full (self->redis, dead_error_cb, d, (GDestroyNotify) dead_free,
-                               "HGET", LEAP_CHECKOUT_ERRORS, key, NULL);
+                               "HGET", leap_keys_checkout_errors (), key, NULL);
       return;
     }
   else
@@ -496,34 +487,27 @@ claimed_cb (LeapRedis        *redis,
   LeapCheckoutWorker *self = c->self;
   const redisReply *entries;
 
-  /* [next cursor, [[id, fields]…], [deleted ids]] */
-  if (error != NULL || reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
-      reply->element[1]->type != REDIS_REPLY_ARRAY)
+  /* [next cursor, [[id, fields]…], [deleted ids]]; none on an error, where
+   * reply is NULL. */
+  entries = leap_reply_element (reply, 1);
+  for (gsize i = 0; i < leap_reply_n_elements (entries); i++)
     {
-      claim_free (c);
-      return;
-    }
-  entries = reply->element[1];
-  for (size_t i = 0; i < entries->elements; i++)
-    {
-      const redisReply *entry = entries->element[i];
-      const redisReply *order;
+      const redisReply *fields;
+      const char *entry;
       Dead *d;
 
-      if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2 ||
-          entry->element[0]->type != REDIS_REPLY_STRING)
+      if (!leap_reply_stream_entry (leap_reply_element (entries, i), &entry, &fields))
         continue;
       /* Too many deliveries: to the dead-letter stream instead of trying
        * once more. Otherwise work on it as on a new message. */
       d = g_new0 (Dead, 1);
       d->self = self;
       d->stream = g_strdup (c->stream);
-      d->entry = g_strdup (entry->element[0]->str);
-      order = field_of (entry->element[1], "order");
-      d->order = order != NULL && order->type == REDIS_REPLY_STRING ? g_strdup (order->str) : NULL;
+      d->entry = g_strdup (entry);
+      d->order = g_strdup (leap_reply_field (fields, "order"));
       leap_redis_command_full (self->redis, deliveries_cb, d, (GDestroyNotify) dead_free,
-                               "XPENDING", c->stream, LEAP_CHECKOUT_GROUP, d->entry, d->entry, "1",
-                               NULL);
+                               "XPENDING", c->stream, leap_keys_checkout_group (), d->entry,
+                               d->entry, "1", NULL);
     }
   claim_free (c);
 }
@@ -547,8 +531,8 @@ claim_tick_cb (gpointer data)
       c->stream = g_strdup (self->streams->pdata[i]);
       /* A dispose drops the reply: claim_free then, not claimed_cb. */
       leap_redis_command_full (self->redis, claimed_cb, c, (GDestroyNotify) claim_free,
-                               "XAUTOCLAIM", c->stream, LEAP_CHECKOUT_GROUP, self->config.consumer,
-                               idle, "0-0", "COUNT", count, NULL);
+                               "XAUTOCLAIM", c->stream, leap_keys_checkout_group (),
+                               self->config.consumer, idle, "0-0", "COUNT", count, NULL);
     }
   return G_SOURCE_CONTINUE;
 }

@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <sodium.h>
 
-#include "leap-backend-config.h"
+#include "leap-address.h"
 #include "leap-checkout-worker.h"
 
 #define DRAIN_TIMEOUT_S 10

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-fault.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 
 #include <glib/gstdio.h>
@@ -814,7 +815,7 @@ leap_fault_assert_invariants (LeapFault *f)
     }
   f->lost_orders = w.missing;
   {
-    g_autofree char *dead = leap_test_redis_cli (f->tb.redis, "XLEN", LEAP_CHECKOUT_DEAD, NULL);
+    g_autofree char *dead = leap_test_redis_cli (f->tb.redis, "XLEN", leap_keys_checkout_dead (), NULL);
 
     f->dead_letters = g_ascii_strtoll (dead, NULL, 10);
     if (f->lost_orders > 0)

@@ -2,6 +2,7 @@
 /* Worker faults under a flash sale: kill -9 of the worker with checkouts
  * in work, and two workers racing for the same pending messages. */
 #include "leap-fault.h"
+#include "leap-keys.h"
 #include "leap-orders.h"
 
 static LeapTestRedis redis;
@@ -33,8 +34,8 @@ assert_no_server_errors (LeapFault *f)
 static gint64
 pending (LeapFault *f)
 {
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, LEAP_CHECKOUT_GROUP, NULL);
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, leap_keys_checkout_group (), NULL);
 
   return g_ascii_strtoll (out, NULL, 10);
 }
@@ -73,8 +74,8 @@ test_kill_worker (LeapFault *f, gconstpointer data)
 static guint
 redelivered (LeapFault *f)
 {
-  g_autofree char *stream = leap_checkout_stream_key (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, LEAP_CHECKOUT_GROUP, "-", "+",
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, leap_keys_checkout_group (), "-", "+",
                                               "1000", NULL);
   g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
   guint n = 0;
