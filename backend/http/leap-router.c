@@ -13,7 +13,8 @@
 static const char * const managers[] = { "admin", "manager", NULL };
 static const char * const admins[] = { "admin", NULL };
 static const char * const door_staff[] = { "admin", "manager", "cashier", NULL };
-static const char * const anyone_signed_in[] = { "admin", "manager", "cashier", "kiosk", "guest", NULL };
+static const char * const anyone_signed_in[]
+    = { "admin", "manager", "cashier", "kiosk", "guest", NULL };
 
 /* The whole API. Paths, methods and roles here are a contract with web
  * shops and scanners: add to it, never rename. */
@@ -124,12 +125,14 @@ add_common_headers (LeapRequest *req)
   soup_message_headers_append (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_append (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_append (headers, "X-Frame-Options", "DENY");
-  soup_message_headers_append (headers, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  soup_message_headers_append (headers, "Content-Security-Policy",
+                               "default-src 'none'; frame-ancestors 'none'");
   soup_message_headers_append (headers, "Cache-Control", "no-store");
   if (origin_allowed (req->ctx, origin))
     {
       soup_message_headers_replace (headers, "Access-Control-Allow-Origin", origin);
-      soup_message_headers_replace (headers, "Access-Control-Expose-Headers", "Retry-After, Location");
+      soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
+                                    "Retry-After, Location");
       soup_message_headers_append (headers, "Vary", "Origin");
     }
 }
@@ -191,8 +194,8 @@ server_cb (SoupServer        *server,
   add_common_headers (req);
   if (g_object_get_data (G_OBJECT (msg), "leap-too-large") != NULL)
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE, "The request body is larger than %zu bytes",
-                                    ctx->max_body);
+      leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE,
+                                    "The request body is larger than %zu bytes", ctx->max_body);
       return;
     }
 
@@ -230,7 +233,8 @@ server_cb (SoupServer        *server,
     }
   else if (req->route == NULL && allow->len > 0)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow->str);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                    allow->str);
       leap_request_reply_new_error (req, LEAP_ERROR_METHOD_NOT_ALLOWED,
                                     N_("%s is not allowed here; use %s"), method, allow->str);
     }
