@@ -42,12 +42,14 @@ G_DEFINE_FINAL_TYPE (LeapApplication, leap_application, ADW_TYPE_APPLICATION)
 
 static const GOptionEntry options[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("Address of the Leap server"), N_("URL") },
-  { "user", 'u', 0, G_OPTION_ARG_STRING, NULL, N_("Sign in as this user without asking"), N_("NAME") },
+  { "user", 'u', 0, G_OPTION_ARG_STRING, NULL, N_("Sign in as this user without asking"),
+    N_("NAME") },
   { "password-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Read the password for --user from this file"), N_("FILE") },
   { "kiosk", 'k', 0, G_OPTION_ARG_NONE, NULL, N_("Start in the self-service kiosk mode"), NULL },
   { "set-kiosk-pin", 0, 0, G_OPTION_ARG_NONE, NULL,
-    N_("Read the staff PIN that leaves the kiosk from standard input, keep its hash and exit"), NULL },
+    N_("Read the staff PIN that leaves the kiosk from standard input, keep its hash and exit"),
+    NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }
 };
@@ -128,7 +130,8 @@ reload_cb (GObject      *source,
         toast (self, error->message);
       return;
     }
-  leap_timings_mark ("cache-loaded", "%u events", g_list_model_get_n_items (leap_offline_cache_get_events (self->cache)));
+  leap_timings_mark ("cache-loaded", "%u events",
+                     g_list_model_get_n_items (leap_offline_cache_get_events (self->cache)));
 }
 
 static void
@@ -339,7 +342,8 @@ leap_application_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options_dict, "password-file", "^ay", &self->password_file);
   self->kiosk = g_variant_dict_contains (options_dict, "kiosk");
 
-  return G_APPLICATION_CLASS (leap_application_parent_class)->handle_local_options (app, options_dict);
+  return G_APPLICATION_CLASS (leap_application_parent_class)
+      ->handle_local_options (app, options_dict);
 }
 
 static void
@@ -467,7 +471,8 @@ leap_application_activate (GApplication *app)
    * window is being built; the sync follows. */
   self->started = TRUE;
   if (first)
-    leap_offline_cache_reload_async (self->cache, self->cancellable, reload_cb, g_object_ref (self));
+    leap_offline_cache_reload_async (self->cache, self->cancellable, reload_cb,
+                                     g_object_ref (self));
 
   if (self->kiosk || g_settings_get_boolean (self->settings, "kiosk"))
     {

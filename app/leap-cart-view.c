@@ -149,8 +149,8 @@ leap_cart_view_class_init (LeapCartViewClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-cart-view.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-cart-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, box);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, line_box);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, empty_label);
@@ -250,7 +250,9 @@ leap_cart_view_get_total (LeapCartView *self)
       g_autoptr(LeapTier) tier = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
       LeapMoney line = leap_tier_get_price (tier);
 
-      if (leap_money_multiply (&line, GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier)), NULL))
+      if (leap_money_multiply (&line,
+                               GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier)),
+                               NULL))
         leap_money_add (&total, &line, NULL);
     }
   return total;

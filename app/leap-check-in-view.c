@@ -44,7 +44,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static const char *states[] = { "idle", "checking", "admitted", "used", "voided", "invalid", "error" };
+static const char *states[] = {
+  "idle", "checking", "admitted", "used", "voided", "invalid", "error"
+};
 
 static void
 show_result (LeapCheckInView *self,
@@ -133,7 +135,8 @@ check_in_cb (GObject      *source,
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED))
         detail = g_strdup (_("The session has ended. Sign in again, then scan the ticket again."));
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_FORBIDDEN))
-        detail = g_strdup (_("This account may not check tickets in. Sign in as box office staff."));
+        detail = g_strdup (
+            _("This account may not check tickets in. Sign in as box office staff."));
       else
         detail = g_strdup_printf (_("The ticket could not be checked: %s. Scan it again."),
                                   error->message);
@@ -279,8 +282,8 @@ leap_check_in_view_class_init (LeapCheckInViewClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-check-in-view.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-check-in-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, code_entry);
   gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, result_box);
   gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, result_title);

@@ -409,7 +409,8 @@ leap_checkout_pay_async (LeapCheckout        *self,
   members = json_object_get_members (sale);
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_str_equal (l->data, "payment"))
-      json_object_set_member (record, l->data, json_node_copy (json_object_get_member (sale, l->data)));
+      json_object_set_member (record, l->data,
+                              json_node_copy (json_object_get_member (sale, l->data)));
   g_list_free (members);
   json_object_set_string_member (record, "order_id", data->order_id);
   json_object_set_string_member (record, "status", "pending");
@@ -498,7 +499,7 @@ leap_checkout_refresh_async (LeapCheckout        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, leap_checkout_refresh_async);
-  g_task_set_task_data (task, leap_checkout_merge (order, NULL), (GDestroyNotify) json_object_unref);
+  g_task_set_task_data (task, leap_checkout_merge (order, NULL), (GDestroyNotify)json_object_unref);
   leap_client_get_order_async (self->client, leap_json_get_string (order, "order_id", ""),
                                cancellable, refresh_cb, g_steal_pointer (&task));
 }

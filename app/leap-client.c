@@ -410,15 +410,16 @@ error_from_answer (guint   status,
       JsonObject *err = json_node_get_object (node);
       const char *code = leap_json_get_string (err, "code", NULL);
       const char *message = leap_json_get_string (err, "message", NULL);
-      LeapErrorCode error_code = code ? leap_error_code_from_string (code) : code_for_status (status);
+      LeapErrorCode error_code = code ? leap_error_code_from_string (code)
+                                      : code_for_status (status);
 
       if (code != NULL && error_code == LEAP_ERROR_INTERNAL && status != 500)
         error_code = code_for_status (status);
       return g_error_new_literal (LEAP_ERROR, error_code,
                                   message ? message : soup_status_get_phrase (status));
     }
-  return g_error_new (LEAP_ERROR, code_for_status (status), _("The server answered %u %s"),
-                      status, soup_status_get_phrase (status) ? soup_status_get_phrase (status) : "");
+  return g_error_new (LEAP_ERROR, code_for_status (status), _("The server answered %u %s"), status,
+                      soup_status_get_phrase (status) ? soup_status_get_phrase (status) : "");
 }
 
 static void
@@ -443,7 +444,8 @@ send_cb (GObject      *source,
         }
       set_connection (self, LEAP_CONNECTION_OFFLINE);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               _("Cannot reach the server at %s: %s"), self->base_url, error->message);
+                               _("Cannot reach the server at %s: %s"), self->base_url,
+                               error->message);
       return;
     }
 
@@ -880,7 +882,8 @@ leap_client_release_hold_async (LeapClient          *self,
 
   path = hold_path (hold_id);
   key = g_strdup_printf ("release-%s", hold_id);
-  send_full (self, "DELETE", path, NULL, key, cancellable, send_boolean_cb, g_steal_pointer (&task));
+  send_full (self, "DELETE", path, NULL, key, cancellable, send_boolean_cb,
+             g_steal_pointer (&task));
 }
 
 gboolean
@@ -1063,7 +1066,8 @@ check_in_cb (GObject      *source,
         }
       set_connection (self, LEAP_CONNECTION_OFFLINE);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               _("Cannot reach the server at %s: %s"), self->base_url, error->message);
+                               _("Cannot reach the server at %s: %s"), self->base_url,
+                               error->message);
       return;
     }
   status = soup_message_get_status (msg);
@@ -1244,7 +1248,8 @@ ws_message_cb (SoupWebsocketConnection *ws,
     return;
   g_debug ("Live availability: %.*s", (int) g_bytes_get_size (message),
            (const char *) g_bytes_get_data (message, NULL));
-  root = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message), &error);
+  root = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                                 &error);
   if (root == NULL)
     {
       g_debug ("Live availability: a message that is not JSON: %s", error->message);

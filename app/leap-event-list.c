@@ -144,7 +144,8 @@ static void
 items_changed_cb (LeapEventList *self)
 {
   update_count (self);
-  leap_timings_list_shown (self->list_view, g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)));
+  leap_timings_list_shown (self->list_view,
+                           g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)));
 }
 
 static void
@@ -229,7 +230,9 @@ leap_event_list_get_property (GObject    *object,
     {
     case PROP_MODEL: g_value_set_object (value, self->model); break;
     case PROP_SEARCH_TEXT: g_value_set_string (value, self->search_text); break;
-    case PROP_DATE_FILTER: g_value_set_string (value, leap_event_list_get_date_filter (self)); break;
+    case PROP_DATE_FILTER:
+      g_value_set_string (value, leap_event_list_get_date_filter (self));
+      break;
     case PROP_SELECTED_EVENT:
       g_value_set_object (value, leap_event_list_get_selected_event (self));
       break;
@@ -248,8 +251,12 @@ leap_event_list_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_MODEL: leap_event_list_set_model (self, g_value_get_object (value)); break;
-    case PROP_SEARCH_TEXT: leap_event_list_set_search_text (self, g_value_get_string (value)); break;
-    case PROP_DATE_FILTER: leap_event_list_set_date_filter (self, g_value_get_string (value)); break;
+    case PROP_SEARCH_TEXT:
+      leap_event_list_set_search_text (self, g_value_get_string (value));
+      break;
+    case PROP_DATE_FILTER:
+      leap_event_list_set_date_filter (self, g_value_get_string (value));
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -284,8 +291,8 @@ leap_event_list_class_init (LeapEventListClass *klass)
     g_signal_new ("event-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, LEAP_TYPE_EVENT);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-event-list.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-event-list.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapEventList, box);
   gtk_widget_class_bind_template_child (widget_class, LeapEventList, date_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LeapEventList, count_label);

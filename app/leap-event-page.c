@@ -117,9 +117,11 @@ availability_cb (GObject      *source,
               LeapTierTile *tile = g_ptr_array_index (self->tiles, t);
               LeapTier *tier = leap_tier_tile_get_tier (tile);
 
-              if (leap_tier_get_id (tier) == json_object_get_int_member_with_default (o, "tier_id", 0))
+              if (leap_tier_get_id (tier) ==
+                  json_object_get_int_member_with_default (o, "tier_id", 0))
                 {
-                  leap_tier_set_available (tier, MAX (json_object_get_int_member_with_default (o, "available", 0), 0));
+                  leap_tier_set_available (
+                      tier, MAX (json_object_get_int_member_with_default (o, "available", 0), 0));
                   leap_tier_tile_set_live (tile, TRUE);
                 }
             }
@@ -148,7 +150,8 @@ leap_event_page_refresh (LeapEventPage *self)
   path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
                           leap_event_get_id (self->event));
   self->live_updates_asked = self->live_updates;
-  leap_client_send_async (self->client, "GET", path, NULL, self->cancellable, availability_cb, self);
+  leap_client_send_async (self->client, "GET", path, NULL, self->cancellable, availability_cb,
+                          self);
 }
 
 static gboolean
@@ -275,7 +278,8 @@ load (LeapEventPage *self)
     gtk_label_set_label (self->when_label, when);
   else
     {
-      g_autofree char *text = g_strdup_printf ("%s · %s", leap_format_relative_day (self->event), when);
+      g_autofree char *text = g_strdup_printf ("%s · %s", leap_format_relative_day (self->event),
+                                               when);
       gtk_label_set_label (self->when_label, text);
     }
   gtk_label_set_label (self->description_label, leap_event_get_description (self->event) ?: "");
@@ -291,8 +295,8 @@ load (LeapEventPage *self)
     set_note (self, _("This event is not on sale."));
 
   if (self->cache != NULL)
-    leap_offline_cache_list_tiers_async (self->cache, leap_event_get_id (self->event), self->cancellable,
-                                 tiers_cb, self);
+    leap_offline_cache_list_tiers_async (self->cache, leap_event_get_id (self->event),
+                                         self->cancellable, tiers_cb, self);
   self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout_cb, self);
   watch_live (self);
 }
@@ -369,8 +373,8 @@ leap_event_page_class_init (LeapEventPageClass *klass)
     g_signal_new ("quantity-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, LEAP_TYPE_TIER, G_TYPE_UINT);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-event-page.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-event-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapEventPage, stack);
   gtk_widget_class_bind_template_child (widget_class, LeapEventPage, title_label);
   gtk_widget_class_bind_template_child (widget_class, LeapEventPage, when_label);

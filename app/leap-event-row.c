@@ -49,7 +49,7 @@ update_availability (LeapEventRow *self)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->level_bar), FALSE);
       if (capacity > 0)
-        text = g_strdup_printf (ngettext ("%d seat", "%d seats", (gulong) capacity), (int) capacity);
+        text = g_strdup_printf (ngettext ("%d seat", "%d seats", (gulong)capacity), (int)capacity);
       gtk_label_set_label (self->available_label, text ? text : "");
       return;
     }
@@ -158,8 +158,8 @@ leap_event_row_class_init (LeapEventRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-event-row.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-event-row.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapEventRow, box);
   gtk_widget_class_bind_template_child (widget_class, LeapEventRow, time_label);
   gtk_widget_class_bind_template_child (widget_class, LeapEventRow, day_label);

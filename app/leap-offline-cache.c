@@ -276,7 +276,8 @@ leap_offline_cache_new (const char  *path,
     {
       int saved = errno;
       g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL,
-                   _("Cannot make the folder of the offline cache %s: %s"), dir, g_strerror (saved));
+                   _("Cannot make the folder of the offline cache %s: %s"), dir,
+                   g_strerror (saved));
       return NULL;
     }
 
@@ -763,8 +764,8 @@ replace_events (LeapOfflineCache *self,
           *key = id;
           g_object_set_data_full (G_OBJECT (event), "leap-cache-key", key, g_free);
         }
-      g_hash_table_insert (self->events_by_id, g_object_get_data (G_OBJECT (event), "leap-cache-key"),
-                           event);
+      g_hash_table_insert (self->events_by_id,
+                           g_object_get_data (G_OBJECT (event), "leap-cache-key"), event);
     }
   g_list_store_splice (self->events, 0, g_list_model_get_n_items (G_LIST_MODEL (self->events)),
                        events->pdata, events->len);
@@ -1272,7 +1273,8 @@ save_order_thread (GTask        *task,
   }
   for (guint i = 0; old != NULL && i < G_N_ELEMENTS (kept); i++)
     if (!json_object_has_member (merged, kept[i]) && json_object_has_member (old, kept[i]))
-      json_object_set_member (merged, kept[i], json_node_copy (json_object_get_member (old, kept[i])));
+      json_object_set_member (merged, kept[i],
+                              json_node_copy (json_object_get_member (old, kept[i])));
   if (!json_object_has_member (merged, "sold_at"))
     json_object_set_int_member (merged, "sold_at", now);
   created_at = leap_json_get_int (merged, "sold_at", now);

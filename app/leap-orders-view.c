@@ -180,14 +180,17 @@ show_detail (LeapOrdersView *self)
         tz = g_time_zone_new_local ();
       at = utc ? g_date_time_to_timezone (utc, tz) : NULL;
       /* Translators: strftime() codes. xgettext:no-c-format */
-      when = at ? leap_format_date_time (at, C_("order date", "%a %e %b %Y, %H:%M")) : g_strdup ("");
+      when = at ? leap_format_date_time (at, C_("order date", "%a %e %b %Y, %H:%M"))
+                : g_strdup ("");
 
-      g_string_append_printf (summary, "%s\n%s\n\n", leap_json_get_string (event, "name", ""), when);
+      g_string_append_printf (summary, "%s\n%s\n\n", leap_json_get_string (event, "name", ""),
+                              when);
     }
   for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
     {
       JsonObject *line = json_array_get_object_element (lines, i);
-      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT, leap_json_get_int (line, "tier_id", 0));
+      g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              leap_json_get_int (line, "tier_id", 0));
       const char *tier = names ? leap_json_get_string (names, key, NULL) : NULL;
       g_autofree char *unit = money (order, leap_json_get_int (line, "unit_price", 0));
 
@@ -206,11 +209,14 @@ show_detail (LeapOrdersView *self)
   else if (payment != NULL)
     g_string_append (summary, _("Card\n"));
   if (customer != NULL && leap_json_get_string (customer, "name", NULL) != NULL)
-    g_string_append_printf (summary, _("Customer: %s\n"), leap_json_get_string (customer, "name", NULL));
+    g_string_append_printf (summary, _("Customer: %s\n"),
+                            leap_json_get_string (customer, "name", NULL));
   if (leap_json_get_string (order, "cashier", NULL) != NULL)
-    g_string_append_printf (summary, _("Sold by %s\n"), leap_json_get_string (order, "cashier", NULL));
+    g_string_append_printf (summary, _("Sold by %s\n"),
+                            leap_json_get_string (order, "cashier", NULL));
   if (leap_json_get_string (order, "reason", NULL) != NULL)
-    g_string_append_printf (summary, _("Reason: %s\n"), leap_json_get_string (order, "reason", NULL));
+    g_string_append_printf (summary, _("Reason: %s\n"),
+                            leap_json_get_string (order, "reason", NULL));
   gtk_label_set_label (self->summary_label, g_strstrip (summary->str));
 
   for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
@@ -228,8 +234,10 @@ show_detail (LeapOrdersView *self)
   gtk_widget_set_sensitive (self->print_button, paid && codes->len > 0);
   gtk_widget_set_sensitive (self->refund_button, paid && may_refund (self));
   gtk_label_set_label (self->refund_hint,
-                       !paid ? "" : may_refund (self) ? _("A refund gives the money back and voids the tickets.")
-                                                      : _("Refunds need a manager: ask one to sign in."));
+                       !paid ? ""
+                       : may_refund (self)
+                           ? _("A refund gives the money back and voids the tickets.")
+                           : _("Refunds need a manager: ask one to sign in."));
 }
 
 static void
@@ -397,7 +405,8 @@ server_lookup_cb (GObject      *source,
         message = g_strdup_printf (_("No order %s on this device or on the server."), search->text);
       else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
         message = g_strdup_printf (_("Order %s is not on this device, and the server cannot be "
-                                     "reached to look it up. Try again once online."), search->text);
+                                      "reached to look it up. Try again once online."),
+                                   search->text);
       else
         message = g_strdup_printf (_("Order %s could not be looked up: %s"), search->text,
                                    error->message);
@@ -520,7 +529,8 @@ search_activate_cb (LeapOrdersView *self)
   /* Enter on a number this device knows shows it; else the server is asked. */
   if (looks_like_order_id (clean) &&
       (leap_orders_view_get_selected (self) == NULL ||
-       !g_str_equal (leap_json_get_string (leap_orders_view_get_selected (self), "order_id", ""), clean)))
+       !g_str_equal (leap_json_get_string (leap_orders_view_get_selected (self), "order_id", ""),
+                     clean)))
     lookup_on_server (self, clean);
   else if (g_list_model_get_n_items (G_LIST_MODEL (self->orders)) > 0)
     gtk_widget_grab_focus (GTK_WIDGET (self->order_list));
@@ -639,7 +649,8 @@ refund_cb (GObject      *source,
   amount = money (merged, leap_json_get_int (merged, "refunded_amount", 0) -
                           leap_json_get_int (refund->record, "refunded_amount", 0));
   if (payment != NULL && g_strcmp0 (leap_json_get_string (payment, "method", NULL), "cash") == 0)
-    message = g_strdup_printf (_("Refunded: give %s back in cash. The tickets no longer work."), amount);
+    message = g_strdup_printf (_("Refunded: give %s back in cash. The tickets no longer work."),
+                               amount);
   else
     message = g_strdup_printf (_("Refunded: %s goes back to the card. The tickets no longer work."),
                                amount);
@@ -690,7 +701,8 @@ leap_orders_view_refund_selected (LeapOrdersView *self)
   amount = money (order, leap_json_get_int (order, "total", 0));
   body = g_strdup_printf (_("The tickets not yet used at the door are refunded (at most %s) "
                             "and stop working. Tickets already used stay."), amount);
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), heading, body);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), heading,
+                                   body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
                                     "refund", _("_Refund"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "refund",
@@ -776,8 +788,8 @@ leap_orders_view_class_init (LeapOrdersViewClass *klass)
     g_signal_new ("add-toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-orders-view.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-orders-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, order_list);
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, detail_stack);

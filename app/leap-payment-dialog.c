@@ -175,8 +175,8 @@ leap_payment_dialog_class_init (LeapPaymentDialogClass *klass)
   object_class->dispose = leap_payment_dialog_dispose;
   object_class->finalize = leap_payment_dialog_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-payment-dialog.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-payment-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapPaymentDialog, cash_box);
   gtk_widget_class_bind_template_child (widget_class, LeapPaymentDialog, tendered_row);
   gtk_widget_class_bind_template_child (widget_class, LeapPaymentDialog, change_label);

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 #define LEAP_TYPE_PAYMENT_DIALOG (leap_payment_dialog_get_type ())
 
-G_DECLARE_FINAL_TYPE (LeapPaymentDialog, leap_payment_dialog, LEAP, PAYMENT_DIALOG, AdwMessageDialog)
+G_DECLARE_FINAL_TYPE (
+    LeapPaymentDialog, leap_payment_dialog, LEAP, PAYMENT_DIALOG, AdwMessageDialog)
 
 LeapPaymentDialog *leap_payment_dialog_new               (GtkWindow         *parent,
                                                           const char        *method,

@@ -136,7 +136,8 @@ float_changed_cb (LeapShiftView *self)
 {
   gint64 cash_float;
 
-  if (parse_amount (self, self->float_row, &cash_float) || gtk_editable_get_text (GTK_EDITABLE (self->float_row))[0] == '\0')
+  if (parse_amount (self, self->float_row, &cash_float) ||
+      gtk_editable_get_text (GTK_EDITABLE (self->float_row))[0] == '\0')
     {
       if (gtk_editable_get_text (GTK_EDITABLE (self->float_row))[0] == '\0')
         cash_float = 0;
@@ -155,14 +156,18 @@ update (LeapShiftView *self)
   g_autofree char *cash = money (self, self->cash);
   g_autofree char *card = money (self, self->card);
   g_autofree char *refunds = money (self, self->cash_refunds + self->card_refunds);
-  g_autofree char *total = money (self, self->cash + self->card - self->cash_refunds - self->card_refunds);
-  g_autofree char *cash_sub = g_strdup_printf (ngettext ("%u order", "%u orders", self->n_cash), self->n_cash);
-  g_autofree char *card_sub = g_strdup_printf (ngettext ("%u order", "%u orders", self->n_card), self->n_card);
+  g_autofree char *total = money (self, self->cash + self->card - self->cash_refunds -
+                                            self->card_refunds);
+  g_autofree char *cash_sub = g_strdup_printf (ngettext ("%u order", "%u orders", self->n_cash),
+                                               self->n_cash);
+  g_autofree char *card_sub = g_strdup_printf (ngettext ("%u order", "%u orders", self->n_card),
+                                               self->n_card);
   g_autofree char *refund_sub = NULL;
   g_autofree char *cash_refunds = money (self, self->cash_refunds);
 
-  refund_sub = g_strdup_printf (ngettext ("%u order, %s of it in cash", "%u orders, %s of it in cash",
-                                          self->n_refunds), self->n_refunds, cash_refunds);
+  refund_sub = g_strdup_printf (ngettext ("%u order, %s of it in cash",
+                                          "%u orders, %s of it in cash", self->n_refunds),
+                                self->n_refunds, cash_refunds);
   gtk_label_set_label (self->since_label, since_line);
   gtk_label_set_label (self->cash_label, cash);
   gtk_label_set_label (self->card_label, card);
@@ -227,8 +232,10 @@ find_cb (GObject      *source,
       JsonObject *order = orders->pdata[i];
       const char *status = leap_json_get_string (order, "status", "");
       JsonNode *node = json_object_get_member (order, "payment");
-      JsonObject *payment = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      gboolean cash = payment && g_strcmp0 (leap_json_get_string (payment, "method", NULL), "cash") == 0;
+      JsonObject *payment = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                                                  : NULL;
+      gboolean    cash = payment &&
+                      g_strcmp0 (leap_json_get_string (payment, "method", NULL), "cash") == 0;
       gint64 total = leap_json_get_int (order, "total", 0);
 
       if (leap_json_get_string (order, "currency", NULL) != NULL && i == 0)
@@ -488,8 +495,8 @@ leap_shift_view_class_init (LeapShiftViewClass *klass)
     g_signal_new ("print-report", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, G_TYPE_STRV);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-shift-view.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-shift-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, since_label);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, new_shift_button);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, print_button);

@@ -195,8 +195,8 @@ leap_sign_in_dialog_class_init (LeapSignInDialogClass *klass)
   signals[SIGNED_IN] = g_signal_new ("signed-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                      NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-sign-in-dialog.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-sign-in-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapSignInDialog, server_row);
   gtk_widget_class_bind_template_child (widget_class, LeapSignInDialog, user_row);
   gtk_widget_class_bind_template_child (widget_class, LeapSignInDialog, password_row);
@@ -252,6 +252,7 @@ leap_sign_in_dialog_new (GtkWindow  *parent,
                        NULL);
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), leap_client_get_base_url (client));
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), username ? username : "");
-  gtk_widget_grab_focus (GTK_WIDGET (username && username[0] ? self->password_row : self->user_row));
+  gtk_widget_grab_focus (
+      GTK_WIDGET (username && username[0] ? self->password_row : self->user_row));
   return self;
 }

@@ -108,7 +108,8 @@ leap_ticket_printer_new (JsonObject *order)
       const char *code = ticket ? leap_json_get_string (ticket, "code", NULL) : NULL;
       gint64 tier_id;
 
-      if (code == NULL || g_strcmp0 (leap_json_get_string (ticket, "status", "valid"), "voided") == 0)
+      if (code == NULL ||
+          g_strcmp0 (leap_json_get_string (ticket, "status", "valid"), "voided") == 0)
         continue;
       tier_id = leap_json_get_int (ticket, "tier_id", 0);
       g_strv_builder_add (codes, code);
@@ -177,8 +178,9 @@ leap_ticket_printer_dup_pdf_path (LeapTicketPrinter *self)
   folder = g_settings_get_string (settings, "ticket-pdf-folder");
   if (folder[0] == '\0')
     return NULL;
-  name = g_strdup_printf ("%s.pdf", self->order ? leap_json_get_string (self->order, "order_id", "report")
-                                                : "shift-report");
+  name = g_strdup_printf ("%s.pdf", self->order
+                                        ? leap_json_get_string (self->order, "order_id", "report")
+                                        : "shift-report");
   g_strdelimit (name, "/\\", '_');
   return g_build_filename (folder, name, NULL);
 }
@@ -333,8 +335,9 @@ draw_ticket (LeapTicketPrinter *self,
     show_text (cr, 0, &y, width, "Sans 10", leap_json_get_string (event, "venue", NULL),
                PANGO_ALIGN_LEFT);
   y += 8;
-  price_text = price >= 0 ? format_money (price, leap_json_get_string (self->order, "currency", NULL))
-                          : g_strdup ("");
+  price_text = price >= 0
+                   ? format_money (price, leap_json_get_string (self->order, "currency", NULL))
+                   : g_strdup ("");
   tier_line = g_strdup_printf ("%s   %s", tier ? tier : _("Admission"), price_text);
   show_text (cr, 0, &y, width, "Sans Bold 12", tier_line, PANGO_ALIGN_LEFT);
   y += 8;
@@ -387,11 +390,13 @@ draw_receipt (LeapTicketPrinter *self,
 
       g_string_append_printf (body, _("Sold %s"), text);
       if (leap_json_get_string (self->order, "cashier", NULL) != NULL)
-        g_string_append_printf (body, _(" by %s"), leap_json_get_string (self->order, "cashier", NULL));
+        g_string_append_printf (body, _(" by %s"),
+                                leap_json_get_string (self->order, "cashier", NULL));
       g_string_append_c (body, '\n');
     }
   if (customer != NULL && leap_json_get_string (customer, "name", NULL) != NULL)
-    g_string_append_printf (body, _("Customer: %s\n"), leap_json_get_string (customer, "name", NULL));
+    g_string_append_printf (body, _("Customer: %s\n"),
+                            leap_json_get_string (customer, "name", NULL));
   g_string_append_c (body, '\n');
   if (event != NULL)
     g_string_append_printf (body, "%s\n%s\n\n", leap_json_get_string (event, "name", ""), when);
@@ -422,8 +427,10 @@ draw_receipt (LeapTicketPrinter *self,
 
       if (g_str_equal (method, "cash"))
         {
-          g_autofree char *tendered = format_money (leap_json_get_int (payment, "tendered", 0), currency);
-          g_autofree char *change = format_money (leap_json_get_int (payment, "change", 0), currency);
+          g_autofree char *tendered = format_money (leap_json_get_int (payment, "tendered", 0),
+                                                    currency);
+          g_autofree char *change = format_money (leap_json_get_int (payment, "change", 0),
+                                                  currency);
 
           g_string_append_printf (body, _("Paid in cash: %s\nChange: %s\n"), tendered, change);
         }
@@ -466,7 +473,8 @@ draw_report (LeapTicketPrinter *self,
       show_text (cr, 0, &y, width, "Sans Bold 13", self->title, PANGO_ALIGN_LEFT);
       y += 6;
     }
-  for (guint i = page_nr * REPORT_LINES_PER_PAGE; i < n && i < (guint) (page_nr + 1) * REPORT_LINES_PER_PAGE; i++)
+  for (guint i = page_nr * REPORT_LINES_PER_PAGE;
+       i < n && i < (guint)(page_nr + 1) * REPORT_LINES_PER_PAGE; i++)
     g_string_append_printf (body, "%s\n", self->lines[i]);
   show_text (cr, 0, &y, width, "Monospace 8", body->str, PANGO_ALIGN_LEFT);
 }
@@ -619,7 +627,8 @@ leap_ticket_printer_print_async (LeapTicketPrinter   *self,
       g_mkdir_with_parents (dir, 0700);
       /* A few pages drawn into a file: quick, and no dialog. */
       gtk_print_operation_set_export_filename (operation, pdf);
-      result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, parent, &error);
+      result = gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, parent,
+                                        &error);
       if (result == GTK_PRINT_OPERATION_RESULT_ERROR)
         g_task_return_error (task, g_steal_pointer (&error));
       else

@@ -228,8 +228,8 @@ leap_tier_tile_class_init (LeapTierTileClass *klass)
   properties[PROP_LIVE] = g_param_spec_boolean ("live", NULL, NULL, FALSE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/leapboxoffice/BoxOffice/ui/leap-tier-tile.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-tier-tile.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapTierTile, box);
   gtk_widget_class_bind_template_child (widget_class, LeapTierTile, name_label);
   gtk_widget_class_bind_template_child (widget_class, LeapTierTile, price_label);

@@ -29,7 +29,8 @@ leap_timings_mark (const char *what,
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
-  fprintf (stderr, "leap-boxoffice timing: %s at %" G_GINT64_FORMAT " %s\n", what, g_get_real_time (), text);
+  fprintf (stderr, "leap-boxoffice timing: %s at %" G_GINT64_FORMAT " %s\n", what,
+           g_get_real_time (), text);
 }
 
 typedef struct
@@ -62,7 +63,8 @@ scroll_report (Scroll *s)
   n = intervals->len;
   if (n == 0)
     return;
-  leap_timings_mark ("scrolled", "%u rows in %u frames; frame interval p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+  leap_timings_mark ("scrolled",
+                     "%u rows in %u frames; frame interval p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                      s->n_items, s->frames->len, g_array_index (intervals, gint64, n / 2) / 1000.0,
                      g_array_index (intervals, gint64, (n - 1) * 99 / 100) / 1000.0,
                      g_array_index (intervals, gint64, n - 1) / 1000.0);
@@ -127,5 +129,6 @@ leap_timings_list_shown (GtkListView *list_view,
   if (done || !leap_timings_enabled () || n_items == 0)
     return;
   done = TRUE;
-  gtk_widget_add_tick_callback (GTK_WIDGET (list_view), shown_tick_cb, GUINT_TO_POINTER (n_items), NULL);
+  gtk_widget_add_tick_callback (GTK_WIDGET (list_view), shown_tick_cb, GUINT_TO_POINTER (n_items),
+                                NULL);
 }

@@ -69,17 +69,20 @@ leap_backend_new (const LeapBackendConfig *config,
 
   ctx->cache = leap_cache_new (ctx->redis, ctx->subscriber, config->near_cache_ms);
   ctx->catalogue = leap_catalogue_new (ctx->store, ctx->cache);
-  ctx->sessions = leap_sessions_new (ctx->store, ctx->redis, ctx->subscriber, config->session_ttl_s);
+  ctx->sessions = leap_sessions_new (ctx->store, ctx->redis, ctx->subscriber,
+                                     config->session_ttl_s);
   {
-    g_autofree char *key = config->session_key ? g_strdup (config->session_key)
-                                               : leap_session_key_path_for_database (config->database_url);
+    g_autofree char *key = config->session_key
+                               ? g_strdup (config->session_key)
+                               : leap_session_key_path_for_database (config->database_url);
 
     if (!leap_sessions_load_key (ctx->sessions, key, error))
       return NULL;
   }
   ctx->metrics = leap_metrics_new ();
   {
-    LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds, config->guest_max_tickets };
+    LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds,
+                              config->guest_max_tickets };
     ctx->holds = leap_holds_new (ctx->store, ctx->redis, &holds);
     leap_holds_watch (ctx->holds, ctx->subscriber);
   }
@@ -92,8 +95,9 @@ leap_backend_new (const LeapBackendConfig *config,
   ctx->reconciler =
     leap_reconciler_new (ctx->store, ctx->redis, ctx->holds, config->reconcile_interval_s);
   {
-    g_autofree char *key = config->ticket_key ? g_strdup (config->ticket_key)
-                                              : leap_ticket_key_path_for_database (config->database_url);
+    g_autofree char *key = config->ticket_key
+                               ? g_strdup (config->ticket_key)
+                               : leap_ticket_key_path_for_database (config->database_url);
     g_autoptr(LeapTicketSigner) signer = leap_ticket_signer_new_from_file (key, error);
 
     if (signer == NULL)

@@ -148,8 +148,10 @@ make_config (const Options     *o,
 {
   leap_backend_config_init (config);
   if ((o->config_file != NULL && !leap_backend_config_load_file (config, o->config_file, error)) ||
-      (o->listen != NULL && !leap_parse_host_port (o->listen, &config->listen_host, &config->listen_port, error)) ||
-      (o->redis != NULL && !leap_parse_host_port (o->redis, &config->redis_host, &config->redis_port, error)))
+      (o->listen != NULL &&
+       !leap_parse_host_port (o->listen, &config->listen_host, &config->listen_port, error)) ||
+      (o->redis != NULL &&
+       !leap_parse_host_port (o->redis, &config->redis_host, &config->redis_port, error)))
     return FALSE;
   if (o->database != NULL)
     {
@@ -182,7 +184,8 @@ make_config (const Options     *o,
     {
       if (o->idle_timeout < 1 || o->idle_timeout > 3600)
         {
-          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--idle-timeout takes 1 to 3600");
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               "--idle-timeout takes 1 to 3600");
           return FALSE;
         }
       config->idle_timeout_s = o->idle_timeout;
@@ -201,7 +204,8 @@ make_config (const Options     *o,
     }
   if (o->processes < 1 || o->processes > 64)
     {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--processes takes 1 to 64");
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--processes takes 1 to 64");
       return FALSE;
     }
   return TRUE;
@@ -215,27 +219,49 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapBackend) backend = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1, .idle_timeout = -1 };
+  g_auto(Options) o =
+    { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1, .idle_timeout = -1 };
   LeapBackendConfig config;
-  GOptionEntry entries[] = {
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen, "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
-    { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
-    { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database, "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
-    { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key, "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
-    { "session-key", 0, 0, G_OPTION_ARG_FILENAME, &o.session_key, "Key that signs sessions cached in Redis, made if missing (default DATABASE.session-key)", "FILE" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file, "Key file with a [backend] group; options override it", "FILE" },
-    { "seed-demo", 0, 0, G_OPTION_ARG_NONE, &o.seed_demo, "Load the demo catalogue (once; again changes nothing)", NULL },
-    { "create-user", 0, 0, G_OPTION_ARG_STRING, &o.create_user, "Create a user, password read from standard input, and exit", "NAME" },
-    { "role", 0, 0, G_OPTION_ARG_STRING, &o.role, "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
-    { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors, "A web origin allowed to call the API (repeatable)", "ORIGIN" },
-    { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.trusted_proxies, "A reverse proxy whose X-Forwarded-For names the client (repeatable)", "ADDR[/BITS]" },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout, "Seconds a connection may wait for a request, and a request may take to arrive (default 60)", "SECONDS" },
-    { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms, "How long this process keeps cached reads (0: off; default 1000)", "MS" },
-    { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl, "Seconds a hold keeps its tickets (default 600)", "SECONDS" },
-    { "reconcile-interval", 0, 0, G_OPTION_ARG_INT, &o.reconcile_interval, "Seconds between checks of the Redis counters against the database (0: off; default 60)", "SECONDS" },
-    { "processes", 'p', 0, G_OPTION_ARG_INT, &o.processes, "Serve from N processes sharing the port (default 1)", "N" },
-    { "version", 'v', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
-    { NULL }
+  GOptionEntry      entries[] = {
+         { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
+           "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
+         { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)",
+           "HOST:PORT" },
+         { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database,
+           "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
+         { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key,
+           "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
+         { "session-key", 0, 0, G_OPTION_ARG_FILENAME, &o.session_key,
+           "Key that signs sessions cached in Redis, made if missing "
+           "(default DATABASE.session-key)",
+           "FILE" },
+         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file,
+           "Key file with a [backend] group; options override it", "FILE" },
+         { "seed-demo", 0, 0, G_OPTION_ARG_NONE, &o.seed_demo,
+           "Load the demo catalogue (once; again changes nothing)", NULL },
+         { "create-user", 0, 0, G_OPTION_ARG_STRING, &o.create_user,
+           "Create a user, password read from standard input, and exit", "NAME" },
+         { "role", 0, 0, G_OPTION_ARG_STRING, &o.role,
+           "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
+         { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors,
+           "A web origin allowed to call the API (repeatable)", "ORIGIN" },
+         { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.trusted_proxies,
+           "A reverse proxy whose X-Forwarded-For names the client (repeatable)", "ADDR[/BITS]" },
+         { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout,
+           "Seconds a connection may wait for a request, and a request may take to arrive "
+           "(default 60)",
+           "SECONDS" },
+         { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms,
+           "How long this process keeps cached reads (0: off; default 1000)", "MS" },
+         { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl,
+           "Seconds a hold keeps its tickets (default 600)", "SECONDS" },
+         { "reconcile-interval", 0, 0, G_OPTION_ARG_INT, &o.reconcile_interval,
+           "Seconds between checks of the Redis counters against the database (0: off; default 60)",
+           "SECONDS" },
+         { "processes", 'p', 0, G_OPTION_ARG_INT, &o.processes,
+           "Serve from N processes sharing the port (default 1)", "N" },
+         { "version", 'v', 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL },
+         { NULL }
   };
 
   setlocale (LC_ALL, "");
@@ -243,9 +269,9 @@ main (int   argc,
    * write (EPIPE), not kill this process. */
   signal (SIGPIPE, SIG_IGN);
   context = g_option_context_new ("— the Leap Box Office API server");
-  g_option_context_set_summary (context,
-                                "Serves the catalogue, sessions and sales API over HTTP, with Redis as\n"
-                                "cache and inventory and SQLite as the system of record.");
+  g_option_context_set_summary (
+      context, "Serves the catalogue, sessions and sales API over HTTP, with Redis as\n"
+               "cache and inventory and SQLite as the system of record.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

@@ -77,7 +77,8 @@ next_hold (void *data, long index, char *buf, size_t size)
 
   if (index >= b->n)
     return 0;
-  snprintf (body, sizeof body, "{\"event_id\":%ld,\"items\":[{\"tier_id\":%ld,\"quantity\":1}]}", b->event, b->tier);
+  snprintf (body, sizeof body, "{\"event_id\":%ld,\"items\":[{\"tier_id\":%ld,\"quantity\":1}]}",
+            b->event, b->tier);
   return post (b, "/api/v1/holds", body, buf, size);
 }
 
@@ -103,7 +104,8 @@ next_order (void *data, long index, char *buf, size_t size)
   if (index >= b->n)
     return 0;
   snprintf (body, sizeof body,
-            "{\"hold_id\":\"%s\",\"payment\":{\"method\":\"card\"},\"customer\":{\"name\":\"Bench %ld\"}}",
+            "{\"hold_id\":\"%s\",\"payment\":{\"method\":\"card\"},\"customer\":{\"name\":\"Bench "
+            "%ld\"}}",
             b->hold_ids[index], index);
   b->placed_at[index] = leap_now_s ();
   return post (b, "/api/v1/orders", body, buf, size);
@@ -154,8 +156,10 @@ subscribe_thread (gpointer data)
       if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 4 &&
           strcmp (reply->element[0]->str, "pmessage") == 0)
         {
-          g_autofree char *order = json_string (reply->element[3]->str, reply->element[3]->len, "order_id");
-          g_autofree char *status = json_string (reply->element[3]->str, reply->element[3]->len, "status");
+          g_autofree char *order = json_string (reply->element[3]->str, reply->element[3]->len,
+                                                "order_id");
+          g_autofree char *status = json_string (reply->element[3]->str, reply->element[3]->len,
+                                                 "status");
           double *at = g_new (double, 1);
 
           *at = now;
@@ -227,8 +231,8 @@ run_checkout (int argc, char *argv[], gboolean live)
   t2 = leap_now_s ();
   for (long i = 0; i < b.n; i++)
     placed += b.order_ids[i] != NULL;
-  printf ("orders placed %ld in %.2f s (%.0f/s), %ld refused\n", placed, t2 - t1, placed / (t2 - t1),
-          b.failed_requests);
+  printf ("orders placed %ld in %.2f s (%.0f/s), %ld refused\n", placed, t2 - t1,
+          placed / (t2 - t1), b.failed_requests);
   if (!live)
     return placed == b.n ? 0 : 1;
 
@@ -250,11 +254,13 @@ run_checkout (int argc, char *argv[], gboolean live)
     g_mutex_unlock (&b.lock);
 
     leap_series_sort (&b.latency);
-    printf ("results       %ld paid, %ld not paid%s; %.0f paid orders/s from the first order placed "
-            "to the last paid\n", b.paid, b.declined, complete ? "" : " (TIMED OUT)",
-            b.paid / (b.last_result - t1));
-    printf ("placed→paid   p50 %.1f ms  p99 %.1f ms  max %.1f ms\n", leap_series_pct (&b.latency, 0.5),
-            leap_series_pct (&b.latency, 0.99), leap_series_pct (&b.latency, 1.0));
+    printf (
+        "results       %ld paid, %ld not paid%s; %.0f paid orders/s from the first order placed "
+        "to the last paid\n",
+        b.paid, b.declined, complete ? "" : " (TIMED OUT)", b.paid / (b.last_result - t1));
+    printf ("placed→paid   p50 %.1f ms  p99 %.1f ms  max %.1f ms\n",
+            leap_series_pct (&b.latency, 0.5), leap_series_pct (&b.latency, 0.99),
+            leap_series_pct (&b.latency, 1.0));
     return complete && b.paid == placed ? 0 : 1;
   }
 }
@@ -264,8 +270,9 @@ run_bare (int argc, char *argv[])
 {
   redisContext *c = redis_connect (argv[2], argv[3]);
   long n = atol (argv[4]), acked = 0;
-  const char *payload = "{\"hold_id\":\"1-AAAAAAAAAAAAAAAAAAAAAA\",\"payment\":{\"method\":\"card\"},"
-                        "\"customer\":{\"name\":\"Bench\"},\"owner\":\"0123456789abcdef0123456789abcdef\"}";
+  const char   *payload =
+      "{\"hold_id\":\"1-AAAAAAAAAAAAAAAAAAAAAA\",\"payment\":{\"method\":\"card\"},"
+      "\"customer\":{\"name\":\"Bench\"},\"owner\":\"0123456789abcdef0123456789abcdef\"}";
   redisReply *reply;
   double t0, t1;
 
@@ -290,7 +297,8 @@ run_bare (int argc, char *argv[])
         return 1;
       entries = reply->element[0]->element[1];
       for (size_t i = 0; i < entries->elements; i++)
-        redisAppendCommand (c, "XACK leap:bench:bare bare %s", entries->element[i]->element[0]->str);
+        redisAppendCommand (c, "XACK leap:bench:bare bare %s",
+                            entries->element[i]->element[0]->str);
       for (size_t i = 0; i < entries->elements; i++)
         {
           redisReply *ack;
@@ -303,7 +311,8 @@ run_bare (int argc, char *argv[])
       freeReplyObject (reply);
     }
   t1 = leap_now_s ();
-  printf ("bare consumer %ld messages read and acknowledged in %.2f s (%.0f/s; XREADGROUP COUNT 100 + XACK each)\n",
+  printf ("bare consumer %ld messages read and acknowledged in %.2f s (%.0f/s; XREADGROUP COUNT "
+          "100 + XACK each)\n",
           acked, t1 - t0, acked / (t1 - t0));
   freeReplyObject (redisCommand (c, "DEL leap:bench:bare"));
   redisFree (c);

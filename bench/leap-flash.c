@@ -78,11 +78,13 @@ main (int argc, char *argv[])
 
   leap_series_sort (&f.s201);
   leap_series_sort (&f.s409);
-  printf ("requests      %ld in %.2f s (%.0f/s), %s connections\n", done, end - start, done / (end - start), argv[6]);
+  printf ("requests      %ld in %.2f s (%.0f/s), %s connections\n", done, end - start,
+          done / (end - start), argv[6]);
   printf ("201 held      %zu; %.0f holds/s until the last one   p50 %.2f ms  p99 %.2f ms\n",
-          f.s201.n, f.s201.n / (f.last_201 - start), leap_series_pct (&f.s201, 0.5), leap_series_pct (&f.s201, 0.99));
-  printf ("409 sold out  %zu   p50 %.2f ms  p99 %.2f ms\n", f.s409.n, leap_series_pct (&f.s409, 0.5),
-          leap_series_pct (&f.s409, 0.99));
+          f.s201.n, f.s201.n / (f.last_201 - start), leap_series_pct (&f.s201, 0.5),
+          leap_series_pct (&f.s201, 0.99));
+  printf ("409 sold out  %zu   p50 %.2f ms  p99 %.2f ms\n", f.s409.n,
+          leap_series_pct (&f.s409, 0.5), leap_series_pct (&f.s409, 0.99));
   printf ("other         %zu\n", f.other.n);
   return f.other.n == 0 ? 0 : 1;
 }

@@ -106,7 +106,9 @@ leap_event_set_property (GObject      *object,
     case PROP_ENDS_AT: self->ends_at = g_value_get_int64 (value); break;
     case PROP_STATUS: self->status = g_value_dup_string (value); break;
     case PROP_VENUE_NAME: leap_event_set_venue_name (self, g_value_get_string (value)); break;
-    case PROP_VENUE_TIMEZONE: leap_event_set_venue_timezone (self, g_value_get_string (value)); break;
+    case PROP_VENUE_TIMEZONE:
+      leap_event_set_venue_timezone (self, g_value_get_string (value));
+      break;
     case PROP_CAPACITY: leap_event_set_capacity (self, g_value_get_int64 (value)); break;
     case PROP_AVAILABLE: leap_event_set_available (self, g_value_get_int64 (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -121,8 +121,10 @@ check_depth (const char *data,
                * UTF-8, which would then be stored and sent to every client. */
               if (unit >= 0xD800 && unit <= 0xDFFF)
                 {
-                  int low = unit <= 0xDBFF && i + 11 < length && data[i + 6] == '\\' && data[i + 7] == 'u'
-                            ? hex4 (data + i + 8) : -1;
+                  int low = unit <= 0xDBFF && i + 11 < length && data[i + 6] == '\\' &&
+                                    data[i + 7] == 'u'
+                                ? hex4 (data + i + 8)
+                                : -1;
 
                   if (low < 0xDC00 || low > 0xDFFF)
                     {
@@ -264,7 +266,8 @@ check_field (const LeapSchema    *schema,
           if (len < spec->min || len > spec->max)
             {
               g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                           "%s.%s must be %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " characters long",
+                           "%s.%s must be %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                           " characters long",
                            schema->name, spec->name, spec->min, spec->max);
               return FALSE;
             }
@@ -290,16 +293,18 @@ check_field (const LeapSchema    *schema,
         {
           if (!leap_time_parse (s, &v))
             {
-              g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                           "%s.%s must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T19:30:00Z",
-                           schema->name, spec->name);
+              g_set_error (
+                  error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                  "%s.%s must be an ISO 8601 date-time with a time zone, e.g. 2026-12-01T19:30:00Z",
+                  schema->name, spec->name);
               return FALSE;
             }
         }
       else if (!leap_currency_is_valid (s))
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "%s.%s must be an ISO 4217 currency code such as EUR", schema->name, spec->name);
+                       "%s.%s must be an ISO 4217 currency code such as EUR", schema->name,
+                       spec->name);
           return FALSE;
         }
       return TRUE;

@@ -156,6 +156,7 @@ leap_money_parse (const char *text,
   return TRUE;
 
 bad:
-  g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not an amount of money", text ? text : "");
+  g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "“%s” is not an amount of money",
+               text ? text : "");
   return FALSE;
 }

@@ -44,7 +44,8 @@ static void
 assert_parse_error (const GError *error)
 {
   g_assert_nonnull (error);
-  assert_leap_error (error, error->code == LEAP_ERROR_INVALID ? LEAP_ERROR_INVALID : LEAP_ERROR_MALFORMED);
+  assert_leap_error (error,
+                     error->code == LEAP_ERROR_INVALID ? LEAP_ERROR_INVALID : LEAP_ERROR_MALFORMED);
 }
 
 /* What passed a schema is what the store and the domain will read. */

@@ -64,10 +64,12 @@ message_cb (SoupWebsocketConnection *conn,
   g_autoptr(JsonObject) object = NULL;
 
   g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
-  object = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message), &error);
+  object = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                                   &error);
   g_assert_no_error (error);
   if (json_object_has_member (object, "error") &&
-      g_strcmp0 (json_object_get_string_member (json_object_get_object_member (object, "error"), "message"),
+      g_strcmp0 (json_object_get_string_member (json_object_get_object_member (object, "error"),
+                                                "message"),
                  BINARY_REFUSED) == 0)
     f.refused++;
 }
@@ -159,8 +161,10 @@ LLVMFuzzerInitialize (int    *argc,
   event = object_from (event_json);
   e = leap_store_create (f.store, LEAP_KIND_EVENT, 0, event, 0, &error);
   g_assert_no_error (error);
-  tier = object_from ("{\"name\": \"Stalls\", \"price\": 2500, \"currency\": \"EUR\", \"capacity\": 50}");
-  t = leap_store_create (f.store, LEAP_KIND_TIER, json_object_get_int_member (e, "id"), tier, 0, &error);
+  tier = object_from (
+      "{\"name\": \"Stalls\", \"price\": 2500, \"currency\": \"EUR\", \"capacity\": 50}");
+  t = leap_store_create (f.store, LEAP_KIND_TIER, json_object_get_int_member (e, "id"), tier, 0,
+                         &error);
   g_assert_no_error (error);
 
   /* Port 1 on loopback refuses at once: every Redis command fails fast. */
@@ -205,7 +209,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   text = g_utf8_validate ((const char *) data, size, NULL);
   input = g_bytes_new (data, size);
   want = f.refused + (text ? 1 : 2);
-  soup_websocket_connection_send_message (f.conn, text ? SOUP_WEBSOCKET_DATA_TEXT : SOUP_WEBSOCKET_DATA_BINARY,
+  soup_websocket_connection_send_message (f.conn,
+                                          text ? SOUP_WEBSOCKET_DATA_TEXT
+                                               : SOUP_WEBSOCKET_DATA_BINARY,
                                           input);
   soup_websocket_connection_send_message (f.conn, SOUP_WEBSOCKET_DATA_BINARY, sentinel);
   wait_for (NULL, want);

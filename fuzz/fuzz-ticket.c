@@ -35,8 +35,8 @@ write_seeds (const char *dir)
   for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *code = leap_ticket_signer_sign (signer, codes[i].event, codes[i].order, codes[i].tier,
-                                                       codes[i].index, &error);
+      g_autofree char *code = leap_ticket_signer_sign (signer, codes[i].event, codes[i].order,
+                                                       codes[i].tier, codes[i].index, &error);
       g_autofree char *name = g_strdup_printf ("valid-%u", i);
       g_autofree char *path = g_build_filename (dir, name, NULL);
 

@@ -71,8 +71,9 @@ leap_test_backend_global_init (LeapTestRedis *redis)
   for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
     {
       g_autofree char *password = g_strconcat (roles[i], "-password", NULL);
-      g_assert_cmpint (leap_sessions_create_user (leap_backend_get_sessions (backend), roles[i], roles[i],
-                                                  password, &error), >, 0);
+      g_assert_cmpint (leap_sessions_create_user (leap_backend_get_sessions (backend), roles[i],
+                                                  roles[i], password, &error),
+                       >, 0);
       g_assert_no_error (error);
     }
 }
@@ -259,8 +260,8 @@ leap_test_wait_db (sqlite3    *db,
   va_end (args);
   w.sql = sql;
   if (!leap_test_wait_until (db_reaches, &w, timeout_ms))
-    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql, want,
-             db_int_v (db, sql));
+    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql,
+             want, db_int_v (db, sql));
 }
 
 gint64

@@ -134,8 +134,8 @@ leap_test_redis_start (LeapTestRedis *redis)
 {
   g_autofree char *port = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
 
   if (redis->dir == NULL)
     redis->dir = leap_test_make_tmpdir ();
@@ -303,7 +303,8 @@ leap_test_send (SoupSession   *session,
   if (reply->body[0] != '\0')
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
-      if (json_parser_load_from_data (parser, reply->body, -1, NULL) && json_parser_get_root (parser))
+      if (json_parser_load_from_data (parser, reply->body, -1, NULL) &&
+          json_parser_get_root (parser))
         reply->json = json_node_copy (json_parser_get_root (parser));
     }
 }

@@ -27,13 +27,15 @@ teardown (Fixture *f, gconstpointer data)
   leap_test_backend_teardown (&f->tb);
 }
 
-#define CALL(method, path, token, body) leap_test_backend_call (&f->tb, method, path, token, body, &reply)
+#define CALL(method, path, token, body)                                                            \
+  leap_test_backend_call (&f->tb, method, path, token, body, &reply)
 
 static gint64
 make_venue (Fixture *f)
 {
-  return leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues",
-                                   "{\"name\": \"Hall\", \"city\": \"Berlin\", \"timezone\": \"Europe/Berlin\"}");
+  return leap_test_backend_create (
+      &f->tb, f->admin, "/api/v1/venues",
+      "{\"name\": \"Hall\", \"city\": \"Berlin\", \"timezone\": \"Europe/Berlin\"}");
 }
 
 static gint64
@@ -56,11 +58,16 @@ test_health (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 200);
   CALL ("GET", "/readyz", NULL, NULL);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "redis"), ==, "ok");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "redis"), ==,
+                   "ok");
   CALL ("GET", "/metrics", NULL, NULL);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_nonnull (strstr (reply.body, "leap_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"200\"} 1"));
-  g_assert_nonnull (strstr (reply.body, "leap_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
+  g_assert_nonnull (
+      strstr (reply.body,
+              "leap_http_requests_total{route=\"/readyz\",method=\"GET\",status=\"200\"} 1"));
+  g_assert_nonnull (
+      strstr (reply.body,
+              "leap_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
   g_assert_nonnull (strstr (reply.body, "leap_redis_up 1"));
   g_assert_nonnull (strstr (reply.body, "leap_websocket_clients 0"));
   g_assert_nonnull (strstr (reply.body, "# TYPE leap_http_connections gauge"));
@@ -75,7 +82,8 @@ test_venue_crud (Fixture *f, gconstpointer data)
   gint64 id;
 
   CALL ("POST", "/api/v1/venues", f->admin,
-        "{\"name\": \"Leap Hall\", \"address\": \"Main St 1\", \"city\": \"Berlin\", \"country\": \"DE\","
+        "{\"name\": \"Leap Hall\", \"address\": \"Main St 1\", \"city\": \"Berlin\", \"country\": "
+        "\"DE\","
         " \"timezone\": \"Europe/Berlin\", \"capacity\": 500}");
   g_assert_cmpuint (reply.status, ==, 201);
   venue = leap_test_reply_object (&reply);
@@ -88,12 +96,14 @@ test_venue_crud (Fixture *f, gconstpointer data)
 
   CALL ("GET", path, NULL, NULL);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "city"), ==, "Berlin");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "city"), ==,
+                   "Berlin");
 
   CALL ("GET", "/api/v1/venues", NULL, NULL);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply),
-                                                                         "venues")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "venues")),
+                    ==, 1);
 
   CALL ("PATCH", path, f->admin, "{\"name\": \"Leap Grand Hall\", \"address\": null}");
   g_assert_cmpuint (reply.status, ==, 200);
@@ -103,7 +113,8 @@ test_venue_crud (Fixture *f, gconstpointer data)
 
   /* The write invalidated the cached copies: reads see it at once. */
   CALL ("GET", path, NULL, NULL);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "name"), ==, "Leap Grand Hall");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "name"), ==,
+                   "Leap Grand Hall");
   CALL ("GET", "/api/v1/venues", NULL, NULL);
   g_assert_nonnull (strstr (reply.body, "Leap Grand Hall"));
 
@@ -143,7 +154,8 @@ test_bad_input (Fixture *f, gconstpointer data)
     {
       CALL ("POST", "/api/v1/venues", f->admin, cases[i].body);
       if (reply.status != cases[i].status)
-        g_error ("%s: expected %u, got %u %s", cases[i].body, cases[i].status, reply.status, reply.body);
+        g_error ("%s: expected %u, got %u %s", cases[i].body, cases[i].status, reply.status,
+                 reply.body);
       g_assert_cmpstr (leap_test_error_code (&reply), ==, cases[i].code);
     }
 
@@ -160,8 +172,9 @@ test_bad_input (Fixture *f, gconstpointer data)
 
   /* None of it was stored. */
   CALL ("GET", "/api/v1/venues", NULL, NULL);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply),
-                                                                         "venues")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "venues")),
+                    ==, 0);
 
   CALL ("PATCH", "/api/v1/venues/1", f->admin, "{\"name\": \"B\"}");
   g_assert_cmpuint (reply.status, ==, 404);
@@ -188,8 +201,12 @@ static void
 test_not_found (Fixture *f, gconstpointer data)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  const char *paths[] = { "/api/v1/venues/999", "/api/v1/events/999", "/api/v1/events/abc",
-                          "/api/v1/events/-1", "/api/v1/events/999/availability", "/api/v1/nothing" };
+  const char *paths[] = { "/api/v1/venues/999",
+                          "/api/v1/events/999",
+                          "/api/v1/events/abc",
+                          "/api/v1/events/-1",
+                          "/api/v1/events/999/availability",
+                          "/api/v1/nothing" };
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
@@ -234,7 +251,8 @@ test_auth (Fixture *f, gconstpointer data)
   CALL ("POST", "/api/v1/sessions", NULL, "{\"guest\": true}");
   g_assert_cmpuint (reply.status, ==, 201);
   guest = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "role"), ==, "guest");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "role"), ==,
+                   "guest");
   CALL ("POST", "/api/v1/venues", guest, body);
   g_assert_cmpuint (reply.status, ==, 403);
 
@@ -264,15 +282,18 @@ test_auth (Fixture *f, gconstpointer data)
   CALL ("GET", "/api/v1/sessions/current", cashier, NULL);
   g_assert_cmpuint (reply.status, ==, 401);
 
-  CALL ("POST", "/api/v1/sessions", NULL, "{\"username\": \"admin\", \"password\": \"wrong-password\"}");
+  CALL ("POST", "/api/v1/sessions", NULL,
+        "{\"username\": \"admin\", \"password\": \"wrong-password\"}");
   g_assert_cmpuint (reply.status, ==, 401);
-  CALL ("POST", "/api/v1/sessions", NULL, "{\"username\": \"nobody\", \"password\": \"whatever-pw\"}");
+  CALL ("POST", "/api/v1/sessions", NULL,
+        "{\"username\": \"nobody\", \"password\": \"whatever-pw\"}");
   g_assert_cmpuint (reply.status, ==, 401);
   CALL ("POST", "/api/v1/sessions", NULL, "{\"username\": \"admin\"}");
   g_assert_cmpuint (reply.status, ==, 422);
   CALL ("POST", "/api/v1/sessions", NULL, "{\"guest\": false}");
   g_assert_cmpuint (reply.status, ==, 422);
-  CALL ("POST", "/api/v1/sessions", NULL, "{\"username\": \"admin\", \"password\": \"x\", \"totp\": 1}");
+  CALL ("POST", "/api/v1/sessions", NULL,
+        "{\"username\": \"admin\", \"password\": \"x\", \"totp\": 1}");
   g_assert_cmpuint (reply.status, ==, 422);
 }
 
@@ -297,8 +318,9 @@ test_events (Fixture *f, gconstpointer data)
                                    " \"capacity\": 100, \"max_per_order\": 6}");
   g_free (body);
   body = g_strdup_printf ("%s/offers", path);
-  offer = leap_test_backend_create (&f->tb, f->admin, body,
-                                    "{\"name\": \"Students\", \"kind\": \"percent\", \"value\": 20}");
+  offer =
+      leap_test_backend_create (&f->tb, f->admin, body,
+                                "{\"name\": \"Students\", \"kind\": \"percent\", \"value\": 20}");
 
   CALL ("GET", path, NULL, NULL);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -315,8 +337,9 @@ test_events (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (object, "currency"), ==, "EUR");
   g_assert_cmpint (json_object_get_int_member (object, "capacity"), ==, 100);
   g_assert_cmpint (json_object_get_int_member (object, "max_per_order"), ==, 6);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply),
-                                                                         "offers")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "offers")),
+                    ==, 1);
 
   g_free (body);
   body = g_strdup_printf ("%s/availability", path);
@@ -338,7 +361,8 @@ test_events (Fixture *f, gconstpointer data)
 
   /* Capacity cannot drop below what is sold. */
   {
-    g_autofree char *sql = g_strdup_printf ("UPDATE tiers SET sold = 40 WHERE id = %" G_GINT64_FORMAT, tier);
+    g_autofree char *sql =
+        g_strdup_printf ("UPDATE tiers SET sold = 40 WHERE id = %" G_GINT64_FORMAT, tier);
     leap_test_backend_sql (&f->tb, sql);
   }
   CALL ("PATCH", tier_path, f->admin, "{\"capacity\": 39}");
@@ -348,11 +372,14 @@ test_events (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 200);
 
   /* Bad event fields. */
-  CALL ("POST", "/api/v1/events", f->admin, "{\"venue_id\": 999, \"name\": \"X\", \"starts_at\": \"2026-12-01T19:30:00Z\"}");
+  CALL ("POST", "/api/v1/events", f->admin,
+        "{\"venue_id\": 999, \"name\": \"X\", \"starts_at\": \"2026-12-01T19:30:00Z\"}");
   g_assert_cmpuint (reply.status, ==, 422);
-  CALL ("POST", "/api/v1/events", f->admin, "{\"venue_id\": 1, \"name\": \"X\", \"starts_at\": \"tomorrow\"}");
+  CALL ("POST", "/api/v1/events", f->admin,
+        "{\"venue_id\": 1, \"name\": \"X\", \"starts_at\": \"tomorrow\"}");
   g_assert_cmpuint (reply.status, ==, 422);
-  CALL ("POST", "/api/v1/events", f->admin, "{\"venue_id\": 1, \"name\": \"X\", \"starts_at\": \"2026-12-01T19:30:00\"}");
+  CALL ("POST", "/api/v1/events", f->admin,
+        "{\"venue_id\": 1, \"name\": \"X\", \"starts_at\": \"2026-12-01T19:30:00\"}");
   g_assert_cmpuint (reply.status, ==, 422);
   CALL ("PATCH", path, f->admin, "{\"ends_at\": \"2026-12-01T10:00:00Z\"}");
   g_assert_cmpuint (reply.status, ==, 422);
@@ -369,8 +396,9 @@ test_events (Fixture *f, gconstpointer data)
   CALL ("DELETE", offer_path, f->admin, NULL);
   g_assert_cmpuint (reply.status, ==, 204);
   CALL ("GET", path, NULL, NULL);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply),
-                                                                         "offers")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "offers")),
+                    ==, 0);
 
   /* A venue with events cannot go. */
   {
@@ -402,7 +430,9 @@ test_event_list (Fixture *f, gconstpointer data)
   events = json_object_get_array_member (object, "events");
   g_assert_cmpuint (json_array_get_length (events), ==, 5);
   g_assert_true (json_object_get_null_member (object, "next"));
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 0), "name"), ==, "Macbeth");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (events, 0),
+                                                  "name"),
+                   ==, "Macbeth");
 
   /* Paging with the cursor visits every event once, in order. */
   do
@@ -415,7 +445,8 @@ test_event_list (Fixture *f, gconstpointer data)
       events = json_object_get_array_member (object, "events");
       g_assert_cmpuint (json_array_get_length (events), <=, 2);
       for (guint i = 0; i < json_array_get_length (events); i++)
-        g_ptr_array_add (seen, g_strdup (json_object_get_string_member (json_array_get_object_element (events, i), "name")));
+        g_ptr_array_add (seen, g_strdup (json_object_get_string_member (
+                                   json_array_get_object_element (events, i), "name")));
       g_clear_pointer (&cursor, g_free);
       if (!json_object_get_null_member (object, "next"))
         cursor = g_strdup (json_object_get_string_member (object, "next"));
@@ -426,18 +457,28 @@ test_event_list (Fixture *f, gconstpointer data)
   g_assert_cmpstr (g_ptr_array_index (seen, 4), ==, "Hamlet 100%_off");
 
   CALL ("GET", "/api/v1/events?q=hamlet", NULL, NULL);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply), "events")), ==, 2);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "events")),
+                    ==, 2);
   CALL ("GET", "/api/v1/events?q=100%25_", NULL, NULL);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply), "events")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "events")),
+                    ==, 1);
   CALL ("GET", "/api/v1/events?q=%25", NULL, NULL);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply), "events")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "events")),
+                    ==, 1);
   {
     g_autofree char *path = g_strdup_printf ("/api/v1/events?venue_id=%" G_GINT64_FORMAT, v2);
     CALL ("GET", path, NULL, NULL);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply), "events")), ==, 3);
+    g_assert_cmpuint (json_array_get_length (
+                          json_object_get_array_member (leap_test_reply_object (&reply), "events")),
+                      ==, 3);
   }
   CALL ("GET", "/api/v1/events?from=2026-12-02T00:00:00Z&to=2026-12-03T00:00:00Z", NULL, NULL);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply), "events")), ==, 2);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "events")),
+                    ==, 2);
 
   {
     const char *bad[] = { "limit=0", "limit=101", "limit=ten", "venue_id=-3", "from=yesterday",
@@ -463,7 +504,8 @@ preflight (Fixture       *f,
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
 
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Origin", origin);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Access-Control-Request-Method", "POST");
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Access-Control-Request-Method", "POST");
   leap_test_send (f->tb.session, msg, reply);
   return reply->status;
 }
@@ -476,8 +518,9 @@ test_cors (Fixture *f, gconstpointer data)
   g_assert_cmpuint (preflight (f, "OPTIONS", "https://shop.example", &reply), ==, 204);
   g_assert_cmpstr (soup_message_headers_get_one (reply.headers, "Access-Control-Allow-Origin"), ==,
                    "https://shop.example");
-  g_assert_nonnull (strstr (soup_message_headers_get_one (reply.headers, "Access-Control-Allow-Headers"),
-                            "Authorization"));
+  g_assert_nonnull (
+      strstr (soup_message_headers_get_one (reply.headers, "Access-Control-Allow-Headers"),
+              "Authorization"));
   g_assert_cmpuint (preflight (f, "OPTIONS", "https://evil.example", &reply), ==, 403);
   g_assert_null (soup_message_headers_get_one (reply.headers, "Access-Control-Allow-Origin"));
 
@@ -486,7 +529,8 @@ test_cors (Fixture *f, gconstpointer data)
                    "https://shop.example");
   g_assert_cmpuint (preflight (f, "GET", "https://evil.example", &reply), ==, 200);
   g_assert_null (soup_message_headers_get_one (reply.headers, "Access-Control-Allow-Origin"));
-  g_assert_cmpstr (soup_message_headers_get_one (reply.headers, "X-Content-Type-Options"), ==, "nosniff");
+  g_assert_cmpstr (soup_message_headers_get_one (reply.headers, "X-Content-Type-Options"), ==,
+                   "nosniff");
 }
 
 static void
@@ -522,8 +566,13 @@ test_sync (Fixture *f, gconstpointer data)
   object = leap_test_reply_object (&reply);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "venues")), ==, 0);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "events")), ==, 1);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "deleted")), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (object, "deleted"), 0), "id"), ==, e2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "deleted")), ==,
+                    1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (
+                                                   json_object_get_array_member (object, "deleted"),
+                                                   0),
+                                               "id"),
+                   ==, e2);
 
   /* Small pages say there is more. */
   CALL ("GET", "/api/v1/sync?since=0&limit=1", NULL, NULL);

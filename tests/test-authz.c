@@ -141,23 +141,25 @@ check (Fixture      *f,
 {
   g_autofree char *path = concrete_path (e->pattern);
   g_auto(LeapTestReply) reply = { 0 };
-  const char *body = g_str_equal (e->method, "GET") || g_str_equal (e->method, "DELETE") ? NULL : "{}";
+  const char *body = g_str_equal (e->method, "GET") || g_str_equal (e->method, "DELETE") ? NULL
+                                                                                         : "{}";
 
   leap_test_backend_call (&f->tb, e->method, path, token, body, &reply);
   if (allows (e, role))
     {
       if (reply.status == 401 || reply.status == 403 || reply.status >= 500)
-        g_error ("%s %s as %s: %u, expected to be let through: %s", e->method, path, role ? role : "anonymous",
-                 reply.status, reply.body);
+        g_error ("%s %s as %s: %u, expected to be let through: %s", e->method, path,
+                 role ? role : "anonymous", reply.status, reply.body);
     }
   else
     {
       guint want = role == NULL ? 401 : 403;
 
       if (reply.status != want)
-        g_error ("%s %s as %s: %u, expected %u: %s", e->method, path, role ? role : "anonymous", reply.status,
-                 want, reply.body);
-      g_assert_cmpstr (leap_test_error_code (&reply), ==, role == NULL ? "unauthorized" : "forbidden");
+        g_error ("%s %s as %s: %u, expected %u: %s", e->method, path, role ? role : "anonymous",
+                 reply.status, want, reply.body);
+      g_assert_cmpstr (leap_test_error_code (&reply), ==,
+                       role == NULL ? "unauthorized" : "forbidden");
     }
 }
 
@@ -197,7 +199,8 @@ test_matrix (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (matrix); i++)
     {
       /* Signing out is checked last, with sessions of its own. */
-      if (g_str_equal (matrix[i].pattern, "/api/v1/sessions/current") && g_str_equal (matrix[i].method, "DELETE"))
+      if (g_str_equal (matrix[i].pattern, "/api/v1/sessions/current") &&
+          g_str_equal (matrix[i].method, "DELETE"))
         continue;
       /* A missing route fails /leap/authz/complete. */
       if (!served (&matrix[i]))
@@ -244,11 +247,14 @@ test_other_users_objects (Fixture *f, gconstpointer data)
                                 "\"starts_at\": \"2027-03-01T19:30:00Z\"}", venue);
   event = leap_test_backend_create (&f->tb, admin, "/api/v1/events", event_body);
   tier_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", event);
-  tier_body = g_strdup ("{\"name\": \"Stalls\", \"price\": 2500, \"currency\": \"EUR\", \"capacity\": 10, "
-                        "\"max_per_order\": 4}");
+  tier_body = g_strdup (
+      "{\"name\": \"Stalls\", \"price\": 2500, \"currency\": \"EUR\", \"capacity\": 10, "
+      "\"max_per_order\": 4}");
   tier = leap_test_backend_create (&f->tb, admin, tier_path, tier_body);
-  hold_body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                               ", \"quantity\": 1}]}", event, tier);
+  hold_body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                               ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                               ", \"quantity\": 1}]}",
+                               event, tier);
 
   {
     g_auto(LeapTestReply) reply = { 0 };
@@ -283,7 +289,8 @@ test_other_users_objects (Fixture *f, gconstpointer data)
 
   /* Bob cannot check out Alice's hold either. */
   {
-    g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", hold_id);
+    g_autofree char *body =
+        g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", hold_id);
     g_auto(LeapTestReply) theirs = { 0 };
     g_auto(LeapTestReply) mine = { 0 };
 
@@ -291,7 +298,8 @@ test_other_users_objects (Fixture *f, gconstpointer data)
     g_assert_cmpuint (theirs.status, ==, 404);
     leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", alice, body, &mine);
     g_assert_cmpuint (mine.status, ==, 202);
-    order_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&mine), "order_id"));
+    order_id = g_strdup (
+        json_object_get_string_member (leap_test_reply_object (&mine), "order_id"));
   }
 
   order_path = g_strconcat ("/api/v1/orders/", order_id, NULL);
@@ -320,7 +328,9 @@ test_other_users_objects (Fixture *f, gconstpointer data)
     g_assert_cmpuint (cashier_get.status, ==, 200);
     leap_test_backend_call (&f->tb, "GET", order_path, alice, NULL, &alice_get);
     g_assert_cmpuint (alice_get.status, ==, 200);
-    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&alice_get), "order_id"), ==, order_id);
+    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&alice_get),
+                                                    "order_id"),
+                     ==, order_id);
   }
 
   /* Signing out ends only the caller's own session. */
@@ -349,7 +359,8 @@ main (int   argc,
   leap_test_backend_global_init (&redis);
   g_test_add ("/leap/authz/complete", Fixture, NULL, setup, test_complete, teardown);
   g_test_add ("/leap/authz/matrix", Fixture, NULL, setup, test_matrix, teardown);
-  g_test_add ("/leap/authz/other-users-objects", Fixture, NULL, setup, test_other_users_objects, teardown);
+  g_test_add ("/leap/authz/other-users-objects", Fixture, NULL, setup, test_other_users_objects,
+              teardown);
   status = g_test_run ();
   leap_test_backend_global_fini ();
   leap_test_redis_stop (&redis);

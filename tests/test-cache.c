@@ -30,8 +30,9 @@ setup_with (Fixture *f,
   f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
   g_free (body);
   body = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  leap_test_backend_create (&f->tb, f->admin, body,
-                            "{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", \"capacity\": 100}");
+  leap_test_backend_create (
+      &f->tb, f->admin, body,
+      "{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", \"capacity\": 100}");
 }
 
 /* Without the near cache every read goes to Redis: what these tests measure. */
@@ -74,7 +75,8 @@ test_miss_sets_ttl (Fixture *f, gconstpointer data)
   g_auto(LeapTestReply) reply = { 0 };
   g_autofree char *path = event_path (f);
   g_autofree char *event_key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:event", f->event);
-  g_autofree char *pricing_key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:pricing", f->event);
+  g_autofree char *pricing_key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:pricing",
+                                                  f->event);
   g_autofree char *lists = NULL;
   gint64 ttl;
 
@@ -144,7 +146,8 @@ test_write_invalidates (Fixture *f, gconstpointer data)
   leap_test_backend_call (&f->tb, "GET", "/api/v1/events", NULL, NULL, &reply);
   g_assert_nonnull (strstr (reply.body, "\"Hamlet\""));
 
-  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"name\": \"Hamlet (matinee)\"}", &reply);
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"name\": \"Hamlet (matinee)\"}",
+                          &reply);
   g_assert_cmpuint (reply.status, ==, 200);
   exists = leap_test_redis_cli (f->tb.redis, "EXISTS", event_key, NULL);
   g_assert_cmpstr (exists, ==, "0");
@@ -193,7 +196,8 @@ test_no_stampede (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = event_path (f);
   g_autofree char *url = leap_test_backend_url (&f->tb, path);
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 100, "max-conns-per-host", 100, NULL);
+  g_autoptr(SoupSession) session =
+    soup_session_new_with_options ("max-conns", 100, "max-conns-per-host", 100, NULL);
   LeapCacheStats before, after;
   Rush rush = { 50, 0, NULL };
 
@@ -249,7 +253,8 @@ test_redis_down (Fixture *f, gconstpointer data)
   g_assert_true (fallbacks_seen (leap_backend_get_cache (f->tb.backend)));
 
   /* Writes still work, and the reads that follow see them. */
-  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"name\": \"Hamlet, Redis-less\"}", &reply);
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"name\": \"Hamlet, Redis-less\"}",
+                          &reply);
   g_assert_cmpuint (reply.status, ==, 200);
   leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
   g_assert_nonnull (strstr (reply.body, "Hamlet, Redis-less"));
@@ -327,7 +332,8 @@ test_invalidation_across_backends (Fixture *f, gconstpointer data)
   leap_test_backend_call (&other, "GET", path, NULL, NULL, &reply);
   g_assert_nonnull (strstr (reply.body, "\"Hamlet\""));
 
-  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"name\": \"Hamlet, second run\"}", &reply);
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, "{\"name\": \"Hamlet, second run\"}",
+                          &reply);
   g_assert_cmpuint (reply.status, ==, 200);
   g_assert_true (leap_test_wait_until (other_sees, &seen, 5000));
 
@@ -346,8 +352,10 @@ main (int argc, char *argv[])
   leap_test_backend_global_init (&redis);
 
   g_test_add ("/leap/cache/miss-sets-ttl", Fixture, NULL, setup, test_miss_sets_ttl, teardown);
-  g_test_add ("/leap/cache/hit-skips-database", Fixture, NULL, setup, test_hit_skips_database, teardown);
-  g_test_add ("/leap/cache/write-invalidates", Fixture, NULL, setup, test_write_invalidates, teardown);
+  g_test_add ("/leap/cache/hit-skips-database", Fixture, NULL, setup, test_hit_skips_database,
+              teardown);
+  g_test_add ("/leap/cache/write-invalidates", Fixture, NULL, setup, test_write_invalidates,
+              teardown);
   g_test_add ("/leap/cache/no-stampede", Fixture, NULL, setup, test_no_stampede, teardown);
   g_test_add ("/leap/cache/redis-down", Fixture, NULL, setup, test_redis_down, teardown);
   g_test_add ("/leap/cache/invalidation-across-backends", Fixture, NULL, setup_near,

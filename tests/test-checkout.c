@@ -34,8 +34,10 @@ add_tier (Fixture    *f,
           guint       capacity)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": %u, \"currency\": \"EUR\", "
-                                           "\"capacity\": %u, \"max_per_order\": 10}", name, price, capacity);
+  g_autofree char *body =
+      g_strdup_printf ("{\"name\": \"%s\", \"price\": %u, \"currency\": \"EUR\", "
+                       "\"capacity\": %u, \"max_per_order\": 10}",
+                       name, price, capacity);
   return leap_test_backend_create (&f->tb, f->admin, path, body);
 }
 
@@ -56,7 +58,8 @@ setup (Fixture *f, gconstpointer data)
   f->tier = add_tier (f, "Stalls", 2500, 10);
   f->tier2 = add_tier (f, "Balcony", 1500, 5);
   f->big = add_tier (f, "Standing", 1000, 100);
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
   sqlite3_busy_timeout (f->db, 5000);
 }
 
@@ -108,16 +111,19 @@ assert_invariant (Fixture *f)
   gint64 tiers[] = { f->tier, f->tier2, f->big };
 
   for (guint i = 0; i < G_N_ELEMENTS (tiers); i++)
-    g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "held", tiers[i]) +
-                     leap_test_redis_hget (f->tb.redis, f->event, "checkout", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "sold", tiers[i]), ==,
-                     leap_test_redis_hget (f->tb.redis, f->event, "cap", tiers[i]));
+    g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tiers[i]) +
+                         leap_test_redis_hget (f->tb.redis, f->event, "held", tiers[i]) +
+                         leap_test_redis_hget (f->tb.redis, f->event, "checkout", tiers[i]) +
+                         leap_test_redis_hget (f->tb.redis, f->event, "sold", tiers[i]),
+                     ==, leap_test_redis_hget (f->tb.redis, f->event, "cap", tiers[i]));
 }
 
 static gint64
 available (Fixture *f,
            gint64   tier)
 {
-  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
+                                           f->event);
   g_auto(LeapTestReply) reply = { 0 };
   JsonArray *tiers;
 
@@ -142,12 +148,15 @@ make_hold (Fixture    *f,
   g_autofree char *body = NULL;
 
   if (quantity2 > 0)
-    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                            ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}]}",
                             f->event, tier, quantity, tier2, quantity2);
   else
-    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                            ", \"quantity\": %u}]}", f->event, tier, quantity);
+    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+                            f->event, tier, quantity);
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", token, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
   return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
@@ -160,9 +169,10 @@ place (Fixture       *f,
        const char    *payment,
        LeapTestReply *reply)
 {
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s, "
-                                           "\"customer\": {\"name\": \"Ada\", \"email\": \"ada@example.org\"}}",
-                                           hold_id, payment);
+  g_autofree char *body =
+      g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s, "
+                       "\"customer\": {\"name\": \"Ada\", \"email\": \"ada@example.org\"}}",
+                       hold_id, payment);
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, body, reply);
 }
@@ -202,7 +212,8 @@ static char *
 hold_status (Fixture    *f,
              const char *hold_id)
 {
-  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event, hold_id);
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event,
+                                          hold_id);
 
   return leap_test_redis_cli (f->tb.redis, "HGET", key, "status", NULL);
 }
@@ -211,7 +222,8 @@ static gint64
 pending_messages (Fixture *f)
 {
   g_autofree char *stream = leap_keys_checkout_stream (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, leap_keys_checkout_group (), NULL);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream,
+                                              leap_keys_checkout_group (), NULL);
 
   return g_ascii_strtoll (out, NULL, 10);
 }
@@ -331,7 +343,8 @@ test_cash (Fixture *f, gconstpointer data)
   g_assert_cmpstr (again, ==, order_id);
 
   start_worker (f, "w1", 0, 0, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   wait_hold (f, hold, "confirmed");
   status = hold_status (f, hold);
   g_assert_cmpstr (status, ==, "confirmed");
@@ -339,7 +352,8 @@ test_cash (Fixture *f, gconstpointer data)
   order = get_order (f, f->cashier, order_id, 200);
   g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
   g_assert_cmpint (json_object_get_int_member (order, "total"), ==, 6500);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "customer"), "name"),
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "customer"),
+                                                  "name"),
                    ==, "Ada");
   payment = json_object_get_object_member (order, "payment");
   g_assert_cmpstr (json_object_get_string_member (payment, "method"), ==, "cash");
@@ -357,10 +371,18 @@ test_cash (Fixture *f, gconstpointer data)
     }
 
   /* The database and Redis agree: 2 + 1 sold, availability unchanged. */
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s'", order_id), ==, 3);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier2), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s'",
+                                     order_id),
+                   ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                     order_id),
+                   ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier2),
+                   ==, 1);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier2), ==, 1);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
@@ -391,7 +413,8 @@ test_card (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 422);
   order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
   start_worker (f, "w1", 20, 0, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   wait_hold (f, hold, "confirmed");
 
   order = get_order (f, f->kiosk, order_id, 200);
@@ -418,16 +441,20 @@ test_declined (Fixture *f, gconstpointer data)
   g_assert_cmpint (available (f, f->tier), ==, 7);
   order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
   start_worker (f, "w1", 0, 1.0, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
   wait_hold (f, hold, "released");
 
   order = get_order (f, f->kiosk, order_id, 200);
   g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "failed");
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "payment"), "status"), ==,
-                   "declined");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "payment"),
+                                                  "status"),
+                   ==, "declined");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (order, "tickets")), ==, 0);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 0);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 0);
   g_assert_cmpint (available (f, f->tier), ==, 10);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
@@ -455,20 +482,25 @@ test_redelivery (Fixture *f, gconstpointer data)
   g_assert_cmpstr (lines[2], ==, order_id);
 
   start_worker (f, "w1", 0, 0, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   wait_hold (f, hold, "confirmed");
   processed = leap_checkout_worker_get_processed (f->worker);
 
-  added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", lines[2], "order", lines[4], NULL);
+  added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", lines[2], "order",
+                               lines[4], NULL);
   for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-       leap_checkout_worker_get_processed (f->worker) == processed && g_get_monotonic_time () < deadline;)
+       leap_checkout_worker_get_processed (f->worker) == processed &&
+       g_get_monotonic_time () < deadline;)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (leap_checkout_worker_get_processed (f->worker), ==, processed + 1);
 
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 1);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, 1);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 2);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   {
     PendingWait w = { f, 0, 0 };
@@ -499,8 +531,9 @@ burst_cb (GObject      *object,
       g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (bytes, NULL), NULL);
 
       burst->accepted++;
-      g_hash_table_add (burst->ids, g_strdup (json_object_get_string_member (json_node_get_object (node),
-                                                                             "order_id")));
+      g_hash_table_add (burst->ids,
+                        g_strdup (json_object_get_string_member (json_node_get_object (node),
+                                                                 "order_id")));
     }
   else
     burst->other++;
@@ -520,11 +553,13 @@ test_idempotency (Fixture *f, gconstpointer data)
   g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, 0, 0);
   g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/orders");
   g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", hold);
+  g_autofree char *body =
+      g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", hold);
   g_autofree char *stream = leap_keys_checkout_stream (f->event);
   g_autofree char *length = NULL;
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 10, "max-conns-per-host", 10,
-                                                                  "timeout", 60, NULL);
+  g_autoptr(SoupSession) session =
+    soup_session_new_with_options ("max-conns", 10, "max-conns-per-host", 10, "timeout",
+                                   60, NULL);
   Burst burst = { 10, 0, 0, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
 
   for (guint i = 0; i < 10; i++)
@@ -533,7 +568,8 @@ test_idempotency (Fixture *f, gconstpointer data)
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
 
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", "checkout-1");
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                    "checkout-1");
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
       soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, burst_cb, &burst);
     }
@@ -561,11 +597,12 @@ static void
 test_kill_worker (Fixture *f, gconstpointer data)
 {
   const guint n = 40;
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
+                                                   "leap-worker", NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
@@ -584,7 +621,8 @@ test_kill_worker (Fixture *f, gconstpointer data)
    * the worker dies. */
   process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
                                          "--database", db_arg, "--consumer", "doomed",
-                                         "--concurrency", "100", "--card-latency-ms", "60000", NULL);
+                                         "--concurrency", "100", "--card-latency-ms", "60000",
+                                         NULL);
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (pending_reaches, &w, 15000));
   {
@@ -613,7 +651,9 @@ test_kill_worker (Fixture *f, gconstpointer data)
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, n);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2 * n);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT code) FROM tickets"), ==, 2 * n);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->big), ==, 2 * n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->big),
+                   ==, 2 * n);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->big), ==, 2 * n);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->big), ==, 0);
   g_assert_cmpint (available (f, f->big), ==, 100 - 2 * n);
@@ -633,11 +673,13 @@ test_dead_letter (Fixture *f, gconstpointer data)
 
   leap_test_allow_warnings ();
   g_free (leap_test_redis_cli (f->tb.redis, "SADD", leap_keys_checkout_streams (), stream, NULL));
-  added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order", "{not json", NULL);
+  added = leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order",
+                               "{not json", NULL);
   order_id = place_ok (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 2500}");
 
   start_worker (f, "w1", 0, 0, 200, 2);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   for (gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
        leap_checkout_worker_get_dead (f->worker) == 0 && g_get_monotonic_time () < deadline;)
     g_main_context_iteration (NULL, TRUE);
@@ -665,7 +707,9 @@ test_needs_review (Fixture *f, gconstpointer data)
   order_id = place_ok (f, f->cashier, hold, "{\"method\": \"card\"}");
   g_free (leap_test_redis_cli (f->tb.redis, "DEL", key, NULL));
   start_worker (f, "w1", 0, 0, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'",
+                     order_id);
   order = get_order (f, f->cashier, order_id, 200);
   g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "needs_review");
   g_assert_nonnull (strstr (json_object_get_string_member (order, "reason"), "hold"));
@@ -683,11 +727,14 @@ paid_order (Fixture    *f,
             const char *code)
 {
   g_autofree char *text = g_strdup_printf (
-    "{\"order_id\": \"%s\", \"event_id\": %" G_GINT64_FORMAT ", \"status\": \"paid\", \"total\": 2500, "
-    "\"currency\": \"EUR\", \"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1, "
-    "\"unit_price\": 2500, \"currency\": \"EUR\"}], \"tickets\": [{\"code\": \"%s\", \"tier_id\": %"
-    G_GINT64_FORMAT "}], \"payment\": {\"method\": \"card\", \"status\": \"approved\", \"amount\": 2500, "
-    "\"currency\": \"EUR\"}}", order_id, f->event, tier, code, tier);
+      "{\"order_id\": \"%s\", \"event_id\": %" G_GINT64_FORMAT
+      ", \"status\": \"paid\", \"total\": 2500, "
+      "\"currency\": \"EUR\", \"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1, "
+      "\"unit_price\": 2500, \"currency\": \"EUR\"}], \"tickets\": [{\"code\": \"%s\", "
+      "\"tier_id\": %" G_GINT64_FORMAT
+      "}], \"payment\": {\"method\": \"card\", \"status\": \"approved\", \"amount\": 2500, "
+      "\"currency\": \"EUR\"}}",
+      order_id, f->event, tier, code, tier);
   g_autoptr(JsonNode) node = json_from_string (text, NULL);
 
   g_assert_nonnull (node);
@@ -707,25 +754,36 @@ test_batch_write (Fixture *f, gconstpointer data)
   g_autoptr(JsonArray) again = NULL;
 
   g_assert_no_error (error);
-  json_array_add_object_element (orders, paid_order (f, "o-1-AAAAAAAAAAAAAAAAAAAAAA", f->tier, "code-a"));
-  json_array_add_object_element (orders, paid_order (f, "o-1-BBBBBBBBBBBBBBBBBBBBBB", 999999, "code-b"));
-  json_array_add_object_element (orders, paid_order (f, "o-1-CCCCCCCCCCCCCCCCCCCCCC", f->tier, "code-c"));
+  json_array_add_object_element (orders,
+                                 paid_order (f, "o-1-AAAAAAAAAAAAAAAAAAAAAA", f->tier, "code-a"));
+  json_array_add_object_element (orders,
+                                 paid_order (f, "o-1-BBBBBBBBBBBBBBBBBBBBBB", 999999, "code-b"));
+  json_array_add_object_element (orders,
+                                 paid_order (f, "o-1-CCCCCCCCCCCCCCCCCCCCCC", f->tier, "code-c"));
   results = leap_store_write_orders (store, orders, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (results), ==, 3);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 0), "status"), ==, "paid");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 0),
+                                                  "status"),
+                   ==, "paid");
   g_assert_true (json_object_has_member (json_array_get_object_element (results, 1), "error"));
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 2), "status"), ==, "paid");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (results, 2),
+                                                  "status"),
+                   ==, "paid");
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 2);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM order_lines"), ==, 2);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 2);
 
   again = leap_store_write_orders (store, orders, &error);
   g_assert_no_error (error);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 2);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, 2);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 2);
 }
 
 static void
@@ -800,11 +858,12 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 {
   const guint n = 500;
   gint64 tier = add_tier (f, "Floor", 3000, n + 10);
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
+                                                   "leap-worker", NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
@@ -848,10 +907,13 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, n);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments"), ==, n);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT order_id) FROM payments"), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT order_id) FROM payments"), ==,
+                   n);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, n);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT code) FROM tickets"), ==, n);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier), ==, n);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     tier),
+                   ==, n);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", tier), ==, n);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", tier), ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", tier), ==, 0);

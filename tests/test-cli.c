@@ -13,9 +13,9 @@ run (const char  *input,
      ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                                    G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr(GSubprocess) p = NULL;
   g_autoptr(GError) error = NULL;
   va_list args;
@@ -43,7 +43,8 @@ test_version_help (void)
   g_assert_cmpint (run (NULL, &out, "--version", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, "leap-backend "));
   g_assert_cmpint (run (NULL, &help, "--help", NULL), ==, 0);
-  for (const char *o = "--listen\0--redis\0--database\0--config\0--seed-demo\0--create-user\0--role\0";
+  for (const char *o =
+           "--listen\0--redis\0--database\0--config\0--seed-demo\0--create-user\0--role\0";
        *o; o += strlen (o) + 1)
     g_assert_nonnull (strstr (help, o));
   g_assert_cmpint (run (NULL, &bad, "--no-such-option", NULL), ==, 2);
@@ -106,18 +107,21 @@ test_serve (void)
   g_autofree char *config = g_build_filename (dir, "leap.conf", NULL);
   g_autofree char *text = NULL;
   guint16 port = leap_test_free_port ();
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) p = NULL;
   g_autoptr(GError) error = NULL;
   Probe probe = { soup_session_new_with_options ("timeout", 5, NULL), NULL };
 
-  text = g_strdup_printf ("[backend]\nlisten=127.0.0.1:%u\nredis=127.0.0.1:%u\ndatabase=sqlite:%s/leap.db\n",
-                          port, redis.port, dir);
+  text = g_strdup_printf (
+      "[backend]\nlisten=127.0.0.1:%u\nredis=127.0.0.1:%u\ndatabase=sqlite:%s/leap.db\n", port,
+      redis.port, dir);
   g_assert_true (g_file_set_contents (config, text, -1, NULL));
   {
     g_autofree char *out = NULL;
-    g_assert_cmpint (run ("cashier-password\n", &out, "--config", config, "--create-user", "cashier",
-                          "--role", "cashier", NULL), ==, 0);
+    g_assert_cmpint (run ("cashier-password\n", &out, "--config", config, "--create-user",
+                          "cashier", "--role", "cashier", NULL),
+                     ==, 0);
   }
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--config", config,
                                    "--seed-demo", NULL);
@@ -137,8 +141,10 @@ test_serve (void)
     g_autofree char *base = g_strdup_printf ("http://127.0.0.1:%u/api/v1/", port);
     g_autofree char *url = g_strconcat (base, "sessions", NULL);
     g_autoptr(SoupMessage) login = soup_message_new ("POST", url);
-    static const char creds_text[] = "{\"username\": \"cashier\", \"password\": \"cashier-password\"}";
-    static const char want_text[] = "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 2}]}";
+    static const char creds_text[] =
+        "{\"username\": \"cashier\", \"password\": \"cashier-password\"}";
+    static const char want_text[] =
+        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 2}]}";
     g_autoptr(GBytes) creds = g_bytes_new_static (creds_text, sizeof creds_text - 1);
     g_autoptr(GBytes) answer = NULL;
     g_autoptr(JsonParser) parser = json_parser_new ();
@@ -151,8 +157,13 @@ test_serve (void)
     soup_message_set_request_body_from_bytes (login, "application/json", creds);
     answer = soup_session_send_and_read (probe.session, login, NULL, NULL);
     g_assert_cmpuint (soup_message_get_status (login), ==, 201);
-    g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL));
-    auth = g_strconcat ("Bearer ", json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)), "token"), NULL);
+    g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
+                                               g_bytes_get_size (answer), NULL));
+    auth = g_strconcat ("Bearer ",
+                        json_object_get_string_member (json_node_get_object (
+                                                           json_parser_get_root (parser)),
+                                                       "token"),
+                        NULL);
     soup_message_headers_replace (soup_message_get_request_headers (hold), "Authorization", auth);
     soup_message_set_request_body_from_bytes (hold, "application/json", want);
     held = soup_session_send_and_read (probe.session, hold, NULL, NULL);

@@ -72,8 +72,10 @@ test_json_check (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) ok = leap_json_parse_object ("{\"name\": \"Stalls\", \"price\": 4500, "
-                                                     "\"currency\": \"EUR\", \"capacity\": 10}", -1, NULL);
-  g_autoptr(JsonObject) bad = leap_json_parse_object ("{\"name\": \"Stalls\", \"price\": \"45\"}", -1, NULL);
+                                                      "\"currency\": \"EUR\", \"capacity\": 10}",
+                                                      -1, NULL);
+  g_autoptr(JsonObject) bad =
+    leap_json_parse_object ("{\"name\": \"Stalls\", \"price\": \"45\"}", -1, NULL);
   g_autoptr(JsonObject) none = NULL;
   g_autoptr(GString) deep = g_string_new (NULL);
 

@@ -32,8 +32,10 @@ add_tier (Fixture    *f,
           guint       capacity)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": 2500, \"currency\": \"EUR\", "
-                                           "\"capacity\": %u, \"max_per_order\": 10}", name, capacity);
+  g_autofree char *body =
+      g_strdup_printf ("{\"name\": \"%s\", \"price\": 2500, \"currency\": \"EUR\", "
+                       "\"capacity\": %u, \"max_per_order\": 10}",
+                       name, capacity);
   return leap_test_backend_create (&f->tb, f->admin, path, body);
 }
 
@@ -63,7 +65,8 @@ setup (Fixture *f, gconstpointer data)
   f->tier = add_tier (f, "Stalls", 20);
   f->big = add_tier (f, "Standing", 50);
   g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
   sqlite3_busy_timeout (f->db, 5000);
 }
 
@@ -83,12 +86,15 @@ static void
 assert_invariant (Fixture *f,
                   gint64   tier)
 {
-  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tier) + leap_test_redis_hget (f->tb.redis, f->event, "held", tier) +
-                   leap_test_redis_hget (f->tb.redis, f->event, "checkout", tier) + leap_test_redis_hget (f->tb.redis, f->event, "sold", tier), ==,
-                   leap_test_redis_hget (f->tb.redis, f->event, "cap", tier));
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tier) +
+                       leap_test_redis_hget (f->tb.redis, f->event, "held", tier) +
+                       leap_test_redis_hget (f->tb.redis, f->event, "checkout", tier) +
+                       leap_test_redis_hget (f->tb.redis, f->event, "sold", tier),
+                   ==, leap_test_redis_hget (f->tb.redis, f->event, "cap", tier));
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tier), >=, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", tier), ==,
-                   leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier));
+                   leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     tier));
 }
 
 /* Available count of a tier, from GET /events/{id}/availability. */
@@ -96,7 +102,8 @@ static gint64
 available (Fixture *f,
            gint64   tier)
 {
-  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
+                                           f->event);
   g_auto(LeapTestReply) reply = { 0 };
   JsonArray *tiers;
 
@@ -114,9 +121,12 @@ static gint64
 db_held (Fixture *f,
          gint64   tier)
 {
-  return leap_test_db_int (f->db, "SELECT coalesce (sum (i.quantity), 0) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
-                    "WHERE i.tier_id = %" G_GINT64_FORMAT " AND h.status IN ('held', 'checking_out') "
-                    "AND h.expires_at > strftime ('%%s', 'now')", tier);
+  return leap_test_db_int (
+      f->db,
+      "SELECT coalesce (sum (i.quantity), 0) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
+      "WHERE i.tier_id = %" G_GINT64_FORMAT " AND h.status IN ('held', 'checking_out') "
+      "AND h.expires_at > strftime ('%%s', 'now')",
+      tier);
 }
 
 static guint
@@ -126,13 +136,17 @@ try_hold (Fixture  *f,
           char    **hold_id)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": %u}]}", f->event, tier, quantity);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %u}]}",
+                                           f->event, tier, quantity);
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
   if (hold_id != NULL)
     *hold_id = reply.status == 201
-      ? g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id")) : NULL;
+                   ? g_strdup (
+                         json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"))
+                   : NULL;
   return reply.status;
 }
 
@@ -259,7 +273,8 @@ test_degraded (Fixture *f, gconstpointer data)
   path = hold_path (hold_id);
   leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "held");
   g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 204);
   g_assert_cmpint (db_held (f, f->tier), ==, 0);
   g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 409);
@@ -267,7 +282,8 @@ test_degraded (Fixture *f, gconstpointer data)
   redis_up (f, TRUE);
   leap_test_backend_call (&f->tb, "GET", "/readyz", NULL, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "ready");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "ready");
   leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
   g_assert_nonnull (strstr (reply.body, "leap_redis_up 1\n"));
   g_assert_nonnull (strstr (reply.body, "leap_degraded 0\n"));
@@ -324,10 +340,13 @@ rush (Fixture *f,
 {
   g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
   g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": 1}]}", f->event, tier);
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", 50, "max-conns-per-host", 50,
-                                                                  "timeout", 60, NULL);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": 1}]}",
+                                           f->event, tier);
+  g_autoptr(SoupSession) session =
+    soup_session_new_with_options ("max-conns", 50, "max-conns-per-host", 50, "timeout",
+                                   60, NULL);
 
   race->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   race->pending = count;
@@ -403,8 +422,10 @@ switch_over (Fixture *f,
 
   redis_up (f, with_data);
   assert_invariant (f, f->tier);
-  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, with_data ? 20 : 10);
-  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, with_data ? 0 : 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==,
+                   with_data ? 20 : 10);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==,
+                   with_data ? 0 : 10);
 
   /* Redis's own holds survived with its data, or are gone without it. */
   {
@@ -419,7 +440,8 @@ switch_over (Fixture *f,
 
     leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
     g_assert_cmpuint (reply.status, ==, 200);
-    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                     "held");
     g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 204);
     g_assert_cmpuint (call_status (f, "DELETE", path, NULL), ==, 409);
   }
@@ -453,15 +475,18 @@ place (Fixture    *f,
        guint       expect)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", "
-                                           "\"tendered\": 100000}}", hold_id);
+  g_autofree char *body =
+      g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", "
+                       "\"tendered\": 100000}}",
+                       hold_id);
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", f->cashier, body, &reply);
   if (reply.status != expect)
     g_error ("POST /orders: %u %s", reply.status, reply.body);
   if (expect != 202)
     return NULL;
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "pending");
   return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
 }
 
@@ -493,18 +518,21 @@ orders_while_down (Fixture *f,
   order_path = g_strconcat ("/api/v1/orders/", order_id, NULL);
   leap_test_backend_call (&f->tb, "GET", order_path, f->cashier, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "pending");
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM checkout_outbox"), ==, 1);
   /* Seats of the order stay counted while it waits. */
   g_assert_cmpint (db_held (f, f->tier), ==, 6);
 
   start_worker (f);
   redis_up (f, with_data);
-  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'",
+                         order_id);
   leap_test_wait_db (f->db, 1, 15000, "%s", sql);
   later_order = place (f, later, 202);
   g_clear_pointer (&sql, g_free);
-  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", later_order);
+  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'",
+                         later_order);
   leap_test_wait_db (f->db, 1, 15000, "%s", sql);
   g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
 
@@ -513,8 +541,12 @@ orders_while_down (Fixture *f,
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM orders"), ==, 2);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM payments"), ==, 2);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM tickets"), ==, 5);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 5);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM checkout_outbox WHERE sent_at IS NULL"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count (*) FROM checkout_outbox WHERE sent_at IS NULL"),
+                   ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 5);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 1);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
@@ -558,7 +590,8 @@ test_redis_hold_order (Fixture *f, gconstpointer data)
   start_worker (f);
   redis_up (f, TRUE);
   order_id = place (f, hold_id, 202);
-  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  sql = g_strdup_printf ("SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'",
+                         order_id);
   leap_test_wait_db (f->db, 1, 15000, "%s", sql);
   g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
   assert_invariant (f, f->tier);
@@ -590,7 +623,8 @@ accepted_then_lost (Fixture *f,
     /* Still known while Redis is away. */
     leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
     g_assert_cmpuint (reply.status, ==, 200);
-    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+    g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                     "pending");
     g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "total"), >, 0);
   }
   redis_up (f, with_data);
@@ -599,8 +633,9 @@ accepted_then_lost (Fixture *f,
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 14);
   start_worker (f);
   for (guint i = 0; i < orders->len; i++)
-    leap_test_wait_db (f->db, 1, 15000, "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'",
-                       (char *) orders->pdata[i]);
+    leap_test_wait_db (f->db, 1, 15000,
+                       "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'",
+                       (char *)orders->pdata[i]);
   g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM orders"), ==, 3);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM payments"), ==, 3);
@@ -642,8 +677,10 @@ test_expiry (Fixture *f, gconstpointer data)
   hold_id = make_hold (f, f->tier, 10);
   path = hold_path (hold_id);
   leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM holds WHERE status = 'expired'"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "held");
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM holds WHERE status = 'expired'"),
+                   ==, 0);
   leap_test_wait_db (f->db, 2, 15000, "SELECT count (*) FROM holds WHERE status = 'expired'");
   redis_up (f, FALSE);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 10);
@@ -656,7 +693,8 @@ taken_over (gpointer data)
 {
   Fixture *f = data;
 
-  return leap_test_db_int (f->db, "SELECT count (*) FROM redis_outage") == 0 && leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier) == 4;
+  return leap_test_db_int (f->db, "SELECT count (*) FROM redis_outage") == 0 &&
+         leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier) == 4;
 }
 
 /* Another backend, cut off from a Redis that this one still has, opened an
@@ -666,20 +704,22 @@ static void
 test_partition (Fixture *f, gconstpointer data)
 {
   g_autofree char *sql = NULL;
-  g_autofree char *hold_id = g_strdup_printf ("%" G_GINT64_FORMAT "-abcdefghijklmnopqrstu_", f->event);
+  g_autofree char *hold_id = g_strdup_printf ("%" G_GINT64_FORMAT "-abcdefghijklmnopqrstu_",
+                                              f->event);
   g_autofree char *path = hold_path (hold_id);
   gint64 now = g_get_real_time () / 1000;
 
-  sql = g_strdup_printf ("BEGIN;"
-                         "INSERT INTO redis_outage (id, since_ms) VALUES (1, %" G_GINT64_FORMAT ");"
-                         "INSERT INTO redis_outage_tiers VALUES (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 20);"
-                         "INSERT INTO holds (id, event_id, session_hash, status, expires_at, created_at, updated_at, "
-                         "outage_ms) VALUES ('%s', %" G_GINT64_FORMAT ", 'elsewhere', 'held', %" G_GINT64_FORMAT
-                         ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ");"
-                         "INSERT INTO hold_items VALUES ('%s', %" G_GINT64_FORMAT ", 4);"
-                         "COMMIT;",
-                         now, f->tier, f->event, hold_id, f->event, now / 1000 + 600, now / 1000, now / 1000, now,
-                         hold_id, f->tier);
+  sql = g_strdup_printf (
+      "BEGIN;"
+      "INSERT INTO redis_outage (id, since_ms) VALUES (1, %" G_GINT64_FORMAT ");"
+      "INSERT INTO redis_outage_tiers VALUES (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", 20);"
+      "INSERT INTO holds (id, event_id, session_hash, status, expires_at, created_at, updated_at, "
+      "outage_ms) VALUES ('%s', %" G_GINT64_FORMAT ", 'elsewhere', 'held', %" G_GINT64_FORMAT
+      ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ");"
+      "INSERT INTO hold_items VALUES ('%s', %" G_GINT64_FORMAT ", 4);"
+      "COMMIT;",
+      now, f->tier, f->event, hold_id, f->event, now / 1000 + 600, now / 1000, now / 1000, now,
+      hold_id, f->tier);
   leap_test_backend_sql (&f->tb, sql);
   g_assert_true (leap_test_wait_until (taken_over, f, 5000));
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 16);

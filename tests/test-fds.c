@@ -62,8 +62,9 @@ static gboolean
 serving (gpointer data)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1",
-                                                                      GPOINTER_TO_UINT (data), NULL, NULL);
+  g_autoptr(GSocketConnection) conn =
+    g_socket_client_connect_to_host (client, "127.0.0.1", GPOINTER_TO_UINT (data), NULL,
+                                     NULL);
   return conn != NULL;
 }
 
@@ -74,7 +75,8 @@ test_fds_stable (void)
   g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
   g_autofree char *listen = NULL;
   g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) p = NULL;
   g_autoptr(GError) error = NULL;
   guint16 port = leap_test_free_port ();
@@ -148,7 +150,8 @@ test_chunked_body_bounded (void)
   g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
   g_autofree char *listen = NULL;
   g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) p = NULL;
   g_autoptr(GError) error = NULL;
   static const char head[] = "POST /api/v1/venues HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -166,9 +169,10 @@ test_chunked_body_bounded (void)
   /* Under AddressSanitizer freed memory waits in a quarantine (256 MiB)
    * and would count as resident: no quarantine for this backend. */
   {
-    g_autofree char *asan = g_strdup_printf ("%s%squarantine_size_mb=0:thread_local_quarantine_size_kb=0",
-                                             g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
-                                             g_getenv ("ASAN_OPTIONS") ? ":" : "");
+    g_autofree char *asan =
+        g_strdup_printf ("%s%squarantine_size_mb=0:thread_local_quarantine_size_kb=0",
+                         g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                         g_getenv ("ASAN_OPTIONS") ? ":" : "");
 
     g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
   }

@@ -24,8 +24,10 @@ add_tier (Fixture    *f,
           guint       max_per_order)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": 2500, \"currency\": \"EUR\", "
-                                           "\"capacity\": %u, \"max_per_order\": %u}", name, capacity, max_per_order);
+  g_autofree char *body =
+      g_strdup_printf ("{\"name\": \"%s\", \"price\": 2500, \"currency\": \"EUR\", "
+                       "\"capacity\": %u, \"max_per_order\": %u}",
+                       name, capacity, max_per_order);
   return leap_test_backend_create (&f->tb, f->admin, path, body);
 }
 
@@ -68,10 +70,13 @@ hold_body (Fixture *f,
            guint    q2)
 {
   if (q2 == 0)
-    return g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                            ", \"quantity\": %u}]}", f->event, f->tier, q1);
-  return g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                          ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+    return g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+                            f->event, f->tier, q1);
+  return g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                          ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                          ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT
+                          ", \"quantity\": %u}]}",
                           f->event, f->tier, q1, f->tier2, q2);
 }
 
@@ -81,7 +86,8 @@ available (Fixture *f,
            gint64   tier)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
+                                           f->event);
   JsonArray *tiers;
 
   leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
@@ -117,7 +123,8 @@ test_hold_lifecycle (Fixture *f, gconstpointer data)
   path = g_strconcat ("/api/v1/holds/", hold_id, NULL);
   leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "held");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "held");
 
   /* Another session sees nothing and can release nothing. */
   leap_test_backend_call (&f->tb, "GET", path, other, NULL, &reply);
@@ -147,11 +154,15 @@ test_refusals (Fixture *f, gconstpointer data)
   g_autofree char *too_many = hold_body (f, 3, 6);
   g_autofree char *over_limit = hold_body (f, 7, 0);
   g_autofree char *body = NULL;
-  const char *bad[] = { "{}", "{\"event_id\": 1}", "{\"event_id\": 1, \"items\": []}",
-                        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1}]}",
-                        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 0}]}",
-                        "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 1}], \"x\": 1}",
-                        "{\"event_id\": 999, \"items\": [{\"tier_id\": 1, \"quantity\": 1}]}" };
+  const char      *bad[] = {
+         "{}",
+         "{\"event_id\": 1}",
+         "{\"event_id\": 1, \"items\": []}",
+         "{\"event_id\": 1, \"items\": [{\"tier_id\": 1}]}",
+         "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 0}]}",
+         "{\"event_id\": 1, \"items\": [{\"tier_id\": 1, \"quantity\": 1}], \"x\": 1}",
+         "{\"event_id\": 999, \"items\": [{\"tier_id\": 1, \"quantity\": 1}]}"
+  };
 
   /* All or nothing: the second tier is short, so the first is not held. */
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, too_many, &reply);
@@ -225,17 +236,21 @@ test_guest_rate (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 30; i++)
     {
       leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, one, &reply);
-      g_assert_true (reply.status == 201 || g_strcmp0 (leap_test_error_code (&reply), "too_many_holds") == 0);
+      g_assert_true (reply.status == 201 ||
+                     g_strcmp0 (leap_test_error_code (&reply), "too_many_holds") == 0);
     }
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, one, &reply);
   g_assert_cmpuint (reply.status, ==, 429);
   g_assert_cmpstr (leap_test_error_code (&reply), ==, "rate_limited");
-  g_assert_cmpint (g_ascii_strtoll (soup_message_headers_get_one (reply.headers, "Retry-After"), NULL, 10), >, 0);
+  g_assert_cmpint (g_ascii_strtoll (soup_message_headers_get_one (reply.headers, "Retry-After"),
+                                    NULL, 10),
+                   >, 0);
 
   /* New guest sessions from the same address run out too. */
   while (n_sessions < 30)
     {
-      leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}",
+                              &reply);
       g_assert_cmpuint (reply.status, ==, 201);
       n_sessions++;
     }
@@ -272,7 +287,8 @@ guest_session (Fixture    *f,
   g_auto(LeapTestReply) reply = { 0 };
 
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For", forwarded_for);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For",
+                                forwarded_for);
   leap_test_send (f->tb.session, msg, &reply);
   return reply.status;
 }
@@ -309,14 +325,17 @@ test_idempotency (Fixture *f, gconstpointer data)
       g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
 
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", "sale-1");
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                    "sale-1");
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
       leap_test_send (f->tb.session, msg, &reply);
       g_assert_cmpuint (reply.status, ==, 201);
       if (first_id == NULL)
-        first_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
+        first_id = g_strdup (
+            json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
       else
-        g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"), ==, first_id);
+        g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"),
+                         ==, first_id);
     }
   g_assert_cmpint (available (f, f->tier), ==, 8);
 
@@ -326,7 +345,8 @@ test_idempotency (Fixture *f, gconstpointer data)
     g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
 
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", "sale-1");
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                  "sale-1");
     soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     leap_test_send (f->tb.session, msg, &reply);
     g_assert_cmpuint (reply.status, ==, 422);
@@ -370,7 +390,8 @@ race_cb (GObject      *object,
       race->created++;
       if (race->ids != NULL)
         {
-          g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+          g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL),
+                                             g_bytes_get_size (bytes));
           g_hash_table_add (race->ids, g_strndup (strstr (body, "\"hold_id\""), 40));
         }
     }
@@ -390,9 +411,11 @@ race_send (Race *race)
   g_autoptr(GBytes) bytes = g_bytes_new (race->body, strlen (race->body));
 
   race->to_send--;
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", race->auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                race->auth);
   if (race->idempotency_key != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", race->idempotency_key);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                  race->idempotency_key);
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
   soup_session_send_and_read_async (race->session, msg, G_PRIORITY_DEFAULT, NULL, race_cb, race);
 }
@@ -462,9 +485,11 @@ test_race (Fixture *f, gconstpointer data)
   g_assert_cmpuint (race.sold_out, ==, 4000);
   g_assert_cmpint (available (f, f->tier), ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 1000);
-  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) + leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier) +
-                   leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier) + leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==,
-                   leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier));
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) +
+                       leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier) +
+                       leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier) +
+                       leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier),
+                   ==, leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier));
 }
 
 static gboolean
@@ -482,13 +507,16 @@ test_expiry (Fixture *f, gconstpointer data)
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
-  path = g_strconcat ("/api/v1/holds/", json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"), NULL);
+  path = g_strconcat ("/api/v1/holds/",
+                      json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"),
+                      NULL);
   g_assert_cmpint (available (f, f->tier), ==, 6);
 
   /* Held for one second (setup_short): the timer gives the tickets back. */
   g_assert_true (leap_test_wait_until (back_to_ten, f, 10000));
   leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "expired");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "expired");
   leap_test_backend_call (&f->tb, "DELETE", path, f->cashier, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 409);
   g_assert_cmpint (available (f, f->tier), ==, 10);
@@ -555,7 +583,8 @@ live_message_cb (SoupWebsocketConnection *conn,
                  GBytes                  *message,
                  Live                    *live)
 {
-  g_ptr_array_add (live->messages, g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+  g_ptr_array_add (live->messages,
+                   g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
 }
 
 static void
@@ -593,13 +622,18 @@ static void
 test_live (Fixture *f, gconstpointer data)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live", leap_backend_get_port (f->tb.backend));
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live",
+                                          leap_backend_get_port (f->tb.backend));
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}", f->event);
-  g_autofree char *snapshot = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
-                                               ",\"available\":10}", f->event, f->tier);
-  g_autofree char *change = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
-                                             ",\"available\":7}", f->event, f->tier);
+  g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}",
+                                                f->event);
+  g_autofree char *snapshot = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT
+                                               ",\"tier_id\":%" G_GINT64_FORMAT
+                                               ",\"available\":10}",
+                                               f->event, f->tier);
+  g_autofree char *change = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT
+                                             ",\"tier_id\":%" G_GINT64_FORMAT ",\"available\":7}",
+                                             f->event, f->tier);
   g_autofree char *body = hold_body (f, 3, 0);
   Live live = { g_ptr_array_new_with_free_func (g_free), NULL, NULL };
   gint64 started;
@@ -640,19 +674,21 @@ main (int argc, char *argv[])
   leap_test_redis_start (&redis);
   leap_test_backend_global_init (&redis);
 
-#define ADD(path, func, capacity) g_test_add (path, Fixture, GUINT_TO_POINTER (capacity), setup, func, teardown)
+#define ADD(path, func, capacity)                                                                  \
+  g_test_add (path, Fixture, GUINT_TO_POINTER (capacity), setup, func, teardown)
   ADD ("/leap/holds/lifecycle", test_hold_lifecycle, 10);
   ADD ("/leap/holds/refusals", test_refusals, 10);
   ADD ("/leap/holds/guest-limits", test_guest_limits, 10);
   ADD ("/leap/holds/guest-rate", test_guest_rate, 10);
-  g_test_add ("/leap/holds/guest-rate-behind-proxy", Fixture, GUINT_TO_POINTER (10), setup_behind_proxy,
-              test_guest_rate_behind_proxy, teardown);
+  g_test_add ("/leap/holds/guest-rate-behind-proxy", Fixture, GUINT_TO_POINTER (10),
+              setup_behind_proxy, test_guest_rate_behind_proxy, teardown);
   ADD ("/leap/holds/idempotency", test_idempotency, 10);
   ADD ("/leap/holds/idempotency-concurrent", test_idempotency_concurrent, 10);
   ADD ("/leap/holds/race", test_race, 1000);
   ADD ("/leap/holds/capacity", test_capacity, 10);
   ADD ("/leap/holds/live", test_live, 10);
-  g_test_add ("/leap/holds/expiry", Fixture, GUINT_TO_POINTER (10), setup_short, test_expiry, teardown);
+  g_test_add ("/leap/holds/expiry", Fixture, GUINT_TO_POINTER (10), setup_short, test_expiry,
+              teardown);
   ADD ("/leap/holds/repair", test_repair, 10);
 #undef ADD
 

@@ -270,7 +270,8 @@ test_all_or_nothing (Fixture *fixture, gconstpointer data)
   tier_set ("2", "2", "10");
   tier_set ("3", "10", "10");
 
-  assert_reply (run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "1", "3", "2", "3", "3", "1", NULL),
+  assert_reply (run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "1", "3", "2", "3", "3", "1",
+                     NULL),
                 "sold_out 2 2");
   assert_counts ("1", "10 0 0 0");
   assert_counts ("2", "2 0 0 0");
@@ -278,7 +279,8 @@ test_all_or_nothing (Fixture *fixture, gconstpointer data)
   assert_reply (cmd ("EXISTS", KEY ("hold:h1"), KEY ("holds"), NULL), "0");
 
   expected = g_strdup_printf ("ok %" G_GINT64_FORMAT, g_ascii_strtoll (now, NULL, 10) + 600000);
-  assert_reply (run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "1", "3", "2", "2", "3", "1", NULL),
+  assert_reply (run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "1", "3", "2", "2", "3", "1",
+                     NULL),
                 expected);
   assert_counts ("1", "7 3 0 0");
   assert_counts ("2", "0 2 0 0");
@@ -303,7 +305,8 @@ test_limit (Fixture *fixture, gconstpointer data)
 
   tier_set ("1", "100", "4");
   tier_set ("2", "100", "10");
-  assert_reply (run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "2", "1", "1", "5", NULL), "limit 1 4");
+  assert_reply (run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "2", "1", "1", "5", NULL),
+                "limit 1 4");
   assert_counts ("1", "100 0 0 0");
   assert_counts ("2", "100 0 0 0");
   assert_reply (cmd ("EXISTS", KEY ("hold:h1"), NULL), "0");
@@ -368,7 +371,8 @@ test_sold_out (Fixture *fixture, gconstpointer data)
   reply = run ("reserve", "h1", "h1", "alice", now, HOLD_MS, "2", "1", NULL);
   g_assert_true (g_str_has_prefix (reply, "ok "));
   /* The first short tier in request order is named, with what is left. */
-  assert_reply (run ("reserve", "h2", "h2", "bob", now, HOLD_MS, "1", "1", "2", "1", "3", "6", NULL),
+  assert_reply (run ("reserve", "h2", "h2", "bob", now, HOLD_MS, "1", "1", "2", "1", "3", "6",
+                     NULL),
                 "sold_out 2 0");
   assert_reply (run ("reserve", "h2", "h2", "bob", now, HOLD_MS, "3", "6", "1", "6", NULL),
                 "sold_out 3 5");
@@ -421,7 +425,8 @@ test_other_owner (Fixture *fixture, gconstpointer data)
   tier_set ("1", "10", "10");
   g_free (reserve_ok ("h1", "alice", now, 600000, "1", "2"));
   assert_reply (run ("release", "h1", "mallory", now_text, NULL), "not_found");
-  assert_reply (run ("begin-checkout", "h1", "mallory", now_text, "o1", "order", "o1", NULL), "not_found");
+  assert_reply (run ("begin-checkout", "h1", "mallory", now_text, "o1", "order", "o1", NULL),
+                "not_found");
   assert_counts ("1", "8 2 0 0");
   assert_reply (cmd ("HGET", KEY ("hold:h1"), "status", NULL), "held");
   assert_reply (run ("release", "h1", "", now_text, NULL), "released");
@@ -550,7 +555,8 @@ test_expire_release_race (Fixture *fixture, gconstpointer data)
       g_autofree char *hold = g_strdup_printf ("x%04u", i);
 
       storm.pending += 2;
-      eval_async (i % 2 ? other : conn, storm_release_cb, &storm, "release", hold, "alice", due, NULL);
+      eval_async (i % 2 ? other : conn, storm_release_cb, &storm, "release", hold, "alice", due,
+                  NULL);
       eval_async (i % 2 ? conn : other, storm_expire_cb, &storm, "expire", NULL, due, "1", NULL);
     }
   g_assert_true (leap_test_wait_until (storm_done, &storm, 20000));
@@ -616,7 +622,8 @@ test_checkout (Fixture *fixture, gconstpointer data)
   }
 
   /* A retry of the same order changes nothing and adds no message. */
-  assert_reply (run ("begin-checkout", "h1", "alice", now_text, "o1", "order", "o1", "hold", "h1", NULL),
+  assert_reply (run ("begin-checkout", "h1", "alice", now_text, "o1", "order", "o1", "hold", "h1",
+                     NULL),
                 "ok \"\"");
   assert_reply (run ("begin-checkout", "h1", "alice", now_text, "o2", "order", "o2", NULL),
                 "status checking_out");
@@ -637,7 +644,8 @@ test_checkout (Fixture *fixture, gconstpointer data)
   assert_counts ("1", "8 0 0 2");
   assert_reply (run ("confirm", "nope", "o1", NULL), "not_found");
   assert_reply (run ("abort-checkout", "nope", "o1", NULL), "not_found");
-  assert_reply (run ("begin-checkout", "nope", "alice", now_text, "o1", "order", "o1", NULL), "not_found");
+  assert_reply (run ("begin-checkout", "nope", "alice", now_text, "o1", "order", "o1", NULL),
+                "not_found");
   {
     g_autofree char *pttl = cmd ("PTTL", KEY ("hold:h1"), NULL);
     g_assert_cmpint (g_ascii_strtoll (pttl, NULL, 10), >, 86400000 - 60000);
@@ -651,7 +659,8 @@ test_checkout (Fixture *fixture, gconstpointer data)
   assert_counts ("1", "8 0 0 2");
   assert_reply (run ("abort-checkout", "h2", "o3", NULL), "released");
   assert_reply (run ("confirm", "h2", "o3", NULL), "status released");
-  assert_reply (run ("begin-checkout", "h2", "bob", now_text, "o3", "order", "o3", NULL), "status released");
+  assert_reply (run ("begin-checkout", "h2", "bob", now_text, "o3", "order", "o3", NULL),
+                "status released");
   assert_counts ("1", "8 0 0 2");
 
   /* Too late to check out: the tickets go back as expiry would. */
@@ -767,7 +776,8 @@ test_script_flush (Fixture *fixture, gconstpointer data)
       g_autofree char *hold = g_strdup_printf ("f%u", i);
 
       burst.pending++;
-      eval_async (conn, burst_cb, &burst, "reserve", hold, hold, "alice", now, HOLD_MS, "1", "1", NULL);
+      eval_async (conn, burst_cb, &burst, "reserve", hold, hold, "alice", now, HOLD_MS, "1", "1",
+                  NULL);
       if (i == 100)
         {
           burst.pending++;
@@ -827,7 +837,8 @@ reply_in (const char *reply,
   va_list ap;
 
   va_start (ap, reply);
-  for (const char *prefix = va_arg (ap, const char *); prefix != NULL; prefix = va_arg (ap, const char *))
+  for (const char *prefix = va_arg (ap, const char *); prefix != NULL;
+       prefix = va_arg (ap, const char *))
     if (g_str_has_prefix (reply, prefix))
       found = TRUE;
   va_end (ap);
@@ -856,8 +867,10 @@ test_random_walk (Fixture *fixture, gconstpointer data)
       guint kind = g_rand_int_range (rand, 0, 100);
       g_autofree char *now_text = NULL;
       g_autofree char *reply = NULL;
-      Walk *walk = holds->len > 0 ? g_ptr_array_index (holds, g_rand_int_range (rand, 0, holds->len)) : NULL;
+      Walk            *walk = NULL;
 
+      if (holds->len > 0)
+        walk = g_ptr_array_index (holds, g_rand_int_range (rand, 0, holds->len));
       now += g_rand_int_range (rand, 0, 40);
       now_text = ms_text (now);
 
@@ -915,9 +928,11 @@ test_random_walk (Fixture *fixture, gconstpointer data)
         }
       else if (kind < 65)
         {
-          g_autofree char *order = g_strdup_printf ("o-%s-%d", walk->id, g_rand_int_range (rand, 0, 2));
+          g_autofree char *order = g_strdup_printf ("o-%s-%d", walk->id,
+                                                    g_rand_int_range (rand, 0, 2));
 
-          reply = run ("begin-checkout", walk->id, walk->owner, now_text, order, "order", order, NULL);
+          reply = run ("begin-checkout", walk->id, walk->owner, now_text, order, "order", order,
+                       NULL);
           reply_in (reply, "ok ", "expired", "status ", NULL);
           if (g_str_has_prefix (reply, "ok ") && walk->order == NULL)
             {
@@ -1089,7 +1104,8 @@ test_publish (Fixture *fixture, gconstpointer data)
   assert_message (&listener, 5, "{\"event_id\":1,\"tiers\":[{\"tier_id\":2,\"available\":5},"
                                 "{\"tier_id\":1,\"available\":10}]}");
   /* A refusal changes nothing and says nothing. */
-  assert_reply (run ("reserve", "h3", "h3", "alice", now_text, "1000", "2", "6", NULL), "sold_out 2 5");
+  assert_reply (run ("reserve", "h3", "h3", "alice", now_text, "1000", "2", "6", NULL),
+                "sold_out 2 5");
   tier_set ("3", "1", "10");
   assert_message (&listener, 6, "{\"event_id\":1,\"tiers\":[{\"tier_id\":3,\"available\":1}]}");
   g_assert_cmpuint (listener.messages->len, ==, 7);
@@ -1322,7 +1338,8 @@ blocked_on_server (gpointer data)
 static void
 test_dispose_frees_user_data (Fixture *fixture, gconstpointer data)
 {
-  Outcome answered = { 0 }, blocked = { 0 }, queued = { 0 }, script = { 0 }, failing = { 0 }, no_func = { 0 };
+  Outcome answered = { 0 }, blocked = { 0 }, queued = { 0 }, script = { 0 }, failing = { 0 },
+          no_func = { 0 };
   const char *argv[] = { "EVAL", "return 1", "0" };
   const char *keys[] = { KEY ("avail") };
   LeapRedis *other = leap_redis_new ("127.0.0.1", redis.port);
@@ -1333,7 +1350,8 @@ test_dispose_frees_user_data (Fixture *fixture, gconstpointer data)
 
   /* Answered: the callback has it, destroy is not called. */
   leap_redis_command_full (other, outcome_reply_cb, &answered, outcome_destroy, "PING", NULL);
-  leap_redis_command_argv_full (other, NULL, &no_func, outcome_destroy, G_N_ELEMENTS (argv), argv, NULL);
+  leap_redis_command_argv_full (other, NULL, &no_func, outcome_destroy, G_N_ELEMENTS (argv), argv,
+                                NULL);
   {
     Sync sync = { FALSE, NULL };
 
@@ -1371,7 +1389,8 @@ test_dispose_frees_user_data (Fixture *fixture, gconstpointer data)
   g_object_unref (down);
 
   g_assert_cmpuint (blocked.replies + queued.replies + script.replies + failing.replies, ==, 0);
-  g_assert_cmpuint (blocked.destroyed + queued.destroyed + script.destroyed + failing.destroyed, ==, 4);
+  g_assert_cmpuint (blocked.destroyed + queued.destroyed + script.destroyed + failing.destroyed, ==,
+                    4);
 }
 
 static void
@@ -1396,7 +1415,8 @@ main (int argc, char *argv[])
   if (!leap_test_wait_until (redis_connected, conn, 10000))
     g_error ("Could not connect to the test Redis");
 
-  g_test_add ("/leap/inventory/all-or-nothing", Fixture, NULL, setup, test_all_or_nothing, teardown);
+  g_test_add ("/leap/inventory/all-or-nothing", Fixture, NULL, setup, test_all_or_nothing,
+              teardown);
   g_test_add ("/leap/inventory/limit", Fixture, NULL, setup, test_limit, teardown);
   g_test_add ("/leap/inventory/limit-ok", Fixture, NULL, setup, test_limit_ok, teardown);
   g_test_add ("/leap/inventory/refusals", Fixture, NULL, setup, test_refusals, teardown);
@@ -1404,15 +1424,16 @@ main (int argc, char *argv[])
   g_test_add ("/leap/inventory/release-once", Fixture, NULL, setup, test_release_once, teardown);
   g_test_add ("/leap/inventory/other-owner", Fixture, NULL, setup, test_other_owner, teardown);
   g_test_add ("/leap/inventory/expiry-once", Fixture, NULL, setup, test_expiry_once, teardown);
-  g_test_add ("/leap/inventory/expire-release-race", Fixture, NULL, setup, test_expire_release_race, teardown);
+  g_test_add ("/leap/inventory/expire-release-race", Fixture, NULL, setup, test_expire_release_race,
+              teardown);
   g_test_add ("/leap/inventory/checkout", Fixture, NULL, setup, test_checkout, teardown);
   g_test_add ("/leap/inventory/tier-set", Fixture, NULL, setup, test_tier_set, teardown);
   g_test_add ("/leap/inventory/script-flush", Fixture, NULL, setup, test_script_flush, teardown);
   g_test_add ("/leap/inventory/random-walk", Fixture, NULL, setup, test_random_walk, teardown);
   g_test_add ("/leap/inventory/publish", Fixture, NULL, setup, test_publish, teardown);
   g_test_add ("/leap/inventory/race", Fixture, NULL, setup, test_race, teardown);
-  g_test_add ("/leap/inventory/dispose-frees-user-data", Fixture, NULL, setup, test_dispose_frees_user_data,
-              teardown);
+  g_test_add ("/leap/inventory/dispose-frees-user-data", Fixture, NULL, setup,
+              test_dispose_frees_user_data, teardown);
 
   status = g_test_run ();
   g_clear_object (&conn);

@@ -26,8 +26,10 @@ add_tier (Fixture    *f,
           guint       capacity)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": 1000, \"currency\": \"EUR\", "
-                                           "\"capacity\": %u, \"max_per_order\": 10}", name, capacity);
+  g_autofree char *body =
+      g_strdup_printf ("{\"name\": \"%s\", \"price\": 1000, \"currency\": \"EUR\", "
+                       "\"capacity\": %u, \"max_per_order\": 10}",
+                       name, capacity);
   return leap_test_backend_create (&f->tb, f->admin, path, body);
 }
 
@@ -103,8 +105,9 @@ assert_invariant (Fixture *f)
 
   for (guint i = 0; i < G_N_ELEMENTS (tiers); i++)
     {
-      g_assert_cmpint (hget (f, "avail", tiers[i]) + hget (f, "held", tiers[i]) + hget (f, "checkout", tiers[i]) +
-                       hget (f, "sold", tiers[i]), ==, hget (f, "cap", tiers[i]));
+      g_assert_cmpint (hget (f, "avail", tiers[i]) + hget (f, "held", tiers[i]) +
+                           hget (f, "checkout", tiers[i]) + hget (f, "sold", tiers[i]),
+                       ==, hget (f, "cap", tiers[i]));
       g_assert_cmpint (hget (f, "avail", tiers[i]), >=, 0);
     }
 }
@@ -115,8 +118,10 @@ make_hold (Fixture *f,
            guint    quantity)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": %u}]}", f->event, tier, quantity);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %u}]}",
+                                           f->event, tier, quantity);
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
   if (reply.status != 201)
@@ -147,7 +152,8 @@ find_repair (JsonObject *report,
     {
       JsonObject *r = json_array_get_object_element (repairs, i);
 
-      if (json_object_has_member (r, "tier_id") && json_object_get_int_member (r, "tier_id") == tier)
+      if (json_object_has_member (r, "tier_id") &&
+          json_object_get_int_member (r, "tier_id") == tier)
         return r;
     }
   return NULL;
@@ -176,13 +182,16 @@ test_clean (Fixture *f, gconstpointer data)
 
   report = reconcile (f);
   g_assert_cmpint (json_object_get_int_member (report, "events_checked"), ==, 1);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "repairs")), ==, 0);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "oversold")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "repairs")), ==,
+                    0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "oversold")), ==,
+                    0);
   g_assert_cmpint (hget (f, "held", f->tier), ==, 2);
 
   leap_test_backend_call (&f->tb, "GET", "/api/v1/admin/reconcile", f->admin, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "events_checked"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "events_checked"),
+                   ==, 1);
 }
 
 static void
@@ -226,7 +235,8 @@ test_held_too_low (Fixture *f, gconstpointer data)
   /* Repaired: the next run finds nothing. */
   g_clear_pointer (&report, json_object_unref);
   report = reconcile (f);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "repairs")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "repairs")), ==,
+                    0);
 }
 
 static void
@@ -278,7 +288,8 @@ static void
 test_sold_differs (Fixture *f, gconstpointer data)
 {
   g_autoptr(JsonObject) report = NULL;
-  g_autofree char *sql = g_strdup_printf ("UPDATE tiers SET sold = 3 WHERE id = %" G_GINT64_FORMAT, f->tier2);
+  g_autofree char *sql = g_strdup_printf ("UPDATE tiers SET sold = 3 WHERE id = %" G_GINT64_FORMAT,
+                                          f->tier2);
   JsonObject *repair;
 
   /* Redis says 4 sold, the database none. */
@@ -387,8 +398,10 @@ test_oversold (Fixture *f, gconstpointer data)
 {
   g_autoptr(JsonObject) report = NULL;
   g_autofree char *sql = g_strdup_printf ("PRAGMA ignore_check_constraints = ON; "
-                                          "UPDATE tiers SET sold = 7 WHERE id = %" G_GINT64_FORMAT, f->tier2);
-  g_autofree char *fix = g_strdup_printf ("UPDATE tiers SET sold = 5 WHERE id = %" G_GINT64_FORMAT, f->tier2);
+                                          "UPDATE tiers SET sold = 7 WHERE id = %" G_GINT64_FORMAT,
+                                          f->tier2);
+  g_autofree char *fix = g_strdup_printf ("UPDATE tiers SET sold = 5 WHERE id = %" G_GINT64_FORMAT,
+                                          f->tier2);
   JsonArray *oversold;
   JsonObject *o;
 
@@ -423,14 +436,16 @@ test_oversold (Fixture *f, gconstpointer data)
   g_assert_true (g_pattern_match_simple ("OVERSOLD: event * tier *: 11 sold of 10 *", last_alarm));
   oversold = json_object_get_array_member (report, "oversold");
   g_assert_cmpuint (json_array_get_length (oversold), ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (oversold, 0), "source"), ==,
-                   "redis");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (oversold, 0),
+                                                  "source"),
+                   ==, "redis");
   g_assert_cmpint (metric (f, "leap_oversold_detected_total"), ==, 2);
 
   /* Repaired from the database: the alarm clears. */
   g_clear_pointer (&report, json_object_unref);
   report = reconcile (f);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "oversold")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "oversold")), ==,
+                    0);
   g_assert_cmpint (metric (f, "leap_oversold_alarm"), ==, 0);
   g_assert_cmpuint (alarms_logged, ==, 2);
   assert_invariant (f);
@@ -515,8 +530,10 @@ send_hold (Rush *rush)
 {
   g_autofree char *url = leap_test_backend_url (&rush->f->tb, "/api/v1/holds");
   g_autofree char *auth = g_strconcat ("Bearer ", rush->f->cashier, NULL);
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": 2}]}", rush->f->event, rush->f->big);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": 2}]}",
+                                           rush->f->event, rush->f->big);
   g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
   SoupMessage *msg = soup_message_new ("POST", url);
 
@@ -524,7 +541,8 @@ send_hold (Rush *rush)
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
   rush->sent++;
   rush->in_flight++;
-  soup_session_send_and_read_async (rush->f->tb.session, msg, G_PRIORITY_DEFAULT, NULL, hold_sent_cb, rush);
+  soup_session_send_and_read_async (rush->f->tb.session, msg, G_PRIORITY_DEFAULT, NULL,
+                                    hold_sent_cb, rush);
 }
 
 static void reconcile_again (Rush *rush);
@@ -579,7 +597,8 @@ test_concurrent_sale (Fixture *f, gconstpointer data)
 
   leap_reconciler_set_settle_ms (reconciler (f), 0);
   g_object_unref (f->tb.session);
-  f->tb.session = soup_session_new_with_options ("timeout", 30, "max-conns", 100, "max-conns-per-host", 100, NULL);
+  f->tb.session = soup_session_new_with_options ("timeout", 30, "max-conns", 100,
+                                                 "max-conns-per-host", 100, NULL);
   /* Drift on the tier being sold: held too low, available right. */
   g_free (make_hold (f, f->big, 10));
   hset (f, "held", f->big, 4);
@@ -588,9 +607,10 @@ test_concurrent_sale (Fixture *f, gconstpointer data)
   reconcile_again (&rush);
   g_assert_true (leap_test_wait_until (rush_done, &rush, 60000));
 
-  g_test_message ("%u holds, %u sold out, %u other, %u reconciliations, %u drifts injected and %"
-                  G_GUINT64_FORMAT " repairs during the rush", rush.created, rush.refused, rush.other,
-                  rush.reconciles, rush.injected, leap_reconciler_get_repairs (reconciler (f)));
+  g_test_message ("%u holds, %u sold out, %u other, %u reconciliations, %u drifts injected and "
+                  "%" G_GUINT64_FORMAT " repairs during the rush",
+                  rush.created, rush.refused, rush.other, rush.reconciles, rush.injected,
+                  leap_reconciler_get_repairs (reconciler (f)));
   g_assert_cmpuint (rush.injected, >, 0);
   g_assert_cmpuint (rush.other, ==, 0);
   g_assert_cmpuint (rush.reconciles, >, 0);

@@ -37,8 +37,8 @@ cli_as_leap (const char *first_arg,
              ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr(GSubprocess) cli = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
@@ -78,9 +78,11 @@ start_redis (void)
   g_autofree char *source = g_strdup (g_getenv ("LEAP_SOURCE_ROOT"));
   g_autofree char *conf = g_build_filename (source, "data", "redis", "leap-redis.conf", NULL);
   g_autofree char *script = g_build_filename (source, "data", "redis", "leap-redis-acl.sh", NULL);
-  g_autofree char *template = g_build_filename (source, "data", "redis", "leap-redis-users.acl.in", NULL);
+  g_autofree char *template = g_build_filename (source, "data", "redis", "leap-redis-users.acl.in",
+                                                NULL);
   g_autofree char *acl = NULL, *secrets = NULL, *port = NULL, *admin_file = NULL, *admin = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GSubprocess) maker = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -90,7 +92,8 @@ start_redis (void)
   secrets = g_build_filename (redis.dir, "secrets", NULL);
 
   /* The user file as an operator makes it. */
-  maker = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sh", script, template, acl, secrets, NULL);
+  maker = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sh", script, template, acl, secrets,
+                            NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait_check (maker, NULL, &error));
   g_assert_no_error (error);
@@ -127,9 +130,10 @@ setup (Fixture *f, gconstpointer data)
                           "\"starts_at\": \"2026-12-01T19:30:00Z\"}", venue);
   f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
   path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  f->tier = leap_test_backend_create (&f->tb, f->admin, path,
-                                      "{\"name\": \"Stalls\", \"price\": 2500, \"currency\": \"EUR\", "
-                                      "\"capacity\": 50, \"max_per_order\": 10}");
+  f->tier =
+      leap_test_backend_create (&f->tb, f->admin, path,
+                                "{\"name\": \"Stalls\", \"price\": 2500, \"currency\": \"EUR\", "
+                                "\"capacity\": 50, \"max_per_order\": 10}");
 }
 
 static void
@@ -150,14 +154,16 @@ teardown (Fixture *f, gconstpointer data)
 static void
 start_worker (Fixture *f)
 {
-  g_autofree char *exe = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *exe = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
+                                           NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
 
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, exe, "--redis", redis_arg, "--database", db_arg,
-                                           "--consumer", "acl", NULL);
+  f->worker = g_subprocess_launcher_spawn (launcher, &error, exe, "--redis", redis_arg,
+                                           "--database", db_arg, "--consumer", "acl", NULL);
   g_assert_no_error (error);
 }
 
@@ -167,8 +173,10 @@ hold (Fixture    *f,
       guint       quantity)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": %u}]}", f->event, f->tier, quantity);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %u}]}",
+                                           f->event, f->tier, quantity);
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", token, body, &reply);
   if (reply.status != 201)
@@ -183,7 +191,8 @@ place (Fixture    *f,
        const char *payment)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id, payment);
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id,
+                                           payment);
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, body, &reply);
   if (reply.status != 202)
@@ -290,9 +299,11 @@ static void
 test_flows (Fixture *f, gconstpointer data)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live", leap_backend_get_port (f->tb.backend));
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live",
+                                          leap_backend_get_port (f->tb.backend));
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}", f->event);
+  g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}",
+                                                f->event);
   g_autofree char *path = NULL, *clients = NULL, *guest = NULL;
   g_autofree char *released = NULL, *card_hold = NULL, *cash_hold = NULL, *guest_hold = NULL;
   g_autofree char *card = NULL, *cash = NULL;
@@ -352,7 +363,8 @@ test_flows (Fixture *f, gconstpointer data)
   tickets = json_object_get_array_member (paid, "tickets");
   if (tickets != NULL && json_array_get_length (tickets) > 0)
     {
-      const char *code = json_object_get_string_member (json_array_get_object_element (tickets, 0), "code");
+      const char *code = json_object_get_string_member (json_array_get_object_element (tickets, 0),
+                                                        "code");
       g_autofree char *body = g_strdup_printf ("{\"code\": \"%s\"}", code);
 
       leap_test_backend_call (&f->tb, "POST", "/api/v1/checkins", f->cashier, body, &reply);
@@ -389,8 +401,8 @@ test_confined (void)
     { "EVAL", "return redis.call('GET', 'someone-else:key')", "0", NULL },
   };
   g_autofree char *ok = NULL, *got = NULL, *anonymous = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr(GSubprocess) cli = NULL;
   g_autofree char *port = g_strdup_printf ("%u", redis.port);
 
@@ -413,7 +425,8 @@ test_confined (void)
 
   /* Without a name and password, nothing. */
   g_subprocess_launcher_unsetenv (launcher, "REDISCLI_AUTH");
-  cli = g_subprocess_launcher_spawn (launcher, NULL, "redis-cli", "-p", port, "GET", "leap:acl-test", NULL);
+  cli = g_subprocess_launcher_spawn (launcher, NULL, "redis-cli", "-p", port, "GET",
+                                     "leap:acl-test", NULL);
   g_assert_nonnull (cli);
   g_subprocess_communicate_utf8 (cli, NULL, NULL, &anonymous, NULL, NULL);
   g_assert_nonnull (strstr (anonymous, "NOAUTH"));

@@ -34,8 +34,10 @@ add_tier (Fixture    *f,
           guint       capacity)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": %u, \"currency\": \"EUR\", "
-                                           "\"capacity\": %u, \"max_per_order\": 10}", name, price, capacity);
+  g_autofree char *body =
+      g_strdup_printf ("{\"name\": \"%s\", \"price\": %u, \"currency\": \"EUR\", "
+                       "\"capacity\": %u, \"max_per_order\": 10}",
+                       name, price, capacity);
   return leap_test_backend_create (&f->tb, f->admin, path, body);
 }
 
@@ -56,7 +58,8 @@ setup (Fixture *f, gconstpointer data)
   f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
   f->tier = add_tier (f, "Stalls", 2500, 10);
   f->tier2 = add_tier (f, "Balcony", 1500, 5);
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
   sqlite3_busy_timeout (f->db, 5000);
 }
 
@@ -88,22 +91,25 @@ start_worker (Fixture *f,
               guint    claim_idle_ms,
               guint    max_deliveries)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
+                                            NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *idle = g_strdup_printf ("%u", claim_idle_ms);
   g_autofree char *tries = g_strdup_printf ("%u", max_deliveries);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (g_getenv ("LEAP_TEST_WORKER_LOG") ? 0 :
-                                                                    G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                    G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      g_getenv ("LEAP_TEST_WORKER_LOG")
+          ? 0
+          : G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GError) error = NULL;
 
   g_assert_null (f->worker);
   /* Its warnings about poison messages are expected, not fatal. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg, "--database", db_arg,
-                                           "--consumer", "refunds-test", "--claim-idle-ms", idle,
-                                           "--max-deliveries", tries, NULL);
+  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg,
+                                           "--database", db_arg, "--consumer", "refunds-test",
+                                           "--claim-idle-ms", idle, "--max-deliveries", tries,
+                                           NULL);
   g_assert_no_error (error);
 }
 
@@ -114,16 +120,19 @@ assert_invariant (Fixture *f)
   gint64 tiers[] = { f->tier, f->tier2 };
 
   for (guint i = 0; i < G_N_ELEMENTS (tiers); i++)
-    g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "held", tiers[i]) +
-                     leap_test_redis_hget (f->tb.redis, f->event, "checkout", tiers[i]) + leap_test_redis_hget (f->tb.redis, f->event, "sold", tiers[i]), ==,
-                     leap_test_redis_hget (f->tb.redis, f->event, "cap", tiers[i]));
+    g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", tiers[i]) +
+                         leap_test_redis_hget (f->tb.redis, f->event, "held", tiers[i]) +
+                         leap_test_redis_hget (f->tb.redis, f->event, "checkout", tiers[i]) +
+                         leap_test_redis_hget (f->tb.redis, f->event, "sold", tiers[i]),
+                     ==, leap_test_redis_hget (f->tb.redis, f->event, "cap", tiers[i]));
 }
 
 static gint64
 available (Fixture *f,
            gint64   tier)
 {
-  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability", f->event);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/availability",
+                                           f->event);
   g_auto(LeapTestReply) reply = { 0 };
   JsonArray *tiers;
 
@@ -149,16 +158,20 @@ make_hold (Fixture    *f,
   g_autofree char *body = NULL;
 
   if (quantity2 > 0)
-    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                            ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}, {\"tier_id\": %" G_GINT64_FORMAT
+                            ", \"quantity\": %u}]}",
                             f->event, tier, quantity, tier2, quantity2);
   else
-    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                            ", \"quantity\": %u}]}", f->event, tier, quantity);
+    body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": %u}]}",
+                            f->event, tier, quantity);
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", token, body, &reply);
   g_assert_cmpuint (reply.status, ==, expect);
-  return expect == 201 ? g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"))
-                       : NULL;
+  return expect == 201
+             ? g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"))
+             : NULL;
 }
 
 /* Places an order for a hold; the worker (if running) pays it. */
@@ -168,7 +181,8 @@ place (Fixture    *f,
        const char *hold_id,
        const char *payment)
 {
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id, payment);
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id,
+                                           payment);
   g_auto(LeapTestReply) reply = { 0 };
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, body, &reply);
@@ -189,7 +203,8 @@ paid_order (Fixture    *f,
 
   if (f->worker == NULL)
     start_worker (f, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   return g_steal_pointer (&order_id);
 }
 
@@ -220,7 +235,8 @@ refund (Fixture       *f,
 
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   if (idempotency_key != NULL)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", idempotency_key);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key",
+                                  idempotency_key);
   if (body != NULL)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
@@ -237,7 +253,9 @@ count_tickets (JsonObject *order,
   guint n = 0;
 
   for (guint i = 0; i < json_array_get_length (tickets); i++)
-    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tickets, i), "status"), status))
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tickets, i),
+                                                    "status"),
+                     status))
       n++;
   return n;
 }
@@ -257,7 +275,8 @@ snapshot (Fixture  *f,
   s->voided = leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE status = 'voided'");
   s->audit = leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'refund'");
   s->sold = leap_test_db_int (f->db, "SELECT sum (sold) FROM tiers");
-  s->avail = leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) + leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier2);
+  s->avail = leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier) +
+             leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier2);
 }
 
 static void
@@ -289,7 +308,9 @@ test_whole (Fixture *f, gconstpointer data)
   JsonArray *refunds;
 
   g_assert_cmpint (available (f, f->tier), ==, 7);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 3);
 
   refund (f, f->manager, order_id, "{\"reason\": \"The customer is ill\"}", NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -305,24 +326,44 @@ test_whole (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (payment, "status"), ==, "approved");
   refunds = json_object_get_array_member (order, "refunds");
   g_assert_cmpuint (json_array_get_length (refunds), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (refunds, 0), "amount"), ==, 7500);
-  g_assert_true (json_object_get_boolean_member (json_array_get_object_element (refunds, 0), "returned"));
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (refunds, 0),
+                                               "amount"),
+                   ==, 7500);
+  g_assert_true (
+      json_object_get_boolean_member (json_array_get_object_element (refunds, 0), "returned"));
 
   /* Back on sale, in Redis, in the database and through the API. */
   g_assert_cmpint (available (f, f->tier), ==, 10);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM refunds WHERE returned_at IS NULL"),
+                   ==, 0);
   assert_invariant (f);
 
   /* The record: a payment row that pays back, and the audit log. */
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
-                              "AND method = 'card'", order_id), ==, -7500);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'refund' AND object_id = '%s' "
-                              "AND user_id = (SELECT id FROM users WHERE username = 'manager') "
-                              "AND details LIKE '%%\"amount\":7500%%'", order_id), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'voided' "
-                              "AND refund_id IS NOT NULL", order_id), ==, 3);
+  g_assert_cmpint (
+      leap_test_db_int (f->db,
+                        "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
+                        "AND method = 'card'",
+                        order_id),
+      ==, -7500);
+  g_assert_cmpint (
+      leap_test_db_int (
+          f->db,
+          "SELECT count(*) FROM audit_log WHERE action = 'refund' AND object_id = '%s' "
+          "AND user_id = (SELECT id FROM users WHERE username = 'manager') "
+          "AND details LIKE '%%\"amount\":7500%%'",
+          order_id),
+      ==, 1);
+  g_assert_cmpint (
+      leap_test_db_int (f->db,
+                        "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'voided' "
+                        "AND refund_id IS NOT NULL",
+                        order_id),
+      ==, 3);
 
   stored = get_order (f, order_id);
   g_assert_cmpstr (json_object_get_string_member (stored, "status"), ==, "refunded");
@@ -339,11 +380,14 @@ static void
 test_partial (Fixture *f, gconstpointer data)
 {
   g_autofree char *order_id = paid_order (f, 3, 1, "{\"method\": \"cash\", \"tendered\": 10000}");
-  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                          ", \"quantity\": 1}]}",
                                           f->tier);
-  g_autofree char *three = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 3}]}",
+  g_autofree char *three = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                            ", \"quantity\": 3}]}",
                                             f->tier);
-  g_autofree char *other = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+  g_autofree char *other = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                            ", \"quantity\": 1}]}",
                                             f->tier + f->tier2 + 100);
   g_auto(LeapTestReply) reply = { 0 };
   Snapshot before;
@@ -359,8 +403,12 @@ test_partial (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_tickets (order, "valid"), ==, 3);
   g_assert_cmpint (available (f, f->tier), ==, 8);
   g_assert_cmpint (available (f, f->tier2), ==, 4);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
-                              "AND method = 'cash'", order_id), ==, -2500);
+  g_assert_cmpint (
+      leap_test_db_int (f->db,
+                        "SELECT amount FROM payments WHERE order_id = '%s' AND status = 'refunded' "
+                        "AND method = 'cash'",
+                        order_id),
+      ==, -2500);
   assert_invariant (f);
 
   /* More than is left of the tier, a tier the order does not have, a
@@ -377,7 +425,8 @@ test_partial (Fixture *f, gconstpointer data)
   refund (f, f->manager, order_id, "{\"amount\": 100}", NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 422);
   leap_test_reply_clear (&reply);
-  refund (f, f->manager, order_id, "{\"lines\": [{\"tier_id\": 1, \"quantity\": -1}]}", NULL, &reply);
+  refund (f, f->manager, order_id, "{\"lines\": [{\"tier_id\": 1, \"quantity\": -1}]}", NULL,
+          &reply);
   g_assert_cmpuint (reply.status, ==, 422);
   assert_unchanged (f, &before);
 
@@ -403,7 +452,9 @@ test_partial (Fixture *f, gconstpointer data)
   refund (f, f->manager, order_id, one, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 409);
   assert_unchanged (f, &before);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'refund'"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM audit_log WHERE action = 'refund'"),
+                   ==, 2);
 }
 
 /* Who may refund, and what cannot be refunded. */
@@ -443,7 +494,8 @@ test_refused (Fixture *f, gconstpointer data)
 
   /* Once paid, it can. */
   start_worker (f, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", pending);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", pending);
   leap_test_reply_clear (&reply);
   refund (f, f->manager, pending, NULL, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -454,7 +506,8 @@ static void
 test_idempotency (Fixture *f, gconstpointer data)
 {
   g_autofree char *order_id = paid_order (f, 3, 0, "{\"method\": \"card\"}");
-  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                          ", \"quantity\": 1}]}",
                                           f->tier);
   g_auto(LeapTestReply) first = { 0 };
   g_auto(LeapTestReply) second = { 0 };
@@ -464,16 +517,21 @@ test_idempotency (Fixture *f, gconstpointer data)
   g_assert_cmpuint (first.status, ==, 200);
   refund (f, f->manager, order_id, one, "refund-key-1", &second);
   g_assert_cmpuint (second.status, ==, 200);
-  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&second), "refunded_amount"), ==, 2500);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&second), "refunded_amount"),
+                   ==, 2500);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds"), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE status = 'refunded'"), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE status = 'voided'"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM payments WHERE status = 'refunded'"),
+                   ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE status = 'voided'"),
+                   ==, 1);
   g_assert_cmpint (available (f, f->tier), ==, 8);
 
   /* Another key is another refund. */
   refund (f, f->manager, order_id, one, "refund-key-2", &third);
   g_assert_cmpuint (third.status, ==, 200);
-  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&third), "refunded_amount"), ==, 5000);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&third), "refunded_amount"),
+                   ==, 5000);
   g_assert_cmpint (available (f, f->tier), ==, 9);
   assert_invariant (f);
 }
@@ -483,12 +541,17 @@ static void
 test_checked_in (Fixture *f, gconstpointer data)
 {
   g_autofree char *order_id = paid_order (f, 2, 0, "{\"method\": \"card\"}");
-  g_autofree char *sql = g_strdup_printf ("UPDATE tickets SET checked_in_at = 1764620000 WHERE id = "
-                                          "(SELECT min (id) FROM tickets WHERE order_id = '%s')", order_id);
-  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+  g_autofree char *sql =
+      g_strdup_printf ("UPDATE tickets SET checked_in_at = 1764620000 WHERE id = "
+                       "(SELECT min (id) FROM tickets WHERE order_id = '%s')",
+                       order_id);
+  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                          ", \"quantity\": 1}]}",
                                           f->tier);
-  g_autofree char *forced = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}], "
-                                             "\"include_checked_in\": true}", f->tier);
+  g_autofree char *forced = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                             ", \"quantity\": 1}], "
+                                             "\"include_checked_in\": true}",
+                                             f->tier);
   g_auto(LeapTestReply) reply = { 0 };
   JsonObject *order;
 
@@ -498,8 +561,12 @@ test_checked_in (Fixture *f, gconstpointer data)
   order = leap_test_reply_object (&reply);
   g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
   g_assert_cmpuint (count_tickets (order, "voided"), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'valid' "
-                              "AND checked_in_at IS NOT NULL", order_id), ==, 1);
+  g_assert_cmpint (
+      leap_test_db_int (f->db,
+                        "SELECT count(*) FROM tickets WHERE order_id = '%s' AND status = 'valid' "
+                        "AND checked_in_at IS NOT NULL",
+                        order_id),
+      ==, 1);
 
   leap_test_reply_clear (&reply);
   refund (f, f->manager, order_id, one, NULL, &reply);
@@ -511,7 +578,8 @@ test_checked_in (Fixture *f, gconstpointer data)
   leap_test_reply_clear (&reply);
   refund (f, f->manager, order_id, forced, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "refunded");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "refunded");
   g_assert_cmpint (available (f, f->tier), ==, 10);
   assert_invariant (f);
 }
@@ -545,14 +613,20 @@ test_redis_down (Fixture *f, gconstpointer data)
   g_assert_false (json_object_get_boolean_member (json_array_get_object_element (
                     json_object_get_array_member (order, "refunds"), 0), "returned"));
   /* Still counted as sold until Redis has them back. */
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 3);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 3);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM refunds WHERE returned_at IS NULL"),
+                   ==, 1);
 
   leap_test_redis_start (&redis);
   leap_test_backend_wait_redis (&f->tb, TRUE);
   leap_test_wait_db (f->db, 0, 15000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
   g_assert_true (leap_test_wait_until (tier_available_is, f, 5000));
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
   g_assert_cmpint (available (f, f->tier), ==, 10);
   assert_invariant (f);
@@ -574,7 +648,8 @@ static void
 test_redis_lost (Fixture *f, gconstpointer data)
 {
   g_autofree char *order_id = paid_order (f, 3, 0, "{\"method\": \"card\"}");
-  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                          ", \"quantity\": 1}]}",
                                           f->tier);
   g_auto(LeapTestReply) reply = { 0 };
 
@@ -582,14 +657,18 @@ test_redis_lost (Fixture *f, gconstpointer data)
   stop_worker (f);
   refund (f, f->manager, order_id, one, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 2);
 
   leap_test_redis_stop (&redis);
   leap_test_backend_wait_redis (&f->tb, FALSE);
   leap_test_reply_clear (&reply);
   refund (f, f->manager, order_id, one, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE returned_at IS NULL"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM refunds WHERE returned_at IS NULL"),
+                   ==, 1);
 
   /* Its files gone: it starts empty, on the same port. */
   leap_test_rmdir (redis.dir);
@@ -599,7 +678,9 @@ test_redis_lost (Fixture *f, gconstpointer data)
   leap_test_wait_db (f->db, 0, 15000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
   g_assert_true (leap_test_wait_until (tier_available_is_9, f, 5000));
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tier), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tier),
+                   ==, 1);
   g_assert_cmpint (available (f, f->tier), ==, 9);
   assert_invariant (f);
 }
@@ -644,7 +725,8 @@ dead_reaches (gpointer data)
     return FALSE;
   if (w->not_id == NULL)
     return TRUE;
-  first = leap_test_redis_cli (w->f->tb.redis, "XRANGE", leap_keys_checkout_dead (), "-", "+", "COUNT", "1", NULL);
+  first = leap_test_redis_cli (w->f->tb.redis, "XRANGE", leap_keys_checkout_dead (), "-", "+",
+                               "COUNT", "1", NULL);
   return strstr (first, w->not_id) == NULL;
 }
 
@@ -655,7 +737,8 @@ kill_message (Fixture    *f,
               const char *order_id)
 {
   g_autofree char *stream = leap_keys_checkout_stream (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "--no-raw", "XRANGE", stream, "-", "+", NULL);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "--no-raw", "XRANGE", stream, "-", "+",
+                                              NULL);
   g_autofree char *entry = NULL;
   g_autofree char *dead = NULL;
   g_autoptr(GString) message = g_string_new (NULL);
@@ -679,8 +762,9 @@ kill_message (Fixture    *f,
     }
   g_assert_nonnull (entry);
   g_assert_nonnull (strstr (message->str, order_id));
-  dead = leap_test_redis_cli (f->tb.redis, "XADD", leap_keys_checkout_dead (), "*", "stream", stream, "entry", entry,
-                              "order", message->str, "error", "the database was locked", "deliveries", "6", NULL);
+  dead = leap_test_redis_cli (f->tb.redis, "XADD", leap_keys_checkout_dead (), "*", "stream",
+                              stream, "entry", entry, "order", message->str, "error",
+                              "the database was locked", "deliveries", "6", NULL);
   g_free (leap_test_redis_cli (f->tb.redis, "XDEL", stream, entry, NULL));
   return g_steal_pointer (&dead);
 }
@@ -724,7 +808,8 @@ test_dead_poison (Fixture *f, gconstpointer data)
 
   leap_test_allow_warnings ();
   g_free (leap_test_redis_cli (f->tb.redis, "SADD", leap_keys_checkout_streams (), stream, NULL));
-  g_free (leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order", "{not json", NULL));
+  g_free (leap_test_redis_cli (f->tb.redis, "XADD", stream, "*", "order_id", "o-x", "order",
+                               "{not json", NULL));
   start_worker (f, 200, 2);
   g_assert_true (leap_test_wait_until (dead_reaches, &w, 15000));
 
@@ -735,7 +820,8 @@ test_dead_poison (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 401);
 
   listed = list_dead (f, "", 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (listed, "dead_letters")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (listed, "dead_letters")),
+                    ==, 1);
   letter = json_array_get_object_element (json_object_get_array_member (listed, "dead_letters"), 0);
   first_id = g_strdup (json_object_get_string_member (letter, "id"));
   g_assert_cmpstr (json_object_get_string_member (letter, "stream"), ==, stream);
@@ -752,7 +838,8 @@ test_dead_poison (Fixture *f, gconstpointer data)
     g_autofree char *query = g_strconcat ("?after=", first_id, NULL);
     g_autoptr(JsonObject) rest = list_dead (f, query, 200);
 
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rest, "dead_letters")), ==, 0);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rest, "dead_letters")),
+                      ==, 0);
     g_assert_true (json_object_get_null_member (rest, "next_after"));
   }
   g_assert_null (list_dead (f, "?limit=501", 400));
@@ -776,7 +863,8 @@ test_dead_poison (Fixture *f, gconstpointer data)
   leap_test_reply_clear (&reply);
   replay (f, f->admin, first_id, &reply);
   g_assert_cmpuint (reply.status, ==, 202);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "pending");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "pending");
   w.not_id = first_id;
   g_assert_true (leap_test_wait_until (dead_reaches, &w, 15000));
   again = list_dead (f, "", 200);
@@ -817,8 +905,12 @@ test_dead_order (Fixture *f, gconstpointer data)
   JsonObject *answer;
 
   leap_test_allow_warnings ();
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
-                     json_object_get_array_member (listed, "dead_letters"), 0), "order_id"), ==, order_id);
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_array_get_object_element (json_object_get_array_member (listed,
+                                                                                    "dead_letters"),
+                                                      0),
+                       "order_id"),
+                   ==, order_id);
 
   /* Not written, hold still checking out: back in the queue, then paid. */
   replay (f, f->admin, dead, &reply);
@@ -828,7 +920,8 @@ test_dead_order (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "pending");
   g_assert_cmpint (dead_count (f), ==, 0);
   start_worker (f, 30000, 5);
-  leap_test_wait_db (f->db, 1, 10000, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   g_assert_cmpint (available (f, f->tier), ==, 8);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
 
@@ -836,22 +929,31 @@ test_dead_order (Fixture *f, gconstpointer data)
   stop_worker (f);
   {
     g_autofree char *stream = leap_keys_checkout_stream (f->event);
-    g_autofree char *message = g_strdup_printf ("{\"order_id\": \"%s\", \"event_id\": %" G_GINT64_FORMAT
-                                                ", \"lines\": []}", order_id, f->event);
+    g_autofree char *message =
+        g_strdup_printf ("{\"order_id\": \"%s\", \"event_id\": %" G_GINT64_FORMAT
+                         ", \"lines\": []}",
+                         order_id, f->event);
 
-    again = leap_test_redis_cli (f->tb.redis, "XADD", leap_keys_checkout_dead (), "*", "stream", stream, "entry", "1-0",
-                                 "order", message, "error", "timeout", "deliveries", "6", NULL);
+    again = leap_test_redis_cli (f->tb.redis, "XADD", leap_keys_checkout_dead (), "*", "stream",
+                                 stream, "entry", "1-0", "order", message, "error", "timeout",
+                                 "deliveries", "6", NULL);
   }
   leap_test_reply_clear (&reply);
   replay (f, f->admin, again, &reply);
   g_assert_cmpuint (reply.status, ==, 202);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "paid");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "paid");
   g_assert_false (stream_empty (f));
   start_worker (f, 30000, 5);
   /* Taken and acknowledged: the stream is empty again. */
   g_assert_true (leap_test_wait_until (stream_empty, f, 10000));
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'", order_id), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                     order_id),
+                   ==, 1);
+  g_assert_cmpint (
+      leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'",
+                        order_id),
+      ==, 1);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   assert_invariant (f);
 
@@ -866,11 +968,17 @@ test_dead_order (Fixture *f, gconstpointer data)
   leap_test_reply_clear (&reply);
   replay (f, f->admin, lost_dead, &reply);
   g_assert_cmpuint (reply.status, ==, 202);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==, "needs_review");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "needs_review");
   g_assert_cmpint (dead_count (f), ==, 0);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'",
-                           lost_order), ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s'", lost_order), ==, 0);
+  g_assert_cmpint (
+      leap_test_db_int (f->db,
+                        "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'",
+                        lost_order),
+      ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE order_id = '%s'",
+                                     lost_order),
+                   ==, 0);
 }
 
 /* Order results on the WebSocket */
@@ -889,7 +997,8 @@ live_message_cb (SoupWebsocketConnection *conn,
                  GBytes                  *message,
                  Live                    *live)
 {
-  g_ptr_array_add (live->messages, g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+  g_ptr_array_add (live->messages,
+                   g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
 }
 
 static void
@@ -927,7 +1036,8 @@ live_open (Fixture    *f,
            const char *token,
            Live       *live)
 {
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live", leap_backend_get_port (f->tb.backend));
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live",
+                                          leap_backend_get_port (f->tb.backend));
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
 
   live->messages = g_ptr_array_new_with_free_func (g_free);
@@ -967,14 +1077,16 @@ test_live_order (Fixture *f, gconstpointer data)
   g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 1, 0, 0, 201);
   g_autofree char *order_id = place (f, f->kiosk, hold, "{\"method\": \"card\"}");
   g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\"}}", order_id);
-  g_autofree char *paid = g_strdup_printf ("{\"type\":\"order\",\"order_id\":\"%s\",\"status\":\"paid\"}", order_id);
+  g_autofree char *paid =
+      g_strdup_printf ("{\"type\":\"order\",\"order_id\":\"%s\",\"status\":\"paid\"}", order_id);
   g_autofree char *other_hold = make_hold (f, f->cashier, f->tier, 1, 0, 0, 201);
   g_autofree char *other_order = place (f, f->cashier, other_hold, "{\"method\": \"card\"}");
   g_autofree char *other = g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\"}}", other_order);
-  g_autofree char *other_paid = g_strdup_printf ("{\"type\":\"order\",\"order_id\":\"%s\",\"status\":\"paid\"}",
-                                                 other_order);
-  g_autofree char *by_token = g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\", \"token\": \"%s\"}}",
-                                               other_order, f->manager);
+  g_autofree char *other_paid =
+      g_strdup_printf ("{\"type\":\"order\",\"order_id\":\"%s\",\"status\":\"paid\"}", other_order);
+  g_autofree char *by_token =
+      g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\", \"token\": \"%s\"}}", other_order,
+                       f->manager);
   Live live = { 0 };
   Live anonymous = { 0 };
   Live staff = { 0 };

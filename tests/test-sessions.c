@@ -62,12 +62,15 @@ test_write_through (Fixture *f, gconstpointer data)
   JsonObject *object;
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL,
-                          "{\"username\": \"cashier\", \"password\": \"cashier-password\"}", &reply);
+                          "{\"username\": \"cashier\", \"password\": \"cashier-password\"}",
+                          &reply);
   g_assert_cmpuint (reply.status, ==, 201);
   object = leap_test_reply_object (&reply);
   token = g_strdup (json_object_get_string_member (object, "token"));
   g_assert_cmpuint (strlen (token), ==, 43); /* 256 bits in base64url */
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "user"), "role"), ==, "cashier");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "user"),
+                                                  "role"),
+                   ==, "cashier");
   g_assert_true (g_str_has_suffix (json_object_get_string_member (object, "expires_at"), "Z"));
 
   /* In Redis, with the session's TTL, keyed by the token's hash. */
@@ -79,7 +82,8 @@ test_write_through (Fixture *f, gconstpointer data)
 
   /* In the database, and never the token itself. */
   hash = leap_token_hash (token);
-  sql = g_strdup_printf ("SELECT count(*) FROM sessions WHERE token_hash = '%s' AND revoked_at IS NULL", hash);
+  sql = g_strdup_printf (
+      "SELECT count(*) FROM sessions WHERE token_hash = '%s' AND revoked_at IS NULL", hash);
   rows = db_value (f, sql);
   g_assert_cmpstr (rows, ==, "1");
   g_free (rows);
@@ -93,7 +97,10 @@ test_write_through (Fixture *f, gconstpointer data)
   cached = leap_test_redis_cli (f->tb.redis, "FLUSHALL", NULL);
   leap_test_backend_call (&f->tb, "GET", "/api/v1/sessions/current", token, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (leap_test_reply_object (&reply), "user"), "username"), ==, "cashier");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (leap_test_reply_object (&reply), "user"),
+                       "username"),
+                   ==, "cashier");
   g_free (cached);
   cached = leap_test_redis_cli (f->tb.redis, "EXISTS", key, NULL);
   g_assert_cmpstr (cached, ==, "1");
@@ -105,7 +112,8 @@ test_write_through (Fixture *f, gconstpointer data)
   cached = leap_test_redis_cli (f->tb.redis, "EXISTS", key, NULL);
   g_assert_cmpstr (cached, ==, "0");
   g_free (sql);
-  sql = g_strdup_printf ("SELECT count(*) FROM sessions WHERE token_hash = '%s' AND revoked_at IS NOT NULL", hash);
+  sql = g_strdup_printf (
+      "SELECT count(*) FROM sessions WHERE token_hash = '%s' AND revoked_at IS NOT NULL", hash);
   g_free (rows);
   rows = db_value (f, sql);
   g_assert_cmpstr (rows, ==, "1");
@@ -129,10 +137,13 @@ test_rate_limit (Fixture *f, gconstpointer data)
     }
   /* The account is locked for a while, even for the right password. */
   leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL,
-                          "{\"username\": \"manager\", \"password\": \"manager-password\"}", &reply);
+                          "{\"username\": \"manager\", \"password\": \"manager-password\"}",
+                          &reply);
   g_assert_cmpuint (reply.status, ==, 429);
   g_assert_cmpstr (leap_test_error_code (&reply), ==, "rate_limited");
-  g_assert_cmpint (g_ascii_strtoll (soup_message_headers_get_one (reply.headers, "Retry-After"), NULL, 10), >, 0);
+  g_assert_cmpint (g_ascii_strtoll (soup_message_headers_get_one (reply.headers, "Retry-After"),
+                                    NULL, 10),
+                   >, 0);
 
   /* Other accounts are not locked by it. */
   leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL,
@@ -142,7 +153,8 @@ test_rate_limit (Fixture *f, gconstpointer data)
   /* One address guessing many accounts is stopped too. */
   for (i = 0; i < 30 && reply.status != 429; i++)
     {
-      g_autofree char *body = g_strdup_printf ("{\"username\": \"user%u\", \"password\": \"guess-guess\"}", i);
+      g_autofree char *body =
+          g_strdup_printf ("{\"username\": \"user%u\", \"password\": \"guess-guess\"}", i);
       leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, body, &reply);
     }
   g_assert_cmpuint (reply.status, ==, 429);
@@ -202,11 +214,16 @@ test_forged_cache (Fixture *f, gconstpointer data)
   g_autofree char *admin = leap_test_backend_login (&f->tb, "admin");
   g_autofree char *admin_key = redis_key_of (admin);
   g_autofree char *admin_cached = leap_test_redis_cli (f->tb.redis, "GET", admin_key, NULL);
-  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time () / G_USEC_PER_SEC + 3600);
-  g_autofree char *forged = g_strdup_printf ("{\"user_id\":1,\"username\":\"admin\",\"role\":\"admin\","
-                                             "\"expires_at\":%s}", expires);
-  g_autofree char *forged_mac = g_strdup_printf ("{\"user_id\":1,\"username\":\"admin\",\"role\":\"admin\","
-                                                 "\"expires_at\":%s,\"mac\":\"%064d\"}", expires, 0);
+  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                              g_get_real_time () / G_USEC_PER_SEC + 3600);
+  g_autofree char *forged =
+      g_strdup_printf ("{\"user_id\":1,\"username\":\"admin\",\"role\":\"admin\","
+                       "\"expires_at\":%s}",
+                       expires);
+  g_autofree char *forged_mac =
+      g_strdup_printf ("{\"user_id\":1,\"username\":\"admin\",\"role\":\"admin\","
+                       "\"expires_at\":%s,\"mac\":\"%064d\"}",
+                       expires, 0);
   g_autofree char *stranger = leap_token_new ();
   g_autofree char *stranger_key = redis_key_of (stranger);
   const char *forgeries[] = { forged, forged_mac, admin_cached };
@@ -234,7 +251,9 @@ test_forged_cache (Fixture *f, gconstpointer data)
       g_assert_cmpuint (reply.status, ==, 200);
       object = leap_test_reply_object (&reply);
       g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, "cashier");
-      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "user"), "username"),
+      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object,
+                                                                                     "user"),
+                                                      "username"),
                        ==, "cashier");
       /* Admin routes stay closed to it. */
       leap_test_backend_call (&f->tb, "GET", "/api/v1/admin/dead-letters", cashier, NULL, &reply);
@@ -257,7 +276,8 @@ test_forged_cache (Fixture *f, gconstpointer data)
   /* The real admin is still an admin. */
   leap_test_backend_call (&f->tb, "GET", "/api/v1/sessions/current", admin, NULL, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
-  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "role"), ==, "admin");
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "role"), ==,
+                   "admin");
 
   /* Monitoring sees the refused entries. */
   leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
@@ -288,7 +308,8 @@ test_client_address (void)
   const char *cidrs[] = { "127.0.0.1", "10.0.0.0/8", " fd00::/8 ", NULL };
   const char *bad[] = { "10.0.0.0/33", NULL };
   g_autoptr(GPtrArray) trusted = leap_request_parse_proxies (cidrs, &error);
-  struct { const char *peer, *xff, *forwarded; gboolean trust; const char *want; } cases[] = {
+  struct { const char *peer, *xff, *forwarded; gboolean trust; const char *want;
+  } cases[] = {
     /* Not a trusted peer: the headers are the client's own words. */
     { "192.0.2.7", "198.51.100.1", NULL, TRUE, "192.0.2.7" },
     { "127.0.0.1", "198.51.100.1", NULL, FALSE, "127.0.0.1" },
@@ -309,7 +330,8 @@ test_client_address (void)
     { "127.0.0.1", "", NULL, TRUE, "127.0.0.1" },
     /* RFC 7239, when there is no X-Forwarded-For. */
     { "127.0.0.1", NULL, "for=198.51.100.1;proto=https", TRUE, "198.51.100.1" },
-    { "127.0.0.1", NULL, "for=6.6.6.6, for=\"[2001:db8:cafe::17]:4711\"", TRUE, "2001:db8:cafe::17" },
+    { "127.0.0.1", NULL, "for=6.6.6.6, for=\"[2001:db8:cafe::17]:4711\"", TRUE,
+      "2001:db8:cafe::17" },
     { "127.0.0.1", NULL, "For=198.51.100.1, for=10.0.0.1;by=10.0.0.2", TRUE, "198.51.100.1" },
     { "127.0.0.1", NULL, "for=unknown", TRUE, "127.0.0.1" },
     { "127.0.0.1", "198.51.100.1", "for=6.6.6.6", TRUE, "198.51.100.1" },
@@ -320,7 +342,8 @@ test_client_address (void)
   g_assert_cmpuint (trusted->len, ==, 3);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *got = leap_request_resolve_client (cases[i].peer, cases[i].xff, cases[i].forwarded,
+      g_autofree char *got = leap_request_resolve_client (cases[i].peer, cases[i].xff,
+                                                          cases[i].forwarded,
                                                           cases[i].trust ? trusted : NULL);
 
       g_test_message ("%s, X-Forwarded-For: %s, Forwarded: %s → %s", cases[i].peer, cases[i].xff,
@@ -341,14 +364,16 @@ fail_until_limited (Fixture    *f,
   for (guint i = 0; i < 30; i++)
     {
       g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/sessions");
-      g_autofree char *body = g_strdup_printf ("{\"username\": \"user%u\", \"password\": \"guess-guess\"}", i);
+      g_autofree char *body =
+          g_strdup_printf ("{\"username\": \"user%u\", \"password\": \"guess-guess\"}", i);
       g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
       g_auto(LeapTestReply) reply = { 0 };
 
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
       if (forwarded_for != NULL)
-        soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For", forwarded_for);
+        soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For",
+                                      forwarded_for);
       leap_test_send (f->tb.session, msg, &reply);
       if (reply.status == 429)
         return i;
@@ -412,10 +437,13 @@ main (int argc, char *argv[])
   g_test_add ("/leap/sessions/rate-limit", Fixture, NULL, setup, test_rate_limit, teardown);
   g_test_add ("/leap/sessions/redis-down", Fixture, NULL, setup, test_redis_down, teardown);
   g_test_add ("/leap/sessions/forged-cache", Fixture, NULL, setup, test_forged_cache, teardown);
-  g_test_add ("/leap/sessions/session-key-file", Fixture, NULL, setup, test_session_key_file, teardown);
+  g_test_add ("/leap/sessions/session-key-file", Fixture, NULL, setup, test_session_key_file,
+              teardown);
   g_test_add_func ("/leap/sessions/client-address", test_client_address);
-  g_test_add ("/leap/sessions/trusted-proxy", Fixture, NULL, setup_behind_proxy, test_trusted_proxy, teardown);
-  g_test_add ("/leap/sessions/spoofed-forwarded-for", Fixture, NULL, setup, test_spoofed_forwarded_for, teardown);
+  g_test_add ("/leap/sessions/trusted-proxy", Fixture, NULL, setup_behind_proxy, test_trusted_proxy,
+              teardown);
+  g_test_add ("/leap/sessions/spoofed-forwarded-for", Fixture, NULL, setup,
+              test_spoofed_forwarded_for, teardown);
 
   status = g_test_run ();
   leap_test_backend_global_fini ();

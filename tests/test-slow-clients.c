@@ -30,8 +30,9 @@ static gboolean
 serving (gpointer data)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1",
-                                                                      GPOINTER_TO_UINT (data), NULL, NULL);
+  g_autoptr(GSocketConnection) conn =
+    g_socket_client_connect_to_host (client, "127.0.0.1", GPOINTER_TO_UINT (data), NULL,
+                                     NULL);
   return conn != NULL;
 }
 
@@ -41,15 +42,16 @@ setup (Fixture *f, gconstpointer data)
   g_autofree char *db = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GError) error = NULL;
 
   f->dir = leap_test_make_tmpdir ();
   db = g_strdup_printf ("sqlite:%s/leap.db", f->dir);
   f->port = leap_test_free_port ();
   listen = g_strdup_printf ("127.0.0.1:%u", f->port);
-  f->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
-                                            "--redis", redis_at, "--database", db,
+  f->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
+                                            listen, "--redis", redis_at, "--database", db,
                                             "--idle-timeout", G_STRINGIFY (IDLE_TIMEOUT_S), NULL);
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (f->port), 20000));
@@ -167,11 +169,13 @@ test_trickle (Fixture *f, gconstpointer data)
                                   "Content-Type: application/json\r\nContent-Length: 60\r\n\r\n";
   static const char body[] = "{\"username\": \"nobody\", \"password\": \"not-the-password\"}      ";
   Trickler t[] = {
-    { "headers", "", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris-test\r\n\r\n" },
+    { "headers", "",
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slowloris-test\r\n\r\n" },
     { "body", body_head, body },
     { "chunked body", "POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-      "1\r\n{\r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n" },
+      "1\r\n{\r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n"
+      "1\r\n \r\n1\r\n \r\n1\r\n \r\n1\r\n \r\n" },
     { "headers then nothing", body_head, "" },
   };
 
@@ -183,8 +187,8 @@ test_trickle (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
     {
       if (t[i].closed == 0)
-        g_test_message ("%s: still open after %u s, %zu of %zu bytes sent", t[i].name, CLOSED_WITHIN_S,
-                        t[i].sent, strlen (t[i].trickle));
+        g_test_message ("%s: still open after %u s, %zu of %zu bytes sent", t[i].name,
+                        CLOSED_WITHIN_S, t[i].sent, strlen (t[i].trickle));
       else
         g_test_message ("%s: closed by the server after %.1f s, %zu of %zu bytes sent", t[i].name,
                         open_for_s (&t[i]), t[i].sent, strlen (t[i].trickle));
@@ -225,7 +229,8 @@ test_slow_but_in_time (Fixture *f, gconstpointer data)
   {
     gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-    while (strstr (t.answer->str, "}}") == NULL && t.closed == 0 && g_get_monotonic_time () < deadline)
+    while (strstr (t.answer->str, "}}") == NULL && t.closed == 0 &&
+           g_get_monotonic_time () < deadline)
       {
         struct pollfd p = { t.fd, POLLIN, 0 };
 
@@ -241,7 +246,8 @@ test_slow_but_in_time (Fixture *f, gconstpointer data)
   {
     gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-    while (strstr (t.answer->str, "\"ok\"") == NULL && t.closed == 0 && g_get_monotonic_time () < deadline)
+    while (strstr (t.answer->str, "\"ok\"") == NULL && t.closed == 0 &&
+           g_get_monotonic_time () < deadline)
       {
         struct pollfd p = { t.fd, POLLIN, 0 };
 
@@ -262,7 +268,8 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   leap_test_redis_start (&redis);
   g_test_add ("/leap/slow-clients/trickle", Fixture, NULL, setup, test_trickle, teardown);
-  g_test_add ("/leap/slow-clients/slow-but-in-time", Fixture, NULL, setup, test_slow_but_in_time, teardown);
+  g_test_add ("/leap/slow-clients/slow-but-in-time", Fixture, NULL, setup, test_slow_but_in_time,
+              teardown);
   status = g_test_run ();
   leap_test_redis_clear (&redis);
   return status;

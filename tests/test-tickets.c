@@ -81,11 +81,13 @@ scanner_verify (const char   *code,
   if (g_strv_length (parts) != 3 || !g_str_equal (parts[0], "LT1"))
     return FALSE;
   signed_len = strlen (parts[0]) + 1 + strlen (parts[1]);
-  if (sodium_base642bin (signature, sizeof signature, parts[2], strlen (parts[2]), NULL, &sig_len, NULL, B64) != 0 ||
+  if (sodium_base642bin (signature, sizeof signature, parts[2], strlen (parts[2]), NULL, &sig_len,
+                         NULL, B64) != 0 ||
       sig_len != sizeof signature ||
-      crypto_sign_verify_detached (signature, (const guint8 *) code, signed_len, public_key) != 0)
+      crypto_sign_verify_detached (signature, (const guint8 *)code, signed_len, public_key) != 0)
     return FALSE;
-  if (sodium_base642bin (payload, sizeof payload, parts[1], strlen (parts[1]), NULL, &payload_len, NULL, B64) != 0 ||
+  if (sodium_base642bin (payload, sizeof payload, parts[1], strlen (parts[1]), NULL, &payload_len,
+                         NULL, B64) != 0 ||
       payload_len < 25 || payload[0] != 1 || payload[23] + 24u != payload_len)
     return FALSE;
   memcpy (out->key_id, payload + 1, 4);
@@ -136,8 +138,9 @@ setup (Fixture *f, gconstpointer data)
   f->admin = leap_test_backend_login (&f->tb, "admin");
   f->cashier = leap_test_backend_login (&f->tb, "cashier");
   f->kiosk = leap_test_backend_login (&f->tb, "kiosk");
-  venue = leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues",
-                                    "{\"name\": \"Großer Saal\", \"city\": \"Wien\", \"timezone\": \"Europe/Vienna\"}");
+  venue = leap_test_backend_create (
+      &f->tb, f->admin, "/api/v1/venues",
+      "{\"name\": \"Großer Saal\", \"city\": \"Wien\", \"timezone\": \"Europe/Vienna\"}");
   body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"Die Zauberflöte\", "
                           "\"starts_at\": \"2026-12-01T18:30:00Z\"}", venue);
   f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
@@ -148,7 +151,8 @@ setup (Fixture *f, gconstpointer data)
     g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
     f->tier = leap_test_backend_create (&f->tb, f->admin, path, body);
   }
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
   sqlite3_busy_timeout (f->db, 5000);
 }
 
@@ -178,14 +182,16 @@ teardown (Fixture *f, gconstpointer data)
 static void
 start_worker (Fixture *f)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
+                                            NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
 
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg, "--database", db_arg,
-                                           "--consumer", "tickets", NULL);
+  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg,
+                                           "--database", db_arg, "--consumer", "tickets", NULL);
   g_assert_no_error (error);
 }
 
@@ -207,14 +213,17 @@ place (Fixture    *f,
        const char *payment)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": %u}]}", f->event, f->tier, quantity);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %u}]}",
+                                           f->event, f->tier, quantity);
   g_autofree char *order = NULL;
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", token, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
-  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s, \"customer\": {\"name\": \"Ada Lovelace\"}}",
-                           json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"), payment);
+  order = g_strdup_printf (
+      "{\"hold_id\": \"%s\", \"payment\": %s, \"customer\": {\"name\": \"Ada Lovelace\"}}",
+      json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"), payment);
   leap_test_reply_clear (&reply);
   leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, order, &reply);
   if (reply.status != 202)
@@ -290,8 +299,9 @@ public_key (Fixture *f,
   answer = leap_test_reply_object (&reply);
   g_assert_cmpstr (json_object_get_string_member (answer, "algorithm"), ==, "Ed25519");
   text = json_object_get_string_member (answer, "public_key");
-  g_assert_cmpint (sodium_base642bin (key, crypto_sign_PUBLICKEYBYTES, text, strlen (text), NULL, &len, NULL,
-                                      sodium_base64_VARIANT_ORIGINAL), ==, 0);
+  g_assert_cmpint (sodium_base642bin (key, crypto_sign_PUBLICKEYBYTES, text, strlen (text), NULL,
+                                      &len, NULL, sodium_base64_VARIANT_ORIGINAL),
+                   ==, 0);
   g_assert_cmpuint (len, ==, crypto_sign_PUBLICKEYBYTES);
   if (key_id != NULL)
     *key_id = g_strdup (json_object_get_string_member (answer, "key_id"));
@@ -344,9 +354,8 @@ static const char *
 ticket_code (JsonObject *order,
              guint       i)
 {
-  return json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (order,
-                                                                                                    "tickets"), i),
-                                        "code");
+  return json_object_get_string_member (
+      json_array_get_object_element (json_object_get_array_member (order, "tickets"), i), "code");
 }
 
 /* Paid orders list their tickets; each code verifies with the public key
@@ -423,7 +432,9 @@ test_check_in (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 403);
   check_in (f, NULL, code, &reply);
   g_assert_cmpuint (reply.status, ==, 401);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
+  g_assert_cmpint (
+      leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==,
+      0);
 
   check_in (f, f->cashier, code, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
@@ -453,14 +464,23 @@ test_check_in (Fixture *f, gconstpointer data)
   g_assert_cmpuint (check_in_with_key (f, f->admin, ticket_code (order, 1), "scan-2"), ==, 409);
 
   /* Each admission is in the audit log, with who let the ticket in. */
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 2);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id "
-                              "WHERE a.action = 'check_in' AND u.username = 'cashier' AND a.object_kind = 'ticket'"),
-                   ==, 1);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM audit_log WHERE action = 'check_in'"),
+                   ==, 2);
+  g_assert_cmpint (
+      leap_test_db_int (
+          f->db,
+          "SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.user_id "
+          "WHERE a.action = 'check_in' AND u.username = 'cashier' AND a.object_kind = 'ticket'"),
+      ==, 1);
+  g_assert_cmpint (
+      leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==,
+      2);
   {
     g_autoptr(JsonObject) again = wait_paid (f, f->cashier, order_id);
-    JsonObject *ticket = json_array_get_object_element (json_object_get_array_member (again, "tickets"), 0);
+    JsonObject *ticket = json_array_get_object_element (json_object_get_array_member (again,
+                                                                                      "tickets"),
+                                                        0);
 
     g_assert_cmpstr (json_object_get_string_member (ticket, "checked_in_at"), ==, first_at);
   }
@@ -516,7 +536,12 @@ test_forged (Fixture *f, gconstpointer data)
    * in the prefix; the last characters too, whose low bits base64 may
    * not carry. */
   {
-    gsize places[] = { 1, 5, 10, (gsize) (dot - code) - 1, (gsize) (dot - code) + 1, (gsize) (dot - code) + 40,
+    gsize places[] = { 1,
+                       5,
+                       10,
+                       (gsize)(dot - code) - 1,
+                       (gsize)(dot - code) + 1,
+                       (gsize)(dot - code) + 40,
                        strlen (code) - 1 };
 
     for (guint i = 0; i < G_N_ELEMENTS (places); i++)
@@ -586,7 +611,8 @@ test_forged (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, <, 500);
   g_assert_cmpuint (reply.status, >=, 400);
   leap_test_reply_clear (&reply);
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/checkins", f->cashier, "{\"code\": \"x\", \"gate\": 1}", &reply);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/checkins", f->cashier,
+                          "{\"code\": \"x\", \"gate\": 1}", &reply);
   g_assert_cmpuint (reply.status, ==, 422);
   leap_test_reply_clear (&reply);
 
@@ -594,14 +620,17 @@ test_forged (Fixture *f, gconstpointer data)
    * never paid: the signature holds, the database knows no such ticket. */
   g_assert_true (g_file_get_contents (key_path, &seed_text, NULL, NULL));
   {
-    guint8 seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    guint8 seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES],
+        sk[crypto_sign_SECRETKEYBYTES];
     gsize len = 0;
     g_autofree char *unsold = NULL;
-    g_autofree char *fake_order = g_strdup_printf ("o-%" G_GINT64_FORMAT "-AAAAAAAAAAAAAAAAAAAAAA", f->event);
+    g_autofree char *fake_order = g_strdup_printf ("o-%" G_GINT64_FORMAT "-AAAAAAAAAAAAAAAAAAAAAA",
+                                                   f->event);
 
     g_strstrip (seed_text);
-    g_assert_cmpint (sodium_base642bin (seed, sizeof seed, seed_text, strlen (seed_text), NULL, &len, NULL,
-                                        sodium_base64_VARIANT_ORIGINAL), ==, 0);
+    g_assert_cmpint (sodium_base642bin (seed, sizeof seed, seed_text, strlen (seed_text), NULL,
+                                        &len, NULL, sodium_base64_VARIANT_ORIGINAL),
+                     ==, 0);
     crypto_sign_seed_keypair (pk, sk, seed);
     g_assert_cmpmem (pk, sizeof pk, key, sizeof key);
     g_auto(Payload) q = { 0 };
@@ -614,8 +643,12 @@ test_forged (Fixture *f, gconstpointer data)
   }
 
   /* Nothing above let anyone in; the real code still does. */
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 0);
+  g_assert_cmpint (
+      leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==,
+      0);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM audit_log WHERE action = 'check_in'"),
+                   ==, 0);
   check_in (f, f->cashier, code, &reply);
   g_assert_cmpuint (reply.status, ==, 200);
 }
@@ -631,7 +664,8 @@ test_voided (Fixture *f, gconstpointer data)
 
   start_worker (f);
   order = pay_cash (f, 2, &order_id);
-  sql = g_strdup_printf ("UPDATE tickets SET status = 'voided' WHERE code = '%s'", ticket_code (order, 0));
+  sql = g_strdup_printf ("UPDATE tickets SET status = 'voided' WHERE code = '%s'",
+                         ticket_code (order, 0));
   leap_test_backend_sql (&f->tb, sql);
 
   check_in (f, f->cashier, ticket_code (order, 0), &reply);
@@ -640,7 +674,9 @@ test_voided (Fixture *f, gconstpointer data)
   check_in (f, f->cashier, ticket_code (order, 0), &reply);
   g_assert_cmpuint (reply.status, ==, 409);
   g_assert_cmpstr (leap_test_error_code (&reply), ==, "voided");
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==, 0);
+  g_assert_cmpint (
+      leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL"), ==,
+      0);
   check_in (f, f->cashier, ticket_code (order, 1), &reply);
   g_assert_cmpuint (reply.status, ==, 200);
 }
@@ -687,8 +723,9 @@ test_race (Fixture *f, gconstpointer data)
   g_autofree char *db_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autoptr(JsonObject) order = NULL;
   g_autoptr(LeapBackend) second = NULL;
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns-per-host", 64, "max-conns", 64,
-                                                                  "timeout", 30, NULL);
+  g_autoptr(SoupSession) session =
+    soup_session_new_with_options ("max-conns-per-host", 64, "max-conns", 64, "timeout",
+                                   30, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
   g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
@@ -732,7 +769,9 @@ test_race (Fixture *f, gconstpointer data)
   g_assert_cmpuint (race.ok, ==, 1);
   g_assert_cmpuint (race.conflict, ==, n - 1);
   g_assert_cmpuint (race.other, ==, 0);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = 'check_in'"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM audit_log WHERE action = 'check_in'"),
+                   ==, 1);
 }
 
 static guint
@@ -802,7 +841,8 @@ get_pdf (Fixture    *f,
          const char *order_id,
          Pdf        *pdf)
 {
-  g_autofree char *url = g_strconcat (f->tb.base, "/api/v1/orders/", order_id, "/tickets.pdf", NULL);
+  g_autofree char *url = g_strconcat (f->tb.base, "/api/v1/orders/", order_id, "/tickets.pdf",
+                                      NULL);
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
   Fetch fetch = { NULL, FALSE };
 
@@ -812,11 +852,12 @@ get_pdf (Fixture    *f,
       g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
-  soup_session_send_and_read_async (f->tb.session, msg, G_PRIORITY_DEFAULT, NULL, fetched_cb, &fetch);
+  soup_session_send_and_read_async (f->tb.session, msg, G_PRIORITY_DEFAULT, NULL, fetched_cb,
+                                    &fetch);
   g_assert_true (leap_test_wait_until (fetch_done, &fetch, 30000));
   pdf->status = soup_message_get_status (msg);
-  pdf->content_type = g_strdup (soup_message_headers_get_content_type (soup_message_get_response_headers (msg),
-                                                                       NULL));
+  pdf->content_type = g_strdup (
+      soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL));
   pdf->bytes = fetch.bytes;
   if (g_strcmp0 (pdf->content_type, "application/json") == 0)
     {
@@ -869,7 +910,8 @@ test_pdf (Fixture *f, gconstpointer data)
   order = wait_paid (f, guest, order_id);
   started = g_get_monotonic_time ();
   get_pdf (f, guest, order_id, &reply);
-  g_test_message ("3 tickets rendered and served in %.1f ms", (g_get_monotonic_time () - started) / 1000.0);
+  g_test_message ("3 tickets rendered and served in %.1f ms",
+                  (g_get_monotonic_time () - started) / 1000.0);
   assert_pdf (&reply, 3);
 
   /* Another customer, a kiosk, no one: as if there were no such order. */
@@ -891,14 +933,16 @@ test_pdf (Fixture *f, gconstpointer data)
   /* A voided ticket is not printed; none left, nothing to print. */
   cash = pay_cash (f, 2, &cash_order);
   {
-    g_autofree char *sql = g_strdup_printf ("UPDATE tickets SET status = 'voided' WHERE code = '%s'",
-                                            ticket_code (cash, 0));
+    g_autofree char *sql =
+        g_strdup_printf ("UPDATE tickets SET status = 'voided' WHERE code = '%s'",
+                         ticket_code (cash, 0));
     leap_test_backend_sql (&f->tb, sql);
   }
   get_pdf (f, f->cashier, cash_order, &reply);
   assert_pdf (&reply, 1);
   {
-    g_autofree char *sql = g_strdup_printf ("UPDATE tickets SET status = 'voided' WHERE order_id = '%s'", cash_order);
+    g_autofree char *sql =
+        g_strdup_printf ("UPDATE tickets SET status = 'voided' WHERE order_id = '%s'", cash_order);
     leap_test_backend_sql (&f->tb, sql);
   }
   get_pdf (f, f->cashier, cash_order, &reply);
@@ -906,10 +950,12 @@ test_pdf (Fixture *f, gconstpointer data)
 
   /* Ten at once: rendering is off the main loop, the server keeps answering. */
   {
-    g_autofree char *big = place (f, f->cashier, 10, "{\"method\": \"cash\", \"tendered\": 100000}");
+    g_autofree char *big = place (f, f->cashier, 10,
+                                  "{\"method\": \"cash\", \"tendered\": 100000}");
     g_autoptr(JsonObject) paid = wait_paid (f, f->cashier, big);
 
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (paid, "tickets")), ==, 10);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (paid, "tickets")), ==,
+                      10);
     started = g_get_monotonic_time ();
     get_pdf (f, f->cashier, big, &reply);
     g_test_message ("10 tickets rendered and served in %.1f ms, %zu bytes",
@@ -923,7 +969,8 @@ test_pdf (Fixture *f, gconstpointer data)
 static void
 test_every_character (void)
 {
-  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ";
+  static const char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ";
   g_autofree char *dir = leap_test_make_tmpdir ();
   g_autofree char *path = g_build_filename (dir, "sub", "key", NULL);
   g_autoptr(LeapTicketSigner) signer = NULL;
@@ -940,7 +987,8 @@ test_every_character (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
   again = leap_ticket_signer_new_from_file (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (leap_ticket_signer_get_public_key (signer), ==, leap_ticket_signer_get_public_key (again));
+  g_assert_cmpstr (leap_ticket_signer_get_public_key (signer), ==,
+                   leap_ticket_signer_get_public_key (again));
 
   code = leap_ticket_signer_sign (signer, 7, "o-7-ZC14IBe70qm7JhJK7GYy5Q", 12, 3, &error);
   g_assert_no_error (error);
@@ -959,7 +1007,8 @@ test_every_character (void)
         if (alphabet[j] == code[i])
           continue;
         altered[i] = alphabet[j];
-        g_assert_false (leap_ticket_signer_verify (signer, altered, strlen (altered), &fields, &error));
+        g_assert_false (
+            leap_ticket_signer_verify (signer, altered, strlen (altered), &fields, &error));
         g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID_TICKET);
         g_clear_error (&error);
         refused++;

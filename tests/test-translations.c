@@ -48,7 +48,8 @@ call (Fixture       *f,
     {
       g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
 
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    bearer);
     }
   if (accept_language != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept-Language",
@@ -110,8 +111,8 @@ test_languages (Fixture       *f,
          "Wrong username or password", NULL);
   check (f, NULL, "POST", "/api/v1/sessions", wrong, "de", 401, "unauthorized",
          "Falscher Benutzername oder falsches Passwort", "de");
-  check (f, NULL, "POST", "/api/v1/sessions", wrong, "fr-CH, fr;q=0.9, en;q=0.5", 401, "unauthorized",
-         "Nom d’utilisateur ou mot de passe incorrect", "fr");
+  check (f, NULL, "POST", "/api/v1/sessions", wrong, "fr-CH, fr;q=0.9, en;q=0.5", 401,
+         "unauthorized", "Nom d’utilisateur ou mot de passe incorrect", "fr");
   /* The first language the server has wins; English when it comes first. */
   check (f, NULL, "POST", "/api/v1/sessions", wrong, "es, de-AT;q=0.8", 401, "unauthorized",
          "Falscher Benutzername oder falsches Passwort", "de");
@@ -152,19 +153,22 @@ test_values (Fixture       *f,
   event = leap_test_backend_create (&f->tb, admin, "/api/v1/events", body);
   g_free (body);
   body = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", event);
-  tier = leap_test_backend_create (&f->tb, admin, body, "{\"name\": \"Stalls\", \"price\": 2500, "
-                                   "\"currency\": \"EUR\", \"capacity\": 10, \"max_per_order\": 10}");
+  tier =
+      leap_test_backend_create (&f->tb, admin, body,
+                                "{\"name\": \"Stalls\", \"price\": 2500, "
+                                "\"currency\": \"EUR\", \"capacity\": 10, \"max_per_order\": 10}");
   g_free (body);
-  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                          ", \"quantity\": 2}]}", event, tier);
+  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                          ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 2}]}",
+                          event, tier);
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", cashier, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
   hold = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
   hold_path = g_strconcat ("/api/v1/holds/", hold, NULL);
 
   /* Cash short of the total (2 × 25.00): both amounts in the message. */
-  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", \"tendered\": 100}}",
-                           hold);
+  order = g_strdup_printf (
+      "{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", \"tendered\": 100}}", hold);
   check (f, cashier, "POST", "/api/v1/orders", order, "de", 422, "invalid_field",
          "order.payment.tendered (100) ist weniger als die Summe (5000)", "de");
   check (f, cashier, "POST", "/api/v1/orders", order, "fr-FR", 422, "invalid_field",
@@ -176,12 +180,17 @@ test_values (Fixture       *f,
 
   /* The same tier twice in a hold: the tier's id in the message. */
   g_free (body);
-  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                          ", \"quantity\": 1}, {\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                          ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                          ", \"quantity\": 1}, {\"tier_id\": %" G_GINT64_FORMAT
+                          ", \"quantity\": 1}]}",
                           event, tier, tier);
   {
-    g_autofree char *de = g_strdup_printf ("hold.items nennt Kategorie %" G_GINT64_FORMAT " zweimal", tier);
-    g_autofree char *en = g_strdup_printf ("hold.items names tier %" G_GINT64_FORMAT " twice", tier);
+    g_autofree char *de = g_strdup_printf ("hold.items nennt Kategorie %" G_GINT64_FORMAT
+                                           " zweimal",
+                                           tier);
+    g_autofree char *en = g_strdup_printf ("hold.items names tier %" G_GINT64_FORMAT " twice",
+                                           tier);
 
     check (f, cashier, "POST", "/api/v1/holds", body, "de", 422, "invalid_field", de, "de");
     check (f, cashier, "POST", "/api/v1/holds", body, NULL, 422, "invalid_field", en, NULL);
@@ -211,14 +220,14 @@ test_filling (void)
   g_assert_cmpstr (leap_i18n_translate ("xx", "At most 4 tickets of tier 12 per order"), ==,
                    "xx: tier 12, 4 at most");
   /* Negative numbers and words are values as well. */
-  g_assert_cmpstr (leap_i18n_translate ("xx", "Not enough tickets left in tier -3: 0 available"), ==,
-                   "xx: tier -3, 0 left");
+  g_assert_cmpstr (leap_i18n_translate ("xx", "Not enough tickets left in tier -3: 0 available"),
+                   ==, "xx: tier -3, 0 left");
   g_assert_cmpstr (leap_i18n_translate ("xx", "This hold is paid and cannot be checked out"), ==,
                    "xx: hold paid, no checkout");
   /* The most specific pattern wins; a value that is itself a message is
    * translated too. */
-  g_assert_cmpstr (leap_i18n_translate ("xx", "Tier 5 no longer exists and cannot be checked out"), ==,
-                   "xx: (xx: tier 5 gone), no checkout");
+  g_assert_cmpstr (leap_i18n_translate ("xx", "Tier 5 no longer exists and cannot be checked out"),
+                   ==, "xx: (xx: tier 5 gone), no checkout");
   /* A number where a number goes: anything else does not match. */
   message = "Tier five no longer exists";
   g_assert_true (leap_i18n_translate ("xx", message) == message);
@@ -231,8 +240,8 @@ test_filling (void)
   g_assert_true (leap_i18n_translate ("xx", message) == message);
   message = "Tier 3 is not on sale for this event";
   g_assert_true (leap_i18n_translate ("xx", message) == message);
-  g_assert_cmpstr (leap_i18n_translate ("xx", "This hold is {s} $1 \\ and cannot be checked out"), ==,
-                   "xx: hold {s} $1 \\, no checkout");
+  g_assert_cmpstr (leap_i18n_translate ("xx", "This hold is {s} $1 \\ and cannot be checked out"),
+                   ==, "xx: hold {s} $1 \\, no checkout");
   /* A long message is left as it is, at once. */
   {
     g_autoptr(GString) rambling = g_string_new ("This hold is ");

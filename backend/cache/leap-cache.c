@@ -158,8 +158,9 @@ load_and_fill (Flight  *flight,
     g_autofree char *ttl = g_strdup_printf ("%u", g_random_int_range (flight->ttl_min_s,
                                                                        flight->ttl_max_s + 1));
     gboolean indexed = flight->index_key != NULL;
-    const char *argv[] = { flight->key, indexed ? flight->index_key : g_bytes_get_data (value, NULL),
-                           g_bytes_get_data (value, NULL), ttl };
+    const char      *argv[] = { flight->key,
+                           indexed ? flight->index_key : g_bytes_get_data (value, NULL),
+                                g_bytes_get_data (value, NULL), ttl };
     size_t lens[] = { strlen (flight->key), 0, g_bytes_get_size (value), strlen (ttl) };
 
     lens[1] = indexed ? strlen (flight->index_key) : g_bytes_get_size (value);
@@ -347,7 +348,8 @@ invalidate_cb (LeapRedis        *redis,
   if (error != NULL)
     {
       if (g_hash_table_size (unsent->self->unsent) == 0)
-        g_warning ("Could not invalidate cached keys (%s); will retry when Redis is back", error->message);
+        g_warning ("Could not invalidate cached keys (%s); will retry when Redis is back",
+                   error->message);
       g_hash_table_replace (unsent->self->unsent, g_steal_pointer (&unsent->key),
                             GINT_TO_POINTER (unsent->is_index));
     }
@@ -371,7 +373,8 @@ send_delete (LeapCache  *self,
                                  (GDestroyNotify) unsent_free, 1, 1, argv, NULL);
     }
   else
-    leap_redis_command_full (self->redis, invalidate_cb, unsent, (GDestroyNotify) unsent_free, "DEL", key, NULL);
+    leap_redis_command_full (self->redis, invalidate_cb, unsent, (GDestroyNotify)unsent_free, "DEL",
+                             key, NULL);
 }
 
 static void
@@ -506,8 +509,10 @@ leap_cache_class_init (LeapCacheClass *klass)
 static void
 leap_cache_init (LeapCache *self)
 {
-  self->flights = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) flight_free);
-  self->near = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) near_entry_free);
+  self->flights = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)flight_free);
+  self->near = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify)near_entry_free);
   self->unsent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->origin = ((guint64) g_random_int () << 32) | g_random_int ();
 }
@@ -526,7 +531,8 @@ leap_cache_new (LeapRedis *redis,
     {
       self->subscriber = g_object_ref (subscriber);
       leap_redis_subscribe (subscriber, leap_keys_invalidate_channel (), message_cb, self);
-      g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_notify_cb), self);
+      g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_notify_cb),
+                                self);
     }
   return self;
 }

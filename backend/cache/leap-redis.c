@@ -195,7 +195,8 @@ forget_context (LeapRedis *self)
   if (self->source != NULL)
     {
       ((RedisSource *) self->source)->poll_fd.revents = 0;
-      g_idle_add_full (G_PRIORITY_HIGH, destroy_source_idle_cb, g_steal_pointer (&self->source), NULL);
+      g_idle_add_full (G_PRIORITY_HIGH, destroy_source_idle_cb, g_steal_pointer (&self->source),
+                       NULL);
     }
   self->ac = NULL;
   self->ping_sent_at = 0;
@@ -226,7 +227,8 @@ static void
 ready (LeapRedis *self)
 {
   g_message ("Connected to Redis at %s:%u%s%s", self->host, self->port,
-             self->password ? " as " : "", self->password ? (self->user ? self->user : "default") : "");
+             self->password ? " as " : "",
+             self->password ? (self->user ? self->user : "default") : "");
   self->backoff_ms = 0;
   set_connected (self, TRUE);
   load_all_scripts (self);
@@ -283,7 +285,8 @@ connect_cb (const redisAsyncContext *ac,
     {
       const char *argv[] = { "AUTH", self->user ? self->user : self->password, self->password };
 
-      if (redisAsyncCommandArgv (self->ac, auth_cb, NULL, self->user ? 3 : 2, argv, NULL) != REDIS_OK)
+      if (redisAsyncCommandArgv (self->ac, auth_cb, NULL, self->user ? 3 : 2, argv, NULL) !=
+          REDIS_OK)
         g_warning ("Cannot send AUTH to Redis at %s:%u", self->host, self->port);
       return;
     }
@@ -351,7 +354,8 @@ schedule_reconnect (LeapRedis *self)
   if (self->reconnect_id != 0)
     return;
   self->backoff_ms = CLAMP (self->backoff_ms * 2, BACKOFF_MIN_MS, BACKOFF_MAX_MS);
-  self->reconnect_id = g_timeout_add (self->backoff_ms + g_random_int_range (0, self->backoff_ms / 4 + 1),
+  self->reconnect_id = g_timeout_add (self->backoff_ms +
+                                          g_random_int_range (0, self->backoff_ms / 4 + 1),
                                       reconnect_cb, self);
 }
 
@@ -371,8 +375,9 @@ watchdog_cb (gpointer data)
 {
   LeapRedis *self = data;
   gint64 now = g_get_monotonic_time ();
-  gboolean loop_was_late = self->last_tick_at != 0 &&
-                           now - self->last_tick_at > 2 * PING_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
+  gboolean   loop_was_late = self->last_tick_at != 0 &&
+                           now - self->last_tick_at >
+                               2 * PING_INTERVAL_MS * G_TIME_SPAN_MILLISECOND;
 
   self->last_tick_at = now;
   if (!self->connected || self->ac == NULL || g_hash_table_size (self->channels) > 0)
@@ -399,7 +404,8 @@ watchdog_cb (gpointer data)
     }
   else if (now - self->ping_sent_at > PING_DEADLINE_US)
     {
-      g_warning ("Redis at %s:%u did not answer PING in time; reconnecting", self->host, self->port);
+      g_warning ("Redis at %s:%u did not answer PING in time; reconnecting", self->host,
+                 self->port);
       redisAsyncFree (self->ac); /* calls disconnect_cb */
     }
   return G_SOURCE_CONTINUE;
@@ -448,7 +454,8 @@ command_valist (LeapRedis         *self,
   const char *argv[32];
   int argc = 0;
 
-  for (const char *arg = va_arg (args, const char *); arg != NULL; arg = va_arg (args, const char *))
+  for (const char *arg = va_arg (args, const char *); arg != NULL;
+       arg = va_arg (args, const char *))
     {
       g_assert (argc < (int) G_N_ELEMENTS (argv));
       argv[argc++] = arg;
@@ -515,7 +522,8 @@ leap_redis_load_scripts (LeapRedis  *self,
       g_autofree char *name = NULL;
       g_autoptr(GString) source = g_string_new (NULL);
 
-      if (bytes == NULL || !g_str_has_suffix (names[i], ".lua") || g_str_equal (names[i], "prelude.lua"))
+      if (bytes == NULL || !g_str_has_suffix (names[i], ".lua") ||
+          g_str_equal (names[i], "prelude.lua"))
         continue;
       name = g_strndup (names[i], strlen (names[i]) - 4);
       if (prelude != NULL)
@@ -774,7 +782,8 @@ leap_redis_class_init (LeapRedisClass *klass)
 static void
 leap_redis_init (LeapRedis *self)
 {
-  self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) script_free);
+  self->scripts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)script_free);
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
 }

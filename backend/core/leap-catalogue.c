@@ -84,7 +84,8 @@ load_venue (gpointer data,
             GError **error)
 {
   Load *load = data;
-  g_autoptr(JsonObject) venue = leap_store_get (load->self->store, LEAP_KIND_VENUE, load->id, error);
+  g_autoptr(JsonObject) venue =
+    leap_store_get (load->self->store, LEAP_KIND_VENUE, load->id, error);
 
   return venue ? bytes_from_object (venue) : NULL;
 }
@@ -127,7 +128,8 @@ load_event (gpointer data,
             GError **error)
 {
   Load *load = data;
-  g_autoptr(JsonObject) event = leap_store_get (load->self->store, LEAP_KIND_EVENT, load->id, error);
+  g_autoptr(JsonObject) event =
+    leap_store_get (load->self->store, LEAP_KIND_EVENT, load->id, error);
 
   return event ? bytes_from_object (event) : NULL;
 }
@@ -203,8 +205,9 @@ listing_key (const LeapEventFilter *filter)
 
   canonical = g_strdup_printf ("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT
                                "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%u",
-                               filter->q ? filter->q : "", filter->venue_id, filter->from, filter->to,
-                               filter->after_starts_at, filter->after_id, filter->limit);
+                               filter->q ? filter->q : "", filter->venue_id, filter->from,
+                               filter->to, filter->after_starts_at, filter->after_id,
+                               filter->limit);
   digest = g_compute_checksum_for_string (G_CHECKSUM_SHA1, canonical, -1);
   return leap_keys_event_listing (digest);
 }
@@ -289,7 +292,8 @@ event_part_cb (GObject      *object,
       return;
     }
 
-  g_task_return_pointer (task, join_event (join->event, join->pricing), (GDestroyNotify) g_bytes_unref);
+  g_task_return_pointer (task, join_event (join->event, join->pricing),
+                         (GDestroyNotify)g_bytes_unref);
 }
 
 static void
@@ -419,7 +423,8 @@ leap_catalogue_sync (LeapCatalogue *self,
         object = leap_store_get (self->store, kind, id, &local_error);
       if (object != NULL)
         json_array_add_object_element (lists[kind], g_steal_pointer (&object));
-      else if (local_error == NULL || g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+      else if (local_error == NULL ||
+               g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
         {
           JsonObject *tomb = json_object_new ();
           json_object_set_string_member (tomb, "kind", kind_name);
@@ -568,7 +573,8 @@ char *
 leap_event_cursor_encode (gint64 starts_at,
                           gint64 id)
 {
-  g_autofree char *plain = g_strdup_printf ("e1:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, starts_at, id);
+  g_autofree char *plain = g_strdup_printf ("e1:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, starts_at,
+                                            id);
   char *cursor = g_base64_encode ((const guchar *) plain, strlen (plain));
 
   /* URL-safe, so that clients can put it in a query string as it is. */
@@ -685,7 +691,8 @@ leap_catalogue_seed_demo (LeapCatalogue *self,
   if (existing == NULL)
     return FALSE;
   for (guint i = 0; i < json_array_get_length (existing); i++)
-    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (existing, i), "name"),
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (existing, i),
+                                                    "name"),
                      venues[0].name))
       return TRUE;
 
@@ -747,8 +754,9 @@ leap_catalogue_seed_demo (LeapCatalogue *self,
         }
       if (e == 0)
         {
-          g_autoptr(JsonObject) offer = parse_literal ("{\"name\": \"Students\", \"code\": \"STUDENT\","
-                                                       " \"kind\": \"percent\", \"value\": 20}");
+          g_autoptr(JsonObject) offer =
+            parse_literal ("{\"name\": \"Students\", \"code\": \"STUDENT\","
+                           " \"kind\": \"percent\", \"value\": 20}");
           g_autoptr(JsonObject) created = leap_catalogue_create (self, LEAP_KIND_OFFER, event_id,
                                                                  offer, 0, error);
           if (created == NULL)

@@ -27,7 +27,8 @@ leap_dead_letter_id_is_valid (const char *id)
 {
   const char *dash;
 
-  if (id == NULL || strlen (id) > 41 || (dash = strchr (id, '-')) == NULL || dash == id || dash[1] == '\0')
+  if (id == NULL || strlen (id) > 41 || (dash = strchr (id, '-')) == NULL || dash == id ||
+      dash[1] == '\0')
     return FALSE;
   for (const char *p = id; *p != '\0'; p++)
     if (p != dash && !g_ascii_isdigit (*p))
@@ -76,7 +77,8 @@ entry_to_object (const char       *id,
     json_object_set_null_member (object, "event_id");
   json_object_set_string_member (object, "stream", field_or_empty (fields, "stream"));
   json_object_set_string_member (object, "entry", field_or_empty (fields, "entry"));
-  json_object_set_int_member (object, "deliveries", g_ascii_strtoll (field_or_empty (fields, "deliveries"), NULL, 10));
+  json_object_set_int_member (object, "deliveries",
+                              g_ascii_strtoll (field_or_empty (fields, "deliveries"), NULL, 10));
   json_object_set_string_member (object, "error", field_or_empty (fields, "error"));
   json_object_set_string_member (object, "failed_at", failed_at);
   /* The message as it was, for a person to read: it may not be JSON. */
@@ -101,7 +103,8 @@ listed_cb (LeapRedis        *redis,
   json_object_set_array_member (answer, "dead_letters", letters);
   if (error != NULL || !leap_reply_is_array (reply, 0))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The dead letters cannot be read right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "The dead letters cannot be read right now");
       return;
     }
   for (gsize i = 0; i < leap_reply_n_elements (reply); i++)
@@ -193,11 +196,13 @@ write_needs_review (LeapDeadLetters *self,
 {
   g_autoptr(JsonObject) order = json_object_new ();
   g_autoptr(JsonObject) stored = NULL;
-  g_autofree char *reason = g_strdup_printf ("replayed from the dead letters, but its hold is %s: the payment "
-                                             "may or may not have gone through",
-                                             hold_status[0] != '\0' ? hold_status : "gone");
-  static const char * const copied[] = { "order_id", "hold_id", "event_id", "owner", "user_id", "total",
-                                         "currency", "customer_name", "customer_email", "lines", NULL };
+  g_autofree char *reason =
+      g_strdup_printf ("replayed from the dead letters, but its hold is %s: the payment "
+                       "may or may not have gone through",
+                       hold_status[0] != '\0' ? hold_status : "gone");
+  static const char * const copied[] = { "order_id",       "hold_id", "event_id", "owner",
+                                         "user_id",        "total",   "currency", "customer_name",
+                                         "customer_email", "lines",   NULL };
 
   for (guint i = 0; copied[i] != NULL; i++)
     if (json_object_has_member (r->order, copied[i]))
@@ -211,7 +216,8 @@ write_needs_review (LeapDeadLetters *self,
   r->status = g_strdup (leap_json_get_string (stored, "status", "needs_review"));
   {
     g_autofree char *channel = leap_keys_order_channel (r->order_id);
-    g_autofree char *text = g_strdup_printf ("{\"order_id\":\"%s\",\"status\":\"%s\"}", r->order_id, r->status);
+    g_autofree char *text = g_strdup_printf ("{\"order_id\":\"%s\",\"status\":\"%s\"}", r->order_id,
+                                             r->status);
 
     leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
   }
@@ -233,7 +239,8 @@ replayed_cb (LeapRedis        *redis,
 
   if (error != NULL || status == NULL)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The letter cannot be replayed right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "The letter cannot be replayed right now");
       return;
     }
   if (g_str_equal (status, "requeued"))
@@ -256,8 +263,8 @@ replayed_cb (LeapRedis        *redis,
       run_replay (g_steal_pointer (&task), "drop");
     }
   else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "The letter cannot be replayed: %s",
-                             detail != NULL ? detail : status);
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "The letter cannot be replayed: %s", detail != NULL ? detail : status);
 }
 
 static void
@@ -295,7 +302,8 @@ found_cb (LeapRedis        *redis,
 
   if (error != NULL || !leap_reply_is_array (reply, 0))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "The letter cannot be replayed right now");
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "The letter cannot be replayed right now");
       return;
     }
   if (!leap_reply_stream_entry (leap_reply_element (reply, 0), NULL, &fields))

@@ -24,7 +24,8 @@ leap_password_hash (const char *password,
 
   if (crypto_pwhash_str (hash, password, strlen (password), OPSLIMIT, MEMLIMIT) != 0)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "Out of memory hashing a password");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL,
+                           "Out of memory hashing a password");
       return NULL;
     }
   return g_strdup (hash);

@@ -26,7 +26,8 @@
 
 enum { CAP, AVAIL, HELD, CHECKOUT, SOLD, N_COUNTERS };
 
-static const char * const counter_names[N_COUNTERS] = { "capacity", "available", "held", "checkout", "sold" };
+static const char * const counter_names[N_COUNTERS] = { "capacity", "available", "held", "checkout",
+                                                        "sold" };
 
 struct _LeapReconciler
 {
@@ -139,8 +140,9 @@ finish_run (Run *run)
       /* The alarm: selling more than there is must reach an operator. */
       g_warning ("OVERSOLD: event %" G_GINT64_FORMAT " tier %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT
                  " sold of %" G_GINT64_FORMAT " (found in the %s)",
-                 json_object_get_int_member (o, "event_id"), json_object_get_int_member (o, "tier_id"),
-                 json_object_get_int_member (o, "sold"), json_object_get_int_member (o, "capacity"),
+                 json_object_get_int_member (o, "event_id"),
+                 json_object_get_int_member (o, "tier_id"), json_object_get_int_member (o, "sold"),
+                 json_object_get_int_member (o, "capacity"),
                  json_object_get_string_member (o, "source"));
     }
   self->runs++;
@@ -241,7 +243,9 @@ note_oversold (Run        *run,
   json_object_set_int_member (entry, "sold", sold);
   json_object_set_string_member (entry, "source", source);
   g_hash_table_replace (run->oversold,
-                        g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, event_id, tier_id), entry);
+                        g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, event_id,
+                                         tier_id),
+                        entry);
 }
 
 /* The paid state of each order being checked out, as the database has it:
@@ -324,7 +328,8 @@ make_plan (Run              *run,
   const redisReply *live = leap_reply_element (reply, 1);
   const redisReply *stale = leap_reply_element (reply, 2);
   const redisReply *checking = leap_reply_element (reply, 3);
-  g_autoptr(GHashTable) redis_tiers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GHashTable) redis_tiers =
+    g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr(GHashTable) held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr(GHashTable) paid_before = NULL, paid_after = NULL;
   g_autoptr(JsonArray) tiers = NULL;
@@ -395,7 +400,8 @@ make_plan (Run              *run,
       if (db_sold > capacity)
         note_oversold (run, tier_id, capacity, db_sold, "database");
       else if (c->present[SOLD] && c->value[SOLD] > (c->present[CAP] ? c->value[CAP] : capacity))
-        note_oversold (run, tier_id, c->present[CAP] ? c->value[CAP] : capacity, c->value[SOLD], "redis");
+        note_oversold (run, tier_id, c->present[CAP] ? c->value[CAP] : capacity, c->value[SOLD],
+                       "redis");
 
       fix.before = *c;
       fix.after[CAP] = capacity;
@@ -406,7 +412,8 @@ make_plan (Run              *run,
         fix.after[HELD] = c->present[HELD] ? MAX (c->value[HELD], 0) : 0;
       fix.after[CHECKOUT] = c->present[CHECKOUT] ? MAX (c->value[CHECKOUT], 0) : 0;
       /* Never negative: an oversold tier stops selling. */
-      fix.after[AVAIL] = MAX (capacity - fix.after[SOLD] - fix.after[HELD] - fix.after[CHECKOUT], 0);
+      fix.after[AVAIL] = MAX (capacity - fix.after[SOLD] - fix.after[HELD] - fix.after[CHECKOUT],
+                              0);
       for (guint j = 0; j < N_COUNTERS; j++)
         if (!c->present[j] || c->value[j] != fix.after[j])
           drift = TRUE;
@@ -445,7 +452,8 @@ log_fix (gint64         event_id,
   for (guint j = 0; j < N_COUNTERS; j++)
     {
       if (fix->before.present[j])
-        g_string_append_printf (text, " %s %" G_GINT64_FORMAT, counter_names[j], fix->before.value[j]);
+        g_string_append_printf (text, " %s %" G_GINT64_FORMAT, counter_names[j],
+                                fix->before.value[j]);
       else
         g_string_append_printf (text, " %s (missing)", counter_names[j]);
       if (!fix->before.present[j] || fix->before.value[j] != fix->after[j])
@@ -497,7 +505,8 @@ applied_cb (LeapRedis        *redis,
 
       json_object_set_int_member (entry, "event_id", event_id);
       json_object_set_int_member (entry, "tier_id", fix->tier_id);
-      json_object_set_object_member (entry, "before", counters_object (fix->before.present, fix->before.value));
+      json_object_set_object_member (entry, "before",
+                                     counters_object (fix->before.present, fix->before.value));
       json_object_set_object_member (entry, "after", counters_object (present, fix->after));
       json_array_add_object_element (run->repairs, entry);
       log_fix (event_id, fix);
@@ -513,7 +522,8 @@ applied_cb (LeapRedis        *redis,
       json_object_set_int_member (entry, "event_id", event_id);
       json_object_set_array_member (entry, "stale_holds", ids);
       json_array_add_object_element (run->repairs, entry);
-      g_message ("Dropped %u holds of event %" G_GINT64_FORMAT " from the expiry index: their records are gone",
+      g_message ("Dropped %u holds of event %" G_GINT64_FORMAT
+                 " from the expiry index: their records are gone",
                  run->stale->len, event_id);
       run->self->repairs++;
     }
@@ -541,8 +551,9 @@ apply_plan (Run *run)
 
       g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, fix->tier_id));
       for (guint j = 0; j < N_COUNTERS; j++)
-        g_ptr_array_add (argv, fix->before.present[j] ? g_strdup_printf ("%" G_GINT64_FORMAT, fix->before.value[j])
-                                                      : g_strdup (""));
+        g_ptr_array_add (argv, fix->before.present[j]
+                                   ? g_strdup_printf ("%" G_GINT64_FORMAT, fix->before.value[j])
+                                   : g_strdup (""));
       for (guint j = 0; j < N_COUNTERS; j++)
         g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, fix->after[j]));
     }
@@ -689,7 +700,8 @@ start_run (LeapReconciler *self,
   run->stale = g_ptr_array_new_with_free_func (g_free);
   run->repairs = json_array_new ();
   run->deferred = json_array_new ();
-  run->oversold = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_object_unref);
+  run->oversold = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)json_object_unref);
   run->started = g_get_real_time ();
   run->full = full;
   run->walking = full;
@@ -775,20 +787,23 @@ void
 leap_reconciler_render_metrics (LeapReconciler *self,
                                 GString        *out)
 {
-  g_string_append_printf (out,
-                          "# HELP leap_reconcile_runs_total Reconciliation runs finished.\n"
-                          "# TYPE leap_reconcile_runs_total counter\n"
-                          "leap_reconcile_runs_total %" G_GUINT64_FORMAT "\n"
-                          "# HELP leap_reconcile_repairs_total Redis counters repaired from the database and the holds.\n"
-                          "# TYPE leap_reconcile_repairs_total counter\n"
-                          "leap_reconcile_repairs_total %" G_GUINT64_FORMAT "\n"
-                          "# HELP leap_oversold_alarm Tiers whose sold count exceeded capacity at the last reconciliation.\n"
-                          "# TYPE leap_oversold_alarm gauge\n"
-                          "leap_oversold_alarm %u\n"
-                          "# HELP leap_oversold_detected_total Times a reconciliation found a tier oversold.\n"
-                          "# TYPE leap_oversold_detected_total counter\n"
-                          "leap_oversold_detected_total %" G_GUINT64_FORMAT "\n",
-                          self->runs, self->repairs, self->oversold, self->oversold_detected);
+  g_string_append_printf (
+      out,
+      "# HELP leap_reconcile_runs_total Reconciliation runs finished.\n"
+      "# TYPE leap_reconcile_runs_total counter\n"
+      "leap_reconcile_runs_total %" G_GUINT64_FORMAT "\n"
+      "# HELP leap_reconcile_repairs_total Redis counters repaired from the database and the "
+      "holds.\n"
+      "# TYPE leap_reconcile_repairs_total counter\n"
+      "leap_reconcile_repairs_total %" G_GUINT64_FORMAT "\n"
+      "# HELP leap_oversold_alarm Tiers whose sold count exceeded capacity at the last "
+      "reconciliation.\n"
+      "# TYPE leap_oversold_alarm gauge\n"
+      "leap_oversold_alarm %u\n"
+      "# HELP leap_oversold_detected_total Times a reconciliation found a tier oversold.\n"
+      "# TYPE leap_oversold_detected_total counter\n"
+      "leap_oversold_detected_total %" G_GUINT64_FORMAT "\n",
+      self->runs, self->repairs, self->oversold, self->oversold_detected);
 }
 
 static void

@@ -59,16 +59,16 @@ returned_cb (LeapRedis        *redis,
     {
       if (!leap_store_mark_returned (self->store, r->refund_id, &local_error))
         {
-          g_warning ("Refund %" G_GINT64_FORMAT " is back on sale, but not recorded so: %s", r->refund_id,
-                     local_error->message);
+          g_warning ("Refund %" G_GINT64_FORMAT " is back on sale, but not recorded so: %s",
+                     r->refund_id, local_error->message);
           self->maybe_pending = TRUE;
         }
     }
   else
     {
       /* Retried later: the refund itself is done and recorded. */
-      g_message ("The tickets of refund %" G_GINT64_FORMAT " go back on sale later: %s", r->refund_id,
-                 error != NULL ? error->message : status);
+      g_message ("The tickets of refund %" G_GINT64_FORMAT " go back on sale later: %s",
+                 r->refund_id, error != NULL ? error->message : status);
       self->maybe_pending = TRUE;
     }
   if (r->task != NULL)
@@ -78,7 +78,8 @@ returned_cb (LeapRedis        *redis,
       g_autoptr(JsonObject) fresh = NULL;
 
       /* The order as it is now (its refund marked returned or not). */
-      fresh = leap_store_get_order (self->store, leap_json_get_string (order, "order_id", ""), NULL);
+      fresh = leap_store_get_order (self->store, leap_json_get_string (order, "order_id", ""),
+                                    NULL);
       if (fresh != NULL)
         order = fresh;
       json_object_remove_member (order, "owner");
@@ -143,7 +144,8 @@ leap_refunds_return_pending (LeapRefunds *self)
       gint64 id = leap_json_get_int (row, "refund_id", 0);
 
       if (!g_hash_table_contains (self->returning, &id))
-        give_back (self, id, leap_json_get_int (row, "event_id", 0), leap_json_get_string (row, "items", ""), NULL);
+        give_back (self, id, leap_json_get_int (row, "event_id", 0),
+                   leap_json_get_string (row, "items", ""), NULL);
     }
 }
 
@@ -197,7 +199,8 @@ fail (GError    **error,
 static gboolean
 is_int (JsonNode *node)
 {
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_INT64;
 }
 
 /* {"lines": [{"tier_id", "quantity"}], "reason", "include_checked_in"},
@@ -218,12 +221,14 @@ check_request (JsonObject  *request,
           if (!JSON_NODE_HOLDS_NULL (node) &&
               (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
                g_utf8_strlen (json_node_get_string (node), -1) > MAX_REASON))
-            return fail (error, LEAP_ERROR_INVALID, "refund.reason must be text of at most 500 characters");
+            return fail (error, LEAP_ERROR_INVALID,
+                         "refund.reason must be text of at most 500 characters");
         }
       else if (g_str_equal (member, "include_checked_in"))
         {
           if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-            return fail (error, LEAP_ERROR_INVALID, "refund.include_checked_in must be true or false");
+            return fail (error, LEAP_ERROR_INVALID,
+                         "refund.include_checked_in must be true or false");
         }
       else if (g_str_equal (member, "lines"))
         {
@@ -231,10 +236,12 @@ check_request (JsonObject  *request,
 
           if (JSON_NODE_HOLDS_NULL (node))
             continue;
-          if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0 ||
+          if (!JSON_NODE_HOLDS_ARRAY (node) ||
+              json_array_get_length (json_node_get_array (node)) == 0 ||
               json_array_get_length (json_node_get_array (node)) > MAX_LINES)
             return fail (error, LEAP_ERROR_INVALID,
-                         "refund.lines must be 1 to 100 of {\"tier_id\", \"quantity\"} (or absent: the whole order)");
+                         "refund.lines must be 1 to 100 of {\"tier_id\", \"quantity\"} (or absent: "
+                         "the whole order)");
           lines = json_node_get_array (node);
           for (guint i = 0; i < json_array_get_length (lines); i++)
             {
@@ -242,20 +249,24 @@ check_request (JsonObject  *request,
               JsonObject *line;
 
               if (!JSON_NODE_HOLDS_OBJECT (element))
-                return fail (error, LEAP_ERROR_INVALID, "refund.lines[] must be {\"tier_id\", \"quantity\"}");
+                return fail (error, LEAP_ERROR_INVALID,
+                             "refund.lines[] must be {\"tier_id\", \"quantity\"}");
               line = json_node_get_object (element);
-              if (json_object_get_size (line) != 2 || !is_int (json_object_get_member (line, "tier_id")) ||
+              if (json_object_get_size (line) != 2 ||
+                  !is_int (json_object_get_member (line, "tier_id")) ||
                   !is_int (json_object_get_member (line, "quantity")) ||
                   json_object_get_int_member (line, "tier_id") <= 0 ||
                   json_object_get_int_member (line, "quantity") <= 0 ||
                   json_object_get_int_member (line, "quantity") > 100000)
-                return fail (error, LEAP_ERROR_INVALID,
-                             "refund.lines[] must be {\"tier_id\", \"quantity\"}, positive integers");
+                return fail (
+                    error, LEAP_ERROR_INVALID,
+                    "refund.lines[] must be {\"tier_id\", \"quantity\"}, positive integers");
             }
         }
       else
         {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in refund", member);
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in refund",
+                       member);
           return FALSE;
         }
     }
@@ -295,7 +306,8 @@ plan_refund (JsonObject  *order,
   JsonArray *tickets = json_object_get_array_member (order, "tickets");
   JsonArray *refunds = json_object_get_array_member (order, "refunds");
   JsonObject *payment = json_object_get_object_member (order, "payment");
-  gboolean include_checked_in = json_object_get_boolean_member_with_default (request, "include_checked_in", FALSE);
+  gboolean include_checked_in =
+    json_object_get_boolean_member_with_default (request, "include_checked_in", FALSE);
   JsonNode *asked = json_object_get_member (request, "lines");
   JsonArray *lines = json_array_new ();
   gint64 amount = 0;
@@ -304,7 +316,8 @@ plan_refund (JsonObject  *order,
   json_object_set_array_member (refund, "lines", lines);
   if (!g_str_equal (leap_json_get_string (order, "status", ""), "paid"))
     {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order is %s and cannot be refunded",
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                   "This order is %s and cannot be refunded",
                    leap_json_get_string (order, "status", "?"));
       return NULL;
     }
@@ -317,7 +330,8 @@ plan_refund (JsonObject  *order,
   for (guint i = 0; order_lines != NULL && i < json_array_get_length (order_lines); i++)
     {
       JsonObject *line = json_array_get_object_element (order_lines, i);
-      TierCount t = { leap_json_get_int (line, "tier_id", 0), 0, leap_json_get_int (line, "unit_price", 0), 0 };
+      TierCount   t = { leap_json_get_int (line, "tier_id", 0), 0,
+                        leap_json_get_int (line, "unit_price", 0), 0 };
 
       if (find_tier (tiers, t.tier_id) == NULL)
         g_array_append_val (tiers, t);
@@ -346,8 +360,8 @@ plan_refund (JsonObject  *order,
 
         if (t == NULL)
           {
-            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "This order has no tickets of tier %"
-                         G_GINT64_FORMAT, tier_id);
+            g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                         "This order has no tickets of tier %" G_GINT64_FORMAT, tier_id);
             return NULL;
           }
         t->asked += json_object_get_int_member (line, "quantity");
@@ -361,9 +375,12 @@ plan_refund (JsonObject  *order,
       if (t->asked > t->refundable)
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "Only %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT " can be refunded%s",
+                       "Only %" G_GINT64_FORMAT " tickets of tier %" G_GINT64_FORMAT
+                       " can be refunded%s",
                        t->refundable, t->tier_id,
-                       include_checked_in ? "" : " (checked-in tickets need \"include_checked_in\": true)");
+                       include_checked_in
+                           ? ""
+                           : " (checked-in tickets need \"include_checked_in\": true)");
           return NULL;
         }
       if (t->asked == 0)
@@ -378,23 +395,27 @@ plan_refund (JsonObject  *order,
   if (count == 0)
     {
       fail (error, LEAP_ERROR_CONFLICT,
-            include_checked_in ? "Nothing left to refund"
-                               : "Nothing left to refund that is not checked in (see \"include_checked_in\")");
+            include_checked_in
+                ? "Nothing left to refund"
+                : "Nothing left to refund that is not checked in (see \"include_checked_in\")");
       return NULL;
     }
 
   json_object_set_string_member (refund, "order_id", leap_json_get_string (order, "order_id", ""));
-  json_object_set_int_member (refund, "seq", (refunds != NULL ? json_array_get_length (refunds) : 0) + 1);
+  json_object_set_int_member (refund, "seq",
+                              (refunds != NULL ? json_array_get_length (refunds) : 0) + 1);
   json_object_set_int_member (refund, "user_id", user_id);
   json_object_set_int_member (refund, "amount", amount);
   json_object_set_string_member (refund, "currency", leap_json_get_string (order, "currency", ""));
   json_object_set_string_member (refund, "method", leap_json_get_string (payment, "method", ""));
   json_object_set_boolean_member (refund, "include_checked_in", include_checked_in);
   if (leap_json_get_string (request, "reason", NULL) != NULL)
-    json_object_set_string_member (refund, "reason", leap_json_get_string (request, "reason", NULL));
+    json_object_set_string_member (refund, "reason",
+                                   leap_json_get_string (request, "reason", NULL));
   /* For the provider: which charge, and the key that makes it pay once. */
   {
-    g_autofree char *key = g_strdup_printf ("%s:r%" G_GINT64_FORMAT, leap_json_get_string (order, "order_id", ""),
+    g_autofree char *key = g_strdup_printf ("%s:r%" G_GINT64_FORMAT,
+                                            leap_json_get_string (order, "order_id", ""),
                                             json_object_get_int_member (refund, "seq"));
 
     json_object_set_string_member (refund, "refund_key", key);
@@ -427,8 +448,9 @@ paid_back_cb (GObject      *object,
   LeapRefunds *self = g_task_get_source_object (task);
   Refund *r = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) payment = leap_payment_provider_refund_finish (LEAP_PAYMENT_PROVIDER (object), result,
-                                                                       &error);
+  g_autoptr(JsonObject) payment =
+    leap_payment_provider_refund_finish (LEAP_PAYMENT_PROVIDER (object), result,
+                                         &error);
   g_autoptr(JsonObject) done = NULL;
   JsonObject *order;
   const char *ref;
@@ -457,8 +479,9 @@ paid_back_cb (GObject      *object,
     publish_status (self, leap_json_get_string (order, "order_id", ""), "refunded");
   /* From here the task keeps the order (and no longer the Refund). */
   g_task_set_task_data (task, json_object_ref (order), (GDestroyNotify) json_object_unref);
-  give_back (self, leap_json_get_int (done, "refund_id", 0), leap_json_get_int (done, "event_id", 0),
-             leap_json_get_string (done, "items", ""), g_steal_pointer (&task));
+  give_back (self, leap_json_get_int (done, "refund_id", 0),
+             leap_json_get_int (done, "event_id", 0), leap_json_get_string (done, "items", ""),
+             g_steal_pointer (&task));
 }
 
 static void
@@ -479,11 +502,13 @@ start_refund (GTask      *task,
       return;
     }
   method = leap_json_get_string (r->refund, "method", "");
-  provider = g_str_equal (method, "cash") ? self->cash : g_str_equal (method, "card") ? self->card : NULL;
+  provider = g_str_equal (method, "cash")   ? self->cash
+             : g_str_equal (method, "card") ? self->card
+                                            : NULL;
   if (provider == NULL)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Payments by %s cannot be refunded here",
-                               method);
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                               "Payments by %s cannot be refunded here", method);
       g_object_unref (task);
       return;
     }
@@ -549,8 +574,8 @@ leap_refunds_refund_async (LeapRefunds        *self,
       /* Not written yet: pending (409) while its hold is checked out. */
       g_autofree char *key = leap_keys_hold (event_id, hold_id);
 
-      leap_redis_command_full (self->redis, pending_hold_cb, g_steal_pointer (&task), g_object_unref, "HMGET", key,
-                               "status", "order", NULL);
+      leap_redis_command_full (self->redis, pending_hold_cb, g_steal_pointer (&task),
+                               g_object_unref, "HMGET", key, "status", "order", NULL);
       return;
     }
   if (order == NULL)

@@ -120,7 +120,8 @@ session_mac (LeapSessions      *self,
   char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
 
   username = username ? username : "";
-  text = g_strdup_printf ("leap-session-v1\n%zu:%s\n%" G_GINT64_FORMAT "\n%zu:%s\n%zu:%s\n%" G_GINT64_FORMAT,
+  text = g_strdup_printf ("leap-session-v1\n%zu:%s\n%" G_GINT64_FORMAT
+                          "\n%zu:%s\n%zu:%s\n%" G_GINT64_FORMAT,
                           strlen (token_hash), token_hash, user_id, strlen (username), username,
                           strlen (role), role, expires_at);
   crypto_auth_hmacsha256 (mac, (const guint8 *) text, strlen (text), self->mac_key);
@@ -161,11 +162,13 @@ session_mac_ok (LeapSessions *self,
   JsonNode *user_id = json_object_get_member (object, "user_id");
   g_autofree char *want = NULL;
 
-  if (mac == NULL || role == NULL || expires == NULL || json_node_get_value_type (expires) != G_TYPE_INT64 ||
+  if (mac == NULL || role == NULL || expires == NULL ||
+      json_node_get_value_type (expires) != G_TYPE_INT64 ||
       (user_id != NULL && json_node_get_value_type (user_id) != G_TYPE_INT64))
     return FALSE;
   want = session_mac (self, token_hash, leap_json_get_int (object, "user_id", 0),
-                      leap_json_get_string (object, "username", NULL), role, json_node_get_int (expires));
+                      leap_json_get_string (object, "username", NULL), role,
+                      json_node_get_int (expires));
   return strlen (mac) == strlen (want) && sodium_memcmp (mac, want, strlen (want)) == 0;
 }
 
@@ -197,7 +200,8 @@ cache_session (LeapSessions      *self,
 {
   g_autofree char *key = leap_keys_session (session->token_hash);
   g_autofree char *value = session_to_cache (self, session);
-  g_autofree char *ttl = g_strdup_printf ("%" G_GINT64_FORMAT, MAX (1, session->expires_at - now_s ()));
+  g_autofree char *ttl = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                          MAX (1, session->expires_at - now_s ()));
 
   leap_redis_command (self->redis, func, user_data, "SET", key, value, "EX", ttl, NULL);
 }
@@ -361,7 +365,8 @@ leap_sessions_login_async (LeapSessions       *self,
       !leap_rate_limiter_check (self->per_address, address_key, &login->retry_after))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_RATE_LIMITED,
-                               "Too many failed sign-ins; try again in %u seconds", login->retry_after);
+                               "Too many failed sign-ins; try again in %u seconds",
+                               login->retry_after);
       return;
     }
 
@@ -458,7 +463,8 @@ leap_sessions_peek (LeapSessions *self,
     return NULL;
   token_hash = leap_token_hash (token);
   near = g_hash_table_lookup (self->near, token_hash);
-  if (near == NULL || near->until <= g_get_monotonic_time () || near->session->expires_at <= now_s ())
+  if (near == NULL || near->until <= g_get_monotonic_time () ||
+      near->session->expires_at <= now_s ())
     return NULL;
   return session_copy (near->session);
 }
@@ -534,9 +540,10 @@ lookup_cb (LeapRedis        *redis,
           /* Forged, or written under another key (a backend with its own
            * session key): the database says who this really is. */
           self->forged++;
-          g_warning ("A session cached in Redis failed its MAC (%.8s…): ignored, read from the database; "
-                     "was Redis written by someone else, or do the backends have different session keys?",
-                     token_hash);
+          g_warning (
+              "A session cached in Redis failed its MAC (%.8s…): ignored, read from the database; "
+              "was Redis written by someone else, or do the backends have different session keys?",
+              token_hash);
         }
       else if (object != NULL && leap_json_get_int (object, "expires_at", 0) > now_s ())
         {
@@ -665,7 +672,8 @@ leap_sessions_create_user (LeapSessions *self,
   if (!leap_role_is_valid (role))
     {
       g_autofree char *list = g_strjoinv (", ", (char **) leap_roles);
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown role “%s”: use one of %s", role, list);
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown role “%s”: use one of %s", role,
+                   list);
       return 0;
     }
   if (username == NULL || *username == '\0' || strlen (username) > 64)
@@ -809,7 +817,8 @@ leap_sessions_new (LeapStore *store,
       self->subscriber = g_object_ref (subscriber);
       leap_redis_subscribe (subscriber, leap_keys_session_revoked_channel (),
                             revoked_message_cb, self);
-      g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_state_cb), self);
+      g_signal_connect_swapped (subscriber, "notify::connected", G_CALLBACK (subscriber_state_cb),
+                                self);
     }
   return self;
 }

@@ -148,7 +148,8 @@ draw_ticket (cairo_t    *cr,
   const double width = PAGE_W - 2 * MARGIN;
   const char *customer = leap_json_get_string (document, "customer", NULL);
   g_autofree char *numbering = g_strdup_printf ("Ticket %u of %u", number, count);
-  g_autofree char *order = g_strconcat ("Order ", leap_json_get_string (document, "order_id", ""), NULL);
+  g_autofree char *order = g_strconcat ("Order ", leap_json_get_string (document, "order_id", ""),
+                                        NULL);
   double y = MARGIN;
 
   /* A dark band with the event's name. */
@@ -178,7 +179,8 @@ draw_ticket (cairo_t    *cr,
   }
 
   y += 10;
-  if (!draw_qr (cr, leap_json_get_string (ticket, "code", ""), (PAGE_W - QR_SIZE) / 2, y, QR_SIZE, error))
+  if (!draw_qr (cr, leap_json_get_string (ticket, "code", ""), (PAGE_W - QR_SIZE) / 2, y, QR_SIZE,
+                error))
     return FALSE;
   y += QR_SIZE + 14;
 
@@ -222,12 +224,14 @@ leap_ticket_pdf_render (JsonObject *document,
     }
 
   surface = cairo_pdf_surface_create_for_stream (write_cb, bytes, PAGE_W, PAGE_H);
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, leap_json_get_string (document, "event", ""));
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE,
+                                  leap_json_get_string (document, "event", ""));
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Leap Box Office");
   cr = cairo_create (surface);
   for (guint i = 0; i < count; i++)
     {
-      if (!draw_ticket (cr, document, json_array_get_object_element (tickets, i), i + 1, count, error))
+      if (!draw_ticket (cr, document, json_array_get_object_element (tickets, i), i + 1, count,
+                        error))
         {
           cairo_destroy (cr);
           cairo_surface_destroy (surface);

@@ -157,10 +157,12 @@ leap_ticket_signer_verify (LeapTicketSigner *self,
   /* The parse proved the shape: the signature is the last SIG_TEXT_LEN
    * characters, after a dot. */
   signed_len = length - SIG_TEXT_LEN - 1;
-  if (sodium_base642bin (signature, sizeof signature, code + signed_len + 1, SIG_TEXT_LEN, NULL, &sig_len,
-                         NULL, B64) != 0 || sig_len != sizeof signature)
+  if (sodium_base642bin (signature, sizeof signature, code + signed_len + 1, SIG_TEXT_LEN, NULL,
+                         &sig_len, NULL, B64) != 0 ||
+      sig_len != sizeof signature)
     return invalid (error, "its signature is not base64url");
-  if (crypto_sign_verify_detached (signature, (const guint8 *) code, signed_len, self->public_key) != 0)
+  if (crypto_sign_verify_detached (signature, (const guint8 *)code, signed_len, self->public_key) !=
+      0)
     {
       gboolean other_key = memcmp (fields->key_id, self->key_id, LEAP_TICKET_KEY_ID_LEN) != 0;
 
@@ -197,7 +199,8 @@ leap_ticket_signer_sign (LeapTicketSigner *self,
   for (gsize i = 0; i < id_len; i++)
     if (!order_id_char_ok (order_id[i]))
       {
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Cannot sign a ticket for order “%s”", order_id);
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Cannot sign a ticket for order “%s”",
+                     order_id);
         return NULL;
       }
 
@@ -257,7 +260,8 @@ leap_ticket_signer_new_from_seed (const guint8 *seed,
                      sodium_base64_VARIANT_ORIGINAL);
   self->public_key_text = g_strdup (text);
   self->key_id_text = g_malloc (LEAP_TICKET_KEY_ID_LEN * 2 + 1);
-  sodium_bin2hex (self->key_id_text, LEAP_TICKET_KEY_ID_LEN * 2 + 1, self->key_id, LEAP_TICKET_KEY_ID_LEN);
+  sodium_bin2hex (self->key_id_text, LEAP_TICKET_KEY_ID_LEN * 2 + 1, self->key_id,
+                  LEAP_TICKET_KEY_ID_LEN);
   return self;
 }
 

@@ -28,7 +28,8 @@ leap_tickets_public_key (LeapTickets *self)
   JsonObject *answer = json_object_new ();
 
   json_object_set_string_member (answer, "algorithm", "Ed25519");
-  json_object_set_string_member (answer, "public_key", leap_ticket_signer_get_public_key (self->signer));
+  json_object_set_string_member (answer, "public_key",
+                                 leap_ticket_signer_get_public_key (self->signer));
   json_object_set_string_member (answer, "key_id", leap_ticket_signer_get_key_id (self->signer));
   json_object_set_string_member (answer, "code_prefix", LEAP_TICKET_CODE_PREFIX);
   return answer;
@@ -49,11 +50,13 @@ code_or_error (JsonObject *request,
   while (json_object_iter_next (&iter, &member, &node))
     if (!g_str_equal (member, "code"))
       {
-        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%.64s” in check-in", member);
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%.64s” in check-in",
+                     member);
         return NULL;
       }
   node = json_object_get_member (request, "code");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
                            N_("checkin.code must be the ticket's code"));
@@ -93,8 +96,9 @@ leap_tickets_check_in (LeapTickets        *self,
   if (ticket == NULL)
     {
       if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-        g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND,
-                             N_("This ticket is signed but was never sold (its order is not paid)"));
+        g_set_error_literal (
+            error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND,
+            N_("This ticket is signed but was never sold (its order is not paid)"));
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
@@ -108,8 +112,10 @@ leap_tickets_check_in (LeapTickets        *self,
   if (!json_object_get_boolean_member_with_default (ticket, "admitted", FALSE))
     {
       *details = json_object_new ();
-      json_object_set_member (*details, "checked_in_at", json_object_dup_member (ticket, "checked_in_at"));
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_ALREADY_CHECKED_IN, "This ticket was already checked in at %s",
+      json_object_set_member (*details, "checked_in_at",
+                              json_object_dup_member (ticket, "checked_in_at"));
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_ALREADY_CHECKED_IN,
+                   "This ticket was already checked in at %s",
                    leap_json_get_string (ticket, "checked_in_at", "an earlier time"));
       return NULL;
     }
@@ -122,7 +128,8 @@ leap_tickets_check_in (LeapTickets        *self,
   json_object_set_member (answer, "tier_name", json_object_dup_member (ticket, "tier_name"));
   json_object_set_member (answer, "event_id", json_object_dup_member (ticket, "event_id"));
   json_object_set_member (answer, "event_name", json_object_dup_member (ticket, "event_name"));
-  json_object_set_member (answer, "checked_in_at", json_object_dup_member (ticket, "checked_in_at"));
+  json_object_set_member (answer, "checked_in_at",
+                          json_object_dup_member (ticket, "checked_in_at"));
   json_object_set_int_member (answer, "index", fields.index);
   return answer;
 }
@@ -188,21 +195,24 @@ make_document (LeapTickets *self,
 
   if (g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
     {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This order is %s: tickets are printed once it is paid",
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                   "This order is %s: tickets are printed once it is paid",
                    leap_json_get_string (order, "status", "not paid"));
       return NULL;
     }
   event = leap_store_get (self->store, LEAP_KIND_EVENT, event_id, error);
   if (event == NULL)
     return NULL;
-  venue = leap_store_get (self->store, LEAP_KIND_VENUE, leap_json_get_int (event, "venue_id", 0), error);
+  venue = leap_store_get (self->store, LEAP_KIND_VENUE, leap_json_get_int (event, "venue_id", 0),
+                          error);
   if (venue == NULL)
     return NULL;
   tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
   if (tiers == NULL)
     return NULL;
 
-  when = format_when (leap_json_get_string (event, "starts_at", NULL), leap_json_get_string (venue, "timezone", NULL));
+  when = format_when (leap_json_get_string (event, "starts_at", NULL),
+                      leap_json_get_string (venue, "timezone", NULL));
   if (leap_json_get_string (venue, "city", NULL) != NULL)
     place = g_strdup_printf ("%s, %s", leap_json_get_string (venue, "name", ""),
                              leap_json_get_string (venue, "city", ""));
@@ -211,11 +221,14 @@ make_document (LeapTickets *self,
   json_object_set_string_member (document, "event", leap_json_get_string (event, "name", ""));
   json_object_set_string_member (document, "venue", place);
   json_object_set_string_member (document, "when", when);
-  json_object_set_string_member (document, "order_id", leap_json_get_string (order, "order_id", ""));
-  if (json_object_has_member (order, "customer") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (order, "customer")))
+  json_object_set_string_member (document, "order_id",
+                                 leap_json_get_string (order, "order_id", ""));
+  if (json_object_has_member (order, "customer") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (order, "customer")))
     customer = json_object_get_object_member (order, "customer");
   if (customer != NULL && leap_json_get_string (customer, "name", NULL) != NULL)
-    json_object_set_string_member (document, "customer", leap_json_get_string (customer, "name", NULL));
+    json_object_set_string_member (document, "customer",
+                                   leap_json_get_string (customer, "name", NULL));
 
   /* Voided tickets (refunded) are not printed. */
   for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)

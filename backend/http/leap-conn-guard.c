@@ -155,7 +155,8 @@ conn_set_msg (Conn              *conn,
     }
   conn->msg = g_object_ref (msg);
   conn->got_body = FALSE;
-  conn->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (msg_disconnected_cb), conn);
+  conn->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (msg_disconnected_cb),
+                                            conn);
   conn->got_body_id = g_signal_connect (msg, "got-body", G_CALLBACK (msg_got_body_cb), conn);
 }
 

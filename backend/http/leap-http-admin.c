@@ -16,7 +16,8 @@ dead_letters_cb (GObject      *object,
 {
   g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) answer = leap_dead_letters_object_finish (LEAP_DEAD_LETTERS (object), result, &error);
+  g_autoptr(JsonObject) answer =
+    leap_dead_letters_object_finish (LEAP_DEAD_LETTERS (object), result, &error);
 
   if (answer == NULL)
     leap_request_reply_error (req, error);
@@ -75,5 +76,6 @@ leap_handle_dead_letter_replay_body (LeapRequest *req)
       leap_request_reply_new_error (req, LEAP_ERROR_INVALID, "Send {\"id\": a dead letter's id}");
       return;
     }
-  leap_dead_letters_replay_async (req->ctx->dead_letters, id, dead_letters_cb, leap_request_ref (req));
+  leap_dead_letters_replay_async (req->ctx->dead_letters, id, dead_letters_cb,
+                                  leap_request_ref (req));
 }

@@ -48,16 +48,19 @@ create_object (LeapRequest *req,
   body = leap_request_body_or_reply (req);
   if (body == NULL)
     return;
-  created = leap_catalogue_create (req->ctx->catalogue, kind, event_id, body, actor_of (req), &error);
+  created = leap_catalogue_create (req->ctx->catalogue, kind, event_id, body, actor_of (req),
+                                   &error);
   if (created == NULL)
     {
       leap_request_reply_error (req, error);
       return;
     }
   {
-    g_autofree char *location = g_strdup_printf ("/api/v1/%ss/%" G_GINT64_FORMAT, leap_kind_to_string (kind),
+    g_autofree char *location = g_strdup_printf ("/api/v1/%ss/%" G_GINT64_FORMAT,
+                                                 leap_kind_to_string (kind),
                                                  json_object_get_int_member (created, "id"));
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
+                                  location);
   }
   leap_request_reply_object (req, SOUP_STATUS_CREATED, created);
 }
@@ -157,8 +160,9 @@ static JsonObject *
 inventory_row (LeapRequest *req,
                JsonObject  *tier)
 {
-  g_autoptr(JsonArray) rows = leap_store_list_inventory (req->ctx->store,
-                                                         json_object_get_int_member (tier, "event_id"), NULL);
+  g_autoptr(JsonArray) rows =
+    leap_store_list_inventory (req->ctx->store,
+                               json_object_get_int_member (tier, "event_id"), NULL);
 
   for (guint i = 0; rows != NULL && i < json_array_get_length (rows); i++)
     {
@@ -192,7 +196,8 @@ tier_counted_cb (GObject      *object,
                                       &undo_error);
       /* The client still hears why; the reconciler then meets the database's figure. */
       if (undone == NULL)
-        g_warning ("Tier %" G_GINT64_FORMAT ": the capacity Redis refused stays in the database: %s",
+        g_warning ("Tier %" G_GINT64_FORMAT
+                   ": the capacity Redis refused stays in the database: %s",
                    id, undo_error->message);
       leap_request_reply_error (w->req, error);
     }
@@ -232,9 +237,11 @@ leap_handle_tier_create (LeapRequest *req)
   g_autoptr(GError) error = NULL;
   gint64 event_id;
 
-  if (!leap_request_id_or_reply (req, 0, &event_id) || (body = leap_request_body_or_reply (req)) == NULL)
+  if (!leap_request_id_or_reply (req, 0, &event_id) ||
+      (body = leap_request_body_or_reply (req)) == NULL)
     return;
-  created = leap_catalogue_create (req->ctx->catalogue, LEAP_KIND_TIER, event_id, body, actor_of (req), &error);
+  created = leap_catalogue_create (req->ctx->catalogue, LEAP_KIND_TIER, event_id, body,
+                                   actor_of (req), &error);
   if (created == NULL)
     {
       leap_request_reply_error (req, error);
@@ -243,7 +250,8 @@ leap_handle_tier_create (LeapRequest *req)
   {
     g_autofree char *location = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT,
                                                  json_object_get_int_member (created, "id"));
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
+                                  location);
   }
   count_tier (req, created, NULL, SOUP_STATUS_CREATED);
 }
@@ -260,7 +268,8 @@ leap_handle_tier_update (LeapRequest *req)
   if (!leap_request_id_or_reply (req, 0, &id) || (body = leap_request_body_or_reply (req)) == NULL)
     return;
   previous = leap_store_get (req->ctx->store, LEAP_KIND_TIER, id, NULL);
-  updated = leap_catalogue_update (req->ctx->catalogue, LEAP_KIND_TIER, id, body, actor_of (req), &error);
+  updated = leap_catalogue_update (req->ctx->catalogue, LEAP_KIND_TIER, id, body, actor_of (req),
+                                   &error);
   if (updated == NULL)
     leap_request_reply_error (req, error);
   else
@@ -285,9 +294,11 @@ query_int_or_reply (LeapRequest *req,
     return TRUE;
   if (!g_ascii_string_to_signed (text, 10, min, max, &v, NULL))
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
-                                    "Query parameter %s must be a whole number from %" G_GINT64_FORMAT
-                                    " to %" G_GINT64_FORMAT, name, min, max);
+      leap_request_reply_new_error (
+          req, LEAP_ERROR_MALFORMED,
+          "Query parameter %s must be a whole number from %" G_GINT64_FORMAT
+          " to %" G_GINT64_FORMAT,
+          name, min, max);
       return FALSE;
     }
   *value = v;
@@ -303,9 +314,11 @@ query_time_or_reply (LeapRequest *req,
 
   if (text == NULL || leap_time_parse (text, value))
     return TRUE;
-  leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
-                                "Query parameter %s must be an ISO 8601 date-time with a time zone, "
-                                "e.g. 2026-12-01T00:00:00Z", name);
+  leap_request_reply_new_error (
+      req, LEAP_ERROR_MALFORMED,
+      "Query parameter %s must be an ISO 8601 date-time with a time zone, "
+      "e.g. 2026-12-01T00:00:00Z",
+      name);
   return FALSE;
 }
 
@@ -329,7 +342,8 @@ leap_handle_event_list (LeapRequest *req)
       !query_time_or_reply (req, "from", &filter.from) ||
       !query_time_or_reply (req, "to", &filter.to))
     return;
-  if (cursor != NULL && !leap_event_cursor_decode (cursor, &filter.after_starts_at, &filter.after_id))
+  if (cursor != NULL &&
+      !leap_event_cursor_decode (cursor, &filter.after_starts_at, &filter.after_id))
     {
       leap_request_reply_new_error (req, LEAP_ERROR_MALFORMED,
                                     N_("Query parameter cursor is not one this server gave out"));
@@ -337,7 +351,8 @@ leap_handle_event_list (LeapRequest *req)
     }
   filter.limit = limit;
   if (!reply_now (req, leap_catalogue_peek_events (req->ctx->catalogue, &filter)))
-    leap_catalogue_list_events_async (req->ctx->catalogue, &filter, read_cb, leap_request_ref (req));
+    leap_catalogue_list_events_async (req->ctx->catalogue, &filter, read_cb,
+                                      leap_request_ref (req));
 }
 
 void

@@ -11,8 +11,9 @@ hold_cb (GObject      *object,
   g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) hold = leap_holds_object_finish (LEAP_HOLDS (object), result, &error);
-  guint status = g_str_equal (soup_server_message_get_method (req->msg), "POST") ? SOUP_STATUS_CREATED
-                                                                                  : SOUP_STATUS_OK;
+  guint status = g_str_equal (soup_server_message_get_method (req->msg), "POST")
+                     ? SOUP_STATUS_CREATED
+                     : SOUP_STATUS_OK;
 
   if (hold == NULL)
     {
@@ -21,8 +22,11 @@ hold_cb (GObject      *object,
     }
   if (status == SOUP_STATUS_CREATED)
     {
-      g_autofree char *location = g_strconcat ("/api/v1/holds/", json_object_get_string_member (hold, "hold_id"), NULL);
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+      g_autofree char *location = g_strconcat ("/api/v1/holds/",
+                                               json_object_get_string_member (hold, "hold_id"),
+                                               NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
+                                    location);
     }
   leap_request_reply_object (req, status, hold);
 }
@@ -46,7 +50,8 @@ leap_handle_hold_create (LeapRequest *req)
 void
 leap_handle_hold_get (LeapRequest *req)
 {
-  leap_holds_get_async (req->ctx->holds, req->session, req->params[0], hold_cb, leap_request_ref (req));
+  leap_holds_get_async (req->ctx->holds, req->session, req->params[0], hold_cb,
+                        leap_request_ref (req));
 }
 
 static void

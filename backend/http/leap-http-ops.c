@@ -28,7 +28,10 @@ health_script_cb (LeapRedis        *redis,
 
   json_object_set_string_member (answer, "status", db_ok && redis_ok ? "ready" : "not_ready");
   json_object_set_string_member (answer, "database", db_ok ? "ok" : db_error->message);
-  json_object_set_string_member (answer, "redis", redis_ok ? "ok" : error ? error->message : "unexpected reply");
+  json_object_set_string_member (answer, "redis",
+                                 redis_ok ? "ok"
+                                 : error  ? error->message
+                                          : "unexpected reply");
   /* Without Redis the API still answers and sells from the database
    * (slower): say so, so that an operator does not read 503 as "down". */
   if (db_ok && (!redis_ok || since != 0))
@@ -45,12 +48,16 @@ health_script_cb (LeapRedis        *redis,
           json_object_set_string_member (answer, "since", text);
         }
       if (redis_ok)
-        json_object_set_string_member (answer, "detail", "Redis is back; its counters are being rebuilt");
+        json_object_set_string_member (answer, "detail",
+                                       "Redis is back; its counters are being rebuilt");
       else
-        json_object_set_string_member (answer, "detail", error ? error->message : "unexpected reply");
+        json_object_set_string_member (answer, "detail",
+                                       error ? error->message : "unexpected reply");
     }
-  leap_request_reply_object (req, db_ok && redis_ok && since == 0 ? SOUP_STATUS_OK
-                                                                  : SOUP_STATUS_SERVICE_UNAVAILABLE, answer);
+  leap_request_reply_object (req,
+                             db_ok && redis_ok && since == 0 ? SOUP_STATUS_OK
+                                                             : SOUP_STATUS_SERVICE_UNAVAILABLE,
+                             answer);
 }
 
 /* Ready means the database answers a query and Redis runs a Lua script
@@ -79,10 +86,13 @@ leap_handle_metrics (LeapRequest *req)
                           name " %" G_GUINT64_FORMAT "\n", (guint64) (value))
 
   COUNTER ("leap_cache_hits_total", "Cache-aside reads answered by Redis.", stats.hits);
-  COUNTER ("leap_cache_near_hits_total", "Reads answered by the in-process near cache.", stats.near_hits);
-  COUNTER ("leap_cache_misses_total", "Reads not in Redis, loaded from the database.", stats.misses);
+  COUNTER ("leap_cache_near_hits_total", "Reads answered by the in-process near cache.",
+           stats.near_hits);
+  COUNTER ("leap_cache_misses_total", "Reads not in Redis, loaded from the database.",
+           stats.misses);
   COUNTER ("leap_cache_loads_total", "Database loads for the cache after coalescing.", stats.loads);
-  COUNTER ("leap_cache_coalesced_total", "Reads that waited for another read's load.", stats.coalesced);
+  COUNTER ("leap_cache_coalesced_total", "Reads that waited for another read's load.",
+           stats.coalesced);
   COUNTER ("leap_cache_invalidations_total", "Cache invalidations sent.", stats.invalidations);
   COUNTER ("leap_redis_fallbacks_total", "Reads served from the database because Redis failed.",
            stats.fallbacks + leap_sessions_get_fallbacks (req->ctx->sessions));
@@ -96,15 +106,19 @@ leap_handle_metrics (LeapRequest *req)
   COUNTER ("leap_db_queries_total", "Statements run on the central database.",
            leap_store_get_query_count (req->ctx->store));
   /* Redis down: see "When Redis is down" in docs/architecture.md. */
-  GAUGE ("leap_degraded", "1 while Redis does not take holds (down, or its counters being rebuilt).",
+  GAUGE ("leap_degraded",
+         "1 while Redis does not take holds (down, or its counters being rebuilt).",
          !leap_holds_is_ready (req->ctx->holds));
-  g_string_append_printf (out, "# HELP leap_degraded_seconds_total Time spent selling without Redis.\n"
-                          "# TYPE leap_degraded_seconds_total counter\nleap_degraded_seconds_total %.3f\n",
-                          leap_holds_get_degraded_ms (req->ctx->holds) / 1000.0);
+  g_string_append_printf (
+      out,
+      "# HELP leap_degraded_seconds_total Time spent selling without Redis.\n"
+      "# TYPE leap_degraded_seconds_total counter\nleap_degraded_seconds_total %.3f\n",
+      leap_holds_get_degraded_ms (req->ctx->holds) / 1000.0);
   COUNTER ("leap_holds_db_total", "Holds made by the database while Redis was down.",
            leap_holds_get_db_holds (req->ctx->holds));
   /* Someone wrote sessions into Redis without the key: worth an alarm. */
-  COUNTER ("leap_sessions_forged_total", "Sessions in Redis refused for their MAC (forged or copied).",
+  COUNTER ("leap_sessions_forged_total",
+           "Sessions in Redis refused for their MAC (forged or copied).",
            leap_sessions_get_forged (req->ctx->sessions));
 #undef COUNTER
 #undef GAUGE

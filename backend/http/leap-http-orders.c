@@ -20,28 +20,33 @@ order_cb (GObject      *object,
     }
   if (placed)
     {
-      g_autofree char *location = g_strconcat ("/api/v1/orders/", json_object_get_string_member (order, "order_id"),
+      g_autofree char *location = g_strconcat ("/api/v1/orders/",
+                                               json_object_get_string_member (order, "order_id"),
                                                NULL);
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
+                                    location);
     }
   leap_request_reply_object (req, placed ? SOUP_STATUS_ACCEPTED : SOUP_STATUS_OK, order);
 }
 
-/* POST /api/v1/orders {"hold_id", "payment": {"method", "tendered"}, "customer": {"name", "email"}} */
+/* POST /api/v1/orders {"hold_id", "payment": {"method", "tendered"}, "customer": {"name", "email"}}
+ */
 void
 leap_handle_order_create (LeapRequest *req)
 {
   g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
 
   if (body != NULL)
-    leap_orders_place_async (req->ctx->orders, req->session, body, order_cb, leap_request_ref (req));
+    leap_orders_place_async (req->ctx->orders, req->session, body, order_cb,
+                             leap_request_ref (req));
 }
 
 /* GET /api/v1/orders/{id} */
 void
 leap_handle_order_get (LeapRequest *req)
 {
-  leap_orders_get_async (req->ctx->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
+  leap_orders_get_async (req->ctx->orders, req->session, req->params[0], order_cb,
+                         leap_request_ref (req));
 }
 
 static void
@@ -59,8 +64,8 @@ refunded_cb (GObject      *object,
     leap_request_reply_object (req, SOUP_STATUS_OK, order);
 }
 
-/* POST /api/v1/orders/{id}/refund {"lines": [{"tier_id", "quantity"}], "reason", "include_checked_in"},
- * every member optional; no body at all refunds the whole order. */
+/* POST /api/v1/orders/{id}/refund {"lines": [{"tier_id", "quantity"}], "reason",
+ * "include_checked_in"}, every member optional; no body at all refunds the whole order. */
 void
 leap_handle_order_refund (LeapRequest *req)
 {

@@ -10,7 +10,8 @@ reconciled_cb (GObject      *object,
 {
   g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) report = leap_reconciler_run_finish (LEAP_RECONCILER (object), result, &error);
+  g_autoptr(JsonObject) report =
+    leap_reconciler_run_finish (LEAP_RECONCILER (object), result, &error);
 
   if (report == NULL)
     leap_request_reply_error (req, error);
@@ -33,7 +34,8 @@ leap_handle_reconcile_get (LeapRequest *req)
 
   if (report == NULL)
     {
-      leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, "No reconciliation has run in this process yet");
+      leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND,
+                                    "No reconciliation has run in this process yet");
       return;
     }
   leap_request_reply_object (req, SOUP_STATUS_OK, report);

@@ -51,8 +51,8 @@ pdf_cb (GObject      *object,
       return;
     }
   disposition = g_strdup_printf ("inline; filename=\"tickets-%s.pdf\"", req->params[0]);
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Content-Disposition",
-                                disposition);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Content-Disposition", disposition);
   leap_request_reply_data (req, SOUP_STATUS_OK, "application/pdf", pdf);
 }
 
@@ -78,5 +78,6 @@ order_cb (GObject      *object,
 void
 leap_handle_order_tickets_pdf (LeapRequest *req)
 {
-  leap_orders_get_async (req->ctx->orders, req->session, req->params[0], order_cb, leap_request_ref (req));
+  leap_orders_get_async (req->ctx->orders, req->session, req->params[0], order_cb,
+                         leap_request_ref (req));
 }

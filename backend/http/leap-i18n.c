@@ -168,7 +168,14 @@ read_directive (const char *p,
     case 'u': *conversion = CONVERSION_UNSIGNED; break;
     case 'x': case 'X': *conversion = CONVERSION_HEX; break;
     case 'o': *conversion = CONVERSION_OCTAL; break;
-    case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': *conversion = CONVERSION_FLOAT; break;
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'E':
+    case 'g':
+    case 'G':
+      *conversion = CONVERSION_FLOAT;
+      break;
     case 'c': *conversion = CONVERSION_CHAR; break;
     default: return 0; /* %p, %n, and what is not a directive */
     }
@@ -246,7 +253,9 @@ pattern_new (const char *msgid,
         case CONVERSION_UNSIGNED: g_string_append (regex, " *([0-9]+)"); break;
         case CONVERSION_HEX: g_string_append (regex, " *([0-9a-fA-F]+)"); break;
         case CONVERSION_OCTAL: g_string_append (regex, " *([0-7]+)"); break;
-        case CONVERSION_FLOAT: g_string_append (regex, " *([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)"); break;
+        case CONVERSION_FLOAT:
+          g_string_append (regex, " *([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)");
+          break;
         case CONVERSION_CHAR: g_string_append (regex, "(.)"); break;
         case CONVERSION_PERCENT:
         case CONVERSION_INVALID:

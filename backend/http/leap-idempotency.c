@@ -54,12 +54,16 @@ replay (LeapRequest *req,
         gsize        length)
 {
   const char *status_line = memchr (stored, '\n', length);
-  const char *location_line = status_line ? memchr (status_line + 1, '\n', length - (status_line + 1 - stored)) : NULL;
-  const char *body = location_line ? memchr (location_line + 1, '\n', length - (location_line + 1 - stored)) : NULL;
+  const char *location_line = NULL;
+  const char *body = NULL;
   g_autofree char *location = NULL;
   g_autoptr(GBytes) bytes = NULL;
   guint status;
 
+  if (status_line != NULL)
+    location_line = memchr (status_line + 1, '\n', length - (status_line + 1 - stored));
+  if (location_line != NULL)
+    body = memchr (location_line + 1, '\n', length - (location_line + 1 - stored));
   if (body == NULL)
     {
       leap_request_reply_new_error (req, LEAP_ERROR_INTERNAL, "A stored answer is damaged");
@@ -68,8 +72,10 @@ replay (LeapRequest *req,
   status = g_ascii_strtoull (status_line + 1, NULL, 10);
   location = g_strndup (location_line + 1, body - location_line - 1);
   if (location[0] != '\0')
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location", location);
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Idempotent-Replayed", "true");
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
+                                  location);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                "Idempotent-Replayed", "true");
   body++;
   if (body == stored + length)
     leap_request_reply_empty (req, status);
@@ -112,9 +118,11 @@ lookup_cb (LeapRedis        *redis,
     }
   if (b->waited_ms >= WAIT_MAX_MS)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (b->req->msg), "Retry-After", "1");
-      leap_request_reply_new_error (b->req, LEAP_ERROR_CONFLICT,
-                                    N_("The first request with this Idempotency-Key is still running"));
+      soup_message_headers_replace (soup_server_message_get_response_headers (b->req->msg),
+                                    "Retry-After", "1");
+      leap_request_reply_new_error (
+          b->req, LEAP_ERROR_CONFLICT,
+          N_("The first request with this Idempotency-Key is still running"));
       begin_free (b);
       return;
     }
@@ -155,7 +163,8 @@ lookup (Begin *b)
 {
   g_autofree char *pending = g_strconcat ("P", b->fingerprint, NULL);
 
-  leap_redis_command (b->req->ctx->redis, claim_cb, b, "SET", b->key, pending, "NX", "EX", KEEP_S, NULL);
+  leap_redis_command (b->req->ctx->redis, claim_cb, b, "SET", b->key, pending, "NX", "EX", KEEP_S,
+                      NULL);
 }
 
 void
@@ -219,11 +228,13 @@ leap_idempotency_finish (LeapRequest *req)
       return;
     }
   body = soup_message_body_flatten (soup_server_message_get_response_body (req->msg));
-  location = soup_message_headers_get_one (soup_server_message_get_response_headers (req->msg), "Location");
+  location = soup_message_headers_get_one (soup_server_message_get_response_headers (req->msg),
+                                           "Location");
   g_snprintf (status, sizeof status, "\n%u\n", req->status);
   stored = g_byte_array_new ();
   g_byte_array_append (stored, (const guint8 *) "D", 1);
-  g_byte_array_append (stored, (const guint8 *) req->idempotency_fingerprint, strlen (req->idempotency_fingerprint));
+  g_byte_array_append (stored, (const guint8 *)req->idempotency_fingerprint,
+                       strlen (req->idempotency_fingerprint));
   g_byte_array_append (stored, (const guint8 *) status, strlen (status));
   if (location != NULL)
     g_byte_array_append (stored, (const guint8 *) location, strlen (location));

@@ -146,7 +146,8 @@ order_read_cb (GObject      *object,
   const char *status;
 
   /* Gone, or unsubscribed meanwhile. */
-  if (watch == NULL || soup_websocket_connection_get_state (check->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (watch == NULL ||
+      soup_websocket_connection_get_state (check->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     {
       order_check_free (check);
       return;
@@ -155,8 +156,9 @@ order_read_cb (GObject      *object,
     {
       g_hash_table_remove (client->orders, check->order_id);
       /* Another session's order looks exactly like one that does not exist. */
-      send_error_full (check->conn, g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
-                                                                                             : "unavailable",
+      send_error_full (check->conn,
+                       g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
+                                                                                 : "unavailable",
                        error->message, check->order_id);
       order_check_free (check);
       return;
@@ -187,8 +189,8 @@ order_session_cb (GObject      *object,
       if (client != NULL)
         {
           g_hash_table_remove (client->orders, check->order_id);
-          send_error_full (check->conn, "unauthorized", "Sign in first: the token is unknown or expired",
-                           check->order_id);
+          send_error_full (check->conn, "unauthorized",
+                           "Sign in first: the token is unknown or expired", check->order_id);
         }
       order_check_free (check);
       return;
@@ -198,7 +200,8 @@ order_session_cb (GObject      *object,
       order_check_free (check);
       return;
     }
-  leap_orders_get_async (check->live->orders, check->session, check->order_id, order_read_cb, check);
+  leap_orders_get_async (check->live->orders, check->session, check->order_id, order_read_cb,
+                         check);
 }
 
 /* {"subscribe": {"order": ID, "token": optional}} or {"unsubscribe": {"order": ID}} */
@@ -217,7 +220,8 @@ order_message (Client     *client,
       (json_object_get_size (request) != 1 && !(subscribe && json_object_get_size (request) == 2 &&
                                                   json_object_has_member (request, "token"))))
     {
-      send_error (client, "Send {\"subscribe\": {\"order\": order id}} or {\"unsubscribe\": {\"order\": order id}}");
+      send_error (client, "Send {\"subscribe\": {\"order\": order id}} or {\"unsubscribe\": "
+                          "{\"order\": order id}}");
       return;
     }
   if (!subscribe)
@@ -233,7 +237,8 @@ order_message (Client     *client,
   if (token == NULL)
     {
       send_error_full (client->conn, "unauthorized",
-                       "Sign in first: Authorization: Bearer TOKEN on the upgrade, or \"token\"", order_id);
+                       "Sign in first: Authorization: Bearer TOKEN on the upgrade, or \"token\"",
+                       order_id);
       return;
     }
   if (g_hash_table_contains (client->orders, order_id))
@@ -280,7 +285,8 @@ order_published_cb (LeapRedis  *redis,
       Client *client = g_ptr_array_index (self->clients, c);
       OrderWatch *watch = g_hash_table_lookup (client->orders, order_id);
 
-      if (watch == NULL || soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+      if (watch == NULL ||
+          soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
         continue;
       if (watch->allowed)
         send_order (client->conn, order_id, status);
@@ -319,7 +325,8 @@ snapshot_cb (GObject      *object,
   Snapshot *snap = user_data;
   g_autoptr(JsonObject) answer = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
 
-  if (answer != NULL && soup_websocket_connection_get_state (snap->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (answer != NULL &&
+      soup_websocket_connection_get_state (snap->conn) == SOUP_WEBSOCKET_STATE_OPEN)
     {
       JsonArray *tiers = json_object_get_array_member (answer, "tiers");
 
@@ -353,7 +360,8 @@ message_cb (SoupWebsocketConnection *conn,
       send_error (client, "Send text messages of JSON");
       return;
     }
-  object = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message), &error);
+  object = leap_json_parse_object (g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                                   &error);
   if (object == NULL)
     {
       send_error (client, error->message);
@@ -423,7 +431,8 @@ websocket_cb (SoupServer              *server,
   client->live = self;
   client->conn = g_object_ref (conn);
   client->events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  client->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) order_watch_free);
+  client->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)order_watch_free);
   {
     SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
     const char *auth = soup_message_headers_get_one (headers, "Authorization");

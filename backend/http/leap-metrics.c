@@ -6,7 +6,8 @@
 /* Request counts by route and status, and a latency histogram by route,
  * in the Prometheus text format. Routes are patterns ("/api/v1/events/{id}"),
  * never raw paths, so that clients cannot grow the label set. */
-static const double buckets_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+static const double buckets_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                    0.05,   0.1,   0.25,   0.5,   1,    2.5 };
 
 typedef struct
 {
@@ -74,8 +75,9 @@ leap_metrics_render (LeapMetrics *self,
   g_autofree gpointer *keys = NULL;
   guint n;
 
-  g_string_append (out, "# HELP leap_http_requests_total HTTP requests answered, by route, method and status.\n"
-                        "# TYPE leap_http_requests_total counter\n");
+  g_string_append (
+      out, "# HELP leap_http_requests_total HTTP requests answered, by route, method and status.\n"
+           "# TYPE leap_http_requests_total counter\n");
   keys = g_hash_table_get_keys_as_array (self->requests, &n);
   qsort (keys, n, sizeof (gpointer), compare_keys);
   for (guint i = 0; i < n; i++)
@@ -83,8 +85,11 @@ leap_metrics_render (LeapMetrics *self,
       g_auto(GStrv) parts = g_strsplit (keys[i], "\t", 3);
       guint64 *count = g_hash_table_lookup (self->requests, keys[i]);
 
-      g_string_append_printf (out, "leap_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %"
-                              G_GUINT64_FORMAT "\n", parts[0], parts[1], parts[2], *count);
+      g_string_append_printf (
+          out,
+          "leap_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %" G_GUINT64_FORMAT
+          "\n",
+          parts[0], parts[1], parts[2], *count);
     }
   g_clear_pointer (&keys, g_free);
 
@@ -103,11 +108,17 @@ leap_metrics_render (LeapMetrics *self,
 
           cumulative += h->counts[b];
           g_ascii_dtostr (le, sizeof le, buckets_s[b]);
-          g_string_append_printf (out, "leap_http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %"
-                                  G_GUINT64_FORMAT "\n", (char *) keys[i], le, cumulative);
+          g_string_append_printf (
+              out,
+              "leap_http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %" G_GUINT64_FORMAT
+              "\n",
+              (char *)keys[i], le, cumulative);
         }
-      g_string_append_printf (out, "leap_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %"
-                              G_GUINT64_FORMAT "\n", (char *) keys[i], h->total);
+      g_string_append_printf (
+          out,
+          "leap_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" G_GUINT64_FORMAT
+          "\n",
+          (char *)keys[i], h->total);
       {
         char sum[G_ASCII_DTOSTR_BUF_SIZE];
         g_ascii_dtostr (sum, sizeof sum, h->sum_s);

@@ -105,7 +105,8 @@ leap_request_parse_proxies (const char * const *cidrs,
       if (mask == NULL)
         {
           g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "“%s” is not a trusted proxy address or range (ADDRESS or ADDRESS/BITS)", text);
+                       "“%s” is not a trusted proxy address or range (ADDRESS or ADDRESS/BITS)",
+                       text);
           return NULL;
         }
       g_ptr_array_add (masks, mask);
@@ -243,10 +244,11 @@ leap_request_get_client (LeapRequest *req)
     {
       SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
 
-      req->client = leap_request_resolve_client (soup_server_message_get_remote_host (req->msg),
-                                                 soup_message_headers_get_list (headers, "X-Forwarded-For"),
-                                                 soup_message_headers_get_list (headers, "Forwarded"),
-                                                 req->ctx->trusted_proxies);
+      req->client =
+          leap_request_resolve_client (soup_server_message_get_remote_host (req->msg),
+                                       soup_message_headers_get_list (headers, "X-Forwarded-For"),
+                                       soup_message_headers_get_list (headers, "Forwarded"),
+                                       req->ctx->trusted_proxies);
     }
   return req->client;
 }
@@ -354,7 +356,8 @@ leap_request_reply_text (LeapRequest *req,
   if (!req->gone)
     {
       soup_server_message_set_status (req->msg, status, NULL);
-      soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, text, strlen (text));
+      soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, text,
+                                        strlen (text));
     }
   finish (req, status);
 }
@@ -422,11 +425,14 @@ leap_request_reply_error_with (LeapRequest  *req,
   /* Unavailable is a moment (Redis or the database coming back): say when
    * to try again, unless the caller knows better. */
   if (status == SOUP_STATUS_SERVICE_UNAVAILABLE &&
-      soup_message_headers_get_one (soup_server_message_get_response_headers (req->msg), "Retry-After") == NULL)
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After", "1");
+      soup_message_headers_get_one (soup_server_message_get_response_headers (req->msg),
+                                    "Retry-After") == NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                  "Retry-After", "1");
   json_object_set_string_member (inner, "code",
-                                 error->domain == LEAP_ERROR ? leap_error_code_to_string (error->code)
-                                                             : "internal");
+                                 error->domain == LEAP_ERROR
+                                     ? leap_error_code_to_string (error->code)
+                                     : "internal");
   json_object_set_string_member (inner, "message", message);
   if (extra != NULL)
     {
@@ -510,7 +516,8 @@ leap_request_body_or_reply (LeapRequest *req)
                                     N_("Send the body as application/json"));
       return NULL;
     }
-  object = leap_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  object = leap_json_parse_object (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                   &error);
   if (object == NULL)
     leap_request_reply_error (req, error);
   return object;
@@ -532,7 +539,9 @@ leap_request_limit (LeapRequest     *req,
       return TRUE;
     }
   value = g_strdup_printf ("%u", MAX (retry_after, 1u));
-  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After", value);
-  leap_request_reply_new_error (req, LEAP_ERROR_RATE_LIMITED, "Too many requests; try again in %s s", value);
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
+                                value);
+  leap_request_reply_new_error (req, LEAP_ERROR_RATE_LIMITED,
+                                "Too many requests; try again in %s s", value);
   return FALSE;
 }

@@ -76,7 +76,8 @@ leap_store_open_again (LeapStore *self,
 
   if (priv->url == NULL)
     {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "This store was not opened from a URL");
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL,
+                           "This store was not opened from a URL");
       return NULL;
     }
   return leap_store_open (priv->url, error);
@@ -246,7 +247,8 @@ leap_store_write_order (LeapStore *self, JsonObject *order, GError **error)
     {
       failure = json_object_get_object_member (result, "error");
       g_set_error_literal (error, LEAP_ERROR,
-                           leap_error_code_from_string (json_object_get_string_member (failure, "code")),
+                           leap_error_code_from_string (
+                               json_object_get_string_member (failure, "code")),
                            json_object_get_string_member (failure, "message"));
       return NULL;
     }
@@ -302,7 +304,8 @@ leap_store_mark_returned (LeapStore *self, gint64 refund_id, GError **error)
  * when it was voided or admitted before; NOT_FOUND if no ticket has this
  * code. */
 JsonObject *
-leap_store_check_in_ticket (LeapStore *self, const char *code, gint64 now, gint64 actor, GError **error)
+leap_store_check_in_ticket (
+    LeapStore *self, const char *code, gint64 now, gint64 actor, GError **error)
 {
   return FORWARD (check_in_ticket, JsonObject *, code, now, actor, error);
 }
@@ -366,8 +369,13 @@ leap_store_db_hold_end (LeapStore *self, const char *hold_id, const char *owner,
  * message in the outbox, in one transaction; placing the same order again
  * succeeds and changes nothing. NOT_FOUND, EXPIRED, CONFLICT. */
 gboolean
-leap_store_db_hold_checkout (LeapStore *self, const char *hold_id, const char *owner, const char *order_id,
-                             const char *message, gint64 now_ms, GError **error)
+leap_store_db_hold_checkout (LeapStore  *self,
+                             const char *hold_id,
+                             const char *owner,
+                             const char *order_id,
+                             const char *message,
+                             gint64      now_ms,
+                             GError    **error)
 {
   return FORWARD (db_hold_checkout, gboolean, hold_id, owner, order_id, message, now_ms, error);
 }

@@ -60,10 +60,11 @@ add_tier (GString    *json,
 {
   g_string_append_printf (json,
                           "%s{\"id\": %" G_GINT64_FORMAT ", \"event_id\": %" G_GINT64_FORMAT ", "
-                          "\"name\": \"%s\", \"price\": %" G_GINT64_FORMAT ", \"currency\": \"EUR\", "
+                          "\"name\": \"%s\", \"price\": %" G_GINT64_FORMAT
+                          ", \"currency\": \"EUR\", "
                           "\"capacity\": %" G_GINT64_FORMAT ", \"max_per_order\": 10}",
-                          json->str[json->len - 1] == '[' ? "" : ", ",
-                          id, event_id, name, price, capacity);
+                          json->str[json->len - 1] == '[' ? "" : ", ", id, event_id, name, price,
+                          capacity);
 }
 
 /* A catalogue like the demo's: two venues, events today, tomorrow and in

@@ -488,8 +488,8 @@ has_named_button_labelled (GtkWidget  *root,
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), text) == 0 &&
-          has_name (child))
+      if (GTK_IS_BUTTON (child) &&
+          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), text) == 0 && has_name (child))
         return TRUE;
       if (has_named_button_labelled (child, text))
         return TRUE;
@@ -565,8 +565,9 @@ test_kiosk (void)
   g_settings_set_uint (settings, "kiosk-idle-timeout", 2);
   g_assert_true (leap_test_wait_for (kiosk_asks_still_there, k.window, 20000));
   walk_kiosk_dialog (&k, leap_kiosk_window_get_still_there (k.window), "still there", 2);
-  g_assert_true (has_named_button_labelled (GTK_WIDGET (leap_kiosk_window_get_still_there (k.window)),
-                                            "Start Over"));
+  g_assert_true (
+      has_named_button_labelled (GTK_WIDGET (leap_kiosk_window_get_still_there (k.window)),
+                                 "Start Over"));
   adw_message_dialog_response (leap_kiosk_window_get_still_there (k.window), "continue");
   g_settings_reset (settings, "kiosk-idle-timeout");
 

@@ -259,7 +259,8 @@ app_check_cb (gpointer user_data)
       check->signed_in = leap_client_get_signed_in (client) &&
                          g_strcmp0 (leap_client_get_username (client), "cashier") == 0;
       check->online = g_str_has_prefix (leap_window_get_status_text (w), "Online · synced");
-      check->listed = g_list_model_get_n_items (leap_event_list_get_shown (leap_window_get_event_list (w))) > 0;
+      check->listed = g_list_model_get_n_items (
+                          leap_event_list_get_shown (leap_window_get_event_list (w))) > 0;
       check->tiles = leap_event_page_get_n_tiles (leap_window_get_event_page (w)) > 0;
     }
   if ((check->signed_in && check->online && check->listed && check->tiles) ||
@@ -455,7 +456,8 @@ make_sale_event (void)
                        "{\"name\": \"Leap Studio\", \"city\": \"Berlin\", \"country\": \"DE\", "
                        "\"timezone\": \"Europe/Berlin\", \"capacity\": 500}");
   event = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"The Nutcracker\", "
-                           "\"starts_at\": \"%s\", \"status\": \"on_sale\"}", venue_id, starts_text);
+                           "\"starts_at\": \"%s\", \"status\": \"on_sale\"}",
+                           venue_id, starts_text);
   world.sale_event_id = post_now (admin, "/api/v1/events", event);
   tiers_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", world.sale_event_id);
   post_now (admin, tiers_path, "{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", "
@@ -665,9 +667,11 @@ test_sale_hold (Sale          *sale,
   g_assert_cmpstr (leap_json_get_string (hold, "status", NULL), ==, "held");
   items = json_object_get_array_member (hold, "items");
   g_assert_cmpuint (json_array_get_length (items), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0), "quantity"), ==, 2);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0), "tier_id"), ==,
-                   leap_tier_get_id (tier));
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0),
+                                               "quantity"),
+                   ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0), "tier_id"),
+                   ==, leap_tier_get_id (tier));
 
   g_assert_true (wait_available (tier, before - 2, LIVE_MS));
 
@@ -769,7 +773,8 @@ test_sale_sold_out (Sale          *sale,
 
       g_assert_no_error (error);
       g_ptr_array_add (sale->other_holds, g_strdup (leap_json_get_string (hold, "hold_id", NULL)));
-      g_assert_true (wait_available (tier, left - MIN (left - 1, leap_tier_get_max_per_order (tier)),
+      g_assert_true (wait_available (tier,
+                                     left - MIN (left - 1, leap_tier_get_max_per_order (tier)),
                                      LIVE_MS));
     }
   g_assert_cmpint (leap_tier_get_available (tier), ==, 1);
@@ -830,8 +835,11 @@ shot_hold (void)
     {
       LeapTierTile *tile = leap_event_page_get_tile (page, i);
 
-      leap_tier_tile_set_quantity (tile, g_str_equal (leap_tier_get_name (leap_tier_tile_get_tier (tile)),
-                                                      "Stalls") ? 2 : 1);
+      leap_tier_tile_set_quantity (tile,
+                                   g_str_equal (leap_tier_get_name (leap_tier_tile_get_tier (tile)),
+                                                "Stalls")
+                                       ? 2
+                                       : 1);
     }
   gtk_widget_activate_action (GTK_WIDGET (sale.window), "win.hold", NULL);
   g_assert_true (leap_test_wait_for (has_hold, sale.window, TIMEOUT_MS));

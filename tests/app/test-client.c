@@ -73,7 +73,8 @@ sessions_handler (SoupServer        *server,
                               "\"role\": \"cashier\"}, \"expires_at\": \"2030-01-01T00:00:00Z\"}");
       return;
     }
-  leap_test_reply_json (msg, 404, "{\"error\": {\"code\": \"not_found\", \"message\": \"No such thing\"}}");
+  leap_test_reply_json (msg, 404,
+                        "{\"error\": {\"code\": \"not_found\", \"message\": \"No such thing\"}}");
 }
 
 static void
@@ -321,7 +322,8 @@ test_cancel (Fixture       *f,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
   reset (f);
-  leap_client_send_async (f->client, "GET", "/api/v1/test/fine", NULL, cancellable, cancelled_cb, f);
+  leap_client_send_async (f->client, "GET", "/api/v1/test/fine", NULL, cancellable, cancelled_cb,
+                          f);
   g_cancellable_cancel (cancellable);
   g_assert_true (leap_test_wait_flag (&f->done, TIMEOUT_MS));
   g_assert_error (f->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

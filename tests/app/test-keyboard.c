@@ -8,11 +8,10 @@
  * server, GDK, the window's and the application's shortcuts, the
  * focused widget). Nothing is clicked and no widget is set from the
  * test: Tab and Enter reach Sign In, the name and password are typed,
- * Ctrl+F and the event's name find the show, Enter opens it, Tab and Space add tickets, F9 takes cash
- * (typed, Enter), Ctrl+N starts the next sale, and F10 takes a card.
- * Both orders must then be paid in the backend's database. The kiosk is
- * then used the same way by a customer (Tab, Enter, Space) and left by
- * staff (Ctrl+Alt+Q and the PIN).
+ * Ctrl+F and the event's name find the show, Enter opens it, Tab and Space add tickets, F9 takes
+ * cash (typed, Enter), Ctrl+N starts the next sale, and F10 takes a card. Both orders must then be
+ * paid in the backend's database. The kiosk is then used the same way by a customer (Tab, Enter,
+ * Space) and left by staff (Ctrl+Alt+Q and the PIN).
  *
  * There is no window manager under Xvfb: the test gives the X input
  * focus to the newest window itself, as a window manager would.
@@ -324,8 +323,9 @@ tab_to (GtkWindow *window,
 
       g_error ("Tab does not get there (the focus is on a %s, action %s)",
                focus ? G_OBJECT_TYPE_NAME (focus) : "nothing",
-               focus && GTK_IS_ACTIONABLE (focus) ? gtk_actionable_get_action_name (GTK_ACTIONABLE (focus))
-                                                  : "none");
+               focus && GTK_IS_ACTIONABLE (focus)
+                   ? gtk_actionable_get_action_name (GTK_ACTIONABLE (focus))
+                   : "none");
     }
 }
 
@@ -368,9 +368,10 @@ collect_mnemonics (GtkWidget  *widget,
           const char *other = g_hash_table_lookup (seen, GUINT_TO_POINTER (key));
 
           if (other != NULL)
-            g_error ("“%s” and “%s” share the mnemonic %s", other, gtk_label_get_label (GTK_LABEL (child)),
-                     gdk_keyval_name (key));
-          g_hash_table_insert (seen, GUINT_TO_POINTER (key), (gpointer) gtk_label_get_label (GTK_LABEL (child)));
+            g_error ("“%s” and “%s” share the mnemonic %s", other,
+                     gtk_label_get_label (GTK_LABEL (child)), gdk_keyval_name (key));
+          g_hash_table_insert (seen, GUINT_TO_POINTER (key),
+                               (gpointer)gtk_label_get_label (GTK_LABEL (child)));
         }
       collect_mnemonics (child, seen);
     }
@@ -521,7 +522,8 @@ test_keyboard_sale (void)
   world.app = leap_application_new ();
   g_application_set_flags (G_APPLICATION (world.app), G_APPLICATION_NON_UNIQUE);
   g_timeout_add (50, script_cb, &script);
-  g_assert_cmpint (g_application_run (G_APPLICATION (world.app), G_N_ELEMENTS (argv) - 1, argv), ==, 0);
+  g_assert_cmpint (g_application_run (G_APPLICATION (world.app), G_N_ELEMENTS (argv) - 1, argv), ==,
+                   0);
   g_assert_true (script.ran);
 
   g_assert_cmpuint (world.orders->len, ==, 2);
@@ -546,7 +548,8 @@ is_show_button (GtkWidget *widget)
   GVariant *target;
 
   if (widget == NULL || !GTK_IS_BUTTON (widget) ||
-      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "kiosk.choose-event") != 0)
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "kiosk.choose-event") !=
+          0)
     return FALSE;
   target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
   return target != NULL && g_variant_get_int64 (target) == world.event_id;
@@ -556,7 +559,8 @@ static gboolean
 is_kiosk_more_button (GtkWidget *widget)
 {
   return widget != NULL && GTK_IS_BUTTON (widget) &&
-         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "kiosk.add-ticket") == 0;
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "kiosk.add-ticket") ==
+             0;
 }
 
 static gboolean

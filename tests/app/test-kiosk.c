@@ -313,7 +313,8 @@ test_kiosk_sale (void)
   order = leap_kiosk_window_get_last_order (kiosk.window);
   if (order == NULL)
     g_error ("The kiosk sale failed: %s", leap_kiosk_window_get_message (kiosk.window));
-  g_test_message ("Pay to paid: %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - started) / 1000);
+  g_test_message ("Pay to paid: %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
   g_assert_cmpstr (leap_json_get_string (order, "status", NULL), ==, "paid");
   g_assert_cmpint (leap_json_get_int (order, "total", 0), ==, 9000);
   payment = json_object_get_object_member (order, "payment");
@@ -376,7 +377,8 @@ test_kiosk_idle_reset (void)
   g_assert_cmpint (g_get_monotonic_time () - started, >=, G_USEC_PER_SEC);
   maybe_shot (GTK_WIDGET (leap_kiosk_window_get_still_there (kiosk.window)), "still-there");
   assert_page_soon (kiosk.window, "start", 10000);
-  g_test_message ("Idle to reset: %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - started) / 1000);
+  g_test_message ("Idle to reset: %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - started) / 1000);
   g_assert_null (leap_kiosk_window_get_still_there (kiosk.window));
   g_assert_null (leap_kiosk_window_get_hold_id (kiosk.window));
   g_assert_cmpuint (leap_kiosk_window_get_n_tickets (kiosk.window), ==, 0);
@@ -536,7 +538,8 @@ test_kiosk_declined (void)
       g_test_skip (world.stack.skip);
       return;
     }
-  leap_test_stack_start_worker (&world.stack, "test-kiosk-declines", "--card-decline-rate", "1", NULL);
+  leap_test_stack_start_worker (&world.stack, "test-kiosk-declines", "--card-decline-rate", "1",
+                                NULL);
 
   kiosk_open (&kiosk);
   pick_two_tickets (kiosk.window, FALSE);

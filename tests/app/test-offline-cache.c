@@ -71,7 +71,8 @@ static LeapEvent *
 event_at (Fixture *f,
           guint    position)
 {
-  g_autoptr(LeapEvent) event = g_list_model_get_item (leap_offline_cache_get_events (f->cache), position);
+  g_autoptr(LeapEvent) event =
+    g_list_model_get_item (leap_offline_cache_get_events (f->cache), position);
   return event; /* the model keeps it alive */
 }
 
@@ -162,11 +163,12 @@ test_update_and_delete (Fixture       *f,
   g_autofree char *update = NULL;
 
   g_assert_true (leap_offline_cache_apply_sync (f->cache, SERVER, page, NULL));
-  update = g_strdup_printf ("{\"cursor\": 50, \"more\": false, \"events\": [{\"id\": 1, "
-                            "\"venue_id\": 1, \"name\": \"Hamlet (new cast)\", \"starts_at\": \"%s\", "
-                            "\"status\": \"on_sale\"}], \"deleted\": [{\"kind\": \"event\", \"id\": 2},"
-                            "{\"kind\": \"tier\", \"id\": 13}, {\"kind\": \"spaceship\", \"id\": 1}]}",
-                            starts);
+  update =
+      g_strdup_printf ("{\"cursor\": 50, \"more\": false, \"events\": [{\"id\": 1, "
+                       "\"venue_id\": 1, \"name\": \"Hamlet (new cast)\", \"starts_at\": \"%s\", "
+                       "\"status\": \"on_sale\"}], \"deleted\": [{\"kind\": \"event\", \"id\": 2},"
+                       "{\"kind\": \"tier\", \"id\": 13}, {\"kind\": \"spaceship\", \"id\": 1}]}",
+                       starts);
   apply_json (f, SERVER, update);
   reload (f);
 
@@ -197,7 +199,8 @@ static void
 test_malformed (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(JsonObject) page = leap_json_parse_object ("{\"more\": false, \"events\": []}", -1, NULL);
+  g_autoptr(JsonObject) page =
+    leap_json_parse_object ("{\"more\": false, \"events\": []}", -1, NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_false (leap_offline_cache_apply_sync (f->cache, SERVER, page, &error));
@@ -224,11 +227,12 @@ test_tiers_and_availability (Fixture       *f,
   g_assert_cmpstr (price.currency, ==, "EUR");
   g_assert_cmpint (leap_tier_get_available (g_ptr_array_index (f->tiers, 0)), ==, -1);
 
-  availability = leap_json_parse_object ("{\"event_id\": 1, \"tiers\": ["
-                                         "{\"tier_id\": 11, \"capacity\": 300, \"available\": 31},"
-                                         "{\"tier_id\": 12, \"capacity\": 200, \"available\": 0},"
-                                         "{\"tier_id\": 13, \"capacity\": 100, \"available\": 41}]}",
-                                         -1, NULL);
+  availability =
+      leap_json_parse_object ("{\"event_id\": 1, \"tiers\": ["
+                              "{\"tier_id\": 11, \"capacity\": 300, \"available\": 31},"
+                              "{\"tier_id\": 12, \"capacity\": 200, \"available\": 0},"
+                              "{\"tier_id\": 13, \"capacity\": 100, \"available\": 41}]}",
+                              -1, NULL);
   leap_offline_cache_store_availability (f->cache, availability);
   hamlet = event_at (f, 0);
   g_assert_cmpint (leap_event_get_available (hamlet), ==, 72);

@@ -266,7 +266,8 @@ test_sale_cash (void)
   g_assert_no_error (error);
   leap_test_sync_cache (cache, client, TIMEOUT_MS);
 
-  window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", client, "cache", cache, NULL));
+  window = g_object_ref_sink (
+      g_object_new (LEAP_TYPE_WINDOW, "client", client, "cache", cache, NULL));
   gtk_window_present (GTK_WINDOW (window));
 
   /* Signed out, paying is not possible and says why. */
@@ -334,7 +335,8 @@ test_sale_cash (void)
                   (g_get_monotonic_time () - started) / 1000);
   order = leap_window_get_last_order (window);
   if (order == NULL)
-    g_error ("The sale failed: %s", leap_cart_view_get_hold_text (leap_window_get_cart_view (window)));
+    g_error ("The sale failed: %s",
+             leap_cart_view_get_hold_text (leap_window_get_cart_view (window)));
   g_assert_cmpstr (leap_json_get_string (order, "status", NULL), ==, "paid");
   order_id = g_strdup (leap_json_get_string (order, "order_id", NULL));
   g_test_message ("Sold order %s", order_id);
@@ -350,8 +352,10 @@ test_sale_cash (void)
   db_path = g_build_filename (world.stack.dir, "leap.db", NULL);
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT status, total, currency FROM orders WHERE id = ?",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT status, total, currency FROM orders WHERE id = ?",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_STATIC);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "paid");
@@ -372,8 +376,10 @@ test_sale_cash (void)
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   g_clear_pointer (&stmt, sqlite3_finalize);
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT code FROM tickets WHERE order_id = ? ORDER BY id",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT code FROM tickets WHERE order_id = ? ORDER BY id",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_STATIC);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_ptr_array_add (db_codes, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
@@ -502,8 +508,8 @@ test_sale_orders (void)
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", "orders");
 
   g_assert_cmpuint (search_orders (view, world.codes[0]), ==, 1);
-  g_assert_cmpstr (leap_json_get_string (leap_orders_view_get_selected (view), "order_id", NULL), ==,
-                   world.order_id);
+  g_assert_cmpstr (leap_json_get_string (leap_orders_view_get_selected (view), "order_id", NULL),
+                   ==, world.order_id);
   g_assert_cmpstr (leap_orders_view_get_status_text (view), ==, "Paid");
   /* Any case, any part; not words in another order. */
   g_assert_cmpuint (search_orders (view, "ada love"), ==, 1);
@@ -548,7 +554,8 @@ test_sale_check_in (void)
   g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "VALID — LET IN");
   g_assert_cmpstr (check_in (view, world.codes[0]), ==, "used");
   g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "ALREADY USED");
-  g_assert_true (g_str_has_prefix (leap_check_in_view_get_result_detail (view), "This ticket was used at "));
+  g_assert_true (
+      g_str_has_prefix (leap_check_in_view_get_result_detail (view), "This ticket was used at "));
   g_assert_cmpstr (check_in (view, "LT1.not-a-ticket.at-all"), ==, "invalid");
   g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "INVALID TICKET");
   counter_close (&counter);
@@ -649,21 +656,24 @@ test_sale_refund (void)
   g_assert_cmpuint (search_orders (view, world.codes[1]), ==, 1);
   g_assert_cmpstr (leap_json_get_string (leap_orders_view_get_selected (view), "status", NULL), ==,
                    "paid");
-  g_assert_cmpint (leap_json_get_int (leap_orders_view_get_selected (view), "refunded_amount", 0), ==,
-                   4500);
+  g_assert_cmpint (leap_json_get_int (leap_orders_view_get_selected (view), "refunded_amount", 0),
+                   ==, 4500);
 
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", "check-in");
   g_assert_cmpstr (check_in (leap_window_get_check_in_view (counter.window), world.codes[1]), ==,
                    "voided");
-  g_assert_cmpstr (leap_check_in_view_get_result_title (leap_window_get_check_in_view (counter.window)),
+  g_assert_cmpstr (leap_check_in_view_get_result_title (
+                       leap_window_get_check_in_view (counter.window)),
                    ==, "REFUNDED — NOT VALID");
 
   /* The shift counts the €45 given back in cash. */
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", "shift");
   leap_shift_view_reload (leap_window_get_shift_view (counter.window));
-  g_assert_true (leap_test_wait_for (shift_loaded, leap_window_get_shift_view (counter.window), TIMEOUT_MS));
+  g_assert_true (
+      leap_test_wait_for (shift_loaded, leap_window_get_shift_view (counter.window), TIMEOUT_MS));
   leap_shift_view_set_float_text (leap_window_get_shift_view (counter.window), "0");
-  g_assert_cmpint (leap_shift_view_get_expected_cash (leap_window_get_shift_view (counter.window)), ==, 4500);
+  g_assert_cmpint (leap_shift_view_get_expected_cash (leap_window_get_shift_view (counter.window)),
+                   ==, 4500);
   counter_close (&counter);
 }
 
@@ -707,7 +717,8 @@ test_sale_card_declined (void)
       return;
     }
   /* A card terminal that declines every card. */
-  leap_test_stack_start_worker (&world.stack, "test-sale-declines", "--card-decline-rate", "1", NULL);
+  leap_test_stack_start_worker (&world.stack, "test-sale-declines", "--card-decline-rate", "1",
+                                NULL);
 
   counter_open (&counter, "cashier");
   {
@@ -739,7 +750,8 @@ test_sale_card_declined (void)
 
   /* Held again, the cart as it was, ready for another way of paying. */
   g_assert_true (leap_test_wait_for (declined_and_held_again, counter.window, TIMEOUT_MS));
-  g_assert_cmpuint (leap_cart_view_get_n_tickets (leap_window_get_cart_view (counter.window)), ==, 1);
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (leap_window_get_cart_view (counter.window)), ==,
+                    1);
   g_assert_null (leap_cart_view_get_reason (leap_window_get_cart_view (counter.window)));
 
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.pay-cash", NULL);
@@ -803,7 +815,8 @@ sell (LeapWindow *window,
 {
   LeapPaymentDialog *payment;
 
-  leap_tier_tile_set_quantity (leap_event_page_get_tile (leap_window_get_event_page (window), 0), n);
+  leap_tier_tile_set_quantity (leap_event_page_get_tile (leap_window_get_event_page (window), 0),
+                               n);
   gtk_widget_activate_action (GTK_WIDGET (window), cash ? "win.pay-cash" : "win.pay-card", NULL);
   g_assert_true (leap_test_wait_for (has_payment_dialog, window, TIMEOUT_MS));
   payment = leap_window_get_payment_dialog (window);
@@ -856,7 +869,9 @@ shot (const char *name,
     {
       LeapPaymentDialog *payment;
 
-      leap_tier_tile_set_quantity (leap_event_page_get_tile (leap_window_get_event_page (window), 0), 2);
+      leap_tier_tile_set_quantity (leap_event_page_get_tile (leap_window_get_event_page (window),
+                                                             0),
+                                   2);
       gtk_widget_activate_action (GTK_WIDGET (window), "win.pay-cash", NULL);
       g_assert_true (leap_test_wait_for (has_payment_dialog, window, TIMEOUT_MS));
       payment = leap_window_get_payment_dialog (window);
@@ -874,7 +889,8 @@ shot (const char *name,
     {
       /* The first ticket and the receipt of the last sale, side by side,
        * as they come out of the printer (A6, 2 pixels a point). */
-      g_autoptr(LeapTicketPrinter) printer = leap_ticket_printer_new (leap_window_get_last_order (window));
+      g_autoptr(LeapTicketPrinter) printer =
+        leap_ticket_printer_new (leap_window_get_last_order (window));
       const double w = 297.64, h = 419.53, margin = 18, gap = 24, scale = 2;
       guint receipt = leap_ticket_printer_get_n_pages (printer) - 1;
       cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
@@ -918,7 +934,8 @@ shot (const char *name,
     {
       JsonObject *order = leap_window_get_last_order (window);
       JsonArray *tickets = json_object_get_array_member (order, "tickets");
-      const char *code = leap_json_get_string (json_array_get_object_element (tickets, 0), "code", "");
+      const char *code = leap_json_get_string (json_array_get_object_element (tickets, 0), "code",
+                                               "");
 
       gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "check-in");
       check_in (leap_window_get_check_in_view (window), code);

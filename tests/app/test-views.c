@@ -58,7 +58,8 @@ orders_handler (SoupServer        *server,
       g_ptr_array_add (f->keys, g_strdup (key));
       if (f->posts <= f->fail_posts)
         {
-          leap_test_reply_json (msg, 503, "{\"error\": {\"code\": \"unavailable\", \"message\": \"Busy\"}}");
+          leap_test_reply_json (msg, 503,
+                                "{\"error\": {\"code\": \"unavailable\", \"message\": \"Busy\"}}");
           return;
         }
       leap_test_reply_json (msg, 202, "{\"order_id\": \"o-1-abc\", \"status\": \"pending\", "
@@ -73,18 +74,23 @@ orders_handler (SoupServer        *server,
                               "\"total\": 9000, \"currency\": \"EUR\", \"payment\": null, "
                               "\"tickets\": []}");
       else if (g_str_equal (f->final_status, "failed"))
-        leap_test_reply_json (msg, 200, "{\"order_id\": \"o-1-abc\", \"status\": \"failed\", "
-                              "\"total\": 9000, \"currency\": \"EUR\", \"reason\": \"the card was declined\", "
-                              "\"payment\": {\"method\": \"card\", \"status\": \"declined\"}, \"tickets\": []}");
+        leap_test_reply_json (
+            msg, 200,
+            "{\"order_id\": \"o-1-abc\", \"status\": \"failed\", "
+            "\"total\": 9000, \"currency\": \"EUR\", \"reason\": \"the card was declined\", "
+            "\"payment\": {\"method\": \"card\", \"status\": \"declined\"}, \"tickets\": []}");
       else
-        leap_test_reply_json (msg, 200, "{\"order_id\": \"o-1-abc\", \"status\": \"paid\", "
-                              "\"total\": 9000, \"currency\": \"EUR\", \"reason\": null, "
-                              "\"customer\": {\"name\": \"Ada Lovelace\"}, "
-                              "\"lines\": [{\"tier_id\": 7, \"quantity\": 2, \"unit_price\": 4500, \"currency\": \"EUR\"}], "
-                              "\"payment\": {\"method\": \"cash\", \"status\": \"approved\", \"amount\": 9000, "
-                              "\"tendered\": 10000, \"change\": 1000}, "
-                              "\"tickets\": [{\"code\": \"LT1.first\", \"tier_id\": 7, \"status\": \"valid\"}, "
-                              "{\"code\": \"LT1.second\", \"tier_id\": 7, \"status\": \"valid\"}]}");
+        leap_test_reply_json (
+            msg, 200,
+            "{\"order_id\": \"o-1-abc\", \"status\": \"paid\", "
+            "\"total\": 9000, \"currency\": \"EUR\", \"reason\": null, "
+            "\"customer\": {\"name\": \"Ada Lovelace\"}, "
+            "\"lines\": [{\"tier_id\": 7, \"quantity\": 2, \"unit_price\": 4500, \"currency\": "
+            "\"EUR\"}], "
+            "\"payment\": {\"method\": \"cash\", \"status\": \"approved\", \"amount\": 9000, "
+            "\"tendered\": 10000, \"change\": 1000}, "
+            "\"tickets\": [{\"code\": \"LT1.first\", \"tier_id\": 7, \"status\": \"valid\"}, "
+            "{\"code\": \"LT1.second\", \"tier_id\": 7, \"status\": \"valid\"}]}");
       return;
     }
   leap_test_reply_json (msg, 404, "{\"error\": {\"code\": \"not_found\", \"message\": \"No\"}}");
@@ -107,14 +113,17 @@ checkins_handler (SoupServer        *server,
                           "\"tier_name\": \"Stalls\", \"event_name\": \"Hamlet\", "
                           "\"checked_in_at\": \"2026-12-01T18:02:11Z\"}");
   else if (g_str_equal (code, "used"))
-    leap_test_reply_json (msg, 409, "{\"error\": {\"code\": \"already_checked_in\", "
-                          "\"message\": \"Already\", \"checked_in_at\": \"2026-12-01T18:02:11Z\"}}");
+    leap_test_reply_json (
+        msg, 409,
+        "{\"error\": {\"code\": \"already_checked_in\", "
+        "\"message\": \"Already\", \"checked_in_at\": \"2026-12-01T18:02:11Z\"}}");
   else if (g_str_equal (code, "refunded"))
     leap_test_reply_json (msg, 409, "{\"error\": {\"code\": \"voided\", \"message\": \"Voided\"}}");
   else if (g_str_equal (code, "unsold"))
     leap_test_reply_json (msg, 404, "{\"error\": {\"code\": \"not_found\", \"message\": \"No\"}}");
   else
-    leap_test_reply_json (msg, 422, "{\"error\": {\"code\": \"invalid_ticket\", \"message\": \"Bad\"}}");
+    leap_test_reply_json (msg, 422,
+                          "{\"error\": {\"code\": \"invalid_ticket\", \"message\": \"Bad\"}}");
 }
 
 static void
@@ -464,14 +473,17 @@ test_printer (void)
   g_autofree char *dir = leap_test_make_tmpdir ();
   g_autofree char *pdf_path = g_build_filename (dir, "order.pdf", NULL);
   g_autoptr(JsonObject) order = leap_json_parse_object (
-    "{\"order_id\": \"o-1-abc\", \"status\": \"paid\", \"total\": 13500, \"currency\": \"EUR\", "
-    "\"event\": {\"name\": \"Hamlet\", \"starts_at\": 1893456000, \"timezone\": \"Europe/Berlin\"}, "
-    "\"tier_names\": {\"7\": \"Stalls\"}, "
-    "\"lines\": [{\"tier_id\": 7, \"quantity\": 3, \"unit_price\": 4500, \"currency\": \"EUR\"}], "
-    "\"payment\": {\"method\": \"card\", \"status\": \"approved\"}, "
-    "\"tickets\": [{\"code\": \"LT1.one\", \"tier_id\": 7, \"status\": \"valid\"}, "
-    "{\"code\": \"LT1.two\", \"tier_id\": 7, \"status\": \"voided\"}, "
-    "{\"code\": \"LT1.three\", \"tier_id\": 7, \"status\": \"valid\"}]}", -1, NULL);
+      "{\"order_id\": \"o-1-abc\", \"status\": \"paid\", \"total\": 13500, \"currency\": \"EUR\", "
+      "\"event\": {\"name\": \"Hamlet\", \"starts_at\": 1893456000, \"timezone\": "
+      "\"Europe/Berlin\"}, "
+      "\"tier_names\": {\"7\": \"Stalls\"}, "
+      "\"lines\": [{\"tier_id\": 7, \"quantity\": 3, \"unit_price\": 4500, \"currency\": "
+      "\"EUR\"}], "
+      "\"payment\": {\"method\": \"card\", \"status\": \"approved\"}, "
+      "\"tickets\": [{\"code\": \"LT1.one\", \"tier_id\": 7, \"status\": \"valid\"}, "
+      "{\"code\": \"LT1.two\", \"tier_id\": 7, \"status\": \"voided\"}, "
+      "{\"code\": \"LT1.three\", \"tier_id\": 7, \"status\": \"valid\"}]}",
+      -1, NULL);
   g_autoptr(LeapTicketPrinter) printer = leap_ticket_printer_new (order);
   g_autoptr(LeapTicketPrinter) report = NULL;
   g_autofree char *pdf = NULL;
@@ -563,12 +575,15 @@ test_help_overlay (void)
   g_autoptr(GtkBuilder) builder =
     gtk_builder_new_from_resource ("/io/github/leapboxoffice/BoxOffice/gtk/help-overlay.ui");
   GObject *overlay = gtk_builder_get_object (builder, "help_overlay");
-  g_autoptr(GBytes) bytes = g_resources_lookup_data ("/io/github/leapboxoffice/BoxOffice/gtk/help-overlay.ui",
-                                                     0, NULL);
+  g_autoptr(GBytes) bytes =
+    g_resources_lookup_data ("/io/github/leapboxoffice/BoxOffice/gtk/help-overlay.ui", 0,
+                             NULL);
 
   g_assert_true (GTK_IS_SHORTCUTS_WINDOW (overlay));
-  g_assert_nonnull (g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "win.print"));
-  g_assert_nonnull (g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "win.pay-cash"));
+  g_assert_nonnull (
+      g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "win.print"));
+  g_assert_nonnull (
+      g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), "win.pay-cash"));
   gtk_window_destroy (GTK_WINDOW (overlay));
 }
 
@@ -582,8 +597,8 @@ main (int   argc,
   g_test_add_func ("/leap/views/payment-dialog", test_payment_dialog);
   g_test_add ("/leap/views/checkout-paid", Fixture, NULL, fixture_set_up, test_checkout_paid,
               fixture_tear_down);
-  g_test_add ("/leap/views/checkout-declined", Fixture, NULL, fixture_set_up, test_checkout_declined,
-              fixture_tear_down);
+  g_test_add ("/leap/views/checkout-declined", Fixture, NULL, fixture_set_up,
+              test_checkout_declined, fixture_tear_down);
   g_test_add ("/leap/views/checkout-unreachable", Fixture, NULL, fixture_set_up,
               test_checkout_unreachable, fixture_tear_down);
   g_test_add ("/leap/views/check-in", Fixture, NULL, fixture_set_up, test_check_in_view,

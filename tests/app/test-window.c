@@ -203,7 +203,8 @@ row_shown (gpointer user_data)
 static guint
 n_shown (Fixture *f)
 {
-  return g_list_model_get_n_items (leap_event_list_get_shown (leap_window_get_event_list (f->window)));
+  return g_list_model_get_n_items (
+      leap_event_list_get_shown (leap_window_get_event_list (f->window)));
 }
 
 static void
@@ -373,7 +374,8 @@ test_select_online (Fixture       *f,
 
   leap_event_list_select_position (list, 0);
   g_assert_true (leap_test_wait_for (availability_live, f, TIMEOUT_MS));
-  g_assert_cmpint (leap_tier_get_available (leap_tier_tile_get_tier (leap_event_page_get_tile (page, 0))),
+  g_assert_cmpint (leap_tier_get_available (
+                       leap_tier_tile_get_tier (leap_event_page_get_tile (page, 0))),
                    ==, 31);
 
   /* Sold out: nothing can be added. */

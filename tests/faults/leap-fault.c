@@ -95,8 +95,10 @@ add_tier (LeapFault  *f,
           guint       capacity)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"price\": 1000, \"currency\": \"EUR\", "
-                                           "\"capacity\": %u, \"max_per_order\": 10}", name, capacity);
+  g_autofree char *body =
+      g_strdup_printf ("{\"name\": \"%s\", \"price\": 1000, \"currency\": \"EUR\", "
+                       "\"capacity\": %u, \"max_per_order\": 10}",
+                       name, capacity);
   return leap_test_backend_create (&f->tb, f->admin, path, body);
 }
 
@@ -124,7 +126,8 @@ leap_fault_setup (LeapFault *f,
   f->tiers[1] = add_tier (f, "Balcony", capacity_b);
   f->spare = add_tier (f, "Spare", 1000);
   f->workers = g_ptr_array_new ();
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
   sqlite3_busy_timeout (f->db, 10000);
 }
 
@@ -196,13 +199,15 @@ leap_fault_start_worker (LeapFault  *f,
                          guint       claim_idle_ms,
                          guint       card_latency_ms)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
+                                            NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *claim = g_strdup_printf ("%u", claim_idle_ms);
   g_autofree char *latency = g_strdup_printf ("%u", card_latency_ms);
   g_autofree char *log = g_strdup_printf ("%s/worker-%s.log", f->tb.dir, consumer);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
   GSubprocess *p;
 
@@ -210,8 +215,8 @@ leap_fault_start_worker (LeapFault  *f,
   /* Warnings are what a fault makes; the tests' fatal-warnings is for
    * this process only. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  p = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg, "--database", db_arg,
-                                   "--consumer", consumer, "--concurrency", "64",
+  p = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg, "--database",
+                                   db_arg, "--consumer", consumer, "--concurrency", "64",
                                    "--claim-idle-ms", claim, "--card-latency-ms", latency, NULL);
   g_assert_no_error (error);
   g_ptr_array_add (f->workers, p);
@@ -223,8 +228,8 @@ backend_serving (gpointer data)
 {
   LeapFault *f = data;
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1", f->backend_port,
-                                                                      NULL, NULL);
+  g_autoptr(GSocketConnection) conn =
+    g_socket_client_connect_to_host (client, "127.0.0.1", f->backend_port, NULL, NULL);
   return conn != NULL;
 }
 
@@ -236,7 +241,8 @@ leap_fault_start_backend_process (LeapFault *f)
   g_autofree char *listen = NULL;
   g_autofree char *ttl = g_strdup_printf ("%u", LEAP_FAULT_HOLD_TTL_S);
   g_autofree char *log = g_strdup_printf ("%s/backend.log", f->tb.dir);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
 
   if (f->tb.backend != NULL)
@@ -250,10 +256,11 @@ leap_fault_start_backend_process (LeapFault *f)
   listen = g_strdup_printf ("127.0.0.1:%u", f->backend_port);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  f->backend = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
-                                            "--redis", redis_arg, "--database", db_arg, "--hold-ttl", ttl,
-                                            "--reconcile-interval", "0",
-                                            f->backend_config ? "--config" : NULL, f->backend_config, NULL);
+  f->backend = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
+                                            listen, "--redis", redis_arg, "--database", db_arg,
+                                            "--hold-ttl", ttl, "--reconcile-interval", "0",
+                                            f->backend_config ? "--config" : NULL,
+                                            f->backend_config, NULL);
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (backend_serving, f, 20000));
   g_free (f->tb.base);
@@ -360,7 +367,8 @@ finish (SoupSession  *session,
 
   *object = NULL;
   if (bytes != NULL && g_bytes_get_size (bytes) > 0 &&
-      json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) &&
+      json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                  NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     *object = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
   return status;
@@ -402,7 +410,8 @@ order_cb (GObject      *object,
       return;
     }
   /* No answer, or not now: the same hold again is the same order. */
-  if ((status == 0 || status == 503 || status >= 500) && ++c->tries < ORDER_TRIES && !load->stopping)
+  if ((status == 0 || status == 503 || status >= 500) && ++c->tries < ORDER_TRIES &&
+      !load->stopping)
     {
       load->order_retries++;
       g_timeout_add (200, order_retry_cb, c);
@@ -416,9 +425,11 @@ client_order (Client *c)
 {
   LeapFaultLoad *load = c->load;
   g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s, "
-                                           "\"customer\": {\"name\": \"Fan\"}}", c->hold_id,
-                                           load->f->payment ? load->f->payment
-                                                            : "{\"method\": \"cash\", \"tendered\": 100000}");
+                                           "\"customer\": {\"name\": \"Fan\"}}",
+                                           c->hold_id,
+                                           load->f->payment
+                                               ? load->f->payment
+                                               : "{\"method\": \"cash\", \"tendered\": 100000}");
   SoupMessage *msg = new_message (load, "/api/v1/orders", body);
 
   soup_session_send_and_read_async (load->session, msg, G_PRIORITY_DEFAULT, NULL, order_cb, c);
@@ -463,8 +474,10 @@ client_hold (Client *c)
 {
   LeapFaultLoad *load = c->load;
   gint64 tier = load->f->tiers[g_rand_int_range (load->rand, 0, 2)];
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": %d}]}", load->f->event, tier,
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %d}]}",
+                                           load->f->event, tier,
                                            g_rand_int_range (load->rand, 1, 3));
   SoupMessage *msg = new_message (load, "/api/v1/holds", body);
 
@@ -584,7 +597,8 @@ leap_fault_wait_holds (LeapFault *f,
   HoldsWait w = { f, f->load->holds_made + n };
 
   if (!leap_test_wait_until (holds_reached, &w, timeout_ms))
-    g_error ("The flash-sale client made %u holds, not %u, in %u ms", f->load->holds_made, w.want, timeout_ms);
+    g_error ("The flash-sale client made %u holds, not %u, in %u ms", f->load->holds_made, w.want,
+             timeout_ms);
 }
 
 typedef struct
@@ -661,8 +675,9 @@ serves_again (gpointer data)
   leap_test_backend_call (&p->f->tb, "GET", "/healthz", NULL, NULL, &reply);
   if (reply.status != 200)
     return FALSE;
-  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                          ", \"quantity\": 1}]}", p->f->event, p->f->spare);
+  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                          ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                          p->f->event, p->f->spare);
   leap_test_backend_call (&p->f->tb, "POST", "/api/v1/holds", p->f->cashier, body, &reply);
   return reply.status == 201;
 }
@@ -706,8 +721,10 @@ orders_written (gpointer data)
   w->next = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
   w->missing = 0;
   memset (w->f->lost_by_phase, 0, sizeof w->f->lost_by_phase);
-  g_assert_cmpint (sqlite3_prepare_v2 (w->f->db, "SELECT count(*) FROM orders WHERE id = ? AND status != 'pending'",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (
+                       w->f->db, "SELECT count(*) FROM orders WHERE id = ? AND status != 'pending'",
+                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
   g_hash_table_iter_init (&iter, w->f->load->accepted);
   while (g_hash_table_iter_next (&iter, &id, &phase))
     {
@@ -717,13 +734,18 @@ orders_written (gpointer data)
         {
           w->f->lost_by_phase[GPOINTER_TO_INT (phase) - 1]++;
           if (w->missing++ < 3 && w->report)
-            g_test_message ("order %s: accepted, not written (outbox %" G_GINT64_FORMAT ", accepted %"
-                            G_GINT64_FORMAT ", order rows %" G_GINT64_FORMAT ")", (char *) id,
-                            leap_fault_db_int (w->f, "SELECT count(*) FROM checkout_outbox WHERE order_id = '%s'",
-                                               (char *) id),
-                            leap_fault_db_int (w->f, "SELECT count(*) FROM accepted_orders WHERE order_id = '%s'",
-                                               (char *) id),
-                            leap_fault_db_int (w->f, "SELECT count(*) FROM orders WHERE id = '%s'", (char *) id));
+            g_test_message (
+                "order %s: accepted, not written (outbox %" G_GINT64_FORMAT
+                ", accepted %" G_GINT64_FORMAT ", order rows %" G_GINT64_FORMAT ")",
+                (char *)id,
+                leap_fault_db_int (w->f,
+                                   "SELECT count(*) FROM checkout_outbox WHERE order_id = '%s'",
+                                   (char *)id),
+                leap_fault_db_int (w->f,
+                                   "SELECT count(*) FROM accepted_orders WHERE order_id = '%s'",
+                                   (char *)id),
+                leap_fault_db_int (w->f, "SELECT count(*) FROM orders WHERE id = '%s'",
+                                   (char *)id));
         }
     }
   sqlite3_finalize (stmt);
@@ -766,8 +788,10 @@ assert_counters (LeapFault *f)
       gint64 sold = leap_fault_redis_hget (f, "sold", tier);
 
       g_assert_cmpint (cap, ==, f->capacity[i]);
-      g_assert_cmpint (leap_fault_redis_hget (f, "avail", tier) + leap_fault_redis_hget (f, "held", tier) +
-                       leap_fault_redis_hget (f, "checkout", tier) + sold, ==, cap);
+      g_assert_cmpint (leap_fault_redis_hget (f, "avail", tier) +
+                           leap_fault_redis_hget (f, "held", tier) +
+                           leap_fault_redis_hget (f, "checkout", tier) + sold,
+                       ==, cap);
       g_assert_cmpint (sold, <=, cap);
       g_assert_cmpint (leap_fault_redis_hget (f, "avail", tier), >=, 0);
     }
@@ -815,29 +839,33 @@ leap_fault_assert_invariants (LeapFault *f)
     }
   f->lost_orders = w.missing;
   {
-    g_autofree char *dead = leap_test_redis_cli (f->tb.redis, "XLEN", leap_keys_checkout_dead (), NULL);
+    g_autofree char *dead = leap_test_redis_cli (f->tb.redis, "XLEN", leap_keys_checkout_dead (),
+                                                 NULL);
 
     f->dead_letters = g_ascii_strtoll (dead, NULL, 10);
     if (f->lost_orders > 0)
-      g_test_message ("%u accepted orders not written; %" G_GINT64_FORMAT " dead letters", f->lost_orders,
-                      f->dead_letters);
+      g_test_message ("%u accepted orders not written; %" G_GINT64_FORMAT " dead letters",
+                      f->lost_orders, f->dead_letters);
   }
   g_assert_cmpuint (f->lost_orders, ==, 0);
 
   /* Holds past their expiry are given back (TTL LEAP_FAULT_HOLD_TTL_S). */
   if (!leap_test_wait_until (drained, &d, (LEAP_FAULT_HOLD_TTL_S + 15) * 1000))
-    g_error ("Holds or checkouts left %u s after the sale: held %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
-             ", checkout %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT, LEAP_FAULT_HOLD_TTL_S + 15,
-             leap_fault_redis_hget (f, "held", f->tiers[0]), leap_fault_redis_hget (f, "held", f->tiers[1]),
+    g_error ("Holds or checkouts left %u s after the sale: held %" G_GINT64_FORMAT
+             "/%" G_GINT64_FORMAT ", checkout %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+             LEAP_FAULT_HOLD_TTL_S + 15, leap_fault_redis_hget (f, "held", f->tiers[0]),
+             leap_fault_redis_hget (f, "held", f->tiers[1]),
              leap_fault_redis_hget (f, "checkout", f->tiers[0]),
              leap_fault_redis_hget (f, "checkout", f->tiers[1]));
   assert_counters (f);
   /* Holds the database made while Redis was down (the fallback) were
    * handed to Redis when it came back, and their tickets are counted
    * above; their rows may keep their last status: a figure, not a check. */
-  f->stale_db_holds = leap_fault_db_int (f, "SELECT count(*) FROM holds WHERE status IN ('held', 'checking_out') "
-                                            "AND expires_at < %" G_GINT64_FORMAT,
-                                         g_get_real_time () / G_USEC_PER_SEC - 2);
+  f->stale_db_holds =
+      leap_fault_db_int (f,
+                         "SELECT count(*) FROM holds WHERE status IN ('held', 'checking_out') "
+                         "AND expires_at < %" G_GINT64_FORMAT,
+                         g_get_real_time () / G_USEC_PER_SEC - 2);
   f->db_holds = leap_fault_db_int (f, "SELECT count(*) FROM holds");
 
   /* The reconciler finds what drifted; after it Redis agrees with the
@@ -846,33 +874,42 @@ leap_fault_assert_invariants (LeapFault *f)
   g_assert_cmpuint (reply.status, ==, 200);
   repairs = json_object_get_array_member (leap_test_reply_object (&reply), "repairs");
   f->repairs = json_array_get_length (repairs);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (leap_test_reply_object (&reply),
-                                                                         "oversold")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (leap_test_reply_object (&reply), "oversold")),
+                    ==, 0);
   assert_counters (f);
 
   for (guint i = 0; i < 2; i++)
     {
       gint64 tier = f->tiers[i];
-      gint64 db_sold = leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier);
+      gint64 db_sold = leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                          tier);
 
       /* No oversell, and the database's count is its tickets. */
       g_assert_cmpint (db_sold, <=, f->capacity[i]);
-      g_assert_cmpint (db_sold, ==, leap_fault_db_int (f, "SELECT coalesce (sum (l.quantity), 0) FROM order_lines l "
-                                                          "JOIN orders o ON o.id = l.order_id "
-                                                          "WHERE o.status = 'paid' AND l.tier_id = %" G_GINT64_FORMAT,
-                                                       tier));
-      g_assert_cmpint (db_sold, ==, leap_fault_db_int (f, "SELECT count(*) FROM tickets t JOIN orders o "
-                                                          "ON o.id = t.order_id WHERE o.status = 'paid' "
-                                                          "AND t.tier_id = %" G_GINT64_FORMAT, tier));
+      g_assert_cmpint (
+          db_sold, ==,
+          leap_fault_db_int (f,
+                             "SELECT coalesce (sum (l.quantity), 0) FROM order_lines l "
+                             "JOIN orders o ON o.id = l.order_id "
+                             "WHERE o.status = 'paid' AND l.tier_id = %" G_GINT64_FORMAT,
+                             tier));
+      g_assert_cmpint (db_sold, ==,
+                       leap_fault_db_int (f,
+                                          "SELECT count(*) FROM tickets t JOIN orders o "
+                                          "ON o.id = t.order_id WHERE o.status = 'paid' "
+                                          "AND t.tier_id = %" G_GINT64_FORMAT,
+                                          tier));
       g_assert_cmpint (leap_fault_redis_hget (f, "sold", tier), ==, db_sold);
     }
   /* Every paid order exactly once: one order per hold, one payment per
    * paid order, every ticket code once. */
   g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM orders"), ==,
                    leap_fault_db_int (f, "SELECT count(DISTINCT hold_id) FROM orders"));
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
-                                         "WHERE o.status = 'paid'"), ==,
-                   leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"));
+  g_assert_cmpint (
+      leap_fault_db_int (f, "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
+                            "WHERE o.status = 'paid'"),
+      ==, leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"));
   g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM tickets"), ==,
                    leap_fault_db_int (f, "SELECT count(DISTINCT code) FROM tickets"));
 }
@@ -888,22 +925,27 @@ leap_fault_print_figures (LeapFault  *f,
       const LeapFaultStats *s = &f->load->stats[i];
 
       g_test_message ("%s %s: %u requests: %u 2xx, %u 409, %u 503, %u other 4xx, %u other 5xx, "
-                      "%u without answer; orders accepted then lost: %u", fault, names[i], s->requests, s->ok,
-                      s->sold_out, s->unavailable, s->client, s->server, s->transport, f->lost_by_phase[i]);
+                      "%u without answer; orders accepted then lost: %u",
+                      fault, names[i], s->requests, s->ok, s->sold_out, s->unavailable, s->client,
+                      s->server, s->transport, f->lost_by_phase[i]);
     }
   g_test_message ("%s: %u orders sent again after no answer or 503", fault, f->load->order_retries);
   g_test_message ("%s: %u holds, %u orders accepted, %" G_GINT64_FORMAT " paid, %" G_GINT64_FORMAT
                   " failed, %u lost; sold %" G_GINT64_FORMAT "/%u + %" G_GINT64_FORMAT "/%u; "
-                  "recovered in %.2f s; %" G_GINT64_FORMAT " dead letters; %" G_GUINT64_FORMAT " repairs by the reconciler; "
-                  "%" G_GINT64_FORMAT " holds made by the database, %" G_GINT64_FORMAT " of them still "
+                  "recovered in %.2f s; %" G_GINT64_FORMAT " dead letters; %" G_GUINT64_FORMAT
+                  " repairs by the reconciler; "
+                  "%" G_GINT64_FORMAT " holds made by the database, %" G_GINT64_FORMAT
+                  " of them still "
                   "held or checking out there past their expiry",
                   fault, f->load->holds_made, leap_fault_orders_accepted (f),
                   leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"),
                   leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status != 'paid'"),
                   f->lost_orders,
-                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tiers[0]),
+                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tiers[0]),
                   f->capacity[0],
-                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, f->tiers[1]),
+                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                     f->tiers[1]),
                   f->capacity[1], f->recovered_us / 1e6, f->dead_letters, f->repairs, f->db_holds,
                   f->stale_db_holds);
 }

@@ -54,7 +54,8 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
   leap_fault_global_init (&redis);
-  g_test_add ("/leap/faults/backend/kill-restart-mid-request", LeapFault, NULL, setup, test_restart, teardown);
+  g_test_add ("/leap/faults/backend/kill-restart-mid-request", LeapFault, NULL, setup, test_restart,
+              teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);
   return status;

@@ -23,7 +23,9 @@ setup (LeapFault *f, gconstpointer data)
 
   leap_fault_setup (f, 600, 300);
   config = g_build_filename (f->tb.dir, "backend.conf", NULL);
-  g_assert_true (g_file_set_contents (config, "[backend]\nidle-timeout=" G_STRINGIFY (IDLE_TIMEOUT_S) "\n", -1, NULL));
+  g_assert_true (g_file_set_contents (config,
+                                      "[backend]\nidle-timeout=" G_STRINGIFY (IDLE_TIMEOUT_S) "\n",
+                                      -1, NULL));
   f->backend_config = g_intern_string (config);
   leap_fault_start_backend_process (f);
 }
@@ -104,14 +106,20 @@ assert_no_server_errors (LeapFault *f)
 static void
 test_disconnect (LeapFault *f, gconstpointer data)
 {
-  g_autofree char *hold = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
-                                           G_GINT64_FORMAT ", \"quantity\": 1}]}", f->event, f->tiers[0]);
-  g_autofree char *full = g_strdup_printf ("POST /api/v1/holds HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                           "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-                                           "Content-Length: %zu\r\n\r\n%s", f->cashier, strlen (hold), hold);
-  g_autofree char *cut = g_strdup_printf ("POST /api/v1/holds HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                          "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-                                          "Content-Length: 500\r\n\r\n%.20s", f->cashier, hold);
+  g_autofree char *hold = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": 1}]}",
+                                           f->event, f->tiers[0]);
+  g_autofree char *full =
+      g_strdup_printf ("POST /api/v1/holds HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                       "Content-Length: %zu\r\n\r\n%s",
+                       f->cashier, strlen (hold), hold);
+  g_autofree char *cut =
+      g_strdup_printf ("POST /api/v1/holds HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 500\r\n\r\n%.20s",
+                       f->cashier, hold);
   guint before;
   FdsWait w = { f, 0 };
 
@@ -147,8 +155,8 @@ test_disconnect (LeapFault *f, gconstpointer data)
   w.limit = before + 10;
   g_assert_true (leap_test_wait_until (fds_back, &w, 10000));
   leap_fault_assert_invariants (f);
-  g_test_message ("clients vanishing mid-request: backend descriptors %u during the sale, %u after", before,
-                  count_fds (f));
+  g_test_message ("clients vanishing mid-request: backend descriptors %u during the sale, %u after",
+                  before, count_fds (f));
   leap_fault_print_figures (f, "300 clients vanishing mid-request");
   assert_no_server_errors (f);
 }
@@ -243,8 +251,9 @@ test_slow (LeapFault *f, gconstpointer data)
 
   /* The idle ones are closed by the server after the idle timeout. */
   g_assert_true (leap_test_wait_until (all_closed, &idle_closed, (IDLE_TIMEOUT_S + 10) * 1000));
-  g_test_message ("slow clients: 300 idle connections closed by the server %.1f s after they opened",
-                  (g_get_monotonic_time () - started) / 1e6);
+  g_test_message (
+      "slow clients: 300 idle connections closed by the server %.1f s after they opened",
+      (g_get_monotonic_time () - started) / 1e6);
   {
     Closed slow_all = { slow, G_N_ELEMENTS (slow) };
 
@@ -253,8 +262,8 @@ test_slow (LeapFault *f, gconstpointer data)
     leap_test_wait_until (all_closed, &slow_all, (IDLE_TIMEOUT_S + 6) * 1000);
   }
   slow_closed = closed_by_server (slow, G_N_ELEMENTS (slow));
-  g_test_message ("slow clients: %u of 50 trickling headers closed by the server after %.1f s", slow_closed,
-                  (g_get_monotonic_time () - started) / 1e6);
+  g_test_message ("slow clients: %u of 50 trickling headers closed by the server after %.1f s",
+                  slow_closed, (g_get_monotonic_time () - started) / 1e6);
   g_source_remove (trickle_id);
   for (guint i = 0; i < G_N_ELEMENTS (idle); i++)
     close (idle[i]);
@@ -278,7 +287,8 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
   leap_fault_global_init (&redis);
-  g_test_add ("/leap/faults/clients/disconnect-mid-request", LeapFault, NULL, setup, test_disconnect, teardown);
+  g_test_add ("/leap/faults/clients/disconnect-mid-request", LeapFault, NULL, setup,
+              test_disconnect, teardown);
   g_test_add ("/leap/faults/clients/slow", LeapFault, NULL, setup, test_slow, teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);

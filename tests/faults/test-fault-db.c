@@ -49,7 +49,8 @@ writer_thread (gpointer data)
 
       while (g_get_monotonic_time () < end)
         {
-          if (sqlite3_exec (db, "BEGIN IMMEDIATE; UPDATE venues SET name = name", NULL, NULL, &errmsg) != SQLITE_OK)
+          if (sqlite3_exec (db, "BEGIN IMMEDIATE; UPDATE venues SET name = name", NULL, NULL,
+                            &errmsg) != SQLITE_OK)
             g_error ("Cannot lock the database: %s", errmsg);
           g_atomic_int_set (&w->locked, 1);
           g_usleep (50 * 1000);
@@ -58,7 +59,8 @@ writer_thread (gpointer data)
     }
   else
     {
-      if (sqlite3_exec (db, "BEGIN IMMEDIATE; UPDATE venues SET name = name", NULL, NULL, &errmsg) != SQLITE_OK)
+      if (sqlite3_exec (db, "BEGIN IMMEDIATE; UPDATE venues SET name = name", NULL, NULL,
+                        &errmsg) != SQLITE_OK)
         g_error ("Cannot lock the database: %s", errmsg);
       g_atomic_int_set (&w->locked, 1);
       g_usleep (LOCK_MS * 1000);  /* the fault: the lock held, whatever happens */
@@ -101,14 +103,16 @@ lock_database (LeapFault *f,
   paid_before = leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'");
   g_assert_true (leap_test_wait_until (writer_done, &w, LOCK_MS + 10000));
   g_thread_join (thread);
-  paid_during = leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'") - paid_before;
+  paid_during = leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'") -
+                paid_before;
 
   leap_fault_set_phase (f, LEAP_FAULT_AFTER);
   leap_fault_assert_recovers (f, 20000);
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
   leap_fault_assert_invariants (f);
-  g_test_message ("%s: %" G_GINT64_FORMAT " orders paid while the lock was held", name, paid_during);
+  g_test_message ("%s: %" G_GINT64_FORMAT " orders paid while the lock was held", name,
+                  paid_during);
   leap_fault_print_figures (f, name);
   for (guint i = 0; i < LEAP_FAULT_N_PHASES; i++)
     {

@@ -104,9 +104,12 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
   leap_fault_global_init (&redis);
-  g_test_add ("/leap/faults/redis/kill-restart-aof", LeapFault, NULL, setup, test_kill_aof, teardown);
-  g_test_add ("/leap/faults/redis/kill-restart-empty", LeapFault, NULL, setup, test_kill_empty, teardown);
-  g_test_add ("/leap/faults/redis/script-flush", LeapFault, NULL, setup, test_script_flush, teardown);
+  g_test_add ("/leap/faults/redis/kill-restart-aof", LeapFault, NULL, setup, test_kill_aof,
+              teardown);
+  g_test_add ("/leap/faults/redis/kill-restart-empty", LeapFault, NULL, setup, test_kill_empty,
+              teardown);
+  g_test_add ("/leap/faults/redis/script-flush", LeapFault, NULL, setup, test_script_flush,
+              teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);
   return status;

@@ -35,7 +35,8 @@ static gint64
 pending (LeapFault *f)
 {
   g_autofree char *stream = leap_keys_checkout_stream (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, leap_keys_checkout_group (), NULL);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream,
+                                              leap_keys_checkout_group (), NULL);
 
   return g_ascii_strtoll (out, NULL, 10);
 }
@@ -63,7 +64,9 @@ test_kill_worker (LeapFault *f, gconstpointer data)
   leap_fault_wait_requests (f, 200, 20000);
   leap_fault_load_stop (f);
   leap_fault_assert_invariants (f);
-  g_test_message ("worker kill -9: %" G_GINT64_FORMAT " checkouts pending in the group when it died", in_work);
+  g_test_message ("worker kill -9: %" G_GINT64_FORMAT
+                  " checkouts pending in the group when it died",
+                  in_work);
   g_assert_cmpint (in_work, >, 0);
   leap_fault_print_figures (f, "worker kill -9");
   assert_no_server_errors (f);
@@ -75,8 +78,8 @@ static guint
 redelivered (LeapFault *f)
 {
   g_autofree char *stream = leap_keys_checkout_stream (f->event);
-  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream, leap_keys_checkout_group (), "-", "+",
-                                              "1000", NULL);
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "XPENDING", stream,
+                                              leap_keys_checkout_group (), "-", "+", "1000", NULL);
   g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
   guint n = 0;
 
@@ -120,7 +123,8 @@ test_racing_workers (LeapFault *f, gconstpointer data)
     Claims c = { f, 0, 0 };
 
     g_assert_true (leap_test_wait_until (claims_seen, &c, 20000));
-    g_test_message ("racing workers: %u messages in the group delivered twice or more at once", c.max);
+    g_test_message ("racing workers: %u messages in the group delivered twice or more at once",
+                    c.max);
   }
   leap_fault_wait_paid (f, 150, 30000);
 
@@ -139,8 +143,10 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
   leap_fault_global_init (&redis);
-  g_test_add ("/leap/faults/worker/kill-mid-checkout", LeapFault, NULL, setup, test_kill_worker, teardown);
-  g_test_add ("/leap/faults/worker/racing-claims", LeapFault, NULL, setup, test_racing_workers, teardown);
+  g_test_add ("/leap/faults/worker/kill-mid-checkout", LeapFault, NULL, setup, test_kill_worker,
+              teardown);
+  g_test_add ("/leap/faults/worker/racing-claims", LeapFault, NULL, setup, test_racing_workers,
+              teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);
   return status;

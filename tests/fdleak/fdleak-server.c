@@ -62,11 +62,13 @@ server_cb (SoupServer        *server,
       /* Async work in a real handler: the guard must leave this one alone. */
       reply->msg = g_object_ref (msg);
       soup_server_message_pause (msg);
-      g_timeout_add (ms != NULL ? (guint) g_ascii_strtoull (ms, NULL, 10) : 1000, slow_reply_cb, reply);
+      g_timeout_add (ms != NULL ? (guint)g_ascii_strtoull (ms, NULL, 10) : 1000, slow_reply_cb,
+                     reply);
     }
   else if (g_str_equal (path, "/guard"))
     {
-      char *body = g_strdup_printf ("%u\n", guarded ? leap_conn_guard_get_n_connections (server) : 0);
+      char *body = g_strdup_printf ("%u\n",
+                                    guarded ? leap_conn_guard_get_n_connections (server) : 0);
 
       soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_TAKE, body, strlen (body));
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
@@ -90,11 +92,11 @@ main (int   argc,
 {
   gboolean guard = FALSE;
   int idle_timeout = -1;
-  GOptionEntry entries[] = {
-    { "guard", 'g', 0, G_OPTION_ARG_NONE, &guard, "Install leap_conn_guard", NULL },
-    { "idle-timeout", 't', 0, G_OPTION_ARG_INT, &idle_timeout, "Guard idle timeout (implies --guard)", "SECONDS" },
-    G_OPTION_ENTRY_NULL
-  };
+  GOptionEntry entries[] = { { "guard", 'g', 0, G_OPTION_ARG_NONE, &guard,
+                               "Install leap_conn_guard", NULL },
+                             { "idle-timeout", 't', 0, G_OPTION_ARG_INT, &idle_timeout,
+                               "Guard idle timeout (implies --guard)", "SECONDS" },
+                             G_OPTION_ENTRY_NULL };
   g_autoptr(GOptionContext) context = g_option_context_new ("- libsoup keep-alive fd leak demo");
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
