@@ -22,6 +22,8 @@ static const char *codes[] = {
   [LEAP_ERROR_INVALID_TICKET] = "invalid_ticket",
   [LEAP_ERROR_ALREADY_CHECKED_IN] = "already_checked_in",
   [LEAP_ERROR_VOIDED] = "voided",
+  [LEAP_ERROR_WRONG_EVENT] = "wrong_event",
+  [LEAP_ERROR_NOT_PAID] = "not_paid",
 };
 
 const char *

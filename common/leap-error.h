@@ -30,6 +30,8 @@ typedef enum
   LEAP_ERROR_INVALID_TICKET,     /* 422 invalid_ticket: a forged, altered or garbled ticket code */
   LEAP_ERROR_ALREADY_CHECKED_IN, /* 409 already_checked_in */
   LEAP_ERROR_VOIDED,             /* 409 voided */
+  LEAP_ERROR_WRONG_EVENT,        /* 409 wrong_event: a ticket of another event than the door's */
+  LEAP_ERROR_NOT_PAID,           /* 409 not_paid: a ticket of an order that is not paid */
 } LeapErrorCode;
 
 GQuark         leap_error_quark             (void);

@@ -307,11 +307,14 @@ public_key (Fixture *f,
     *key_id = g_strdup (json_object_get_string_member (answer, "key_id"));
 }
 
+/* A scan at the door of door_event, or by a scanner that names no event
+ * (door_event 0, as scanners before event_id did). */
 static void
-check_in (Fixture       *f,
-          const char    *token,
-          const char    *code,
-          LeapTestReply *reply)
+check_in_door (Fixture       *f,
+               const char    *token,
+               const char    *code,
+               gint64         door_event,
+               LeapTestReply *reply)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -321,12 +324,26 @@ check_in (Fixture       *f,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "code");
   json_builder_add_string_value (builder, code);
+  if (door_event != 0)
+    {
+      json_builder_set_member_name (builder, "event_id");
+      json_builder_add_int_value (builder, door_event);
+    }
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   body = json_generator_to_data (generator, NULL);
   leap_test_reply_clear (reply);
   leap_test_backend_call (&f->tb, "POST", "/api/v1/checkins", token, body, reply);
+}
+
+static void
+check_in (Fixture       *f,
+          const char    *token,
+          const char    *code,
+          LeapTestReply *reply)
+{
+  check_in_door (f, token, code, 0, reply);
 }
 
 /* A check-in with an Idempotency-Key, as a scanner that retries sends it. */
@@ -679,6 +696,161 @@ test_voided (Fixture *f, gconstpointer data)
       0);
   check_in (f, f->cashier, ticket_code (order, 1), &reply);
   g_assert_cmpuint (reply.status, ==, 200);
+}
+
+static gint64
+used_tickets (Fixture *f)
+{
+  return leap_test_db_int (f->db, "SELECT count(*) FROM tickets WHERE checked_in_at IS NOT NULL");
+}
+
+static void
+expect_not_paid (Fixture    *f,
+                 const char *code,
+                 gint64      door_event,
+                 const char *order_status)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonObject *error;
+
+  check_in_door (f, f->cashier, code, door_event, &reply);
+  if (reply.status != 409)
+    g_error ("Order %s: expected 409, got %u %s", order_status, reply.status, reply.body);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "not_paid");
+  error = json_object_get_object_member (leap_test_reply_object (&reply), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "order_status"), ==, order_status);
+}
+
+/* The payment went through but the hold was lost (a Redis that lost
+ * data): the worker writes the order and its tickets as needs_review. Its
+ * tickets admit no one until a person has looked at it, whether or not
+ * the scanner names the door's event; nor do those of an order failed or
+ * refunded, and none of them is marked used. */
+static void
+test_not_paid (Fixture *f, gconstpointer data)
+{
+  g_autofree char *order_id = NULL;
+  g_autofree char *hold_key = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *sql = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  JsonArray *tickets;
+
+  order_id = place (f, f->cashier, 2, "{\"method\": \"cash\", \"tendered\": 100000}");
+  hold_key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event, order_id + 2);
+  g_free (leap_test_redis_cli (&redis, "DEL", hold_key, NULL));
+  start_worker (f);
+  leap_test_wait_db (f->db, 1, 15000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'needs_review'",
+                     order_id);
+  path = g_strconcat ("/api/v1/orders/", order_id, NULL);
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  tickets = json_object_get_array_member (leap_test_reply_object (&reply), "tickets");
+  g_assert_cmpuint (json_array_get_length (tickets), ==, 2);
+  code = g_strdup (json_object_get_string_member (json_array_get_object_element (tickets, 0),
+                                                  "code"));
+
+  expect_not_paid (f, code, 0, "needs_review");
+  expect_not_paid (f, code, f->event, "needs_review");
+  expect_not_paid (f, code, f->event, "needs_review");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *status = i == 0 ? "failed" : "refunded";
+
+      g_free (sql);
+      sql = g_strdup_printf ("UPDATE orders SET status = '%s' WHERE id = '%s'", status, order_id);
+      leap_test_backend_sql (&f->tb, sql);
+      expect_not_paid (f, code, 0, status);
+      expect_not_paid (f, code, f->event, status);
+    }
+  g_assert_cmpint (used_tickets (f), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM audit_log WHERE action = 'check_in'"),
+                   ==, 0);
+
+  /* Once a person has settled it as paid, the same ticket gets in. */
+  g_free (sql);
+  sql = g_strdup_printf ("UPDATE orders SET status = 'paid' WHERE id = '%s'", order_id);
+  leap_test_backend_sql (&f->tb, sql);
+  check_in_door (f, f->cashier, code, f->event, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (used_tickets (f), ==, 1);
+}
+
+/* A scan names the door's event: a ticket of another night is turned
+ * away with what the door needs to say which night it is for, and stays
+ * unused. Scanners that name no event still admit valid tickets. */
+static void
+test_wrong_event (Fixture *f, gconstpointer data)
+{
+  g_autofree char *order_id = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  const char *bad_ids[] = { "\"1\"", "0", "-1", "1.5", "null", "true", "{}" };
+  JsonObject *error, *event;
+  gint64 venue, hamlet;
+
+  venue = leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues",
+                                    "{\"name\": \"Globe\", \"timezone\": \"Europe/London\"}");
+  body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"Hamlet\", "
+                          "\"starts_at\": \"2026-12-16T19:00:00Z\"}", venue);
+  hamlet = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
+  start_worker (f);
+  order = pay_cash (f, 3, &order_id);
+
+  /* Die Zauberflöte's ticket at Hamlet's door. */
+  for (guint i = 0; i < 2; i++)
+    {
+      check_in_door (f, f->cashier, ticket_code (order, 0), hamlet, &reply);
+      g_assert_cmpuint (reply.status, ==, 409);
+      g_assert_cmpstr (leap_test_error_code (&reply), ==, "wrong_event");
+      error = json_object_get_object_member (leap_test_reply_object (&reply), "error");
+      g_assert_nonnull (strstr (json_object_get_string_member (error, "message"),
+                                "Die Zauberflöte"));
+      event = json_object_get_object_member (error, "event");
+      g_assert_nonnull (event);
+      g_assert_cmpint (json_object_get_int_member (event, "id"), ==, f->event);
+      g_assert_cmpstr (json_object_get_string_member (event, "name"), ==, "Die Zauberflöte");
+      g_assert_cmpstr (json_object_get_string_member (event, "starts_at"), ==,
+                       "2026-12-01T18:30:00Z");
+      g_assert_cmpstr (json_object_get_string_member (event, "timezone"), ==, "Europe/Vienna");
+    }
+  /* A door naming an event that does not exist admits none either. */
+  check_in_door (f, f->cashier, ticket_code (order, 0), hamlet + 1000, &reply);
+  g_assert_cmpuint (reply.status, ==, 409);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "wrong_event");
+  for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+    {
+      g_autofree char *bad = g_strdup_printf ("{\"code\": \"%s\", \"event_id\": %s}",
+                                              ticket_code (order, 0), bad_ids[i]);
+
+      leap_test_reply_clear (&reply);
+      leap_test_backend_call (&f->tb, "POST", "/api/v1/checkins", f->cashier, bad, &reply);
+      if (reply.status != 422)
+        g_error ("event_id %s: expected 422, got %u %s", bad_ids[i], reply.status, reply.body);
+      g_assert_cmpstr (leap_test_error_code (&reply), ==, "invalid_field");
+    }
+  g_assert_cmpint (used_tickets (f), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db,
+                                     "SELECT count(*) FROM audit_log WHERE action = 'check_in'"),
+                   ==, 0);
+
+  /* At its own door it gets in; at Hamlet's it is still the wrong night,
+   * not "already checked in". */
+  check_in_door (f, f->cashier, ticket_code (order, 0), f->event, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "event_id"), ==,
+                   f->event);
+  check_in_door (f, f->cashier, ticket_code (order, 0), hamlet, &reply);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "wrong_event");
+
+  /* An old scanner names no event: a valid ticket of a paid order gets in. */
+  check_in (f, f->cashier, ticket_code (order, 1), &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (used_tickets (f), ==, 2);
 }
 
 /* Many scanners, two backend processes' worth of connections, one code. */
@@ -1039,6 +1211,8 @@ main (int   argc,
   ADD ("/leap/tickets/check-in", test_check_in);
   ADD ("/leap/tickets/forged", test_forged);
   ADD ("/leap/tickets/voided", test_voided);
+  ADD ("/leap/tickets/not-paid", test_not_paid);
+  ADD ("/leap/tickets/wrong-event", test_wrong_event);
   ADD ("/leap/tickets/race", test_race);
   ADD ("/leap/tickets/pdf", test_pdf);
 #undef ADD

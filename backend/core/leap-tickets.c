@@ -37,18 +37,22 @@ leap_tickets_public_key (LeapTickets *self)
 
 /* Check-in */
 
+/* {"code", "event_id"}: event_id, the door's event, is optional (scanners
+ * older than it send none) and *event_id is then 0. */
 static const char *
 code_or_error (JsonObject *request,
                gsize      *length,
+               gint64     *event_id,
                GError    **error)
 {
   JsonObjectIter iter;
   const char *member;
+  const char *code;
   JsonNode *node;
 
   json_object_iter_init (&iter, request);
   while (json_object_iter_next (&iter, &member, &node))
-    if (!g_str_equal (member, "code"))
+    if (!g_str_equal (member, "code") && !g_str_equal (member, "event_id"))
       {
         g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%.64s” in check-in",
                      member);
@@ -62,13 +66,78 @@ code_or_error (JsonObject *request,
                            N_("checkin.code must be the ticket's code"));
       return NULL;
     }
-  *length = strlen (json_node_get_string (node));
-  return json_node_get_string (node);
+  code = json_node_get_string (node);
+  *event_id = 0;
+  if (json_object_has_member (request, "event_id"))
+    {
+      node = json_object_get_member (request, "event_id");
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+          json_node_get_int (node) <= 0)
+        {
+          g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                               N_("checkin.event_id must be the id of the door's event"));
+          return NULL;
+        }
+      *event_id = json_node_get_int (node);
+    }
+  *length = strlen (code);
+  return code;
+}
+
+/* Why a ticket the store did not admit admits no one, with what the door
+ * needs to say so in *details; in this order, so that a ticket of another
+ * night is sent there whatever else is wrong with it. */
+static void
+refuse (JsonObject  *ticket,
+        gint64       event_id,
+        JsonObject **details,
+        GError     **error)
+{
+  const char *order_status = leap_json_get_string (ticket, "order_status", "");
+
+  if (event_id != 0 && leap_json_get_int (ticket, "event_id", 0) != event_id)
+    {
+      JsonObject *event = json_object_new ();
+
+      json_object_set_member (event, "id", json_object_dup_member (ticket, "event_id"));
+      json_object_set_member (event, "name", json_object_dup_member (ticket, "event_name"));
+      json_object_set_member (event, "starts_at",
+                              json_object_dup_member (ticket, "event_starts_at"));
+      json_object_set_member (event, "timezone",
+                              json_object_dup_member (ticket, "event_timezone"));
+      *details = json_object_new ();
+      json_object_set_object_member (*details, "event", event);
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_WRONG_EVENT,
+                   "This ticket is for another event: “%s” at %s",
+                   leap_json_get_string (ticket, "event_name", ""),
+                   leap_json_get_string (ticket, "event_starts_at", ""));
+    }
+  else if (g_strcmp0 (leap_json_get_string (ticket, "status", NULL), "voided") == 0)
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_VOIDED,
+                         N_("This ticket was voided and admits no one"));
+  else if (!g_str_equal (order_status, "paid"))
+    {
+      *details = json_object_new ();
+      json_object_set_string_member (*details, "order_status", order_status);
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_NOT_PAID,
+                   "This ticket's order is %s, not paid: it admits no one", order_status);
+    }
+  else
+    {
+      *details = json_object_new ();
+      json_object_set_member (*details, "checked_in_at",
+                              json_object_dup_member (ticket, "checked_in_at"));
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_ALREADY_CHECKED_IN,
+                   "This ticket was already checked in at %s",
+                   leap_json_get_string (ticket, "checked_in_at", "an earlier time"));
+    }
 }
 
 /* Verifies the signature first, so that a forged code never reaches the
- * database, then admits the ticket with one conditional write. A second
- * scan answers already_checked_in with *details = {"checked_in_at"}. */
+ * database, then admits the ticket with one conditional write: a valid
+ * ticket of a paid order, of the door's event when the scan names one. A
+ * second scan answers already_checked_in with *details = {"checked_in_at"};
+ * see refuse () for the others. */
 JsonObject *
 leap_tickets_check_in (LeapTickets        *self,
                        const LeapSession  *session,
@@ -82,17 +151,19 @@ leap_tickets_check_in (LeapTickets        *self,
   JsonObject *answer;
   const char *code;
   gsize length = 0;
+  gint64 event_id = 0;
 
   g_return_val_if_fail (details != NULL && *details == NULL, NULL);
 
-  code = code_or_error (request, &length, error);
+  code = code_or_error (request, &length, &event_id, error);
   if (code == NULL)
     return NULL;
   if (!leap_ticket_signer_verify (self->signer, code, length, &fields, error))
     return NULL;
 
-  ticket = leap_store_check_in_ticket (self->store, code, g_get_real_time () / G_USEC_PER_SEC,
-                                       session->user_id, &local_error);
+  ticket = leap_store_check_in_ticket (self->store, code, event_id,
+                                       g_get_real_time () / G_USEC_PER_SEC, session->user_id,
+                                       &local_error);
   if (ticket == NULL)
     {
       if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
@@ -103,20 +174,9 @@ leap_tickets_check_in (LeapTickets        *self,
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (g_strcmp0 (leap_json_get_string (ticket, "status", NULL), "voided") == 0)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_VOIDED,
-                           N_("This ticket was voided and admits no one"));
-      return NULL;
-    }
   if (!json_object_get_boolean_member_with_default (ticket, "admitted", FALSE))
     {
-      *details = json_object_new ();
-      json_object_set_member (*details, "checked_in_at",
-                              json_object_dup_member (ticket, "checked_in_at"));
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_ALREADY_CHECKED_IN,
-                   "This ticket was already checked in at %s",
-                   leap_json_get_string (ticket, "checked_in_at", "an earlier time"));
+      refuse (ticket, event_id, details, error);
       return NULL;
     }
 

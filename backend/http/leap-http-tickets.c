@@ -15,7 +15,7 @@ leap_handle_ticket_public_key (LeapRequest *req)
   leap_request_reply_object (req, SOUP_STATUS_OK, answer);
 }
 
-/* POST /api/v1/checkins {"code"} */
+/* POST /api/v1/checkins {"code", "event_id"?} */
 void
 leap_handle_checkin_create (LeapRequest *req)
 {

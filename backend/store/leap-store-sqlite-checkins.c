@@ -9,6 +9,7 @@
 static JsonObject *
 check_in_in_tx (LeapStoreSqlite *self,
                 const char      *code,
+                gint64           event_id,
                 gint64           now,
                 gint64           actor,
                 GError         **error)
@@ -20,23 +21,32 @@ check_in_in_tx (LeapStoreSqlite *self,
   gboolean admitted;
 
   /* The check and the write are one statement: of two scanners (or two
-   * backends) reading the same ticket, exactly one changes the row. */
-  stmt = _leap_store_sqlite_prepare (self, "UPDATE tickets SET checked_in_at = ? WHERE code = ? "
-                                           "AND status = 'valid' AND checked_in_at IS NULL", error);
+   * backends) reading the same ticket, exactly one changes the row, and
+   * only a ticket of a paid order of the door's event (?3, 0 for any). */
+  stmt = _leap_store_sqlite_prepare (
+      self,
+      "UPDATE tickets SET checked_in_at = ?1 WHERE code = ?2 AND status = 'valid' "
+      "AND checked_in_at IS NULL AND EXISTS (SELECT 1 FROM orders o WHERE o.id = tickets.order_id "
+      "AND o.status = 'paid' AND (?3 = 0 OR o.event_id = ?3))",
+      error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
   sqlite3_bind_text (stmt, 2, code, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, event_id);
   if (!_leap_store_sqlite_step_done (self, stmt, error))
     return NULL;
   admitted = sqlite3_changes (self->db) == 1;
 
-  stmt = _leap_store_sqlite_prepare (self, "SELECT t.code, t.order_id, t.tier_id, o.event_id, "
-                                           "t.status, t.checked_in_at, ti.name AS tier_name, "
-                                           "e.name AS event_name FROM tickets t JOIN orders o "
-                                           "ON o.id = t.order_id LEFT JOIN tiers ti "
-                                           "ON ti.id = t.tier_id LEFT JOIN events e "
-                                           "ON e.id = o.event_id WHERE t.code = ?", error);
+  stmt = _leap_store_sqlite_prepare (
+      self,
+      "SELECT t.code, t.order_id, t.tier_id, o.event_id, t.status, t.checked_in_at, "
+      "o.status AS order_status, ti.name AS tier_name, e.name AS event_name, "
+      "e.starts_at AS event_starts_at, v.timezone AS event_timezone "
+      "FROM tickets t JOIN orders o ON o.id = t.order_id LEFT JOIN tiers ti ON ti.id = t.tier_id "
+      "LEFT JOIN events e ON e.id = o.event_id LEFT JOIN venues v ON v.id = e.venue_id "
+      "WHERE t.code = ?",
+      error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, code, -1, SQLITE_TRANSIENT);
@@ -59,6 +69,7 @@ check_in_in_tx (LeapStoreSqlite *self,
 JsonObject *
 _leap_store_sqlite_check_in_ticket (LeapStore  *store,
                                     const char *code,
+                                    gint64      event_id,
                                     gint64      now,
                                     gint64      actor,
                                     GError    **error)
@@ -68,7 +79,7 @@ _leap_store_sqlite_check_in_ticket (LeapStore  *store,
 
   if (!_leap_store_sqlite_begin (self, error))
     return NULL;
-  ticket = check_in_in_tx (self, code, now, actor, error);
+  ticket = check_in_in_tx (self, code, event_id, now, actor, error);
   if (ticket == NULL || !_leap_store_sqlite_commit (self, error))
     {
       _leap_store_sqlite_rollback (self);

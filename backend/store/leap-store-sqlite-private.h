@@ -152,6 +152,7 @@ JsonObject   *_leap_store_sqlite_get_accepted_order   (LeapStore              *s
 /* leap-store-sqlite-checkins.c */
 JsonObject   *_leap_store_sqlite_check_in_ticket      (LeapStore              *store,
                                                        const char             *code,
+                                                       gint64                  event_id,
                                                        gint64                  now,
                                                        gint64                  actor,
                                                        GError                **error);

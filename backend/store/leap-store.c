@@ -298,16 +298,22 @@ leap_store_mark_returned (LeapStore *self, gint64 refund_id, GError **error)
 
 /* Admits a ticket at most once, whatever number of backends race for it:
  * one conditional UPDATE sets checked_in_at only on a valid ticket not yet
- * admitted, with an audit_log row when it did. Returns the ticket
- * ({code, order_id, tier_id, event_id, status, checked_in_at, tier_name,
- * event_name}) with "admitted": TRUE when this call admitted it, FALSE
- * when it was voided or admitted before; NOT_FOUND if no ticket has this
- * code. */
+ * admitted whose order is paid and, unless event_id is 0 (a scanner that
+ * names no event), of event event_id; with an audit_log row when it did.
+ * Returns the ticket ({code, order_id, tier_id, event_id, status,
+ * checked_in_at, tier_name, event_name, event_starts_at, event_timezone,
+ * order_status}) with "admitted": TRUE when this call admitted it, FALSE
+ * when it was refused (the caller tells why from the rest) or admitted
+ * before; NOT_FOUND if no ticket has this code. */
 JsonObject *
-leap_store_check_in_ticket (
-    LeapStore *self, const char *code, gint64 now, gint64 actor, GError **error)
+leap_store_check_in_ticket (LeapStore  *self,
+                            const char *code,
+                            gint64      event_id,
+                            gint64      now,
+                            gint64      actor,
+                            GError    **error)
 {
-  return FORWARD (check_in_ticket, JsonObject *, code, now, actor, error);
+  return FORWARD (check_in_ticket, JsonObject *, code, event_id, now, actor, error);
 }
 
 /* Holds without Redis */

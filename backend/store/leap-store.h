@@ -131,6 +131,7 @@ struct _LeapStoreClass
   /* Tickets */
   JsonObject *(*check_in_ticket)      (LeapStore             *self,
                                        const char            *code,
+                                       gint64                 event_id,
                                        gint64                 now,
                                        gint64                 actor,
                                        GError               **error);
@@ -277,6 +278,7 @@ gboolean    leap_store_mark_returned        (LeapStore             *self,
 /* Tickets */
 JsonObject *leap_store_check_in_ticket      (LeapStore             *self,
                                              const char            *code,
+                                             gint64                 event_id,
                                              gint64                 now,
                                              gint64                 actor,
                                              GError               **error);
