@@ -772,6 +772,30 @@ test_tier_set_window (Fixture *f, gconstpointer data)
   assert_invariant (f, f->tier);
 }
 
+/* An order accepted for an event that is then taken off sale, and Redis
+ * lost with its data: the rebuild counts its event's tiers too and queues
+ * it again; it is paid once. */
+static void
+test_accepted_off_sale (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold_id = make_hold (f, f->tier, 2);
+  g_autofree char *order_id = place (f, hold_id, 202);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, f->event);
+
+  g_assert_cmpuint (call_status_as (f, f->admin, "PATCH", path, "{\"status\": \"off_sale\"}"),
+                    ==, 200);
+  redis_down (f);
+  redis_up (f, FALSE);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 18);
+  start_worker (f);
+  leap_test_wait_db (f->db, 1, 15000,
+                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM payments"), ==, 1);
+  assert_invariant (f, f->tier);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -794,6 +818,7 @@ main (int argc, char *argv[])
   ADD ("/leap/fallback/expiry", test_expiry);
   ADD ("/leap/fallback/partition", test_partition);
   ADD ("/leap/fallback/tier-set-window", test_tier_set_window);
+  ADD ("/leap/fallback/accepted-off-sale", test_accepted_off_sale);
 #undef ADD
 
   status = g_test_run ();
