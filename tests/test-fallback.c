@@ -738,6 +738,16 @@ test_partition (Fixture *f, gconstpointer data)
   g_assert_cmpuint (call_status (f, "GET", path, NULL), ==, 404);
 }
 
+/* The worker paid order_id and is done with every message. */
+static void
+wait_paid (Fixture    *f,
+           const char *order_id)
+{
+  leap_test_wait_db (f->db, 1, 15000,
+                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+}
+
 /* A capacity edit while an order is between its database commit and its
  * confirm in Redis (the worker's window, made here by raising the
  * database's sold by hand): Redis's sold is not overwritten with the
@@ -764,9 +774,7 @@ test_tier_set_window (Fixture *f, gconstpointer data)
   /* The worker's own commit, then its confirm: counted once. */
   leap_test_backend_sql (&f->tb, undone);
   start_worker (f);
-  leap_test_wait_db (f->db, 1, 15000,
-                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
-  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+  wait_paid (f, order_id);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 2);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 28);
   assert_invariant (f, f->tier);
@@ -789,9 +797,7 @@ test_accepted_off_sale (Fixture *f, gconstpointer data)
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 2);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "avail", f->tier), ==, 18);
   start_worker (f);
-  leap_test_wait_db (f->db, 1, 15000,
-                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
-  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+  wait_paid (f, order_id);
   g_assert_cmpint (leap_test_db_int (f->db, "SELECT count (*) FROM payments"), ==, 1);
   assert_invariant (f, f->tier);
 }
@@ -858,9 +864,7 @@ test_rebuild_before_expiry (Fixture *f, gconstpointer data)
   g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 2);
   start_worker (f);
-  leap_test_wait_db (f->db, 1, 15000,
-                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
-  g_assert_true (leap_test_wait_until (worker_settled, f, 10000));
+  wait_paid (f, order_id);
   assert_invariant (f, f->tier);
 }
 
