@@ -2,7 +2,11 @@
 -- Writes a tier's counters through from the database when the tier is
 -- created or its capacity changes, or ("repair") when its counters are
 -- missing at start. Live holds and checkouts stay as Redis has them: they
--- exist nowhere else.
+-- exist nowhere else. So does sold once Redis has it: the database's figure
+-- runs ahead of Redis's between an order's commit and its confirm (and
+-- behind it between a refund's commit and its script), and taking it would
+-- count those tickets twice; the reconciler, which knows those windows,
+-- repairs a sold that drifted.
 -- KEYS[1]  leap:{ev:E}:cap       HASH tier → capacity
 -- KEYS[2]  leap:{ev:E}:avail     HASH tier → available
 -- KEYS[3]  leap:{ev:E}:held      HASH tier → in live holds
@@ -14,7 +18,7 @@
 -- ARGV[1]  event id E
 -- ARGV[2]  tier id T
 -- ARGV[3]  capacity
--- ARGV[4]  sold, as the database has it
+-- ARGV[4]  sold, as the database has it (used only if Redis has none)
 -- ARGV[5]  max per order
 -- ARGV[6]  "set", or "repair" to act only when the tier has no counters
 -- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
@@ -37,6 +41,7 @@ if mode == 'repair' and redis.call('HEXISTS', KEYS[1], tier) == 1 then
   return { 'present' }
 end
 
+sold = tonumber(redis.call('HGET', KEYS[5], tier) or '') or sold
 local held = tonumber(redis.call('HGET', KEYS[3], tier) or '') or 0
 local checkout = tonumber(redis.call('HGET', KEYS[4], tier) or '') or 0
 local committed = sold + held + checkout

@@ -695,12 +695,14 @@ test_tier_set (Fixture *fixture, gconstpointer data)
   assert_reply (run ("tier-set", NULL, "1", "6", "2", "4", "set", NULL), "ok 0");
   assert_counts ("1", "0 3 1 2");
   assert_reply (cmd ("HGET", KEY ("max"), "1", NULL), "4");
-  assert_reply (run ("tier-set", NULL, "1", "20", "3", "4", "set", NULL), "ok 13");
-  assert_counts ("1", "13 3 1 3");
+  /* Redis's sold stays: the database's 3 may count the checkout's ticket
+   * already (committed, not yet confirmed). */
+  assert_reply (run ("tier-set", NULL, "1", "20", "3", "4", "set", NULL), "ok 14");
+  assert_counts ("1", "14 3 1 2");
 
   /* Repair only fills in a tier that has no counters. */
   assert_reply (run ("tier-set", NULL, "1", "100", "0", "4", "repair", NULL), "present");
-  assert_counts ("1", "13 3 1 3");
+  assert_counts ("1", "14 3 1 2");
   assert_reply (run ("tier-set", NULL, "2", "100", "7", "4", "repair", NULL), "ok 93");
   assert_counts ("2", "93 0 0 7");
 

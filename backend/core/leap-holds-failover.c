@@ -304,6 +304,21 @@ hand_over (LeapHolds  *self,
 
 static gboolean rebuild_retry_cb (gpointer data);
 
+/* TRUE if event_id was not in the set yet. */
+static gboolean
+add_event (GHashTable *events,
+           gint64      event_id)
+{
+  gint64 *key;
+
+  if (g_hash_table_contains (events, &event_id))
+    return FALSE;
+  key = g_new (gint64, 1);
+  *key = event_id;
+  g_hash_table_add (events, key);
+  return TRUE;
+}
+
 /* Redis is back (or the backend starts): before Redis takes holds again,
  * end the database's outage (so that it makes no more holds), set the
  * counters Redis lost from the database, hand the database's holds and
@@ -335,19 +350,35 @@ _leap_holds_rebuild (LeapHolds *self)
   self->outage_ms = 0;
 
   for (guint i = 0; i < json_array_get_length (tiers); i++)
+    add_event (events, json_object_get_int_member (json_array_get_object_element (tiers, i),
+                                                   "event_id"));
+  /* An event taken off sale can still have holds and accepted orders to
+   * hand over: its counters are needed too, or they are refused. */
+  for (guint i = 0; i < json_array_get_length (holds); i++)
     {
-      JsonObject *tier = json_array_get_object_element (tiers, i);
-      gint64 event_id = json_object_get_int_member (tier, "event_id");
+      gint64 event_id = leap_json_get_int (json_array_get_object_element (holds, i),
+                                           "event_id", 0);
+      g_autoptr(JsonArray) more = NULL;
 
-      _leap_holds_set_tier_full (self, tier, "repair", repaired_cb, step_new (self));
-      if (!g_hash_table_contains (events, &event_id))
+      if (!add_event (events, event_id))
+        continue;
+      more = leap_store_list_inventory (self->store, event_id, &error);
+      if (more == NULL)
         {
-          gint64 *key = g_new (gint64, 1);
-
-          *key = event_id;
-          g_hash_table_add (events, key);
+          /* Its import is then refused (unknown tier) and tried again by
+           * the next rebuild. */
+          g_warning ("Cannot read the tiers of event %" G_GINT64_FORMAT ": %s", event_id,
+                     error->message);
+          g_clear_error (&error);
+          continue;
         }
+      for (guint j = 0; j < json_array_get_length (more); j++)
+        json_array_add_object_element (tiers,
+                                       json_object_ref (json_array_get_object_element (more, j)));
     }
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    _leap_holds_set_tier_full (self, json_array_get_object_element (tiers, i), "repair",
+                               repaired_cb, step_new (self));
   for (guint i = 0; i < json_array_get_length (holds); i++)
     hand_over (self, json_array_get_object_element (holds, i));
 

@@ -811,6 +811,10 @@ expire_tick_cb (gpointer data)
                  "taking its holds over");
       _leap_holds_rebuild (self);
     }
+  /* Not before the rebuild is done: a hold of an AOF's tail whose order was
+   * accepted is queued by it, and must not expire first. */
+  if (!self->ready)
+    return G_SOURCE_CONTINUE;
   leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE",
                       leap_keys_expiring (), since, "+inf", NULL);
   leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", leap_keys_expiring (), "-inf",
