@@ -364,6 +364,7 @@ typedef struct
   guint        to_send;
   guint        created;
   guint        sold_out;
+  guint        too_many;  /* 429 too_many_holds */
   guint        other;
   GHashTable  *ids;
   SoupSession *session;
@@ -397,6 +398,10 @@ race_cb (GObject      *object,
     }
   else if (status == 409)
     race->sold_out++;
+  else if (status == 429 && bytes != NULL &&
+           g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                         "\"too_many_holds\"") != NULL)
+    race->too_many++;
   else
     race->other++;
   race->pending--;
@@ -426,8 +431,10 @@ race_done (gpointer data)
   return ((Race *) data)->pending == 0;
 }
 
+/* token: the session that holds; NULL for the cashier. */
 static void
 post_holds (Fixture    *f,
+            const char *token,
             guint       count,
             guint       connections,
             const char *body,
@@ -435,7 +442,7 @@ post_holds (Fixture    *f,
             Race       *race)
 {
   g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
-  g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token ? token : f->cashier, NULL);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", connections,
                                                                   "max-conns-per-host", connections,
                                                                   "timeout", 60, NULL);
@@ -462,7 +469,7 @@ test_idempotency_concurrent (Fixture *f, gconstpointer data)
   Race race = { 0 };
 
   race.ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  post_holds (f, 10, 10, body, "same-sale", &race);
+  post_holds (f, NULL, 10, 10, body, "same-sale", &race);
   g_assert_cmpuint (race.other, ==, 0);
   g_assert_cmpuint (race.created, ==, 10);
   g_assert_cmpuint (g_hash_table_size (race.ids), ==, 1);
@@ -479,7 +486,7 @@ test_race (Fixture *f, gconstpointer data)
   g_autofree char *body = hold_body (f, 1, 0);
   Race race = { 0 };
 
-  post_holds (f, 5000, 200, body, NULL, &race);
+  post_holds (f, NULL, 5000, 200, body, NULL, &race);
   g_assert_cmpuint (race.other, ==, 0);
   g_assert_cmpuint (race.created, ==, 1000);
   g_assert_cmpuint (race.sold_out, ==, 4000);
@@ -490,6 +497,85 @@ test_race (Fixture *f, gconstpointer data)
                        leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier) +
                        leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier),
                    ==, leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier));
+}
+
+static char *
+new_guest (Fixture *f)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+}
+
+/* Thirty holds of two tickets at once from one guest session: the cap on
+ * its live holds is counted where the holds are made, so exactly five. */
+static void
+test_guest_parallel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *guest = new_guest (f);
+  g_autofree char *body = hold_body (f, 2, 0);
+  Race race = { 0 };
+
+  post_holds (f, guest, 30, 30, body, NULL, &race);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpuint (race.created, ==, 5);
+  g_assert_cmpuint (race.too_many, ==, 25);
+  g_assert_cmpint (available (f, f->tier), ==, 100 - 5 * 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 5 * 2);
+}
+
+static char *
+guest_hold (Fixture    *f,
+            const char *guest,
+            guint       want_status)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, 1, 0);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, body, &reply);
+  g_assert_cmpuint (reply.status, ==, want_status);
+  if (want_status != 201)
+    {
+      g_assert_cmpstr (leap_test_error_code (&reply), ==, "too_many_holds");
+      return NULL;
+    }
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
+}
+
+/* The cap counts live holds only: a hold released or checked out makes
+ * room for another at once. */
+static void
+test_guest_released (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *guest = new_guest (f);
+  g_autofree char *order = NULL;
+  char *ids[5];
+
+  for (guint i = 0; i < 5; i++)
+    ids[i] = guest_hold (f, guest, 201);
+  g_assert_null (guest_hold (f, guest, 429));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strconcat ("/api/v1/holds/", ids[i], NULL);
+
+      leap_test_backend_call (&f->tb, "DELETE", path, guest, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 204);
+    }
+  g_free (guest_hold (f, guest, 201));
+  g_free (guest_hold (f, guest, 201));
+  g_assert_null (guest_hold (f, guest, 429));
+
+  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", ids[2]);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", guest, order, &reply);
+  g_assert_cmpuint (reply.status, ==, 202);
+  g_free (guest_hold (f, guest, 201));
+  g_assert_null (guest_hold (f, guest, 429));
+  for (guint i = 0; i < 5; i++)
+    g_free (ids[i]);
 }
 
 static gboolean
@@ -680,6 +766,8 @@ main (int argc, char *argv[])
   ADD ("/leap/holds/refusals", test_refusals, 10);
   ADD ("/leap/holds/guest-limits", test_guest_limits, 10);
   ADD ("/leap/holds/guest-rate", test_guest_rate, 10);
+  ADD ("/leap/holds/guest-parallel", test_guest_parallel, 100);
+  ADD ("/leap/holds/guest-released", test_guest_released, 10);
   g_test_add ("/leap/holds/guest-rate-behind-proxy", Fixture, GUINT_TO_POINTER (10),
               setup_behind_proxy, test_guest_rate_behind_proxy, teardown);
   ADD ("/leap/holds/idempotency", test_idempotency, 10);

@@ -206,18 +206,6 @@ _leap_holds_describe_hold (LeapHolds  *self,
 }
 
 static void
-guest_recorded_cb (LeapRedis        *redis,
-                   const redisReply *reply,
-                   const GError     *error,
-                   gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Create *c = g_task_get_task_data (task);
-
-  g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
-}
-
-static void
 reserved_cb (LeapRedis        *redis,
              const redisReply *reply,
              const GError     *error,
@@ -268,18 +256,13 @@ reserved_cb (LeapRedis        *redis,
                                 score, event, NULL);
           }
       }
-      if (c->guest)
-        {
-          g_autofree char *key = leap_keys_guest_holds (c->owner);
-          g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
-
-          leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
-          leap_redis_command_full (self->redis, guest_recorded_cb, g_steal_pointer (&task),
-                                   g_object_unref, "EXPIRE", key, ttl, NULL);
-          return;
-        }
       g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
     }
+  else if (g_str_equal (status, "too_many_holds"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
+                             "A guest may keep %" G_GINT64_FORMAT " holds at once; release or "
+                             "buy one first",
+                             leap_reply_element_int (reply, 1));
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
                              "Not enough tickets left in tier %" G_GINT64_FORMAT ": %"
@@ -299,50 +282,35 @@ reserved_cb (LeapRedis        *redis,
                              status);
 }
 
-/* Takes task: reserved_cb returns it. */
+/* Takes task: reserved_cb returns it. A guest's cap on live holds is
+ * counted by the script itself, in the step that adds the hold. */
 static void
 reserve (GTask *task)
 {
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = leap_keys_reserve_script (c->event_id, c->hold_id,
+                                                        c->guest ? c->owner : NULL);
+  guint nkeys = argv->len;
 
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
-  g_ptr_array_add (args, g_strdup (c->hold_id));
-  g_ptr_array_add (args, g_strdup (c->owner));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
-  g_ptr_array_add (args, g_strdup_printf ("%u", self->config.ttl_s * 1000));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
+  g_ptr_array_add (argv, g_strdup (c->hold_id));
+  g_ptr_array_add (argv, g_strdup (c->owner));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.ttl_s * 1000));
+  if (c->guest)
+    g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_max_holds));
   for (guint i = 0; i < json_array_get_length (c->items); i++)
     {
       JsonObject *item = json_array_get_object_element (c->items, i);
 
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+      g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT,
                                               json_object_get_int_member (item, "tier_id")));
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+      g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT,
                                               json_object_get_int_member (item, "quantity")));
     }
-  _leap_holds_run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
-}
-
-static void
-guest_count_cb (LeapRedis        *redis,
-                const redisReply *reply,
-                const GError     *error,
-                gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapHolds *self = g_task_get_source_object (task);
-  gint64 count;
-
-  if (error == NULL && leap_reply_get_int (reply, &count) &&
-      count >= self->config.guest_max_holds)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
-                               "A guest may keep %u holds at once; release or buy one first",
-                               self->config.guest_max_holds);
-      return;
-    }
-  reserve (g_steal_pointer (&task));
+  leap_redis_eval_argv (self->redis, "reserve", reserved_cb, task, nkeys, argv->len,
+                        (const char **) argv->pdata, NULL);
 }
 
 static gboolean
@@ -483,15 +451,6 @@ _leap_holds_create_in_redis (LeapHolds *self,
   Create *c = g_task_get_task_data (task);
 
   c->hold_id = _leap_holds_new_hold_id (c->event_id, FALSE);
-  if (c->guest)
-    {
-      g_autofree char *key = leap_keys_guest_holds (c->owner);
-      g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
-
-      leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", key, "-inf", now, NULL);
-      leap_redis_command (self->redis, guest_count_cb, task, "ZCARD", key, NULL);
-      return;
-    }
   reserve (task);
 }
 
