@@ -16,7 +16,7 @@
 -- ARGV[1]  event id E
 -- ARGV[2]  hold id H
 -- ARGV[3]  owner (the session's token hash)
--- ARGV[4]  now, in ms
+-- ARGV[4]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- ARGV[5]  hold time, in ms
 -- ARGV[6]  with KEYS[9] only: the most live holds the guest may have
 -- ARGV[6…] (ARGV[7…] with KEYS[9]) pairs: tier id, quantity
@@ -65,7 +65,7 @@ end
 
 local guest = KEYS[9] ~= nil
 local first = guest and 7 or 6
-local now, ttl = int(ARGV[4]), int(ARGV[5])
+local now, ttl = clock(ARGV[4]), int(ARGV[5])
 local guest_max = guest and int(ARGV[6])
 if not now or now < 0 or not ttl or ttl <= 0 then
   return { 'invalid', 'bad time' }
