@@ -14,7 +14,7 @@
 -- KEYS[9]  the checkout stream
 -- ARGV[1]  event id E
 -- ARGV[2]  owner
--- ARGV[3]  now, in ms
+-- ARGV[3]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- ARGV[4]  order id
 -- ARGV[5…] field/value pairs of the stream message
 -- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
@@ -23,7 +23,7 @@
 --        nothing changed) | {"not_found"} | {"expired"} (its tickets were
 --        given back) | {"status", current} | {"invalid", reason}
 
-local now = int(ARGV[3])
+local now = clock(ARGV[3])
 if not now then
   return { 'invalid', 'bad time' }
 end

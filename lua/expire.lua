@@ -12,14 +12,14 @@
 -- KEYS[7]  leap:{ev:E}:holds     ZSET live hold id → expires_ms
 -- KEYS[8]  leap:{ev:E}:hold:-    unused (every script takes the same keys)
 -- ARGV[1]  event id E
--- ARGV[2]  now, in ms
+-- ARGV[2]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- ARGV[3]  at most this many holds in one run
 -- Reply: {"expired", count} | {"invalid", reason}
 -- The hold keys are built from KEYS[7] (leap:{ev:E}:hold:ID), so they keep
 -- the event's hash tag.
 -- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 
-local now, max_count = int(ARGV[2]), int(ARGV[3])
+local now, max_count = clock(ARGV[2]), int(ARGV[3])
 if not now or not max_count or max_count <= 0 then
   return { 'invalid', 'bad time or count' }
 end

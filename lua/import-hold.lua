@@ -21,7 +21,7 @@
 -- ARGV[3]  owner
 -- ARGV[4]  "held" or "checking_out"
 -- ARGV[5]  expires_ms
--- ARGV[6]  now, in ms
+-- ARGV[6]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- ARGV[7]  items, "tier:quantity,…"
 -- ARGV[8]  order id (checking_out only)
 -- ARGV[9]  the order's checkout message (checking_out only)
@@ -29,7 +29,7 @@
 -- Reply: {"ok", stream entry or ""} | {"exists"} | {"expired"}
 --        | {"unknown_tier", T} | {"invalid", reason}
 
-local status, expires, now = ARGV[4], int(ARGV[5]), int(ARGV[6])
+local status, expires, now = ARGV[4], int(ARGV[5]), clock(ARGV[6])
 if status ~= 'held' and status ~= 'checking_out' then
   return { 'invalid', 'status must be held or checking_out' }
 end

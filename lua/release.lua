@@ -11,11 +11,11 @@
 -- KEYS[8]  leap:{ev:E}:hold:H    HASH the hold
 -- ARGV[1]  event id E
 -- ARGV[2]  owner; "" for the system, which may release any hold
--- ARGV[3]  now, in ms
+-- ARGV[3]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- Builds  leap:avail:E, the channel publish() (prelude.lua) sends on; not a key
 -- Reply: {"released"} | {"not_found"} | {"status", current} | {"invalid", reason}
 
-local now = int(ARGV[3])
+local now = clock(ARGV[3])
 if not now then
   return { 'invalid', 'bad time' }
 end

@@ -11,16 +11,22 @@
 -- KEYS[6]  leap:{ev:E}:max       HASH tier → max per order
 -- KEYS[7]  leap:{ev:E}:holds     ZSET live hold id → expires_ms
 -- KEYS[8]  leap:{ev:E}:hold:H    HASH the new hold
+-- KEYS[9]  leap:guest-holds:O    ZSET (guests only) hold key → expires_ms,
+--                                every hold the guest O made that may be live
 -- ARGV[1]  event id E
 -- ARGV[2]  hold id H
 -- ARGV[3]  owner (the session's token hash)
--- ARGV[4]  now, in ms
+-- ARGV[4]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- ARGV[5]  hold time, in ms
--- ARGV[6…] pairs: tier id, quantity
+-- ARGV[6]  with KEYS[9] only: the most live holds the guest may have
+-- ARGV[6…] (ARGV[7…] with KEYS[9]) pairs: tier id, quantity
 -- Builds  leap:avail:E, the channel it publishes on; not a key
 -- Builds  leap:{ev:E}:hold:ID of due holds from KEYS[7] (expire_due, prelude.lua)
+-- Reads   the hold keys listed in KEYS[9] (put there by this script, as
+--         KEYS[8]), to count the guest's live holds; not under E's hash tag
 -- Reply: {"ok", expires_ms} | {"invalid", reason} | {"unknown_tier", T}
 --        | {"limit", T, max} | {"exists"} | {"sold_out", T, available}
+--        | {"too_many_holds", max}
 
 -- Due holds expired here when a tier looks short; the timer does the rest.
 local EXPIRE_BATCH = 200
@@ -39,16 +45,40 @@ local function publish (changed, known)
              '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
 end
 
-local now, ttl = int(ARGV[4]), int(ARGV[5])
+-- A guest's holds that still count: the set drops those past their time,
+-- released, checked out or gone, so that it stays exact. Dropping them
+-- changes no count that anyone reads, so it is done before the checks end.
+local function live_guest_holds (now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
+  local keys = redis.call('ZRANGE', KEYS[9], 0, -1)
+  local gone = {}
+  for _, key in ipairs(keys) do
+    if redis.call('HGET', key, 'status') ~= 'held' then
+      gone[#gone + 1] = key
+    end
+  end
+  if #gone > 0 then
+    redis.call('ZREM', KEYS[9], unpack(gone))
+  end
+  return #keys - #gone
+end
+
+local guest = KEYS[9] ~= nil
+local first = guest and 7 or 6
+local now, ttl = clock(ARGV[4]), int(ARGV[5])
+local guest_max = guest and int(ARGV[6])
 if not now or now < 0 or not ttl or ttl <= 0 then
   return { 'invalid', 'bad time' }
 end
-if #ARGV < 7 or #ARGV % 2 ~= 1 then
+if guest and (not guest_max or guest_max < 0) then
+  return { 'invalid', 'bad guest limit' }
+end
+if #ARGV < first + 1 or (#ARGV - first) % 2 ~= 1 then
   return { 'invalid', 'no tier/quantity pairs' }
 end
 
 local items, seen = {}, {}
-for i = 6, #ARGV, 2 do
+for i = first, #ARGV, 2 do
   local tier, q = ARGV[i], int(ARGV[i + 1])
   if tier == '' or string.find(tier, '[:,]') then
     return { 'invalid', 'bad tier id' }
@@ -80,6 +110,11 @@ for _, it in ipairs(items) do
 end
 if redis.call('EXISTS', KEYS[8]) == 1 then
   return { 'exists' }
+end
+-- Counted here, in the step that adds the hold, so that parallel requests
+-- of one guest cannot all pass the count before any of them is added.
+if guest and live_guest_holds(now) >= guest_max then
+  return { 'too_many_holds', guest_max }
 end
 
 local function first_short (reread)
@@ -120,5 +155,12 @@ redis.call('HSET', KEYS[8], 'status', 'held', 'owner', ARGV[3], 'event', ARGV[1]
            'items', table.concat(parts, ','), 'created_ms', now, 'expires_ms', expires)
 redis.call('PEXPIRE', KEYS[8], ttl + DAY_MS)
 redis.call('ZADD', KEYS[7], expires, ARGV[2])
+if guest then
+  redis.call('ZADD', KEYS[9], expires, KEYS[8])
+  -- Outlives its latest hold (a shorter hold time elsewhere never cuts it).
+  if redis.call('PTTL', KEYS[9]) < ttl + 60000 then
+    redis.call('PEXPIRE', KEYS[9], ttl + 60000)
+  end
+end
 publish(changed, left_after)
 return { 'ok', expires }

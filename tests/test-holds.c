@@ -57,6 +57,14 @@ setup_short (Fixture *f, gconstpointer data)
 }
 
 static void
+setup_three_s (Fixture *f, gconstpointer data)
+{
+  leap_test_backend_set_hold_ttl (3);
+  setup (f, data);
+  leap_test_backend_set_hold_ttl (600);
+}
+
+static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_free (f->admin);
@@ -364,6 +372,7 @@ typedef struct
   guint        to_send;
   guint        created;
   guint        sold_out;
+  guint        too_many;  /* 429 too_many_holds */
   guint        other;
   GHashTable  *ids;
   SoupSession *session;
@@ -397,6 +406,10 @@ race_cb (GObject      *object,
     }
   else if (status == 409)
     race->sold_out++;
+  else if (status == 429 && bytes != NULL &&
+           g_strstr_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                         "\"too_many_holds\"") != NULL)
+    race->too_many++;
   else
     race->other++;
   race->pending--;
@@ -426,8 +439,10 @@ race_done (gpointer data)
   return ((Race *) data)->pending == 0;
 }
 
+/* token: the session that holds; NULL for the cashier. */
 static void
 post_holds (Fixture    *f,
+            const char *token,
             guint       count,
             guint       connections,
             const char *body,
@@ -435,7 +450,7 @@ post_holds (Fixture    *f,
             Race       *race)
 {
   g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
-  g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token ? token : f->cashier, NULL);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns", connections,
                                                                   "max-conns-per-host", connections,
                                                                   "timeout", 60, NULL);
@@ -462,7 +477,7 @@ test_idempotency_concurrent (Fixture *f, gconstpointer data)
   Race race = { 0 };
 
   race.ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  post_holds (f, 10, 10, body, "same-sale", &race);
+  post_holds (f, NULL, 10, 10, body, "same-sale", &race);
   g_assert_cmpuint (race.other, ==, 0);
   g_assert_cmpuint (race.created, ==, 10);
   g_assert_cmpuint (g_hash_table_size (race.ids), ==, 1);
@@ -479,7 +494,7 @@ test_race (Fixture *f, gconstpointer data)
   g_autofree char *body = hold_body (f, 1, 0);
   Race race = { 0 };
 
-  post_holds (f, 5000, 200, body, NULL, &race);
+  post_holds (f, NULL, 5000, 200, body, NULL, &race);
   g_assert_cmpuint (race.other, ==, 0);
   g_assert_cmpuint (race.created, ==, 1000);
   g_assert_cmpuint (race.sold_out, ==, 4000);
@@ -490,6 +505,300 @@ test_race (Fixture *f, gconstpointer data)
                        leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier) +
                        leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier),
                    ==, leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier));
+}
+
+static char *
+new_guest (Fixture *f)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+}
+
+/* Thirty holds of two tickets at once from one guest session: the cap on
+ * its live holds is counted where the holds are made, so exactly five. */
+static void
+test_guest_parallel (Fixture *f, gconstpointer data)
+{
+  g_autofree char *guest = new_guest (f);
+  g_autofree char *body = hold_body (f, 2, 0);
+  Race race = { 0 };
+
+  post_holds (f, guest, 30, 30, body, NULL, &race);
+  g_assert_cmpuint (race.other, ==, 0);
+  g_assert_cmpuint (race.created, ==, 5);
+  g_assert_cmpuint (race.too_many, ==, 25);
+  g_assert_cmpint (available (f, f->tier), ==, 100 - 5 * 2);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 5 * 2);
+}
+
+static char *
+guest_hold (Fixture    *f,
+            const char *guest,
+            guint       want_status)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, 1, 0);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", guest, body, &reply);
+  g_assert_cmpuint (reply.status, ==, want_status);
+  if (want_status != 201)
+    {
+      g_assert_cmpstr (leap_test_error_code (&reply), ==, "too_many_holds");
+      return NULL;
+    }
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
+}
+
+/* The cap counts live holds only: a hold released or checked out makes
+ * room for another at once. */
+static void
+test_guest_released (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *guest = new_guest (f);
+  g_autofree char *order = NULL;
+  char *ids[5];
+
+  for (guint i = 0; i < 5; i++)
+    ids[i] = guest_hold (f, guest, 201);
+  g_assert_null (guest_hold (f, guest, 429));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strconcat ("/api/v1/holds/", ids[i], NULL);
+
+      leap_test_backend_call (&f->tb, "DELETE", path, guest, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 204);
+    }
+  g_free (guest_hold (f, guest, 201));
+  g_free (guest_hold (f, guest, 201));
+  g_assert_null (guest_hold (f, guest, 429));
+
+  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}", ids[2]);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", guest, order, &reply);
+  g_assert_cmpuint (reply.status, ==, 202);
+  g_free (guest_hold (f, guest, 201));
+  g_assert_null (guest_hold (f, guest, 429));
+  for (guint i = 0; i < 5; i++)
+    g_free (ids[i]);
+}
+
+/* One clock for holds: a second leap-backend on the same Redis and
+ * database, run under faketime with its clock OFFSET ("+600s", "-600s"). */
+typedef struct
+{
+  GSubprocess *process;
+  char        *base;  /* its own; the fixture's while it runs */
+  char        *own_base;
+} Skewed;
+
+static gboolean
+skewed_serves (gpointer data)
+{
+  Fixture *f = data;
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/healthz");
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (f->tb.session, msg, NULL, NULL);
+
+  return bytes != NULL && soup_message_get_status (msg) == 200;
+}
+
+/* Starts it and points the fixture's calls at it. */
+static void
+skewed_start (Fixture    *f,
+              Skewed     *skewed,
+              const char *offset,
+              guint       hold_ttl_s)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  guint16 port = leap_test_free_port ();
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
+  g_autofree char *database = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autofree char *ttl = g_strdup_printf ("%u", hold_ttl_s);
+
+  skewed->process = g_subprocess_launcher_spawn (launcher, &error, "faketime", "-f", offset,
+                                                 g_getenv ("LEAP_BACKEND"), "--listen", listen,
+                                                 "--redis", redis_arg, "--database", database,
+                                                 "--hold-ttl", ttl, "--reconcile-interval", "0",
+                                                 NULL);
+  g_assert_no_error (error);
+  skewed->own_base = g_steal_pointer (&f->tb.base);
+  f->tb.base = g_strdup_printf ("http://%s", listen);
+  g_assert_true (leap_test_wait_until (skewed_serves, f, 20000));
+}
+
+static void
+skewed_stop (Fixture *f,
+             Skewed  *skewed)
+{
+  g_subprocess_send_signal (skewed->process, SIGTERM);
+  g_assert_true (g_subprocess_wait (skewed->process, NULL, NULL));
+  g_clear_object (&skewed->process);
+  g_free (f->tb.base);
+  f->tb.base = g_steal_pointer (&skewed->own_base);
+}
+
+/* Only the skewed backend runs from now on (no other expiry timer). */
+static void
+stop_in_process_backend (Fixture *f)
+{
+  g_clear_object (&f->tb.backend);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Redis's clock, in ms. */
+static gint64
+redis_time_ms (Fixture *f)
+{
+  g_autofree char *out = leap_test_redis_cli (f->tb.redis, "TIME", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", 2);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  return g_ascii_strtoll (lines[0], NULL, 10) * 1000 + g_ascii_strtoll (lines[1], NULL, 10) / 1000;
+}
+
+static char *
+hold_field (Fixture    *f,
+            const char *hold_id,
+            const char *field)
+{
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event,
+                                          hold_id);
+  return leap_test_redis_cli (f->tb.redis, "HGET", key, field, NULL);
+}
+
+static char *
+make_hold (Fixture *f,
+           guint    quantity)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, quantity, 0);
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
+}
+
+/* A hold ends ttl_ms after it was made by Redis's clock, whoever made it. */
+static void
+assert_expires_by_redis (Fixture    *f,
+                         const char *hold_id,
+                         gint64      ttl_ms)
+{
+  g_autofree char *expires = hold_field (f, hold_id, "expires_ms");
+  gint64 now = redis_time_ms (f);
+
+  /* Made before now, and not much before (a loaded machine, not 600 s). */
+  g_assert_cmpint (g_ascii_strtoll (expires, NULL, 10), <=, now + ttl_ms);
+  g_assert_cmpint (g_ascii_strtoll (expires, NULL, 10), >, now + ttl_ms - 15000);
+}
+
+static gint64
+evalsha_calls (Fixture *f)
+{
+  g_autofree char *info = leap_test_redis_cli (f->tb.redis, "INFO", "commandstats", NULL);
+  const char *calls = strstr (info, "cmdstat_evalsha:calls=");
+
+  return calls ? g_ascii_strtoll (calls + strlen ("cmdstat_evalsha:calls="), NULL, 10) : 0;
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   from;
+} Calls;
+
+static gboolean
+two_more_scripts (gpointer data)
+{
+  Calls *calls = data;
+
+  return evalsha_calls (calls->f) >= calls->from + 2;
+}
+
+/* A backend ten minutes ahead neither makes holds that are born late nor
+ * expires the others' holds early, nor reads them as expired. */
+static void
+test_clock_ahead (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *mine = make_hold (f, 2);
+  g_autofree char *theirs = NULL;
+  g_autofree char *path = g_strconcat ("/api/v1/holds/", mine, NULL);
+  Skewed skewed = { 0 };
+  Calls calls = { f, 0 };
+
+  skewed_start (f, &skewed, "+600s", 600);
+  theirs = make_hold (f, 1);
+  assert_expires_by_redis (f, mine, 600000);
+  assert_expires_by_redis (f, theirs, 600000);
+
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "held");
+
+  /* Its expiry timer alone runs (once a second: two scripts of it are one
+   * full run), and gives nothing back. */
+  stop_in_process_backend (f);
+  calls.from = evalsha_calls (f);
+  g_assert_true (leap_test_wait_until (two_more_scripts, &calls, 20000));
+  {
+    g_autofree char *status = hold_field (f, mine, "status");
+
+    g_assert_cmpstr (status, ==, "held");
+  }
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 3);
+  skewed_stop (f, &skewed);
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   expires;
+} Due;
+
+static gboolean
+due_by_redis (gpointer data)
+{
+  Due *due = data;
+
+  return redis_time_ms (due->f) > due->expires;
+}
+
+/* A backend ten minutes behind makes holds that last their time, and
+ * cannot check out a hold that is due by Redis's clock. */
+static void
+test_clock_behind (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *due_hold = make_hold (f, 2);
+  g_autofree char *theirs = NULL;
+  g_autofree char *order = NULL;
+  g_autofree char *expires = hold_field (f, due_hold, "expires_ms");
+  Skewed skewed = { 0 };
+  Due due = { f, g_ascii_strtoll (expires, NULL, 10) };
+
+  /* No timer of the right clock from now on. */
+  stop_in_process_backend (f);
+  skewed_start (f, &skewed, "-600s", 10);
+  theirs = make_hold (f, 1);
+  assert_expires_by_redis (f, theirs, 10000);
+
+  g_assert_true (leap_test_wait_until (due_by_redis, &due, 20000));
+  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}",
+                           due_hold);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", f->cashier, order, &reply);
+  g_assert_true (reply.status == 410 || reply.status == 409);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
+  skewed_stop (f, &skewed);
 }
 
 static gboolean
@@ -680,6 +989,8 @@ main (int argc, char *argv[])
   ADD ("/leap/holds/refusals", test_refusals, 10);
   ADD ("/leap/holds/guest-limits", test_guest_limits, 10);
   ADD ("/leap/holds/guest-rate", test_guest_rate, 10);
+  ADD ("/leap/holds/guest-parallel", test_guest_parallel, 100);
+  ADD ("/leap/holds/guest-released", test_guest_released, 10);
   g_test_add ("/leap/holds/guest-rate-behind-proxy", Fixture, GUINT_TO_POINTER (10),
               setup_behind_proxy, test_guest_rate_behind_proxy, teardown);
   ADD ("/leap/holds/idempotency", test_idempotency, 10);
@@ -690,6 +1001,9 @@ main (int argc, char *argv[])
   g_test_add ("/leap/holds/expiry", Fixture, GUINT_TO_POINTER (10), setup_short, test_expiry,
               teardown);
   ADD ("/leap/holds/repair", test_repair, 10);
+  ADD ("/leap/holds/clock-ahead", test_clock_ahead, 10);
+  g_test_add ("/leap/holds/clock-behind", Fixture, GUINT_TO_POINTER (10), setup_three_s,
+              test_clock_behind, teardown);
 #undef ADD
 
   status = g_test_run ();

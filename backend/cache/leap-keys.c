@@ -98,6 +98,22 @@ leap_keys_inventory_script (gint64      event_id,
   return keys;
 }
 
+/* reserve: as the inventory scripts, then, for a guest (guest_owner not
+ * NULL), the set of its holds, whose live ones the script counts. The
+ * guest's set is not under the event's hash tag: a guest's cap spans its
+ * holds of every event. */
+GPtrArray *
+leap_keys_reserve_script (gint64      event_id,
+                          const char *hold_id,
+                          const char *guest_owner)
+{
+  GPtrArray *keys = leap_keys_inventory_script (event_id, hold_id);
+
+  if (guest_owner != NULL)
+    g_ptr_array_add (keys, leap_keys_guest_holds (guest_owner));
+  return keys;
+}
+
 /* begin-checkout, import-hold: as the inventory scripts, then the
  * event's checkout stream. */
 GPtrArray *
@@ -150,7 +166,8 @@ leap_keys_expiring (void)
   return "leap:expiring";
 }
 
-/* SET of a guest session's live holds. */
+/* ZSET of a guest session's holds: hold key → expires_ms. lua/reserve.lua
+ * keeps it, dropping the holds that are no longer live when it counts. */
 char *
 leap_keys_guest_holds (const char *owner)
 {

@@ -50,6 +50,9 @@ char       *leap_keys_event_pricing            (gint64            event_id);
  * before that as nkeys. */
 GPtrArray  *leap_keys_inventory_script         (gint64            event_id,
                                                 const char       *hold_id);
+GPtrArray  *leap_keys_reserve_script           (gint64            event_id,
+                                                const char       *hold_id,
+                                                const char       *guest_owner);
 GPtrArray  *leap_keys_checkout_script          (gint64            event_id,
                                                 const char       *hold_id);
 GPtrArray  *leap_keys_reconcile_script         (gint64            event_id);

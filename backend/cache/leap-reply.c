@@ -87,6 +87,15 @@ leap_reply_element_int (const redisReply *reply,
   return 0;
 }
 
+/* TIME's reply, {seconds, microseconds}, in ms; 0 for another shape. */
+gint64
+leap_reply_time_ms (const redisReply *reply)
+{
+  if (!leap_reply_is_array (reply, 2))
+    return 0;
+  return leap_reply_element_int (reply, 0) * 1000 + leap_reply_element_int (reply, 1) / 1000;
+}
+
 /* The first word of a script's reply, {"status", …}; "" when there is
  * none, so that callers compare it without checking. */
 const char *

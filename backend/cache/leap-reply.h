@@ -29,6 +29,7 @@ const char        *leap_reply_status         (const redisReply  *reply);
 const char        *leap_reply_field          (const redisReply  *fields,
                                               const char        *name);
 char             **leap_reply_dup_strv       (const redisReply  *reply);
+gint64             leap_reply_time_ms        (const redisReply  *reply);
 gboolean           leap_reply_stream_entry   (const redisReply  *entry,
                                               const char       **id,
                                               const redisReply **fields);

@@ -276,7 +276,7 @@ hand_over (LeapHolds  *self,
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "owner", "")));
   g_ptr_array_add (argv, g_strdup (status));
   g_ptr_array_add (argv, g_strdup (expires));
-  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (argv, g_strdup (LEAP_HOLDS_REDIS_NOW));
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "items", "")));
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "order_id", "")));
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "message", "")));

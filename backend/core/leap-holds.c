@@ -206,18 +206,6 @@ _leap_holds_describe_hold (LeapHolds  *self,
 }
 
 static void
-guest_recorded_cb (LeapRedis        *redis,
-                   const redisReply *reply,
-                   const GError     *error,
-                   gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Create *c = g_task_get_task_data (task);
-
-  g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
-}
-
-static void
 reserved_cb (LeapRedis        *redis,
              const redisReply *reply,
              const GError     *error,
@@ -268,18 +256,13 @@ reserved_cb (LeapRedis        *redis,
                                 score, event, NULL);
           }
       }
-      if (c->guest)
-        {
-          g_autofree char *key = leap_keys_guest_holds (c->owner);
-          g_autofree char *ttl = g_strdup_printf ("%u", self->config.ttl_s + 60);
-
-          leap_redis_command (self->redis, NULL, NULL, "ZADD", key, score, c->hold_id, NULL);
-          leap_redis_command_full (self->redis, guest_recorded_cb, g_steal_pointer (&task),
-                                   g_object_unref, "EXPIRE", key, ttl, NULL);
-          return;
-        }
       g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
     }
+  else if (g_str_equal (status, "too_many_holds"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
+                             "A guest may keep %" G_GINT64_FORMAT " holds at once; release or "
+                             "buy one first",
+                             leap_reply_element_int (reply, 1));
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
                              "Not enough tickets left in tier %" G_GINT64_FORMAT ": %"
@@ -299,50 +282,35 @@ reserved_cb (LeapRedis        *redis,
                              status);
 }
 
-/* Takes task: reserved_cb returns it. */
+/* Takes task: reserved_cb returns it. A guest's cap on live holds is
+ * counted by the script itself, in the step that adds the hold. */
 static void
 reserve (GTask *task)
 {
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = leap_keys_reserve_script (c->event_id, c->hold_id,
+                                                        c->guest ? c->owner : NULL);
+  guint nkeys = argv->len;
 
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
-  g_ptr_array_add (args, g_strdup (c->hold_id));
-  g_ptr_array_add (args, g_strdup (c->owner));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
-  g_ptr_array_add (args, g_strdup_printf ("%u", self->config.ttl_s * 1000));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
+  g_ptr_array_add (argv, g_strdup (c->hold_id));
+  g_ptr_array_add (argv, g_strdup (c->owner));
+  g_ptr_array_add (argv, g_strdup (LEAP_HOLDS_REDIS_NOW));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.ttl_s * 1000));
+  if (c->guest)
+    g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_max_holds));
   for (guint i = 0; i < json_array_get_length (c->items); i++)
     {
       JsonObject *item = json_array_get_object_element (c->items, i);
 
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+      g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT,
                                               json_object_get_int_member (item, "tier_id")));
-      g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
+      g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT,
                                               json_object_get_int_member (item, "quantity")));
     }
-  _leap_holds_run_script (self, "reserve", c->event_id, c->hold_id, args, reserved_cb, task);
-}
-
-static void
-guest_count_cb (LeapRedis        *redis,
-                const redisReply *reply,
-                const GError     *error,
-                gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapHolds *self = g_task_get_source_object (task);
-  gint64 count;
-
-  if (error == NULL && leap_reply_get_int (reply, &count) &&
-      count >= self->config.guest_max_holds)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
-                               "A guest may keep %u holds at once; release or buy one first",
-                               self->config.guest_max_holds);
-      return;
-    }
-  reserve (g_steal_pointer (&task));
+  leap_redis_eval_argv (self->redis, "reserve", reserved_cb, task, nkeys, argv->len,
+                        (const char **) argv->pdata, NULL);
 }
 
 static gboolean
@@ -483,15 +451,6 @@ _leap_holds_create_in_redis (LeapHolds *self,
   Create *c = g_task_get_task_data (task);
 
   c->hold_id = _leap_holds_new_hold_id (c->event_id, FALSE);
-  if (c->guest)
-    {
-      g_autofree char *key = leap_keys_guest_holds (c->owner);
-      g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
-
-      leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", key, "-inf", now, NULL);
-      leap_redis_command (self->redis, guest_count_cb, task, "ZCARD", key, NULL);
-      return;
-    }
   reserve (task);
 }
 
@@ -508,15 +467,16 @@ leap_holds_object_finish (LeapHolds    *self,
 /* What get and release keep for the reply: the hold and who asks. */
 typedef struct
 {
-  char *hold_id;
-  char *owner;    /* the session's token hash */
+  char  *hold_id;
+  char  *owner;        /* the session's token hash */
+  gint64 redis_now_ms; /* Redis's clock when it read the hold (get); 0 if unknown */
 } Asked;
 
 static Asked *
 asked_new (const char *hold_id,
            const char *owner)
 {
-  Asked *asked = g_new (Asked, 1);
+  Asked *asked = g_new0 (Asked, 1);
 
   asked->hold_id = g_strdup (hold_id);
   asked->owner = g_strdup (owner);
@@ -550,6 +510,18 @@ _leap_holds_parse_items (const char *text)
       json_array_add_object_element (items, item);
     }
   return items;
+}
+
+static void
+hold_time_cb (LeapRedis        *redis,
+              const redisReply *reply,
+              const GError     *error,
+              gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Asked *asked = g_task_get_task_data (task);
+
+  asked->redis_now_ms = leap_reply_time_ms (reply);
 }
 
 static void
@@ -592,9 +564,11 @@ hold_read_cb (LeapRedis        *redis,
     }
   leap_hold_id_parse (hold_id, &event_id);
   status = leap_reply_field (reply, "status");
-  /* A hold past its time that the timer has not reached yet is expired. */
+  /* A hold past its time that the timer has not reached yet is expired,
+   * by Redis's clock as for every script. */
   if (g_strcmp0 (status, "held") == 0 &&
-      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10) <= now_ms ())
+      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10) <=
+        (asked->redis_now_ms > 0 ? asked->redis_now_ms : now_ms ()))
     status = "expired";
   items = _leap_holds_parse_items (leap_reply_field (reply, "items"));
   answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
@@ -628,6 +602,9 @@ leap_holds_get_async (LeapHolds          *self,
   g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
                         (GDestroyNotify) asked_free);
   key = leap_keys_hold (event_id, hold_id);
+  /* One round trip: the replies come in order, TIME's first. */
+  leap_redis_command_full (self->redis, hold_time_cb, g_object_ref (task), g_object_unref, "TIME",
+                           NULL);
   leap_redis_command_full (self->redis, hold_read_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
 
@@ -731,7 +708,7 @@ leap_holds_release_async (LeapHolds          *self,
     }
   g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
   g_ptr_array_add (args, g_strdup (session->token_hash));
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (args, g_strdup (LEAP_HOLDS_REDIS_NOW));
   _leap_holds_run_script (self, "release", event_id, hold_id, args, released_cb, task);
 }
 
@@ -762,7 +739,6 @@ expiring_events_cb (LeapRedis        *redis,
                     gpointer          user_data)
 {
   LeapHolds *self = user_data;
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ());
   g_auto(GStrv) events = NULL;
 
   if (error != NULL || (events = leap_reply_dup_strv (reply)) == NULL)
@@ -773,21 +749,43 @@ expiring_events_cb (LeapRedis        *redis,
       gint64 event_id = g_ascii_strtoll (events[i], NULL, 10);
 
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
-      g_ptr_array_add (args, g_strdup (now));
+      g_ptr_array_add (args, g_strdup (LEAP_HOLDS_REDIS_NOW));
       g_ptr_array_add (args, g_strdup ("1000"));
       _leap_holds_run_script (self, "expire", event_id, NULL, args, expired_cb, NULL);
     }
 }
 
+/* The events whose holds could still be due: the latest expiry within a
+ * minute of Redis's clock (a backend whose clock runs ahead would skip
+ * them, one behind would visit too many). */
+static void
+expire_time_cb (LeapRedis        *redis,
+                const redisReply *reply,
+                const GError     *error,
+                gpointer          user_data)
+{
+  LeapHolds *self = user_data;
+  gint64 now = leap_reply_time_ms (reply);
+  g_autofree char *since = NULL;
+  g_autofree char *before = NULL;
+
+  if (error != NULL || now <= 0)
+    return;
+  since = g_strdup_printf ("%" G_GINT64_FORMAT, now - 60000);
+  before = g_strdup_printf ("(%" G_GINT64_FORMAT, now - 60000);
+  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE",
+                      leap_keys_expiring (), since, "+inf", NULL);
+  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", leap_keys_expiring (), "-inf",
+                      before, NULL);
+}
+
 /* Every second: give back the tickets of holds past their time, for each
- * event whose holds could still be due (the latest expiry within a minute). */
+ * event whose holds could still be due. */
 static gboolean
 expire_tick_cb (gpointer data)
 {
   LeapHolds *self = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms () - 60000);
-  g_autofree char *before = g_strdup_printf ("(%" G_GINT64_FORMAT, now_ms () - 60000);
 
   if (!leap_redis_is_connected (self->redis))
     {
@@ -815,10 +813,7 @@ expire_tick_cb (gpointer data)
    * accepted is queued by it, and must not expire first. */
   if (!self->ready)
     return G_SOURCE_CONTINUE;
-  leap_redis_command (self->redis, expiring_events_cb, self, "ZRANGEBYSCORE",
-                      leap_keys_expiring (), since, "+inf", NULL);
-  leap_redis_command (self->redis, NULL, NULL, "ZREMRANGEBYSCORE", leap_keys_expiring (), "-inf",
-                      before, NULL);
+  leap_redis_command (self->redis, expire_time_cb, self, "TIME", NULL);
   return G_SOURCE_CONTINUE;
 }
 

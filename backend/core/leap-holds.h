@@ -10,6 +10,11 @@ G_BEGIN_DECLS
 #define LEAP_TYPE_HOLDS (leap_holds_get_type ())
 G_DECLARE_FINAL_TYPE (LeapHolds, leap_holds, LEAP, HOLDS, GObject)
 
+/* The "now" every inventory script takes: "" asks the script to read
+ * Redis's clock (TIME), so that all backends agree on when a hold ends
+ * whatever their own clocks say. */
+#define LEAP_HOLDS_REDIS_NOW ""
+
 typedef struct
 {
   guint ttl_s;              /* how long a hold lives (default 600) */

@@ -677,7 +677,7 @@ place_hold_cb (LeapRedis        *redis,
   nkeys = argv->len;
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, p->event_id));
   g_ptr_array_add (argv, g_strdup (p->owner));
-  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, now_ms ()));
+  g_ptr_array_add (argv, g_strdup (LEAP_HOLDS_REDIS_NOW));
   g_ptr_array_add (argv, g_strdup (p->order_id));
   g_ptr_array_add (argv, g_strdup ("order_id"));
   g_ptr_array_add (argv, g_strdup (p->order_id));
