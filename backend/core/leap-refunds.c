@@ -649,7 +649,7 @@ leap_refunds_new (LeapStore *store,
   self->cash = leap_payment_cash_new ();
   /* Card refunds go through the same simulated terminal as the worker's
    * charges; a real gateway takes its place for both. */
-  self->card = leap_payment_simulated_card_new (0, 0);
+  self->card = leap_payment_simulated_card_new (store, 0, 0);
   /* A backend that stopped between a commit and its script left work. */
   self->maybe_pending = TRUE;
   self->retry_id = g_timeout_add_seconds (RETRY_INTERVAL_S, retry_cb, self);

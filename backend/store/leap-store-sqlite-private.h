@@ -148,6 +148,18 @@ gboolean      _leap_store_sqlite_accept_orders        (LeapStore              *s
 JsonObject   *_leap_store_sqlite_get_accepted_order   (LeapStore              *store,
                                                        const char             *order_id,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_begin_order          (LeapStore              *store,
+                                                       JsonObject             *order,
+                                                       GError                **error);
+gboolean      _leap_store_sqlite_void_order           (LeapStore              *store,
+                                                       const char             *order_id,
+                                                       const char             *reason,
+                                                       GError                **error);
+
+/* leap-store-sqlite-terminal.c: the simulated card terminal's ledger */
+JsonObject   *_leap_store_sqlite_card_ledger_record   (LeapStore              *store,
+                                                       JsonObject             *entry,
+                                                       GError                **error);
 
 /* leap-store-sqlite-checkins.c */
 JsonObject   *_leap_store_sqlite_check_in_ticket      (LeapStore              *store,

@@ -255,6 +255,39 @@ leap_store_write_order (LeapStore *self, JsonObject *order, GError **error)
   return json_object_ref (result);
 }
 
+/* Records the intent of a checkout before any money moves: the order
+ * (its lines, owner, customer) as "pending" and its payment attempt as
+ * "pending" under the provider's idempotency key, the order id. An order
+ * already there is left as it is. Returns {"order_id", "status"} as
+ * stored: "pending" means the provider is to be asked (again, with the
+ * same key); any other status means the order is settled. */
+JsonObject *
+leap_store_begin_order (LeapStore *self, JsonObject *order, GError **error)
+{
+  return FORWARD (begin_order, JsonObject *, order, error);
+}
+
+/* A pending order whose charge was voided because it could not be
+ * written after all (a tier deleted, a capacity lowered under it): the
+ * order ends "failed" with reason, its payment "voided", and it is no
+ * longer an accepted order to queue again. An order that is no longer
+ * pending is left as it is. */
+gboolean
+leap_store_void_order (LeapStore *self, const char *order_id, const char *reason, GError **error)
+{
+  return FORWARD (void_order, gboolean, order_id, reason, error);
+}
+
+/* The simulated card terminal's idempotency ledger: entry {"key", "kind":
+ * "charge" | "refund" | "void", "amount", "currency", "result"} is
+ * recorded if its key is new; returns the entry recorded for the key (the
+ * first one's result) with "requests", how often the key was asked. */
+JsonObject *
+leap_store_card_ledger_record (LeapStore *self, JsonObject *entry, GError **error)
+{
+  return FORWARD (card_ledger_record, JsonObject *, entry, error);
+}
+
 gboolean
 leap_store_set_order_status (LeapStore *self, const char *order_id, const char *status,
                              const char *reason, GError **error)

@@ -177,6 +177,18 @@ struct _LeapStoreClass
   JsonObject *(*get_accepted_order)   (LeapStore             *self,
                                        const char            *order_id,
                                        GError               **error);
+
+  /* Charge once */
+  JsonObject *(*begin_order)          (LeapStore             *self,
+                                       JsonObject            *order,
+                                       GError               **error);
+  gboolean    (*void_order)           (LeapStore             *self,
+                                       const char            *order_id,
+                                       const char            *reason,
+                                       GError               **error);
+  JsonObject *(*card_ledger_record)   (LeapStore             *self,
+                                       JsonObject            *entry,
+                                       GError               **error);
 };
 
 LeapStore  *leap_store_open              (const char            *url,
@@ -322,6 +334,16 @@ JsonObject *leap_store_get_accepted_order (LeapStore             *self,
                                            const char            *order_id,
                                            GError               **error);
 gint64      leap_store_outage_since       (LeapStore             *self,
+                                           GError               **error);
+JsonObject *leap_store_begin_order        (LeapStore             *self,
+                                           JsonObject            *order,
+                                           GError               **error);
+gboolean    leap_store_void_order         (LeapStore             *self,
+                                           const char            *order_id,
+                                           const char            *reason,
+                                           GError               **error);
+JsonObject *leap_store_card_ledger_record (LeapStore             *self,
+                                           JsonObject            *entry,
                                            GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a
