@@ -347,6 +347,22 @@ leap_orders_settle_async (LeapOrders          *self,
       return;
     }
 
+  /* Settled before (a message redelivered after a crash): no charge,
+   * only Redis to bring up to date. */
+  stored = leap_store_get_order (self->store, s->order_id, &error);
+  if (stored != NULL && !g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
+    {
+      settle_hold (task, leap_json_get_string (stored, "status", ""));
+      return;
+    }
+  if (stored == NULL && !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_clear_error (&error);
+  g_clear_pointer (&stored, json_object_unref);
+
   provider = g_hash_table_lookup (self->providers, leap_json_get_string (order, "method", ""));
   if (provider == NULL)
     {
@@ -356,9 +372,9 @@ leap_orders_settle_async (LeapOrders          *self,
   s->provider = g_object_ref (provider);
 
   /* The intent first: the order and its payment attempt, pending, before
-   * any money moves. Settled before (a message redelivered after a
-   * crash): no charge, only Redis to bring up to date. Pending: the
-   * provider is asked with the same key, and answers as the first time. */
+   * any money moves (in a transaction that reads the order again: another
+   * worker may have settled it meanwhile). Pending: the provider is asked
+   * with the same key, and answers as the first time. */
   stored = leap_store_begin_order (self->store, s->order, &error);
   if (stored == NULL)
     {

@@ -173,9 +173,15 @@ gboolean      _leap_store_sqlite_add_refunds          (LeapStoreSqlite        *s
                                                        JsonObject             *order,
                                                        const char             *order_id,
                                                        GError                **error);
-JsonObject   *_leap_store_sqlite_refund_order         (LeapStore              *store,
+JsonObject   *_leap_store_sqlite_begin_refund         (LeapStore              *store,
                                                        JsonObject             *refund,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_complete_refund      (LeapStore              *store,
+                                                       gint64                  refund_id,
+                                                       const char             *provider_ref,
+                                                       GError                **error);
+JsonArray    *_leap_store_sqlite_list_unfinished_refunds (LeapStore           *store,
+                                                          GError             **error);
 JsonArray    *_leap_store_sqlite_list_pending_returns (LeapStore              *store,
                                                        GError                **error);
 gboolean      _leap_store_sqlite_mark_returned        (LeapStore              *store,

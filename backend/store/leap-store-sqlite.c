@@ -446,7 +446,9 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->check_in_ticket = _leap_store_sqlite_check_in_ticket;
 
   /* leap-store-sqlite-refunds.c */
-  store_class->refund_order = _leap_store_sqlite_refund_order;
+  store_class->begin_refund = _leap_store_sqlite_begin_refund;
+  store_class->complete_refund = _leap_store_sqlite_complete_refund;
+  store_class->list_unfinished_refunds = _leap_store_sqlite_list_unfinished_refunds;
   store_class->list_pending_returns = _leap_store_sqlite_list_pending_returns;
   store_class->mark_returned = _leap_store_sqlite_mark_returned;
 

@@ -297,23 +297,47 @@ leap_store_set_order_status (LeapStore *self, const char *order_id, const char *
 
 /* Refunds */
 
-/* Refunds part of a paid order in one transaction. refund: order_id, seq
- * (the order's next refund number), user_id, reason, include_checked_in,
- * lines [{tier_id, quantity}], amount, currency, method, provider_ref.
- * Voids the tickets (those not checked in first), records the refund and
- * its payment row (status "refunded", negative amount), marks the order
- * refunded once no ticket is left, and writes the audit log. CONFLICT if
- * the order is not paid or another refund took this seq; INVALID if a
- * line asks for more tickets than are left. Returns {"refund_id",
- * "event_id", "items": "tier:quantity,…", "order": the order}. The tickets
- * stay counted in tiers.sold until leap_store_mark_returned (). */
+/* The intent of a refund, before any money moves, in one transaction
+ * that checks the tickets. refund: order_id, user_id, reason,
+ * include_checked_in, lines [{tier_id, quantity}], amount, currency,
+ * method. The refund takes the order's next number (seq) here, so that
+ * concurrent refunds of one order take turns, each seeing what the
+ * previous ones voided. Voids the tickets (those not checked in first),
+ * records the refund as "pending" with its provider key ORDER_ID:rSEQ,
+ * and writes the audit log. CONFLICT if the order is not paid or nothing
+ * is left; INVALID if a line asks for more tickets than are left. Returns
+ * {"refund_id", "seq", "refund_key", "event_id", "items":
+ * "tier:quantity,…", "order": the order}. Complete it with
+ * leap_store_complete_refund () once the provider has paid it back. */
 JsonObject *
-leap_store_refund_order (LeapStore *self, JsonObject *refund, GError **error)
+leap_store_begin_refund (LeapStore *self, JsonObject *refund, GError **error)
 {
-  return FORWARD (refund_order, JsonObject *, refund, error);
+  return FORWARD (begin_refund, JsonObject *, refund, error);
 }
 
-/* Refunds whose tickets are not back in Redis yet: [{"refund_id",
+/* The provider paid refund_id back (under its key; provider_ref is its
+ * reference): the refund's payment row (status "refunded", negative
+ * amount), the refund "done", the order "refunded" once no ticket is
+ * left. A refund already done changes nothing. Returns {"refund_id",
+ * "event_id", "items", "order"}. The tickets stay counted in tiers.sold
+ * until leap_store_mark_returned (). */
+JsonObject *
+leap_store_complete_refund (LeapStore *self, gint64 refund_id, const char *provider_ref,
+                            GError **error)
+{
+  return FORWARD (complete_refund, JsonObject *, refund_id, provider_ref, error);
+}
+
+/* Pending refunds (a crash between intent and provider, or a provider
+ * without an answer): [{"refund_id", "order_id", "refund_key", "amount",
+ * "currency", "method", "charge_ref"}]. */
+JsonArray *
+leap_store_list_unfinished_refunds (LeapStore *self, GError **error)
+{
+  return FORWARD (list_unfinished_refunds, JsonArray *, error);
+}
+
+/* Refunds done whose tickets are not back in Redis yet: [{"refund_id",
  * "event_id", "items"}]. */
 JsonArray *
 leap_store_list_pending_returns (LeapStore *self, GError **error)

@@ -119,9 +119,15 @@ struct _LeapStoreClass
                                     GError               **error);
 
   /* Refunds */
-  JsonObject *(*refund_order)         (LeapStore             *self,
+  JsonObject *(*begin_refund)         (LeapStore             *self,
                                        JsonObject            *refund,
                                        GError               **error);
+  JsonObject *(*complete_refund)      (LeapStore             *self,
+                                       gint64                 refund_id,
+                                       const char            *provider_ref,
+                                       GError               **error);
+  JsonArray  *(*list_unfinished_refunds) (LeapStore          *self,
+                                          GError            **error);
   JsonArray  *(*list_pending_returns) (LeapStore             *self,
                                        GError               **error);
   gboolean    (*mark_returned)        (LeapStore             *self,
@@ -277,9 +283,15 @@ gboolean    leap_store_set_order_status  (LeapStore             *self,
                                           GError               **error);
 
 /* Refunds */
-JsonObject *leap_store_refund_order         (LeapStore             *self,
-                                             JsonObject            *refund,
-                                             GError               **error);
+JsonObject *leap_store_begin_refund      (LeapStore             *self,
+                                          JsonObject            *refund,
+                                          GError               **error);
+JsonObject *leap_store_complete_refund   (LeapStore             *self,
+                                          gint64                 refund_id,
+                                          const char            *provider_ref,
+                                          GError               **error);
+JsonArray  *leap_store_list_unfinished_refunds (LeapStore       *self,
+                                                GError         **error);
 JsonArray  *leap_store_list_pending_returns (LeapStore             *self,
                                              GError               **error);
 gboolean    leap_store_mark_returned        (LeapStore             *self,
