@@ -105,6 +105,30 @@ start_worker (Fixture    *f,
   leap_checkout_worker_start (f->worker);
 }
 
+/* The real leap-worker in a process of its own (to be killed), with a
+ * card terminal that answers after latency_ms. */
+static GSubprocess *
+spawn_worker (Fixture    *f,
+              const char *concurrency,
+              const char *latency_ms)
+{
+  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
+                                                   "leap-worker", NULL);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
+                                         "--database", db_arg, "--consumer", "doomed",
+                                         "--concurrency", concurrency, "--card-latency-ms",
+                                         latency_ms, NULL);
+  g_assert_no_error (error);
+  return process;
+}
+
 /* available + held + checking out + sold = capacity, for every tier. */
 static void
 assert_invariant (Fixture *f)
@@ -1001,22 +1025,12 @@ test_terminal_ledger (Fixture *f, gconstpointer data)
 static void
 test_charged_before_crash (Fixture *f, gconstpointer data)
 {
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 2, 0, 0);
   g_autofree char *order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
   g_autofree char *charged = NULL;
 
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", db_arg, "--consumer", "doomed",
-                                         "--card-latency-ms", "60000", NULL);
-  g_assert_no_error (error);
+  process = spawn_worker (f, "1", "60000");
   leap_test_wait_db (f->db, 1, 15000,
                      "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
                      "WHERE o.id = '%s' AND o.status = 'pending' AND p.status = 'pending' "

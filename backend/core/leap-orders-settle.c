@@ -201,7 +201,8 @@ void_charge (GTask        *task,
   json_object_set_string_member (refund, "refund_key", key);
   json_object_set_string_member (refund, "kind", "void");
   json_object_set_int_member (refund, "amount", leap_json_get_int (payment, "amount", 0));
-  json_object_set_string_member (refund, "currency", leap_json_get_string (payment, "currency", ""));
+  json_object_set_string_member (refund, "currency",
+                                 leap_json_get_string (payment, "currency", ""));
   json_object_set_member (refund, "charge_ref", json_object_dup_member (payment, "provider_ref"));
   leap_payment_provider_refund_async (s->provider, refund, g_task_get_cancellable (task),
                                       voided_cb, task);

@@ -100,7 +100,8 @@ _leap_store_sqlite_outage_close (LeapStore  *store,
                                      "FROM holds h LEFT JOIN checkout_outbox o ON o.hold_id = h.id "
                                      "WHERE (h.status = 'held' AND h.expires_at > ?1) "
                                      "OR (h.status = 'checking_out' AND o.order_id IS NOT NULL "
-                                     "    AND NOT EXISTS (SELECT 1 FROM orders WHERE id = o.order_id "
+                                     "    AND NOT EXISTS (SELECT 1 FROM orders "
+                                     "                    WHERE id = o.order_id "
                                      "                    AND status <> 'pending')) "
                                      /* and the orders Redis took that no worker has written */
                                      "UNION ALL SELECT a.hold_id, a.event_id, a.owner, "
