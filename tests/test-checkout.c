@@ -6,6 +6,7 @@
 #include "leap-checkout-worker.h"
 #include "leap-keys.h"
 #include "leap-orders.h"
+#include "leap-payment-provider.h"
 
 #include <signal.h>
 #include <sqlite3.h>
@@ -102,6 +103,30 @@ start_worker (Fixture    *f,
   leap_checkout_worker_config_clear (&config);
   g_assert_no_error (error);
   leap_checkout_worker_start (f->worker);
+}
+
+/* The real leap-worker in a process of its own (to be killed), with a
+ * card terminal that answers after latency_ms. */
+static GSubprocess *
+spawn_worker (Fixture    *f,
+              const char *concurrency,
+              const char *latency_ms)
+{
+  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
+                                                   "leap-worker", NULL);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
+                                         "--database", db_arg, "--consumer", "doomed",
+                                         "--concurrency", concurrency, "--card-latency-ms",
+                                         latency_ms, NULL);
+  g_assert_no_error (error);
+  return process;
 }
 
 /* available + held + checking out + sold = capacity, for every tier. */
@@ -633,7 +658,12 @@ test_kill_worker (Fixture *f, gconstpointer data)
   }
   g_subprocess_send_signal (process, SIGKILL);
   g_subprocess_wait (process, NULL, NULL);
-  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==, 0);
+  /* Nothing settled: at most the intents, pending, written before the
+   * terminal was asked. */
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders "
+                                            "WHERE status <> 'pending'"), ==, 0);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments "
+                                            "WHERE status <> 'pending'"), ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->big), ==, 2 * n);
 
   started = g_get_monotonic_time ();
@@ -921,6 +951,149 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
+static void
+charged_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  JsonObject **payment = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *payment = leap_payment_provider_charge_finish (LEAP_PAYMENT_PROVIDER (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+pointer_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+/* One charge through a provider, waited for. */
+static char *
+charge (LeapPaymentProvider *provider,
+        const char          *order_id)
+{
+  g_autofree char *text = g_strdup_printf ("{\"order_id\": \"%s\", \"total\": 2500, "
+                                           "\"currency\": \"EUR\"}", order_id);
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(JsonObject) payment = NULL;
+
+  leap_payment_provider_charge_async (provider, json_node_get_object (node), NULL, charged_cb,
+                                      &payment);
+  g_assert_true (leap_test_wait_until (pointer_set, &payment, 10000));
+  return g_strdup (json_object_get_string_member (payment, "status"));
+}
+
+/* The simulated terminal keeps its idempotency ledger in the database, as
+ * a real gateway keeps its own: a second terminal (a restarted or another
+ * worker, here one that declines everything) answers a key as the first
+ * did, and the key is charged once. */
+static void
+test_terminal_ledger (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  g_autoptr(LeapStore) store2 = leap_store_open (url, &error);
+  g_autoptr(LeapPaymentProvider) first = NULL;
+  g_autoptr(LeapPaymentProvider) second = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *other = NULL;
+
+  g_assert_no_error (error);
+  first = leap_payment_simulated_card_new (store, 0, 0);
+  second = leap_payment_simulated_card_new (store2, 0, 1.0);
+  answer = charge (first, "o-ledger-1");
+  again = charge (second, "o-ledger-1");
+  other = charge (second, "o-ledger-2");
+  g_assert_cmpstr (answer, ==, "approved");
+  g_assert_cmpstr (again, ==, "approved");
+  g_assert_cmpstr (other, ==, "declined");
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges "
+                                            "WHERE key = 'o-ledger-1'"), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT requests FROM card_charges "
+                                            "WHERE key = 'o-ledger-1'"), ==, 2);
+}
+
+/* The order and its payment attempt are written, pending, before the
+ * terminal is asked. A worker killed while the terminal was charging (it
+ * took the money, its answer was lost with the worker) leaves that intent:
+ * the next delivery asks the terminal for the same key and gets the same
+ * answer, even from a terminal that would decline a new charge. */
+static void
+test_charged_before_crash (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 2, 0, 0);
+  g_autofree char *order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
+  g_autofree char *charged = NULL;
+
+  process = spawn_worker (f, "1", "60000");
+  leap_test_wait_db (f->db, 1, 15000,
+                     "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
+                     "WHERE o.id = '%s' AND o.status = 'pending' AND p.status = 'pending' "
+                     "AND p.idempotency_key = '%s'", order_id, order_id);
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, NULL);
+
+  charged = g_strdup_printf ("INSERT INTO card_charges (key, kind, amount, currency, result, "
+                             "requests, created_at) VALUES ('%s', 'charge', 5000, 'EUR', "
+                             "'approved', 1, 0)", order_id);
+  leap_test_backend_sql (&f->tb, charged);
+  start_worker (f, "rescuer", 0, 1.0, 500, 5);
+  leap_test_wait_db (f->db, 1, 20000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  wait_hold (f, hold, "confirmed");
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges WHERE key = '%s'",
+                                     order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT requests FROM card_charges WHERE key = '%s'",
+                                     order_id), ==, 2);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                     order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s' "
+                                            "AND status = 'approved'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 2);
+  assert_invariant (f);
+}
+
+/* Charged, and then the order cannot be written (here its tier's capacity
+ * was lowered under what it sells, so CHECK (sold <= capacity) refuses):
+ * the charge is voided at the terminal, the order fails with a reason and
+ * its hold is released, instead of money taken and a dead letter. */
+static void
+test_unwritable_voided (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 2, 0, 0);
+  g_autofree char *order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
+  g_autofree char *shrink = g_strdup_printf ("UPDATE tiers SET capacity = 1 WHERE id = %"
+                                             G_GINT64_FORMAT, f->tier);
+  g_autoptr(JsonObject) order = NULL;
+
+  leap_test_allow_warnings ();
+  leap_test_backend_sql (&f->tb, shrink);
+  start_worker (f, "w1", 0, 0, 500, 3);
+  leap_test_wait_db (f->db, 1, 20000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
+  wait_hold (f, hold, "released");
+  order = get_order (f, f->kiosk, order_id, 200);
+  g_assert_nonnull (strstr (json_object_get_string_member (order, "reason"), "voided"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (order, "payment"),
+                                                  "status"), ==, "voided");
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges WHERE key = '%s' "
+                                            "AND result = 'approved'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges WHERE key = "
+                                            "'%s:void' AND result = 'voided'", order_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==, 0);
+  g_assert_cmpint (leap_checkout_worker_get_dead (f->worker), ==, 0);
+  {
+    PendingWait w = { f, 0, 0 };
+    g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
+  }
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -941,6 +1114,9 @@ main (int argc, char *argv[])
   ADD ("/leap/checkout/dead-letter", test_dead_letter);
   ADD ("/leap/checkout/needs-review", test_needs_review);
   ADD ("/leap/checkout/batch-write", test_batch_write);
+  ADD ("/leap/checkout/terminal-ledger", test_terminal_ledger);
+  ADD ("/leap/checkout/charged-before-crash", test_charged_before_crash);
+  ADD ("/leap/checkout/unwritable-voided", test_unwritable_voided);
   g_test_add ("/leap/checkout/expired", Fixture, NULL, setup_short, test_expired, teardown);
 #undef ADD
 

@@ -1132,6 +1132,116 @@ test_live_order (Fixture *f, gconstpointer data)
   live_close (&live);
 }
 
+typedef struct
+{
+  guint         done;
+  LeapTestReply replies[5];
+} Concurrent;
+
+static void
+concurrent_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Concurrent *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
+                                                              &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+
+  g_assert_no_error (error);
+  c->replies[c->done].status = soup_message_get_status (msg);
+  c->replies[c->done].body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  c->done++;
+}
+
+static gboolean
+concurrent_done (gpointer data)
+{
+  Concurrent *c = data;
+  return c->done == G_N_ELEMENTS (c->replies);
+}
+
+/* Five refunds of one ticket each, of one order, sent at once: they are
+ * serialized, each recorded with a number of its own before its money
+ * moves, and each paid back once under its own key. */
+static void
+test_concurrent (Fixture *f, gconstpointer data)
+{
+  g_autofree char *order_id = paid_order (f, 5, 0, "{\"method\": \"card\"}");
+  g_autofree char *path = g_strconcat ("/api/v1/orders/", order_id, "/refund", NULL);
+  g_autofree char *url = leap_test_backend_url (&f->tb, path);
+  g_autofree char *auth = g_strconcat ("Bearer ", f->manager, NULL);
+  g_autofree char *one = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                          ", \"quantity\": 1}]}", f->tier);
+  g_autoptr(JsonObject) order = NULL;
+  Concurrent c = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (c.replies); i++)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autoptr(GBytes) bytes = g_bytes_new (one, strlen (one));
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+      soup_session_send_and_read_async (f->tb.session, msg, G_PRIORITY_DEFAULT, NULL,
+                                        concurrent_cb, &c);
+    }
+  g_assert_true (leap_test_wait_until (concurrent_done, &c, 30000));
+  for (guint i = 0; i < G_N_ELEMENTS (c.replies); i++)
+    {
+      if (c.replies[i].status != 200)
+        g_error ("Refund %u: %u %s", i, c.replies[i].status, c.replies[i].body);
+      g_free (c.replies[i].body);
+    }
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE order_id = '%s' "
+                                            "AND status = 'done'", order_id), ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT seq) FROM refunds"), ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges "
+                                            "WHERE kind = 'refund' AND requests = 1"), ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments "
+                                            "WHERE status = 'refunded'"), ==, 5);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets "
+                                            "WHERE status = 'voided'"), ==, 5);
+  order = get_order (f, order_id);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "refunded");
+  g_assert_cmpint (json_object_get_int_member (order, "refunded_amount"), ==, 5 * 2500);
+  leap_test_wait_db (f->db, 0, 10000, "SELECT count(*) FROM refunds WHERE returned_at IS NULL");
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  assert_invariant (f);
+}
+
+/* A backend that died between the refund's intent and its provider call
+ * left a pending refund: the sweeper pays it back once, under its own
+ * key, records it, and the ticket goes back on sale. */
+static void
+test_unfinished (Fixture *f, gconstpointer data)
+{
+  g_autofree char *order_id = paid_order (f, 2, 0, "{\"method\": \"card\"}");
+  g_autofree char *intent = g_strdup_printf (
+      "INSERT INTO refunds (order_id, seq, event_id, amount, currency, method, items, "
+      "created_at, status, provider_key) VALUES ('%s', 1, %" G_GINT64_FORMAT ", 2500, 'EUR', "
+      "'card', '%" G_GINT64_FORMAT ":1', 0, 'pending', '%s:r1'); "
+      "UPDATE tickets SET status = 'voided', refund_id = last_insert_rowid () "
+      "WHERE id = (SELECT min (id) FROM tickets WHERE order_id = '%s');",
+      order_id, f->event, f->tier, order_id, order_id);
+  g_autoptr(JsonObject) order = NULL;
+
+  leap_test_backend_sql (&f->tb, intent);
+  leap_test_wait_db (f->db, 1, 20000, "SELECT count(*) FROM refunds WHERE order_id = '%s' "
+                                      "AND status = 'done' AND returned_at IS NOT NULL", order_id);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges "
+                                            "WHERE key = '%s:r1' AND kind = 'refund'", order_id),
+                   ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM payments "
+                                            "WHERE status = 'refunded'"), ==, -2500);
+  order = get_order (f, order_id);
+  g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "paid");
+  g_assert_cmpint (json_object_get_int_member (order, "refunded_amount"), ==, 2500);
+  g_assert_cmpint (available (f, f->tier), ==, 9);
+  assert_invariant (f);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1152,6 +1262,8 @@ main (int argc, char *argv[])
   ADD ("/leap/refunds/dead-letter-poison", test_dead_poison);
   ADD ("/leap/refunds/dead-letter-order", test_dead_order);
   ADD ("/leap/refunds/live-order", test_live_order);
+  ADD ("/leap/refunds/concurrent", test_concurrent);
+  ADD ("/leap/refunds/unfinished", test_unfinished);
 #undef ADD
 
   status = g_test_run ();

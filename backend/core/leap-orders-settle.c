@@ -14,10 +14,12 @@
 
 typedef struct
 {
-  JsonObject *order;    /* the checkout message's */
-  JsonObject *written;  /* what to write: the order with its payment */
-  char       *order_id;
-  gint64      event_id;
+  JsonObject          *order;    /* the checkout message's */
+  JsonObject          *written;  /* what to write: the order with its payment */
+  char                *order_id;
+  gint64               event_id;
+  LeapPaymentProvider *provider;
+  char                *unwritable; /* why an approved order could not be written */
 } Settle;
 
 static void
@@ -25,7 +27,9 @@ settle_free (Settle *s)
 {
   g_clear_pointer (&s->order, json_object_unref);
   g_clear_pointer (&s->written, json_object_unref);
+  g_clear_object (&s->provider);
   g_free (s->order_id);
+  g_free (s->unwritable);
   g_free (s);
 }
 
@@ -149,6 +153,69 @@ make_tickets (LeapOrders *self,
   return tickets;
 }
 
+static void
+voided_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Settle *s = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) voided = NULL;
+  g_autofree char *reason = NULL;
+
+  voided = leap_payment_provider_refund_finish (LEAP_PAYMENT_PROVIDER (object), result, &error);
+  if (voided == NULL)
+    {
+      /* Retried: the next delivery finds the intent, gets the same answer
+       * for the charge's key and voids it under the same key. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  reason = g_strdup_printf ("its payment was voided: the order could not be written (%s)",
+                            s->unwritable);
+  if (!leap_store_void_order (self->store, s->order_id, reason, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_warning ("Order %s failed and %s", s->order_id, reason);
+  run_hold_script (task, "abort-checkout", released_cb);
+}
+
+/* Charged, but the order can never be written (its tier or event went,
+ * a capacity under what it sells): the money goes back at once, under a
+ * key of its own so that it goes back once, and the order fails. */
+static void
+void_charge (GTask        *task,
+             const GError *why)
+{
+  Settle *s = g_task_get_task_data (task);
+  JsonObject *payment = json_object_get_object_member (s->written, "payment");
+  g_autoptr(JsonObject) refund = json_object_new ();
+  g_autofree char *key = g_strconcat (s->order_id, ":void", NULL);
+
+  s->unwritable = g_strdup (why->message);
+  json_object_set_string_member (refund, "order_id", s->order_id);
+  json_object_set_string_member (refund, "refund_key", key);
+  json_object_set_string_member (refund, "kind", "void");
+  json_object_set_int_member (refund, "amount", leap_json_get_int (payment, "amount", 0));
+  json_object_set_string_member (refund, "currency",
+                                 leap_json_get_string (payment, "currency", ""));
+  json_object_set_member (refund, "charge_ref", json_object_dup_member (payment, "provider_ref"));
+  leap_payment_provider_refund_async (s->provider, refund, g_task_get_cancellable (task),
+                                      voided_cb, task);
+}
+
+/* A write that can never succeed, as opposed to one to try again. */
+static gboolean
+is_permanent (int code)
+{
+  return code == LEAP_ERROR_CONFLICT || code == LEAP_ERROR_INVALID ||
+         code == LEAP_ERROR_NOT_FOUND;
+}
+
 /* Every payment that ended in the same turn of the main loop is written
  * in one transaction (one fsync), each order still all-or-nothing. */
 static gboolean
@@ -187,10 +254,16 @@ settle_flush_cb (gpointer data)
       else if (json_object_has_member (result, "error"))
         {
           JsonObject *failure = json_object_get_object_member (result, "error");
-          const char *code = leap_json_get_string (failure, "code", "");
+          int code = leap_error_code_from_string (leap_json_get_string (failure, "code", ""));
+          Settle *s = g_task_get_task_data (task);
+          g_autoptr(GError) why = g_error_new (LEAP_ERROR, code, "%s",
+                                               leap_json_get_string (failure, "message", "?"));
 
-          g_task_return_new_error (task, LEAP_ERROR, leap_error_code_from_string (code), "%s",
-                                   leap_json_get_string (failure, "message", "?"));
+          if (is_permanent (code) &&
+              g_str_equal (leap_json_get_string (s->written, "status", ""), "paid"))
+            void_charge (g_object_ref (task), why);
+          else
+            g_task_return_error (task, g_steal_pointer (&why));
         }
       else
         settle_hold (task, leap_json_get_string (result, "status", ""));
@@ -275,24 +348,43 @@ leap_orders_settle_async (LeapOrders          *self,
       return;
     }
 
-  /* Written before (a message redelivered after a crash): no second
-   * charge, only Redis to bring up to date. */
+  /* Settled before (a message redelivered after a crash): no charge,
+   * only Redis to bring up to date. */
   stored = leap_store_get_order (self->store, s->order_id, &error);
-  if (stored != NULL)
+  if (stored != NULL && !g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
     {
       settle_hold (task, leap_json_get_string (stored, "status", ""));
       return;
     }
-  if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+  if (stored == NULL && !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  g_clear_error (&error);
+  g_clear_pointer (&stored, json_object_unref);
 
   provider = g_hash_table_lookup (self->providers, leap_json_get_string (order, "method", ""));
   if (provider == NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "unknown payment method");
+      return;
+    }
+  s->provider = g_object_ref (provider);
+
+  /* The intent first: the order and its payment attempt, pending, before
+   * any money moves (in a transaction that reads the order again: another
+   * worker may have settled it meanwhile). Pending: the provider is asked
+   * with the same key, and answers as the first time. */
+  stored = leap_store_begin_order (self->store, s->order, &error);
+  if (stored == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
+    {
+      settle_hold (task, leap_json_get_string (stored, "status", ""));
       return;
     }
   leap_payment_provider_charge_async (provider, s->order, cancellable, charged_cb,

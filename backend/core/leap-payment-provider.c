@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "leap-payment"
 
 #include "leap-payment-provider.h"
+#include "leap-error.h"
 #include "leap-json.h"
 
 G_DEFINE_INTERFACE (LeapPaymentProvider, leap_payment_provider, G_TYPE_OBJECT)
@@ -157,6 +158,8 @@ cash_refund_async (LeapPaymentProvider *self,
   JsonObject *payment = refund_new ("cash", refund);
 
   g_task_set_source_tag (task, cash_refund_async);
+  if (g_str_equal (leap_json_get_string (refund, "kind", "refund"), "void"))
+    json_object_set_string_member (payment, "status", "voided");
   json_object_set_int_member (payment, "handed_back", leap_json_get_int (refund, "amount", 0));
   json_object_set_null_member (payment, "provider_ref");
   g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
@@ -196,9 +199,10 @@ struct _LeapPaymentSimulatedCard
 
   guint       latency_ms;
   double      decline_rate;
-  /* Owned: order id → "approved" or "declined", so that a second charge
-   * for one order answers as the first did (the idempotency key). */
-  GHashTable *answers;
+  /* Owned: the terminal's idempotency ledger (card_charges), in the
+   * database so that every worker, and one restarted, answers a key as
+   * the first request for it was answered. */
+  LeapStore  *ledger;
 };
 
 static void leap_payment_simulated_card_iface_init (LeapPaymentProviderInterface *iface);
@@ -213,6 +217,29 @@ card_get_method (LeapPaymentProvider *self)
   return "card";
 }
 
+/* The terminal's answer for a key: the one recorded in the ledger if the
+ * key was asked before, else this one (drawn now), recorded. */
+static JsonObject *
+card_record (LeapPaymentSimulatedCard  *self,
+             const char                *key,
+             const char                *kind,
+             JsonObject                *request,
+             const char                *result,
+             GError                   **error)
+{
+  g_autoptr(JsonObject) entry = json_object_new ();
+
+  json_object_set_string_member (entry, "key", key);
+  json_object_set_string_member (entry, "kind", kind);
+  json_object_set_int_member (entry, "amount", leap_json_get_int (request, "total",
+                                                                  leap_json_get_int (request,
+                                                                                     "amount", 0)));
+  json_object_set_string_member (entry, "currency",
+                                 leap_json_get_string (request, "currency", ""));
+  json_object_set_string_member (entry, "result", result);
+  return leap_store_card_ledger_record (self->ledger, entry, error);
+}
+
 static gboolean
 card_answer_cb (gpointer data)
 {
@@ -220,18 +247,25 @@ card_answer_cb (gpointer data)
   LeapPaymentSimulatedCard *self = g_task_get_source_object (task);
   JsonObject *order = g_task_get_task_data (task);
   const char *order_id = leap_json_get_string (order, "order_id", "");
-  const char *answer = g_hash_table_lookup (self->answers, order_id);
+  g_autoptr(JsonObject) recorded = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *ref = NULL;
+  const char *answer;
   JsonObject *payment;
 
   if (g_task_return_error_if_cancelled (task))
     return G_SOURCE_REMOVE;
-  if (answer == NULL)
+  answer = self->decline_rate > 0 && g_random_double () < self->decline_rate ? "declined"
+                                                                             : "approved";
+  recorded = card_record (self, order_id, "charge", order, answer, &error);
+  if (recorded == NULL)
     {
-      answer = self->decline_rate > 0 && g_random_double () < self->decline_rate ? "declined"
-                                                                                 : "approved";
-      g_hash_table_insert (self->answers, g_strdup (order_id), (gpointer) answer);
+      /* No answer from the terminal: the caller asks again later. */
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "The card terminal did not answer: %s", error->message);
+      return G_SOURCE_REMOVE;
     }
+  answer = leap_json_get_string (recorded, "result", "");
   payment = payment_new ("card", order, g_str_equal (answer, "approved"),
                          g_str_equal (answer, "approved") ? NULL : "the card was declined");
   ref = g_strconcat ("sim-", order_id, NULL);
@@ -258,8 +292,9 @@ card_charge_async (LeapPaymentProvider *provider,
     g_timeout_add_full (G_PRIORITY_DEFAULT, self->latency_ms, card_answer_cb, task, g_object_unref);
 }
 
-/* A simulated refund always goes through; its reference comes from the
- * idempotency key, so asking again answers the same refund. */
+/* A simulated refund always goes through, once per idempotency key: the
+ * ledger records it, and asking again answers the same refund. A void
+ * (refund "kind": "void") gives back a whole charge the same way. */
 static void
 card_refund_async (LeapPaymentProvider *provider,
                    JsonObject          *refund,
@@ -267,12 +302,26 @@ card_refund_async (LeapPaymentProvider *provider,
                    GAsyncReadyCallback  callback,
                    gpointer             user_data)
 {
+  LeapPaymentSimulatedCard *self = LEAP_PAYMENT_SIMULATED_CARD (provider);
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
   const char *key = leap_json_get_string (refund, "refund_key", "");
+  gboolean is_void = g_str_equal (leap_json_get_string (refund, "kind", "refund"), "void");
   g_autofree char *ref = g_strconcat ("sim-refund-", key, NULL);
-  JsonObject *payment = refund_new ("card", refund);
+  g_autoptr(JsonObject) recorded = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *payment;
 
   g_task_set_source_tag (task, card_refund_async);
+  recorded = card_record (self, key, is_void ? "void" : "refund", refund,
+                          is_void ? "voided" : "refunded", &error);
+  if (recorded == NULL)
+    {
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "The card terminal did not answer: %s", error->message);
+      return;
+    }
+  payment = refund_new ("card", refund);
+  json_object_set_string_member (payment, "status", leap_json_get_string (recorded, "result", ""));
   json_object_set_string_member (payment, "provider_ref", ref);
   g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
 }
@@ -292,7 +341,7 @@ leap_payment_simulated_card_finalize (GObject *object)
 {
   LeapPaymentSimulatedCard *self = LEAP_PAYMENT_SIMULATED_CARD (object);
 
-  g_hash_table_unref (self->answers);
+  g_clear_object (&self->ledger);
   G_OBJECT_CLASS (leap_payment_simulated_card_parent_class)->finalize (object);
 }
 
@@ -305,15 +354,21 @@ leap_payment_simulated_card_class_init (LeapPaymentSimulatedCardClass *klass)
 static void
 leap_payment_simulated_card_init (LeapPaymentSimulatedCard *self)
 {
-  self->answers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+/* A simulated terminal whose idempotency ledger is kept in ledger's
+ * card_charges table. */
 LeapPaymentProvider *
-leap_payment_simulated_card_new (guint  latency_ms,
-                                 double decline_rate)
+leap_payment_simulated_card_new (LeapStore *ledger,
+                                 guint      latency_ms,
+                                 double     decline_rate)
 {
-  LeapPaymentSimulatedCard *self = g_object_new (LEAP_TYPE_PAYMENT_SIMULATED_CARD, NULL);
+  LeapPaymentSimulatedCard *self;
 
+  g_return_val_if_fail (LEAP_IS_STORE (ledger), NULL);
+
+  self = g_object_new (LEAP_TYPE_PAYMENT_SIMULATED_CARD, NULL);
+  self->ledger = g_object_ref (ledger);
   self->latency_ms = latency_ms;
   self->decline_rate = CLAMP (decline_rate, 0.0, 1.0);
   return LEAP_PAYMENT_PROVIDER (self);

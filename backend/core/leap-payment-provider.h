@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "leap-store.h"
+
 G_BEGIN_DECLS
 
 #define LEAP_TYPE_PAYMENT_PROVIDER (leap_payment_provider_get_type ())
@@ -43,10 +45,12 @@ struct _LeapPaymentProviderInterface
 
   /* Pays back (part of) a payment: refund has order_id, refund_key (the
    * idempotency key: order id and refund number, so that asking again
-   * pays back once), amount, currency and the charge's provider_ref.
-   * refund_finish () gives {"method", "status": "refunded", "amount",
-   * "currency", "provider_ref"}; a GError means the money did not go back
-   * (or no answer) and nothing is recorded. */
+   * pays back once), amount, currency and the charge's provider_ref; with
+   * "kind": "void" (key ORDER_ID:void) it gives back the whole charge of an
+   * order that could not be written. refund_finish () gives {"method",
+   * "status": "refunded" | "voided", "amount", "currency",
+   * "provider_ref"}; a GError means no answer: the caller, which recorded
+   * its intent first, asks again with the same key. */
   void        (*refund_async)  (LeapPaymentProvider  *self,
                                 JsonObject           *refund,
                                 GCancellable         *cancellable,
@@ -82,12 +86,16 @@ G_DECLARE_FINAL_TYPE (LeapPaymentCash, leap_payment_cash, LEAP, PAYMENT_CASH, GO
 LeapPaymentProvider *leap_payment_cash_new (void);
 
 /* A simulated card terminal for demos and tests: answers after latency_ms
- * and declines a share decline_rate (0 to 1) of the orders. */
+ * and declines a share decline_rate (0 to 1) of the orders. It keeps its
+ * idempotency ledger durably in ledger (card_charges), as a real gateway
+ * does: the first request for a key decides its answer, every later one,
+ * from any process, gets that answer and moves no money. */
 #define LEAP_TYPE_PAYMENT_SIMULATED_CARD (leap_payment_simulated_card_get_type ())
 G_DECLARE_FINAL_TYPE (LeapPaymentSimulatedCard, leap_payment_simulated_card, LEAP,
                       PAYMENT_SIMULATED_CARD, GObject)
 
-LeapPaymentProvider *leap_payment_simulated_card_new (guint  latency_ms,
-                                                      double decline_rate);
+LeapPaymentProvider *leap_payment_simulated_card_new (LeapStore *ledger,
+                                                      guint      latency_ms,
+                                                      double     decline_rate);
 
 G_END_DECLS

@@ -27,6 +27,7 @@ struct _LeapRefunds
   LeapPaymentProvider *card;
   GCancellable        *cancellable;
   GHashTable          *returning;  /* refund ids whose script is on its way */
+  GHashTable          *refunding;  /* refund ids whose provider call is on its way */
 
   guint                retry_id;
   gboolean             maybe_pending; /* look in the database on the next tick */
@@ -154,6 +155,7 @@ retry_cb (gpointer data)
 {
   LeapRefunds *self = data;
 
+  leap_refunds_complete_unfinished (self);
   if (self->maybe_pending)
     leap_refunds_return_pending (self);
   return G_SOURCE_CONTINUE;
@@ -304,7 +306,6 @@ plan_refund (JsonObject  *order,
   g_autoptr(JsonObject) refund = json_object_new ();
   JsonArray *order_lines = json_object_get_array_member (order, "lines");
   JsonArray *tickets = json_object_get_array_member (order, "tickets");
-  JsonArray *refunds = json_object_get_array_member (order, "refunds");
   JsonObject *payment = json_object_get_object_member (order, "payment");
   gboolean include_checked_in =
     json_object_get_boolean_member_with_default (request, "include_checked_in", FALSE);
@@ -402,8 +403,6 @@ plan_refund (JsonObject  *order,
     }
 
   json_object_set_string_member (refund, "order_id", leap_json_get_string (order, "order_id", ""));
-  json_object_set_int_member (refund, "seq",
-                              (refunds != NULL ? json_array_get_length (refunds) : 0) + 1);
   json_object_set_int_member (refund, "user_id", user_id);
   json_object_set_int_member (refund, "amount", amount);
   json_object_set_string_member (refund, "currency", leap_json_get_string (order, "currency", ""));
@@ -412,15 +411,9 @@ plan_refund (JsonObject  *order,
   if (leap_json_get_string (request, "reason", NULL) != NULL)
     json_object_set_string_member (refund, "reason",
                                    leap_json_get_string (request, "reason", NULL));
-  /* For the provider: which charge, and the key that makes it pay once. */
-  {
-    g_autofree char *key = g_strdup_printf ("%s:r%" G_GINT64_FORMAT,
-                                            leap_json_get_string (order, "order_id", ""),
-                                            json_object_get_int_member (refund, "seq"));
-
-    json_object_set_string_member (refund, "refund_key", key);
-    json_object_set_member (refund, "charge_ref", json_object_dup_member (payment, "provider_ref"));
-  }
+  /* For the provider: which charge. Its key (that makes it pay once) is
+   * given by the store with the refund's number. */
+  json_object_set_member (refund, "charge_ref", json_object_dup_member (payment, "provider_ref"));
   return g_steal_pointer (&refund);
 }
 
@@ -439,49 +432,144 @@ publish_status (LeapRefunds *self,
   leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
 }
 
+static LeapPaymentProvider *
+provider_for (LeapRefunds *self,
+              const char  *method)
+{
+  return g_str_equal (method, "cash")   ? self->cash
+         : g_str_equal (method, "card") ? self->card
+                                        : NULL;
+}
+
+/* One refund whose intent is recorded, paid back under its own key and
+ * then completed in the store; task (may be NULL: the sweeper) is
+ * answered with the order. */
+typedef struct
+{
+  LeapRefunds *self;
+  gint64       refund_id;
+  GTask       *task;      /* Owned, may be NULL */
+} PayBack;
+
+static void
+pay_back_return_error (PayBack *p,
+                       GError  *error)
+{
+  if (p->task != NULL)
+    g_task_return_error (p->task, error);
+  else
+    g_error_free (error);
+  g_clear_object (&p->task);
+}
+
 static void
 paid_back_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  LeapRefunds *self = g_task_get_source_object (task);
-  Refund *r = g_task_get_task_data (task);
+  PayBack *p = user_data;
+  LeapRefunds *self = p->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) payment =
     leap_payment_provider_refund_finish (LEAP_PAYMENT_PROVIDER (object), result,
                                          &error);
   g_autoptr(JsonObject) done = NULL;
   JsonObject *order;
-  const char *ref;
 
+  g_hash_table_remove (self->refunding, &p->refund_id);
   if (payment == NULL)
     {
+      /* Recorded as pending: the sweeper asks again under the same key. */
+      g_message ("Refund %" G_GINT64_FORMAT " is not paid back yet: %s", p->refund_id,
+                 error->message);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
+        pay_back_return_error (p, g_steal_pointer (&error));
       else
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                 "The payment could not be refunded: %s", error->message);
-      return;
+        pay_back_return_error (p, g_error_new (LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                               "The refund is recorded; the payment provider did "
+                                               "not answer (%s) and it is paid back when it does",
+                                               error->message));
+      goto out;
     }
-  ref = leap_json_get_string (payment, "provider_ref", NULL);
-  if (ref != NULL)
-    json_object_set_string_member (r->refund, "provider_ref", ref);
-  done = leap_store_refund_order (self->store, r->refund, &error);
+  done = leap_store_complete_refund (self->store, p->refund_id,
+                                     leap_json_get_string (payment, "provider_ref", NULL),
+                                     &error);
   if (done == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      /* Paid back but not recorded so: the sweeper asks the provider again
+       * (the same key, no second payment) and records it. */
+      g_warning ("Refund %" G_GINT64_FORMAT " is paid back, not yet recorded so: %s",
+                 p->refund_id, error->message);
+      pay_back_return_error (p, g_steal_pointer (&error));
+      goto out;
     }
   order = json_object_get_object_member (done, "order");
   /* Those who follow the order (the WebSocket) learn that it is over. */
   if (g_str_equal (leap_json_get_string (order, "status", ""), "refunded"))
     publish_status (self, leap_json_get_string (order, "order_id", ""), "refunded");
-  /* From here the task keeps the order (and no longer the Refund). */
-  g_task_set_task_data (task, json_object_ref (order), (GDestroyNotify) json_object_unref);
+  if (p->task != NULL)
+    g_task_set_task_data (p->task, json_object_ref (order), (GDestroyNotify) json_object_unref);
   give_back (self, leap_json_get_int (done, "refund_id", 0),
              leap_json_get_int (done, "event_id", 0), leap_json_get_string (done, "items", ""),
-             g_steal_pointer (&task));
+             g_steal_pointer (&p->task));
+
+out:
+  g_object_unref (self);
+  g_free (p);
+}
+
+/* refund: refund_id, refund_key, amount, currency, method, charge_ref. */
+static void
+pay_back (LeapRefunds *self,
+          JsonObject  *refund,
+          GTask       *task)
+{
+  LeapPaymentProvider *provider = provider_for (self, leap_json_get_string (refund, "method", ""));
+  PayBack *p = g_new0 (PayBack, 1);
+  gint64 *key = g_new (gint64, 1);
+
+  p->self = g_object_ref (self);
+  p->refund_id = leap_json_get_int (refund, "refund_id", 0);
+  p->task = task;
+  *key = p->refund_id;
+  g_hash_table_add (self->refunding, key);
+  /* The methods were checked before the intent was written. */
+  g_assert (provider != NULL);
+  leap_payment_provider_refund_async (provider, refund, self->cancellable, paid_back_cb, p);
+}
+
+/* Every refund recorded but not paid back (a backend that died between
+ * the intent and the provider, a provider without an answer): once more,
+ * under its own key, so each is paid back once. */
+void
+leap_refunds_complete_unfinished (LeapRefunds *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) unfinished = NULL;
+
+  g_return_if_fail (LEAP_IS_REFUNDS (self));
+
+  unfinished = leap_store_list_unfinished_refunds (self->store, &error);
+  if (unfinished == NULL)
+    {
+      g_warning ("Cannot read the refunds still to pay back: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (unfinished); i++)
+    {
+      JsonObject *refund = json_array_get_object_element (unfinished, i);
+      gint64 id = leap_json_get_int (refund, "refund_id", 0);
+
+      if (g_hash_table_contains (self->refunding, &id))
+        continue;
+      if (provider_for (self, leap_json_get_string (refund, "method", "")) == NULL)
+        {
+          g_warning ("Refund %" G_GINT64_FORMAT " is by %s, which cannot be refunded here", id,
+                     leap_json_get_string (refund, "method", "?"));
+          continue;
+        }
+      pay_back (self, refund, NULL);
+    }
 }
 
 static void
@@ -491,7 +579,7 @@ start_refund (GTask      *task,
   LeapRefunds *self = g_task_get_source_object (task);
   Refund *r = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  LeapPaymentProvider *provider;
+  g_autoptr(JsonObject) intent = NULL;
   const char *method;
 
   r->refund = plan_refund (order, r->request, r->user_id, &error);
@@ -502,10 +590,7 @@ start_refund (GTask      *task,
       return;
     }
   method = leap_json_get_string (r->refund, "method", "");
-  provider = g_str_equal (method, "cash")   ? self->cash
-             : g_str_equal (method, "card") ? self->card
-                                            : NULL;
-  if (provider == NULL)
+  if (provider_for (self, method) == NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                                "Payments by %s cannot be refunded here", method);
@@ -515,7 +600,18 @@ start_refund (GTask      *task,
   /* A refund still waiting to go back on sale goes first. */
   if (self->maybe_pending)
     leap_refunds_return_pending (self);
-  leap_payment_provider_refund_async (provider, r->refund, self->cancellable, paid_back_cb, task);
+  /* Recorded, with the tickets checked and voided, before money moves. */
+  intent = leap_store_begin_refund (self->store, r->refund, &error);
+  if (intent == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  json_object_set_int_member (r->refund, "refund_id", leap_json_get_int (intent, "refund_id", 0));
+  json_object_set_string_member (r->refund, "refund_key",
+                                 leap_json_get_string (intent, "refund_key", ""));
+  pay_back (self, r->refund, task);
 }
 
 static void
@@ -619,6 +715,7 @@ leap_refunds_finalize (GObject *object)
   LeapRefunds *self = LEAP_REFUNDS (object);
 
   g_clear_pointer (&self->returning, g_hash_table_unref);
+  g_clear_pointer (&self->refunding, g_hash_table_unref);
   G_OBJECT_CLASS (leap_refunds_parent_class)->finalize (object);
 }
 
@@ -635,6 +732,7 @@ static void
 leap_refunds_init (LeapRefunds *self)
 {
   self->returning = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->refunding = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -649,11 +747,13 @@ leap_refunds_new (LeapStore *store,
   self->cash = leap_payment_cash_new ();
   /* Card refunds go through the same simulated terminal as the worker's
    * charges; a real gateway takes its place for both. */
-  self->card = leap_payment_simulated_card_new (0, 0);
+  self->card = leap_payment_simulated_card_new (store, 0, 0);
   /* A backend that stopped between a commit and its script left work. */
   self->maybe_pending = TRUE;
   self->retry_id = g_timeout_add_seconds (RETRY_INTERVAL_S, retry_cb, self);
   g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
+  /* A backend that stopped between a refund's intent and its payment. */
+  leap_refunds_complete_unfinished (self);
   if (leap_redis_is_connected (redis))
     leap_refunds_return_pending (self);
   return self;

@@ -31,5 +31,6 @@ JsonObject  *leap_refunds_refund_finish  (LeapRefunds        *self,
                                           GAsyncResult       *result,
                                           GError            **error);
 void         leap_refunds_return_pending (LeapRefunds        *self);
+void         leap_refunds_complete_unfinished (LeapRefunds   *self);
 
 G_END_DECLS

@@ -83,11 +83,89 @@ _leap_store_sqlite_get_order (LeapStore  *store,
   return _leap_store_sqlite_get_order_in (LEAP_STORE_SQLITE (store), order_id, error);
 }
 
+/* The intent of a checkout, before any money moves: the order and its
+ * lines as 'pending', and its payment attempt as 'pending' under the
+ * provider's idempotency key (the order id). */
 static gboolean
-insert_order_rows (LeapStoreSqlite *self,
-                   JsonObject      *order,
-                   gint64           now,
-                   GError         **error)
+insert_intent (LeapStoreSqlite *self,
+               JsonObject      *order,
+               gint64           now,
+               GError         **error)
+{
+  const char *id = leap_json_get_string (order, "order_id", "");
+  JsonObject *payment = json_object_has_member (order, "payment")
+                        ? json_object_get_object_member (order, "payment") : NULL;
+  JsonArray *lines = json_object_get_array_member (order, "lines");
+  gint64 user_id = leap_json_get_int (order, "user_id", 0);
+  const char *method = leap_json_get_string (order, "method", NULL);
+  sqlite3_stmt *stmt;
+
+  if (payment != NULL)
+    method = leap_json_get_string (payment, "method", method);
+  stmt = _leap_store_sqlite_prepare (self, "INSERT INTO orders (id, hold_id, event_id, user_id, "
+                                           "status, total, currency, customer_name, "
+                                           "customer_email, owner, created_at, updated_at) "
+                                           "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  _leap_store_sqlite_bind_text_or_null (stmt, 2, leap_json_get_string (order, "hold_id", NULL));
+  sqlite3_bind_int64 (stmt, 3, leap_json_get_int (order, "event_id", 0));
+  if (user_id > 0)
+    sqlite3_bind_int64 (stmt, 4, user_id);
+  sqlite3_bind_int64 (stmt, 5, leap_json_get_int (order, "total", 0));
+  sqlite3_bind_text (stmt, 6, leap_json_get_string (order, "currency", ""), -1, SQLITE_TRANSIENT);
+  _leap_store_sqlite_bind_text_or_null (stmt, 7,
+                                        leap_json_get_string (order, "customer_name", NULL));
+  _leap_store_sqlite_bind_text_or_null (stmt, 8,
+                                        leap_json_get_string (order, "customer_email", NULL));
+  _leap_store_sqlite_bind_text_or_null (stmt, 9, leap_json_get_string (order, "owner", NULL));
+  sqlite3_bind_int64 (stmt, 10, now);
+  sqlite3_bind_int64 (stmt, 11, now);
+  if (!_leap_store_sqlite_step_done (self, stmt, error))
+    return FALSE;
+
+  for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
+    {
+      JsonObject *line = json_array_get_object_element (lines, i);
+
+      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO order_lines (order_id, tier_id, "
+                                               "quantity, unit_price, currency) "
+                                               "VALUES (?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (line, "tier_id", 0));
+      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (line, "quantity", 0));
+      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (line, "unit_price", 0));
+      sqlite3_bind_text (stmt, 5, leap_json_get_string (line, "currency", ""), -1,
+                         SQLITE_TRANSIENT);
+      if (!_leap_store_sqlite_step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  stmt = _leap_store_sqlite_prepare (self, "INSERT INTO payments (order_id, method, status, "
+                                           "amount, currency, idempotency_key, created_at) "
+                                           "VALUES (?1, ?2, 'pending', ?3, ?4, ?1, ?5)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, method != NULL ? method : "", -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, leap_json_get_int (order, "total", 0));
+  sqlite3_bind_text (stmt, 4, leap_json_get_string (order, "currency", ""), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 5, now);
+  return _leap_store_sqlite_step_done (self, stmt, error);
+}
+
+/* The provider's answer on a pending intent: the order paid (its tickets,
+ * the tiers' sold counts) or failed, and its payment attempt with the
+ * answer. */
+static gboolean
+complete_order (LeapStoreSqlite *self,
+                JsonObject      *order,
+                gint64           now,
+                GError         **error)
 {
   const char *id = leap_json_get_string (order, "order_id", "");
   gboolean paid = g_str_equal (leap_json_get_string (order, "status", ""), "paid");
@@ -99,58 +177,29 @@ insert_order_rows (LeapStoreSqlite *self,
   gint64 user_id = leap_json_get_int (order, "user_id", 0);
   sqlite3_stmt *stmt;
 
-  stmt = _leap_store_sqlite_prepare (self, "INSERT INTO orders (id, hold_id, event_id, user_id, "
-                                           "status, total, currency, customer_name, "
-                                           "customer_email, owner, reason, created_at, updated_at) "
-                                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  stmt = _leap_store_sqlite_prepare (self, "UPDATE orders SET status = ?, reason = ?, "
+                                           "updated_at = ? WHERE id = ? AND status = 'pending'",
+                                     error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  _leap_store_sqlite_bind_text_or_null (stmt, 2, leap_json_get_string (order, "hold_id", NULL));
-  sqlite3_bind_int64 (stmt, 3, leap_json_get_int (order, "event_id", 0));
-  if (user_id > 0)
-    sqlite3_bind_int64 (stmt, 4, user_id);
-  sqlite3_bind_text (stmt, 5, leap_json_get_string (order, "status", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 6, leap_json_get_int (order, "total", 0));
-  sqlite3_bind_text (stmt, 7, leap_json_get_string (order, "currency", ""), -1, SQLITE_TRANSIENT);
-  _leap_store_sqlite_bind_text_or_null (stmt, 8,
-                                        leap_json_get_string (order, "customer_name", NULL));
-  _leap_store_sqlite_bind_text_or_null (stmt, 9,
-                                        leap_json_get_string (order, "customer_email", NULL));
-  _leap_store_sqlite_bind_text_or_null (stmt, 10, leap_json_get_string (order, "owner", NULL));
-  _leap_store_sqlite_bind_text_or_null (stmt, 11, leap_json_get_string (order, "reason", NULL));
-  sqlite3_bind_int64 (stmt, 12, now);
-  sqlite3_bind_int64 (stmt, 13, now);
+  sqlite3_bind_text (stmt, 1, leap_json_get_string (order, "status", ""), -1, SQLITE_TRANSIENT);
+  _leap_store_sqlite_bind_text_or_null (stmt, 2, leap_json_get_string (order, "reason", NULL));
+  sqlite3_bind_int64 (stmt, 3, now);
+  sqlite3_bind_text (stmt, 4, id, -1, SQLITE_TRANSIENT);
   if (!_leap_store_sqlite_step_done (self, stmt, error))
     return FALSE;
 
-  for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
+  for (guint i = 0; paid && lines != NULL && i < json_array_get_length (lines); i++)
     {
       JsonObject *line = json_array_get_object_element (lines, i);
       gint64 tier_id = leap_json_get_int (line, "tier_id", 0);
-      gint64 quantity = leap_json_get_int (line, "quantity", 0);
 
-      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO order_lines (order_id, tier_id, "
-                                               "quantity, unit_price, currency) "
-                                               "VALUES (?, ?, ?, ?, ?)", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 2, tier_id);
-      sqlite3_bind_int64 (stmt, 3, quantity);
-      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (line, "unit_price", 0));
-      sqlite3_bind_text (stmt, 5, leap_json_get_string (line, "currency", ""), -1,
-                         SQLITE_TRANSIENT);
-      if (!_leap_store_sqlite_step_done (self, stmt, error))
-        return FALSE;
-      if (!paid)
-        continue;
       /* The database's count of sold tickets moves with the tickets. */
       stmt = _leap_store_sqlite_prepare (self, "UPDATE tiers SET sold = sold + ?, updated_at = ? "
                                                "WHERE id = ? AND event_id = ?", error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_int64 (stmt, 1, quantity);
+      sqlite3_bind_int64 (stmt, 1, leap_json_get_int (line, "quantity", 0));
       sqlite3_bind_int64 (stmt, 2, now);
       sqlite3_bind_int64 (stmt, 3, tier_id);
       sqlite3_bind_int64 (stmt, 4, leap_json_get_int (order, "event_id", 0));
@@ -183,29 +232,29 @@ insert_order_rows (LeapStoreSqlite *self,
 
   if (payment != NULL)
     {
-      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO payments (order_id, method, status, "
-                                               "amount, currency, tendered, change_given, "
-                                               "provider_ref, created_at) VALUES (?, ?, ?, ?, ?, "
-                                               "?, ?, ?, ?)", error);
+      stmt = _leap_store_sqlite_prepare (self, "UPDATE payments SET method = ?, status = ?, "
+                                               "amount = ?, currency = ?, tendered = ?, "
+                                               "change_given = ?, provider_ref = ? "
+                                               "WHERE idempotency_key = ? "
+                                               "AND status = 'pending'", error);
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, leap_json_get_string (payment, "method", ""), -1,
+      sqlite3_bind_text (stmt, 1, leap_json_get_string (payment, "method", ""), -1,
                          SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 3, leap_json_get_string (payment, "status", ""), -1,
+      sqlite3_bind_text (stmt, 2, leap_json_get_string (payment, "status", ""), -1,
                          SQLITE_TRANSIENT);
-      sqlite3_bind_int64 (stmt, 4, leap_json_get_int (payment, "amount", 0));
-      sqlite3_bind_text (stmt, 5, leap_json_get_string (payment, "currency", ""), -1,
+      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (payment, "amount", 0));
+      sqlite3_bind_text (stmt, 4, leap_json_get_string (payment, "currency", ""), -1,
                          SQLITE_TRANSIENT);
       if (json_object_has_member (payment, "tendered") &&
           !json_object_get_null_member (payment, "tendered"))
-        sqlite3_bind_int64 (stmt, 6, leap_json_get_int (payment, "tendered", 0));
+        sqlite3_bind_int64 (stmt, 5, leap_json_get_int (payment, "tendered", 0));
       if (json_object_has_member (payment, "change") &&
           !json_object_get_null_member (payment, "change"))
-        sqlite3_bind_int64 (stmt, 7, leap_json_get_int (payment, "change", 0));
-      _leap_store_sqlite_bind_text_or_null (stmt, 8,
+        sqlite3_bind_int64 (stmt, 6, leap_json_get_int (payment, "change", 0));
+      _leap_store_sqlite_bind_text_or_null (stmt, 7,
                                             leap_json_get_string (payment, "provider_ref", NULL));
-      sqlite3_bind_int64 (stmt, 9, now);
+      sqlite3_bind_text (stmt, 8, id, -1, SQLITE_TRANSIENT);
       if (!_leap_store_sqlite_step_done (self, stmt, error))
         return FALSE;
     }
@@ -295,8 +344,15 @@ write_one (LeapStoreSqlite *self,
   stored = order_status_in (self, id, &error);
   if (stored == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
     {
+      /* No intent (a writer that did not record one): written whole. */
       g_clear_error (&error);
-      if (insert_order_rows (self, order, now, &error))
+      if (insert_intent (self, order, now, &error))
+        stored = order_status_in (self, id, &error);
+    }
+  if (stored != NULL && g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
+    {
+      g_clear_pointer (&stored, json_object_unref);
+      if (complete_order (self, order, now, &error))
         stored = order_status_in (self, id, &error);
     }
   if (stored == NULL)
@@ -340,6 +396,76 @@ _leap_store_sqlite_write_orders (LeapStore  *store,
   return g_steal_pointer (&results);
 }
 
+JsonObject *
+_leap_store_sqlite_begin_order (LeapStore  *store,
+                                JsonObject *order,
+                                GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  const char *id = leap_json_get_string (order, "order_id", "");
+  g_autoptr(JsonObject) stored = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!_leap_store_sqlite_begin (self, error))
+    return NULL;
+  stored = order_status_in (self, id, &local_error);
+  if (stored == NULL && g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      g_clear_error (&local_error);
+      if (insert_intent (self, order, g_get_real_time () / G_USEC_PER_SEC, &local_error))
+        stored = order_status_in (self, id, &local_error);
+    }
+  if (stored == NULL || !_leap_store_sqlite_commit (self, &local_error))
+    {
+      _leap_store_sqlite_rollback (self);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&stored);
+}
+
+gboolean
+_leap_store_sqlite_void_order (LeapStore  *store,
+                               const char *order_id,
+                               const char *reason,
+                               GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  sqlite3_stmt *stmt;
+
+  if (!_leap_store_sqlite_begin (self, error))
+    return FALSE;
+  stmt = _leap_store_sqlite_prepare (self, "UPDATE orders SET status = 'failed', reason = ?, "
+                                           "updated_at = ? WHERE id = ? AND status = 'pending'",
+                                     error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, reason, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, now);
+  sqlite3_bind_text (stmt, 3, order_id, -1, SQLITE_TRANSIENT);
+  if (!_leap_store_sqlite_step_done (self, stmt, error))
+    goto fail;
+  if (sqlite3_changes (self->db) == 1)
+    {
+      stmt = _leap_store_sqlite_prepare (self, "UPDATE payments SET status = 'voided' "
+                                               "WHERE idempotency_key = ?", error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+      if (!_leap_store_sqlite_step_done (self, stmt, error) ||
+          !forget_accepted (self, order_id, error) ||
+          !_leap_store_sqlite_audit (self, now, 0, "void", "order", order_id, reason, error))
+        goto fail;
+    }
+  if (_leap_store_sqlite_commit (self, error))
+    return TRUE;
+
+fail:
+  _leap_store_sqlite_rollback (self);
+  return FALSE;
+}
+
 gboolean
 _leap_store_sqlite_set_order_status (LeapStore  *store,
                                      const char *order_id,
@@ -380,7 +506,8 @@ _leap_store_sqlite_accept_orders (LeapStore  *store,
                                                        "items, message, created_at) "
                                                        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
                                                        "WHERE NOT EXISTS (SELECT 1 FROM orders "
-                                                       "WHERE id = ?1)", error);
+                                                       "WHERE id = ?1 AND status <> 'pending')",
+                                                       error);
 
       if (stmt == NULL)
         goto fail;

@@ -89,7 +89,8 @@ _leap_store_sqlite_outage_close (LeapStore  *store,
       !_leap_store_sqlite_exec (self, "DELETE FROM redis_outage_tiers", error))
     goto fail;
   /* Live holds, and holds checking out whose order the worker has not
-   * written yet (paid or not: any row in orders means it is done). */
+   * settled yet (paid or not: a row in orders that is no longer pending
+   * means it is done; a pending one is an intent, still to settle). */
   stmt = _leap_store_sqlite_prepare (self,
                                      "SELECT h.id, h.event_id, h.session_hash, h.status, "
                                      "h.expires_at, "
@@ -100,14 +101,16 @@ _leap_store_sqlite_outage_close (LeapStore  *store,
                                      "WHERE (h.status = 'held' AND h.expires_at > ?1) "
                                      "OR (h.status = 'checking_out' AND o.order_id IS NOT NULL "
                                      "    AND NOT EXISTS (SELECT 1 FROM orders "
-                                     "                    WHERE id = o.order_id)) "
+                                     "                    WHERE id = o.order_id "
+                                     "                    AND status <> 'pending')) "
                                      /* and the orders Redis took that no worker has written */
                                      "UNION ALL SELECT a.hold_id, a.event_id, a.owner, "
                                      "'checking_out', 0, a.items, a.order_id, a.message "
                                      "FROM accepted_orders a "
                                      "WHERE NOT EXISTS (SELECT 1 FROM checkout_outbox "
                                      "                  WHERE order_id = a.order_id) "
-                                     "AND NOT EXISTS (SELECT 1 FROM orders WHERE id = a.order_id)",
+                                     "AND NOT EXISTS (SELECT 1 FROM orders WHERE id = a.order_id "
+                                     "                AND status <> 'pending')",
                                      error);
   if (stmt == NULL)
     goto fail;

@@ -148,6 +148,18 @@ gboolean      _leap_store_sqlite_accept_orders        (LeapStore              *s
 JsonObject   *_leap_store_sqlite_get_accepted_order   (LeapStore              *store,
                                                        const char             *order_id,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_begin_order          (LeapStore              *store,
+                                                       JsonObject             *order,
+                                                       GError                **error);
+gboolean      _leap_store_sqlite_void_order           (LeapStore              *store,
+                                                       const char             *order_id,
+                                                       const char             *reason,
+                                                       GError                **error);
+
+/* leap-store-sqlite-terminal.c: the simulated card terminal's ledger */
+JsonObject   *_leap_store_sqlite_card_ledger_record   (LeapStore              *store,
+                                                       JsonObject             *entry,
+                                                       GError                **error);
 
 /* leap-store-sqlite-checkins.c */
 JsonObject   *_leap_store_sqlite_check_in_ticket      (LeapStore              *store,
@@ -162,9 +174,15 @@ gboolean      _leap_store_sqlite_add_refunds          (LeapStoreSqlite        *s
                                                        JsonObject             *order,
                                                        const char             *order_id,
                                                        GError                **error);
-JsonObject   *_leap_store_sqlite_refund_order         (LeapStore              *store,
+JsonObject   *_leap_store_sqlite_begin_refund         (LeapStore              *store,
                                                        JsonObject             *refund,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_complete_refund      (LeapStore              *store,
+                                                       gint64                  refund_id,
+                                                       const char             *provider_ref,
+                                                       GError                **error);
+JsonArray    *_leap_store_sqlite_list_unfinished_refunds (LeapStore           *store,
+                                                          GError             **error);
 JsonArray    *_leap_store_sqlite_list_pending_returns (LeapStore              *store,
                                                        GError                **error);
 gboolean      _leap_store_sqlite_mark_returned        (LeapStore              *store,

@@ -43,8 +43,9 @@ _leap_store_sqlite_add_refunds (LeapStoreSqlite *self,
 
   json_object_set_array_member (order, "refunds", refunds);
   stmt = _leap_store_sqlite_prepare (self, "SELECT id AS refund_id, seq, amount, currency, method, "
-                                           "items, reason, user_id, created_at, returned_at "
-                                           "FROM refunds WHERE order_id = ? ORDER BY seq", error);
+                                           "items, reason, user_id, created_at, returned_at, "
+                                           "status FROM refunds WHERE order_id = ? ORDER BY seq",
+                                     error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
@@ -65,6 +66,8 @@ _leap_store_sqlite_add_refunds (LeapStoreSqlite *self,
                                     items_to_lines (leap_json_get_string (row, "items", "")));
       json_object_set_member (refund, "reason", json_object_dup_member (row, "reason"));
       json_object_set_member (refund, "created_at", json_object_dup_member (row, "created_at"));
+      /* "pending" from its intent until the provider has paid it back. */
+      json_object_set_string_member (refund, "status", leap_json_get_string (row, "status", ""));
       /* Back on sale: false only while Redis has not taken them back yet. */
       json_object_set_boolean_member (refund, "returned",
                                       !json_object_get_null_member (row, "returned_at"));
@@ -103,7 +106,8 @@ refund_in (LeapStoreSqlite *self,
            GError         **error)
 {
   const char *order_id = leap_json_get_string (refund, "order_id", "");
-  gint64 seq = leap_json_get_int (refund, "seq", 0);
+  g_autofree char *provider_key = NULL;
+  gint64 seq;
   gint64 user_id = leap_json_get_int (refund, "user_id", 0);
   gint64 amount = leap_json_get_int (refund, "amount", 0);
   gboolean include_checked_in =
@@ -117,7 +121,7 @@ refund_in (LeapStoreSqlite *self,
   g_autofree char *details_text = NULL;
   JsonObject *order;
   sqlite3_stmt *stmt;
-  gint64 event_id, refund_id, last, remaining;
+  gint64 event_id, refund_id, last;
 
   stmt = _leap_store_sqlite_prepare (self, "SELECT status, event_id FROM orders WHERE id = ?",
                                      error);
@@ -142,13 +146,10 @@ refund_in (LeapStoreSqlite *self,
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
   if ((last = query_int (self, stmt, 0, error)) == G_MININT64)
     return NULL;
-  if (last != seq - 1)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                           "Another refund of this order went through meanwhile; "
-                           "look at the order again");
-      return NULL;
-    }
+  /* Numbered here, in the transaction: concurrent refunds of one order
+   * take their turns, each checking the tickets the others left. */
+  seq = last + 1;
+  provider_key = g_strdup_printf ("%s:r%" G_GINT64_FORMAT, order_id, seq);
 
   /* Tickets not checked in go first: a box office refunds the seats that
    * are still empty; checked-in ones only when asked for. */
@@ -201,8 +202,9 @@ refund_in (LeapStoreSqlite *self,
     }
 
   stmt = _leap_store_sqlite_prepare (self, "INSERT INTO refunds (order_id, seq, event_id, user_id, "
-                                           "amount, currency, method, provider_ref, items, reason, "
-                                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                           "amount, currency, method, provider_key, items, reason, "
+                                           "created_at, status) "
+                                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                                      error);
   if (stmt == NULL)
     return NULL;
@@ -214,8 +216,7 @@ refund_in (LeapStoreSqlite *self,
   sqlite3_bind_int64 (stmt, 5, amount);
   sqlite3_bind_text (stmt, 6, leap_json_get_string (refund, "currency", ""), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 7, leap_json_get_string (refund, "method", ""), -1, SQLITE_TRANSIENT);
-  _leap_store_sqlite_bind_text_or_null (stmt, 8,
-                                        leap_json_get_string (refund, "provider_ref", NULL));
+  sqlite3_bind_text (stmt, 8, provider_key, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 9, items->str, -1, SQLITE_TRANSIENT);
   _leap_store_sqlite_bind_text_or_null (stmt, 10, leap_json_get_string (refund, "reason", NULL));
   sqlite3_bind_int64 (stmt, 11, now);
@@ -234,40 +235,6 @@ refund_in (LeapStoreSqlite *self,
       if (!_leap_store_sqlite_step_done (self, stmt, error))
         return NULL;
     }
-
-  /* The money going back, next to the money that came in. */
-  stmt = _leap_store_sqlite_prepare (self, "INSERT INTO payments (order_id, method, status, "
-                                           "amount, currency, provider_ref, created_at) "
-                                           "VALUES (?, ?, 'refunded', ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, leap_json_get_string (refund, "method", ""), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, 3, -amount);
-  sqlite3_bind_text (stmt, 4, leap_json_get_string (refund, "currency", ""), -1, SQLITE_TRANSIENT);
-  _leap_store_sqlite_bind_text_or_null (stmt, 5,
-                                        leap_json_get_string (refund, "provider_ref", NULL));
-  sqlite3_bind_int64 (stmt, 6, now);
-  if (!_leap_store_sqlite_step_done (self, stmt, error))
-    return NULL;
-
-  stmt = _leap_store_sqlite_prepare (self, "SELECT count(*) FROM tickets WHERE order_id = ? "
-                                           "AND status = 'valid'", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((remaining = query_int (self, stmt, 0, error)) == G_MININT64)
-    return NULL;
-  stmt = _leap_store_sqlite_prepare (self, "UPDATE orders SET status = CASE WHEN ?1 = 0 "
-                                           "THEN 'refunded' ELSE status END, updated_at = ?2 "
-                                           "WHERE id = ?3", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, remaining);
-  sqlite3_bind_int64 (stmt, 2, now);
-  sqlite3_bind_text (stmt, 3, order_id, -1, SQLITE_TRANSIENT);
-  if (!_leap_store_sqlite_step_done (self, stmt, error))
-    return NULL;
 
   json_object_set_int_member (details, "refund_id", refund_id);
   json_object_set_int_member (details, "seq", seq);
@@ -288,14 +255,141 @@ refund_in (LeapStoreSqlite *self,
   if ((order = _leap_store_sqlite_get_order_in (self, order_id, error)) == NULL)
     return NULL;
   json_object_set_int_member (answer, "refund_id", refund_id);
+  json_object_set_int_member (answer, "seq", seq);
+  json_object_set_string_member (answer, "refund_key", provider_key);
   json_object_set_int_member (answer, "event_id", event_id);
   json_object_set_string_member (answer, "items", items->str);
   json_object_set_object_member (answer, "order", order);
   return g_steal_pointer (&answer);
 }
 
+/* The provider paid a pending refund back: its payment row (keyed by the
+ * refund's provider key, so once), the refund done, and the order
+ * refunded once no ticket of it is left. */
+static JsonObject *
+complete_refund_in (LeapStoreSqlite *self,
+                    gint64           refund_id,
+                    const char      *provider_ref,
+                    gint64           now,
+                    GError         **error)
+{
+  g_autoptr(JsonObject) refund = NULL;
+  g_autoptr(JsonObject) answer = json_object_new ();
+  const char *order_id;
+  JsonObject *order;
+  sqlite3_stmt *stmt;
+  gint64 remaining;
+
+  stmt = _leap_store_sqlite_prepare (self, "SELECT order_id, event_id, amount, currency, method, "
+                                           "provider_key, items, status FROM refunds "
+                                           "WHERE id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, refund_id);
+  if ((refund = _leap_store_sqlite_collect_one (self, stmt, TRUE, "refund", error)) == NULL)
+    return NULL;
+  order_id = leap_json_get_string (refund, "order_id", "");
+  if (g_str_equal (leap_json_get_string (refund, "status", ""), "pending"))
+    {
+      stmt = _leap_store_sqlite_prepare (self, "UPDATE refunds SET status = 'done', "
+                                               "provider_ref = ? WHERE id = ?", error);
+      if (stmt == NULL)
+        return NULL;
+      _leap_store_sqlite_bind_text_or_null (stmt, 1, provider_ref);
+      sqlite3_bind_int64 (stmt, 2, refund_id);
+      if (!_leap_store_sqlite_step_done (self, stmt, error))
+        return NULL;
+
+      /* The money going back, next to the money that came in. */
+      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO payments (order_id, method, status, "
+                                               "amount, currency, provider_ref, "
+                                               "idempotency_key, created_at) "
+                                               "VALUES (?, ?, 'refunded', ?, ?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, leap_json_get_string (refund, "method", ""), -1,
+                         SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 3, -leap_json_get_int (refund, "amount", 0));
+      sqlite3_bind_text (stmt, 4, leap_json_get_string (refund, "currency", ""), -1,
+                         SQLITE_TRANSIENT);
+      _leap_store_sqlite_bind_text_or_null (stmt, 5, provider_ref);
+      _leap_store_sqlite_bind_text_or_null (stmt, 6,
+                                            leap_json_get_string (refund, "provider_key", NULL));
+      sqlite3_bind_int64 (stmt, 7, now);
+      if (!_leap_store_sqlite_step_done (self, stmt, error))
+        return NULL;
+
+      stmt = _leap_store_sqlite_prepare (self, "SELECT count(*) FROM tickets WHERE order_id = ? "
+                                               "AND status = 'valid'", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+      if ((remaining = query_int (self, stmt, 0, error)) == G_MININT64)
+        return NULL;
+      stmt = _leap_store_sqlite_prepare (self, "UPDATE orders SET status = CASE WHEN ?1 = 0 AND "
+                                               "NOT EXISTS (SELECT 1 FROM refunds WHERE "
+                                               "order_id = ?3 AND status = 'pending') "
+                                               "THEN 'refunded' ELSE status END, updated_at = ?2 "
+                                               "WHERE id = ?3", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, remaining);
+      sqlite3_bind_int64 (stmt, 2, now);
+      sqlite3_bind_text (stmt, 3, order_id, -1, SQLITE_TRANSIENT);
+      if (!_leap_store_sqlite_step_done (self, stmt, error))
+        return NULL;
+    }
+
+  if ((order = _leap_store_sqlite_get_order_in (self, order_id, error)) == NULL)
+    return NULL;
+  json_object_set_int_member (answer, "refund_id", refund_id);
+  json_object_set_int_member (answer, "event_id", leap_json_get_int (refund, "event_id", 0));
+  json_object_set_string_member (answer, "items", leap_json_get_string (refund, "items", ""));
+  json_object_set_object_member (answer, "order", order);
+  return g_steal_pointer (&answer);
+}
+
 JsonObject *
-_leap_store_sqlite_refund_order (LeapStore  *store,
+_leap_store_sqlite_complete_refund (LeapStore  *store,
+                                    gint64      refund_id,
+                                    const char *provider_ref,
+                                    GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  g_autoptr(JsonObject) answer = NULL;
+
+  if (!_leap_store_sqlite_begin (self, error))
+    return NULL;
+  answer = complete_refund_in (self, refund_id, provider_ref,
+                               g_get_real_time () / G_USEC_PER_SEC, error);
+  if (answer == NULL || !_leap_store_sqlite_commit (self, error))
+    {
+      _leap_store_sqlite_rollback (self);
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
+}
+
+JsonArray *
+_leap_store_sqlite_list_unfinished_refunds (LeapStore *store,
+                                            GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (
+      self, "SELECT r.id AS refund_id, r.order_id, r.provider_key AS refund_key, r.amount, "
+            "r.currency, r.method, (SELECT p.provider_ref FROM payments p "
+            "WHERE p.order_id = r.order_id AND p.status = 'approved' ORDER BY p.id LIMIT 1) "
+            "AS charge_ref FROM refunds r WHERE r.status = 'pending' ORDER BY r.id LIMIT 1000",
+      error);
+
+  if (stmt == NULL)
+    return NULL;
+  return _leap_store_sqlite_collect_rows (self, stmt, error);
+}
+
+JsonObject *
+_leap_store_sqlite_begin_refund (LeapStore  *store,
                                  JsonObject *refund,
                                  GError    **error)
 {
@@ -321,7 +415,8 @@ _leap_store_sqlite_list_pending_returns (LeapStore *store,
   sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
                                                    "SELECT id AS refund_id, event_id, items "
                                                    "FROM refunds WHERE returned_at IS NULL "
-                                                   "ORDER BY id LIMIT 1000", error);
+                                                   "AND status = 'done' ORDER BY id LIMIT 1000",
+                                                   error);
 
   if (stmt == NULL)
     return NULL;

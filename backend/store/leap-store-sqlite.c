@@ -438,12 +438,17 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->set_order_status = _leap_store_sqlite_set_order_status;
   store_class->accept_orders = _leap_store_sqlite_accept_orders;
   store_class->get_accepted_order = _leap_store_sqlite_get_accepted_order;
+  store_class->begin_order = _leap_store_sqlite_begin_order;
+  store_class->void_order = _leap_store_sqlite_void_order;
+  store_class->card_ledger_record = _leap_store_sqlite_card_ledger_record;
 
   /* leap-store-sqlite-checkins.c */
   store_class->check_in_ticket = _leap_store_sqlite_check_in_ticket;
 
   /* leap-store-sqlite-refunds.c */
-  store_class->refund_order = _leap_store_sqlite_refund_order;
+  store_class->begin_refund = _leap_store_sqlite_begin_refund;
+  store_class->complete_refund = _leap_store_sqlite_complete_refund;
+  store_class->list_unfinished_refunds = _leap_store_sqlite_list_unfinished_refunds;
   store_class->list_pending_returns = _leap_store_sqlite_list_pending_returns;
   store_class->mark_returned = _leap_store_sqlite_mark_returned;
 

@@ -255,6 +255,39 @@ leap_store_write_order (LeapStore *self, JsonObject *order, GError **error)
   return json_object_ref (result);
 }
 
+/* Records the intent of a checkout before any money moves: the order
+ * (its lines, owner, customer) as "pending" and its payment attempt as
+ * "pending" under the provider's idempotency key, the order id. An order
+ * already there is left as it is. Returns {"order_id", "status"} as
+ * stored: "pending" means the provider is to be asked (again, with the
+ * same key); any other status means the order is settled. */
+JsonObject *
+leap_store_begin_order (LeapStore *self, JsonObject *order, GError **error)
+{
+  return FORWARD (begin_order, JsonObject *, order, error);
+}
+
+/* A pending order whose charge was voided because it could not be
+ * written after all (a tier deleted, a capacity lowered under it): the
+ * order ends "failed" with reason, its payment "voided", and it is no
+ * longer an accepted order to queue again. An order that is no longer
+ * pending is left as it is. */
+gboolean
+leap_store_void_order (LeapStore *self, const char *order_id, const char *reason, GError **error)
+{
+  return FORWARD (void_order, gboolean, order_id, reason, error);
+}
+
+/* The simulated card terminal's idempotency ledger: entry {"key", "kind":
+ * "charge" | "refund" | "void", "amount", "currency", "result"} is
+ * recorded if its key is new; returns the entry recorded for the key (the
+ * first one's result) with "requests", how often the key was asked. */
+JsonObject *
+leap_store_card_ledger_record (LeapStore *self, JsonObject *entry, GError **error)
+{
+  return FORWARD (card_ledger_record, JsonObject *, entry, error);
+}
+
 gboolean
 leap_store_set_order_status (LeapStore *self, const char *order_id, const char *status,
                              const char *reason, GError **error)
@@ -264,23 +297,47 @@ leap_store_set_order_status (LeapStore *self, const char *order_id, const char *
 
 /* Refunds */
 
-/* Refunds part of a paid order in one transaction. refund: order_id, seq
- * (the order's next refund number), user_id, reason, include_checked_in,
- * lines [{tier_id, quantity}], amount, currency, method, provider_ref.
- * Voids the tickets (those not checked in first), records the refund and
- * its payment row (status "refunded", negative amount), marks the order
- * refunded once no ticket is left, and writes the audit log. CONFLICT if
- * the order is not paid or another refund took this seq; INVALID if a
- * line asks for more tickets than are left. Returns {"refund_id",
- * "event_id", "items": "tier:quantity,…", "order": the order}. The tickets
- * stay counted in tiers.sold until leap_store_mark_returned (). */
+/* The intent of a refund, before any money moves, in one transaction
+ * that checks the tickets. refund: order_id, user_id, reason,
+ * include_checked_in, lines [{tier_id, quantity}], amount, currency,
+ * method. The refund takes the order's next number (seq) here, so that
+ * concurrent refunds of one order take turns, each seeing what the
+ * previous ones voided. Voids the tickets (those not checked in first),
+ * records the refund as "pending" with its provider key ORDER_ID:rSEQ,
+ * and writes the audit log. CONFLICT if the order is not paid or nothing
+ * is left; INVALID if a line asks for more tickets than are left. Returns
+ * {"refund_id", "seq", "refund_key", "event_id", "items":
+ * "tier:quantity,…", "order": the order}. Complete it with
+ * leap_store_complete_refund () once the provider has paid it back. */
 JsonObject *
-leap_store_refund_order (LeapStore *self, JsonObject *refund, GError **error)
+leap_store_begin_refund (LeapStore *self, JsonObject *refund, GError **error)
 {
-  return FORWARD (refund_order, JsonObject *, refund, error);
+  return FORWARD (begin_refund, JsonObject *, refund, error);
 }
 
-/* Refunds whose tickets are not back in Redis yet: [{"refund_id",
+/* The provider paid refund_id back (under its key; provider_ref is its
+ * reference): the refund's payment row (status "refunded", negative
+ * amount), the refund "done", the order "refunded" once no ticket is
+ * left. A refund already done changes nothing. Returns {"refund_id",
+ * "event_id", "items", "order"}. The tickets stay counted in tiers.sold
+ * until leap_store_mark_returned (). */
+JsonObject *
+leap_store_complete_refund (LeapStore *self, gint64 refund_id, const char *provider_ref,
+                            GError **error)
+{
+  return FORWARD (complete_refund, JsonObject *, refund_id, provider_ref, error);
+}
+
+/* Pending refunds (a crash between intent and provider, or a provider
+ * without an answer): [{"refund_id", "order_id", "refund_key", "amount",
+ * "currency", "method", "charge_ref"}]. */
+JsonArray *
+leap_store_list_unfinished_refunds (LeapStore *self, GError **error)
+{
+  return FORWARD (list_unfinished_refunds, JsonArray *, error);
+}
+
+/* Refunds done whose tickets are not back in Redis yet: [{"refund_id",
  * "event_id", "items"}]. */
 JsonArray *
 leap_store_list_pending_returns (LeapStore *self, GError **error)

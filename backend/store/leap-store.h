@@ -119,9 +119,15 @@ struct _LeapStoreClass
                                     GError               **error);
 
   /* Refunds */
-  JsonObject *(*refund_order)         (LeapStore             *self,
+  JsonObject *(*begin_refund)         (LeapStore             *self,
                                        JsonObject            *refund,
                                        GError               **error);
+  JsonObject *(*complete_refund)      (LeapStore             *self,
+                                       gint64                 refund_id,
+                                       const char            *provider_ref,
+                                       GError               **error);
+  JsonArray  *(*list_unfinished_refunds) (LeapStore          *self,
+                                          GError            **error);
   JsonArray  *(*list_pending_returns) (LeapStore             *self,
                                        GError               **error);
   gboolean    (*mark_returned)        (LeapStore             *self,
@@ -177,6 +183,18 @@ struct _LeapStoreClass
                                        GError               **error);
   JsonObject *(*get_accepted_order)   (LeapStore             *self,
                                        const char            *order_id,
+                                       GError               **error);
+
+  /* Charge once */
+  JsonObject *(*begin_order)          (LeapStore             *self,
+                                       JsonObject            *order,
+                                       GError               **error);
+  gboolean    (*void_order)           (LeapStore             *self,
+                                       const char            *order_id,
+                                       const char            *reason,
+                                       GError               **error);
+  JsonObject *(*card_ledger_record)   (LeapStore             *self,
+                                       JsonObject            *entry,
                                        GError               **error);
 };
 
@@ -266,9 +284,15 @@ gboolean    leap_store_set_order_status  (LeapStore             *self,
                                           GError               **error);
 
 /* Refunds */
-JsonObject *leap_store_refund_order         (LeapStore             *self,
-                                             JsonObject            *refund,
-                                             GError               **error);
+JsonObject *leap_store_begin_refund      (LeapStore             *self,
+                                          JsonObject            *refund,
+                                          GError               **error);
+JsonObject *leap_store_complete_refund   (LeapStore             *self,
+                                          gint64                 refund_id,
+                                          const char            *provider_ref,
+                                          GError               **error);
+JsonArray  *leap_store_list_unfinished_refunds (LeapStore       *self,
+                                                GError         **error);
 JsonArray  *leap_store_list_pending_returns (LeapStore             *self,
                                              GError               **error);
 gboolean    leap_store_mark_returned        (LeapStore             *self,
@@ -324,6 +348,16 @@ JsonObject *leap_store_get_accepted_order (LeapStore             *self,
                                            const char            *order_id,
                                            GError               **error);
 gint64      leap_store_outage_since       (LeapStore             *self,
+                                           GError               **error);
+JsonObject *leap_store_begin_order        (LeapStore             *self,
+                                           JsonObject            *order,
+                                           GError               **error);
+gboolean    leap_store_void_order         (LeapStore             *self,
+                                           const char            *order_id,
+                                           const char            *reason,
+                                           GError               **error);
+JsonObject *leap_store_card_ledger_record (LeapStore             *self,
+                                           JsonObject            *entry,
                                            GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a

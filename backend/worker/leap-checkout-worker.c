@@ -681,6 +681,7 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   g_autoptr(LeapCheckoutWorker) self = g_object_new (LEAP_TYPE_CHECKOUT_WORKER, NULL);
   g_autoptr(LeapPaymentProvider) cash = NULL;
   g_autoptr(LeapPaymentProvider) card = NULL;
+  g_autoptr(LeapStore) ledger = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -699,8 +700,14 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
                                                self->redis, error);
   if (self->orders == NULL)
     return NULL;
+  /* The simulated terminal stands for a gateway outside this process: its
+   * ledger has a connection of its own. */
+  ledger = leap_store_open (config->database_url, error);
+  if (ledger == NULL)
+    return NULL;
   cash = leap_payment_cash_new ();
-  card = leap_payment_simulated_card_new (config->card_latency_ms, config->card_decline_rate);
+  card = leap_payment_simulated_card_new (ledger, config->card_latency_ms,
+                                          config->card_decline_rate);
   leap_orders_add_payment_provider (self->orders, cash);
   leap_orders_add_payment_provider (self->orders, card);
   leap_redis_load_scripts (self->redis, LUA_RESOURCES);
