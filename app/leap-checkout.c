@@ -49,6 +49,8 @@ typedef struct
   guint       timeout_id;
   gint64      deadline;
   gboolean    placed;
+  gboolean    maybe_sent;   /* a POST left: the server may have the order */
+  GError     *post_error;   /* set while asking the server whether it has it */
   GError     *pending_error;
 } PayData;
 
@@ -62,6 +64,7 @@ pay_data_free (PayData *data)
   g_clear_pointer (&data->hold_id, g_free);
   g_clear_pointer (&data->order_id, g_free);
   g_clear_pointer (&data->key, g_free);
+  g_clear_error (&data->post_error);
   g_clear_error (&data->pending_error);
   g_free (data);
 }
@@ -207,6 +210,60 @@ poll_later (GTask *task,
   data->timeout_id = g_timeout_add (delay_ms, poll_timeout_cb, task);
 }
 
+/* The server has the order: from now on it is never charged again, and
+ * the WebSocket may tell its result sooner than the next poll. */
+static void
+order_taken (GTask *task)
+{
+  LeapCheckout *self = g_task_get_source_object (task);
+  PayData *data = g_task_get_task_data (task);
+
+  data->placed = TRUE;
+  g_clear_error (&data->post_error);
+  g_hash_table_replace (self->polling, g_strdup (data->order_id), task);
+  leap_client_watch_order (self->client, data->order_id);
+}
+
+/* After POST failed, GET /orders/o-HOLD says what happened: no such order
+ * (nothing was sold, nothing charged), the order (it is followed as any),
+ * or nothing yet (asked again while the server is away). Returns whether
+ * @task was used up. */
+static gboolean
+verify_answer (GTask      *task,
+               JsonObject *order,
+               GError     *error)
+{
+  PayData *data = g_task_get_task_data (task);
+
+  if (order != NULL)
+    {
+      order_taken (task);
+      return FALSE;
+    }
+  if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      json_object_set_string_member (data->record, "status", "not_placed");
+      json_object_set_string_member (data->record, "reason", data->post_error->message);
+      data->pending_error = g_steal_pointer (&data->post_error);
+      pay_return (task);
+      return TRUE;
+    }
+  if (g_get_monotonic_time () > data->deadline ||
+      (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE) &&
+       !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_INTERNAL)))
+    {
+      /* Still unknown: it may have been taken, so it is never charged
+       * again without looking (in Orders). */
+      data->placed = TRUE;
+      data->pending_error = g_error_copy (error);
+      pay_return (task);
+      return TRUE;
+    }
+  data->delay_ms = MIN (MAX (data->delay_ms * 2, 500), POLL_AWAY_MS);
+  poll_later (task, data->delay_ms);
+  return TRUE;
+}
+
 static void
 poll_cb (GObject      *source,
          GAsyncResult *result,
@@ -228,6 +285,11 @@ poll_cb (GObject      *source,
       return;
     }
 
+  if (data->post_error != NULL && verify_answer (task, order, error))
+    {
+      g_steal_pointer (&task);
+      return;
+    }
   if (order == NULL)
     {
       /* Away or busy: the order is kept as pending; keep asking, slower. */
@@ -296,7 +358,6 @@ post_cb (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  LeapCheckout *self = g_task_get_source_object (task);
   PayData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) answer = NULL;
@@ -305,11 +366,14 @@ post_cb (GObject      *source,
   if (g_task_return_error_if_cancelled (task))
     return;
 
+  data->delay_ms = POLL_FIRST_MS;
+  data->deadline = g_get_monotonic_time () + POLL_DEADLINE_S * G_USEC_PER_SEC;
   if (answer == NULL)
     {
       gboolean may_not_have_arrived = g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE) ||
                                       g_error_matches (error, LEAP_ERROR, LEAP_ERROR_INTERNAL);
 
+      data->maybe_sent |= leap_client_place_order_sent (LEAP_CLIENT (source), result);
       /* The same key again: the server places the order at most once. */
       if (may_not_have_arrived && ++data->attempt < POST_ATTEMPTS)
         {
@@ -317,26 +381,25 @@ post_cb (GObject      *source,
                                             g_steal_pointer (&task));
           return;
         }
-      if (!may_not_have_arrived)
+      if (!data->maybe_sent)
         {
-          /* The server said no: nothing was sold. */
-          json_object_set_string_member (data->record, "status", "not_placed");
-          json_object_set_string_member (data->record, "reason", error->message);
+          /* Never reached the server: nothing was sold. */
+          data->pending_error = g_steal_pointer (&error);
+          pay_return (g_steal_pointer (&task));
+          return;
         }
-      data->pending_error = g_steal_pointer (&error);
-      pay_return (g_steal_pointer (&task));
+      /* Even a refusal may follow an attempt whose answer was lost (or
+       * another device's): only the order itself says whether nothing was
+       * charged. */
+      data->post_error = g_steal_pointer (&error);
+      poll_order (g_steal_pointer (&task));
       return;
     }
 
-  data->placed = TRUE;
   g_free (data->order_id);
   data->order_id = g_strdup (leap_json_get_string (answer, "order_id", NULL));
   json_object_set_string_member (data->record, "order_id", data->order_id);
-  data->delay_ms = POLL_FIRST_MS;
-  data->deadline = g_get_monotonic_time () + POLL_DEADLINE_S * G_USEC_PER_SEC;
-  /* The WebSocket may tell sooner than the next poll. */
-  g_hash_table_replace (self->polling, g_strdup (data->order_id), task);
-  leap_client_watch_order (self->client, data->order_id);
+  order_taken (task);
   poll_later (g_steal_pointer (&task), data->delay_ms);
 }
 

@@ -469,6 +469,14 @@ send_cb (GObject      *source,
   g_task_return_error (task, error_from_answer (status, body));
 }
 
+/* The request left: the server may have acted on it, answer or not. */
+static void
+wrote_headers_cb (SoupMessage *msg,
+                  gpointer     user_data)
+{
+  g_object_set_data (G_OBJECT (msg), "leap-sent", GINT_TO_POINTER (TRUE));
+}
+
 static void
 send_full (LeapClient          *self,
            const char          *method,
@@ -515,6 +523,7 @@ send_full (LeapClient          *self,
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
     }
 
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), NULL);
   g_task_set_task_data (task, g_object_ref (msg), g_object_unref);
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
                                     send_cb, g_steal_pointer (&task));
@@ -920,6 +929,20 @@ order_json_cb (GObject      *source,
     g_task_return_pointer (task, root, (GDestroyNotify) json_object_unref);
 }
 
+static void
+place_order_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  SoupMessage *msg = g_task_get_task_data (G_TASK (result));
+
+  g_task_set_task_data (task, GINT_TO_POINTER (msg != NULL &&
+                                               g_object_get_data (G_OBJECT (msg), "leap-sent")),
+                        NULL);
+  order_json_cb (source, result, user_data);
+}
+
 static char *
 order_path (const char *order_id,
             const char *suffix)
@@ -956,8 +979,20 @@ leap_client_place_order_async (LeapClient          *self,
   json_object_set_object_member (body, "payment", json_object_ref (payment));
   if (customer != NULL)
     json_object_set_object_member (body, "customer", json_object_ref (customer));
-  send_full (self, "POST", "/api/v1/orders", body, idempotency_key, cancellable, order_json_cb,
+  send_full (self, "POST", "/api/v1/orders", body, idempotency_key, cancellable, place_order_cb,
              g_steal_pointer (&task));
+}
+
+/* Whether the request of @result left for the server (whatever came of
+ * it): if not, the server cannot have placed the order. */
+gboolean
+leap_client_place_order_sent (LeapClient   *self,
+                              GAsyncResult *result)
+{
+  g_return_val_if_fail (LEAP_IS_CLIENT (self), TRUE);
+  g_return_val_if_fail (g_task_is_valid (result, self), TRUE);
+
+  return GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
 }
 
 JsonObject *

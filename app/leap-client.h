@@ -103,6 +103,8 @@ void            leap_client_place_order_async  (LeapClient           *self,
 JsonObject     *leap_client_place_order_finish (LeapClient           *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
+gboolean        leap_client_place_order_sent   (LeapClient           *self,
+                                                GAsyncResult         *result);
 void            leap_client_get_order_async    (LeapClient           *self,
                                                 const char           *order_id,
                                                 GCancellable         *cancellable,

@@ -419,9 +419,20 @@ test_cash (Fixture *f, gconstpointer data)
     g_assert_true (leap_test_wait_until (pending_reaches, &w, 10000));
   }
 
-  /* A paid hold cannot be placed again. */
+  /* Placing a paid hold again (a retry whose first answer was lost) is
+   * that order, paid, and charges nothing again. */
   place (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 10000}", &reply);
-  g_assert_cmpuint (reply.status, ==, 409);
+  g_assert_cmpuint (reply.status, ==, 202);
+  {
+    JsonObject *same = leap_test_reply_object (&reply);
+
+    g_assert_cmpstr (json_object_get_string_member (same, "order_id"), ==, order_id);
+    g_assert_cmpstr (json_object_get_string_member (same, "status"), ==, "paid");
+  }
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                     order_id),
+                   ==, 1);
+  g_assert_cmpint (pending_messages (f), ==, 0);
 }
 
 /* A kiosk pays by card, and only by card. */
@@ -484,6 +495,116 @@ test_declined (Fixture *f, gconstpointer data)
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "sold", f->tier), ==, 0);
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
   assert_invariant (f);
+}
+
+/* A declined order placed again is that order, failed: the customer is
+ * told that nothing was charged only because the server says so. Also once
+ * Redis has forgotten the hold (its record lives a day). Another session's
+ * order stays invisible. */
+static void
+test_retry_failed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 1, 0, 0);
+  g_autofree char *order_id = NULL;
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event,
+                                          hold);
+  g_autofree char *out = NULL;
+
+  order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
+  start_worker (f, "w1", 0, 1.0, 30000, 5);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'failed'", order_id);
+  wait_hold (f, hold, "released");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(LeapTestReply) reply = { 0 };
+      JsonObject *order;
+
+      place (f, f->kiosk, hold, "{\"method\": \"card\"}", &reply);
+      g_assert_cmpuint (reply.status, ==, 202);
+      order = leap_test_reply_object (&reply);
+      g_assert_cmpstr (json_object_get_string_member (order, "order_id"), ==, order_id);
+      g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, "failed");
+      g_assert_false (json_object_has_member (order, "owner"));
+      leap_test_reply_clear (&reply);
+      place (f, f->cashier, hold, "{\"method\": \"card\"}", &reply);
+      g_assert_cmpuint (reply.status, ==, 404);
+      /* The second time round Redis no longer has the hold. */
+      out = leap_test_redis_cli (f->tb.redis, "DEL", key, NULL);
+      g_clear_pointer (&out, g_free);
+    }
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                     order_id),
+                   ==, 1);
+  g_assert_cmpint (available (f, f->tier), ==, 10);
+  assert_invariant (f);
+}
+
+/* Kills the backend's connection that Redis holds paused (flags=b): its
+ * commands are dropped unanswered, as when a connection breaks. */
+typedef struct
+{
+  Fixture *f;
+  guint    id;
+} Killer;
+
+static gboolean
+kill_paused_client (gpointer data)
+{
+  Killer *k = data;
+  Fixture *f = k->f;
+  g_autofree char *list = leap_test_redis_cli (f->tb.redis, "CLIENT", "LIST", NULL);
+  g_auto(GStrv) lines = g_strsplit (list, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], " flags=b ") != NULL && g_str_has_prefix (lines[i], "id="))
+      {
+        g_autofree char *id = g_strndup (lines[i] + 3, strcspn (lines[i] + 3, " "));
+        g_autofree char *out = leap_test_redis_cli (f->tb.redis, "CLIENT", "KILL", "ID", id, NULL);
+
+        k->id = 0;
+        return G_SOURCE_REMOVE;
+      }
+  return G_SOURCE_CONTINUE;
+}
+
+/* begin-checkout's answer is lost (the connection breaks while Redis holds
+ * it): the backend asks again instead of answering 503, and the order is
+ * queued once. */
+static void
+test_retry_lost_reply (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 2, 0, 0);
+  g_autofree char *out = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *order_id = NULL;
+  g_autofree char *stream = leap_keys_checkout_stream (f->event);
+  g_auto(LeapTestReply) reply = { 0 };
+  Killer killer = { f, 0 };
+
+  leap_test_allow_warnings ();
+  out = leap_test_redis_cli (f->tb.redis, "CLIENT", "PAUSE", "1500", "WRITE", NULL);
+  killer.id = g_timeout_add (10, kill_paused_client, &killer);
+  place (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 5000}", &reply);
+  g_assert_cmpuint (killer.id, ==, 0);
+  if (reply.status != 202)
+    g_error ("POST /orders: %u %s", reply.status, reply.body);
+  order_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply),
+                                                      "order_id"));
+  status = hold_status (f, hold);
+  g_assert_cmpstr (status, ==, "checking_out");
+  g_clear_pointer (&out, g_free);
+  out = leap_test_redis_cli (f->tb.redis, "XLEN", stream, NULL);
+  g_assert_cmpstr (g_strstrip (out), ==, "1");
+  assert_invariant (f);
+
+  start_worker (f, "w1", 0, 0, 30000, 5);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                     order_id),
+                   ==, 1);
 }
 
 /* The same message delivered twice (a worker that crashed after writing,
@@ -1107,6 +1228,8 @@ main (int argc, char *argv[])
   ADD ("/leap/checkout/cash", test_cash);
   ADD ("/leap/checkout/card", test_card);
   ADD ("/leap/checkout/declined", test_declined);
+  ADD ("/leap/checkout/retry-failed", test_retry_failed);
+  ADD ("/leap/checkout/retry-lost-reply", test_retry_lost_reply);
   ADD ("/leap/checkout/redelivery", test_redelivery);
   ADD ("/leap/checkout/idempotency", test_idempotency);
   ADD ("/leap/checkout/kill-worker", test_kill_worker);

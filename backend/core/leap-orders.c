@@ -139,6 +139,9 @@ typedef struct
   char       *role;
   char       *items;    /* the hold's, as Redis has them */
   char       *message;  /* the checkout message */
+  GPtrArray  *argv;     /* begin-checkout's keys and arguments, sent again when lost */
+  guint       nkeys;
+  gint64      retry_until;
 } Place;
 
 static void
@@ -150,6 +153,7 @@ place_free (Place *p)
   g_free (p->role);
   g_free (p->items);
   g_free (p->message);
+  g_clear_pointer (&p->argv, g_ptr_array_unref);
   g_clear_pointer (&p->request, json_object_unref);
   g_free (p);
 }
@@ -287,6 +291,30 @@ pending_answer (const char *order_id,
   json_object_set_string_member (answer, "hold_id", hold_id);
   json_object_set_int_member (answer, "event_id", event_id);
   return answer;
+}
+
+/* The order this session already made of the hold, as GET shows it:
+ * written (paid, failed, …) or accepted and not written yet. Placing a
+ * hold again answers it, whatever its state, so that a client whose first
+ * answer was lost learns what happened instead of paying again. */
+static JsonObject *
+existing_order (LeapOrders *self,
+                Place      *p)
+{
+  g_autoptr(JsonObject) order = leap_store_get_order (self->store, p->order_id, NULL);
+
+  if (order != NULL)
+    {
+      if (g_strcmp0 (leap_json_get_string (order, "owner", NULL), p->owner) != 0)
+        return NULL;
+      json_object_remove_member (order, "owner");
+      json_object_remove_member (order, "user_id");
+      return g_steal_pointer (&order);
+    }
+  order = leap_store_get_accepted_order (self->store, p->order_id, NULL);
+  if (order != NULL && g_strcmp0 (leap_json_get_string (order, "owner", NULL), p->owner) == 0)
+    return pending_answer (p->order_id, p->hold_id, p->event_id);
+  return NULL;
 }
 
 /* Every order Redis took in one turn of the main loop is kept in the
@@ -451,6 +479,26 @@ accept_flush_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* begin-checkout's answer may be lost after the script ran (the
+ * connection broke, the watchdog gave up on a paused Redis): it is sent
+ * again, which is harmless (the script knows its order), for up to
+ * BEGIN_RETRY_MS. Only then is the client told that the order is unknown,
+ * not that it was not placed. */
+#define BEGIN_RETRY_MS 5000
+#define BEGIN_PAUSE_MS 100
+
+static void begin_checkout (LeapOrders *self,
+                            GTask      *task);
+
+static gboolean
+begin_again_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  begin_checkout (g_task_get_source_object (task), task);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 begun_cb (LeapRedis        *redis,
           const redisReply *reply,
@@ -464,9 +512,17 @@ begun_cb (LeapRedis        *redis,
 
   if (error != NULL)
     {
-      g_warning ("begin-checkout failed: %s", error->message);
+      if (g_get_monotonic_time () < p->retry_until)
+        {
+          g_message ("begin-checkout of %s: %s; asking again", p->order_id, error->message);
+          g_timeout_add (BEGIN_PAUSE_MS, begin_again_cb, g_steal_pointer (&task));
+          return;
+        }
+      g_warning ("begin-checkout of %s failed: %s", p->order_id, error->message);
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               N_("Orders cannot be placed right now"));
+                               "Orders cannot be placed right now, and this one may have "
+                               "been: look it up (GET /api/v1/orders/%s) before trying again",
+                               p->order_id);
       return;
     }
   status = leap_reply_status (reply);
@@ -493,10 +549,16 @@ begun_cb (LeapRedis        *redis,
   else if (g_str_equal (status, "status"))
     {
       const char *held = leap_reply_element_string (reply, 1);
+      /* This order, settled since the answer that was lost: the worker
+       * wrote it before it confirmed or released the hold. */
+      JsonObject *order = existing_order (g_task_get_source_object (task), p);
 
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                               "This hold is %s and cannot be checked out",
-                               held != NULL ? held : "not held");
+      if (order != NULL)
+        g_task_return_pointer (task, order, (GDestroyNotify) json_object_unref);
+      else
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                                 "This hold is %s and cannot be checked out",
+                                 held != NULL ? held : "not held");
     }
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s",
@@ -656,6 +718,17 @@ place_hold_cb (LeapRedis        *redis,
       return;
     }
   status = leap_reply_field (reply, "status");
+  /* This order, settled: the worker wrote it. */
+  if (g_strcmp0 (leap_reply_field (reply, "order"), p->order_id) == 0 &&
+      g_strcmp0 (status, "checking_out") != 0)
+    {
+      JsonObject *order = existing_order (self, p);
+
+      g_task_return_pointer (task,
+                             order ? order : pending_answer (p->order_id, p->hold_id, p->event_id),
+                             (GDestroyNotify) json_object_unref);
+      return;
+    }
   if (g_strcmp0 (status, "held") != 0 &&
       !(g_strcmp0 (status, "checking_out") == 0 &&
         g_strcmp0 (leap_reply_field (reply, "order"), p->order_id) == 0))
@@ -675,6 +748,7 @@ place_hold_cb (LeapRedis        *redis,
 
   argv = leap_keys_checkout_script (p->event_id, p->hold_id);
   nkeys = argv->len;
+  p->nkeys = nkeys;
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, p->event_id));
   g_ptr_array_add (argv, g_strdup (p->owner));
   g_ptr_array_add (argv, g_strdup (LEAP_HOLDS_REDIS_NOW));
@@ -683,13 +757,24 @@ place_hold_cb (LeapRedis        *redis,
   g_ptr_array_add (argv, g_strdup (p->order_id));
   g_ptr_array_add (argv, g_strdup ("order"));
   g_ptr_array_add (argv, g_steal_pointer (&text));
+  p->argv = g_steal_pointer (&argv);
+  p->retry_until = g_get_monotonic_time () + BEGIN_RETRY_MS * G_TIME_SPAN_MILLISECOND;
+  begin_checkout (self, g_steal_pointer (&task));
+}
+
+/* Takes @task. */
+static void
+begin_checkout (LeapOrders *self,
+                GTask      *task)
+{
+  Place *p = g_task_get_task_data (task);
 
   /* The workers learn of the stream (the last key) before its first
    * message: the SADD is sent first on the same connection. */
   leap_redis_command (self->redis, stream_added_cb, NULL, "SADD",
-                      leap_keys_checkout_streams (), argv->pdata[nkeys - 1], NULL);
-  leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, g_steal_pointer (&task),
-                             g_object_unref, nkeys, argv->len, (const char **) argv->pdata, NULL);
+                      leap_keys_checkout_streams (), p->argv->pdata[p->nkeys - 1], NULL);
+  leap_redis_eval_argv_full (self->redis, "begin-checkout", begun_cb, task, g_object_unref,
+                             p->nkeys, p->argv->len, (const char **) p->argv->pdata, NULL);
 }
 
 void
@@ -702,6 +787,7 @@ leap_orders_place_async (LeapOrders         *self,
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
+  JsonObject *existing;
   Place *p;
 
   g_task_set_source_tag (task, leap_orders_place_async);
@@ -723,6 +809,12 @@ leap_orders_place_async (LeapOrders         *self,
   p->user_id = session->user_id;
   p->role = g_strdup (session->role);
   p->request = json_object_ref (request);
+  existing = existing_order (self, p);
+  if (existing != NULL)
+    {
+      g_task_return_pointer (task, existing, (GDestroyNotify) json_object_unref);
+      return;
+    }
   if (leap_hold_id_is_db (p->hold_id) && !leap_redis_is_connected (self->redis))
     {
       place_in_database (self, task);
