@@ -71,8 +71,7 @@ leap_request_unref (LeapRequest *req)
   g_clear_pointer (&req->session, leap_session_free);
   g_free (req->path);
   g_free (req->client);
-  g_free (req->idempotency_key);
-  g_free (req->idempotency_fingerprint);
+  g_clear_pointer (&req->idempotency, leap_idempotency_claim_free);
   g_free (req);
 }
 
