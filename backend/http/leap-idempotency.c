@@ -17,8 +17,8 @@
  * its answer. Keys are scoped by the caller's credentials.
  *
  * The first request claims the key for a lease ("P" fingerprint " " nonce,
- * LEASE_MS), renewed while it runs, and replaces the claim with its answer.
- * A backend that dies mid-request
+ * LEASE_MS), renewed while it runs, and replaces the claim with its answer
+ * whether or not its client is still there. A backend that dies mid-request
  * leaves a claim that ends with its lease; a retry then runs the request
  * again, so the operations behind it must be safe to run twice (core's
  * business). Waiting outlasts a lease, so that a retry meets the answer or
@@ -273,24 +273,23 @@ renew_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Keeps the answer for the retries; a server fault is not kept, so that a
- * retry can succeed. Either only while the key is still this request's
- * claim (or unclaimed). */
+/* Keeps the answer for the retries, whether or not the client is still
+ * there; a server fault is not kept, so that a retry can succeed. Either
+ * only while the key is still this request's claim (or unclaimed). */
 void
-leap_idempotency_finish (LeapRequest *req)
+leap_idempotency_finish (LeapRequest *req,
+                         GBytes      *body)
 {
   g_autoptr(LeapIdempotencyClaim) claim = g_steal_pointer (&req->idempotency);
   g_autoptr(GByteArray) stored = g_byte_array_new ();
-  g_autoptr(GBytes) body = NULL;
   const char *location;
   char status[16];
 
   if (claim == NULL)
     return;
   g_clear_handle_id (&claim->renew_id, g_source_remove);
-  if (req->status < 500 && !req->gone)
+  if (req->status < 500)
     {
-      body = soup_message_body_flatten (soup_server_message_get_response_body (req->msg));
       location = soup_message_headers_get_one (
           soup_server_message_get_response_headers (req->msg), "Location");
       g_snprintf (status, sizeof status, "\n%u\n", req->status);
@@ -301,7 +300,8 @@ leap_idempotency_finish (LeapRequest *req)
       if (location != NULL)
         g_byte_array_append (stored, (const guint8 *) location, strlen (location));
       g_byte_array_append (stored, (const guint8 *) "\n", 1);
-      g_byte_array_append (stored, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      if (body != NULL)
+        g_byte_array_append (stored, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
     }
   {
     const char *answer = stored->len > 0 ? (const char *) stored->data : "";

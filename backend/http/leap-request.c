@@ -306,15 +306,19 @@ observe (LeapRequest *req)
                         g_get_monotonic_time () - req->started);
 }
 
+/* The answer's body goes to the Idempotency-Key's store whether or not the
+ * client is still there: a client that gave up retries, and must get this
+ * answer rather than run the request again. */
 static void
 finish (LeapRequest *req,
-        guint        status)
+        guint        status,
+        GBytes      *body)
 {
   g_return_if_fail (!req->finished);
 
   req->finished = TRUE;
   req->status = status;
-  leap_idempotency_finish (req);
+  leap_idempotency_finish (req, body);
   observe (req);
   if (req->paused && !req->gone)
     soup_server_message_unpause (req->msg);
@@ -332,7 +336,7 @@ leap_request_reply_bytes (LeapRequest *req,
                                     "Content-Type", "application/json");
       soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), json);
     }
-  finish (req, status);
+  finish (req, status, json);
 }
 
 void
@@ -352,13 +356,15 @@ leap_request_reply_text (LeapRequest *req,
                          const char  *content_type,
                          const char  *text)
 {
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+
   if (!req->gone)
     {
       soup_server_message_set_status (req->msg, status, NULL);
       soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, text,
                                         strlen (text));
     }
-  finish (req, status);
+  finish (req, status, bytes);
 }
 
 /* A body that is not JSON nor text, such as a PDF. */
@@ -375,7 +381,7 @@ leap_request_reply_data (LeapRequest *req,
                                     "Content-Type", content_type);
       soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), data);
     }
-  finish (req, status);
+  finish (req, status, data);
 }
 
 void
@@ -384,7 +390,7 @@ leap_request_reply_empty (LeapRequest *req,
 {
   if (!req->gone)
     soup_server_message_set_status (req->msg, status, NULL);
-  finish (req, status);
+  finish (req, status, NULL);
 }
 
 void
