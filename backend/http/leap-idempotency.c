@@ -14,31 +14,64 @@
  * for a day; a retry with the same key and the same request gets that
  * answer again and changes nothing; the same key with another request is
  * refused (422). A retry that arrives while the first still runs waits for
- * its answer. Keys are scoped by the caller's credentials. */
+ * its answer. Keys are scoped by the caller's credentials.
+ *
+ * The first request claims the key for a lease ("P" fingerprint " " nonce,
+ * LEASE_MS), renewed while it runs, and replaces the claim with its answer
+ * whether or not its client is still there. A backend that dies mid-request
+ * leaves a claim that ends with its lease; a retry then runs the request
+ * again, so the operations behind it must be safe to run twice (core's
+ * business). Waiting outlasts a lease, so that a retry meets the answer or
+ * runs, rather than being told to come back. */
 
-#define KEEP_S "86400"
+#define KEEP_MS "86400000"
+#define LEASE_MS 10000
+#define RENEW_MS (LEASE_MS / 3)
 #define WAIT_STEP_MS 25
 #define WAIT_MAX_MS 15000
 
+G_STATIC_ASSERT (WAIT_MAX_MS > LEASE_MS);
+
+struct _LeapIdempotencyClaim
+{
+  LeapRedis *redis;       /* Owned */
+  char      *key;         /* Owned: the Redis key */
+  char      *fingerprint; /* Owned: SHA-256 of method, path and body */
+  char      *claim;       /* Owned: the value this request set, "P" fingerprint " " nonce */
+  guint      renew_id;
+};
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LeapIdempotencyClaim, leap_idempotency_claim_free)
+
 typedef struct
 {
-  LeapRequest     *req;
-  LeapContinueFunc next;
-  char            *key;
-  char            *fingerprint;
-  guint            waited_ms;
+  LeapRequest          *req;
+  LeapContinueFunc      next;
+  LeapIdempotencyClaim *claim;  /* Owned until the key is claimed */
+  guint                 waited_ms;
 } Begin;
+
+void
+leap_idempotency_claim_free (LeapIdempotencyClaim *claim)
+{
+  g_clear_handle_id (&claim->renew_id, g_source_remove);
+  g_clear_object (&claim->redis);
+  g_free (claim->key);
+  g_free (claim->fingerprint);
+  g_free (claim->claim);
+  g_free (claim);
+}
 
 static void
 begin_free (Begin *b)
 {
   leap_request_unref (b->req);
-  g_free (b->key);
-  g_free (b->fingerprint);
+  g_clear_pointer (&b->claim, leap_idempotency_claim_free);
   g_free (b);
 }
 
 static void lookup (Begin *b);
+static gboolean renew_cb (gpointer data);
 
 static gboolean
 retry_cb (gpointer data)
@@ -93,17 +126,18 @@ lookup_cb (LeapRedis        *redis,
            gpointer          user_data)
 {
   Begin *b = user_data;
-  gsize fp_len = strlen (b->fingerprint);
+  gsize fp_len = strlen (b->claim->fingerprint);
   const char *stored;
   gsize length;
 
   if (error != NULL || (stored = leap_reply_string (reply, &length)) == NULL)
     {
-      /* Gone meanwhile (a first try that failed on the server): run it. */
+      /* Gone meanwhile (a first try that failed on the server, or one
+       * whose lease ended): claim it and run it. */
       lookup (b);
       return;
     }
-  if (length < 1 + fp_len || memcmp (stored + 1, b->fingerprint, fp_len) != 0)
+  if (length < 1 + fp_len || memcmp (stored + 1, b->claim->fingerprint, fp_len) != 0)
     {
       leap_request_reply_new_error (b->req, LEAP_ERROR_IDEMPOTENCY,
                                     N_("This Idempotency-Key was used for a different request"));
@@ -149,22 +183,20 @@ claim_cb (LeapRedis        *redis,
     }
   if (leap_reply_is_status (reply))
     {
-      req->idempotency_key = g_steal_pointer (&b->key);
-      req->idempotency_fingerprint = g_steal_pointer (&b->fingerprint);
+      req->idempotency = g_steal_pointer (&b->claim);
+      req->idempotency->renew_id = g_timeout_add (RENEW_MS, renew_cb, req->idempotency);
       b->next (req);
       begin_free (b);
       return;
     }
-  leap_redis_command (req->ctx->redis, lookup_cb, b, "GET", b->key, NULL);
+  leap_redis_command (req->ctx->redis, lookup_cb, b, "GET", b->claim->key, NULL);
 }
 
 static void
 lookup (Begin *b)
 {
-  g_autofree char *pending = g_strconcat ("P", b->fingerprint, NULL);
-
-  leap_redis_command (b->req->ctx->redis, claim_cb, b, "SET", b->key, pending, "NX", "EX", KEEP_S,
-                      NULL);
+  leap_redis_command (b->req->ctx->redis, claim_cb, b, "SET", b->claim->key, b->claim->claim, "NX",
+                      "PX", G_STRINGIFY (LEASE_MS), NULL);
 }
 
 void
@@ -178,6 +210,7 @@ leap_idempotency_begin (LeapRequest     *req,
   g_autoptr(GChecksum) fp = NULL;
   g_autofree char *scope = NULL;
   g_autofree char *key_hash = NULL;
+  g_autofree char *nonce = NULL;
   Begin *b;
 
   if (key == NULL)
@@ -205,44 +238,77 @@ leap_idempotency_begin (LeapRequest     *req,
   b = g_new0 (Begin, 1);
   b->req = leap_request_ref (req);
   b->next = next;
-  b->key = leap_keys_idempotency (scope, key_hash);
-  b->fingerprint = g_strdup (g_checksum_get_string (fp));
+  b->claim = g_new0 (LeapIdempotencyClaim, 1);
+  b->claim->redis = g_object_ref (req->ctx->redis);
+  b->claim->key = leap_keys_idempotency (scope, key_hash);
+  b->claim->fingerprint = g_strdup (g_checksum_get_string (fp));
+  nonce = g_uuid_string_random ();
+  b->claim->claim = g_strconcat ("P", b->claim->fingerprint, " ", nonce, NULL);
   lookup (b);
 }
 
-/* Keeps the answer for the retries; a server fault is not kept, so that a
- * retry can succeed. */
-void
-leap_idempotency_finish (LeapRequest *req)
+static void
+renewed_cb (LeapRedis        *redis,
+            const redisReply *reply,
+            const GError     *error,
+            gpointer          user_data)
 {
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GByteArray) stored = NULL;
+  gint64 renewed = 0;
+
+  if (error != NULL)
+    g_debug ("Idempotency-Key lease not renewed: %s", error->message);
+  else if (leap_reply_get_int (reply, &renewed) && renewed == 0)
+    g_debug ("An Idempotency-Key claim outlived its lease; a retry may run the request too");
+}
+
+/* Extends the lease while the request runs. */
+static gboolean
+renew_cb (gpointer data)
+{
+  LeapIdempotencyClaim *claim = data;
+  const char *argv[] = { claim->key, claim->claim, G_STRINGIFY (LEASE_MS) };
+
+  leap_redis_eval_argv (claim->redis, "idempotency-renew", renewed_cb, NULL, 1,
+                        G_N_ELEMENTS (argv), argv, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Keeps the answer for the retries, whether or not the client is still
+ * there; a server fault is not kept, so that a retry can succeed. Either
+ * only while the key is still this request's claim (or unclaimed). */
+void
+leap_idempotency_finish (LeapRequest *req,
+                         GBytes      *body)
+{
+  g_autoptr(LeapIdempotencyClaim) claim = g_steal_pointer (&req->idempotency);
+  g_autoptr(GByteArray) stored = g_byte_array_new ();
   const char *location;
   char status[16];
 
-  if (req->idempotency_key == NULL)
+  if (claim == NULL)
     return;
-  if (req->status >= 500 || req->gone)
+  g_clear_handle_id (&claim->renew_id, g_source_remove);
+  if (req->status < 500)
     {
-      leap_redis_command (req->ctx->redis, NULL, NULL, "DEL", req->idempotency_key, NULL);
-      return;
+      location = soup_message_headers_get_one (
+          soup_server_message_get_response_headers (req->msg), "Location");
+      g_snprintf (status, sizeof status, "\n%u\n", req->status);
+      g_byte_array_append (stored, (const guint8 *) "D", 1);
+      g_byte_array_append (stored, (const guint8 *) claim->fingerprint,
+                           strlen (claim->fingerprint));
+      g_byte_array_append (stored, (const guint8 *) status, strlen (status));
+      if (location != NULL)
+        g_byte_array_append (stored, (const guint8 *) location, strlen (location));
+      g_byte_array_append (stored, (const guint8 *) "\n", 1);
+      if (body != NULL)
+        g_byte_array_append (stored, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
     }
-  body = soup_message_body_flatten (soup_server_message_get_response_body (req->msg));
-  location = soup_message_headers_get_one (soup_server_message_get_response_headers (req->msg),
-                                           "Location");
-  g_snprintf (status, sizeof status, "\n%u\n", req->status);
-  stored = g_byte_array_new ();
-  g_byte_array_append (stored, (const guint8 *) "D", 1);
-  g_byte_array_append (stored, (const guint8 *)req->idempotency_fingerprint,
-                       strlen (req->idempotency_fingerprint));
-  g_byte_array_append (stored, (const guint8 *) status, strlen (status));
-  if (location != NULL)
-    g_byte_array_append (stored, (const guint8 *) location, strlen (location));
-  g_byte_array_append (stored, (const guint8 *) "\n", 1);
-  g_byte_array_append (stored, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   {
-    const char *argv[] = { "SET", req->idempotency_key, (const char *) stored->data, "EX", KEEP_S };
-    size_t lens[] = { 3, strlen (req->idempotency_key), stored->len, 2, strlen (KEEP_S) };
-    leap_redis_command_argv (req->ctx->redis, NULL, NULL, G_N_ELEMENTS (argv), argv, lens);
+    const char *answer = stored->len > 0 ? (const char *) stored->data : "";
+    const char *argv[] = { claim->key, claim->claim, answer, KEEP_MS };
+    size_t lens[] = { strlen (claim->key), strlen (claim->claim), stored->len, strlen (KEEP_MS) };
+
+    leap_redis_eval_argv (claim->redis, "idempotency-settle", NULL, NULL, 1, G_N_ELEMENTS (argv),
+                          argv, lens);
   }
 }

@@ -7,8 +7,10 @@ G_BEGIN_DECLS
 
 typedef void (*LeapContinueFunc) (LeapRequest *req);
 
-void leap_idempotency_begin  (LeapRequest      *req,
-                              LeapContinueFunc  next);
-void leap_idempotency_finish (LeapRequest      *req);
+void leap_idempotency_begin      (LeapRequest          *req,
+                                  LeapContinueFunc      next);
+void leap_idempotency_finish     (LeapRequest          *req,
+                                  GBytes               *body);
+void leap_idempotency_claim_free (LeapIdempotencyClaim *claim);
 
 G_END_DECLS

@@ -71,8 +71,7 @@ leap_request_unref (LeapRequest *req)
   g_clear_pointer (&req->session, leap_session_free);
   g_free (req->path);
   g_free (req->client);
-  g_free (req->idempotency_key);
-  g_free (req->idempotency_fingerprint);
+  g_clear_pointer (&req->idempotency, leap_idempotency_claim_free);
   g_free (req);
 }
 
@@ -309,15 +308,19 @@ observe (LeapRequest *req)
                         g_get_monotonic_time () - req->started);
 }
 
+/* The answer's body goes to the Idempotency-Key's store whether or not the
+ * client is still there: a client that gave up retries, and must get this
+ * answer rather than run the request again. */
 static void
 finish (LeapRequest *req,
-        guint        status)
+        guint        status,
+        GBytes      *body)
 {
   g_return_if_fail (!req->finished);
 
   req->finished = TRUE;
   req->status = status;
-  leap_idempotency_finish (req);
+  leap_idempotency_finish (req, body);
   observe (req);
   if (req->paused && !req->gone)
     soup_server_message_unpause (req->msg);
@@ -335,7 +338,7 @@ leap_request_reply_bytes (LeapRequest *req,
                                     "Content-Type", "application/json");
       soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), json);
     }
-  finish (req, status);
+  finish (req, status, json);
 }
 
 void
@@ -355,13 +358,15 @@ leap_request_reply_text (LeapRequest *req,
                          const char  *content_type,
                          const char  *text)
 {
+  g_autoptr(GBytes) bytes = g_bytes_new_static (text, strlen (text));
+
   if (!req->gone)
     {
       soup_server_message_set_status (req->msg, status, NULL);
       soup_server_message_set_response (req->msg, content_type, SOUP_MEMORY_COPY, text,
                                         strlen (text));
     }
-  finish (req, status);
+  finish (req, status, bytes);
 }
 
 /* A body that is not JSON nor text, such as a PDF. */
@@ -378,7 +383,7 @@ leap_request_reply_data (LeapRequest *req,
                                     "Content-Type", content_type);
       soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), data);
     }
-  finish (req, status);
+  finish (req, status, data);
 }
 
 void
@@ -387,7 +392,7 @@ leap_request_reply_empty (LeapRequest *req,
 {
   if (!req->gone)
     soup_server_message_set_status (req->msg, status, NULL);
-  finish (req, status);
+  finish (req, status, NULL);
 }
 
 void

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 typedef struct _LeapHttpContext LeapHttpContext;
 typedef struct _LeapRequest LeapRequest;
 typedef struct _LeapRoute LeapRoute;
+typedef struct _LeapIdempotencyClaim LeapIdempotencyClaim;
 
 typedef void (*LeapHandler) (LeapRequest *req);
 
@@ -38,8 +39,7 @@ struct _LeapRequest
   LeapSession       *session;   /* Owned, NULL until signed in */
   char              *path;
   char              *client;    /* Owned: leap_request_get_client ()'s answer, once asked */
-  char              *idempotency_key;         /* Owned, set when this request claimed one */
-  char              *idempotency_fingerprint; /* Owned */
+  LeapIdempotencyClaim *idempotency; /* Owned, set while this request holds a key's claim */
   gint64             started;   /* monotonic µs */
   guint              ref_count;
   guint              status;
