@@ -5,8 +5,12 @@
 
 G_BEGIN_DECLS
 
-/* LeapOrders is spread over two files: placing and reading an order in
- * leap-orders.c, settling one (for leap-worker) in leap-orders-settle.c. */
+/* LeapOrders is spread over three files: placing and reading an order in
+ * leap-orders.c, keeping accepted orders in the database in
+ * leap-orders-accept.c, settling one (for leap-worker) in
+ * leap-orders-settle.c. */
+typedef struct _LeapAccepting LeapAccepting;
+
 struct _LeapOrders
 {
   GObject           parent_instance;
@@ -16,7 +20,7 @@ struct _LeapOrders
   LeapRedis        *redis;
 
   /* Placing: orders Redis took, kept in the database by a thread */
-  GPtrArray        *accepted;       /* GTasks of orders Redis took, to keep in the DB */
+  LeapAccepting    *accepting;      /* orders Redis took, to keep in the DB */
   guint             accept_id;
   GAsyncQueue      *accept_queue;   /* to the thread that keeps them */
   GThread          *accept_thread;
@@ -28,6 +32,11 @@ struct _LeapOrders
   guint             settle_id;
 };
 
+void _leap_orders_accept         (LeapOrders *self,
+                                  GTask      *task,
+                                  JsonObject *order,
+                                  JsonObject *answer);
+void _leap_orders_accept_stop    (LeapOrders *self);
 void _leap_orders_settle_init    (LeapOrders *self);
 void _leap_orders_settle_dispose (LeapOrders *self);
 

@@ -317,168 +317,6 @@ existing_order (LeapOrders *self,
   return NULL;
 }
 
-/* Every order Redis took in one turn of the main loop is kept in the
- * database, in one transaction, before its 202 goes out: a Redis that comes
- * back without its data loses the stream, not the order. One thread of the
- * backend's own writes them, on a connection of its own, so that a database
- * locked by another writer never stops the main loop nor fills GLib's
- * thread pool; the answers wait for it at most ACCEPT_WAIT_MS (the write
- * goes on; a worker writes the order anyway). */
-#define ACCEPT_WAIT_MS 250
-
-typedef struct
-{
-  GPtrArray *tasks;       /* GTasks of POST /orders, answered once */
-  JsonArray *orders;
-  guint      timeout_id;
-  GError    *error;       /* set by the writer if the database refused */
-} Accepting;
-
-static void
-accepting_free (Accepting *a)
-{
-  g_clear_handle_id (&a->timeout_id, g_source_remove);
-  g_clear_pointer (&a->tasks, g_ptr_array_unref);
-  g_clear_pointer (&a->orders, json_array_unref);
-  g_clear_error (&a->error);
-  g_free (a);
-}
-
-static void
-accepting_answer (Accepting *a)
-{
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&a->tasks);
-
-  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
-    {
-      g_autoptr(GTask) task = tasks->pdata[i];
-      Place *p = g_task_get_task_data (task);
-
-      g_task_return_pointer (task, pending_answer (p->order_id, p->hold_id, p->event_id),
-                             (GDestroyNotify) json_object_unref);
-    }
-}
-
-static gboolean
-accept_waited_cb (gpointer data)
-{
-  Accepting *a = data;
-
-  a->timeout_id = 0;
-  g_debug ("%u accepted orders answered before the database kept them",
-           json_array_get_length (a->orders));
-  accepting_answer (a);
-  return G_SOURCE_REMOVE;
-}
-
-/* Back in the main thread: the writer is done with it. */
-static gboolean
-accept_written_cb (gpointer data)
-{
-  Accepting *a = data;
-
-  if (a->error != NULL)
-    g_warning ("%u accepted orders are only in Redis's stream: %s",
-               json_array_get_length (a->orders), a->error->message);
-  accepting_answer (a);
-  accepting_free (a);
-  return G_SOURCE_REMOVE;
-}
-
-/* The writer: everything queued meanwhile goes in one transaction.
- * GINT_TO_POINTER (1) in the queue ends it (a GAsyncQueue takes no NULL). */
-static gpointer
-accept_writer (gpointer data)
-{
-  GAsyncQueue *queue = data;
-  g_autoptr(LeapStore) store = g_async_queue_pop (queue);
-  gboolean running = TRUE;
-
-  while (running)
-    {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new ();
-      g_autoptr(JsonArray) orders = json_array_new ();
-      g_autoptr(GError) error = NULL;
-      Accepting *a = g_async_queue_pop (queue);
-
-      do
-        {
-          if (a == GINT_TO_POINTER (1))
-            {
-              running = FALSE;
-              break;
-            }
-          g_ptr_array_add (batch, a);
-          for (guint i = 0; i < json_array_get_length (a->orders); i++)
-            {
-              JsonObject *order = json_array_get_object_element (a->orders, i);
-
-              json_array_add_object_element (orders, json_object_ref (order));
-            }
-        }
-      while ((a = g_async_queue_try_pop (queue)) != NULL);
-      if (batch->len == 0)
-        break;
-      leap_store_accept_orders (store, orders, &error);
-      /* Its references go before the main thread may free the orders. */
-      g_clear_pointer (&orders, json_array_unref);
-      for (guint i = 0; i < batch->len; i++)
-        {
-          a = batch->pdata[i];
-          a->error = error != NULL ? g_error_copy (error) : NULL;
-          g_idle_add_full (G_PRIORITY_DEFAULT, accept_written_cb, a, NULL);
-        }
-    }
-  g_async_queue_unref (queue);
-  return NULL;
-}
-
-static gboolean
-accept_flush_cb (gpointer data)
-{
-  LeapOrders *self = data;
-  Accepting *a = g_new0 (Accepting, 1);
-
-  self->accept_id = 0;
-  a->tasks = g_steal_pointer (&self->accepted);
-  a->orders = json_array_new ();
-  self->accepted = g_ptr_array_new ();
-  for (guint i = 0; i < a->tasks->len; i++)
-    {
-      Place *p = g_task_get_task_data (a->tasks->pdata[i]);
-      JsonObject *order = json_object_new ();
-
-      json_object_set_string_member (order, "order_id", p->order_id);
-      json_object_set_string_member (order, "hold_id", p->hold_id);
-      json_object_set_int_member (order, "event_id", p->event_id);
-      json_object_set_string_member (order, "owner", p->owner);
-      json_object_set_string_member (order, "items", p->items);
-      json_object_set_string_member (order, "message", p->message);
-      json_object_set_int_member (order, "created_ms", now_ms ());
-      json_array_add_object_element (a->orders, order);
-    }
-
-  if (self->accept_queue == NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      LeapStore *store = leap_store_open_again (self->store, &error);
-
-      if (store == NULL)
-        {
-          a->error = g_steal_pointer (&error);
-          accept_written_cb (a);
-          return G_SOURCE_REMOVE;
-        }
-      self->accept_queue = g_async_queue_new ();
-      g_async_queue_push (self->accept_queue, store);
-      self->accept_thread = g_thread_new ("leap-accept", accept_writer,
-                                          g_async_queue_ref (self->accept_queue));
-    }
-  a->timeout_id = g_timeout_add (ACCEPT_WAIT_MS, accept_waited_cb, a);
-  g_async_queue_push (self->accept_queue, a);
-  return G_SOURCE_REMOVE;
-}
-
 /* begin-checkout's answer may be lost after the script ran (the
  * connection broke, the watchdog gave up on a paused Redis): it is sent
  * again, which is harmless (the script knows its order), for up to
@@ -536,10 +374,17 @@ begun_cb (LeapRedis        *redis,
           !leap_store_db_hold_end (self->store, p->hold_id, NULL, "confirmed", now_ms (),
                                    &local_error))
         g_message ("Hold %s is not ended in the database: %s", p->hold_id, local_error->message);
-      g_ptr_array_add (self->accepted, g_steal_pointer (&task));
-      /* Not an idle: under a rush there is always something else to do. */
-      if (self->accept_id == 0)
-        self->accept_id = g_idle_add_full (G_PRIORITY_DEFAULT, accept_flush_cb, self, NULL);
+      JsonObject *order = json_object_new ();
+
+      json_object_set_string_member (order, "order_id", p->order_id);
+      json_object_set_string_member (order, "hold_id", p->hold_id);
+      json_object_set_int_member (order, "event_id", p->event_id);
+      json_object_set_string_member (order, "owner", p->owner);
+      json_object_set_string_member (order, "items", p->items);
+      json_object_set_string_member (order, "message", p->message);
+      json_object_set_int_member (order, "created_ms", now_ms ());
+      _leap_orders_accept (self, g_steal_pointer (&task), order,
+                           pending_answer (p->order_id, p->hold_id, p->event_id));
     }
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
@@ -1014,15 +859,7 @@ leap_orders_finalize (GObject *object)
 {
   LeapOrders *self = LEAP_ORDERS (object);
 
-  /* Each GTask of an order not answered yet holds a reference: the writer
-   * has nothing left to do by now. */
-  g_ptr_array_unref (self->accepted);
-  if (self->accept_thread != NULL)
-    {
-      g_async_queue_push (self->accept_queue, GINT_TO_POINTER (1));
-      g_thread_join (self->accept_thread);
-      g_async_queue_unref (self->accept_queue);
-    }
+  _leap_orders_accept_stop (self);
 
   G_OBJECT_CLASS (leap_orders_parent_class)->finalize (object);
 }
@@ -1037,7 +874,6 @@ leap_orders_class_init (LeapOrdersClass *klass)
 static void
 leap_orders_init (LeapOrders *self)
 {
-  self->accepted = g_ptr_array_new ();
   _leap_orders_settle_init (self);
 }
 
