@@ -341,22 +341,22 @@ race_done (gpointer data)
   return ((Race *) data)->pending == 0;
 }
 
-/* count requests for one ticket each, all in flight at once. */
+/* count requests for one ticket each to the backend at base, all sent at
+ * once; the answers are counted in race as they come. */
 static void
-rush (Fixture *f,
-      gint64   tier,
-      guint    count,
-      Race    *race)
+rush_send (Fixture     *f,
+           SoupSession *session,
+           const char  *base,
+           gint64       tier,
+           guint        count,
+           Race        *race)
 {
-  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
+  g_autofree char *url = g_strconcat (base, "/api/v1/holds", NULL);
   g_autofree char *auth = g_strconcat ("Bearer ", f->cashier, NULL);
   g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
                                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
                                            ", \"quantity\": 1}]}",
                                            f->event, tier);
-  g_autoptr(SoupSession) session =
-    soup_session_new_with_options ("max-conns", 50, "max-conns-per-host", 50, "timeout",
-                                   60, NULL);
 
   race->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   race->pending = count;
@@ -369,6 +369,25 @@ rush (Fixture *f,
       soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
       soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, race_cb, race);
     }
+}
+
+static SoupSession *
+rush_session_new (void)
+{
+  return soup_session_new_with_options ("max-conns", 50, "max-conns-per-host", 50, "timeout", 60,
+                                        NULL);
+}
+
+/* count requests for one ticket each, all in flight at once. */
+static void
+rush (Fixture *f,
+      gint64   tier,
+      guint    count,
+      Race    *race)
+{
+  g_autoptr(SoupSession) session = rush_session_new ();
+
+  rush_send (f, session, f->tb.base, tier, count, race);
   if (!leap_test_wait_until (race_done, race, 60000))
     g_error ("Stuck: %u pending", race->pending);
 }
@@ -868,6 +887,384 @@ test_rebuild_before_expiry (Fixture *f, gconstpointer data)
   assert_invariant (f, f->tier);
 }
 
+/* A figure of the tier in a database's open outage, -1 for none. */
+static gint64
+outage_figure (sqlite3 *db,
+               gint64   tier)
+{
+  return leap_test_db_int (db, "SELECT available FROM redis_outage_tiers "
+                               "WHERE tier_id = %" G_GINT64_FORMAT, tier);
+}
+
+static JsonArray *
+figures (gint64 tier,
+         gint64 available)
+{
+  JsonArray *array = json_array_new ();
+  JsonObject *figure = json_object_new ();
+
+  json_object_set_int_member (figure, "tier_id", tier);
+  json_object_set_int_member (figure, "available", available);
+  json_array_add_object_element (array, figure);
+  return array;
+}
+
+/* Issue 14 (6), the epoch: a late availability message lowers the figures
+ * of the outage it was heard in while that one is open, and never opens
+ * an ended outage again, nor touches a newer one. On a database of its
+ * own, which the fixture's backend does not end outages in. */
+static void
+test_late_figures (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->tb.dir, "late.db", NULL);
+  g_autofree char *url = g_strconcat ("sqlite:", path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  g_autoptr(JsonArray) twenty = figures (1, 20);
+  g_autoptr(JsonArray) five = figures (1, 5);
+  g_autoptr(JsonArray) three = figures (1, 3);
+  g_autoptr(JsonArray) holds = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+  gint64 first, second;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "INSERT INTO venues (id, name, created_at, updated_at) "
+                                 "VALUES (1, 'Hall', 0, 0);"
+                                 "INSERT INTO events (id, venue_id, name, starts_at, created_at, "
+                                 "updated_at) VALUES (1, 1, 'Late', 0, 0, 0);"
+                                 "INSERT INTO tiers (id, event_id, name, price, currency, "
+                                 "capacity, created_at, updated_at) "
+                                 "VALUES (1, 1, 'Stalls', 100, 'EUR', 20, 0, 0);",
+                                 NULL, NULL, &message),
+                   ==, SQLITE_OK);
+
+  first = leap_store_outage_open (store, 1000, twenty, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (first, ==, 1000);
+  g_assert_true (leap_store_outage_lower (store, first, five, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outage_figure (db, 1), ==, 5);
+
+  /* Ended by another backend: a late message opens nothing. */
+  holds = leap_store_outage_close (store, 2000, &error);
+  g_assert_no_error (error);
+  g_assert_true (leap_store_outage_lower (store, first, three, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (leap_test_db_int (db, "SELECT count (*) FROM redis_outage"), ==, 0);
+  g_assert_cmpint (outage_figure (db, 1), ==, -1);
+  g_assert_cmpint (leap_store_outage_since (store, &error), ==, 0);
+  g_assert_no_error (error);
+
+  /* A newer outage is not the late message's. */
+  second = leap_store_outage_open (store, 3000, twenty, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (second, ==, 3000);
+  g_assert_true (leap_store_outage_lower (store, first, three, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outage_figure (db, 1), ==, 20);
+  g_assert_true (leap_store_outage_lower (store, second, three, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (outage_figure (db, 1), ==, 3);
+  sqlite3_close (db);
+}
+
+/* A TCP forwarder to Redis on a free loopback port, through which one
+ * backend reaches it. A connection is its subscriber once it has sent
+ * SUBSCRIBE; proxy_cut closes the others and refuses new connections, so
+ * that the backend loses its command connection but keeps its
+ * subscription. */
+
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint16         upstream;
+  GPtrArray      *links;
+} Proxy;
+
+typedef struct
+{
+  Proxy             *proxy;
+  GSocketConnection *client;
+  GSocketConnection *server;
+  GCancellable      *cancellable;
+  gboolean           subscriber;
+  guint              refs;
+} Link;
+
+typedef struct
+{
+  Link          *link;
+  GInputStream  *in;
+  GOutputStream *out;
+  gboolean       from_client;
+  char           buffer[16384];
+} Pump;
+
+static void
+link_unref (Link *link)
+{
+  if (--link->refs > 0)
+    return;
+  g_object_unref (link->client);
+  g_object_unref (link->server);
+  g_object_unref (link->cancellable);
+  g_free (link);
+}
+
+static void
+link_close (Link *link)
+{
+  g_cancellable_cancel (link->cancellable);
+  /* Closing a closed stream or one that failed: nothing to report. */
+  g_io_stream_close (G_IO_STREAM (link->client), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (link->server), NULL, NULL);
+  if (link->proxy != NULL)
+    g_ptr_array_remove (link->proxy->links, link);
+  link->proxy = NULL;
+}
+
+static void pump_read (Pump *pump);
+
+static void
+pump_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pump *pump = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (pump->in, result, &error);
+
+  if (n > 0 && pump->from_client &&
+      g_strstr_len (pump->buffer, n, "SUBSCRIBE") != NULL)
+    pump->link->subscriber = TRUE;
+  if (n <= 0 ||
+      !g_output_stream_write_all (pump->out, pump->buffer, n, NULL, pump->link->cancellable,
+                                  &error))
+    {
+      link_close (pump->link);
+      link_unref (pump->link);
+      g_free (pump);
+      return;
+    }
+  pump_read (pump);
+}
+
+static void
+pump_read (Pump *pump)
+{
+  g_input_stream_read_async (pump->in, pump->buffer, sizeof pump->buffer, G_PRIORITY_DEFAULT,
+                             pump->link->cancellable, pump_read_cb, pump);
+}
+
+static void
+pump_start (Link              *link,
+            GSocketConnection *from,
+            GSocketConnection *to,
+            gboolean           from_client)
+{
+  Pump *pump = g_new0 (Pump, 1);
+
+  pump->link = link;
+  link->refs++;
+  pump->in = g_io_stream_get_input_stream (G_IO_STREAM (from));
+  pump->out = g_io_stream_get_output_stream (G_IO_STREAM (to));
+  pump->from_client = from_client;
+  pump_read (pump);
+}
+
+static gboolean
+proxy_incoming_cb (GSocketService    *service,
+                   GSocketConnection *connection,
+                   GObject           *source,
+                   gpointer           user_data)
+{
+  Proxy *proxy = user_data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *server = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                               proxy->upstream, NULL, &error);
+  Link *link;
+
+  g_assert_no_error (error);
+  link = g_new0 (Link, 1);
+  link->proxy = proxy;
+  link->client = g_object_ref (connection);
+  link->server = server;
+  link->cancellable = g_cancellable_new ();
+  g_ptr_array_add (proxy->links, link);
+  pump_start (link, connection, server, TRUE);
+  pump_start (link, server, connection, FALSE);
+  return TRUE;
+}
+
+static void
+proxy_listen (Proxy *proxy)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, proxy->port);
+  g_autoptr(GError) error = NULL;
+
+  g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+proxy_start (Proxy   *proxy,
+             guint16  upstream)
+{
+  proxy->upstream = upstream;
+  proxy->port = leap_test_free_port ();
+  proxy->links = g_ptr_array_new ();
+  proxy->service = g_socket_service_new ();
+  g_signal_connect (proxy->service, "incoming", G_CALLBACK (proxy_incoming_cb), proxy);
+  proxy_listen (proxy);
+  g_socket_service_start (proxy->service);
+}
+
+static guint
+proxy_count_subscribers (Proxy *proxy)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < proxy->links->len; i++)
+    n += ((Link *) proxy->links->pdata[i])->subscriber;
+  return n;
+}
+
+/* Only the subscriptions go on. */
+static void
+proxy_cut (Proxy *proxy)
+{
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  for (guint i = proxy->links->len; i > 0; i--)
+    if (!((Link *) proxy->links->pdata[i - 1])->subscriber)
+      link_close (proxy->links->pdata[i - 1]);
+}
+
+static void
+proxy_stop (Proxy *proxy)
+{
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  while (proxy->links->len > 0)
+    link_close (proxy->links->pdata[0]);
+  /* The pumps end (cancelled) and free their links. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&proxy->service);
+  g_clear_pointer (&proxy->links, g_ptr_array_unref);
+}
+
+typedef struct
+{
+  SoupSession *session;
+  char        *url;
+  guint16      port;
+  guint        want;
+} Probe;
+
+static gboolean
+answers (gpointer data)
+{
+  Probe *probe = data;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) serving =
+    g_socket_client_connect_to_host (client, "127.0.0.1", probe->port, NULL, NULL);
+
+  /* Not listening yet. */
+  if (serving == NULL)
+    return FALSE;
+  leap_test_http (probe->session, "GET", probe->url, NULL, NULL, &reply);
+  return reply.status == probe->want;
+}
+
+static gboolean
+outage_closed (gpointer data)
+{
+  return leap_test_db_int (((Fixture *) data)->db, "SELECT count (*) FROM redis_outage") == 0;
+}
+
+/* Issue 14 (6): a second backend process loses its command connection to
+ * Redis but keeps its subscription, while this one sells through Redis.
+ * Both are asked for twice the tier's seats at once: no ticket is sold
+ * twice, and Redis's counts reconcile to the capacity. The cut-off
+ * backend, which still hears Redis, sells nothing from the database. */
+static void
+test_split_connections (Fixture *f, gconstpointer data)
+{
+  Proxy proxy = { 0 };
+  g_autofree char *redis_arg = NULL;
+  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autofree char *log = g_strdup_printf ("%s/other.log", f->tb.dir);
+  g_autofree char *listen = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) other = NULL;
+  g_autoptr(SoupSession) session_a = rush_session_new ();
+  g_autoptr(SoupSession) session_b = rush_session_new ();
+  g_autoptr(GError) error = NULL;
+  Race at_other = { 0 };
+  Race at_this = { 0 };
+  guint16 port = leap_test_free_port ();
+  Probe probe = { f->tb.session, NULL, port, 200 };
+
+  proxy_start (&proxy, f->tb.redis->port);
+  redis_arg = g_strdup_printf ("127.0.0.1:%u", proxy.port);
+  listen = g_strdup_printf ("127.0.0.1:%u", port);
+  base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  other = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
+                                       listen, "--redis", redis_arg, "--database", db_arg,
+                                       "--reconcile-interval", "0", NULL);
+  g_assert_no_error (error);
+  probe.url = g_strconcat (base, "/readyz", NULL);
+  g_assert_true (leap_test_wait_until (answers, &probe, 20000));
+  g_assert_cmpuint (proxy_count_subscribers (&proxy), >, 0);
+
+  proxy_cut (&proxy);
+  probe.want = 503;
+  g_assert_true (leap_test_wait_until (answers, &probe, 10000));
+  g_assert_cmpuint (proxy_count_subscribers (&proxy), >, 0);
+
+  /* 20 seats; 20 asked of each backend, all at once. */
+  rush_send (f, session_a, base, f->tier, 20, &at_other);
+  rush_send (f, session_b, f->tb.base, f->tier, 20, &at_this);
+  g_assert_true (leap_test_wait_until (race_done, &at_other, 60000));
+  g_assert_true (leap_test_wait_until (race_done, &at_this, 60000));
+  g_test_message ("cut-off backend: %u held, %u sold out, %u other; "
+                  "this one: %u held, %u sold out, %u other",
+                  at_other.created, at_other.sold_out, at_other.other,
+                  at_this.created, at_this.sold_out, at_this.other);
+  g_assert_cmpuint (at_other.created + at_this.created, <=, 20);
+  g_assert_cmpuint (at_other.created, ==, 0);
+  g_assert_cmpuint (at_this.created, ==, 20);
+
+  /* Any outage the cut-off backend opened is ended by this one within a
+   * second; then every hold answered is held once in Redis. */
+  g_assert_true (leap_test_wait_until (outage_closed, f, 10000));
+  g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==,
+                   at_other.created + at_this.created);
+  assert_invariant (f, f->tier);
+
+  g_subprocess_force_exit (other);
+  g_subprocess_wait (other, NULL, NULL);
+  proxy_stop (&proxy);
+  g_hash_table_unref (at_other.ids);
+  g_hash_table_unref (at_this.ids);
+  g_free (probe.url);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -892,6 +1289,8 @@ main (int argc, char *argv[])
   ADD ("/leap/fallback/tier-set-window", test_tier_set_window);
   ADD ("/leap/fallback/accepted-off-sale", test_accepted_off_sale);
   ADD ("/leap/fallback/rebuild-before-expiry", test_rebuild_before_expiry);
+  ADD ("/leap/fallback/split-connections", test_split_connections);
+  ADD ("/leap/fallback/late-figures", test_late_figures);
 #undef ADD
 
   status = g_test_run ();

@@ -198,7 +198,8 @@ avail_published_cb (LeapRedis  *redis,
     }
   /* The last messages of a Redis that just died can arrive after its
    * command connection was found closed: the outage takes them too (it
-   * keeps the smallest figure). */
+   * keeps the smallest figure), if it is still open. One that another
+   * backend ended is not opened again: that one sells through Redis. */
   if (self->outage_ms != 0 && !self->ready)
     {
       g_autoptr(JsonArray) late = json_array_new ();
@@ -213,7 +214,7 @@ avail_published_cb (LeapRedis  *redis,
         }
       /* Then the outage keeps the figures it opened with, and the database
        * may sell tickets this Redis no longer had: worth a warning. */
-      if (leap_store_outage_open (self->store, self->down_since_ms, late, &error) == 0)
+      if (!leap_store_outage_lower (self->store, self->outage_ms, late, &error))
         g_warning ("Redis's last figures did not reach the database: %s", error->message);
     }
 }
@@ -451,23 +452,19 @@ rebuild_step_done (LeapHolds    *self,
     }
 }
 
-/* Redis lost: the database sells from here on, within what Redis had
- * available at the end (the figures published by its scripts). */
-void
-_leap_holds_enter_outage (LeapHolds *self)
+/* Opens the outage (or joins another backend's) with Redis's last figures:
+ * the database sells from here on. */
+static void
+open_outage (LeapHolds *self)
 {
   g_autoptr(JsonArray) available = json_array_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *since = NULL;
+  g_autofree char *since = leap_time_format (self->down_since_ms / 1000);
   GHashTableIter iter;
   gint64 *tier_id;
   Seen *seen;
 
-  self->ready = FALSE;
-  self->generation++;
-  g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
-  if (self->down_since_ms == 0)
-    self->down_since_ms = now_ms ();
+  self->fenced = FALSE;
   g_hash_table_iter_init (&iter, self->available);
   while (g_hash_table_iter_next (&iter, (gpointer *) &tier_id, (gpointer *) &seen))
     {
@@ -478,14 +475,68 @@ _leap_holds_enter_outage (LeapHolds *self)
       json_object_set_int_member (tier, "available", seen->available);
       json_array_add_object_element (available, tier);
     }
-  self->outage_ms = leap_store_outage_open (self->store, self->down_since_ms, available, &error);
-  since = leap_time_format (self->down_since_ms / 1000);
+  /* Named by this moment, not by when Redis was lost: an outage opened
+   * again after another backend ended one is a new one, whose holds and
+   * figures are not the ended one's. */
+  self->outage_ms = leap_store_outage_open (self->store, MAX (now_ms (), self->down_since_ms),
+                                            available, &error);
   if (self->outage_ms == 0)
     g_warning ("Redis unreachable since %s; the database cannot sell either: %s",
                since, error->message);
   else
     g_warning ("Redis unreachable since %s; selling from the database", since);
+}
+
+static gboolean
+subscriber_hears_redis (LeapHolds *self)
+{
+  return self->subscriber != NULL && leap_redis_is_connected (self->subscriber);
+}
+
+/* Redis lost: the database sells from here on, within what Redis had
+ * available at the end (the figures published by its scripts), unless the
+ * subscribing connection still reaches Redis. Then Redis is alive and other
+ * backends may be selling through it: the database would sell the same
+ * tickets, so holds are refused (503) until one connection or the other
+ * changes (see "When Redis is down" in docs/architecture.md). */
+void
+_leap_holds_enter_outage (LeapHolds *self)
+{
+  self->ready = FALSE;
+  self->generation++;
+  g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
+  if (self->down_since_ms == 0)
+    self->down_since_ms = now_ms ();
+  if (subscriber_hears_redis (self))
+    {
+      g_autofree char *since = leap_time_format (self->down_since_ms / 1000);
+
+      self->fenced = TRUE;
+      g_message ("Redis unreachable since %s, but still heard by subscription: other backends "
+                 "may sell through it, so the database does not sell either", since);
+    }
+  else
+    open_outage (self);
   resume_waiting (self);
+}
+
+/* The subscribing connection decides only while the command connection is
+ * down: lost too, the outage opens; back, this backend stops selling from
+ * the database (another backend that has Redis ends the outage). */
+static void
+subscriber_state_cb (LeapHolds *self)
+{
+  if (self->subscriber == NULL || leap_redis_is_connected (self->redis) ||
+      self->down_since_ms == 0)
+    return;
+  if (self->fenced && !subscriber_hears_redis (self))
+    open_outage (self);
+  else if (self->outage_ms != 0 && subscriber_hears_redis (self))
+    {
+      g_warning ("Redis heard again by subscription: the database stops selling here");
+      self->outage_ms = 0;
+      self->fenced = TRUE;
+    }
 }
 
 void
@@ -494,6 +545,7 @@ _leap_holds_redis_state_cb (LeapHolds *self)
   if (leap_redis_is_connected (self->redis))
     {
       g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
+      self->fenced = FALSE;
       _leap_holds_rebuild (self);
     }
   else if (self->ready || self->down_since_ms == 0)
@@ -519,6 +571,8 @@ leap_holds_watch (LeapHolds *self,
 
   self->subscriber = g_object_ref (subscriber);
   leap_redis_subscribe (subscriber, leap_keys_avail_channel_pattern (), avail_published_cb, self);
+  g_signal_connect_object (subscriber, "notify::connected", G_CALLBACK (subscriber_state_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 gint64

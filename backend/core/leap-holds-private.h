@@ -37,6 +37,8 @@ struct _LeapHolds
   guint           handed_over;    /* database holds given to Redis in this rebuild */
   gint64          down_since_ms;  /* 0 while Redis sells */
   gint64          outage_ms;      /* the database outage joined, 0 if none */
+  gboolean        fenced;         /* down, but the subscriber still hears Redis:
+                                   * others may sell through it, so no outage */
   gint64          degraded_ms;    /* over finished outages */
   guint64         db_holds;       /* holds made by the database */
   GPtrArray      *waiting;        /* GTasks of holds asked for during a rebuild */

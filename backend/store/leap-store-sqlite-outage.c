@@ -26,6 +26,41 @@ outage_since_in (LeapStoreSqlite *self,
   return since;
 }
 
+/* Within a transaction: per tier, the smallest of the figures the outage
+ * has and available ([{"tier_id", "available"}]); only_since != 0 keeps
+ * them to the outage of that name, still open. */
+static gboolean
+outage_lower_in (LeapStoreSqlite *self,
+                 gint64           only_since,
+                 JsonArray       *available,
+                 GError         **error)
+{
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; available != NULL && i < json_array_get_length (available); i++)
+    {
+      JsonObject *tier = json_array_get_object_element (available, i);
+
+      /* Of several backends' figures the smallest: none of them sells what
+       * another saw held. */
+      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO redis_outage_tiers (tier_id, event_id, "
+                                               "available) SELECT id, event_id, max (?2, 0) "
+                                               "FROM tiers WHERE id = ?1 AND (?3 = 0 OR EXISTS "
+                                               "(SELECT 1 FROM redis_outage WHERE since_ms = ?3)) "
+                                               "ON CONFLICT (tier_id) DO "
+                                               "UPDATE SET available = min (available, "
+                                               "excluded.available)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, leap_json_get_int (tier, "tier_id", 0));
+      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (tier, "available", 0));
+      sqlite3_bind_int64 (stmt, 3, only_since);
+      if (!_leap_store_sqlite_step_done (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gint64
 _leap_store_sqlite_outage_open (LeapStore  *store,
                                 gint64      since_ms,
@@ -45,24 +80,8 @@ _leap_store_sqlite_outage_open (LeapStore  *store,
   sqlite3_bind_int64 (stmt, 1, since_ms);
   if (!_leap_store_sqlite_step_done (self, stmt, error))
     goto fail;
-  for (guint i = 0; available != NULL && i < json_array_get_length (available); i++)
-    {
-      JsonObject *tier = json_array_get_object_element (available, i);
-
-      /* Of several backends' figures the smallest: none of them sells what
-       * another saw held. */
-      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO redis_outage_tiers (tier_id, event_id, "
-                                               "available) SELECT id, event_id, max (?2, 0) "
-                                               "FROM tiers WHERE id = ?1 ON CONFLICT (tier_id) DO "
-                                               "UPDATE SET available = min (available, "
-                                               "excluded.available)", error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_int64 (stmt, 1, leap_json_get_int (tier, "tier_id", 0));
-      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (tier, "available", 0));
-      if (!_leap_store_sqlite_step_done (self, stmt, error))
-        goto fail;
-    }
+  if (!outage_lower_in (self, 0, available, error))
+    goto fail;
   since = outage_since_in (self, error);
   if (since < 0 || !_leap_store_sqlite_commit (self, error))
     goto fail;
@@ -71,6 +90,27 @@ _leap_store_sqlite_outage_open (LeapStore  *store,
 fail:
   _leap_store_sqlite_rollback (self);
   return 0;
+}
+
+gboolean
+_leap_store_sqlite_outage_lower (LeapStore  *store,
+                                 gint64      since_ms,
+                                 JsonArray  *available,
+                                 GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+
+  g_return_val_if_fail (since_ms != 0, FALSE);
+
+  if (!_leap_store_sqlite_begin (self, error))
+    return FALSE;
+  if (!outage_lower_in (self, since_ms, available, error) ||
+      !_leap_store_sqlite_commit (self, error))
+    {
+      _leap_store_sqlite_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 JsonArray *

@@ -197,6 +197,10 @@ gint64        _leap_store_sqlite_outage_open          (LeapStore              *s
 JsonArray    *_leap_store_sqlite_outage_close         (LeapStore              *store,
                                                        gint64                  now_ms,
                                                        GError                **error);
+gboolean      _leap_store_sqlite_outage_lower         (LeapStore              *store,
+                                                       gint64                  since_ms,
+                                                       JsonArray              *available,
+                                                       GError                **error);
 gint64        _leap_store_sqlite_outage_since         (LeapStore              *store,
                                                        GError                **error);
 gint64        _leap_store_sqlite_db_hold_create       (LeapStore              *store,

@@ -455,6 +455,7 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   /* leap-store-sqlite-outage.c: holds without Redis */
   store_class->outage_open = _leap_store_sqlite_outage_open;
   store_class->outage_close = _leap_store_sqlite_outage_close;
+  store_class->outage_lower = _leap_store_sqlite_outage_lower;
   store_class->db_hold_create = _leap_store_sqlite_db_hold_create;
   store_class->db_hold_get = _leap_store_sqlite_db_hold_get;
   store_class->db_hold_end = _leap_store_sqlite_db_hold_end;

@@ -399,6 +399,16 @@ leap_store_outage_close (LeapStore *self, gint64 now_ms, GError **error)
   return FORWARD (outage_close, JsonArray *, now_ms, error);
 }
 
+/* Lowers the figures of the outage since_ms to available (as
+ * leap_store_outage_open takes them) if that outage is still open; an
+ * outage once ended is never opened again by this (a late message), and
+ * another outage is left alone. TRUE also when nothing was open. */
+gboolean
+leap_store_outage_lower (LeapStore *self, gint64 since_ms, JsonArray *available, GError **error)
+{
+  return FORWARD (outage_lower, gboolean, since_ms, available, error);
+}
+
 /* Places a hold in the database during the outage, in one transaction that
  * checks every tier (max per order, and what the outage may still sell)
  * before it writes. hold: {"hold_id", "event_id", "owner", "now_ms",

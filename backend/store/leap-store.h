@@ -150,6 +150,10 @@ struct _LeapStoreClass
   JsonArray  *(*outage_close)         (LeapStore             *self,
                                        gint64                 now_ms,
                                        GError               **error);
+  gboolean    (*outage_lower)         (LeapStore             *self,
+                                       gint64                 since_ms,
+                                       JsonArray             *available,
+                                       GError               **error);
   gint64      (*db_hold_create)       (LeapStore             *self,
                                        JsonObject            *hold,
                                        GError               **error);
@@ -314,6 +318,10 @@ gint64      leap_store_outage_open        (LeapStore             *self,
                                            GError               **error);
 JsonArray  *leap_store_outage_close       (LeapStore             *self,
                                            gint64                 now_ms,
+                                           GError               **error);
+gboolean    leap_store_outage_lower       (LeapStore             *self,
+                                           gint64                 since_ms,
+                                           JsonArray             *available,
                                            GError               **error);
 gint64      leap_store_db_hold_create     (LeapStore             *self,
                                            JsonObject            *hold,
