@@ -782,8 +782,8 @@ test_walk_steps (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_repairs (report), ==, 0);
   g_assert_cmpuint (m.most_holds, >, 0);
   g_assert_cmpuint (m.most_holds, <=, 1000);
-  /* 2,500 holds and 1,200 entries: at least 3 + 2 steps. */
-  g_assert_cmpuint (m.runs, >=, 5);
+  /* 2,500 holds and 1,200 entries, 3,700 records: at least 4 steps. */
+  g_assert_cmpuint (m.runs, >=, 4);
 
   /* Drift is still found and repaired. */
   hset (f, "held", bulk, 2400);
