@@ -3,6 +3,7 @@
  * repaired from the database and the hold records, by the admin endpoint
  * and by the timer; a sale running meanwhile is never overwritten; sold
  * beyond capacity raises the alarm. */
+#include "leap-keys.h"
 #include "leap-test-backend.h"
 
 #include <string.h>
@@ -795,6 +796,80 @@ test_walk_steps (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
+typedef struct
+{
+  Fixture *f;
+  gint64   tier;
+  char    *release[2];
+  guint    moves;
+} Mover;
+
+/* Between the first two steps of the first two walks: a release and a
+ * reserve of the same size. The counters end as they were; the walk has
+ * counted the released hold already and meets the new one later. */
+static void
+release_and_reserve_cb (LeapReconciler *reconciler,
+                        gint64          event_id,
+                        guint           steps,
+                        gpointer        user_data)
+{
+  Mover *mover = user_data;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *path = NULL;
+
+  if (steps != 1 || mover->moves >= G_N_ELEMENTS (mover->release))
+    return;
+  path = g_strdup_printf ("/api/v1/holds/%s", mover->release[mover->moves++]);
+  leap_test_backend_call (&mover->f->tb, "DELETE", path, mover->f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status / 100, ==, 2);
+  g_free (make_hold (mover->f, mover->tier, 2));
+}
+
+/* A release and a reserve of the same size between two steps of a walk
+ * leave the counters as they were (compare-and-set passes) and the walk
+ * wrong the same way twice (seen twice passes): the event's change counter
+ * discards the walk, and nothing is "repaired". */
+static void
+test_walk_moved (Fixture *f, gconstpointer data)
+{
+  Mover mover = { f, add_tier (f, "Bulk", 5000) };
+  g_autoptr(JsonObject) report = NULL;
+  g_autofree char *first = make_hold (f, mover.tier, 2);
+  const char *front[4] = { NULL };
+  g_autofree char *version = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gulong handler;
+
+  mover.release[0] = make_hold (f, mover.tier, 2);
+  mover.release[1] = make_hold (f, mover.tier, 2);
+  front[0] = first;
+  front[1] = mover.release[0];
+  front[2] = mover.release[1];
+  bulk_holds (f, mover.tier, 1500, 0, front);
+  g_assert_cmpint (hget (f, "held", mover.tier), ==, 1506);
+  version = leap_keys_event_version (f->event);
+  before = leap_test_redis_cli (f->tb.redis, "GET", version, NULL);
+
+  handler = g_signal_connect (reconciler (f), "walk-step", G_CALLBACK (release_and_reserve_cb),
+                              &mover);
+  report = reconcile (f);
+  g_signal_handler_disconnect (reconciler (f), handler);
+  g_assert_cmpuint (mover.moves, ==, 2);
+  /* Each release and reserve moved the change counter. */
+  after = leap_test_redis_cli (f->tb.redis, "GET", version, NULL);
+  g_assert_cmpint (g_ascii_strtoll (after, NULL, 10), >=, g_ascii_strtoll (before, NULL, 10) + 4);
+  g_assert_null (find_repair (report, mover.tier));
+  g_assert_cmpuint (n_repairs (report), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "deferred")), ==,
+                    0);
+  g_assert_cmpint (hget (f, "held", mover.tier), ==, 1506);
+  g_assert_cmpint (hget (f, "avail", mover.tier), ==, 5000 - 1506);
+  assert_invariant (f);
+  g_free (mover.release[0]);
+  g_free (mover.release[1]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -816,6 +891,7 @@ main (int argc, char *argv[])
   ADD ("concurrent-sale", test_concurrent_sale);
   ADD ("redis-down", test_redis_down);
   ADD ("walk-steps", test_walk_steps);
+  ADD ("walk-moved", test_walk_moved);
 #undef ADD
 
   status = g_test_run ();
