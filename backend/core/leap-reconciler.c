@@ -456,6 +456,25 @@ log_fix (gint64         event_id,
              event_id, fix->tier_id, text->str);
 }
 
+/* FALSE when a reconcile.lua reply ends this event (an error: deferred) or
+ * the run (the reconciler was disposed meanwhile). */
+static gboolean
+reply_arrived (Run          *run,
+               const GError *error)
+{
+  if (run->self->store == NULL)
+    {
+      abort_run (run);
+      return FALSE;
+    }
+  if (error != NULL)
+    {
+      defer_event (run, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 applied_cb (LeapRedis        *redis,
             const redisReply *reply,
@@ -466,16 +485,8 @@ applied_cb (LeapRedis        *redis,
   gint64 event_id = current_event (run);
   const char *status;
 
-  if (run->self->store == NULL)
-    {
-      abort_run (run);
-      return;
-    }
-  if (error != NULL)
-    {
-      defer_event (run, error->message);
-      return;
-    }
+  if (!reply_arrived (run, error))
+    return;
   status = leap_reply_status (reply);
   if (g_str_equal (status, "changed"))
     {
@@ -713,16 +724,8 @@ step_cb (LeapRedis        *redis,
 {
   Run *run = user_data;
 
-  if (run->self->store == NULL)
-    {
-      abort_run (run);
-      return;
-    }
-  if (error != NULL)
-    {
-      defer_event (run, error->message);
-      return;
-    }
+  if (!reply_arrived (run, error))
+    return;
   if (g_str_equal (leap_reply_status (reply), "changed"))
     {
       /* A script wrote to the event between two steps: they no longer
@@ -750,16 +753,8 @@ read_cb (LeapRedis        *redis,
   Run *run = user_data;
   const redisReply *rows;
 
-  if (run->self->store == NULL)
-    {
-      abort_run (run);
-      return;
-    }
-  if (error != NULL)
-    {
-      defer_event (run, error->message);
-      return;
-    }
+  if (!reply_arrived (run, error))
+    return;
   if (!is_step_reply (reply))
     {
       defer_event (run, "unexpected reply from reconcile.lua");
