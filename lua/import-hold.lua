@@ -86,6 +86,7 @@ for i, it in ipairs(items) do
 end
 
 local entry = ''
+bump()
 redis.call('HSET', KEYS[8], 'status', status, 'owner', ARGV[3], 'event', ARGV[1], 'items', ARGV[7],
            'created_ms', now, 'expires_ms', expires)
 if status == 'held' then

@@ -7,7 +7,8 @@
 -- holds leap-keys to them): publish() sends on the channel leap:avail:E
 -- (ARGV[1] is E), and expire_due() names a hold after KEYS[7]
 -- (leap:{ev:E}:holds minus "holds", plus "hold:ID"), so it keeps the
--- event's hash tag.
+-- event's hash tag; bump() names the event's change counter the same way
+-- (leap:{ev:E}:version).
 
 local DAY_MS = 86400000
 
@@ -39,6 +40,14 @@ local function json_id (s)
   return cjson.encode(s)
 end
 
+-- Every write to an event's counters, holds or checkout stream bumps its
+-- change counter (move, expire_due and publish here; reserve and
+-- import-hold themselves): the reconciler walks a big event in several
+-- steps and discards a walk during which the counter moved.
+local function bump ()
+  redis.call('INCR', string.sub(KEYS[7], 1, -6) .. 'version')
+end
+
 local function mark (changed, tier)
   if not changed.seen[tier] then
     changed.seen[tier] = true
@@ -52,6 +61,7 @@ local function publish (changed)
   if #changed.list == 0 then
     return
   end
+  bump()
   local parts = {}
   for i, tier in ipairs(changed.list) do
     parts[i] = '{"tier_id":' .. json_id(tier) .. ',"available":' ..
@@ -88,6 +98,7 @@ end
 
 -- Moves every item from one counter to another (checked by covered first).
 local function move (from, to, items, changed)
+  bump()
   for _, it in ipairs(items) do
     redis.call('HINCRBY', from, it[1], -it[2])
     redis.call('HINCRBY', to, it[1], it[2])
@@ -143,6 +154,9 @@ local function expire_due (now, max_count, changed)
   end
   for i = 1, #done, 500 do
     redis.call('ZREM', KEYS[7], unpack(done, i, math.min(i + 499, #done)))
+  end
+  if #done > 0 then
+    bump()
   end
   return #plan
 end

@@ -162,5 +162,6 @@ if guest then
     redis.call('PEXPIRE', KEYS[9], ttl + 60000)
   end
 end
+bump()
 publish(changed, left_after)
 return { 'ok', expires }

@@ -48,6 +48,17 @@ test_hold_from_holds (void)
   g_assert_cmpstr (hold, ==, built);
 }
 
+/* ...and the event's change counter: minus "holds", plus "version". */
+static void
+test_version_from_holds (void)
+{
+  g_autofree char *holds = leap_keys_event_inventory (7, LEAP_INVENTORY_HOLDS);
+  g_autofree char *version = leap_keys_event_version (7);
+  g_autofree char *built = g_strdup_printf ("%.*sversion", (int) strlen (holds) - 5, holds);
+
+  g_assert_cmpstr (version, ==, built);
+}
+
 static void
 test_checkout_stream (void)
 {
@@ -310,6 +321,7 @@ main (int    argc,
 
   g_test_add_func ("/leap/keys/event", test_event);
   g_test_add_func ("/leap/keys/hold-from-holds", test_hold_from_holds);
+  g_test_add_func ("/leap/keys/version-from-holds", test_version_from_holds);
   g_test_add_func ("/leap/keys/checkout-stream", test_checkout_stream);
   g_test_add_func ("/leap/keys/scripts", test_scripts);
   g_test_add_func ("/leap/keys/global", test_global);

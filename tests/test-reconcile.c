@@ -3,6 +3,7 @@
  * repaired from the database and the hold records, by the admin endpoint
  * and by the timer; a sale running meanwhile is never overwritten; sold
  * beyond capacity raises the alarm. */
+#include "leap-keys.h"
 #include "leap-test-backend.h"
 
 #include <string.h>
@@ -626,6 +627,249 @@ test_concurrent_sale (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
+/* Every command Redis runs, scripts' own included, as MONITOR shows them:
+ * the most hold records (HMGET of a "hold:" key) that one script read. The
+ * commands of one script come in an unbroken run of "lua" lines, as no
+ * other client runs meanwhile; any other line ends the run. */
+typedef struct
+{
+  GThread *thread;
+  FILE    *in;
+  guint    most_holds;
+  guint    runs;       /* script runs that read hold records */
+} Monitor;
+
+#define MONITOR_END "leap-monitor-end"
+
+static gpointer
+monitor_thread (gpointer data)
+{
+  Monitor *m = data;
+  g_autofree char *line = NULL;
+  size_t size = 0;
+  guint run = 0;
+
+  while (getline (&line, &size, m->in) > 0)
+    {
+      if (strstr (line, " lua] ") == NULL)
+        {
+          m->runs += run > 0;
+          m->most_holds = MAX (m->most_holds, run);
+          run = 0;
+          if (strstr (line, MONITOR_END) != NULL)
+            break;
+        }
+      else if (strstr (line, "\"HMGET\"") != NULL && strstr (line, ":hold:") != NULL)
+        {
+          run++;
+        }
+    }
+  return NULL;
+}
+
+static void
+monitor_start (Fixture *f,
+               Monitor *m)
+{
+  int fd = leap_test_connect (f->tb.redis->port);
+  g_autofree char *line = NULL;
+  size_t size = 0;
+
+  m->in = fdopen (fd, "r+");
+  g_assert_nonnull (m->in);
+  fputs ("MONITOR\r\n", m->in);
+  fflush (m->in);
+  /* "+OK": from here on every command is seen. */
+  g_assert_cmpint (getline (&line, &size, m->in), >, 0);
+  g_assert_true (g_str_has_prefix (line, "+OK"));
+  m->thread = g_thread_new ("monitor", monitor_thread, m);
+}
+
+static void
+monitor_stop (Fixture *f,
+              Monitor *m)
+{
+  g_free (leap_test_redis_cli (f->tb.redis, "ECHO", MONITOR_END, NULL));
+  g_thread_join (m->thread);
+  fclose (m->in);
+}
+
+/* n holds of one ticket each on tier, written straight into Redis (a
+ * reserve each would take minutes), due in 5 minutes; entries in the
+ * checkout stream whose holds are gone; and the holds first moved before
+ * all others in the expiry index. */
+static void
+bulk_holds (Fixture            *f,
+            gint64              tier,
+            guint               n,
+            guint               entries,
+            const char * const *first)
+{
+  static const char script[] =
+      "local t = redis.call('TIME')\n"
+      "local exp = tonumber(t[1]) * 1000 + 300000\n"
+      "local prefix = string.sub(KEYS[1], 1, -6) .. 'hold:'\n"
+      "for i = 1, tonumber(ARGV[3]) do\n"
+      "  local id = ARGV[1] .. '-bulk' .. i\n"
+      "  redis.call('HSET', prefix .. id, 'status', 'held', 'owner', 'bulk', 'event', ARGV[1],\n"
+      "             'items', ARGV[2] .. ':1', 'expires_ms', exp)\n"
+      "  redis.call('ZADD', KEYS[1], exp, id)\n"
+      "end\n"
+      "redis.call('HINCRBY', KEYS[2], ARGV[2], -tonumber(ARGV[3]))\n"
+      "redis.call('HINCRBY', KEYS[3], ARGV[2], tonumber(ARGV[3]))\n"
+      "for i = 1, tonumber(ARGV[4]) do\n"
+      "  redis.call('XADD', KEYS[4], '*', 'order_id', 'o-' .. ARGV[1] .. '-gone' .. i,\n"
+      "             'order', '{}')\n"
+      "end\n"
+      "for i = 5, #ARGV do\n"
+      "  redis.call('ZADD', KEYS[1], exp - 1000, ARGV[i])\n"
+      "  redis.call('HSET', prefix .. ARGV[i], 'expires_ms', exp - 1000)\n"
+      "end\n"
+      "return redis.call('ZCARD', KEYS[1])\n";
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, g_strdup ("redis-cli"));
+  g_ptr_array_add (argv, g_strdup ("-p"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", f->tb.redis->port));
+  g_ptr_array_add (argv, g_strdup ("EVAL"));
+  g_ptr_array_add (argv, g_strdup (script));
+  g_ptr_array_add (argv, g_strdup ("4"));
+  g_ptr_array_add (argv, key (f, "holds"));
+  g_ptr_array_add (argv, key (f, "avail"));
+  g_ptr_array_add (argv, key (f, "held"));
+  g_ptr_array_add (argv, key (f, "checkout-stream"));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, f->event));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, tier));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", n));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", entries));
+  for (guint i = 0; first != NULL && first[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (first[i]));
+  g_ptr_array_add (argv, NULL);
+  cli = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                           &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (cli, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_ascii_isdigit (out[0]));
+}
+
+static guint
+n_repairs (JsonObject *report)
+{
+  return json_array_get_length (json_object_get_array_member (report, "repairs"));
+}
+
+/* A walk of many holds and a long checkout stream goes in steps of at most
+ * 1,000 holds a script call, so that it never blocks Redis past the
+ * backends' PING deadline; it still finds no drift where there is none,
+ * and repairs drift where there is. */
+static void
+test_walk_steps (Fixture *f, gconstpointer data)
+{
+  gint64 bulk = add_tier (f, "Bulk", 5000);
+  g_autoptr(JsonObject) report = NULL;
+  Monitor m = { 0 };
+
+  bulk_holds (f, bulk, 2500, 1200, NULL);
+  g_assert_cmpint (hget (f, "held", bulk), ==, 2500);
+
+  monitor_start (f, &m);
+  report = reconcile (f);
+  monitor_stop (f, &m);
+  g_test_message ("%u script runs read hold records, at most %u each", m.runs, m.most_holds);
+  g_assert_cmpuint (n_repairs (report), ==, 0);
+  g_assert_cmpuint (m.most_holds, >, 0);
+  g_assert_cmpuint (m.most_holds, <=, 1000);
+  /* 2,500 holds and 1,200 entries, 3,700 records: at least 4 steps. */
+  g_assert_cmpuint (m.runs, >=, 4);
+
+  /* Drift is still found and repaired. */
+  hset (f, "held", bulk, 2400);
+  g_clear_pointer (&report, json_object_unref);
+  report = reconcile (f);
+  g_assert_nonnull (find_repair (report, bulk));
+  g_assert_cmpint (hget (f, "held", bulk), ==, 2500);
+  g_assert_cmpint (hget (f, "avail", bulk), ==, 2500);
+  assert_invariant (f);
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   tier;
+  char    *release[2];
+  guint    moves;
+} Mover;
+
+/* Between the first two steps of the first two walks: a release and a
+ * reserve of the same size. The counters end as they were; the walk has
+ * counted the released hold already and meets the new one later. */
+static void
+release_and_reserve_cb (LeapReconciler *reconciler,
+                        gint64          event_id,
+                        guint           steps,
+                        gpointer        user_data)
+{
+  Mover *mover = user_data;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *path = NULL;
+
+  if (steps != 1 || mover->moves >= G_N_ELEMENTS (mover->release))
+    return;
+  path = g_strdup_printf ("/api/v1/holds/%s", mover->release[mover->moves++]);
+  leap_test_backend_call (&mover->f->tb, "DELETE", path, mover->f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status / 100, ==, 2);
+  g_free (make_hold (mover->f, mover->tier, 2));
+}
+
+/* A release and a reserve of the same size between two steps of a walk
+ * leave the counters as they were (compare-and-set passes) and the walk
+ * wrong the same way twice (seen twice passes): the event's change counter
+ * discards the walk, and nothing is "repaired". */
+static void
+test_walk_moved (Fixture *f, gconstpointer data)
+{
+  Mover mover = { f, add_tier (f, "Bulk", 5000) };
+  g_autoptr(JsonObject) report = NULL;
+  g_autofree char *first = make_hold (f, mover.tier, 2);
+  const char *front[4] = { NULL };
+  g_autofree char *version = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gulong handler;
+
+  mover.release[0] = make_hold (f, mover.tier, 2);
+  mover.release[1] = make_hold (f, mover.tier, 2);
+  front[0] = first;
+  front[1] = mover.release[0];
+  front[2] = mover.release[1];
+  bulk_holds (f, mover.tier, 1500, 0, front);
+  g_assert_cmpint (hget (f, "held", mover.tier), ==, 1506);
+  version = leap_keys_event_version (f->event);
+  before = leap_test_redis_cli (f->tb.redis, "GET", version, NULL);
+
+  handler = g_signal_connect (reconciler (f), "walk-step", G_CALLBACK (release_and_reserve_cb),
+                              &mover);
+  report = reconcile (f);
+  g_signal_handler_disconnect (reconciler (f), handler);
+  g_assert_cmpuint (mover.moves, ==, 2);
+  /* Each release and reserve moved the change counter. */
+  after = leap_test_redis_cli (f->tb.redis, "GET", version, NULL);
+  g_assert_cmpint (g_ascii_strtoll (after, NULL, 10), >=, g_ascii_strtoll (before, NULL, 10) + 4);
+  g_assert_null (find_repair (report, mover.tier));
+  g_assert_cmpuint (n_repairs (report), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (report, "deferred")), ==,
+                    0);
+  g_assert_cmpint (hget (f, "held", mover.tier), ==, 1506);
+  g_assert_cmpint (hget (f, "avail", mover.tier), ==, 5000 - 1506);
+  assert_invariant (f);
+  g_free (mover.release[0]);
+  g_free (mover.release[1]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -646,6 +890,8 @@ main (int argc, char *argv[])
   ADD ("oversold", test_oversold);
   ADD ("concurrent-sale", test_concurrent_sale);
   ADD ("redis-down", test_redis_down);
+  ADD ("walk-steps", test_walk_steps);
+  ADD ("walk-moved", test_walk_moved);
 #undef ADD
 
   status = g_test_run ();

@@ -75,6 +75,14 @@ leap_keys_event_pricing (gint64 event_id)
   return event_key (event_id, "pricing");
 }
 
+/* The event's change counter: bumped by every inventory script, built in
+ * lua/prelude.lua and lua/reconcile.lua from the "holds" key. */
+char *
+leap_keys_event_version (gint64 event_id)
+{
+  return event_key (event_id, "version");
+}
+
 static GPtrArray *
 inventory_keys (gint64 event_id)
 {

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  *
  * Some names are also built inside lua/ (see the script headers): the
  * hold keys of expire and reconcile come from the "holds" key (its name
- * minus "holds", plus "hold:ID"), and the scripts publish on
+ * minus "holds", plus "hold:ID"), so does the event's change counter
+ * (minus "holds", plus "version"), and the scripts publish on
  * leap:avail:EVENT themselves. leap_keys_hold () and
  * leap_keys_avail_channel () must keep those shapes.
  *
@@ -44,6 +45,7 @@ char       *leap_keys_checkout_stream          (gint64            event_id);
 gboolean    leap_keys_is_checkout_stream       (const char       *key);
 char       *leap_keys_event                    (gint64            event_id);
 char       *leap_keys_event_pricing            (gint64            event_id);
+char       *leap_keys_event_version            (gint64            event_id);
 
 /* The KEYS of each script, in its order; append the ARGV (newly
  * allocated: the array frees its elements) and pass the array's length

@@ -23,6 +23,11 @@
  * record lost without its counters moving shows only in a walk). A run
  * asked for through the API always walks. */
 #define FULL_EVERY        10
+/* The most hold records (live holds and the holds of checkout messages)
+ * one reconcile.lua call reads: about 12 ms of Redis, far below the
+ * backends' PING deadline (2 s), however big the event. A walk of several
+ * steps is discarded when the event's change counter moves meanwhile. */
+#define WALK_STEP         1000
 
 enum { CAP, AVAIL, HELD, CHECKOUT, SOLD, N_COUNTERS };
 
@@ -52,6 +57,10 @@ struct _LeapReconciler
 };
 
 G_DEFINE_FINAL_TYPE (LeapReconciler, leap_reconciler, G_TYPE_OBJECT)
+
+enum { WALK_STEP_SIGNAL, N_SIGNALS };
+
+static guint signals[N_SIGNALS];
 
 typedef struct
 {
@@ -83,14 +92,40 @@ typedef struct _Run
   GHashTable     *oversold;    /* "E:T" → JsonObject */
   guint           settle_id;
   gint64          started;     /* real time, µs */
+
+  /* What the steps of the current read found so far */
+  GHashTable     *counters;    /* tier id → Counters, as the first step read them */
+  GHashTable     *held;        /* tier id → gint64: tickets in live holds */
+  GPtrArray      *found_stale; /* hold ids */
+  GPtrArray      *checking;    /* order id, items, order id, items… */
+  char           *version;     /* the event's change counter at the first step */
+  char           *holds_next;  /* where the next step goes on; "": done */
+  char           *stream_next;
+  guint           steps;
+  guint           step_id;     /* idle source before the next step */
 } Run;
 
 static void read_event (Run *run);
 static void abort_run  (Run *run);
 
 static void
+clear_walk (Run *run)
+{
+  g_clear_pointer (&run->counters, g_hash_table_unref);
+  g_clear_pointer (&run->held, g_hash_table_unref);
+  g_clear_pointer (&run->found_stale, g_ptr_array_unref);
+  g_clear_pointer (&run->checking, g_ptr_array_unref);
+  g_clear_pointer (&run->version, g_free);
+  g_clear_pointer (&run->holds_next, g_free);
+  g_clear_pointer (&run->stream_next, g_free);
+  g_clear_handle_id (&run->step_id, g_source_remove);
+  run->steps = 0;
+}
+
+static void
 run_free (Run *run)
 {
+  clear_walk (run);
   g_clear_handle_id (&run->settle_id, g_source_remove);
   g_clear_pointer (&run->tasks, g_ptr_array_unref);
   g_clear_pointer (&run->events, g_array_unref);
@@ -251,21 +286,18 @@ note_oversold (Run        *run,
 /* The paid state of each order being checked out, as the database has it:
  * tier id → tickets already counted in tiers.sold. */
 static GHashTable *
-paid_pending (LeapReconciler   *self,
-              const redisReply *checking)
+paid_pending (LeapReconciler *self,
+              GPtrArray      *checking)
 {
   GHashTable *paid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
-  for (gsize i = 0; i < leap_reply_n_elements (checking); i++)
+  for (guint i = 0; i + 1 < checking->len; i += 2)
     {
-      const redisReply *e = leap_reply_element (checking, i);
-      const char *order_id = leap_reply_element_string (e, 0);
-      const char *items = leap_reply_element_string (e, 1);
+      const char *order_id = g_ptr_array_index (checking, i);
+      const char *items = g_ptr_array_index (checking, i + 1);
       g_autoptr(JsonObject) order = NULL;
       g_auto(GStrv) pairs = NULL;
 
-      if (order_id == NULL || items == NULL)
-        continue;
       order = leap_store_get_order (self->store, order_id, NULL);
       if (order == NULL || g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
         continue;
@@ -314,61 +346,21 @@ same_counts (GHashTable *a,
   return TRUE;
 }
 
-/* What the counters of one event should be, from a snapshot of Redis and
+/* What the counters of one event should be, from the walk of Redis and
  * the database; fills run->plan and run->stale and returns the plan as a
  * string, or NULL when the database moved while it was read. */
 static char *
-make_plan (Run              *run,
-           const redisReply *reply,
-           GError          **error)
+make_plan (Run     *run,
+           GError **error)
 {
   LeapReconciler *self = run->self;
   gint64 event_id = current_event (run);
-  const redisReply *rows = leap_reply_element (reply, 0);
-  const redisReply *live = leap_reply_element (reply, 1);
-  const redisReply *stale = leap_reply_element (reply, 2);
-  const redisReply *checking = leap_reply_element (reply, 3);
-  g_autoptr(GHashTable) redis_tiers =
-    g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  g_autoptr(GHashTable) held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  GHashTable *redis_tiers = run->counters;
+  GHashTable *held = run->held;
+  GPtrArray *checking = run->checking;
   g_autoptr(GHashTable) paid_before = NULL, paid_after = NULL;
   g_autoptr(JsonArray) tiers = NULL;
   g_autoptr(GString) plan = g_string_new (NULL);
-  g_auto(GStrv) stale_ids = NULL;
-
-  for (gsize i = 0; i < leap_reply_n_elements (rows); i++)
-    {
-      const redisReply *row = leap_reply_element (rows, i);
-      Counters *c;
-      gint64 *tier;
-
-      if (!leap_reply_is_array (row, 1 + N_COUNTERS))
-        continue;
-      tier = g_new (gint64, 1);
-      if (!leap_reply_get_int (leap_reply_element (row, 0), tier))
-        {
-          g_free (tier);
-          continue;
-        }
-      c = g_new0 (Counters, 1);
-      for (guint j = 0; j < N_COUNTERS; j++)
-        c->present[j] = leap_reply_get_int (leap_reply_element (row, 1 + j), &c->value[j]);
-      g_hash_table_replace (redis_tiers, tier, c);
-    }
-  for (gsize i = 0; i < leap_reply_n_elements (live); i++)
-    {
-      const redisReply *pair = leap_reply_element (live, i);
-      gint64 tier, count, *key, *value;
-
-      if (!leap_reply_get_int (leap_reply_element (pair, 0), &tier) ||
-          !leap_reply_get_int (leap_reply_element (pair, 1), &count))
-        continue;
-      key = g_new (gint64, 1);
-      value = g_new (gint64, 1);
-      *key = tier;
-      *value = count;
-      g_hash_table_replace (held, key, value);
-    }
 
   /* A worker commits the order (tiers.sold) before it confirms in Redis:
    * read which orders being checked out are paid before and after the
@@ -434,11 +426,12 @@ make_plan (Run              *run,
     }
 
   g_ptr_array_set_size (run->stale, 0);
-  stale_ids = leap_reply_dup_strv (stale);
-  for (guint i = 0; stale_ids[i] != NULL; i++)
+  for (guint i = 0; i < run->found_stale->len; i++)
     {
-      g_ptr_array_add (run->stale, g_strdup (stale_ids[i]));
-      g_string_append_printf (plan, " stale %s", stale_ids[i]);
+      const char *id = g_ptr_array_index (run->found_stale, i);
+
+      g_ptr_array_add (run->stale, g_strdup (id));
+      g_string_append_printf (plan, " stale %s", id);
     }
   return g_string_free (g_steal_pointer (&plan), FALSE);
 }
@@ -463,6 +456,25 @@ log_fix (gint64         event_id,
              event_id, fix->tier_id, text->str);
 }
 
+/* FALSE when a reconcile.lua reply ends this event (an error: deferred) or
+ * the run (the reconciler was disposed meanwhile). */
+static gboolean
+reply_arrived (Run          *run,
+               const GError *error)
+{
+  if (run->self->store == NULL)
+    {
+      abort_run (run);
+      return FALSE;
+    }
+  if (error != NULL)
+    {
+      defer_event (run, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 applied_cb (LeapRedis        *redis,
             const redisReply *reply,
@@ -473,16 +485,8 @@ applied_cb (LeapRedis        *redis,
   gint64 event_id = current_event (run);
   const char *status;
 
-  if (run->self->store == NULL)
-    {
-      abort_run (run);
-      return;
-    }
-  if (error != NULL)
-    {
-      defer_event (run, error->message);
-      return;
-    }
+  if (!reply_arrived (run, error))
+    return;
   status = leap_reply_status (reply);
   if (g_str_equal (status, "changed"))
     {
@@ -544,6 +548,9 @@ apply_plan (Run *run)
     }
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
   g_ptr_array_add (argv, g_strdup ("apply"));
+  /* A walk of one step is one snapshot: the compare-and-set of the
+   * counters is enough, and a sale on another tier does not stop it. */
+  g_ptr_array_add (argv, g_strdup (run->steps > 1 ? run->version : ""));
   g_ptr_array_add (argv, g_strdup_printf ("%u", run->plan->len));
   for (guint i = 0; i < run->plan->len; i++)
     {
@@ -563,35 +570,14 @@ apply_plan (Run *run)
                         (const char **) argv->pdata, NULL);
 }
 
+/* The walk is complete: what should the counters be? */
 static void
-snapshot_cb (LeapRedis        *redis,
-             const redisReply *reply,
-             const GError     *error,
-             gpointer          user_data)
+plan_event (Run *run)
 {
-  Run *run = user_data;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *plan = NULL;
 
-  if (run->self->store == NULL)
-    {
-      abort_run (run);
-      return;
-    }
-  if (error != NULL)
-    {
-      defer_event (run, error->message);
-      return;
-    }
-  if (!leap_reply_is_array (leap_reply_element (reply, 0), 0) ||
-      !leap_reply_is_array (leap_reply_element (reply, 1), 0) ||
-      !leap_reply_is_array (leap_reply_element (reply, 2), 0) ||
-      !leap_reply_is_array (leap_reply_element (reply, 3), 0))
-    {
-      defer_event (run, "unexpected reply from reconcile.lua");
-      return;
-    }
-  plan = make_plan (run, reply, &local_error);
+  plan = make_plan (run, &local_error);
   if (local_error != NULL)
     {
       defer_event (run, local_error->message);
@@ -626,6 +612,174 @@ snapshot_cb (LeapRedis        *redis,
   read_again (run, "the counters kept changing");
 }
 
+static gboolean
+is_step_reply (const redisReply *reply)
+{
+  for (guint i = 0; i < 4; i++)
+    if (!leap_reply_is_array (leap_reply_element (reply, i), 0))
+      return FALSE;
+  for (guint i = 4; i < 7; i++)
+    if (leap_reply_element_string (reply, i) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Adds what one step found to the walk so far. */
+static void
+add_step (Run              *run,
+          const redisReply *reply)
+{
+  const redisReply *live = leap_reply_element (reply, 1);
+  const redisReply *stale = leap_reply_element (reply, 2);
+  const redisReply *checking = leap_reply_element (reply, 3);
+
+  for (gsize i = 0; i < leap_reply_n_elements (live); i++)
+    {
+      const redisReply *pair = leap_reply_element (live, i);
+      gint64 tier, count, *sum;
+
+      if (!leap_reply_get_int (leap_reply_element (pair, 0), &tier) ||
+          !leap_reply_get_int (leap_reply_element (pair, 1), &count))
+        continue;
+      sum = g_hash_table_lookup (run->held, &tier);
+      if (sum == NULL)
+        {
+          sum = g_new0 (gint64, 1);
+          g_hash_table_insert (run->held, g_memdup2 (&tier, sizeof tier), sum);
+        }
+      *sum += count;
+    }
+  for (gsize i = 0; i < leap_reply_n_elements (stale); i++)
+    {
+      const char *id = leap_reply_element_string (stale, i);
+
+      if (id != NULL)
+        g_ptr_array_add (run->found_stale, g_strdup (id));
+    }
+  for (gsize i = 0; i < leap_reply_n_elements (checking); i++)
+    {
+      const redisReply *e = leap_reply_element (checking, i);
+      const char *order_id = leap_reply_element_string (e, 0);
+      const char *items = leap_reply_element_string (e, 1);
+
+      if (order_id == NULL || items == NULL)
+        continue;
+      g_ptr_array_add (run->checking, g_strdup (order_id));
+      g_ptr_array_add (run->checking, g_strdup (items));
+    }
+  g_free (run->holds_next);
+  run->holds_next = g_strdup (leap_reply_element_string (reply, 5));
+  g_free (run->stream_next);
+  run->stream_next = g_strdup (leap_reply_element_string (reply, 6));
+  run->steps++;
+}
+
+static void step_cb (LeapRedis        *redis,
+                     const redisReply *reply,
+                     const GError     *error,
+                     gpointer          user_data);
+
+/* The next step goes from the main loop, not from the reply of the last:
+ * other work (and "walk-step" handlers) runs in between. */
+static gboolean
+next_step_cb (gpointer data)
+{
+  Run *run = data;
+  gint64 event_id = current_event (run);
+  g_autoptr(GPtrArray) argv = leap_keys_reconcile_script (event_id);
+  guint nkeys = argv->len;
+
+  run->step_id = 0;
+  g_signal_emit (run->self, signals[WALK_STEP_SIGNAL], 0, event_id, run->steps);
+  if (run->self->redis == NULL)
+    {
+      abort_run (run);
+      return G_SOURCE_REMOVE;
+    }
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
+  g_ptr_array_add (argv, g_strdup ("walk"));
+  g_ptr_array_add (argv, g_strdup (run->version));
+  g_ptr_array_add (argv, g_strdup (run->holds_next));
+  g_ptr_array_add (argv, g_strdup (run->stream_next));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", WALK_STEP));
+  leap_redis_eval_argv (run->self->redis, "reconcile", step_cb, run, nkeys, argv->len,
+                        (const char **) argv->pdata, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+walk_on (Run *run)
+{
+  if (run->holds_next[0] != '\0' || run->stream_next[0] != '\0')
+    run->step_id = g_idle_add (next_step_cb, run);
+  else
+    plan_event (run);
+}
+
+static void
+step_cb (LeapRedis        *redis,
+         const redisReply *reply,
+         const GError     *error,
+         gpointer          user_data)
+{
+  Run *run = user_data;
+
+  if (!reply_arrived (run, error))
+    return;
+  if (g_str_equal (leap_reply_status (reply), "changed"))
+    {
+      /* A script wrote to the event between two steps: they no longer
+       * describe one moment (a release and a reserve of the same size
+       * would leave the counters alike and the walk wrong). */
+      g_clear_pointer (&run->previous, g_free);
+      read_again (run, "the holds kept changing");
+      return;
+    }
+  if (!is_step_reply (reply))
+    {
+      defer_event (run, "unexpected reply from reconcile.lua");
+      return;
+    }
+  add_step (run, reply);
+  walk_on (run);
+}
+
+static void
+read_cb (LeapRedis        *redis,
+         const redisReply *reply,
+         const GError     *error,
+         gpointer          user_data)
+{
+  Run *run = user_data;
+  const redisReply *rows;
+
+  if (!reply_arrived (run, error))
+    return;
+  if (!is_step_reply (reply))
+    {
+      defer_event (run, "unexpected reply from reconcile.lua");
+      return;
+    }
+  rows = leap_reply_element (reply, 0);
+  for (gsize i = 0; i < leap_reply_n_elements (rows); i++)
+    {
+      const redisReply *row = leap_reply_element (rows, i);
+      Counters *c;
+      gint64 tier;
+
+      if (!leap_reply_is_array (row, 1 + N_COUNTERS) ||
+          !leap_reply_get_int (leap_reply_element (row, 0), &tier))
+        continue;
+      c = g_new0 (Counters, 1);
+      for (guint j = 0; j < N_COUNTERS; j++)
+        c->present[j] = leap_reply_get_int (leap_reply_element (row, 1 + j), &c->value[j]);
+      g_hash_table_replace (run->counters, g_memdup2 (&tier, sizeof tier), c);
+    }
+  run->version = g_strdup (leap_reply_element_string (reply, 4));
+  add_step (run, reply);
+  walk_on (run);
+}
+
 /* The reconciler was disposed while a run waited for Redis or a timer. */
 static void
 abort_run (Run *run)
@@ -648,10 +802,16 @@ read_event (Run *run)
       abort_run (run);
       return;
     }
+  clear_walk (run);
+  run->counters = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  run->held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  run->found_stale = g_ptr_array_new_with_free_func (g_free);
+  run->checking = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, current_event (run)));
   g_ptr_array_add (argv, g_strdup ("read"));
   g_ptr_array_add (argv, g_strdup (run->walking ? "full" : "quick"));
-  leap_redis_eval_argv (run->self->redis, "reconcile", snapshot_cb, run, nkeys, argv->len,
+  g_ptr_array_add (argv, g_strdup_printf ("%u", WALK_STEP));
+  leap_redis_eval_argv (run->self->redis, "reconcile", read_cb, run, nkeys, argv->len,
                         (const char **) argv->pdata, NULL);
 }
 
@@ -858,7 +1018,7 @@ leap_reconciler_dispose (GObject *object)
   g_clear_handle_id (&self->timer_id, g_source_remove);
   /* A run waiting for its settle timer ends now; one waiting for a Redis
    * reply ends when the reply comes (or never, with a disposed Redis). */
-  if (self->run != NULL && self->run->settle_id != 0)
+  if (self->run != NULL && (self->run->settle_id != 0 || self->run->step_id != 0))
     {
       g_object_ref (self);
       abort_run (self->run);
@@ -887,6 +1047,11 @@ leap_reconciler_class_init (LeapReconcilerClass *klass)
 
   object_class->dispose = leap_reconciler_dispose;
   object_class->finalize = leap_reconciler_finalize;
+
+  /* Before each step of a walk but the first: (event id, steps done). */
+  signals[WALK_STEP_SIGNAL] =
+    g_signal_new ("walk-step", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_UINT);
 }
 
 static void

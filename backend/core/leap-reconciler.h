@@ -22,7 +22,13 @@ G_DECLARE_FINAL_TYPE (LeapReconciler, leap_reconciler, LEAP, RECONCILER, GObject
  *            "repairs": [{"event_id", "tier_id", "before", "after"}
  *                        | {"event_id", "stale_holds": [id…]}],
  *            "oversold": [{"event_id", "tier_id", "capacity", "sold", "source"}],
- *            "deferred": [{"event_id", "reason"}]} */
+ *            "deferred": [{"event_id", "reason"}]}
+ *
+ * An event's holds and checkout stream are walked in steps of at most
+ * 1,000 hold records a script call; a walk of several steps is discarded
+ * when the event's change counter (leap_keys_event_version ()) moved
+ * meanwhile. Signal "walk-step" (gint64 event_id, guint steps done) comes
+ * before each step but the first. */
 LeapReconciler *leap_reconciler_new             (LeapStore          *store,
                                                  LeapRedis          *redis,
                                                  LeapHolds          *holds,
