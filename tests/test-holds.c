@@ -855,6 +855,101 @@ test_capacity (Fixture *f, gconstpointer data)
   g_assert_cmpint (available (f, f->tier), ==, 0);
 }
 
+/* The error object of a 409 says what is still there. */
+static void
+assert_still_there (LeapTestReply *reply,
+                    gint64         held,
+                    gint64         checking_out,
+                    gint64         sold)
+{
+  JsonObject *error;
+
+  g_assert_cmpuint (reply->status, ==, 409);
+  g_assert_cmpstr (leap_test_error_code (reply), ==, "conflict");
+  error = json_object_get_object_member (leap_test_reply_object (reply), "error");
+  g_assert_cmpint (json_object_get_int_member (error, "held"), ==, held);
+  g_assert_cmpint (json_object_get_int_member (error, "checking_out"), ==, checking_out);
+  g_assert_cmpint (json_object_get_int_member (error, "sold"), ==, sold);
+}
+
+/* Live holds are in Redis only: a delete asks Redis, not just the database. */
+static void
+test_delete_held (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = hold_body (f, 2, 0);
+  g_autofree char *tier_path = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT, f->tier);
+  g_autofree char *tier2_path = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT, f->tier2);
+  g_autofree char *event_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, f->event);
+  g_autofree char *hold_path = NULL;
+
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  hold_path = g_strconcat ("/api/v1/holds/",
+                           json_object_get_string_member (leap_test_reply_object (&reply),
+                                                          "hold_id"), NULL);
+
+  leap_test_backend_call (&f->tb, "DELETE", tier_path, f->admin, NULL, &reply);
+  assert_still_there (&reply, 2, 0, 0);
+  leap_test_backend_call (&f->tb, "DELETE", event_path, f->admin, NULL, &reply);
+  assert_still_there (&reply, 2, 0, 0);
+  /* Refused deletes leave the tier on sale as it was. */
+  g_assert_cmpint (available (f, f->tier), ==, 8);
+  g_assert_cmpint (available (f, f->tier2), ==, 5);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  g_assert_cmpint (available (f, f->tier), ==, 6);
+  leap_test_backend_call (&f->tb, "DELETE", tier_path, f->admin, NULL, &reply);
+  assert_still_there (&reply, 4, 0, 0);
+
+  /* A tier nothing is held of goes. */
+  leap_test_backend_call (&f->tb, "DELETE", tier2_path, f->admin, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 204);
+
+  leap_test_backend_call (&f->tb, "DELETE", hold_path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 204);
+  leap_test_backend_call (&f->tb, "DELETE", event_path, f->admin, NULL, &reply);
+  assert_still_there (&reply, 2, 0, 0);
+}
+
+/* Redis down: whether anything is held cannot be told, so nothing is
+ * deleted and no capacity changes; both work again once Redis is back. */
+static void
+test_redis_down_writes (Fixture *f, gconstpointer data)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *tier_path = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT, f->tier);
+  g_autofree char *event_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, f->event);
+
+  leap_test_allow_warnings ();
+  leap_test_redis_stop (f->tb.redis);
+  leap_test_backend_wait_redis (&f->tb, FALSE);
+
+  leap_test_backend_call (&f->tb, "PATCH", tier_path, f->admin, "{\"capacity\": 20}", &reply);
+  g_assert_cmpuint (reply.status, ==, 503);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "unavailable");
+  leap_test_backend_call (&f->tb, "DELETE", tier_path, f->admin, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 503);
+  leap_test_backend_call (&f->tb, "DELETE", event_path, f->admin, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 503);
+  /* The database is unchanged: same capacity, same tier. */
+  leap_test_backend_call (&f->tb, "GET", "/api/v1/sync?since=0", NULL, NULL, &reply);
+  g_assert_null (strstr (reply.body, "\"capacity\":20"));
+  g_assert_nonnull (strstr (reply.body, "\"capacity\":10"));
+  leap_test_backend_call (&f->tb, "GET", event_path, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  available (f, f->tier);
+
+  leap_test_redis_start (f->tb.redis);
+  leap_test_backend_wait_redis (&f->tb, TRUE);
+  leap_test_backend_call (&f->tb, "PATCH", tier_path, f->admin, "{\"capacity\": 20}", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "cap", f->tier), ==, 20);
+  g_assert_cmpint (available (f, f->tier), ==, 20);
+  leap_test_backend_call (&f->tb, "DELETE", event_path, f->admin, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 204);
+}
+
 static gboolean
 counters_back (gpointer data)
 {
@@ -997,6 +1092,8 @@ main (int argc, char *argv[])
   ADD ("/leap/holds/idempotency-concurrent", test_idempotency_concurrent, 10);
   ADD ("/leap/holds/race", test_race, 1000);
   ADD ("/leap/holds/capacity", test_capacity, 10);
+  ADD ("/leap/holds/delete-held", test_delete_held, 10);
+  ADD ("/leap/holds/redis-down-writes", test_redis_down_writes, 10);
   ADD ("/leap/holds/live", test_live, 10);
   g_test_add ("/leap/holds/expiry", Fixture, GUINT_TO_POINTER (10), setup_short, test_expiry,
               teardown);

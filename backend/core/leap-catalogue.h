@@ -2,6 +2,7 @@
 #pragma once
 
 #include "leap-cache.h"
+#include "leap-holds.h"
 #include "leap-store.h"
 
 G_BEGIN_DECLS
@@ -60,6 +61,41 @@ gboolean       leap_catalogue_remove            (LeapCatalogue         *self,
                                                  LeapKind               kind,
                                                  gint64                 id,
                                                  gint64                 actor,
+                                                 GError               **error);
+/* Tiers have counters in Redis too (see leap-holds.h): these write the
+ * database and Redis together. A capacity or max_per_order change that
+ * Redis does not take leaves the database as it was and fails: CONFLICT
+ * below what is held and sold, UNAVAILABLE when Redis cannot be asked. */
+void           leap_catalogue_create_tier_async (LeapCatalogue         *self,
+                                                 LeapHolds             *holds,
+                                                 gint64                 event_id,
+                                                 JsonObject            *fields,
+                                                 gint64                 actor,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+void           leap_catalogue_update_tier_async (LeapCatalogue         *self,
+                                                 LeapHolds             *holds,
+                                                 gint64                 tier_id,
+                                                 JsonObject            *patch,
+                                                 gint64                 actor,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+JsonObject    *leap_catalogue_tier_finish       (LeapCatalogue         *self,
+                                                 GAsyncResult          *result,
+                                                 GError               **error);
+/* Deletes any kind; a tier or event only when nothing of it is held,
+ * being checked out or sold (CONFLICT, with *still set to {held,
+ * checking_out, sold}), and only when Redis can tell (UNAVAILABLE). */
+void           leap_catalogue_remove_async      (LeapCatalogue         *self,
+                                                 LeapHolds             *holds,
+                                                 LeapKind               kind,
+                                                 gint64                 id,
+                                                 gint64                 actor,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+gboolean       leap_catalogue_remove_finish     (LeapCatalogue         *self,
+                                                 GAsyncResult          *result,
+                                                 JsonObject           **still,
                                                  GError               **error);
 gboolean       leap_catalogue_seed_demo         (LeapCatalogue         *self,
                                                  GError               **error);

@@ -94,15 +94,21 @@ tier_set_cb (LeapRedis        *redis,
 
   if (task == NULL)
     return;
-  if (error != NULL)
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE, "%s", error->message);
-  else if (g_str_equal (leap_reply_status (reply), "capacity_below"))
+  if (error == NULL && g_str_equal (leap_reply_status (reply), "ok"))
+    g_task_return_boolean (task, TRUE);
+  else if (error == NULL && g_str_equal (leap_reply_status (reply), "capacity_below"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                              "tier.capacity cannot be lower than the %" G_GINT64_FORMAT
                              " tickets already sold or held",
                              leap_reply_element_int (reply, 1));
   else
-    g_task_return_boolean (task, TRUE);
+    {
+      /* Unreachable, or an answer other than the script's: either way the
+       * counters are not what the caller asked for. */
+      g_warning ("tier-set: %s", error != NULL ? error->message : leap_reply_status (reply));
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               "Redis did not take the tier's counters; try again");
+    }
 }
 
 void
@@ -179,4 +185,114 @@ leap_holds_repair (LeapHolds *self)
     }
   for (guint i = 0; i < json_array_get_length (tiers); i++)
     set_tier (self, json_array_get_object_element (tiers, i), "repair", NULL);
+}
+
+/* What is still committed of one tier (tier_id) or of every tier of an
+ * event (tier_id 0), as Redis counts it: {held, checking_out, sold}. */
+
+static const struct
+{
+  LeapInventoryKey key;
+  const char      *name;
+} committed_counters[] = {
+  { LEAP_INVENTORY_HELD, "held" },
+  { LEAP_INVENTORY_CHECKOUT, "checking_out" },
+  { LEAP_INVENTORY_SOLD, "sold" },
+};
+
+typedef struct
+{
+  gint64      tier_id;
+  guint       pending;
+  gboolean    failed;
+  JsonObject *counts;
+} Committed;
+
+/* One HGETALL of the three: which counter it reads, for the task. */
+typedef struct
+{
+  GTask *task;
+  guint  index;
+} CommittedPart;
+
+static void
+committed_free (Committed *c)
+{
+  json_object_unref (c->counts);
+  g_free (c);
+}
+
+static void
+committed_part_free (CommittedPart *part)
+{
+  g_object_unref (part->task);
+  g_free (part);
+}
+
+static gint64
+sum_fields (const redisReply *fields,
+            gint64            tier_id)
+{
+  g_autofree char *tier = g_strdup_printf ("%" G_GINT64_FORMAT, tier_id);
+  const char *value;
+  gint64 sum = 0;
+
+  if (tier_id != 0)
+    return (value = leap_reply_field (fields, tier)) ? g_ascii_strtoll (value, NULL, 10) : 0;
+  for (gsize i = 1; i < leap_reply_n_elements (fields); i += 2)
+    if ((value = leap_reply_element_string (fields, i)) != NULL)
+      sum += g_ascii_strtoll (value, NULL, 10);
+  return sum;
+}
+
+static void
+committed_cb (LeapRedis        *redis,
+              const redisReply *reply,
+              const GError     *error,
+              gpointer          user_data)
+{
+  g_autofree CommittedPart *part = user_data;
+  g_autoptr(GTask) task = part->task;
+  Committed *c = g_task_get_task_data (task);
+
+  if (error != NULL || !leap_reply_is_array (reply, 0))
+    c->failed = TRUE;
+  else
+    json_object_set_int_member (c->counts, committed_counters[part->index].name,
+                                sum_fields (reply, c->tier_id));
+  if (--c->pending > 0)
+    return;
+  if (c->failed)
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                             "Redis did not say what is held; try again");
+  else
+    g_task_return_pointer (task, json_object_ref (c->counts), (GDestroyNotify) json_object_unref);
+}
+
+/* Completes with leap_holds_object_finish (). */
+void
+leap_holds_committed_async (LeapHolds          *self,
+                            gint64              event_id,
+                            gint64              tier_id,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  Committed *c = g_new0 (Committed, 1);
+
+  g_task_set_source_tag (task, leap_holds_committed_async);
+  c->tier_id = tier_id;
+  c->pending = G_N_ELEMENTS (committed_counters);
+  c->counts = json_object_new ();
+  g_task_set_task_data (task, c, (GDestroyNotify) committed_free);
+  for (guint i = 0; i < G_N_ELEMENTS (committed_counters); i++)
+    {
+      g_autofree char *key = leap_keys_event_inventory (event_id, committed_counters[i].key);
+      CommittedPart *part = g_new0 (CommittedPart, 1);
+
+      part->task = g_object_ref (task);
+      part->index = i;
+      leap_redis_command_full (self->redis, committed_cb, part,
+                               (GDestroyNotify) committed_part_free, "HGETALL", key, NULL);
+    }
 }

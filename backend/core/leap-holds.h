@@ -63,6 +63,13 @@ void        leap_holds_set_tier_async      (LeapHolds              *self,
 gboolean    leap_holds_set_tier_finish     (LeapHolds              *self,
                                             GAsyncResult           *result,
                                             GError                **error);
+/* What Redis still counts of a tier (or of every tier of an event, with
+ * tier_id 0): {held, checking_out, sold}; finish with _object_finish. */
+void        leap_holds_committed_async     (LeapHolds              *self,
+                                            gint64                  event_id,
+                                            gint64                  tier_id,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
 void        leap_holds_repair              (LeapHolds              *self);
 /* Redis down. watch: the backend's subscribing connection, for the
  * figures an outage starts from. is_ready: Redis takes holds (connected

@@ -87,18 +87,29 @@ update_object (LeapRequest *req,
 }
 
 static void
+removed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(JsonObject) still = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (leap_catalogue_remove_finish (LEAP_CATALOGUE (object), result, &still, &error))
+    leap_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+  else
+    leap_request_reply_error_with (req, error, still);
+}
+
+static void
 delete_object (LeapRequest *req,
                LeapKind     kind)
 {
-  g_autoptr(GError) error = NULL;
   gint64 id;
 
-  if (!leap_request_id_or_reply (req, 0, &id))
-    return;
-  if (!leap_catalogue_remove (req->ctx->catalogue, kind, id, actor_of (req), &error))
-    leap_request_reply_error (req, error);
-  else
-    leap_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+  if (leap_request_id_or_reply (req, 0, &id))
+    leap_catalogue_remove_async (req->ctx->catalogue, req->ctx->holds, kind, id, actor_of (req),
+                                 removed_cb, leap_request_ref (req));
 }
 
 /* Answers at once from this process's copy; NULL means go the async way. */
@@ -137,143 +148,74 @@ void leap_handle_venue_delete (LeapRequest *req) { delete_object (req, LEAP_KIND
 void leap_handle_event_create (LeapRequest *req) { create_object (req, LEAP_KIND_EVENT, FALSE); }
 void leap_handle_event_update (LeapRequest *req) { update_object (req, LEAP_KIND_EVENT); }
 void leap_handle_event_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_EVENT); }
-/* Tiers: the database first, then their counters in Redis. */
-
-typedef struct
-{
-  LeapRequest *req;
-  JsonObject  *tier;     /* the answer */
-  JsonObject  *previous; /* for an update Redis refused */
-  guint        status;
-} TierWrite;
+/* Tiers: the database and their counters in Redis, together (core). */
 
 static void
-tier_write_free (TierWrite *w)
+reply_tier (LeapRequest  *req,
+            GAsyncResult *result,
+            guint         status)
 {
-  leap_request_unref (w->req);
-  g_clear_pointer (&w->tier, json_object_unref);
-  g_clear_pointer (&w->previous, json_object_unref);
-  g_free (w);
-}
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) tier = leap_catalogue_tier_finish (req->ctx->catalogue, result, &error);
 
-static JsonObject *
-inventory_row (LeapRequest *req,
-               JsonObject  *tier)
-{
-  g_autoptr(JsonArray) rows =
-    leap_store_list_inventory (req->ctx->store,
-                               json_object_get_int_member (tier, "event_id"), NULL);
-
-  for (guint i = 0; rows != NULL && i < json_array_get_length (rows); i++)
+  if (tier == NULL)
     {
-      JsonObject *row = json_array_get_object_element (rows, i);
-      if (json_object_get_int_member (row, "tier_id") == json_object_get_int_member (tier, "id"))
-        return json_object_ref (row);
+      leap_request_reply_error (req, error);
+      return;
     }
-  return NULL;
+  if (status == SOUP_STATUS_CREATED)
+    {
+      g_autofree char *location = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT,
+                                                   json_object_get_int_member (tier, "id"));
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Location", location);
+    }
+  leap_request_reply_object (req, status, tier);
 }
 
 static void
-tier_counted_cb (GObject      *object,
+tier_created_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  TierWrite *w = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapRequest) req = user_data;
 
-  if (!leap_holds_set_tier_finish (LEAP_HOLDS (object), result, &error) &&
-      g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT) && w->previous != NULL)
-    {
-      /* Held tickets count too: put the capacity back as it was. */
-      gint64 id = json_object_get_int_member (w->previous, "id");
-      g_autoptr(JsonObject) undo = json_object_new ();
-      g_autoptr(JsonObject) undone = NULL;
-      g_autoptr(GError) undo_error = NULL;
-
-      json_object_set_int_member (undo, "capacity",
-                                  json_object_get_int_member (w->previous, "capacity"));
-      undone = leap_catalogue_update (w->req->ctx->catalogue, LEAP_KIND_TIER, id, undo, 0,
-                                      &undo_error);
-      /* The client still hears why; the reconciler then meets the database's figure. */
-      if (undone == NULL)
-        g_warning ("Tier %" G_GINT64_FORMAT
-                   ": the capacity Redis refused stays in the database: %s",
-                   id, undo_error->message);
-      leap_request_reply_error (w->req, error);
-    }
-  else
-    /* Redis down: the counters are repaired from the database when it is back. */
-    leap_request_reply_object (w->req, w->status, w->tier);
-  tier_write_free (w);
+  reply_tier (req, result, SOUP_STATUS_CREATED);
 }
 
 static void
-count_tier (LeapRequest *req,
-            JsonObject  *tier,
-            JsonObject  *previous,
-            guint        status)
+tier_updated_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  TierWrite *w = g_new0 (TierWrite, 1);
-  g_autoptr(JsonObject) row = inventory_row (req, tier);
+  g_autoptr(LeapRequest) req = user_data;
 
-  w->req = leap_request_ref (req);
-  w->tier = json_object_ref (tier);
-  w->previous = previous ? json_object_ref (previous) : NULL;
-  w->status = status;
-  if (row == NULL)
-    {
-      leap_request_reply_object (req, status, tier);
-      tier_write_free (w);
-      return;
-    }
-  leap_holds_set_tier_async (req->ctx->holds, row, tier_counted_cb, w);
+  reply_tier (req, result, SOUP_STATUS_OK);
 }
 
 void
 leap_handle_tier_create (LeapRequest *req)
 {
   g_autoptr(JsonObject) body = NULL;
-  g_autoptr(JsonObject) created = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 event_id;
 
   if (!leap_request_id_or_reply (req, 0, &event_id) ||
       (body = leap_request_body_or_reply (req)) == NULL)
     return;
-  created = leap_catalogue_create (req->ctx->catalogue, LEAP_KIND_TIER, event_id, body,
-                                   actor_of (req), &error);
-  if (created == NULL)
-    {
-      leap_request_reply_error (req, error);
-      return;
-    }
-  {
-    g_autofree char *location = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT,
-                                                 json_object_get_int_member (created, "id"));
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
-                                  location);
-  }
-  count_tier (req, created, NULL, SOUP_STATUS_CREATED);
+  leap_catalogue_create_tier_async (req->ctx->catalogue, req->ctx->holds, event_id, body,
+                                    actor_of (req), tier_created_cb, leap_request_ref (req));
 }
 
 void
 leap_handle_tier_update (LeapRequest *req)
 {
   g_autoptr(JsonObject) body = NULL;
-  g_autoptr(JsonObject) previous = NULL;
-  g_autoptr(JsonObject) updated = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 id;
 
   if (!leap_request_id_or_reply (req, 0, &id) || (body = leap_request_body_or_reply (req)) == NULL)
     return;
-  previous = leap_store_get (req->ctx->store, LEAP_KIND_TIER, id, NULL);
-  updated = leap_catalogue_update (req->ctx->catalogue, LEAP_KIND_TIER, id, body, actor_of (req),
-                                   &error);
-  if (updated == NULL)
-    leap_request_reply_error (req, error);
-  else
-    count_tier (req, updated, previous, SOUP_STATUS_OK);
+  leap_catalogue_update_tier_async (req->ctx->catalogue, req->ctx->holds, id, body,
+                                    actor_of (req), tier_updated_cb, leap_request_ref (req));
 }
 void leap_handle_tier_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_TIER); }
 void leap_handle_offer_create (LeapRequest *req) { create_object (req, LEAP_KIND_OFFER, TRUE); }

@@ -530,3 +530,32 @@ fail:
   _leap_store_sqlite_rollback (self);
   return NULL;
 }
+
+/* Live holds of the database (made while Redis was down) and sold tickets
+ * of one tier (?1) or of every tier of an event (?2). */
+JsonObject *
+_leap_store_sqlite_count_committed (LeapStore *store,
+                                    LeapKind   kind,
+                                    gint64     id,
+                                    GError   **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (
+      self,
+      "SELECT "
+      "coalesce ((SELECT sum (i.quantity) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
+      "           JOIN tiers t ON t.id = i.tier_id WHERE (t.id = ?1 OR t.event_id = ?2) "
+      "           AND h.status = 'held' AND h.expires_at > ?3), 0) AS held, "
+      "coalesce ((SELECT sum (i.quantity) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
+      "           JOIN tiers t ON t.id = i.tier_id WHERE (t.id = ?1 OR t.event_id = ?2) "
+      "           AND h.status = 'checking_out'), 0) AS checking_out, "
+      "coalesce ((SELECT sum (sold) FROM tiers WHERE id = ?1 OR event_id = ?2), 0) AS sold",
+      error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, kind == LEAP_KIND_TIER ? id : 0);
+  sqlite3_bind_int64 (stmt, 2, kind == LEAP_KIND_EVENT ? id : 0);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time () / G_USEC_PER_SEC);
+  return _leap_store_sqlite_collect_one (self, stmt, TRUE, leap_kind_to_string (kind), error);
+}

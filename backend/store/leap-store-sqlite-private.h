@@ -102,6 +102,10 @@ JsonObject   *_leap_store_sqlite_remove               (LeapStore              *s
                                                        gint64                  id,
                                                        gint64                  actor,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_count_committed      (LeapStore              *store,
+                                                       LeapKind                kind,
+                                                       gint64                  id,
+                                                       GError                **error);
 
 /* leap-store-sqlite-sessions.c: users and sessions */
 gint64        _leap_store_sqlite_create_user          (LeapStore              *store,

@@ -423,6 +423,7 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->create = _leap_store_sqlite_create;
   store_class->update = _leap_store_sqlite_update;
   store_class->remove = _leap_store_sqlite_remove;
+  store_class->count_committed = _leap_store_sqlite_count_committed;
 
   /* leap-store-sqlite-sessions.c */
   store_class->create_user = _leap_store_sqlite_create_user;

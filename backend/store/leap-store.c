@@ -169,6 +169,16 @@ leap_store_remove (LeapStore *self, LeapKind kind, gint64 id, gint64 actor, GErr
   return FORWARD (remove, JsonObject *, kind, id, actor, error);
 }
 
+/* What the database still counts of a tier or of an event's tiers:
+ * {held, checking_out, sold}, holds being those it made while Redis was
+ * down. kind: LEAP_KIND_TIER or LEAP_KIND_EVENT. */
+JsonObject *
+leap_store_count_committed (LeapStore *self, LeapKind kind, gint64 id, GError **error)
+{
+  g_return_val_if_fail (kind == LEAP_KIND_TIER || kind == LEAP_KIND_EVENT, NULL);
+  return FORWARD (count_committed, JsonObject *, kind, id, error);
+}
+
 gint64
 leap_store_create_user (LeapStore *self, const char *username, const char *role,
                         const char *password_hash, GError **error)

@@ -81,6 +81,10 @@ struct _LeapStoreClass
                                     gint64                 id,
                                     gint64                 actor,
                                     GError               **error);
+  JsonObject *(*count_committed)   (LeapStore             *self,
+                                    LeapKind               kind,
+                                    gint64                 id,
+                                    GError               **error);
 
   gint64      (*create_user)       (LeapStore             *self,
                                     const char            *username,
@@ -248,6 +252,10 @@ JsonObject *leap_store_remove            (LeapStore             *self,
                                           LeapKind               kind,
                                           gint64                 id,
                                           gint64                 actor,
+                                          GError               **error);
+JsonObject *leap_store_count_committed   (LeapStore             *self,
+                                          LeapKind               kind,
+                                          gint64                 id,
                                           GError               **error);
 gint64      leap_store_create_user       (LeapStore             *self,
                                           const char            *username,
