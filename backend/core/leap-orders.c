@@ -325,6 +325,22 @@ existing_order (LeapOrders *self,
 #define BEGIN_RETRY_MS 5000
 #define BEGIN_PAUSE_MS 100
 
+/* A hold that is not held any more and became no order of this session:
+ * one that ran out is 410 however far its expiry went (still due, or
+ * already marked expired by the timer), as the API says; released or
+ * otherwise is 409. */
+static void
+return_not_held (GTask      *task,
+                 const char *status)
+{
+  if (g_strcmp0 (status, "expired") == 0)
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
+                             N_("This hold has expired and its tickets were given back"));
+  else
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                             "This hold is %s and cannot be checked out", status);
+}
+
 static void begin_checkout (LeapOrders *self,
                             GTask      *task);
 
@@ -401,9 +417,7 @@ begun_cb (LeapRedis        *redis,
       if (order != NULL)
         g_task_return_pointer (task, order, (GDestroyNotify) json_object_unref);
       else
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                                 "This hold is %s and cannot be checked out",
-                                 held != NULL ? held : "not held");
+        return_not_held (task, held != NULL ? held : "not held");
     }
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s",
@@ -551,8 +565,7 @@ place_hold_cb (LeapRedis        *redis,
                                      N_("Orders cannot be placed right now; "
                                         "try again in a moment"));
           else
-            g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                                     "This hold is %s and cannot be checked out", db_status);
+            return_not_held (task, db_status);
           return;
         }
     }
@@ -578,8 +591,7 @@ place_hold_cb (LeapRedis        *redis,
       !(g_strcmp0 (status, "checking_out") == 0 &&
         g_strcmp0 (leap_reply_field (reply, "order"), p->order_id) == 0))
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                               "This hold is %s and cannot be checked out", status);
+      return_not_held (task, status);
       return;
     }
   text = checkout_message (self, p, leap_reply_field (reply, "items"), &local_error);

@@ -162,6 +162,7 @@ leap_fault_teardown (LeapFault *f)
   g_ptr_array_unref (f->workers);
   leap_fault_kill_backend_process (f);
   sqlite3_close (f->db);
+  g_clear_pointer (&f->accepted, g_hash_table_unref);
   g_free (f->admin);
   g_free (f->cashier);
   /* LEAP_FAULT_LOGS=DIR keeps the processes' logs of each test. */
@@ -205,6 +206,7 @@ leap_fault_start_worker (LeapFault  *f,
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *claim = g_strdup_printf ("%u", claim_idle_ms);
   g_autofree char *latency = g_strdup_printf ("%u", card_latency_ms);
+  char decline[G_ASCII_DTOSTR_BUF_SIZE];
   g_autofree char *log = g_strdup_printf ("%s/worker-%s.log", f->tb.dir, consumer);
   g_autoptr(GSubprocessLauncher) launcher =
     leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
@@ -217,7 +219,10 @@ leap_fault_start_worker (LeapFault  *f,
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   p = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg, "--database",
                                    db_arg, "--consumer", consumer, "--concurrency", "64",
-                                   "--claim-idle-ms", claim, "--card-latency-ms", latency, NULL);
+                                   "--claim-idle-ms", claim, "--card-latency-ms", latency,
+                                   "--card-decline-rate",
+                                   g_ascii_dtostr (decline, sizeof decline, f->card_decline_rate),
+                                   NULL);
   g_assert_no_error (error);
   g_ptr_array_add (f->workers, p);
   return p;
@@ -226,25 +231,44 @@ leap_fault_start_worker (LeapFault  *f,
 static gboolean
 backend_serving (gpointer data)
 {
-  LeapFault *f = data;
+  guint16 port = GPOINTER_TO_UINT (data);
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn =
-    g_socket_client_connect_to_host (client, "127.0.0.1", f->backend_port, NULL, NULL);
+    g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   return conn != NULL;
+}
+
+GSubprocess *
+leap_fault_spawn_backend (LeapFault  *f,
+                          guint16     port,
+                          const char *name)
+{
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
+  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *ttl = g_strdup_printf ("%u", LEAP_FAULT_HOLD_TTL_S);
+  g_autofree char *log = g_strdup_printf ("%s/%s.log", f->tb.dir, name);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *p;
+
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
+                                   listen, "--redis", redis_arg, "--database", db_arg,
+                                   "--hold-ttl", ttl, "--reconcile-interval", "0",
+                                   f->backend_config ? "--config" : NULL, f->backend_config,
+                                   NULL);
+  g_assert_no_error (error);
+  if (!leap_test_wait_until (backend_serving, GUINT_TO_POINTER (port), 20000))
+    g_error ("leap-backend %s did not serve on port %u within 20 s", name, port);
+  return p;
 }
 
 void
 leap_fault_start_backend_process (LeapFault *f)
 {
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autofree char *listen = NULL;
-  g_autofree char *ttl = g_strdup_printf ("%u", LEAP_FAULT_HOLD_TTL_S);
-  g_autofree char *log = g_strdup_printf ("%s/backend.log", f->tb.dir);
-  g_autoptr(GSubprocessLauncher) launcher =
-    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
-
   if (f->tb.backend != NULL)
     {
       g_clear_object (&f->tb.backend);
@@ -253,16 +277,7 @@ leap_fault_start_backend_process (LeapFault *f)
     }
   if (f->backend_port == 0)
     f->backend_port = leap_test_free_port ();
-  listen = g_strdup_printf ("127.0.0.1:%u", f->backend_port);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  f->backend = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
-                                            listen, "--redis", redis_arg, "--database", db_arg,
-                                            "--hold-ttl", ttl, "--reconcile-interval", "0",
-                                            f->backend_config ? "--config" : NULL,
-                                            f->backend_config, NULL);
-  g_assert_no_error (error);
-  g_assert_true (leap_test_wait_until (backend_serving, f, 20000));
+  f->backend = leap_fault_spawn_backend (f, f->backend_port, "backend");
   g_free (f->tb.base);
   f->tb.base = g_strdup_printf ("http://127.0.0.1:%u", f->backend_port);
 }
@@ -715,7 +730,10 @@ orders_written (gpointer data)
   GHashTableIter iter;
   gpointer id, phase;
   sqlite3_stmt *stmt = NULL;
+  GHashTable *accepted = w->f->load != NULL ? w->f->load->accepted : w->f->accepted;
 
+  if (accepted == NULL)
+    return TRUE;
   if (g_get_monotonic_time () < w->next)
     return FALSE;
   w->next = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
@@ -725,7 +743,7 @@ orders_written (gpointer data)
                        w->f->db, "SELECT count(*) FROM orders WHERE id = ? AND status != 'pending'",
                        -1, &stmt, NULL),
                    ==, SQLITE_OK);
-  g_hash_table_iter_init (&iter, w->f->load->accepted);
+  g_hash_table_iter_init (&iter, accepted);
   while (g_hash_table_iter_next (&iter, &id, &phase))
     {
       sqlite3_reset (stmt);

@@ -53,6 +53,7 @@ typedef struct
   const char     *backend_config; /* a key file for the process, or NULL */
   LeapFaultLoad  *load;
   const char     *payment;      /* the orders' payment JSON; NULL: cash */
+  double          card_decline_rate; /* of the workers' simulated card terminal */
   gint64          recovered_us; /* time from the end of the fault to the first good hold */
   guint           lost_orders;  /* accepted (202) but never written */
   guint           lost_by_phase[LEAP_FAULT_N_PHASES];
@@ -60,6 +61,8 @@ typedef struct
   gint64          dead_letters; /* checkout messages given up by the workers */
   gint64          db_holds;     /* holds made by the database (Redis down) */
   gint64          stale_db_holds; /* of those, rows still live past their expiry */
+  GHashTable     *accepted;     /* orders answered 202 to a test's own clients, without
+                                 * the load: order id → phase + 1; NULL for none */
 } LeapFault;
 
 void     leap_fault_global_init     (LeapTestRedis  *redis);
@@ -79,6 +82,11 @@ void     leap_fault_kill            (GSubprocess    *process);
  * and Redis (the in-process backend is closed); the URLs follow. */
 void     leap_fault_start_backend_process (LeapFault *f);
 void     leap_fault_kill_backend_process  (LeapFault *f);
+/* One more leap-backend process on the same database and Redis, listening
+ * on port, logging to DIR/name.log; serving when it returns. */
+GSubprocess *leap_fault_spawn_backend (LeapFault  *f,
+                                       guint16     port,
+                                       const char *name);
 
 void     leap_fault_load_start      (LeapFault      *f,
                                      guint           in_flight);
