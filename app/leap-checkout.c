@@ -61,7 +61,7 @@ typedef struct
   guint       delay_ms;
   guint       timeout_id;
   gint64      deadline;
-  gboolean    placed;
+  LeapPlaced  placed;
   gboolean    maybe_sent;   /* a POST left: the server may have the order */
   GError     *post_error;   /* set while asking the server whether it has it */
   GError     *pending_error;
@@ -231,7 +231,7 @@ order_taken (GTask *task)
   LeapCheckout *self = g_task_get_source_object (task);
   PayData *data = g_task_get_task_data (task);
 
-  data->placed = TRUE;
+  data->placed = LEAP_PLACED_YES;
   g_clear_error (&data->post_error);
   g_hash_table_replace (self->polling, g_strdup (data->order_id), task);
   leap_client_watch_order (self->client, data->order_id);
@@ -267,7 +267,7 @@ verify_answer (GTask      *task,
     {
       /* Still unknown: it may have been taken, so it is never charged
        * again without looking (in Orders). */
-      data->placed = TRUE;
+      data->placed = LEAP_PLACED_MAYBE;
       data->pending_error = g_error_copy (error);
       pay_return (task);
       return TRUE;
@@ -451,7 +451,8 @@ first_saved_cb (GObject      *source,
  * has settled it: "status" is "paid", "failed" (with "reason"),
  * "needs_review" or "refunded". An error means the order is not settled:
  * @placed in the finish tells whether the server took it (then the device
- * keeps it as pending, and it can be looked at again later). */
+ * keeps it as pending, and it can be looked at again later) or may have
+ * (a request left, and the server has not answered whether it has it). */
 void
 leap_checkout_pay_async (LeapCheckout        *self,
                          JsonObject          *sale,
@@ -506,7 +507,7 @@ leap_checkout_pay_async (LeapCheckout        *self,
 JsonObject *
 leap_checkout_pay_finish (LeapCheckout  *self,
                           GAsyncResult  *result,
-                          gboolean      *placed,
+                          LeapPlaced    *placed,
                           GError       **error)
 {
   PayData *data;
@@ -516,7 +517,7 @@ leap_checkout_pay_finish (LeapCheckout  *self,
 
   data = g_task_get_task_data (G_TASK (result));
   if (placed != NULL)
-    *placed = data != NULL && data->placed;
+    *placed = data != NULL ? data->placed : LEAP_PLACED_NO;
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

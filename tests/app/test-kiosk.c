@@ -621,6 +621,46 @@ test_kiosk_answer_lost (void)
   leap_test_relay_stop (&relay);
 }
 
+/* The answer is lost and the backend stays away past the poll deadline
+ * (shortened with LEAP_CHECKOUT_DEADLINE_S): the kiosk cannot know whether
+ * the customer paid, so it sends them to the staff with the order number,
+ * and never asks them to pay again. */
+static void
+test_kiosk_answer_unknown (void)
+{
+  LeapTestRelay relay;
+  Kiosk kiosk = { 0 };
+  const char *hint;
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  g_setenv ("LEAP_CHECKOUT_DEADLINE_S", "2", TRUE);
+  leap_test_relay_start (&relay, &world.stack);
+  kiosk_open_at (&kiosk, relay.url);
+  pick_two_tickets (kiosk.window, FALSE);
+
+  relay.lose_post = TRUE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.pay", NULL));
+  assert_page_soon (kiosk.window, "thanks", TIMEOUT_MS);
+  g_assert_true (relay.backend_down);
+  g_assert_null (leap_kiosk_window_get_last_order (kiosk.window));
+  g_assert_null (leap_kiosk_window_get_message (kiosk.window));
+  hint = leap_kiosk_window_get_thanks_hint (kiosk.window);
+  if (strstr (hint, "staff") == NULL)
+    g_error ("The kiosk says: %s", hint);
+  g_assert_nonnull (strstr (hint, "o-"));
+  g_assert_null (strstr (hint, "try again"));
+  maybe_shot (GTK_WIDGET (kiosk.window), "unknown");
+
+  leap_test_relay_restart_backend (&relay);
+  g_unsetenv ("LEAP_CHECKOUT_DEADLINE_S");
+  kiosk_close (&kiosk);
+  leap_test_relay_stop (&relay);
+}
+
 static void
 test_kiosk_language (void)
 {
@@ -683,6 +723,7 @@ main (int   argc,
   g_test_add_func ("/leap/kiosk/exit", test_kiosk_exit);
   g_test_add_func ("/leap/kiosk/language", test_kiosk_language);
   g_test_add_func ("/leap/kiosk/answer-lost", test_kiosk_answer_lost);
+  g_test_add_func ("/leap/kiosk/answer-unknown", test_kiosk_answer_unknown);
   g_test_add_func ("/leap/kiosk/unavailable", test_kiosk_unavailable);
 
   if (start_world ())

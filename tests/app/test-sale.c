@@ -898,6 +898,45 @@ test_sale_answer_lost (void)
   leap_test_relay_stop (&relay);
 }
 
+/* The answer to POST /orders is lost and the backend stays away past the
+ * poll deadline (shortened with LEAP_CHECKOUT_DEADLINE_S): the window
+ * cannot say that the server took the order, only that it may have, and
+ * sends the cashier to Orders before charging again. */
+static void
+test_sale_answer_unknown (void)
+{
+  LeapTestRelay relay;
+  Counter counter = { 0 };
+  const char *text;
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  g_setenv ("LEAP_CHECKOUT_DEADLINE_S", "2", TRUE);
+  leap_test_relay_start (&relay, &world.stack);
+  counter_open_at (&counter, "cashier", relay.url);
+  select_event (counter.window);
+
+  relay.lose_post = TRUE;
+  sell (counter.window, 1, "50", NULL);
+  g_assert_true (relay.backend_down);
+  g_assert_null (leap_window_get_last_order (counter.window));
+  text = leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window));
+  g_assert_nonnull (text);
+  if (strstr (text, "may have taken") == NULL)
+    g_error ("The window says: %s", text);
+  g_assert_null (strstr (text, "took the order"));
+  g_assert_null (strstr (text, "nothing was charged"));
+  g_assert_nonnull (strstr (text, "Orders"));
+
+  leap_test_relay_restart_backend (&relay);
+  g_unsetenv ("LEAP_CHECKOUT_DEADLINE_S");
+  counter_close (&counter);
+  leap_test_relay_stop (&relay);
+}
+
 /* Not a test: the screenshots for the docs (`test-sale --shot NAME`, see
  * docs/screenshots): payment, paid, orders, check-in, check-in-used,
  * shift; with LEAP_SHOT_HIGH_CONTRAST=1 and LEAP_SHOT_TEXT_SCALE=F as the
@@ -1058,6 +1097,7 @@ main (int   argc,
   g_test_add_func ("/leap/sale/refund", test_sale_refund);
   g_test_add_func ("/leap/sale/card-declined", test_sale_card_declined);
   g_test_add_func ("/leap/sale/answer-lost", test_sale_answer_lost);
+  g_test_add_func ("/leap/sale/answer-unknown", test_sale_answer_unknown);
 
   start_world ();
   status = g_test_run ();
