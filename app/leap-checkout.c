@@ -36,6 +36,19 @@ G_DEFINE_FINAL_TYPE (LeapCheckout, leap_checkout, G_TYPE_OBJECT)
 #define POLL_AWAY_MS    5000
 #define POLL_DEADLINE_S 120
 
+/* The two minutes, or LEAP_CHECKOUT_DEADLINE_S seconds: tests shorten
+ * them to see what the device says once it has waited long enough. */
+static gint64
+poll_deadline_s (void)
+{
+  const char *env = g_getenv ("LEAP_CHECKOUT_DEADLINE_S");
+  guint64 seconds;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, POLL_DEADLINE_S, &seconds, NULL))
+    return seconds;
+  return POLL_DEADLINE_S;
+}
+
 typedef struct
 {
   JsonObject *record;
@@ -48,7 +61,7 @@ typedef struct
   guint       delay_ms;
   guint       timeout_id;
   gint64      deadline;
-  gboolean    placed;
+  LeapPlaced  placed;
   gboolean    maybe_sent;   /* a POST left: the server may have the order */
   GError     *post_error;   /* set while asking the server whether it has it */
   GError     *pending_error;
@@ -218,7 +231,7 @@ order_taken (GTask *task)
   LeapCheckout *self = g_task_get_source_object (task);
   PayData *data = g_task_get_task_data (task);
 
-  data->placed = TRUE;
+  data->placed = LEAP_PLACED_YES;
   g_clear_error (&data->post_error);
   g_hash_table_replace (self->polling, g_strdup (data->order_id), task);
   leap_client_watch_order (self->client, data->order_id);
@@ -254,7 +267,7 @@ verify_answer (GTask      *task,
     {
       /* Still unknown: it may have been taken, so it is never charged
        * again without looking (in Orders). */
-      data->placed = TRUE;
+      data->placed = LEAP_PLACED_MAYBE;
       data->pending_error = g_error_copy (error);
       pay_return (task);
       return TRUE;
@@ -367,7 +380,7 @@ post_cb (GObject      *source,
     return;
 
   data->delay_ms = POLL_FIRST_MS;
-  data->deadline = g_get_monotonic_time () + POLL_DEADLINE_S * G_USEC_PER_SEC;
+  data->deadline = g_get_monotonic_time () + poll_deadline_s () * G_USEC_PER_SEC;
   if (answer == NULL)
     {
       gboolean may_not_have_arrived = g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE) ||
@@ -438,7 +451,8 @@ first_saved_cb (GObject      *source,
  * has settled it: "status" is "paid", "failed" (with "reason"),
  * "needs_review" or "refunded". An error means the order is not settled:
  * @placed in the finish tells whether the server took it (then the device
- * keeps it as pending, and it can be looked at again later). */
+ * keeps it as pending, and it can be looked at again later) or may have
+ * (a request left, and the server has not answered whether it has it). */
 void
 leap_checkout_pay_async (LeapCheckout        *self,
                          JsonObject          *sale,
@@ -493,7 +507,7 @@ leap_checkout_pay_async (LeapCheckout        *self,
 JsonObject *
 leap_checkout_pay_finish (LeapCheckout  *self,
                           GAsyncResult  *result,
-                          gboolean      *placed,
+                          LeapPlaced    *placed,
                           GError       **error)
 {
   PayData *data;
@@ -503,7 +517,7 @@ leap_checkout_pay_finish (LeapCheckout  *self,
 
   data = g_task_get_task_data (G_TASK (result));
   if (placed != NULL)
-    *placed = data != NULL && data->placed;
+    *placed = data != NULL ? data->placed : LEAP_PLACED_NO;
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

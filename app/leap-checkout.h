@@ -21,7 +21,7 @@ void          leap_checkout_pay_async       (LeapCheckout      *self,
                                              gpointer           user_data);
 JsonObject   *leap_checkout_pay_finish      (LeapCheckout      *self,
                                              GAsyncResult      *result,
-                                             gboolean          *placed,
+                                             LeapPlaced        *placed,
                                              GError           **error);
 void          leap_checkout_refresh_async   (LeapCheckout      *self,
                                              JsonObject        *order,

@@ -121,7 +121,7 @@ pay_cb (GObject      *source,
   g_autoptr(LeapKioskWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = NULL;
-  gboolean placed = FALSE;
+  LeapPlaced placed = LEAP_PLACED_NO;
   const char *status;
 
   order = leap_sale_pay_finish (LEAP_SALE (source), result, &placed, &error);
@@ -144,7 +144,7 @@ pay_cb (GObject      *source,
       return;
     }
 
-  if (order == NULL && !placed)
+  if (order == NULL && placed == LEAP_PLACED_NO)
     {
       if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
         {
@@ -160,15 +160,25 @@ pay_cb (GObject      *source,
       return;
     }
 
-  /* Taken, but not settled (or for a person to look at): never charge
-   * twice; the customer is sent to the box office with the number. */
+  /* Taken (or perhaps taken), but not settled, or for a person to look
+   * at: never charge twice; the customer is sent to the staff with the
+   * number. */
   {
-    g_autofree char *hint = g_strdup_printf (_("Your payment is being checked. Please show order "
-                                               "number %s at the box office."),
-                                             order ? leap_json_get_string (order, "order_id", "")
-                                                   : "");
+    g_autofree char *order_id = order ? g_strdup (leap_json_get_string (order, "order_id", ""))
+                                      : g_strconcat ("o-", leap_sale_get_hold_id (self->sale),
+                                                     NULL);
+    g_autofree char *hint = NULL;
 
-    g_warning ("Kiosk: an order is not settled: %s", error ? error->message : status);
+    if (order == NULL && placed == LEAP_PLACED_MAYBE)
+      hint = g_strdup_printf (_("We could not confirm whether your payment went through. Please "
+                                "do not pay again: ask a member of staff, and show order number "
+                                "%s."), order_id);
+    else
+      hint = g_strdup_printf (_("Your payment is being checked. Please show order number %s at "
+                                "the box office."), order_id);
+    /* Not a warning: the network can do this, and staff sort it out. */
+    g_message ("Kiosk: order %s is not settled: %s", order_id,
+               error ? error->message : status);
     leap_sale_end (self->sale);
     _leap_kiosk_window_clear_cart (self);
     gtk_label_set_text (self->thanks_title, _("Almost done"));

@@ -882,6 +882,14 @@ leap_kiosk_window_get_message (LeapKioskWindow *self)
   return self->message;
 }
 
+/* What the thank-you page says under its title. */
+const char *
+leap_kiosk_window_get_thanks_hint (LeapKioskWindow *self)
+{
+  g_return_val_if_fail (LEAP_IS_KIOSK_WINDOW (self), NULL);
+  return gtk_label_get_text (self->thanks_hint);
+}
+
 JsonObject *
 leap_kiosk_window_get_last_order (LeapKioskWindow *self)
 {

@@ -21,6 +21,7 @@ gboolean           leap_kiosk_window_get_busy              (LeapKioskWindow  *se
 guint              leap_kiosk_window_get_n_tiers           (LeapKioskWindow  *self);
 guint              leap_kiosk_window_get_n_tickets         (LeapKioskWindow  *self);
 const char        *leap_kiosk_window_get_message           (LeapKioskWindow  *self);
+const char        *leap_kiosk_window_get_thanks_hint       (LeapKioskWindow  *self);
 JsonObject        *leap_kiosk_window_get_last_order        (LeapKioskWindow  *self);
 LeapTicketPrinter *leap_kiosk_window_get_last_printer      (LeapKioskWindow  *self);
 AdwMessageDialog  *leap_kiosk_window_get_still_there       (LeapKioskWindow  *self);

@@ -658,7 +658,7 @@ leap_sale_describe (LeapSale *self)
 
 typedef struct
 {
-  gboolean placed;
+  LeapPlaced placed;
 } Payment;
 
 static void
@@ -734,11 +734,12 @@ leap_sale_pay_async (LeapSale            *self,
 }
 
 /* The order, or NULL with @error; *@placed says whether the server took
- * the order even so (then it must never be charged again). */
+ * the order even so, or may have (then it must never be charged again
+ * without looking it up). */
 JsonObject *
 leap_sale_pay_finish (LeapSale      *self,
                       GAsyncResult  *result,
-                      gboolean      *placed,
+                      LeapPlaced    *placed,
                       GError       **error)
 {
   Payment *payment;

@@ -55,7 +55,7 @@ void        leap_sale_pay_async        (LeapSale            *self,
                                         gpointer             user_data);
 JsonObject *leap_sale_pay_finish       (LeapSale            *self,
                                         GAsyncResult        *result,
-                                        gboolean            *placed,
+                                        LeapPlaced          *placed,
                                         GError             **error);
 gboolean    leap_sale_get_paying       (LeapSale            *self);
 

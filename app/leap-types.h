@@ -32,4 +32,12 @@ typedef enum
   LEAP_CONNECTION_OFFLINE,
 } LeapConnection;
 
+/* Whether the server took an order whose payment is not settled. */
+typedef enum
+{
+  LEAP_PLACED_NO,     /* it did not: nothing was charged */
+  LEAP_PLACED_MAYBE,  /* a request left and no answer came back: it may have */
+  LEAP_PLACED_YES,    /* it said so: the order must never be charged again */
+} LeapPlaced;
+
 G_END_DECLS

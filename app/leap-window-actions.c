@@ -299,16 +299,20 @@ show_paid (LeapWindow *self,
  * in the state that allows it. */
 static char *
 not_paid (LeapWindow *self,
-          gboolean    placed,
+          LeapPlaced  placed,
           GError     *error)
 {
-  if (placed)
+  if (placed != LEAP_PLACED_NO)
     {
-      /* Taken by the server, not settled yet: never charge twice. */
-      char *message = g_strdup_printf (_("The server took the order but has not confirmed the "
-                                         "payment yet. It is kept on this device: find it in "
-                                         "Orders (Alt+2) before charging again. (%s)"),
-                                       error->message);
+      /* Taken by the server (or perhaps: it never answered), not settled
+       * yet: never charge twice. */
+      char *message = placed == LEAP_PLACED_YES
+        ? g_strdup_printf (_("The server took the order but has not confirmed the payment "
+                             "yet. It is kept on this device: find it in Orders (Alt+2) before "
+                             "charging again. (%s)"), error->message)
+        : g_strdup_printf (_("The server may have taken this order; it has not answered yet. "
+                             "It is kept on this device: look it up in Orders (Alt+2) before "
+                             "you charge again. (%s)"), error->message);
 
       end_sale (self);
       return message;
@@ -349,7 +353,7 @@ pay_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = NULL;
   g_autofree char *message = NULL;
-  gboolean placed = FALSE;
+  LeapPlaced placed = LEAP_PLACED_NO;
   const char *status;
 
   order = leap_sale_pay_finish (LEAP_SALE (source), result, &placed, &error);

@@ -2,6 +2,7 @@
 #include "leap-test-utils.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
@@ -501,7 +502,16 @@ LeapClient *
 leap_test_stack_sign_in (LeapTestStack *stack,
                          const char    *user)
 {
-  LeapClient *client = leap_client_new (stack->url);
+  return leap_test_stack_sign_in_at (stack, user, stack->url);
+}
+
+/* The same, through @url (a LeapTestRelay's). */
+LeapClient *
+leap_test_stack_sign_in_at (LeapTestStack *stack,
+                            const char    *user,
+                            const char    *url)
+{
+  LeapClient *client = leap_client_new (url);
   Reply reply = { 0 };
 
   leap_client_sign_in_async (client, user, stack->password, NULL, sign_in_cb, &reply);
@@ -574,6 +584,157 @@ leap_test_stack_make_event (LeapTestStack *stack,
     json_object_unref (leap_test_send_now (client, "POST", tiers, tier));
   va_end (ap);
   return event_id;
+}
+
+/* Asserts that the database has order @order_id paid, for @total, with
+ * exactly one payment, approved, by @method: charged once. */
+void
+leap_test_stack_assert_paid (LeapTestStack *stack,
+                             const char    *order_id,
+                             gint64         total,
+                             const char    *method)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (stack->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT o.status, o.total, p.method, p.status "
+                                       "FROM orders o JOIN payments p ON p.order_id = o.id "
+                                       "WHERE o.id = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "paid");
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, total);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, method);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 3), ==, "approved");
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* The relay that loses an answer. */
+
+typedef struct
+{
+  LeapTestRelay     *relay;
+  SoupServerMessage *msg;
+  gboolean           lose;
+} Forward;
+
+static void
+forwarded_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Forward *fw = user_data;
+  SoupMessage *upstream = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+
+  if (fw->lose && body != NULL)
+    {
+      leap_test_stack_stop_backend (fw->relay->stack);
+      fw->relay->backend_down = TRUE;
+    }
+  if (body == NULL || fw->lose)
+    leap_test_reply_json (fw->msg, SOUP_STATUS_BAD_GATEWAY, NULL);
+  else
+    {
+      const char *type = soup_message_headers_get_content_type (
+          soup_message_get_response_headers (upstream), NULL);
+
+      soup_server_message_set_status (fw->msg, soup_message_get_status (upstream), NULL);
+      soup_server_message_set_response (fw->msg, type ? type : "application/json",
+                                        SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL),
+                                        g_bytes_get_size (body));
+    }
+  soup_server_message_unpause (fw->msg);
+  g_object_unref (fw->msg);
+  g_free (fw);
+}
+
+static void
+relay_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  static const char * const copied[] = { "Authorization", "Content-Type", "Idempotency-Key",
+                                         "Accept", NULL };
+  LeapTestRelay *relay = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *url = g_strconcat (relay->stack->url, g_uri_get_path (uri),
+                                      g_uri_get_query (uri) ? "?" : "",
+                                      g_uri_get_query (uri) ? g_uri_get_query (uri) : "", NULL);
+  g_autoptr(SoupMessage) upstream = soup_message_new (method, url);
+  g_autoptr(GBytes) body = NULL;
+  Forward *fw;
+
+  if (relay->backend_down && g_str_equal (method, "GET") &&
+      g_str_has_prefix (path, "/api/v1/orders/"))
+    relay->gets_while_down++;
+  for (guint i = 0; copied[i] != NULL; i++)
+    {
+      const char *value = soup_message_headers_get_one (
+          soup_server_message_get_request_headers (msg), copied[i]);
+
+      if (value != NULL)
+        soup_message_headers_replace (soup_message_get_request_headers (upstream), copied[i],
+                                      value);
+    }
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (g_bytes_get_size (body) > 0)
+    soup_message_set_request_body_from_bytes (upstream, NULL, body);
+  fw = g_new0 (Forward, 1);
+  fw->relay = relay;
+  fw->msg = g_object_ref (msg);
+  fw->lose = relay->lose_post && g_str_equal (method, "POST") &&
+             g_str_equal (path, "/api/v1/orders");
+  if (fw->lose)
+    relay->lose_post = FALSE;
+  soup_server_message_pause (msg);
+  soup_session_send_and_read_async (relay->session, upstream, G_PRIORITY_DEFAULT, NULL,
+                                    forwarded_cb, fw);
+}
+
+/* Starts @relay in front of @stack's backend, on a free loopback port. */
+void
+leap_test_relay_start (LeapTestRelay *relay,
+                       LeapTestStack *stack)
+{
+  memset (relay, 0, sizeof *relay);
+  relay->stack = stack;
+  relay->server = leap_test_server_new (&relay->url);
+  relay->session = soup_session_new ();
+  soup_server_add_handler (relay->server, NULL, relay_cb, relay, NULL);
+}
+
+/* A LeapTestCondition: the app asked for an order while the backend was
+ * down. */
+gboolean
+leap_test_relay_asked_for_order (gpointer relay)
+{
+  return ((LeapTestRelay *) relay)->gets_while_down > 0;
+}
+
+void
+leap_test_relay_restart_backend (LeapTestRelay *relay)
+{
+  leap_test_stack_start_backend (relay->stack);
+  relay->backend_down = FALSE;
+}
+
+void
+leap_test_relay_stop (LeapTestRelay *relay)
+{
+  if (relay->server != NULL)
+    soup_server_disconnect (relay->server);
+  g_clear_object (&relay->server);
+  g_clear_object (&relay->session);
+  g_clear_pointer (&relay->url, g_free);
 }
 
 /* What GNOME's settings daemon does for a desktop with high contrast and

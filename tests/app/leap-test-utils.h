@@ -82,15 +82,44 @@ void        leap_test_stack_stop_worker    (LeapTestStack      *stack);
 void        leap_test_stack_stop           (LeapTestStack      *stack);
 LeapClient *leap_test_stack_sign_in        (LeapTestStack      *stack,
                                             const char         *user);
+LeapClient *leap_test_stack_sign_in_at     (LeapTestStack      *stack,
+                                            const char         *user,
+                                            const char         *url);
 JsonObject *leap_test_send_now             (LeapClient         *client,
                                             const char         *method,
                                             const char         *path,
                                             const char         *json);
+void        leap_test_stack_assert_paid    (LeapTestStack      *stack,
+                                            const char         *order_id,
+                                            gint64              total,
+                                            const char         *method);
 gint64      leap_test_stack_make_event     (LeapTestStack      *stack,
                                             const char         *admin,
                                             const char         *name,
                                             const char         *first_tier,
                                             ...) G_GNUC_NULL_TERMINATED;
+
+/* A gateway between the app and the stack's backend, to lose an answer:
+ * with lose_post set, the next POST /api/v1/orders goes through, and then
+ * the backend is stopped before its answer is passed on (502); while it is
+ * down every request gets 502, and the GETs of an order are counted.
+ * leap_test_relay_restart_backend () brings it back. */
+typedef struct
+{
+  LeapTestStack *stack;            /* Borrowed */
+  SoupServer    *server;
+  SoupSession   *session;
+  char          *url;              /* where the app is pointed */
+  gboolean       lose_post;
+  gboolean       backend_down;
+  guint          gets_while_down;  /* GET /api/v1/orders/… while it is down */
+} LeapTestRelay;
+
+void        leap_test_relay_start           (LeapTestRelay      *relay,
+                                             LeapTestStack      *stack);
+gboolean    leap_test_relay_asked_for_order (gpointer            relay);
+void        leap_test_relay_restart_backend (LeapTestRelay      *relay);
+void        leap_test_relay_stop            (LeapTestRelay      *relay);
 
 /* For screenshots: the system's high-contrast and text-scaling settings
  * as the desktop would set them, from LEAP_SHOT_HIGH_CONTRAST=1 and

@@ -29,7 +29,6 @@
 #include <X11/keysym.h>
 #include <adwaita.h>
 #include <gdk/x11/gdkx.h>
-#include <sqlite3.h>
 
 #include "leap-application.h"
 #include "leap-cart-view.h"
@@ -458,31 +457,6 @@ sell_by_keyboard (LeapWindow *window)
   pay (window, XK_F10, NULL);
 }
 
-static void
-assert_paid (const char *order_id,
-             gint64      total,
-             const char *method)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (world.stack.db_path, &db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT o.status, o.total, p.method, p.status "
-                                       "FROM orders o JOIN payments p ON p.order_id = o.id "
-                                       "WHERE o.id = ?", -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_STATIC);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "paid");
-  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, total);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, method);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 3), ==, "approved");
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-}
-
 typedef struct
 {
   gboolean ran;
@@ -527,8 +501,8 @@ test_keyboard_sale (void)
   g_assert_true (script.ran);
 
   g_assert_cmpuint (world.orders->len, ==, 2);
-  assert_paid (g_ptr_array_index (world.orders, 0), 9000, "cash");
-  assert_paid (g_ptr_array_index (world.orders, 1), 4500, "card");
+  leap_test_stack_assert_paid (&world.stack, g_ptr_array_index (world.orders, 0), 9000, "cash");
+  leap_test_stack_assert_paid (&world.stack, g_ptr_array_index (world.orders, 1), 4500, "card");
   g_clear_object (&world.app);
   g_clear_pointer (&world.orders, g_ptr_array_unref);
 }
@@ -698,7 +672,8 @@ test_keyboard_kiosk (void)
   g_assert_true (leap_test_wait_for (kiosk_sold, window, TIMEOUT_MS));
   wait_kiosk_page (window, "thanks");
   order = leap_kiosk_window_get_last_order (window);
-  assert_paid (leap_json_get_string (order, "order_id", NULL), 9000, "card");
+  leap_test_stack_assert_paid (&world.stack, leap_json_get_string (order, "order_id", NULL), 9000,
+                               "card");
 
   tab_to (GTK_WINDOW (window), is_done_button);
   press (XK_Return, (KeySym) 0);

@@ -118,18 +118,26 @@ typedef struct
   LeapKioskWindow  *window;
 } Kiosk;
 
+/* A kiosk talking to the backend at @url (the backend's, or a relay's). */
 static void
-kiosk_open (Kiosk *kiosk)
+kiosk_open_at (Kiosk      *kiosk,
+               const char *url)
 {
   g_autoptr(GError) error = NULL;
 
-  kiosk->client = leap_test_stack_sign_in (&world.stack, "kiosk-1");
+  kiosk->client = leap_test_stack_sign_in_at (&world.stack, "kiosk-1", url);
   g_assert_cmpstr (leap_client_get_role (kiosk->client), ==, "kiosk");
   kiosk->cache = leap_offline_cache_new (":memory:", &error);
   g_assert_no_error (error);
   leap_test_sync_cache (kiosk->cache, kiosk->client, TIMEOUT_MS);
   kiosk->window = g_object_ref_sink (leap_kiosk_window_new (NULL, kiosk->client, kiosk->cache));
   gtk_window_present (GTK_WINDOW (kiosk->window));
+}
+
+static void
+kiosk_open (Kiosk *kiosk)
+{
+  kiosk_open_at (kiosk, world.stack.url);
 }
 
 static void
@@ -560,6 +568,99 @@ test_kiosk_declined (void)
   start_worker ();
 }
 
+/* The answer to POST /orders is lost and the backend goes down after it
+ * queued the order: the kiosk must not tell the customer that nothing was
+ * charged, nor offer to pay again, while the server may have the order.
+ * It asks for the order until the backend is back, then thanks the
+ * customer; the server has one order, paid once. */
+static void
+test_kiosk_answer_lost (void)
+{
+  LeapTestRelay relay;
+  Kiosk kiosk = { 0 };
+  const char *message;
+  JsonObject *order;
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  leap_test_relay_start (&relay, &world.stack);
+  kiosk_open_at (&kiosk, relay.url);
+  pick_two_tickets (kiosk.window, FALSE);
+
+  relay.lose_post = TRUE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.pay", NULL));
+  g_assert_cmpstr (leap_kiosk_window_get_page_name (kiosk.window), ==, "paying");
+
+  /* The kiosk gives up posting and asks whether the server has it. */
+  if (!leap_test_wait_for (leap_test_relay_asked_for_order, &relay, TIMEOUT_MS))
+    g_error ("The kiosk did not ask for the order; it shows %s: %s",
+             leap_kiosk_window_get_page_name (kiosk.window),
+             leap_kiosk_window_get_message (kiosk.window));
+  g_assert_cmpstr (leap_kiosk_window_get_page_name (kiosk.window), ==, "paying");
+  message = leap_kiosk_window_get_message (kiosk.window);
+  g_assert_true (message == NULL || strstr (message, "charged") == NULL);
+
+  leap_test_relay_restart_backend (&relay);
+  g_assert_true (leap_test_wait_for (order_settled, kiosk.window, TIMEOUT_MS));
+  order = leap_kiosk_window_get_last_order (kiosk.window);
+  if (order == NULL)
+    g_error ("The kiosk sale is not shown paid; it shows %s: %s",
+             leap_kiosk_window_get_page_name (kiosk.window),
+             leap_kiosk_window_get_message (kiosk.window));
+  g_assert_cmpstr (leap_json_get_string (order, "status", NULL), ==, "paid");
+  g_assert_cmpstr (leap_kiosk_window_get_page_name (kiosk.window), ==, "thanks");
+  g_assert_null (leap_kiosk_window_get_hold_id (kiosk.window));
+  leap_test_stack_assert_paid (&world.stack, leap_json_get_string (order, "order_id", NULL),
+                               9000, "card");
+  /* Sold once: two seats, not four. */
+  g_assert_cmpint (available_now (), ==, world.before - 2);
+  kiosk_close (&kiosk);
+  leap_test_relay_stop (&relay);
+}
+
+/* The answer is lost and the backend stays away past the poll deadline
+ * (shortened with LEAP_CHECKOUT_DEADLINE_S): the kiosk cannot know whether
+ * the customer paid, so it sends them to the staff with the order number,
+ * and never asks them to pay again. */
+static void
+test_kiosk_answer_unknown (void)
+{
+  LeapTestRelay relay;
+  Kiosk kiosk = { 0 };
+  const char *hint;
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  g_setenv ("LEAP_CHECKOUT_DEADLINE_S", "2", TRUE);
+  leap_test_relay_start (&relay, &world.stack);
+  kiosk_open_at (&kiosk, relay.url);
+  pick_two_tickets (kiosk.window, FALSE);
+
+  relay.lose_post = TRUE;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.pay", NULL));
+  assert_page_soon (kiosk.window, "thanks", TIMEOUT_MS);
+  g_assert_true (relay.backend_down);
+  g_assert_null (leap_kiosk_window_get_last_order (kiosk.window));
+  g_assert_null (leap_kiosk_window_get_message (kiosk.window));
+  hint = leap_kiosk_window_get_thanks_hint (kiosk.window);
+  if (strstr (hint, "staff") == NULL)
+    g_error ("The kiosk says: %s", hint);
+  g_assert_nonnull (strstr (hint, "o-"));
+  g_assert_null (strstr (hint, "try again"));
+  maybe_shot (GTK_WIDGET (kiosk.window), "unknown");
+
+  leap_test_relay_restart_backend (&relay);
+  g_unsetenv ("LEAP_CHECKOUT_DEADLINE_S");
+  kiosk_close (&kiosk);
+  leap_test_relay_stop (&relay);
+}
+
 static void
 test_kiosk_language (void)
 {
@@ -621,6 +722,8 @@ main (int   argc,
   g_test_add_func ("/leap/kiosk/declined", test_kiosk_declined);
   g_test_add_func ("/leap/kiosk/exit", test_kiosk_exit);
   g_test_add_func ("/leap/kiosk/language", test_kiosk_language);
+  g_test_add_func ("/leap/kiosk/answer-lost", test_kiosk_answer_lost);
+  g_test_add_func ("/leap/kiosk/answer-unknown", test_kiosk_answer_unknown);
   g_test_add_func ("/leap/kiosk/unavailable", test_kiosk_unavailable);
 
   if (start_world ())

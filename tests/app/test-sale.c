@@ -837,112 +837,6 @@ sell (LeapWindow *window,
   g_assert_true (leap_test_wait_for (not_paying, window, TIMEOUT_MS));
 }
 
-/* A gateway between the window and the backend, to lose an answer: the
- * first POST /orders goes through, and then the backend is stopped before
- * its answer is passed on (502); while it is down every request gets 502,
- * and the order's GETs are counted. */
-typedef struct
-{
-  SoupServer  *server;
-  SoupSession *session;
-  char        *url;
-  gboolean     lose_post;
-  gboolean     backend_down;
-  guint        gets_while_down;
-} Proxy;
-
-typedef struct
-{
-  Proxy             *proxy;
-  SoupServerMessage *msg;
-  gboolean           lose;
-} Forward;
-
-static void
-forwarded_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Forward *fw = user_data;
-  SoupMessage *upstream = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
-
-  if (fw->lose && body != NULL)
-    {
-      leap_test_stack_stop_backend (&world.stack);
-      fw->proxy->backend_down = TRUE;
-    }
-  if (body == NULL || fw->lose)
-    leap_test_reply_json (fw->msg, SOUP_STATUS_BAD_GATEWAY, NULL);
-  else
-    {
-      const char *type = soup_message_headers_get_content_type (
-          soup_message_get_response_headers (upstream), NULL);
-
-      soup_server_message_set_status (fw->msg, soup_message_get_status (upstream), NULL);
-      soup_server_message_set_response (fw->msg, type ? type : "application/json",
-                                        SOUP_MEMORY_COPY, g_bytes_get_data (body, NULL),
-                                        g_bytes_get_size (body));
-    }
-  soup_server_message_unpause (fw->msg);
-  g_object_unref (fw->msg);
-  g_free (fw);
-}
-
-static void
-proxy_cb (SoupServer        *server,
-          SoupServerMessage *msg,
-          const char        *path,
-          GHashTable        *query,
-          gpointer           user_data)
-{
-  static const char * const copied[] = { "Authorization", "Content-Type", "Idempotency-Key",
-                                         "Accept", NULL };
-  Proxy *proxy = user_data;
-  const char *method = soup_server_message_get_method (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_autofree char *url = g_strconcat (world.stack.url, g_uri_get_path (uri),
-                                      g_uri_get_query (uri) ? "?" : "",
-                                      g_uri_get_query (uri) ? g_uri_get_query (uri) : "", NULL);
-  g_autoptr(SoupMessage) upstream = soup_message_new (method, url);
-  g_autoptr(GBytes) body = NULL;
-  Forward *fw;
-
-  if (proxy->backend_down && g_str_equal (method, "GET") &&
-      g_str_has_prefix (path, "/api/v1/orders/"))
-    proxy->gets_while_down++;
-  for (guint i = 0; copied[i] != NULL; i++)
-    {
-      const char *value = soup_message_headers_get_one (
-          soup_server_message_get_request_headers (msg), copied[i]);
-
-      if (value != NULL)
-        soup_message_headers_replace (soup_message_get_request_headers (upstream), copied[i],
-                                      value);
-    }
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  if (g_bytes_get_size (body) > 0)
-    soup_message_set_request_body_from_bytes (upstream, NULL, body);
-  fw = g_new0 (Forward, 1);
-  fw->proxy = proxy;
-  fw->msg = g_object_ref (msg);
-  fw->lose = proxy->lose_post && g_str_equal (method, "POST") &&
-             g_str_equal (path, "/api/v1/orders");
-  if (fw->lose)
-    proxy->lose_post = FALSE;
-  soup_server_message_pause (msg);
-  soup_session_send_and_read_async (proxy->session, upstream, G_PRIORITY_DEFAULT, NULL,
-                                    forwarded_cb, fw);
-}
-
-static gboolean
-asks_for_order (gpointer user_data)
-{
-  Proxy *proxy = user_data;
-
-  return proxy->gets_while_down > 0;
-}
-
 /* The answer to POST /orders is lost and the backend goes down after it
  * queued the order: the window must not say that nothing was charged.
  * It asks for the order until the backend is back, and shows it paid;
@@ -950,7 +844,7 @@ asks_for_order (gpointer user_data)
 static void
 test_sale_answer_lost (void)
 {
-  Proxy proxy = { 0 };
+  LeapTestRelay relay;
   Counter counter = { 0 };
   JsonObject *order;
   const char *text;
@@ -961,14 +855,12 @@ test_sale_answer_lost (void)
       return;
     }
   leap_test_stack_start_worker (&world.stack, "test-sale-lost", NULL);
-  proxy.server = leap_test_server_new (&proxy.url);
-  proxy.session = soup_session_new ();
-  soup_server_add_handler (proxy.server, NULL, proxy_cb, &proxy, NULL);
+  leap_test_relay_start (&relay, &world.stack);
 
-  counter_open_at (&counter, "cashier", proxy.url);
+  counter_open_at (&counter, "cashier", relay.url);
   select_event (counter.window);
 
-  proxy.lose_post = TRUE;
+  relay.lose_post = TRUE;
   leap_tier_tile_set_quantity (
       leap_event_page_get_tile (leap_window_get_event_page (counter.window), 0), 1);
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.pay-cash", NULL);
@@ -978,15 +870,14 @@ test_sale_answer_lost (void)
                                "pay");
 
   /* The window gives up posting and asks whether the server has it. */
-  if (!leap_test_wait_for (asks_for_order, &proxy, TIMEOUT_MS))
+  if (!leap_test_wait_for (leap_test_relay_asked_for_order, &relay, TIMEOUT_MS))
     g_error ("The window did not ask for the order; it says: %s",
              leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window)));
   text = leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window));
   g_assert_true (text == NULL || strstr (text, "nothing was charged") == NULL);
   g_assert_true (leap_window_get_paying (counter.window));
 
-  leap_test_stack_start_backend (&world.stack);
-  proxy.backend_down = FALSE;
+  leap_test_relay_restart_backend (&relay);
   g_assert_true (leap_test_wait_for (not_paying, counter.window, TIMEOUT_MS));
   order = leap_window_get_last_order (counter.window);
   if (order == NULL)
@@ -1004,10 +895,46 @@ test_sale_answer_lost (void)
     g_assert_cmpstr (leap_json_get_string (stored, "status", NULL), ==, "paid");
   }
   counter_close (&counter);
-  soup_server_disconnect (proxy.server);
-  g_clear_object (&proxy.server);
-  g_clear_object (&proxy.session);
-  g_free (proxy.url);
+  leap_test_relay_stop (&relay);
+}
+
+/* The answer to POST /orders is lost and the backend stays away past the
+ * poll deadline (shortened with LEAP_CHECKOUT_DEADLINE_S): the window
+ * cannot say that the server took the order, only that it may have, and
+ * sends the cashier to Orders before charging again. */
+static void
+test_sale_answer_unknown (void)
+{
+  LeapTestRelay relay;
+  Counter counter = { 0 };
+  const char *text;
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  g_setenv ("LEAP_CHECKOUT_DEADLINE_S", "2", TRUE);
+  leap_test_relay_start (&relay, &world.stack);
+  counter_open_at (&counter, "cashier", relay.url);
+  select_event (counter.window);
+
+  relay.lose_post = TRUE;
+  sell (counter.window, 1, "50", NULL);
+  g_assert_true (relay.backend_down);
+  g_assert_null (leap_window_get_last_order (counter.window));
+  text = leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window));
+  g_assert_nonnull (text);
+  if (strstr (text, "may have taken") == NULL)
+    g_error ("The window says: %s", text);
+  g_assert_null (strstr (text, "took the order"));
+  g_assert_null (strstr (text, "nothing was charged"));
+  g_assert_nonnull (strstr (text, "Orders"));
+
+  leap_test_relay_restart_backend (&relay);
+  g_unsetenv ("LEAP_CHECKOUT_DEADLINE_S");
+  counter_close (&counter);
+  leap_test_relay_stop (&relay);
 }
 
 /* Not a test: the screenshots for the docs (`test-sale --shot NAME`, see
@@ -1170,6 +1097,7 @@ main (int   argc,
   g_test_add_func ("/leap/sale/refund", test_sale_refund);
   g_test_add_func ("/leap/sale/card-declined", test_sale_card_declined);
   g_test_add_func ("/leap/sale/answer-lost", test_sale_answer_lost);
+  g_test_add_func ("/leap/sale/answer-unknown", test_sale_answer_unknown);
 
   start_world ();
   status = g_test_run ();

@@ -243,7 +243,7 @@ test_payment_dialog (void)
 typedef struct
 {
   gboolean    done;
-  gboolean    placed;
+  LeapPlaced  placed;
   JsonObject *order;
   GError     *error;
 } PayResult;
@@ -311,7 +311,7 @@ test_checkout_paid (Fixture       *f,
   leap_checkout_pay_async (checkout, request, NULL, pay_cb, &r);
   g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
   g_assert_no_error (r.error);
-  g_assert_true (r.placed);
+  g_assert_cmpint (r.placed, ==, LEAP_PLACED_YES);
   g_assert_cmpuint (f->posts, ==, 3);
   g_assert_cmpuint (f->keys->len, ==, 3);
   g_assert_nonnull (f->keys->pdata[0]);
@@ -378,7 +378,7 @@ test_checkout_unreachable (Fixture       *f,
   leap_checkout_pay_async (checkout, request, NULL, pay_cb, &r);
   g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
   g_assert_error (r.error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE);
-  g_assert_false (r.placed);
+  g_assert_cmpint (r.placed, ==, LEAP_PLACED_NO);
   g_assert_null (r.order);
   found = find_now (f->cache, "o-1-abc", 0);
   g_assert_cmpuint (found->len, ==, 1);
