@@ -347,9 +347,10 @@ static void begin_checkout (LeapOrders *self,
 static gboolean
 begin_again_cb (gpointer user_data)
 {
-  GTask *task = user_data;
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
 
-  begin_checkout (g_task_get_source_object (task), task);
+  begin_checkout (self, g_steal_pointer (&task));
   return G_SOURCE_REMOVE;
 }
 
