@@ -587,10 +587,13 @@ test_guest_released (Fixture *f, gconstpointer data)
 }
 
 /* One clock for holds: a second leap-backend on the same Redis and
- * database, run under faketime with its clock OFFSET ("+600s", "-600s"). */
+ * database, its clock OFFSET ("+600s", "-600s") by libfaketime preloaded
+ * into it. Not the faketime wrapper: it forks, and the backend under it
+ * would outlive a test that aborts (and hold the test's output open). */
 typedef struct
 {
   GSubprocess *process;
+  char        *log;   /* its stderr, shown if it does not come up */
   char        *base;  /* its own; the fixture's while it runs */
   char        *own_base;
 } Skewed;
@@ -613,24 +616,56 @@ skewed_start (Fixture    *f,
               const char *offset,
               guint       hold_ttl_s)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GError) error = NULL;
   guint16 port = leap_test_free_port ();
   g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
   g_autofree char *database = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *ttl = g_strdup_printf ("%u", hold_ttl_s);
+  /* libfaketime goes before the sanitizer runtime in the preload order. */
+  g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                                       ":verify_asan_link_order=0", NULL);
 
-  skewed->process = g_subprocess_launcher_spawn (launcher, &error, "faketime", "-f", offset,
-                                                 g_getenv ("LEAP_BACKEND"), "--listen", listen,
-                                                 "--redis", redis_arg, "--database", database,
-                                                 "--hold-ttl", ttl, "--reconcile-interval", "0",
-                                                 NULL);
+  skewed->log = g_strdup_printf ("%s.skewed.log", f->tb.db_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, skewed->log);
+  g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", g_getenv ("LEAP_FAKETIME_LIB"), TRUE);
+  g_subprocess_launcher_setenv (launcher, "FAKETIME", offset, TRUE);
+  /* Timers run on the monotonic clock, which is not what is skewed here
+   * (and offset back it could go below zero on a machine just booted). */
+  g_subprocess_launcher_setenv (launcher, "FAKETIME_DONT_FAKE_MONOTONIC", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+  skewed->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"),
+                                                 "--listen", listen, "--redis", redis_arg,
+                                                 "--database", database, "--hold-ttl", ttl,
+                                                 "--reconcile-interval", "0", NULL);
   g_assert_no_error (error);
   skewed->own_base = g_steal_pointer (&f->tb.base);
   f->tb.base = g_strdup_printf ("http://%s", listen);
-  g_assert_true (leap_test_wait_until (skewed_serves, f, 20000));
+  if (!leap_test_wait_until (skewed_serves, f, 20000))
+    {
+      g_autofree char *log = NULL;
+
+      g_file_get_contents (skewed->log, &log, NULL, NULL);
+      g_error ("The backend under faketime %s did not come up; it said:\n%s", offset,
+               log ? log : "(nothing)");
+    }
+  /* Its clock is the one asked for (libsoup dates each answer). */
+  {
+    g_autofree char *url = leap_test_backend_url (&f->tb, "/healthz");
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+    g_autoptr(GBytes) bytes = soup_session_send_and_read (f->tb.session, msg, NULL, &error);
+    const char *date = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "Date");
+    g_autoptr(GDateTime) then = date ? soup_date_time_new_from_http_string (date) : NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    gint64 skew_s = g_ascii_strtoll (offset, NULL, 10);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (then);
+    g_assert_cmpint (ABS (g_date_time_difference (then, now) / G_TIME_SPAN_SECOND - skew_s), <,
+                     60);
+  }
 }
 
 static void
@@ -640,6 +675,7 @@ skewed_stop (Fixture *f,
   g_subprocess_send_signal (skewed->process, SIGTERM);
   g_assert_true (g_subprocess_wait (skewed->process, NULL, NULL));
   g_clear_object (&skewed->process);
+  g_clear_pointer (&skewed->log, g_free);
   g_free (f->tb.base);
   f->tb.base = g_steal_pointer (&skewed->own_base);
 }

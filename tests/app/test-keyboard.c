@@ -164,7 +164,14 @@ type (const char *text)
     }
 }
 
-/* As a window manager does for a new window: the X input focus. */
+static gboolean
+is_active (gpointer user_data)
+{
+  return gtk_window_is_active (user_data);
+}
+
+/* As a window manager does for a new window: the X input focus, and GTK
+ * has seen it (keys typed before may go to the window that had it). */
 static void
 focus_window (GtkWindow *window)
 {
@@ -175,6 +182,7 @@ focus_window (GtkWindow *window)
   XRaiseWindow (world.display, gdk_x11_surface_get_xid (surface));
   XSetInputFocus (world.display, gdk_x11_surface_get_xid (surface), RevertToParent, CurrentTime);
   settle ();
+  g_assert_true (leap_test_wait_for (is_active, window, TIMEOUT_MS));
 }
 
 static gboolean
@@ -183,19 +191,12 @@ is_mapped (gpointer user_data)
   return gtk_widget_get_mapped (user_data);
 }
 
-static gboolean
-is_active (gpointer user_data)
-{
-  return gtk_window_is_active (user_data);
-}
-
 /* Waits for @window to show and gives it the keyboard. */
 static void
 focus_when_shown (GtkWindow *window)
 {
   g_assert_true (leap_test_wait_for (is_mapped, window, TIMEOUT_MS));
   focus_window (window);
-  g_assert_true (leap_test_wait_for (is_active, window, TIMEOUT_MS));
 }
 
 /* The visible toplevel of @type, if any. */
@@ -341,7 +342,17 @@ pick_tickets (LeapWindow *window,
   g_assert_true (GTK_IS_TEXT (focused (GTK_WINDOW (window))));
   type (EVENT_NAME);
   /* The search waits a moment after the last key before it filters. */
-  g_assert_true (leap_test_wait_for (event_listed, window, TIMEOUT_MS));
+  if (!leap_test_wait_for (event_listed, window, TIMEOUT_MS))
+    g_error ("The search for “%s” does not list the event: the search reads “%s”, %u of %u "
+             "events shown",
+             EVENT_NAME,
+             GTK_IS_EDITABLE (focused (GTK_WINDOW (window)))
+                 ? gtk_editable_get_text (GTK_EDITABLE (focused (GTK_WINDOW (window))))
+                 : "(the focus left the search)",
+             g_list_model_get_n_items (
+                 leap_event_list_get_shown (leap_window_get_event_list (window))),
+             g_list_model_get_n_items (
+                 leap_event_list_get_model (leap_window_get_event_list (window))));
   press (XK_Return, (KeySym) 0);
   press (XK_Return, (KeySym) 0);
   g_assert_true (leap_test_wait_for (has_tiles, window, TIMEOUT_MS));
