@@ -194,15 +194,15 @@ struct _LeapStoreClass
                                        GError               **error);
 
   /* Charge once */
-  JsonObject *(*begin_order)          (LeapStore             *self,
-                                       JsonObject            *order,
+  JsonArray  *(*begin_orders)         (LeapStore             *self,
+                                       JsonArray             *orders,
                                        GError               **error);
   gboolean    (*void_order)           (LeapStore             *self,
                                        const char            *order_id,
                                        const char            *reason,
                                        GError               **error);
-  JsonObject *(*card_ledger_record)   (LeapStore             *self,
-                                       JsonObject            *entry,
+  JsonArray  *(*card_ledger_record)   (LeapStore             *self,
+                                       JsonArray             *entries,
                                        GError               **error);
 };
 
@@ -365,6 +365,9 @@ JsonObject *leap_store_get_accepted_order (LeapStore             *self,
                                            GError               **error);
 gint64      leap_store_outage_since       (LeapStore             *self,
                                            GError               **error);
+JsonArray  *leap_store_begin_orders       (LeapStore             *self,
+                                           JsonArray             *orders,
+                                           GError               **error);
 JsonObject *leap_store_begin_order        (LeapStore             *self,
                                            JsonObject            *order,
                                            GError               **error);
@@ -372,8 +375,14 @@ gboolean    leap_store_void_order         (LeapStore             *self,
                                            const char            *order_id,
                                            const char            *reason,
                                            GError               **error);
+JsonArray  *leap_store_card_ledger_record_many (LeapStore        *self,
+                                                JsonArray        *entries,
+                                                GError          **error);
 JsonObject *leap_store_card_ledger_record (LeapStore             *self,
                                            JsonObject            *entry,
+                                           GError               **error);
+JsonObject *leap_store_batch_result       (JsonArray             *results,
+                                           guint                  i,
                                            GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a
