@@ -176,6 +176,17 @@ JsonArray    *_leap_store_sqlite_card_ledger_record   (LeapStore              *s
                                                        JsonArray              *entries,
                                                        GError                **error);
 
+/* leap-store-sqlite-leases.c: who sells through Redis */
+gboolean      _leap_store_sqlite_lease_renew          (LeapStore              *store,
+                                                       const char             *holder,
+                                                       gint64                  ttl_ms,
+                                                       GError                **error);
+gboolean      _leap_store_sqlite_lease_drop           (LeapStore              *store,
+                                                       const char             *holder,
+                                                       GError                **error);
+int           _leap_store_sqlite_lease_live_in        (LeapStoreSqlite        *self,
+                                                       GError                **error);
+
 /* leap-store-sqlite-checkins.c */
 JsonObject   *_leap_store_sqlite_check_in_ticket      (LeapStore              *store,
                                                        const char             *code,

@@ -494,6 +494,8 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->accept_orders = _leap_store_sqlite_accept_orders;
   store_class->get_accepted_order = _leap_store_sqlite_get_accepted_order;
   store_class->begin_orders = _leap_store_sqlite_begin_orders;
+  store_class->lease_renew = _leap_store_sqlite_lease_renew;
+  store_class->lease_drop = _leap_store_sqlite_lease_drop;
   store_class->void_order = _leap_store_sqlite_void_order;
   store_class->card_ledger_record = _leap_store_sqlite_card_ledger_record;
 

@@ -431,6 +431,22 @@ leap_store_outage_open (LeapStore *self, gint64 since_ms, JsonArray *available, 
   return FORWARD (outage_open, gint64, since_ms, available, error);
 }
 
+/* The fence between Redis and the database: a backend that sells through
+ * Redis holds a lease, renewed well before ttl_ms is over; the database
+ * makes no hold while any lease is live (by the database's clock). */
+gboolean
+leap_store_lease_renew (LeapStore *self, const char *holder, gint64 ttl_ms, GError **error)
+{
+  return FORWARD (lease_renew, gboolean, holder, ttl_ms, error);
+}
+
+/* Gives the lease up: this backend no longer sells through Redis. */
+gboolean
+leap_store_lease_drop (LeapStore *self, const char *holder, GError **error)
+{
+  return FORWARD (lease_drop, gboolean, holder, error);
+}
+
 /* Ends the outage, so that no database hold is made any more, and returns,
  * in the same transaction, every hold of the database that Redis must take
  * over: [{"hold_id", "event_id", "owner", "status" (held or checking_out),

@@ -154,6 +154,13 @@ struct _LeapStoreClass
   JsonArray  *(*outage_close)         (LeapStore             *self,
                                        gint64                 now_ms,
                                        GError               **error);
+  gboolean    (*lease_renew)          (LeapStore             *self,
+                                       const char            *holder,
+                                       gint64                 ttl_ms,
+                                       GError               **error);
+  gboolean    (*lease_drop)           (LeapStore             *self,
+                                       const char            *holder,
+                                       GError               **error);
   gboolean    (*outage_lower)         (LeapStore             *self,
                                        gint64                 since_ms,
                                        JsonArray             *available,
@@ -323,6 +330,13 @@ JsonObject *leap_store_check_in_ticket      (LeapStore             *self,
 gint64      leap_store_outage_open        (LeapStore             *self,
                                            gint64                 since_ms,
                                            JsonArray             *available,
+                                           GError               **error);
+gboolean    leap_store_lease_renew        (LeapStore             *self,
+                                           const char            *holder,
+                                           gint64                 ttl_ms,
+                                           GError               **error);
+gboolean    leap_store_lease_drop         (LeapStore             *self,
+                                           const char            *holder,
                                            GError               **error);
 JsonArray  *leap_store_outage_close       (LeapStore             *self,
                                            gint64                 now_ms,
