@@ -62,6 +62,17 @@ client_free (Client *client)
   g_free (client);
 }
 
+/* libsoup refuses, with a critical, to send on a socket that is not open,
+ * and a socket can close between two sends: a write that fails (the
+ * client reset the connection) closes it at once. Every send checks. */
+static void
+send_text (SoupWebsocketConnection *conn,
+           const char              *text)
+{
+  if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (conn, text);
+}
+
 static void
 send_error_full (SoupWebsocketConnection *conn,
                  const char              *code,
@@ -78,7 +89,7 @@ send_error_full (SoupWebsocketConnection *conn,
     json_object_set_string_member (error, "order_id", order_id);
   json_object_set_object_member (body, "error", error);
   text = leap_json_object_to_string (body);
-  soup_websocket_connection_send_text (conn, text);
+  send_text (conn, text);
 }
 
 static void
@@ -100,7 +111,7 @@ send_order (SoupWebsocketConnection *conn,
   json_object_set_string_member (body, "order_id", order_id);
   json_object_set_string_member (body, "status", status);
   text = leap_json_object_to_string (body);
-  soup_websocket_connection_send_text (conn, text);
+  send_text (conn, text);
 }
 
 static Client *
@@ -308,7 +319,7 @@ send_tier (SoupWebsocketConnection *conn,
 
   g_snprintf (text, sizeof text, "{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
               ",\"available\":%" G_GINT64_FORMAT "}", event_id, tier_id, available);
-  soup_websocket_connection_send_text (conn, text);
+  send_text (conn, text);
 }
 
 typedef struct
@@ -325,8 +336,7 @@ snapshot_cb (GObject      *object,
   Snapshot *snap = user_data;
   g_autoptr(JsonObject) answer = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
 
-  if (answer != NULL &&
-      soup_websocket_connection_get_state (snap->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (answer != NULL)
     {
       JsonArray *tiers = json_object_get_array_member (answer, "tiers");
 
@@ -475,8 +485,7 @@ published_cb (LeapRedis  *redis,
     {
       Client *client = g_ptr_array_index (self->clients, c);
 
-      if (!g_hash_table_contains (client->events, &event_id) ||
-          soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+      if (!g_hash_table_contains (client->events, &event_id))
         continue;
       for (guint i = 0; i < json_array_get_length (tiers); i++)
         {

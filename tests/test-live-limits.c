@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The WebSocket at /api/v1/live against hostile and careless clients, on
+ * the real leap-backend (its stderr kept to look for criticals): a client
+ * that goes away while it is being sent to costs no critical. */
+#include "leap-test-util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IDLE_TIMEOUT_S 2
+#define PING_INTERVAL_S 1
+#define MAX_PER_ADDRESS 3
+/* An event of the demo catalogue that starts tomorrow. */
+#define EVENT 3
+
+static LeapTestRedis redis;
+
+typedef struct
+{
+  char        *dir;
+  char        *log;     /* the backend's stderr */
+  GSubprocess *process;
+  guint16      port;
+  char        *base;
+  SoupSession *session;
+} Fixture;
+
+/* leap-backend with the demo catalogue and the options given after the
+ * usual ones (NULL-terminated). */
+static void
+start_backend (Fixture    *f,
+               const char *first_option,
+               ...)
+{
+  g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", f->dir);
+  g_autofree char *listen = NULL;
+  g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  va_list options;
+
+  f->port = leap_test_free_port ();
+  listen = g_strdup_printf ("127.0.0.1:%u", f->port);
+  g_ptr_array_add (argv, (char *) g_getenv ("LEAP_BACKEND"));
+  g_ptr_array_add (argv, "--listen");
+  g_ptr_array_add (argv, listen);
+  g_ptr_array_add (argv, "--redis");
+  g_ptr_array_add (argv, redis_at);
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, db);
+  g_ptr_array_add (argv, "--seed-demo");
+  va_start (options, first_option);
+  for (const char *o = first_option; o != NULL; o = va_arg (options, const char *))
+    g_ptr_array_add (argv, (char *) o);
+  va_end (options);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_set_stderr_file_path (launcher, f->log);
+  f->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (leap_test_wait_until (leap_test_serving, GUINT_TO_POINTER (f->port), 20000));
+  f->base = g_strdup_printf ("http://127.0.0.1:%u", f->port);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *flushed = leap_test_redis_cli (&redis, "FLUSHALL", NULL);
+
+  g_assert_cmpstr (flushed, ==, "OK");
+  f->dir = leap_test_make_tmpdir ();
+  f->log = g_build_filename (f->dir, "backend.log", NULL);
+  f->session = soup_session_new_with_options ("timeout", 30, NULL);
+}
+
+static char *
+backend_log (Fixture *f)
+{
+  g_autofree char *log = NULL;
+
+  g_assert_true (g_file_get_contents (f->log, &log, NULL, NULL));
+  return g_steal_pointer (&log);
+}
+
+/* Whatever the test did, the backend is still there and logged no
+ * critical or warning (under the tests' G_DEBUG=fatal-warnings one would
+ * have killed it). */
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_autofree char *log = NULL;
+
+  if (f->process != NULL)
+    {
+      g_auto(LeapTestReply) reply = { 0 };
+      g_autofree char *to = g_strconcat (f->base, "/healthz", NULL);
+
+      leap_test_http (f->session, "GET", to, NULL, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 200);
+      g_subprocess_send_signal (f->process, SIGTERM);
+      g_subprocess_wait (f->process, NULL, NULL);
+      g_assert_true (g_subprocess_get_if_exited (f->process));
+      g_clear_object (&f->process);
+      log = backend_log (f);
+      if (strstr (log, "CRITICAL") != NULL || strstr (log, "WARNING") != NULL)
+        g_error ("the backend logged:\n%s", log);
+    }
+  g_clear_object (&f->session);
+  leap_test_rmdir (f->dir);
+  g_clear_pointer (&f->dir, g_free);
+  g_clear_pointer (&f->log, g_free);
+  g_clear_pointer (&f->base, g_free);
+}
+
+static char *
+url (Fixture    *f,
+     const char *path)
+{
+  return g_strconcat (f->base, path, NULL);
+}
+
+/* A WebSocket client on a bare socket, so that it can be as rude as an
+ * attacker: silent, deaf to pings, or gone with a reset. */
+
+typedef struct
+{
+  int         fd;
+  guint       status;  /* of the answer to the upgrade; 0 until it is read */
+  GString    *answer;  /* the answer's head and body; then the frames */
+  gsize       head_end;
+  gsize       body_length;
+  gint64      opened;  /* monotonic µs */
+  gint64      closed;  /* when a close frame, the end or a reset came; 0 before */
+  guint16     close_code;
+  GPtrArray  *texts;   /* the text frames */
+} Ws;
+
+static void
+ws_open (Ws         *ws,
+         guint16     port,
+         const char *headers)
+{
+  g_autofree char *request =
+    g_strdup_printf ("GET /api/v1/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n%s\r\n",
+                     headers ? headers : "");
+
+  memset (ws, 0, sizeof *ws);
+  ws->fd = leap_test_connect (port);
+  ws->answer = g_string_new (NULL);
+  ws->texts = g_ptr_array_new_with_free_func (g_free);
+  ws->opened = g_get_monotonic_time ();
+  g_assert_cmpint (send (ws->fd, request, strlen (request), MSG_NOSIGNAL), ==, strlen (request));
+}
+
+static void
+ws_clear (Ws *ws)
+{
+  if (ws->fd >= 0)
+    close (ws->fd);
+  ws->fd = -1;
+  g_clear_pointer (&ws->texts, g_ptr_array_unref);
+  if (ws->answer != NULL)
+    g_string_free (ws->answer, TRUE);
+  ws->answer = NULL;
+}
+
+/* Takes the server's frames out of what was read past the head. */
+static void
+ws_parse_frames (Ws *ws)
+{
+  while (ws->closed == 0)
+    {
+      const guint8 *data = (const guint8 *) ws->answer->str + ws->head_end;
+      gsize have = ws->answer->len - ws->head_end;
+      gsize at = 2;
+      guint64 length;
+
+      if (have < 2)
+        return;
+      length = data[1] & 0x7f;
+      if (length == 126)
+        {
+          if (have < 4)
+            return;
+          length = (data[2] << 8) | data[3];
+          at = 4;
+        }
+      g_assert_cmpuint (length, <, 65536);
+      if (have < at + length)
+        return;
+      if ((data[0] & 0x0f) == 0x1)
+        g_ptr_array_add (ws->texts, g_strndup ((const char *) data + at, length));
+      else if ((data[0] & 0x0f) == 0x8)
+        {
+          ws->close_code = length >= 2 ? (data[at] << 8) | data[at + 1] : 0;
+          ws->closed = g_get_monotonic_time ();
+        }
+      ws->head_end += at + length;
+    }
+}
+
+/* Reads what there is without waiting; notes the end of the connection. */
+static void
+ws_read (Ws *ws)
+{
+  char buf[4096];
+  ssize_t n = -1;
+
+  while (ws->fd >= 0 && ws->closed == 0 &&
+         (n = recv (ws->fd, buf, sizeof buf, MSG_DONTWAIT)) != 0)
+    {
+      if (n < 0)
+        {
+          if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            ws->closed = g_get_monotonic_time ();
+          break;
+        }
+      g_string_append_len (ws->answer, buf, n);
+    }
+  if (n == 0 && ws->closed == 0)
+    ws->closed = g_get_monotonic_time ();
+
+  if (ws->status == 0)
+    {
+      const char *end = strstr (ws->answer->str, "\r\n\r\n");
+      const char *length;
+
+      if (end == NULL)
+        return;
+      ws->head_end = end + 4 - ws->answer->str;
+      length = g_strstr_len (ws->answer->str, ws->head_end, "Content-Length: ");
+      ws->body_length = length != NULL ? g_ascii_strtoull (length + 16, NULL, 10) : 0;
+      g_assert_true (g_str_has_prefix (ws->answer->str, "HTTP/1.1 "));
+      ws->status = g_ascii_strtoull (ws->answer->str + 9, NULL, 10);
+    }
+  if (ws->status == 101)
+    ws_parse_frames (ws);
+}
+
+static gboolean
+ws_answered (gpointer data)
+{
+  Ws *ws = data;
+
+  ws_read (ws);
+  return ws->closed != 0 ||
+         (ws->status != 0 && (ws->status == 101 ||
+                              ws->answer->len >= ws->head_end + ws->body_length));
+}
+
+static gboolean
+ws_has_text (gpointer data)
+{
+  ws_read (data);
+  return ((Ws *) data)->texts->len > 0;
+}
+
+static void
+ws_open_ok (Ws         *ws,
+            guint16     port,
+            const char *headers)
+{
+  ws_open (ws, port, headers);
+  g_assert_true (leap_test_wait_until (ws_answered, ws, 10000));
+  g_assert_cmpuint (ws->status, ==, 101);
+}
+
+/* A client's frames are masked; a zero mask is a mask. */
+static void
+ws_send (Ws         *ws,
+         const char *text)
+{
+  gsize length = strlen (text);
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  guint8 head[8] = { 0x81 };
+  gsize head_length;
+
+  g_assert_cmpuint (length, <, 65536);
+  if (length < 126)
+    {
+      head[1] = 0x80 | length;
+      head_length = 2;
+    }
+  else
+    {
+      head[1] = 0x80 | 126;
+      head[2] = length >> 8;
+      head[3] = length & 0xff;
+      head_length = 4;
+    }
+  g_byte_array_append (frame, head, head_length);
+  g_byte_array_append (frame, (const guint8 *) "\0\0\0\0", 4);
+  g_byte_array_append (frame, (const guint8 *) text, length);
+  g_assert_cmpint (send (ws->fd, frame->data, frame->len, MSG_NOSIGNAL), ==, frame->len);
+}
+
+static guint
+websocket_clients (Fixture *f)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *to = url (f, "/metrics");
+  const char *line;
+
+  leap_test_http (f->session, "GET", to, NULL, NULL, &reply);
+  line = strstr (reply.body, "\nleap_websocket_clients ");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("\nleap_websocket_clients "), NULL, 10);
+}
+
+static gboolean
+websocket_clients_are (gpointer data)
+{
+  Fixture *f = data;
+  return websocket_clients (f) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->session),
+                                                                       "want"));
+}
+
+static void
+wait_for_websocket_clients (Fixture *f,
+                            guint    n)
+{
+  g_object_set_data (G_OBJECT (f->session), "want", GUINT_TO_POINTER (n));
+  g_assert_true (leap_test_wait_until (websocket_clients_are, f, 20000));
+}
+
+/* Clients that leave mid-send */
+
+/* Sixty clients subscribe to 200 events each, read one message and go
+ * with a reset while the counts of the others are still being sent: the
+ * backend must not send on their closed sockets (a critical, which
+ * teardown looks for, and under G_DEBUG=fatal-criticals an abort). */
+static void
+test_gone_mid_send (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) subscribe = g_string_new ("{\"subscribe\": [");
+  Ws ws[60];
+  struct linger reset = { 1, 0 };
+
+  start_backend (f, NULL);
+  for (guint id = 1; id <= 200; id++)
+    g_string_append_printf (subscribe, "%s%u", id > 1 ? ", " : "", id);
+  g_string_append (subscribe, "]}");
+
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    ws_open_ok (&ws[i], f->port, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    ws_send (&ws[i], subscribe->str);
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    {
+      if (!leap_test_wait_until (ws_has_text, &ws[i], 10000))
+        g_error ("no counts came; the backend logged:\n%s", backend_log (f));
+      g_assert_cmpint (setsockopt (ws[i].fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset), ==, 0);
+      ws_clear (&ws[i]);
+    }
+  wait_for_websocket_clients (f, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  leap_test_redis_start (&redis);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
+  ADD ("/leap/live-limits/gone-mid-send", test_gone_mid_send);
+#undef ADD
+
+  status = g_test_run ();
+  leap_test_redis_clear (&redis);
+  return status;
+}
