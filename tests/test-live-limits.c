@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The WebSocket at /api/v1/live against hostile and careless clients, on
  * the real leap-backend (its stderr kept to look for criticals): a client
- * that goes away while it is being sent to costs no critical. */
+ * that goes away while it is being sent to costs no critical, a refused
+ * subscribe changes nothing, and an order can be followed before it is
+ * placed. */
 #include "leap-test-util.h"
+#include "leap-checkout-worker.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -122,6 +125,46 @@ url (Fixture    *f,
      const char *path)
 {
   return g_strconcat (f->base, path, NULL);
+}
+
+static char *
+guest_session (Fixture *f)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *to = url (f, "/api/v1/sessions");
+
+  leap_test_http (f->session, "POST", to, NULL, "{\"guest\": true}", &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+}
+
+/* The first tier of EVENT. */
+static gint64
+first_tier (Fixture *f)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *to = url (f, "/api/v1/events/" G_STRINGIFY (EVENT) "/availability");
+  JsonArray *tiers;
+
+  leap_test_http (f->session, "GET", to, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  tiers = json_object_get_array_member (leap_test_reply_object (&reply), "tiers");
+  return json_object_get_int_member (json_array_get_object_element (tiers, 0), "tier_id");
+}
+
+static char *
+make_hold (Fixture    *f,
+           const char *token)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *to = url (f, "/api/v1/holds");
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %d, \"items\": [{\"tier_id\": %"
+                                           G_GINT64_FORMAT ", \"quantity\": 1}]}",
+                                           EVENT, first_tier (f));
+
+  leap_test_http (f->session, "POST", to, token, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"));
 }
 
 /* A WebSocket client on a bare socket, so that it can be as rude as an
@@ -301,6 +344,103 @@ ws_send (Ws         *ws,
   g_assert_cmpint (send (ws->fd, frame->data, frame->len, MSG_NOSIGNAL), ==, frame->len);
 }
 
+/* Clients that answer pings and close frames */
+
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  GError                  *error;
+  GPtrArray               *texts;
+  gboolean                 closed;
+} Client;
+
+static void
+client_message_cb (SoupWebsocketConnection *conn,
+                   gint                     type,
+                   GBytes                  *message,
+                   Client                  *client)
+{
+  g_ptr_array_add (client->texts,
+                   g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+}
+
+static void
+client_closed_cb (SoupWebsocketConnection *conn,
+                  Client                  *client)
+{
+  client->closed = TRUE;
+}
+
+static void
+client_connected_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Client *client = user_data;
+
+  client->conn = soup_session_websocket_connect_finish (SOUP_SESSION (object), result,
+                                                        &client->error);
+  if (client->conn == NULL)
+    return;
+  g_signal_connect (client->conn, "message", G_CALLBACK (client_message_cb), client);
+  g_signal_connect (client->conn, "closed", G_CALLBACK (client_closed_cb), client);
+}
+
+static gboolean
+client_ready (gpointer data)
+{
+  Client *client = data;
+  return client->conn != NULL || client->error != NULL;
+}
+
+/* A libsoup client: it answers pings and close frames itself. */
+static void
+client_open (Fixture *f,
+             Client  *client)
+{
+  g_autofree char *to = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live", f->port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", to);
+
+  memset (client, 0, sizeof *client);
+  client->texts = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (f->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        client_connected_cb, client);
+  g_assert_true (leap_test_wait_until (client_ready, client, 10000));
+  g_assert_no_error (client->error);
+}
+
+static void
+client_clear (Client *client)
+{
+  if (client->conn != NULL &&
+      soup_websocket_connection_get_state (client->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_clear_object (&client->conn);
+  g_clear_pointer (&client->texts, g_ptr_array_unref);
+}
+
+/* Waits for a text that contains the needle set on the client. */
+static gboolean
+client_has (gpointer data)
+{
+  Client *client = data;
+  const char *needle = g_object_get_data (G_OBJECT (client->conn), "needle");
+
+  for (guint i = 0; i < client->texts->len; i++)
+    if (strstr (g_ptr_array_index (client->texts, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+client_wait_for (Client     *client,
+                 const char *needle,
+                 guint       timeout_ms)
+{
+  g_object_set_data_full (G_OBJECT (client->conn), "needle", g_strdup (needle), g_free);
+  return leap_test_wait_until (client_has, client, timeout_ms);
+}
+
 static guint
 websocket_clients (Fixture *f)
 {
@@ -362,6 +502,168 @@ test_gone_mid_send (Fixture *f, gconstpointer data)
   wait_for_websocket_clients (f, 0);
 }
 
+/* Subscriptions */
+
+/* Whether any text holds both needles (the second may be NULL). */
+static gboolean
+client_saw (Client     *client,
+            const char *needle,
+            const char *also)
+{
+  for (guint i = 0; i < client->texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (client->texts, i);
+
+      if (strstr (text, needle) != NULL && (also == NULL || strstr (text, also) != NULL))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Sends a subscribe that must be refused with @refusal, then one for
+ * @barrier, whose counts come after any that the refused message would
+ * have asked for (one Redis connection answers in order): none of
+ * @refused_event came, and subscribing to it now brings them. */
+static void
+assert_refused_subscribe (Client     *client,
+                          const char *message,
+                          const char *refusal,
+                          guint       refused_event,
+                          guint       barrier)
+{
+  g_autofree char *refused = g_strdup_printf ("{\"event_id\":%u,", refused_event);
+  g_autofree char *barrier_counts = g_strdup_printf ("{\"event_id\":%u,", barrier);
+  g_autofree char *subscribe_barrier = g_strdup_printf ("{\"subscribe\": [%u]}", barrier);
+  g_autofree char *subscribe_refused = g_strdup_printf ("{\"subscribe\": [%u]}", refused_event);
+
+  soup_websocket_connection_send_text (client->conn, message);
+  g_assert_true (client_wait_for (client, refusal, 10000));
+  soup_websocket_connection_send_text (client->conn, subscribe_barrier);
+  g_assert_true (client_wait_for (client, barrier_counts, 10000));
+  g_assert_false (client_saw (client, refused, NULL));
+  soup_websocket_connection_send_text (client->conn, subscribe_refused);
+  g_assert_true (client_wait_for (client, refused, 10000));
+}
+
+/* A subscribe that is refused (too many events, a bad id) subscribes to
+ * none of its events, and a refused unsubscribe drops none: a refused
+ * message changes nothing. */
+static void
+test_refused_subscribe (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GString) too_many = g_string_new ("{\"subscribe\": [1");
+  g_autofree char *token = NULL;
+  Client client;
+
+  start_backend (f, NULL);
+  token = guest_session (f);
+  for (guint id = 1000; id < 1200; id++)
+    g_string_append_printf (too_many, ", %u", id);
+  g_string_append (too_many, "]}");
+
+  client_open (f, &client);
+  assert_refused_subscribe (&client, too_many->str, "Too many subscriptions", 1, 5);
+  assert_refused_subscribe (&client, "{\"subscribe\": [2, 0]}", "positive integers", 2, 4);
+
+  /* Still following EVENT after a refused unsubscribe: its change comes. */
+  soup_websocket_connection_send_text (client.conn, "{\"subscribe\": [" G_STRINGIFY (EVENT) "]}");
+  g_assert_true (client_wait_for (&client, "{\"event_id\":" G_STRINGIFY (EVENT) ",", 10000));
+  g_ptr_array_set_size (client.texts, 0);
+  soup_websocket_connection_send_text (client.conn,
+                                       "{\"unsubscribe\": [" G_STRINGIFY (EVENT) ", -1]}");
+  g_assert_true (client_wait_for (&client, "positive integers", 10000));
+  g_free (make_hold (f, token));
+  g_assert_true (client_wait_for (&client, "{\"event_id\":" G_STRINGIFY (EVENT) ",", 10000));
+
+  client_clear (&client);
+}
+
+/* Orders */
+
+static LeapCheckoutWorker *
+start_worker (Fixture *f)
+{
+  LeapCheckoutWorkerConfig config;
+  g_autoptr(GError) error = NULL;
+  LeapCheckoutWorker *worker;
+
+  leap_checkout_worker_config_init (&config);
+  g_free (config.database_url);
+  config.database_url = g_strdup_printf ("sqlite:%s/leap.db", f->dir);
+  config.redis_port = redis.port;
+  config.block_ms = 100;
+  worker = leap_checkout_worker_new (&config, &error);
+  leap_checkout_worker_config_clear (&config);
+  g_assert_no_error (error);
+  leap_checkout_worker_start (worker);
+  return worker;
+}
+
+static void
+subscribe_order (Client     *client,
+                 const char *order_id,
+                 const char *token)
+{
+  g_autofree char *text = g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\", \"token\": \"%s\"}}",
+                                           order_id, token);
+  soup_websocket_connection_send_text (client->conn, text);
+}
+
+/* "Subscribe before or after placing the order": subscribed while it is
+ * still a hold, the result comes when the worker has settled it. Another
+ * session's hold, and an order that can never be, answer not_found. */
+static void
+test_order_before_placing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(LeapCheckoutWorker) worker = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *token = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *hold_id = NULL;
+  g_autofree char *order_id = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *paid = NULL;
+  const char *never = "o-" G_STRINGIFY (EVENT) "-AAAAAAAAAAAAAAAAAAAAAA";
+  Client mine, theirs;
+
+  start_backend (f, NULL);
+  worker = start_worker (f);
+  token = guest_session (f);
+  other = guest_session (f);
+  hold_id = make_hold (f, token);
+  order_id = g_strconcat ("o-", hold_id, NULL);
+  quoted = g_strdup_printf ("\"%s\"", order_id);
+
+  client_open (f, &mine);
+  client_open (f, &theirs);
+  subscribe_order (&mine, order_id, token);
+  subscribe_order (&theirs, order_id, other);
+  g_assert_true (client_wait_for (&theirs, quoted, 10000));
+  g_assert_true (client_saw (&theirs, "not_found", quoted));
+  /* Asked after the first, answered after it. */
+  subscribe_order (&mine, never, token);
+  g_assert_true (client_wait_for (&mine, never, 10000));
+  g_assert_true (client_saw (&mine, "not_found", never));
+  g_assert_false (client_saw (&mine, "\"error\"", quoted));
+
+  to = url (f, "/api/v1/orders");
+  body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}, "
+                          "\"customer\": {\"name\": \"Ada\", \"email\": \"ada@example.org\"}}",
+                          hold_id);
+  leap_test_http (f->session, "POST", to, token, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 202);
+
+  paid = g_strdup_printf ("{\"type\":\"order\",\"order_id\":\"%s\",\"status\":\"paid\"}",
+                          order_id);
+  g_assert_true (client_wait_for (&mine, paid, 20000));
+  g_assert_false (client_saw (&mine, "\"error\"", quoted));
+
+  client_clear (&mine);
+  client_clear (&theirs);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -372,6 +674,8 @@ main (int argc, char *argv[])
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
   ADD ("/leap/live-limits/gone-mid-send", test_gone_mid_send);
+  ADD ("/leap/live-limits/refused-subscribe", test_refused_subscribe);
+  ADD ("/leap/live-limits/order-before-placing", test_order_before_placing);
 #undef ADD
 
   status = g_test_run ();

@@ -37,16 +37,21 @@ typedef struct
 
 /* An order a client follows. Until the client is known to may see it,
  * results are kept, not sent: the check reads the order after the
- * subscription began, so nothing published in between is lost. */
+ * subscription began, so nothing published in between is lost. An order
+ * not placed yet, whose hold the session keeps, is waited for: it is
+ * checked again when a result is published. */
 typedef struct
 {
+  char     *token;
   gboolean  allowed;
-  char     *kept;    /* the last result published before it was allowed */
+  gboolean  checking;
+  char     *kept;    /* the last result published while it was being checked */
 } OrderWatch;
 
 static void
 order_watch_free (OrderWatch *watch)
 {
+  g_free (watch->token);
   g_free (watch->kept);
   g_free (watch);
 }
@@ -144,6 +149,58 @@ order_check_free (OrderCheck *check)
   g_free (check);
 }
 
+/* The watch a check is for, if the client still follows the order. */
+static OrderWatch *
+check_get_watch (OrderCheck  *check,
+                 Client     **client)
+{
+  *client = find_client (check->live, check->conn);
+  return *client != NULL ? g_hash_table_lookup ((*client)->orders, check->order_id) : NULL;
+}
+
+static void
+refuse_order (Client     *client,
+              const char *order_id,
+              const char *code,
+              const char *message)
+{
+  send_error_full (client->conn, code, message, order_id);
+  g_hash_table_remove (client->orders, order_id);
+}
+
+static void order_check (LeapLive   *self,
+                         Client     *client,
+                         const char *order_id,
+                         OrderWatch *watch);
+
+/* An order that does not exist (yet): while its hold is the session's
+ * (held, or being checked out meanwhile) it is waited for. */
+static void
+hold_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OrderCheck *check = user_data;
+  g_autoptr(JsonObject) hold = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
+  const char *status = hold != NULL ? leap_json_get_string (hold, "status", "") : "released";
+  Client *client;
+  OrderWatch *watch = check_get_watch (check, &client);
+
+  if (watch != NULL)
+    {
+      watch->checking = FALSE;
+      /* Settled between the two reads: read it again. */
+      if (watch->kept != NULL)
+        {
+          g_clear_pointer (&watch->kept, g_free);
+          order_check (check->live, client, check->order_id, watch);
+        }
+      else if (g_str_equal (status, "released") || g_str_equal (status, "expired"))
+        refuse_order (client, check->order_id, "not_found", "No such order");
+    }
+  order_check_free (check);
+}
+
 static void
 order_read_cb (GObject      *object,
                GAsyncResult *result,
@@ -152,25 +209,31 @@ order_read_cb (GObject      *object,
   OrderCheck *check = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = leap_orders_object_finish (LEAP_ORDERS (object), result, &error);
-  Client *client = find_client (check->live, check->conn);
-  OrderWatch *watch = client != NULL ? g_hash_table_lookup (client->orders, check->order_id) : NULL;
+  g_autofree char *hold_id = NULL;
+  Client *client;
+  OrderWatch *watch = check_get_watch (check, &client);
   const char *status;
 
   /* Gone, or unsubscribed meanwhile. */
-  if (watch == NULL ||
-      soup_websocket_connection_get_state (check->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (watch == NULL)
     {
       order_check_free (check);
       return;
     }
+  if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) &&
+      leap_order_id_parse (check->order_id, &hold_id, NULL))
+    {
+      /* Not placed yet? Its hold tells: see hold_read_cb (). */
+      leap_holds_get_async (check->live->holds, check->session, hold_id, hold_read_cb, check);
+      return;
+    }
+  watch->checking = FALSE;
   if (order == NULL)
     {
-      g_hash_table_remove (client->orders, check->order_id);
-      /* Another session's order looks exactly like one that does not exist. */
-      send_error_full (check->conn,
-                       g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
-                                                                                 : "unavailable",
-                       error->message, check->order_id);
+      refuse_order (client, check->order_id,
+                    g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
+                                                                              : "unavailable",
+                    error->message);
       order_check_free (check);
       return;
     }
@@ -192,27 +255,40 @@ order_session_cb (GObject      *object,
   OrderCheck *check = user_data;
   g_autoptr(GError) error = NULL;
   Client *client;
+  OrderWatch *watch;
 
   check->session = leap_sessions_lookup_finish (LEAP_SESSIONS (object), result, &error);
-  client = find_client (check->live, check->conn);
-  if (check->session == NULL)
-    {
-      if (client != NULL)
-        {
-          g_hash_table_remove (client->orders, check->order_id);
-          send_error_full (check->conn, "unauthorized",
-                           "Sign in first: the token is unknown or expired", check->order_id);
-        }
-      order_check_free (check);
-      return;
-    }
-  if (client == NULL || check->live->orders == NULL)
+  watch = check_get_watch (check, &client);
+  if (watch != NULL && check->session == NULL)
+    refuse_order (client, check->order_id, "unauthorized",
+                  "Sign in first: the token is unknown or expired");
+  if (watch == NULL || check->session == NULL)
     {
       order_check_free (check);
       return;
     }
   leap_orders_get_async (check->live->orders, check->session, check->order_id, order_read_cb,
                          check);
+}
+
+/* Reads the order with the watch's session (see OrderWatch). */
+static void
+order_check (LeapLive   *self,
+             Client     *client,
+             const char *order_id,
+             OrderWatch *watch)
+{
+  OrderCheck *check = g_new0 (OrderCheck, 1);
+
+  watch->checking = TRUE;
+  check->live = g_object_ref (self);
+  check->conn = g_object_ref (client->conn);
+  check->order_id = g_strdup (order_id);
+  check->session = leap_sessions_peek (self->sessions, watch->token);
+  if (check->session != NULL)
+    leap_orders_get_async (self->orders, check->session, order_id, order_read_cb, check);
+  else
+    leap_sessions_lookup_async (self->sessions, watch->token, order_session_cb, check);
 }
 
 /* {"subscribe": {"order": ID, "token": optional}} or {"unsubscribe": {"order": ID}} */
@@ -224,7 +300,6 @@ order_message (Client     *client,
   LeapLive *self = client->live;
   const char *order_id = leap_json_get_string (request, "order", NULL);
   const char *token = leap_json_get_string (request, "token", client->token);
-  OrderCheck *check;
   OrderWatch *watch;
 
   if (order_id == NULL || strlen (order_id) > 100 ||
@@ -261,16 +336,9 @@ order_message (Client     *client,
     }
   /* Subscribed first, checked after: see OrderWatch. */
   watch = g_new0 (OrderWatch, 1);
+  watch->token = g_strdup (token);
   g_hash_table_insert (client->orders, g_strdup (order_id), watch);
-  check = g_new0 (OrderCheck, 1);
-  check->live = g_object_ref (self);
-  check->conn = g_object_ref (client->conn);
-  check->order_id = g_strdup (order_id);
-  check->session = leap_sessions_peek (self->sessions, token);
-  if (check->session != NULL)
-    leap_orders_get_async (self->orders, check->session, order_id, order_read_cb, check);
-  else
-    leap_sessions_lookup_async (self->sessions, token, order_session_cb, check);
+  order_check (self, client, order_id, watch);
 }
 
 /* {"order_id", "status"} from leap-worker on leap:order:ID. */
@@ -296,16 +364,17 @@ order_published_cb (LeapRedis  *redis,
       Client *client = g_ptr_array_index (self->clients, c);
       OrderWatch *watch = g_hash_table_lookup (client->orders, order_id);
 
-      if (watch == NULL ||
-          soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+      if (watch == NULL)
         continue;
       if (watch->allowed)
         send_order (client->conn, order_id, status);
-      else
+      else if (watch->checking)
         {
           g_free (watch->kept);
           watch->kept = g_strdup (status);
         }
+      else
+        order_check (self, client, order_id, watch);
     }
 }
 
@@ -353,7 +422,59 @@ snapshot_cb (GObject      *object,
 
 /* {"subscribe": [ids]} or {"unsubscribe": [ids]}; a subscription starts
  * with the current counts, so that a client never misses the state between
- * its read and its first change. */
+ * its read and its first change. Every id, and the limit, is checked
+ * before anything changes: a refused message changes nothing. */
+static void
+events_message (Client    *client,
+                gboolean   subscribe,
+                JsonArray *ids)
+{
+  guint n = json_array_get_length (ids);
+  g_autofree gint64 *values = g_new (gint64, MAX (n, 1));
+  /* Ids not followed yet, once each; the keys point into values. */
+  g_autoptr(GHashTable) fresh = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (ids, i);
+
+      values[i] = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
+                  ? json_node_get_int (node) : 0;
+      if (values[i] <= 0)
+        {
+          send_error (client, "Event ids are positive integers");
+          return;
+        }
+      if (subscribe && !g_hash_table_contains (client->events, &values[i]))
+        g_hash_table_add (fresh, &values[i]);
+    }
+  if (g_hash_table_size (client->events) + g_hash_table_size (fresh) > MAX_EVENTS_PER_CLIENT)
+    {
+      send_error (client, "Too many subscriptions on one connection");
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 *key;
+      Snapshot *snap;
+
+      if (!subscribe)
+        {
+          g_hash_table_remove (client->events, &values[i]);
+          continue;
+        }
+      if (!g_hash_table_remove (fresh, &values[i]))
+        continue;
+      key = g_memdup2 (&values[i], sizeof values[i]);
+      g_hash_table_add (client->events, key);
+      snap = g_new0 (Snapshot, 1);
+      snap->conn = g_object_ref (client->conn);
+      snap->event_id = values[i];
+      leap_holds_availability_async (client->live->holds, values[i], snapshot_cb, snap);
+    }
+}
+
 static void
 message_cb (SoupWebsocketConnection *conn,
             gint                     type,
@@ -389,36 +510,7 @@ message_cb (SoupWebsocketConnection *conn,
       send_error (client, "Send {\"subscribe\": [event ids]} or {\"unsubscribe\": [event ids]}");
       return;
     }
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (ids)); i++)
-    {
-      JsonNode *node = json_array_get_element (json_node_get_array (ids), i);
-      gint64 id = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
-                  ? json_node_get_int (node) : 0;
-
-      if (id <= 0)
-        {
-          send_error (client, "Event ids are positive integers");
-          return;
-        }
-      if (!subscribe)
-        g_hash_table_remove (client->events, &id);
-      else if (g_hash_table_size (client->events) >= MAX_EVENTS_PER_CLIENT)
-        {
-          send_error (client, "Too many subscriptions on one connection");
-          return;
-        }
-      else if (!g_hash_table_contains (client->events, &id))
-        {
-          gint64 *key = g_new (gint64, 1);
-          Snapshot *snap = g_new0 (Snapshot, 1);
-
-          *key = id;
-          g_hash_table_add (client->events, key);
-          snap->conn = g_object_ref (conn);
-          snap->event_id = id;
-          leap_holds_availability_async (client->live->holds, id, snapshot_cb, snap);
-        }
-    }
+  events_message (client, subscribe, json_node_get_array (ids));
 }
 
 static void
