@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The WebSocket at /api/v1/live against hostile and careless clients, on
- * the real leap-backend (its stderr kept to look for criticals): a client
- * that goes away while it is being sent to costs no critical, a refused
- * subscribe changes nothing, and an order can be followed before it is
- * placed. */
+ * the real leap-backend (its stderr kept to look for criticals): sockets
+ * that follow nothing are closed after idle-timeout, sockets that answer
+ * no ping are closed, one address gets at most
+ * websocket-max-per-address sockets, a client that goes away while it is
+ * being sent to costs no critical, a refused subscribe changes nothing,
+ * and an order can be followed before it is placed. */
 #include "leap-test-util.h"
 #include "leap-checkout-worker.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -299,6 +300,13 @@ ws_answered (gpointer data)
 }
 
 static gboolean
+ws_closed (gpointer data)
+{
+  ws_read (data);
+  return ((Ws *) data)->closed != 0;
+}
+
+static gboolean
 ws_has_text (gpointer data)
 {
   ws_read (data);
@@ -342,6 +350,62 @@ ws_send (Ws         *ws,
   g_byte_array_append (frame, (const guint8 *) "\0\0\0\0", 4);
   g_byte_array_append (frame, (const guint8 *) text, length);
   g_assert_cmpint (send (ws->fd, frame->data, frame->len, MSG_NOSIGNAL), ==, frame->len);
+}
+
+/* Idle sockets */
+
+/* A socket that follows nothing (silent since the upgrade, or after it
+ * unsubscribed from everything) is closed after idle-timeout; one that
+ * follows an event, or was opened with a session, stays. */
+static void
+test_idle (Fixture *f, gconstpointer data)
+{
+  g_autofree char *token = NULL;
+  g_autofree char *auth = NULL;
+  Ws silent[2], left, following, signed_in;
+  gint64 deadline;
+
+  start_backend (f, "--idle-timeout", G_STRINGIFY (IDLE_TIMEOUT_S), NULL);
+  token = guest_session (f);
+  auth = g_strdup_printf ("Authorization: Bearer %s\r\n", token);
+
+  for (guint i = 0; i < G_N_ELEMENTS (silent); i++)
+    ws_open_ok (&silent[i], f->port, NULL);
+  ws_open_ok (&left, f->port, NULL);
+  ws_send (&left, "{\"subscribe\": [" G_STRINGIFY (EVENT) "]}");
+  g_assert_true (leap_test_wait_until (ws_has_text, &left, 10000));
+  ws_send (&left, "{\"unsubscribe\": [" G_STRINGIFY (EVENT) "]}");
+  ws_open_ok (&following, f->port, NULL);
+  ws_send (&following, "{\"subscribe\": [" G_STRINGIFY (EVENT) "]}");
+  g_assert_true (leap_test_wait_until (ws_has_text, &following, 10000));
+  ws_open_ok (&signed_in, f->port, auth);
+
+  for (guint i = 0; i < G_N_ELEMENTS (silent); i++)
+    {
+      /* Closed by the server with a close frame, not merely dropped. */
+      g_assert_true (leap_test_wait_until (ws_closed, &silent[i], (IDLE_TIMEOUT_S + 5) * 1000));
+      g_assert_cmpuint (silent[i].close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+      g_assert_cmpint (silent[i].closed - silent[i].opened, >=,
+                       (IDLE_TIMEOUT_S - 1) * G_USEC_PER_SEC);
+      g_test_message ("a silent socket was closed %.1f s after it opened",
+                      (silent[i].closed - silent[i].opened) / (double) G_USEC_PER_SEC);
+    }
+  g_assert_true (leap_test_wait_until (ws_closed, &left, (IDLE_TIMEOUT_S + 5) * 1000));
+
+  /* The others stay open for twice the timeout. */
+  deadline = g_get_monotonic_time () + 2 * IDLE_TIMEOUT_S * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_assert_false (ws_closed (&following));
+      g_assert_false (ws_closed (&signed_in));
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (silent); i++)
+    ws_clear (&silent[i]);
+  ws_clear (&left);
+  ws_clear (&following);
+  ws_clear (&signed_in);
 }
 
 /* Clients that answer pings and close frames */
@@ -441,6 +505,57 @@ client_wait_for (Client     *client,
   return leap_test_wait_until (client_has, client, timeout_ms);
 }
 
+/* Dead peers */
+
+/* Both pinged every second: the one that never answers (it reads nothing)
+ * is closed, the one that answers stays. */
+static void
+test_dead (Fixture *f, gconstpointer data)
+{
+  Client alive;
+  Ws deaf;
+
+  start_backend (f, "--websocket-ping-interval", G_STRINGIFY (PING_INTERVAL_S), NULL);
+  client_open (f, &alive);
+  soup_websocket_connection_send_text (alive.conn, "{\"subscribe\": [" G_STRINGIFY (EVENT) "]}");
+  g_assert_true (client_wait_for (&alive, "\"event_id\":" G_STRINGIFY (EVENT), 10000));
+  ws_open_ok (&deaf, f->port, NULL);
+  ws_send (&deaf, "{\"subscribe\": [" G_STRINGIFY (EVENT) "]}");
+  g_assert_true (leap_test_wait_until (ws_has_text, &deaf, 10000));
+
+  /* No pong for two intervals, then five seconds for the close handshake. */
+  g_assert_true (leap_test_wait_until (ws_closed, &deaf, (4 * PING_INTERVAL_S + 8) * 1000));
+  g_test_message ("a socket that answers no ping was closed %.1f s after it opened",
+                  (deaf.closed - deaf.opened) / (double) G_USEC_PER_SEC);
+  g_assert_false (alive.closed);
+  g_assert_cmpint (soup_websocket_connection_get_state (alive.conn), ==,
+                   SOUP_WEBSOCKET_STATE_OPEN);
+
+  ws_clear (&deaf);
+  client_clear (&alive);
+}
+
+/* Connections per address */
+
+static void
+assert_refused (Ws *ws)
+{
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *error;
+
+  g_assert_true (leap_test_wait_until (ws_answered, ws, 10000));
+  g_assert_cmpuint (ws->status, ==, 429);
+  g_assert_nonnull (g_strstr_len (ws->answer->str, ws->head_end,
+                                  "Content-Type: application/json"));
+  g_assert_nonnull (g_strstr_len (ws->answer->str, ws->head_end,
+                                  "X-Content-Type-Options: nosniff"));
+  g_assert_nonnull (g_strstr_len (ws->answer->str, ws->head_end, "Retry-After: "));
+  body = json_from_string (ws->answer->str + ws->head_end, NULL);
+  g_assert_nonnull (body);
+  error = json_object_get_object_member (json_node_get_object (body), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "rate_limited");
+}
+
 static guint
 websocket_clients (Fixture *f)
 {
@@ -470,6 +585,54 @@ wait_for_websocket_clients (Fixture *f,
   g_assert_true (leap_test_wait_until (websocket_clients_are, f, 20000));
 }
 
+/* Behind a trusted proxy each client address has its own count; the
+ * upgrades beyond it, even sent all at once, are refused before the
+ * upgrade; a closed socket gives its place back. */
+static void
+test_per_address (Fixture *f, gconstpointer data)
+{
+  g_autofree char *config = g_build_filename (f->dir, "backend.conf", NULL);
+  Ws ws[MAX_PER_ADDRESS + 2], other, again;
+  guint upgraded = 0;
+
+  /* The limit from the key file, this time. */
+  g_assert_true (g_file_set_contents (config,
+                                      "[backend]\n"
+                                      "websocket-max-per-address="
+                                      G_STRINGIFY (MAX_PER_ADDRESS) "\n"
+                                      "trusted-proxies=127.0.0.1\n",
+                                      -1, NULL));
+  start_backend (f, "--config", config, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    ws_open (&ws[i], f->port, "X-Forwarded-For: 192.0.2.1\r\n");
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    {
+      g_assert_true (leap_test_wait_until (ws_answered, &ws[i], 10000));
+      if (ws[i].status == 101)
+        upgraded++;
+      else
+        assert_refused (&ws[i]);
+    }
+  g_assert_cmpuint (upgraded, ==, MAX_PER_ADDRESS);
+
+  ws_open_ok (&other, f->port, "X-Forwarded-For: 192.0.2.2\r\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    if (ws[i].status == 101)
+      {
+        ws_clear (&ws[i]);
+        break;
+      }
+  wait_for_websocket_clients (f, MAX_PER_ADDRESS);
+  ws_open_ok (&again, f->port, "X-Forwarded-For: 192.0.2.1\r\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (ws); i++)
+    ws_clear (&ws[i]);
+  ws_clear (&other);
+  ws_clear (&again);
+}
+
 /* Clients that leave mid-send */
 
 /* Sixty clients subscribe to 200 events each, read one message and go
@@ -483,7 +646,7 @@ test_gone_mid_send (Fixture *f, gconstpointer data)
   Ws ws[60];
   struct linger reset = { 1, 0 };
 
-  start_backend (f, NULL);
+  start_backend (f, "--websocket-max-per-address", "100", NULL);
   for (guint id = 1; id <= 200; id++)
     g_string_append_printf (subscribe, "%s%u", id > 1 ? ", " : "", id);
   g_string_append (subscribe, "]}");
@@ -604,8 +767,8 @@ subscribe_order (Client     *client,
                  const char *order_id,
                  const char *token)
 {
-  g_autofree char *text = g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\", \"token\": \"%s\"}}",
-                                           order_id, token);
+  g_autofree char *text =
+    g_strdup_printf ("{\"subscribe\": {\"order\": \"%s\", \"token\": \"%s\"}}", order_id, token);
   soup_websocket_connection_send_text (client->conn, text);
 }
 
@@ -673,6 +836,9 @@ main (int argc, char *argv[])
   leap_test_redis_start (&redis);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
+  ADD ("/leap/live-limits/idle", test_idle);
+  ADD ("/leap/live-limits/dead", test_dead);
+  ADD ("/leap/live-limits/per-address", test_per_address);
   ADD ("/leap/live-limits/gone-mid-send", test_gone_mid_send);
   ADD ("/leap/live-limits/refused-subscribe", test_refused_subscribe);
   ADD ("/leap/live-limits/order-before-placing", test_order_before_placing);

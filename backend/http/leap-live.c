@@ -3,14 +3,19 @@
 
 #include "leap-live.h"
 #include "leap-error.h"
+#include "leap-http-context.h"
 #include "leap-json.h"
 #include "leap-keys.h"
+#include "leap-router.h"
+
+#include <glib/gi18n.h>
 
 #include <string.h>
 
 #define MAX_MESSAGE 4096
 #define MAX_EVENTS_PER_CLIENT 200
 #define MAX_ORDERS_PER_CLIENT 50
+#define DEFAULT_PING_INTERVAL 30
 
 struct _LeapLive
 {
@@ -22,6 +27,12 @@ struct _LeapLive
   LeapSessions *sessions; /* NULL until leap_live_watch_orders () */
   LeapOrders *orders;
   GPtrArray  *clients; /* Client */
+  GHashTable *per_address; /* client address → its sockets and upgrades under way */
+  guint       sweep_id;
+
+  /* Borrowed */
+  LeapHttpContext *ctx; /* NULL until leap_live_set_limits () */
+  LeapLiveLimits   limits;
 };
 
 G_DEFINE_FINAL_TYPE (LeapLive, leap_live, G_TYPE_OBJECT)
@@ -33,6 +44,10 @@ typedef struct
   GHashTable              *events; /* event ids */
   GHashTable              *orders; /* order id → OrderWatch */
   char                    *token;  /* from the upgrade request, or NULL */
+  char                    *address; /* as counted in per_address, or NULL */
+  gint64                   heard;  /* monotonic µs of its last message or pong */
+  gint64                   idle_since; /* monotonic µs; 0 while it follows something */
+  gboolean                 signed_in; /* the token is a session's */
 } Client;
 
 /* An order a client follows. Until the client is known to may see it,
@@ -64,6 +79,7 @@ client_free (Client *client)
   g_hash_table_unref (client->events);
   g_hash_table_unref (client->orders);
   g_free (client->token);
+  g_free (client->address);
   g_free (client);
 }
 
@@ -486,6 +502,7 @@ message_cb (SoupWebsocketConnection *conn,
   gboolean subscribe;
   JsonNode *ids;
 
+  client->heard = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       send_error (client, "Send text messages of JSON");
@@ -513,10 +530,154 @@ message_cb (SoupWebsocketConnection *conn,
   events_message (client, subscribe, json_node_get_array (ids));
 }
 
+/* Limits */
+
+static gboolean
+address_take (LeapLive   *self,
+              const char *address)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  if (self->limits.max_per_address > 0 && n >= self->limits.max_per_address)
+    return FALSE;
+  g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (n + 1));
+  return TRUE;
+}
+
+static void
+address_release (LeapLive   *self,
+                 const char *address)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  if (n > 1)
+    g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_remove (self->per_address, address);
+}
+
+/* The place an upgrade under way takes, so that upgrades sent at once
+ * cannot pass the limit together; given back if the request ends without
+ * becoming a socket (a bad handshake, a client gone). */
+typedef struct
+{
+  LeapLive *live;
+  char     *address;
+} Slot;
+
+static void
+slot_free (Slot *slot)
+{
+  if (slot->address != NULL)
+    address_release (slot->live, slot->address);
+  g_object_unref (slot->live);
+  g_free (slot->address);
+  g_free (slot);
+}
+
+static const LeapRoute live_route = { "GET", "/api/v1/live", NULL, NULL };
+
+/* Runs before libsoup's handshake: an upgrade past its address's limit is
+ * answered 429, as an API error, and never becomes a socket. */
+static void
+upgrade_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  LeapLive *self = user_data;
+  g_autoptr(LeapRequest) req = leap_request_new (self->ctx, msg, path, query);
+  const char *address = leap_request_get_client (req);
+  Slot *slot;
+
+  if (!address_take (self, address))
+    {
+      req->route = &live_route;
+      leap_router_add_common_headers (req);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "10");
+      leap_request_reply_new_error (req, LEAP_ERROR_RATE_LIMITED,
+                                    N_("Too many live connections from your address (at most %u)"),
+                                    self->limits.max_per_address);
+      return;
+    }
+  slot = g_new0 (Slot, 1);
+  slot->live = g_object_ref (self);
+  slot->address = g_strdup (address);
+  g_object_set_data_full (G_OBJECT (msg), "leap-live-slot", slot, (GDestroyNotify) slot_free);
+}
+
+/* Once a second. Closing is asynchronous: no client leaves the array here. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  LeapLive *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  /* Two pings unanswered; their timer fires on whole seconds, up to one late. */
+  gint64 deaf = (2 * (gint64) self->limits.ping_interval_s + 1) * G_USEC_PER_SEC;
+  gint64 idle = (gint64) self->limits.idle_timeout_s * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (self->clients, i);
+
+      if (soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      if (client->signed_in || g_hash_table_size (client->events) > 0 ||
+          g_hash_table_size (client->orders) > 0)
+        client->idle_since = 0;
+      else if (client->idle_since == 0)
+        client->idle_since = now;
+
+      if (self->limits.ping_interval_s > 0 && now - client->heard > deaf)
+        soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                         "No answer to ping");
+      else if (idle > 0 && client->idle_since != 0 && now - client->idle_since >= idle)
+        soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                         "Subscribed to nothing");
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+pong_cb (SoupWebsocketConnection *conn,
+         GBytes                  *message,
+         Client                  *client)
+{
+  client->heard = g_get_monotonic_time ();
+}
+
+/* A socket whose upgrade carried a session may wait for what it follows. */
+typedef struct
+{
+  LeapLive                *live;
+  SoupWebsocketConnection *conn;
+} Upgrade;
+
+static void
+upgrade_session_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Upgrade *upgrade = user_data;
+  g_autoptr(LeapSession) session = leap_sessions_lookup_finish (LEAP_SESSIONS (object), result,
+                                                                NULL);
+  Client *client = find_client (upgrade->live, upgrade->conn);
+
+  if (client != NULL && session != NULL)
+    client->signed_in = TRUE;
+  g_object_unref (upgrade->live);
+  g_object_unref (upgrade->conn);
+  g_free (upgrade);
+}
+
 static void
 closed_cb (SoupWebsocketConnection *conn,
            Client                  *client)
 {
+  if (client->address != NULL)
+    address_release (client->live, client->address);
   g_ptr_array_remove (client->live->clients, client);
 }
 
@@ -529,22 +690,41 @@ websocket_cb (SoupServer              *server,
 {
   LeapLive *self = user_data;
   Client *client = g_new0 (Client, 1);
+  Slot *slot = g_object_steal_data (G_OBJECT (msg), "leap-live-slot");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
 
   client->live = self;
   client->conn = g_object_ref (conn);
   client->events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   client->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify)order_watch_free);
-  {
-    SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-    const char *auth = soup_message_headers_get_one (headers, "Authorization");
+  client->heard = client->idle_since = g_get_monotonic_time ();
+  if (slot != NULL)
+    {
+      client->address = g_steal_pointer (&slot->address);
+      slot_free (slot);
+    }
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && auth[7] != '\0')
+    client->token = g_strdup (auth + 7);
+  if (client->token != NULL && self->sessions != NULL)
+    {
+      g_autoptr(LeapSession) session = leap_sessions_peek (self->sessions, client->token);
 
-    if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && auth[7] != '\0')
-      client->token = g_strdup (auth + 7);
-  }
+      client->signed_in = session != NULL;
+      if (session == NULL)
+        {
+          Upgrade *upgrade = g_new0 (Upgrade, 1);
+
+          upgrade->live = g_object_ref (self);
+          upgrade->conn = g_object_ref (conn);
+          leap_sessions_lookup_async (self->sessions, client->token, upgrade_session_cb, upgrade);
+        }
+    }
   soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_MESSAGE);
-  soup_websocket_connection_set_keepalive_interval (conn, 30);
+  soup_websocket_connection_set_keepalive_interval (conn, self->limits.ping_interval_s);
   g_signal_connect (conn, "message", G_CALLBACK (message_cb), client);
+  g_signal_connect (conn, "pong", G_CALLBACK (pong_cb), client);
   g_signal_connect (conn, "closed", G_CALLBACK (closed_cb), client);
   g_ptr_array_add (self->clients, client);
 }
@@ -605,6 +785,7 @@ leap_live_dispose (GObject *object)
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
   g_clear_object (&self->orders);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->clients != NULL)
     for (guint i = 0; i < self->clients->len; i++)
       {
@@ -613,6 +794,7 @@ leap_live_dispose (GObject *object)
           soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
       }
   g_clear_pointer (&self->clients, g_ptr_array_unref);
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
 
   G_OBJECT_CLASS (leap_live_parent_class)->dispose (object);
 }
@@ -627,6 +809,9 @@ static void
 leap_live_init (LeapLive *self)
 {
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->limits.ping_interval_s = DEFAULT_PING_INTERVAL;
+  self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
 }
 
 LeapLive *
@@ -655,4 +840,17 @@ leap_live_watch_orders (LeapLive     *self,
   self->orders = g_object_ref (orders);
   leap_redis_subscribe (self->subscriber, leap_keys_order_channel_pattern (),
                         order_published_cb, self);
+}
+
+void
+leap_live_set_limits (LeapLive             *self,
+                      LeapHttpContext      *ctx,
+                      const LeapLiveLimits *limits)
+{
+  g_return_if_fail (LEAP_IS_LIVE (self));
+  g_return_if_fail (self->ctx == NULL);
+
+  self->ctx = ctx;
+  self->limits = *limits;
+  soup_server_add_handler (ctx->server, "/api/v1/live", upgrade_cb, self, NULL);
 }
