@@ -316,3 +316,9 @@ leap_router_install (LeapHttpContext *ctx,
   soup_server_add_early_handler (server, NULL, early_cb, ctx, NULL);
   soup_server_add_handler (server, NULL, server_cb, ctx, NULL);
 }
+
+void
+leap_router_add_common_headers (LeapRequest *req)
+{
+  add_common_headers (req);
+}
