@@ -18,7 +18,8 @@
 const char *
 _leap_window_sale_blocked_reason (LeapWindow *self)
 {
-  LeapEvent *event = leap_event_page_get_event (self->event_page);
+  /* The cart's event, which need not be the one shown. */
+  LeapEvent *event = leap_sale_get_event (self->sale);
 
   if (leap_client_get_connection (self->client) == LEAP_CONNECTION_OFFLINE)
     return _("Offline: selling needs the server. Events and prices still show from the "
@@ -59,6 +60,22 @@ may_take_cash (LeapWindow *self)
   return role == NULL || (!g_str_equal (role, "kiosk") && !g_str_equal (role, "guest"));
 }
 
+/* The cart says which event its tickets are for, and whether that is not
+ * the event on screen. */
+static void
+update_cart_event (LeapWindow *self)
+{
+  LeapEvent *event = leap_sale_get_event (self->sale);
+  LeapEvent *shown = leap_event_page_get_event (self->event_page);
+
+  if (event == NULL || leap_sale_get_n_tickets (self->sale) == 0)
+    leap_cart_view_set_event (self->cart_view, NULL, FALSE);
+  else
+    leap_cart_view_set_event (self->cart_view, event,
+                              shown != NULL && leap_event_get_id (shown) !=
+                                               leap_event_get_id (event));
+}
+
 void
 _leap_window_actions_update (LeapWindow *self)
 {
@@ -95,6 +112,7 @@ _leap_window_actions_update (LeapWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->event_page), !paying);
   gtk_widget_set_sensitive (GTK_WIDGET (self->event_list), !paying);
   leap_cart_view_set_reason (self->cart_view, reason);
+  update_cart_event (self);
 }
 
 static void
@@ -110,6 +128,7 @@ hold_action (GtkWidget  *widget,
       leap_window_add_toast (self, reason);
       return;
     }
+  leap_cart_view_set_problem_text (self->cart_view, NULL);
   leap_sale_hold (self->sale, NULL);
 }
 
@@ -167,7 +186,8 @@ new_sale_action (GtkWidget  *widget,
 {
   LeapWindow *self = LEAP_WINDOW (widget);
 
-  leap_sale_clear (self->sale);
+  /* The new sale is for the event shown; the old one's hold goes back. */
+  leap_sale_set_event (self->sale, leap_event_page_get_event (self->event_page));
   leap_event_page_clear_quantities (self->event_page);
   leap_cart_view_clear (self->cart_view);
   leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
@@ -507,6 +527,7 @@ pay_action (GtkWidget  *widget,
       leap_window_add_toast (self, reason);
       return;
     }
+  leap_cart_view_set_problem_text (self->cart_view, NULL);
   if (leap_sale_get_hold_id (self->sale) == NULL)
     {
       /* Hold first; the dialog opens once the tickets are held. */
