@@ -270,6 +270,8 @@ tiers_cb (GObject      *source,
                                G_CONNECT_SWAPPED);
       g_ptr_array_add (self->tiles, tile);
       gtk_flow_box_append (self->tier_box, tile);
+      /* The tile is the focus stop, not the box's wrapper around it. */
+      gtk_widget_set_focusable (gtk_widget_get_parent (tile), FALSE);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->no_tiers_label), tiers->len == 0);
   leap_event_page_refresh (self);
@@ -515,7 +517,8 @@ leap_event_page_find_tile (LeapEventPage *self,
 }
 
 /* Moves the focus to the first tier that still has tickets, so the
- * cashier goes on with the keyboard: Tab between − and +, Space to press. */
+ * cashier goes on with the keyboard: +, − or a number on the tier, Tab to
+ * the next one, Enter to hold. */
 gboolean
 leap_event_page_focus_tiers (LeapEventPage *self)
 {
@@ -523,7 +526,7 @@ leap_event_page_focus_tiers (LeapEventPage *self)
 
   for (guint i = 0; i < self->tiles->len; i++)
     if (leap_tier_tile_get_maximum (g_ptr_array_index (self->tiles, i)) > 0)
-      return gtk_widget_child_focus (g_ptr_array_index (self->tiles, i), GTK_DIR_TAB_FORWARD);
+      return gtk_widget_grab_focus (g_ptr_array_index (self->tiles, i));
   return FALSE;
 }
 

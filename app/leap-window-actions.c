@@ -613,6 +613,79 @@ sign_out_action (GtkWidget  *widget,
   leap_window_add_toast (self, _("Signed out"));
 }
 
+/* Closing (and Ctrl+Q) */
+
+static void
+released_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(LeapWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Closing anyway: the server gives the tickets back when the hold runs
+   * out. */
+  if (!leap_client_release_hold_finish (LEAP_CLIENT (source), result, &error))
+    g_message ("The held tickets were not given back: %s", error->message);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   LeapWindow       *self)
+{
+  g_autofree char *hold_id = g_strdup (leap_sale_get_hold_id (self->sale));
+
+  if (g_str_equal (response, "cancel"))
+    return;
+  self->may_close = TRUE;
+  /* Either way the window does not give the hold back when it goes. */
+  leap_sale_forget_hold (self->sale);
+  if (g_str_equal (response, "release") && hold_id != NULL)
+    {
+      /* The window stays until the server has the tickets back: quitting
+       * first would drop the request. */
+      leap_client_release_hold_async (self->client, hold_id, NULL, released_cb,
+                                      g_object_ref (self));
+      return;
+    }
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* With tickets held, closing the window (or quitting) first asks whether
+ * they go back or stay held until the hold runs out. Returns whether it
+ * asked, and the window stays open. */
+gboolean
+_leap_window_ask_before_close (LeapWindow *self)
+{
+  guint n = leap_sale_get_n_tickets (self->sale);
+  AdwMessageDialog *dialog;
+
+  if (self->may_close || leap_sale_get_hold_id (self->sale) == NULL)
+    return FALSE;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Give Back the Held Tickets?"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  ngettext ("%u ticket is held for this cart. Release it so it "
+                                            "can be sold again, or keep it held until the hold "
+                                            "runs out.",
+                                            "%u tickets are held for this cart. Release them so "
+                                            "they can be sold again, or keep them held until the "
+                                            "hold runs out.", n), n);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "keep", _("_Keep Held and Quit"),
+                                    "release", _("_Release and Quit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "release", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "release");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 void
 _leap_window_class_actions_init (LeapWindowClass *klass)
 {

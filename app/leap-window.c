@@ -380,6 +380,37 @@ search_activate_cb (LeapWindow *self)
     leap_event_list_focus_list (self->event_list);
 }
 
+/* Down from the search goes to the events, not to the date filter. */
+static gboolean
+search_key_cb (LeapWindow      *self,
+               guint            keyval,
+               guint            keycode,
+               GdkModifierType  state)
+{
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)))
+    return FALSE;
+  search_activate_cb (self);
+  return TRUE;
+}
+
+/* Enter and Ctrl+Enter hold the cart wherever the focus is among the
+ * tiers: a + that kept the focus, or the flow box, would take Enter for
+ * itself and sell one more. */
+static gboolean
+sell_key_cb (LeapWindow      *self,
+             guint            keyval,
+             guint            keycode,
+             GdkModifierType  state)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+  if (state & (GDK_ALT_MASK | GDK_SHIFT_MASK))
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.hold", NULL);
+  return TRUE;
+}
+
 static void
 search_stop_cb (LeapWindow *self)
 {
@@ -462,6 +493,8 @@ leap_window_close_request (GtkWindow *window)
   LeapWindow *self = LEAP_WINDOW (window);
   int width, height;
 
+  if (_leap_window_ask_before_close (self))
+    return TRUE;
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (self->settings, "window-width", width);
   g_settings_set_int (self->settings, "window-height", height);
@@ -648,6 +681,18 @@ leap_window_class_init (LeapWindowClass *klass)
 }
 
 static void
+add_key_controller (LeapWindow *self,
+                    GtkWidget  *widget,
+                    GCallback   callback)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed", callback, self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (widget, keys);
+}
+
+static void
 leap_window_init (LeapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -670,6 +715,8 @@ leap_window_init (LeapWindow *self)
   g_signal_connect_object (self->search_entry, "stop-search", G_CALLBACK (search_stop_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self->event_list));
+  add_key_controller (self, GTK_WIDGET (self->search_entry), G_CALLBACK (search_key_cb));
+  add_key_controller (self, GTK_WIDGET (self->event_page), G_CALLBACK (sell_key_cb));
   g_signal_connect_object (self->view_stack, "notify::visible-child-name",
                            G_CALLBACK (visible_view_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->orders_view, "print-order", G_CALLBACK (print_order_cb), self,
