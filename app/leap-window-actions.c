@@ -463,10 +463,11 @@ start_payment (LeapWindow *self,
                        g_object_ref (self));
 }
 
-/* Closes the dialog unless its button did already (then it is not
- * realized any more and this does nothing). */
+/* Closes the window (a dialog, or the box office) from the main loop,
+ * unless it was closed already (then it is not realized any more and
+ * this does nothing). */
 static gboolean
-close_dialog_cb (gpointer user_data)
+close_window_cb (gpointer user_data)
 {
   gtk_window_close (GTK_WINDOW (user_data));
   return G_SOURCE_REMOVE;
@@ -487,7 +488,7 @@ payment_response_cb (LeapPaymentDialog *dialog,
   if (g_object_get_data (G_OBJECT (dialog), "leap-closing") == NULL)
     {
       g_object_set_data (G_OBJECT (dialog), "leap-closing", GINT_TO_POINTER (TRUE));
-      g_idle_add_full (G_PRIORITY_DEFAULT, close_dialog_cb, g_object_ref (dialog), g_object_unref);
+      g_idle_add_full (G_PRIORITY_DEFAULT, close_window_cb, g_object_ref (dialog), g_object_unref);
     }
   if (!g_str_equal (response, "pay"))
     return;
@@ -650,7 +651,9 @@ close_response_cb (AdwMessageDialog *dialog,
                                       g_object_ref (self));
       return;
     }
-  gtk_window_close (GTK_WINDOW (self));
+  /* Not from within the dialog's response: closing the window destroys
+   * the dialog, which goes on after its handlers. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_window_cb, g_object_ref (self), g_object_unref);
 }
 
 /* With tickets held, closing the window (or quitting) first asks whether

@@ -628,9 +628,11 @@ available_now (void)
 }
 
 static gint64 available_while_held;
+static KeySym quit_answer;       /* the key that answers the question */
+static KeySym quit_answer_mod;
 
 /* One Stalls held with Enter on its tier, then Ctrl+Q: the window asks
- * before it goes, and Enter (Release and Quit) gives the ticket back. */
+ * before it goes, and quit_answer answers. */
 static void
 quit_with_held_cart (LeapWindow *window)
 {
@@ -653,7 +655,7 @@ quit_with_held_cart (LeapWindow *window)
   g_assert_cmpstr (leap_window_get_hold_id (window), ==, hold_id);
   g_assert_cmpint (available_now (), ==, available_while_held);
   focus_when_shown (dialog);
-  press (XK_Return, (KeySym) 0);
+  press (quit_answer, quit_answer_mod, (KeySym) 0);
 }
 
 typedef struct
@@ -729,9 +731,10 @@ test_keyboard_sale (void)
 }
 
 /* Ctrl+Q with a held cart (issue 15, 8): the program ends only once the
- * cashier said what becomes of the tickets, and they are back on sale. */
+ * cashier said what becomes of the tickets. Enter releases them: they are
+ * back on sale. */
 static void
-test_keyboard_quit_held (void)
+test_keyboard_quit_release (void)
 {
   Script script = { FALSE, quit_with_held_cart, FALSE };
 
@@ -740,8 +743,27 @@ test_keyboard_quit_held (void)
       g_test_skip (world.skip ? world.skip : world.stack.skip);
       return;
     }
+  quit_answer = XK_Return;
+  quit_answer_mod = 0;
   run_program (&script, "cache-quit.db");
   g_assert_cmpint (available_now (), ==, available_while_held + 1);
+}
+
+/* Alt+K (Keep Held and Quit) keeps them held after the program ended. */
+static void
+test_keyboard_quit_keep (void)
+{
+  Script script = { FALSE, quit_with_held_cart, FALSE };
+
+  if (world.skip != NULL || world.stack.skip != NULL)
+    {
+      g_test_skip (world.skip ? world.skip : world.stack.skip);
+      return;
+    }
+  quit_answer = XK_k;
+  quit_answer_mod = XK_Alt_L;
+  run_program (&script, "cache-quit-keep.db");
+  g_assert_cmpint (available_now (), ==, available_while_held);
 }
 
 /* The kiosk */
@@ -940,7 +962,8 @@ main (int   argc,
 
   g_test_add_func ("/leap/keyboard/sale", test_keyboard_sale);
   g_test_add_func ("/leap/keyboard/kiosk", test_keyboard_kiosk);
-  g_test_add_func ("/leap/keyboard/quit-held", test_keyboard_quit_held);
+  g_test_add_func ("/leap/keyboard/quit-release", test_keyboard_quit_release);
+  g_test_add_func ("/leap/keyboard/quit-keep", test_keyboard_quit_keep);
 
   if (open_xtest () &&
       leap_test_stack_start (&world.stack, LEAP_TEST_STACK_WORKER, PASSWORD,
