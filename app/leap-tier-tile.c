@@ -215,7 +215,11 @@ leap_tier_tile_constructed (GObject *object)
   gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "price");
 
   accessible = g_strdup_printf ("%s, %s", leap_tier_get_name (self->tier), price_text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("Plus or minus changes the number of tickets; a number sets "
+                                    "it; Enter holds the cart."),
                                   -1);
   /* Each tile's buttons say which tier they change. */
   {
