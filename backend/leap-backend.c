@@ -105,7 +105,8 @@ leap_backend_new (const LeapBackendConfig *config,
     ctx->tickets = leap_tickets_new (ctx->store, signer);
   }
 
-  ctx->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
+  /* The product only: a version would tell an attacker which bugs to try. */
+  ctx->server = soup_server_new ("server-header", "Leap", NULL);
   leap_router_install (ctx, ctx->server);
   ctx->live = leap_live_new (ctx->server, ctx->subscriber, ctx->holds);
   leap_live_watch_orders (ctx->live, ctx->sessions, ctx->orders);
