@@ -135,6 +135,49 @@ exchange (Fixture    *f,
   close (fd);
 }
 
+/* How many answers @text holds whose status line begins with @prefix. */
+static guint
+count (const char *text,
+       const char *prefix)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, prefix); p != NULL; p = strstr (p + 1, prefix))
+    if (g_ascii_isdigit (p[9]) && g_ascii_isdigit (p[10]) && g_ascii_isdigit (p[11]))
+      n++;
+  return n;
+}
+
+/* One answer and no more: @status with {"error": {"code": @code, …}}, the
+ * security headers, and the connection closed after it. */
+static void
+assert_refused (Answer     *answer,
+                guint       status,
+                const char *code)
+{
+  g_autofree char *status_line = g_strdup_printf ("HTTP/1.1 %u ", status);
+  const char *body = strstr (answer->text->str, "\r\n\r\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  JsonObject *inner;
+
+  g_test_message ("%s", answer->text->str);
+  g_assert_true (g_str_has_prefix (answer->text->str, status_line));
+  g_assert_cmpuint (count (answer->text->str, "HTTP/1.1 "), ==, 1);
+  g_assert_nonnull (strstr (answer->text->str, "\r\nContent-Type: application/json\r\n"));
+  g_assert_nonnull (strstr (answer->text->str, "\r\nX-Content-Type-Options: nosniff\r\n"));
+  g_assert_nonnull (strstr (answer->text->str, "\r\nContent-Security-Policy: "));
+  g_assert_nonnull (strstr (answer->text->str, "\r\nCache-Control: no-store\r\n"));
+  g_assert_nonnull (body);
+  object = leap_json_parse_object (body + 4, -1, &error);
+  g_assert_no_error (error);
+  inner = json_object_get_object_member (object, "error");
+  g_assert_nonnull (inner);
+  g_assert_cmpstr (json_object_get_string_member (inner, "code"), ==, code);
+  g_assert_true (json_object_has_member (inner, "message"));
+  g_assert_true (answer->closed);
+}
+
 /* The Server header names the product, not libsoup's version. */
 static void
 test_server_header (Fixture *f, gconstpointer data)
@@ -149,6 +192,85 @@ test_server_header (Fixture *f, gconstpointer data)
   g_assert_null (strstr (answer.text->str, "libsoup"));
 }
 
+/* Bodies that json-glib 1.6 took although they are not JSON. */
+static const char * const not_json[] = {
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": 010}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": 0x3}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": -01}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": +1}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": .5}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": 1.}",
+  "{'username': 'a', 'password': 'b'}",
+  "{\"username\": \"a\", /* a comment */ \"password\": \"b\"}",
+  "{\"username\": \"a\", \"password\": \"b\"} // a comment",
+  "{\"username\": \"a\", \"password\": \"b\"}\n# a comment",
+  "{\"username\": \"a\tb\", \"password\": \"b\"}",
+  "{\"username\": \"a\", \"password\": \"b\"}{\"username\": \"c\"}",
+  "{\"username\": \"a\", \"password\": \"b\"} 1",
+  "{\"username\": \"a\", \"username\": \"admin\", \"password\": \"b\"}",
+  "{\"username\": \"a\", \"\\u0075sername\": \"admin\", \"password\": \"b\"}",
+  "{\"username\": \"a\", \"password\": \"b\",}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": [1,]}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": NaN}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": Infinity}",
+  "{\"username\": \"a\", \"password\": \"b\", \"x\": True}",
+  "{username: \"a\", \"password\": \"b\"}",
+  "{\"username\" \"a\", \"password\": \"b\"}",
+};
+
+static void
+test_json_strict (Fixture *f, gconstpointer data)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (not_json); i++)
+    {
+      g_auto(Answer) answer = { 0 };
+      g_autofree char *request =
+        g_strdup_printf ("POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\n"
+                         "Content-Type: application/json\r\nConnection: close\r\n"
+                         "Content-Length: %zu\r\n\r\n%s",
+                         strlen (not_json[i]), not_json[i]);
+
+      exchange (f, request, strlen (request), &answer);
+      assert_refused (&answer, 400, "malformed");
+    }
+}
+
+/* The same at the parser, which the WebSocket and Redis readers share. */
+static void
+test_json_strict_parser (void)
+{
+  static const char * const json[] = {
+    "{\"a\": 1, \"b\": [true, false, null, -0, 0.5e-3, 1E+2, \"\\ud83d\\ude00\\/\\b\"]}",
+    " {\"a\": {\"a\": {}}, \"b\": []}\r\n",
+    "{\"\": 1, \"a\\u0000\": 2}",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_json); i++)
+    {
+      g_autoptr(GError) refused = NULL;
+      g_autoptr(JsonObject) none = leap_json_parse_object (not_json[i], -1, &refused);
+
+      g_assert_null (none);
+      g_assert_error (refused, LEAP_ERROR, LEAP_ERROR_MALFORMED);
+    }
+  object = leap_json_parse_object (json[0], -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (object, "a"), ==, 1);
+  g_clear_pointer (&object, json_object_unref);
+  object = leap_json_parse_object (json[1], -1, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&object, json_object_unref);
+  /* \u0000 stays refused: json-glib would cut the name there. */
+  object = leap_json_parse_object (json[2], -1, &error);
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_MALFORMED);
+  g_clear_error (&error);
+  /* Out of 64 bits is out of range (422), as before. */
+  object = leap_json_parse_object ("{\"a\": 99999999999999999999}", -1, &error);
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -158,7 +280,9 @@ main (int argc, char *argv[])
   leap_test_redis_start (&redis);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
   ADD ("/leap/hostile-http/server-header", test_server_header);
+  ADD ("/leap/hostile-http/json-strict", test_json_strict);
 #undef ADD
+  g_test_add_func ("/leap/hostile-http/json-strict-parser", test_json_strict_parser);
   status = g_test_run ();
   leap_test_redis_clear (&redis);
   return status;
