@@ -178,6 +178,170 @@ assert_refused (Answer     *answer,
   g_assert_true (answer->closed);
 }
 
+static guint
+rss_kib (GSubprocess *process)
+{
+  g_autofree char *path =
+    g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (process));
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, "VmRSS:");
+  g_assert_nonnull (line);
+  return (guint) g_ascii_strtoull (line + 6, NULL, 10);
+}
+
+/* A body announced at 100 MB is refused from its headers: the 413 comes
+ * while the body has not been sent at all, and the connection closes.
+ * libsoup 3.2 read (and kept) the whole body first. */
+static void
+test_large_body_refused_at_headers (Fixture *f, gconstpointer data)
+{
+  static const char *paths[] = { "/api/v1/sessions", "/api/v1/venues", "/no/such/route" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_auto(Answer) answer = { 0 };
+      g_autofree char *head = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: localhost\r\n"
+                                               "Content-Type: application/json\r\n"
+                                               "Content-Length: 104857600\r\n\r\n",
+                                               paths[i]);
+      guint before = rss_kib (f->process);
+      int fd = leap_test_connect (f->port);
+
+      g_assert_cmpint (send (fd, head, strlen (head), MSG_NOSIGNAL), ==, strlen (head));
+      read_answer (fd, 5000, NULL, &answer);
+      close (fd);
+      assert_refused (&answer, 413, "too_large");
+      g_assert_cmpuint (rss_kib (f->process), <, before + 4 * 1024);
+    }
+}
+
+/* What nginx and libsoup would frame differently, each with a request
+ * smuggled behind it: refused with 400, and nothing behind is answered. */
+static void
+test_framing (Fixture *f, gconstpointer data)
+{
+  static const char smuggled[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  static const char *requests[] = {
+    /* both Content-Length and Transfer-Encoding */
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+    "Content-Length: 5\r\n\r\n0\r\n\r\n",
+    /* two different Content-Lengths, and two equal ones */
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n"
+    "Content-Length: 47\r\n\r\n{}",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n"
+    "Content-Length: 2\r\n\r\n{}",
+    /* a Content-Length that is not 1*DIGIT */
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: +2\r\n\r\n{}",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0x2\r\n\r\n{}",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2, 2\r\n\r\n{}",
+    /* chunk sizes that are not hex digits, or a chunk without its CR LF */
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "zz\r\n",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "-2\r\n{}\r\n0\r\n\r\n",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "0x2\r\n{}\r\n0\r\n\r\n",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "2\r\n{}XX0\r\n\r\n",
+    /* a Transfer-Encoding other than chunked, and line folding */
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n"
+    "\r\n0\r\n\r\n",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding:\r\n chunked\r\n\r\n"
+    "0\r\n\r\n",
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Length : 2\r\n\r\n{}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+    {
+      g_auto(Answer) answer = { 0 };
+      g_autofree char *request = g_strconcat (requests[i], smuggled, NULL);
+
+      exchange (f, request, strlen (request), &answer);
+      assert_refused (&answer, 400, "malformed");
+      g_assert_null (strstr (answer.text->str, "\"status\""));
+    }
+}
+
+/* Requests libsoup answered with an empty 400, a reset or silence. */
+static void
+test_errors_in_shape (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *request;
+    guint       status;
+    const char *code;
+  } cases[] = {
+    { "GET /api/v1/events/%zz HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "malformed" },
+    { "GET /api/v1/events/%4 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "malformed" },
+    { "GET /api/v1/events/1%00 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "malformed" },
+    { "GET /api/v1/events?q=%00 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "malformed" },
+    { "GET /healthz HTTP/1.1\r\n\r\n", 400, "malformed" },
+    { "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "malformed" },
+    { "GET /healthz HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "malformed" },
+    { "GET /healthz\r\n", 400, "malformed" },
+    { "GET /healthz HTTP/2.0\r\nHost: localhost\r\n\r\n", 400, "malformed" },
+    { "CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n", 400, "malformed" },
+    { "GET http://localhost/healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "malformed" },
+    { "GET /healthz HTTP/1.1\nHost: localhost\n\n", 400, "malformed" },
+    { "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-A: \001\r\n\r\n", 400, "malformed" },
+    /* the WebSocket endpoint without a handshake (libsoup: an HTML 400) */
+    { "GET /api/v1/live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\n\r\n", 400, "malformed" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Answer) answer = { 0 };
+
+      exchange (f, cases[i].request, strlen (cases[i].request), &answer);
+      if (strstr (cases[i].request, "/live") != NULL)
+        {
+          /* A handshake error may keep the connection open. */
+          answer.closed = TRUE;
+        }
+      assert_refused (&answer, cases[i].status, cases[i].code);
+    }
+}
+
+/* A head over 64 KiB (libsoup: a reset) is answered 431, and the rest of
+ * it read and dropped, so that the client gets the answer, not a reset. */
+static void
+test_head_too_large (Fixture *f, gconstpointer data)
+{
+  g_auto(Answer) answer = { 0 };
+  g_autoptr(GString) request = g_string_new ("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-A: ");
+
+  while (request->len < 100 * 1024)
+    g_string_append (request, "aaaaaaaaaaaaaaaa");
+  g_string_append (request, "\r\n\r\n");
+  exchange (f, request->str, request->len, &answer);
+  assert_refused (&answer, 431, "too_large");
+}
+
+/* The answers that pass still keep the connection, pipelined or not. */
+static void
+test_pipelined (Fixture *f, gconstpointer data)
+{
+  g_auto(Answer) answer = { 0 };
+  static const char request[] =
+    "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    "POST /api/v1/sessions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "1\r\n{\r\n1;ext=1\r\n}\r\n0\r\nX-Trailer: 1\r\n\r\n"
+    "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+  exchange (f, request, strlen (request), &answer);
+  g_test_message ("%s", answer.text->str);
+  g_assert_cmpuint (count (answer.text->str, "HTTP/1.1 200 OK"), ==, 2);
+  g_assert_cmpuint (count (answer.text->str, "HTTP/1.1 422 "), ==, 1);
+  g_assert_true (answer.closed);
+}
+
 /* The Server header names the product, not libsoup's version. */
 static void
 test_server_header (Fixture *f, gconstpointer data)
@@ -279,6 +443,11 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   leap_test_redis_start (&redis);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
+  ADD ("/leap/hostile-http/large-body-refused-at-headers", test_large_body_refused_at_headers);
+  ADD ("/leap/hostile-http/framing", test_framing);
+  ADD ("/leap/hostile-http/errors-in-shape", test_errors_in_shape);
+  ADD ("/leap/hostile-http/head-too-large", test_head_too_large);
+  ADD ("/leap/hostile-http/pipelined", test_pipelined);
   ADD ("/leap/hostile-http/server-header", test_server_header);
   ADD ("/leap/hostile-http/json-strict", test_json_strict);
 #undef ADD
