@@ -113,6 +113,10 @@ leap_backend_new (const LeapBackendConfig *config,
   leap_router_install (ctx, ctx->server);
   ctx->live = leap_live_new (ctx->server, ctx->subscriber, ctx->holds);
   leap_live_watch_orders (ctx->live, ctx->sessions, ctx->orders);
+  leap_live_set_limits (ctx->live, ctx,
+                        &(LeapLiveLimits) { config->idle_timeout_s,
+                                            config->websocket_ping_interval_s,
+                                            config->websocket_max_per_address });
   leap_conn_guard_install (ctx->server);
   leap_conn_guard_set_idle_timeout (ctx->server, config->idle_timeout_s);
   return g_steal_pointer (&self);

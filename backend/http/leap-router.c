@@ -392,3 +392,9 @@ leap_router_install (LeapHttpContext *ctx,
   soup_server_add_handler (server, NULL, server_cb, ctx, NULL);
   g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), ctx);
 }
+
+void
+leap_router_add_common_headers (LeapRequest *req)
+{
+  add_common_headers (req);
+}
