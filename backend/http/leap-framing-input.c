@@ -209,8 +209,10 @@ check_request_line (LeapFramingInput *self,
         return N_("The request target has a character that must be percent-encoded");
       if (c == '%' && (i + 2 >= n || !g_ascii_isxdigit (line[i + 1]) ||
                        !g_ascii_isxdigit (line[i + 2])))
+        /* xgettext:no-c-format */
         return N_("The request target has a % that is not followed by two hex digits");
       if (c == '%' && line[i + 1] == '0' && line[i + 2] == '0')
+        /* xgettext:no-c-format */
         return N_("The request target must not contain %00");
     }
   if (i >= n)
