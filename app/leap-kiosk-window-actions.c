@@ -350,8 +350,9 @@ leap_kiosk_window_check_pin (LeapKioskWindow *self,
 }
 
 static void
-exit_response_cb (LeapKioskWindow *self,
-                  const char      *response)
+exit_response_cb (LeapKioskWindow  *self,
+                  const char       *response,
+                  AdwMessageDialog *dialog)
 {
   g_autofree char *pin = NULL;
 
@@ -378,6 +379,10 @@ exit_response_cb (LeapKioskWindow *self,
   g_message ("Kiosk: left with the staff PIN");
   self->left = TRUE;
   leap_sale_release_hold (self->sale);
+  /* The dialog is still being answered and goes after this window; it
+   * would then let go of its parent (a freed window) on its way out.
+   * It lets go now, while the window is there. */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
   gtk_window_close (GTK_WINDOW (self));
 }
 
