@@ -50,9 +50,13 @@ set_busy (LeapSignInDialog *self,
 {
   gtk_stack_set_visible_child_name (self->button_stack, busy ? "spinner" : "label");
   gtk_widget_set_sensitive (GTK_WIDGET (self->sign_in_button), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->user_row), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  /* Read-only, not insensitive: the field that has the focus (Enter in
+   * the password) keeps it. An insensitive text field loses the focus
+   * without being told, and GTK warns ("did not receive a focus-out
+   * event"). */
+  gtk_editable_set_editable (GTK_EDITABLE (self->server_row), !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->user_row), !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->password_row), !busy);
 }
 
 static void
