@@ -730,7 +730,6 @@ main (int   argc,
   g_autoptr(GtkCssProvider) css = NULL;
   int status;
 
-  g_log_set_writer_func (leap_test_log_writer, NULL, NULL);
   g_unsetenv ("LANGUAGE");
   gtk_test_init (&argc, &argv, NULL);
   if (g_getenv ("LEAP_KIOSK_SHOTS") != NULL)
