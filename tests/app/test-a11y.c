@@ -26,6 +26,8 @@
 #include "leap-client.h"
 #include "leap-event-list.h"
 #include "leap-event-page.h"
+#include "leap-event-row.h"
+#include "leap-format.h"
 #include "leap-kiosk-window.h"
 #include "leap-offline-cache.h"
 #include "leap-orders-view.h"
@@ -344,6 +346,71 @@ test_main_window (Fixture       *f,
 }
 
 static void
+collect_event_rows (GtkWidget *widget,
+                    GPtrArray *out)
+{
+  if (LEAP_IS_EVENT_ROW (widget) && gtk_widget_get_mapped (widget))
+    g_ptr_array_add (out, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_event_rows (child, out);
+}
+
+/* What a row of @event should say: name, the whole date with the venue,
+ * and what is left. */
+static char *
+event_row_label (LeapEvent *event)
+{
+  g_autofree char *when = leap_format_event_when (event);
+  gint64 capacity = leap_event_get_capacity (event);
+  gint64 available = leap_event_get_available (event);
+  g_autofree char *left = NULL;
+  const char *status = leap_event_get_status (event);
+  g_autoptr(GString) label = g_string_new (leap_event_get_name (event));
+
+  if (available >= 0 && capacity > 0)
+    left = available == 0 ? g_strdup ("Sold out")
+                          : g_strdup_printf ("%d left", (int) available);
+  else if (capacity > 0)
+    left = g_strdup_printf ("%d seats", (int) capacity);
+  if (g_str_equal (status, "cancelled"))
+    g_string_append (label, ", Cancelled");
+  else if (g_str_equal (status, "off_sale"))
+    g_string_append (label, ", Not on sale");
+  g_string_append_printf (label, ", %s", when);
+  if (left != NULL)
+    g_string_append_printf (label, ", %s", left);
+  return g_string_free (g_steal_pointer (&label), FALSE);
+}
+
+/* Each event row, and the list item that takes the focus for it, is
+ * named with the event's name, date and availability. */
+static void
+test_event_rows (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  collect_event_rows (GTK_WIDGET (leap_window_get_event_list (f->window)), rows);
+  g_assert_cmpuint (rows->len, >=, 2);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      g_autofree char *expected = event_row_label (leap_event_row_get_event (LEAP_EVENT_ROW (row)));
+      g_autofree char *differs = NULL;
+      g_autofree char *item_differs = NULL;
+
+      g_test_message ("row %u: %s", i, expected);
+      differs = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row),
+                                                    GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+      g_assert_null (differs);
+      item_differs = gtk_test_accessible_check_property (
+          GTK_ACCESSIBLE (gtk_widget_get_parent (row)), GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+      g_assert_null (item_differs);
+    }
+}
+
+static void
 test_sign_in_dialog (Fixture       *f,
                      gconstpointer  data)
 {
@@ -614,6 +681,8 @@ main (int   argc,
   adw_init ();
 
   g_test_add ("/leap/a11y/main-window", Fixture, NULL, fixture_set_up, test_main_window,
+              fixture_tear_down);
+  g_test_add ("/leap/a11y/event-rows", Fixture, NULL, fixture_set_up, test_event_rows,
               fixture_tear_down);
   g_test_add ("/leap/a11y/sign-in-dialog", Fixture, NULL, fixture_set_up, test_sign_in_dialog,
               fixture_tear_down);
