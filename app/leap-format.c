@@ -72,7 +72,11 @@ leap_format_date_time (GDateTime  *date_time,
           p++;
           continue;
         }
-      for (const char *c = g_dpgettext2 (GETTEXT_PACKAGE, context, name); *c != '\0'; c++)
+      /* The default domain (ours, as for C_()), not GETTEXT_PACKAGE by
+       * name: GLib decides once per process whether a named domain is
+       * translated at all, and a kiosk that started in English then
+       * kept "Monday" in a German date after its customer chose German. */
+      for (const char *c = g_dpgettext2 (NULL, context, name); *c != '\0'; c++)
         {
           if (*c == '%')
             g_string_append_c (expanded, '%');

@@ -2,9 +2,11 @@
 #define _GNU_SOURCE /* memmem */
 #include "leap-config.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "leap-client.h"
 #include "leap-json.h"
@@ -686,6 +688,73 @@ test_kiosk_answer_unknown (void)
 }
 
 static void
+collect_label_texts (GtkWidget *widget,
+                     GPtrArray *out)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget))
+    g_ptr_array_add (out, (gpointer) gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_label_texts (child, out);
+}
+
+/* Whether a label of @window shows @text. */
+static gboolean
+shows_text (GtkWidget  *window,
+            const char *text)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+
+  collect_label_texts (window, texts);
+  for (guint i = 0; i < texts->len; i++)
+    if (g_str_equal (texts->pdata[i], text))
+      return TRUE;
+  for (guint i = 0; i < texts->len; i++)
+    g_test_message ("shown: %s", (const char *) texts->pdata[i]);
+  return FALSE;
+}
+
+/* The day the test's show starts, in Berlin (its venue), as the
+ * language writes it: "Mittwoch, 9. Dezember 2026" in German, "mercredi
+ * 9 décembre 2026" in French; written out here, not by the code tested. */
+static char *
+show_day (const char *language)
+{
+  static const char *const de_days[] = { "Montag", "Dienstag", "Mittwoch", "Donnerstag",
+                                         "Freitag", "Samstag", "Sonntag" };
+  static const char *const de_months[] = { "Januar", "Februar", "März", "April", "Mai", "Juni",
+                                           "Juli", "August", "September", "Oktober",
+                                           "November", "Dezember" };
+  static const char *const fr_days[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+                                         "samedi", "dimanche" };
+  static const char *const fr_months[] = { "janvier", "février", "mars", "avril", "mai", "juin",
+                                           "juillet", "août", "septembre", "octobre",
+                                           "novembre", "décembre" };
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) at = NULL;
+  g_autoptr(LeapClient) client = leap_client_new (world.stack.url);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, world.event_id);
+  int day, month;
+
+  event = leap_test_send_now (client, "GET", path, NULL);
+  utc = g_date_time_new_from_iso8601 (leap_json_get_string (event, "starts_at", ""), NULL);
+  g_assert_nonnull (utc);
+  at = g_date_time_to_timezone (utc, berlin);
+  day = g_date_time_get_day_of_week (at) - 1;
+  month = g_date_time_get_month (at) - 1;
+  if (g_str_equal (language, "de"))
+    return g_strdup_printf ("%s, %d. %s %d, %02d:%02d", de_days[day],
+                            g_date_time_get_day_of_month (at), de_months[month],
+                            g_date_time_get_year (at), g_date_time_get_hour (at),
+                            g_date_time_get_minute (at));
+  return g_strdup_printf ("%s %d %s %d, %02d:%02d", fr_days[day], g_date_time_get_day_of_month (at),
+                          fr_months[month], g_date_time_get_year (at), g_date_time_get_hour (at),
+                          g_date_time_get_minute (at));
+}
+
+static void
 test_kiosk_language (void)
 {
   Kiosk kiosk = { 0 };
@@ -720,6 +789,23 @@ test_kiosk_language (void)
   g_assert_cmpstr (leap_kiosk_window_get_page_name (kiosk.window), ==, "start");
   g_assert_cmpstr (leap_kiosk_window_get_language (kiosk.window), ==, "en");
   g_assert_null (g_getenv ("LANGUAGE"));
+
+  /* A kiosk that started in English writes dates in the language chosen:
+   * its words and its order (it wrote "Monday, 7. December"). */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *language = i == 0 ? "de" : "fr";
+      g_autofree char *day = show_day (language);
+      g_autofree char *when = g_strdup_printf ("%s · Leap Studio", day);
+
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.language", "s", language);
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.start", NULL);
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.choose-event", "x",
+                                  world.event_id);
+      g_assert_true (shows_text (GTK_WIDGET (kiosk.window), when));
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.back", NULL);
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.back", NULL);
+    }
   kiosk_close (&kiosk);
 }
 
@@ -731,6 +817,15 @@ main (int   argc,
   int status;
 
   g_unsetenv ("LANGUAGE");
+  /* As main() of the program does, with the catalogues of the build. */
+  setlocale (LC_ALL, "");
+  {
+    g_autofree char *po = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "po", NULL);
+
+    bindtextdomain (GETTEXT_PACKAGE, po);
+    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+    textdomain (GETTEXT_PACKAGE);
+  }
   gtk_test_init (&argc, &argv, NULL);
   if (g_getenv ("LEAP_KIOSK_SHOTS") != NULL)
     leap_test_apply_shot_settings ();
