@@ -72,6 +72,7 @@ struct _LeapKioskWindow
   guint                countdown_left;
   guint                thanks_id;
   guint                check_id;
+  guint                shake_id;
   guint                retry_delay_s;
   guint                n_rebuilds;
   guint                exit_failures;

@@ -655,6 +655,7 @@ leap_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_handle_id (&self->thanks_id, g_source_remove);
   g_clear_handle_id (&self->check_id, g_source_remove);
+  g_clear_handle_id (&self->shake_id, g_source_remove);
   /* Tickets held for a sale that will not happen go back; a hold under
    * payment becomes the order. */
   if (self->sale != NULL)

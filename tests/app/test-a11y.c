@@ -345,17 +345,6 @@ test_main_window (Fixture       *f,
   assert_role (roles, "GtkButton", GTK_ACCESSIBLE_ROLE_BUTTON);
 }
 
-static void
-collect_event_rows (GtkWidget *widget,
-                    GPtrArray *out)
-{
-  if (LEAP_IS_EVENT_ROW (widget) && gtk_widget_get_mapped (widget))
-    g_ptr_array_add (out, widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_event_rows (child, out);
-}
-
 /* What a row of @event should say: name, the whole date with the venue,
  * and what is left. */
 static char *
@@ -389,9 +378,9 @@ static void
 test_event_rows (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rows =
+    leap_test_find_widgets (leap_window_get_event_list (f->window), LEAP_TYPE_EVENT_ROW, TRUE);
 
-  collect_event_rows (GTK_WIDGET (leap_window_get_event_list (f->window)), rows);
   g_assert_cmpuint (rows->len, >=, 2);
   for (guint i = 0; i < rows->len; i++)
     {

@@ -116,32 +116,6 @@ test_sign_out_focus (void)
   counter_close (&counter);
 }
 
-static void
-collect_texts (GtkWidget *widget,
-               GPtrArray *out)
-{
-  if (GTK_IS_TEXT (widget))
-    g_ptr_array_add (out, widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_texts (child, out);
-}
-
-static LeapSignInDialog *
-find_sign_in_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (LEAP_IS_SIGN_IN_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return LEAP_SIGN_IN_DIALOG (window);
-    }
-  return NULL;
-}
-
 static gboolean
 signed_in (gpointer user_data)
 {
@@ -154,7 +128,7 @@ static void
 test_sign_in_again (void)
 {
   Counter counter = { 0 };
-  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) texts = NULL;
   LeapSignInDialog *dialog;
   GtkWidget *password;
 
@@ -167,9 +141,9 @@ test_sign_in_again (void)
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.sign-out", NULL);
   g_assert_true (leap_test_wait_for (signed_out, counter.client, TIMEOUT_MS));
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.sign-in", NULL);
-  dialog = find_sign_in_dialog ();
+  dialog = leap_test_find_window (LEAP_TYPE_SIGN_IN_DIALOG);
   g_assert_nonnull (dialog);
-  collect_texts (GTK_WIDGET (dialog), texts);
+  texts = leap_test_find_widgets (dialog, GTK_TYPE_TEXT, FALSE);
   g_assert_cmpuint (texts->len, ==, 3);
   password = texts->pdata[2];
   gtk_editable_set_text (GTK_EDITABLE (texts->pdata[1]), "manager");

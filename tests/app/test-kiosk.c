@@ -424,6 +424,58 @@ dialog_shown (gpointer user_data)
   return gtk_widget_get_mapped (user_data);
 }
 
+/* The button labelled @label under @root, or NULL. */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  g_autoptr(GPtrArray) buttons = leap_test_find_widgets (root, GTK_TYPE_BUTTON, FALSE);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
+      return buttons->pdata[i];
+  return NULL;
+}
+
+/* The buttons and fields of @dialog on screen. */
+static GPtrArray *
+find_controls (GtkWidget *dialog)
+{
+  GPtrArray *controls = leap_test_find_widgets (dialog, GTK_TYPE_BUTTON, TRUE);
+  g_autoptr(GPtrArray) entries = leap_test_find_widgets (dialog, GTK_TYPE_ENTRY, TRUE);
+
+  g_ptr_array_extend (controls, entries, NULL, NULL);
+  return controls;
+}
+
+static gboolean
+controls_laid_out (gpointer user_data)
+{
+  g_autoptr(GPtrArray) controls = find_controls (user_data);
+
+  for (guint i = 0; i < controls->len; i++)
+    if (gtk_widget_get_height (controls->pdata[i]) == 0)
+      return FALSE;
+  return controls->len > 0;
+}
+
+/* Every button and field of @dialog is a target a finger hits. */
+static void
+assert_touch_sized (GtkWidget *dialog)
+{
+  g_autoptr(GPtrArray) controls = NULL;
+
+  g_assert_true (leap_test_wait_for (controls_laid_out, dialog, TIMEOUT_MS));
+  controls = find_controls (dialog);
+  g_assert_cmpuint (controls->len, >=, 3);
+  for (guint i = 0; i < controls->len; i++)
+    {
+      g_test_message ("%s: %d px high", G_OBJECT_TYPE_NAME (controls->pdata[i]),
+                      gtk_widget_get_height (controls->pdata[i]));
+      g_assert_cmpint (gtk_widget_get_height (controls->pdata[i]), >=, 64);
+    }
+}
+
 static gboolean
 pointer_cleared (gpointer user_data)
 {
@@ -438,6 +490,7 @@ test_kiosk_exit (void)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autofree char *hash = NULL;
   AdwMessageDialog *dialog;
+  GtkWidget *entry;
 
   if (world.stack.skip != NULL)
     {
@@ -477,11 +530,30 @@ test_kiosk_exit (void)
   g_assert_nonnull (dialog);
   g_assert_true (adw_message_dialog_has_response (dialog, "leave"));
   maybe_shot (GTK_WIDGET (dialog), "exit-pin");
+  /* Sized for a finger: its buttons and its field are 64 pixels high. */
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  assert_touch_sized (GTK_WIDGET (dialog));
   leap_kiosk_window_set_exit_pin_text (kiosk.window, "1357");
   adw_message_dialog_response (dialog, "leave");
   g_assert_false (leap_kiosk_window_get_left (kiosk.window));
   g_assert_cmpstr (leap_kiosk_window_get_message (kiosk.window), ==, "Wrong PIN.");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (kiosk.window)));
+  /* ...visibly, in the dialog, which stays: the field shakes and clears. */
+  g_assert_true (leap_kiosk_window_get_exit_dialog (kiosk.window) == dialog);
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "Wrong PIN.");
+  entry = adw_message_dialog_get_extra_child (dialog);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  g_assert_true (gtk_widget_has_css_class (entry, "shake"));
+  maybe_shot (GTK_WIDGET (dialog), "exit-refused");
+  /* Typed again and confirmed with Enter (the button closes the dialog
+   * first): refused again, and back. */
+  leap_kiosk_window_set_exit_pin_text (kiosk.window, "9999");
+  g_signal_emit_by_name (gtk_editable_get_delegate (GTK_EDITABLE (entry)), "activate");
+  g_assert_true (leap_kiosk_window_get_exit_dialog (kiosk.window) == dialog);
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  g_assert_false (leap_kiosk_window_get_left (kiosk.window));
 
   /* Left open, the PIN dialog goes with the idle time. */
   g_settings_set_uint (settings, "kiosk-idle-timeout", 2);
@@ -491,10 +563,10 @@ test_kiosk_exit (void)
   g_assert_false (leap_kiosk_window_get_left (kiosk.window));
   g_settings_reset (settings, "kiosk-idle-timeout");
 
-  /* ...the right one leaves, typed and confirmed with Enter as staff do:
-   * the dialog closes itself, and the window, owned by nobody else here
-   * as in the program, goes while the dialog still answers. Any GLib
-   * critical on the way (a handler taken from a freed window) aborts. */
+  /* ...the right one leaves, typed and confirmed with the Leave button as
+   * staff do: the dialog closes itself, and the window, owned by nobody
+   * else here as in the program, goes while the dialog still answers. Any
+   * GLib critical on the way (a handler taken from a freed window) aborts. */
   gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.exit", NULL);
   dialog = leap_kiosk_window_get_exit_dialog (kiosk.window);
   g_assert_nonnull (dialog);
@@ -504,9 +576,7 @@ test_kiosk_exit (void)
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_clear_object (&kiosk.window);
-  g_signal_emit_by_name (gtk_editable_get_delegate (
-                           GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog))),
-                         "activate");
+  g_signal_emit_by_name (find_button (GTK_WIDGET (dialog), "Leave"), "clicked");
   g_assert_true (leap_test_wait_for (pointer_cleared, &window, TIMEOUT_MS));
   g_assert_true (leap_test_wait_for (pointer_cleared, &dialog, TIMEOUT_MS));
 
@@ -687,30 +757,18 @@ test_kiosk_answer_unknown (void)
   leap_test_relay_stop (&relay);
 }
 
-static void
-collect_label_texts (GtkWidget *widget,
-                     GPtrArray *out)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget))
-    g_ptr_array_add (out, (gpointer) gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_label_texts (child, out);
-}
-
 /* Whether a label of @window shows @text. */
 static gboolean
 shows_text (GtkWidget  *window,
             const char *text)
 {
-  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) labels = leap_test_find_widgets (window, GTK_TYPE_LABEL, TRUE);
 
-  collect_label_texts (window, texts);
-  for (guint i = 0; i < texts->len; i++)
-    if (g_str_equal (texts->pdata[i], text))
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_equal (gtk_label_get_text (labels->pdata[i]), text))
       return TRUE;
-  for (guint i = 0; i < texts->len; i++)
-    g_test_message ("shown: %s", (const char *) texts->pdata[i]);
+  for (guint i = 0; i < labels->len; i++)
+    g_test_message ("shown: %s", gtk_label_get_text (labels->pdata[i]));
   return FALSE;
 }
 
