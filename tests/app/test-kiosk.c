@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "leap-client.h"
+#include "leap-event.h"
+#include "leap-format.h"
 #include "leap-json.h"
 #include "leap-kiosk-window.h"
 #include "leap-offline-cache.h"
@@ -867,6 +869,94 @@ test_kiosk_language (void)
   kiosk_close (&kiosk);
 }
 
+static LeapEvent *
+event_at (const char *starts_at)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"id\": 9, \"venue_id\": 1, \"name\": \"Hamlet\", \"description\": \"\", "
+    "\"starts_at\": \"%s\", \"ends_at\": null, \"status\": \"on_sale\", "
+    "\"created_at\": \"2026-01-01T00:00:00Z\", \"updated_at\": \"2026-01-01T00:00:00Z\"}",
+    starts_at);
+  g_autoptr(JsonObject) object = leap_json_parse_object (json, -1, NULL);
+  g_autoptr(GError) error = NULL;
+  LeapEvent *event;
+
+  g_assert_nonnull (object);
+  event = leap_event_new_from_json (object, &error);
+  g_assert_no_error (error);
+  leap_event_set_venue_timezone (event, "Europe/Vienna");
+  return event;
+}
+
+typedef struct
+{
+  GtkWidget  *window;
+  const char *text;
+} TextWait;
+
+static gboolean
+text_shown (gpointer user_data)
+{
+  TextWait *wait = user_data;
+  g_autoptr(GPtrArray) labels = leap_test_find_widgets (wait->window, GTK_TYPE_LABEL, TRUE);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_equal (gtk_label_get_text (labels->pdata[i]), wait->text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The events' tiles say what the tickets cost, and "Tonight" for a show
+ * that starts this evening. */
+static void
+test_kiosk_tiles (void)
+{
+  g_autoptr(LeapEvent) evening = event_at ("2026-12-05T18:30:00Z");   /* 19:30 in Vienna */
+  g_autoptr(LeapEvent) afternoon = event_at ("2026-12-05T13:00:00Z"); /* 14:00 */
+  g_autoptr(GDateTime) morning = g_date_time_new_utc (2026, 12, 5, 8, 0, 0);
+  g_autoptr(GDateTime) day_before = g_date_time_new_utc (2026, 12, 4, 8, 0, 0);
+  g_autoptr(GDateTime) week_before = g_date_time_new_utc (2026, 11, 28, 8, 0, 0);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GListModel *events;
+  Kiosk kiosk = { 0 };
+  TextWait wait;
+
+  g_assert_cmpstr (leap_format_show_day (evening, morning), ==, "Tonight");
+  g_assert_cmpstr (leap_format_show_day (afternoon, morning), ==, "Today");
+  g_assert_cmpstr (leap_format_show_day (evening, day_before), ==, "Tomorrow");
+  g_assert_null (leap_format_show_day (evening, week_before));
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  kiosk_open (&kiosk);
+  gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.start", NULL);
+  /* The test's show: Stalls €45.00, Balcony €29.00. */
+  wait.window = GTK_WIDGET (kiosk.window);
+  wait.text = "€29.00 – €45.00";
+  g_assert_true (leap_test_wait_for (text_shown, &wait, TIMEOUT_MS));
+  maybe_shot (GTK_WIDGET (kiosk.window), "events-tiles");
+  /* The demo catalogue has shows tonight, unless it is too late. */
+  events = leap_offline_cache_get_events (kiosk.cache);
+  for (guint i = 0; i < g_list_model_get_n_items (events); i++)
+    {
+      g_autoptr(LeapEvent) event = g_list_model_get_item (events, i);
+
+      if (leap_event_get_starts_at (event) > g_get_real_time () / G_USEC_PER_SEC + 60 &&
+          g_strcmp0 (leap_event_get_status (event), "on_sale") == 0 &&
+          g_strcmp0 (leap_format_show_day (event, now), "Tonight") == 0)
+        {
+          g_test_message ("%s is tonight", leap_event_get_name (event));
+          wait.text = "Tonight";
+          g_assert_true (leap_test_wait_for (text_shown, &wait, TIMEOUT_MS));
+          break;
+        }
+    }
+  kiosk_close (&kiosk);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -894,6 +984,7 @@ main (int   argc,
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   g_test_add_func ("/leap/kiosk/sale", test_kiosk_sale);
+  g_test_add_func ("/leap/kiosk/tiles", test_kiosk_tiles);
   g_test_add_func ("/leap/kiosk/idle-reset", test_kiosk_idle_reset);
   g_test_add_func ("/leap/kiosk/declined", test_kiosk_declined);
   g_test_add_func ("/leap/kiosk/exit", test_kiosk_exit);
