@@ -7,6 +7,7 @@
 #include <adwaita.h>
 #include <sqlite3.h>
 
+#include "leap-check-in-view.h"
 #include "leap-client.h"
 #include "leap-json.h"
 #include "leap-offline-cache.h"
@@ -281,6 +282,12 @@ refunded (gpointer user_data)
 }
 
 static gboolean
+check_in_settled (gpointer user_data)
+{
+  return g_strcmp0 (leap_check_in_view_get_state (user_data), "checking") != 0;
+}
+
+static gboolean
 file_exists (gpointer user_data)
 {
   return g_file_test (user_data, G_FILE_TEST_EXISTS);
@@ -338,6 +345,7 @@ test_refund_approved (void)
   ErrorWait wait;
   const char *order_id;
   const char *secrets[4] = { NULL };
+  static const char *const views[] = { "sell", "orders", "check-in", "shift" };
   gsize length;
 
   if (world.stack.skip != NULL)
@@ -395,12 +403,26 @@ test_refund_approved (void)
   secrets[2] = leap_json_get_string (
     json_array_get_object_element (json_object_get_array_member (order, "tickets"), 1), "code",
     "");
+  /* The door turned the refunded ticket away, with its code. */
+  gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", "check-in");
+  leap_check_in_view_check (leap_window_get_check_in_view (counter.window), secrets[2]);
+  g_assert_true (leap_test_wait_for (check_in_settled,
+                                     leap_window_get_check_in_view (counter.window), TIMEOUT_MS));
+  g_assert_cmpstr (leap_check_in_view_get_state (leap_window_get_check_in_view (counter.window)),
+                   ==, "voided");
+  gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", "orders");
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.sign-out", NULL);
   g_assert_true (leap_test_wait_for (signed_out, counter.client, TIMEOUT_MS));
   g_assert_true (leap_test_wait_for (orders_idle, view, TIMEOUT_MS));
   run_for (500);
   g_assert_cmpuint (g_list_model_get_n_items (leap_orders_view_get_orders (view)), ==, 0);
-  assert_not_shown (GTK_WIDGET (counter.window), secrets);
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_test_message ("Signed out, view %s", views[i]);
+      gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", views[i]);
+      run_for (300);
+      assert_not_shown (GTK_WIDGET (counter.window), secrets);
+    }
   counter_close (&counter);
 }
 
