@@ -504,7 +504,19 @@ leap_refund_dialog_init (LeapRefundDialog *self)
   g_signal_connect (self, "response", G_CALLBACK (response_cb), NULL);
   g_signal_connect_swapped (self->manager_row, "changed", G_CALLBACK (update), self);
   g_signal_connect_swapped (self->password_row, "changed", G_CALLBACK (update), self);
+  leap_a11y_name_icon_buttons (GTK_WIDGET (self->password_row));
   leap_a11y_name_mnemonic_buttons (GTK_WIDGET (self));
+}
+
+/* Work under way keeps the dialog (destroyed or not) after its window:
+ * it lets go of the window while the window is still there, or GTK
+ * would let go of a freed window when the dialog goes. */
+static void
+parent_destroyed_cb (LeapRefundDialog *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  gtk_window_set_transient_for (GTK_WINDOW (self), NULL);
+  gtk_window_destroy (GTK_WINDOW (self));
 }
 
 /* Asks which tickets of @order (the device's record of a paid order) to
@@ -529,6 +541,9 @@ leap_refund_dialog_new (GtkWindow  *parent,
                        "body", _("The tickets refunded stop working. Tickets already used at "
                                  "the door are not refunded."),
                        NULL);
+  if (parent != NULL)
+    g_signal_connect_object (parent, "destroy", G_CALLBACK (parent_destroyed_cb), self,
+                             G_CONNECT_SWAPPED);
   self->client = g_object_ref (client);
   self->order = json_object_ref (order);
   gtk_widget_set_visible (self->approval_box, asks_approval (self));

@@ -28,10 +28,12 @@
 #include "leap-event-page.h"
 #include "leap-event-row.h"
 #include "leap-format.h"
+#include "leap-json.h"
 #include "leap-kiosk-window.h"
 #include "leap-offline-cache.h"
 #include "leap-orders-view.h"
 #include "leap-payment-dialog.h"
+#include "leap-refund-dialog.h"
 #include "leap-shift-view.h"
 #include "leap-sign-in-dialog.h"
 #include "leap-test-utils.h"
@@ -426,6 +428,31 @@ test_payment_dialog (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* Signed out (no role): the dialog asks for a manager's approval, so
+ * every control it can show is there: a spin button per tier, the
+ * manager's name and password, the responses. */
+static void
+test_refund_dialog (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GHashTable) roles = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonObject) order = leap_json_parse_object (
+    "{\"order_id\": \"o-1-AAAAAAAAAAAAAAAAAAAAAA\", \"status\": \"paid\", \"currency\": \"EUR\", "
+    "\"lines\": [{\"tier_id\": 1, \"quantity\": 1, \"unit_price\": 4500}, "
+    "{\"tier_id\": 2, \"quantity\": 1, \"unit_price\": 2900}], "
+    "\"tier_names\": {\"1\": \"Stalls\", \"2\": \"Balcony\"}, "
+    "\"tickets\": [{\"code\": \"A\", \"tier_id\": 1, \"status\": \"valid\"}, "
+    "{\"code\": \"B\", \"tier_id\": 2, \"status\": \"valid\"}]}", -1, NULL);
+  LeapRefundDialog *dialog = leap_refund_dialog_new (GTK_WINDOW (f->window), f->client, order);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpuint (leap_refund_dialog_get_n_offered (dialog), ==, 2);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (dialog), "refund dialog", roles), >=, 6);
+  assert_role (roles, "GtkSpinButton", GTK_ACCESSIBLE_ROLE_SPIN_BUTTON);
+  assert_role (roles, "AdwPasswordEntryRow", GTK_ACCESSIBLE_ROLE_TEXT_BOX);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 /* The kiosk */
 
 #define KIOSK_PASSWORD "kiosk-42"
@@ -672,6 +699,8 @@ main (int   argc,
   g_test_add ("/leap/a11y/main-window", Fixture, NULL, fixture_set_up, test_main_window,
               fixture_tear_down);
   g_test_add ("/leap/a11y/event-rows", Fixture, NULL, fixture_set_up, test_event_rows,
+              fixture_tear_down);
+  g_test_add ("/leap/a11y/refund-dialog", Fixture, NULL, fixture_set_up, test_refund_dialog,
               fixture_tear_down);
   g_test_add ("/leap/a11y/sign-in-dialog", Fixture, NULL, fixture_set_up, test_sign_in_dialog,
               fixture_tear_down);
