@@ -65,3 +65,23 @@ leap_a11y_show_stack_page (GtkStack   *stack,
     gtk_accessible_update_state (GTK_ACCESSIBLE (page), GTK_ACCESSIBLE_STATE_HIDDEN, page != shown,
                                  -1);
 }
+
+/* libadwaita 1.2 names the show-password button of a password row only
+ * with a tooltip, which GTK 4.8 exports as the description: the name a
+ * screen reader announces is empty. Give such buttons their tooltip as
+ * the name too. */
+void
+leap_a11y_name_icon_buttons (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (child);
+
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL &&
+          tooltip != NULL)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                        tooltip, -1);
+      leap_a11y_name_icon_buttons (child);
+    }
+}

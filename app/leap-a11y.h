@@ -6,6 +6,7 @@
 G_BEGIN_DECLS
 
 void leap_a11y_name_mnemonic_buttons (GtkWidget  *root);
+void leap_a11y_name_icon_buttons     (GtkWidget  *widget);
 void leap_a11y_follow_high_contrast  (GtkWidget  *window);
 void leap_a11y_show_stack_page       (GtkStack   *stack,
                                       const char *name);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <libsoup/soup.h>
 
-#include "leap-client.h"
+#include "leap-client-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
 
@@ -554,6 +554,19 @@ leap_client_send_finish (LeapClient   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+_leap_client_send_with_key_async (LeapClient          *self,
+                                  const char          *method,
+                                  const char          *path,
+                                  JsonObject          *body,
+                                  const char          *idempotency_key,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  send_full (self, method, path, body, idempotency_key, cancellable, callback, user_data);
 }
 
 JsonObject *

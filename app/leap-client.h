@@ -121,6 +121,16 @@ void            leap_client_refund_order_async (LeapClient           *self,
 JsonObject     *leap_client_refund_order_finish (LeapClient          *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
+void            leap_client_refund_async       (LeapClient           *self,
+                                                const char           *order_id,
+                                                JsonObject           *request,
+                                                const char           *idempotency_key,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *leap_client_refund_finish      (LeapClient           *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
 void            leap_client_check_in_async     (LeapClient           *self,
                                                 const char           *code,
                                                 GCancellable         *cancellable,

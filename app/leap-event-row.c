@@ -68,10 +68,38 @@ update_availability (LeapEventRow *self)
     }
 }
 
+/* What a screen reader says of the row: its labels in one sentence,
+ * with the whole date ("Hamlet, Cancelled, Saturday 5 December 2026,
+ * 19:30–22:00 · Grand Theatre, 12 left"). The row and the list item
+ * that holds it carry it: the item is what takes the focus. */
+static void
+update_accessible_label (LeapEventRow *self)
+{
+  g_autofree char *when = leap_format_event_when (self->event);
+  const char *status = leap_event_get_status (self->event);
+  const char *available = gtk_label_get_label (self->available_label);
+  g_autoptr(GString) label = g_string_new (leap_event_get_name (self->event));
+  GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
+
+  if (g_str_equal (status, "cancelled"))
+    g_string_append_printf (label, ", %s", _("Cancelled"));
+  else if (g_str_equal (status, "off_sale"))
+    g_string_append_printf (label, ", %s", _("Not on sale"));
+  g_string_append_printf (label, ", %s", when);
+  if (available[0] != '\0')
+    g_string_append_printf (label, ", %s", available);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label->str, -1);
+  if (item != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (item), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    label->str, -1);
+}
+
 static void
 event_notify_cb (LeapEventRow *self)
 {
   update_availability (self);
+  update_accessible_label (self);
 }
 
 static void
@@ -100,6 +128,7 @@ update (LeapEventRow *self)
     venue = g_strdup (leap_event_get_venue_name (self->event) ?: "");
   gtk_label_set_label (self->venue_label, venue);
   update_availability (self);
+  update_accessible_label (self);
 }
 
 static void
@@ -168,6 +197,7 @@ leap_event_row_class_init (LeapEventRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeapEventRow, level_bar);
   gtk_widget_class_bind_template_child (widget_class, LeapEventRow, available_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void

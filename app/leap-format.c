@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+/* A show that starts from this hour (at its venue) is "tonight". */
+#define TONIGHT_FROM_HOUR 17
+
 /* The names in dates come from the translations, not from LC_TIME, so a
  * German window never shows "Saturday" because LC_TIME is C.UTF-8. */
 static const char *const weekdays[] = {
@@ -72,7 +75,11 @@ leap_format_date_time (GDateTime  *date_time,
           p++;
           continue;
         }
-      for (const char *c = g_dpgettext2 (GETTEXT_PACKAGE, context, name); *c != '\0'; c++)
+      /* The default domain (ours, as for C_()), not GETTEXT_PACKAGE by
+       * name: GLib decides once per process whether a named domain is
+       * translated at all, and a kiosk that started in English then
+       * kept "Monday" in a German date after its customer chose German. */
+      for (const char *c = g_dpgettext2 (NULL, context, name); *c != '\0'; c++)
         {
           if (*c == '%')
             g_string_append_c (expanded, '%');
@@ -242,4 +249,23 @@ leap_format_relative_day (LeapEvent *event)
   if (g_strcmp0 (day, _("Tomorrow")) == 0)
     return _("Tomorrow");
   return "";
+}
+
+/* When a show is, in a word on its tile: "Tonight" for a show that
+ * starts today from 17:00 at its venue (@now is the time now), "Today",
+ * "Tomorrow", otherwise NULL. */
+const char *
+leap_format_show_day (LeapEvent *event,
+                      GDateTime *now)
+{
+  g_autoptr(GDateTime) start = leap_event_dup_local_start (event);
+  g_autofree char *day = NULL;
+  g_autofree char *time = leap_format_event_time (event, now, &day);
+
+  (void) time; /* only the day is wanted here */
+  if (g_strcmp0 (day, _("Today")) == 0)
+    return g_date_time_get_hour (start) >= TONIGHT_FROM_HOUR ? _("Tonight") : _("Today");
+  if (g_strcmp0 (day, _("Tomorrow")) == 0)
+    return _("Tomorrow");
+  return NULL;
 }

@@ -16,6 +16,8 @@ char       *leap_format_event_time   (LeapEvent  *event,
                                       char      **day);
 char       *leap_format_event_when   (LeapEvent  *event);
 const char *leap_format_relative_day (LeapEvent  *event);
+const char *leap_format_show_day     (LeapEvent  *event,
+                                      GDateTime  *now);
 char       *leap_format_money        (const LeapMoney *money);
 char       *leap_format_date_time    (GDateTime  *date_time,
                                       const char *format);

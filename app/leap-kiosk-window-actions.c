@@ -20,6 +20,7 @@
 #define PRINT_TIMEOUT_S  60
 #define EXIT_ATTEMPTS    5
 #define EXIT_LOCK_S      60
+#define SHAKE_MS         500
 
 /* Payment */
 
@@ -349,36 +350,88 @@ leap_kiosk_window_check_pin (LeapKioskWindow *self,
   return TRUE;
 }
 
+/* Lets go of the PIN dialog, which is on its way out. */
 static void
-exit_response_cb (LeapKioskWindow *self,
-                  const char      *response)
+forget_exit_dialog (LeapKioskWindow *self)
+{
+  g_clear_handle_id (&self->shake_id, g_source_remove);
+  if (self->exit_dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->exit_dialog), (gpointer *) &self->exit_dialog);
+  self->exit_dialog = NULL;
+  if (self->exit_entry != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->exit_entry), (gpointer *) &self->exit_entry);
+  self->exit_entry = NULL;
+}
+
+static gboolean
+shaken_cb (gpointer user_data)
+{
+  LeapKioskWindow *self = user_data;
+
+  self->shake_id = 0;
+  if (self->exit_entry != NULL)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->exit_entry), "shake");
+  return G_SOURCE_REMOVE;
+}
+
+/* A wrong PIN: the dialog stays, says so, and its field shakes and
+ * clears for the next try. */
+static void
+refuse_pin (LeapKioskWindow  *self,
+            AdwMessageDialog *dialog)
+{
+  GtkWidget *entry = GTK_WIDGET (self->exit_entry);
+
+  adw_message_dialog_set_body (dialog, self->message);
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "kiosk-refused");
+  gtk_editable_set_text (self->exit_entry, "");
+  /* The class comes off when the shake is over, so the next one shakes. */
+  g_clear_handle_id (&self->shake_id, g_source_remove);
+  gtk_widget_remove_css_class (entry, "shake");
+  gtk_widget_add_css_class (entry, "shake");
+  self->shake_id = g_timeout_add (SHAKE_MS, shaken_cb, self);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+exit_response_cb (LeapKioskWindow  *self,
+                  const char       *response,
+                  AdwMessageDialog *dialog)
 {
   g_autofree char *pin = NULL;
 
-  /* Answered: the dialog is on its way out. */
-  if (self->exit_dialog != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (self->exit_dialog), (gpointer *) &self->exit_dialog);
-      self->exit_dialog = NULL;
-    }
   self->last_input = g_get_monotonic_time ();
-  if (self->exit_entry != NULL)
-    {
-      pin = g_strdup (gtk_editable_get_text (self->exit_entry));
-      g_object_remove_weak_pointer (G_OBJECT (self->exit_entry), (gpointer *) &self->exit_entry);
-      self->exit_entry = NULL;
-    }
-  if (g_strcmp0 (response, "leave") != 0 || pin == NULL)
-    return;
-  if (!leap_kiosk_window_check_pin (self, pin))
+  if (g_strcmp0 (response, "leave") == 0 && self->exit_entry != NULL)
+    pin = g_strdup (gtk_editable_get_text (self->exit_entry));
+  if (pin != NULL && !leap_kiosk_window_check_pin (self, pin))
     {
       g_message ("Kiosk: leaving refused: %s", self->message);
+      refuse_pin (self, dialog);
+      return;
+    }
+  forget_exit_dialog (self);
+  if (pin == NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (dialog));
       return;
     }
   g_message ("Kiosk: left with the staff PIN");
   self->left = TRUE;
   leap_sale_release_hold (self->sale);
+  /* The dialog is still being answered and goes after this window; it
+   * would then let go of its parent (a freed window) on its way out.
+   * It lets go now, while the window is there. */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
   gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+pin_activated_cb (GtkEntry         *entry,
+                  AdwMessageDialog *dialog)
+{
+  adw_message_dialog_response (dialog, "leave");
 }
 
 static void
@@ -418,16 +471,22 @@ exit_action (GtkWidget  *widget,
       gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       _("Kiosk staff PIN"), -1);
       adw_message_dialog_set_extra_child (dialog, entry);
+      /* Answered with a wrong PIN, it hides (AdwMessageDialog closes on
+       * any response) and comes back saying so. */
+      gtk_window_set_hide_on_close (GTK_WINDOW (dialog), TRUE);
       adw_message_dialog_add_responses (dialog, "cancel", _("Cancel"), "leave", _("Leave"), NULL);
       adw_message_dialog_set_response_appearance (dialog, "leave", ADW_RESPONSE_DESTRUCTIVE);
       adw_message_dialog_set_default_response (dialog, "leave");
       adw_message_dialog_set_close_response (dialog, "cancel");
-      g_object_set (entry, "activates-default", TRUE, NULL);
+      /* Enter answers "leave" itself: after a wrong PIN the dialog was
+       * hidden and shown again, and no longer has its default button. */
+      g_signal_connect_object (entry, "activate", G_CALLBACK (pin_activated_cb), dialog, 0);
       self->exit_entry = GTK_EDITABLE (entry);
       g_object_add_weak_pointer (G_OBJECT (entry), (gpointer *) &self->exit_entry);
     }
   g_signal_connect_object (dialog, "response", G_CALLBACK (exit_response_cb), self,
                            G_CONNECT_SWAPPED);
+  gtk_widget_add_css_class (GTK_WIDGET (dialog), "kiosk-dialog");
   leap_a11y_name_mnemonic_buttons (GTK_WIDGET (dialog));
   self->exit_dialog = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->exit_dialog);

@@ -16,7 +16,8 @@ G_BEGIN_DECLS
  * the server does not answer, a calm page says so and the kiosk comes
  * back by itself. Leaving needs a staff PIN (Ctrl+Alt+Q, or a long press
  * on the top right corner). The cart, its hold and the payment are a
- * LeapSale; leap-kiosk-window.c shows the pages, and
+ * LeapSale; leap-kiosk-window.c shows the pages,
+ * leap-kiosk-window-events.c the events' tiles, and
  * leap-kiosk-window-actions.c holds the kiosk.* actions: choosing,
  * paying and leaving. */
 struct _LeapKioskWindow
@@ -72,6 +73,7 @@ struct _LeapKioskWindow
   guint                countdown_left;
   guint                thanks_id;
   guint                check_id;
+  guint                shake_id;
   guint                retry_delay_s;
   guint                n_rebuilds;
   guint                exit_failures;
@@ -102,6 +104,8 @@ void     _leap_kiosk_window_change_ticket      (LeapKioskWindow      *self,
                                                 int                   delta);
 void     _leap_kiosk_window_clear_cart         (LeapKioskWindow      *self);
 void     _leap_kiosk_window_sync_events        (LeapKioskWindow      *self);
+GtkWidget *_leap_kiosk_window_create_event_row (gpointer              item,
+                                                gpointer              user_data);
 void     _leap_kiosk_window_rebuild_events     (LeapKioskWindow      *self);
 void     _leap_kiosk_window_close_still_there  (LeapKioskWindow      *self);
 void     _leap_kiosk_window_watch_idle         (LeapKioskWindow      *self);

@@ -82,46 +82,6 @@ event_on_sale (gpointer item,
          leap_event_get_starts_at (event) > g_get_real_time () / G_USEC_PER_SEC;
 }
 
-static GtkWidget *
-create_event_row (gpointer item,
-                  gpointer user_data)
-{
-  LeapEvent *event = item;
-  g_autofree char *when = leap_format_event_when (event);
-  g_autofree char *label = g_strdup_printf ("%s, %s", leap_event_get_name (event), when);
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *button = gtk_button_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *name = gtk_label_new (leap_event_get_name (event));
-  GtkWidget *sub;
-
-  /* The day, the time and the venue. */
-  sub = gtk_label_new (when);
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_wrap (GTK_LABEL (name), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (sub), 0);
-  gtk_label_set_wrap (GTK_LABEL (sub), TRUE);
-  gtk_widget_add_css_class (name, "kiosk-title");
-  gtk_widget_add_css_class (sub, "kiosk-text");
-  gtk_widget_add_css_class (sub, "dim-label");
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (box), name);
-  gtk_box_append (GTK_BOX (box), sub);
-  gtk_button_set_child (GTK_BUTTON (button), box);
-  gtk_widget_add_css_class (button, "kiosk-event");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "kiosk.choose-event");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "x", leap_event_get_id (event));
-  /* Named by its labels, for a screen reader. */
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
-                                  -1);
-  /* The button is the control: Tab goes straight from one to the next,
-   * not through a row that does nothing. */
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
-  gtk_widget_set_focusable (row, FALSE);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), button);
-  return row;
-}
-
 static void
 events_changed_cb (LeapKioskWindow *self)
 {
@@ -135,8 +95,8 @@ _leap_kiosk_window_rebuild_events (LeapKioskWindow *self)
   /* The filter looks at the clock: shows that began since go. */
   gtk_filter_changed (gtk_filter_list_model_get_filter (self->events),
                       GTK_FILTER_CHANGE_DIFFERENT);
-  gtk_list_box_bind_model (self->events_box, G_LIST_MODEL (self->events), create_event_row, self,
-                           NULL);
+  gtk_list_box_bind_model (self->events_box, G_LIST_MODEL (self->events),
+                           _leap_kiosk_window_create_event_row, self, NULL);
   events_changed_cb (self);
 }
 
@@ -655,6 +615,7 @@ leap_kiosk_window_dispose (GObject *object)
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_handle_id (&self->thanks_id, g_source_remove);
   g_clear_handle_id (&self->check_id, g_source_remove);
+  g_clear_handle_id (&self->shake_id, g_source_remove);
   /* Tickets held for a sale that will not happen go back; a hold under
    * payment becomes the order. */
   if (self->sale != NULL)

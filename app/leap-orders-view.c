@@ -15,6 +15,7 @@
 #include "leap-offline-cache.h"
 #include "leap-order.h"
 #include "leap-orders-view.h"
+#include "leap-refund-dialog.h"
 
 /* Orders: the sales of this device (from the offline cache, so they show
  * offline too), found by order number, ticket code or customer name; an
@@ -113,12 +114,14 @@ money (JsonObject *order,
   return leap_format_money (&m);
 }
 
+/* A cashier refunds too, with a manager's approval in the dialog. */
 static gboolean
 may_refund (LeapOrdersView *self)
 {
   const char *role = self->client ? leap_client_get_role (self->client) : NULL;
 
-  return g_strcmp0 (role, "manager") == 0 || g_strcmp0 (role, "admin") == 0;
+  return g_strcmp0 (role, "manager") == 0 || g_strcmp0 (role, "admin") == 0 ||
+         g_strcmp0 (role, "cashier") == 0;
 }
 
 static void
@@ -237,7 +240,7 @@ show_detail (LeapOrdersView *self)
                        !paid ? ""
                        : may_refund (self)
                            ? _("A refund gives the money back and voids the tickets.")
-                           : _("Refunds need a manager: ask one to sign in."));
+                           : _("Refunds are made by the box office staff."));
 }
 
 static void
@@ -498,6 +501,14 @@ leap_orders_view_search (LeapOrdersView *self,
   }
   if (self->cache == NULL)
     return;
+  /* Signed out, the counter shows no orders, names or codes. */
+  if (self->client != NULL && !leap_client_get_signed_in (self->client))
+    {
+      self->search_serial++;
+      g_list_store_remove_all (self->orders);
+      show_detail (self);
+      return;
+    }
   search = g_new0 (Search, 1);
   search->view = g_object_ref (self);
   search->serial = ++self->search_serial;
@@ -505,6 +516,15 @@ leap_orders_view_search (LeapOrdersView *self,
   set_busy (self, TRUE);
   leap_offline_cache_find_orders_async (self->cache, self->text, 0, self->cancellable, find_cb,
                                         search);
+}
+
+/* Signed out: the search, the list and the order go; signed in: back. */
+static void
+signed_in_changed_cb (LeapOrdersView *self)
+{
+  if (!leap_client_get_signed_in (self->client))
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  leap_orders_view_search (self, "");
 }
 
 void
@@ -581,22 +601,6 @@ refresh_clicked_cb (LeapOrdersView *self)
                                g_object_ref (self));
 }
 
-typedef struct
-{
-  LeapOrdersView *view;
-  JsonObject     *record;
-} Refund;
-
-static void
-refund_free (Refund *refund)
-{
-  g_object_unref (refund->view);
-  json_object_unref (refund->record);
-  g_free (refund);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Refund, refund_free)
-
 static void
 refund_saved_cb (GObject      *source,
                  GAsyncResult *result,
@@ -613,106 +617,47 @@ refund_saved_cb (GObject      *source,
 }
 
 static void
-refund_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+refunded_cb (LeapRefundDialog *dialog,
+             JsonObject       *answer,
+             const char       *message,
+             LeapOrdersView   *self)
 {
-  g_autoptr(Refund) refund = user_data;
-  LeapOrdersView *self = refund->view;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) answer = NULL;
+  const char *id = leap_json_get_string (answer, "order_id", "");
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->orders));
   g_autoptr(JsonObject) merged = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *amount = NULL;
-  JsonObject *payment;
 
-  answer = leap_client_refund_order_finish (LEAP_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (answer == NULL)
-    {
-      set_busy (self, FALSE);
-      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_FORBIDDEN))
-        message = g_strdup (_("Only a manager can refund. Ask one to sign in."));
-      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
-        message = g_strdup (_("The server cannot be reached, so nothing was refunded. Try again "
-                              "once online."));
-      else
-        message = g_strdup_printf (_("The order was not refunded: %s"), error->message);
-      toast (self, message);
-      return;
-    }
-
-  merged = leap_checkout_merge (refund->record, answer);
-  payment = get_object (merged, "payment");
-  /* What this refund gave back: tickets already used at the door stay. */
-  amount = money (merged, leap_json_get_int (merged, "refunded_amount", 0) -
-                          leap_json_get_int (refund->record, "refunded_amount", 0));
-  if (payment != NULL && g_strcmp0 (leap_json_get_string (payment, "method", NULL), "cash") == 0)
-    message = g_strdup_printf (_("Refunded: give %s back in cash. The tickets no longer work."),
-                               amount);
-  else
-    message = g_strdup_printf (_("Refunded: %s goes back to the card. The tickets no longer work."),
-                               amount);
   toast (self, message);
+  /* The device's record of it, wherever the list is now. */
+  for (guint i = 0; i < n && merged == NULL; i++)
+    {
+      g_autoptr(LeapOrder) order = g_list_model_get_item (G_LIST_MODEL (self->orders), i);
+
+      if (g_str_equal (leap_order_get_id (order), id))
+        merged = leap_checkout_merge (leap_order_get_record (order), answer);
+    }
+  if (merged == NULL)
+    merged = json_object_ref (answer);
+  set_busy (self, TRUE);
   leap_offline_cache_save_order_async (self->cache, merged, self->cancellable, refund_saved_cb,
                                        g_object_ref (self));
 }
 
-static void
-refund_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    LeapOrdersView   *self)
-{
-  JsonObject *order = g_object_get_data (G_OBJECT (dialog), "order");
-  Refund *refund;
-
-  if (!g_str_equal (response, "refund") || order == NULL)
-    return;
-  refund = g_new0 (Refund, 1);
-  refund->view = g_object_ref (self);
-  refund->record = json_object_ref (order);
-  set_busy (self, TRUE);
-  leap_client_refund_order_async (self->client, leap_json_get_string (order, "order_id", ""),
-                                  self->cancellable, refund_cb, refund);
-}
-
-/* Asks for confirmation, then refunds the chosen order. */
+/* Asks which tickets to refund (a cashier with a manager's approval),
+ * then refunds them: leap-refund-dialog.c. */
 void
 leap_orders_view_refund_selected (LeapOrdersView *self)
 {
   JsonObject *order;
-  GtkWidget *dialog;
-  g_autofree char *heading = NULL;
-  g_autofree char *amount = NULL;
-  g_autofree char *body = NULL;
+  LeapRefundDialog *dialog;
 
   g_return_if_fail (LEAP_IS_ORDERS_VIEW (self));
 
   order = leap_orders_view_get_selected (self);
   if (order == NULL || self->client == NULL)
     return;
-  if (!may_refund (self))
-    {
-      toast (self, _("Only a manager can refund. Ask one to sign in."));
-      return;
-    }
-  heading = g_strdup_printf (_("Refund Order %s?"), leap_json_get_string (order, "order_id", ""));
-  amount = money (order, leap_json_get_int (order, "total", 0));
-  body = g_strdup_printf (_("The tickets not yet used at the door are refunded (at most %s) "
-                            "and stop working. Tickets already used stay."), amount);
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), heading,
-                                   body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
-                                    "refund", _("_Refund"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "refund",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "order", json_object_ref (order),
-                          (GDestroyNotify) json_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (refund_response_cb), self, 0);
-  leap_a11y_name_mnemonic_buttons (dialog);
+  dialog = leap_refund_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   self->client, order);
+  g_signal_connect_object (dialog, "refunded", G_CALLBACK (refunded_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -850,6 +795,8 @@ leap_orders_view_set_backend (LeapOrdersView   *self,
   g_clear_object (&self->checkout);
   self->checkout = leap_checkout_new (client, cache);
   g_signal_connect_object (client, "notify::role", G_CALLBACK (show_detail), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::signed-in", G_CALLBACK (signed_in_changed_cb), self,
                            G_CONNECT_SWAPPED);
 }
 

@@ -50,9 +50,13 @@ set_busy (LeapSignInDialog *self,
 {
   gtk_stack_set_visible_child_name (self->button_stack, busy ? "spinner" : "label");
   gtk_widget_set_sensitive (GTK_WIDGET (self->sign_in_button), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->user_row), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  /* Read-only, not insensitive: the field that has the focus (Enter in
+   * the password) keeps it. An insensitive text field loses the focus
+   * without being told, and GTK warns ("did not receive a focus-out
+   * event"). */
+  gtk_editable_set_editable (GTK_EDITABLE (self->server_row), !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->user_row), !busy);
+  gtk_editable_set_editable (GTK_EDITABLE (self->password_row), !busy);
 }
 
 static void
@@ -208,32 +212,12 @@ leap_sign_in_dialog_class_init (LeapSignInDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
-/* libadwaita 1.2 names the show-password button of a password row only
- * with a tooltip, which GTK 4.8 exports as the description: the name a
- * screen reader announces is empty. Give such buttons their tooltip as
- * the name too. */
-static void
-name_icon_buttons (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      const char *tooltip = gtk_widget_get_tooltip_text (child);
-
-      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) == NULL &&
-          tooltip != NULL)
-        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                        tooltip, -1);
-      name_icon_buttons (child);
-    }
-}
-
 static void
 leap_sign_in_dialog_init (LeapSignInDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  name_icon_buttons (GTK_WIDGET (self->password_row));
+  leap_a11y_name_icon_buttons (GTK_WIDGET (self->password_row));
   leap_a11y_name_mnemonic_buttons (GTK_WIDGET (self));
 }
 

@@ -501,6 +501,107 @@ test_refused (Fixture *f, gconstpointer data)
   g_assert_cmpuint (reply.status, ==, 200);
 }
 
+static char *
+approval (const char *username,
+          const char *password,
+          const char *more)
+{
+  return g_strdup_printf ("{\"approval\": {\"username\": \"%s\", \"password\": \"%s\"}%s}",
+                          username, password, more ? more : "");
+}
+
+/* A cashier refunds on their own screen with a manager's name and
+ * password: checked like a sign-in (Argon2id, and the same limit of
+ * failures), recorded as the manager's refund; the cashier stays signed
+ * in. */
+static void
+test_approval (Fixture *f, gconstpointer data)
+{
+  g_autofree char *order_id = paid_order (f, 2, 1, "{\"method\": \"card\"}");
+  g_autofree char *one = g_strdup_printf (", \"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                          ", \"quantity\": 1}]", f->tier);
+  g_autofree char *wrong = approval ("manager", "guess-guess", NULL);
+  g_autofree char *by_cashier = approval ("cashier", "cashier-password", NULL);
+  g_autofree char *by_manager = approval ("manager", "manager-password", one);
+  g_autofree char *by_admin = approval ("admin", "admin-password", NULL);
+  g_autofree char *manager_id = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  Snapshot before;
+
+  snapshot (f, &before);
+  /* Without an approval, or with a wrong one, nothing moves. */
+  refund (f, f->cashier, order_id, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 403);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "forbidden");
+  leap_test_reply_clear (&reply);
+  refund (f, f->cashier, order_id, wrong, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 401);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "unauthorized");
+  leap_test_reply_clear (&reply);
+  /* A cashier cannot approve, not even their own refund. */
+  refund (f, f->cashier, order_id, by_cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 403);
+  leap_test_reply_clear (&reply);
+  refund (f, f->cashier, order_id, "{\"approval\": {\"username\": \"manager\"}}", NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  leap_test_reply_clear (&reply);
+  refund (f, f->cashier, order_id, "{\"approval\": \"manager\"}", NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  leap_test_reply_clear (&reply);
+  /* A kiosk cannot refund, approved or not. */
+  refund (f, f->kiosk, order_id, by_admin, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 403);
+  assert_unchanged (f, &before);
+
+  /* Approved: one Stalls ticket back, recorded with the manager. */
+  leap_test_reply_clear (&reply);
+  refund (f, f->cashier, order_id, by_manager, "approved-1", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "refunded_amount"),
+                   ==, 2500);
+  manager_id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                leap_test_db_int (f->db, "SELECT id FROM users "
+                                                         "WHERE username = 'manager'"));
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds WHERE order_id = '%s' "
+                                            "AND user_id = %s", order_id, manager_id), ==, 1);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log WHERE action = "
+                                            "'refund' AND user_id = %s", manager_id), ==, 1);
+  /* The cashier's session goes on. */
+  leap_test_reply_clear (&reply);
+  leap_test_backend_call (&f->tb, "GET", "/api/v1/sessions/current", f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "role"), ==,
+                   "cashier");
+
+  /* Guessing a manager's password through approvals locks the manager
+   * as guessing it at the sign-in does (five failures since the last
+   * success). */
+  for (guint i = 0; i < 5; i++)
+    {
+      leap_test_reply_clear (&reply);
+      refund (f, f->cashier, order_id, wrong, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 401);
+    }
+  leap_test_reply_clear (&reply);
+  refund (f, f->cashier, order_id, by_manager, "approved-2", &reply);
+  g_assert_cmpuint (reply.status, ==, 429);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "rate_limited");
+  g_assert_cmpint (g_ascii_strtoll (soup_message_headers_get_one (reply.headers, "Retry-After"),
+                                    NULL, 10), >, 0);
+  leap_test_reply_clear (&reply);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL,
+                          "{\"username\": \"manager\", \"password\": \"manager-password\"}",
+                          &reply);
+  g_assert_cmpuint (reply.status, ==, 429);
+  /* Another manager (the admin) still can. */
+  leap_test_reply_clear (&reply);
+  refund (f, f->cashier, order_id, by_admin, "approved-3", &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "refunded_amount"),
+                   ==, 2 * 2500 + 1500);
+  assert_invariant (f);
+}
+
 /* The same Idempotency-Key twice: one refund, the same answer. */
 static void
 test_idempotency (Fixture *f, gconstpointer data)
@@ -1255,6 +1356,7 @@ main (int argc, char *argv[])
   ADD ("/leap/refunds/whole", test_whole);
   ADD ("/leap/refunds/partial", test_partial);
   ADD ("/leap/refunds/refused", test_refused);
+  ADD ("/leap/refunds/approval", test_approval);
   ADD ("/leap/refunds/idempotency", test_idempotency);
   ADD ("/leap/refunds/checked-in", test_checked_in);
   ADD ("/leap/refunds/redis-down", test_redis_down);

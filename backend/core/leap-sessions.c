@@ -220,6 +220,7 @@ typedef struct
   gboolean disabled;
   gboolean verified;
   guint   retry_after;
+  gboolean approve;  /* check the password only: no session */
   JsonObject *answer;
 } Login;
 
@@ -337,16 +338,28 @@ verified_cb (GObject      *object,
       if (!leap_store_set_password_hash (self->store, login->user_id, login->new_hash, &error))
         g_warning ("Could not store a renewed password hash: %s", error->message);
     }
+  if (login->approve)
+    {
+      LeapSession *who = g_new0 (LeapSession, 1);
+
+      who->user_id = login->user_id;
+      who->username = g_strdup (login->username);
+      who->role = g_strdup (login->role);
+      g_task_return_pointer (task, who, (GDestroyNotify) leap_session_free);
+      return;
+    }
   start_session (g_steal_pointer (&task), login->user_id, login->username, login->role);
 }
 
-void
-leap_sessions_login_async (LeapSessions       *self,
-                           const char         *username,
-                           const char         *password,
-                           const char         *client_address,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
+static void
+check_password (LeapSessions       *self,
+                const char         *username,
+                const char         *password,
+                const char         *client_address,
+                gboolean            approve,
+                gpointer            source_tag,
+                GAsyncReadyCallback callback,
+                gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   Login *login = g_new0 (Login, 1);
@@ -355,8 +368,9 @@ leap_sessions_login_async (LeapSessions       *self,
   g_autoptr(JsonObject) user = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_task_set_source_tag (task, leap_sessions_login_async);
+  g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+  login->approve = approve;
   login->username = g_strdup (username);
   login->password = g_strdup (password);
   login->address = g_strdup (client_address);
@@ -393,6 +407,48 @@ leap_sessions_login_async (LeapSessions       *self,
     g_task_run_in_thread (thread_task, verify_thread);
     g_object_unref (thread_task);
   }
+}
+
+void
+leap_sessions_login_async (LeapSessions       *self,
+                           const char         *username,
+                           const char         *password,
+                           const char         *client_address,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  check_password (self, username, password, client_address, FALSE, leap_sessions_login_async,
+                  callback, user_data);
+}
+
+/* Checks a user's password as a sign-in does (Argon2id in a thread, the
+ * same limits on failures, which count towards the sign-in's) and says
+ * who it is, without starting a session: for a manager who approves
+ * something on another person's screen. */
+void
+leap_sessions_approve_async (LeapSessions       *self,
+                             const char         *username,
+                             const char         *password,
+                             const char         *client_address,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  check_password (self, username, password, client_address, TRUE, leap_sessions_approve_async,
+                  callback, user_data);
+}
+
+/* The approving user (user_id, username, role; no token), or NULL. */
+LeapSession *
+leap_sessions_approve_finish (LeapSessions *self,
+                              GAsyncResult *result,
+                              guint        *retry_after_s,
+                              GError      **error)
+{
+  Login *login = g_task_get_task_data (G_TASK (result));
+
+  if (retry_after_s != NULL)
+    *retry_after_s = login->retry_after;
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void

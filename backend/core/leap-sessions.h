@@ -49,6 +49,16 @@ JsonObject   *leap_sessions_login_finish  (LeapSessions        *self,
                                            GAsyncResult        *result,
                                            guint               *retry_after_s,
                                            GError             **error);
+void          leap_sessions_approve_async (LeapSessions        *self,
+                                           const char          *username,
+                                           const char          *password,
+                                           const char          *client_address,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+LeapSession  *leap_sessions_approve_finish (LeapSessions       *self,
+                                           GAsyncResult        *result,
+                                           guint               *retry_after_s,
+                                           GError             **error);
 void          leap_sessions_lookup_async  (LeapSessions        *self,
                                            const char          *token,
                                            GAsyncReadyCallback  callback,

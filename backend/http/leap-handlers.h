@@ -14,6 +14,13 @@ void leap_handle_metrics        (LeapRequest *req);
 void leap_handle_session_create (LeapRequest *req);
 void leap_handle_session_get    (LeapRequest *req);
 void leap_handle_session_delete (LeapRequest *req);
+void leap_request_reply_sign_in_error (LeapRequest        *req,
+                                       GError             *error,
+                                       guint               retry_after);
+gboolean leap_request_approval_or_reply (LeapRequest        *req,
+                                         JsonObject         *body,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
 
 /* Catalogue: leap-http-catalogue.c */
 void leap_handle_venue_list     (LeapRequest *req);

@@ -18,16 +18,53 @@ login_cb (GObject      *object,
   answer = leap_sessions_login_finish (LEAP_SESSIONS (object), result, &retry_after, &error);
   if (answer == NULL)
     {
-      if (retry_after > 0)
-        {
-          g_autofree char *value = g_strdup_printf ("%u", retry_after);
-          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                        "Retry-After", value);
-        }
-      leap_request_reply_error (req, error);
+      leap_request_reply_sign_in_error (req, error, retry_after);
       return;
     }
   leap_request_reply_object (req, SOUP_STATUS_CREATED, answer);
+}
+
+/* A refused sign-in or approval: 401, or 429 with Retry-After. */
+void
+leap_request_reply_sign_in_error (LeapRequest *req,
+                                  GError      *error,
+                                  guint        retry_after)
+{
+  if (retry_after > 0)
+    {
+      g_autofree char *value = g_strdup_printf ("%u", retry_after);
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Retry-After", value);
+    }
+  leap_request_reply_error (req, error);
+}
+
+/* Starts checking @body's "approval": {"username", "password"} (a
+ * manager approving on someone else's screen) as a sign-in is checked,
+ * and takes the member out of @body; @callback finishes with
+ * leap_sessions_approve_finish(). FALSE when it replied (the member is
+ * not two strings). */
+gboolean
+leap_request_approval_or_reply (LeapRequest        *req,
+                                JsonObject         *body,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  JsonNode *node = json_object_get_member (body, "approval");
+  JsonObject *approval = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *username = approval ? leap_json_get_string (approval, "username", NULL) : NULL;
+  const char *password = approval ? leap_json_get_string (approval, "password", NULL) : NULL;
+
+  if (username == NULL || password == NULL || json_object_get_size (approval) != 2)
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_INVALID,
+                                    "approval must be {\"username\", \"password\"} of a manager");
+      return FALSE;
+    }
+  leap_sessions_approve_async (req->ctx->sessions, username, password,
+                               leap_request_get_client (req), callback, user_data);
+  json_object_remove_member (body, "approval");
+  return TRUE;
 }
 
 /* POST /api/v1/sessions {"username", "password"} or {"guest": true} */

@@ -56,7 +56,8 @@ static const LeapRoute routes[] = {
 
   { "POST", "/api/v1/orders", leap_handle_order_create, anyone_signed_in },
   { "GET", "/api/v1/orders/{id}", leap_handle_order_get, anyone_signed_in },
-  { "POST", "/api/v1/orders/{id}/refund", leap_handle_order_refund, managers },
+  /* Cashiers too, with a manager's approval in the body. */
+  { "POST", "/api/v1/orders/{id}/refund", leap_handle_order_refund, door_staff },
 
   { "GET", "/api/v1/admin/dead-letters", leap_handle_dead_letter_list, admins },
   { "POST", "/api/v1/admin/dead-letters", leap_handle_dead_letter_replay_body, admins },

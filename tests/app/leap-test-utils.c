@@ -764,6 +764,46 @@ leap_test_apply_shot_settings (void)
                   (int) (96 * 1024 * g_ascii_strtod (scale, NULL)), NULL);
 }
 
+static void
+find_widgets (GtkWidget *widget,
+              GType      type,
+              gboolean   mapped,
+              GPtrArray *out)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) && (!mapped || gtk_widget_get_mapped (widget)))
+    g_ptr_array_add (out, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_widgets (child, type, mapped, out);
+}
+
+GPtrArray *
+leap_test_find_widgets (gpointer root,
+                        GType    type,
+                        gboolean mapped)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  find_widgets (GTK_WIDGET (root), type, mapped, out);
+  return out;
+}
+
+gpointer
+leap_test_find_window (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) &&
+          gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
 /* A log writer for display tests: GTK warns when a text field loses the
  * focus to another window without the window manager's focus-out event,
  * which never comes under a bare Xvfb; harmless there, so not fatal.

@@ -126,6 +126,13 @@ void        leap_test_relay_stop            (LeapTestRelay      *relay);
  * LEAP_SHOT_TEXT_SCALE=FACTOR. After gtk_init (). */
 void        leap_test_apply_shot_settings  (void);
 
+/* Widgets of @type under @root (itself included), shown on screen
+ * (mapped) only if @mapped; and the first visible window of @type. */
+GPtrArray  *leap_test_find_widgets   (gpointer           root,
+                                      GType              type,
+                                      gboolean           mapped);
+gpointer    leap_test_find_window    (GType              type);
+
 void        leap_test_reload_cache   (LeapOfflineCache  *cache,
                                       guint              timeout_ms);
 void        leap_test_sync_cache     (LeapOfflineCache  *cache,

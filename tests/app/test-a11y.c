@@ -26,10 +26,14 @@
 #include "leap-client.h"
 #include "leap-event-list.h"
 #include "leap-event-page.h"
+#include "leap-event-row.h"
+#include "leap-format.h"
+#include "leap-json.h"
 #include "leap-kiosk-window.h"
 #include "leap-offline-cache.h"
 #include "leap-orders-view.h"
 #include "leap-payment-dialog.h"
+#include "leap-refund-dialog.h"
 #include "leap-shift-view.h"
 #include "leap-sign-in-dialog.h"
 #include "leap-test-utils.h"
@@ -343,6 +347,60 @@ test_main_window (Fixture       *f,
   assert_role (roles, "GtkButton", GTK_ACCESSIBLE_ROLE_BUTTON);
 }
 
+/* What a row of @event should say: name, the whole date with the venue,
+ * and what is left. */
+static char *
+event_row_label (LeapEvent *event)
+{
+  g_autofree char *when = leap_format_event_when (event);
+  gint64 capacity = leap_event_get_capacity (event);
+  gint64 available = leap_event_get_available (event);
+  g_autofree char *left = NULL;
+  const char *status = leap_event_get_status (event);
+  g_autoptr(GString) label = g_string_new (leap_event_get_name (event));
+
+  if (available >= 0 && capacity > 0)
+    left = available == 0 ? g_strdup ("Sold out")
+                          : g_strdup_printf ("%d left", (int) available);
+  else if (capacity > 0)
+    left = g_strdup_printf ("%d seats", (int) capacity);
+  if (g_str_equal (status, "cancelled"))
+    g_string_append (label, ", Cancelled");
+  else if (g_str_equal (status, "off_sale"))
+    g_string_append (label, ", Not on sale");
+  g_string_append_printf (label, ", %s", when);
+  if (left != NULL)
+    g_string_append_printf (label, ", %s", left);
+  return g_string_free (g_steal_pointer (&label), FALSE);
+}
+
+/* Each event row, and the list item that takes the focus for it, is
+ * named with the event's name, date and availability. */
+static void
+test_event_rows (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) rows =
+    leap_test_find_widgets (leap_window_get_event_list (f->window), LEAP_TYPE_EVENT_ROW, TRUE);
+
+  g_assert_cmpuint (rows->len, >=, 2);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      g_autofree char *expected = event_row_label (leap_event_row_get_event (LEAP_EVENT_ROW (row)));
+      g_autofree char *differs = NULL;
+      g_autofree char *item_differs = NULL;
+
+      g_test_message ("row %u: %s", i, expected);
+      differs = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row),
+                                                    GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+      g_assert_null (differs);
+      item_differs = gtk_test_accessible_check_property (
+          GTK_ACCESSIBLE (gtk_widget_get_parent (row)), GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+      g_assert_null (item_differs);
+    }
+}
+
 static void
 test_sign_in_dialog (Fixture       *f,
                      gconstpointer  data)
@@ -367,6 +425,31 @@ test_payment_dialog (Fixture       *f,
 
   gtk_window_present (GTK_WINDOW (dialog));
   g_assert_cmpuint (assert_all_named (GTK_WIDGET (dialog), "payment dialog", roles), >=, 6);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* Signed out (no role): the dialog asks for a manager's approval, so
+ * every control it can show is there: a spin button per tier, the
+ * manager's name and password, the responses. */
+static void
+test_refund_dialog (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GHashTable) roles = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonObject) order = leap_json_parse_object (
+    "{\"order_id\": \"o-1-AAAAAAAAAAAAAAAAAAAAAA\", \"status\": \"paid\", \"currency\": \"EUR\", "
+    "\"lines\": [{\"tier_id\": 1, \"quantity\": 1, \"unit_price\": 4500}, "
+    "{\"tier_id\": 2, \"quantity\": 1, \"unit_price\": 2900}], "
+    "\"tier_names\": {\"1\": \"Stalls\", \"2\": \"Balcony\"}, "
+    "\"tickets\": [{\"code\": \"A\", \"tier_id\": 1, \"status\": \"valid\"}, "
+    "{\"code\": \"B\", \"tier_id\": 2, \"status\": \"valid\"}]}", -1, NULL);
+  LeapRefundDialog *dialog = leap_refund_dialog_new (GTK_WINDOW (f->window), f->client, order);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_cmpuint (leap_refund_dialog_get_n_offered (dialog), ==, 2);
+  g_assert_cmpuint (assert_all_named (GTK_WIDGET (dialog), "refund dialog", roles), >=, 6);
+  assert_role (roles, "GtkSpinButton", GTK_ACCESSIBLE_ROLE_SPIN_BUTTON);
+  assert_role (roles, "AdwPasswordEntryRow", GTK_ACCESSIBLE_ROLE_TEXT_BOX);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -614,6 +697,10 @@ main (int   argc,
   adw_init ();
 
   g_test_add ("/leap/a11y/main-window", Fixture, NULL, fixture_set_up, test_main_window,
+              fixture_tear_down);
+  g_test_add ("/leap/a11y/event-rows", Fixture, NULL, fixture_set_up, test_event_rows,
+              fixture_tear_down);
+  g_test_add ("/leap/a11y/refund-dialog", Fixture, NULL, fixture_set_up, test_refund_dialog,
               fixture_tear_down);
   g_test_add ("/leap/a11y/sign-in-dialog", Fixture, NULL, fixture_set_up, test_sign_in_dialog,
               fixture_tear_down);

@@ -2,11 +2,15 @@
 #define _GNU_SOURCE /* memmem */
 #include "leap-config.h"
 
+#include <locale.h>
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
 
 #include "leap-client.h"
+#include "leap-event.h"
+#include "leap-format.h"
 #include "leap-json.h"
 #include "leap-kiosk-window.h"
 #include "leap-offline-cache.h"
@@ -143,7 +147,7 @@ kiosk_open (Kiosk *kiosk)
 static void
 kiosk_close (Kiosk *kiosk)
 {
-  if (!leap_kiosk_window_get_left (kiosk->window))
+  if (kiosk->window != NULL && !leap_kiosk_window_get_left (kiosk->window))
     gtk_window_destroy (GTK_WINDOW (kiosk->window));
   g_clear_object (&kiosk->window);
   g_clear_object (&kiosk->cache);
@@ -416,13 +420,79 @@ no_exit_dialog (gpointer user_data)
   return leap_kiosk_window_get_exit_dialog (user_data) == NULL;
 }
 
+static gboolean
+dialog_shown (gpointer user_data)
+{
+  return gtk_widget_get_mapped (user_data);
+}
+
+/* The button labelled @label under @root, or NULL. */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  g_autoptr(GPtrArray) buttons = leap_test_find_widgets (root, GTK_TYPE_BUTTON, FALSE);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (buttons->pdata[i]), label) == 0)
+      return buttons->pdata[i];
+  return NULL;
+}
+
+/* The buttons and fields of @dialog on screen. */
+static GPtrArray *
+find_controls (GtkWidget *dialog)
+{
+  GPtrArray *controls = leap_test_find_widgets (dialog, GTK_TYPE_BUTTON, TRUE);
+  g_autoptr(GPtrArray) entries = leap_test_find_widgets (dialog, GTK_TYPE_ENTRY, TRUE);
+
+  g_ptr_array_extend (controls, entries, NULL, NULL);
+  return controls;
+}
+
+static gboolean
+controls_laid_out (gpointer user_data)
+{
+  g_autoptr(GPtrArray) controls = find_controls (user_data);
+
+  for (guint i = 0; i < controls->len; i++)
+    if (gtk_widget_get_height (controls->pdata[i]) == 0)
+      return FALSE;
+  return controls->len > 0;
+}
+
+/* Every button and field of @dialog is a target a finger hits. */
+static void
+assert_touch_sized (GtkWidget *dialog)
+{
+  g_autoptr(GPtrArray) controls = NULL;
+
+  g_assert_true (leap_test_wait_for (controls_laid_out, dialog, TIMEOUT_MS));
+  controls = find_controls (dialog);
+  g_assert_cmpuint (controls->len, >=, 3);
+  for (guint i = 0; i < controls->len; i++)
+    {
+      g_test_message ("%s: %d px high", G_OBJECT_TYPE_NAME (controls->pdata[i]),
+                      gtk_widget_get_height (controls->pdata[i]));
+      g_assert_cmpint (gtk_widget_get_height (controls->pdata[i]), >=, 64);
+    }
+}
+
+static gboolean
+pointer_cleared (gpointer user_data)
+{
+  return *(gpointer *) user_data == NULL;
+}
+
 static void
 test_kiosk_exit (void)
 {
   Kiosk kiosk = { 0 };
+  LeapKioskWindow *window;
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autofree char *hash = NULL;
   AdwMessageDialog *dialog;
+  GtkWidget *entry;
 
   if (world.stack.skip != NULL)
     {
@@ -462,11 +532,30 @@ test_kiosk_exit (void)
   g_assert_nonnull (dialog);
   g_assert_true (adw_message_dialog_has_response (dialog, "leave"));
   maybe_shot (GTK_WIDGET (dialog), "exit-pin");
+  /* Sized for a finger: its buttons and its field are 64 pixels high. */
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  assert_touch_sized (GTK_WIDGET (dialog));
   leap_kiosk_window_set_exit_pin_text (kiosk.window, "1357");
   adw_message_dialog_response (dialog, "leave");
   g_assert_false (leap_kiosk_window_get_left (kiosk.window));
   g_assert_cmpstr (leap_kiosk_window_get_message (kiosk.window), ==, "Wrong PIN.");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (kiosk.window)));
+  /* ...visibly, in the dialog, which stays: the field shakes and clears. */
+  g_assert_true (leap_kiosk_window_get_exit_dialog (kiosk.window) == dialog);
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "Wrong PIN.");
+  entry = adw_message_dialog_get_extra_child (dialog);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  g_assert_true (gtk_widget_has_css_class (entry, "shake"));
+  maybe_shot (GTK_WIDGET (dialog), "exit-refused");
+  /* Typed again and confirmed with Enter (the button closes the dialog
+   * first): refused again, and back. */
+  leap_kiosk_window_set_exit_pin_text (kiosk.window, "9999");
+  g_signal_emit_by_name (gtk_editable_get_delegate (GTK_EDITABLE (entry)), "activate");
+  g_assert_true (leap_kiosk_window_get_exit_dialog (kiosk.window) == dialog);
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  g_assert_false (leap_kiosk_window_get_left (kiosk.window));
 
   /* Left open, the PIN dialog goes with the idle time. */
   g_settings_set_uint (settings, "kiosk-idle-timeout", 2);
@@ -476,13 +565,22 @@ test_kiosk_exit (void)
   g_assert_false (leap_kiosk_window_get_left (kiosk.window));
   g_settings_reset (settings, "kiosk-idle-timeout");
 
-  /* ...the right one leaves. */
+  /* ...the right one leaves, typed and confirmed with the Leave button as
+   * staff do: the dialog closes itself, and the window, owned by nobody
+   * else here as in the program, goes while the dialog still answers. Any
+   * GLib critical on the way (a handler taken from a freed window) aborts. */
   gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.exit", NULL);
   dialog = leap_kiosk_window_get_exit_dialog (kiosk.window);
   g_assert_nonnull (dialog);
   leap_kiosk_window_set_exit_pin_text (kiosk.window, "2468");
-  adw_message_dialog_response (dialog, "leave");
-  g_assert_true (leap_kiosk_window_get_left (kiosk.window));
+  g_assert_true (leap_test_wait_for (dialog_shown, dialog, TIMEOUT_MS));
+  window = kiosk.window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  g_clear_object (&kiosk.window);
+  g_signal_emit_by_name (find_button (GTK_WIDGET (dialog), "Leave"), "clicked");
+  g_assert_true (leap_test_wait_for (pointer_cleared, &window, TIMEOUT_MS));
+  g_assert_true (leap_test_wait_for (pointer_cleared, &dialog, TIMEOUT_MS));
 
   g_settings_reset (settings, "kiosk-pin-hash");
   kiosk_close (&kiosk);
@@ -661,6 +759,61 @@ test_kiosk_answer_unknown (void)
   leap_test_relay_stop (&relay);
 }
 
+/* Whether a label of @window shows @text. */
+static gboolean
+shows_text (GtkWidget  *window,
+            const char *text)
+{
+  g_autoptr(GPtrArray) labels = leap_test_find_widgets (window, GTK_TYPE_LABEL, TRUE);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_equal (gtk_label_get_text (labels->pdata[i]), text))
+      return TRUE;
+  for (guint i = 0; i < labels->len; i++)
+    g_test_message ("shown: %s", gtk_label_get_text (labels->pdata[i]));
+  return FALSE;
+}
+
+/* The day the test's show starts, in Berlin (its venue), as the
+ * language writes it: "Mittwoch, 9. Dezember 2026" in German, "mercredi
+ * 9 décembre 2026" in French; written out here, not by the code tested. */
+static char *
+show_day (const char *language)
+{
+  static const char *const de_days[] = { "Montag", "Dienstag", "Mittwoch", "Donnerstag",
+                                         "Freitag", "Samstag", "Sonntag" };
+  static const char *const de_months[] = { "Januar", "Februar", "März", "April", "Mai", "Juni",
+                                           "Juli", "August", "September", "Oktober",
+                                           "November", "Dezember" };
+  static const char *const fr_days[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+                                         "samedi", "dimanche" };
+  static const char *const fr_months[] = { "janvier", "février", "mars", "avril", "mai", "juin",
+                                           "juillet", "août", "septembre", "octobre",
+                                           "novembre", "décembre" };
+  g_autoptr(GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) at = NULL;
+  g_autoptr(LeapClient) client = leap_client_new (world.stack.url);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, world.event_id);
+  int day, month;
+
+  event = leap_test_send_now (client, "GET", path, NULL);
+  utc = g_date_time_new_from_iso8601 (leap_json_get_string (event, "starts_at", ""), NULL);
+  g_assert_nonnull (utc);
+  at = g_date_time_to_timezone (utc, berlin);
+  day = g_date_time_get_day_of_week (at) - 1;
+  month = g_date_time_get_month (at) - 1;
+  if (g_str_equal (language, "de"))
+    return g_strdup_printf ("%s, %d. %s %d, %02d:%02d", de_days[day],
+                            g_date_time_get_day_of_month (at), de_months[month],
+                            g_date_time_get_year (at), g_date_time_get_hour (at),
+                            g_date_time_get_minute (at));
+  return g_strdup_printf ("%s %d %s %d, %02d:%02d", fr_days[day], g_date_time_get_day_of_month (at),
+                          fr_months[month], g_date_time_get_year (at), g_date_time_get_hour (at),
+                          g_date_time_get_minute (at));
+}
+
 static void
 test_kiosk_language (void)
 {
@@ -696,6 +849,111 @@ test_kiosk_language (void)
   g_assert_cmpstr (leap_kiosk_window_get_page_name (kiosk.window), ==, "start");
   g_assert_cmpstr (leap_kiosk_window_get_language (kiosk.window), ==, "en");
   g_assert_null (g_getenv ("LANGUAGE"));
+
+  /* A kiosk that started in English writes dates in the language chosen:
+   * its words and its order (it wrote "Monday, 7. December"). */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *language = i == 0 ? "de" : "fr";
+      g_autofree char *day = show_day (language);
+      g_autofree char *when = g_strdup_printf ("%s · Leap Studio", day);
+
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.language", "s", language);
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.start", NULL);
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.choose-event", "x",
+                                  world.event_id);
+      g_assert_true (shows_text (GTK_WIDGET (kiosk.window), when));
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.back", NULL);
+      gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.back", NULL);
+    }
+  kiosk_close (&kiosk);
+}
+
+static LeapEvent *
+event_at (const char *starts_at)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"id\": 9, \"venue_id\": 1, \"name\": \"Hamlet\", \"description\": \"\", "
+    "\"starts_at\": \"%s\", \"ends_at\": null, \"status\": \"on_sale\", "
+    "\"created_at\": \"2026-01-01T00:00:00Z\", \"updated_at\": \"2026-01-01T00:00:00Z\"}",
+    starts_at);
+  g_autoptr(JsonObject) object = leap_json_parse_object (json, -1, NULL);
+  g_autoptr(GError) error = NULL;
+  LeapEvent *event;
+
+  g_assert_nonnull (object);
+  event = leap_event_new_from_json (object, &error);
+  g_assert_no_error (error);
+  leap_event_set_venue_timezone (event, "Europe/Vienna");
+  return event;
+}
+
+typedef struct
+{
+  GtkWidget  *window;
+  const char *text;
+} TextWait;
+
+static gboolean
+text_shown (gpointer user_data)
+{
+  TextWait *wait = user_data;
+  g_autoptr(GPtrArray) labels = leap_test_find_widgets (wait->window, GTK_TYPE_LABEL, TRUE);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_equal (gtk_label_get_text (labels->pdata[i]), wait->text))
+      return TRUE;
+  return FALSE;
+}
+
+/* The events' tiles say what the tickets cost, and "Tonight" for a show
+ * that starts this evening. */
+static void
+test_kiosk_tiles (void)
+{
+  g_autoptr(LeapEvent) evening = event_at ("2026-12-05T18:30:00Z");   /* 19:30 in Vienna */
+  g_autoptr(LeapEvent) afternoon = event_at ("2026-12-05T13:00:00Z"); /* 14:00 */
+  g_autoptr(GDateTime) morning = g_date_time_new_utc (2026, 12, 5, 8, 0, 0);
+  g_autoptr(GDateTime) day_before = g_date_time_new_utc (2026, 12, 4, 8, 0, 0);
+  g_autoptr(GDateTime) week_before = g_date_time_new_utc (2026, 11, 28, 8, 0, 0);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GListModel *events;
+  Kiosk kiosk = { 0 };
+  TextWait wait;
+
+  g_assert_cmpstr (leap_format_show_day (evening, morning), ==, "Tonight");
+  g_assert_cmpstr (leap_format_show_day (afternoon, morning), ==, "Today");
+  g_assert_cmpstr (leap_format_show_day (evening, day_before), ==, "Tomorrow");
+  g_assert_null (leap_format_show_day (evening, week_before));
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  kiosk_open (&kiosk);
+  gtk_widget_activate_action (GTK_WIDGET (kiosk.window), "kiosk.start", NULL);
+  /* The test's show: Stalls €45.00, Balcony €29.00. */
+  wait.window = GTK_WIDGET (kiosk.window);
+  wait.text = "€29.00 – €45.00";
+  g_assert_true (leap_test_wait_for (text_shown, &wait, TIMEOUT_MS));
+  maybe_shot (GTK_WIDGET (kiosk.window), "events-tiles");
+  /* The demo catalogue has shows tonight, unless it is too late. */
+  events = leap_offline_cache_get_events (kiosk.cache);
+  for (guint i = 0; i < g_list_model_get_n_items (events); i++)
+    {
+      g_autoptr(LeapEvent) event = g_list_model_get_item (events, i);
+
+      if (leap_event_get_starts_at (event) > g_get_real_time () / G_USEC_PER_SEC + 60 &&
+          g_strcmp0 (leap_event_get_status (event), "on_sale") == 0 &&
+          g_strcmp0 (leap_format_show_day (event, now), "Tonight") == 0)
+        {
+          g_test_message ("%s is tonight", leap_event_get_name (event));
+          wait.text = "Tonight";
+          g_assert_true (leap_test_wait_for (text_shown, &wait, TIMEOUT_MS));
+          break;
+        }
+    }
   kiosk_close (&kiosk);
 }
 
@@ -706,8 +964,16 @@ main (int   argc,
   g_autoptr(GtkCssProvider) css = NULL;
   int status;
 
-  g_log_set_writer_func (leap_test_log_writer, NULL, NULL);
   g_unsetenv ("LANGUAGE");
+  /* As main() of the program does, with the catalogues of the build. */
+  setlocale (LC_ALL, "");
+  {
+    g_autofree char *po = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "po", NULL);
+
+    bindtextdomain (GETTEXT_PACKAGE, po);
+    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+    textdomain (GETTEXT_PACKAGE);
+  }
   gtk_test_init (&argc, &argv, NULL);
   if (g_getenv ("LEAP_KIOSK_SHOTS") != NULL)
     leap_test_apply_shot_settings ();
@@ -718,6 +984,7 @@ main (int   argc,
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   g_test_add_func ("/leap/kiosk/sale", test_kiosk_sale);
+  g_test_add_func ("/leap/kiosk/tiles", test_kiosk_tiles);
   g_test_add_func ("/leap/kiosk/idle-reset", test_kiosk_idle_reset);
   g_test_add_func ("/leap/kiosk/declined", test_kiosk_declined);
   g_test_add_func ("/leap/kiosk/exit", test_kiosk_exit);
