@@ -20,6 +20,9 @@
 -- ARGV[5]  hold time, in ms
 -- ARGV[6]  with KEYS[9] only: the most live holds the guest may have
 -- ARGV[6…] (ARGV[7…] with KEYS[9]) pairs: tier id, quantity
+-- ARGV[last] optional, after the pairs (an odd count): the prices the hold
+--          is made at, "tier:unit_price:currency,…", kept with it as
+--          "prices" so that its order charges them
 -- Builds  leap:avail:E, the channel it publishes on; not a key
 -- Builds  leap:{ev:E}:hold:ID of due holds from KEYS[7] (expire_due, prelude.lua)
 -- Reads   the hold keys listed in KEYS[9] (put there by this script, as
@@ -73,12 +76,19 @@ end
 if guest and (not guest_max or guest_max < 0) then
   return { 'invalid', 'bad guest limit' }
 end
-if #ARGV < first + 1 or (#ARGV - first) % 2 ~= 1 then
+local last, prices = #ARGV, nil
+if (last - first) % 2 == 0 then
+  prices, last = ARGV[last], last - 1
+end
+if last < first + 1 then
   return { 'invalid', 'no tier/quantity pairs' }
+end
+if prices and not valid_prices(prices) then
+  return { 'invalid', 'bad prices' }
 end
 
 local items, seen = {}, {}
-for i = first, #ARGV, 2 do
+for i = first, last, 2 do
   local tier, q = ARGV[i], int(ARGV[i + 1])
   if tier == '' or string.find(tier, '[:,]') then
     return { 'invalid', 'bad tier id' }
@@ -153,6 +163,9 @@ for i, it in ipairs(items) do
 end
 redis.call('HSET', KEYS[8], 'status', 'held', 'owner', ARGV[3], 'event', ARGV[1],
            'items', table.concat(parts, ','), 'created_ms', now, 'expires_ms', expires)
+if prices and prices ~= '' then
+  redis.call('HSET', KEYS[8], 'prices', prices)
+end
 redis.call('PEXPIRE', KEYS[8], ttl + DAY_MS)
 redis.call('ZADD', KEYS[7], expires, ARGV[2])
 if guest then

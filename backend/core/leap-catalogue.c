@@ -507,6 +507,49 @@ check_venue_timezone (LeapKind    kind,
   return TRUE;
 }
 
+/* One currency per event: a sale adds up its tiers' prices, and money of
+ * two currencies cannot be added. event_id is the tier's event (create);
+ * tier_id the tier changed (update), whose event is looked up. */
+static gboolean
+check_tier_currency (LeapCatalogue *self,
+                     LeapKind       kind,
+                     gint64         event_id,
+                     gint64         tier_id,
+                     JsonObject    *fields,
+                     GError       **error)
+{
+  const char *currency = leap_json_get_string (fields, "currency", NULL);
+  g_autoptr(JsonArray) tiers = NULL;
+
+  if (kind != LEAP_KIND_TIER || currency == NULL)
+    return TRUE;
+  if (tier_id != 0)
+    {
+      g_autoptr(JsonObject) tier = leap_store_get (self->store, LEAP_KIND_TIER, tier_id, error);
+
+      if (tier == NULL)
+        return FALSE;
+      event_id = leap_json_get_int (tier, "event_id", 0);
+    }
+  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  if (tiers == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *other = json_array_get_object_element (tiers, i);
+      const char *theirs = leap_json_get_string (other, "currency", "");
+
+      if (leap_json_get_int (other, "id", 0) != tier_id && !g_str_equal (theirs, currency))
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CURRENCY_MISMATCH,
+                       "tier.currency must be %s, the currency of this event's other tiers",
+                       theirs);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static const LeapSchema *
 schema_of (LeapKind kind)
 {
@@ -527,7 +570,8 @@ leap_catalogue_create (LeapCatalogue *self,
   JsonObject *created;
 
   if (!leap_json_check (fields, schema_of (kind), FALSE, error) ||
-      !check_venue_timezone (kind, fields, error))
+      !check_venue_timezone (kind, fields, error) ||
+      !check_tier_currency (self, kind, event_id, 0, fields, error))
     return NULL;
   created = leap_store_create (self->store, kind, event_id, fields, actor, error);
   if (created != NULL)
@@ -546,7 +590,8 @@ leap_catalogue_update (LeapCatalogue *self,
   JsonObject *updated;
 
   if (!leap_json_check (patch, schema_of (kind), TRUE, error) ||
-      !check_venue_timezone (kind, patch, error))
+      !check_venue_timezone (kind, patch, error) ||
+      !check_tier_currency (self, kind, 0, id, patch, error))
     return NULL;
   updated = leap_store_update (self->store, kind, id, patch, actor, error);
   if (updated != NULL)
