@@ -50,6 +50,7 @@ typedef struct
 {
   char       *hold_id;
   char       *owner;
+  char       *client;   /* the client's address */
   gboolean    guest;
   gint64      event_id;
   gint64      expires_ms;

@@ -137,6 +137,7 @@ create_free (Create *c)
 {
   g_free (c->hold_id);
   g_free (c->owner);
+  g_free (c->client);
   g_free (c->prices);
   g_clear_pointer (&c->items, json_array_unref);
   g_clear_pointer (&c->answer, json_object_unref);
@@ -232,6 +233,12 @@ reserved_cb (LeapRedis        *redis,
                              "A guest may keep %" G_GINT64_FORMAT " holds at once; release or "
                              "buy one first",
                              leap_reply_element_int (reply, 1));
+  else if (g_str_equal (status, "too_many_tickets"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_TICKETS,
+                             "Online buyers from one address may keep %" G_GINT64_FORMAT
+                             " tickets in holds at once, and %" G_GINT64_FORMAT " are held; "
+                             "release or buy some first",
+                             leap_reply_element_int (reply, 1), leap_reply_element_int (reply, 2));
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
                              "Not enough tickets left in tier %" G_GINT64_FORMAT ": %"
@@ -251,15 +258,17 @@ reserved_cb (LeapRedis        *redis,
                              status);
 }
 
-/* Takes task: reserved_cb returns it. A guest's cap on live holds is
- * counted by the script itself, in the step that adds the hold. */
+/* Takes task: reserved_cb returns it. A guest's caps on live holds (its
+ * own) and held tickets (its address's) are counted by the script itself,
+ * in the step that adds the hold. */
 static void
 reserve (GTask *task)
 {
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
   g_autoptr(GPtrArray) argv = leap_keys_reserve_script (c->event_id, c->hold_id,
-                                                        c->guest ? c->owner : NULL);
+                                                        c->guest ? c->owner : NULL,
+                                                        c->guest ? c->client : NULL);
   guint nkeys = argv->len;
 
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
@@ -268,7 +277,10 @@ reserve (GTask *task)
   g_ptr_array_add (argv, g_strdup (LEAP_HOLDS_REDIS_NOW));
   g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.ttl_s * 1000));
   if (c->guest)
-    g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_max_holds));
+    {
+      g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_max_holds));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_address_max_tickets));
+    }
   for (guint i = 0; i < json_array_get_length (c->items); i++)
     {
       JsonObject *item = json_array_get_object_element (c->items, i);
@@ -357,6 +369,7 @@ check_items (LeapHolds  *self,
 void
 leap_holds_create_async (LeapHolds          *self,
                          const LeapSession  *session,
+                         const char         *client,
                          JsonObject         *request,
                          GAsyncReadyCallback callback,
                          gpointer            user_data)
@@ -370,6 +383,7 @@ leap_holds_create_async (LeapHolds          *self,
   g_task_set_task_data (task, c, (GDestroyNotify) create_free);
   c->guest = g_str_equal (session->role, "guest");
   c->owner = g_strdup (session->token_hash);
+  c->client = g_strdup (client);
 
   if (!check_items (self, request, c->guest, &error))
     {

@@ -21,6 +21,7 @@ typedef struct
   guint ttl_s;              /* how long a hold lives (default 600) */
   guint guest_max_holds;    /* live holds a guest session may have */
   guint guest_max_tickets;  /* tickets in one guest hold */
+  guint guest_address_max_tickets; /* tickets in the live holds of all guests of an address */
 } LeapHoldsConfig;
 
 /* Reservations: ticket inventory lives in Redis and changes only through
@@ -32,8 +33,11 @@ typedef struct
 LeapHolds  *leap_holds_new                 (LeapStore              *store,
                                             LeapRedis              *redis,
                                             const LeapHoldsConfig  *config);
+/* client: the client's address (leap_request_resolve_client ()), whose
+ * guests' live held tickets are capped together. */
 void        leap_holds_create_async        (LeapHolds              *self,
                                             const LeapSession      *session,
+                                            const char             *client,
                                             JsonObject             *request,
                                             GAsyncReadyCallback     callback,
                                             gpointer                user_data);
