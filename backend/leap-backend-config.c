@@ -26,6 +26,7 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->hold_ttl_s = 600;
   config->guest_max_holds = 5;
   config->guest_max_tickets = 10;
+  config->guest_address_max_tickets = 100;
   config->guest_rate = 30;
   config->reconcile_interval_s = 60;
   config->websocket_max_per_address = 50;
@@ -137,6 +138,7 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   NUMBER ("backend", "hold-ttl", 10, 3600, config->hold_ttl_s);
   NUMBER ("backend", "guest-max-holds", 1, 100, config->guest_max_holds);
   NUMBER ("backend", "guest-max-tickets", 1, 100, config->guest_max_tickets);
+  NUMBER ("backend", "guest-address-max-tickets", 1, 100000, config->guest_address_max_tickets);
   NUMBER ("backend", "guest-rate", 1, 100000, config->guest_rate);
   NUMBER ("backend", "reconcile-interval", 0, 86400, config->reconcile_interval_s);
   NUMBER ("backend", "websocket-max-per-address", 1, 100000, config->websocket_max_per_address);

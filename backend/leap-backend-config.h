@@ -25,6 +25,7 @@ typedef struct
   guint    hold_ttl_s;
   guint    guest_max_holds;
   guint    guest_max_tickets;
+  guint    guest_address_max_tickets; /* in the live holds of all guests of an address */
   guint    guest_rate;           /* per minute: holds of a guest session, guest sessions of an
                                   * address */
   guint    reconcile_interval_s; /* 0: only on request */

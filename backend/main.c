@@ -119,6 +119,7 @@ typedef struct
   int      near_cache_ms;
   int      processes;
   int      hold_ttl;
+  int      guest_address_max_tickets;
   int      reconcile_interval;
   int      idle_timeout;
   int      websocket_max_per_address;
@@ -213,6 +214,16 @@ make_config (const Options     *o,
     config->near_cache_ms = o->near_cache_ms;
   if (o->hold_ttl > 0)
     config->hold_ttl_s = o->hold_ttl;
+  if (o->guest_address_max_tickets != 0)
+    {
+      if (o->guest_address_max_tickets < 1 || o->guest_address_max_tickets > 100000)
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               "--guest-address-max-tickets takes 1 to 100000");
+          return FALSE;
+        }
+      config->guest_address_max_tickets = o->guest_address_max_tickets;
+    }
   if (o->reconcile_interval >= 0)
     config->reconcile_interval_s = o->reconcile_interval;
   if (o->create_user != NULL && o->role == NULL)
@@ -280,6 +291,10 @@ main (int   argc,
            "How long this process keeps cached reads (0: off; default 1000)", "MS" },
          { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl,
            "Seconds a hold keeps its tickets (default 600)", "SECONDS" },
+         { "guest-address-max-tickets", 0, 0, G_OPTION_ARG_INT, &o.guest_address_max_tickets,
+           "Tickets the guests of one client address may keep in live holds at once "
+           "(default 100)",
+           "N" },
          { "reconcile-interval", 0, 0, G_OPTION_ARG_INT, &o.reconcile_interval,
            "Seconds between checks of the Redis counters against the database (0: off; default 60)",
            "SECONDS" },

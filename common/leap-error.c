@@ -24,6 +24,8 @@ static const char *codes[] = {
   [LEAP_ERROR_VOIDED] = "voided",
   [LEAP_ERROR_WRONG_EVENT] = "wrong_event",
   [LEAP_ERROR_NOT_PAID] = "not_paid",
+  [LEAP_ERROR_CURRENCY_MISMATCH] = "currency_mismatch",
+  [LEAP_ERROR_TOO_MANY_TICKETS] = "too_many_held_tickets",
 };
 
 const char *

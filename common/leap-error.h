@@ -32,6 +32,8 @@ typedef enum
   LEAP_ERROR_VOIDED,             /* 409 voided */
   LEAP_ERROR_WRONG_EVENT,        /* 409 wrong_event: a ticket of another event than the door's */
   LEAP_ERROR_NOT_PAID,           /* 409 not_paid: a ticket of an order that is not paid */
+  LEAP_ERROR_CURRENCY_MISMATCH,  /* 422 currency_mismatch: money of two currencies in one sale */
+  LEAP_ERROR_TOO_MANY_TICKETS,   /* 429 too_many_held_tickets: an address's live held tickets */
 } LeapErrorCode;
 
 GQuark         leap_error_quark             (void);

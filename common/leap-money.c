@@ -53,7 +53,7 @@ leap_money_add (LeapMoney       *sum,
     memcpy (sum->currency, other->currency, sizeof sum->currency);
   else if (strcmp (sum->currency, other->currency) != 0)
     {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_CURRENCY_MISMATCH,
                    "Cannot add %s to %s", other->currency, sum->currency);
       return FALSE;
     }

@@ -147,7 +147,7 @@ LLVMFuzzerInitialize (int    *argc,
   g_autoptr(JsonObject) venue = NULL, event = NULL, tier = NULL;
   g_autoptr(JsonObject) v = NULL, e = NULL, t = NULL;
   g_autoptr(GSList) uris = NULL;
-  LeapHoldsConfig config = { 600, 5, 10 };
+  LeapHoldsConfig config = { 600, 5, 10, 100 };
   g_autofree char *event_json = NULL;
 
   f.store = leap_store_open ("sqlite::memory:", &error);

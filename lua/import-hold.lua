@@ -25,6 +25,8 @@
 -- ARGV[7]  items, "tier:quantity,…"
 -- ARGV[8]  order id (checking_out only)
 -- ARGV[9]  the order's checkout message (checking_out only)
+-- ARGV[10] optional: the prices the hold was made at,
+--          "tier:unit_price:currency,…" ("" or none: a hold of before)
 -- Builds  leap:avail:E, the channel it publishes on; not a key
 -- Reply: {"ok", stream entry or ""} | {"exists"} | {"expired"}
 --        | {"unknown_tier", T} | {"invalid", reason}
@@ -45,6 +47,10 @@ for tier, q in string.gmatch(ARGV[7] or '', '([^:,]+):(%d+)') do
 end
 if #items == 0 then
   return { 'invalid', 'no items' }
+end
+local prices = ARGV[10] or ''
+if not valid_prices(prices) then
+  return { 'invalid', 'bad prices' }
 end
 
 local h = redis.call('HMGET', KEYS[8], 'status', 'owner', 'items')
@@ -89,6 +95,9 @@ local entry = ''
 bump()
 redis.call('HSET', KEYS[8], 'status', status, 'owner', ARGV[3], 'event', ARGV[1], 'items', ARGV[7],
            'created_ms', now, 'expires_ms', expires)
+if prices ~= '' then
+  redis.call('HSET', KEYS[8], 'prices', prices)
+end
 if status == 'held' then
   redis.call('PEXPIRE', KEYS[8], expires - now + DAY_MS)
   redis.call('ZADD', KEYS[7], expires, ARGV[2])

@@ -85,6 +85,16 @@ local function parse_items (s)
   return items
 end
 
+-- A hold's prices, "tier:unit_price:currency,…" (reserve, import-hold).
+local function valid_prices (s)
+  for entry in string.gmatch(s, '[^,]+') do
+    if not string.match(entry, '^[^:]+:%d+:%u%u%u$') then
+      return false
+    end
+  end
+  return true
+end
+
 -- True when every item can leave the counter in key.
 local function covered (key, items)
   for _, it in ipairs(items) do

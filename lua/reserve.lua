@@ -13,20 +13,28 @@
 -- KEYS[8]  leap:{ev:E}:hold:H    HASH the new hold
 -- KEYS[9]  leap:guest-holds:O    ZSET (guests only) hold key → expires_ms,
 --                                every hold the guest O made that may be live
+-- KEYS[10] leap:address-holds:A  ZSET (guests only, with KEYS[9]) the same
+--                                for every guest of the client address A
 -- ARGV[1]  event id E
 -- ARGV[2]  hold id H
 -- ARGV[3]  owner (the session's token hash)
 -- ARGV[4]  "": now by Redis's clock (TIME); a time in ms from tests only
 -- ARGV[5]  hold time, in ms
 -- ARGV[6]  with KEYS[9] only: the most live holds the guest may have
--- ARGV[6…] (ARGV[7…] with KEYS[9]) pairs: tier id, quantity
+-- ARGV[7]  with KEYS[9] only: the most tickets the guests of the address
+--          may have in live holds
+-- ARGV[6…] (ARGV[8…] with KEYS[9]) pairs: tier id, quantity
+-- ARGV[last] optional, after the pairs (an odd count): the prices the hold
+--          is made at, "tier:unit_price:currency,…", kept with it as
+--          "prices" so that its order charges them
 -- Builds  leap:avail:E, the channel it publishes on; not a key
 -- Builds  leap:{ev:E}:hold:ID of due holds from KEYS[7] (expire_due, prelude.lua)
--- Reads   the hold keys listed in KEYS[9] (put there by this script, as
---         KEYS[8]), to count the guest's live holds; not under E's hash tag
+-- Reads   the hold keys listed in KEYS[9] and KEYS[10] (put there by this
+--         script, as KEYS[8]), to count the live holds of the guest and the
+--         tickets in those of its address; not under E's hash tag
 -- Reply: {"ok", expires_ms} | {"invalid", reason} | {"unknown_tier", T}
 --        | {"limit", T, max} | {"exists"} | {"sold_out", T, available}
---        | {"too_many_holds", max}
+--        | {"too_many_holds", max} | {"too_many_tickets", max, held}
 
 -- Due holds expired here when a tier looks short; the timer does the rest.
 local EXPIRE_BATCH = 200
@@ -45,40 +53,55 @@ local function publish (changed, known)
              '{"event_id":' .. json_id(ARGV[1]) .. ',"tiers":[' .. table.concat(parts, ',') .. ']}')
 end
 
--- A guest's holds that still count: the set drops those past their time,
--- released, checked out or gone, so that it stays exact. Dropping them
--- changes no count that anyone reads, so it is done before the checks end.
-local function live_guest_holds (now)
-  redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now)
-  local keys = redis.call('ZRANGE', KEYS[9], 0, -1)
-  local gone = {}
-  for _, key in ipairs(keys) do
-    if redis.call('HGET', key, 'status') ~= 'held' then
-      gone[#gone + 1] = key
+-- The holds in key (a guest's, or its address's) that still count, and
+-- their tickets: the set drops those past their time, released, checked
+-- out or gone, so that it stays exact and a hold that ends gives its
+-- tickets back at once. Dropping them changes no count that anyone reads,
+-- so it is done before the checks end.
+local function live_holds (key, now)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local keys = redis.call('ZRANGE', key, 0, -1)
+  local gone, tickets = {}, 0
+  for _, hold in ipairs(keys) do
+    local h = redis.call('HMGET', hold, 'status', 'items')
+    if h[1] ~= 'held' then
+      gone[#gone + 1] = hold
+    else
+      for _, it in ipairs(parse_items(h[2]) or {}) do
+        tickets = tickets + it[2]
+      end
     end
   end
   if #gone > 0 then
-    redis.call('ZREM', KEYS[9], unpack(gone))
+    redis.call('ZREM', key, unpack(gone))
   end
-  return #keys - #gone
+  return #keys - #gone, tickets
 end
 
 local guest = KEYS[9] ~= nil
-local first = guest and 7 or 6
+local first = guest and 8 or 6
 local now, ttl = clock(ARGV[4]), int(ARGV[5])
-local guest_max = guest and int(ARGV[6])
+local guest_max, address_max = guest and int(ARGV[6]), guest and int(ARGV[7])
 if not now or now < 0 or not ttl or ttl <= 0 then
   return { 'invalid', 'bad time' }
 end
-if guest and (not guest_max or guest_max < 0) then
+if guest and (not KEYS[10] or not guest_max or guest_max < 0 or not address_max or
+              address_max < 0) then
   return { 'invalid', 'bad guest limit' }
 end
-if #ARGV < first + 1 or (#ARGV - first) % 2 ~= 1 then
+local last, prices = #ARGV, nil
+if (last - first) % 2 == 0 then
+  prices, last = ARGV[last], last - 1
+end
+if last < first + 1 then
   return { 'invalid', 'no tier/quantity pairs' }
+end
+if prices and not valid_prices(prices) then
+  return { 'invalid', 'bad prices' }
 end
 
 local items, seen = {}, {}
-for i = first, #ARGV, 2 do
+for i = first, last, 2 do
   local tier, q = ARGV[i], int(ARGV[i + 1])
   if tier == '' or string.find(tier, '[:,]') then
     return { 'invalid', 'bad tier id' }
@@ -112,9 +135,20 @@ if redis.call('EXISTS', KEYS[8]) == 1 then
   return { 'exists' }
 end
 -- Counted here, in the step that adds the hold, so that parallel requests
--- of one guest cannot all pass the count before any of them is added.
-if guest and live_guest_holds(now) >= guest_max then
-  return { 'too_many_holds', guest_max }
+-- of one guest (or address) cannot all pass the count before any of them
+-- is added.
+if guest then
+  if live_holds(KEYS[9], now) >= guest_max then
+    return { 'too_many_holds', guest_max }
+  end
+  local _, held = live_holds(KEYS[10], now)
+  local asked = 0
+  for _, it in ipairs(items) do
+    asked = asked + it[2]
+  end
+  if held + asked > address_max then
+    return { 'too_many_tickets', address_max, held }
+  end
 end
 
 local function first_short (reread)
@@ -153,13 +187,18 @@ for i, it in ipairs(items) do
 end
 redis.call('HSET', KEYS[8], 'status', 'held', 'owner', ARGV[3], 'event', ARGV[1],
            'items', table.concat(parts, ','), 'created_ms', now, 'expires_ms', expires)
+if prices and prices ~= '' then
+  redis.call('HSET', KEYS[8], 'prices', prices)
+end
 redis.call('PEXPIRE', KEYS[8], ttl + DAY_MS)
 redis.call('ZADD', KEYS[7], expires, ARGV[2])
 if guest then
-  redis.call('ZADD', KEYS[9], expires, KEYS[8])
-  -- Outlives its latest hold (a shorter hold time elsewhere never cuts it).
-  if redis.call('PTTL', KEYS[9]) < ttl + 60000 then
-    redis.call('PEXPIRE', KEYS[9], ttl + 60000)
+  for k = 9, 10 do
+    redis.call('ZADD', KEYS[k], expires, KEYS[8])
+    -- Outlives its latest hold (a shorter hold time elsewhere never cuts it).
+    if redis.call('PTTL', KEYS[k]) < ttl + 60000 then
+      redis.call('PEXPIRE', KEYS[k], ttl + 60000)
+    end
   end
 end
 bump()

@@ -1215,6 +1215,117 @@ test_unwritable_voided (Fixture *f, gconstpointer data)
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 0);
 }
 
+static void
+patch_tier (Fixture    *f,
+            gint64      tier,
+            const char *body,
+            guint       expect,
+            const char *code)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/tiers/%" G_GINT64_FORMAT, tier);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "PATCH", path, f->admin, body, &reply);
+  g_assert_cmpuint (reply.status, ==, expect);
+  if (code != NULL)
+    g_assert_cmpstr (leap_test_error_code (&reply), ==, code);
+}
+
+/* The price is the hold's: a manager who changes it between the hold and
+ * the order changes neither the charge nor the order's total. */
+static void
+test_price_fixed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->kiosk, f->tier, 2, f->tier2, 1);
+  g_autofree char *order_id = NULL;
+  g_autoptr(JsonObject) pending = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  JsonArray *lines;
+
+  patch_tier (f, f->tier, "{\"price\": 99999}", 200, NULL);
+  patch_tier (f, f->tier2, "{\"price\": 1}", 200, NULL);
+  order_id = place_ok (f, f->kiosk, hold, "{\"method\": \"card\"}");
+  pending = get_order (f, f->kiosk, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (pending, "status"), ==, "pending");
+  g_assert_cmpint (json_object_get_int_member (pending, "total"), ==, 6500);
+
+  start_worker (f, "w1", 0, 0, 30000, 5);
+  leap_test_wait_db (f->db, 1, 10000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM card_charges WHERE key = '%s'",
+                                     order_id), ==, 6500);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT total FROM orders WHERE id = '%s'", order_id),
+                   ==, 6500);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT unit_price FROM order_lines WHERE order_id = "
+                                            "'%s' AND tier_id = %" G_GINT64_FORMAT, order_id,
+                                     f->tier), ==, 2500);
+  order = get_order (f, f->kiosk, order_id, 200);
+  g_assert_cmpint (json_object_get_int_member (order, "total"), ==, 6500);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (order, "payment"),
+                                               "amount"), ==, 6500);
+  lines = json_object_get_array_member (order, "lines");
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *line = json_array_get_object_element (lines, i);
+
+      g_assert_cmpint (json_object_get_int_member (line, "unit_price"), ==,
+                       json_object_get_int_member (line, "tier_id") == f->tier ? 2500 : 1500);
+    }
+}
+
+/* One currency per event: a tier of another currency is refused, and a
+ * hold of tiers whose currencies differ (written before this rule) too. */
+static void
+test_one_currency (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
+  g_autofree char *yen = g_strdup_printf ("UPDATE tiers SET currency = 'JPY' WHERE id = %"
+                                          G_GINT64_FORMAT, f->tier2);
+  g_autofree char *body = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "POST", path, f->admin,
+                          "{\"name\": \"Yen\", \"price\": 100, \"currency\": \"JPY\", "
+                          "\"capacity\": 5, \"max_per_order\": 10}", &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "currency_mismatch");
+  patch_tier (f, f->tier2, "{\"currency\": \"JPY\"}", 422, "currency_mismatch");
+  patch_tier (f, f->tier2, "{\"currency\": \"EUR\", \"price\": 1500}", 200, NULL);
+
+  leap_test_backend_sql (&f->tb, yen);
+  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
+                          G_GINT64_FORMAT ", \"quantity\": 1}, {\"tier_id\": %" G_GINT64_FORMAT
+                          ", \"quantity\": 1}]}", f->event, f->big, f->tier2);
+  leap_test_reply_clear (&reply);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "currency_mismatch");
+  g_assert_cmpint (available (f, f->big), ==, 100);
+  assert_invariant (f);
+}
+
+/* A hold made before prices were kept with it, of tiers whose currencies
+ * differ by the time it is ordered: its order is refused, not added up. */
+static void
+test_one_currency_order (Fixture *f, gconstpointer data)
+{
+  g_autofree char *yen = g_strdup_printf ("UPDATE tiers SET currency = 'JPY' WHERE id = %"
+                                          G_GINT64_FORMAT, f->tier2);
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, f->tier2, 1);
+  g_autofree char *key = g_strdup_printf ("leap:{ev:%" G_GINT64_FORMAT "}:hold:%s", f->event,
+                                          hold);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  g_free (leap_test_redis_cli (f->tb.redis, "HDEL", key, "prices", NULL));
+  leap_test_backend_sql (&f->tb, yen);
+  place (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 10000}", &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "currency_mismatch");
+  g_assert_cmpint (pending_messages (f), ==, 0);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 1);
+  assert_invariant (f);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1240,6 +1351,9 @@ main (int argc, char *argv[])
   ADD ("/leap/checkout/terminal-ledger", test_terminal_ledger);
   ADD ("/leap/checkout/charged-before-crash", test_charged_before_crash);
   ADD ("/leap/checkout/unwritable-voided", test_unwritable_voided);
+  ADD ("/leap/checkout/price-fixed", test_price_fixed);
+  ADD ("/leap/checkout/one-currency", test_one_currency);
+  ADD ("/leap/checkout/one-currency-order", test_one_currency_order);
   g_test_add ("/leap/checkout/expired", Fixture, NULL, setup_short, test_expired, teardown);
 #undef ADD
 

@@ -1321,6 +1321,47 @@ test_cut_off (Fixture *f, gconstpointer data)
   other_stop (&other);
 }
 
+/* The price of a hold the database made is fixed with it too: an order
+ * placed while Redis is down, and one placed after Redis took the hold
+ * over (import-hold), both charge the hold's price, not a newer one. */
+static void
+test_price_fixed (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dearer = g_strdup_printf ("UPDATE tiers SET price = 99999 WHERE id = %"
+                                             G_GINT64_FORMAT, f->tier);
+  g_autofree char *ordered = NULL;
+  g_autofree char *held = NULL;
+  g_autofree char *order_id = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *path = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+
+  redis_down (f);
+  ordered = make_hold (f, f->tier, 1);
+  held = make_hold (f, f->tier, 2);
+  leap_test_backend_sql (&f->tb, dearer);
+  order_id = place (f, ordered, 202);
+  path = g_strconcat ("/api/v1/orders/", order_id, NULL);
+  leap_test_backend_call (&f->tb, "GET", path, f->cashier, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpint (json_object_get_int_member (leap_test_reply_object (&reply), "total"), ==, 2500);
+
+  start_worker (f);
+  redis_up (f, FALSE);
+  leap_test_wait_db (f->db, 1, 15000,
+                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT total FROM orders WHERE id = '%s'", order_id),
+                   ==, 2500);
+  later = place (f, held, 202);
+  leap_test_wait_db (f->db, 1, 15000,
+                     "SELECT count (*) FROM orders WHERE id = '%s' AND status = 'paid'", later);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT total FROM orders WHERE id = '%s'", later),
+                   ==, 5000);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT amount FROM payments p JOIN orders o "
+                                            "ON o.id = p.order_id WHERE o.id = '%s'", later),
+                   ==, 5000);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1348,6 +1389,7 @@ main (int argc, char *argv[])
   ADD ("/leap/fallback/split-connections", test_split_connections);
   ADD ("/leap/fallback/cut-off", test_cut_off);
   ADD ("/leap/fallback/late-figures", test_late_figures);
+  ADD ("/leap/fallback/price-fixed", test_price_fixed);
 #undef ADD
 
   status = g_test_run ();

@@ -586,6 +586,141 @@ test_guest_released (Fixture *f, gconstpointer data)
     g_free (ids[i]);
 }
 
+/* A guest's hold of quantity tickets of the first tier, as a client of the
+ * address forwarded_for behind the trusted proxy (NULL: the peer itself);
+ * its id in *hold_id when made. A refusal must be the address's cap. */
+static guint
+address_hold (Fixture    *f,
+              const char *guest,
+              guint       quantity,
+              const char *forwarded_for,
+              char      **hold_id)
+{
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/holds");
+  g_autofree char *auth = g_strconcat ("Bearer ", guest, NULL);
+  g_autofree char *body = hold_body (f, quantity, 0);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_auto(LeapTestReply) reply = { 0 };
+
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (forwarded_for != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For",
+                                  forwarded_for);
+  leap_test_send (f->tb.session, msg, &reply);
+  if (reply.status == 429)
+    g_assert_cmpstr (leap_test_error_code (&reply), ==, "too_many_held_tickets");
+  else
+    g_assert_cmpuint (reply.status, ==, 201);
+  if (reply.status == 201 && hold_id != NULL)
+    *hold_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply),
+                                                        "hold_id"));
+  return reply.status;
+}
+
+/* Four guest sessions of one address hold the address's 100 tickets (the
+ * default guest-address-max-tickets): 16 holds of 6 (the tier's most per
+ * order) and one of 4. ids: the holds, by session. */
+static void
+fill_address (Fixture  *f,
+              char    **guests,
+              char     *ids[4][5])
+{
+  for (guint i = 0; i < 16; i++)
+    g_assert_cmpuint (address_hold (f, guests[i / 5], 6, NULL, &ids[i / 5][i % 5]), ==, 201);
+  g_assert_cmpuint (address_hold (f, guests[3], 6, NULL, NULL), ==, 429);
+  g_assert_cmpuint (address_hold (f, guests[3], 4, NULL, &ids[3][1]), ==, 201);
+  g_assert_cmpuint (address_hold (f, guests[3], 1, NULL, NULL), ==, 429);
+}
+
+static void
+free_address (char **guests,
+              char  *ids[4][5])
+{
+  for (guint i = 0; i < 4; i++)
+    {
+      g_free (guests[i]);
+      for (guint j = 0; j < 5; j++)
+        g_free (ids[i][j]);
+    }
+}
+
+/* A bot that rotates guest sessions: what the guests of one address keep
+ * in live holds is capped, whatever the sessions, not only how often they
+ * ask; a hold released or ordered gives its tickets back at once. Staff
+ * and other addresses behind the same proxy are not held back by it. */
+static void
+test_address_tickets (Fixture *f, gconstpointer data)
+{
+  char *guests[4];
+  char *ids[4][5] = { { NULL } };
+  g_autofree char *path = NULL;
+  g_autofree char *order = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *six = hold_body (f, 6, 0);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  for (guint i = 0; i < 4; i++)
+    guests[i] = new_guest (f);
+  fill_address (f, guests, ids);
+  g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==, 100);
+
+  /* Another customer behind the proxy, and the box office, still hold. */
+  other = new_guest (f);
+  g_assert_cmpuint (address_hold (f, other, 6, "203.0.113.9", NULL), ==, 201);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, six, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+
+  /* Released: its 6 tickets count no more. */
+  path = g_strconcat ("/api/v1/holds/", ids[0][0], NULL);
+  leap_test_reply_clear (&reply);
+  leap_test_backend_call (&f->tb, "DELETE", path, guests[0], NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 204);
+  g_assert_cmpuint (address_hold (f, guests[3], 6, NULL, &ids[3][2]), ==, 201);
+  g_assert_cmpuint (address_hold (f, guests[3], 1, NULL, NULL), ==, 429);
+
+  /* Ordered: the same. */
+  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"card\"}}",
+                           ids[1][0]);
+  leap_test_reply_clear (&reply);
+  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", guests[1], order, &reply);
+  g_assert_cmpuint (reply.status, ==, 202);
+  g_assert_cmpuint (address_hold (f, guests[3], 6, NULL, &ids[3][3]), ==, 201);
+  g_assert_cmpuint (address_hold (f, guests[3], 1, NULL, NULL), ==, 429);
+  free_address (guests, ids);
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   want;
+} HeldWait;
+
+static gboolean
+held_reaches (gpointer data)
+{
+  HeldWait *w = data;
+
+  return leap_test_redis_hget (w->f->tb.redis, w->f->event, "held", w->f->tier) == w->want;
+}
+
+/* A hold that runs out gives its tickets back to the address's cap too. */
+static void
+test_address_tickets_expire (Fixture *f, gconstpointer data)
+{
+  char *guests[4];
+  char *ids[4][5] = { { NULL } };
+  HeldWait w = { f, 0 };
+
+  for (guint i = 0; i < 4; i++)
+    guests[i] = new_guest (f);
+  fill_address (f, guests, ids);
+  g_assert_true (leap_test_wait_until (held_reaches, &w, 15000));
+  g_assert_cmpuint (address_hold (f, guests[3], 6, NULL, NULL), ==, 201);
+  free_address (guests, ids);
+}
+
 /* One clock for holds: a second leap-backend on the same Redis and
  * database, its clock OFFSET ("+600s", "-600s") by libfaketime preloaded
  * into it. Not the faketime wrapper: it forks, and the backend under it
@@ -1137,6 +1272,10 @@ main (int argc, char *argv[])
   ADD ("/leap/holds/clock-ahead", test_clock_ahead, 10);
   g_test_add ("/leap/holds/clock-behind", Fixture, GUINT_TO_POINTER (10), setup_three_s,
               test_clock_behind, teardown);
+  g_test_add ("/leap/holds/address-tickets", Fixture, GUINT_TO_POINTER (1000),
+              setup_behind_proxy, test_address_tickets, teardown);
+  g_test_add ("/leap/holds/address-tickets-expire", Fixture, GUINT_TO_POINTER (1000),
+              setup_three_s, test_address_tickets_expire, teardown);
 #undef ADD
 
   status = g_test_run ();

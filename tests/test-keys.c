@@ -129,11 +129,13 @@ static void
 test_global (void)
 {
   g_autofree char *guest = leap_keys_guest_holds ("abc");
+  g_autofree char *address = leap_keys_address_holds ("2001:db8::6");
   g_autofree char *session = leap_keys_session ("f00d");
   g_autofree char *idem = leap_keys_idempotency ("scope", "hash");
 
   g_assert_cmpstr (leap_keys_expiring (), ==, "leap:expiring");
   g_assert_cmpstr (guest, ==, "leap:guest-holds:abc");
+  g_assert_cmpstr (address, ==, "leap:address-holds:2001:db8::6");
   g_assert_cmpstr (leap_keys_checkout_streams (), ==, "leap:checkout-streams");
   g_assert_cmpstr (leap_keys_checkout_group (), ==, "leap-workers");
   g_assert_cmpstr (leap_keys_checkout_dead (), ==, "leap:checkout-dead");

@@ -1343,6 +1343,56 @@ test_unfinished (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
+/* An order whose lines are of two currencies (written before one currency
+ * per event) is never refunded as one sum: the yen ticket is not paid back
+ * in euro cents. */
+static void
+test_two_currencies (Fixture *f, gconstpointer data)
+{
+  g_autofree char *order_id = paid_order (f, 1, 1, "{\"method\": \"card\"}");
+  g_autofree char *yen = g_strdup_printf ("UPDATE order_lines SET currency = 'JPY', "
+                                          "unit_price = 100 WHERE order_id = '%s' AND tier_id = %"
+                                          G_GINT64_FORMAT, order_id, f->tier2);
+  g_autofree char *body = g_strdup_printf ("{\"lines\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": 1}]}", f->tier2);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_sql (&f->tb, yen);
+  refund (f, f->manager, order_id, body, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 422);
+  g_assert_cmpstr (leap_test_error_code (&reply), ==, "currency_mismatch");
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM refunds"), ==, 0);
+}
+
+/* A stream id past Redis's 64-bit halves is malformed (400), not a Redis
+ * error answered 503 as if it were worth retrying; the largest id there is
+ * has nothing after it. */
+static void
+test_dead_bad_after (Fixture *f, gconstpointer data)
+{
+  static const char * const malformed[] = {
+    "99999999999999999999-0", "1-99999999999999999999", "18446744073709551616-0", "-1-0", "1-",
+    "1-2-3",
+  };
+  g_autoptr(JsonObject) last = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
+    {
+      g_autofree char *query = g_strconcat ("?after=", malformed[i], NULL);
+      g_auto(LeapTestReply) reply = { 0 };
+      g_autofree char *path = g_strconcat ("/api/v1/admin/dead-letters", query, NULL);
+
+      leap_test_backend_call (&f->tb, "GET", path, f->admin, NULL, &reply);
+      g_assert_cmpuint (reply.status, ==, 400);
+      g_assert_cmpstr (leap_test_error_code (&reply), ==, "malformed");
+    }
+  json_object_unref (list_dead (f, "?after=0-0", 200));
+  last = list_dead (f, "?after=18446744073709551615-18446744073709551615", 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (last, "dead_letters")),
+                    ==, 0);
+  g_assert_true (json_object_get_null_member (last, "next_after"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1363,6 +1413,8 @@ main (int argc, char *argv[])
   ADD ("/leap/refunds/redis-lost", test_redis_lost);
   ADD ("/leap/refunds/dead-letter-poison", test_dead_poison);
   ADD ("/leap/refunds/dead-letter-order", test_dead_order);
+  ADD ("/leap/refunds/dead-letter-bad-after", test_dead_bad_after);
+  ADD ("/leap/refunds/two-currencies", test_two_currencies);
   ADD ("/leap/refunds/live-order", test_live_order);
   ADD ("/leap/refunds/concurrent", test_concurrent);
   ADD ("/leap/refunds/unfinished", test_unfinished);

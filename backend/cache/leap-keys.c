@@ -107,18 +107,24 @@ leap_keys_inventory_script (gint64      event_id,
 }
 
 /* reserve: as the inventory scripts, then, for a guest (guest_owner not
- * NULL), the set of its holds, whose live ones the script counts. The
- * guest's set is not under the event's hash tag: a guest's cap spans its
- * holds of every event. */
+ * NULL), the set of its holds and the set of the holds of every guest of
+ * its address, whose live ones the script counts. Neither is under the
+ * event's hash tag: a guest's caps span its holds of every event. */
 GPtrArray *
 leap_keys_reserve_script (gint64      event_id,
                           const char *hold_id,
-                          const char *guest_owner)
+                          const char *guest_owner,
+                          const char *guest_address)
 {
   GPtrArray *keys = leap_keys_inventory_script (event_id, hold_id);
 
+  g_return_val_if_fail ((guest_owner == NULL) == (guest_address == NULL), keys);
+
   if (guest_owner != NULL)
-    g_ptr_array_add (keys, leap_keys_guest_holds (guest_owner));
+    {
+      g_ptr_array_add (keys, leap_keys_guest_holds (guest_owner));
+      g_ptr_array_add (keys, leap_keys_address_holds (guest_address));
+    }
   return keys;
 }
 
@@ -182,6 +188,18 @@ leap_keys_guest_holds (const char *owner)
   g_return_val_if_fail (owner != NULL, NULL);
 
   return g_strconcat ("leap:guest-holds:", owner, NULL);
+}
+
+/* ZSET of the holds of every guest session of one client address (as
+ * leap_request_resolve_client () reads it): hold key → expires_ms.
+ * lua/reserve.lua keeps it as the guest's own set, and sums the tickets of
+ * the live ones against guest-address-max-tickets. */
+char *
+leap_keys_address_holds (const char *address)
+{
+  g_return_val_if_fail (address != NULL, NULL);
+
+  return g_strconcat ("leap:address-holds:", address, NULL);
 }
 
 /* SET of every checkout stream that ever had a message, for the workers. */

@@ -54,7 +54,8 @@ GPtrArray  *leap_keys_inventory_script         (gint64            event_id,
                                                 const char       *hold_id);
 GPtrArray  *leap_keys_reserve_script           (gint64            event_id,
                                                 const char       *hold_id,
-                                                const char       *guest_owner);
+                                                const char       *guest_owner,
+                                                const char       *guest_address);
 GPtrArray  *leap_keys_checkout_script          (gint64            event_id,
                                                 const char       *hold_id);
 GPtrArray  *leap_keys_reconcile_script         (gint64            event_id);
@@ -65,6 +66,7 @@ GPtrArray  *leap_keys_replay_dead_script       (const char       *stream,
 /* Keys of no one event */
 const char *leap_keys_expiring                 (void);
 char       *leap_keys_guest_holds              (const char       *owner);
+char       *leap_keys_address_holds            (const char       *address);
 const char *leap_keys_checkout_streams         (void);
 const char *leap_keys_checkout_group           (void);
 const char *leap_keys_checkout_dead            (void);

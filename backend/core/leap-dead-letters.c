@@ -21,17 +21,18 @@ struct _LeapDeadLetters
 
 G_DEFINE_FINAL_TYPE (LeapDeadLetters, leap_dead_letters, G_TYPE_OBJECT)
 
-/* A stream entry id: "MS-SEQ", both decimal. */
+/* A stream entry id: "MS-SEQ", both decimal and within 64 bits, as Redis
+ * takes them: anything else Redis refuses, and that must not read as Redis
+ * being unavailable. */
 gboolean
 leap_dead_letter_id_is_valid (const char *id)
 {
-  const char *dash;
+  g_auto(GStrv) parts = id != NULL ? g_strsplit (id, "-", -1) : NULL;
 
-  if (id == NULL || strlen (id) > 41 || (dash = strchr (id, '-')) == NULL || dash == id ||
-      dash[1] == '\0')
+  if (parts == NULL || g_strv_length (parts) != 2)
     return FALSE;
-  for (const char *p = id; *p != '\0'; p++)
-    if (p != dash && !g_ascii_isdigit (*p))
+  for (guint i = 0; i < 2; i++)
+    if (!g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT64, NULL, NULL))
       return FALSE;
   return TRUE;
 }
@@ -140,6 +141,17 @@ leap_dead_letters_list_async (LeapDeadLetters    *self,
 
   g_task_set_source_tag (task, leap_dead_letters_list_async);
   g_task_set_task_data (task, GUINT_TO_POINTER (MAX (limit, 1u)), NULL);
+  /* Nothing comes after the largest id, and Redis refuses to be asked. */
+  if (g_strcmp0 (after, "18446744073709551615-18446744073709551615") == 0)
+    {
+      JsonObject *answer = json_object_new ();
+
+      json_object_set_array_member (answer, "dead_letters", json_array_new ());
+      json_object_set_null_member (answer, "next_after");
+      g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+      g_object_unref (task);
+      return;
+    }
   leap_redis_command_full (self->redis, listed_cb, task, g_object_unref, "XRANGE",
                            leap_keys_checkout_dead (), start, "+", "COUNT", count, NULL);
 }

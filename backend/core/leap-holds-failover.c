@@ -98,7 +98,8 @@ _leap_holds_read_from_database (LeapHolds  *self,
   expires_ms = leap_json_get_int (hold, "expires_ms", 0);
   if (g_str_equal (status, "held") && expires_ms <= now_ms ())
     status = "expired";
-  items = _leap_holds_parse_items (leap_json_get_string (hold, "items", ""));
+  items = leap_hold_lines_parse (leap_json_get_string (hold, "items", ""),
+                                 leap_json_get_string (hold, "prices", NULL));
   answer = _leap_holds_describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id,
                                       status, expires_ms, items, &error);
   if (answer == NULL)
@@ -281,6 +282,7 @@ hand_over (LeapHolds  *self,
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "items", "")));
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "order_id", "")));
   g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "message", "")));
+  g_ptr_array_add (argv, g_strdup (leap_json_get_string (hold, "prices", "")));
 
   /* SADD and ZADD go without a reply handler: a lost connection fails
    * import-hold just after them too, and the rebuild tries again. */

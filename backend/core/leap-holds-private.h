@@ -50,10 +50,12 @@ typedef struct
 {
   char       *hold_id;
   char       *owner;
+  char       *client;   /* the client's address */
   gboolean    guest;
   gint64      event_id;
   gint64      expires_ms;
-  JsonArray  *items;    /* [{tier_id, quantity}] as asked */
+  JsonArray  *items;    /* [{tier_id, quantity, unit_price, currency…}]: priced when asked */
+  char       *prices;   /* the same prices, as the hold's record keeps them */
   JsonObject *answer;
 } Create;
 
@@ -67,7 +69,6 @@ JsonObject *_leap_holds_describe_hold       (LeapHolds          *self,
                                              gint64              expires_ms,
                                              JsonArray          *items,
                                              GError            **error);
-JsonArray  *_leap_holds_parse_items         (const char         *text);
 /* Takes task: it is returned now or from a reply. */
 void        _leap_holds_create_in_redis     (LeapHolds          *self,
                                              GTask              *task);

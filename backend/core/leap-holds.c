@@ -22,14 +22,14 @@ typedef struct
 {
   gint64      loaded;  /* monotonic µs */
   char       *status;  /* the event's */
-  GHashTable *tiers;   /* tier id → JsonObject (price, currency, name) */
+  JsonArray  *tiers;   /* of JsonObject (id, price, currency, name) */
 } Prices;
 
 static void
 prices_free (Prices *prices)
 {
   g_free (prices->status);
-  g_hash_table_unref (prices->tiers);
+  json_array_unref (prices->tiers);
   g_free (prices);
 }
 
@@ -56,16 +56,7 @@ prices_of (LeapHolds *self,
   prices = g_new0 (Prices, 1);
   prices->loaded = g_get_monotonic_time ();
   prices->status = g_strdup (json_object_get_string_member (event, "status"));
-  prices->tiers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                         (GDestroyNotify) json_object_unref);
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    {
-      JsonObject *tier = json_array_get_object_element (tiers, i);
-      gint64 *id = g_new (gint64, 1);
-
-      *id = json_object_get_int_member (tier, "id");
-      g_hash_table_insert (prices->tiers, id, json_object_ref (tier));
-    }
+  prices->tiers = g_steal_pointer (&tiers);
   key = g_new (gint64, 1);
   *key = event_id;
   g_hash_table_replace (self->prices, key, prices);
@@ -146,12 +137,14 @@ create_free (Create *c)
 {
   g_free (c->hold_id);
   g_free (c->owner);
+  g_free (c->client);
+  g_free (c->prices);
   g_clear_pointer (&c->items, json_array_unref);
   g_clear_pointer (&c->answer, json_object_unref);
   g_free (c);
 }
 
-/* The answer for a hold: its items priced from the database. */
+/* The answer for a hold: its lines at the prices it was made at. */
 JsonObject *
 _leap_holds_describe_hold (LeapHolds  *self,
                            gint64      event_id,
@@ -164,11 +157,11 @@ _leap_holds_describe_hold (LeapHolds  *self,
   Prices *prices = prices_of (self, event_id, error);
   g_autoptr(JsonObject) answer = NULL;
   g_autofree char *expires = NULL;
-  JsonArray *out;
-  gint64 total = 0;
-  const char *currency = NULL;
+  JsonArray *lines;
+  LeapMoney total;
 
-  if (prices == NULL)
+  if (prices == NULL ||
+      (lines = leap_hold_lines_price (items, prices->tiers, FALSE, &total, error)) == NULL)
     return NULL;
   answer = json_object_new ();
   expires = leap_time_format (expires_ms / 1000);
@@ -176,32 +169,9 @@ _leap_holds_describe_hold (LeapHolds  *self,
   json_object_set_int_member (answer, "event_id", event_id);
   json_object_set_string_member (answer, "status", status);
   json_object_set_string_member (answer, "expires_at", expires);
-  out = json_array_new ();
-  json_object_set_array_member (answer, "items", out);
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *item = json_array_get_object_element (items, i);
-      gint64 tier_id = json_object_get_int_member (item, "tier_id");
-      gint64 quantity = json_object_get_int_member (item, "quantity");
-      JsonObject *tier = g_hash_table_lookup (prices->tiers, &tier_id);
-      JsonObject *line = json_object_new ();
-      gint64 price = tier ? json_object_get_int_member (tier, "price") : 0;
-
-      json_object_set_int_member (line, "tier_id", tier_id);
-      json_object_set_int_member (line, "quantity", quantity);
-      json_object_set_int_member (line, "unit_price", price);
-      if (tier != NULL)
-        {
-          currency = json_object_get_string_member (tier, "currency");
-          json_object_set_string_member (line, "name",
-                                         json_object_get_string_member (tier, "name"));
-          json_object_set_string_member (line, "currency", currency);
-        }
-      json_array_add_object_element (out, line);
-      total += price * quantity;
-    }
-  json_object_set_int_member (answer, "total", total);
-  json_object_set_string_member (answer, "currency", currency ? currency : "");
+  json_object_set_array_member (answer, "items", lines);
+  json_object_set_int_member (answer, "total", total.amount);
+  json_object_set_string_member (answer, "currency", total.currency);
   return g_steal_pointer (&answer);
 }
 
@@ -263,6 +233,12 @@ reserved_cb (LeapRedis        *redis,
                              "A guest may keep %" G_GINT64_FORMAT " holds at once; release or "
                              "buy one first",
                              leap_reply_element_int (reply, 1));
+  else if (g_str_equal (status, "too_many_tickets"))
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_TICKETS,
+                             "Online buyers from one address may keep %" G_GINT64_FORMAT
+                             " tickets in holds at once, and %" G_GINT64_FORMAT " are held; "
+                             "release or buy some first",
+                             leap_reply_element_int (reply, 1), leap_reply_element_int (reply, 2));
   else if (g_str_equal (status, "sold_out"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_SOLD_OUT,
                              "Not enough tickets left in tier %" G_GINT64_FORMAT ": %"
@@ -282,15 +258,17 @@ reserved_cb (LeapRedis        *redis,
                              status);
 }
 
-/* Takes task: reserved_cb returns it. A guest's cap on live holds is
- * counted by the script itself, in the step that adds the hold. */
+/* Takes task: reserved_cb returns it. A guest's caps on live holds (its
+ * own) and held tickets (its address's) are counted by the script itself,
+ * in the step that adds the hold. */
 static void
 reserve (GTask *task)
 {
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
   g_autoptr(GPtrArray) argv = leap_keys_reserve_script (c->event_id, c->hold_id,
-                                                        c->guest ? c->owner : NULL);
+                                                        c->guest ? c->owner : NULL,
+                                                        c->guest ? c->client : NULL);
   guint nkeys = argv->len;
 
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id));
@@ -299,7 +277,10 @@ reserve (GTask *task)
   g_ptr_array_add (argv, g_strdup (LEAP_HOLDS_REDIS_NOW));
   g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.ttl_s * 1000));
   if (c->guest)
-    g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_max_holds));
+    {
+      g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_max_holds));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", self->config.guest_address_max_tickets));
+    }
   for (guint i = 0; i < json_array_get_length (c->items); i++)
     {
       JsonObject *item = json_array_get_object_element (c->items, i);
@@ -309,6 +290,7 @@ reserve (GTask *task)
       g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT,
                                               json_object_get_int_member (item, "quantity")));
     }
+  g_ptr_array_add (argv, g_strdup (c->prices));
   leap_redis_eval_argv (self->redis, "reserve", reserved_cb, task, nkeys, argv->len,
                         (const char **) argv->pdata, NULL);
 }
@@ -387,6 +369,7 @@ check_items (LeapHolds  *self,
 void
 leap_holds_create_async (LeapHolds          *self,
                          const LeapSession  *session,
+                         const char         *client,
                          JsonObject         *request,
                          GAsyncReadyCallback callback,
                          gpointer            user_data)
@@ -400,6 +383,7 @@ leap_holds_create_async (LeapHolds          *self,
   g_task_set_task_data (task, c, (GDestroyNotify) create_free);
   c->guest = g_str_equal (session->role, "guest");
   c->owner = g_strdup (session->token_hash);
+  c->client = g_strdup (client);
 
   if (!check_items (self, request, c->guest, &error))
     {
@@ -428,6 +412,21 @@ leap_holds_create_async (LeapHolds          *self,
       g_object_unref (task);
       return;
     }
+  /* The price is fixed now: the hold keeps it and its order charges it,
+   * whatever the tier costs by then. One currency per hold. */
+  {
+    g_autoptr(JsonArray) asked = g_steal_pointer (&c->items);
+    LeapMoney total;
+
+    c->items = leap_hold_lines_price (asked, prices->tiers, FALSE, &total, &error);
+    if (c->items == NULL)
+      {
+        g_task_return_error (task, g_steal_pointer (&error));
+        g_object_unref (task);
+        return;
+      }
+    c->prices = leap_hold_prices_format (c->items);
+  }
 
   if (!self->ready && leap_redis_is_connected (self->redis))
     {
@@ -499,27 +498,6 @@ asked_free (Asked *asked)
   g_free (asked);
 }
 
-JsonArray *
-_leap_holds_parse_items (const char *text)
-{
-  JsonArray *items = json_array_new ();
-  g_auto(GStrv) pairs = g_strsplit (text ? text : "", ",", -1);
-
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      g_auto(GStrv) tq = g_strsplit (pairs[i], ":", 2);
-      JsonObject *item;
-
-      if (g_strv_length (tq) != 2)
-        continue;
-      item = json_object_new ();
-      json_object_set_int_member (item, "tier_id", g_ascii_strtoll (tq[0], NULL, 10));
-      json_object_set_int_member (item, "quantity", g_ascii_strtoll (tq[1], NULL, 10));
-      json_array_add_object_element (items, item);
-    }
-  return items;
-}
-
 static void
 hold_time_cb (LeapRedis        *redis,
               const redisReply *reply,
@@ -578,7 +556,8 @@ hold_read_cb (LeapRedis        *redis,
       g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10) <=
         (asked->redis_now_ms > 0 ? asked->redis_now_ms : now_ms ()))
     status = "expired";
-  items = _leap_holds_parse_items (leap_reply_field (reply, "items"));
+  items = leap_hold_lines_parse (leap_reply_field (reply, "items"),
+                                 leap_reply_field (reply, "prices"));
   answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
                                       g_ascii_strtoll (leap_reply_field (reply, "expires_ms"),
                                                        NULL, 10),

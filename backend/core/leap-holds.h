@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "leap-money.h"
 #include "leap-redis.h"
 #include "leap-sessions.h"
 #include "leap-store.h"
@@ -20,6 +21,7 @@ typedef struct
   guint ttl_s;              /* how long a hold lives (default 600) */
   guint guest_max_holds;    /* live holds a guest session may have */
   guint guest_max_tickets;  /* tickets in one guest hold */
+  guint guest_address_max_tickets; /* tickets in the live holds of all guests of an address */
 } LeapHoldsConfig;
 
 /* Reservations: ticket inventory lives in Redis and changes only through
@@ -31,8 +33,11 @@ typedef struct
 LeapHolds  *leap_holds_new                 (LeapStore              *store,
                                             LeapRedis              *redis,
                                             const LeapHoldsConfig  *config);
+/* client: the client's address (leap_request_resolve_client ()), whose
+ * guests' live held tickets are capped together. */
 void        leap_holds_create_async        (LeapHolds              *self,
                                             const LeapSession      *session,
+                                            const char             *client,
                                             JsonObject             *request,
                                             GAsyncReadyCallback     callback,
                                             gpointer                user_data);
@@ -85,5 +90,23 @@ guint64     leap_holds_get_db_holds        (LeapHolds              *self);
 gboolean    leap_hold_id_is_db             (const char             *hold_id);
 gboolean    leap_hold_id_parse             (const char             *hold_id,
                                             gint64                 *event_id);
+
+/* The price of a hold is fixed when it is made (leap-holds-prices.c).
+ * lines_parse reads a hold's record: items "tier:quantity,…" and prices
+ * "tier:unit_price:currency,…" (NULL for a hold made before prices were
+ * kept) into [{tier_id, quantity[, unit_price, currency]}]; prices_format
+ * writes the prices of such lines. lines_price gives each line its name,
+ * unit_price and currency (the held price, or the tier's in tiers for a
+ * line without one) and the total; a tier missing from tiers fails with
+ * LEAP_ERROR_CONFLICT when strict, and lines of two currencies fail with
+ * LEAP_ERROR_CURRENCY_MISMATCH. */
+JsonArray  *leap_hold_lines_parse          (const char             *items,
+                                            const char             *prices);
+char       *leap_hold_prices_format        (JsonArray              *lines);
+JsonArray  *leap_hold_lines_price          (JsonArray              *lines,
+                                            JsonArray              *tiers,
+                                            gboolean                strict,
+                                            LeapMoney              *total,
+                                            GError                **error);
 
 G_END_DECLS

@@ -68,61 +68,34 @@ now_ms (void)
   return g_get_real_time () / 1000;
 }
 
-/* The lines of a hold ("tier:quantity,…" in Redis) priced from the
- * database: what the customer pays is never taken from the client. */
+/* The lines of a hold ("tier:quantity,…" in Redis) at the prices it was
+ * made at ("tier:unit_price:currency,…"): what the customer pays is never
+ * taken from the client, nor changed by a price set after the hold. */
 static JsonArray *
 price_lines (LeapOrders  *self,
              gint64       event_id,
              const char  *items,
+             const char  *prices,
              gint64      *total,
              char       **currency,
              GError     **error)
 {
   g_autoptr(JsonArray) tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id,
                                                          error);
-  g_autoptr(JsonArray) lines = json_array_new ();
-  g_auto(GStrv) pairs = g_strsplit (items ? items : "", ",", -1);
+  g_autoptr(JsonArray) held = leap_hold_lines_parse (items, prices);
+  g_autoptr(JsonArray) lines = NULL;
+  LeapMoney sum;
 
-  if (tiers == NULL)
+  if (tiers == NULL ||
+      (lines = leap_hold_lines_price (held, tiers, TRUE, &sum, error)) == NULL)
     return NULL;
-  *total = 0;
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      g_auto(GStrv) tq = g_strsplit (pairs[i], ":", 2);
-      JsonObject *tier = NULL;
-      JsonObject *line;
-      gint64 tier_id, quantity;
-
-      if (g_strv_length (tq) != 2)
-        continue;
-      tier_id = g_ascii_strtoll (tq[0], NULL, 10);
-      quantity = g_ascii_strtoll (tq[1], NULL, 10);
-      for (guint j = 0; j < json_array_get_length (tiers) && tier == NULL; j++)
-        if (json_object_get_int_member (json_array_get_object_element (tiers, j), "id") == tier_id)
-          tier = json_array_get_object_element (tiers, j);
-      if (tier == NULL)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                       "Tier %" G_GINT64_FORMAT " no longer exists", tier_id);
-          return NULL;
-        }
-      line = json_object_new ();
-      json_object_set_int_member (line, "tier_id", tier_id);
-      json_object_set_string_member (line, "name", json_object_get_string_member (tier, "name"));
-      json_object_set_int_member (line, "quantity", quantity);
-      json_object_set_int_member (line, "unit_price", json_object_get_int_member (tier, "price"));
-      json_object_set_string_member (line, "currency",
-                                     json_object_get_string_member (tier, "currency"));
-      json_array_add_object_element (lines, line);
-      *total += quantity * json_object_get_int_member (tier, "price");
-      if (*currency == NULL)
-        *currency = g_strdup (json_object_get_string_member (tier, "currency"));
-    }
   if (json_array_get_length (lines) == 0)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, N_("The hold has no items"));
       return NULL;
     }
+  *total = sum.amount;
+  *currency = g_strdup (sum.currency);
   return g_steal_pointer (&lines);
 }
 
@@ -441,6 +414,7 @@ static char *
 checkout_message (LeapOrders  *self,
                   Place       *p,
                   const char  *items,
+                  const char  *prices,
                   GError     **error)
 {
   g_autoptr(JsonArray) lines = NULL;
@@ -450,7 +424,7 @@ checkout_message (LeapOrders  *self,
   JsonObject *customer = NULL;
   gint64 total = 0;
 
-  lines = price_lines (self, p->event_id, items, &total, &currency, error);
+  lines = price_lines (self, p->event_id, items, prices, &total, &currency, error);
   if (lines == NULL)
     return NULL;
   if (g_str_equal (leap_json_get_string (payment, "method", ""), "cash") &&
@@ -508,7 +482,8 @@ place_in_database (LeapOrders *self,
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
       return;
     }
-  text = checkout_message (self, p, leap_json_get_string (hold, "items", ""), &error);
+  text = checkout_message (self, p, leap_json_get_string (hold, "items", ""),
+                           leap_json_get_string (hold, "prices", NULL), &error);
   if (text == NULL || !leap_store_db_hold_checkout (self->store, p->hold_id, p->owner, p->order_id,
                                                     text, now_ms (), &error))
     {
@@ -595,7 +570,8 @@ place_hold_cb (LeapRedis        *redis,
       return_not_held (task, status);
       return;
     }
-  text = checkout_message (self, p, leap_reply_field (reply, "items"), &local_error);
+  text = checkout_message (self, p, leap_reply_field (reply, "items"),
+                           leap_reply_field (reply, "prices"), &local_error);
   if (text == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&local_error));
@@ -703,6 +679,26 @@ get_free (Get *g)
   g_free (g);
 }
 
+/* The prices of a hold the database has: its own (a hold of the database)
+ * or, for an order Redis took, those of its checkout message. */
+static const char *
+held_prices (JsonObject *db_hold)
+{
+  g_autoptr(JsonObject) message = NULL;
+  g_autofree char *prices = NULL;
+  JsonNode *lines;
+
+  if (!json_object_has_member (db_hold, "message"))
+    return leap_json_get_string (db_hold, "prices", NULL);
+  message = leap_json_parse_object (leap_json_get_string (db_hold, "message", ""), -1, NULL);
+  lines = message ? json_object_get_member (message, "lines") : NULL;
+  if (lines == NULL || !JSON_NODE_HOLDS_ARRAY (lines))
+    return NULL;
+  prices = leap_hold_prices_format (json_node_get_array (lines));
+  json_object_set_string_member (db_hold, "prices", prices);
+  return leap_json_get_string (db_hold, "prices", NULL);
+}
+
 static void
 pending_cb (LeapRedis        *redis,
             const redisReply *reply,
@@ -745,8 +741,8 @@ pending_cb (LeapRedis        *redis,
           g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
           return;
         }
-      lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""), &total,
-                           &currency, &local_error);
+      lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""),
+                           held_prices (db_hold), &total, &currency, &local_error);
       if (lines == NULL)
         {
           g_task_return_error (task, g_steal_pointer (&local_error));
@@ -781,8 +777,8 @@ pending_cb (LeapRedis        *redis,
       g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
       return;
     }
-  lines = price_lines (self, g->event_id, leap_reply_field (reply, "items"), &total, &currency,
-                       &local_error);
+  lines = price_lines (self, g->event_id, leap_reply_field (reply, "items"),
+                       leap_reply_field (reply, "prices"), &total, &currency, &local_error);
   if (lines == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&local_error));

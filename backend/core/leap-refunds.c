@@ -5,6 +5,7 @@
 #include "leap-error.h"
 #include "leap-json.h"
 #include "leap-keys.h"
+#include "leap-money.h"
 #include "leap-orders.h"
 #include "leap-payment-provider.h"
 #include "leap-reply.h"
@@ -282,6 +283,7 @@ typedef struct
   gint64 refundable;
   gint64 unit_price;
   gint64 asked;
+  const char *currency; /* the line's */
 } TierCount;
 
 static TierCount *
@@ -311,7 +313,8 @@ plan_refund (JsonObject  *order,
     json_object_get_boolean_member_with_default (request, "include_checked_in", FALSE);
   JsonNode *asked = json_object_get_member (request, "lines");
   JsonArray *lines = json_array_new ();
-  gint64 amount = 0;
+  const char *currency = leap_json_get_string (order, "currency", "");
+  LeapMoney amount = leap_money_init (0, currency);
   gint64 count = 0;
 
   json_object_set_array_member (refund, "lines", lines);
@@ -332,7 +335,8 @@ plan_refund (JsonObject  *order,
     {
       JsonObject *line = json_array_get_object_element (order_lines, i);
       TierCount   t = { leap_json_get_int (line, "tier_id", 0), 0,
-                        leap_json_get_int (line, "unit_price", 0), 0 };
+                        leap_json_get_int (line, "unit_price", 0), 0,
+                        leap_json_get_string (line, "currency", currency) };
 
       if (find_tier (tiers, t.tier_id) == NULL)
         g_array_append_val (tiers, t);
@@ -371,6 +375,7 @@ plan_refund (JsonObject  *order,
   for (guint i = 0; i < tiers->len; i++)
     {
       TierCount *t = &g_array_index (tiers, TierCount, i);
+      LeapMoney line_amount;
       JsonObject *line;
 
       if (t->asked > t->refundable)
@@ -390,7 +395,11 @@ plan_refund (JsonObject  *order,
       json_object_set_int_member (line, "tier_id", t->tier_id);
       json_object_set_int_member (line, "quantity", t->asked);
       json_array_add_object_element (lines, line);
-      amount += t->asked * t->unit_price;
+      /* Never money of two currencies added up: the order's is the one. */
+      line_amount = leap_money_init (t->unit_price, t->currency);
+      if (!leap_money_multiply (&line_amount, t->asked, error) ||
+          !leap_money_add (&amount, &line_amount, error))
+        return NULL;
       count += t->asked;
     }
   if (count == 0)
@@ -404,8 +413,8 @@ plan_refund (JsonObject  *order,
 
   json_object_set_string_member (refund, "order_id", leap_json_get_string (order, "order_id", ""));
   json_object_set_int_member (refund, "user_id", user_id);
-  json_object_set_int_member (refund, "amount", amount);
-  json_object_set_string_member (refund, "currency", leap_json_get_string (order, "currency", ""));
+  json_object_set_int_member (refund, "amount", amount.amount);
+  json_object_set_string_member (refund, "currency", currency);
   json_object_set_string_member (refund, "method", leap_json_get_string (payment, "method", ""));
   json_object_set_boolean_member (refund, "include_checked_in", include_checked_in);
   if (leap_json_get_string (request, "reason", NULL) != NULL)

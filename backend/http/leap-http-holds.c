@@ -44,7 +44,8 @@ leap_handle_hold_create (LeapRequest *req)
     return;
   body = leap_request_body_or_reply (req);
   if (body != NULL)
-    leap_holds_create_async (req->ctx->holds, req->session, body, hold_cb, leap_request_ref (req));
+    leap_holds_create_async (req->ctx->holds, req->session, leap_request_get_client (req), body,
+                             hold_cb, leap_request_ref (req));
 }
 
 void

@@ -288,6 +288,8 @@ leap_error_to_status (const GError *error)
     case LEAP_ERROR_IDEMPOTENCY: return SOUP_STATUS_UNPROCESSABLE_ENTITY;
     case LEAP_ERROR_RATE_LIMITED: return 429; /* no name for it in libsoup 3.2 */
     case LEAP_ERROR_TOO_MANY_HOLDS: return 429; /* no name for it in libsoup 3.2 */
+    case LEAP_ERROR_TOO_MANY_TICKETS: return 429;
+    case LEAP_ERROR_CURRENCY_MISMATCH: return SOUP_STATUS_UNPROCESSABLE_ENTITY;
     case LEAP_ERROR_UNAVAILABLE: return SOUP_STATUS_SERVICE_UNAVAILABLE;
     case LEAP_ERROR_EXPIRED: return SOUP_STATUS_GONE;
     case LEAP_ERROR_INVALID_TICKET: return SOUP_STATUS_UNPROCESSABLE_ENTITY;

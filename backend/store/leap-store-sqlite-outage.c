@@ -7,6 +7,12 @@
 #include "leap-error.h"
 #include "leap-json.h"
 
+/* A hold's prices as its Redis record keeps them ("tier:unit_price:currency,…",
+ * of the lines that have one): a column of the hold's row h. */
+#define HELD_PRICES                                                                   \
+  "(SELECT group_concat (tier_id || ':' || unit_price || ':' || currency, ',') "     \
+  " FROM hold_prices WHERE hold_id = h.id) "
+
 /* When the open outage began, 0 when none is open; -1 with @error set
  * when the database cannot be read. */
 static gint64
@@ -136,7 +142,7 @@ _leap_store_sqlite_outage_close (LeapStore  *store,
                                      "h.expires_at, "
                                      "(SELECT group_concat (tier_id || ':' || quantity, ',') "
                                      " FROM hold_items WHERE hold_id = h.id), "
-                                     "o.order_id, o.message "
+                                     "o.order_id, o.message, " HELD_PRICES
                                      "FROM holds h LEFT JOIN checkout_outbox o ON o.hold_id = h.id "
                                      "WHERE (h.status = 'held' AND h.expires_at > ?1) "
                                      "OR (h.status = 'checking_out' AND o.order_id IS NOT NULL "
@@ -145,7 +151,7 @@ _leap_store_sqlite_outage_close (LeapStore  *store,
                                      "                    AND status <> 'pending')) "
                                      /* and the orders Redis took that no worker has written */
                                      "UNION ALL SELECT a.hold_id, a.event_id, a.owner, "
-                                     "'checking_out', 0, a.items, a.order_id, a.message "
+                                     "'checking_out', 0, a.items, a.order_id, a.message, NULL "
                                      "FROM accepted_orders a "
                                      "WHERE NOT EXISTS (SELECT 1 FROM checkout_outbox "
                                      "                  WHERE order_id = a.order_id) "
@@ -172,6 +178,9 @@ _leap_store_sqlite_outage_close (LeapStore  *store,
           json_object_set_string_member (hold, "message",
                                          (const char *) sqlite3_column_text (stmt, 7));
         }
+      if (sqlite3_column_type (stmt, 8) != SQLITE_NULL)
+        json_object_set_string_member (hold, "prices",
+                                       (const char *) sqlite3_column_text (stmt, 8));
       json_array_add_object_element (holds, hold);
     }
   sqlite3_reset (stmt);
@@ -308,6 +317,20 @@ db_hold_create_in_tx (LeapStoreSqlite *self,
       sqlite3_bind_int64 (stmt, 3, leap_json_get_int (item, "quantity", 0));
       if (!_leap_store_sqlite_step_done (self, stmt, error))
         return 0;
+      /* The price it is held at, when the hold has one for the line. */
+      if (!json_object_has_member (item, "currency"))
+        continue;
+      stmt = _leap_store_sqlite_prepare (self, "INSERT INTO hold_prices (hold_id, tier_id, "
+                                               "unit_price, currency) VALUES (?, ?, ?, ?)", error);
+      if (stmt == NULL)
+        return 0;
+      sqlite3_bind_text (stmt, 1, hold_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (stmt, 2, leap_json_get_int (item, "tier_id", 0));
+      sqlite3_bind_int64 (stmt, 3, leap_json_get_int (item, "unit_price", 0));
+      sqlite3_bind_text (stmt, 4, leap_json_get_string (item, "currency", ""), -1,
+                         SQLITE_TRANSIENT);
+      if (!_leap_store_sqlite_step_done (self, stmt, error))
+        return 0;
     }
   return since;
 }
@@ -346,7 +369,8 @@ _leap_store_sqlite_db_hold_get (LeapStore  *store,
                                                    "WHEN h.outage_ms = (SELECT since_ms "
                                                    "FROM redis_outage WHERE id = 1) "
                                                    "THEN h.outage_ms ELSE 0 END, (SELECT order_id "
-                                                   "FROM checkout_outbox WHERE hold_id = h.id) "
+                                                   "FROM checkout_outbox WHERE hold_id = h.id), "
+                                                   HELD_PRICES
                                                    "FROM holds h WHERE h.id = ?", error);
   JsonObject *hold;
   int rc;
@@ -376,6 +400,8 @@ _leap_store_sqlite_db_hold_get (LeapStore  *store,
   json_object_set_int_member (hold, "outage_ms", sqlite3_column_int64 (stmt, 6));
   if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
     json_object_set_string_member (hold, "order_id", (const char *) sqlite3_column_text (stmt, 7));
+  if (sqlite3_column_type (stmt, 8) != SQLITE_NULL)
+    json_object_set_string_member (hold, "prices", (const char *) sqlite3_column_text (stmt, 8));
   sqlite3_reset (stmt);
   return hold;
 }

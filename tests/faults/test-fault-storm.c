@@ -916,10 +916,12 @@ setup (LeapFault *f, gconstpointer data)
   leap_fault_setup (f, capacity, capacity);
   f->accepted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->card_decline_rate = DECLINE_RATE;
-  /* Every client is 127.0.0.1: the per-address guest limit would refuse
-   * most of them. */
+  /* Every client is 127.0.0.1: the per-address guest limits (requests,
+   * and tickets in live holds) would refuse most of them. */
   config = g_build_filename (f->tb.dir, "backend.conf", NULL);
-  g_assert_true (g_file_set_contents (config, "[backend]\nguest-rate=100000\n", -1, NULL));
+  g_assert_true (g_file_set_contents (config,
+                                      "[backend]\nguest-rate=100000\n"
+                                      "guest-address-max-tickets=100000\n", -1, NULL));
   f->backend_config = g_intern_string (config);
   leap_fault_start_backend_process (f);
 }
