@@ -11,6 +11,7 @@
 #include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-error.h"
+#include "leap-event.h"
 #include "leap-json.h"
 #include "leap-offline-cache.h"
 #include "leap-payment-dialog.h"
@@ -22,6 +23,129 @@
  * once on the device), the check-in view's answers, the printer. */
 
 #define TIMEOUT_MS 20000
+#define PASSWORD "door-counter-42"
+
+/* The real backend and worker, for the tests that need a paid ticket or
+ * the server's own answers; started by the first of them. */
+static struct
+{
+  LeapTestStack stack;
+  gboolean      started;
+} world;
+
+static gboolean
+have_world (void)
+{
+  if (!world.started)
+    {
+      world.started = TRUE;
+      if (leap_test_stack_start (&world.stack, LEAP_TEST_STACK_WORKER, PASSWORD,
+                                 "cashier", "cashier", "boss", "admin", NULL))
+        leap_test_stack_start_worker (&world.stack, "test-views", NULL);
+    }
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A show at @starts_at (Unix time) with one tier at €45; its tier's id in
+ * @tier_id. */
+static gint64
+make_show (const char *name,
+           gint64      starts_at,
+           gint64     *tier_id)
+{
+  g_autoptr(LeapClient) boss = leap_test_stack_sign_in (&world.stack, "boss");
+  g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc (starts_at);
+  g_autofree char *iso = g_date_time_format (at, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) venue = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) tier = NULL;
+
+  venue = leap_test_send_now (boss, "POST", "/api/v1/venues",
+                              "{\"name\": \"Globe\", \"city\": \"Berlin\", \"country\": \"DE\", "
+                              "\"timezone\": \"Europe/Berlin\", \"capacity\": 500}");
+  body = g_strdup_printf ("{\"venue_id\": %" G_GINT64_FORMAT ", \"name\": \"%s\", "
+                          "\"starts_at\": \"%s\", \"status\": \"on_sale\"}",
+                          json_object_get_int_member (venue, "id"), name, iso);
+  event = leap_test_send_now (boss, "POST", "/api/v1/events", body);
+  path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers",
+                          json_object_get_int_member (event, "id"));
+  tier = leap_test_send_now (boss, "POST", path,
+                             "{\"name\": \"Stalls\", \"price\": 4500, \"currency\": \"EUR\", "
+                             "\"capacity\": 100, \"max_per_order\": 10}");
+  *tier_id = json_object_get_int_member (tier, "id");
+  return json_object_get_int_member (event, "id");
+}
+
+typedef struct
+{
+  gboolean    done;
+  LeapPlaced  placed;
+  JsonObject *order;
+  GError     *error;
+} PayResult;
+
+static void
+pay_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  PayResult *r = user_data;
+
+  r->order = leap_checkout_pay_finish (LEAP_CHECKOUT (source), result, &r->placed, &r->error);
+  r->done = TRUE;
+}
+
+/* Holds @quantity tickets of @tier_id and pays for them in cash, as the
+ * cart does; the paid order, with its tickets. */
+static JsonObject *
+sell (LeapClient       *client,
+      LeapOfflineCache *cache,
+      gint64            event_id,
+      gint64            tier_id,
+      guint             quantity)
+{
+  g_autoptr(LeapCheckout) checkout = leap_checkout_new (client, cache);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": "
+                                           "[{\"tier_id\": %" G_GINT64_FORMAT ", "
+                                           "\"quantity\": %u}]}", event_id, tier_id, quantity);
+  g_autoptr(JsonObject) hold = leap_test_send_now (client, "POST", "/api/v1/holds", body);
+  g_autofree char *json = g_strdup_printf (
+    "{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", \"tendered\": %u}, "
+    "\"total\": %u, \"currency\": \"EUR\", \"event\": {\"id\": %" G_GINT64_FORMAT "}}",
+    leap_json_get_string (hold, "hold_id", ""), 4500 * quantity, 4500 * quantity, event_id);
+  g_autoptr(JsonObject) sale = leap_json_parse_object (json, -1, NULL);
+  PayResult r = { 0 };
+
+  leap_checkout_pay_async (checkout, sale, NULL, pay_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_no_error (r.error);
+  g_assert_cmpstr (leap_json_get_string (r.order, "status", NULL), ==, "paid");
+  return r.order;
+}
+
+static GtkWidget *
+find_by_class (GtkWidget  *widget,
+               const char *css_class)
+{
+  if (gtk_widget_has_css_class (widget, css_class))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_class (child, css_class);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
 
 typedef struct
 {
@@ -240,25 +364,6 @@ test_payment_dialog (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
-typedef struct
-{
-  gboolean    done;
-  LeapPlaced  placed;
-  JsonObject *order;
-  GError     *error;
-} PayResult;
-
-static void
-pay_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  PayResult *r = user_data;
-
-  r->order = leap_checkout_pay_finish (LEAP_CHECKOUT (source), result, &r->placed, &r->error);
-  r->done = TRUE;
-}
-
 static JsonObject *
 sale (const char *method)
 {
@@ -437,6 +542,98 @@ test_check_in_view (Fixture       *f,
   g_object_unref (view);
 }
 
+/* Issue 15: the door admits to tonight's show, chosen by default and shown
+ * large; a ticket of another night is refused in red with its own show
+ * and date, and is not used up: at its own door it lets in, once. A used
+ * ticket is refused like any other. */
+static void
+test_check_in_wrong_night (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(LeapOfflineCache) cache = NULL;
+  g_autoptr(LeapClient) client = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) hamlet_at = NULL;
+  g_autoptr(GDateTime) hamlet_local = NULL;
+  g_autoptr(GTimeZone) berlin = NULL;
+  g_autofree char *expected = NULL;
+  LeapCheckInView *view;
+  GtkWidget *window, *result;
+  g_autoptr(LeapEvent) tonight = NULL;
+  g_autoptr(GDateTime) tonight_at = NULL;
+  g_autoptr(GDateTime) today = NULL;
+  GListModel *events;
+  gint64 hamlet, hamlet_tier;
+  const char *code;
+
+  if (!have_world ())
+    return;
+  /* The demo catalogue has shows tonight; Hamlet is in nine days. */
+  hamlet = make_show ("Hamlet", leap_test_today_at (19, 0, 9), &hamlet_tier);
+  dir = leap_test_make_tmpdir ();
+  path = g_build_filename (dir, "cache.db", NULL);
+  cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  client = leap_test_stack_sign_in (&world.stack, "cashier");
+  leap_test_sync_cache (cache, client, TIMEOUT_MS);
+  order = sell (client, cache, hamlet, hamlet_tier, 1);
+  code = leap_json_get_string (json_array_get_object_element (
+                                   json_object_get_array_member (order, "tickets"), 0),
+                               "code", NULL);
+
+  view = g_object_ref_sink (g_object_new (LEAP_TYPE_CHECK_IN_VIEW, NULL));
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  leap_check_in_view_set_client (view, client);
+  leap_check_in_view_set_events (view, leap_offline_cache_get_events (cache));
+  events = leap_offline_cache_get_events (cache);
+  for (guint i = 0; i < g_list_model_get_n_items (events) && tonight == NULL; i++)
+    {
+      g_autoptr(LeapEvent) event = g_list_model_get_item (events, i);
+
+      if (leap_event_get_id (event) == leap_check_in_view_get_event_id (view))
+        tonight = g_steal_pointer (&event);
+    }
+  g_assert_nonnull (tonight);
+  tonight_at = leap_event_dup_local_start (tonight);
+  today = g_date_time_new_now (g_date_time_get_timezone (tonight_at));
+  g_assert_cmpint (g_date_time_get_day_of_year (tonight_at), ==,
+                   g_date_time_get_day_of_year (today));
+  g_assert_cmpstr (leap_check_in_view_get_event_title (view), ==, leap_event_get_name (tonight));
+  result = find_by_class (GTK_WIDGET (view), "check-in-result");
+
+  /* Hamlet's ticket at tonight's door. */
+  berlin = g_time_zone_new_identifier ("Europe/Berlin");
+  hamlet_at = g_date_time_new_from_unix_utc (leap_test_today_at (19, 0, 9));
+  hamlet_local = g_date_time_to_timezone (hamlet_at, berlin);
+  expected = g_date_time_format (hamlet_local, "Hamlet, %a %-d %b, %H:%M");
+  g_assert_cmpstr (check (view, code), ==, "wrong-event");
+  g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "WRONG NIGHT");
+  g_assert_cmpstr (leap_check_in_view_get_result_detail (view), ==, expected);
+  g_assert_true (gtk_widget_has_css_class (result, "refused"));
+
+  /* Not used up: at Hamlet's door it lets in, once. */
+  leap_check_in_view_set_event_id (view, hamlet);
+  g_assert_cmpstr (leap_check_in_view_get_event_title (view), ==, "Hamlet");
+  g_assert_cmpstr (check (view, code), ==, "admitted");
+  g_assert_false (gtk_widget_has_css_class (result, "refused"));
+  g_assert_cmpstr (check (view, code), ==, "used");
+  g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "ALREADY USED");
+  g_assert_true (gtk_widget_has_css_class (result, "refused"));
+
+  /* A sync keeps the door's choice. */
+  leap_test_sync_cache (cache, client, TIMEOUT_MS);
+  g_assert_cmpint (leap_check_in_view_get_event_id (view), ==, hamlet);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (view);
+  g_clear_object (&cache);
+  leap_test_rm_rf (dir);
+}
+
 static void
 printed_cb (GObject      *source,
             GAsyncResult *result,
@@ -591,6 +788,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -603,9 +802,12 @@ main (int   argc,
               test_checkout_unreachable, fixture_tear_down);
   g_test_add ("/leap/views/check-in", Fixture, NULL, fixture_set_up, test_check_in_view,
               fixture_tear_down);
+  g_test_add_func ("/leap/views/check-in-wrong-night", test_check_in_wrong_night);
   g_test_add_func ("/leap/views/printer", test_printer);
   g_test_add_func ("/leap/views/help-overlay", test_help_overlay);
   g_test_add_func ("/leap/views/orders-kept", test_orders_kept);
 
-  return g_test_run ();
+  status = g_test_run ();
+  leap_test_stack_stop (&world.stack);
+  return status;
 }
