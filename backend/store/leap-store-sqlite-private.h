@@ -152,6 +152,9 @@ gboolean      _leap_store_sqlite_accept_orders        (LeapStore              *s
 JsonObject   *_leap_store_sqlite_get_accepted_order   (LeapStore              *store,
                                                        const char             *order_id,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_find_order_code      (LeapStore              *store,
+                                                       const char             *key,
+                                                       GError                **error);
 JsonObject   *_leap_store_sqlite_begin_order          (LeapStore              *store,
                                                        JsonObject             *order,
                                                        GError                **error);
