@@ -547,6 +547,7 @@ refresh_cb (GObject      *source,
   JsonObject *record = g_task_get_task_data (task);
   g_autoptr(JsonObject) order = NULL;
   g_autoptr(JsonObject) merged = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   order = leap_client_get_order_finish (LEAP_CLIENT (source), result, &error);
@@ -555,9 +556,11 @@ refresh_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
+  /* Not in the call below: the task may be stolen before it is read. */
+  cancellable = g_task_get_cancellable (task);
   merged = leap_checkout_merge (record, order);
-  leap_offline_cache_save_order_async (self->cache, merged, g_task_get_cancellable (task),
-                                       refresh_saved_cb, g_steal_pointer (&task));
+  leap_offline_cache_save_order_async (self->cache, merged, cancellable, refresh_saved_cb,
+                                       g_steal_pointer (&task));
 }
 
 /* Asks the server for @order (a kept order, or just {"order_id"}) as it
