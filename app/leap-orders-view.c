@@ -14,6 +14,7 @@
 #include "leap-money.h"
 #include "leap-offline-cache.h"
 #include "leap-order.h"
+#include "leap-order-code.h"
 #include "leap-orders-view.h"
 
 /* Orders: the sales of this device (from the offline cache, so they show
@@ -130,6 +131,7 @@ show_detail (LeapOrdersView *self)
   g_autoptr(GString) summary = g_string_new (NULL);
   g_autoptr(GString) codes = g_string_new (NULL);
   g_autofree char *title = NULL;
+  g_autofree char *people = NULL;
   g_autofree char *total = NULL;
   const char *status;
   gboolean paid;
@@ -143,7 +145,8 @@ show_detail (LeapOrdersView *self)
 
   status = leap_json_get_string (order, "status", "pending");
   paid = g_str_equal (status, "paid");
-  title = g_strdup_printf (_("Order %s"), leap_json_get_string (order, "order_id", ""));
+  people = leap_order_code_for_people (order);
+  title = g_strdup_printf (_("Order %s"), people);
   gtk_label_set_label (self->order_title, title);
   if (paid && leap_json_get_int (order, "refunded_amount", 0) > 0)
     {
@@ -416,11 +419,15 @@ server_lookup_cb (GObject      *source,
   put_order (self, record);
 }
 
+/* An order's id, or its short code ("K7M-4QXZ", any case). */
 static gboolean
 looks_like_order_id (const char *text)
 {
-  return text != NULL && g_str_has_prefix (text, "o-") && strlen (text) > 4 &&
-         strchr (text, ' ') == NULL;
+  g_autofree char *code = leap_order_code_normalize (text);
+
+  return text != NULL && ((g_str_has_prefix (text, "o-") && strlen (text) > 4 &&
+                           strchr (text, ' ') == NULL) ||
+                          code != NULL);
 }
 
 static void
@@ -684,6 +691,7 @@ leap_orders_view_refund_selected (LeapOrdersView *self)
   JsonObject *order;
   GtkWidget *dialog;
   g_autofree char *heading = NULL;
+  g_autofree char *people = NULL;
   g_autofree char *amount = NULL;
   g_autofree char *body = NULL;
 
@@ -697,7 +705,8 @@ leap_orders_view_refund_selected (LeapOrdersView *self)
       toast (self, _("Only a manager can refund. Ask one to sign in."));
       return;
     }
-  heading = g_strdup_printf (_("Refund Order %s?"), leap_json_get_string (order, "order_id", ""));
+  people = leap_order_code_for_people (order);
+  heading = g_strdup_printf (_("Refund Order %s?"), people);
   amount = money (order, leap_json_get_int (order, "total", 0));
   body = g_strdup_printf (_("The tickets not yet used at the door are refunded (at most %s) "
                             "and stop working. Tickets already used stay."), amount);
@@ -900,4 +909,12 @@ leap_orders_view_get_status_text (LeapOrdersView *self)
 {
   g_return_val_if_fail (LEAP_IS_ORDERS_VIEW (self), NULL);
   return gtk_label_get_label (self->status_label);
+}
+
+/* "Order K7M-4QXZ": the chosen order's title. */
+const char *
+leap_orders_view_get_title_text (LeapOrdersView *self)
+{
+  g_return_val_if_fail (LEAP_IS_ORDERS_VIEW (self), NULL);
+  return gtk_label_get_label (self->order_title);
 }

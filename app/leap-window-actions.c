@@ -8,6 +8,7 @@
 #include "leap-error.h"
 #include "leap-format.h"
 #include "leap-json.h"
+#include "leap-order-code.h"
 #include "leap-window-private.h"
 
 /* The win.* actions of the box office window: installed in
@@ -268,7 +269,7 @@ show_paid (LeapWindow *self,
   guint n = json_object_has_member (order, "tickets") &&
             JSON_NODE_HOLDS_ARRAY (json_object_get_member (order, "tickets"))
             ? json_array_get_length (json_object_get_array_member (order, "tickets")) : 0;
-  const char *order_id = leap_json_get_string (order, "order_id", "");
+  g_autofree char *order_id = leap_order_code_for_people (order);
   g_autofree char *message = NULL;
   g_autofree char *with_hint = NULL;
 

@@ -14,6 +14,8 @@
 #include "leap-event.h"
 #include "leap-json.h"
 #include "leap-offline-cache.h"
+#include "leap-order-code.h"
+#include "leap-orders-view.h"
 #include "leap-payment-dialog.h"
 #include "leap-test-utils.h"
 #include "leap-ticket-printer.h"
@@ -634,6 +636,74 @@ test_check_in_wrong_night (void)
   leap_test_rm_rf (dir);
 }
 
+static gboolean
+orders_idle (gpointer user_data)
+{
+  return !leap_orders_view_get_busy (user_data);
+}
+
+/* Issue 15: a sale has a short code, grouped for people; the Orders search
+ * finds it by that code as typed (any case, with or without the hyphen),
+ * and shows it as the order's title. */
+static void
+test_order_code (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *grouped = NULL;
+  g_autofree char *typed = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(LeapOfflineCache) cache = NULL;
+  g_autoptr(LeapClient) client = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autoptr(GError) error = NULL;
+  LeapOrdersView *view;
+  GtkWidget *window;
+  const char *code;
+  gint64 event, tier;
+
+  if (!have_world ())
+    return;
+  event = make_show ("Macbeth", leap_test_today_at (20, 0, 4), &tier);
+  dir = leap_test_make_tmpdir ();
+  path = g_build_filename (dir, "cache.db", NULL);
+  cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  client = leap_test_stack_sign_in (&world.stack, "cashier");
+  order = sell (client, cache, event, tier, 1);
+  code = leap_json_get_string (order, "code", NULL);
+  g_assert_nonnull (code);
+  g_assert_cmpuint (strlen (code), ==, 7);
+  g_assert_null (strpbrk (code, "0O1IL"));
+  grouped = leap_order_code_group (code);
+  g_assert_cmpuint (strlen (grouped), ==, 8);
+  g_assert_cmpint (grouped[3], ==, '-');
+
+  /* Another device: only the server knows the order. */
+  g_clear_object (&cache);
+  leap_test_rm_rf (dir);
+  cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  view = g_object_ref_sink (g_object_new (LEAP_TYPE_ORDERS_VIEW, NULL));
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
+  gtk_window_present (GTK_WINDOW (window));
+  leap_orders_view_set_backend (view, client, cache);
+  typed = g_ascii_strdown (grouped, -1);
+  leap_orders_view_search (view, typed);
+  g_assert_true (leap_test_wait_for (orders_idle, view, TIMEOUT_MS));
+  g_assert_nonnull (leap_orders_view_get_selected (view));
+  g_assert_cmpstr (leap_json_get_string (leap_orders_view_get_selected (view), "order_id", NULL),
+                   ==, leap_json_get_string (order, "order_id", NULL));
+  title = g_strdup_printf ("Order %s", grouped);
+  g_assert_cmpstr (leap_orders_view_get_title_text (view), ==, title);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (view);
+  g_clear_object (&cache);
+  leap_test_rm_rf (dir);
+}
+
 static void
 printed_cb (GObject      *source,
             GAsyncResult *result,
@@ -683,6 +753,7 @@ test_printer (void)
       -1, NULL);
   g_autoptr(LeapTicketPrinter) printer = leap_ticket_printer_new (order);
   g_autoptr(LeapTicketPrinter) report = NULL;
+  g_autoptr(LeapTicketPrinter) coded = NULL;
   g_autofree char *pdf = NULL;
   g_autoptr(GError) error = NULL;
   const char *lines[] = { "Cash    1   €90.00", "Card    0    €0.00", NULL };
@@ -702,6 +773,16 @@ test_printer (void)
   g_assert_null (memmem (pdf, length, "LT1.two", 7));
   g_assert_nonnull (memmem (pdf, length, "(Receipt o-1-abc)", 17));
   g_clear_pointer (&pdf, g_free);
+
+  /* Without a short code, people read the ticket codes themselves; with
+   * one, the order's code and each ticket's number in the order (the third
+   * stays the third when the second is refunded). */
+  g_assert_cmpstr (leap_ticket_printer_get_labels (printer)[0], ==, "LT1.one");
+  json_object_set_string_member (order, "code", "K7M4QXZ");
+  coded = leap_ticket_printer_new (order);
+  g_assert_cmpstr (leap_ticket_printer_get_labels (coded)[0], ==, "K7M-4QXZ-1");
+  g_assert_cmpstr (leap_ticket_printer_get_labels (coded)[1], ==, "K7M-4QXZ-3");
+  g_assert_cmpstr (leap_ticket_printer_get_codes (coded)[1], ==, "LT1.three");
 
   report = leap_ticket_printer_new_report ("End of Shift", lines);
   done = FALSE;
@@ -803,6 +884,7 @@ main (int   argc,
   g_test_add ("/leap/views/check-in", Fixture, NULL, fixture_set_up, test_check_in_view,
               fixture_tear_down);
   g_test_add_func ("/leap/views/check-in-wrong-night", test_check_in_wrong_night);
+  g_test_add_func ("/leap/views/order-code", test_order_code);
   g_test_add_func ("/leap/views/printer", test_printer);
   g_test_add_func ("/leap/views/help-overlay", test_help_overlay);
   g_test_add_func ("/leap/views/orders-kept", test_orders_kept);
