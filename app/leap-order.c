@@ -91,6 +91,8 @@ leap_order_status_text (const char *status)
     return _("Needs a manager");
   if (g_strcmp0 (status, "not_placed") == 0)
     return _("Not sold");
+  if (g_strcmp0 (status, "voided") == 0)
+    return _("Voided: never sold");
   return status;
 }
 

@@ -37,6 +37,7 @@ struct _LeapOrdersView
   GtkWidget        *print_button;
   GtkWidget        *refresh_button;
   GtkWidget        *refund_button;
+  GtkWidget        *void_button;
   GtkLabel         *refund_hint;
 
   /* Owned */
@@ -236,8 +237,12 @@ show_detail (LeapOrdersView *self)
 
   gtk_widget_set_sensitive (self->print_button, paid && codes->len > 0);
   gtk_widget_set_sensitive (self->refund_button, paid && may_refund (self));
+  gtk_widget_set_visible (self->void_button, g_str_equal (status, "not_placed"));
   gtk_label_set_label (self->refund_hint,
-                       !paid ? ""
+                       g_str_equal (status, "not_placed")
+                           ? _("The server never had this order: nothing was sold and nothing "
+                               "was charged. Void it to close it; the shift counts it nowhere.")
+                       : !paid ? ""
                        : may_refund (self)
                            ? _("A refund gives the money back and voids the tickets.")
                            : _("Refunds need a manager: ask one to sign in."));
@@ -577,6 +582,48 @@ refreshed_cb (GObject      *source,
 }
 
 static void
+voided_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(LeapOrdersView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+
+  kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE);
+  if (kept == NULL)
+    toast (self, error->message);
+  else
+    replace_order (self, kept);
+}
+
+/* Closes the chosen order if the server never had it: kept on this device
+ * as voided, counted nowhere. */
+void
+leap_orders_view_void_selected (LeapOrdersView *self)
+{
+  JsonObject *order;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) voided = NULL;
+
+  g_return_if_fail (LEAP_IS_ORDERS_VIEW (self));
+
+  order = leap_orders_view_get_selected (self);
+  if (order == NULL || self->cache == NULL ||
+      g_strcmp0 (leap_json_get_string (order, "status", NULL), "not_placed") != 0)
+    return;
+  text = leap_json_object_to_string (order);
+  voided = leap_json_parse_object (text, -1, NULL);
+  json_object_set_string_member (voided, "status", "voided");
+  set_busy (self, TRUE);
+  leap_offline_cache_save_order_async (self->cache, voided, self->cancellable, voided_cb,
+                                       g_object_ref (self));
+}
+
+static void
 refresh_clicked_cb (LeapOrdersView *self)
 {
   JsonObject *order = leap_orders_view_get_selected (self);
@@ -810,6 +857,7 @@ leap_orders_view_class_init (LeapOrdersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, refresh_button);
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, refund_button);
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, refund_hint);
+  gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, void_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -838,6 +886,8 @@ leap_orders_view_init (LeapOrdersView *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->print_button, "clicked", G_CALLBACK (print_clicked_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->void_button, "clicked",
+                           G_CALLBACK (leap_orders_view_void_selected), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->refresh_button, "clicked", G_CALLBACK (refresh_clicked_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->refund_button, "clicked",

@@ -568,6 +568,14 @@ leap_shift_view_get_loaded (LeapShiftView *self)
   return self->loaded;
 }
 
+/* Orders not settled yet (pending, or waiting for a manager). */
+guint
+leap_shift_view_get_open_orders (LeapShiftView *self)
+{
+  g_return_val_if_fail (LEAP_IS_SHIFT_VIEW (self), 0);
+  return self->n_open;
+}
+
 gint64
 leap_shift_view_get_cash_sales (LeapShiftView *self)
 {

@@ -17,6 +17,7 @@ void     leap_shift_view_reload             (LeapShiftView    *self);
 gboolean leap_shift_view_get_loaded         (LeapShiftView    *self);
 gint64   leap_shift_view_get_cash_sales     (LeapShiftView    *self);
 gint64   leap_shift_view_get_card_sales     (LeapShiftView    *self);
+guint    leap_shift_view_get_open_orders    (LeapShiftView    *self);
 gint64   leap_shift_view_get_expected_cash  (LeapShiftView    *self);
 void     leap_shift_view_set_counted_text   (LeapShiftView    *self,
                                              const char       *text);

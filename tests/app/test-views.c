@@ -16,6 +16,7 @@
 #include "leap-offline-cache.h"
 #include "leap-order-code.h"
 #include "leap-orders-view.h"
+#include "leap-shift-view.h"
 #include "leap-payment-dialog.h"
 #include "leap-test-utils.h"
 #include "leap-ticket-printer.h"
@@ -469,8 +470,8 @@ test_checkout_declined (Fixture       *f,
   json_object_unref (r.order);
 }
 
-/* No server at all: not placed, so nothing was sold, and the device says
- * the order is pending (it may be looked up later), once. */
+/* No server at all: not placed, so nothing was sold, and the device keeps
+ * the order once, as not placed (it may be looked up later). */
 static void
 test_checkout_unreachable (Fixture       *f,
                            gconstpointer  data)
@@ -705,6 +706,146 @@ test_order_code (void)
 }
 
 static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source),
+                                                                     result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  *done = TRUE;
+}
+
+static gboolean
+selected_settled (gpointer user_data)
+{
+  JsonObject *order = leap_orders_view_get_selected (user_data);
+
+  return order != NULL && !leap_orders_view_get_busy (user_data) &&
+         g_strcmp0 (leap_json_get_string (order, "status", NULL), "pending") != 0;
+}
+
+static gboolean
+shift_loaded (gpointer user_data)
+{
+  return leap_shift_view_get_loaded (user_data);
+}
+
+/* Issue 15: a payment tried while the server is down is kept as not placed,
+ * in words, not as pending for ever; so is an order left pending that the
+ * server turns out never to have had (it is asked again when shown). The
+ * cashier voids it, and the shift counts it nowhere. */
+static void
+test_not_placed (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *nowhere = g_strdup_printf ("http://127.0.0.1:%u", leap_test_free_port ());
+  g_autofree char *body = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *ghost_id = NULL;
+  g_autoptr(LeapOfflineCache) cache = NULL;
+  g_autoptr(LeapClient) client = NULL;
+  g_autoptr(LeapCheckout) checkout = NULL;
+  g_autoptr(JsonObject) hold = NULL;
+  g_autoptr(JsonObject) sale = NULL;
+  g_autoptr(JsonObject) ghost = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+  LeapOrdersView *view;
+  LeapShiftView *shift;
+  GtkWidget *window, *box;
+  PayResult r = { 0 };
+  gboolean done = FALSE;
+  gint64 event, tier;
+
+  if (!have_world ())
+    return;
+  event = make_show ("Othello", leap_test_today_at (20, 0, 5), &tier);
+  dir = leap_test_make_tmpdir ();
+  path = g_build_filename (dir, "cache.db", NULL);
+  cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  client = leap_test_stack_sign_in (&world.stack, "cashier");
+  body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": [{\"tier_id\": %"
+                          G_GINT64_FORMAT ", \"quantity\": 1}]}", event, tier);
+  hold = leap_test_send_now (client, "POST", "/api/v1/holds", body);
+
+  /* The server goes away just before the payment. */
+  leap_client_set_base_url (client, nowhere);
+  checkout = leap_checkout_new (client, cache);
+  json = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", "
+                          "\"tendered\": 5000}, \"total\": 4500, \"currency\": \"EUR\"}",
+                          leap_json_get_string (hold, "hold_id", ""));
+  sale = leap_json_parse_object (json, -1, NULL);
+  leap_checkout_pay_async (checkout, sale, NULL, pay_cb, &r);
+  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  g_assert_error (r.error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE);
+  g_assert_cmpint (r.placed, ==, LEAP_PLACED_NO);
+  found = find_now (cache, leap_json_get_string (hold, "hold_id", ""), 0);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (leap_json_get_string (found->pdata[0], "status", NULL), ==, "not_placed");
+  g_assert_true (g_str_has_prefix (leap_json_get_string (found->pdata[0], "reason", ""),
+                                   "The order never reached the server"));
+  g_clear_pointer (&found, g_ptr_array_unref);
+  g_clear_error (&r.error);
+
+  /* A ghost of before: kept pending, never on the server. */
+  ghost_id = g_strdup_printf ("o-%" G_GINT64_FORMAT "-AAAAAAAAAAAAAAAAAAAAAA", event);
+  g_clear_pointer (&json, g_free);
+  json = g_strdup_printf ("{\"order_id\": \"%s\", \"status\": \"pending\", \"total\": 4500, "
+                          "\"currency\": \"EUR\", \"payment_request\": {\"method\": \"cash\"}}",
+                          ghost_id);
+  ghost = leap_json_parse_object (json, -1, NULL);
+  leap_offline_cache_save_order_async (cache, ghost, NULL, saved_cb, &done);
+  g_assert_true (leap_test_wait_flag (&done, TIMEOUT_MS));
+
+  /* Back online: shown, it is asked about, and said not placed. */
+  leap_client_set_base_url (client, world.stack.url);
+  json_object_unref (leap_test_send_now (client, "GET", "/api/v1/sessions/current", NULL));
+  view = g_object_ref_sink (g_object_new (LEAP_TYPE_ORDERS_VIEW, NULL));
+  shift = g_object_ref_sink (g_object_new (LEAP_TYPE_SHIFT_VIEW, NULL));
+  window = gtk_window_new ();
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (view));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (shift));
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  leap_orders_view_set_backend (view, client, cache);
+  leap_orders_view_search (view, ghost_id);
+  g_assert_true (leap_test_wait_for (selected_settled, view, TIMEOUT_MS));
+  g_assert_cmpstr (leap_json_get_string (leap_orders_view_get_selected (view), "status", NULL),
+                   ==, "not_placed");
+  g_assert_cmpstr (leap_orders_view_get_status_text (view), ==, "Not sold");
+
+  /* Voided by the cashier, kept so. */
+  leap_orders_view_void_selected (view);
+  g_assert_true (leap_test_wait_for (orders_idle, view, TIMEOUT_MS));
+  g_assert_cmpstr (leap_json_get_string (leap_orders_view_get_selected (view), "status", NULL),
+                   ==, "voided");
+  found = find_now (cache, ghost_id, 0);
+  g_assert_cmpstr (leap_json_get_string (found->pdata[0], "status", NULL), ==, "voided");
+
+  /* Neither is sold nor open in the shift. */
+  leap_shift_view_set_cache (shift, cache);
+  leap_shift_view_reload (shift);
+  g_assert_true (leap_test_wait_for (shift_loaded, shift, TIMEOUT_MS));
+  g_assert_cmpint (leap_shift_view_get_cash_sales (shift), ==, 0);
+  g_assert_cmpuint (leap_shift_view_get_open_orders (shift), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (view);
+  g_object_unref (shift);
+  g_clear_object (&checkout);
+  g_clear_object (&cache);
+  leap_test_rm_rf (dir);
+}
+
+static void
 printed_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
@@ -796,21 +937,6 @@ test_printer (void)
   leap_test_rm_rf (dir);
 }
 
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source),
-                                                                     result, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (kept);
-  *done = TRUE;
-}
-
 /* The device's orders outlive a rebuild of the catalogue copy (another
  * schema version) and a sync from another server. */
 static void
@@ -885,6 +1011,7 @@ main (int   argc,
               fixture_tear_down);
   g_test_add_func ("/leap/views/check-in-wrong-night", test_check_in_wrong_night);
   g_test_add_func ("/leap/views/order-code", test_order_code);
+  g_test_add_func ("/leap/views/not-placed", test_not_placed);
   g_test_add_func ("/leap/views/printer", test_printer);
   g_test_add_func ("/leap/views/help-overlay", test_help_overlay);
   g_test_add_func ("/leap/views/orders-kept", test_orders_kept);
