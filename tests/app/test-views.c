@@ -845,6 +845,66 @@ test_not_placed (void)
   leap_test_rm_rf (dir);
 }
 
+/* Issue 15: the shift report says who counted on which device, and every
+ * amount as money: a float typed as 100 reads €100.00. */
+static void
+test_shift_report (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *cashier = NULL;
+  g_autofree char *device = NULL;
+  g_autoptr(LeapOfflineCache) cache = NULL;
+  g_autoptr(LeapClient) client = NULL;
+  g_autoptr(JsonObject) order = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) report = NULL;
+  LeapShiftView *shift;
+  GtkWidget *window;
+  gint64 event, tier;
+
+  if (!have_world ())
+    return;
+  event = make_show ("King Lear", leap_test_today_at (20, 0, 6), &tier);
+  dir = leap_test_make_tmpdir ();
+  path = g_build_filename (dir, "cache.db", NULL);
+  cache = leap_offline_cache_new (path, &error);
+  g_assert_no_error (error);
+  client = leap_test_stack_sign_in (&world.stack, "cashier");
+  order = sell (client, cache, event, tier, 1);
+
+  shift = g_object_ref_sink (g_object_new (LEAP_TYPE_SHIFT_VIEW, NULL));
+  window = gtk_window_new ();
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (shift));
+  gtk_window_present (GTK_WINDOW (window));
+  leap_shift_view_set_cache (shift, cache);
+  leap_shift_view_set_client (shift, client);
+  leap_shift_view_reload (shift);
+  g_assert_true (leap_test_wait_for (shift_loaded, shift, TIMEOUT_MS));
+  leap_shift_view_set_float_text (shift, "100");
+  g_assert_cmpstr (leap_shift_view_get_float_money (shift), ==, "€100.00");
+  leap_shift_view_set_float_text (shift, "a hundred");
+  g_assert_cmpstr (leap_shift_view_get_float_money (shift), ==, "not an amount");
+  leap_shift_view_set_float_text (shift, "100");
+  leap_shift_view_set_counted_text (shift, "145");
+  report = leap_shift_view_dup_report (shift);
+  joined = g_strjoinv ("\n", report);
+  cashier = g_strdup_printf ("Cashier       %s\n", "cashier");
+  device = g_strdup_printf ("\nDevice        %s\n", g_get_host_name ());
+  g_assert_true (g_str_has_prefix (joined, cashier));
+  g_assert_nonnull (strstr (joined, device));
+  g_assert_nonnull (strstr (joined, "\nFloat         " "     €100.00\n"));
+  g_assert_nonnull (strstr (joined, "\nCash       1        €45.00\n"));
+  g_assert_nonnull (strstr (joined, "\nExpected      " "     €145.00\n"));
+  g_assert_nonnull (strstr (joined, "\nCounted       " "     €145.00\n"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (shift);
+  g_clear_object (&cache);
+  leap_test_rm_rf (dir);
+}
+
 static void
 printed_cb (GObject      *source,
             GAsyncResult *result,
@@ -1012,6 +1072,7 @@ main (int   argc,
   g_test_add_func ("/leap/views/check-in-wrong-night", test_check_in_wrong_night);
   g_test_add_func ("/leap/views/order-code", test_order_code);
   g_test_add_func ("/leap/views/not-placed", test_not_placed);
+  g_test_add_func ("/leap/views/shift-report", test_shift_report);
   g_test_add_func ("/leap/views/printer", test_printer);
   g_test_add_func ("/leap/views/help-overlay", test_help_overlay);
   g_test_add_func ("/leap/views/orders-kept", test_orders_kept);
