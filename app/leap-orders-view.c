@@ -557,6 +557,27 @@ print_clicked_cb (LeapOrdersView *self)
     g_signal_emit (self, signals[PRINT_ORDER], 0, order);
 }
 
+/* The end of work on the chosen order: FALSE (and why, in a toast, unless
+ * it was cancelled) when there is no @record. */
+static gboolean
+answered (LeapOrdersView *self,
+          JsonObject     *record,
+          GError         *error,
+          const char     *failed)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  set_busy (self, FALSE);
+  if (record == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (failed, error->message);
+
+      toast (self, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 refreshed_cb (GObject      *source,
               GAsyncResult *result,
@@ -567,16 +588,8 @@ refreshed_cb (GObject      *source,
   g_autoptr(JsonObject) record = NULL;
 
   record = leap_checkout_refresh_finish (LEAP_CHECKOUT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!answered (self, record, error, _("The order could not be checked: %s")))
     return;
-  set_busy (self, FALSE);
-  if (record == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("The order could not be checked: %s"),
-                                                  error->message);
-      toast (self, message);
-      return;
-    }
   put_order (self, record);
   toast (self, leap_order_status_text (leap_json_get_string (record, "status", NULL)));
 }
@@ -591,12 +604,7 @@ voided_cb (GObject      *source,
   g_autoptr(JsonObject) kept = NULL;
 
   kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  set_busy (self, FALSE);
-  if (kept == NULL)
-    toast (self, error->message);
-  else
+  if (answered (self, kept, error, _("The order could not be voided: %s")))
     replace_order (self, kept);
 }
 
