@@ -351,7 +351,16 @@ quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  g_autolist(GtkWindow) windows = NULL;
+
+  /* Each window is closed as by its close button, so that one with held
+   * tickets asks first; the application ends with its last window. */
+  for (GList *l = gtk_application_get_windows (user_data); l != NULL; l = l->next)
+    windows = g_list_prepend (windows, g_object_ref (l->data));
+  if (windows == NULL)
+    g_application_quit (G_APPLICATION (user_data));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
 }
 
 static void

@@ -7,19 +7,24 @@
 #include "leap-cart-view.h"
 #include "leap-format.h"
 
-/* The cart: a line per tier with its quantity and subtotal, the total, and
- * the pay buttons. Whether paying is possible is decided by the window
- * (through the win.pay-* actions); the cart shows the reason when not. */
+/* The cart: the event it is for, a line per tier with its quantity and
+ * subtotal, the total, and the pay buttons. Whether paying is possible is
+ * decided by the window (through the win.pay-* actions); the cart shows
+ * the reason when not. What went wrong with the sale stays in its own
+ * label until the window clears it at the next action on the sale: the
+ * countdown of a new hold does not replace it. */
 struct _LeapCartView
 {
   GtkWidget parent_instance;
 
   /* Template widgets */
   GtkWidget  *box;
+  GtkLabel   *event_label;
   GtkListBox *line_box;
   GtkLabel   *empty_label;
   GtkLabel   *total_label;
   GtkLabel   *hold_label;
+  GtkLabel   *problem_label;
   GtkLabel   *reason_label;
 
   /* Owned */
@@ -38,6 +43,23 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* Lines are per tier, whichever LeapTier object stands for it: the event
+ * page makes new ones each time it shows the event again. */
+static guint
+tier_hash (gconstpointer tier)
+{
+  gint64 id = leap_tier_get_id ((LeapTier *) tier);
+
+  return g_int64_hash (&id);
+}
+
+static gboolean
+tier_equal (gconstpointer a,
+            gconstpointer b)
+{
+  return leap_tier_get_id ((LeapTier *) a) == leap_tier_get_id ((LeapTier *) b);
+}
 
 static GtkWidget *
 create_line_cb (gpointer item,
@@ -152,10 +174,12 @@ leap_cart_view_class_init (LeapCartViewClass *klass)
   gtk_widget_class_set_template_from_resource (
       widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-cart-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, box);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, event_label);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, line_box);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, empty_label);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, total_label);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, hold_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapCartView, problem_label);
   gtk_widget_class_bind_template_child (widget_class, LeapCartView, reason_label);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
@@ -166,7 +190,7 @@ leap_cart_view_init (LeapCartView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->lines = g_list_store_new (LEAP_TYPE_TIER);
-  self->quantities = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->quantities = g_hash_table_new_full (tier_hash, tier_equal, g_object_unref, NULL);
   gtk_list_box_bind_model (self->line_box, G_LIST_MODEL (self->lines), create_line_cb, self, NULL);
   update (self);
 }
@@ -183,7 +207,7 @@ leap_cart_view_set_quantity (LeapCartView *self,
   g_return_if_fail (LEAP_IS_CART_VIEW (self));
   g_return_if_fail (LEAP_IS_TIER (tier));
 
-  found = g_list_store_find (self->lines, tier, &position);
+  found = g_list_store_find_with_equal_func (self->lines, tier, tier_equal, &position);
   if (found && GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier)) == quantity)
     return;
 
@@ -195,7 +219,7 @@ leap_cart_view_set_quantity (LeapCartView *self,
     }
   else
     {
-      g_hash_table_insert (self->quantities, g_object_ref (tier), GUINT_TO_POINTER (quantity));
+      g_hash_table_replace (self->quantities, g_object_ref (tier), GUINT_TO_POINTER (quantity));
       /* Put the line back in its place so its row is made anew. */
       if (found)
         g_list_store_splice (self->lines, position, 1, (gpointer *) &tier, 1);
@@ -281,16 +305,42 @@ leap_cart_view_get_quantity (LeapCartView *self,
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->quantities, tier));
 }
 
+/* What the cart says about the hold: its state, else what went wrong. */
 const char *
 leap_cart_view_get_hold_text (LeapCartView *self)
 {
   g_return_val_if_fail (LEAP_IS_CART_VIEW (self), NULL);
-  return gtk_widget_get_visible (GTK_WIDGET (self->hold_label)) ?
-         gtk_label_get_label (self->hold_label) : NULL;
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->hold_label)))
+    return gtk_label_get_label (self->hold_label);
+  return leap_cart_view_get_problem_text (self);
 }
 
-/* The state of the hold under the total: the time left while it lasts,
- * or with @problem what went wrong (sold out, run out) and what to do. */
+/* What went wrong with the sale, while the cart shows it; or NULL. */
+const char *
+leap_cart_view_get_problem_text (LeapCartView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->problem_label)) ?
+         gtk_label_get_label (self->problem_label) : NULL;
+}
+
+/* Shows what went wrong with the sale (declined, refused, run out) and
+ * what to do, until it is set again: NULL at the next action on the sale. */
+void
+leap_cart_view_set_problem_text (LeapCartView *self,
+                                 const char   *text)
+{
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+
+  gtk_label_set_label (self->problem_label, text ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), text != NULL);
+}
+
+/* The state of the hold under the total: the time left while it lasts.
+ * With @problem, @text is what went wrong (sold out, run out) and what to
+ * do, and stays while the hold's state changes; %NULL clears both. */
 void
 leap_cart_view_set_hold_text (LeapCartView *self,
                               const char   *text,
@@ -298,19 +348,11 @@ leap_cart_view_set_hold_text (LeapCartView *self,
 {
   g_return_if_fail (LEAP_IS_CART_VIEW (self));
 
-  gtk_label_set_label (self->hold_label, text ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->hold_label), text != NULL);
+  if (problem || text == NULL)
+    leap_cart_view_set_problem_text (self, text);
+  gtk_label_set_label (self->hold_label, text && !problem ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->hold_label), text != NULL && !problem);
   gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "sale-done");
-  if (problem)
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-live");
-      gtk_widget_add_css_class (GTK_WIDGET (self->hold_label), "hold-problem");
-    }
-  else
-    {
-      gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-problem");
-      gtk_widget_add_css_class (GTK_WIDGET (self->hold_label), "hold-live");
-    }
 }
 
 /* Why the sale cannot go on, in words; NULL when it can. */
@@ -337,7 +379,49 @@ leap_cart_view_set_done_text (LeapCartView *self,
 {
   g_return_if_fail (LEAP_IS_CART_VIEW (self));
 
+  leap_cart_view_set_problem_text (self, NULL);
   leap_cart_view_set_hold_text (self, text, FALSE);
-  gtk_widget_remove_css_class (GTK_WIDGET (self->hold_label), "hold-live");
   gtk_widget_add_css_class (GTK_WIDGET (self->hold_label), "sale-done");
+}
+
+/* The event the cart's tickets are for, or %NULL to say nothing; with
+ * @elsewhere the window shows another event and the cart says so. */
+void
+leap_cart_view_set_event (LeapCartView *self,
+                          LeapEvent    *event,
+                          gboolean      elsewhere)
+{
+  g_autofree char *when = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (LEAP_IS_CART_VIEW (self));
+  g_return_if_fail (event == NULL || LEAP_IS_EVENT (event));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->event_label), event != NULL);
+  if (elsewhere)
+    gtk_widget_add_css_class (GTK_WIDGET (self->event_label), "cart-other-event");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->event_label), "cart-other-event");
+  if (event == NULL)
+    return;
+  when = leap_format_event_when (event);
+  if (elsewhere)
+    /* Translators: the event of the tickets in the cart, its date and
+     * time, while another event is shown */
+    text = g_strdup_printf (_("For %s · %s (not the event shown)"),
+                            leap_event_get_name (event), when);
+  else
+    /* Translators: the event of the tickets in the cart, its date and time */
+    text = g_strdup_printf (_("For %s · %s"), leap_event_get_name (event), when);
+  gtk_label_set_label (self->event_label, text);
+}
+
+/* What the cart says about its event while it says something. */
+const char *
+leap_cart_view_get_event_text (LeapCartView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CART_VIEW (self), NULL);
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->event_label)) ?
+         gtk_label_get_label (self->event_label) : NULL;
 }

@@ -3,6 +3,7 @@
 
 #include <gtk/gtk.h>
 
+#include "leap-event.h"
 #include "leap-money.h"
 #include "leap-tier.h"
 #include "leap-types.h"
@@ -27,6 +28,13 @@ void        leap_cart_view_set_hold_text (LeapCartView *self,
                                           gboolean      problem);
 void        leap_cart_view_set_done_text (LeapCartView *self,
                                           const char   *text);
+const char *leap_cart_view_get_problem_text (LeapCartView *self);
+void        leap_cart_view_set_problem_text (LeapCartView *self,
+                                             const char   *text);
+void        leap_cart_view_set_event     (LeapCartView *self,
+                                          LeapEvent    *event,
+                                          gboolean      elsewhere);
+const char *leap_cart_view_get_event_text (LeapCartView *self);
 LeapMoney   leap_cart_view_get_total     (LeapCartView *self);
 const char *leap_cart_view_get_reason    (LeapCartView *self);
 void        leap_cart_view_set_reason    (LeapCartView *self,

@@ -8,6 +8,7 @@
 #include "leap-client.h"
 #include "leap-event-page.h"
 #include "leap-format.h"
+#include "leap-sale.h"
 #include "leap-tier-tile.h"
 
 /* The selected event: its name and time, and its tiers as large tiles.
@@ -15,7 +16,7 @@
  * their availability is asked for once and then follows the server's live
  * WebSocket. Only while that socket is down are the counts asked for
  * again every few seconds. Changes of a quantity are reported upward with
- * ::quantity-changed. */
+ * ::quantity-changed; the tiles of the sale's event show its cart. */
 struct _LeapEventPage
 {
   GtkWidget         parent_instance;
@@ -33,6 +34,7 @@ struct _LeapEventPage
   LeapEvent        *event;
   LeapOfflineCache *cache;
   LeapClient       *client;
+  LeapSale         *sale;
   GPtrArray        *tiles;
   GCancellable     *cancellable;
   guint             refresh_id;
@@ -221,6 +223,15 @@ clear_tiles (LeapEventPage *self)
   g_ptr_array_set_size (self->tiles, 0);
 }
 
+static gboolean
+showing_sale (LeapEventPage *self)
+{
+  LeapEvent *event = self->sale != NULL ? leap_sale_get_event (self->sale) : NULL;
+
+  return event != NULL && self->event != NULL &&
+         leap_event_get_id (event) == leap_event_get_id (self->event);
+}
+
 static void
 tiers_cb (GObject      *source,
           GAsyncResult *result,
@@ -241,12 +252,26 @@ tiers_cb (GObject      *source,
   clear_tiles (self);
   for (guint i = 0; i < tiers->len; i++)
     {
-      GtkWidget *tile = leap_tier_tile_new (g_ptr_array_index (tiers, i));
+      LeapTier *tier = g_ptr_array_index (tiers, i);
+      GtkWidget *tile = leap_tier_tile_new (tier);
+
+      /* Back on the event of the cart: its tiles show the cart (before the
+       * handler below, since nothing changed). */
+      if (showing_sale (self))
+        {
+          if (leap_sale_get_hold_id (self->sale) != NULL)
+            leap_tier_tile_set_held (LEAP_TIER_TILE (tile),
+                                     leap_sale_get_quantity (self->sale, tier));
+          leap_tier_tile_set_quantity (LEAP_TIER_TILE (tile),
+                                       leap_sale_get_quantity (self->sale, tier));
+        }
 
       g_signal_connect_object (tile, "notify::quantity", G_CALLBACK (tile_quantity_cb), self,
                                G_CONNECT_SWAPPED);
       g_ptr_array_add (self->tiles, tile);
       gtk_flow_box_append (self->tier_box, tile);
+      /* The tile is the focus stop, not the box's wrapper around it. */
+      gtk_widget_set_focusable (gtk_widget_get_parent (tile), FALSE);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->no_tiers_label), tiers->len == 0);
   leap_event_page_refresh (self);
@@ -315,6 +340,7 @@ leap_event_page_dispose (GObject *object)
   watch_live (self);
   g_clear_object (&self->cache);
   g_clear_object (&self->client);
+  g_clear_object (&self->sale);
 
   G_OBJECT_CLASS (leap_event_page_parent_class)->dispose (object);
 }
@@ -420,6 +446,16 @@ leap_event_page_set_cache (LeapEventPage    *self,
   g_set_object (&self->cache, cache);
 }
 
+/* The sale whose cart the tiles show when its event is shown. */
+void
+leap_event_page_set_sale (LeapEventPage *self,
+                          LeapSale      *sale)
+{
+  g_return_if_fail (LEAP_IS_EVENT_PAGE (self));
+  g_return_if_fail (sale == NULL || LEAP_IS_SALE (sale));
+  g_set_object (&self->sale, sale);
+}
+
 void
 leap_event_page_set_client (LeapEventPage *self,
                             LeapClient    *client)
@@ -462,8 +498,27 @@ leap_event_page_get_tile (LeapEventPage *self,
   return g_ptr_array_index (self->tiles, position);
 }
 
+/* The tile of @tier (by id), if the page shows it. */
+LeapTierTile *
+leap_event_page_find_tile (LeapEventPage *self,
+                           LeapTier      *tier)
+{
+  g_return_val_if_fail (LEAP_IS_EVENT_PAGE (self), NULL);
+  g_return_val_if_fail (LEAP_IS_TIER (tier), NULL);
+
+  for (guint i = 0; i < self->tiles->len; i++)
+    {
+      LeapTierTile *tile = g_ptr_array_index (self->tiles, i);
+
+      if (leap_tier_get_id (leap_tier_tile_get_tier (tile)) == leap_tier_get_id (tier))
+        return tile;
+    }
+  return NULL;
+}
+
 /* Moves the focus to the first tier that still has tickets, so the
- * cashier goes on with the keyboard: Tab between − and +, Space to press. */
+ * cashier goes on with the keyboard: +, − or a number on the tier, Tab to
+ * the next one, Enter to hold. */
 gboolean
 leap_event_page_focus_tiers (LeapEventPage *self)
 {
@@ -471,7 +526,7 @@ leap_event_page_focus_tiers (LeapEventPage *self)
 
   for (guint i = 0; i < self->tiles->len; i++)
     if (leap_tier_tile_get_maximum (g_ptr_array_index (self->tiles, i)) > 0)
-      return gtk_widget_child_focus (g_ptr_array_index (self->tiles, i), GTK_DIR_TAB_FORWARD);
+      return gtk_widget_grab_focus (g_ptr_array_index (self->tiles, i));
   return FALSE;
 }
 

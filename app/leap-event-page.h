@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "leap-event.h"
+#include "leap-tier.h"
 #include "leap-types.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,10 @@ void          leap_event_page_set_cache        (LeapEventPage    *self,
                                                 LeapOfflineCache *cache);
 void          leap_event_page_set_client       (LeapEventPage    *self,
                                                 LeapClient       *client);
+void          leap_event_page_set_sale         (LeapEventPage    *self,
+                                                LeapSale         *sale);
+LeapTierTile *leap_event_page_find_tile        (LeapEventPage    *self,
+                                                LeapTier         *tier);
 guint         leap_event_page_get_n_tiles      (LeapEventPage    *self);
 LeapTierTile *leap_event_page_get_tile         (LeapEventPage    *self,
                                                 guint             position);

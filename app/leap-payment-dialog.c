@@ -88,6 +88,15 @@ quick_clicked_cb (GtkButton         *button,
   gtk_widget_grab_focus (GTK_WIDGET (self->tendered_row));
 }
 
+/* Enter in the name takes the payment as in the amount (the row's
+ * activates-default does not reach the dialog's response there). */
+static void
+customer_activated_cb (LeapPaymentDialog *self)
+{
+  if (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (self), "pay"))
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (self), "pay");
+}
+
 static int
 compare_amounts (gconstpointer a,
                  gconstpointer b)
@@ -192,6 +201,8 @@ leap_payment_dialog_init (LeapPaymentDialog *self)
 
   g_signal_connect_object (self->tendered_row, "changed", G_CALLBACK (update), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->customer_row, "entry-activated",
+                           G_CALLBACK (customer_activated_cb), self, G_CONNECT_SWAPPED);
 }
 
 /* @method is "cash" or "card"; @total what the cart costs. */

@@ -98,8 +98,10 @@ find_line (LeapSale *self,
            LeapTier *tier,
            guint    *position)
 {
+  /* By id: the page makes new LeapTier objects each time it shows the
+   * event again. */
   for (guint i = 0; i < self->lines->len; i++)
-    if (g_array_index (self->lines, Line, i).tier == tier)
+    if (leap_tier_get_id (g_array_index (self->lines, Line, i).tier) == leap_tier_get_id (tier))
       {
         if (position != NULL)
           *position = i;
@@ -591,16 +593,6 @@ leap_sale_get_total (LeapSale *self)
         g_debug ("A line of the cart is left out of the total: %s", error->message);
     }
   return total;
-}
-
-/* Empties the cart (the event stays); the hold goes back. */
-void
-leap_sale_clear (LeapSale *self)
-{
-  g_return_if_fail (LEAP_IS_SALE (self));
-
-  leap_sale_release_hold (self);
-  g_array_set_size (self->lines, 0);
 }
 
 /* What the order is about, kept with it for the receipt and searches:

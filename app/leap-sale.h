@@ -29,7 +29,6 @@ guint       leap_sale_get_quantity     (LeapSale            *self,
                                         LeapTier            *tier);
 guint       leap_sale_get_n_tickets    (LeapSale            *self);
 LeapMoney   leap_sale_get_total        (LeapSale            *self);
-void        leap_sale_clear            (LeapSale            *self);
 JsonObject *leap_sale_describe         (LeapSale            *self);
 
 void        leap_sale_hold             (LeapSale            *self,

@@ -8,7 +8,11 @@
 
 /* A large tile for one tier: name, price, what is left, and − n + to put
  * tickets of it in the cart. "live" says whether the availability came
- * from the server just now or is the last one the offline cache knew. */
+ * from the server just now or is the last one the offline cache knew.
+ * For the keyboard the tile is one Tab stop: +, − and digits set the
+ * quantity on it. Its buttons are for the mouse (and reachable by
+ * assistive technologies) and never take the focus on a click, so Enter
+ * after a click holds the cart instead of pressing + again. */
 struct _LeapTierTile
 {
   GtkWidget parent_instance;
@@ -28,7 +32,11 @@ struct _LeapTierTile
   guint      quantity;
   guint      held;
   gboolean   live;
+  guint32    digit_time;  /* when the last digit was typed, to read "12" */
 };
+
+/* Digits typed closer together than this make one number. */
+#define DIGIT_PAUSE_MS 1200
 
 G_DEFINE_FINAL_TYPE (LeapTierTile, leap_tier_tile, GTK_TYPE_WIDGET)
 
@@ -108,6 +116,7 @@ update (LeapTierTile *self)
 static void
 minus_clicked_cb (LeapTierTile *self)
 {
+  gtk_widget_grab_focus (GTK_WIDGET (self));
   if (self->quantity > 0)
     leap_tier_tile_set_quantity (self, self->quantity - 1);
 }
@@ -115,7 +124,68 @@ minus_clicked_cb (LeapTierTile *self)
 static void
 plus_clicked_cb (LeapTierTile *self)
 {
+  gtk_widget_grab_focus (GTK_WIDGET (self));
   leap_tier_tile_set_quantity (self, self->quantity + 1);
+}
+
+static gboolean
+key_pressed_cb (LeapTierTile          *self,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                GtkEventControllerKey *controller)
+{
+  guint32 time = gtk_event_controller_get_current_event_time (GTK_EVENT_CONTROLLER (controller));
+  int digit = -1;
+
+  /* Ctrl and Alt keys are the window's (Alt+1 shows Sell). */
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_plus:
+    case GDK_KEY_KP_Add:
+    case GDK_KEY_equal:
+      plus_clicked_cb (self);
+      self->digit_time = 0;
+      return TRUE;
+
+    case GDK_KEY_minus:
+    case GDK_KEY_KP_Subtract:
+    case GDK_KEY_underscore:
+      minus_clicked_cb (self);
+      self->digit_time = 0;
+      return TRUE;
+
+    default:
+      if (keyval >= GDK_KEY_0 && keyval <= GDK_KEY_9)
+        digit = (int) (keyval - GDK_KEY_0);
+      else if (keyval >= GDK_KEY_KP_0 && keyval <= GDK_KEY_KP_9)
+        digit = (int) (keyval - GDK_KEY_KP_0);
+      break;
+    }
+  if (digit < 0)
+    return FALSE;
+  /* "1" then "2" at once is twelve; a digit after a pause starts again. */
+  if (self->digit_time != 0 && time - self->digit_time < DIGIT_PAUSE_MS &&
+      self->quantity < 100)
+    leap_tier_tile_set_quantity (self, self->quantity * 10 + (guint) digit);
+  else
+    leap_tier_tile_set_quantity (self, (guint) digit);
+  self->digit_time = time != 0 ? time : 1;
+  return TRUE;
+}
+
+/* One Tab stop for the whole tier: entering it focuses the tile, leaving
+ * it (also from a button) goes on to the next widget, never to the
+ * buttons. */
+static gboolean
+leap_tier_tile_focus (GtkWidget        *widget,
+                      GtkDirectionType  direction)
+{
+  if (gtk_widget_is_focus (widget) || gtk_widget_get_focus_child (widget) != NULL)
+    return FALSE;
+  return gtk_widget_grab_focus (widget);
 }
 
 static void
@@ -145,7 +215,11 @@ leap_tier_tile_constructed (GObject *object)
   gtk_widget_add_css_class (GTK_WIDGET (self->price_label), "price");
 
   accessible = g_strdup_printf ("%s, %s", leap_tier_get_name (self->tier), price_text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("Plus or minus changes the number of tickets; a number sets "
+                                    "it; Enter holds the cart."),
                                   -1);
   /* Each tile's buttons say which tier they change. */
   {
@@ -220,6 +294,7 @@ leap_tier_tile_class_init (LeapTierTileClass *klass)
   object_class->dispose = leap_tier_tile_dispose;
   object_class->get_property = leap_tier_tile_get_property;
   object_class->set_property = leap_tier_tile_set_property;
+  widget_class->focus = leap_tier_tile_focus;
 
   properties[PROP_TIER] =
     g_param_spec_object ("tier", NULL, NULL, LEAP_TYPE_TIER,
@@ -239,12 +314,21 @@ leap_tier_tile_class_init (LeapTierTileClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeapTierTile, plus_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  gtk_widget_class_set_css_name (widget_class, "tiertile");
 }
 
 static void
 leap_tier_tile_init (LeapTierTile *self)
 {
+  GtkEventController *keys;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+
+  keys = gtk_event_controller_key_new ();
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
   g_signal_connect_object (self->minus_button, "clicked", G_CALLBACK (minus_clicked_cb), self,
                            G_CONNECT_SWAPPED);

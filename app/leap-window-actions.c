@@ -19,7 +19,8 @@
 const char *
 _leap_window_sale_blocked_reason (LeapWindow *self)
 {
-  LeapEvent *event = leap_event_page_get_event (self->event_page);
+  /* The cart's event, which need not be the one shown. */
+  LeapEvent *event = leap_sale_get_event (self->sale);
 
   if (leap_client_get_connection (self->client) == LEAP_CONNECTION_OFFLINE)
     return _("Offline: selling needs the server. Events and prices still show from the "
@@ -60,6 +61,22 @@ may_take_cash (LeapWindow *self)
   return role == NULL || (!g_str_equal (role, "kiosk") && !g_str_equal (role, "guest"));
 }
 
+/* The cart says which event its tickets are for, and whether that is not
+ * the event on screen. */
+static void
+update_cart_event (LeapWindow *self)
+{
+  LeapEvent *event = leap_sale_get_event (self->sale);
+  LeapEvent *shown = leap_event_page_get_event (self->event_page);
+
+  if (event == NULL || leap_sale_get_n_tickets (self->sale) == 0)
+    leap_cart_view_set_event (self->cart_view, NULL, FALSE);
+  else
+    leap_cart_view_set_event (self->cart_view, event,
+                              shown != NULL && leap_event_get_id (shown) !=
+                                               leap_event_get_id (event));
+}
+
 void
 _leap_window_actions_update (LeapWindow *self)
 {
@@ -96,6 +113,7 @@ _leap_window_actions_update (LeapWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->event_page), !paying);
   gtk_widget_set_sensitive (GTK_WIDGET (self->event_list), !paying);
   leap_cart_view_set_reason (self->cart_view, reason);
+  update_cart_event (self);
 }
 
 static void
@@ -111,6 +129,7 @@ hold_action (GtkWidget  *widget,
       leap_window_add_toast (self, reason);
       return;
     }
+  leap_cart_view_set_problem_text (self->cart_view, NULL);
   leap_sale_hold (self->sale, NULL);
 }
 
@@ -168,7 +187,8 @@ new_sale_action (GtkWidget  *widget,
 {
   LeapWindow *self = LEAP_WINDOW (widget);
 
-  leap_sale_clear (self->sale);
+  /* The new sale is for the event shown; the old one's hold goes back. */
+  leap_sale_set_event (self->sale, leap_event_page_get_event (self->event_page));
   leap_event_page_clear_quantities (self->event_page);
   leap_cart_view_clear (self->cart_view);
   leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
@@ -444,10 +464,11 @@ start_payment (LeapWindow *self,
                        g_object_ref (self));
 }
 
-/* Closes the dialog unless its button did already (then it is not
- * realized any more and this does nothing). */
+/* Closes the window (a dialog, or the box office) from the main loop,
+ * unless it was closed already (then it is not realized any more and
+ * this does nothing). */
 static gboolean
-close_dialog_cb (gpointer user_data)
+close_window_cb (gpointer user_data)
 {
   gtk_window_close (GTK_WINDOW (user_data));
   return G_SOURCE_REMOVE;
@@ -468,7 +489,7 @@ payment_response_cb (LeapPaymentDialog *dialog,
   if (g_object_get_data (G_OBJECT (dialog), "leap-closing") == NULL)
     {
       g_object_set_data (G_OBJECT (dialog), "leap-closing", GINT_TO_POINTER (TRUE));
-      g_idle_add_full (G_PRIORITY_DEFAULT, close_dialog_cb, g_object_ref (dialog), g_object_unref);
+      g_idle_add_full (G_PRIORITY_DEFAULT, close_window_cb, g_object_ref (dialog), g_object_unref);
     }
   if (!g_str_equal (response, "pay"))
     return;
@@ -508,6 +529,7 @@ pay_action (GtkWidget  *widget,
       leap_window_add_toast (self, reason);
       return;
     }
+  leap_cart_view_set_problem_text (self->cart_view, NULL);
   if (leap_sale_get_hold_id (self->sale) == NULL)
     {
       /* Hold first; the dialog opens once the tickets are held. */
@@ -591,6 +613,81 @@ sign_out_action (GtkWidget  *widget,
   leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
   leap_client_sign_out_async (self->client, NULL, sign_out_cb, NULL);
   leap_window_add_toast (self, _("Signed out"));
+}
+
+/* Closing (and Ctrl+Q) */
+
+static void
+released_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(LeapWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Closing anyway: the server gives the tickets back when the hold runs
+   * out. */
+  if (!leap_client_release_hold_finish (LEAP_CLIENT (source), result, &error))
+    g_message ("The held tickets were not given back: %s", error->message);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+close_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   LeapWindow       *self)
+{
+  g_autofree char *hold_id = g_strdup (leap_sale_get_hold_id (self->sale));
+
+  if (g_str_equal (response, "cancel"))
+    return;
+  self->may_close = TRUE;
+  /* Either way the window does not give the hold back when it goes. */
+  leap_sale_forget_hold (self->sale);
+  if (g_str_equal (response, "release") && hold_id != NULL)
+    {
+      /* The window stays until the server has the tickets back: quitting
+       * first would drop the request. */
+      leap_client_release_hold_async (self->client, hold_id, NULL, released_cb,
+                                      g_object_ref (self));
+      return;
+    }
+  /* Not from within the dialog's response: closing the window destroys
+   * the dialog, which goes on after its handlers. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, close_window_cb, g_object_ref (self), g_object_unref);
+}
+
+/* With tickets held, closing the window (or quitting) first asks whether
+ * they go back or stay held until the hold runs out. Returns whether it
+ * asked, and the window stays open. */
+gboolean
+_leap_window_ask_before_close (LeapWindow *self)
+{
+  guint n = leap_sale_get_n_tickets (self->sale);
+  AdwMessageDialog *dialog;
+
+  if (self->may_close || leap_sale_get_hold_id (self->sale) == NULL)
+    return FALSE;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Give Back the Held Tickets?"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  ngettext ("%u ticket is held for this cart. Release it so it "
+                                            "can be sold again, or keep it held until the hold "
+                                            "runs out.",
+                                            "%u tickets are held for this cart. Release them so "
+                                            "they can be sold again, or keep them held until the "
+                                            "hold runs out.", n), n);
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "keep", _("_Keep Held and Quit"),
+                                    "release", _("_Release and Quit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "release", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "release");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (close_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
 }
 
 void

@@ -53,6 +53,9 @@ struct _LeapWindow
 
   /* Borrowed (weak pointer): the payment dialog while it is open */
   LeapPaymentDialog    *payment_dialog;
+
+  /* The cashier said what becomes of a held cart when the window closes. */
+  gboolean              may_close;
 };
 
 void        _leap_window_class_actions_init     (LeapWindowClass *klass);
@@ -61,5 +64,6 @@ const char *_leap_window_sale_blocked_reason    (LeapWindow      *self);
 void        _leap_window_open_payment_dialog    (LeapWindow      *self,
                                                  const char      *method);
 void        _leap_window_hold_expired           (LeapWindow      *self);
+gboolean    _leap_window_ask_before_close       (LeapWindow      *self);
 
 G_END_DECLS

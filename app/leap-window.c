@@ -108,10 +108,14 @@ selected_event_cb (LeapWindow *self)
       (shown != NULL && leap_event_get_id (shown) == leap_event_get_id (event)))
     return;
 
-  /* A hold is for one event: a new event starts a new cart. */
-  leap_sale_set_event (self->sale, event);
-  leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
-  leap_cart_view_clear (self->cart_view);
+  /* The cart is never dropped by looking at another event: it stays with
+   * its event (and its hold) until the cashier says otherwise. An empty
+   * cart becomes the new event's. */
+  if (leap_sale_get_n_tickets (self->sale) == 0 && !leap_sale_get_paying (self->sale))
+    {
+      leap_sale_set_event (self->sale, event);
+      leap_cart_view_set_hold_text (self->cart_view, NULL, FALSE);
+    }
   leap_event_page_set_event (self->event_page, event);
   _leap_window_actions_update (self);
 }
@@ -268,12 +272,10 @@ may_hold_cb (LeapWindow *self)
 }
 
 static void
-quantity_changed_cb (LeapWindow *self,
-                     LeapTier   *tier,
-                     guint       quantity)
+set_quantity (LeapWindow *self,
+              LeapTier   *tier,
+              guint       quantity)
 {
-  if (leap_cart_view_get_quantity (self->cart_view, tier) == quantity)
-    return;
   leap_cart_view_set_quantity (self->cart_view, tier, quantity);
   /* The hold no longer matches the cart: the sale gives it back and, when
    * there was one, holds the new cart once the cashier pauses. */
@@ -281,7 +283,87 @@ quantity_changed_cb (LeapWindow *self,
   leap_cart_view_set_hold_text (self->cart_view,
                                 leap_sale_get_hold_pending (self->sale)
                                 ? _("Holding the changed cart…") : NULL, FALSE);
+  leap_cart_view_set_problem_text (self->cart_view, NULL);
   _leap_window_actions_update (self);
+}
+
+static void
+new_sale_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      LeapWindow       *self)
+{
+  LeapTier *tier = g_object_get_data (G_OBJECT (dialog), "leap-tier");
+  LeapEvent *shown = leap_event_page_get_event (self->event_page);
+  LeapTierTile *tile = leap_event_page_find_tile (self->event_page, tier);
+
+  /* The page went on to another event meanwhile: nothing to add. */
+  if (tile == NULL || shown == NULL)
+    return;
+  if (!g_str_equal (response, "new"))
+    {
+      leap_tier_tile_set_quantity (tile, 0);
+      return;
+    }
+  leap_sale_set_event (self->sale, shown);
+  leap_cart_view_clear (self->cart_view);
+  set_quantity (self, tier, leap_tier_tile_get_quantity (tile));
+}
+
+/* Tickets of another event while the cart has some: one sale is for one
+ * event, so the cashier says whether the cart is given up. */
+static void
+ask_new_sale (LeapWindow *self,
+              LeapTier   *tier)
+{
+  LeapEvent *current = leap_sale_get_event (self->sale);
+  LeapEvent *shown = leap_event_page_get_event (self->event_page);
+  guint n = leap_sale_get_n_tickets (self->sale);
+  g_autofree char *when = leap_format_event_when (current);
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Start a New Sale?"), NULL));
+  adw_message_dialog_format_body (dialog,
+                                  ngettext ("The cart has %u ticket for %s (%s). A sale is for "
+                                            "one event: keep that sale, or give its tickets "
+                                            "back and start a new sale for %s.",
+                                            "The cart has %u tickets for %s (%s). A sale is for "
+                                            "one event: keep that sale, or give its tickets "
+                                            "back and start a new sale for %s.", n),
+                                  n, leap_event_get_name (current), when,
+                                  leap_event_get_name (shown));
+  adw_message_dialog_add_responses (dialog,
+                                    "keep", _("_Keep the Current Sale"),
+                                    "new", _("_Release and Start a New Sale"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "new", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "keep");
+  adw_message_dialog_set_close_response (dialog, "keep");
+  g_object_set_data_full (G_OBJECT (dialog), "leap-tier", g_object_ref (tier), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (new_sale_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+quantity_changed_cb (LeapWindow *self,
+                     LeapTier   *tier,
+                     guint       quantity)
+{
+  LeapEvent *shown = leap_event_page_get_event (self->event_page);
+  LeapEvent *current = leap_sale_get_event (self->sale);
+
+  if (leap_cart_view_get_quantity (self->cart_view, tier) == quantity || shown == NULL)
+    return;
+  if (current == NULL || leap_event_get_id (current) != leap_event_get_id (shown))
+    {
+      if (leap_sale_get_n_tickets (self->sale) > 0)
+        {
+          ask_new_sale (self, tier);
+          return;
+        }
+      leap_sale_set_event (self->sale, shown);
+    }
+  set_quantity (self, tier, quantity);
 }
 
 static void
@@ -296,6 +378,37 @@ search_activate_cb (LeapWindow *self)
 {
   if (leap_event_list_select_first (self->event_list))
     leap_event_list_focus_list (self->event_list);
+}
+
+/* Down from the search goes to the events, not to the date filter. */
+static gboolean
+search_key_cb (LeapWindow      *self,
+               guint            keyval,
+               guint            keycode,
+               GdkModifierType  state)
+{
+  if ((keyval != GDK_KEY_Down && keyval != GDK_KEY_KP_Down) ||
+      (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)))
+    return FALSE;
+  search_activate_cb (self);
+  return TRUE;
+}
+
+/* Enter and Ctrl+Enter hold the cart wherever the focus is among the
+ * tiers: a + that kept the focus, or the flow box, would take Enter for
+ * itself and sell one more. */
+static gboolean
+sell_key_cb (LeapWindow      *self,
+             guint            keyval,
+             guint            keycode,
+             GdkModifierType  state)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+  if (state & (GDK_ALT_MASK | GDK_SHIFT_MASK))
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.hold", NULL);
+  return TRUE;
 }
 
 static void
@@ -380,6 +493,8 @@ leap_window_close_request (GtkWindow *window)
   LeapWindow *self = LEAP_WINDOW (window);
   int width, height;
 
+  if (_leap_window_ask_before_close (self))
+    return TRUE;
   gtk_window_get_default_size (window, &width, &height);
   g_settings_set_int (self->settings, "window-width", width);
   g_settings_set_int (self->settings, "window-height", height);
@@ -428,6 +543,7 @@ leap_window_constructed (GObject *object)
 
   leap_event_list_set_model (self->event_list, leap_offline_cache_get_events (self->cache));
   leap_event_page_set_cache (self->event_page, self->cache);
+  leap_event_page_set_sale (self->event_page, self->sale);
   leap_event_page_set_client (self->event_page, self->client);
   leap_orders_view_set_backend (self->orders_view, self->client, self->cache);
   leap_check_in_view_set_client (self->check_in_view, self->client);
@@ -567,6 +683,18 @@ leap_window_class_init (LeapWindowClass *klass)
 }
 
 static void
+add_key_controller (LeapWindow *self,
+                    GtkWidget  *widget,
+                    GCallback   callback)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed", callback, self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (widget, keys);
+}
+
+static void
 leap_window_init (LeapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -589,6 +717,8 @@ leap_window_init (LeapWindow *self)
   g_signal_connect_object (self->search_entry, "stop-search", G_CALLBACK (search_stop_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self->event_list));
+  add_key_controller (self, GTK_WIDGET (self->search_entry), G_CALLBACK (search_key_cb));
+  add_key_controller (self, GTK_WIDGET (self->event_page), G_CALLBACK (sell_key_cb));
   g_signal_connect_object (self->view_stack, "notify::visible-child-name",
                            G_CALLBACK (visible_view_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->orders_view, "print-order", G_CALLBACK (print_order_cb), self,

@@ -28,6 +28,8 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->guest_max_tickets = 10;
   config->guest_rate = 30;
   config->reconcile_interval_s = 60;
+  config->websocket_max_per_address = 50;
+  config->websocket_ping_interval_s = 30;
 }
 
 void
@@ -137,6 +139,8 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   NUMBER ("backend", "guest-max-tickets", 1, 100, config->guest_max_tickets);
   NUMBER ("backend", "guest-rate", 1, 100000, config->guest_rate);
   NUMBER ("backend", "reconcile-interval", 0, 86400, config->reconcile_interval_s);
+  NUMBER ("backend", "websocket-max-per-address", 1, 100000, config->websocket_max_per_address);
+  NUMBER ("backend", "websocket-ping-interval", 1, 3600, config->websocket_ping_interval_s);
 #undef STRING
 #undef NUMBER
   return TRUE;

@@ -28,6 +28,8 @@ typedef struct
   guint    guest_rate;           /* per minute: holds of a guest session, guest sessions of an
                                   * address */
   guint    reconcile_interval_s; /* 0: only on request */
+  guint    websocket_max_per_address;
+  guint    websocket_ping_interval_s;
 } LeapBackendConfig;
 
 void     leap_backend_config_init      (LeapBackendConfig *config);

@@ -5,6 +5,7 @@
 #include "leap-backend.h"
 #include "leap-conn-guard.h"
 #include "leap-error.h"
+#include "leap-framing.h"
 #include "leap-http-context.h"
 #include "leap-router.h"
 
@@ -18,6 +19,8 @@ struct _LeapBackend
   LeapBackendConfig config;
   /* Owned: every object the HTTP layer borrows through it */
   LeapHttpContext   ctx;
+  /* Owned: accepts connections for ctx.server through LeapFramingInput */
+  GSocketService   *service;
 
   guint16           port;
 };
@@ -105,10 +108,15 @@ leap_backend_new (const LeapBackendConfig *config,
     ctx->tickets = leap_tickets_new (ctx->store, signer);
   }
 
-  ctx->server = soup_server_new ("server-header", "leap-backend/" PACKAGE_VERSION " ", NULL);
+  /* The product only: a version would tell an attacker which bugs to try. */
+  ctx->server = soup_server_new ("server-header", "Leap", NULL);
   leap_router_install (ctx, ctx->server);
   ctx->live = leap_live_new (ctx->server, ctx->subscriber, ctx->holds);
   leap_live_watch_orders (ctx->live, ctx->sessions, ctx->orders);
+  leap_live_set_limits (ctx->live, ctx,
+                        &(LeapLiveLimits) { config->idle_timeout_s,
+                                            config->websocket_ping_interval_s,
+                                            config->websocket_max_per_address });
   leap_conn_guard_install (ctx->server);
   leap_conn_guard_set_idle_timeout (ctx->server, config->idle_timeout_s);
   return g_steal_pointer (&self);
@@ -144,7 +152,7 @@ leap_backend_listen (LeapBackend *self,
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (self->config.listen_host);
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSList) uris = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
 
   if (address == NULL)
     {
@@ -165,13 +173,17 @@ leap_backend_listen (LeapBackend *self,
   if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error) ||
       !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error) ||
       !bind_native (socket, socket_address, error) ||
-      !g_socket_listen (socket, error) ||
-      !soup_server_listen_socket (self->ctx.server, socket, 0, error))
+      !g_socket_listen (socket, error))
     return FALSE;
-  uris = soup_server_get_uris (self->ctx.server);
-  if (uris != NULL)
-    self->port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  /* Not soup_server_listen_socket (): every request passes the strict
+   * checks of LeapFramingInput before libsoup's parser sees it. */
+  self->service = leap_framing_listen (self->ctx.server, socket, self->config.max_body, error);
+  if (self->service == NULL)
+    return FALSE;
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return FALSE;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   g_message ("Listening on http://%s:%u/", self->config.listen_host, self->port);
   return TRUE;
 }
@@ -262,6 +274,12 @@ leap_backend_dispose (GObject *object)
   if (self->ctx.subscriber != NULL)
     g_object_run_dispose (G_OBJECT (self->ctx.subscriber));
 
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+    }
+  g_clear_object (&self->service);
   if (self->ctx.server != NULL)
     soup_server_disconnect (self->ctx.server);
   g_clear_object (&self->ctx.server);

@@ -121,6 +121,8 @@ typedef struct
   int      hold_ttl;
   int      reconcile_interval;
   int      idle_timeout;
+  int      websocket_max_per_address;
+  int      websocket_ping_interval;
 } Options;
 
 static void
@@ -139,6 +141,27 @@ options_clear (Options *o)
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* A number option, -1 when not given. */
+static gboolean
+take_number (int          value,
+             const char  *name,
+             int          min,
+             int          max,
+             guint       *target,
+             GError     **error)
+{
+  if (value == -1)
+    return TRUE;
+  if (value < min || value > max)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s takes %d to %d", name,
+                   min, max);
+      return FALSE;
+    }
+  *target = value;
+  return TRUE;
+}
 
 /* The config file first, then the command line over it. */
 static gboolean
@@ -180,16 +203,12 @@ make_config (const Options     *o,
       if (!leap_check_trusted_proxies (config->trusted_proxies, error))
         return FALSE;
     }
-  if (o->idle_timeout >= 0)
-    {
-      if (o->idle_timeout < 1 || o->idle_timeout > 3600)
-        {
-          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                               "--idle-timeout takes 1 to 3600");
-          return FALSE;
-        }
-      config->idle_timeout_s = o->idle_timeout;
-    }
+  if (!take_number (o->idle_timeout, "idle-timeout", 1, 3600, &config->idle_timeout_s, error) ||
+      !take_number (o->websocket_max_per_address, "websocket-max-per-address", 1, 100000,
+                    &config->websocket_max_per_address, error) ||
+      !take_number (o->websocket_ping_interval, "websocket-ping-interval", 1, 3600,
+                    &config->websocket_ping_interval_s, error))
+    return FALSE;
   if (o->near_cache_ms >= 0)
     config->near_cache_ms = o->near_cache_ms;
   if (o->hold_ttl > 0)
@@ -219,8 +238,9 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapBackend) backend = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_auto(Options) o =
-    { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1, .idle_timeout = -1 };
+  g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1,
+                        .idle_timeout = -1, .websocket_max_per_address = -1,
+                        .websocket_ping_interval = -1 };
   LeapBackendConfig config;
   GOptionEntry      entries[] = {
          { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
@@ -250,6 +270,11 @@ main (int   argc,
          { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout,
            "Seconds a connection may wait for a request, and a request may take to arrive "
            "(default 60)",
+           "SECONDS" },
+         { "websocket-max-per-address", 0, 0, G_OPTION_ARG_INT, &o.websocket_max_per_address,
+           "WebSockets one client address may keep open in a process (default 50)", "N" },
+         { "websocket-ping-interval", 0, 0, G_OPTION_ARG_INT, &o.websocket_ping_interval,
+           "Seconds between pings of a WebSocket; two unanswered close it (default 30)",
            "SECONDS" },
          { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms,
            "How long this process keeps cached reads (0: off; default 1000)", "MS" },

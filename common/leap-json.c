@@ -1,169 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-json.h"
+#include "leap-json-strict.h"
 #include "leap-error.h"
 #include "leap-money.h"
 
-#include <errno.h>
-#include <math.h>
 #include <string.h>
-
-/* json-glib 1.6 wraps an integer that does not fit 64 bits (99999999999999999999
- * reads as -1, 18446744073709551617 as 1) and reads 1e999 as infinity, which
- * it then writes back as `inf.0`, not JSON: refuse both, as a value out of
- * range (422), like 1.5 where an integer belongs. start is a number outside
- * any string; *used is its length. */
-static gboolean
-check_number (const char *start,
-              gsize       max,
-              gsize      *used,
-              GError    **error)
-{
-  gboolean integer = TRUE;
-  gboolean out_of_range;
-  char buffer[64];
-  gsize n = 0;
-
-  while (n < max && (g_ascii_isdigit (start[n]) || start[n] == '-' || start[n] == '+' ||
-                     start[n] == '.' || start[n] == 'e' || start[n] == 'E'))
-    {
-      if (start[n] == '.' || start[n] == 'e' || start[n] == 'E')
-        integer = FALSE;
-      n++;
-    }
-  *used = n;
-
-  if (n < sizeof buffer)
-    {
-      memcpy (buffer, start, n);
-      buffer[n] = '\0';
-      errno = 0;
-      if (integer)
-        out_of_range = (g_ascii_strtoll (buffer, NULL, 10), errno == ERANGE);
-      else
-        out_of_range = !isfinite (g_ascii_strtod (buffer, NULL));
-    }
-  else if (integer)
-    out_of_range = TRUE; /* JSON has no leading zeros: 64 digits never fit */
-  else
-    {
-      g_autofree char *copy = g_strndup (start, n);
-      out_of_range = !isfinite (g_ascii_strtod (copy, NULL));
-    }
-
-  if (out_of_range)
-    g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "The number %.*s%s is out of range",
-                 (int) MIN (n, 24), start, n > 24 ? "…" : "");
-  return !out_of_range;
-}
-
-/* The value of four hex digits, or -1. */
-static int
-hex4 (const char *p)
-{
-  int value = 0;
-
-  for (int k = 0; k < 4; k++)
-    {
-      if (!g_ascii_isxdigit (p[k]))
-        return -1;
-      value = value * 16 + g_ascii_xdigit_value (p[k]);
-    }
-  return value;
-}
-
-/* json-glib 1.6 has no nesting limit, so a request body of a million '['
- * would recurse a million times: scan the text for its depth first. It also
- * cuts strings at an escaped NUL without a word and decodes a lone
- * surrogate escape into bytes that are not UTF-8, so refuse those here, and
- * numbers it would misread (check_number ()). */
-static gboolean
-check_depth (const char *data,
-             gsize       length,
-             guint       max_depth,
-             GError    **error)
-{
-  guint depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          /* json-glib 1.6 reads GScanner escapes too: "\202" is a byte
-           * that is not UTF-8. JSON has only these. */
-          if (c == '\\' && i + 1 < length &&
-              (data[i + 1] == '\0' || strchr ("\"\\/bfnrtu", data[i + 1]) == NULL))
-            {
-              g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                                   "Invalid escape in a JSON string");
-              return FALSE;
-            }
-          if (c == '\\' && i + 1 < length && data[i + 1] == 'u')
-            {
-              int unit = i + 5 < length ? hex4 (data + i + 2) : -1;
-
-              /* json-glib 1.6 also takes \ud83u as an escape. */
-              if (unit < 0)
-                {
-                  g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                                       "A \\u escape in a JSON string needs four hex digits");
-                  return FALSE;
-                }
-              if (unit == 0)
-                {
-                  g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                                       "JSON strings must not contain NUL characters");
-                  return FALSE;
-                }
-              /* json-glib 1.6 turns a lone surrogate into bytes that are not
-               * UTF-8, which would then be stored and sent to every client. */
-              if (unit >= 0xD800 && unit <= 0xDFFF)
-                {
-                  int low = unit <= 0xDBFF && i + 11 < length && data[i + 6] == '\\' &&
-                                    data[i + 7] == 'u'
-                                ? hex4 (data + i + 8)
-                                : -1;
-
-                  if (low < 0xDC00 || low > 0xDFFF)
-                    {
-                      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                                           "JSON strings must not contain unpaired surrogates");
-                      return FALSE;
-                    }
-                  i += 6; /* the low half, checked here */
-                }
-            }
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > max_depth)
-            {
-              g_set_error (error, LEAP_ERROR, LEAP_ERROR_MALFORMED,
-                           "JSON is nested deeper than %u levels", max_depth);
-              return FALSE;
-            }
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-      else if (c == '-' || g_ascii_isdigit (c))
-        {
-          gsize used;
-
-          if (!check_number (data + i, length - i, &used, error))
-            return FALSE;
-          i += used - 1;
-        }
-    }
-  return TRUE;
-}
 
 JsonNode *
 leap_json_parse (const char *data,
@@ -175,12 +16,8 @@ leap_json_parse (const char *data,
   g_autoptr(GError) local_error = NULL;
   gsize len = length < 0 ? strlen (data) : (gsize) length;
 
-  if (!g_utf8_validate (data, len, NULL))
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_MALFORMED, "Body is not valid UTF-8");
-      return NULL;
-    }
-  if (!check_depth (data, len, max_depth, error))
+  /* json-glib 1.6 takes more than JSON: see leap-json-strict.c. */
+  if (!leap_json_strict_check (data, len, max_depth, error))
     return NULL;
 
   parser = json_parser_new_immutable ();

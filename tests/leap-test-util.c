@@ -41,6 +41,17 @@ leap_test_connect (guint16 port)
   return fd;
 }
 
+/* For leap_test_wait_until (): whether something accepts connections on
+ * the loopback port GUINT_TO_POINTER (port). */
+gboolean
+leap_test_serving (gpointer port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn =
+    g_socket_client_connect_to_host (client, "127.0.0.1", GPOINTER_TO_UINT (port), NULL, NULL);
+  return conn != NULL;
+}
+
 char *
 leap_test_make_tmpdir (void)
 {

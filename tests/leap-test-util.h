@@ -19,6 +19,7 @@ typedef struct
 
 guint16      leap_test_free_port      (void);
 int          leap_test_connect        (guint16        port);
+gboolean     leap_test_serving        (gpointer       port);
 GSubprocessLauncher *leap_test_launcher_new (GSubprocessFlags flags);
 void         leap_test_allow_warnings (void);
 char        *leap_test_make_tmpdir    (void);

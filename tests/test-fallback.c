@@ -1148,13 +1148,20 @@ proxy_cut (Proxy *proxy)
       link_close (proxy->links->pdata[i - 1]);
 }
 
+/* Nothing goes on: the backend behind it loses both its connections. */
 static void
-proxy_stop (Proxy *proxy)
+proxy_cut_all (Proxy *proxy)
 {
   g_socket_service_stop (proxy->service);
   g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
   while (proxy->links->len > 0)
     link_close (proxy->links->pdata[0]);
+}
+
+static void
+proxy_stop (Proxy *proxy)
+{
+  proxy_cut_all (proxy);
   /* The pumps end (cancelled) and free their links. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -1192,52 +1199,70 @@ outage_closed (gpointer data)
   return leap_test_db_int (((Fixture *) data)->db, "SELECT count (*) FROM redis_outage") == 0;
 }
 
-/* Issue 14 (6): a second backend process loses its command connection to
- * Redis but keeps its subscription, while this one sells through Redis.
- * Both are asked for twice the tier's seats at once: no ticket is sold
- * twice, and Redis's counts reconcile to the capacity. The cut-off
- * backend, which still hears Redis, sells nothing from the database. */
-static void
-test_split_connections (Fixture *f, gconstpointer data)
+/* A second leap-backend process on the same database, reaching Redis
+ * through a Proxy. */
+typedef struct
 {
-  Proxy proxy = { 0 };
+  Proxy        proxy;
+  GSubprocess *process;
+  char        *base;
+  Probe        probe;  /* its /readyz */
+} Other;
+
+static void
+other_start (Fixture *f,
+             Other   *other)
+{
   g_autofree char *redis_arg = NULL;
   g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *log = g_strdup_printf ("%s/other.log", f->tb.dir);
   g_autofree char *listen = NULL;
-  g_autofree char *base = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
     leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GSubprocess) other = NULL;
-  g_autoptr(SoupSession) session_a = rush_session_new ();
-  g_autoptr(SoupSession) session_b = rush_session_new ();
   g_autoptr(GError) error = NULL;
-  Race at_other = { 0 };
-  Race at_this = { 0 };
   guint16 port = leap_test_free_port ();
-  Probe probe = { f->tb.session, NULL, port, 200 };
 
-  proxy_start (&proxy, f->tb.redis->port);
-  redis_arg = g_strdup_printf ("127.0.0.1:%u", proxy.port);
+  proxy_start (&other->proxy, f->tb.redis->port);
+  redis_arg = g_strdup_printf ("127.0.0.1:%u", other->proxy.port);
   listen = g_strdup_printf ("127.0.0.1:%u", port);
-  base = g_strdup_printf ("http://127.0.0.1:%u", port);
+  other->base = g_strdup_printf ("http://127.0.0.1:%u", port);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  other = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
-                                       listen, "--redis", redis_arg, "--database", db_arg,
-                                       "--reconcile-interval", "0", NULL);
+  other->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"),
+                                                "--listen", listen, "--redis", redis_arg,
+                                                "--database", db_arg, "--reconcile-interval", "0",
+                                                NULL);
   g_assert_no_error (error);
-  probe.url = g_strconcat (base, "/readyz", NULL);
-  g_assert_true (leap_test_wait_until (answers, &probe, 20000));
-  g_assert_cmpuint (proxy_count_subscribers (&proxy), >, 0);
+  other->probe = (Probe) { f->tb.session, g_strconcat (other->base, "/readyz", NULL), port, 200 };
+  g_assert_true (leap_test_wait_until (answers, &other->probe, 20000));
+  g_assert_cmpuint (proxy_count_subscribers (&other->proxy), >, 0);
+}
 
-  proxy_cut (&proxy);
-  probe.want = 503;
-  g_assert_true (leap_test_wait_until (answers, &probe, 10000));
-  g_assert_cmpuint (proxy_count_subscribers (&proxy), >, 0);
+static void
+other_stop (Other *other)
+{
+  g_subprocess_force_exit (other->process);
+  g_subprocess_wait (other->process, NULL, NULL);
+  g_clear_object (&other->process);
+  proxy_stop (&other->proxy);
+  g_clear_pointer (&other->base, g_free);
+  g_clear_pointer (&other->probe.url, g_free);
+}
 
-  /* 20 seats; 20 asked of each backend, all at once. */
-  rush_send (f, session_a, base, f->tier, 20, &at_other);
+/* The other backend, cut off from Redis, and this one, which has it, are
+ * each asked for the tier's 20 seats at once: no ticket is sold twice,
+ * none by the cut-off backend, and Redis's counts reconcile to the
+ * capacity. */
+static void
+rush_both (Fixture *f,
+           Other   *other)
+{
+  g_autoptr(SoupSession) session_a = rush_session_new ();
+  g_autoptr(SoupSession) session_b = rush_session_new ();
+  Race at_other = { 0 };
+  Race at_this = { 0 };
+
+  rush_send (f, session_a, other->base, f->tier, 20, &at_other);
   rush_send (f, session_b, f->tb.base, f->tier, 20, &at_this);
   g_assert_true (leap_test_wait_until (race_done, &at_other, 60000));
   g_assert_true (leap_test_wait_until (race_done, &at_this, 60000));
@@ -1256,13 +1281,44 @@ test_split_connections (Fixture *f, gconstpointer data)
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "held", f->tier), ==,
                    at_other.created + at_this.created);
   assert_invariant (f, f->tier);
-
-  g_subprocess_force_exit (other);
-  g_subprocess_wait (other, NULL, NULL);
-  proxy_stop (&proxy);
   g_hash_table_unref (at_other.ids);
   g_hash_table_unref (at_this.ids);
-  g_free (probe.url);
+}
+
+/* Issue 14 (6): a second backend process loses its command connection to
+ * Redis but keeps its subscription, while this one sells through Redis.
+ * The cut-off backend, which still hears Redis, sells nothing from the
+ * database. */
+static void
+test_split_connections (Fixture *f, gconstpointer data)
+{
+  Other other = { 0 };
+
+  other_start (f, &other);
+  proxy_cut (&other.proxy);
+  other.probe.want = 503;
+  g_assert_true (leap_test_wait_until (answers, &other.probe, 10000));
+  g_assert_cmpuint (proxy_count_subscribers (&other.proxy), >, 0);
+  rush_both (f, &other);
+  other_stop (&other);
+}
+
+/* Issue 14 (6), the fence: the second backend loses both its connections
+ * to Redis while this one sells through it. It opens an outage, but this
+ * backend's lease in the database keeps the database from selling: before
+ * the lease, it sold from the database until this backend's next tick
+ * ended the outage (up to a second). */
+static void
+test_cut_off (Fixture *f, gconstpointer data)
+{
+  Other other = { 0 };
+
+  other_start (f, &other);
+  proxy_cut_all (&other.proxy);
+  other.probe.want = 503;
+  g_assert_true (leap_test_wait_until (answers, &other.probe, 10000));
+  rush_both (f, &other);
+  other_stop (&other);
 }
 
 int
@@ -1290,6 +1346,7 @@ main (int argc, char *argv[])
   ADD ("/leap/fallback/accepted-off-sale", test_accepted_off_sale);
   ADD ("/leap/fallback/rebuild-before-expiry", test_rebuild_before_expiry);
   ADD ("/leap/fallback/split-connections", test_split_connections);
+  ADD ("/leap/fallback/cut-off", test_cut_off);
   ADD ("/leap/fallback/late-figures", test_late_figures);
 #undef ADD
 

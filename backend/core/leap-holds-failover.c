@@ -336,7 +336,13 @@ _leap_holds_rebuild (LeapHolds *self)
   self->rebuild_pending = 0;
   self->rebuild_failed = FALSE;
   self->handed_over = 0;
-  holds = leap_store_outage_close (self->store, now_ms (), &error);
+  /* The lease first: from its commit on the database makes no hold, so
+   * the outage closed next hands over every hold it made. */
+  if (_leap_holds_lease_renew (self))
+    holds = leap_store_outage_close (self->store, now_ms (), &error);
+  else
+    g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                         "the database did not take this backend's lease");
   if (holds != NULL)
     tiers = leap_store_list_inventory (self->store, 0, &error);
   if (tiers == NULL)
@@ -503,6 +509,7 @@ void
 _leap_holds_enter_outage (LeapHolds *self)
 {
   self->ready = FALSE;
+  _leap_holds_lease_drop (self);
   self->generation++;
   g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
   if (self->down_since_ms == 0)

@@ -42,6 +42,8 @@ struct _LeapHolds
   gint64          degraded_ms;    /* over finished outages */
   guint64         db_holds;       /* holds made by the database */
   GPtrArray      *waiting;        /* GTasks of holds asked for during a rebuild */
+  char           *lease_holder;   /* this backend's name in the lease table */
+  gint64          lease_until;    /* monotonic ms: sells through Redis until then */
 };
 
 typedef struct
@@ -95,6 +97,12 @@ void        _leap_holds_read_from_database  (LeapHolds          *self,
 void        _leap_holds_rebuild             (LeapHolds          *self);
 void        _leap_holds_enter_outage        (LeapHolds          *self);
 void        _leap_holds_redis_state_cb      (LeapHolds          *self);
+
+/* The fence (leap-holds-lease.c) */
+void        _leap_holds_lease_init          (LeapHolds          *self);
+gboolean    _leap_holds_lease_renew         (LeapHolds          *self);
+gboolean    _leap_holds_lease_held          (LeapHolds          *self);
+void        _leap_holds_lease_drop          (LeapHolds          *self);
 
 static inline gint64
 now_ms (void)

@@ -441,6 +441,14 @@ leap_holds_create_async (LeapHolds          *self,
       _leap_holds_create_in_database (self, task);
       return;
     }
+  if (!_leap_holds_lease_held (self))
+    {
+      /* The database could not renew the lease: it may sell soon. */
+      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                               N_("Tickets cannot be held right now; try again in a moment"));
+      g_object_unref (task);
+      return;
+    }
   _leap_holds_create_in_redis (self, task);
 }
 
@@ -800,9 +808,10 @@ expire_tick_cb (gpointer data)
                    "again all the same, and this is retried every second", error->message);
       return G_SOURCE_CONTINUE;
     }
+  _leap_holds_lease_renew (self);
   /* A backend that lost Redis while this one did not (or found out after
-   * the rebuild) sells from the database: end that within a second and
-   * give its holds to Redis. */
+   * the rebuild) opened an outage: end it within a second and take over
+   * the holds it made before this backend's lease was live. */
   if (self->ready && leap_store_outage_since (self->store, NULL) != 0)
     {
       g_warning ("Another backend sells from the database while Redis answers here; "
@@ -824,6 +833,9 @@ leap_holds_dispose (GObject *object)
 
   g_clear_handle_id (&self->expire_id, g_source_remove);
   g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
+  if (self->lease_holder != NULL && self->store != NULL)
+    _leap_holds_lease_drop (self);
+  g_clear_pointer (&self->lease_holder, g_free);
   self->generation++;
   if (self->redis != NULL)
     g_signal_handlers_disconnect_by_data (self->redis, self);
@@ -865,6 +877,7 @@ leap_holds_init (LeapHolds *self)
   self->expiring_sent = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->available = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->waiting = g_ptr_array_new ();
+  _leap_holds_lease_init (self);
 }
 
 LeapHolds *

@@ -28,6 +28,8 @@ struct _LeapOrders
   /* Settling, in leap-worker only */
   LeapTicketSigner *signer;
   GHashTable       *providers;      /* payment method → LeapPaymentProvider */
+  GPtrArray        *beginning;      /* GTasks whose intent is to record, together */
+  guint             begin_id;
   GPtrArray        *settling;       /* GTasks whose payment is done, to write together */
   guint             settle_id;
 };

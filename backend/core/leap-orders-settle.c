@@ -216,57 +216,60 @@ is_permanent (int code)
          code == LEAP_ERROR_NOT_FOUND;
 }
 
+/* Takes the tasks queued in @queue (those whose caller is gone end
+ * here), and adds to @items what the store is to write for each: the
+ * order with its payment if @written, else the checkout's order. */
+static GPtrArray *
+take_queue (GPtrArray **queue,
+            gboolean    written,
+            JsonArray  *items)
+{
+  g_autoptr(GPtrArray) queued = g_steal_pointer (queue);
+  GPtrArray *batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+  *queue = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < queued->len; i++)
+    {
+      Settle *s = g_task_get_task_data (queued->pdata[i]);
+
+      if (g_task_return_error_if_cancelled (queued->pdata[i]))
+        continue;
+      g_ptr_array_add (batch, g_object_ref (queued->pdata[i]));
+      json_array_add_object_element (items, json_object_ref (written ? s->written : s->order));
+    }
+  return batch;
+}
+
 /* Every payment that ended in the same turn of the main loop is written
  * in one transaction (one fsync), each order still all-or-nothing. */
 static gboolean
 settle_flush_cb (gpointer data)
 {
   LeapOrders *self = data;
-  g_autoptr(GPtrArray) queued = g_steal_pointer (&self->settling);
-  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(JsonArray) orders = json_array_new ();
-  g_autoptr(JsonArray) stored = NULL;
+  g_autoptr(GPtrArray) batch = take_queue (&self->settling, TRUE, orders);
+  g_autoptr(JsonArray) results = NULL;
   g_autoptr(GError) error = NULL;
 
   self->settle_id = 0;
-  self->settling = g_ptr_array_new_with_free_func (g_object_unref);
-  /* Nothing more is written for a caller that is gone. */
-  for (guint i = 0; i < queued->len; i++)
-    if (!g_task_return_error_if_cancelled (queued->pdata[i]))
-      g_ptr_array_add (batch, g_object_ref (queued->pdata[i]));
-  if (batch->len == 0)
-    return G_SOURCE_REMOVE;
-
-  for (guint i = 0; i < batch->len; i++)
-    {
-      Settle *s = g_task_get_task_data (batch->pdata[i]);
-
-      json_array_add_object_element (orders, json_object_ref (s->written));
-    }
-  stored = leap_store_write_orders (self->store, orders, &error);
+  if (batch->len > 0)
+    results = leap_store_write_orders (self->store, orders, &error);
   for (guint i = 0; i < batch->len; i++)
     {
       GTask *task = batch->pdata[i];
-      JsonObject *result = stored != NULL ? json_array_get_object_element (stored, i) : NULL;
+      Settle *s = g_task_get_task_data (task);
+      g_autoptr(GError) why = NULL;
+      g_autoptr(JsonObject) stored = NULL;
 
-      if (result == NULL)
+      if (results == NULL)
         g_task_return_error (task, g_error_copy (error));
-      else if (json_object_has_member (result, "error"))
-        {
-          JsonObject *failure = json_object_get_object_member (result, "error");
-          int code = leap_error_code_from_string (leap_json_get_string (failure, "code", ""));
-          Settle *s = g_task_get_task_data (task);
-          g_autoptr(GError) why = g_error_new (LEAP_ERROR, code, "%s",
-                                               leap_json_get_string (failure, "message", "?"));
-
-          if (is_permanent (code) &&
-              g_str_equal (leap_json_get_string (s->written, "status", ""), "paid"))
-            void_charge (g_object_ref (task), why);
-          else
-            g_task_return_error (task, g_steal_pointer (&why));
-        }
+      else if ((stored = leap_store_batch_result (results, i, &why)) != NULL)
+        settle_hold (task, leap_json_get_string (stored, "status", ""));
+      else if (is_permanent (why->code) &&
+               g_str_equal (leap_json_get_string (s->written, "status", ""), "paid"))
+        void_charge (g_object_ref (task), why);
       else
-        settle_hold (task, leap_json_get_string (result, "status", ""));
+        g_task_return_error (task, g_steal_pointer (&why));
     }
   return G_SOURCE_REMOVE;
 }
@@ -315,6 +318,54 @@ charged_cb (GObject      *object,
     self->settle_id = g_idle_add (settle_flush_cb, self);
 }
 
+/* The intent first: the order and its payment attempt, pending, before
+ * any money moves (in a transaction that reads the order again: another
+ * worker may have settled it meanwhile), for every order that came in
+ * the same turn of the main loop at once. Pending: the provider is asked
+ * with the same key, and answers as the first time. Settled before (a
+ * message redelivered after a crash): no charge, only Redis to bring up
+ * to date. */
+static gboolean
+begin_flush_cb (gpointer data)
+{
+  LeapOrders *self = data;
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(GPtrArray) batch = take_queue (&self->beginning, FALSE, orders);
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->begin_id = 0;
+  if (batch->len > 0)
+    results = leap_store_begin_orders (self->store, orders, &error);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      GTask *task = batch->pdata[i];
+      Settle *s = g_task_get_task_data (task);
+      g_autoptr(GError) why = NULL;
+      g_autoptr(JsonObject) stored = NULL;
+      const char *status;
+
+      if (results == NULL)
+        {
+          g_task_return_error (task, g_error_copy (error));
+          continue;
+        }
+      stored = leap_store_batch_result (results, i, &why);
+      if (stored == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&why));
+          continue;
+        }
+      status = leap_json_get_string (stored, "status", "");
+      if (!g_str_equal (status, "pending"))
+        settle_hold (task, status);
+      else
+        leap_payment_provider_charge_async (s->provider, s->order, g_task_get_cancellable (task),
+                                            charged_cb, g_object_ref (task));
+    }
+  return G_SOURCE_REMOVE;
+}
+
 void
 leap_orders_settle_async (LeapOrders          *self,
                           JsonObject          *order,
@@ -323,8 +374,6 @@ leap_orders_settle_async (LeapOrders          *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) stored = NULL;
-  g_autoptr(GError) error = NULL;
   LeapPaymentProvider *provider;
   Settle *s;
 
@@ -348,47 +397,24 @@ leap_orders_settle_async (LeapOrders          *self,
       return;
     }
 
-  /* Settled before (a message redelivered after a crash): no charge,
-   * only Redis to bring up to date. */
-  stored = leap_store_get_order (self->store, s->order_id, &error);
-  if (stored != NULL && !g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
-    {
-      settle_hold (task, leap_json_get_string (stored, "status", ""));
-      return;
-    }
-  if (stored == NULL && !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_clear_error (&error);
-  g_clear_pointer (&stored, json_object_unref);
-
   provider = g_hash_table_lookup (self->providers, leap_json_get_string (order, "method", ""));
   if (provider == NULL)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "unknown payment method");
+      /* A message that names no payment (one replayed by hand) can still
+       * bring Redis up to date with an order that was settled. */
+      g_autoptr(JsonObject) stored = leap_store_get_order (self->store, s->order_id, NULL);
+
+      if (stored != NULL && !g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
+        settle_hold (task, leap_json_get_string (stored, "status", ""));
+      else
+        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID, "unknown payment method");
       return;
     }
   s->provider = g_object_ref (provider);
 
-  /* The intent first: the order and its payment attempt, pending, before
-   * any money moves (in a transaction that reads the order again: another
-   * worker may have settled it meanwhile). Pending: the provider is asked
-   * with the same key, and answers as the first time. */
-  stored = leap_store_begin_order (self->store, s->order, &error);
-  if (stored == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (!g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
-    {
-      settle_hold (task, leap_json_get_string (stored, "status", ""));
-      return;
-    }
-  leap_payment_provider_charge_async (provider, s->order, cancellable, charged_cb,
-                                      g_steal_pointer (&task));
+  g_ptr_array_add (self->beginning, g_steal_pointer (&task));
+  if (self->begin_id == 0)
+    self->begin_id = g_idle_add (begin_flush_cb, self);
 }
 
 /* The order's status once settled: "paid", "failed", "needs_review" or
@@ -450,7 +476,21 @@ void
 _leap_orders_settle_init (LeapOrders *self)
 {
   self->providers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->beginning = g_ptr_array_new_with_free_func (g_object_unref);
   self->settling = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+static void
+end_queue (GPtrArray **queue,
+           guint      *source_id)
+{
+  g_autoptr(GPtrArray) queued = g_steal_pointer (queue);
+
+  g_clear_handle_id (source_id, g_source_remove);
+  for (guint i = 0; queued != NULL && i < queued->len; i++)
+    if (!g_task_return_error_if_cancelled (queued->pdata[i]))
+      g_task_return_new_error (queued->pdata[i], G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The orders were closed before this one was written");
 }
 
 /* Paid but not written: the message stays pending, and settling it again
@@ -460,13 +500,8 @@ _leap_orders_settle_init (LeapOrders *self)
 void
 _leap_orders_settle_dispose (LeapOrders *self)
 {
-  g_autoptr(GPtrArray) queued = g_steal_pointer (&self->settling);
-
-  g_clear_handle_id (&self->settle_id, g_source_remove);
-  for (guint i = 0; queued != NULL && i < queued->len; i++)
-    if (!g_task_return_error_if_cancelled (queued->pdata[i]))
-      g_task_return_new_error (queued->pdata[i], G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The orders were closed before this one was written");
+  end_queue (&self->beginning, &self->begin_id);
+  end_queue (&self->settling, &self->settle_id);
   g_clear_pointer (&self->providers, g_hash_table_unref);
   g_clear_object (&self->signer);
 }

@@ -203,6 +203,8 @@ struct _LeapPaymentSimulatedCard
    * database so that every worker, and one restarted, answers a key as
    * the first request for it was answered. */
   LeapStore  *ledger;
+  GPtrArray  *answering; /* charge GTasks whose answer is to record, together */
+  guint       answer_id;
 };
 
 static void leap_payment_simulated_card_iface_init (LeapPaymentProviderInterface *iface);
@@ -217,17 +219,15 @@ card_get_method (LeapPaymentProvider *self)
   return "card";
 }
 
-/* The terminal's answer for a key: the one recorded in the ledger if the
- * key was asked before, else this one (drawn now), recorded. */
+/* What the ledger is to record for a key (it answers the first request
+ * for the key's result if the key was asked before). */
 static JsonObject *
-card_record (LeapPaymentSimulatedCard  *self,
-             const char                *key,
-             const char                *kind,
-             JsonObject                *request,
-             const char                *result,
-             GError                   **error)
+card_entry (const char *key,
+            const char *kind,
+            JsonObject *request,
+            const char *result)
 {
-  g_autoptr(JsonObject) entry = json_object_new ();
+  JsonObject *entry = json_object_new ();
 
   json_object_set_string_member (entry, "key", key);
   json_object_set_string_member (entry, "kind", kind);
@@ -237,40 +237,75 @@ card_record (LeapPaymentSimulatedCard  *self,
   json_object_set_string_member (entry, "currency",
                                  leap_json_get_string (request, "currency", ""));
   json_object_set_string_member (entry, "result", result);
-  return leap_store_card_ledger_record (self->ledger, entry, error);
+  return entry;
 }
 
+/* Every charge answered in the same turn of the main loop is recorded in
+ * one transaction (one fsync): drawn now, or as the key was first
+ * answered. */
+static gboolean
+card_record_cb (gpointer data)
+{
+  LeapPaymentSimulatedCard *self = data;
+  g_autoptr(GPtrArray) batch = g_steal_pointer (&self->answering);
+  g_autoptr(JsonArray) entries = json_array_new ();
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->answer_id = 0;
+  self->answering = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      JsonObject *order = g_task_get_task_data (batch->pdata[i]);
+      gboolean declined = self->decline_rate > 0 && g_random_double () < self->decline_rate;
+
+      json_array_add_object_element (entries,
+                                     card_entry (leap_json_get_string (order, "order_id", ""),
+                                                 "charge", order,
+                                                 declined ? "declined" : "approved"));
+    }
+  results = leap_store_card_ledger_record_many (self->ledger, entries, &error);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      GTask *task = batch->pdata[i];
+      JsonObject *order = g_task_get_task_data (task);
+      g_autoptr(GError) why = NULL;
+      g_autoptr(JsonObject) recorded = NULL;
+      g_autofree char *ref = NULL;
+      const char *answer;
+      JsonObject *payment;
+
+      recorded = results != NULL ? leap_store_batch_result (results, i, &why) : NULL;
+      if (recorded == NULL)
+        {
+          /* No answer from the terminal: the caller asks again later. */
+          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                                   "The card terminal did not answer: %s",
+                                   (why != NULL ? why : error)->message);
+          continue;
+        }
+      answer = leap_json_get_string (recorded, "result", "");
+      payment = payment_new ("card", order, g_str_equal (answer, "approved"),
+                             g_str_equal (answer, "approved") ? NULL : "the card was declined");
+      ref = g_strconcat ("sim-", leap_json_get_string (order, "order_id", ""), NULL);
+      json_object_set_string_member (payment, "provider_ref", ref);
+      g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The terminal's latency is over: the answer joins this turn's batch. */
 static gboolean
 card_answer_cb (gpointer data)
 {
   GTask *task = data;
   LeapPaymentSimulatedCard *self = g_task_get_source_object (task);
-  JsonObject *order = g_task_get_task_data (task);
-  const char *order_id = leap_json_get_string (order, "order_id", "");
-  g_autoptr(JsonObject) recorded = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ref = NULL;
-  const char *answer;
-  JsonObject *payment;
 
   if (g_task_return_error_if_cancelled (task))
     return G_SOURCE_REMOVE;
-  answer = self->decline_rate > 0 && g_random_double () < self->decline_rate ? "declined"
-                                                                             : "approved";
-  recorded = card_record (self, order_id, "charge", order, answer, &error);
-  if (recorded == NULL)
-    {
-      /* No answer from the terminal: the caller asks again later. */
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               "The card terminal did not answer: %s", error->message);
-      return G_SOURCE_REMOVE;
-    }
-  answer = leap_json_get_string (recorded, "result", "");
-  payment = payment_new ("card", order, g_str_equal (answer, "approved"),
-                         g_str_equal (answer, "approved") ? NULL : "the card was declined");
-  ref = g_strconcat ("sim-", order_id, NULL);
-  json_object_set_string_member (payment, "provider_ref", ref);
-  g_task_return_pointer (task, payment, (GDestroyNotify) json_object_unref);
+  g_ptr_array_add (self->answering, g_object_ref (task));
+  if (self->answer_id == 0)
+    self->answer_id = g_idle_add (card_record_cb, self);
   return G_SOURCE_REMOVE;
 }
 
@@ -307,13 +342,14 @@ card_refund_async (LeapPaymentProvider *provider,
   const char *key = leap_json_get_string (refund, "refund_key", "");
   gboolean is_void = g_str_equal (leap_json_get_string (refund, "kind", "refund"), "void");
   g_autofree char *ref = g_strconcat ("sim-refund-", key, NULL);
+  g_autoptr(JsonObject) entry = card_entry (key, is_void ? "void" : "refund", refund,
+                                            is_void ? "voided" : "refunded");
   g_autoptr(JsonObject) recorded = NULL;
   g_autoptr(GError) error = NULL;
   JsonObject *payment;
 
   g_task_set_source_tag (task, card_refund_async);
-  recorded = card_record (self, key, is_void ? "void" : "refund", refund,
-                          is_void ? "voided" : "refunded", &error);
+  recorded = leap_store_card_ledger_record (self->ledger, entry, &error);
   if (recorded == NULL)
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
@@ -341,6 +377,9 @@ leap_payment_simulated_card_finalize (GObject *object)
 {
   LeapPaymentSimulatedCard *self = LEAP_PAYMENT_SIMULATED_CARD (object);
 
+  /* Each queued charge holds the terminal: nothing is queued by now. */
+  g_clear_handle_id (&self->answer_id, g_source_remove);
+  g_clear_pointer (&self->answering, g_ptr_array_unref);
   g_clear_object (&self->ledger);
   G_OBJECT_CLASS (leap_payment_simulated_card_parent_class)->finalize (object);
 }
@@ -354,6 +393,7 @@ leap_payment_simulated_card_class_init (LeapPaymentSimulatedCardClass *klass)
 static void
 leap_payment_simulated_card_init (LeapPaymentSimulatedCard *self)
 {
+  self->answering = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /* A simulated terminal whose idempotency ledger is kept in ledger's

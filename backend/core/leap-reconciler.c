@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-reconciler"
 
-#include "leap-reconciler.h"
+#include "leap-reconciler-private.h"
 #include "leap-error.h"
 #include "leap-holds.h"
 #include "leap-json.h"
@@ -29,81 +29,11 @@
  * steps is discarded when the event's change counter moves meanwhile. */
 #define WALK_STEP         1000
 
-enum { CAP, AVAIL, HELD, CHECKOUT, SOLD, N_COUNTERS };
-
-static const char * const counter_names[N_COUNTERS] = { "capacity", "available", "held", "checkout",
-                                                        "sold" };
-
-struct _LeapReconciler
-{
-  GObject     parent_instance;
-
-  /* Owned */
-  LeapStore  *store;
-  LeapRedis  *redis;
-  LeapHolds  *holds;       /* NULL: always ready */
-  GPtrArray  *queued;      /* GTask: waiting for the next run */
-  JsonObject *last_report;
-  struct _Run *run;        /* the run in progress, or NULL */
-
-  guint       interval_s;
-  guint       settle_ms;
-  guint       timer_id;
-  guint64     ticks;
-  guint64     runs;
-  guint64     repairs;
-  guint64     oversold_detected;
-  guint       oversold;    /* tiers oversold at the last run */
-};
-
 G_DEFINE_FINAL_TYPE (LeapReconciler, leap_reconciler, G_TYPE_OBJECT)
 
 enum { WALK_STEP_SIGNAL, N_SIGNALS };
 
 static guint signals[N_SIGNALS];
-
-typedef struct
-{
-  gboolean present[N_COUNTERS];
-  gint64   value[N_COUNTERS];
-} Counters;
-
-typedef struct
-{
-  gint64   tier_id;
-  Counters before;
-  gint64   after[N_COUNTERS];
-} TierFix;
-
-typedef struct _Run
-{
-  LeapReconciler *self;        /* owned */
-  GPtrArray      *tasks;       /* GTask */
-  gboolean        full;        /* walk every event's holds */
-  gboolean        walking;     /* this event's holds are walked */
-  GArray         *events;      /* gint64 */
-  guint           index;
-  guint           attempt;
-  char           *previous;    /* the plan the previous read of this event found */
-  GArray         *plan;        /* TierFix: the plan of the last read */
-  GPtrArray      *stale;       /* hold ids in the expiry index without a live hold */
-  JsonArray      *repairs;
-  JsonArray      *deferred;
-  GHashTable     *oversold;    /* "E:T" → JsonObject */
-  guint           settle_id;
-  gint64          started;     /* real time, µs */
-
-  /* What the steps of the current read found so far */
-  GHashTable     *counters;    /* tier id → Counters, as the first step read them */
-  GHashTable     *held;        /* tier id → gint64: tickets in live holds */
-  GPtrArray      *found_stale; /* hold ids */
-  GPtrArray      *checking;    /* order id, items, order id, items… */
-  char           *version;     /* the event's change counter at the first step */
-  char           *holds_next;  /* where the next step goes on; "": done */
-  char           *stream_next;
-  guint           steps;
-  guint           step_id;     /* idle source before the next step */
-} Run;
 
 static void read_event (Run *run);
 static void abort_run  (Run *run);
@@ -137,12 +67,6 @@ run_free (Run *run)
   g_clear_pointer (&run->oversold, g_hash_table_unref);
   g_clear_object (&run->self);
   g_free (run);
-}
-
-static gint64
-current_event (Run *run)
-{
-  return g_array_index (run->events, gint64, run->index);
 }
 
 static void
@@ -248,214 +172,6 @@ read_again (Run        *run,
   run->settle_id = g_timeout_add (run->self->settle_ms, settled_cb, run);
 }
 
-static JsonObject *
-counters_object (const gboolean *present,
-                 const gint64   *value)
-{
-  JsonObject *object = json_object_new ();
-
-  for (guint i = 0; i < N_COUNTERS; i++)
-    if (present[i])
-      json_object_set_int_member (object, counter_names[i], value[i]);
-    else
-      json_object_set_null_member (object, counter_names[i]);
-  return object;
-}
-
-static void
-note_oversold (Run        *run,
-               gint64      tier_id,
-               gint64      capacity,
-               gint64      sold,
-               const char *source)
-{
-  gint64 event_id = current_event (run);
-  JsonObject *entry = json_object_new ();
-
-  json_object_set_int_member (entry, "event_id", event_id);
-  json_object_set_int_member (entry, "tier_id", tier_id);
-  json_object_set_int_member (entry, "capacity", capacity);
-  json_object_set_int_member (entry, "sold", sold);
-  json_object_set_string_member (entry, "source", source);
-  g_hash_table_replace (run->oversold,
-                        g_strdup_printf ("%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, event_id,
-                                         tier_id),
-                        entry);
-}
-
-/* The paid state of each order being checked out, as the database has it:
- * tier id → tickets already counted in tiers.sold. */
-static GHashTable *
-paid_pending (LeapReconciler *self,
-              GPtrArray      *checking)
-{
-  GHashTable *paid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-
-  for (guint i = 0; i + 1 < checking->len; i += 2)
-    {
-      const char *order_id = g_ptr_array_index (checking, i);
-      const char *items = g_ptr_array_index (checking, i + 1);
-      g_autoptr(JsonObject) order = NULL;
-      g_auto(GStrv) pairs = NULL;
-
-      order = leap_store_get_order (self->store, order_id, NULL);
-      if (order == NULL || g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
-        continue;
-      pairs = g_strsplit (items, ",", -1);
-      for (guint p = 0; pairs[p] != NULL; p++)
-        {
-          g_auto(GStrv) tq = g_strsplit (pairs[p], ":", 2);
-          gint64 tier, quantity, *count;
-
-          if (g_strv_length (tq) != 2 ||
-              !g_ascii_string_to_signed (tq[0], 10, 1, G_MAXINT64, &tier, NULL) ||
-              !g_ascii_string_to_signed (tq[1], 10, 1, G_MAXINT32, &quantity, NULL))
-            continue;
-          count = g_hash_table_lookup (paid, &tier);
-          if (count == NULL)
-            {
-              gint64 *key = g_new (gint64, 1);
-
-              *key = tier;
-              count = g_new0 (gint64, 1);
-              g_hash_table_insert (paid, key, count);
-            }
-          *count += quantity;
-        }
-    }
-  return paid;
-}
-
-static gboolean
-same_counts (GHashTable *a,
-             GHashTable *b)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (g_hash_table_size (a) != g_hash_table_size (b))
-    return FALSE;
-  g_hash_table_iter_init (&iter, a);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      gint64 *other = g_hash_table_lookup (b, key);
-
-      if (other == NULL || *other != *(gint64 *) value)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* What the counters of one event should be, from the walk of Redis and
- * the database; fills run->plan and run->stale and returns the plan as a
- * string, or NULL when the database moved while it was read. */
-static char *
-make_plan (Run     *run,
-           GError **error)
-{
-  LeapReconciler *self = run->self;
-  gint64 event_id = current_event (run);
-  GHashTable *redis_tiers = run->counters;
-  GHashTable *held = run->held;
-  GPtrArray *checking = run->checking;
-  g_autoptr(GHashTable) paid_before = NULL, paid_after = NULL;
-  g_autoptr(JsonArray) tiers = NULL;
-  g_autoptr(GString) plan = g_string_new (NULL);
-
-  /* A worker commits the order (tiers.sold) before it confirms in Redis:
-   * read which orders being checked out are paid before and after the
-   * tiers, and trust the pair only if nothing changed in between. */
-  paid_before = paid_pending (self, checking);
-  tiers = leap_store_list_inventory (self->store, event_id, error);
-  if (tiers == NULL)
-    return NULL;
-  paid_after = paid_pending (self, checking);
-  if (!same_counts (paid_before, paid_after))
-    return NULL;
-
-  g_array_set_size (run->plan, 0);
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    {
-      JsonObject *row = json_array_get_object_element (tiers, i);
-      gint64 tier_id = leap_json_get_int (row, "tier_id", 0);
-      gint64 capacity = leap_json_get_int (row, "capacity", 0);
-      gint64 db_sold = leap_json_get_int (row, "sold", 0);
-      Counters *c = g_hash_table_lookup (redis_tiers, &tier_id);
-      Counters none = { { FALSE } };
-      gint64 *live_held = g_hash_table_lookup (held, &tier_id);
-      gint64 *paid = g_hash_table_lookup (paid_after, &tier_id);
-      TierFix fix = { tier_id };
-      gboolean drift = FALSE;
-
-      if (c == NULL)
-        c = &none;
-      if (db_sold > capacity)
-        note_oversold (run, tier_id, capacity, db_sold, "database");
-      else if (c->present[SOLD] && c->value[SOLD] > (c->present[CAP] ? c->value[CAP] : capacity))
-        note_oversold (run, tier_id, c->present[CAP] ? c->value[CAP] : capacity, c->value[SOLD],
-                       "redis");
-
-      fix.before = *c;
-      fix.after[CAP] = capacity;
-      fix.after[SOLD] = MAX (db_sold - (paid ? *paid : 0), 0);
-      if (run->walking)
-        fix.after[HELD] = live_held ? *live_held : 0;
-      else
-        fix.after[HELD] = c->present[HELD] ? MAX (c->value[HELD], 0) : 0;
-      fix.after[CHECKOUT] = c->present[CHECKOUT] ? MAX (c->value[CHECKOUT], 0) : 0;
-      /* Never negative: an oversold tier stops selling. */
-      fix.after[AVAIL] = MAX (capacity - fix.after[SOLD] - fix.after[HELD] - fix.after[CHECKOUT],
-                              0);
-      for (guint j = 0; j < N_COUNTERS; j++)
-        if (!c->present[j] || c->value[j] != fix.after[j])
-          drift = TRUE;
-      if (!drift)
-        continue;
-      g_array_append_val (run->plan, fix);
-      g_string_append_printf (plan, "%" G_GINT64_FORMAT, tier_id);
-      for (guint j = 0; j < N_COUNTERS; j++)
-        {
-          if (c->present[j])
-            g_string_append_printf (plan, " %" G_GINT64_FORMAT, c->value[j]);
-          else
-            g_string_append (plan, " -");
-        }
-      for (guint j = 0; j < N_COUNTERS; j++)
-        g_string_append_printf (plan, " %" G_GINT64_FORMAT, fix.after[j]);
-      g_string_append_c (plan, ';');
-    }
-
-  g_ptr_array_set_size (run->stale, 0);
-  for (guint i = 0; i < run->found_stale->len; i++)
-    {
-      const char *id = g_ptr_array_index (run->found_stale, i);
-
-      g_ptr_array_add (run->stale, g_strdup (id));
-      g_string_append_printf (plan, " stale %s", id);
-    }
-  return g_string_free (g_steal_pointer (&plan), FALSE);
-}
-
-static void
-log_fix (gint64         event_id,
-         const TierFix *fix)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint j = 0; j < N_COUNTERS; j++)
-    {
-      if (fix->before.present[j])
-        g_string_append_printf (text, " %s %" G_GINT64_FORMAT, counter_names[j],
-                                fix->before.value[j]);
-      else
-        g_string_append_printf (text, " %s (missing)", counter_names[j]);
-      if (!fix->before.present[j] || fix->before.value[j] != fix->after[j])
-        g_string_append_printf (text, " -> %" G_GINT64_FORMAT, fix->after[j]);
-    }
-  g_message ("Repaired the counters of event %" G_GINT64_FORMAT " tier %" G_GINT64_FORMAT ":%s",
-             event_id, fix->tier_id, text->str);
-}
-
 /* FALSE when a reconcile.lua reply ends this event (an error: deferred) or
  * the run (the reconciler was disposed meanwhile). */
 static gboolean
@@ -509,11 +225,13 @@ applied_cb (LeapRedis        *redis,
 
       json_object_set_int_member (entry, "event_id", event_id);
       json_object_set_int_member (entry, "tier_id", fix->tier_id);
-      json_object_set_object_member (entry, "before",
-                                     counters_object (fix->before.present, fix->before.value));
-      json_object_set_object_member (entry, "after", counters_object (present, fix->after));
+      json_object_set_object_member (
+          entry, "before",
+          _leap_reconciler_counters_object (fix->before.present, fix->before.value));
+      json_object_set_object_member (entry, "after",
+                                     _leap_reconciler_counters_object (present, fix->after));
       json_array_add_object_element (run->repairs, entry);
-      log_fix (event_id, fix);
+      _leap_reconciler_log_fix (event_id, fix);
       run->self->repairs++;
     }
   if (run->stale->len > 0)
@@ -577,7 +295,7 @@ plan_event (Run *run)
   g_autoptr(GError) local_error = NULL;
   g_autofree char *plan = NULL;
 
-  plan = make_plan (run, &local_error);
+  plan = _leap_reconciler_make_plan (run, &local_error);
   if (local_error != NULL)
     {
       defer_event (run, local_error->message);

@@ -34,6 +34,7 @@
  */
 
 #include "leap-conn-guard.h"
+#include "leap-framing.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -56,7 +57,7 @@ typedef struct
   GList              link;            /* In Guard.conns, least recently active first */
   Guard             *guard;           /* Borrowed */
   GObject           *key;             /* Owned: holds this struct as qdata */
-  GSocket           *socket;          /* Borrowed from key; NULL for a handed-back stream */
+  GSocket           *socket;          /* Borrowed from key or its qdata; may be NULL */
   SoupServerMessage *msg;             /* Owned: the newest message, our handle on the connection */
   gulong             disconnected_id;
   gulong             got_body_id;
@@ -86,21 +87,27 @@ source_destroy_and_unref (GSource *source)
   g_source_unref (source);
 }
 
-/* A connection is keyed by its GSocket. A stream that the guard handed back
- * has none, but the remote address object is the old connection's, shared
- * with no other live connection, and marked when it was handed back.
+/* A connection is keyed by its GSocket. A connection accepted through
+ * leap_framing_listen () and a stream that the guard handed back have none
+ * in libsoup's eyes, but the remote address object is the connection's,
+ * shared with no other live connection: the framing's socket, or the mark
+ * of a hand-back, hangs off it. *socket is NULL for a handed-back stream
+ * whose socket the guard does not know.
  */
 static GObject *
-conn_key_for_message (SoupServerMessage *msg)
+conn_key_for_message (SoupServerMessage  *msg,
+                      GSocket           **socket)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
   GSocketAddress *remote;
 
-  if (socket != NULL)
-    return G_OBJECT (socket);
+  *socket = soup_server_message_get_socket (msg);
+  if (*socket != NULL)
+    return G_OBJECT (*socket);
 
   remote = soup_server_message_get_remote_address (msg);
-  if (remote != NULL && g_object_get_qdata (G_OBJECT (remote), handed_back_quark ()) != NULL)
+  *socket = leap_framing_get_socket (msg);
+  if (remote != NULL && (*socket != NULL ||
+                         g_object_get_qdata (G_OBJECT (remote), handed_back_quark ()) != NULL))
     return G_OBJECT (remote);
 
   return NULL;
@@ -163,13 +170,14 @@ conn_set_msg (Conn              *conn,
 static Conn *
 conn_new (Guard             *guard,
           GObject           *key,
+          GSocket           *socket,
           SoupServerMessage *msg)
 {
   Conn *conn = g_new0 (Conn, 1);
 
   conn->guard = guard;
   conn->key = g_object_ref (key);
-  conn->socket = G_IS_SOCKET (key) ? G_SOCKET (key) : NULL;
+  conn->socket = socket;
   conn->link.data = conn;
   g_queue_push_tail_link (&guard->conns, &conn->link);
   g_object_set_qdata (key, conn_quark (), conn);
@@ -375,7 +383,8 @@ request_started_cb (SoupServer        *server,
                     SoupServerMessage *msg,
                     Guard             *guard)
 {
-  GObject *key = conn_key_for_message (msg);
+  GSocket *socket;
+  GObject *key = conn_key_for_message (msg, &socket);
   Conn *conn;
 
   if (key == NULL)
@@ -383,7 +392,7 @@ request_started_cb (SoupServer        *server,
 
   conn = g_object_get_qdata (key, conn_quark ());
   if (conn == NULL)
-    conn = conn_new (guard, key, msg);
+    conn = conn_new (guard, key, socket, msg);
   else
     conn_set_msg (conn, msg);
 
@@ -402,7 +411,8 @@ request_done_cb (SoupServer        *server,
                  SoupServerMessage *msg,
                  Guard             *guard)
 {
-  GObject *key = conn_key_for_message (msg);
+  GSocket *socket;
+  GObject *key = conn_key_for_message (msg, &socket);
   Conn *conn;
 
   if (key == NULL)

@@ -3,14 +3,19 @@
 
 #include "leap-live.h"
 #include "leap-error.h"
+#include "leap-http-context.h"
 #include "leap-json.h"
 #include "leap-keys.h"
+#include "leap-router.h"
+
+#include <glib/gi18n.h>
 
 #include <string.h>
 
 #define MAX_MESSAGE 4096
 #define MAX_EVENTS_PER_CLIENT 200
 #define MAX_ORDERS_PER_CLIENT 50
+#define DEFAULT_PING_INTERVAL 30
 
 struct _LeapLive
 {
@@ -22,6 +27,12 @@ struct _LeapLive
   LeapSessions *sessions; /* NULL until leap_live_watch_orders () */
   LeapOrders *orders;
   GPtrArray  *clients; /* Client */
+  GHashTable *per_address; /* client address → its sockets and upgrades under way */
+  guint       sweep_id;
+
+  /* Borrowed */
+  LeapHttpContext *ctx; /* NULL until leap_live_set_limits () */
+  LeapLiveLimits   limits;
 };
 
 G_DEFINE_FINAL_TYPE (LeapLive, leap_live, G_TYPE_OBJECT)
@@ -33,20 +44,29 @@ typedef struct
   GHashTable              *events; /* event ids */
   GHashTable              *orders; /* order id → OrderWatch */
   char                    *token;  /* from the upgrade request, or NULL */
+  char                    *address; /* as counted in per_address, or NULL */
+  gint64                   heard;  /* monotonic µs of its last message or pong */
+  gint64                   idle_since; /* monotonic µs; 0 while it follows something */
+  gboolean                 signed_in; /* the token is a session's */
 } Client;
 
 /* An order a client follows. Until the client is known to may see it,
  * results are kept, not sent: the check reads the order after the
- * subscription began, so nothing published in between is lost. */
+ * subscription began, so nothing published in between is lost. An order
+ * not placed yet, whose hold the session keeps, is waited for: it is
+ * checked again when a result is published. */
 typedef struct
 {
+  char     *token;
   gboolean  allowed;
-  char     *kept;    /* the last result published before it was allowed */
+  gboolean  checking;
+  char     *kept;    /* the last result published while it was being checked */
 } OrderWatch;
 
 static void
 order_watch_free (OrderWatch *watch)
 {
+  g_free (watch->token);
   g_free (watch->kept);
   g_free (watch);
 }
@@ -59,7 +79,19 @@ client_free (Client *client)
   g_hash_table_unref (client->events);
   g_hash_table_unref (client->orders);
   g_free (client->token);
+  g_free (client->address);
   g_free (client);
+}
+
+/* libsoup refuses, with a critical, to send on a socket that is not open,
+ * and a socket can close between two sends: a write that fails (the
+ * client reset the connection) closes it at once. Every send checks. */
+static void
+send_text (SoupWebsocketConnection *conn,
+           const char              *text)
+{
+  if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (conn, text);
 }
 
 static void
@@ -78,7 +110,7 @@ send_error_full (SoupWebsocketConnection *conn,
     json_object_set_string_member (error, "order_id", order_id);
   json_object_set_object_member (body, "error", error);
   text = leap_json_object_to_string (body);
-  soup_websocket_connection_send_text (conn, text);
+  send_text (conn, text);
 }
 
 static void
@@ -100,7 +132,7 @@ send_order (SoupWebsocketConnection *conn,
   json_object_set_string_member (body, "order_id", order_id);
   json_object_set_string_member (body, "status", status);
   text = leap_json_object_to_string (body);
-  soup_websocket_connection_send_text (conn, text);
+  send_text (conn, text);
 }
 
 static Client *
@@ -133,6 +165,58 @@ order_check_free (OrderCheck *check)
   g_free (check);
 }
 
+/* The watch a check is for, if the client still follows the order. */
+static OrderWatch *
+check_get_watch (OrderCheck  *check,
+                 Client     **client)
+{
+  *client = find_client (check->live, check->conn);
+  return *client != NULL ? g_hash_table_lookup ((*client)->orders, check->order_id) : NULL;
+}
+
+static void
+refuse_order (Client     *client,
+              const char *order_id,
+              const char *code,
+              const char *message)
+{
+  send_error_full (client->conn, code, message, order_id);
+  g_hash_table_remove (client->orders, order_id);
+}
+
+static void order_check (LeapLive   *self,
+                         Client     *client,
+                         const char *order_id,
+                         OrderWatch *watch);
+
+/* An order that does not exist (yet): while its hold is the session's
+ * (held, or being checked out meanwhile) it is waited for. */
+static void
+hold_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OrderCheck *check = user_data;
+  g_autoptr(JsonObject) hold = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
+  const char *status = hold != NULL ? leap_json_get_string (hold, "status", "") : "released";
+  Client *client;
+  OrderWatch *watch = check_get_watch (check, &client);
+
+  if (watch != NULL)
+    {
+      watch->checking = FALSE;
+      /* Settled between the two reads: read it again. */
+      if (watch->kept != NULL)
+        {
+          g_clear_pointer (&watch->kept, g_free);
+          order_check (check->live, client, check->order_id, watch);
+        }
+      else if (g_str_equal (status, "released") || g_str_equal (status, "expired"))
+        refuse_order (client, check->order_id, "not_found", "No such order");
+    }
+  order_check_free (check);
+}
+
 static void
 order_read_cb (GObject      *object,
                GAsyncResult *result,
@@ -141,25 +225,31 @@ order_read_cb (GObject      *object,
   OrderCheck *check = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = leap_orders_object_finish (LEAP_ORDERS (object), result, &error);
-  Client *client = find_client (check->live, check->conn);
-  OrderWatch *watch = client != NULL ? g_hash_table_lookup (client->orders, check->order_id) : NULL;
+  g_autofree char *hold_id = NULL;
+  Client *client;
+  OrderWatch *watch = check_get_watch (check, &client);
   const char *status;
 
   /* Gone, or unsubscribed meanwhile. */
-  if (watch == NULL ||
-      soup_websocket_connection_get_state (check->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (watch == NULL)
     {
       order_check_free (check);
       return;
     }
+  if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) &&
+      leap_order_id_parse (check->order_id, &hold_id, NULL))
+    {
+      /* Not placed yet? Its hold tells: see hold_read_cb (). */
+      leap_holds_get_async (check->live->holds, check->session, hold_id, hold_read_cb, check);
+      return;
+    }
+  watch->checking = FALSE;
   if (order == NULL)
     {
-      g_hash_table_remove (client->orders, check->order_id);
-      /* Another session's order looks exactly like one that does not exist. */
-      send_error_full (check->conn,
-                       g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
-                                                                                 : "unavailable",
-                       error->message, check->order_id);
+      refuse_order (client, check->order_id,
+                    g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) ? "not_found"
+                                                                              : "unavailable",
+                    error->message);
       order_check_free (check);
       return;
     }
@@ -181,27 +271,40 @@ order_session_cb (GObject      *object,
   OrderCheck *check = user_data;
   g_autoptr(GError) error = NULL;
   Client *client;
+  OrderWatch *watch;
 
   check->session = leap_sessions_lookup_finish (LEAP_SESSIONS (object), result, &error);
-  client = find_client (check->live, check->conn);
-  if (check->session == NULL)
-    {
-      if (client != NULL)
-        {
-          g_hash_table_remove (client->orders, check->order_id);
-          send_error_full (check->conn, "unauthorized",
-                           "Sign in first: the token is unknown or expired", check->order_id);
-        }
-      order_check_free (check);
-      return;
-    }
-  if (client == NULL || check->live->orders == NULL)
+  watch = check_get_watch (check, &client);
+  if (watch != NULL && check->session == NULL)
+    refuse_order (client, check->order_id, "unauthorized",
+                  "Sign in first: the token is unknown or expired");
+  if (watch == NULL || check->session == NULL)
     {
       order_check_free (check);
       return;
     }
   leap_orders_get_async (check->live->orders, check->session, check->order_id, order_read_cb,
                          check);
+}
+
+/* Reads the order with the watch's session (see OrderWatch). */
+static void
+order_check (LeapLive   *self,
+             Client     *client,
+             const char *order_id,
+             OrderWatch *watch)
+{
+  OrderCheck *check = g_new0 (OrderCheck, 1);
+
+  watch->checking = TRUE;
+  check->live = g_object_ref (self);
+  check->conn = g_object_ref (client->conn);
+  check->order_id = g_strdup (order_id);
+  check->session = leap_sessions_peek (self->sessions, watch->token);
+  if (check->session != NULL)
+    leap_orders_get_async (self->orders, check->session, order_id, order_read_cb, check);
+  else
+    leap_sessions_lookup_async (self->sessions, watch->token, order_session_cb, check);
 }
 
 /* {"subscribe": {"order": ID, "token": optional}} or {"unsubscribe": {"order": ID}} */
@@ -213,7 +316,6 @@ order_message (Client     *client,
   LeapLive *self = client->live;
   const char *order_id = leap_json_get_string (request, "order", NULL);
   const char *token = leap_json_get_string (request, "token", client->token);
-  OrderCheck *check;
   OrderWatch *watch;
 
   if (order_id == NULL || strlen (order_id) > 100 ||
@@ -250,16 +352,9 @@ order_message (Client     *client,
     }
   /* Subscribed first, checked after: see OrderWatch. */
   watch = g_new0 (OrderWatch, 1);
+  watch->token = g_strdup (token);
   g_hash_table_insert (client->orders, g_strdup (order_id), watch);
-  check = g_new0 (OrderCheck, 1);
-  check->live = g_object_ref (self);
-  check->conn = g_object_ref (client->conn);
-  check->order_id = g_strdup (order_id);
-  check->session = leap_sessions_peek (self->sessions, token);
-  if (check->session != NULL)
-    leap_orders_get_async (self->orders, check->session, order_id, order_read_cb, check);
-  else
-    leap_sessions_lookup_async (self->sessions, token, order_session_cb, check);
+  order_check (self, client, order_id, watch);
 }
 
 /* {"order_id", "status"} from leap-worker on leap:order:ID. */
@@ -285,16 +380,17 @@ order_published_cb (LeapRedis  *redis,
       Client *client = g_ptr_array_index (self->clients, c);
       OrderWatch *watch = g_hash_table_lookup (client->orders, order_id);
 
-      if (watch == NULL ||
-          soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+      if (watch == NULL)
         continue;
       if (watch->allowed)
         send_order (client->conn, order_id, status);
-      else
+      else if (watch->checking)
         {
           g_free (watch->kept);
           watch->kept = g_strdup (status);
         }
+      else
+        order_check (self, client, order_id, watch);
     }
 }
 
@@ -308,7 +404,7 @@ send_tier (SoupWebsocketConnection *conn,
 
   g_snprintf (text, sizeof text, "{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
               ",\"available\":%" G_GINT64_FORMAT "}", event_id, tier_id, available);
-  soup_websocket_connection_send_text (conn, text);
+  send_text (conn, text);
 }
 
 typedef struct
@@ -325,8 +421,7 @@ snapshot_cb (GObject      *object,
   Snapshot *snap = user_data;
   g_autoptr(JsonObject) answer = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
 
-  if (answer != NULL &&
-      soup_websocket_connection_get_state (snap->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (answer != NULL)
     {
       JsonArray *tiers = json_object_get_array_member (answer, "tiers");
 
@@ -343,7 +438,59 @@ snapshot_cb (GObject      *object,
 
 /* {"subscribe": [ids]} or {"unsubscribe": [ids]}; a subscription starts
  * with the current counts, so that a client never misses the state between
- * its read and its first change. */
+ * its read and its first change. Every id, and the limit, is checked
+ * before anything changes: a refused message changes nothing. */
+static void
+events_message (Client    *client,
+                gboolean   subscribe,
+                JsonArray *ids)
+{
+  guint n = json_array_get_length (ids);
+  g_autofree gint64 *values = g_new (gint64, MAX (n, 1));
+  /* Ids not followed yet, once each; the keys point into values. */
+  g_autoptr(GHashTable) fresh = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = json_array_get_element (ids, i);
+
+      values[i] = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
+                  ? json_node_get_int (node) : 0;
+      if (values[i] <= 0)
+        {
+          send_error (client, "Event ids are positive integers");
+          return;
+        }
+      if (subscribe && !g_hash_table_contains (client->events, &values[i]))
+        g_hash_table_add (fresh, &values[i]);
+    }
+  if (g_hash_table_size (client->events) + g_hash_table_size (fresh) > MAX_EVENTS_PER_CLIENT)
+    {
+      send_error (client, "Too many subscriptions on one connection");
+      return;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 *key;
+      Snapshot *snap;
+
+      if (!subscribe)
+        {
+          g_hash_table_remove (client->events, &values[i]);
+          continue;
+        }
+      if (!g_hash_table_remove (fresh, &values[i]))
+        continue;
+      key = g_memdup2 (&values[i], sizeof values[i]);
+      g_hash_table_add (client->events, key);
+      snap = g_new0 (Snapshot, 1);
+      snap->conn = g_object_ref (client->conn);
+      snap->event_id = values[i];
+      leap_holds_availability_async (client->live->holds, values[i], snapshot_cb, snap);
+    }
+}
+
 static void
 message_cb (SoupWebsocketConnection *conn,
             gint                     type,
@@ -355,6 +502,7 @@ message_cb (SoupWebsocketConnection *conn,
   gboolean subscribe;
   JsonNode *ids;
 
+  client->heard = g_get_monotonic_time ();
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       send_error (client, "Send text messages of JSON");
@@ -379,42 +527,157 @@ message_cb (SoupWebsocketConnection *conn,
       send_error (client, "Send {\"subscribe\": [event ids]} or {\"unsubscribe\": [event ids]}");
       return;
     }
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (ids)); i++)
+  events_message (client, subscribe, json_node_get_array (ids));
+}
+
+/* Limits */
+
+static gboolean
+address_take (LeapLive   *self,
+              const char *address)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  if (self->limits.max_per_address > 0 && n >= self->limits.max_per_address)
+    return FALSE;
+  g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (n + 1));
+  return TRUE;
+}
+
+static void
+address_release (LeapLive   *self,
+                 const char *address)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  if (n > 1)
+    g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
+  else
+    g_hash_table_remove (self->per_address, address);
+}
+
+/* The place an upgrade under way takes, so that upgrades sent at once
+ * cannot pass the limit together; given back if the request ends without
+ * becoming a socket (a bad handshake, a client gone). */
+typedef struct
+{
+  LeapLive *live;
+  char     *address;
+} Slot;
+
+static void
+slot_free (Slot *slot)
+{
+  if (slot->address != NULL)
+    address_release (slot->live, slot->address);
+  g_object_unref (slot->live);
+  g_free (slot->address);
+  g_free (slot);
+}
+
+static const LeapRoute live_route = { "GET", "/api/v1/live", NULL, NULL };
+
+/* Runs before libsoup's handshake: an upgrade past its address's limit is
+ * answered 429, as an API error, and never becomes a socket. */
+static void
+upgrade_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  LeapLive *self = user_data;
+  g_autoptr(LeapRequest) req = leap_request_new (self->ctx, msg, path, query);
+  const char *address = leap_request_get_client (req);
+  Slot *slot;
+
+  if (!address_take (self, address))
     {
-      JsonNode *node = json_array_get_element (json_node_get_array (ids), i);
-      gint64 id = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
-                  ? json_node_get_int (node) : 0;
-
-      if (id <= 0)
-        {
-          send_error (client, "Event ids are positive integers");
-          return;
-        }
-      if (!subscribe)
-        g_hash_table_remove (client->events, &id);
-      else if (g_hash_table_size (client->events) >= MAX_EVENTS_PER_CLIENT)
-        {
-          send_error (client, "Too many subscriptions on one connection");
-          return;
-        }
-      else if (!g_hash_table_contains (client->events, &id))
-        {
-          gint64 *key = g_new (gint64, 1);
-          Snapshot *snap = g_new0 (Snapshot, 1);
-
-          *key = id;
-          g_hash_table_add (client->events, key);
-          snap->conn = g_object_ref (conn);
-          snap->event_id = id;
-          leap_holds_availability_async (client->live->holds, id, snapshot_cb, snap);
-        }
+      req->route = &live_route;
+      leap_router_add_common_headers (req);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "10");
+      leap_request_reply_new_error (req, LEAP_ERROR_RATE_LIMITED,
+                                    N_("Too many live connections from your address (at most %u)"),
+                                    self->limits.max_per_address);
+      return;
     }
+  slot = g_new0 (Slot, 1);
+  slot->live = g_object_ref (self);
+  slot->address = g_strdup (address);
+  g_object_set_data_full (G_OBJECT (msg), "leap-live-slot", slot, (GDestroyNotify) slot_free);
+}
+
+/* Once a second. Closing is asynchronous: no client leaves the array here. */
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  LeapLive *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  /* Two pings unanswered; their timer fires on whole seconds, up to one late. */
+  gint64 deaf = (2 * (gint64) self->limits.ping_interval_s + 1) * G_USEC_PER_SEC;
+  gint64 idle = (gint64) self->limits.idle_timeout_s * G_USEC_PER_SEC;
+
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (self->clients, i);
+
+      if (soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      if (client->signed_in || g_hash_table_size (client->events) > 0 ||
+          g_hash_table_size (client->orders) > 0)
+        client->idle_since = 0;
+      else if (client->idle_since == 0)
+        client->idle_since = now;
+
+      if (self->limits.ping_interval_s > 0 && now - client->heard > deaf)
+        soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                         "No answer to ping");
+      else if (idle > 0 && client->idle_since != 0 && now - client->idle_since >= idle)
+        soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                         "Subscribed to nothing");
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+pong_cb (SoupWebsocketConnection *conn,
+         GBytes                  *message,
+         Client                  *client)
+{
+  client->heard = g_get_monotonic_time ();
+}
+
+/* A socket whose upgrade carried a session may wait for what it follows. */
+typedef struct
+{
+  LeapLive                *live;
+  SoupWebsocketConnection *conn;
+} Upgrade;
+
+static void
+upgrade_session_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Upgrade *upgrade = user_data;
+  g_autoptr(LeapSession) session = leap_sessions_lookup_finish (LEAP_SESSIONS (object), result,
+                                                                NULL);
+  Client *client = find_client (upgrade->live, upgrade->conn);
+
+  if (client != NULL && session != NULL)
+    client->signed_in = TRUE;
+  g_object_unref (upgrade->live);
+  g_object_unref (upgrade->conn);
+  g_free (upgrade);
 }
 
 static void
 closed_cb (SoupWebsocketConnection *conn,
            Client                  *client)
 {
+  if (client->address != NULL)
+    address_release (client->live, client->address);
   g_ptr_array_remove (client->live->clients, client);
 }
 
@@ -427,22 +690,41 @@ websocket_cb (SoupServer              *server,
 {
   LeapLive *self = user_data;
   Client *client = g_new0 (Client, 1);
+  Slot *slot = g_object_steal_data (G_OBJECT (msg), "leap-live-slot");
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
 
   client->live = self;
   client->conn = g_object_ref (conn);
   client->events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   client->orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify)order_watch_free);
-  {
-    SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-    const char *auth = soup_message_headers_get_one (headers, "Authorization");
+  client->heard = client->idle_since = g_get_monotonic_time ();
+  if (slot != NULL)
+    {
+      client->address = g_steal_pointer (&slot->address);
+      slot_free (slot);
+    }
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && auth[7] != '\0')
+    client->token = g_strdup (auth + 7);
+  if (client->token != NULL && self->sessions != NULL)
+    {
+      g_autoptr(LeapSession) session = leap_sessions_peek (self->sessions, client->token);
 
-    if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0 && auth[7] != '\0')
-      client->token = g_strdup (auth + 7);
-  }
+      client->signed_in = session != NULL;
+      if (session == NULL)
+        {
+          Upgrade *upgrade = g_new0 (Upgrade, 1);
+
+          upgrade->live = g_object_ref (self);
+          upgrade->conn = g_object_ref (conn);
+          leap_sessions_lookup_async (self->sessions, client->token, upgrade_session_cb, upgrade);
+        }
+    }
   soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_MESSAGE);
-  soup_websocket_connection_set_keepalive_interval (conn, 30);
+  soup_websocket_connection_set_keepalive_interval (conn, self->limits.ping_interval_s);
   g_signal_connect (conn, "message", G_CALLBACK (message_cb), client);
+  g_signal_connect (conn, "pong", G_CALLBACK (pong_cb), client);
   g_signal_connect (conn, "closed", G_CALLBACK (closed_cb), client);
   g_ptr_array_add (self->clients, client);
 }
@@ -475,8 +757,7 @@ published_cb (LeapRedis  *redis,
     {
       Client *client = g_ptr_array_index (self->clients, c);
 
-      if (!g_hash_table_contains (client->events, &event_id) ||
-          soup_websocket_connection_get_state (client->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+      if (!g_hash_table_contains (client->events, &event_id))
         continue;
       for (guint i = 0; i < json_array_get_length (tiers); i++)
         {
@@ -504,6 +785,7 @@ leap_live_dispose (GObject *object)
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
   g_clear_object (&self->orders);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->clients != NULL)
     for (guint i = 0; i < self->clients->len; i++)
       {
@@ -512,6 +794,7 @@ leap_live_dispose (GObject *object)
           soup_websocket_connection_close (client->conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
       }
   g_clear_pointer (&self->clients, g_ptr_array_unref);
+  g_clear_pointer (&self->per_address, g_hash_table_unref);
 
   G_OBJECT_CLASS (leap_live_parent_class)->dispose (object);
 }
@@ -526,6 +809,9 @@ static void
 leap_live_init (LeapLive *self)
 {
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->limits.ping_interval_s = DEFAULT_PING_INTERVAL;
+  self->sweep_id = g_timeout_add_seconds (1, sweep_cb, self);
 }
 
 LeapLive *
@@ -554,4 +840,17 @@ leap_live_watch_orders (LeapLive     *self,
   self->orders = g_object_ref (orders);
   leap_redis_subscribe (self->subscriber, leap_keys_order_channel_pattern (),
                         order_published_cb, self);
+}
+
+void
+leap_live_set_limits (LeapLive             *self,
+                      LeapHttpContext      *ctx,
+                      const LeapLiveLimits *limits)
+{
+  g_return_if_fail (LEAP_IS_LIVE (self));
+  g_return_if_fail (self->ctx == NULL);
+
+  self->ctx = ctx;
+  self->limits = *limits;
+  soup_server_add_handler (ctx->server, "/api/v1/live", upgrade_cb, self, NULL);
 }

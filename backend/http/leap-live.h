@@ -3,6 +3,7 @@
 
 #include <libsoup/soup.h>
 
+#include "leap-request.h"
 #include "leap-holds.h"
 #include "leap-orders.h"
 #include "leap-sessions.h"
@@ -27,5 +28,19 @@ guint     leap_live_get_n_clients     (LeapLive   *self);
 void      leap_live_watch_orders      (LeapLive     *self,
                                        LeapSessions *sessions,
                                        LeapOrders   *orders);
+
+/* What keeps one address from holding the process's descriptors. */
+typedef struct
+{
+  guint idle_timeout_s;   /* a socket that follows nothing and is not signed in; 0: never */
+  guint ping_interval_s;  /* pinged this often, closed after two without an answer; 0: never */
+  guint max_per_address;  /* sockets per client address; 0: no limit */
+} LeapLiveLimits;
+
+/* Addresses are the client's as @ctx resolves them (trusted proxies), and
+ * a refused upgrade answers as every API error does. */
+void      leap_live_set_limits        (LeapLive             *self,
+                                       LeapHttpContext      *ctx,
+                                       const LeapLiveLimits *limits);
 
 G_END_DECLS

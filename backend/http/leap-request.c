@@ -395,23 +395,14 @@ leap_request_reply_empty (LeapRequest *req,
   finish (req, status, NULL);
 }
 
-void
-leap_request_reply_error (LeapRequest  *req,
-                          const GError *error)
-{
-  leap_request_reply_error_with (req, error, NULL);
-}
-
-/* An error whose object carries members beside code and message, such as
- * the "checked_in_at" of an already_checked_in; extra may be NULL. */
-void
-leap_request_reply_error_with (LeapRequest  *req,
-                               const GError *error,
-                               JsonObject   *extra)
+static void
+reply_error (LeapRequest  *req,
+             guint         status,
+             const GError *error,
+             JsonObject   *extra)
 {
   g_autoptr(JsonObject) body = json_object_new ();
   JsonObject *inner = json_object_new ();
-  guint status = leap_error_to_status (error);
   const char *message = error->message;
   const char *language = leap_i18n_pick_language (leap_request_get_header (req, "Accept-Language"));
 
@@ -454,6 +445,33 @@ leap_request_reply_error_with (LeapRequest  *req,
     }
   json_object_set_object_member (body, "error", inner);
   leap_request_reply_object (req, status, body);
+}
+
+void
+leap_request_reply_error (LeapRequest  *req,
+                          const GError *error)
+{
+  leap_request_reply_error_with (req, error, NULL);
+}
+
+/* An error whose object carries members beside code and message, such as
+ * the "checked_in_at" of an already_checked_in; extra may be NULL. */
+void
+leap_request_reply_error_with (LeapRequest  *req,
+                               const GError *error,
+                               JsonObject   *extra)
+{
+  reply_error (req, leap_error_to_status (error), error, extra);
+}
+
+/* An error with a status that its code does not map to, such as 431 for a
+ * request head too large (too_large is 413 otherwise). */
+void
+leap_request_reply_error_status (LeapRequest  *req,
+                                 guint         status,
+                                 const GError *error)
+{
+  reply_error (req, status, error, NULL);
 }
 
 void

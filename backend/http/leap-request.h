@@ -97,6 +97,9 @@ void         leap_request_reply_error    (LeapRequest       *req,
 void         leap_request_reply_error_with (LeapRequest     *req,
                                           const GError      *error,
                                           JsonObject        *extra);
+void         leap_request_reply_error_status (LeapRequest   *req,
+                                          guint              status,
+                                          const GError      *error);
 void         leap_request_reply_new_error (LeapRequest      *req,
                                           int                code,
                                           const char        *format,

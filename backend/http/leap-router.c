@@ -4,6 +4,7 @@
 #include "leap-router.h"
 #include "leap-http-context.h"
 #include "leap-error.h"
+#include "leap-framing.h"
 #include "leap-handlers.h"
 #include "leap-idempotency.h"
 
@@ -179,6 +180,30 @@ session_cb (GObject      *object,
   authorized (req);
 }
 
+/* A request that LeapFramingInput refused: libsoup parsed a stand-in (or
+ * a body cut short), and the connection ends with this answer. */
+static void
+reply_refused (LeapRequest              *req,
+               const LeapFramingRefusal *refusal)
+{
+  g_autoptr(GError) error = NULL;
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Connection",
+                                "close");
+  if (refusal->message == NULL)
+    {
+      leap_request_reply_new_error (req, refusal->code,
+                                    N_("The request body is larger than %zu bytes"),
+                                    req->ctx->max_body);
+      return;
+    }
+  error = g_error_new_literal (LEAP_ERROR, refusal->code, refusal->message);
+  leap_request_reply_error_status (req, refusal->status, error);
+  /* libsoup 3.2 has no phrase for 431. */
+  if (refusal->status == 431)
+    soup_server_message_set_status (req->msg, 431, "Request Header Fields Too Large");
+}
+
 static void
 server_cb (SoupServer        *server,
            SoupServerMessage *msg,
@@ -190,8 +215,14 @@ server_cb (SoupServer        *server,
   g_autoptr(LeapRequest) req = leap_request_new (ctx, msg, path, query);
   const char *method = soup_server_message_get_method (msg);
   g_autoptr(GString) allow = g_string_new (NULL);
+  const LeapFramingRefusal *refusal;
 
   add_common_headers (req);
+  if ((refusal = leap_framing_get_refusal (msg)) != NULL)
+    {
+      reply_refused (req, refusal);
+      return;
+    }
   if (g_object_get_data (G_OBJECT (msg), "leap-too-large") != NULL)
     {
       leap_request_reply_new_error (req, LEAP_ERROR_TOO_LARGE,
@@ -279,8 +310,10 @@ got_chunk_cb (SoupServerMessage *msg,
     }
 }
 
-/* Refuses a body that announces itself too large before it is read, and
- * watches one that does not announce its length. */
+/* Refuses a body that announces itself too large (libsoup 3.2 reads it
+ * anyway: the backend's own connections never get here with one, since
+ * LeapFramingInput refuses it from the headers; this is for servers that
+ * listen otherwise), and watches one that does not announce its length. */
 static void
 early_cb (SoupServer        *server,
           SoupServerMessage *msg,
@@ -309,10 +342,59 @@ early_cb (SoupServer        *server,
     g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), ctx);
 }
 
+/* Runs after libsoup's own "got-body" handler, which calls the handlers:
+ * an error answered there in another shape than ours is libsoup's, such as
+ * the HTML 400 of a bad WebSocket handshake. Answer it as every other. */
+static void
+got_body_cb (SoupServerMessage *msg,
+             LeapHttpContext   *ctx)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  guint status = soup_server_message_get_status (msg);
+  g_autoptr(LeapRequest) req = NULL;
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  if (status < 400 ||
+      g_strcmp0 (soup_message_headers_get_content_type (headers, NULL), "application/json") == 0)
+    return;
+
+  req = leap_request_new (ctx, msg, g_uri_get_path (soup_server_message_get_uri (msg)), NULL);
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
+  soup_message_headers_remove (headers, "Content-Type");
+  add_common_headers (req);
+  switch (status)
+    {
+    case SOUP_STATUS_FORBIDDEN: code = LEAP_ERROR_FORBIDDEN; break;
+    case SOUP_STATUS_NOT_FOUND: code = LEAP_ERROR_NOT_FOUND; break;
+    default: code = status < 500 ? LEAP_ERROR_MALFORMED : LEAP_ERROR_INTERNAL; break;
+    }
+  if (leap_request_get_header (req, "Upgrade") != NULL)
+    error = g_error_new_literal (LEAP_ERROR, code, N_("This is not a valid WebSocket handshake"));
+  else
+    error = g_error_new_literal (LEAP_ERROR, code, N_("The request is malformed"));
+  leap_request_reply_error_status (req, status, error);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    LeapHttpContext   *ctx)
+{
+  g_signal_connect (msg, "got-body", G_CALLBACK (got_body_cb), ctx);
+}
+
 void
 leap_router_install (LeapHttpContext *ctx,
                      SoupServer  *server)
 {
   soup_server_add_early_handler (server, NULL, early_cb, ctx, NULL);
   soup_server_add_handler (server, NULL, server_cb, ctx, NULL);
+  g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), ctx);
+}
+
+void
+leap_router_add_common_headers (LeapRequest *req)
+{
+  add_common_headers (req);
 }

@@ -303,18 +303,6 @@ complete_order (LeapStoreSqlite *self,
                                    leap_json_get_string (order, "status", ""), error);
 }
 
-static JsonObject *
-write_failure (const GError *error)
-{
-  JsonObject *result = json_object_new ();
-  JsonObject *failure = json_object_new ();
-
-  json_object_set_string_member (failure, "code", leap_error_code_to_string (error->code));
-  json_object_set_string_member (failure, "message", error->message);
-  json_object_set_object_member (result, "error", failure);
-  return result;
-}
-
 /* {"order_id", "status"} of a stored order: all a writer needs back. */
 static JsonObject *
 order_status_in (LeapStoreSqlite *self,
@@ -361,54 +349,45 @@ forget_accepted (LeapStoreSqlite *self,
   return _leap_store_sqlite_step_done (self, stmt, error);
 }
 
-/* One order inside the batch's transaction, in a savepoint of its own so
- * that a bad order is undone alone. */
+/* One order of a batch: written whole, or completed from its intent. */
 static JsonObject *
 write_one (LeapStoreSqlite *self,
            JsonObject      *order,
-           gint64           now)
+           gint64           now,
+           GError         **error)
 {
   const char *id = leap_json_get_string (order, "order_id", NULL);
-  g_autoptr(GError) error = NULL;
-  JsonObject *stored;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) stored = NULL;
 
   if (id == NULL)
     {
-      g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_INVALID, "An order without order_id");
-      return write_failure (error);
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID, "An order without order_id");
+      return NULL;
     }
-  if (!_leap_store_sqlite_exec (self, "SAVEPOINT leap_order", &error))
-    return write_failure (error);
   /* Keyed by the order id, inside the write transaction: two workers
    * delivering the same message cannot both insert it. */
-  stored = order_status_in (self, id, &error);
-  if (stored == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+  stored = order_status_in (self, id, &local_error);
+  if (stored == NULL && g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
     {
       /* No intent (a writer that did not record one): written whole. */
-      g_clear_error (&error);
-      if (insert_intent (self, order, now, &error))
-        stored = order_status_in (self, id, &error);
+      g_clear_error (&local_error);
+      if (insert_intent (self, order, now, &local_error))
+        stored = order_status_in (self, id, &local_error);
     }
   if (stored != NULL && g_str_equal (leap_json_get_string (stored, "status", ""), "pending"))
     {
       g_clear_pointer (&stored, json_object_unref);
-      if (complete_order (self, order, now, &error))
-        stored = order_status_in (self, id, &error);
-    }
-  if (stored == NULL)
-    {
-      _leap_store_sqlite_undo (self, "ROLLBACK TO leap_order");
-      _leap_store_sqlite_undo (self, "RELEASE leap_order");
-      return write_failure (error);
+      if (complete_order (self, order, now, &local_error))
+        stored = order_status_in (self, id, &local_error);
     }
   /* Written: no longer one to queue again after a Redis lost its data. */
-  if (!forget_accepted (self, id, &error) ||
-      !_leap_store_sqlite_exec (self, "RELEASE leap_order", &error))
+  if (stored == NULL || !forget_accepted (self, id, &local_error))
     {
-      json_object_unref (stored);
-      return write_failure (error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
-  return stored;
+  return g_steal_pointer (&stored);
 }
 
 JsonArray *
@@ -416,52 +395,38 @@ _leap_store_sqlite_write_orders (LeapStore  *store,
                                  JsonArray  *orders,
                                  GError    **error)
 {
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autoptr(JsonArray) results = json_array_new ();
-
-  if (!_leap_store_sqlite_begin (self, error))
-    return NULL;
-  for (guint i = 0; i < json_array_get_length (orders); i++)
-    {
-      JsonObject *order = json_array_get_object_element (orders, i);
-
-      json_array_add_object_element (results, write_one (self, order, now));
-    }
-  if (!_leap_store_sqlite_commit (self, error))
-    {
-      _leap_store_sqlite_rollback (self);
-      return NULL;
-    }
-  return g_steal_pointer (&results);
+  return _leap_store_sqlite_batch (LEAP_STORE_SQLITE (store), orders, write_one, error);
 }
 
-JsonObject *
-_leap_store_sqlite_begin_order (LeapStore  *store,
-                                JsonObject *order,
-                                GError    **error)
+/* One intent of a batch: the order as it is, or inserted pending. */
+static JsonObject *
+begin_one (LeapStoreSqlite *self,
+           JsonObject      *order,
+           gint64           now,
+           GError         **error)
 {
-  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
   const char *id = leap_json_get_string (order, "order_id", "");
-  g_autoptr(JsonObject) stored = NULL;
   g_autoptr(GError) local_error = NULL;
+  JsonObject *stored;
 
-  if (!_leap_store_sqlite_begin (self, error))
-    return NULL;
   stored = order_status_in (self, id, &local_error);
   if (stored == NULL && g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
     {
       g_clear_error (&local_error);
-      if (insert_intent (self, order, g_get_real_time () / G_USEC_PER_SEC, &local_error))
+      if (insert_intent (self, order, now, &local_error))
         stored = order_status_in (self, id, &local_error);
     }
-  if (stored == NULL || !_leap_store_sqlite_commit (self, &local_error))
-    {
-      _leap_store_sqlite_rollback (self);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&stored);
+  if (stored == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return stored;
+}
+
+JsonArray *
+_leap_store_sqlite_begin_orders (LeapStore  *store,
+                                 JsonArray  *orders,
+                                 GError    **error)
+{
+  return _leap_store_sqlite_batch (LEAP_STORE_SQLITE (store), orders, begin_one, error);
 }
 
 gboolean

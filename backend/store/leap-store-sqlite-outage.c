@@ -200,12 +200,17 @@ db_hold_create_in_tx (LeapStoreSqlite *self,
   const char *hold_id = leap_json_get_string (hold, "hold_id", "");
   sqlite3_stmt *stmt;
   gint64 since;
+  int live;
   int rc;
 
   since = outage_since_in (self, error);
   if (since < 0)
     return 0;
-  if (since == 0)
+  /* The fence: some backend may still sell through Redis. */
+  live = _leap_store_sqlite_lease_live_in (self, error);
+  if (live < 0)
+    return 0;
+  if (since == 0 || live > 0)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                            "Tickets cannot be held right now; try again in a moment");

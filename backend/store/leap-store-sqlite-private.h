@@ -21,6 +21,13 @@ struct _LeapStoreSqlite
   char       *path;
 };
 
+/* One element of a batch (_leap_store_sqlite_batch ()): its stored
+ * result, or NULL and @error. */
+typedef JsonObject *(*LeapStoreSqliteOneFunc) (LeapStoreSqlite  *self,
+                                               JsonObject       *item,
+                                               gint64            now,
+                                               GError          **error);
+
 /* leap-store-sqlite.c: statements, rows and transactions */
 gboolean      _leap_store_sqlite_set_error         (LeapStoreSqlite  *self,
                                                     int               rc,
@@ -38,6 +45,10 @@ gboolean      _leap_store_sqlite_commit            (LeapStoreSqlite  *self,
 void          _leap_store_sqlite_undo              (LeapStoreSqlite  *self,
                                                     const char       *sql);
 void          _leap_store_sqlite_rollback          (LeapStoreSqlite  *self);
+JsonArray    *_leap_store_sqlite_batch             (LeapStoreSqlite  *self,
+                                                    JsonArray        *items,
+                                                    LeapStoreSqliteOneFunc one,
+                                                    GError          **error);
 JsonArray    *_leap_store_sqlite_collect_rows      (LeapStoreSqlite  *self,
                                                     sqlite3_stmt     *stmt,
                                                     GError          **error);
@@ -155,8 +166,8 @@ JsonObject   *_leap_store_sqlite_get_accepted_order   (LeapStore              *s
 JsonObject   *_leap_store_sqlite_find_order_code      (LeapStore              *store,
                                                        const char             *key,
                                                        GError                **error);
-JsonObject   *_leap_store_sqlite_begin_order          (LeapStore              *store,
-                                                       JsonObject             *order,
+JsonArray    *_leap_store_sqlite_begin_orders         (LeapStore              *store,
+                                                       JsonArray              *orders,
                                                        GError                **error);
 gboolean      _leap_store_sqlite_void_order           (LeapStore              *store,
                                                        const char             *order_id,
@@ -164,8 +175,19 @@ gboolean      _leap_store_sqlite_void_order           (LeapStore              *s
                                                        GError                **error);
 
 /* leap-store-sqlite-terminal.c: the simulated card terminal's ledger */
-JsonObject   *_leap_store_sqlite_card_ledger_record   (LeapStore              *store,
-                                                       JsonObject             *entry,
+JsonArray    *_leap_store_sqlite_card_ledger_record   (LeapStore              *store,
+                                                       JsonArray              *entries,
+                                                       GError                **error);
+
+/* leap-store-sqlite-leases.c: who sells through Redis */
+gboolean      _leap_store_sqlite_lease_renew          (LeapStore              *store,
+                                                       const char             *holder,
+                                                       gint64                  ttl_ms,
+                                                       GError                **error);
+gboolean      _leap_store_sqlite_lease_drop           (LeapStore              *store,
+                                                       const char             *holder,
+                                                       GError                **error);
+int           _leap_store_sqlite_lease_live_in        (LeapStoreSqlite        *self,
                                                        GError                **error);
 
 /* leap-store-sqlite-checkins.c */

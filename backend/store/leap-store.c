@@ -2,6 +2,7 @@
 #include "leap-store.h"
 #include "leap-store-sqlite.h"
 #include "leap-error.h"
+#include "leap-json.h"
 
 typedef struct
 {
@@ -239,42 +240,66 @@ leap_store_write_orders (LeapStore *self, JsonArray *orders, GError **error)
   return FORWARD (write_orders, JsonArray *, orders, error);
 }
 
+/* Element @i of what a batch returned (leap_store_write_orders () and
+ * the like): the stored object, or NULL and the element's own error. */
+JsonObject *
+leap_store_batch_result (JsonArray  *results,
+                         guint       i,
+                         GError    **error)
+{
+  JsonObject *result = json_array_get_object_element (results, i);
+  JsonObject *failure;
+
+  if (!json_object_has_member (result, "error"))
+    return json_object_ref (result);
+  failure = json_object_get_object_member (result, "error");
+  g_set_error_literal (error, LEAP_ERROR,
+                       leap_error_code_from_string (leap_json_get_string (failure, "code", "")),
+                       leap_json_get_string (failure, "message", "?"));
+  return NULL;
+}
+
+/* A batch of one: its element, or its error. */
+static JsonObject *
+batch_of_one (JsonArray *(*batch) (LeapStore *, JsonArray *, GError **),
+              LeapStore  *self,
+              JsonObject *item,
+              GError    **error)
+{
+  g_autoptr(JsonArray) items = json_array_new ();
+  g_autoptr(JsonArray) results = NULL;
+
+  json_array_add_object_element (items, json_object_ref (item));
+  results = batch (self, items, error);
+  return results != NULL ? leap_store_batch_result (results, 0, error) : NULL;
+}
+
 /* One order, as above; its error is the GError. */
 JsonObject *
 leap_store_write_order (LeapStore *self, JsonObject *order, GError **error)
 {
-  g_autoptr(JsonArray) orders = json_array_new ();
-  g_autoptr(JsonArray) stored = NULL;
-  JsonObject *result;
-  JsonObject *failure;
-
-  json_array_add_object_element (orders, json_object_ref (order));
-  stored = leap_store_write_orders (self, orders, error);
-  if (stored == NULL)
-    return NULL;
-  result = json_array_get_object_element (stored, 0);
-  if (json_object_has_member (result, "error"))
-    {
-      failure = json_object_get_object_member (result, "error");
-      g_set_error_literal (error, LEAP_ERROR,
-                           leap_error_code_from_string (
-                               json_object_get_string_member (failure, "code")),
-                           json_object_get_string_member (failure, "message"));
-      return NULL;
-    }
-  return json_object_ref (result);
+  return batch_of_one (leap_store_write_orders, self, order, error);
 }
 
-/* Records the intent of a checkout before any money moves: the order
+/* Records the intent of checkouts before any money moves: each order
  * (its lines, owner, customer) as "pending" and its payment attempt as
  * "pending" under the provider's idempotency key, the order id. An order
- * already there is left as it is. Returns {"order_id", "status"} as
- * stored: "pending" means the provider is to be asked (again, with the
- * same key); any other status means the order is settled. */
+ * already there is left as it is. Returns one element per order, as
+ * leap_store_write_orders () does: {"order_id", "status"} as stored,
+ * where "pending" means the provider is to be asked (again, with the same
+ * key) and any other status that the order is settled. All in one
+ * transaction. */
+JsonArray *
+leap_store_begin_orders (LeapStore *self, JsonArray *orders, GError **error)
+{
+  return FORWARD (begin_orders, JsonArray *, orders, error);
+}
+
+/* One order, as above; its error is the GError. */
 JsonObject *
 leap_store_begin_order (LeapStore *self, JsonObject *order, GError **error)
 {
-  return FORWARD (begin_order, JsonObject *, order, error);
+  return batch_of_one (leap_store_begin_orders, self, order, error);
 }
 
 /* A pending order whose charge was voided because it could not be
@@ -288,14 +313,23 @@ leap_store_void_order (LeapStore *self, const char *order_id, const char *reason
   return FORWARD (void_order, gboolean, order_id, reason, error);
 }
 
-/* The simulated card terminal's idempotency ledger: entry {"key", "kind":
- * "charge" | "refund" | "void", "amount", "currency", "result"} is
- * recorded if its key is new; returns the entry recorded for the key (the
- * first one's result) with "requests", how often the key was asked. */
+/* The simulated card terminal's idempotency ledger: each entry {"key",
+ * "kind": "charge" | "refund" | "void", "amount", "currency", "result"}
+ * is recorded if its key is new; returns, one element per entry as
+ * leap_store_write_orders () does, the entry recorded for the key (the
+ * first one's result) with "requests", how often the key was asked. All
+ * in one transaction. */
+JsonArray *
+leap_store_card_ledger_record_many (LeapStore *self, JsonArray *entries, GError **error)
+{
+  return FORWARD (card_ledger_record, JsonArray *, entries, error);
+}
+
+/* One entry, as above; its error is the GError. */
 JsonObject *
 leap_store_card_ledger_record (LeapStore *self, JsonObject *entry, GError **error)
 {
-  return FORWARD (card_ledger_record, JsonObject *, entry, error);
+  return batch_of_one (leap_store_card_ledger_record_many, self, entry, error);
 }
 
 gboolean
@@ -395,6 +429,22 @@ gint64
 leap_store_outage_open (LeapStore *self, gint64 since_ms, JsonArray *available, GError **error)
 {
   return FORWARD (outage_open, gint64, since_ms, available, error);
+}
+
+/* The fence between Redis and the database: a backend that sells through
+ * Redis holds a lease, renewed well before ttl_ms is over; the database
+ * makes no hold while any lease is live (by the database's clock). */
+gboolean
+leap_store_lease_renew (LeapStore *self, const char *holder, gint64 ttl_ms, GError **error)
+{
+  return FORWARD (lease_renew, gboolean, holder, ttl_ms, error);
+}
+
+/* Gives the lease up: this backend no longer sells through Redis. */
+gboolean
+leap_store_lease_drop (LeapStore *self, const char *holder, GError **error)
+{
+  return FORWARD (lease_drop, gboolean, holder, error);
 }
 
 /* Ends the outage, so that no database hold is made any more, and returns,

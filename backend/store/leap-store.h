@@ -154,6 +154,13 @@ struct _LeapStoreClass
   JsonArray  *(*outage_close)         (LeapStore             *self,
                                        gint64                 now_ms,
                                        GError               **error);
+  gboolean    (*lease_renew)          (LeapStore             *self,
+                                       const char            *holder,
+                                       gint64                 ttl_ms,
+                                       GError               **error);
+  gboolean    (*lease_drop)           (LeapStore             *self,
+                                       const char            *holder,
+                                       GError               **error);
   gboolean    (*outage_lower)         (LeapStore             *self,
                                        gint64                 since_ms,
                                        JsonArray             *available,
@@ -197,15 +204,15 @@ struct _LeapStoreClass
                                        GError               **error);
 
   /* Charge once */
-  JsonObject *(*begin_order)          (LeapStore             *self,
-                                       JsonObject            *order,
+  JsonArray  *(*begin_orders)         (LeapStore             *self,
+                                       JsonArray             *orders,
                                        GError               **error);
   gboolean    (*void_order)           (LeapStore             *self,
                                        const char            *order_id,
                                        const char            *reason,
                                        GError               **error);
-  JsonObject *(*card_ledger_record)   (LeapStore             *self,
-                                       JsonObject            *entry,
+  JsonArray  *(*card_ledger_record)   (LeapStore             *self,
+                                       JsonArray             *entries,
                                        GError               **error);
 };
 
@@ -327,6 +334,13 @@ gint64      leap_store_outage_open        (LeapStore             *self,
                                            gint64                 since_ms,
                                            JsonArray             *available,
                                            GError               **error);
+gboolean    leap_store_lease_renew        (LeapStore             *self,
+                                           const char            *holder,
+                                           gint64                 ttl_ms,
+                                           GError               **error);
+gboolean    leap_store_lease_drop         (LeapStore             *self,
+                                           const char            *holder,
+                                           GError               **error);
 JsonArray  *leap_store_outage_close       (LeapStore             *self,
                                            gint64                 now_ms,
                                            GError               **error);
@@ -371,6 +385,9 @@ JsonObject *leap_store_find_order_code    (LeapStore             *self,
                                            GError               **error);
 gint64      leap_store_outage_since       (LeapStore             *self,
                                            GError               **error);
+JsonArray  *leap_store_begin_orders       (LeapStore             *self,
+                                           JsonArray             *orders,
+                                           GError               **error);
 JsonObject *leap_store_begin_order        (LeapStore             *self,
                                            JsonObject            *order,
                                            GError               **error);
@@ -378,8 +395,14 @@ gboolean    leap_store_void_order         (LeapStore             *self,
                                            const char            *order_id,
                                            const char            *reason,
                                            GError               **error);
+JsonArray  *leap_store_card_ledger_record_many (LeapStore        *self,
+                                                JsonArray        *entries,
+                                                GError          **error);
 JsonObject *leap_store_card_ledger_record (LeapStore             *self,
                                            JsonObject            *entry,
+                                           GError               **error);
+JsonObject *leap_store_batch_result       (JsonArray             *results,
+                                           guint                  i,
                                            GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a

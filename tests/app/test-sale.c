@@ -712,6 +712,39 @@ not_paying (gpointer user_data)
   return !leap_window_get_paying (user_data);
 }
 
+/* Whether a label that shows in @widget says @needle: what the cashier
+ * can read there, whichever label it is in. */
+static gboolean
+shows_text (GtkWidget  *widget,
+            const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget) &&
+      strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (shows_text (child, needle))
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  LeapWindow *window;
+  char       *first;
+} Countdown;
+
+/* The countdown of the new hold has moved on from @first. */
+static gboolean
+counted_down (gpointer user_data)
+{
+  Countdown *countdown = user_data;
+  const char *text = leap_cart_view_get_hold_text (leap_window_get_cart_view (countdown->window));
+
+  return text != NULL && g_str_has_prefix (text, "Held · ") &&
+         g_strcmp0 (text, countdown->first) != 0;
+}
+
 /* A declined card is not a dead end: the cashier is told, the tickets are
  * held again at once, and cash settles the sale. */
 static void
@@ -767,7 +800,30 @@ test_sale_card_declined (void)
                     1);
   g_assert_null (leap_cart_view_get_reason (leap_window_get_cart_view (counter.window)));
 
+  /* The decline stays in the cart while the new hold counts down (issue
+   * 15, 6): a cashier who looked away still reads it. */
+  {
+    Countdown countdown = { counter.window, NULL };
+    GtkWidget *cart = GTK_WIDGET (leap_window_get_cart_view (counter.window));
+
+    countdown.first =
+        g_strdup (leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window)));
+    g_assert_true (leap_test_wait_for (counted_down, &countdown, TIMEOUT_MS));
+    g_free (countdown.first);
+    countdown.first =
+        g_strdup (leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window)));
+    g_assert_true (leap_test_wait_for (counted_down, &countdown, TIMEOUT_MS));
+    g_free (countdown.first);
+    if (!shows_text (cart, "The card was declined."))
+      g_error ("The decline is no longer in the cart; it says: %s",
+               leap_cart_view_get_hold_text (leap_window_get_cart_view (counter.window)));
+    g_assert_true (shows_text (cart, "Held · "));
+  }
+
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.pay-cash", NULL);
+  /* The next action on the sale clears it. */
+  g_assert_false (shows_text (GTK_WIDGET (leap_window_get_cart_view (counter.window)),
+                              "The card was declined."));
   g_assert_true (leap_test_wait_for (has_payment_dialog, counter.window, TIMEOUT_MS));
   payment = leap_window_get_payment_dialog (counter.window);
   leap_payment_dialog_set_tendered_text (payment, "45");
@@ -804,18 +860,30 @@ quit_cb (gpointer user_data)
 }
 
 static void
-select_event (LeapWindow *window)
+select_event_id (LeapWindow *window,
+                 gint64      event_id)
 {
   LeapEventList *list = leap_window_get_event_list (window);
   GListModel *shown = leap_event_list_get_shown (list);
+  gboolean found = FALSE;
 
   for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
     {
       g_autoptr(LeapEvent) event = g_list_model_get_item (shown, i);
 
-      if (leap_event_get_id (event) == world.event_id)
-        leap_event_list_select_position (list, i);
+      if (leap_event_get_id (event) == event_id)
+        {
+          leap_event_list_select_position (list, i);
+          found = TRUE;
+        }
     }
+  g_assert_true (found);
+}
+
+static void
+select_event (LeapWindow *window)
+{
+  select_event_id (window, world.event_id);
   g_assert_true (leap_test_wait_for (has_tiles, window, TIMEOUT_MS));
 }
 
@@ -939,6 +1007,155 @@ test_sale_answer_unknown (void)
   g_unsetenv ("LEAP_CHECKOUT_DEADLINE_S");
   counter_close (&counter);
   leap_test_relay_stop (&relay);
+}
+
+typedef struct
+{
+  LeapWindow *window;
+  gint64      event_id;
+} PageWait;
+
+static gboolean
+page_shows (gpointer user_data)
+{
+  PageWait *wait = user_data;
+  LeapEventPage *page = leap_window_get_event_page (wait->window);
+  LeapEvent *event = leap_event_page_get_event (page);
+
+  return event != NULL && leap_event_get_id (event) == wait->event_id &&
+         leap_event_page_get_n_tiles (page) > 0;
+}
+
+/* Shows the event @event_id, its tiers loaded. */
+static void
+show_event (LeapWindow *window,
+            gint64      event_id)
+{
+  PageWait wait = { window, event_id };
+
+  select_event_id (window, event_id);
+  g_assert_true (leap_test_wait_for (page_shows, &wait, TIMEOUT_MS));
+}
+
+static gboolean
+held_now (gpointer user_data)
+{
+  return leap_window_get_hold_id (user_data) != NULL;
+}
+
+static char *
+hold_status (LeapClient *client,
+             const char *hold_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/holds/%s", hold_id);
+  g_autoptr(JsonObject) hold = leap_test_send_now (client, "GET", path, NULL);
+
+  return g_strdup (leap_json_get_string (hold, "status", NULL));
+}
+
+typedef struct
+{
+  LeapClient *client;
+  const char *hold_id;
+} HoldWait;
+
+static gboolean
+hold_released (gpointer user_data)
+{
+  HoldWait *wait = user_data;
+  g_autofree char *status = hold_status (wait->client, wait->hold_id);
+
+  return g_strcmp0 (status, "released") == 0;
+}
+
+static gboolean
+has_message_dialog (gpointer user_data)
+{
+  return find_message_dialog () != NULL;
+}
+
+/* Another event is looked at while tickets are held (issue 15, 1): the
+ * cart and its hold stay, and say which event they are for; tickets of
+ * the other event ask before the held ones are given back. */
+static void
+test_sale_switch_event (void)
+{
+  Counter counter = { 0 };
+  LeapCartView *cart;
+  LeapTierTile *tile;
+  GtkWindow *dialog;
+  g_autofree char *hold_id = NULL;
+  g_autofree char *status = NULL;
+  gint64 other_id;
+
+  if (world.stack.skip != NULL)
+    {
+      g_test_skip (world.stack.skip);
+      return;
+    }
+  if (world.event_id == 0)
+    make_event ();
+  other_id = leap_test_stack_make_event (&world.stack, "boss", "Giselle",
+                                         "{\"name\": \"Balcony\", \"price\": 3000, "
+                                         "\"currency\": \"EUR\", \"capacity\": 100, "
+                                         "\"max_per_order\": 10}", NULL);
+  counter_open (&counter, "cashier");
+  cart = leap_window_get_cart_view (counter.window);
+
+  /* One Stalls for Swan Lake, held. */
+  show_event (counter.window, world.event_id);
+  tile = leap_event_page_get_tile (leap_window_get_event_page (counter.window), 0);
+  leap_tier_tile_set_quantity (tile, 1);
+  gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.hold", NULL);
+  g_assert_true (leap_test_wait_for (held_now, counter.window, TIMEOUT_MS));
+  hold_id = g_strdup (leap_window_get_hold_id (counter.window));
+  g_assert_true (shows_text (GTK_WIDGET (cart), "For Swan Lake"));
+
+  /* Giselle, to answer a question: the cart and the hold stay. */
+  show_event (counter.window, other_id);
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 1);
+  g_assert_cmpstr (leap_window_get_hold_id (counter.window), ==, hold_id);
+  status = hold_status (counter.client, hold_id);
+  g_assert_cmpstr (status, ==, "held");
+  g_clear_pointer (&status, g_free);
+  g_assert_true (shows_text (GTK_WIDGET (cart), "For Swan Lake"));
+  g_assert_true (shows_text (GTK_WIDGET (cart), "not the event shown"));
+
+  /* A Balcony for Giselle asks; keeping the sale changes nothing. */
+  tile = leap_event_page_get_tile (leap_window_get_event_page (counter.window), 0);
+  leap_tier_tile_set_quantity (tile, 1);
+  g_assert_true (leap_test_wait_for (has_message_dialog, NULL, TIMEOUT_MS));
+  dialog = find_message_dialog ();
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "keep"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "new"));
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 1);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_assert_cmpuint (leap_tier_tile_get_quantity (tile), ==, 0);
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 1);
+  g_assert_cmpstr (leap_window_get_hold_id (counter.window), ==, hold_id);
+
+  /* Back on Swan Lake, its tier shows the cart. */
+  show_event (counter.window, world.event_id);
+  g_assert_cmpuint (leap_tier_tile_get_quantity (
+                        leap_event_page_get_tile (leap_window_get_event_page (counter.window), 0)),
+                    ==, 1);
+  g_assert_false (shows_text (GTK_WIDGET (cart), "not the event shown"));
+
+  /* Two for Giselle, and this time a new sale: the Stalls go back. */
+  show_event (counter.window, other_id);
+  tile = leap_event_page_get_tile (leap_window_get_event_page (counter.window), 0);
+  leap_tier_tile_set_quantity (tile, 2);
+  g_assert_true (leap_test_wait_for (has_message_dialog, NULL, TIMEOUT_MS));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_message_dialog ()), "new");
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 2);
+  g_assert_true (shows_text (GTK_WIDGET (cart), "For Giselle"));
+  g_assert_cmpstr (leap_window_get_hold_id (counter.window), !=, hold_id);
+  {
+    HoldWait wait = { counter.client, hold_id };
+
+    g_assert_true (leap_test_wait_for (hold_released, &wait, TIMEOUT_MS));
+  }
+  counter_close (&counter);
 }
 
 /* Not a test: the screenshots for the docs (`test-sale --shot NAME`, see
@@ -1102,6 +1319,7 @@ main (int   argc,
   g_test_add_func ("/leap/sale/card-declined", test_sale_card_declined);
   g_test_add_func ("/leap/sale/answer-lost", test_sale_answer_lost);
   g_test_add_func ("/leap/sale/answer-unknown", test_sale_answer_unknown);
+  g_test_add_func ("/leap/sale/switch-event", test_sale_switch_event);
 
   start_world ();
   status = g_test_run ();

@@ -324,12 +324,14 @@ test_select_offline (Fixture       *f,
   g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 0);
   g_assert_cmpuint (leap_tier_tile_get_quantity (stalls), ==, 0);
 
-  /* Another event starts another cart. */
+  /* Looking at another event keeps the cart, which says which event it
+   * is for (issue 15, 1: a cart is never dropped without the cashier). */
   leap_tier_tile_set_quantity (stalls, 1);
   g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 1);
   leap_event_list_select_position (list, 1);
-  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 0);
+  g_assert_cmpuint (leap_cart_view_get_n_tickets (cart), ==, 1);
   g_assert_cmpstr (leap_event_get_name (leap_event_page_get_event (page)), ==, "Late Night Jazz");
+  g_assert_true (g_str_has_prefix (leap_cart_view_get_event_text (cart), "For Hamlet · "));
 }
 
 static gboolean

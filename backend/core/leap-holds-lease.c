@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "leap-holds"
+
+/* The fence between selling through Redis and selling from the database
+ * (see "When Redis is down" in docs/architecture.md). A backend sells
+ * through Redis only while it holds a lease in the database, renewed every
+ * second and stopped being used a second before it ends; the database
+ * makes no hold while any backend's lease is live. So a backend cut off
+ * from Redis, whatever else it still reaches, never sells from the
+ * database what the others sell through Redis. */
+
+#include "leap-holds-private.h"
+
+#include <unistd.h>
+
+/* Three ticks: a renewal may miss one and nothing stops. */
+#define LEASE_MS (3 * EXPIRE_TICK_MS)
+/* Selling stops this long before the lease ends by the database's clock:
+ * what a hold sent at the last moment needs to reach Redis. */
+#define LEASE_MARGIN_MS EXPIRE_TICK_MS
+
+void
+_leap_holds_lease_init (LeapHolds *self)
+{
+  self->lease_holder = g_strdup_printf ("%s:%d:%08x", g_get_host_name (), (int) getpid (),
+                                        g_random_int ());
+}
+
+/* Renews the lease; FALSE if the database did not take it (the lease then
+ * runs out, and this backend stops selling through Redis). */
+gboolean
+_leap_holds_lease_renew (LeapHolds *self)
+{
+  g_autoptr(GError) error = NULL;
+  /* Taken before the write: the lease runs from no later than this. */
+  gint64 start = g_get_monotonic_time () / 1000;
+
+  if (!leap_store_lease_renew (self->store, self->lease_holder, LEASE_MS, &error))
+    {
+      if (_leap_holds_lease_held (self))
+        g_warning ("Cannot renew this backend's lease on selling through Redis: %s; "
+                   "holds stop within two seconds unless it is renewed", error->message);
+      return FALSE;
+    }
+  self->lease_until = start + LEASE_MS - LEASE_MARGIN_MS;
+  return TRUE;
+}
+
+gboolean
+_leap_holds_lease_held (LeapHolds *self)
+{
+  return g_get_monotonic_time () / 1000 < self->lease_until;
+}
+
+/* This backend no longer sells through Redis (it lost it, or it ends). */
+void
+_leap_holds_lease_drop (LeapHolds *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->lease_until = 0;
+  if (!leap_store_lease_drop (self->store, self->lease_holder, &error))
+    g_warning ("Cannot give up this backend's lease on selling through Redis: %s; the "
+               "database sells only once it has run out", error->message);
+}
