@@ -5,6 +5,7 @@
 
 #include "leap-check-in-view.h"
 #include "leap-client.h"
+#include "leap-event.h"
 #include "leap-error.h"
 #include "leap-format.h"
 #include "leap-json.h"
@@ -13,12 +14,18 @@
  * types the code and presses Enter) and a large panel that says, in
  * colour and in words, whether to let the person in. The field keeps the
  * focus and empties itself after each scan, so the next ticket can follow
- * at once. The server decides; offline nobody is admitted here. */
+ * at once. The door admits to one event, tonight's unless the staff choose
+ * another, and sends it with each scan: a ticket of another night is
+ * refused, not used up. The server decides; offline nobody is admitted
+ * here. */
 struct _LeapCheckInView
 {
   GtkWidget     parent_instance;
 
   /* Template widgets */
+  GtkLabel     *event_name_label;
+  GtkLabel     *event_date_label;
+  GtkDropDown  *event_dropdown;
   GtkEntry     *code_entry;
   GtkWidget    *result_box;
   GtkLabel     *result_title;
@@ -27,11 +34,15 @@ struct _LeapCheckInView
 
   /* Owned */
   LeapClient   *client;
+  GListModel   *events;
   GCancellable *cancellable;
   char         *state;
   guint         admitted;
   guint         refused;
+  gint64        event_id; /* the door's event, 0 for any */
   guint         serial;   /* the scan whose answer counts */
+  gboolean      chosen;   /* the staff picked the event: keep it */
+  gboolean      choosing; /* the dropdown follows the view, not the staff */
 };
 
 G_DEFINE_FINAL_TYPE (LeapCheckInView, leap_check_in_view, GTK_TYPE_WIDGET)
@@ -45,8 +56,11 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static const char *states[] = {
-  "idle", "checking", "admitted", "used", "voided", "invalid", "error"
+  "idle", "checking", "admitted", "used", "voided", "wrong-event", "not-paid", "invalid", "error"
 };
+
+/* The states that turn a person away, all shown alike. */
+static const char *refusals[] = { "used", "voided", "wrong-event", "not-paid", "invalid", NULL };
 
 static void
 show_result (LeapCheckInView *self,
@@ -59,6 +73,10 @@ show_result (LeapCheckInView *self,
   for (guint i = 0; i < G_N_ELEMENTS (states); i++)
     gtk_widget_remove_css_class (self->result_box, states[i]);
   gtk_widget_add_css_class (self->result_box, state);
+  if (g_strv_contains (refusals, state))
+    gtk_widget_add_css_class (self->result_box, "refused");
+  else
+    gtk_widget_remove_css_class (self->result_box, "refused");
   gtk_label_set_label (self->result_title, title);
   gtk_label_set_label (self->result_detail, detail ? detail : "");
 
@@ -91,6 +109,28 @@ local_time (const char *iso)
     return leap_format_date_time (local, C_("time with seconds", "%H:%M:%S"));
   /* Translators: strftime() codes. xgettext:no-c-format */
   return leap_format_date_time (local, C_("date and time", "%e %b %Y, %H:%M"));
+}
+
+/* "Hamlet, Wed 16 Dec, 19:00": the event a ticket is for, at its venue's
+ * time, from the server's {"name", "starts_at", "timezone"}. */
+static char *
+describe_event (JsonObject *event)
+{
+  const char *name = leap_json_get_string (event, "name", "");
+  const char *starts = leap_json_get_string (event, "starts_at", NULL);
+  const char *zone = leap_json_get_string (event, "timezone", NULL);
+  g_autoptr(GDateTime) at = starts ? g_date_time_new_from_iso8601 (starts, NULL) : NULL;
+  g_autoptr(GTimeZone) tz = zone ? g_time_zone_new_identifier (zone) : NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *when = NULL;
+
+  if (at == NULL)
+    return g_strdup (name);
+  local = tz ? g_date_time_to_timezone (at, tz) : g_date_time_to_local (at);
+  /* Translators: "Wed 16 Dec, 19:00"; strftime() codes. xgettext:no-c-format */
+  when = leap_format_date_time (local, C_("wrong night", "%a %-d %b, %H:%M"));
+  /* Translators: an event's name and its date */
+  return g_strdup_printf (C_("wrong night", "%s, %s"), name, when);
 }
 
 typedef struct
@@ -166,6 +206,21 @@ check_in_cb (GObject      *source,
                     : g_strdup (_("This ticket was used before. Do not let in again."));
       show_result (self, "used", _("ALREADY USED"), detail);
     }
+  else if (g_str_equal (status, "wrong_event") &&
+           json_object_has_member (answer, "event") &&
+           JSON_NODE_HOLDS_OBJECT (json_object_get_member (answer, "event")))
+    {
+      self->refused++;
+      detail = describe_event (json_object_get_object_member (answer, "event"));
+      show_result (self, "wrong-event", _("WRONG NIGHT"), detail);
+    }
+  else if (g_str_equal (status, "not_paid"))
+    {
+      self->refused++;
+      show_result (self, "not-paid", _("NOT PAID"),
+                   _("This ticket's order is not paid, or must be looked at first. Send the "
+                     "person to the box office."));
+    }
   else if (g_str_equal (status, "voided"))
     {
       self->refused++;
@@ -206,7 +261,146 @@ leap_check_in_view_check (LeapCheckInView *self,
   scan->serial = ++self->serial;
   scan->code = g_strdup (clean);
   show_result (self, "checking", _("Checking…"), clean);
-  leap_client_check_in_async (self->client, clean, self->cancellable, check_in_cb, scan);
+  leap_client_check_in_async (self->client, clean, self->event_id, self->cancellable,
+                              check_in_cb, scan);
+}
+
+/* The event at the door, shown large: what the staff check against. */
+static void
+show_event (LeapCheckInView *self)
+{
+  g_autoptr(LeapEvent) event = NULL;
+  g_autofree char *when = NULL;
+
+  event = self->events ? g_list_model_get_item (self->events,
+                                                gtk_drop_down_get_selected (self->event_dropdown))
+                       : NULL;
+  self->event_id = event ? leap_event_get_id (event) : 0;
+  if (event == NULL)
+    {
+      gtk_label_set_label (self->event_name_label, _("Every Event"));
+      gtk_label_set_label (self->event_date_label,
+                           _("Choose tonight's event to turn away tickets of other nights"));
+      return;
+    }
+  when = leap_format_event_when (event);
+  gtk_label_set_label (self->event_name_label, leap_event_get_name (event));
+  gtk_label_set_label (self->event_date_label, when);
+}
+
+static char *
+event_label (LeapEvent *event)
+{
+  g_autoptr(GDateTime) start = leap_event_dup_local_start (event);
+  /* Translators: strftime() codes. xgettext:no-c-format */
+  g_autofree char *when = leap_format_date_time (start, C_("event date", "%a %-d %b, %H:%M"));
+
+  return g_strdup_printf ("%s · %s", leap_event_get_name (event), when);
+}
+
+static gboolean
+same_day (GDateTime *a,
+          GDateTime *b)
+{
+  return g_date_time_get_year (a) == g_date_time_get_year (b) &&
+         g_date_time_get_day_of_year (a) == g_date_time_get_day_of_year (b);
+}
+
+/* How soon @event is the door's: today's (at its venue) that is not over
+ * come first, earliest first; then those still to come; G_MAXINT64 for
+ * those over. */
+static gint64
+door_rank (LeapEvent *event,
+           gint64     now)
+{
+  g_autoptr(GDateTime) start = leap_event_dup_local_start (event);
+  g_autoptr(GDateTime) today = g_date_time_new_now (g_date_time_get_timezone (start));
+  gint64 starts = leap_event_get_starts_at (event);
+  gint64 ends = leap_event_get_ends_at (event);
+
+  if (ends > starts && ends <= now)
+    return G_MAXINT64;
+  if (same_day (start, today))
+    return starts - G_MAXINT32;
+  return starts >= now ? starts : G_MAXINT64;
+}
+
+/* Where the door starts: tonight's event, else the next to begin. */
+static guint
+default_position (LeapCheckInView *self)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint best = GTK_INVALID_LIST_POSITION;
+  gint64 best_rank = G_MAXINT64;
+
+  for (guint i = 0; self->events && i < g_list_model_get_n_items (self->events); i++)
+    {
+      g_autoptr(LeapEvent) event = g_list_model_get_item (self->events, i);
+      gint64 rank = door_rank (event, now);
+
+      if (rank < best_rank)
+        {
+          best = i;
+          best_rank = rank;
+        }
+    }
+  return best;
+}
+
+static guint
+position_of (LeapCheckInView *self,
+             gint64           event_id)
+{
+  for (guint i = 0; self->events && i < g_list_model_get_n_items (self->events); i++)
+    {
+      g_autoptr(LeapEvent) event = g_list_model_get_item (self->events, i);
+
+      if (leap_event_get_id (event) == event_id)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+select_position (LeapCheckInView *self,
+                 guint            position)
+{
+  self->choosing = TRUE;
+  gtk_drop_down_set_selected (self->event_dropdown, position);
+  self->choosing = FALSE;
+  show_event (self);
+}
+
+/* Before the dropdown hears of a change to the list: what it selects
+ * meanwhile is not the staff's choice. */
+static void
+events_changing_cb (LeapCheckInView *self)
+{
+  self->choosing = TRUE;
+}
+
+/* The list changed (a sync): the staff's choice stays, if it is still
+ * there; otherwise the door follows tonight's event. */
+static void
+events_changed_cb (LeapCheckInView *self)
+{
+  guint position = self->chosen ? position_of (self, self->event_id) : GTK_INVALID_LIST_POSITION;
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    {
+      self->chosen = FALSE;
+      position = default_position (self);
+    }
+  select_position (self, position);
+}
+
+static void
+selected_cb (LeapCheckInView *self)
+{
+  if (self->choosing)
+    return;
+  self->chosen = TRUE;
+  show_event (self);
 }
 
 static void
@@ -230,6 +424,9 @@ leap_check_in_view_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_object (&self->client);
+  if (self->events != NULL)
+    g_signal_handlers_disconnect_by_data (self->events, self);
+  g_clear_object (&self->events);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (leap_check_in_view_parent_class)->dispose (object);
@@ -284,6 +481,9 @@ leap_check_in_view_class_init (LeapCheckInViewClass *klass)
 
   gtk_widget_class_set_template_from_resource (
       widget_class, "/io/github/leapboxoffice/BoxOffice/ui/leap-check-in-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, event_name_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, event_date_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, event_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, code_entry);
   gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, result_box);
   gtk_widget_class_bind_template_child (widget_class, LeapCheckInView, result_title);
@@ -301,6 +501,17 @@ leap_check_in_view_init (LeapCheckInView *self)
   self->state = g_strdup ("idle");
   g_signal_connect_object (self->code_entry, "activate", G_CALLBACK (activate_cb), self,
                            G_CONNECT_SWAPPED);
+  /* GTK 4.8 names the drop-down, not its toggle button, which takes the focus. */
+  gtk_accessible_update_property (
+      GTK_ACCESSIBLE (gtk_widget_get_first_child (GTK_WIDGET (self->event_dropdown))),
+      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Event at this door"), -1);
+  gtk_drop_down_set_expression (self->event_dropdown,
+                                gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                                             G_CALLBACK (event_label),
+                                                             NULL, NULL));
+  g_signal_connect_object (self->event_dropdown, "notify::selected", G_CALLBACK (selected_cb),
+                           self, G_CONNECT_SWAPPED);
+  show_event (self);
   show_result (self, "idle", _("Ready to scan"), _("Each ticket lets one person in, once."));
 }
 
@@ -313,7 +524,60 @@ leap_check_in_view_set_client (LeapCheckInView *self,
   g_set_object (&self->client, client);
 }
 
-/* "idle", "checking", "admitted", "used", "voided", "invalid" or "error". */
+/* The events the door may admit to (the offline cache's). */
+void
+leap_check_in_view_set_events (LeapCheckInView *self,
+                               GListModel      *events)
+{
+  g_return_if_fail (LEAP_IS_CHECK_IN_VIEW (self));
+  g_return_if_fail (events == NULL || G_IS_LIST_MODEL (events));
+
+  if (self->events == events)
+    return;
+  if (self->events != NULL)
+    g_signal_handlers_disconnect_by_data (self->events, self);
+  g_set_object (&self->events, events);
+  /* Around the dropdown's own handlers: these first. */
+  if (events != NULL)
+    {
+      g_signal_connect_swapped (events, "items-changed", G_CALLBACK (events_changing_cb), self);
+      g_signal_connect_data (events, "items-changed", G_CALLBACK (events_changed_cb), self, NULL,
+                             G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    }
+  self->choosing = TRUE;
+  gtk_drop_down_set_model (self->event_dropdown, events);
+  self->chosen = FALSE;
+  events_changed_cb (self);
+}
+
+/* The event the door admits to, as if the staff chose it; 0 for any. */
+void
+leap_check_in_view_set_event_id (LeapCheckInView *self,
+                                 gint64           event_id)
+{
+  g_return_if_fail (LEAP_IS_CHECK_IN_VIEW (self));
+
+  select_position (self, position_of (self, event_id));
+  self->chosen = self->event_id != 0;
+}
+
+gint64
+leap_check_in_view_get_event_id (LeapCheckInView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CHECK_IN_VIEW (self), 0);
+  return self->event_id;
+}
+
+const char *
+leap_check_in_view_get_event_title (LeapCheckInView *self)
+{
+  g_return_val_if_fail (LEAP_IS_CHECK_IN_VIEW (self), NULL);
+  return gtk_label_get_label (self->event_name_label);
+}
+
+/* "idle", "checking", "admitted", "used", "voided", "wrong-event",
+ * "not-paid", "invalid" or "error"; all but the first three and the last
+ * are refusals, shown alike. */
 const char *
 leap_check_in_view_get_state (LeapCheckInView *self)
 {

@@ -237,6 +237,20 @@ order_taken (GTask *task)
   leap_client_watch_order (self->client, data->order_id);
 }
 
+/* The server never had the order: nothing was sold, nothing charged. It is
+ * kept so (not pending, which would wait for an answer that never comes,
+ * and keep the shift open), with why in words, until the cashier voids it. */
+static void
+mark_not_placed (JsonObject *record,
+                 GError     *why)
+{
+  g_autofree char *reason = g_strdup_printf (_("The order never reached the server, so nothing "
+                                               "was sold or charged (%s)."), why->message);
+
+  json_object_set_string_member (record, "status", "not_placed");
+  json_object_set_string_member (record, "reason", reason);
+}
+
 /* After POST failed, GET /orders/o-HOLD says what happened: no such order
  * (nothing was sold, nothing charged), the order (it is followed as any),
  * or nothing yet (asked again while the server is away). Returns whether
@@ -255,8 +269,7 @@ verify_answer (GTask      *task,
     }
   if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
     {
-      json_object_set_string_member (data->record, "status", "not_placed");
-      json_object_set_string_member (data->record, "reason", data->post_error->message);
+      mark_not_placed (data->record, data->post_error);
       data->pending_error = g_steal_pointer (&data->post_error);
       pay_return (task);
       return TRUE;
@@ -397,6 +410,7 @@ post_cb (GObject      *source,
       if (!data->maybe_sent)
         {
           /* Never reached the server: nothing was sold. */
+          mark_not_placed (data->record, error);
           data->pending_error = g_steal_pointer (&error);
           pay_return (g_steal_pointer (&task));
           return;
@@ -547,17 +561,30 @@ refresh_cb (GObject      *source,
   JsonObject *record = g_task_get_task_data (task);
   g_autoptr(JsonObject) order = NULL;
   g_autoptr(JsonObject) merged = NULL;
+  GCancellable *cancellable;
   GError *error = NULL;
 
   order = leap_client_get_order_finish (LEAP_CLIENT (source), result, &error);
+  /* A pending order the server does not have was never placed (the API
+   * promises it), unless this device is still sending it. */
+  if (order == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND) &&
+      g_strcmp0 (leap_json_get_string (record, "status", NULL), "pending") == 0 &&
+      !g_hash_table_contains (self->polling, leap_json_get_string (record, "order_id", "")))
+    {
+      mark_not_placed (record, error);
+      g_clear_error (&error);
+      order = json_object_new ();
+    }
   if (order == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
+  /* Not in the call below: the task may be stolen before it is read. */
+  cancellable = g_task_get_cancellable (task);
   merged = leap_checkout_merge (record, order);
-  leap_offline_cache_save_order_async (self->cache, merged, g_task_get_cancellable (task),
-                                       refresh_saved_cb, g_steal_pointer (&task));
+  leap_offline_cache_save_order_async (self->cache, merged, cancellable, refresh_saved_cb,
+                                       g_steal_pointer (&task));
 }
 
 /* Asks the server for @order (a kept order, or just {"order_id"}) as it

@@ -1142,7 +1142,9 @@ check_in_cb (GObject      *source,
 
   /* The answers about the ticket itself are results, not failures. */
   if ((status == 409 && (g_strcmp0 (code, "already_checked_in") == 0 ||
-                         g_strcmp0 (code, "voided") == 0)) ||
+                         g_strcmp0 (code, "voided") == 0 ||
+                         g_strcmp0 (code, "wrong_event") == 0 ||
+                         g_strcmp0 (code, "not_paid") == 0)) ||
       status == 422 || status == 404)
     {
       answer = json_object_new ();
@@ -1172,14 +1174,16 @@ check_in_cb (GObject      *source,
   g_task_return_error (task, error_from_answer (status, body));
 }
 
-/* Checks a ticket in. The answer's "status" is "admitted",
- * "already_checked_in" (with "checked_in_at" when the server tells),
- * "voided" or "invalid" (a code the server does not know or cannot read);
- * a GError only when there is no answer about the ticket (offline,
- * signed out, forbidden). */
+/* Checks a ticket in at the door of @event_id (0: any event). The answer's
+ * "status" is "admitted", "already_checked_in" (with "checked_in_at" when
+ * the server tells), "voided", "wrong_event" (with the ticket's own
+ * "event"), "not_paid" (with "order_status") or "invalid" (a code the
+ * server does not know or cannot read); a GError only when there is no
+ * answer about the ticket (offline, signed out, forbidden). */
 void
 leap_client_check_in_async (LeapClient          *self,
                             const char          *code,
+                            gint64               event_id,
                             GCancellable        *cancellable,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
@@ -1213,6 +1217,8 @@ leap_client_check_in_async (LeapClient          *self,
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
   json_object_set_string_member (body, "code", code);
+  if (event_id > 0)
+    json_object_set_int_member (body, "event_id", event_id);
   text = leap_json_object_to_string (body);
   bytes = g_bytes_new (text, strlen (text));
   soup_message_set_request_body_from_bytes (msg, "application/json", bytes);

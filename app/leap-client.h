@@ -133,6 +133,7 @@ JsonObject     *leap_client_refund_finish      (LeapClient           *self,
                                                 GError              **error);
 void            leap_client_check_in_async     (LeapClient           *self,
                                                 const char           *code,
+                                                gint64                event_id,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);

@@ -9,6 +9,7 @@
 #include "leap-error.h"
 #include "leap-format.h"
 #include "leap-json.h"
+#include "leap-order-code.h"
 #include "leap-kiosk-window-private.h"
 
 /* The kiosk.* actions: choosing an event and tickets, paying by card and
@@ -68,8 +69,12 @@ print_cb (GObject      *source,
   else
     {
       gtk_label_set_text (self->thanks_title, _("Thank you!"));
-      gtk_label_set_text (self->thanks_hint,
-                          _("Please take your tickets from the printer. Enjoy the show!"));
+      g_autofree char *number = leap_order_code_for_people (self->last_order);
+      g_autofree char *hint = g_strdup_printf (_("Please take your tickets from the printer. "
+                                                 "Your order number is %s. Enjoy the show!"),
+                                               number);
+
+      gtk_label_set_text (self->thanks_hint, hint);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->thanks_icon), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->thanks_done), TRUE);

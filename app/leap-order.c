@@ -7,6 +7,7 @@
 #include "leap-json.h"
 #include "leap-money.h"
 #include "leap-order.h"
+#include "leap-order-code.h"
 
 /* An order as the device keeps it (see LeapCheckout), as an item of the
  * orders list. */
@@ -90,6 +91,8 @@ leap_order_status_text (const char *status)
     return _("Needs a manager");
   if (g_strcmp0 (status, "not_placed") == 0)
     return _("Not sold");
+  if (g_strcmp0 (status, "voided") == 0)
+    return _("Voided: never sold");
   return status;
 }
 
@@ -109,6 +112,7 @@ leap_order_dup_title (LeapOrder *self)
   JsonObject *customer;
   LeapMoney total;
   g_autofree char *money = NULL;
+  g_autofree char *people = NULL;
   const char *name = NULL;
 
   g_return_val_if_fail (LEAP_IS_ORDER (self), NULL);
@@ -119,7 +123,8 @@ leap_order_dup_title (LeapOrder *self)
   total = leap_money_init (leap_json_get_int (self->record, "total", 0),
                            leap_json_get_string (self->record, "currency", "EUR"));
   money = leap_format_money (&total);
-  return g_strdup_printf ("%s · %s", name ? name : leap_order_get_id (self), money);
+  people = leap_order_code_for_people (self->record);
+  return g_strdup_printf ("%s · %s", name ? name : people, money);
 }
 
 /* "Paid · 19:42 · Swan Lake". */

@@ -14,6 +14,7 @@
 #include "leap-money.h"
 #include "leap-offline-cache.h"
 #include "leap-order.h"
+#include "leap-order-code.h"
 #include "leap-orders-view.h"
 #include "leap-refund-dialog.h"
 
@@ -37,6 +38,7 @@ struct _LeapOrdersView
   GtkWidget        *print_button;
   GtkWidget        *refresh_button;
   GtkWidget        *refund_button;
+  GtkWidget        *void_button;
   GtkLabel         *refund_hint;
 
   /* Owned */
@@ -133,6 +135,7 @@ show_detail (LeapOrdersView *self)
   g_autoptr(GString) summary = g_string_new (NULL);
   g_autoptr(GString) codes = g_string_new (NULL);
   g_autofree char *title = NULL;
+  g_autofree char *people = NULL;
   g_autofree char *total = NULL;
   const char *status;
   gboolean paid;
@@ -146,7 +149,8 @@ show_detail (LeapOrdersView *self)
 
   status = leap_json_get_string (order, "status", "pending");
   paid = g_str_equal (status, "paid");
-  title = g_strdup_printf (_("Order %s"), leap_json_get_string (order, "order_id", ""));
+  people = leap_order_code_for_people (order);
+  title = g_strdup_printf (_("Order %s"), people);
   gtk_label_set_label (self->order_title, title);
   if (paid && leap_json_get_int (order, "refunded_amount", 0) > 0)
     {
@@ -236,8 +240,12 @@ show_detail (LeapOrdersView *self)
 
   gtk_widget_set_sensitive (self->print_button, paid && codes->len > 0);
   gtk_widget_set_sensitive (self->refund_button, paid && may_refund (self));
+  gtk_widget_set_visible (self->void_button, g_str_equal (status, "not_placed"));
   gtk_label_set_label (self->refund_hint,
-                       !paid ? ""
+                       g_str_equal (status, "not_placed")
+                           ? _("The server never had this order: nothing was sold and nothing "
+                               "was charged. Void it to close it; the shift counts it nowhere.")
+                       : !paid ? ""
                        : may_refund (self)
                            ? _("A refund gives the money back and voids the tickets.")
                            : _("Refunds are made by the box office staff."));
@@ -419,11 +427,15 @@ server_lookup_cb (GObject      *source,
   put_order (self, record);
 }
 
+/* An order's id, or its short code ("K7M-4QXZ", any case). */
 static gboolean
 looks_like_order_id (const char *text)
 {
-  return text != NULL && g_str_has_prefix (text, "o-") && strlen (text) > 4 &&
-         strchr (text, ' ') == NULL;
+  g_autofree char *code = leap_order_code_normalize (text);
+
+  return text != NULL && ((g_str_has_prefix (text, "o-") && strlen (text) > 4 &&
+                           strchr (text, ' ') == NULL) ||
+                          code != NULL);
 }
 
 static void
@@ -565,6 +577,27 @@ print_clicked_cb (LeapOrdersView *self)
     g_signal_emit (self, signals[PRINT_ORDER], 0, order);
 }
 
+/* The end of work on the chosen order: FALSE (and why, in a toast, unless
+ * it was cancelled) when there is no @record. */
+static gboolean
+answered (LeapOrdersView *self,
+          JsonObject     *record,
+          GError         *error,
+          const char     *failed)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  set_busy (self, FALSE);
+  if (record == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (failed, error->message);
+
+      toast (self, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 refreshed_cb (GObject      *source,
               GAsyncResult *result,
@@ -575,18 +608,47 @@ refreshed_cb (GObject      *source,
   g_autoptr(JsonObject) record = NULL;
 
   record = leap_checkout_refresh_finish (LEAP_CHECKOUT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!answered (self, record, error, _("The order could not be checked: %s")))
     return;
-  set_busy (self, FALSE);
-  if (record == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("The order could not be checked: %s"),
-                                                  error->message);
-      toast (self, message);
-      return;
-    }
   put_order (self, record);
   toast (self, leap_order_status_text (leap_json_get_string (record, "status", NULL)));
+}
+
+static void
+voided_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(LeapOrdersView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) kept = NULL;
+
+  kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source), result, &error);
+  if (answered (self, kept, error, _("The order could not be voided: %s")))
+    replace_order (self, kept);
+}
+
+/* Closes the chosen order if the server never had it: kept on this device
+ * as voided, counted nowhere. */
+void
+leap_orders_view_void_selected (LeapOrdersView *self)
+{
+  JsonObject *order;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonObject) voided = NULL;
+
+  g_return_if_fail (LEAP_IS_ORDERS_VIEW (self));
+
+  order = leap_orders_view_get_selected (self);
+  if (order == NULL || self->cache == NULL ||
+      g_strcmp0 (leap_json_get_string (order, "status", NULL), "not_placed") != 0)
+    return;
+  text = leap_json_object_to_string (order);
+  voided = leap_json_parse_object (text, -1, NULL);
+  json_object_set_string_member (voided, "status", "voided");
+  set_busy (self, TRUE);
+  leap_offline_cache_save_order_async (self->cache, voided, self->cancellable, voided_cb,
+                                       g_object_ref (self));
 }
 
 static void
@@ -746,6 +808,7 @@ leap_orders_view_class_init (LeapOrdersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, refresh_button);
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, refund_button);
   gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, refund_hint);
+  gtk_widget_class_bind_template_child (widget_class, LeapOrdersView, void_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 
@@ -774,6 +837,8 @@ leap_orders_view_init (LeapOrdersView *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->print_button, "clicked", G_CALLBACK (print_clicked_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->void_button, "clicked",
+                           G_CALLBACK (leap_orders_view_void_selected), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->refresh_button, "clicked", G_CALLBACK (refresh_clicked_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->refund_button, "clicked",
@@ -847,4 +912,12 @@ leap_orders_view_get_status_text (LeapOrdersView *self)
 {
   g_return_val_if_fail (LEAP_IS_ORDERS_VIEW (self), NULL);
   return gtk_label_get_label (self->status_label);
+}
+
+/* "Order K7M-4QXZ": the chosen order's title. */
+const char *
+leap_orders_view_get_title_text (LeapOrdersView *self)
+{
+  g_return_val_if_fail (LEAP_IS_ORDERS_VIEW (self), NULL);
+  return gtk_label_get_label (self->order_title);
 }

@@ -23,8 +23,10 @@ JsonObject *leap_orders_view_get_selected     (LeapOrdersView   *self);
 void        leap_orders_view_select           (LeapOrdersView   *self,
                                                guint             position);
 void        leap_orders_view_refund_selected  (LeapOrdersView   *self);
+void        leap_orders_view_void_selected    (LeapOrdersView   *self);
 void        leap_orders_view_focus_search     (LeapOrdersView   *self);
 gboolean    leap_orders_view_get_busy         (LeapOrdersView   *self);
 const char *leap_orders_view_get_status_text  (LeapOrdersView   *self);
+const char *leap_orders_view_get_title_text   (LeapOrdersView   *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "leap-error.h"
 #include "leap-format.h"
 #include "leap-json.h"
+#include "leap-order-code.h"
 #include "leap-money.h"
 #include "leap-refund-dialog.h"
 #include "leap-ticket-printer.h"
@@ -288,12 +289,12 @@ print_slip (LeapRefundDialog *self,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(LeapTicketPrinter) printer = NULL;
   g_autofree char *back = money (self, refunded);
+  g_autofree char *people = leap_order_code_for_people (order);
   g_autofree char *when = leap_format_date_time (now, C_("order date", "%a %e %b %Y, %H:%M"));
   JsonNode *event = json_object_get_member (order, "event");
   const char *approver = gtk_editable_get_text (GTK_EDITABLE (self->manager_row));
 
-  g_ptr_array_add (lines, g_strdup_printf (_("Order %s"),
-                                           leap_json_get_string (order, "order_id", "")));
+  g_ptr_array_add (lines, g_strdup_printf (_("Order %s"), people));
   if (event != NULL && JSON_NODE_HOLDS_OBJECT (event))
     g_ptr_array_add (lines,
                      g_strdup (leap_json_get_string (json_node_get_object (event), "name", "")));
@@ -528,13 +529,15 @@ leap_refund_dialog_new (GtkWindow  *parent,
 {
   LeapRefundDialog *self;
   g_autofree char *heading = NULL;
+  g_autofree char *people = NULL;
   const char *order_id;
 
   g_return_val_if_fail (LEAP_IS_CLIENT (client), NULL);
   g_return_val_if_fail (order != NULL, NULL);
 
   order_id = leap_json_get_string (order, "order_id", "");
-  heading = g_strdup_printf (_("Refund Order %s?"), order_id);
+  people = leap_order_code_for_people (order);
+  heading = g_strdup_printf (_("Refund Order %s?"), people);
   self = g_object_new (LEAP_TYPE_REFUND_DIALOG,
                        "transient-for", parent,
                        "heading", heading,

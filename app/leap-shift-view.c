@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "leap-a11y.h"
+#include "leap-client.h"
 #include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
@@ -33,12 +34,15 @@ struct _LeapShiftView
   GtkLabel         *refund_label;
   GtkLabel         *total_label;
   AdwEntryRow      *float_row;
+  GtkLabel         *float_money_label;
   GtkLabel         *expected_label;
   AdwEntryRow      *counted_row;
+  GtkLabel         *counted_money_label;
   GtkLabel         *difference_label;
   GtkLabel         *attention_label;
 
   /* Owned */
+  LeapClient       *client;
   LeapOfflineCache *cache;
   GSettings        *settings;
   GCancellable     *cancellable;
@@ -102,12 +106,30 @@ leap_shift_view_get_expected_cash (LeapShiftView *self)
   return cash_float + self->cash - self->cash_refunds;
 }
 
+/* What @row says, as money beside it: "100" reads €100.00. */
+static void
+show_typed (LeapShiftView *self,
+            AdwEntryRow   *row,
+            GtkLabel      *label)
+{
+  g_autofree char *text = NULL;
+  gint64 amount;
+
+  if (parse_amount (self, row, &amount))
+    text = money (self, amount);
+  else if (gtk_editable_get_text (GTK_EDITABLE (row))[0] != '\0')
+    text = g_strdup (_("not an amount"));
+  gtk_label_set_label (label, text ? text : "");
+}
+
 static void
 update_drawer (LeapShiftView *self)
 {
   g_autofree char *expected = money (self, leap_shift_view_get_expected_cash (self));
   gint64 counted;
 
+  show_typed (self, self->float_row, self->float_money_label);
+  show_typed (self, self->counted_row, self->counted_money_label);
   gtk_label_set_label (self->expected_label, expected);
   gtk_widget_remove_css_class (GTK_WIDGET (self->difference_label), "shift-difference-ok");
   gtk_widget_remove_css_class (GTK_WIDGET (self->difference_label), "shift-difference-off");
@@ -358,6 +380,18 @@ take_line (GStrvBuilder *lines,
   g_free (line);
 }
 
+/* @amount as money, right-aligned in 12 characters (not bytes: € is
+ * three), so that the report's amounts line up on paper. */
+static char *
+column (LeapShiftView *self,
+        gint64         amount)
+{
+  g_autofree char *text = money (self, amount);
+  glong width = g_utf8_strlen (text, -1);
+
+  return g_strdup_printf ("%*s%s", (int) MAX (0, 12 - width), "", text);
+}
+
 /* The report as lines of text, for the printer. */
 GStrv
 leap_shift_view_dup_report (LeapShiftView *self)
@@ -376,14 +410,19 @@ leap_shift_view_dup_report (LeapShiftView *self)
   since = g_date_time_new_from_unix_local (self->since);
   since_text = g_date_time_format (since, "%Y-%m-%d %H:%M");
   parse_amount (self, self->float_row, &float_amount);
-  cash = money (self, self->cash);
-  card = money (self, self->card);
-  refunds = money (self, self->cash_refunds + self->card_refunds);
-  cash_refunds = money (self, self->cash_refunds);
-  net = money (self, self->cash + self->card - self->cash_refunds - self->card_refunds);
-  expected = money (self, leap_shift_view_get_expected_cash (self));
-  cash_float = money (self, float_amount);
+  cash = column (self, self->cash);
+  card = column (self, self->card);
+  refunds = column (self, self->cash_refunds + self->card_refunds);
+  cash_refunds = column (self, self->cash_refunds);
+  net = column (self, self->cash + self->card - self->cash_refunds - self->card_refunds);
+  expected = column (self, leap_shift_view_get_expected_cash (self));
+  cash_float = column (self, float_amount);
 
+  take_line (lines, g_strdup_printf (_("Cashier       %s"),
+                                     self->client && leap_client_get_username (self->client)
+                                         ? leap_client_get_username (self->client)
+                                         : _("(nobody signed in)")));
+  take_line (lines, g_strdup_printf (_("Device        %s"), g_get_host_name ()));
   take_line (lines, g_strdup_printf (_("From    %s"), since_text));
   take_line (lines, g_strdup_printf (_("To      %s"), now_text));
   g_strv_builder_add (lines, "");
@@ -397,7 +436,7 @@ leap_shift_view_dup_report (LeapShiftView *self)
   take_line (lines, g_strdup_printf (_("Expected      %12s"), expected));
   if (parse_amount (self, self->counted_row, &counted))
     {
-      g_autofree char *counted_text = money (self, counted);
+      g_autofree char *counted_text = column (self, counted);
 
       take_line (lines, g_strdup_printf (_("Counted       %12s"), counted_text));
       take_line (lines, g_strdup_printf (_("Difference    %s"),
@@ -443,6 +482,7 @@ leap_shift_view_dispose (GObject *object)
   /* The template's unnamed top box is not cleared by the call above. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
+  g_clear_object (&self->client);
   g_clear_object (&self->cache);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -510,6 +550,8 @@ leap_shift_view_class_init (LeapShiftViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, total_label);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, float_row);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, expected_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapShiftView, float_money_label);
+  gtk_widget_class_bind_template_child (widget_class, LeapShiftView, counted_money_label);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, counted_row);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, difference_label);
   gtk_widget_class_bind_template_child (widget_class, LeapShiftView, attention_label);
@@ -551,6 +593,16 @@ leap_shift_view_init (LeapShiftView *self)
   update (self);
 }
 
+/* Who is signed in: the report names them. */
+void
+leap_shift_view_set_client (LeapShiftView *self,
+                            LeapClient    *client)
+{
+  g_return_if_fail (LEAP_IS_SHIFT_VIEW (self));
+
+  g_set_object (&self->client, client);
+}
+
 void
 leap_shift_view_set_cache (LeapShiftView    *self,
                            LeapOfflineCache *cache)
@@ -566,6 +618,14 @@ leap_shift_view_get_loaded (LeapShiftView *self)
 {
   g_return_val_if_fail (LEAP_IS_SHIFT_VIEW (self), FALSE);
   return self->loaded;
+}
+
+/* Orders not settled yet (pending, or waiting for a manager). */
+guint
+leap_shift_view_get_open_orders (LeapShiftView *self)
+{
+  g_return_val_if_fail (LEAP_IS_SHIFT_VIEW (self), 0);
+  return self->n_open;
 }
 
 gint64
@@ -596,6 +656,14 @@ leap_shift_view_set_float_text (LeapShiftView *self,
 {
   g_return_if_fail (LEAP_IS_SHIFT_VIEW (self));
   gtk_editable_set_text (GTK_EDITABLE (self->float_row), text);
+}
+
+/* The float as the view shows it beside what was typed. */
+const char *
+leap_shift_view_get_float_money (LeapShiftView *self)
+{
+  g_return_val_if_fail (LEAP_IS_SHIFT_VIEW (self), NULL);
+  return gtk_label_get_label (self->float_money_label);
 }
 
 const char *

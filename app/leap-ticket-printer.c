@@ -10,17 +10,20 @@
 #include "leap-format.h"
 #include "leap-json.h"
 #include "leap-money.h"
+#include "leap-order-code.h"
 #include "leap-ticket-printer.h"
 
 /* Prints an order's tickets (one page each: the event, its date, the tier
- * and price, the order number, the code as text and as a QR code) and its
- * receipt, or a report of text lines, with GtkPrintOperation on A6 pages,
- * drawn here with cairo and Pango.
+ * and price, the order's short code, the ticket's long signed code as a QR
+ * code and, for people, a short form: the order's code and the ticket's
+ * number, "K7M-4QXZ-2") and its receipt, or a report of text lines, with
+ * GtkPrintOperation on A6 pages, drawn here with cairo and Pango.
  *
  * With $LEAP_PRINT_TO_PDF (a file) or the setting ticket-pdf-folder the
  * pages are saved as a PDF instead, without a dialog. A PDF made so names
- * each page in its outline ("Ticket CODE", "Receipt ORDER"), so what was
- * printed can be checked without reading the compressed page streams. */
+ * each page in its outline by what it holds for machines ("Ticket CODE",
+ * the code in its QR code, "Receipt ORDER-ID"), so what was printed can be
+ * checked without reading the compressed page streams. */
 struct _LeapTicketPrinter
 {
   GObject parent_instance;
@@ -30,6 +33,8 @@ struct _LeapTicketPrinter
   char       *title;
   GStrv       lines;      /* a report's lines */
   GStrv       codes;      /* the tickets, in page order */
+  GStrv       labels;     /* the same, for people */
+  char       *number;     /* the order's, for people */
   gint64     *tier_ids;
   char       *pdf_path;
 };
@@ -47,6 +52,8 @@ leap_ticket_printer_finalize (GObject *object)
   g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->lines, g_strfreev);
   g_clear_pointer (&self->codes, g_strfreev);
+  g_clear_pointer (&self->labels, g_strfreev);
+  g_clear_pointer (&self->number, g_free);
   g_clear_pointer (&self->tier_ids, g_free);
   g_clear_pointer (&self->pdf_path, g_free);
 
@@ -91,6 +98,7 @@ leap_ticket_printer_new (JsonObject *order)
   LeapTicketPrinter *self;
   g_autofree char *text = NULL;
   g_autoptr(GStrvBuilder) codes = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) labels = g_strv_builder_new ();
   g_autoptr(GArray) tier_ids = g_array_new (FALSE, TRUE, sizeof (gint64));
   JsonArray *tickets;
 
@@ -99,7 +107,8 @@ leap_ticket_printer_new (JsonObject *order)
   self = g_object_new (LEAP_TYPE_TICKET_PRINTER, NULL);
   text = leap_json_object_to_string (order);
   self->order = leap_json_parse_object (text, -1, NULL);
-  self->title = g_strdup_printf (_("Order %s"), leap_json_get_string (order, "order_id", ""));
+  self->number = leap_order_code_for_people (order);
+  self->title = g_strdup_printf (_("Order %s"), self->number);
 
   tickets = get_array (self->order, "tickets");
   for (guint i = 0; tickets != NULL && i < json_array_get_length (tickets); i++)
@@ -113,9 +122,19 @@ leap_ticket_printer_new (JsonObject *order)
         continue;
       tier_id = leap_json_get_int (ticket, "tier_id", 0);
       g_strv_builder_add (codes, code);
+      /* Its number in the order stays when others are refunded. */
+      if (leap_json_get_string (order, "code", NULL) != NULL)
+        {
+          g_autofree char *label = g_strdup_printf ("%s-%u", self->number, i + 1);
+
+          g_strv_builder_add (labels, label);
+        }
+      else
+        g_strv_builder_add (labels, code);
       g_array_append_val (tier_ids, tier_id);
     }
   self->codes = g_strv_builder_end (codes);
+  self->labels = g_strv_builder_end (labels);
   self->tier_ids = (gint64 *) g_array_free (g_steal_pointer (&tier_ids), FALSE);
   return self;
 }
@@ -142,6 +161,14 @@ leap_ticket_printer_get_codes (LeapTicketPrinter *self)
 {
   g_return_val_if_fail (LEAP_IS_TICKET_PRINTER (self), NULL);
   return (const char * const *) self->codes;
+}
+
+/* What each ticket shows people under its QR code, in page order. */
+const char * const *
+leap_ticket_printer_get_labels (LeapTicketPrinter *self)
+{
+  g_return_val_if_fail (LEAP_IS_TICKET_PRINTER (self), NULL);
+  return (const char * const *) self->labels;
 }
 
 guint
@@ -323,6 +350,7 @@ draw_ticket (LeapTicketPrinter *self,
   g_autofree char *price_text = NULL;
   g_autofree char *tier_line = NULL;
   g_autofree char *order_line = NULL;
+  const char *label = self->labels[page_nr];
   g_autofree char *outline = g_strdup_printf (_("Ticket %s"), code);
   guint n = g_strv_length (self->codes);
 
@@ -346,11 +374,10 @@ draw_ticket (LeapTicketPrinter *self,
   draw_qr (cr, code, (width - qr_size) / 2, y, qr_size);
   y += qr_size + 4;
   cairo_set_source_rgb (cr, 0, 0, 0);
-  show_text (cr, 0, &y, width, "Monospace 9", code, PANGO_ALIGN_CENTER);
+  show_text (cr, 0, &y, width, "Monospace Bold 12", label, PANGO_ALIGN_CENTER);
   y += 6;
-  /* Translators: "Order o-1-abc · ticket 1 of 2" */
-  order_line = g_strdup_printf (_("Order %s · ticket %u of %u"),
-                                leap_json_get_string (self->order, "order_id", ""),
+  /* Translators: "Order K7M-4QXZ · ticket 1 of 2" */
+  order_line = g_strdup_printf (_("Order %s · ticket %u of %u"), self->number,
                                 (guint) page_nr + 1, n);
   show_text (cr, 0, &y, width, "Sans 7", order_line, PANGO_ALIGN_CENTER);
 }
@@ -367,10 +394,10 @@ draw_receipt (LeapTicketPrinter *self,
   JsonObject *customer = get_object (self->order, "customer");
   JsonArray *lines = get_array (self->order, "lines");
   const char *currency = leap_json_get_string (self->order, "currency", NULL);
-  const char *order_id = leap_json_get_string (self->order, "order_id", "");
   double y = 0;
   g_autoptr(GString) body = g_string_new (NULL);
-  g_autofree char *outline = g_strdup_printf (_("Receipt %s"), order_id);
+  g_autofree char *outline = g_strdup_printf (_("Receipt %s"),
+                                              leap_json_get_string (self->order, "order_id", ""));
   g_autofree char *when = event_when (event);
   g_autofree char *total = format_money (leap_json_get_int (self->order, "total", 0), currency);
   gint64 sold_at = leap_json_get_int (self->order, "sold_at", 0);
@@ -381,7 +408,7 @@ draw_receipt (LeapTicketPrinter *self,
   show_text (cr, 0, &y, width, "Sans 9", _("Leap Box Office"), PANGO_ALIGN_LEFT);
   y += 6;
 
-  g_string_append_printf (body, _("Order %s"), order_id);
+  g_string_append_printf (body, _("Order %s"), self->number);
   g_string_append_c (body, '\n');
   if (sold_at > 0)
     {

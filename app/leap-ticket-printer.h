@@ -16,6 +16,7 @@ LeapTicketPrinter  *leap_ticket_printer_new          (JsonObject         *order)
 LeapTicketPrinter  *leap_ticket_printer_new_report   (const char         *title,
                                                       const char * const *lines);
 const char * const *leap_ticket_printer_get_codes    (LeapTicketPrinter  *self);
+const char * const *leap_ticket_printer_get_labels   (LeapTicketPrinter  *self);
 guint               leap_ticket_printer_get_n_pages  (LeapTicketPrinter  *self);
 char               *leap_ticket_printer_dup_pdf_path (LeapTicketPrinter  *self);
 void                leap_ticket_printer_render_page  (LeapTicketPrinter  *self,

@@ -8,6 +8,7 @@
 #include "leap-error.h"
 #include "leap-format.h"
 #include "leap-json.h"
+#include "leap-order-code.h"
 #include "leap-window-private.h"
 
 /* The win.* actions of the box office window: installed in
@@ -288,7 +289,7 @@ show_paid (LeapWindow *self,
   guint n = json_object_has_member (order, "tickets") &&
             JSON_NODE_HOLDS_ARRAY (json_object_get_member (order, "tickets"))
             ? json_array_get_length (json_object_get_array_member (order, "tickets")) : 0;
-  const char *order_id = leap_json_get_string (order, "order_id", "");
+  g_autofree char *order_id = leap_order_code_for_people (order);
   g_autofree char *message = NULL;
   g_autofree char *with_hint = NULL;
 
@@ -373,6 +374,7 @@ pay_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) order = NULL;
   g_autofree char *message = NULL;
+  g_autofree char *people = NULL;
   LeapPlaced placed = LEAP_PLACED_NO;
   const char *status;
 
@@ -390,6 +392,7 @@ pay_cb (GObject      *source,
     }
 
   status = leap_json_get_string (order, "status", "");
+  people = leap_order_code_for_people (order);
   if (g_str_equal (status, "paid") || g_str_equal (status, "needs_review"))
     {
       end_sale (self);
@@ -406,7 +409,7 @@ pay_cb (GObject      *source,
         }
       message = g_strdup_printf (_("Order %s needs a manager: the payment went through but the "
                                    "tickets could not be confirmed. Do not charge again."),
-                                 leap_json_get_string (order, "order_id", ""));
+                                 people);
       leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
       add_problem_toast (self, message);
       _leap_window_actions_update (self);
@@ -432,8 +435,7 @@ pay_cb (GObject      *source,
       return;
     }
 
-  message = g_strdup_printf (_("Order %s is %s. Look at it in Orders (Alt+2)."),
-                             leap_json_get_string (order, "order_id", ""), status);
+  message = g_strdup_printf (_("Order %s is %s. Look at it in Orders (Alt+2)."), people, status);
   end_sale (self);
   leap_cart_view_set_hold_text (self->cart_view, message, TRUE);
   add_problem_toast (self, message);

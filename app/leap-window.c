@@ -547,7 +547,9 @@ leap_window_constructed (GObject *object)
   leap_event_page_set_client (self->event_page, self->client);
   leap_orders_view_set_backend (self->orders_view, self->client, self->cache);
   leap_check_in_view_set_client (self->check_in_view, self->client);
+  leap_check_in_view_set_events (self->check_in_view, leap_offline_cache_get_events (self->cache));
   leap_shift_view_set_cache (self->shift_view, self->cache);
+  leap_shift_view_set_client (self->shift_view, self->client);
 
   g_signal_connect_object (self->client, "notify::connection", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);

@@ -5,6 +5,7 @@
 #include "leap-test-backend.h"
 #include "leap-checkout-worker.h"
 #include "leap-keys.h"
+#include "leap-order-code.h"
 #include "leap-orders.h"
 #include "leap-payment-provider.h"
 
@@ -1326,6 +1327,57 @@ test_one_currency_order (Fixture *f, gconstpointer data)
   assert_invariant (f);
 }
 
+/* Issue 15: every order has a short code of its own, from its 202 on,
+ * that stands for its id in GET /orders/{id} (any case, grouped or not),
+ * and stays when the worker writes the order. A code another order has is
+ * not given twice: the next candidate is. */
+static void
+test_short_code (Fixture *f, gconstpointer data)
+{
+  g_autofree char *hold = make_hold (f, f->cashier, f->tier, 1, 0, 0);
+  g_autofree char *order_id = g_strconcat ("o-", hold, NULL);
+  g_autofree char *taken = leap_order_code_candidate (order_id, 0);
+  g_autofree char *clash = g_strdup_printf ("INSERT INTO order_codes (order_id, code) "
+                                            "VALUES ('o-1-someone-else', '%s')", taken);
+  g_autofree char *code = NULL;
+  g_autofree char *people = NULL;
+  g_autofree char *normal = NULL;
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autoptr(JsonObject) order = NULL;
+
+  leap_test_backend_sql (&f->tb, clash);
+  place (f, f->cashier, hold, "{\"method\": \"cash\", \"tendered\": 2500}", &reply);
+  g_assert_cmpuint (reply.status, ==, 202);
+  code = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "code"));
+  normal = leap_order_code_normalize (code);
+  g_assert_cmpstr (normal, ==, code);
+  g_assert_cmpuint (strlen (code), ==, 7);
+  g_assert_null (strpbrk (code, "0O1IL"));
+  g_assert_cmpstr (code, !=, taken);
+
+  /* The code stands for the id, for people typing it too. */
+  order = get_order (f, f->cashier, code, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "order_id"), ==, order_id);
+  g_assert_cmpstr (json_object_get_string_member (order, "code"), ==, code);
+  g_clear_pointer (&order, json_object_unref);
+  people = g_ascii_strdown (leap_order_code_group (code), -1);
+  order = get_order (f, f->cashier, people, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "order_id"), ==, order_id);
+  g_clear_pointer (&order, json_object_unref);
+  /* Not another session's, and not a code nobody has. */
+  get_order (f, f->kiosk, code, 404);
+  get_order (f, f->cashier, "ZZZZZZZ", 404);
+
+  /* Written by the worker: the same code, once in the database. */
+  start_worker (f, "w1", 0, 0, 500, 3);
+  leap_test_wait_db (f->db, 1, 20000,
+                     "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
+  order = get_order (f, f->cashier, order_id, 200);
+  g_assert_cmpstr (json_object_get_string_member (order, "code"), ==, code);
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM order_codes WHERE code = '%s'",
+                                     code), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1354,6 +1406,7 @@ main (int argc, char *argv[])
   ADD ("/leap/checkout/price-fixed", test_price_fixed);
   ADD ("/leap/checkout/one-currency", test_one_currency);
   ADD ("/leap/checkout/one-currency-order", test_one_currency_order);
+  ADD ("/leap/checkout/short-code", test_short_code);
   g_test_add ("/leap/checkout/expired", Fixture, NULL, setup_short, test_expired, teardown);
 #undef ADD
 

@@ -6,6 +6,7 @@
 #include "leap-holds.h"
 #include "leap-json.h"
 #include "leap-keys.h"
+#include "leap-order-code.h"
 #include "leap-reply.h"
 
 #include <glib/gi18n.h>
@@ -804,10 +805,15 @@ leap_orders_get_async (LeapOrders         *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) stored = NULL;
   g_autofree char *key = NULL;
+  g_autofree char *code = leap_order_code_normalize (order_id);
+  g_autoptr(JsonObject) known = code ? leap_store_find_order_code (self->store, code, NULL) : NULL;
   Get *g = g_new0 (Get, 1);
 
   g_task_set_source_tag (task, leap_orders_get_async);
   g_task_set_task_data (task, g, (GDestroyNotify) get_free);
+  /* A short code stands for its order's id. */
+  if (known != NULL)
+    order_id = leap_json_get_string (known, "order_id", order_id);
   if (!leap_order_id_parse (order_id, &g->hold_id, &g->event_id))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
@@ -848,7 +854,23 @@ leap_orders_object_finish (LeapOrders   *self,
                            GAsyncResult *result,
                            GError      **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  JsonObject *order = g_task_propagate_pointer (G_TASK (result), error);
+  const char *order_id = order ? leap_json_get_string (order, "order_id", NULL) : NULL;
+  g_autoptr(JsonObject) known = NULL;
+  g_autofree char *first = NULL;
+
+  /* A pending order's code is in the database from its acceptance on;
+   * until then (an answer that did not wait for the write) it is the
+   * first candidate, which is the one it gets unless another order took
+   * it. */
+  if (order_id == NULL || leap_json_get_string (order, "code", NULL) != NULL)
+    return order;
+  known = leap_store_find_order_code (self->store, order_id, NULL);
+  if (known == NULL)
+    first = leap_order_code_candidate (order_id, 0);
+  json_object_set_string_member (order, "code",
+                                 known ? leap_json_get_string (known, "code", "") : first);
+  return order;
 }
 
 static void

@@ -6,6 +6,44 @@
 #include "leap-store-sqlite-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-order-code.h"
+
+/* Tries before a code is given up on: with 31⁷ codes, a second is rare. */
+#define CODE_ATTEMPTS 16
+
+/* Gives @order_id its short code, in the caller's transaction, unless it
+ * has one: the first candidate not taken by another order. */
+static gboolean
+assign_code (LeapStoreSqlite *self,
+             const char      *order_id,
+             GError         **error)
+{
+  for (guint attempt = 0; attempt < CODE_ATTEMPTS; attempt++)
+    {
+      g_autofree char *code = leap_order_code_candidate (order_id, attempt);
+      sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
+                                                       "INSERT INTO order_codes (order_id, code) "
+                                                       "VALUES (?, ?) "
+                                                       "ON CONFLICT (order_id) DO NOTHING",
+                                                       error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, code, -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_DONE)
+        return TRUE;
+      /* Only the code can clash here: another order has it. */
+      if ((rc & 0xff) != SQLITE_CONSTRAINT)
+        return _leap_store_sqlite_set_error (self, rc, error);
+    }
+  g_set_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "No free short code for order %s",
+               order_id);
+  return FALSE;
+}
 
 JsonObject *
 _leap_store_sqlite_get_order_in (LeapStoreSqlite *self,
@@ -17,9 +55,11 @@ _leap_store_sqlite_get_order_in (LeapStoreSqlite *self,
   JsonArray *rows;
   sqlite3_stmt *stmt;
 
-  stmt = _leap_store_sqlite_prepare (self, "SELECT id AS order_id, hold_id, event_id, status, "
-                                           "total, currency, customer_name, customer_email, owner, "
-                                           "reason, user_id, created_at, updated_at FROM orders "
+  stmt = _leap_store_sqlite_prepare (self, "SELECT id AS order_id, c.code, hold_id, event_id, "
+                                           "status, total, currency, customer_name, "
+                                           "customer_email, owner, reason, user_id, created_at, "
+                                           "updated_at FROM orders "
+                                           "LEFT JOIN order_codes c ON c.order_id = orders.id "
                                            "WHERE id = ?", error);
   if (stmt == NULL)
     return NULL;
@@ -123,7 +163,7 @@ insert_intent (LeapStoreSqlite *self,
   _leap_store_sqlite_bind_text_or_null (stmt, 9, leap_json_get_string (order, "owner", NULL));
   sqlite3_bind_int64 (stmt, 10, now);
   sqlite3_bind_int64 (stmt, 11, now);
-  if (!_leap_store_sqlite_step_done (self, stmt, error))
+  if (!_leap_store_sqlite_step_done (self, stmt, error) || !assign_code (self, id, error))
     return FALSE;
 
   for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
@@ -486,7 +526,8 @@ _leap_store_sqlite_accept_orders (LeapStore  *store,
       sqlite3_bind_text (stmt, 6, leap_json_get_string (order, "message", ""), -1,
                          SQLITE_TRANSIENT);
       sqlite3_bind_int64 (stmt, 7, leap_json_get_int (order, "created_ms", 0) / 1000);
-      if (!_leap_store_sqlite_step_done (self, stmt, error))
+      if (!_leap_store_sqlite_step_done (self, stmt, error) ||
+          !assign_code (self, leap_json_get_string (order, "order_id", ""), error))
         goto fail;
     }
   if (_leap_store_sqlite_commit (self, error))
@@ -511,5 +552,21 @@ _leap_store_sqlite_get_accepted_order (LeapStore  *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
+  return _leap_store_sqlite_collect_one (self, stmt, TRUE, "order", error);
+}
+
+JsonObject *
+_leap_store_sqlite_find_order_code (LeapStore  *store,
+                                    const char *key,
+                                    GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self,
+                                                   "SELECT order_id, code FROM order_codes "
+                                                   "WHERE order_id = ?1 OR code = ?1", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
   return _leap_store_sqlite_collect_one (self, stmt, TRUE, "order", error);
 }

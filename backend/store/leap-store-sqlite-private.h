@@ -163,6 +163,9 @@ gboolean      _leap_store_sqlite_accept_orders        (LeapStore              *s
 JsonObject   *_leap_store_sqlite_get_accepted_order   (LeapStore              *store,
                                                        const char             *order_id,
                                                        GError                **error);
+JsonObject   *_leap_store_sqlite_find_order_code      (LeapStore              *store,
+                                                       const char             *key,
+                                                       GError                **error);
 JsonArray    *_leap_store_sqlite_begin_orders         (LeapStore              *store,
                                                        JsonArray              *orders,
                                                        GError                **error);

@@ -493,6 +493,7 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   store_class->set_order_status = _leap_store_sqlite_set_order_status;
   store_class->accept_orders = _leap_store_sqlite_accept_orders;
   store_class->get_accepted_order = _leap_store_sqlite_get_accepted_order;
+  store_class->find_order_code = _leap_store_sqlite_find_order_code;
   store_class->begin_orders = _leap_store_sqlite_begin_orders;
   store_class->lease_renew = _leap_store_sqlite_lease_renew;
   store_class->lease_drop = _leap_store_sqlite_lease_drop;

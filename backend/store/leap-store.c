@@ -546,6 +546,13 @@ leap_store_get_accepted_order (LeapStore *self, const char *order_id, GError **e
   return FORWARD (get_accepted_order, JsonObject *, order_id, error);
 }
 
+/* {"order_id", "code"} of the order whose id or short code is @key. */
+JsonObject *
+leap_store_find_order_code (LeapStore *self, const char *key, GError **error)
+{
+  return FORWARD (find_order_code, JsonObject *, key, error);
+}
+
 /* When the open outage began (ms), 0 if none is open. */
 gint64
 leap_store_outage_since (LeapStore *self, GError **error)

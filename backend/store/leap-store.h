@@ -199,6 +199,9 @@ struct _LeapStoreClass
   JsonObject *(*get_accepted_order)   (LeapStore             *self,
                                        const char            *order_id,
                                        GError               **error);
+  JsonObject *(*find_order_code)      (LeapStore             *self,
+                                       const char            *key,
+                                       GError               **error);
 
   /* Charge once */
   JsonArray  *(*begin_orders)         (LeapStore             *self,
@@ -376,6 +379,9 @@ gboolean    leap_store_accept_orders      (LeapStore             *self,
                                            GError               **error);
 JsonObject *leap_store_get_accepted_order (LeapStore             *self,
                                            const char            *order_id,
+                                           GError               **error);
+JsonObject *leap_store_find_order_code    (LeapStore             *self,
+                                           const char            *key,
                                            GError               **error);
 gint64      leap_store_outage_since       (LeapStore             *self,
                                            GError               **error);

@@ -875,3 +875,96 @@ leap_test_sync_cache (LeapOfflineCache *cache,
   g_assert_true (leap_test_wait_flag (&sync.done, timeout_ms));
   g_assert_no_error (sync.error);
 }
+
+static void
+found_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GPtrArray **out = user_data;
+
+  *out = leap_offline_cache_find_orders_finish (LEAP_OFFLINE_CACHE (source), result, NULL);
+  g_assert_nonnull (*out);
+}
+
+/* The orders @cache finds for @text (all for "") since @since. */
+GPtrArray *
+leap_test_find_orders (LeapOfflineCache *cache,
+                       const char       *text,
+                       gint64            since)
+{
+  GPtrArray *found = NULL;
+
+  leap_offline_cache_find_orders_async (cache, text, since, NULL, found_cb, &found);
+  while (found == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return found;
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source),
+                                                                     result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  *done = TRUE;
+}
+
+/* Keeps @order in @cache; the test fails unless that succeeds within
+ * @timeout_ms. */
+void
+leap_test_save_order (LeapOfflineCache *cache,
+                      JsonObject       *order,
+                      guint             timeout_ms)
+{
+  gboolean done = FALSE;
+
+  leap_offline_cache_save_order_async (cache, order, NULL, saved_cb, &done);
+  g_assert_true (leap_test_wait_flag (&done, timeout_ms));
+}
+
+static void
+paid_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  LeapTestPay *r = user_data;
+
+  r->order = leap_checkout_pay_finish (LEAP_CHECKOUT (source), result, &r->placed, &r->error);
+  r->done = TRUE;
+}
+
+/* Pays for @sale; the test fails unless the checkout finishes within
+ * @timeout_ms. @result is the caller's, zeroed. */
+void
+leap_test_pay (LeapCheckout *checkout,
+               JsonObject   *sale,
+               LeapTestPay  *result,
+               guint         timeout_ms)
+{
+  leap_checkout_pay_async (checkout, sale, NULL, paid_cb, result);
+  g_assert_true (leap_test_wait_flag (&result->done, timeout_ms));
+}
+
+static gboolean
+checked_in (gpointer user_data)
+{
+  return g_strcmp0 (leap_check_in_view_get_state (user_data), "checking") != 0;
+}
+
+/* Scans @code at @view and waits for its answer: the view's state. */
+const char *
+leap_test_check_in (LeapCheckInView *view,
+                    const char      *code,
+                    guint            timeout_ms)
+{
+  leap_check_in_view_check (view, code);
+  g_assert_true (leap_test_wait_for (checked_in, view, timeout_ms));
+  return leap_check_in_view_get_state (view);
+}

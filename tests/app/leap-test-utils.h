@@ -38,6 +38,8 @@ void        leap_test_reply_json    (SoupServerMessage  *msg,
 
 G_END_DECLS
 
+#include "leap-check-in-view.h"
+#include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-offline-cache.h"
 
@@ -134,6 +136,28 @@ GPtrArray  *leap_test_find_widgets   (gpointer           root,
 gpointer    leap_test_find_window    (GType              type);
 
 void        leap_test_reload_cache   (LeapOfflineCache  *cache,
+                                      guint              timeout_ms);
+/* A payment through LeapCheckout, and what it finished with. */
+typedef struct
+{
+  gboolean    done;
+  LeapPlaced  placed;
+  JsonObject *order;
+  GError     *error;
+} LeapTestPay;
+
+void        leap_test_pay            (LeapCheckout      *checkout,
+                                      JsonObject        *sale,
+                                      LeapTestPay       *result,
+                                      guint              timeout_ms);
+const char *leap_test_check_in       (LeapCheckInView   *view,
+                                      const char        *code,
+                                      guint              timeout_ms);
+GPtrArray  *leap_test_find_orders    (LeapOfflineCache  *cache,
+                                      const char        *text,
+                                      gint64             since);
+void        leap_test_save_order     (LeapOfflineCache  *cache,
+                                      JsonObject        *order,
                                       guint              timeout_ms);
 void        leap_test_sync_cache     (LeapOfflineCache  *cache,
                                       LeapClient        *client,

@@ -240,25 +240,6 @@ test_payment_dialog (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
-typedef struct
-{
-  gboolean    done;
-  LeapPlaced  placed;
-  JsonObject *order;
-  GError     *error;
-} PayResult;
-
-static void
-pay_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
-{
-  PayResult *r = user_data;
-
-  r->order = leap_checkout_pay_finish (LEAP_CHECKOUT (source), result, &r->placed, &r->error);
-  r->done = TRUE;
-}
-
 static JsonObject *
 sale (const char *method)
 {
@@ -271,30 +252,6 @@ sale (const char *method)
   return leap_json_parse_object (json, -1, NULL);
 }
 
-static void
-find_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  GPtrArray **out = user_data;
-
-  *out = leap_offline_cache_find_orders_finish (LEAP_OFFLINE_CACHE (source), result, NULL);
-  g_assert_nonnull (*out);
-}
-
-static GPtrArray *
-find_now (LeapOfflineCache *cache,
-          const char       *text,
-          gint64            since)
-{
-  GPtrArray *found = NULL;
-
-  leap_offline_cache_find_orders_async (cache, text, since, NULL, find_cb, &found);
-  while (found == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return found;
-}
-
 /* A POST that met a busy server is sent again with the same key; the
  * order is polled until paid, and kept once, with what the device knew. */
 static void
@@ -304,12 +261,11 @@ test_checkout_paid (Fixture       *f,
   g_autoptr(LeapCheckout) checkout = leap_checkout_new (f->client, f->cache);
   g_autoptr(JsonObject) request = sale ("cash");
   g_autoptr(GPtrArray) found = NULL;
-  PayResult r = { 0 };
+  LeapTestPay r = { 0 };
 
   f->fail_posts = 2;
   f->pending_gets = 3;
-  leap_checkout_pay_async (checkout, request, NULL, pay_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  leap_test_pay (checkout, request, &r, TIMEOUT_MS);
   g_assert_no_error (r.error);
   g_assert_cmpint (r.placed, ==, LEAP_PLACED_YES);
   g_assert_cmpuint (f->posts, ==, 3);
@@ -324,18 +280,18 @@ test_checkout_paid (Fixture       *f,
                                          NULL), ==, "Hamlet");
   g_assert_cmpstr (leap_json_get_string (r.order, "cashier", NULL), ==, "anna");
 
-  found = find_now (f->cache, "LT1.second", 0);
+  found = leap_test_find_orders (f->cache, "LT1.second", 0);
   g_assert_cmpuint (found->len, ==, 1);
   g_clear_pointer (&found, g_ptr_array_unref);
-  found = find_now (f->cache, "lovelace", 0);
+  found = leap_test_find_orders (f->cache, "lovelace", 0);
   g_assert_cmpuint (found->len, ==, 1);
   g_clear_pointer (&found, g_ptr_array_unref);
   /* A shift that began later does not count it. */
-  found = find_now (f->cache, "", g_get_real_time () / G_USEC_PER_SEC + 3600);
+  found = leap_test_find_orders (f->cache, "", g_get_real_time () / G_USEC_PER_SEC + 3600);
   g_assert_cmpuint (found->len, ==, 0);
   g_clear_pointer (&found, g_ptr_array_unref);
   /* % is a character here, not a wildcard. */
-  found = find_now (f->cache, "%", 0);
+  found = leap_test_find_orders (f->cache, "%", 0);
   g_assert_cmpuint (found->len, ==, 0);
   json_object_unref (r.order);
 }
@@ -348,22 +304,21 @@ test_checkout_declined (Fixture       *f,
   g_autoptr(LeapCheckout) checkout = leap_checkout_new (f->client, f->cache);
   g_autoptr(JsonObject) request = sale ("card");
   g_autoptr(GPtrArray) found = NULL;
-  PayResult r = { 0 };
+  LeapTestPay r = { 0 };
 
   f->final_status = "failed";
-  leap_checkout_pay_async (checkout, request, NULL, pay_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  leap_test_pay (checkout, request, &r, TIMEOUT_MS);
   g_assert_no_error (r.error);
   g_assert_cmpstr (leap_json_get_string (r.order, "status", NULL), ==, "failed");
   g_assert_cmpstr (leap_json_get_string (r.order, "reason", NULL), ==, "the card was declined");
-  found = find_now (f->cache, "o-1-abc", 0);
+  found = leap_test_find_orders (f->cache, "o-1-abc", 0);
   g_assert_cmpuint (found->len, ==, 1);
   g_assert_cmpstr (leap_json_get_string (found->pdata[0], "status", NULL), ==, "failed");
   json_object_unref (r.order);
 }
 
-/* No server at all: not placed, so nothing was sold, and the device says
- * the order is pending (it may be looked up later), once. */
+/* No server at all: not placed, so nothing was sold, and the device keeps
+ * the order once, as not placed (it may be looked up later). */
 static void
 test_checkout_unreachable (Fixture       *f,
                            gconstpointer  data)
@@ -373,31 +328,15 @@ test_checkout_unreachable (Fixture       *f,
   g_autoptr(LeapCheckout) checkout = leap_checkout_new (client, f->cache);
   g_autoptr(JsonObject) request = sale ("cash");
   g_autoptr(GPtrArray) found = NULL;
-  PayResult r = { 0 };
+  LeapTestPay r = { 0 };
 
-  leap_checkout_pay_async (checkout, request, NULL, pay_cb, &r);
-  g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
+  leap_test_pay (checkout, request, &r, TIMEOUT_MS);
   g_assert_error (r.error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE);
   g_assert_cmpint (r.placed, ==, LEAP_PLACED_NO);
   g_assert_null (r.order);
-  found = find_now (f->cache, "o-1-abc", 0);
+  found = leap_test_find_orders (f->cache, "o-1-abc", 0);
   g_assert_cmpuint (found->len, ==, 1);
   g_clear_error (&r.error);
-}
-
-static gboolean
-settled (gpointer user_data)
-{
-  return g_strcmp0 (leap_check_in_view_get_state (user_data), "checking") != 0;
-}
-
-static const char *
-check (LeapCheckInView *view,
-       const char      *code)
-{
-  leap_check_in_view_check (view, code);
-  g_assert_true (leap_test_wait_for (settled, view, TIMEOUT_MS));
-  return leap_check_in_view_get_state (view);
 }
 
 /* Every answer of the door, in colour (the state is the CSS class) and
@@ -415,20 +354,21 @@ test_check_in_view (Fixture       *f,
   g_assert_cmpstr (leap_check_in_view_get_state (view), ==, "idle");
 
   /* Signed out: nothing is asked. */
-  g_assert_cmpstr (check (view, "good"), ==, "error");
+  g_assert_cmpstr (leap_test_check_in (view, "good", TIMEOUT_MS), ==, "error");
   leap_check_in_view_set_client (view, f->client);
 
-  g_assert_cmpstr (check (view, "good"), ==, "admitted");
+  g_assert_cmpstr (leap_test_check_in (view, "good", TIMEOUT_MS), ==, "admitted");
   g_assert_cmpstr (leap_check_in_view_get_result_detail (view), ==, "Hamlet · Stalls");
-  g_assert_cmpstr (check (view, "used"), ==, "used");
+  g_assert_cmpstr (leap_test_check_in (view, "used", TIMEOUT_MS), ==, "used");
   g_assert_nonnull (strstr (leap_check_in_view_get_result_detail (view), "Do not let in again"));
-  g_assert_cmpstr (check (view, "refunded"), ==, "voided");
-  g_assert_cmpstr (check (view, "unsold"), ==, "invalid");
-  g_assert_cmpstr (check (view, "garbled"), ==, "invalid");
-  g_assert_cmpstr (check (view, "   "), ==, "invalid");  /* blank: nothing new asked */
+  g_assert_cmpstr (leap_test_check_in (view, "refunded", TIMEOUT_MS), ==, "voided");
+  g_assert_cmpstr (leap_test_check_in (view, "unsold", TIMEOUT_MS), ==, "invalid");
+  g_assert_cmpstr (leap_test_check_in (view, "garbled", TIMEOUT_MS), ==, "invalid");
+  /* Blank: nothing new is asked. */
+  g_assert_cmpstr (leap_test_check_in (view, "   ", TIMEOUT_MS), ==, "invalid");
 
   leap_client_set_base_url (f->client, nowhere);
-  g_assert_cmpstr (check (view, "good"), ==, "error");
+  g_assert_cmpstr (leap_test_check_in (view, "good", TIMEOUT_MS), ==, "error");
   g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "NOT CHECKED");
   g_assert_true (g_str_has_prefix (leap_check_in_view_get_result_detail (view),
                                    "The server cannot be reached"));
@@ -486,6 +426,7 @@ test_printer (void)
       -1, NULL);
   g_autoptr(LeapTicketPrinter) printer = leap_ticket_printer_new (order);
   g_autoptr(LeapTicketPrinter) report = NULL;
+  g_autoptr(LeapTicketPrinter) coded = NULL;
   g_autofree char *pdf = NULL;
   g_autoptr(GError) error = NULL;
   const char *lines[] = { "Cash    1   €90.00", "Card    0    €0.00", NULL };
@@ -506,6 +447,16 @@ test_printer (void)
   g_assert_nonnull (memmem (pdf, length, "(Receipt o-1-abc)", 17));
   g_clear_pointer (&pdf, g_free);
 
+  /* Without a short code, people read the ticket codes themselves; with
+   * one, the order's code and each ticket's number in the order (the third
+   * stays the third when the second is refunded). */
+  g_assert_cmpstr (leap_ticket_printer_get_labels (printer)[0], ==, "LT1.one");
+  json_object_set_string_member (order, "code", "K7M4QXZ");
+  coded = leap_ticket_printer_new (order);
+  g_assert_cmpstr (leap_ticket_printer_get_labels (coded)[0], ==, "K7M-4QXZ-1");
+  g_assert_cmpstr (leap_ticket_printer_get_labels (coded)[1], ==, "K7M-4QXZ-3");
+  g_assert_cmpstr (leap_ticket_printer_get_codes (coded)[1], ==, "LT1.three");
+
   report = leap_ticket_printer_new_report ("End of Shift", lines);
   done = FALSE;
   leap_ticket_printer_print_async (report, NULL, FALSE, NULL, printed_cb, &done);
@@ -516,21 +467,6 @@ test_printer (void)
   g_assert_nonnull (memmem (pdf, length, "(End of Shift)", 14));
   g_unsetenv ("LEAP_PRINT_TO_PDF");
   leap_test_rm_rf (dir);
-}
-
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) kept = leap_offline_cache_save_order_finish (LEAP_OFFLINE_CACHE (source),
-                                                                     result, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (kept);
-  *done = TRUE;
 }
 
 /* The device's orders outlive a rebuild of the catalogue copy (another
@@ -546,13 +482,11 @@ test_orders_kept (void)
     "\"tickets\": [{\"code\": \"LT1.kept\"}]}", -1, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) found = NULL;
-  gboolean done = FALSE;
   sqlite3 *db = NULL;
 
   cache = leap_offline_cache_new (path, &error);
   g_assert_no_error (error);
-  leap_offline_cache_save_order_async (cache, order, NULL, saved_cb, &done);
-  g_assert_true (leap_test_wait_flag (&done, TIMEOUT_MS));
+  leap_test_save_order (cache, order, TIMEOUT_MS);
   g_clear_object (&cache);
 
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
@@ -561,7 +495,7 @@ test_orders_kept (void)
 
   cache = leap_offline_cache_new (path, &error);
   g_assert_no_error (error);
-  found = find_now (cache, "LT1.kept", 0);
+  found = leap_test_find_orders (cache, "LT1.kept", 0);
   g_assert_cmpuint (found->len, ==, 1);
   g_assert_cmpstr (leap_json_get_string (found->pdata[0], "status", NULL), ==, "paid");
   g_clear_object (&cache);
