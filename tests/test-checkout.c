@@ -562,8 +562,8 @@ kill_paused_client (gpointer data)
     if (strstr (lines[i], " flags=b ") != NULL && g_str_has_prefix (lines[i], "id="))
       {
         g_autofree char *id = g_strndup (lines[i] + 3, strcspn (lines[i] + 3, " "));
-        g_autofree char *out = leap_test_redis_cli (f->tb.redis, "CLIENT", "KILL", "ID", id, NULL);
 
+        g_free (leap_test_redis_cli (f->tb.redis, "CLIENT", "KILL", "ID", id, NULL));
         k->id = 0;
         return G_SOURCE_REMOVE;
       }

@@ -797,6 +797,7 @@ skewed_start (Fixture    *f,
     gint64 skew_s = g_ascii_strtoll (offset, NULL, 10);
 
     g_assert_no_error (error);
+    g_assert_nonnull (bytes);
     g_assert_nonnull (then);
     g_assert_cmpint (ABS (g_date_time_difference (then, now) / G_TIME_SPAN_SECOND - skew_s), <,
                      60);
