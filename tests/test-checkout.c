@@ -1340,6 +1340,7 @@ test_short_code (Fixture *f, gconstpointer data)
   g_autofree char *clash = g_strdup_printf ("INSERT INTO order_codes (order_id, code) "
                                             "VALUES ('o-1-someone-else', '%s')", taken);
   g_autofree char *code = NULL;
+  g_autofree char *grouped = NULL;
   g_autofree char *people = NULL;
   g_autofree char *normal = NULL;
   g_auto(LeapTestReply) reply = { 0 };
@@ -1360,7 +1361,8 @@ test_short_code (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (order, "order_id"), ==, order_id);
   g_assert_cmpstr (json_object_get_string_member (order, "code"), ==, code);
   g_clear_pointer (&order, json_object_unref);
-  people = g_ascii_strdown (leap_order_code_group (code), -1);
+  grouped = leap_order_code_group (code);
+  people = g_ascii_strdown (grouped, -1);
   order = get_order (f, f->cashier, people, 200);
   g_assert_cmpstr (json_object_get_string_member (order, "order_id"), ==, order_id);
   g_clear_pointer (&order, json_object_unref);
