@@ -113,14 +113,6 @@ void            leap_client_get_order_async    (LeapClient           *self,
 JsonObject     *leap_client_get_order_finish   (LeapClient           *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
-void            leap_client_refund_order_async (LeapClient           *self,
-                                                const char           *order_id,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data);
-JsonObject     *leap_client_refund_order_finish (LeapClient          *self,
-                                                 GAsyncResult        *result,
-                                                 GError             **error);
 void            leap_client_refund_async       (LeapClient           *self,
                                                 const char           *order_id,
                                                 JsonObject           *request,
