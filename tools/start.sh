@@ -51,7 +51,7 @@ done
 
 DB="sqlite:$STATE/leap.db"
 # Demo passwords are made on this machine, never stored in the repository.
-for user in admin cashier; do
+for user in admin cashier kiosk; do
   if [ ! -f "$STATE/$user.password" ]; then
     (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$STATE/$user.password")
     role=$user
@@ -80,6 +80,8 @@ Leap Box Office demo is running.
   Redis:     127.0.0.1:$REDIS_PORT (data in $STATE; redis-cli with REDISCLI_AUTH=\$(cat $STATE/redis-default-password))
   Sign in:   demo-cashier / $(cat "$STATE/cashier.password")
              demo-admin   / $(cat "$STATE/admin.password")
+  Kiosk:     GSETTINGS_SCHEMA_DIR=_build/data ./_build/app/leap-boxoffice --kiosk \\
+               --server http://127.0.0.1:$LEAP_PORT --user demo-kiosk --password-file $STATE/kiosk.password
 Press Ctrl-C to stop.
 INFO
 
