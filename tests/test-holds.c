@@ -722,9 +722,8 @@ test_address_tickets_expire (Fixture *f, gconstpointer data)
 }
 
 /* One clock for holds: a second leap-backend on the same Redis and
- * database, its clock OFFSET ("+600s", "-600s") by libfaketime preloaded
- * into it. Not the faketime wrapper: it forks, and the backend under it
- * would outlive a test that aborts (and hold the test's output open). */
+ * database, its wall clock OFFSET seconds off ("600", "-600") by
+ * tests/leap-test-clock.c preloaded into it. */
 typedef struct
 {
   GSubprocess *process;
@@ -758,17 +757,14 @@ skewed_start (Fixture    *f,
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
   g_autofree char *database = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *ttl = g_strdup_printf ("%u", hold_ttl_s);
-  /* libfaketime goes before the sanitizer runtime in the preload order. */
+  /* The clock goes before the sanitizer's runtime in the preload order. */
   g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
                                        ":verify_asan_link_order=0", NULL);
 
   skewed->log = g_strdup_printf ("%s.skewed.log", f->tb.db_path);
   g_subprocess_launcher_set_stderr_file_path (launcher, skewed->log);
-  g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", g_getenv ("LEAP_FAKETIME_LIB"), TRUE);
-  g_subprocess_launcher_setenv (launcher, "FAKETIME", offset, TRUE);
-  /* Timers run on the monotonic clock, which is not what is skewed here
-   * (and offset back it could go below zero on a machine just booted). */
-  g_subprocess_launcher_setenv (launcher, "FAKETIME_DONT_FAKE_MONOTONIC", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", g_getenv ("LEAP_TEST_CLOCK_LIB"), TRUE);
+  g_subprocess_launcher_setenv (launcher, "LEAP_TEST_CLOCK_OFFSET_S", offset, TRUE);
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
   skewed->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"),
                                                  "--listen", listen, "--redis", redis_arg,
@@ -782,7 +778,7 @@ skewed_start (Fixture    *f,
       g_autofree char *log = NULL;
 
       g_file_get_contents (skewed->log, &log, NULL, NULL);
-      g_error ("The backend under faketime %s did not come up; it said:\n%s", offset,
+      g_error ("The backend with its clock %s s off did not come up; it said:\n%s", offset,
                log ? log : "(nothing)");
     }
   /* Its clock is the one asked for (libsoup dates each answer). */
@@ -907,7 +903,7 @@ test_clock_ahead (Fixture *f, gconstpointer data)
   Skewed skewed = { 0 };
   Calls calls = { f, 0 };
 
-  skewed_start (f, &skewed, "+600s", 600);
+  skewed_start (f, &skewed, "600", 600);
   theirs = make_hold (f, 1);
   assert_expires_by_redis (f, mine, 600000);
   assert_expires_by_redis (f, theirs, 600000);
@@ -960,7 +956,7 @@ test_clock_behind (Fixture *f, gconstpointer data)
 
   /* No timer of the right clock from now on. */
   stop_in_process_backend (f);
-  skewed_start (f, &skewed, "-600s", 10);
+  skewed_start (f, &skewed, "-600", 10);
   theirs = make_hold (f, 1);
   assert_expires_by_redis (f, theirs, 10000);
 

@@ -8,7 +8,7 @@ gettext redis-server redis-tools xvfb xauth imagemagick libqrencode-dev libsodiu
 libsecret-1-dev libcairo2-dev libpq-dev postgresql glib-networking desktop-file-utils
 appstream clang libclang-rt-14-dev dbus-daemon dbus-x11 x11-utils wrk nginx-light curl
 python3 fonts-dejavu-core flatpak-builder
-at-spi2-core gir1.2-atspi-2.0 python3-gi faketime"
+at-spi2-core gir1.2-atspi-2.0 python3-gi"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=""
