@@ -116,7 +116,8 @@ _leap_holds_set_tier_full (LeapHolds         *self,
                            JsonObject        *tier,
                            const char        *mode,
                            LeapRedisReplyFunc func,
-                           gpointer           data)
+                           gpointer           data,
+                           GDestroyNotify     destroy)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   gint64 event_id = json_object_get_int_member (tier, "event_id");
@@ -131,7 +132,7 @@ _leap_holds_set_tier_full (LeapHolds         *self,
   g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT,
                                           json_object_get_int_member (tier, "max_per_order")));
   g_ptr_array_add (args, g_strdup (mode));
-  _leap_holds_run_script (self, "tier-set", event_id, NULL, args, func, data);
+  _leap_holds_run_script (self, "tier-set", event_id, NULL, args, func, data, destroy);
 }
 
 static void
@@ -140,7 +141,7 @@ set_tier (LeapHolds  *self,
           const char *mode,
           GTask      *task)
 {
-  _leap_holds_set_tier_full (self, tier, mode, tier_set_cb, task);
+  _leap_holds_set_tier_full (self, tier, mode, tier_set_cb, task, task ? g_object_unref : NULL);
 }
 
 /* Sets a tier's counters from what the database says (capacity, sold,

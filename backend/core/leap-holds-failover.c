@@ -387,7 +387,7 @@ _leap_holds_rebuild (LeapHolds *self)
     }
   for (guint i = 0; i < json_array_get_length (tiers); i++)
     _leap_holds_set_tier_full (self, json_array_get_object_element (tiers, i), "repair",
-                               repaired_cb, step_new (self));
+                               repaired_cb, step_new (self), g_free);
   for (guint i = 0; i < json_array_get_length (holds); i++)
     hand_over (self, json_array_get_object_element (holds, i));
 

@@ -78,14 +78,16 @@ void        _leap_holds_run_script          (LeapHolds          *self,
                                              const char         *hold_id,
                                              GPtrArray          *args,
                                              LeapRedisReplyFunc  func,
-                                             gpointer            user_data);
+                                             gpointer            user_data,
+                                             GDestroyNotify      destroy);
 
 /* Counters (leap-holds-counters.c) */
 void        _leap_holds_set_tier_full       (LeapHolds          *self,
                                              JsonObject         *tier,
                                              const char         *mode,
                                              LeapRedisReplyFunc  func,
-                                             gpointer            data);
+                                             gpointer            data,
+                                             GDestroyNotify      destroy);
 
 /* Redis down (leap-holds-failover.c) */
 /* Takes task, as _leap_holds_create_in_redis does. */

@@ -119,15 +119,17 @@ _leap_holds_run_script (LeapHolds         *self,
                         const char        *hold_id,
                         GPtrArray         *args,
                         LeapRedisReplyFunc func,
-                        gpointer           user_data)
+                        gpointer           user_data,
+                        GDestroyNotify     destroy)
 {
   g_autoptr(GPtrArray) argv = leap_keys_inventory_script (event_id, hold_id);
   guint nkeys = argv->len;
 
   for (guint i = 0; i < args->len; i++)
     g_ptr_array_add (argv, g_strdup (g_ptr_array_index (args, i)));
-  leap_redis_eval_argv (self->redis, script, func, user_data, nkeys, argv->len,
-                        (const char **) argv->pdata, NULL);
+  /* A reply dropped with a disposed connection frees user_data. */
+  leap_redis_eval_argv_full (self->redis, script, func, user_data, destroy, nkeys, argv->len,
+                             (const char **) argv->pdata, NULL);
 }
 
 /* Creating a hold */
@@ -291,8 +293,8 @@ reserve (GTask *task)
                                               json_object_get_int_member (item, "quantity")));
     }
   g_ptr_array_add (argv, g_strdup (c->prices));
-  leap_redis_eval_argv (self->redis, "reserve", reserved_cb, task, nkeys, argv->len,
-                        (const char **) argv->pdata, NULL);
+  leap_redis_eval_argv_full (self->redis, "reserve", reserved_cb, task, g_object_unref, nkeys,
+                             argv->len, (const char **) argv->pdata, NULL);
 }
 
 static gboolean
@@ -696,7 +698,8 @@ leap_holds_release_async (LeapHolds          *self,
   g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
   g_ptr_array_add (args, g_strdup (session->token_hash));
   g_ptr_array_add (args, g_strdup (LEAP_HOLDS_REDIS_NOW));
-  _leap_holds_run_script (self, "release", event_id, hold_id, args, released_cb, task);
+  _leap_holds_run_script (self, "release", event_id, hold_id, args, released_cb, task,
+                          g_object_unref);
 }
 
 gboolean
@@ -738,7 +741,7 @@ expiring_events_cb (LeapRedis        *redis,
       g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
       g_ptr_array_add (args, g_strdup (LEAP_HOLDS_REDIS_NOW));
       g_ptr_array_add (args, g_strdup ("1000"));
-      _leap_holds_run_script (self, "expire", event_id, NULL, args, expired_cb, NULL);
+      _leap_holds_run_script (self, "expire", event_id, NULL, args, expired_cb, NULL, NULL);
     }
 }
 
