@@ -58,16 +58,6 @@ fds_settled (gpointer data)
   return count_fds (fds->pid) <= fds->limit;
 }
 
-static gboolean
-serving (gpointer data)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn =
-    g_socket_client_connect_to_host (client, "127.0.0.1", GPOINTER_TO_UINT (data), NULL,
-                                     NULL);
-  return conn != NULL;
-}
-
 static void
 test_fds_stable (void)
 {
@@ -87,7 +77,7 @@ test_fds_stable (void)
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
                                    "--redis", redis_at, "--database", db, NULL);
   g_assert_no_error (error);
-  g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
+  g_assert_true (leap_test_wait_until (leap_test_serving, GUINT_TO_POINTER (port), 20000));
   fds.pid = atoi (g_subprocess_get_identifier (p));
 
   /* Warm up, then count. */
@@ -179,7 +169,7 @@ test_chunked_body_bounded (void)
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
                                    "--redis", redis_at, "--database", db, NULL);
   g_assert_no_error (error);
-  g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
+  g_assert_true (leap_test_wait_until (leap_test_serving, GUINT_TO_POINTER (port), 20000));
   pid = atoi (g_subprocess_get_identifier (p));
   fd = leap_test_connect (port);
   request (fd);

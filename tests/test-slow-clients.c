@@ -26,16 +26,6 @@ typedef struct
   guint16      port;
 } Fixture;
 
-static gboolean
-serving (gpointer data)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn =
-    g_socket_client_connect_to_host (client, "127.0.0.1", GPOINTER_TO_UINT (data), NULL,
-                                     NULL);
-  return conn != NULL;
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
@@ -54,7 +44,7 @@ setup (Fixture *f, gconstpointer data)
                                             listen, "--redis", redis_at, "--database", db,
                                             "--idle-timeout", G_STRINGIFY (IDLE_TIMEOUT_S), NULL);
   g_assert_no_error (error);
-  g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (f->port), 20000));
+  g_assert_true (leap_test_wait_until (leap_test_serving, GUINT_TO_POINTER (f->port), 20000));
 }
 
 static void

@@ -968,3 +968,36 @@ leap_test_check_in (LeapCheckInView *view,
   g_assert_true (leap_test_wait_for (checked_in, view, timeout_ms));
   return leap_check_in_view_get_state (view);
 }
+
+gboolean
+leap_test_file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Takes @client (signed in). */
+void
+leap_test_counter_open (LeapTestCounter *counter,
+                        LeapClient      *client,
+                        const char      *cache_path,
+                        guint            timeout_ms)
+{
+  g_autoptr(GError) error = NULL;
+
+  counter->client = client;
+  counter->cache = leap_offline_cache_new (cache_path, &error);
+  g_assert_no_error (error);
+  leap_test_sync_cache (counter->cache, counter->client, timeout_ms);
+  counter->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", counter->client,
+                                                     "cache", counter->cache, NULL));
+  gtk_window_present (GTK_WINDOW (counter->window));
+}
+
+void
+leap_test_counter_close (LeapTestCounter *counter)
+{
+  gtk_window_destroy (GTK_WINDOW (counter->window));
+  g_clear_object (&counter->window);
+  g_clear_object (&counter->cache);
+  g_clear_object (&counter->client);
+}

@@ -42,6 +42,7 @@ G_END_DECLS
 #include "leap-checkout.h"
 #include "leap-client.h"
 #include "leap-offline-cache.h"
+#include "leap-window.h"
 
 G_BEGIN_DECLS
 
@@ -162,5 +163,21 @@ void        leap_test_save_order     (LeapOfflineCache  *cache,
 void        leap_test_sync_cache     (LeapOfflineCache  *cache,
                                       LeapClient        *client,
                                       guint              timeout_ms);
+gboolean    leap_test_file_exists    (gpointer           path);
+
+/* A box office at the counter: a signed-in client, the offline cache at
+ * a path the test shares, synced, and a window on both. */
+typedef struct
+{
+  LeapClient       *client;
+  LeapOfflineCache *cache;
+  LeapWindow       *window;
+} LeapTestCounter;
+
+void        leap_test_counter_open   (LeapTestCounter   *counter,
+                                      LeapClient        *client,
+                                      const char        *cache_path,
+                                      guint              timeout_ms);
+void        leap_test_counter_close  (LeapTestCounter   *counter);
 
 G_END_DECLS

@@ -33,35 +33,14 @@ static struct
   char         *pdf;
 } world;
 
-typedef struct
-{
-  LeapClient       *client;
-  LeapOfflineCache *cache;
-  LeapWindow       *window;
-} Counter;
+typedef LeapTestCounter Counter;
 
 static void
 counter_open (Counter    *counter,
               const char *user)
 {
-  g_autoptr(GError) error = NULL;
-
-  counter->client = leap_test_stack_sign_in (&world.stack, user);
-  counter->cache = leap_offline_cache_new (world.cache_path, &error);
-  g_assert_no_error (error);
-  leap_test_sync_cache (counter->cache, counter->client, TIMEOUT_MS);
-  counter->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", counter->client,
-                                                     "cache", counter->cache, NULL));
-  gtk_window_present (GTK_WINDOW (counter->window));
-}
-
-static void
-counter_close (Counter *counter)
-{
-  gtk_window_destroy (GTK_WINDOW (counter->window));
-  g_clear_object (&counter->window);
-  g_clear_object (&counter->cache);
-  g_clear_object (&counter->client);
+  leap_test_counter_open (counter, leap_test_stack_sign_in (&world.stack, user),
+                          world.cache_path, TIMEOUT_MS);
 }
 
 static gboolean
@@ -117,7 +96,7 @@ test_sign_out_focus (void)
   g_assert_true (leap_test_wait_for (signed_out, counter.client, TIMEOUT_MS));
   /* Longer than the cursor blinks (1.2 s). */
   run_for (3000);
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 static gboolean
@@ -159,7 +138,7 @@ test_sign_in_again (void)
   g_assert_true (leap_test_wait_for (signed_in, counter.client, TIMEOUT_MS));
   g_assert_cmpstr (leap_client_get_role (counter.client), ==, "manager");
   run_for (3000);
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 static void
@@ -281,17 +260,6 @@ refunded (gpointer user_data)
   return g_strcmp0 (leap_orders_view_get_status_text (user_data), "Paid · €45.00 refunded") == 0;
 }
 
-static gboolean
-check_in_settled (gpointer user_data)
-{
-  return g_strcmp0 (leap_check_in_view_get_state (user_data), "checking") != 0;
-}
-
-static gboolean
-file_exists (gpointer user_data)
-{
-  return g_file_test (user_data, G_FILE_TEST_EXISTS);
-}
 
 /* Who the database says made the refund of @order_id. */
 static char *
@@ -411,7 +379,7 @@ test_refund_approved (void)
   g_assert_cmpstr (by, ==, "manager");
 
   /* The slip. */
-  g_assert_true (leap_test_wait_for (file_exists, world.pdf, TIMEOUT_MS));
+  g_assert_true (leap_test_wait_for (leap_test_file_exists, world.pdf, TIMEOUT_MS));
   g_assert_true (g_file_get_contents (world.pdf, &pdf, &length, NULL));
   g_assert_nonnull (memmem (pdf, length, "(Refund Slip)", strlen ("(Refund Slip)")));
 
@@ -428,11 +396,7 @@ test_refund_approved (void)
   g_assert_cmpint (door.event_id, >, 0);
   leap_test_sync_cache (counter.cache, counter.client, TIMEOUT_MS);
   g_assert_true (leap_test_wait_for (door_set, &door, TIMEOUT_MS));
-  leap_check_in_view_check (leap_window_get_check_in_view (counter.window), secrets[2]);
-  g_assert_true (leap_test_wait_for (check_in_settled,
-                                     leap_window_get_check_in_view (counter.window), TIMEOUT_MS));
-  g_assert_cmpstr (leap_check_in_view_get_state (leap_window_get_check_in_view (counter.window)),
-                   ==, "voided");
+  g_assert_cmpstr (leap_test_check_in (door.view, secrets[2], TIMEOUT_MS), ==, "voided");
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.show-view", "s", "orders");
   gtk_widget_activate_action (GTK_WIDGET (counter.window), "win.sign-out", NULL);
   g_assert_true (leap_test_wait_for (signed_out, counter.client, TIMEOUT_MS));
@@ -446,7 +410,7 @@ test_refund_approved (void)
       run_for (300);
       assert_not_shown (GTK_WIDGET (counter.window), secrets);
     }
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 int

@@ -272,12 +272,6 @@ order_settled (gpointer user_data)
          g_strcmp0 (leap_kiosk_window_get_page_name (user_data), "tickets") == 0;
 }
 
-static gboolean
-file_exists (gpointer user_data)
-{
-  return g_file_test (user_data, G_FILE_TEST_EXISTS);
-}
-
 static guint
 count (const char *data,
        gsize       length,
@@ -338,7 +332,7 @@ test_kiosk_sale (void)
   g_assert_cmpint (available_now (), ==, world.before - 2);
 
   /* Printed: two tickets (and the receipt) in the PDF. */
-  g_assert_true (leap_test_wait_for (file_exists, world.pdf, TIMEOUT_MS));
+  g_assert_true (leap_test_wait_for (leap_test_file_exists, world.pdf, TIMEOUT_MS));
   codes = leap_ticket_printer_get_codes (leap_kiosk_window_get_last_printer (kiosk.window));
   g_assert_cmpuint (g_strv_length ((char **) codes), ==, 2);
   g_file_get_contents (world.pdf, &pdf, &length, &error);

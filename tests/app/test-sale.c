@@ -169,12 +169,6 @@ has_tiles (gpointer user_data)
   return leap_event_page_get_n_tiles (leap_window_get_event_page (user_data)) > 0;
 }
 
-static gboolean
-file_exists (gpointer user_data)
-{
-  return g_file_test (user_data, G_FILE_TEST_EXISTS);
-}
-
 static void
 find_cb (GObject      *source,
          GAsyncResult *result,
@@ -389,7 +383,7 @@ test_sale_cash (void)
 
   /* Printed: the printer was handed exactly the database's codes, and the
    * PDF has a page for each (named by its code) and the receipt. */
-  g_assert_true (leap_test_wait_for (file_exists, world.pdf, TIMEOUT_MS));
+  g_assert_true (leap_test_wait_for (leap_test_file_exists, world.pdf, TIMEOUT_MS));
   g_assert_nonnull (leap_window_get_last_printer (window));
   printed = leap_ticket_printer_get_codes (leap_window_get_last_printer (window));
   g_assert_cmpuint (g_strv_length ((char **) printed), ==, 2);
@@ -434,12 +428,7 @@ test_sale_cash (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-typedef struct
-{
-  LeapClient       *client;
-  LeapOfflineCache *cache;
-  LeapWindow       *window;
-} Counter;
+typedef LeapTestCounter Counter;
 
 /* A window on the shared cache, signed in as @user, talking to @url. */
 static void
@@ -447,19 +436,13 @@ counter_open_at (Counter    *counter,
                  const char *user,
                  const char *url)
 {
-  g_autoptr(GError) error = NULL;
+  LeapClient *client = leap_client_new (url);
   Result r = { 0 };
 
-  counter->client = leap_client_new (url);
-  leap_client_sign_in_async (counter->client, user, PASSWORD, NULL, sign_in_cb, &r);
+  leap_client_sign_in_async (client, user, PASSWORD, NULL, sign_in_cb, &r);
   g_assert_true (leap_test_wait_flag (&r.done, TIMEOUT_MS));
   g_assert_no_error (r.error);
-  counter->cache = leap_offline_cache_new (world.cache_path, &error);
-  g_assert_no_error (error);
-  leap_test_sync_cache (counter->cache, counter->client, TIMEOUT_MS);
-  counter->window = g_object_ref_sink (g_object_new (LEAP_TYPE_WINDOW, "client", counter->client,
-                                                     "cache", counter->cache, NULL));
-  gtk_window_present (GTK_WINDOW (counter->window));
+  leap_test_counter_open (counter, client, world.cache_path, TIMEOUT_MS);
 }
 
 /* The same, talking to the backend. */
@@ -468,15 +451,6 @@ counter_open (Counter    *counter,
               const char *user)
 {
   counter_open_at (counter, user, world.stack.url);
-}
-
-static void
-counter_close (Counter *counter)
-{
-  gtk_window_destroy (GTK_WINDOW (counter->window));
-  g_clear_object (&counter->window);
-  g_clear_object (&counter->cache);
-  g_clear_object (&counter->client);
 }
 
 static gboolean
@@ -527,22 +501,14 @@ test_sale_orders (void)
   g_assert_cmpuint (search_orders (view, "ada"), ==, 1);
   g_assert_cmpuint (search_orders (view, world.order_id), ==, 1);
   g_assert_cmpuint (search_orders (view, "nobody-bought-this"), ==, 0);
-  counter_close (&counter);
-}
-
-static gboolean
-check_in_settled (gpointer user_data)
-{
-  return g_strcmp0 (leap_check_in_view_get_state (user_data), "checking") != 0;
+  leap_test_counter_close (&counter);
 }
 
 static const char *
 check_in (LeapCheckInView *view,
           const char      *code)
 {
-  leap_check_in_view_check (view, code);
-  g_assert_true (leap_test_wait_for (check_in_settled, view, TIMEOUT_MS));
-  return leap_check_in_view_get_state (view);
+  return leap_test_check_in (view, code, TIMEOUT_MS);
 }
 
 /* The door: a sold ticket lets in once; then it is used; junk is not a
@@ -569,7 +535,7 @@ test_sale_check_in (void)
       g_str_has_prefix (leap_check_in_view_get_result_detail (view), "This ticket was used at "));
   g_assert_cmpstr (check_in (view, "LT1.not-a-ticket.at-all"), ==, "invalid");
   g_assert_cmpstr (leap_check_in_view_get_result_title (view), ==, "INVALID TICKET");
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 static gboolean
@@ -609,7 +575,7 @@ test_sale_shift (void)
   g_assert_nonnull (strstr (joined, "€90.00"));
   g_assert_nonnull (strstr (joined, "€140.00"));
   g_assert_nonnull (strstr (joined, "€5.00 short"));
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 static GtkWindow *
@@ -687,7 +653,7 @@ test_sale_refund (void)
   leap_shift_view_set_float_text (leap_window_get_shift_view (counter.window), "0");
   g_assert_cmpint (leap_shift_view_get_expected_cash (leap_window_get_shift_view (counter.window)),
                    ==, 4500);
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 typedef struct
@@ -849,7 +815,7 @@ test_sale_card_declined (void)
         failed++;
     g_assert_cmpuint (failed, ==, 1);
   }
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 static gboolean
@@ -966,7 +932,7 @@ test_sale_answer_lost (void)
     g_assert_nonnull (stored);
     g_assert_cmpstr (leap_json_get_string (stored, "status", NULL), ==, "paid");
   }
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
   leap_test_relay_stop (&relay);
 }
 
@@ -1005,7 +971,7 @@ test_sale_answer_unknown (void)
 
   leap_test_relay_restart_backend (&relay);
   g_unsetenv ("LEAP_CHECKOUT_DEADLINE_S");
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
   leap_test_relay_stop (&relay);
 }
 
@@ -1155,7 +1121,7 @@ test_sale_switch_event (void)
 
     g_assert_true (leap_test_wait_for (hold_released, &wait, TIMEOUT_MS));
   }
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
 }
 
 /* Not a test: the screenshots for the docs (`test-sale --shot NAME`, see
@@ -1247,7 +1213,7 @@ shot (const char *name,
       g_assert_cmpint (cairo_surface_write_to_png (surface, out), ==, CAIRO_STATUS_SUCCESS);
       cairo_surface_destroy (surface);
       g_print ("wrote %s\n", out);
-      counter_close (&counter);
+      leap_test_counter_close (&counter);
       stop_world ();
       return 0;
     }
@@ -1287,7 +1253,7 @@ shot (const char *name,
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_main_loop_run (loop);
 
-  counter_close (&counter);
+  leap_test_counter_close (&counter);
   stop_world ();
   return 0;
 }
