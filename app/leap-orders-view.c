@@ -897,6 +897,7 @@ leap_orders_view_focus_search (LeapOrdersView *self)
 {
   g_return_if_fail (LEAP_IS_ORDERS_VIEW (self));
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
 }
 
 gboolean

@@ -178,6 +178,9 @@ search_action (GtkWidget  *widget,
     }
   adw_view_stack_set_visible_child_name (self->view_stack, "sell");
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  /* What is typed next replaces the last search, also when the search
+   * had the focus already (grabbing it again selects nothing). */
+  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
 }
 
 static void
