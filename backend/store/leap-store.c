@@ -98,6 +98,18 @@ leap_store_count_query (LeapStore *self)
   priv->queries++;
 }
 
+JsonObject *
+leap_store_batch_failure (const GError *error)
+{
+  JsonObject *result = json_object_new ();
+  JsonObject *failure = json_object_new ();
+
+  json_object_set_string_member (failure, "code", leap_error_code_to_string (error->code));
+  json_object_set_string_member (failure, "message", error->message);
+  json_object_set_object_member (result, "error", failure);
+  return result;
+}
+
 #define FORWARD(name, ret, ...) LEAP_STORE_GET_CLASS (self)->name (self, __VA_ARGS__)
 
 gboolean
