@@ -218,3 +218,19 @@ leap_test_pg_create_db (LeapTestPg *pg)
   leap_test_pg_exec (admin, sql);
   return leap_test_pg_url (pg, name);
 }
+
+/* A new database for a test, a copy of @template_url's (which nothing may
+ * be connected to); returns its URL. */
+char *
+leap_test_pg_copy_db (LeapTestPg *pg,
+                      const char *template_url)
+{
+  static guint n;
+  const char *template = strrchr (template_url, '/') + 1;
+  g_autofree char *name = g_strdup_printf ("leap_copy_%u", ++n);
+  g_autofree char *admin = leap_test_pg_url (pg, "postgres");
+  g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s TEMPLATE %s", name, template);
+
+  leap_test_pg_exec (admin, sql);
+  return leap_test_pg_url (pg, name);
+}

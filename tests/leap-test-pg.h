@@ -25,6 +25,8 @@ void     leap_test_pg_clear     (LeapTestPg *pg);
 char    *leap_test_pg_url       (LeapTestPg *pg,
                                  const char *database);
 char    *leap_test_pg_create_db (LeapTestPg *pg);
+char    *leap_test_pg_copy_db   (LeapTestPg *pg,
+                                 const char *template_url);
 char    *leap_test_pg_query     (const char *url,
                                  const char *sql);
 void     leap_test_pg_exec      (const char *url,

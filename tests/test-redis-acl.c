@@ -157,13 +157,13 @@ start_worker (Fixture *f)
   g_autofree char *exe = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
                                            NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autoptr(GSubprocessLauncher) launcher =
     leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
 
   f->worker = g_subprocess_launcher_spawn (launcher, &error, exe, "--redis", redis_arg,
-                                           "--database", db_arg, "--consumer", "acl", NULL);
+                                           "--database", f->tb.db_url, "--ticket-key",
+                                           f->tb.ticket_key, "--consumer", "acl", NULL);
   g_assert_no_error (error);
 }
 

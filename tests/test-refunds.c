@@ -8,7 +8,6 @@
 #include "leap-orders.h"
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 
 static LeapTestRedis redis;
@@ -24,7 +23,7 @@ typedef struct
   gint64          tier;   /* 2500, 10 seats */
   gint64          tier2;  /* 1500, 5 seats */
   GSubprocess    *worker;
-  sqlite3        *db;
+  LeapTestDb     *db;
 } Fixture;
 
 static gint64
@@ -58,9 +57,7 @@ setup (Fixture *f, gconstpointer data)
   f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
   f->tier = add_tier (f, "Stalls", 2500, 10);
   f->tier2 = add_tier (f, "Balcony", 1500, 5);
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 5000);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 static void
@@ -77,7 +74,7 @@ static void
 teardown (Fixture *f, gconstpointer data)
 {
   stop_worker (f);
-  sqlite3_close (f->db);
+  leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->manager);
   g_free (f->cashier);
@@ -94,7 +91,6 @@ start_worker (Fixture *f,
   g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
                                             NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *idle = g_strdup_printf ("%u", claim_idle_ms);
   g_autofree char *tries = g_strdup_printf ("%u", max_deliveries);
   g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
@@ -107,7 +103,8 @@ start_worker (Fixture *f,
   /* Its warnings about poison messages are expected, not fatal. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg,
-                                           "--database", db_arg, "--consumer", "refunds-test",
+                                           "--database", f->tb.db_url, "--ticket-key",
+                                           f->tb.ticket_key, "--consumer", "refunds-test",
                                            "--claim-idle-ms", idle, "--max-deliveries", tries,
                                            NULL);
   g_assert_no_error (error);
