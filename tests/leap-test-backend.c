@@ -234,6 +234,73 @@ leap_test_backend_create (LeapTestBackend *tb,
   return json_object_get_int_member (leap_test_reply_object (&reply), "id");
 }
 
+GSubprocess *
+leap_test_backend_spawn_worker (LeapTestBackend *tb,
+                                const char      *consumer,
+                                gboolean         allow_warnings,
+                                ...)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
+                                            NULL);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", tb->redis->port);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      g_getenv ("LEAP_TEST_WORKER_LOG")
+          ? 0
+          : G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *worker;
+  const char *option;
+  va_list args;
+
+  g_ptr_array_add (argv, path);
+  g_ptr_array_add (argv, "--redis");
+  g_ptr_array_add (argv, redis_arg);
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, tb->db_url);
+  g_ptr_array_add (argv, "--ticket-key");
+  g_ptr_array_add (argv, tb->ticket_key);
+  g_ptr_array_add (argv, "--consumer");
+  g_ptr_array_add (argv, (char *) consumer);
+  va_start (args, allow_warnings);
+  while ((option = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) option);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  if (allow_warnings)
+    g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  worker = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return worker;
+}
+
+char *
+leap_test_backend_order (LeapTestBackend *tb,
+                         const char      *token,
+                         const char      *hold_id,
+                         const char      *payment)
+{
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id,
+                                           payment);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (tb, "POST", "/api/v1/orders", token, body, &reply);
+  if (reply.status != 202)
+    g_error ("POST /orders: %u %s", reply.status, reply.body);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
+}
+
+void
+leap_test_stop_process (GSubprocess **process,
+                        int           signal_num)
+{
+  if (*process == NULL)
+    return;
+  g_subprocess_send_signal (*process, signal_num);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
 /* Changes the database behind the backend's back, as another writer would. */
 void
 leap_test_backend_sql (LeapTestBackend *tb,

@@ -50,6 +50,22 @@ void        leap_test_backend_wait_redis  (LeapTestBackend *tb,
 void        leap_test_backend_sql         (LeapTestBackend *tb,
                                            const char      *sql);
 
+/* The real leap-worker on the test's Redis and database, as @consumer,
+ * with more options after it; its output silenced unless
+ * LEAP_TEST_WORKER_LOG is set, its warnings fatal unless @allow_warnings. */
+GSubprocess *leap_test_backend_spawn_worker (LeapTestBackend *tb,
+                                             const char      *consumer,
+                                             gboolean         allow_warnings,
+                                             ...) G_GNUC_NULL_TERMINATED;
+/* POST /orders for a hold, answered 202; the order id. */
+char       *leap_test_backend_order       (LeapTestBackend *tb,
+                                           const char      *token,
+                                           const char      *hold_id,
+                                           const char      *payment);
+/* Sends @signal_num to *process, waits for it and clears it. */
+void        leap_test_stop_process        (GSubprocess    **process,
+                                           int              signal_num);
+
 gboolean    leap_test_backend_is_pg       (void);
 char       *leap_test_backend_new_db      (LeapTestBackend *tb);
 

@@ -111,20 +111,8 @@ spawn_worker (Fixture    *f,
               const char *concurrency,
               const char *latency_ms)
 {
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", f->tb.db_url, "--ticket-key",
-                                         f->tb.ticket_key, "--consumer", "doomed", "--concurrency",
-                                         concurrency, "--card-latency-ms", latency_ms, NULL);
-  g_assert_no_error (error);
-  return process;
+  return leap_test_backend_spawn_worker (&f->tb, "doomed", FALSE, "--concurrency", concurrency,
+                                         "--card-latency-ms", latency_ms, NULL);
 }
 
 /* available + held + checking out + sold = capacity, for every tier. */
@@ -741,13 +729,7 @@ static void
 test_kill_worker (Fixture *f, gconstpointer data)
 {
   const guint n = 40;
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
   PendingWait w = { f, n, 0 };
   gint64 started;
@@ -762,11 +744,7 @@ test_kill_worker (Fixture *f, gconstpointer data)
 
   /* A card terminal that takes a minute: every message is in work when
    * the worker dies. */
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", f->tb.db_url, "--ticket-key",
-                                         f->tb.ticket_key, "--consumer", "doomed", "--concurrency",
-                                         "100", "--card-latency-ms", "60000", NULL);
-  g_assert_no_error (error);
+  process = spawn_worker (f, "100", "60000");
   g_assert_true (leap_test_wait_until (pending_reaches, &w, 15000));
   {
     g_autofree char *stream = leap_keys_checkout_stream (f->event);
@@ -1006,13 +984,7 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 {
   const guint n = 500;
   gint64 tier = add_tier (f, "Floor", 3000, n + 10);
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
   PendingWait w = { f, 0, 0 };
   gint64 paid_at_kill, pending_at_kill;
@@ -1027,11 +999,7 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 
   /* 100 at a time, 200 ms a payment: the 500 take at least a second, and
    * the kill comes when some are written and others are in work. */
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", f->tb.db_url, "--ticket-key",
-                                         f->tb.ticket_key, "--consumer", "doomed", "--concurrency",
-                                         "100", "--card-latency-ms", "200", NULL);
-  g_assert_no_error (error);
+  process = spawn_worker (f, "100", "200");
   {
     Frozen fr = { f, process, n };
 

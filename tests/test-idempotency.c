@@ -55,12 +55,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  if (f->worker != NULL)
-    {
-      g_subprocess_send_signal (f->worker, SIGTERM);
-      g_subprocess_wait (f->worker, NULL, NULL);
-      g_clear_object (&f->worker);
-    }
+  leap_test_stop_process (&f->worker, SIGTERM);
   leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->manager);
@@ -236,30 +231,16 @@ paid_order (Fixture *f,
                                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
                                            ", \"quantity\": %u}]}",
                                            f->event, f->tier, quantity);
-  g_autofree char *order = NULL;
-  g_autofree char *worker = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                              "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher =
-      leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
   g_auto(LeapTestReply) reply = { 0 };
   char *order_id;
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
-  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", "
-                           "\"tendered\": 100000}}",
-                           json_object_get_string_member (leap_test_reply_object (&reply),
-                                                          "hold_id"));
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", f->cashier, order, &reply);
-  g_assert_cmpuint (reply.status, ==, 202);
-  order_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply),
-                                                      "order_id"));
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, worker, "--redis", redis_arg,
-                                           "--database", f->tb.db_url, "--ticket-key",
-                                           f->tb.ticket_key, "--consumer", "idempotency", NULL);
-  g_assert_no_error (error);
+  order_id = leap_test_backend_order (&f->tb, f->cashier,
+                                      json_object_get_string_member (
+                                          leap_test_reply_object (&reply), "hold_id"),
+                                      "{\"method\": \"cash\", \"tendered\": 100000}");
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "idempotency", FALSE, NULL);
   leap_test_wait_db (f->db, 1, 15000,
                      "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   return order_id;

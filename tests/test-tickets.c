@@ -154,19 +154,9 @@ setup (Fixture *f, gconstpointer data)
 }
 
 static void
-stop_worker (Fixture *f)
-{
-  if (f->worker == NULL)
-    return;
-  g_subprocess_send_signal (f->worker, SIGTERM);
-  g_assert_true (g_subprocess_wait (f->worker, NULL, NULL));
-  g_clear_object (&f->worker);
-}
-
-static void
 teardown (Fixture *f, gconstpointer data)
 {
-  stop_worker (f);
+  leap_test_stop_process (&f->worker, SIGTERM);
   leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->cashier);
@@ -174,22 +164,10 @@ teardown (Fixture *f, gconstpointer data)
   leap_test_backend_teardown (&f->tb);
 }
 
-/* The real leap-worker, on the backend's Redis and database: it finds the
- * ticket key next to the database, as the backend does. */
 static void
 start_worker (Fixture *f)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
-                                            NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autoptr(GSubprocessLauncher) launcher =
-    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
-
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg,
-                                           "--database", f->tb.db_url, "--ticket-key",
-                                           f->tb.ticket_key, "--consumer", "tickets", NULL);
-  g_assert_no_error (error);
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "tickets", FALSE, NULL);
 }
 
 static char *
