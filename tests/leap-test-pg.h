@@ -18,6 +18,9 @@ typedef struct
 } LeapTestPg;
 
 void     leap_test_pg_start     (LeapTestPg *pg);
+void     leap_test_pg_start_copy (LeapTestPg *pg,
+                                  LeapTestPg *copy,
+                                  gboolean    standby);
 void     leap_test_pg_stop      (LeapTestPg *pg);
 void     leap_test_pg_kill      (LeapTestPg *pg);
 void     leap_test_pg_restart   (LeapTestPg *pg);
