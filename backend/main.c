@@ -102,6 +102,21 @@ quit_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The database to back up or copy from: opening a SQLite file that is
+ * not there would make an empty one. */
+static LeapStore *
+open_existing (const char *database_url,
+               GError    **error)
+{
+  if (g_str_has_prefix (database_url, "sqlite:") &&
+      !g_file_test (database_url + strlen ("sqlite:"), G_FILE_TEST_EXISTS))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "there is no database there");
+      return NULL;
+    }
+  return leap_store_open (database_url, error);
+}
+
 /* --backup: needs neither Redis nor the keys, and leaves the running
  * backends alone. */
 static int
@@ -109,22 +124,41 @@ backup (const char *database_url,
         const char *path)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(LeapStore) store = NULL;
+  g_autoptr(LeapStore) store = open_existing (database_url, &error);
 
-  /* Opening would make an empty one. */
-  if (g_str_has_prefix (database_url, "sqlite:") &&
-      !g_file_test (database_url + strlen ("sqlite:"), G_FILE_TEST_EXISTS))
-    {
-      g_printerr ("leap-backend: cannot back up %s: there is no database there\n", database_url);
-      return 1;
-    }
-  store = leap_store_open (database_url, &error);
   if (store == NULL || !leap_store_backup (store, path, &error))
     {
       g_printerr ("leap-backend: cannot back up %s: %s\n", database_url, error->message);
       return 1;
     }
   g_print ("Backed up %s to %s\n", database_url, path);
+  return 0;
+}
+
+/* --copy-to: moving a venue up from SQLite to PostgreSQL. */
+static int
+copy_to (const char *database_url,
+         const char *target_url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) from = open_existing (database_url, &error);
+  g_autoptr(LeapStore) to = NULL;
+  g_autoptr(JsonObject) counts = NULL;
+  gint64 rows = 0;
+
+  if (from != NULL)
+    to = leap_store_open (target_url, &error);
+  if (to != NULL)
+    counts = leap_store_copy (from, to, &error);
+  if (counts == NULL)
+    {
+      g_printerr ("leap-backend: cannot copy %s: %s\n", database_url, error->message);
+      return 1;
+    }
+  for (GList *l = json_object_get_members (counts); l != NULL; l = g_list_delete_link (l, l))
+    rows += json_object_get_int_member (counts, l->data);
+  g_print ("Copied %" G_GINT64_FORMAT " rows of %u tables from %s\n", rows,
+           json_object_get_size (counts), database_url);
   return 0;
 }
 
@@ -139,6 +173,7 @@ typedef struct
   char    *create_user;
   char    *role;
   char    *backup;
+  char    *copy_to;
   char   **cors;
   char   **trusted_proxies;
   gboolean seed_demo;
@@ -165,6 +200,7 @@ options_clear (Options *o)
   g_free (o->create_user);
   g_free (o->role);
   g_free (o->backup);
+  g_free (o->copy_to);
   g_strfreev (o->cors);
   g_strfreev (o->trusted_proxies);
 }
@@ -304,6 +340,9 @@ main (int   argc,
            "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
          { "backup", 0, 0, G_OPTION_ARG_FILENAME, &o.backup,
            "Copy the running SQLite database, consistent, into FILE, and exit", "FILE" },
+         { "copy-to", 0, 0, G_OPTION_ARG_STRING, &o.copy_to,
+           "Copy the SQLite database, every row, into an empty PostgreSQL database, and exit",
+           "postgresql://…" },
          { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors,
            "A web origin allowed to call the API (repeatable)", "ORIGIN" },
          { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.trusted_proxies,
@@ -365,9 +404,10 @@ main (int   argc,
       return 2;
     }
 
-  if (o.backup != NULL)
+  if (o.backup != NULL || o.copy_to != NULL)
     {
-      int status = backup (config.database_url, o.backup);
+      int status = o.backup != NULL ? backup (config.database_url, o.backup)
+                                    : copy_to (config.database_url, o.copy_to);
 
       leap_backend_config_clear (&config);
       return status;

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Backups a venue can trust (issue 17): taken while the backend sells, a
  * backup restored into a new backend finds every order that was paid
- * before it, with its tickets, and adds up. */
+ * before it, with its tickets, and adds up. And moving a venue up:
+ * leap-backend --copy-to copies a SQLite database that has sold for cash
+ * and by card into an empty PostgreSQL database, every row, and its
+ * sequences go on after the ids copied; a target that is not empty is
+ * refused and left alone. */
 #include "leap-test-backend.h"
+#include "leap-test-pg.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
 
 static LeapTestRedis redis;
+static LeapTestPg pg; /* the copies' targets */
 
 #define N_ORDERS 12
+#define CASH     "{\"method\": \"cash\", \"tendered\": 100000}"
 
 typedef struct
 {
@@ -56,10 +63,11 @@ teardown (Fixture *f, gconstpointer data)
   leap_test_backend_teardown (&f->tb);
 }
 
-/* An order of @quantity Stalls for cash, placed; returns its id. */
+/* An order of @quantity Stalls, placed; returns its id. */
 static char *
-place (Fixture *f,
-       guint    quantity)
+place (Fixture    *f,
+       guint       quantity,
+       const char *payment)
 {
   g_auto(LeapTestReply) reply = { 0 };
   g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
@@ -72,7 +80,7 @@ place (Fixture *f,
   return leap_test_backend_order (&f->tb, f->cashier,
                                   json_object_get_string_member (leap_test_reply_object (&reply),
                                                                  "hold_id"),
-                                  "{\"method\": \"cash\", \"tendered\": 100000}");
+                                  payment);
 }
 
 /* leap-backend --backup, a process of its own beside the running backend. */
@@ -180,12 +188,12 @@ test_restore (Fixture *f, gconstpointer data)
 
   f->worker = leap_test_backend_spawn_worker (&f->tb, "backup", FALSE, NULL);
   for (guint i = 0; i < N_ORDERS; i++)
-    g_ptr_array_add (f->paid, place (f, 1 + i % 3));
+    g_ptr_array_add (f->paid, place (f, 1 + i % 3, CASH));
   leap_test_wait_db (f->db, N_ORDERS, 20000, "SELECT count(*) FROM orders WHERE status = 'paid'");
 
   /* More sales while the backup runs. */
   for (guint i = 0; i < 4; i++)
-    g_free (place (f, 1));
+    g_free (place (f, 1, CASH));
   backup = back_up (f);
 
   copy = leap_test_db_open (backup);
@@ -226,6 +234,94 @@ test_missing_database (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
+/* leap-backend --database SQLITE --copy-to URL; its exit status, and what
+ * it said in @out. */
+static int
+copy_to (Fixture    *f,
+         const char *url,
+         char      **out)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--database",
+                                   f->tb.db_url, "--copy-to", url, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, out, NULL, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (p);
+}
+
+/* Every table but the migrations' has as many rows on both sides. */
+static void
+assert_same_rows (LeapTestDb *from,
+                  LeapTestDb *to)
+{
+  g_autoptr(GPtrArray) tables = leap_test_db_column (
+      from, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name <> 'schema_migrations'");
+  gint64 total = 0;
+
+  g_assert_cmpuint (tables->len, >, 10);
+  for (guint i = 0; i < tables->len; i++)
+    {
+      const char *table = g_ptr_array_index (tables, i);
+      gint64 n = leap_test_db_int (from, "SELECT count(*) FROM %s", table);
+      gint64 copied = leap_test_db_int (to, "SELECT count(*) FROM %s", table);
+
+      if (copied != n)
+        g_error ("Table %s: %" G_GINT64_FORMAT " rows in SQLite, %" G_GINT64_FORMAT
+                 " in PostgreSQL", table, n, copied);
+      total += n;
+    }
+  g_assert_cmpint (total, >, 50);
+  g_assert_cmpint (leap_test_db_int (to, "SELECT sum (sold) FROM tiers"), ==,
+                   leap_test_db_int (from, "SELECT sum (sold) FROM tiers"));
+  g_assert_cmpint (leap_test_db_int (to, "SELECT sum (total) FROM orders"), ==,
+                   leap_test_db_int (from, "SELECT sum (total) FROM orders"));
+}
+
+static void
+test_copy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autofree char *out = NULL;
+  g_autoptr(LeapTestDb) to = NULL;
+
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "backup", FALSE, NULL);
+  for (guint i = 0; i < 8; i++)
+    g_free (place (f, 1 + i % 2, i % 2 ? "{\"method\": \"card\"}" : CASH));
+  leap_test_wait_db (f->db, 8, 20000, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  g_assert_cmpint (copy_to (f, url, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "Copied "));
+  to = leap_test_db_open (url);
+  assert_same_rows (f->db, to);
+  /* The sequences go on after the ids copied. */
+  g_assert_cmpint (leap_test_db_int (to, "SELECT nextval (pg_get_serial_sequence ('venues', "
+                                         "'id'))"),
+                   >, leap_test_db_int (to, "SELECT max (id) FROM venues"));
+}
+
+/* A database with rows is refused, and nothing is added to it. */
+static void
+test_not_empty (Fixture *f, gconstpointer data)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(LeapTestDb) to = NULL;
+  gint64 venues;
+
+  g_assert_cmpint (copy_to (f, url, &first), ==, 0);
+  to = leap_test_db_open (url);
+  venues = leap_test_db_int (to, "SELECT count(*) FROM venues");
+  g_assert_cmpint (copy_to (f, url, &second), ==, 1);
+  g_assert_nonnull (strstr (second, "not empty"));
+  g_assert_cmpint (leap_test_db_int (to, "SELECT count(*) FROM venues"), ==, venues);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -238,7 +334,16 @@ main (int   argc,
   g_test_add ("/leap/backup/restore", Fixture, NULL, setup, test_restore, teardown);
   g_test_add ("/leap/backup/missing-database", Fixture, NULL, setup, test_missing_database,
               teardown);
+  /* From SQLite, into a PostgreSQL server of their own. */
+  if (!leap_test_backend_is_pg ())
+    {
+      leap_test_pg_start (&pg);
+      g_test_add ("/leap/backup/copy-to", Fixture, NULL, setup, test_copy, teardown);
+      g_test_add ("/leap/backup/copy-to/not-empty", Fixture, NULL, setup, test_not_empty,
+                  teardown);
+    }
   status = g_test_run ();
+  leap_test_pg_clear (&pg);
   leap_test_backend_global_fini ();
   leap_test_redis_clear (&redis);
   return status;

@@ -125,6 +125,7 @@ void _leap_store_pg_leases_class_init    (LeapStoreClass *klass);
 void _leap_store_pg_checkins_class_init  (LeapStoreClass *klass);
 void _leap_store_pg_refunds_class_init   (LeapStoreClass *klass);
 void _leap_store_pg_outage_class_init    (LeapStoreClass *klass);
+void _leap_store_pg_copy_class_init      (LeapStoreClass *klass);
 
 /* Shared between the files (the vfuncs themselves are static in theirs). */
 JsonObject   *_leap_store_pg_get_order_in  (LeapStorePg  *self,

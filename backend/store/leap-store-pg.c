@@ -600,6 +600,7 @@ leap_store_pg_class_init (LeapStorePgClass *klass)
   _leap_store_pg_checkins_class_init (store_class);
   _leap_store_pg_refunds_class_init (store_class);
   _leap_store_pg_outage_class_init (store_class);
+  _leap_store_pg_copy_class_init (store_class);
 }
 
 static void

@@ -49,6 +49,8 @@ JsonArray    *_leap_store_sqlite_batch             (LeapStoreSqlite  *self,
                                                     JsonArray        *items,
                                                     LeapStoreSqliteOneFunc one,
                                                     GError          **error);
+JsonObject   *_leap_store_sqlite_row               (sqlite3_stmt     *stmt,
+                                                    gboolean          raw_times);
 JsonArray    *_leap_store_sqlite_collect_rows      (LeapStoreSqlite  *self,
                                                     sqlite3_stmt     *stmt,
                                                     GError          **error);
@@ -257,6 +259,12 @@ gint64        _leap_store_sqlite_db_holds_expire      (LeapStore              *s
 gboolean      _leap_store_sqlite_outbox_mark_sent     (LeapStore              *store,
                                                        const char             *order_id,
                                                        gint64                  now_ms,
+                                                       GError                **error);
+
+/* leap-store-sqlite-copy.c: every row, for leap_store_copy () */
+gboolean      _leap_store_sqlite_copy_out             (LeapStore              *store,
+                                                       LeapStoreCopyFunc       sink,
+                                                       gpointer                data,
                                                        GError                **error);
 
 G_END_DECLS

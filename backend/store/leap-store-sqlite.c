@@ -179,9 +179,9 @@ is_time_column (const char *name)
 }
 
 /* A row as a JsonObject; API times become ISO 8601 strings unless raw. */
-static JsonObject *
-row_to_object (sqlite3_stmt *stmt,
-               gboolean      raw_times)
+JsonObject *
+_leap_store_sqlite_row (sqlite3_stmt *stmt,
+                        gboolean      raw_times)
 {
   JsonObject *object = json_object_new ();
   int n = sqlite3_column_count (stmt);
@@ -222,7 +222,7 @@ _leap_store_sqlite_collect_rows (LeapStoreSqlite *self,
   int rc;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    json_array_add_object_element (array, row_to_object (stmt, FALSE));
+    json_array_add_object_element (array, _leap_store_sqlite_row (stmt, FALSE));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -243,7 +243,7 @@ _leap_store_sqlite_collect_one (LeapStoreSqlite *self,
   int rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW)
-    object = row_to_object (stmt, raw_times);
+    object = _leap_store_sqlite_row (stmt, raw_times);
   else if (rc == SQLITE_DONE)
     g_set_error (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such %s", what);
   else
@@ -535,6 +535,7 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
 
   store_class->ping = leap_store_sqlite_ping;
   store_class->backup = leap_store_sqlite_backup;
+  store_class->copy_out = _leap_store_sqlite_copy_out;
 
   /* leap-store-sqlite-catalogue.c */
   store_class->get = _leap_store_sqlite_get;

@@ -28,6 +28,12 @@ typedef struct
   guint       limit;
 } LeapEventFilter;
 
+/* Takes a page of a table's rows (objects of raw column values). */
+typedef gboolean (*LeapStoreCopyFunc) (const char  *table,
+                                       JsonArray   *rows,
+                                       gpointer     data,
+                                       GError     **error);
+
 #define LEAP_TYPE_STORE (leap_store_get_type ())
 G_DECLARE_DERIVABLE_TYPE (LeapStore, leap_store, LEAP, STORE, GObject)
 
@@ -218,6 +224,24 @@ struct _LeapStoreClass
   /* Backups; NULL where the server has its own tools */
   gboolean    (*backup)               (LeapStore             *self,
                                        const char            *path,
+                                       GError               **error);
+
+  /* Copying a database into another store (leap_store_copy ()): the
+   * source gives every row, parents before children; the target takes
+   * them into an empty database, in one transaction. NULL where a store
+   * is not one side. */
+  gboolean    (*copy_out)             (LeapStore             *self,
+                                       LeapStoreCopyFunc      sink,
+                                       gpointer               data,
+                                       GError               **error);
+  gboolean    (*copy_in_begin)        (LeapStore             *self,
+                                       GError               **error);
+  gboolean    (*copy_in)              (LeapStore             *self,
+                                       const char            *table,
+                                       JsonArray             *rows,
+                                       GError               **error);
+  gboolean    (*copy_in_end)          (LeapStore             *self,
+                                       gboolean               commit,
                                        GError               **error);
 };
 
@@ -412,6 +436,9 @@ JsonObject *leap_store_batch_result       (JsonArray             *results,
 
 gboolean    leap_store_backup             (LeapStore             *self,
                                            const char            *path,
+                                           GError               **error);
+JsonObject *leap_store_copy               (LeapStore             *from,
+                                           LeapStore             *to,
                                            GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a
