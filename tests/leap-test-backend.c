@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-test-backend.h"
-#include "leap-test-pg.h"
 #include "leap-password.h"
 
 static LeapTestRedis *global_redis;
@@ -33,6 +32,12 @@ gboolean
 leap_test_backend_is_pg (void)
 {
   return g_strcmp0 (g_getenv ("LEAP_TEST_STORE"), "postgresql") == 0;
+}
+
+LeapTestPg *
+leap_test_backend_get_pg (void)
+{
+  return pg;
 }
 
 /* The URL of another, empty database on the tests' store. */

@@ -3,6 +3,7 @@
 
 #include "leap-backend.h"
 #include "leap-test-db.h"
+#include "leap-test-pg.h"
 #include "leap-test-util.h"
 
 G_BEGIN_DECLS
@@ -67,6 +68,8 @@ void        leap_test_stop_process        (GSubprocess    **process,
                                            int              signal_num);
 
 gboolean    leap_test_backend_is_pg       (void);
+/* The PostgreSQL server the tests run on, NULL on SQLite. */
+LeapTestPg *leap_test_backend_get_pg      (void);
 char       *leap_test_backend_new_db      (LeapTestBackend *tb);
 
 /* A counter of an event's tier in Redis (leap:{ev:E}:NAME, field TIER). */

@@ -7,13 +7,13 @@
  * sequences go on after the ids copied; a target that is not empty is
  * refused and left alone. */
 #include "leap-test-backend.h"
-#include "leap-test-pg.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
 
 static LeapTestRedis redis;
-static LeapTestPg pg; /* the copies' targets */
+static LeapTestPg pg;       /* the copies' targets */
+static LeapTestPg restored; /* a base backup, started */
 
 #define N_ORDERS 12
 #define CASH     "{\"method\": \"cash\", \"tendered\": 100000}"
@@ -57,6 +57,7 @@ teardown (Fixture *f, gconstpointer data)
 {
   leap_test_stop_process (&f->worker, SIGTERM);
   g_ptr_array_unref (f->paid);
+  leap_test_pg_clear (&restored);
   leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->cashier);
@@ -83,7 +84,9 @@ place (Fixture    *f,
                                   payment);
 }
 
-/* leap-backend --backup, a process of its own beside the running backend. */
+/* SQLite: leap-backend --backup, a process of its own beside the running
+ * backend. PostgreSQL: pg_basebackup of the running server, started as a
+ * server of its own. Returns the URL of the restored database. */
 static char *
 back_up (Fixture *f)
 {
@@ -94,6 +97,11 @@ back_up (Fixture *f)
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
 
+  if (leap_test_backend_is_pg ())
+    {
+      leap_test_pg_start_copy (leap_test_backend_get_pg (), &restored, FALSE);
+      return leap_test_pg_url (&restored, strrchr (f->tb.db_url, '/') + 1);
+    }
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--database",
                                    f->tb.db_url, "--backup", path, NULL);
   g_assert_no_error (error);
