@@ -238,6 +238,81 @@ test_users_sessions (void)
   leap_test_rmdir (dir);
 }
 
+/* The warnings of the store, one a line. */
+static GString *warnings;
+
+static GLogWriterOutput
+record_warnings (GLogLevelFlags   level,
+                 const GLogField *fields,
+                 gsize            n_fields,
+                 gpointer         data)
+{
+  if (level & G_LOG_LEVEL_WARNING)
+    for (gsize i = 0; i < n_fields; i++)
+      if (g_str_equal (fields[i].key, "MESSAGE"))
+        g_string_append_printf (warnings, "%s\n", (const char *) fields[i].value);
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+/* Each SQLSTATE becomes its LEAP_ERROR, with a message that never
+ * carries the server's text; one of no known kind is INTERNAL, the
+ * server's text in the log. */
+static void
+test_errors (void)
+{
+  static const struct
+  {
+    const char *state;
+    int         code;
+    const char *message;
+  } cases[] = {
+    { "23505", LEAP_ERROR_CONFLICT, "Database: it already exists" },
+    { "23503", LEAP_ERROR_CONFLICT, "Database: it is still referenced by other records" },
+    { "23514", LEAP_ERROR_CONFLICT, "Database: CHECK constraint failed" },
+    { "23P01", LEAP_ERROR_CONFLICT, "Database: constraint failed" },
+    { "40001", LEAP_ERROR_UNAVAILABLE, "Database: the database is busy" },
+    { "40P01", LEAP_ERROR_UNAVAILABLE, "Database: the database is busy" },
+    { "57P01", LEAP_ERROR_UNAVAILABLE, "Database: the database is unavailable" },
+    { "53300", LEAP_ERROR_UNAVAILABLE, "Database: the database is unavailable" },
+    { "XX000", LEAP_ERROR_INTERNAL, "Database: the query failed" },
+  };
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  LeapStorePg *self = LEAP_STORE_PG (store);
+  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
+
+  g_assert_no_error (error);
+  leap_test_allow_warnings ();
+  g_log_set_writer_func (record_warnings, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("DO $$ BEGIN RAISE EXCEPTION 'server secret' "
+                                              "USING ERRCODE = '%s'; END $$", cases[i].state);
+
+      g_string_truncate (warnings, 0);
+      g_assert_false (_leap_store_pg_exec (self, sql, NULL, &error));
+      if (cases[i].code == LEAP_ERROR_INTERNAL)
+        g_assert_cmpstr (warnings->str, ==, "PostgreSQL error XX000: server secret\n");
+      else
+        g_assert_cmpstr (warnings->str, ==, "");
+      g_assert_error (error, LEAP_ERROR, cases[i].code);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+      g_clear_error (&error);
+    }
+
+  /* A statement given a parameter it has no place for: our bug, not a
+   * lost connection. */
+  _leap_pg_params_int (params, 1);
+  g_string_truncate (warnings, 0);
+  g_assert_false (_leap_store_pg_exec (self, "SELECT 1", params, &error));
+  g_assert_true (g_str_has_prefix (warnings->str, "PostgreSQL error 08P01"));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_assert_true (leap_store_ping (store, &error));
+  g_assert_no_error (error);
+}
+
 /* After the server is killed and started again, the same LeapStore
  * answers: a read and a transaction at once, a write outside one after
  * one UNAVAILABLE (it is not repeated: it may have run). */
@@ -531,6 +606,7 @@ main (int argc, char *argv[])
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  warnings = g_string_new (NULL);
   leap_test_pg_start (&pg);
   g_test_add_func ("/leap/pg-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/leap/pg-store/users-sessions", test_users_sessions);
@@ -538,7 +614,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/pg-store/leases", test_leases);
   g_test_add_func ("/leap/pg-store/programs", test_programs);
   g_test_add_func ("/leap/pg-store/reset", test_reset);
+  /* Last: it lets warnings through, to read them. */
+  g_test_add_func ("/leap/pg-store/errors", test_errors);
   status = g_test_run ();
   leap_test_pg_clear (&pg);
+  g_string_free (warnings, TRUE);
   return status;
 }
