@@ -313,6 +313,36 @@ test_errors (void)
   g_assert_no_error (error);
 }
 
+/* A row reads as SQLite's would: integers, whole sums and comparisons as
+ * numbers, times (*_at) as ISO 8601 unless raw, NULL as null. */
+static void
+test_rows (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  const char *sql = "SELECT 7::bigint AS n, 3::int AS i, sum (x) AS total, 2.5 AS half, "
+                    "1 < 2 AS yes, 'é' AS text, NULL::bigint AS nothing, 0::bigint AS created_at "
+                    "FROM (VALUES (20::bigint), (22::bigint)) AS t (x)";
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(JsonObject) raw = NULL;
+  g_autofree char *row_text = NULL;
+  g_autofree char *raw_text = NULL;
+
+  g_assert_no_error (error);
+  row = _leap_store_pg_query_one (LEAP_STORE_PG (store), sql, NULL, FALSE, "row", &error);
+  g_assert_no_error (error);
+  raw = _leap_store_pg_query_one (LEAP_STORE_PG (store), sql, NULL, TRUE, "row", &error);
+  g_assert_no_error (error);
+  row_text = object_text (row);
+  raw_text = object_text (raw);
+  g_assert_cmpstr (row_text, ==, "{\"n\":7,\"i\":3,\"total\":42,\"half\":2.5,\"yes\":1,"
+                                 "\"text\":\"é\",\"nothing\":null,"
+                                 "\"created_at\":\"1970-01-01T00:00:00Z\"}");
+  g_assert_cmpstr (raw_text, ==, "{\"n\":7,\"i\":3,\"total\":42,\"half\":2.5,\"yes\":1,"
+                                 "\"text\":\"é\",\"nothing\":null,\"created_at\":0}");
+}
+
 /* After the server is killed and started again, the same LeapStore
  * answers: a read and a transaction at once, a write outside one after
  * one UNAVAILABLE (it is not repeated: it may have run). */
@@ -610,6 +640,7 @@ main (int argc, char *argv[])
   leap_test_pg_start (&pg);
   g_test_add_func ("/leap/pg-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/leap/pg-store/users-sessions", test_users_sessions);
+  g_test_add_func ("/leap/pg-store/rows", test_rows);
   g_test_add_func ("/leap/pg-store/open-urls", test_open_urls);
   g_test_add_func ("/leap/pg-store/leases", test_leases);
   g_test_add_func ("/leap/pg-store/programs", test_programs);
