@@ -8,6 +8,7 @@
 #include "leap-store-pg-private.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N_STARTS 10
@@ -311,6 +312,58 @@ test_errors (void)
   g_clear_error (&error);
   g_assert_true (leap_store_ping (store, &error));
   g_assert_no_error (error);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+/* 0010 on a database with orders: each gets one code of seven letters
+ * of the alphabet, none twice. */
+static void
+test_order_codes_migration (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_auto(GStrv) names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = NULL;
+  g_autofree char *codes = NULL;
+
+  names = g_resources_enumerate_children ("/io/github/leapboxoffice/store/pg", 0, &error);
+  g_assert_no_error (error);
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+  leap_test_pg_exec (url, "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, "
+                          "applied_at bigint NOT NULL)");
+  for (guint i = 0; names[i] != NULL && g_ascii_strtoll (names[i], NULL, 10) < 10; i++)
+    {
+      g_autofree char *path = g_strconcat ("/io/github/leapboxoffice/store/pg/", names[i], NULL);
+      g_autoptr(GBytes) sql = g_resources_lookup_data (path, 0, &error);
+      g_autofree char *text = NULL;
+      g_autofree char *record = NULL;
+
+      g_assert_no_error (error);
+      text = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
+      leap_test_pg_exec (url, text);
+      record = g_strdup_printf ("INSERT INTO schema_migrations VALUES (%" G_GINT64_FORMAT ", 0)",
+                                g_ascii_strtoll (names[i], NULL, 10));
+      leap_test_pg_exec (url, record);
+    }
+  leap_test_pg_exec (url, "INSERT INTO venues (name, created_at, updated_at) VALUES ('v', 0, 0);"
+                          "INSERT INTO events (venue_id, name, starts_at, created_at, "
+                          "updated_at) VALUES (1, 'e', 0, 0, 0);"
+                          "INSERT INTO orders (id, event_id, status, total, currency, "
+                          "created_at, updated_at) SELECT 'o-' || n, 1, 'paid', 0, 'EUR', 0, 0 "
+                          "FROM generate_series (1, 200) AS n");
+
+  store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  codes = leap_test_pg_query (url, "SELECT count(*) || ' ' || count(DISTINCT order_id) || ' ' "
+                                   "|| count(DISTINCT code) || ' ' || bool_and (code ~ "
+                                   "'^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{7}$') FROM order_codes");
+  g_assert_cmpstr (codes, ==, "200 200 200 true");
 }
 
 /* A row reads as SQLite's would: integers, whole sums and comparisons as
@@ -640,6 +693,7 @@ main (int argc, char *argv[])
   leap_test_pg_start (&pg);
   g_test_add_func ("/leap/pg-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/leap/pg-store/users-sessions", test_users_sessions);
+  g_test_add_func ("/leap/pg-store/order-codes-migration", test_order_codes_migration);
   g_test_add_func ("/leap/pg-store/rows", test_rows);
   g_test_add_func ("/leap/pg-store/open-urls", test_open_urls);
   g_test_add_func ("/leap/pg-store/leases", test_leases);
