@@ -664,6 +664,7 @@ test_changes_in_order (Fixture       *f,
   json_object_unref (object_both (f, CREATE, LEAP_KIND_VENUE, 0, "{\"name\": \"First\"}"));
   race_begin (&race, f, "BEGIN; INSERT INTO changes (kind, object_id, deleted, at) "
                         "VALUES ('venue', 99, 0, 0)");
+  /* Writers do not wait for each other: this one commits meanwhile. */
   json_object_unref (object_both (f, CREATE, LEAP_KIND_VENUE, 0, "{\"name\": \"Third\"}"));
 
   race_finish (&race);
