@@ -5,26 +5,7 @@
 #include "leap-store-sqlite-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
-#include "leap-schema.h"
-
-typedef struct
-{
-  const char       *table;
-  const char       *columns;    /* what a read returns, in API order */
-  const LeapSchema *schema;
-  gboolean          has_event;  /* belongs to an event (event_id column) */
-} KindInfo;
-
-static const KindInfo kinds[LEAP_N_KINDS] = {
-  [LEAP_KIND_VENUE] = { "venues", "id, name, address, city, country, timezone, capacity, "
-                        "created_at, updated_at", &leap_schema_venue, FALSE },
-  [LEAP_KIND_EVENT] = { "events", "id, venue_id, name, description, starts_at, ends_at, status, "
-                        "created_at, updated_at", &leap_schema_event, FALSE },
-  [LEAP_KIND_TIER] = { "tiers", "id, event_id, name, price, currency, capacity, max_per_order, "
-                       "created_at, updated_at", &leap_schema_tier, TRUE },
-  [LEAP_KIND_OFFER] = { "offers", "id, event_id, tier_id, name, code, kind, value, valid_from, "
-                        "valid_until, created_at, updated_at", &leap_schema_offer, TRUE },
-};
+#include "leap-store-kinds.h"
 
 /* Binds a checked JSON value to parameter i as its column type wants. */
 static void
@@ -82,8 +63,9 @@ get_in_tx (LeapStoreSqlite *self,
            gint64           id,
            GError         **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?",
-                                          kinds[kind].columns, kinds[kind].table);
+  const LeapStoreKind *info = &_leap_store_kinds[kind];
+  g_autofree char *sql = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?", info->columns,
+                                          info->table);
   sqlite3_stmt *stmt = _leap_store_sqlite_prepare (self, sql, error);
 
   if (stmt == NULL)
@@ -100,63 +82,6 @@ exists (LeapStoreSqlite *self,
 {
   g_autoptr(JsonObject) object = get_in_tx (self, kind, id, error);
   return object != NULL;
-}
-
-/* Rules that span rows or fields; the schema has checked each field alone. */
-static gboolean
-check_references (LeapStoreSqlite *self,
-                  LeapKind         kind,
-                  gint64           event_id,
-                  JsonObject      *merged,
-                  GError         **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  gint64 a, b;
-
-  if (kind == LEAP_KIND_EVENT && json_object_has_member (merged, "venue_id") &&
-      !exists (self, LEAP_KIND_VENUE, leap_json_get_int (merged, "venue_id", 0), &local_error))
-    {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "event.venue_id names no venue");
-      return FALSE;
-    }
-  if (kind == LEAP_KIND_EVENT &&
-      leap_time_parse (leap_json_get_string (merged, "starts_at", NULL), &a) &&
-      leap_time_parse (leap_json_get_string (merged, "ends_at", NULL), &b) && b < a)
-    {
-      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                   "event.ends_at is before event.starts_at");
-      return FALSE;
-    }
-  if (kind == LEAP_KIND_OFFER)
-    {
-      gint64 tier_id = leap_json_get_int (merged, "tier_id", 0);
-
-      if (tier_id > 0)
-        {
-          g_autoptr(JsonObject) tier = get_in_tx (self, LEAP_KIND_TIER, tier_id, &local_error);
-          if (tier == NULL || leap_json_get_int (tier, "event_id", 0) != event_id)
-            {
-              g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                           "offer.tier_id names no tier of this event");
-              return FALSE;
-            }
-        }
-      if (g_strcmp0 (leap_json_get_string (merged, "kind", NULL), "percent") == 0 &&
-          leap_json_get_int (merged, "value", 0) > 100)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "offer.value is a percentage: 1 to 100");
-          return FALSE;
-        }
-      if (leap_time_parse (leap_json_get_string (merged, "valid_from", NULL), &a) &&
-          leap_time_parse (leap_json_get_string (merged, "valid_until", NULL), &b) && b <= a)
-        {
-          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                       "offer.valid_until must be after offer.valid_from");
-          return FALSE;
-        }
-    }
-  return TRUE;
 }
 
 JsonObject *
@@ -187,7 +112,7 @@ _leap_store_sqlite_list_events (LeapStore             *store,
                                 GError               **error)
 {
   LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  g_autofree char *pattern = NULL;
+  g_autofree char *pattern = _leap_store_like_pattern (filter->q);
   sqlite3_stmt *stmt;
 
   stmt = _leap_store_sqlite_prepare (self, "SELECT id, venue_id, name, description, starts_at, "
@@ -200,20 +125,6 @@ _leap_store_sqlite_list_events (LeapStore             *store,
   if (stmt == NULL)
     return NULL;
 
-  if (filter->q != NULL && filter->q[0] != '\0')
-    {
-      GString *s = g_string_new ("%");
-
-      /* The search words are data: escape LIKE's wildcards in them. */
-      for (const char *p = filter->q; *p; p++)
-        {
-          if (*p == '%' || *p == '_' || *p == '\\')
-            g_string_append_c (s, '\\');
-          g_string_append_c (s, *p);
-        }
-      g_string_append_c (s, '%');
-      pattern = g_string_free (s, FALSE);
-    }
   _leap_store_sqlite_bind_text_or_null (stmt, 1, pattern);
   sqlite3_bind_int64 (stmt, 2, filter->venue_id);
   sqlite3_bind_int64 (stmt, 3, filter->from);
@@ -231,13 +142,14 @@ _leap_store_sqlite_list_children (LeapStore *store,
                                   GError   **error)
 {
   LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  const LeapStoreKind *info = &_leap_store_kinds[kind];
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
 
-  g_return_val_if_fail (kinds[kind].has_event, NULL);
+  g_return_val_if_fail (info->has_event, NULL);
 
-  sql = g_strdup_printf ("SELECT %s FROM %s WHERE event_id = ? ORDER BY id",
-                         kinds[kind].columns, kinds[kind].table);
+  sql = g_strdup_printf ("SELECT %s FROM %s WHERE event_id = ? ORDER BY id", info->columns,
+                         info->table);
   stmt = _leap_store_sqlite_prepare (self, sql, error);
   if (stmt == NULL)
     return NULL;
@@ -341,7 +253,7 @@ _leap_store_sqlite_create (LeapStore  *store,
                            GError    **error)
 {
   LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  const KindInfo *info = &kinds[kind];
+  const LeapStoreKind *info = &_leap_store_kinds[kind];
   g_autoptr(GString) cols = g_string_new (NULL);
   g_autoptr(GString) marks = g_string_new (NULL);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
@@ -355,7 +267,8 @@ _leap_store_sqlite_create (LeapStore  *store,
 
   if (info->has_event && !exists (self, LEAP_KIND_EVENT, event_id, error))
     goto fail;
-  if (!check_references (self, kind, event_id, fields, error))
+  if (!_leap_store_check_references (store, _leap_store_sqlite_get, kind, event_id, fields,
+                                     error))
     goto fail;
 
   for (guint i = 0; i < info->schema->n_fields; i++)
@@ -417,7 +330,7 @@ _leap_store_sqlite_update (LeapStore  *store,
                            GError    **error)
 {
   LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
-  const KindInfo *info = &kinds[kind];
+  const LeapStoreKind *info = &_leap_store_kinds[kind];
   g_autoptr(GString) sets = g_string_new (NULL);
   g_autoptr(JsonObject) merged = NULL;
   sqlite3_stmt *stmt;
@@ -437,7 +350,8 @@ _leap_store_sqlite_update (LeapStore  *store,
   json_object_iter_init (&iter, patch);
   while (json_object_iter_next (&iter, &member, &node))
     json_object_set_member (merged, member, json_node_copy (node));
-  if (!check_references (self, kind, leap_json_get_int (merged, "event_id", 0), merged, error))
+  if (!_leap_store_check_references (store, _leap_store_sqlite_get, kind,
+                                     leap_json_get_int (merged, "event_id", 0), merged, error))
     goto fail;
 
   for (guint i = 0; i < info->schema->n_fields; i++)
@@ -505,7 +419,7 @@ _leap_store_sqlite_remove (LeapStore *store,
   if (old == NULL)
     goto fail;
 
-  sql = g_strdup_printf ("DELETE FROM %s WHERE id = ?", kinds[kind].table);
+  sql = g_strdup_printf ("DELETE FROM %s WHERE id = ?", _leap_store_kinds[kind].table);
   stmt = _leap_store_sqlite_prepare (self, sql, error);
   if (stmt == NULL)
     goto fail;
