@@ -429,5 +429,8 @@ JsonObject *leap_store_refund_begun       (gint64                 refund_id,
  * cache hit does not reach the database. */
 guint64     leap_store_get_query_count   (LeapStore             *self);
 void        leap_store_count_query       (LeapStore             *self);
+/* For the stores' batches: one element that failed, as
+ * {"error": {"code", "message"}}. */
+JsonObject *leap_store_batch_failure     (const GError          *error);
 
 G_END_DECLS
