@@ -440,12 +440,33 @@ write_one (LeapStorePg *self,
   return order_status_in (self, id, error);
 }
 
+/* Each paid order raises its tiers' sold, and holds their rows until the
+ * batch commits: the batch takes them all first, by id, or two batches
+ * that meet the same tiers in other orders would deadlock. */
 static JsonArray *
 write_orders (LeapStore  *store,
               JsonArray  *orders,
               GError    **error)
 {
-  return _leap_store_pg_batch (LEAP_STORE_PG (store), orders, write_one, error);
+  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
+  g_autoptr(GString) tiers = g_string_new ("{");
+
+  for (guint i = 0; i < json_array_get_length (orders); i++)
+    {
+      JsonObject *order = json_array_get_object_element (orders, i);
+      JsonArray *lines = json_object_get_array_member (order, "lines");
+
+      if (!g_str_equal (leap_json_get_string (order, "status", ""), "paid"))
+        continue;
+      for (guint j = 0; lines != NULL && j < json_array_get_length (lines); j++)
+        array_add_int (tiers, leap_json_get_int (json_array_get_object_element (lines, j),
+                                                 "tier_id", 0));
+    }
+  params_array (params, tiers);
+  return _leap_store_pg_batch_after (LEAP_STORE_PG (store), "SELECT id FROM tiers "
+                                                            "WHERE id = ANY ($1::bigint[]) "
+                                                            "ORDER BY id FOR UPDATE",
+                                     params, orders, write_one, error);
 }
 
 /* One intent of a batch: the order as it is, or inserted pending. */

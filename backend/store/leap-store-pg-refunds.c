@@ -323,8 +323,19 @@ list_pending_returns (LeapStore *store,
                                     "ORDER BY id LIMIT 1000", NULL, error);
 }
 
+static int
+by_tier (gconstpointer a,
+         gconstpointer b)
+{
+  gint64 one = leap_json_get_int (*(JsonObject **) a, "tier_id", 0);
+  gint64 two = leap_json_get_int (*(JsonObject **) b, "tier_id", 0);
+
+  return (one > two) - (one < two);
+}
+
 /* The refund marked returned, guarded so that once, and its tickets taken
- * off the tiers' sold counts. */
+ * off the tiers' sold counts: by tier id, the order in which a batch of
+ * orders locks them, so that the two cannot deadlock. */
 static gboolean
 mark_returned_in (LeapStorePg *self,
                   gint64       refund_id,
@@ -335,6 +346,7 @@ mark_returned_in (LeapStorePg *self,
   g_autoptr(PGresult) result = NULL;
   g_autoptr(JsonObject) refund = NULL;
   g_autoptr(JsonArray) lines = NULL;
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
 
   _leap_pg_params_int (params, now);
   _leap_pg_params_int (params, refund_id);
@@ -349,8 +361,11 @@ mark_returned_in (LeapStorePg *self,
   refund = _leap_store_pg_row (result, 0, TRUE);
   lines = leap_store_items_to_lines (leap_json_get_string (refund, "items", ""));
   for (guint i = 0; i < json_array_get_length (lines); i++)
+    g_ptr_array_add (sorted, json_array_get_object_element (lines, i));
+  g_ptr_array_sort (sorted, by_tier);
+  for (guint i = 0; i < sorted->len; i++)
     {
-      JsonObject *line = json_array_get_object_element (lines, i);
+      JsonObject *line = sorted->pdata[i];
       g_autoptr(LeapPgParams) tier = _leap_pg_params_new ();
 
       _leap_pg_params_int (tier, leap_json_get_int (line, "quantity", 0));
