@@ -7,6 +7,7 @@
 #include "leap-test-util.h"
 #include "leap-error.h"
 #include "leap-json.h"
+#include "leap-order-code.h"
 #include "leap-store.h"
 
 #include <sqlite3.h>
@@ -602,10 +603,20 @@ test_same_json (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) not_paid = refund_of ("o-1-F", 1);
   sqlite3 *db = NULL;
 
+  g_autofree char *code_a = leap_order_code_candidate ("o-1-A", 0);
+  g_autofree char *code_f = leap_order_code_candidate ("o-1-F", 0);
+  /* Other orders have the first codes of A (accepted) and F (written
+   * whole): both get their second. */
+  g_autofree char *taken = g_strdup_printf ("INSERT INTO order_codes (order_id, code) "
+                                            "VALUES ('o-9-A', '%s'), ('o-9-F', '%s');",
+                                            code_a, code_f);
+
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, seed, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, taken, NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
+  leap_test_pg_exec (f->url, taken);
 
   for (guint s = 0; s < G_N_ELEMENTS (stores); s++)
     {
@@ -643,6 +654,18 @@ test_same_json (Fixture *f, gconstpointer data)
   assert_same_read (sqlite_store, f->store, leap_store_get_order, "o-1-F");
   assert_same_read (sqlite_store, f->store, leap_store_get_order, "o-1-P");
   assert_same_read (sqlite_store, f->store, leap_store_get_order, "o-1-none");
+  assert_same_read (sqlite_store, f->store, leap_store_find_order_code, "o-1-F");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *id = i == 0 ? "o-1-A" : "o-1-F";
+      g_autofree char *second = leap_order_code_candidate (id, 1);
+      g_autofree char *sql = g_strdup_printf ("SELECT code FROM order_codes "
+                                              "WHERE order_id = '%s'", id);
+      g_autofree char *code = leap_test_pg_query (f->url, sql);
+
+      g_assert_cmpstr (code, ==, second);
+      assert_same_read (sqlite_store, f->store, leap_store_find_order_code, second);
+    }
 
   assert_same_refund (sqlite_store, f->store, not_paid);
   assert_same_refund (sqlite_store, f->store, refund);
