@@ -107,6 +107,12 @@ JsonArray    *_leap_store_pg_batch      (LeapStorePg         *self,
                                          JsonArray           *items,
                                          LeapStorePgOneFunc   one,
                                          GError             **error);
+JsonArray    *_leap_store_pg_batch_after (LeapStorePg        *self,
+                                         const char          *first,
+                                         LeapPgParams        *params,
+                                         JsonArray           *items,
+                                         LeapStorePgOneFunc   one,
+                                         GError             **error);
 gboolean      _leap_store_pg_audit      (LeapStorePg         *self,
                                          gint64               now,
                                          gint64               user_id,

@@ -441,11 +441,30 @@ _leap_store_pg_batch (LeapStorePg        *self,
                       LeapStorePgOneFunc  one,
                       GError            **error)
 {
+  return _leap_store_pg_batch_after (self, NULL, NULL, items, one, error);
+}
+
+/* The same, with @first (and its @params) run first in the transaction:
+ * to take the locks the items would take one by one, all at once and in
+ * one order, so that two batches cannot deadlock on them. */
+JsonArray *
+_leap_store_pg_batch_after (LeapStorePg        *self,
+                            const char         *first,
+                            LeapPgParams       *params,
+                            JsonArray          *items,
+                            LeapStorePgOneFunc  one,
+                            GError            **error)
+{
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autoptr(JsonArray) results = json_array_new ();
 
   if (!_leap_store_pg_begin (self, error))
     return NULL;
+  if (first != NULL && !_leap_store_pg_exec (self, first, params, error))
+    {
+      _leap_store_pg_rollback (self);
+      return NULL;
+    }
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       g_autoptr(GError) local_error = NULL;

@@ -51,8 +51,9 @@ _leap_store_sqlite_get_order_in (LeapStoreSqlite *self,
                                  GError         **error)
 {
   g_autoptr(JsonObject) order = NULL;
-  JsonObject *customer;
-  JsonArray *rows;
+  g_autoptr(JsonArray) lines = NULL;
+  g_autoptr(JsonArray) payments = NULL;
+  JsonArray *tickets;
   sqlite3_stmt *stmt;
 
   stmt = _leap_store_sqlite_prepare (self, "SELECT id AS order_id, c.code, hold_id, event_id, "
@@ -68,22 +69,14 @@ _leap_store_sqlite_get_order_in (LeapStoreSqlite *self,
   if (order == NULL)
     return NULL;
 
-  customer = json_object_new ();
-  json_object_set_member (customer, "name", json_object_dup_member (order, "customer_name"));
-  json_object_set_member (customer, "email", json_object_dup_member (order, "customer_email"));
-  json_object_remove_member (order, "customer_name");
-  json_object_remove_member (order, "customer_email");
-  json_object_set_object_member (order, "customer", customer);
-
   stmt = _leap_store_sqlite_prepare (self, "SELECT tier_id, quantity, unit_price, currency "
                                            "FROM order_lines WHERE order_id = ? ORDER BY id",
                                      error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
+  if ((lines = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
     return NULL;
-  json_object_set_array_member (order, "lines", rows);
 
   stmt = _leap_store_sqlite_prepare (self, "SELECT method, status, amount, currency, tendered, "
                                            "change_given AS change, provider_ref, created_at "
@@ -93,23 +86,17 @@ _leap_store_sqlite_get_order_in (LeapStoreSqlite *self,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
+  if ((payments = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
     return NULL;
-  if (json_array_get_length (rows) > 0)
-    json_object_set_object_member (order, "payment",
-                                   json_object_ref (json_array_get_object_element (rows, 0)));
-  else
-    json_object_set_null_member (order, "payment");
-  json_array_unref (rows);
 
   stmt = _leap_store_sqlite_prepare (self, "SELECT code, tier_id, status, checked_in_at "
                                            "FROM tickets WHERE order_id = ? ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
-  if ((rows = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
+  if ((tickets = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
     return NULL;
-  json_object_set_array_member (order, "tickets", rows);
+  leap_store_shape_order (order, g_steal_pointer (&lines), payments, tickets);
   if (!_leap_store_sqlite_add_refunds (self, order, order_id, error))
     return NULL;
   return g_steal_pointer (&order);

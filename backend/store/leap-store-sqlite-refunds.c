@@ -6,28 +6,6 @@
 #include "leap-error.h"
 #include "leap-json.h"
 
-/* "tier:quantity,…" as [{"tier_id", "quantity"}]. */
-static JsonArray *
-items_to_lines (const char *items)
-{
-  g_auto(GStrv) pairs = g_strsplit (items != NULL ? items : "", ",", -1);
-  JsonArray *lines = json_array_new ();
-
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      g_auto(GStrv) tq = g_strsplit (pairs[i], ":", 2);
-      JsonObject *line;
-
-      if (g_strv_length (tq) != 2)
-        continue;
-      line = json_object_new ();
-      json_object_set_int_member (line, "tier_id", g_ascii_strtoll (tq[0], NULL, 10));
-      json_object_set_int_member (line, "quantity", g_ascii_strtoll (tq[1], NULL, 10));
-      json_array_add_object_element (lines, line);
-    }
-  return lines;
-}
-
 /* The refunds of an order and their sum, added to the order as the API
  * shows it. */
 gboolean
@@ -37,11 +15,8 @@ _leap_store_sqlite_add_refunds (LeapStoreSqlite *self,
                                 GError         **error)
 {
   g_autoptr(JsonArray) rows = NULL;
-  JsonArray *refunds = json_array_new ();
-  gint64 total = 0;
   sqlite3_stmt *stmt;
 
-  json_object_set_array_member (order, "refunds", refunds);
   stmt = _leap_store_sqlite_prepare (self, "SELECT id AS refund_id, seq, amount, currency, method, "
                                            "items, reason, user_id, created_at, returned_at, "
                                            "status FROM refunds WHERE order_id = ? ORDER BY seq",
@@ -51,30 +26,7 @@ _leap_store_sqlite_add_refunds (LeapStoreSqlite *self,
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
   if ((rows = _leap_store_sqlite_collect_rows (self, stmt, error)) == NULL)
     return FALSE;
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-      JsonObject *refund = json_object_new ();
-
-      json_object_set_int_member (refund, "refund_id", leap_json_get_int (row, "refund_id", 0));
-      json_object_set_int_member (refund, "seq", leap_json_get_int (row, "seq", 0));
-      json_object_set_int_member (refund, "amount", leap_json_get_int (row, "amount", 0));
-      json_object_set_string_member (refund, "currency",
-                                     leap_json_get_string (row, "currency", ""));
-      json_object_set_string_member (refund, "method", leap_json_get_string (row, "method", ""));
-      json_object_set_array_member (refund, "lines",
-                                    items_to_lines (leap_json_get_string (row, "items", "")));
-      json_object_set_member (refund, "reason", json_object_dup_member (row, "reason"));
-      json_object_set_member (refund, "created_at", json_object_dup_member (row, "created_at"));
-      /* "pending" from its intent until the provider has paid it back. */
-      json_object_set_string_member (refund, "status", leap_json_get_string (row, "status", ""));
-      /* Back on sale: false only while Redis has not taken them back yet. */
-      json_object_set_boolean_member (refund, "returned",
-                                      !json_object_get_null_member (row, "returned_at"));
-      json_array_add_object_element (refunds, refund);
-      total += leap_json_get_int (row, "amount", 0);
-    }
-  json_object_set_int_member (order, "refunded_amount", total);
+  leap_store_add_refund_rows (order, rows);
   return TRUE;
 }
 
@@ -115,10 +67,8 @@ refund_in (LeapStoreSqlite *self,
   JsonArray *lines = json_object_get_array_member (refund, "lines");
   g_autoptr(GArray) tickets = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GString) items = g_string_new (NULL);
-  g_autoptr(JsonObject) details = json_object_new ();
   g_autoptr(JsonObject) head = NULL;
-  g_autoptr(JsonObject) answer = json_object_new ();
-  g_autofree char *details_text = NULL;
+  g_autofree char *details = NULL;
   JsonObject *order;
   sqlite3_stmt *stmt;
   gint64 event_id, refund_id, last;
@@ -236,31 +186,12 @@ refund_in (LeapStoreSqlite *self,
         return NULL;
     }
 
-  json_object_set_int_member (details, "refund_id", refund_id);
-  json_object_set_int_member (details, "seq", seq);
-  json_object_set_array_member (details, "lines", items_to_lines (items->str));
-  json_object_set_int_member (details, "tickets", tickets->len);
-  json_object_set_int_member (details, "amount", amount);
-  json_object_set_string_member (details, "currency",
-                                 leap_json_get_string (refund, "currency", ""));
-  json_object_set_string_member (details, "method", leap_json_get_string (refund, "method", ""));
-  if (leap_json_get_string (refund, "reason", NULL) != NULL)
-    json_object_set_string_member (details, "reason",
-                                   leap_json_get_string (refund, "reason", NULL));
-  details_text = leap_json_object_to_string (details);
-  if (!_leap_store_sqlite_audit (self, now, user_id, "refund", "order", order_id, details_text,
-                                 error))
+  details = leap_store_refund_details (refund, refund_id, seq, items->str, tickets->len);
+  if (!_leap_store_sqlite_audit (self, now, user_id, "refund", "order", order_id, details, error))
     return NULL;
-
   if ((order = _leap_store_sqlite_get_order_in (self, order_id, error)) == NULL)
     return NULL;
-  json_object_set_int_member (answer, "refund_id", refund_id);
-  json_object_set_int_member (answer, "seq", seq);
-  json_object_set_string_member (answer, "refund_key", provider_key);
-  json_object_set_int_member (answer, "event_id", event_id);
-  json_object_set_string_member (answer, "items", items->str);
-  json_object_set_object_member (answer, "order", order);
-  return g_steal_pointer (&answer);
+  return leap_store_refund_begun (refund_id, seq, provider_key, event_id, items->str, order);
 }
 
 /* The provider paid a pending refund back: its payment row (keyed by the
@@ -456,7 +387,7 @@ mark_returned_in (LeapStoreSqlite *self,
   sqlite3_bind_int64 (stmt, 2, refund_id);
   if (!_leap_store_sqlite_step_done (self, stmt, error))
     return FALSE;
-  lines = items_to_lines (leap_json_get_string (refund, "items", ""));
+  lines = leap_store_items_to_lines (leap_json_get_string (refund, "items", ""));
   for (guint i = 0; i < json_array_get_length (lines); i++)
     {
       JsonObject *line = json_array_get_object_element (lines, i);

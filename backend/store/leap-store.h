@@ -441,6 +441,26 @@ JsonObject *leap_store_copy               (LeapStore             *from,
                                            LeapStore             *to,
                                            GError               **error);
 
+/* For the stores: rows read the same way from either database. */
+JsonArray  *leap_store_items_to_lines     (const char            *items);
+void        leap_store_shape_order        (JsonObject            *order,
+                                           JsonArray             *lines,
+                                           JsonArray             *payments,
+                                           JsonArray             *tickets);
+void        leap_store_add_refund_rows    (JsonObject            *order,
+                                           JsonArray             *rows);
+char       *leap_store_refund_details     (JsonObject            *refund,
+                                           gint64                 refund_id,
+                                           gint64                 seq,
+                                           const char            *items,
+                                           gint64                 tickets);
+JsonObject *leap_store_refund_begun       (gint64                 refund_id,
+                                           gint64                 seq,
+                                           const char            *refund_key,
+                                           gint64                 event_id,
+                                           const char            *items,
+                                           JsonObject            *order);
+
 /* How many statements this store has run; tests use it to prove that a
  * cache hit does not reach the database. */
 guint64     leap_store_get_query_count   (LeapStore             *self);
