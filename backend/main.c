@@ -259,12 +259,14 @@ main (int   argc,
          { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)",
            "HOST:PORT" },
          { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database,
-           "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
+           "Central database: sqlite:PATH, postgresql://… or \"host=… dbname=…\" "
+           "(default sqlite: in the user data dir)", "URL" },
          { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key,
-           "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
+           "Ticket signing key, made if missing (default DATABASE.ticket-key; PostgreSQL: "
+           "in the user data dir)", "FILE" },
          { "session-key", 0, 0, G_OPTION_ARG_FILENAME, &o.session_key,
            "Key that signs sessions cached in Redis, made if missing "
-           "(default DATABASE.session-key)",
+           "(default DATABASE.session-key; PostgreSQL: in the user data dir)",
            "FILE" },
          { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file,
            "Key file with a [backend] group; options override it", "FILE" },
@@ -311,7 +313,7 @@ main (int   argc,
   context = g_option_context_new ("— the Leap Box Office API server");
   g_option_context_set_summary (
       context, "Serves the catalogue, sessions and sales API over HTTP, with Redis as\n"
-               "cache and inventory and SQLite as the system of record.");
+               "cache and inventory and SQLite or PostgreSQL as the system of record.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

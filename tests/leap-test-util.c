@@ -132,6 +132,38 @@ leap_test_launcher_new (GSubprocessFlags flags)
   return launcher;
 }
 
+/* Runs @program with the arguments from @first_arg (NULL-terminated), in
+ * the environment @launcher sets (or the test's, for NULL), @input on its
+ * standard input, its output and errors into @out; its exit status, -1 if
+ * it did not exit. */
+int
+leap_test_run_va (GSubprocessLauncher *launcher,
+                  const char          *input,
+                  char               **out,
+                  const char          *program,
+                  const char          *first_arg,
+                  va_list              args)
+{
+  g_autoptr(GSubprocessLauncher) own = launcher != NULL ? g_object_ref (launcher)
+                                                        : leap_test_launcher_new (0);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_set_flags (own, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                          G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                          G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_ptr_array_add (argv, (gpointer) program);
+  for (const char *a = first_arg; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (own, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (p, input, NULL, out, NULL, &error));
+  g_assert_no_error (error);
+  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+}
+
 /* For tests that break Redis on purpose: the backend's warnings about it
  * are expected, criticals still abort. */
 void

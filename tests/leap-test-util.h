@@ -21,6 +21,12 @@ guint16      leap_test_free_port      (void);
 int          leap_test_connect        (guint16        port);
 gboolean     leap_test_serving        (gpointer       port);
 GSubprocessLauncher *leap_test_launcher_new (GSubprocessFlags flags);
+int          leap_test_run_va         (GSubprocessLauncher *launcher,
+                                       const char    *input,
+                                       char         **out,
+                                       const char    *program,
+                                       const char    *first_arg,
+                                       va_list        args);
 void         leap_test_allow_warnings (void);
 char        *leap_test_make_tmpdir    (void);
 void         leap_test_rmdir          (const char    *dir);

@@ -12,25 +12,13 @@ run (const char  *input,
      const char  *first,
      ...)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GSubprocess) p = NULL;
-  g_autoptr(GError) error = NULL;
   va_list args;
+  int status;
 
-  g_ptr_array_add (argv, (gpointer) g_getenv ("LEAP_BACKEND"));
   va_start (args, first);
-  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
+  status = leap_test_run_va (NULL, input, out, g_getenv ("LEAP_BACKEND"), first, args);
   va_end (args);
-  g_ptr_array_add (argv, NULL);
-  p = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (p, input, NULL, out, NULL, &error));
-  g_assert_no_error (error);
-  return g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p) : -1;
+  return status;
 }
 
 static void

@@ -27,17 +27,23 @@ leap_default_database_url (void)
   return g_strconcat ("sqlite:", path, NULL);
 }
 
-/* "sqlite:/var/lib/leap/leap.db", ".ticket-key" → "/var/lib/leap/leap.db.ticket-key" */
+/* "sqlite:/var/lib/leap/leap.db", ".ticket-key" → "/var/lib/leap/leap.db.ticket-key".
+ * A PostgreSQL database is no file to sit next to: its keys are in the user
+ * data dir, named by a hash of the URL, "pg-0123456789abcdef.ticket-key". */
 char *
 leap_key_file_path_for_database (const char *database_url,
                                  const char *suffix)
 {
-  const char *colon;
+  g_autofree char *hash = NULL;
+  g_autofree char *name = NULL;
 
   g_return_val_if_fail (database_url != NULL, NULL);
 
-  colon = strchr (database_url, ':');
-  return g_strconcat (colon ? colon + 1 : database_url, suffix, NULL);
+  if (g_str_has_prefix (database_url, "sqlite:"))
+    return g_strconcat (database_url + strlen ("sqlite:"), suffix, NULL);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, database_url, -1);
+  name = g_strdup_printf ("pg-%.16s%s", hash, suffix);
+  return g_build_filename (g_get_user_data_dir (), "leap-boxoffice", name, NULL);
 }
 
 /* Writes new random bytes under a temporary name and links them into

@@ -127,18 +127,6 @@ _leap_store_sqlite_rollback (LeapStoreSqlite *self)
     _leap_store_sqlite_undo (self, "ROLLBACK");
 }
 
-static JsonObject *
-batch_failure (const GError *error)
-{
-  JsonObject *result = json_object_new ();
-  JsonObject *failure = json_object_new ();
-
-  json_object_set_string_member (failure, "code", leap_error_code_to_string (error->code));
-  json_object_set_string_member (failure, "message", error->message);
-  json_object_set_object_member (result, "error", failure);
-  return result;
-}
-
 /* Runs @one on each element of @items in one transaction (one fsync for
  * all: what lets a worker keep up with a rush), each in a savepoint of its
  * own so that one that fails is undone alone and answered as
@@ -170,8 +158,9 @@ _leap_store_sqlite_batch (LeapStoreSqlite      *self,
               _leap_store_sqlite_undo (self, "RELEASE leap_one");
             }
         }
-      json_array_add_object_element (results, result != NULL ? result
-                                                              : batch_failure (local_error));
+      if (result == NULL)
+        result = leap_store_batch_failure (local_error);
+      json_array_add_object_element (results, result);
     }
   if (!_leap_store_sqlite_commit (self, error))
     {

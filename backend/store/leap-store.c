@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-store.h"
+#include "leap-store-pg.h"
 #include "leap-store-private.h"
 #include "leap-store-sqlite.h"
 #include "leap-error.h"
@@ -43,7 +44,21 @@ leap_kind_to_string (LeapKind kind)
   return names[kind];
 }
 
-/* Opens the database a URL names: sqlite:PATH (PostgreSQL to follow). */
+/* Whether @url is PostgreSQL's: a postgresql:// or postgres:// URI, or a
+ * libpq "key=value …" string (an '=' and no scheme before it). */
+static gboolean
+is_pg_url (const char *url)
+{
+  const char *equals = strchr (url, '=');
+  const char *colon = strchr (url, ':');
+
+  if (g_str_has_prefix (url, "postgresql://") || g_str_has_prefix (url, "postgres://"))
+    return TRUE;
+  return equals != NULL && (colon == NULL || colon > equals);
+}
+
+/* Opens the database a URL names: sqlite:PATH, or PostgreSQL (see
+ * is_pg_url ()). */
 LeapStore *
 leap_store_open (const char *url,
                  GError    **error)
@@ -52,13 +67,17 @@ leap_store_open (const char *url,
 
   g_return_val_if_fail (url != NULL, NULL);
 
-  if (!g_str_has_prefix (url, "sqlite:"))
+  if (g_str_has_prefix (url, "sqlite:"))
+    store = leap_store_sqlite_new (url + strlen ("sqlite:"), error);
+  else if (is_pg_url (url))
+    store = leap_store_pg_new (url, error);
+  else
     {
       g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
-                   "Unsupported database URL “%s”: use sqlite:PATH", url);
+                   "Unsupported database URL “%s”: use sqlite:PATH, postgresql://… or a "
+                   "PostgreSQL connection string (host=… dbname=…)", url);
       return NULL;
     }
-  store = leap_store_sqlite_new (url + strlen ("sqlite:"), error);
   if (store != NULL)
     {
       LeapStorePrivate *priv = leap_store_get_instance_private (store);
@@ -97,6 +116,18 @@ leap_store_count_query (LeapStore *self)
 {
   LeapStorePrivate *priv = leap_store_get_instance_private (self);
   priv->queries++;
+}
+
+JsonObject *
+leap_store_batch_failure (const GError *error)
+{
+  JsonObject *result = json_object_new ();
+  JsonObject *failure = json_object_new ();
+
+  json_object_set_string_member (failure, "code", leap_error_code_to_string (error->code));
+  json_object_set_string_member (failure, "message", error->message);
+  json_object_set_object_member (result, "error", failure);
+  return result;
 }
 
 #define FORWARD(name, ret, ...) LEAP_STORE_GET_CLASS (self)->name (self, __VA_ARGS__)

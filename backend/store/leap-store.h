@@ -409,5 +409,8 @@ JsonObject *leap_store_batch_result       (JsonArray             *results,
  * cache hit does not reach the database. */
 guint64     leap_store_get_query_count   (LeapStore             *self);
 void        leap_store_count_query       (LeapStore             *self);
+/* For the stores' batches: one element that failed, as
+ * {"error": {"code", "message"}}. */
+JsonObject *leap_store_batch_failure     (const GError          *error);
 
 G_END_DECLS

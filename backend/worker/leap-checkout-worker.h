@@ -9,7 +9,7 @@ typedef struct
 {
   char   *redis_host;
   guint16 redis_port;
-  char   *database_url;      /* sqlite:PATH */
+  char   *database_url;      /* sqlite:PATH or PostgreSQL's */
   char   *consumer;          /* this worker's name in the consumer group */
   guint   concurrency;       /* messages in work at once */
   guint   card_latency_ms;   /* the simulated card terminal */

@@ -73,9 +73,11 @@ main (int   argc,
     { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis,
       "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
     { "database", 'd', 0, G_OPTION_ARG_STRING, &database,
-      "Central database, the backend's (default sqlite: in the user data dir)", "sqlite:PATH" },
+      "Central database, the backend's: sqlite:PATH, postgresql://… or \"host=… dbname=…\" "
+      "(default sqlite: in the user data dir)", "URL" },
     { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &ticket_key,
-      "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
+      "Ticket signing key, made if missing (default DATABASE.ticket-key; PostgreSQL: in "
+      "the user data dir)", "FILE" },
     { "consumer", 0, 0, G_OPTION_ARG_STRING, &consumer,
       "This worker's name in the consumer group (default HOST-PID)", "NAME" },
     { "concurrency", 'n', 0, G_OPTION_ARG_INT, &concurrency,
