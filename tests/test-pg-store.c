@@ -8,6 +8,7 @@
 #include "leap-store-pg-private.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N_STARTS 10
@@ -313,6 +314,88 @@ test_errors (void)
   g_assert_no_error (error);
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+/* 0010 on a database with orders: each gets one code of seven letters
+ * of the alphabet, none twice. */
+static void
+test_order_codes_migration (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_auto(GStrv) names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = NULL;
+  g_autofree char *codes = NULL;
+
+  names = g_resources_enumerate_children ("/io/github/leapboxoffice/store/pg", 0, &error);
+  g_assert_no_error (error);
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+  leap_test_pg_exec (url, "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, "
+                          "applied_at bigint NOT NULL)");
+  for (guint i = 0; names[i] != NULL && g_ascii_strtoll (names[i], NULL, 10) < 10; i++)
+    {
+      g_autofree char *path = g_strconcat ("/io/github/leapboxoffice/store/pg/", names[i], NULL);
+      g_autoptr(GBytes) sql = g_resources_lookup_data (path, 0, &error);
+      g_autofree char *text = NULL;
+      g_autofree char *record = NULL;
+
+      g_assert_no_error (error);
+      text = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
+      leap_test_pg_exec (url, text);
+      record = g_strdup_printf ("INSERT INTO schema_migrations VALUES (%" G_GINT64_FORMAT ", 0)",
+                                g_ascii_strtoll (names[i], NULL, 10));
+      leap_test_pg_exec (url, record);
+    }
+  leap_test_pg_exec (url, "INSERT INTO venues (name, created_at, updated_at) VALUES ('v', 0, 0);"
+                          "INSERT INTO events (venue_id, name, starts_at, created_at, "
+                          "updated_at) VALUES (1, 'e', 0, 0, 0);"
+                          "INSERT INTO orders (id, event_id, status, total, currency, "
+                          "created_at, updated_at) SELECT 'o-' || n, 1, 'paid', 0, 'EUR', 0, 0 "
+                          "FROM generate_series (1, 200) AS n");
+
+  store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  codes = leap_test_pg_query (url, "SELECT count(*) || ' ' || count(DISTINCT order_id) || ' ' "
+                                   "|| count(DISTINCT code) || ' ' || bool_and (code ~ "
+                                   "'^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{7}$') FROM order_codes");
+  g_assert_cmpstr (codes, ==, "200 200 200 true");
+}
+
+/* A row reads as SQLite's would: integers, whole sums and comparisons as
+ * numbers, times (*_at) as ISO 8601 unless raw, NULL as null. */
+static void
+test_rows (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  const char *sql = "SELECT 7::bigint AS n, 3::int AS i, sum (x) AS total, 2.5 AS half, "
+                    "1 < 2 AS yes, 'é' AS text, NULL::bigint AS nothing, 0::bigint AS created_at "
+                    "FROM (VALUES (20::bigint), (22::bigint)) AS t (x)";
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(JsonObject) raw = NULL;
+  g_autofree char *row_text = NULL;
+  g_autofree char *raw_text = NULL;
+
+  g_assert_no_error (error);
+  row = _leap_store_pg_query_one (LEAP_STORE_PG (store), sql, NULL, FALSE, "row", &error);
+  g_assert_no_error (error);
+  raw = _leap_store_pg_query_one (LEAP_STORE_PG (store), sql, NULL, TRUE, "row", &error);
+  g_assert_no_error (error);
+  row_text = object_text (row);
+  raw_text = object_text (raw);
+  g_assert_cmpstr (row_text, ==, "{\"n\":7,\"i\":3,\"total\":42,\"half\":2.5,\"yes\":1,"
+                                 "\"text\":\"é\",\"nothing\":null,"
+                                 "\"created_at\":\"1970-01-01T00:00:00Z\"}");
+  g_assert_cmpstr (raw_text, ==, "{\"n\":7,\"i\":3,\"total\":42,\"half\":2.5,\"yes\":1,"
+                                 "\"text\":\"é\",\"nothing\":null,\"created_at\":0}");
+}
+
 /* After the server is killed and started again, the same LeapStore
  * answers: a read and a transaction at once, a write outside one after
  * one UNAVAILABLE (it is not repeated: it may have run). */
@@ -610,6 +693,8 @@ main (int argc, char *argv[])
   leap_test_pg_start (&pg);
   g_test_add_func ("/leap/pg-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/leap/pg-store/users-sessions", test_users_sessions);
+  g_test_add_func ("/leap/pg-store/order-codes-migration", test_order_codes_migration);
+  g_test_add_func ("/leap/pg-store/rows", test_rows);
   g_test_add_func ("/leap/pg-store/open-urls", test_open_urls);
   g_test_add_func ("/leap/pg-store/leases", test_leases);
   g_test_add_func ("/leap/pg-store/programs", test_programs);

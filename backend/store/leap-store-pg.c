@@ -19,6 +19,7 @@
 #define MIGRATION_LOCK "5495651826304477522"
 
 /* The type OIDs of pg_type.h (a server header) that rows read as numbers. */
+#define BOOLOID    16
 #define INT8OID    20
 #define INT2OID    21
 #define INT4OID    23
@@ -303,6 +304,10 @@ _leap_store_pg_row (const PGresult *result,
             }
           else
             json_object_set_int_member (object, name, number);
+          break;
+        case BOOLOID:
+          /* As SQLite gives a comparison: 1 or 0. */
+          json_object_set_int_member (object, name, g_str_equal (value, "t"));
           break;
         case FLOAT4OID:
         case FLOAT8OID:
