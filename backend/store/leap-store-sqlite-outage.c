@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-sqlite-private.h"
+#include "leap-store-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
 
@@ -406,38 +407,6 @@ _leap_store_sqlite_db_hold_get (LeapStore  *store,
   return hold;
 }
 
-/* Why a conditional update of a hold changed nothing. */
-static gboolean
-db_hold_refusal (LeapStoreSqlite *self,
-                 const char      *hold_id,
-                 const char      *owner,
-                 gint64           now_ms,
-                 GError         **error)
-{
-  g_autoptr(JsonObject) hold = _leap_store_sqlite_db_hold_get (LEAP_STORE (self), hold_id, error);
-  const char *status;
-
-  if (hold == NULL)
-    return FALSE;
-  if (owner != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
-    {
-      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
-      return FALSE;
-    }
-  status = leap_json_get_string (hold, "status", "");
-  if (g_str_equal (status, "held") && leap_json_get_int (hold, "expires_ms", 0) > now_ms &&
-      owner != NULL && leap_json_get_int (hold, "outage_ms", 0) == 0)
-    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                         "Holds cannot be changed right now; try again in a moment");
-  else if (g_str_equal (status, "expired") ||
-      (g_str_equal (status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms))
-    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_EXPIRED,
-                         "This hold has expired and its tickets were given back");
-  else
-    g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s", status);
-  return FALSE;
-}
-
 gboolean
 _leap_store_sqlite_db_hold_end (LeapStore  *store,
                                 const char *hold_id,
@@ -468,7 +437,7 @@ _leap_store_sqlite_db_hold_end (LeapStore  *store,
     return FALSE;
   if (sqlite3_changes (self->db) == 1)
     return TRUE;
-  return db_hold_refusal (self, hold_id, owner, now_ms, error);
+  return _leap_store_db_hold_refusal (LEAP_STORE (self), hold_id, owner, NULL, now_ms, error);
 }
 
 static gboolean
@@ -498,17 +467,8 @@ db_hold_checkout_in_tx (LeapStoreSqlite *self,
   if (!_leap_store_sqlite_step_done (self, stmt, error))
     return FALSE;
   if (sqlite3_changes (self->db) != 1)
-    {
-      g_autoptr(JsonObject) hold = NULL;
-
-      /* Placing the same order again finds it placed. A failed read is
-       * dropped: db_hold_refusal reads the hold again and reports it. */
-      hold = _leap_store_sqlite_db_hold_get (LEAP_STORE (self), hold_id, NULL);
-      if (hold != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) == 0 &&
-          g_strcmp0 (leap_json_get_string (hold, "order_id", NULL), order_id) == 0)
-        return TRUE;
-      return db_hold_refusal (self, hold_id, owner, now_ms, error);
-    }
+    return _leap_store_db_hold_refusal (LEAP_STORE (self), hold_id, owner, order_id, now_ms,
+                                        error);
   stmt = _leap_store_sqlite_prepare (self, "INSERT INTO checkout_outbox (order_id, hold_id, "
                                            "event_id, message, created_at) SELECT ?1, id, "
                                            "event_id, ?2, ?3 FROM holds WHERE id = ?4", error);

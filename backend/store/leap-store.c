@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-store.h"
 #include "leap-store-pg.h"
+#include "leap-store-private.h"
 #include "leap-store-sqlite.h"
 #include "leap-error.h"
 #include "leap-json.h"
@@ -660,6 +661,41 @@ JsonObject *
 leap_store_db_hold_get (LeapStore *self, const char *hold_id, GError **error)
 {
   return FORWARD (db_hold_get, JsonObject *, hold_id, error);
+}
+
+gboolean
+_leap_store_db_hold_refusal (LeapStore   *self,
+                             const char  *hold_id,
+                             const char  *owner,
+                             const char  *order_id,
+                             gint64       now_ms,
+                             GError     **error)
+{
+  g_autoptr(JsonObject) hold = leap_store_db_hold_get (self, hold_id, error);
+  const char *status;
+
+  if (hold == NULL)
+    return FALSE;
+  if (order_id != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) == 0 &&
+      g_strcmp0 (leap_json_get_string (hold, "order_id", NULL), order_id) == 0)
+    return TRUE;
+  if (owner != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such hold");
+      return FALSE;
+    }
+  status = leap_json_get_string (hold, "status", "");
+  if (g_str_equal (status, "held") && leap_json_get_int (hold, "expires_ms", 0) > now_ms &&
+      owner != NULL && leap_json_get_int (hold, "outage_ms", 0) == 0)
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                         "Holds cannot be changed right now; try again in a moment");
+  else if (g_str_equal (status, "expired") ||
+      (g_str_equal (status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms))
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_EXPIRED,
+                         "This hold has expired and its tickets were given back");
+  else
+    g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "This hold is %s", status);
+  return FALSE;
 }
 
 /* Ends a live hold of the database (status "released" or "expired"); owner
