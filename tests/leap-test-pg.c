@@ -8,6 +8,9 @@
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -143,15 +146,68 @@ leap_test_pg_stop (LeapTestPg *pg)
   g_clear_object (&pg->process);
 }
 
-/* kill -9 of the postmaster (its backends end when they see it gone),
- * then the server again on the same folder and port: it recovers from its
- * write-ahead log. */
+/* The pids of @parent's children (a server's backends and helpers). */
+static GArray *
+children_of (const char *parent)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", name, "stat", NULL);
+      g_autofree char *stat = NULL;
+      const char *end;
+      int pid = atoi (name), ppid = 0;
+      char state;
+
+      if (pid > 0 && g_file_get_contents (path, &stat, NULL, NULL) &&
+          (end = strrchr (stat, ')')) != NULL && sscanf (end + 2, "%c %d", &state, &ppid) == 2 &&
+          ppid == atoi (parent))
+        g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
+/* Whether every process of @data has ended (a zombie has: it holds no
+ * shared memory). */
+static gboolean
+all_ended (gpointer data)
+{
+  GArray *pids = data;
+
+  for (guint i = 0; i < pids->len; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%d/stat", g_array_index (pids, int, i));
+      g_autofree char *stat = NULL;
+      const char *end;
+
+      if (g_file_get_contents (path, &stat, NULL, NULL) &&
+          (end = strrchr (stat, ')')) != NULL && end[1] == ' ' && end[2] != 'Z')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* kill -9 of the postmaster; its backends and helpers end when they see
+ * it gone, which takes a while on a loaded machine (a checkpoint): until
+ * they have, a new server refuses to start on the same data ("pre-existing
+ * shared memory block is still in use"). Then the server again on the
+ * same folder and port: it recovers from its write-ahead log. */
 void
 leap_test_pg_kill (LeapTestPg *pg)
 {
+  g_autoptr(GArray) children = NULL;
+
+  /* Stopped, it starts no new child while its children are listed. */
+  g_subprocess_send_signal (pg->process, SIGSTOP);
+  children = children_of (g_subprocess_get_identifier (pg->process));
   g_subprocess_force_exit (pg->process);
   g_subprocess_wait (pg->process, NULL, NULL);
   g_clear_object (&pg->process);
+  if (!leap_test_wait_until (all_ended, children, 60000))
+    g_error ("The processes of the killed PostgreSQL did not end");
 }
 
 void

@@ -8,6 +8,7 @@
 #include "leap-store-pg-private.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N_STARTS 10
@@ -236,6 +237,163 @@ test_users_sessions (void)
   g_assert_cmpint (leap_store_create_user (store, "carol", "kiosk", "hash-c", &error), >, 0);
   g_assert_no_error (error);
   leap_test_rmdir (dir);
+}
+
+/* The warnings of the store, one a line. */
+static GString *warnings;
+
+static GLogWriterOutput
+record_warnings (GLogLevelFlags   level,
+                 const GLogField *fields,
+                 gsize            n_fields,
+                 gpointer         data)
+{
+  if (level & G_LOG_LEVEL_WARNING)
+    for (gsize i = 0; i < n_fields; i++)
+      if (g_str_equal (fields[i].key, "MESSAGE"))
+        g_string_append_printf (warnings, "%s\n", (const char *) fields[i].value);
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+/* Each SQLSTATE becomes its LEAP_ERROR, with a message that never
+ * carries the server's text; one of no known kind is INTERNAL, the
+ * server's text in the log. */
+static void
+test_errors (void)
+{
+  static const struct
+  {
+    const char *state;
+    int         code;
+    const char *message;
+  } cases[] = {
+    { "23505", LEAP_ERROR_CONFLICT, "Database: it already exists" },
+    { "23503", LEAP_ERROR_CONFLICT, "Database: it is still referenced by other records" },
+    { "23514", LEAP_ERROR_CONFLICT, "Database: CHECK constraint failed" },
+    { "23P01", LEAP_ERROR_CONFLICT, "Database: constraint failed" },
+    { "40001", LEAP_ERROR_UNAVAILABLE, "Database: the database is busy" },
+    { "40P01", LEAP_ERROR_UNAVAILABLE, "Database: the database is busy" },
+    { "57P01", LEAP_ERROR_UNAVAILABLE, "Database: the database is unavailable" },
+    { "53300", LEAP_ERROR_UNAVAILABLE, "Database: the database is unavailable" },
+    { "XX000", LEAP_ERROR_INTERNAL, "Database: the query failed" },
+  };
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  LeapStorePg *self = LEAP_STORE_PG (store);
+  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
+
+  g_assert_no_error (error);
+  leap_test_allow_warnings ();
+  g_log_set_writer_func (record_warnings, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("DO $$ BEGIN RAISE EXCEPTION 'server secret' "
+                                              "USING ERRCODE = '%s'; END $$", cases[i].state);
+
+      g_string_truncate (warnings, 0);
+      g_assert_false (_leap_store_pg_exec (self, sql, NULL, &error));
+      if (cases[i].code == LEAP_ERROR_INTERNAL)
+        g_assert_cmpstr (warnings->str, ==, "PostgreSQL error XX000: server secret\n");
+      else
+        g_assert_cmpstr (warnings->str, ==, "");
+      g_assert_error (error, LEAP_ERROR, cases[i].code);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+      g_clear_error (&error);
+    }
+
+  /* A statement given a parameter it has no place for: our bug, not a
+   * lost connection. */
+  _leap_pg_params_int (params, 1);
+  g_string_truncate (warnings, 0);
+  g_assert_false (_leap_store_pg_exec (self, "SELECT 1", params, &error));
+  g_assert_true (g_str_has_prefix (warnings->str, "PostgreSQL error 08P01"));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_assert_true (leap_store_ping (store, &error));
+  g_assert_no_error (error);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char **) a, *(char **) b);
+}
+
+/* 0010 on a database with orders: each gets one code of seven letters
+ * of the alphabet, none twice. */
+static void
+test_order_codes_migration (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_auto(GStrv) names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = NULL;
+  g_autofree char *codes = NULL;
+
+  names = g_resources_enumerate_children ("/io/github/leapboxoffice/store/pg", 0, &error);
+  g_assert_no_error (error);
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+  leap_test_pg_exec (url, "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, "
+                          "applied_at bigint NOT NULL)");
+  for (guint i = 0; names[i] != NULL && g_ascii_strtoll (names[i], NULL, 10) < 10; i++)
+    {
+      g_autofree char *path = g_strconcat ("/io/github/leapboxoffice/store/pg/", names[i], NULL);
+      g_autoptr(GBytes) sql = g_resources_lookup_data (path, 0, &error);
+      g_autofree char *text = NULL;
+      g_autofree char *record = NULL;
+
+      g_assert_no_error (error);
+      text = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
+      leap_test_pg_exec (url, text);
+      record = g_strdup_printf ("INSERT INTO schema_migrations VALUES (%" G_GINT64_FORMAT ", 0)",
+                                g_ascii_strtoll (names[i], NULL, 10));
+      leap_test_pg_exec (url, record);
+    }
+  leap_test_pg_exec (url, "INSERT INTO venues (name, created_at, updated_at) VALUES ('v', 0, 0);"
+                          "INSERT INTO events (venue_id, name, starts_at, created_at, "
+                          "updated_at) VALUES (1, 'e', 0, 0, 0);"
+                          "INSERT INTO orders (id, event_id, status, total, currency, "
+                          "created_at, updated_at) SELECT 'o-' || n, 1, 'paid', 0, 'EUR', 0, 0 "
+                          "FROM generate_series (1, 200) AS n");
+
+  store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  codes = leap_test_pg_query (url, "SELECT count(*) || ' ' || count(DISTINCT order_id) || ' ' "
+                                   "|| count(DISTINCT code) || ' ' || bool_and (code ~ "
+                                   "'^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{7}$') FROM order_codes");
+  g_assert_cmpstr (codes, ==, "200 200 200 true");
+}
+
+/* A row reads as SQLite's would: integers, whole sums and comparisons as
+ * numbers, times (*_at) as ISO 8601 unless raw, NULL as null. */
+static void
+test_rows (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = leap_store_open (url, &error);
+  const char *sql = "SELECT 7::bigint AS n, 3::int AS i, sum (x) AS total, 2.5 AS half, "
+                    "1 < 2 AS yes, 'é' AS text, NULL::bigint AS nothing, 0::bigint AS created_at "
+                    "FROM (VALUES (20::bigint), (22::bigint)) AS t (x)";
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(JsonObject) raw = NULL;
+  g_autofree char *row_text = NULL;
+  g_autofree char *raw_text = NULL;
+
+  g_assert_no_error (error);
+  row = _leap_store_pg_query_one (LEAP_STORE_PG (store), sql, NULL, FALSE, "row", &error);
+  g_assert_no_error (error);
+  raw = _leap_store_pg_query_one (LEAP_STORE_PG (store), sql, NULL, TRUE, "row", &error);
+  g_assert_no_error (error);
+  row_text = object_text (row);
+  raw_text = object_text (raw);
+  g_assert_cmpstr (row_text, ==, "{\"n\":7,\"i\":3,\"total\":42,\"half\":2.5,\"yes\":1,"
+                                 "\"text\":\"é\",\"nothing\":null,"
+                                 "\"created_at\":\"1970-01-01T00:00:00Z\"}");
+  g_assert_cmpstr (raw_text, ==, "{\"n\":7,\"i\":3,\"total\":42,\"half\":2.5,\"yes\":1,"
+                                 "\"text\":\"é\",\"nothing\":null,\"created_at\":0}");
 }
 
 /* After the server is killed and started again, the same LeapStore
@@ -531,14 +689,20 @@ main (int argc, char *argv[])
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  warnings = g_string_new (NULL);
   leap_test_pg_start (&pg);
   g_test_add_func ("/leap/pg-store/migrate-at-once", test_migrate_at_once);
   g_test_add_func ("/leap/pg-store/users-sessions", test_users_sessions);
+  g_test_add_func ("/leap/pg-store/order-codes-migration", test_order_codes_migration);
+  g_test_add_func ("/leap/pg-store/rows", test_rows);
   g_test_add_func ("/leap/pg-store/open-urls", test_open_urls);
   g_test_add_func ("/leap/pg-store/leases", test_leases);
   g_test_add_func ("/leap/pg-store/programs", test_programs);
   g_test_add_func ("/leap/pg-store/reset", test_reset);
+  /* Last: it lets warnings through, to read them. */
+  g_test_add_func ("/leap/pg-store/errors", test_errors);
   status = g_test_run ();
   leap_test_pg_clear (&pg);
+  g_string_free (warnings, TRUE);
   return status;
 }

@@ -19,6 +19,7 @@
 #define MIGRATION_LOCK "5495651826304477522"
 
 /* The type OIDs of pg_type.h (a server header) that rows read as numbers. */
+#define BOOLOID    16
 #define INT8OID    20
 #define INT2OID    21
 #define INT4OID    23
@@ -79,37 +80,54 @@ connection_lost (LeapStorePg *self)
   return PQstatus (self->conn) != CONNECTION_OK;
 }
 
+/* libpq's message on one line, for a log or a terminal. */
+static char *
+one_line (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit_set (text, " \t\r\n", -1);
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    if (words[i][0] != '\0')
+      g_string_append_printf (line, "%s%s", line->len > 0 ? " " : "", words[i]);
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* SQLSTATEs, or classes of them, first match wins; SQLite's messages
+ * where the situation is the same. */
+static const struct
+{
+  const char    *state;
+  LeapErrorCode  code;
+  const char    *message;
+} states[] = {
+  { "23505", LEAP_ERROR_CONFLICT, "it already exists" },
+  { "23503", LEAP_ERROR_CONFLICT, "it is still referenced by other records" },
+  { "23514", LEAP_ERROR_CONFLICT, "CHECK constraint failed" },
+  { "23502", LEAP_ERROR_CONFLICT, "NOT NULL constraint failed" },
+  { "23", LEAP_ERROR_CONFLICT, "constraint failed" },
+  { "40001", LEAP_ERROR_UNAVAILABLE, "the database is busy" },
+  { "40P01", LEAP_ERROR_UNAVAILABLE, "the database is busy" },
+  /* A protocol violation (a statement given the wrong number of
+   * parameters) is a bug of ours, not a connection failure. */
+  { "08P01", LEAP_ERROR_INTERNAL, "the query failed" },
+  { "08", LEAP_ERROR_UNAVAILABLE, "the database is unavailable" },
+  { "57P", LEAP_ERROR_UNAVAILABLE, "the database is unavailable" },
+  { "53", LEAP_ERROR_UNAVAILABLE, "the database is unavailable" },
+};
+
 static LeapErrorCode
 code_for_state (const char  *state,
                 const char **message)
 {
-  if (g_strcmp0 (state, "23505") == 0)
-    *message = "it already exists";
-  else if (g_strcmp0 (state, "23503") == 0)
-    *message = "it is still referenced by other records";
-  else if (g_strcmp0 (state, "23514") == 0)
-    *message = "CHECK constraint failed";
-  else if (g_strcmp0 (state, "23502") == 0)
-    *message = "NOT NULL constraint failed";
-  else if (g_str_has_prefix (state, "23"))
-    *message = "constraint failed";
-  else if (g_strcmp0 (state, "40001") == 0 || g_strcmp0 (state, "40P01") == 0)
-    {
-      *message = "the database is busy";
-      return LEAP_ERROR_UNAVAILABLE;
-    }
-  else if (g_str_has_prefix (state, "08") || g_str_has_prefix (state, "57P") ||
-           g_str_has_prefix (state, "53"))
-    {
-      *message = "the database is unavailable";
-      return LEAP_ERROR_UNAVAILABLE;
-    }
-  else
-    {
-      *message = "the query failed";
-      return LEAP_ERROR_INTERNAL;
-    }
-  return LEAP_ERROR_CONFLICT;
+  for (guint i = 0; state != NULL && i < G_N_ELEMENTS (states); i++)
+    if (g_str_has_prefix (state, states[i].state))
+      {
+        *message = states[i].message;
+        return states[i].code;
+      }
+  *message = "the query failed";
+  return LEAP_ERROR_INTERNAL;
 }
 
 gboolean
@@ -118,12 +136,12 @@ _leap_store_pg_set_error (LeapStorePg    *self,
                           GError        **error)
 {
   const char *state = result != NULL ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
-  g_autofree char *said = g_strdup (result != NULL ? PQresultErrorMessage (result)
-                                                   : PQerrorMessage (self->conn));
+  const char *primary = result != NULL ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY)
+                                        : NULL;
+  g_autofree char *said = one_line (primary != NULL ? primary : PQerrorMessage (self->conn));
   const char *message = NULL;
   LeapErrorCode code;
 
-  g_strstrip (said);
   /* libpq's own errors (a lost connection) have no SQLSTATE. */
   if (state == NULL && connection_lost (self))
     state = "08006";
@@ -286,6 +304,10 @@ _leap_store_pg_row (const PGresult *result,
             }
           else
             json_object_set_int_member (object, name, number);
+          break;
+        case BOOLOID:
+          /* As SQLite gives a comparison: 1 or 0. */
+          json_object_set_int_member (object, name, g_str_equal (value, "t"));
           break;
         case FLOAT4OID:
         case FLOAT8OID:
@@ -625,19 +647,6 @@ static void
 leap_store_pg_init (LeapStorePg *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
-
-/* libpq's message on one line, for a log or a terminal. */
-static char *
-one_line (const char *text)
-{
-  g_auto(GStrv) words = g_strsplit_set (text, " \t\r\n", -1);
-  g_autoptr(GString) line = g_string_new (NULL);
-
-  for (guint i = 0; words[i] != NULL; i++)
-    if (words[i][0] != '\0')
-      g_string_append_printf (line, "%s%s", line->len > 0 ? " " : "", words[i]);
-  return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
 /* Connects; the password comes from PGPASSFILE or ~/.pgpass, never from
