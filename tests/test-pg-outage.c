@@ -591,7 +591,7 @@ test_close_race (void)
 typedef struct
 {
   LeapStore *store;
-  gint64     since;
+  gint64     result;
   JsonArray *holds;
   GError    *error;
   gint       done;
@@ -602,8 +602,19 @@ hold_call (gpointer data)
 {
   Call *c = data;
 
-  c->since = hold (c->store, hold_new ("1-late_", "late", 1700000000000, 1700000060000, "1:1"),
-                   &c->error);
+  c->result = hold (c->store, hold_new ("1-late_", "late", 1700000000000, 1700000060000, "1:1"),
+                    &c->error);
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+static gpointer
+release_call (gpointer data)
+{
+  Call *c = data;
+
+  c->result = leap_store_db_hold_end (c->store, "1-gone_", "gone", "released", 1700000000000,
+                                      &c->error);
   g_atomic_int_set (&c->done, 1);
   return NULL;
 }
@@ -641,71 +652,135 @@ waits_for_lock (gpointer data)
   return !g_str_equal (count, "0");
 }
 
-/* A hold that has read the outage's row is slowed down (at the lease
- * fence, which another connection locks) while the outage ends and a new
- * one opens: the end waits for it and hands it over. Had the end not
- * waited, the hold would go on into the new outage under the old one's
- * name, and nobody would hand it over. */
 static void
-test_close_waits (void)
+pg_run (PGconn     *conn,
+        const char *sql)
 {
-  g_autofree char *url = NULL;
-  g_autoptr(LeapStore) store = pg_store_new (&url);
+  PGresult *result = PQexec (conn, sql);
+  ExecStatusType status = PQresultStatus (result);
+
+  g_assert_true (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK);
+  PQclear (result);
+}
+
+/* Ends the outage (opened at 1700000000000) while @func, run with @call on
+ * a store of its own, is held up where it waits for @block (a transaction
+ * of another connection), in @statement; then an outage opens again at
+ * once if the end did not wait. The holds the end handed over. */
+static JsonArray *
+close_during (const char  *url,
+              LeapStore   *store,
+              const char  *block,
+              GThreadFunc  func,
+              Call        *call,
+              const char  *statement)
+{
+  g_autoptr(JsonArray) again = figures ("1:1000");
+  g_autoptr(GError) error = NULL;
+  Call closed = { 0 };
+  Waiting at_block = { url, statement, NULL };
+  Waiting at_end = { url, "LOCK TABLE redis_outage", &closed };
+  PGconn *blocker = PQconnectdb (url);
+  GThread *thread, *close_thread;
+
+  call->store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  closed.store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (PQstatus (blocker), ==, CONNECTION_OK);
+  pg_run (blocker, block);
+
+  thread = g_thread_new ("call", func, call);
+  g_assert_true (leap_test_wait_until (waits_for_lock, &at_block, 30000));
+  close_thread = g_thread_new ("close", close_call, &closed);
+  g_assert_true (leap_test_wait_until (waits_for_lock, &at_end, 30000));
+  if (g_atomic_int_get (&closed.done))
+    {
+      g_assert_cmpint (leap_store_outage_open (store, 1700000000001, again, &error), !=, 0);
+      g_assert_no_error (error);
+    }
+
+  pg_run (blocker, "COMMIT");
+  PQfinish (blocker);
+  g_thread_join (thread);
+  g_thread_join (close_thread);
+  g_assert_no_error (closed.error);
+  g_clear_object (&call->store);
+  g_object_unref (closed.store);
+  return closed.holds;
+}
+
+/* A store of its own database, in an outage opened at 1700000000000. */
+static LeapStore *
+outage_store_new (char **url)
+{
   g_autoptr(JsonArray) plenty = figures ("1:1000");
   g_autoptr(GError) error = NULL;
-  Call held = { 0 };
-  Call closed = { 0 };
-  Waiting at_fence = { NULL, "LOCK TABLE redis_leases", NULL };
-  Waiting at_end = { NULL, "LOCK TABLE redis_outage", &closed };
-  GThread *hold_thread, *close_thread;
-  PGconn *fence = NULL;
-  PGresult *result;
-  gboolean handed = FALSE;
+  LeapStore *store = pg_store_new (url);
 
   g_assert_cmpint (leap_store_outage_open (store, 1700000000000, plenty, &error), ==,
                    1700000000000);
   g_assert_no_error (error);
-  held.store = leap_store_open (url, &error);
-  g_assert_no_error (error);
-  closed.store = leap_store_open (url, &error);
-  g_assert_no_error (error);
-  at_fence.url = at_end.url = url;
+  return store;
+}
 
-  fence = PQconnectdb (url);
-  g_assert_cmpint (PQstatus (fence), ==, CONNECTION_OK);
-  result = PQexec (fence, "BEGIN; LOCK TABLE redis_leases IN EXCLUSIVE MODE");
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-  PQclear (result);
-
-  hold_thread = g_thread_new ("hold", hold_call, &held);
-  g_assert_true (leap_test_wait_until (waits_for_lock, &at_fence, 30000));
-  close_thread = g_thread_new ("close", close_call, &closed);
-  g_assert_true (leap_test_wait_until (waits_for_lock, &at_end, 30000));
-  /* An end that did not wait: the next outage opens at once. */
-  if (g_atomic_int_get (&closed.done))
+/* The status @hold_id is handed over with, or NULL. */
+static const char *
+handed_status (JsonArray  *holds,
+               const char *hold_id)
+{
+  for (guint i = 0; i < json_array_get_length (holds); i++)
     {
-      g_assert_cmpint (leap_store_outage_open (store, 1700000000001, plenty, &error), !=, 0);
-      g_assert_no_error (error);
-    }
+      JsonObject *hold = json_array_get_object_element (holds, i);
 
-  result = PQexec (fence, "COMMIT");
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-  PQclear (result);
-  PQfinish (fence);
-  g_thread_join (hold_thread);
-  g_thread_join (close_thread);
-  g_assert_no_error (closed.error);
-  for (guint i = 0; i < json_array_get_length (closed.holds); i++)
-    handed |= g_str_equal (leap_json_get_string (json_array_get_object_element (closed.holds, i),
-                                                 "hold_id", ""),
-                           "1-late_");
+      if (g_str_equal (leap_json_get_string (hold, "hold_id", ""), hold_id))
+        return leap_json_get_string (hold, "status", "");
+    }
+  return NULL;
+}
+
+/* A hold that has read the outage's row is slowed down (at the lease
+ * fence, which another connection locks) while the outage ends: the end
+ * waits for it and hands it over. Had the end not waited, the hold would
+ * go on into the next outage under the old one's name, and nobody would
+ * hand it over. */
+static void
+test_close_waits (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(LeapStore) store = outage_store_new (&url);
+  g_autoptr(JsonArray) holds = NULL;
+  Call held = { 0 };
+
+  holds = close_during (url, store, "BEGIN; LOCK TABLE redis_leases IN EXCLUSIVE MODE",
+                        hold_call, &held, "LOCK TABLE redis_leases");
   /* Made in the outage that was open, and handed over when it ended. */
   g_assert_no_error (held.error);
-  g_assert_cmpint (held.since, ==, 1700000000000);
-  g_assert_true (handed);
-  g_clear_pointer (&closed.holds, json_array_unref);
-  g_object_unref (held.store);
-  g_object_unref (closed.store);
+  g_assert_cmpint (held.result, ==, 1700000000000);
+  g_assert_cmpstr (handed_status (holds, "1-late_"), ==, "held");
+}
+
+/* The same for a client's release, held up at the hold's row: the end
+ * waits for it, and does not hand over as held a hold the client was told
+ * is released. */
+static void
+test_release_waits (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(LeapStore) store = outage_store_new (&url);
+  g_autoptr(JsonArray) holds = NULL;
+  g_autoptr(GError) error = NULL;
+  Call released = { 0 };
+
+  g_assert_cmpint (hold (store, hold_new ("1-gone_", "gone", 1700000000000, 1700000060000, "1:1"),
+                         &error), ==, 1700000000000);
+  g_assert_no_error (error);
+  holds = close_during (url, store,
+                        "BEGIN; SELECT 1 FROM holds WHERE id = '1-gone_' FOR UPDATE",
+                        release_call, &released, "UPDATE holds");
+  g_assert_no_error (released.error);
+  g_assert_cmpint (released.result, ==, TRUE);
+  g_assert_null (handed_status (holds, "1-gone_"));
 }
 
 /* Every door checks in the same 20 tickets, one after another, at once. */
@@ -736,11 +811,11 @@ static void
 test_check_in_race (void)
 {
   g_autofree char *url = NULL;
-  g_autoptr(LeapStore) store = pg_store_new (&url);
-  g_autoptr(GError) error = NULL;
   g_autofree char *audits = NULL;
   Worker workers[N_WORKERS] = { 0 };
 
+  /* The database, migrated and seeded; the doors have stores of their own. */
+  g_object_unref (pg_store_new (&url));
   leap_test_pg_exec (url, "INSERT INTO tickets (order_id, tier_id, code, created_at) "
                           "SELECT 'o-paid', 1, 'RACE-' || n, 0 FROM generate_series (0, 19) n");
   workers_init (workers, url, 0);
@@ -761,6 +836,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/pg-outage/concurrent-holds", test_concurrent_holds);
   g_test_add_func ("/leap/pg-outage/close-race", test_close_race);
   g_test_add_func ("/leap/pg-outage/close-waits", test_close_waits);
+  g_test_add_func ("/leap/pg-outage/release-waits", test_release_waits);
   g_test_add_func ("/leap/pg-outage/check-in-race", test_check_in_race);
   status = g_test_run ();
   leap_test_pg_clear (&pg);
