@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The PostgreSQL store while Redis is down (issue 17): database holds made
  * by several stores at once never sell more than the outage's figures,
- * expiry gives them back, two doors checking in one ticket admit it once,
+ * expiry gives them back, the end of the outage waits for the holds and
+ * releases under way, doors checking in one ticket at once admit it once,
  * and every call answers the same JSON as the SQLite store. */
 #include <libpq-fe.h>
 #include <sqlite3.h>
