@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The PostgreSQL store while Redis is down (issue 17): database holds made
  * by several stores at once never sell more than the outage's figures,
- * expiry gives them back, two doors checking in one ticket admit it once,
+ * expiry gives them back, the end of the outage waits for the holds and
+ * releases under way, doors checking in one ticket at once admit it once,
  * and every call answers the same JSON as the SQLite store. */
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "leap-error.h"
@@ -371,7 +373,9 @@ typedef struct
   gint      *waiting;   /* threads not yet at the start */
   gint64     now_ms;
   gint64     expires_ms;
-  guint      made;      /* holds made, tickets admitted */
+  gint       ends;      /* the LEAP_ERROR that ends the holds */
+  gint       made;      /* holds made, tickets admitted */
+  GPtrArray *hold_ids;  /* the holds made, when not NULL */
 } Worker;
 
 static void
@@ -383,7 +387,8 @@ worker_start (Worker *w)
 }
 
 /* Holds one ticket of tiers 1 and 2 at a time (in either order, so that
- * a store that locked tiers as listed would deadlock) until sold out. */
+ * a store that locked tiers as listed would deadlock) until refused: sold
+ * out, or what w->ends says. */
 static gpointer
 hold_worker (gpointer data)
 {
@@ -392,8 +397,8 @@ hold_worker (gpointer data)
   worker_start (w);
   for (guint n = 0;; n++)
     {
-      /* Far more than there is to sell: overselling, not sold out. */
-      g_assert_cmpuint (n, <, 100);
+      /* Far more than the tests sell: overselling, not sold out. */
+      g_assert_cmpuint (n, <, 1000);
       g_autofree char *hold_id = g_strdup_printf ("1-w%u-%u-%" G_GINT64_FORMAT "_", w->index, n,
                                                   w->now_ms);
       g_autoptr(GError) error = NULL;
@@ -401,35 +406,86 @@ hold_worker (gpointer data)
       if (hold (w->store, hold_new (hold_id, "crowd", w->now_ms, w->expires_ms,
                                     w->index % 2 ? "1:1,2:1" : "2:1,1:1"), &error) == 0)
         {
-          g_assert_error (error, LEAP_ERROR, LEAP_ERROR_SOLD_OUT);
+          gint ends = w->ends != 0 ? w->ends : LEAP_ERROR_SOLD_OUT;
+
+          g_assert_error (error, LEAP_ERROR, ends);
           return NULL;
         }
-      w->made++;
+      if (w->hold_ids != NULL)
+        g_ptr_array_add (w->hold_ids, g_steal_pointer (&hold_id));
+      g_atomic_int_inc (&w->made);
     }
 }
 
 #define N_WORKERS 4
 
-static guint
-run_workers (Worker      *workers,
-             GThreadFunc  func)
+static void
+start_workers (Worker      *workers,
+               GThreadFunc  func,
+               GThread    **threads,
+               gint        *waiting)
 {
-  GThread *threads[N_WORKERS];
-  gint waiting = N_WORKERS;
-  guint made = 0;
-
+  *waiting = N_WORKERS;
   for (guint i = 0; i < N_WORKERS; i++)
     {
-      workers[i].waiting = &waiting;
+      workers[i].waiting = waiting;
       workers[i].made = 0;
       threads[i] = g_thread_new ("worker", func, &workers[i]);
     }
+}
+
+/* What the workers made in all. */
+static guint
+join_workers (Worker   *workers,
+              GThread **threads)
+{
+  guint made = 0;
+
   for (guint i = 0; i < N_WORKERS; i++)
     {
       g_thread_join (threads[i]);
       made += workers[i].made;
     }
   return made;
+}
+
+static guint
+run_workers (Worker      *workers,
+             GThreadFunc  func)
+{
+  GThread *threads[N_WORKERS];
+  gint waiting;
+
+  start_workers (workers, func, threads, &waiting);
+  return join_workers (workers, threads);
+}
+
+/* A store for each worker, holding at @t for a minute. */
+static void
+workers_init (Worker     *workers,
+              const char *url,
+              gint64      t)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < N_WORKERS; i++)
+    {
+      workers[i].store = leap_store_open (url, &error);
+      g_assert_no_error (error);
+      workers[i].index = i;
+      workers[i].now_ms = t;
+      workers[i].expires_ms = t + 60000;
+    }
+}
+
+static void
+workers_clear (Worker *workers)
+{
+  for (guint i = 0; i < N_WORKERS; i++)
+    {
+      g_clear_object (&workers[i].store);
+      g_clear_pointer (&workers[i].hold_ids, g_ptr_array_unref);
+    }
 }
 
 /* Four stores make holds at once from 30 seats a tier: exactly 30, and
@@ -449,14 +505,7 @@ test_concurrent_holds (void)
 
   g_assert_cmpint (leap_store_outage_open (store, t, thirty, &error), ==, t);
   g_assert_no_error (error);
-  for (guint i = 0; i < N_WORKERS; i++)
-    {
-      workers[i].store = leap_store_open (url, &error);
-      g_assert_no_error (error);
-      workers[i].index = i;
-      workers[i].now_ms = t;
-      workers[i].expires_ms = t + 60000;
-    }
+  workers_init (workers, url, t);
   g_assert_cmpuint (run_workers (workers, hold_worker), ==, 30);
   held = leap_test_pg_query (url, "SELECT string_agg (n::text, ',' ORDER BY tier_id) FROM "
                                   "(SELECT tier_id, sum (quantity) AS n FROM hold_items "
@@ -484,8 +533,255 @@ test_concurrent_holds (void)
       if (g_str_equal (leap_json_get_string (held, "status", ""), "held"))
         g_assert_cmpint (leap_json_get_int (held, "expires_ms", 0), ==, t + 120000);
     }
+  workers_clear (workers);
+}
+
+static gboolean
+made_some (gpointer data)
+{
+  Worker *workers = data;
+  gint made = 0;
+
   for (guint i = 0; i < N_WORKERS; i++)
-    g_object_unref (workers[i].store);
+    made += g_atomic_int_get (&workers[i].made);
+  return made >= 20;
+}
+
+/* The outage ends while four stores are making holds: every hold made is
+ * handed over (a hold the end did not wait for would be lost with its
+ * seats sold twice), and the holds after it are refused. */
+static void
+test_close_race (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(LeapStore) store = pg_store_new (&url);
+  g_autoptr(JsonArray) plenty = figures ("1:100000,2:100000");
+  g_autoptr(JsonArray) holds = NULL;
+  g_autoptr(GHashTable) handed = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  Worker workers[N_WORKERS] = { 0 };
+  GThread *threads[N_WORKERS];
+  const gint64 t = 1700000000000;
+  gint waiting;
+
+  g_assert_cmpint (leap_store_outage_open (store, t, plenty, &error), ==, t);
+  g_assert_no_error (error);
+  workers_init (workers, url, t);
+  for (guint i = 0; i < N_WORKERS; i++)
+    {
+      workers[i].ends = LEAP_ERROR_UNAVAILABLE;
+      workers[i].hold_ids = g_ptr_array_new_with_free_func (g_free);
+    }
+  start_workers (workers, hold_worker, threads, &waiting);
+  g_assert_true (leap_test_wait_until (made_some, workers, 30000));
+  holds = leap_store_outage_close (store, t, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (join_workers (workers, threads), >=, 20);
+
+  for (guint i = 0; i < json_array_get_length (holds); i++)
+    g_hash_table_add (handed, (gpointer) leap_json_get_string (
+                                  json_array_get_object_element (holds, i), "hold_id", ""));
+  for (guint i = 0; i < N_WORKERS; i++)
+    for (guint j = 0; j < workers[i].hold_ids->len; j++)
+      if (!g_hash_table_contains (handed, workers[i].hold_ids->pdata[j]))
+        g_error ("Hold %s was made but not handed over", (char *) workers[i].hold_ids->pdata[j]);
+  workers_clear (workers);
+}
+
+/* One call of a store in a thread of its own. */
+typedef struct
+{
+  LeapStore *store;
+  gint64     result;
+  JsonArray *holds;
+  GError    *error;
+  gint       done;
+} Call;
+
+static gpointer
+hold_call (gpointer data)
+{
+  Call *c = data;
+
+  c->result = hold (c->store, hold_new ("1-late_", "late", 1700000000000, 1700000060000, "1:1"),
+                    &c->error);
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+static gpointer
+release_call (gpointer data)
+{
+  Call *c = data;
+
+  c->result = leap_store_db_hold_end (c->store, "1-gone_", "gone", "released", 1700000000000,
+                                      &c->error);
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+static gpointer
+close_call (gpointer data)
+{
+  Call *c = data;
+
+  c->holds = leap_store_outage_close (c->store, 1700000000000, &c->error);
+  g_atomic_int_set (&c->done, 1);
+  return NULL;
+}
+
+typedef struct
+{
+  const char *url;
+  const char *statement; /* the start of one */
+  Call       *call;      /* or this call is over */
+} Waiting;
+
+/* Whether a connection waits for a lock in @statement, or the call ended. */
+static gboolean
+waits_for_lock (gpointer data)
+{
+  Waiting *w = data;
+  g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM pg_stat_activity "
+                                          "WHERE wait_event_type = 'Lock' "
+                                          "AND query LIKE '%s%%'", w->statement);
+  g_autofree char *count = NULL;
+
+  if (w->call != NULL && g_atomic_int_get (&w->call->done))
+    return TRUE;
+  count = leap_test_pg_query (w->url, sql);
+  return !g_str_equal (count, "0");
+}
+
+static void
+pg_run (PGconn     *conn,
+        const char *sql)
+{
+  PGresult *result = PQexec (conn, sql);
+  ExecStatusType status = PQresultStatus (result);
+
+  g_assert_true (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK);
+  PQclear (result);
+}
+
+/* Ends the outage (opened at 1700000000000) while @func, run with @call on
+ * a store of its own, is held up where it waits for @block (a transaction
+ * of another connection), in @statement; then an outage opens again at
+ * once if the end did not wait. The holds the end handed over. */
+static JsonArray *
+close_during (const char  *url,
+              LeapStore   *store,
+              const char  *block,
+              GThreadFunc  func,
+              Call        *call,
+              const char  *statement)
+{
+  g_autoptr(JsonArray) again = figures ("1:1000");
+  g_autoptr(GError) error = NULL;
+  Call closed = { 0 };
+  Waiting at_block = { url, statement, NULL };
+  Waiting at_end = { url, "LOCK TABLE redis_outage", &closed };
+  PGconn *blocker = PQconnectdb (url);
+  GThread *thread, *close_thread;
+
+  call->store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  closed.store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (PQstatus (blocker), ==, CONNECTION_OK);
+  pg_run (blocker, block);
+
+  thread = g_thread_new ("call", func, call);
+  g_assert_true (leap_test_wait_until (waits_for_lock, &at_block, 30000));
+  close_thread = g_thread_new ("close", close_call, &closed);
+  g_assert_true (leap_test_wait_until (waits_for_lock, &at_end, 30000));
+  if (g_atomic_int_get (&closed.done))
+    {
+      g_assert_cmpint (leap_store_outage_open (store, 1700000000001, again, &error), !=, 0);
+      g_assert_no_error (error);
+    }
+
+  pg_run (blocker, "COMMIT");
+  PQfinish (blocker);
+  g_thread_join (thread);
+  g_thread_join (close_thread);
+  g_assert_no_error (closed.error);
+  g_clear_object (&call->store);
+  g_object_unref (closed.store);
+  return closed.holds;
+}
+
+/* A store of its own database, in an outage opened at 1700000000000. */
+static LeapStore *
+outage_store_new (char **url)
+{
+  g_autoptr(JsonArray) plenty = figures ("1:1000");
+  g_autoptr(GError) error = NULL;
+  LeapStore *store = pg_store_new (url);
+
+  g_assert_cmpint (leap_store_outage_open (store, 1700000000000, plenty, &error), ==,
+                   1700000000000);
+  g_assert_no_error (error);
+  return store;
+}
+
+/* The status @hold_id is handed over with, or NULL. */
+static const char *
+handed_status (JsonArray  *holds,
+               const char *hold_id)
+{
+  for (guint i = 0; i < json_array_get_length (holds); i++)
+    {
+      JsonObject *hold = json_array_get_object_element (holds, i);
+
+      if (g_str_equal (leap_json_get_string (hold, "hold_id", ""), hold_id))
+        return leap_json_get_string (hold, "status", "");
+    }
+  return NULL;
+}
+
+/* A hold that has read the outage's row is slowed down (at the lease
+ * fence, which another connection locks) while the outage ends: the end
+ * waits for it and hands it over. Had the end not waited, the hold would
+ * go on into the next outage under the old one's name, and nobody would
+ * hand it over. */
+static void
+test_close_waits (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(LeapStore) store = outage_store_new (&url);
+  g_autoptr(JsonArray) holds = NULL;
+  Call held = { 0 };
+
+  holds = close_during (url, store, "BEGIN; LOCK TABLE redis_leases IN EXCLUSIVE MODE",
+                        hold_call, &held, "LOCK TABLE redis_leases");
+  /* Made in the outage that was open, and handed over when it ended. */
+  g_assert_no_error (held.error);
+  g_assert_cmpint (held.result, ==, 1700000000000);
+  g_assert_cmpstr (handed_status (holds, "1-late_"), ==, "held");
+}
+
+/* The same for a client's release, held up at the hold's row: the end
+ * waits for it, and does not hand over as held a hold the client was told
+ * is released. */
+static void
+test_release_waits (void)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(LeapStore) store = outage_store_new (&url);
+  g_autoptr(JsonArray) holds = NULL;
+  g_autoptr(GError) error = NULL;
+  Call released = { 0 };
+
+  g_assert_cmpint (hold (store, hold_new ("1-gone_", "gone", 1700000000000, 1700000060000, "1:1"),
+                         &error), ==, 1700000000000);
+  g_assert_no_error (error);
+  holds = close_during (url, store,
+                        "BEGIN; SELECT 1 FROM holds WHERE id = '1-gone_' FOR UPDATE",
+                        release_call, &released, "UPDATE holds");
+  g_assert_no_error (released.error);
+  g_assert_cmpint (released.result, ==, TRUE);
+  g_assert_null (handed_status (holds, "1-gone_"));
 }
 
 /* Every door checks in the same 20 tickets, one after another, at once. */
@@ -516,23 +812,18 @@ static void
 test_check_in_race (void)
 {
   g_autofree char *url = NULL;
-  g_autoptr(LeapStore) store = pg_store_new (&url);
-  g_autoptr(GError) error = NULL;
   g_autofree char *audits = NULL;
   Worker workers[N_WORKERS] = { 0 };
 
+  /* The database, migrated and seeded; the doors have stores of their own. */
+  g_object_unref (pg_store_new (&url));
   leap_test_pg_exec (url, "INSERT INTO tickets (order_id, tier_id, code, created_at) "
                           "SELECT 'o-paid', 1, 'RACE-' || n, 0 FROM generate_series (0, 19) n");
-  for (guint i = 0; i < N_WORKERS; i++)
-    {
-      workers[i].store = leap_store_open (url, &error);
-      g_assert_no_error (error);
-    }
+  workers_init (workers, url, 0);
   g_assert_cmpuint (run_workers (workers, door_worker), ==, 20);
   audits = leap_test_pg_query (url, "SELECT count (*) FROM audit_log WHERE action = 'check_in'");
   g_assert_cmpstr (audits, ==, "20");
-  for (guint i = 0; i < N_WORKERS; i++)
-    g_object_unref (workers[i].store);
+  workers_clear (workers);
 }
 
 int
@@ -544,6 +835,9 @@ main (int argc, char *argv[])
   leap_test_pg_start (&pg);
   g_test_add_func ("/leap/pg-outage/same-json", test_same_json);
   g_test_add_func ("/leap/pg-outage/concurrent-holds", test_concurrent_holds);
+  g_test_add_func ("/leap/pg-outage/close-race", test_close_race);
+  g_test_add_func ("/leap/pg-outage/close-waits", test_close_waits);
+  g_test_add_func ("/leap/pg-outage/release-waits", test_release_waits);
   g_test_add_func ("/leap/pg-outage/check-in-race", test_check_in_race);
   status = g_test_run ();
   leap_test_pg_clear (&pg);

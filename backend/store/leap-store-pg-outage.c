@@ -4,10 +4,11 @@
  *
  * SQLite serialises writers; here several backends write at once, so the
  * outage's row is the lock that orders them: what makes or changes a hold
- * of the outage reads it FOR SHARE, what opens or ends the outage writes
- * it. A hold also locks the figures of its tiers (in tier order, so two
- * holds never wait on each other in a circle) before it counts what is
- * held, so two holds never both take the last tickets. */
+ * of the outage reads it FOR SHARE, what opens or ends the outage locks
+ * its table (lock_outage ()). A hold also locks the figures of its tiers
+ * (in tier order, so two holds never wait on each other in a circle)
+ * before it counts what is held, so two holds never both take the last
+ * tickets. */
 #define G_LOG_DOMAIN "leap-store"
 
 #include "leap-store-pg-private.h"
@@ -90,6 +91,18 @@ outage_lower_in (LeapStorePg *self,
                               params, error);
 }
 
+/* Within a transaction that opens or ends the outage: waits for those
+ * that read its row FOR SHARE (holds, releases, checkouts, figures) to
+ * end, and makes those that come later wait. A table lock, as those that
+ * wait for it queue: a row's share lockers let one another in, and a
+ * steady stream of holds would keep the end of the outage waiting. */
+static gboolean
+lock_outage (LeapStorePg *self,
+             GError     **error)
+{
+  return _leap_store_pg_exec (self, "LOCK TABLE redis_outage IN EXCLUSIVE MODE", NULL, error);
+}
+
 static gint64
 outage_open (LeapStore  *store,
              gint64      since_ms,
@@ -103,9 +116,11 @@ outage_open (LeapStore  *store,
 
   if (!_leap_store_pg_begin (self, error))
     return 0;
-  /* Opens the outage or joins the open one, and locks its row either way:
-   * an outage_close () in between waits for this to commit. */
+  /* Opens the outage or joins the open one (a no-op update, so that
+   * RETURNING names it); an outage_close () waits for this to commit. */
   _leap_pg_params_int (params, since_ms);
+  if (!lock_outage (self, error))
+    goto fail;
   result = _leap_store_pg_query (self,
                                  "INSERT INTO redis_outage (id, since_ms) VALUES (1, $1::bigint) "
                                  "ON CONFLICT (id) DO UPDATE SET since_ms = redis_outage.since_ms "
@@ -159,9 +174,10 @@ outage_close (LeapStore  *store,
 
   if (!_leap_store_pg_begin (self, error))
     return NULL;
-  /* Waits for the holds being made in the outage (they lock its row), so
-   * that the list below has them; any later finds no outage. */
-  if (!_leap_store_pg_exec (self, "DELETE FROM redis_outage", NULL, error) ||
+  /* Waits for the holds being made in the outage, so that the list below
+   * has them; any later finds no outage. */
+  if (!lock_outage (self, error) ||
+      !_leap_store_pg_exec (self, "DELETE FROM redis_outage", NULL, error) ||
       !_leap_store_pg_exec (self, "DELETE FROM redis_outage_tiers", NULL, error))
     goto fail;
   /* Live holds, and holds checking out whose order the worker has not
