@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Checks docs/openapi.yaml against the OpenAPI 3.1 schema, that it names
-// every route of the router and no other, and that every answer the API
+// every route of the router and no other, that its JSON examples fit their
+// schemas, and that every answer the API
 // tests recorded (tests/leap-test-util.c: one JSON line per exchange in
 // $LEAP_TEST_EXCHANGES/PROGRAM.jsonl) has a documented status and a body
 // of the documented type and schema. Prints each mismatch; exits 1 on any.
@@ -81,6 +82,30 @@ function resolve(object) {
     object = object.$ref.slice(2).split('/').reduce((o, k) => o[k], doc);
   return object;
 }
+
+// 3a. The document's own examples, of bodies sent and answered.
+for (const [path, item] of Object.entries(doc.paths))
+  for (const method of methods) {
+    const operation = item[method];
+    if (!operation)
+      continue;
+    const bodies = [[`${method} ${path} request`, resolve(operation.requestBody)]];
+    for (const [status, response] of Object.entries(operation.responses))
+      bodies.push([`${method} ${path} ${status}`, resolve(response)]);
+    for (const [where, body] of bodies)
+      for (const [type, media] of Object.entries(body?.content ?? {})) {
+        if (type !== 'application/json')
+          continue;
+        const examples = Object.entries(media.examples ?? {}).map(([k, e]) => [k, e.value]);
+        if (media.example !== undefined)
+          examples.push(['example', media.example]);
+        const validate = validatorFor(where, media.schema);
+        for (const [name, example] of examples)
+          if (!validate(example))
+            for (const e of validate.errors)
+              problems.push(`openapi.yaml: ${where}, ${name}${e.instancePath} ${e.message}`);
+      }
+  }
 
 const templates = Object.keys(doc.paths).map((template) => ({
   template,
