@@ -96,7 +96,8 @@ for (const [path, item] of Object.entries(doc.paths))
       for (const [type, media] of Object.entries(body?.content ?? {})) {
         if (type !== 'application/json')
           continue;
-        const examples = Object.entries(media.examples ?? {}).map(([k, e]) => [k, e.value]);
+        const examples = Object.entries(media.examples ?? {})
+          .map(([k, e]) => [k, resolve(e).value]);
         if (media.example !== undefined)
           examples.push(['example', media.example]);
         const validate = validatorFor(where, media.schema);
