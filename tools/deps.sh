@@ -22,6 +22,7 @@ if [ -n "$missing" ]; then
 fi
 # npm comes with some builds of nodejs and apart from Debian's.
 if ! command -v npm >/dev/null; then
+  $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm
 fi
 # The OpenAPI test's validator, pinned by its package-lock.json.
