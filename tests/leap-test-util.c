@@ -2,6 +2,7 @@
 #include "leap-test-util.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 guint16
 leap_test_free_port (void)
@@ -325,6 +327,73 @@ leap_test_http (SoupSession   *session,
   leap_test_send (session, msg, reply);
 }
 
+/* Appends the exchange to $LEAP_TEST_EXCHANGES/PROGRAM.jsonl, which the
+ * "openapi" test checks against docs/openapi.yaml. Each program starts its
+ * file afresh, so the folder holds the last run of every program. */
+void
+leap_test_record (SoupMessage *msg,
+                  GBytes      *body)
+{
+  static gboolean started = FALSE;
+  const char *dir = g_getenv ("LEAP_TEST_EXCHANGES");
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  const char *type;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *program = NULL;
+  g_autofree char *name = NULL;
+  int fd;
+
+  /* No answer (a request cancelled or cut off) is nothing to check. */
+  if (dir == NULL || body == NULL || soup_message_get_status (msg) < 100)
+    return;
+  type = soup_message_headers_get_content_type (headers, NULL);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "test");
+  json_builder_add_string_value (builder, g_test_get_path ());
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, soup_message_get_method (msg));
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, g_uri_get_path (soup_message_get_uri (msg)));
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, soup_message_get_status (msg));
+  json_builder_set_member_name (builder, "content_type");
+  if (type != NULL)
+    json_builder_add_string_value (builder, type);
+  else
+    json_builder_add_null_value (builder);
+  /* A body that is not JSON (a PDF, Prometheus text) is checked by its type only. */
+  json_builder_set_member_name (builder, "body");
+  if (g_strcmp0 (type, "application/json") == 0)
+    {
+      g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+      json_builder_add_string_value (builder, text);
+    }
+  else if (g_bytes_get_size (body) > 0)
+    json_builder_add_string_value (builder, "(not JSON)");
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json = json_to_string (root, FALSE);
+  line = g_strconcat (json, "\n", NULL);
+
+  program = g_path_get_basename (g_get_prgname ());
+  name = g_strconcat (program, ".jsonl", NULL);
+  path = g_build_filename (dir, name, NULL);
+  g_mkdir_with_parents (dir, 0755);
+  fd = g_open (path, O_WRONLY | O_CREAT | O_APPEND | (started ? 0 : O_TRUNC), 0644);
+  g_assert_cmpint (fd, >=, 0);
+  started = TRUE;
+  /* One write a line: the lines of a program's threads never interleave. */
+  g_assert_cmpint (write (fd, line, strlen (line)), ==, (gssize) strlen (line));
+  close (fd);
+}
+
 void
 leap_test_send (SoupSession   *session,
                 SoupMessage   *msg,
@@ -337,6 +406,7 @@ leap_test_send (SoupSession   *session,
   g_assert_true (leap_test_wait_until (call_done, &call, 30000));
   g_assert_no_error (call.error);
 
+  leap_test_record (msg, call.bytes);
   reply->status = soup_message_get_status (msg);
   reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
   reply->body = g_bytes_get_size (call.bytes) > 0

@@ -171,8 +171,10 @@ rush_cb (GObject      *object,
          gpointer      user_data)
 {
   Rush *rush = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
 
+  leap_test_record (msg, bytes);
   if (bytes != NULL && g_bytes_get_size (bytes) > 0)
     {
       g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));

@@ -658,6 +658,7 @@ burst_cb (GObject      *object,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
 
+  leap_test_record (msg, bytes);
   if (soup_message_get_status (msg) == 202)
     {
       g_autoptr(JsonNode) node = json_from_string (g_bytes_get_data (bytes, NULL), NULL);

@@ -121,6 +121,8 @@ test_serve (void)
     g_autoptr(SoupMessage) msg = soup_message_new ("GET", probe.url);
     g_autoptr(GBytes) bytes = soup_session_send_and_read (probe.session, msg, NULL, NULL);
     g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+
+    leap_test_record (msg, bytes);
     g_assert_nonnull (strstr (body, "Hamlet"));
   }
 
@@ -144,6 +146,7 @@ test_serve (void)
 
     soup_message_set_request_body_from_bytes (login, "application/json", creds);
     answer = soup_session_send_and_read (probe.session, login, NULL, NULL);
+    leap_test_record (login, answer);
     g_assert_cmpuint (soup_message_get_status (login), ==, 201);
     g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
                                                g_bytes_get_size (answer), NULL));
@@ -155,6 +158,7 @@ test_serve (void)
     soup_message_headers_replace (soup_message_get_request_headers (hold), "Authorization", auth);
     soup_message_set_request_body_from_bytes (hold, "application/json", want);
     held = soup_session_send_and_read (probe.session, hold, NULL, NULL);
+    leap_test_record (hold, held);
     g_assert_cmpuint (soup_message_get_status (hold), ==, 201);
   }
 

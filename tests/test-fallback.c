@@ -319,6 +319,7 @@ race_cb (GObject      *object,
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
   guint status = soup_message_get_status (msg);
 
+  leap_test_record (msg, bytes);
   if (status == 201)
     {
       g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));

@@ -512,6 +512,7 @@ hold_sent_cb (GObject      *object,
   GBytes *body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
   guint status = soup_message_get_status (msg);
 
+  leap_test_record (msg, body);
   g_clear_pointer (&body, g_bytes_unref);
 
   if (status == 201)

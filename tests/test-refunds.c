@@ -1224,6 +1224,7 @@ concurrent_cb (GObject      *object,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
 
   g_assert_no_error (error);
+  leap_test_record (msg, body);
   c->replies[c->done].status = soup_message_get_status (msg);
   c->replies[c->done].body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   c->done++;

@@ -847,6 +847,7 @@ race_cb (GObject      *object,
   g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, NULL);
 
   g_assert_nonnull (bytes);
+  leap_test_record (msg, bytes);
   switch (soup_message_get_status (msg))
     {
     case 200: race->ok++; break;
@@ -973,6 +974,8 @@ fetched_cb (GObject      *object,
 
   fetch->bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   g_assert_no_error (error);
+  leap_test_record (soup_session_get_async_result_message (SOUP_SESSION (object), result),
+                    fetch->bytes);
   fetch->done = TRUE;
 }
 

@@ -36,10 +36,12 @@ add_event (GString    *json,
            const char *name,
            const char *description,
            gint64      starts_at,
+           gint64      ends_at,
            const char *status)
 {
   g_autofree char *starts = leap_time_format (starts_at);
-  g_autofree char *ends = leap_time_format (starts_at + 3 * 3600);
+  /* 0: three hours after it starts */
+  g_autofree char *ends = leap_time_format (ends_at ? ends_at : starts_at + 3 * 3600);
 
   g_string_append_printf (json,
                           "%s{\"id\": %" G_GINT64_FORMAT ", \"venue_id\": %" G_GINT64_FORMAT ", "
@@ -82,20 +84,22 @@ leap_test_demo_page (void)
                    "\"timezone\": \"UTC\", \"capacity\": 800},"
                    "{\"id\": 2, \"name\": \"Blue Note Cellar\", \"city\": \"Vienna\", "
                    "\"timezone\": \"UTC\", \"capacity\": 120}], \"events\": [");
+  /* Hamlet is the next show at any hour of the day the tests run: it goes
+   * on until midnight, so the window opens on it also late at night. */
   add_event (json, 1, 1, "Hamlet", "Shakespeare's tragedy in a new staging.",
-             leap_test_today_at (19, 30, 0), "on_sale");
+             leap_test_today_at (19, 30, 0), leap_test_today_at (23, 59, 0), "on_sale");
   add_event (json, 2, 2, "Late Night Jazz", "A trio from Oslo.",
-             leap_test_today_at (21, 0, 0), "on_sale");
+             leap_test_today_at (21, 0, 0), 0, "on_sale");
   add_event (json, 3, 1, "The Magic Flute", "Mozart's opera for the whole family.",
-             leap_test_today_at (18, 0, 1), "on_sale");
+             leap_test_today_at (18, 0, 1), 0, "on_sale");
   add_event (json, 4, 2, "Swing Dance Evening", "Lessons at 19:00, band at 20:00.",
-             leap_test_today_at (20, 0, 3), "on_sale");
+             leap_test_today_at (20, 0, 3), 0, "on_sale");
   add_event (json, 5, 1, "Swan Lake", "The Vienna State Ballet.",
-             leap_test_today_at (19, 0, 12), "on_sale");
+             leap_test_today_at (19, 0, 12), 0, "on_sale");
   add_event (json, 6, 1, "Cancelled Concert", "Moved to next season.",
-             leap_test_today_at (20, 0, 5), "cancelled");
+             leap_test_today_at (20, 0, 5), 0, "cancelled");
   add_event (json, 7, 1, "Last Year's Gala", "Long over.",
-             leap_test_today_at (20, 0, -400), "on_sale");
+             leap_test_today_at (20, 0, -400), 0, "on_sale");
   g_string_append (json, "], \"tiers\": [");
   add_tier (json, 11, 1, "Stalls", 4500, 300);
   add_tier (json, 12, 1, "Balcony", 3000, 200);

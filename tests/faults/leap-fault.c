@@ -356,6 +356,7 @@ finish (SoupSession  *session,
   guint status = error != NULL ? 0 : soup_message_get_status (msg);
 
   *object = NULL;
+  leap_test_record (msg, bytes);
   if (bytes != NULL && g_bytes_get_size (bytes) > 0 &&
       json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
                                   NULL) &&

@@ -314,6 +314,7 @@ call_sent_cb (GObject      *object,
   guint status = error != NULL ? 0 : soup_message_get_status (msg);
   gboolean replayed;
 
+  leap_test_record (msg, bytes);
   g_clear_handle_id (&call->give_up_id, g_source_remove);
   g_clear_object (&call->cancellable);
   if (bytes != NULL && g_bytes_get_size (bytes) > 0 &&

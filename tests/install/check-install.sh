@@ -33,6 +33,8 @@ if [ -x "$root/bin/leap-backend" ]; then
   grep -q "^ExecStart=$prefix/bin/leap-backend" "$root/lib/systemd/system/leap-backend.service" \
     && echo "ok: the unit runs the installed program" || { echo "FAIL: unit ExecStart"; fail=1; }
 fi
+check "API reference" share/doc/leap-boxoffice/api.md
+check "OpenAPI description" share/doc/leap-boxoffice/openapi.yaml
 if [ -x "$root/bin/leap-worker" ]; then
   runs leap-worker leap-worker
   check "worker man page" share/man/man1/leap-worker.1
