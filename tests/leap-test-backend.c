@@ -239,6 +239,45 @@ leap_test_backend_create (LeapTestBackend *tb,
   return json_object_get_int_member (leap_test_reply_object (&reply), "id");
 }
 
+void
+leap_test_backend_refuse_deletes (LeapTestBackend *tb,
+                                  const char      *table,
+                                  gboolean         refuse)
+{
+  g_autoptr(LeapTestDb) db = leap_test_db_open (tb->db_url);
+
+  if (leap_test_db_is_pg (db) && refuse)
+    leap_test_db_exec (db, "CREATE OR REPLACE FUNCTION leap_test_refuse () RETURNS trigger "
+                           "LANGUAGE plpgsql AS $$ BEGIN "
+                           "RAISE EXCEPTION 'held up by the test'; END $$; "
+                           "CREATE TRIGGER leap_test_refuse BEFORE DELETE ON %s "
+                           "FOR EACH STATEMENT EXECUTE FUNCTION leap_test_refuse ()", table);
+  else if (leap_test_db_is_pg (db))
+    leap_test_db_exec (db, "DROP TRIGGER leap_test_refuse ON %s", table);
+  else if (refuse)
+    leap_test_db_exec (db, "CREATE TRIGGER leap_test_refuse BEFORE DELETE ON %s "
+                           "BEGIN SELECT RAISE (ABORT, 'held up by the test'); END", table);
+  else
+    leap_test_db_exec (db, "DROP TRIGGER leap_test_refuse");
+}
+
+void
+leap_test_backend_sql_unchecked (LeapTestBackend *tb,
+                                 const char      *sql)
+{
+  g_autoptr(LeapTestDb) db = leap_test_db_open (tb->db_url);
+
+  if (leap_test_db_is_pg (db))
+    leap_test_db_exec (db, "DO $$ DECLARE c record; BEGIN "
+                           "FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint "
+                           "WHERE contype = 'c' AND connamespace = current_schema ()::regnamespace "
+                           "LOOP EXECUTE format ('ALTER TABLE %%s DROP CONSTRAINT %%I', c.t, "
+                           "c.conname); END LOOP; END $$");
+  else
+    leap_test_db_exec (db, "PRAGMA ignore_check_constraints = ON");
+  leap_test_db_exec (db, "%s", sql);
+}
+
 GSubprocess *
 leap_test_backend_spawn_worker (LeapTestBackend *tb,
                                 const char      *consumer,

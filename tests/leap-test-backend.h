@@ -50,6 +50,15 @@ void        leap_test_backend_wait_redis  (LeapTestBackend *tb,
                                            gboolean         connected);
 void        leap_test_backend_sql         (LeapTestBackend *tb,
                                            const char      *sql);
+/* While @refuse, the database fails every DELETE from @table (a trigger),
+ * as a database in trouble would. */
+void        leap_test_backend_refuse_deletes (LeapTestBackend *tb,
+                                              const char      *table,
+                                              gboolean         refuse);
+/* The same, past the database's CHECK constraints, as a damaged database
+ * would be (SQLite ignores them; PostgreSQL's are dropped). */
+void        leap_test_backend_sql_unchecked (LeapTestBackend *tb,
+                                             const char      *sql);
 
 /* The real leap-worker on the test's Redis and database, as @consumer,
  * with more options after it; its output silenced unless

@@ -122,8 +122,8 @@ db_held (Fixture *f,
       f->db,
       "SELECT coalesce (sum (i.quantity), 0) FROM hold_items i JOIN holds h ON h.id = i.hold_id "
       "WHERE i.tier_id = %" G_GINT64_FORMAT " AND h.status IN ('held', 'checking_out') "
-      "AND h.expires_at > strftime ('%%s', 'now')",
-      tier);
+      "AND h.expires_at > %" G_GINT64_FORMAT,
+      tier, g_get_real_time () / G_USEC_PER_SEC);
 }
 
 static guint
@@ -871,14 +871,13 @@ test_rebuild_before_expiry (Fixture *f, gconstpointer data)
                                  undo_checkout[i][2], undo_checkout[i][3], undo_checkout[i][4],
                                  undo_checkout[i][5], NULL));
   redis_down (f);
-  leap_test_backend_sql (&f->tb, "CREATE TRIGGER hold_rebuild BEFORE DELETE ON redis_outage "
-                                 "BEGIN SELECT RAISE (ABORT, 'held up by the test'); END");
+  leap_test_backend_refuse_deletes (&f->tb, "redis_outage", TRUE);
   leap_test_redis_start (f->tb.redis);
   leap_test_backend_wait_redis (&f->tb, TRUE);
   /* Two ticks and a failed rebuild or more. */
   g_assert_false (leap_test_wait_until (hold_expired, &watch, 2500));
   g_assert_false (holds_ready (f));
-  leap_test_backend_sql (&f->tb, "DROP TRIGGER hold_rebuild");
+  leap_test_backend_refuse_deletes (&f->tb, "redis_outage", FALSE);
   g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
   g_assert_cmpint (leap_test_redis_hget (f->tb.redis, f->event, "checkout", f->tier), ==, 2);
   start_worker (f);

@@ -1297,9 +1297,10 @@ test_unfinished (Fixture *f, gconstpointer data)
       "INSERT INTO refunds (order_id, seq, event_id, amount, currency, method, items, "
       "created_at, status, provider_key) VALUES ('%s', 1, %" G_GINT64_FORMAT ", 2500, 'EUR', "
       "'card', '%" G_GINT64_FORMAT ":1', 0, 'pending', '%s:r1'); "
-      "UPDATE tickets SET status = 'voided', refund_id = last_insert_rowid () "
+      "UPDATE tickets SET status = 'voided', "
+      "refund_id = (SELECT max (id) FROM refunds WHERE order_id = '%s') "
       "WHERE id = (SELECT min (id) FROM tickets WHERE order_id = '%s');",
-      order_id, f->event, f->tier, order_id, order_id);
+      order_id, f->event, f->tier, order_id, order_id, order_id);
   g_autoptr(JsonObject) order = NULL;
 
   leap_test_backend_sql (&f->tb, intent);

@@ -890,6 +890,8 @@ test_race (Fixture *f, gconstpointer data)
   leap_backend_config_init (&config);
   g_free (config.database_url);
   config.database_url = g_strdup (db_url);
+  config.ticket_key = g_strdup (f->tb.ticket_key);
+  config.session_key = g_strdup (f->tb.session_key);
   config.listen_port = 0;
   config.redis_port = redis.port;
   config.near_cache_ms = 0;
