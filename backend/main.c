@@ -102,6 +102,32 @@ quit_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* --backup: needs neither Redis nor the keys, and leaves the running
+ * backends alone. */
+static int
+backup (const char *database_url,
+        const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LeapStore) store = NULL;
+
+  /* Opening would make an empty one. */
+  if (g_str_has_prefix (database_url, "sqlite:") &&
+      !g_file_test (database_url + strlen ("sqlite:"), G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("leap-backend: cannot back up %s: there is no database there\n", database_url);
+      return 1;
+    }
+  store = leap_store_open (database_url, &error);
+  if (store == NULL || !leap_store_backup (store, path, &error))
+    {
+      g_printerr ("leap-backend: cannot back up %s: %s\n", database_url, error->message);
+      return 1;
+    }
+  g_print ("Backed up %s to %s\n", database_url, path);
+  return 0;
+}
+
 typedef struct
 {
   char    *listen;
@@ -112,6 +138,7 @@ typedef struct
   char    *config_file;
   char    *create_user;
   char    *role;
+  char    *backup;
   char   **cors;
   char   **trusted_proxies;
   gboolean seed_demo;
@@ -137,6 +164,7 @@ options_clear (Options *o)
   g_free (o->config_file);
   g_free (o->create_user);
   g_free (o->role);
+  g_free (o->backup);
   g_strfreev (o->cors);
   g_strfreev (o->trusted_proxies);
 }
@@ -274,6 +302,8 @@ main (int   argc,
            "Create a user, password read from standard input, and exit", "NAME" },
          { "role", 0, 0, G_OPTION_ARG_STRING, &o.role,
            "Role of the user to create: admin, manager, cashier or kiosk", "ROLE" },
+         { "backup", 0, 0, G_OPTION_ARG_FILENAME, &o.backup,
+           "Copy the running SQLite database, consistent, into FILE, and exit", "FILE" },
          { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors,
            "A web origin allowed to call the API (repeatable)", "ORIGIN" },
          { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.trusted_proxies,
@@ -333,6 +363,14 @@ main (int   argc,
       g_printerr ("leap-backend: %s\n", error->message);
       leap_backend_config_clear (&config);
       return 2;
+    }
+
+  if (o.backup != NULL)
+    {
+      int status = backup (config.database_url, o.backup);
+
+      leap_backend_config_clear (&config);
+      return status;
     }
 
   backend = leap_backend_new (&config, &error);

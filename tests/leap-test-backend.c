@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "leap-test-backend.h"
+#include "leap-test-pg.h"
 #include "leap-password.h"
-
-#include <sqlite3.h>
 
 static LeapTestRedis *global_redis;
 static char *template_dir;
-static char *template_db;
+static char *template_url;
+/* LEAP_TEST_STORE=postgresql: one server for the test program, a database
+ * for each test, copied from a template that has the users. */
+static LeapTestPg *pg;
 
 static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
 
@@ -27,8 +29,28 @@ leap_test_backend_set_trusted_proxies (const char * const *cidrs)
   trusted_proxies = g_strdupv ((char **) cidrs);
 }
 
+gboolean
+leap_test_backend_is_pg (void)
+{
+  return g_strcmp0 (g_getenv ("LEAP_TEST_STORE"), "postgresql") == 0;
+}
+
+/* The URL of another, empty database on the tests' store. */
+char *
+leap_test_backend_new_db (LeapTestBackend *tb)
+{
+  static guint n;
+  g_autofree char *name = NULL;
+
+  if (pg != NULL)
+    return leap_test_pg_create_db (pg);
+  name = g_strdup_printf ("other-%u.db", ++n);
+  return g_strconcat ("sqlite:", tb->dir, "/", name, NULL);
+}
+
 static LeapBackend *
-new_backend (const char *db_path,
+new_backend (const char *db_url,
+             const char *dir,
              guint       near_cache_ms)
 {
   LeapBackendConfig config;
@@ -37,7 +59,9 @@ new_backend (const char *db_path,
 
   leap_backend_config_init (&config);
   g_free (config.database_url);
-  config.database_url = g_strconcat ("sqlite:", db_path, NULL);
+  config.database_url = g_strdup (db_url);
+  config.ticket_key = g_build_filename (dir, "leap.db.ticket-key", NULL);
+  config.session_key = g_build_filename (dir, "leap.db.session-key", NULL);
   config.listen_port = 0;
   config.redis_port = global_redis->port;
   config.near_cache_ms = near_cache_ms;
@@ -66,8 +90,15 @@ leap_test_backend_global_init (LeapTestRedis *redis)
   g_assert_true (leap_password_init ());
   global_redis = redis;
   template_dir = leap_test_make_tmpdir ();
-  template_db = g_build_filename (template_dir, "template.db", NULL);
-  backend = new_backend (template_db, 0);
+  if (leap_test_backend_is_pg ())
+    {
+      pg = g_new0 (LeapTestPg, 1);
+      leap_test_pg_start (pg);
+      template_url = leap_test_pg_create_db (pg);
+    }
+  else
+    template_url = g_strconcat ("sqlite:", template_dir, "/template.db", NULL);
+  backend = new_backend (template_url, template_dir, 0);
   for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
     {
       g_autofree char *password = g_strconcat (roles[i], "-password", NULL);
@@ -81,9 +112,12 @@ leap_test_backend_global_init (LeapTestRedis *redis)
 void
 leap_test_backend_global_fini (void)
 {
+  if (pg != NULL)
+    leap_test_pg_clear (pg);
+  g_clear_pointer (&pg, g_free);
   leap_test_rmdir (template_dir);
   g_clear_pointer (&template_dir, g_free);
-  g_clear_pointer (&template_db, g_free);
+  g_clear_pointer (&template_url, g_free);
 }
 
 static gboolean
@@ -107,18 +141,29 @@ leap_test_backend_setup (LeapTestBackend *tb,
                          guint            near_cache_ms)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize len;
   g_autofree char *flushed = leap_test_redis_cli (global_redis, "FLUSHALL", NULL);
 
   g_assert_cmpstr (flushed, ==, "OK");
   tb->redis = global_redis;
   tb->dir = leap_test_make_tmpdir ();
-  tb->db_path = g_build_filename (tb->dir, "leap.db", NULL);
-  g_assert_true (g_file_get_contents (template_db, &contents, &len, NULL));
-  g_assert_true (g_file_set_contents (tb->db_path, contents, len, NULL));
+  if (pg != NULL)
+    tb->db_url = leap_test_pg_copy_db (pg, template_url);
+  else
+    {
+      g_autofree char *contents = NULL;
+      gsize len;
 
-  tb->backend = new_backend (tb->db_path, near_cache_ms);
+      tb->db_path = g_build_filename (tb->dir, "leap.db", NULL);
+      tb->db_url = g_strconcat ("sqlite:", tb->db_path, NULL);
+      g_assert_true (g_file_get_contents (template_url + strlen ("sqlite:"), &contents, &len,
+                                          NULL));
+      g_assert_true (g_file_set_contents (tb->db_path, contents, len, NULL));
+    }
+  /* Where the keys would be beside a SQLite file, on either store. */
+  tb->ticket_key = g_build_filename (tb->dir, "leap.db.ticket-key", NULL);
+  tb->session_key = g_build_filename (tb->dir, "leap.db.session-key", NULL);
+
+  tb->backend = new_backend (tb->db_url, tb->dir, near_cache_ms);
   g_assert_true (leap_backend_listen (tb->backend, &error));
   g_assert_no_error (error);
   tb->base = g_strdup_printf ("http://127.0.0.1:%u", leap_backend_get_port (tb->backend));
@@ -137,6 +182,9 @@ leap_test_backend_teardown (LeapTestBackend *tb)
   leap_test_rmdir (tb->dir);
   g_clear_pointer (&tb->dir, g_free);
   g_clear_pointer (&tb->db_path, g_free);
+  g_clear_pointer (&tb->db_url, g_free);
+  g_clear_pointer (&tb->ticket_key, g_free);
+  g_clear_pointer (&tb->session_key, g_free);
   g_clear_pointer (&tb->base, g_free);
 }
 
@@ -186,82 +234,81 @@ leap_test_backend_create (LeapTestBackend *tb,
   return json_object_get_int_member (leap_test_reply_object (&reply), "id");
 }
 
+GSubprocess *
+leap_test_backend_spawn_worker (LeapTestBackend *tb,
+                                const char      *consumer,
+                                gboolean         allow_warnings,
+                                ...)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
+                                            NULL);
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", tb->redis->port);
+  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
+      g_getenv ("LEAP_TEST_WORKER_LOG")
+          ? 0
+          : G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *worker;
+  const char *option;
+  va_list args;
+
+  g_ptr_array_add (argv, path);
+  g_ptr_array_add (argv, "--redis");
+  g_ptr_array_add (argv, redis_arg);
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, tb->db_url);
+  g_ptr_array_add (argv, "--ticket-key");
+  g_ptr_array_add (argv, tb->ticket_key);
+  g_ptr_array_add (argv, "--consumer");
+  g_ptr_array_add (argv, (char *) consumer);
+  va_start (args, allow_warnings);
+  while ((option = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) option);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  if (allow_warnings)
+    g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  worker = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return worker;
+}
+
+char *
+leap_test_backend_order (LeapTestBackend *tb,
+                         const char      *token,
+                         const char      *hold_id,
+                         const char      *payment)
+{
+  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id,
+                                           payment);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (tb, "POST", "/api/v1/orders", token, body, &reply);
+  if (reply.status != 202)
+    g_error ("POST /orders: %u %s", reply.status, reply.body);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
+}
+
+void
+leap_test_stop_process (GSubprocess **process,
+                        int           signal_num)
+{
+  if (*process == NULL)
+    return;
+  g_subprocess_send_signal (*process, signal_num);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
 /* Changes the database behind the backend's back, as another writer would. */
 void
 leap_test_backend_sql (LeapTestBackend *tb,
                        const char      *sql)
 {
-  sqlite3 *db = NULL;
-  char *errmsg = NULL;
+  g_autoptr (LeapTestDb) db = leap_test_db_open (tb->db_url);
 
-  g_assert_cmpint (sqlite3_open (tb->db_path, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  if (sqlite3_exec (db, sql, NULL, NULL, &errmsg) != SQLITE_OK)
-    g_error ("SQL failed: %s: %s", sql, errmsg);
-  sqlite3_close (db);
-}
-
-static gint64
-db_int_v (sqlite3    *db,
-          const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-gint64
-leap_test_db_int (sqlite3    *db,
-                  const char *format,
-                  ...)
-{
-  g_autofree char *sql = NULL;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  return db_int_v (db, sql);
-}
-
-typedef struct
-{
-  sqlite3    *db;
-  const char *sql;
-  gint64      want;
-} DbWait;
-
-static gboolean
-db_reaches (gpointer data)
-{
-  DbWait *w = data;
-
-  return db_int_v (w->db, w->sql) == w->want;
-}
-
-void
-leap_test_wait_db (sqlite3    *db,
-                   gint64      want,
-                   guint       timeout_ms,
-                   const char *format,
-                   ...)
-{
-  g_autofree char *sql = NULL;
-  DbWait w = { db, NULL, want };
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  w.sql = sql;
-  if (!leap_test_wait_until (db_reaches, &w, timeout_ms))
-    g_error ("Waited %u ms for %s = %" G_GINT64_FORMAT ", have %" G_GINT64_FORMAT, timeout_ms, sql,
-             want, db_int_v (db, sql));
+  leap_test_db_exec (db, "%s", sql);
 }
 
 gint64

@@ -2,19 +2,23 @@
 #pragma once
 
 #include "leap-backend.h"
+#include "leap-test-db.h"
 #include "leap-test-util.h"
-
-#include <sqlite3.h>
 
 G_BEGIN_DECLS
 
-/* A backend in the test's own process, on its own SQLite file and a real
- * Redis, with one user of each role (password: the role + "-password"). */
+/* A backend in the test's own process, on its own database and a real
+ * Redis, with one user of each role (password: the role + "-password").
+ * The database is a SQLite file, or with LEAP_TEST_STORE=postgresql a
+ * database of its own on a PostgreSQL server the tests start. */
 typedef struct
 {
   LeapTestRedis *redis;
   char          *dir;
-  char          *db_path;
+  char          *db_path;     /* the SQLite file; NULL on PostgreSQL */
+  char          *db_url;      /* for --database */
+  char          *ticket_key;  /* for --ticket-key */
+  char          *session_key; /* for --session-key */
   LeapBackend   *backend;
   SoupSession   *session;
   char          *base;
@@ -46,17 +50,26 @@ void        leap_test_backend_wait_redis  (LeapTestBackend *tb,
 void        leap_test_backend_sql         (LeapTestBackend *tb,
                                            const char      *sql);
 
-/* Reading what the backend wrote: the first column of the first row of a
- * query (-1 for none); waiting until it is WANT; a counter of an event's
- * tier in Redis (leap:{ev:E}:NAME, field TIER). */
-gint64      leap_test_db_int              (sqlite3         *db,
-                                           const char      *format,
-                                           ...) G_GNUC_PRINTF (2, 3);
-void        leap_test_wait_db             (sqlite3         *db,
-                                           gint64           want,
-                                           guint            timeout_ms,
-                                           const char      *format,
-                                           ...) G_GNUC_PRINTF (4, 5);
+/* The real leap-worker on the test's Redis and database, as @consumer,
+ * with more options after it; its output silenced unless
+ * LEAP_TEST_WORKER_LOG is set, its warnings fatal unless @allow_warnings. */
+GSubprocess *leap_test_backend_spawn_worker (LeapTestBackend *tb,
+                                             const char      *consumer,
+                                             gboolean         allow_warnings,
+                                             ...) G_GNUC_NULL_TERMINATED;
+/* POST /orders for a hold, answered 202; the order id. */
+char       *leap_test_backend_order       (LeapTestBackend *tb,
+                                           const char      *token,
+                                           const char      *hold_id,
+                                           const char      *payment);
+/* Sends @signal_num to *process, waits for it and clears it. */
+void        leap_test_stop_process        (GSubprocess    **process,
+                                           int              signal_num);
+
+gboolean    leap_test_backend_is_pg       (void);
+char       *leap_test_backend_new_db      (LeapTestBackend *tb);
+
+/* A counter of an event's tier in Redis (leap:{ev:E}:NAME, field TIER). */
 gint64      leap_test_redis_hget          (LeapTestRedis   *redis,
                                            gint64           event,
                                            const char      *name,

@@ -74,32 +74,127 @@ pg_answers (gpointer data)
 }
 
 static void
+exited_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  g_object_set_data (object, "leap-exited", GINT_TO_POINTER (TRUE));
+}
+
+static gboolean
+started_or_exited (gpointer data)
+{
+  LeapTestPg *pg = data;
+
+  return g_object_get_data (G_OBJECT (pg->process), "leap-exited") || pg_answers (pg);
+}
+
+/* The postmaster on pg->dir and pg->port, once it answers. After a kill
+ * -9 its old backends may hold the shared memory for a moment yet: a
+ * server that stops at once for that is started again, within a minute. */
+static void
 spawn_server (LeapTestPg *pg)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
   g_autofree char *postgres = bin ("postgres");
   g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
   g_autofree char *log = g_build_filename (pg->dir, "server.log", NULL);
   g_autofree char *port = g_strdup_printf ("%u", pg->port);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+  gboolean exited;
 
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  /* fsync off: a killed server loses nothing the kernel has (the fault
-   * tests kill it), only a machine that loses power would, and the tests
-   * run much faster on a loaded machine. */
-  pg->process = g_subprocess_launcher_spawn (launcher, &error, postgres, "-D", data, "-p", port,
-                                             "-k", pg->dir, "-c", "listen_addresses=127.0.0.1",
-                                             "-c", "fsync=off", "-c", "max_connections=200",
-                                             NULL);
-  g_assert_no_error (error);
-  if (!leap_test_wait_until (pg_answers, pg, 60000))
+  do
     {
-      g_autofree char *said = NULL;
+      g_autoptr(GSubprocessLauncher) launcher =
+        launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+      g_autoptr(GError) error = NULL;
 
-      g_file_get_contents (log, &said, NULL, NULL);
-      g_error ("PostgreSQL did not start on port %u; it said:\n%s", pg->port,
-               said ? said : "(nothing)");
+      g_clear_object (&pg->process);
+      g_subprocess_launcher_set_stderr_file_path (launcher, log);
+      /* fsync off: a killed server loses nothing the kernel has (the fault
+       * tests kill it), only a machine that loses power would, and the
+       * tests run much faster on a loaded machine. */
+      pg->process = g_subprocess_launcher_spawn (launcher, &error, postgres, "-D", data, "-p",
+                                                 port, "-k", pg->dir, "-c",
+                                                 "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                                                 "-c", "max_connections=200", NULL);
+      g_assert_no_error (error);
+      /* Watched, so that its exit is seen while the test waits. */
+      g_subprocess_wait_async (pg->process, NULL, exited_cb, NULL);
+      leap_test_wait_until (started_or_exited, pg, 60000);
+      exited = g_object_get_data (G_OBJECT (pg->process), "leap-exited") != NULL;
+      if (!exited && pg_answers (pg))
+        return;
     }
+  while (exited && g_get_monotonic_time () < deadline);
+
+  {
+    g_autofree char *said = NULL;
+
+    g_file_get_contents (log, &said, NULL, NULL);
+    g_error ("PostgreSQL did not start on port %u; it said:\n%s", pg->port,
+             said ? said : "(nothing)");
+  }
+}
+
+/* A new temporary folder that the server's account owns. */
+static char *
+server_dir (void)
+{
+  Account *account = server_account ();
+  char *dir = leap_test_make_tmpdir ();
+
+  if (account->uid != 0 && chown (dir, account->uid, account->gid) != 0)
+    g_error ("Cannot give %s to the postgres account: %s", dir, g_strerror (errno));
+  return dir;
+}
+
+/* Runs one of the server's programs as its account; the test fails with
+ * what it said if it fails. */
+static void
+run_tool (const char *tool,
+          ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                          G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *said = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, bin (tool));
+  va_start (args, tool);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &said, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("%s failed:\n%s", tool, said);
+}
+
+/* A copy of @pg's data taken while it runs (pg_basebackup, with the
+ * write-ahead log it needs), started as a server of its own on a free
+ * port: a streaming replica of @pg if @standby, else a restored backup. */
+void
+leap_test_pg_start_copy (LeapTestPg *pg,
+                         LeapTestPg *copy,
+                         gboolean    standby)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", pg->port);
+
+  copy->dir = server_dir ();
+  data = g_build_filename (copy->dir, "data", NULL);
+  run_tool ("pg_basebackup", "-h", "127.0.0.1", "-p", port, "-U", "leap", "-D", data,
+            "-X", "stream", "-c", "fast", "--no-sync", standby ? "-R" : NULL, NULL);
+  copy->port = leap_test_free_port ();
+  spawn_server (copy);
 }
 
 /* initdb in a new temporary folder (owned by the server's account), then
@@ -107,27 +202,12 @@ spawn_server (LeapTestPg *pg)
 void
 leap_test_pg_start (LeapTestPg *pg)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                          G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GSubprocess) initdb = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *initdb_bin = bin ("initdb");
   g_autofree char *data = NULL;
-  g_autofree char *said = NULL;
-  Account *account = server_account ();
 
-  pg->dir = leap_test_make_tmpdir ();
-  if (account->uid != 0 && chown (pg->dir, account->uid, account->gid) != 0)
-    g_error ("Cannot give %s to the postgres account: %s", pg->dir, g_strerror (errno));
+  pg->dir = server_dir ();
   data = g_build_filename (pg->dir, "data", NULL);
-  initdb = g_subprocess_launcher_spawn (launcher, &error, initdb_bin, "-D", data, "-U", "leap",
-                                        "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
-                                        NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (initdb, NULL, NULL, &said, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (initdb))
-    g_error ("initdb failed:\n%s", said);
+  run_tool ("initdb", "-D", data, "-U", "leap", "-A", "trust", "-E", "UTF8", "--locale=C",
+            "--no-sync", NULL);
   pg->port = leap_test_free_port ();
   spawn_server (pg);
 }
@@ -214,6 +294,22 @@ leap_test_pg_create_db (LeapTestPg *pg)
   g_autofree char *name = g_strdup_printf ("leap_test_%u", ++n);
   g_autofree char *admin = leap_test_pg_url (pg, "postgres");
   g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s", name);
+
+  leap_test_pg_exec (admin, sql);
+  return leap_test_pg_url (pg, name);
+}
+
+/* A new database for a test, a copy of @template_url's (which nothing may
+ * be connected to); returns its URL. */
+char *
+leap_test_pg_copy_db (LeapTestPg *pg,
+                      const char *template_url)
+{
+  static guint n;
+  const char *template = strrchr (template_url, '/') + 1;
+  g_autofree char *name = g_strdup_printf ("leap_copy_%u", ++n);
+  g_autofree char *admin = leap_test_pg_url (pg, "postgres");
+  g_autofree char *sql = g_strdup_printf ("CREATE DATABASE %s TEMPLATE %s", name, template);
 
   leap_test_pg_exec (admin, sql);
   return leap_test_pg_url (pg, name);

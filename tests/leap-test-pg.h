@@ -18,6 +18,9 @@ typedef struct
 } LeapTestPg;
 
 void     leap_test_pg_start     (LeapTestPg *pg);
+void     leap_test_pg_start_copy (LeapTestPg *pg,
+                                  LeapTestPg *copy,
+                                  gboolean    standby);
 void     leap_test_pg_stop      (LeapTestPg *pg);
 void     leap_test_pg_kill      (LeapTestPg *pg);
 void     leap_test_pg_restart   (LeapTestPg *pg);
@@ -25,6 +28,8 @@ void     leap_test_pg_clear     (LeapTestPg *pg);
 char    *leap_test_pg_url       (LeapTestPg *pg,
                                  const char *database);
 char    *leap_test_pg_create_db (LeapTestPg *pg);
+char    *leap_test_pg_copy_db   (LeapTestPg *pg,
+                                 const char *template_url);
 char    *leap_test_pg_query     (const char *url,
                                  const char *sql);
 void     leap_test_pg_exec      (const char *url,

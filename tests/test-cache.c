@@ -314,7 +314,9 @@ test_invalidation_across_backends (Fixture *f, gconstpointer data)
 
   leap_backend_config_init (&config);
   g_free (config.database_url);
-  config.database_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  config.database_url = g_strdup (f->tb.db_url);
+  config.ticket_key = g_strdup (f->tb.ticket_key);
+  config.session_key = g_strdup (f->tb.session_key);
   config.listen_port = 0;
   config.redis_port = f->tb.redis->port;
   config.near_cache_ms = 60000;

@@ -10,7 +10,6 @@
 #include "leap-payment-provider.h"
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 
 static LeapTestRedis redis;
@@ -26,7 +25,7 @@ typedef struct
   gint64              tier2;  /* 1500, 5 seats */
   gint64              big;    /* 1000, 100 seats */
   LeapCheckoutWorker *worker;
-  sqlite3            *db;
+  LeapTestDb         *db;
 } Fixture;
 
 static gint64
@@ -60,16 +59,14 @@ setup (Fixture *f, gconstpointer data)
   f->tier = add_tier (f, "Stalls", 2500, 10);
   f->tier2 = add_tier (f, "Balcony", 1500, 5);
   f->big = add_tier (f, "Standing", 1000, 100);
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 5000);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->worker);
-  sqlite3_close (f->db);
+  leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->cashier);
   g_free (f->kiosk);
@@ -90,7 +87,8 @@ start_worker (Fixture    *f,
 
   leap_checkout_worker_config_init (&config);
   g_free (config.database_url);
-  config.database_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  config.database_url = g_strdup (f->tb.db_url);
+  config.ticket_key = g_strdup (f->tb.ticket_key);
   config.redis_port = redis.port;
   g_free (config.consumer);
   config.consumer = g_strdup (consumer);
@@ -113,21 +111,8 @@ spawn_worker (Fixture    *f,
               const char *concurrency,
               const char *latency_ms)
 {
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", db_arg, "--consumer", "doomed",
-                                         "--concurrency", concurrency, "--card-latency-ms",
-                                         latency_ms, NULL);
-  g_assert_no_error (error);
-  return process;
+  return leap_test_backend_spawn_worker (&f->tb, "doomed", FALSE, "--concurrency", concurrency,
+                                         "--card-latency-ms", latency_ms, NULL);
 }
 
 /* available + held + checking out + sold = capacity, for every tier. */
@@ -744,14 +729,7 @@ static void
 test_kill_worker (Fixture *f, gconstpointer data)
 {
   const guint n = 40;
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
   PendingWait w = { f, n, 0 };
   gint64 started;
@@ -766,11 +744,7 @@ test_kill_worker (Fixture *f, gconstpointer data)
 
   /* A card terminal that takes a minute: every message is in work when
    * the worker dies. */
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", db_arg, "--consumer", "doomed",
-                                         "--concurrency", "100", "--card-latency-ms", "60000",
-                                         NULL);
-  g_assert_no_error (error);
+  process = spawn_worker (f, "100", "60000");
   g_assert_true (leap_test_wait_until (pending_reaches, &w, 15000));
   {
     g_autofree char *stream = leap_keys_checkout_stream (f->event);
@@ -898,7 +872,7 @@ paid_order (Fixture    *f,
 static void
 test_batch_write (Fixture *f, gconstpointer data)
 {
-  g_autofree char *url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autofree char *url = g_strdup (f->tb.db_url);
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapStore) store = leap_store_open (url, &error);
   g_autoptr(JsonArray) orders = json_array_new ();
@@ -1010,14 +984,7 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 {
   const guint n = 500;
   gint64 tier = add_tier (f, "Floor", 3000, n + 10);
-  g_autofree char *worker_path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                                   "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func (g_free);
   PendingWait w = { f, 0, 0 };
   gint64 paid_at_kill, pending_at_kill;
@@ -1032,10 +999,7 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 
   /* 100 at a time, 200 ms a payment: the 500 take at least a second, and
    * the kill comes when some are written and others are in work. */
-  process = g_subprocess_launcher_spawn (launcher, &error, worker_path, "--redis", redis_arg,
-                                         "--database", db_arg, "--consumer", "doomed",
-                                         "--concurrency", "100", "--card-latency-ms", "200", NULL);
-  g_assert_no_error (error);
+  process = spawn_worker (f, "100", "200");
   {
     Frozen fr = { f, process, n };
 
@@ -1114,7 +1078,7 @@ charge (LeapPaymentProvider *provider,
 static void
 test_terminal_ledger (Fixture *f, gconstpointer data)
 {
-  g_autofree char *url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autofree char *url = g_strdup (f->tb.db_url);
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapStore) store = leap_store_open (url, &error);
   g_autoptr(LeapStore) store2 = leap_store_open (url, &error);

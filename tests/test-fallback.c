@@ -9,7 +9,6 @@
 #include "leap-keys.h"
 #include "leap-orders.h"
 
-#include <sqlite3.h>
 #include <string.h>
 
 static LeapTestRedis redis;
@@ -23,7 +22,7 @@ typedef struct
   gint64              tier;   /* 20 seats */
   gint64              big;    /* 50 seats */
   LeapCheckoutWorker *worker;
-  sqlite3            *db;
+  LeapTestDb         *db;
 } Fixture;
 
 static gint64
@@ -65,16 +64,14 @@ setup (Fixture *f, gconstpointer data)
   f->tier = add_tier (f, "Stalls", 20);
   f->big = add_tier (f, "Standing", 50);
   g_assert_true (leap_test_wait_until (holds_ready, f, 10000));
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 5000);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->worker);
-  sqlite3_close (f->db);
+  leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->cashier);
   leap_test_backend_teardown (&f->tb);
@@ -221,7 +218,8 @@ start_worker (Fixture *f)
 
   leap_checkout_worker_config_init (&config);
   g_free (config.database_url);
-  config.database_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  config.database_url = g_strdup (f->tb.db_url);
+  config.ticket_key = g_strdup (f->tb.ticket_key);
   config.redis_port = redis.port;
   config.block_ms = 100;
   config.card_latency_ms = 0;
@@ -889,8 +887,8 @@ test_rebuild_before_expiry (Fixture *f, gconstpointer data)
 
 /* A figure of the tier in a database's open outage, -1 for none. */
 static gint64
-outage_figure (sqlite3 *db,
-               gint64   tier)
+outage_figure (LeapTestDb *db,
+               gint64      tier)
 {
   return leap_test_db_int (db, "SELECT available FROM redis_outage_tiers "
                                "WHERE tier_id = %" G_GINT64_FORMAT, tier);
@@ -916,31 +914,25 @@ figures (gint64 tier,
 static void
 test_late_figures (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = g_build_filename (f->tb.dir, "late.db", NULL);
-  g_autofree char *url = g_strconcat ("sqlite:", path, NULL);
+  g_autofree char *url = leap_test_backend_new_db (&f->tb);
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapStore) store = leap_store_open (url, &error);
   g_autoptr(JsonArray) twenty = figures (1, 20);
   g_autoptr(JsonArray) five = figures (1, 5);
   g_autoptr(JsonArray) three = figures (1, 3);
   g_autoptr(JsonArray) holds = NULL;
-  sqlite3 *db = NULL;
-  char *message = NULL;
+  g_autoptr(LeapTestDb) db = NULL;
   gint64 first, second;
 
   g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "INSERT INTO venues (id, name, created_at, updated_at) "
-                                 "VALUES (1, 'Hall', 0, 0);"
-                                 "INSERT INTO events (id, venue_id, name, starts_at, created_at, "
-                                 "updated_at) VALUES (1, 1, 'Late', 0, 0, 0);"
-                                 "INSERT INTO tiers (id, event_id, name, price, currency, "
-                                 "capacity, created_at, updated_at) "
-                                 "VALUES (1, 1, 'Stalls', 100, 'EUR', 20, 0, 0);",
-                                 NULL, NULL, &message),
-                   ==, SQLITE_OK);
+  db = leap_test_db_open (url);
+  leap_test_db_exec (db, "INSERT INTO venues (id, name, created_at, updated_at) "
+                         "VALUES (1, 'Hall', 0, 0);"
+                         "INSERT INTO events (id, venue_id, name, starts_at, created_at, "
+                         "updated_at) VALUES (1, 1, 'Late', 0, 0, 0);"
+                         "INSERT INTO tiers (id, event_id, name, price, currency, "
+                         "capacity, created_at, updated_at) "
+                         "VALUES (1, 1, 'Stalls', 100, 'EUR', 20, 0, 0);");
 
   first = leap_store_outage_open (store, 1000, twenty, &error);
   g_assert_no_error (error);
@@ -969,7 +961,6 @@ test_late_figures (Fixture *f, gconstpointer data)
   g_assert_true (leap_store_outage_lower (store, second, three, &error));
   g_assert_no_error (error);
   g_assert_cmpint (outage_figure (db, 1), ==, 3);
-  sqlite3_close (db);
 }
 
 /* A TCP forwarder to Redis on a free loopback port, through which one
@@ -1214,7 +1205,6 @@ other_start (Fixture *f,
              Other   *other)
 {
   g_autofree char *redis_arg = NULL;
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *log = g_strdup_printf ("%s/other.log", f->tb.dir);
   g_autofree char *listen = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
@@ -1230,7 +1220,9 @@ other_start (Fixture *f,
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   other->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"),
                                                 "--listen", listen, "--redis", redis_arg,
-                                                "--database", db_arg, "--reconcile-interval", "0",
+                                                "--database", f->tb.db_url, "--ticket-key",
+                                                f->tb.ticket_key, "--session-key",
+                                                f->tb.session_key, "--reconcile-interval", "0",
                                                 NULL);
   g_assert_no_error (error);
   other->probe = (Probe) { f->tb.session, g_strconcat (other->base, "/readyz", NULL), port, 200 };

@@ -755,20 +755,21 @@ skewed_start (Fixture    *f,
   guint16 port = leap_test_free_port ();
   g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
-  g_autofree char *database = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *ttl = g_strdup_printf ("%u", hold_ttl_s);
   /* The clock goes before the sanitizer's runtime in the preload order. */
   g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
                                        ":verify_asan_link_order=0", NULL);
 
-  skewed->log = g_strdup_printf ("%s.skewed.log", f->tb.db_path);
+  skewed->log = g_build_filename (f->tb.dir, "skewed.log", NULL);
   g_subprocess_launcher_set_stderr_file_path (launcher, skewed->log);
   g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", g_getenv ("LEAP_TEST_CLOCK_LIB"), TRUE);
   g_subprocess_launcher_setenv (launcher, "LEAP_TEST_CLOCK_OFFSET_S", offset, TRUE);
   g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
   skewed->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"),
                                                  "--listen", listen, "--redis", redis_arg,
-                                                 "--database", database, "--hold-ttl", ttl,
+                                                 "--database", f->tb.db_url, "--ticket-key",
+                                                 f->tb.ticket_key, "--session-key",
+                                                 f->tb.session_key, "--hold-ttl", ttl,
                                                  "--reconcile-interval", "0", NULL);
   g_assert_no_error (error);
   skewed->own_base = g_steal_pointer (&f->tb.base);

@@ -9,7 +9,6 @@
 #include "leap-keys.h"
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,7 +27,7 @@ typedef struct
   gint64          event;
   gint64          tier;   /* 2500 EUR, 10 seats */
   GSubprocess    *worker;
-  sqlite3        *db;
+  LeapTestDb     *db;
 } Fixture;
 
 static void
@@ -50,21 +49,14 @@ setup (Fixture *f, gconstpointer data)
   f->tier = leap_test_backend_create (&f->tb, f->admin, path,
                                       "{\"name\": \"Stalls\", \"price\": 2500, \"currency\": "
                                       "\"EUR\", \"capacity\": 10, \"max_per_order\": 10}");
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 5000);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  if (f->worker != NULL)
-    {
-      g_subprocess_send_signal (f->worker, SIGTERM);
-      g_subprocess_wait (f->worker, NULL, NULL);
-      g_clear_object (&f->worker);
-    }
-  sqlite3_close (f->db);
+  leap_test_stop_process (&f->worker, SIGTERM);
+  leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->manager);
   g_free (f->cashier);
@@ -239,31 +231,16 @@ paid_order (Fixture *f,
                                            ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
                                            ", \"quantity\": %u}]}",
                                            f->event, f->tier, quantity);
-  g_autofree char *order = NULL;
-  g_autofree char *worker = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend",
-                                              "leap-worker", NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher =
-      leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
   g_auto(LeapTestReply) reply = { 0 };
   char *order_id;
 
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
-  order = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": {\"method\": \"cash\", "
-                           "\"tendered\": 100000}}",
-                           json_object_get_string_member (leap_test_reply_object (&reply),
-                                                          "hold_id"));
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", f->cashier, order, &reply);
-  g_assert_cmpuint (reply.status, ==, 202);
-  order_id = g_strdup (json_object_get_string_member (leap_test_reply_object (&reply),
-                                                      "order_id"));
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, worker, "--redis", redis_arg,
-                                           "--database", db_arg, "--consumer", "idempotency",
-                                           NULL);
-  g_assert_no_error (error);
+  order_id = leap_test_backend_order (&f->tb, f->cashier,
+                                      json_object_get_string_member (
+                                          leap_test_reply_object (&reply), "hold_id"),
+                                      "{\"method\": \"cash\", \"tendered\": 100000}");
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "idempotency", FALSE, NULL);
   leap_test_wait_db (f->db, 1, 15000,
                      "SELECT count(*) FROM orders WHERE id = '%s' AND status = 'paid'", order_id);
   return order_id;
@@ -370,7 +347,6 @@ test_lease_after_kill (Fixture *f, gconstpointer data)
   guint16 port = leap_test_free_port ();
   g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
   g_autofree char *redis_at = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *redis_key = idempotency_key (f->admin, "venue-killed-1");
   g_autofree char *pttl = NULL;
   g_autoptr(GSubprocessLauncher) launcher =
@@ -381,16 +357,17 @@ test_lease_after_kill (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_auto(LeapTestReply) reply = { 0 };
   LeapTestBackend killed = { 0 };
-  sqlite3 *lock = NULL;
+  g_autoptr(LeapTestDb) lock = leap_test_db_open (f->tb.db_url);
   gint64 started;
 
   other = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
-                                       listen, "--redis", redis_at, "--database", db_arg, NULL);
+                                       listen, "--redis", redis_at, "--database", f->tb.db_url,
+                                       "--ticket-key", f->tb.ticket_key, "--session-key",
+                                       f->tb.session_key, NULL);
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
 
-  g_assert_cmpint (sqlite3_open (f->tb.db_path, &lock), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+  leap_test_db_lock (lock);
   {
     g_autoptr(SoupMessage) msg = NULL;
 
@@ -403,8 +380,7 @@ test_lease_after_kill (Fixture *f, gconstpointer data)
   g_subprocess_force_exit (other);
   g_subprocess_wait (other, NULL, NULL);
   g_cancellable_cancel (cancellable);
-  g_assert_cmpint (sqlite3_exec (lock, "ROLLBACK", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (lock);
+  leap_test_db_unlock (lock);
   g_free (killed.base);
 
   /* Claimed for a lease, not for the day an answer is kept. */

@@ -63,6 +63,51 @@ test_kill (void)
   g_assert_cmpstr (count, ==, "1");
 }
 
+typedef struct
+{
+  const char *url;
+  const char *want;
+} Seen;
+
+static gboolean
+replica_has (gpointer data)
+{
+  Seen *seen = data;
+  g_autofree char *count = leap_test_pg_query (seen->url, "SELECT count(*) FROM paid");
+
+  return g_str_equal (count, seen->want);
+}
+
+/* A backup taken while the server runs is a server of its own with what
+ * was committed; a standby copy follows what is committed after. */
+static void
+test_copies (void)
+{
+  g_autofree char *url = leap_test_pg_create_db (&pg);
+  const char *name = strrchr (url, '/') + 1;
+  LeapTestPg backup = { 0 }, replica = { 0 };
+  g_autofree char *backup_url = NULL;
+  g_autofree char *replica_url = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *recovering = NULL;
+
+  leap_test_pg_exec (url, "CREATE TABLE paid (id text PRIMARY KEY)");
+  leap_test_pg_exec (url, "INSERT INTO paid VALUES ('o-1')");
+  leap_test_pg_start_copy (&pg, &backup, FALSE);
+  leap_test_pg_start_copy (&pg, &replica, TRUE);
+  leap_test_pg_exec (url, "INSERT INTO paid VALUES ('o-2')");
+
+  backup_url = leap_test_pg_url (&backup, name);
+  count = leap_test_pg_query (backup_url, "SELECT count(*) FROM paid");
+  g_assert_cmpstr (count, ==, "1");
+  replica_url = leap_test_pg_url (&replica, name);
+  recovering = leap_test_pg_query (replica_url, "SELECT pg_is_in_recovery ()");
+  g_assert_cmpstr (recovering, ==, "t");
+  g_assert_true (leap_test_wait_until (replica_has, &(Seen) { replica_url, "2" }, 20000));
+  leap_test_pg_clear (&replica);
+  leap_test_pg_clear (&backup);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -73,6 +118,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/pg/server", test_server);
   g_test_add_func ("/leap/pg/databases", test_databases);
   g_test_add_func ("/leap/pg/kill", test_kill);
+  g_test_add_func ("/leap/pg/copies", test_copies);
   status = g_test_run ();
   leap_test_pg_clear (&pg);
   return status;

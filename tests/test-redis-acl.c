@@ -139,12 +139,7 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  if (f->worker != NULL)
-    {
-      g_subprocess_send_signal (f->worker, SIGTERM);
-      g_subprocess_wait (f->worker, NULL, NULL);
-      g_clear_object (&f->worker);
-    }
+  leap_test_stop_process (&f->worker, SIGTERM);
   g_free (f->admin);
   g_free (f->cashier);
   leap_test_backend_teardown (&f->tb);
@@ -154,17 +149,7 @@ teardown (Fixture *f, gconstpointer data)
 static void
 start_worker (Fixture *f)
 {
-  g_autofree char *exe = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
-                                           NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher =
-    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
-
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, exe, "--redis", redis_arg,
-                                           "--database", db_arg, "--consumer", "acl", NULL);
-  g_assert_no_error (error);
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "acl", FALSE, NULL);
 }
 
 static char *
@@ -190,14 +175,7 @@ place (Fixture    *f,
        const char *hold_id,
        const char *payment)
 {
-  g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id,
-                                           payment);
-
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, body, &reply);
-  if (reply.status != 202)
-    g_error ("POST /orders: %u %s", reply.status, reply.body);
-  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
+  return leap_test_backend_order (&f->tb, token, hold_id, payment);
 }
 
 typedef struct

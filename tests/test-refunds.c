@@ -8,7 +8,6 @@
 #include "leap-orders.h"
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 
 static LeapTestRedis redis;
@@ -24,7 +23,7 @@ typedef struct
   gint64          tier;   /* 2500, 10 seats */
   gint64          tier2;  /* 1500, 5 seats */
   GSubprocess    *worker;
-  sqlite3        *db;
+  LeapTestDb     *db;
 } Fixture;
 
 static gint64
@@ -58,26 +57,20 @@ setup (Fixture *f, gconstpointer data)
   f->event = leap_test_backend_create (&f->tb, f->admin, "/api/v1/events", body);
   f->tier = add_tier (f, "Stalls", 2500, 10);
   f->tier2 = add_tier (f, "Balcony", 1500, 5);
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 5000);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 static void
 stop_worker (Fixture *f)
 {
-  if (f->worker == NULL)
-    return;
-  g_subprocess_send_signal (f->worker, SIGKILL);
-  g_subprocess_wait (f->worker, NULL, NULL);
-  g_clear_object (&f->worker);
+  leap_test_stop_process (&f->worker, SIGKILL);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
   stop_worker (f);
-  sqlite3_close (f->db);
+  leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->manager);
   g_free (f->cashier);
@@ -91,26 +84,13 @@ start_worker (Fixture *f,
               guint    claim_idle_ms,
               guint    max_deliveries)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
-                                            NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *idle = g_strdup_printf ("%u", claim_idle_ms);
   g_autofree char *tries = g_strdup_printf ("%u", max_deliveries);
-  g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
-      g_getenv ("LEAP_TEST_WORKER_LOG")
-          ? 0
-          : G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
 
   g_assert_null (f->worker);
   /* Its warnings about poison messages are expected, not fatal. */
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg,
-                                           "--database", db_arg, "--consumer", "refunds-test",
-                                           "--claim-idle-ms", idle, "--max-deliveries", tries,
-                                           NULL);
-  g_assert_no_error (error);
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "refunds-test", TRUE, "--claim-idle-ms",
+                                              idle, "--max-deliveries", tries, NULL);
 }
 
 /* available + held + checking out + sold = capacity, for every tier. */
@@ -181,14 +161,7 @@ place (Fixture    *f,
        const char *hold_id,
        const char *payment)
 {
-  g_autofree char *body = g_strdup_printf ("{\"hold_id\": \"%s\", \"payment\": %s}", hold_id,
-                                           payment);
-  g_auto(LeapTestReply) reply = { 0 };
-
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/orders", token, body, &reply);
-  if (reply.status != 202)
-    g_error ("POST /orders: %u %s", reply.status, reply.body);
-  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
+  return leap_test_backend_order (&f->tb, token, hold_id, payment);
 }
 
 /* A paid order of quantity (tier) and quantity2 (tier2), by the cashier. */

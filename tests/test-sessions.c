@@ -39,13 +39,10 @@ static char *
 db_value (Fixture    *f,
           const char *sql)
 {
-  g_autoptr(GSubprocess) p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL,
-                                               "sqlite3", f->tb.db_path, sql, NULL);
-  g_autofree char *out = NULL;
+  g_autoptr(LeapTestDb) db = leap_test_db_open (f->tb.db_url);
+  char *value = leap_test_db_text (db, "%s", sql);
 
-  g_assert_nonnull (p);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, NULL);
-  return g_strchomp (g_steal_pointer (&out));
+  return value != NULL ? value : g_strdup ("");
 }
 
 static void
@@ -291,7 +288,7 @@ test_forged_cache (Fixture *f, gconstpointer data)
 static void
 test_session_key_file (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = g_strconcat (f->tb.db_path, ".session-key", NULL);
+  const char *path = f->tb.session_key;
   g_autofree char *contents = NULL;
   GStatBuf st;
 

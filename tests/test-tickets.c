@@ -10,7 +10,6 @@
 
 #include <signal.h>
 #include <sodium.h>
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,7 +24,7 @@ typedef struct
   gint64          event;
   gint64          tier;   /* 2500 EUR, 50 seats */
   GSubprocess    *worker;
-  sqlite3        *db;
+  LeapTestDb     *db;
 } Fixture;
 
 /* Code layout (see docs/api.md): "LT1." payload "." signature. */
@@ -151,48 +150,24 @@ setup (Fixture *f, gconstpointer data)
     g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/tiers", f->event);
     f->tier = leap_test_backend_create (&f->tb, f->admin, path, body);
   }
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 5000);
-}
-
-static void
-stop_worker (Fixture *f)
-{
-  if (f->worker == NULL)
-    return;
-  g_subprocess_send_signal (f->worker, SIGTERM);
-  g_assert_true (g_subprocess_wait (f->worker, NULL, NULL));
-  g_clear_object (&f->worker);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  stop_worker (f);
-  sqlite3_close (f->db);
+  leap_test_stop_process (&f->worker, SIGTERM);
+  leap_test_db_close (f->db);
   g_free (f->admin);
   g_free (f->cashier);
   g_free (f->kiosk);
   leap_test_backend_teardown (&f->tb);
 }
 
-/* The real leap-worker, on the backend's Redis and database: it finds the
- * ticket key next to the database, as the backend does. */
 static void
 start_worker (Fixture *f)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
-                                            NULL);
-  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
-  g_autoptr(GSubprocessLauncher) launcher =
-    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr(GError) error = NULL;
-
-  f->worker = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg,
-                                           "--database", db_arg, "--consumer", "tickets", NULL);
-  g_assert_no_error (error);
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "tickets", FALSE, NULL);
 }
 
 static char *
@@ -382,7 +357,7 @@ test_signed (Fixture *f, gconstpointer data)
 {
   g_autofree char *order_id = NULL;
   g_autofree char *key_id = NULL;
-  g_autofree char *key_path = g_strconcat (f->tb.db_path, ".ticket-key", NULL);
+  const char *key_path = f->tb.ticket_key;
   g_autoptr(JsonObject) order = NULL;
   guint8 key[crypto_sign_PUBLICKEYBYTES];
   char key_id_hex[9];
@@ -532,7 +507,7 @@ static void
 test_forged (Fixture *f, gconstpointer data)
 {
   g_autofree char *order_id = NULL;
-  g_autofree char *key_path = g_strconcat (f->tb.db_path, ".ticket-key", NULL);
+  const char *key_path = f->tb.ticket_key;
   g_autofree char *seed_text = NULL;
   g_autoptr(JsonObject) order = NULL;
   g_auto(LeapTestReply) reply = { 0 };
@@ -892,7 +867,7 @@ test_race (Fixture *f, gconstpointer data)
 {
   const guint n = 20;
   g_autofree char *order_id = NULL;
-  g_autofree char *db_url = g_strconcat ("sqlite:", f->tb.db_path, NULL);
+  g_autofree char *db_url = g_strdup (f->tb.db_url);
   g_autoptr(JsonObject) order = NULL;
   g_autoptr(LeapBackend) second = NULL;
   g_autoptr(SoupSession) session =

@@ -27,17 +27,18 @@ leap_default_database_url (void)
   return g_strconcat ("sqlite:", path, NULL);
 }
 
-/* "sqlite:/var/lib/leap/leap.db", ".ticket-key" → "/var/lib/leap/leap.db.ticket-key" */
+/* "sqlite:/var/lib/leap/leap.db", ".ticket-key" → "/var/lib/leap/leap.db.ticket-key";
+ * NULL for a database server, which has no folder of ours to keep keys
+ * beside: leap_key_file_load () then asks for the file. */
 char *
 leap_key_file_path_for_database (const char *database_url,
                                  const char *suffix)
 {
-  const char *colon;
-
   g_return_val_if_fail (database_url != NULL, NULL);
 
-  colon = strchr (database_url, ':');
-  return g_strconcat (colon ? colon + 1 : database_url, suffix, NULL);
+  if (!g_str_has_prefix (database_url, "sqlite:"))
+    return NULL;
+  return g_strconcat (database_url + strlen ("sqlite:"), suffix, NULL);
 }
 
 /* Writes new random bytes under a temporary name and links them into
@@ -106,8 +107,21 @@ leap_key_file_load (const char *path,
   g_autofree char *contents = NULL;
   gsize size = 0, key_len = 0;
 
-  g_return_val_if_fail (path != NULL && key != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
 
+  if (path == NULL)
+    {
+      /* Every backend and worker of a database server signs with the same
+       * keys, so they are files the operator shares, not ones made here:
+       * "ticket key" is --ticket-key, or ticket-key= in the config file. */
+      g_autofree char *option = g_strdelimit (g_strdup (what), " ", '-');
+
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                   "With a PostgreSQL database, give the %s file (--%s FILE, or %s= in the "
+                   "config file): the same file for every backend and worker",
+                   what, option, option);
+      return FALSE;
+    }
   if (!g_file_test (path, G_FILE_TEST_EXISTS) && !create (path, what, length, error))
     return FALSE;
   if (!g_file_get_contents (path, &contents, &size, error))

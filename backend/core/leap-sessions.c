@@ -790,8 +790,6 @@ leap_sessions_load_key (LeapSessions *self,
   guint8 key[crypto_auth_hmacsha256_KEYBYTES];
 
   g_return_val_if_fail (LEAP_IS_SESSIONS (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
   if (!leap_key_file_load (path, "session key", key, sizeof key, error))
     return FALSE;
   memcpy (self->mac_key, key, sizeof key);

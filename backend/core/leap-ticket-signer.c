@@ -272,8 +272,6 @@ leap_ticket_signer_new_from_file (const char *path,
   guint8 seed[crypto_sign_SEEDBYTES];
   LeapTicketSigner *self;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
   if (!leap_key_file_load (path, "ticket key", seed, sizeof seed, error))
     return NULL;
   self = leap_ticket_signer_new_from_seed (seed, sizeof seed);

@@ -8,6 +8,7 @@
 #include "leap-json.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +433,85 @@ migrate (LeapStoreSqlite *self,
   return TRUE;
 }
 
+/* The backup API copies a few pages at a time and lets writers in between,
+ * so a backup of a busy database slows the sale down, never stops it; a
+ * write between two steps starts the copy over, so it ends when a quiet
+ * moment is long enough. */
+#define BACKUP_PAGES_PER_STEP 256
+
+static gboolean
+copy_error (sqlite3    *copy,
+            const char *path,
+            GError    **error)
+{
+  g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Cannot write the backup %s: %s", path,
+               sqlite3_errmsg (copy));
+  return FALSE;
+}
+
+static gboolean
+backup_into (LeapStoreSqlite *self,
+             sqlite3         *copy,
+             const char      *path,
+             GError         **error)
+{
+  sqlite3_backup *backup = sqlite3_backup_init (copy, "main", self->db, "main");
+  int rc;
+
+  if (backup == NULL)
+    return copy_error (copy, path, error);
+  do
+    {
+      rc = sqlite3_backup_step (backup, BACKUP_PAGES_PER_STEP);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        g_usleep (5000);
+    }
+  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  rc = sqlite3_backup_finish (backup);
+  if (rc != SQLITE_OK)
+    return copy_error (copy, path, error);
+  return TRUE;
+}
+
+static gboolean
+leap_store_sqlite_backup (LeapStore  *store,
+                          const char *path,
+                          GError    **error)
+{
+  LeapStoreSqlite *self = LEAP_STORE_SQLITE (store);
+  g_autofree char *partial = g_strconcat (path, ".partial", NULL);
+  sqlite3 *copy = NULL;
+  gboolean ok;
+
+  g_unlink (partial);
+  if (sqlite3_open_v2 (partial, &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK)
+    {
+      copy_error (copy, partial, error);
+      sqlite3_close (copy);
+      return FALSE;
+    }
+  /* The copy is one file that a restore opens as it is: no WAL beside it,
+   * and on the disk before it takes the backup's name. */
+  if (sqlite3_exec (copy, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL", NULL, NULL,
+                    NULL) != SQLITE_OK)
+    ok = copy_error (copy, partial, error);
+  else
+    ok = backup_into (self, copy, partial, error);
+  if (ok && sqlite3_exec (copy, "PRAGMA quick_check", NULL, NULL, NULL) != SQLITE_OK)
+    ok = copy_error (copy, partial, error);
+  sqlite3_close (copy);
+  if (ok && g_rename (partial, path) != 0)
+    {
+      g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Cannot name the backup %s: %s", path,
+                   g_strerror (errno));
+      ok = FALSE;
+    }
+  if (!ok)
+    g_unlink (partial);
+  return ok;
+}
+
 static void
 leap_store_sqlite_finalize (GObject *object)
 {
@@ -454,6 +534,7 @@ leap_store_sqlite_class_init (LeapStoreSqliteClass *klass)
   object_class->finalize = leap_store_sqlite_finalize;
 
   store_class->ping = leap_store_sqlite_ping;
+  store_class->backup = leap_store_sqlite_backup;
 
   /* leap-store-sqlite-catalogue.c */
   store_class->get = _leap_store_sqlite_get;

@@ -363,6 +363,21 @@ leap_store_card_ledger_record (LeapStore *self, JsonObject *entry, GError **erro
   return batch_of_one (leap_store_card_ledger_record_many, self, entry, error);
 }
 
+/* A consistent copy of the running database in the file @path, replaced
+ * only once the copy is whole. */
+gboolean
+leap_store_backup (LeapStore *self, const char *path, GError **error)
+{
+  if (LEAP_STORE_GET_CLASS (self)->backup == NULL)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           "This database backs itself up with its own tools: for PostgreSQL, "
+                           "pg_basebackup and WAL archiving (docs/deployment.md)");
+      return FALSE;
+    }
+  return FORWARD (backup, gboolean, path, error);
+}
+
 gboolean
 leap_store_set_order_status (LeapStore *self, const char *order_id, const char *status,
                              const char *reason, GError **error)

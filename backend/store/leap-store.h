@@ -214,6 +214,11 @@ struct _LeapStoreClass
   JsonArray  *(*card_ledger_record)   (LeapStore             *self,
                                        JsonArray             *entries,
                                        GError               **error);
+
+  /* Backups; NULL where the server has its own tools */
+  gboolean    (*backup)               (LeapStore             *self,
+                                       const char            *path,
+                                       GError               **error);
 };
 
 LeapStore  *leap_store_open              (const char            *url,
@@ -403,6 +408,10 @@ JsonObject *leap_store_card_ledger_record (LeapStore             *self,
                                            GError               **error);
 JsonObject *leap_store_batch_result       (JsonArray             *results,
                                            guint                  i,
+                                           GError               **error);
+
+gboolean    leap_store_backup             (LeapStore             *self,
+                                           const char            *path,
                                            GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a

@@ -36,27 +36,6 @@ static LeapTestRedis *global_redis;
 /* Database and Redis helpers */
 
 gint64
-leap_fault_db_int (LeapFault  *f,
-                   const char *format,
-                   ...)
-{
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-  if (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    g_error ("%s: %s", sql, sqlite3_errmsg (f->db));
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-gint64
 leap_fault_redis_hget (LeapFault  *f,
                        const char *name,
                        gint64      tier)
@@ -126,9 +105,7 @@ leap_fault_setup (LeapFault *f,
   f->tiers[1] = add_tier (f, "Balcony", capacity_b);
   f->spare = add_tier (f, "Spare", 1000);
   f->workers = g_ptr_array_new ();
-  g_assert_cmpint (sqlite3_open_v2 (f->tb.db_path, &f->db, SQLITE_OPEN_READONLY, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_busy_timeout (f->db, 10000);
+  f->db = leap_test_db_open (f->tb.db_url);
 }
 
 void
@@ -161,7 +138,7 @@ leap_fault_teardown (LeapFault *f)
     }
   g_ptr_array_unref (f->workers);
   leap_fault_kill_backend_process (f);
-  sqlite3_close (f->db);
+  leap_test_db_close (f->db);
   g_clear_pointer (&f->accepted, g_hash_table_unref);
   g_free (f->admin);
   g_free (f->cashier);
@@ -203,7 +180,6 @@ leap_fault_start_worker (LeapFault  *f,
   g_autofree char *path = g_build_filename (g_getenv ("LEAP_BUILD_ROOT"), "backend", "leap-worker",
                                             NULL);
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *claim = g_strdup_printf ("%u", claim_idle_ms);
   g_autofree char *latency = g_strdup_printf ("%u", card_latency_ms);
   char decline[G_ASCII_DTOSTR_BUF_SIZE];
@@ -218,9 +194,9 @@ leap_fault_start_worker (LeapFault  *f,
    * this process only. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   p = g_subprocess_launcher_spawn (launcher, &error, path, "--redis", redis_arg, "--database",
-                                   db_arg, "--consumer", consumer, "--concurrency", "64",
-                                   "--claim-idle-ms", claim, "--card-latency-ms", latency,
-                                   "--card-decline-rate",
+                                   f->tb.db_url, "--ticket-key", f->tb.ticket_key, "--consumer",
+                                   consumer, "--concurrency", "64", "--claim-idle-ms", claim,
+                                   "--card-latency-ms", latency, "--card-decline-rate",
                                    g_ascii_dtostr (decline, sizeof decline, f->card_decline_rate),
                                    NULL);
   g_assert_no_error (error);
@@ -244,7 +220,6 @@ leap_fault_spawn_backend (LeapFault  *f,
                           const char *name)
 {
   g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", f->tb.redis->port);
-  g_autofree char *db_arg = g_strconcat ("sqlite:", f->tb.db_path, NULL);
   g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
   g_autofree char *ttl = g_strdup_printf ("%u", LEAP_FAULT_HOLD_TTL_S);
   g_autofree char *log = g_strdup_printf ("%s/%s.log", f->tb.dir, name);
@@ -255,11 +230,11 @@ leap_fault_spawn_backend (LeapFault  *f,
 
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen",
-                                   listen, "--redis", redis_arg, "--database", db_arg,
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
+                                   "--redis", redis_arg, "--database", f->tb.db_url, "--ticket-key",
+                                   f->tb.ticket_key, "--session-key", f->tb.session_key,
                                    "--hold-ttl", ttl, "--reconcile-interval", "0",
-                                   f->backend_config ? "--config" : NULL, f->backend_config,
-                                   NULL);
+                                   f->backend_config ? "--config" : NULL, f->backend_config, NULL);
   g_assert_no_error (error);
   if (!leap_test_wait_until (backend_serving, GUINT_TO_POINTER (port), 20000))
     g_error ("leap-backend %s did not serve on port %u within 20 s", name, port);
@@ -631,7 +606,8 @@ paid_reached (gpointer data)
   if (g_get_monotonic_time () < w->next)
     return FALSE;
   w->next = g_get_monotonic_time () + 50 * G_TIME_SPAN_MILLISECOND;
-  return leap_fault_db_int (w->f, "SELECT count(*) FROM orders WHERE status = 'paid'") >= w->want;
+  return leap_test_db_int (w->f->db, "SELECT count(*) FROM orders WHERE status = 'paid'") >=
+         w->want;
 }
 
 void
@@ -729,7 +705,6 @@ orders_written (gpointer data)
   OrdersWait *w = data;
   GHashTableIter iter;
   gpointer id, phase;
-  sqlite3_stmt *stmt = NULL;
   GHashTable *accepted = w->f->load != NULL ? w->f->load->accepted : w->f->accepted;
 
   if (accepted == NULL)
@@ -739,16 +714,14 @@ orders_written (gpointer data)
   w->next = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
   w->missing = 0;
   memset (w->f->lost_by_phase, 0, sizeof w->f->lost_by_phase);
-  g_assert_cmpint (sqlite3_prepare_v2 (
-                       w->f->db, "SELECT count(*) FROM orders WHERE id = ? AND status != 'pending'",
-                       -1, &stmt, NULL),
-                   ==, SQLITE_OK);
   g_hash_table_iter_init (&iter, accepted);
   while (g_hash_table_iter_next (&iter, &id, &phase))
     {
-      sqlite3_reset (stmt);
-      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-      if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int64 (stmt, 0) != 1)
+      /* Order ids are the backend's own, never quoted. */
+      if (leap_test_db_int (w->f->db,
+                            "SELECT count(*) FROM orders WHERE id = '%s' "
+                            "AND status != 'pending'",
+                            (char *)id) != 1)
         {
           w->f->lost_by_phase[GPOINTER_TO_INT (phase) - 1]++;
           if (w->missing++ < 3 && w->report)
@@ -756,17 +729,16 @@ orders_written (gpointer data)
                 "order %s: accepted, not written (outbox %" G_GINT64_FORMAT
                 ", accepted %" G_GINT64_FORMAT ", order rows %" G_GINT64_FORMAT ")",
                 (char *)id,
-                leap_fault_db_int (w->f,
-                                   "SELECT count(*) FROM checkout_outbox WHERE order_id = '%s'",
-                                   (char *)id),
-                leap_fault_db_int (w->f,
-                                   "SELECT count(*) FROM accepted_orders WHERE order_id = '%s'",
-                                   (char *)id),
-                leap_fault_db_int (w->f, "SELECT count(*) FROM orders WHERE id = '%s'",
-                                   (char *)id));
+                leap_test_db_int (w->f->db,
+                                  "SELECT count(*) FROM checkout_outbox WHERE order_id = '%s'",
+                                  (char *)id),
+                leap_test_db_int (w->f->db,
+                                  "SELECT count(*) FROM accepted_orders WHERE order_id = '%s'",
+                                  (char *)id),
+                leap_test_db_int (w->f->db, "SELECT count(*) FROM orders WHERE id = '%s'",
+                                  (char *)id));
         }
     }
-  sqlite3_finalize (stmt);
   return w->missing == 0;
 }
 
@@ -880,11 +852,11 @@ leap_fault_assert_invariants (LeapFault *f)
    * handed to Redis when it came back, and their tickets are counted
    * above; their rows may keep their last status: a figure, not a check. */
   f->stale_db_holds =
-      leap_fault_db_int (f,
-                         "SELECT count(*) FROM holds WHERE status IN ('held', 'checking_out') "
-                         "AND expires_at < %" G_GINT64_FORMAT,
-                         g_get_real_time () / G_USEC_PER_SEC - 2);
-  f->db_holds = leap_fault_db_int (f, "SELECT count(*) FROM holds");
+      leap_test_db_int (f->db,
+                        "SELECT count(*) FROM holds WHERE status IN ('held', 'checking_out') "
+                        "AND expires_at < %" G_GINT64_FORMAT,
+                        g_get_real_time () / G_USEC_PER_SEC - 2);
+  f->db_holds = leap_test_db_int (f->db, "SELECT count(*) FROM holds");
 
   /* The reconciler finds what drifted; after it Redis agrees with the
    * database. */
@@ -900,36 +872,36 @@ leap_fault_assert_invariants (LeapFault *f)
   for (guint i = 0; i < 2; i++)
     {
       gint64 tier = f->tiers[i];
-      gint64 db_sold = leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
-                                          tier);
+      gint64 db_sold =
+        leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, tier);
 
       /* No oversell, and the database's count is its tickets. */
       g_assert_cmpint (db_sold, <=, f->capacity[i]);
       g_assert_cmpint (
           db_sold, ==,
-          leap_fault_db_int (f,
-                             "SELECT coalesce (sum (l.quantity), 0) FROM order_lines l "
-                             "JOIN orders o ON o.id = l.order_id "
-                             "WHERE o.status = 'paid' AND l.tier_id = %" G_GINT64_FORMAT,
-                             tier));
+          leap_test_db_int (f->db,
+                            "SELECT coalesce (sum (l.quantity), 0) FROM order_lines l "
+                            "JOIN orders o ON o.id = l.order_id "
+                            "WHERE o.status = 'paid' AND l.tier_id = %" G_GINT64_FORMAT,
+                            tier));
       g_assert_cmpint (db_sold, ==,
-                       leap_fault_db_int (f,
-                                          "SELECT count(*) FROM tickets t JOIN orders o "
-                                          "ON o.id = t.order_id WHERE o.status = 'paid' "
-                                          "AND t.tier_id = %" G_GINT64_FORMAT,
-                                          tier));
+                       leap_test_db_int (f->db,
+                                         "SELECT count(*) FROM tickets t JOIN orders o "
+                                         "ON o.id = t.order_id WHERE o.status = 'paid' "
+                                         "AND t.tier_id = %" G_GINT64_FORMAT,
+                                         tier));
       g_assert_cmpint (leap_fault_redis_hget (f, "sold", tier), ==, db_sold);
     }
   /* Every paid order exactly once: one order per hold, one payment per
    * paid order, every ticket code once. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM orders"), ==,
-                   leap_fault_db_int (f, "SELECT count(DISTINCT hold_id) FROM orders"));
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders"), ==,
+                   leap_test_db_int (f->db, "SELECT count(DISTINCT hold_id) FROM orders"));
   g_assert_cmpint (
-      leap_fault_db_int (f, "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
+      leap_test_db_int (f->db, "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id "
                             "WHERE o.status = 'paid'"),
-      ==, leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"));
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM tickets"), ==,
-                   leap_fault_db_int (f, "SELECT count(DISTINCT code) FROM tickets"));
+      ==, leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'paid'"));
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets"), ==,
+                   leap_test_db_int (f->db, "SELECT count(DISTINCT code) FROM tickets"));
 }
 
 void
@@ -956,14 +928,14 @@ leap_fault_print_figures (LeapFault  *f,
                   " of them still "
                   "held or checking out there past their expiry",
                   fault, f->load->holds_made, leap_fault_orders_accepted (f),
-                  leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"),
-                  leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status != 'paid'"),
+                  leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'paid'"),
+                  leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status != 'paid'"),
                   f->lost_orders,
-                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
-                                     f->tiers[0]),
+                  leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                    f->tiers[0]),
                   f->capacity[0],
-                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
-                                     f->tiers[1]),
+                  leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                    f->tiers[1]),
                   f->capacity[1], f->recovered_us / 1e6, f->dead_letters, f->repairs, f->db_holds,
                   f->stale_db_holds);
 }

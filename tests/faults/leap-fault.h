@@ -3,7 +3,6 @@
 
 #include "leap-test-backend.h"
 
-#include <sqlite3.h>
 
 G_BEGIN_DECLS
 
@@ -46,7 +45,7 @@ typedef struct
   gint64          tiers[2];     /* sold by the flash-sale client */
   guint           capacity[2];
   gint64          spare;        /* never sold by the client: proves recovery */
-  sqlite3        *db;           /* read-only, for the checks */
+  LeapTestDb     *db;           /* for the checks */
   GPtrArray      *workers;      /* GSubprocess */
   GSubprocess    *backend;      /* a real leap-backend, or NULL: in process */
   guint16         backend_port;
@@ -125,9 +124,6 @@ void     leap_fault_assert_invariants (LeapFault    *f);
 void     leap_fault_print_figures   (LeapFault      *f,
                                      const char     *fault);
 
-gint64   leap_fault_db_int          (LeapFault      *f,
-                                     const char     *format,
-                                     ...) G_GNUC_PRINTF (2, 3);
 gint64   leap_fault_redis_hget      (LeapFault      *f,
                                      const char     *name,
                                      gint64          tier);

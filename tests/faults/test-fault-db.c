@@ -24,7 +24,7 @@ teardown (LeapFault *f, gconstpointer data)
 
 typedef struct
 {
-  const char *path;
+  const char *url;
   gboolean    busy;       /* many short write transactions instead of one long one */
   gint        locked;     /* atomic: the lock is held */
   gint        done;       /* atomic: released */
@@ -36,11 +36,8 @@ static gpointer
 writer_thread (gpointer data)
 {
   Writer *w = data;
-  sqlite3 *db = NULL;
-  char *errmsg = NULL;
+  g_autoptr(LeapTestDb) db = leap_test_db_open (w->url);
 
-  g_assert_cmpint (sqlite3_open (w->path, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 10000);
   if (w->busy)
     {
       /* A batch job: write transactions back to back, each holding the
@@ -49,24 +46,19 @@ writer_thread (gpointer data)
 
       while (g_get_monotonic_time () < end)
         {
-          if (sqlite3_exec (db, "BEGIN IMMEDIATE; UPDATE venues SET name = name", NULL, NULL,
-                            &errmsg) != SQLITE_OK)
-            g_error ("Cannot lock the database: %s", errmsg);
+          leap_test_db_lock (db);
           g_atomic_int_set (&w->locked, 1);
           g_usleep (50 * 1000);
-          g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, &errmsg), ==, SQLITE_OK);
+          leap_test_db_unlock (db);
         }
     }
   else
     {
-      if (sqlite3_exec (db, "BEGIN IMMEDIATE; UPDATE venues SET name = name", NULL, NULL,
-                        &errmsg) != SQLITE_OK)
-        g_error ("Cannot lock the database: %s", errmsg);
+      leap_test_db_lock (db);
       g_atomic_int_set (&w->locked, 1);
       g_usleep (LOCK_MS * 1000);  /* the fault: the lock held, whatever happens */
-      g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, &errmsg), ==, SQLITE_OK);
+      leap_test_db_unlock (db);
     }
-  sqlite3_close (db);
   g_atomic_int_set (&w->done, 1);
   return NULL;
 }
@@ -88,7 +80,7 @@ lock_database (LeapFault *f,
                gboolean   busy,
                const char *name)
 {
-  Writer w = { f->tb.db_path, busy, 0, 0 };
+  Writer w = { f->tb.db_url, busy, 0, 0 };
   GThread *thread;
   gint64 paid_before, paid_during;
 
@@ -100,10 +92,10 @@ lock_database (LeapFault *f,
   leap_fault_set_phase (f, LEAP_FAULT_DURING);
   thread = g_thread_new ("writer", writer_thread, &w);
   g_assert_true (leap_test_wait_until (writer_locked, &w, 10000));
-  paid_before = leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  paid_before = leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'paid'");
   g_assert_true (leap_test_wait_until (writer_done, &w, LOCK_MS + 10000));
   g_thread_join (thread);
-  paid_during = leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'") -
+  paid_during = leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'paid'") -
                 paid_before;
 
   leap_fault_set_phase (f, LEAP_FAULT_AFTER);

@@ -788,21 +788,13 @@ static void
 check_in_everyone (Storm *s)
 {
   LeapFault *f = s->f;
-  sqlite3_stmt *stmt = NULL;
   GHashTableIter iter;
   gpointer code, n;
 
-  s->codes = g_ptr_array_new_with_free_func (g_free);
+  s->codes = leap_test_db_column (f->db, "SELECT t.code FROM tickets t JOIN orders o "
+                                         "ON o.id = t.order_id WHERE o.status = 'paid' "
+                                         "ORDER BY t.code");
   s->admitted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_assert_cmpint (sqlite3_prepare_v2 (f->db,
-                                       "SELECT t.code FROM tickets t JOIN orders o "
-                                       "ON o.id = t.order_id WHERE o.status = 'paid' "
-                                       "ORDER BY t.code",
-                                       -1, &stmt, NULL),
-                   ==, SQLITE_OK);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (s->codes, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  sqlite3_finalize (stmt);
 
   for (guint i = 0; i < CHECKIN_IN_FLIGHT; i++)
     checkin_next (s);
@@ -815,14 +807,14 @@ check_in_everyone (Storm *s)
     if (GPOINTER_TO_UINT (n) != 1)
       g_error ("ticket %s admitted %u times", (char *) code, GPOINTER_TO_UINT (n));
   /* The database agrees: each paid ticket admitted, one audit entry each. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM tickets t JOIN orders o "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM tickets t JOIN orders o "
                                          "ON o.id = t.order_id WHERE o.status = 'paid' "
                                          "AND t.checked_in_at IS NULL"),
                    ==, 0);
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM audit_log "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM audit_log "
                                          "WHERE action = 'check_in'"),
                    ==, s->codes->len);
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(DISTINCT object_id) FROM audit_log "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(DISTINCT object_id) FROM audit_log "
                                          "WHERE action = 'check_in'"),
                    ==, s->codes->len);
 }
@@ -840,14 +832,16 @@ assert_paid_seen (Storm *s)
   while (g_hash_table_iter_next (&iter, &id, &tickets))
     {
       /* Paid in the database, once: one order, one payment, its tickets. */
-      g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE id = '%s' "
+      g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE id = '%s' "
                                              "AND status = 'paid'", (char *) id),
                        ==, 1);
-      g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM payments WHERE order_id = '%s'",
-                                          (char *) id),
+      g_assert_cmpint (leap_test_db_int (f->db,
+                                         "SELECT count(*) FROM payments WHERE order_id = '%s'",
+                                         (char *) id),
                        ==, 1);
-      g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM tickets WHERE order_id = '%s'",
-                                          (char *) id),
+      g_assert_cmpint (leap_test_db_int (f->db,
+                                         "SELECT count(*) FROM tickets WHERE order_id = '%s'",
+                                         (char *) id),
                        ==, GPOINTER_TO_UINT (tickets));
     }
 }
@@ -857,7 +851,7 @@ assert_ledger (LeapFault *f)
 {
   /* Every approved charge is a paid card order's, or was voided (its order
    * could not be written): no money taken for nothing. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM card_charges c "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges c "
                                          "WHERE c.kind = 'charge' AND c.result = 'approved' "
                                          "AND NOT EXISTS (SELECT 1 FROM orders o WHERE "
                                          "o.id = c.key AND o.status = 'paid') "
@@ -865,12 +859,12 @@ assert_ledger (LeapFault *f)
                                          "v.kind = 'void' AND v.key = c.key || ':void')"),
                    ==, 0);
   /* A paid order's charge is not also given back. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM card_charges v "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges v "
                                          "JOIN orders o ON v.key = o.id || ':void' "
                                          "WHERE v.kind = 'void' AND o.status = 'paid'"),
                    ==, 0);
   /* Every paid card order has its one approved charge, of its total. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM orders o JOIN payments p "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders o JOIN payments p "
                                          "ON p.order_id = o.id WHERE o.status = 'paid' "
                                          "AND p.method = 'card' AND NOT EXISTS (SELECT 1 "
                                          "FROM card_charges c WHERE c.key = o.id AND "
@@ -878,17 +872,17 @@ assert_ledger (LeapFault *f)
                                          "c.amount = o.total)"),
                    ==, 0);
   /* A declined charge failed its order; nothing was refunded. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM card_charges c WHERE "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges c WHERE "
                                          "c.kind = 'charge' AND c.result != 'approved' AND "
                                          "NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.key "
                                          "AND o.status = 'failed')"),
                    ==, 0);
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM card_charges "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM card_charges "
                                          "WHERE kind = 'refund'"),
                    ==, 0);
   /* A charge paid for an order whose hold was lost is a person's work;
    * with Redis on its AOF no hold is lost. */
-  g_assert_cmpint (leap_fault_db_int (f, "SELECT count(*) FROM orders "
+  g_assert_cmpint (leap_test_db_int (f->db, "SELECT count(*) FROM orders "
                                          "WHERE status = 'needs_review'"),
                    ==, 0);
 }
@@ -1001,12 +995,12 @@ test_storm (LeapFault *f, gconstpointer data)
   assert_ledger (f);
   check_in_everyone (&s);
 
-  paid = leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'");
-  charges = leap_fault_db_int (f, "SELECT count(*) FROM card_charges WHERE kind = 'charge'");
-  approved = leap_fault_db_int (f, "SELECT count(*) FROM card_charges WHERE kind = 'charge' "
+  paid = leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'paid'");
+  charges = leap_test_db_int (f->db, "SELECT count(*) FROM card_charges WHERE kind = 'charge'");
+  approved = leap_test_db_int (f->db, "SELECT count(*) FROM card_charges WHERE kind = 'charge' "
                                    "AND result = 'approved'");
   declined = charges - approved;
-  asks = leap_fault_db_int (f, "SELECT coalesce (sum (requests), 0) FROM card_charges");
+  asks = leap_test_db_int (f->db, "SELECT coalesce (sum (requests), 0) FROM card_charges");
   g_test_message ("storm: %u sales in %.1f s; ends: %u %s, %u %s, %u %s, %u %s, %u %s, %u %s, "
                   "%u %s",
                   s.total, (g_get_monotonic_time () - start) / 1e6, s.ends[0], end_names[0],
@@ -1022,20 +1016,20 @@ test_storm (LeapFault *f, gconstpointer data)
                   " charges (%" G_GINT64_FORMAT " approved, %" G_GINT64_FORMAT " declined), "
                   "%" G_GINT64_FORMAT " voids, %" G_GINT64_FORMAT " asks of the terminal",
                   g_hash_table_size (f->accepted), paid, g_hash_table_size (s.paid_seen),
-                  leap_fault_db_int (f, "SELECT count(*) FROM orders WHERE status = 'failed'"),
+                  leap_test_db_int (f->db, "SELECT count(*) FROM orders WHERE status = 'failed'"),
                   charges, approved, declined,
-                  leap_fault_db_int (f, "SELECT count(*) FROM card_charges WHERE kind = 'void'"),
+                  leap_test_db_int (f->db, "SELECT count(*) FROM card_charges WHERE kind = 'void'"),
                   asks);
   g_test_message ("storm: kills: %u worker, %u backend, %u redis; sold %" G_GINT64_FORMAT
                   "/%u + %" G_GINT64_FORMAT "/%u; %" G_GINT64_FORMAT " holds made by the "
                   "database; %" G_GUINT64_FORMAT " repairs by the reconciler; %" G_GINT64_FORMAT
                   " dead letters",
                   s.kills[VICTIM_WORKER], s.kills[VICTIM_BACKEND], s.kills[VICTIM_REDIS],
-                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
-                                     f->tiers[0]),
+                  leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                    f->tiers[0]),
                   f->capacity[0],
-                  leap_fault_db_int (f, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
-                                     f->tiers[1]),
+                  leap_test_db_int (f->db, "SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
+                                    f->tiers[1]),
                   f->capacity[1], f->db_holds, f->repairs, f->dead_letters);
   g_test_message ("storm: door: %u tickets, %u scans, %u admitted, %u already checked in",
                   s.codes->len, s.checkin_requests, g_hash_table_size (s.admitted), s.already);
