@@ -141,6 +141,7 @@ typedef struct
   char    *backup;
   char   **cors;
   char   **trusted_proxies;
+  char   **database_replicas;
   gboolean seed_demo;
   gboolean version;
   int      near_cache_ms;
@@ -167,6 +168,7 @@ options_clear (Options *o)
   g_free (o->backup);
   g_strfreev (o->cors);
   g_strfreev (o->trusted_proxies);
+  g_strfreev (o->database_replicas);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -209,6 +211,11 @@ make_config (const Options     *o,
     {
       g_free (config->database_url);
       config->database_url = g_strdup (o->database);
+    }
+  if (o->database_replicas != NULL)
+    {
+      g_strfreev (config->database_replicas);
+      config->database_replicas = g_strdupv (o->database_replicas);
     }
   if (o->ticket_key != NULL)
     {
@@ -288,6 +295,10 @@ main (int   argc,
            "HOST:PORT" },
          { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database,
            "Central database (default sqlite: in the user data dir)", "sqlite:PATH" },
+         { "database-replica", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.database_replicas,
+           "A streaming replica of the PostgreSQL database for catalogue and sync reads "
+           "(repeatable)",
+           "URL" },
          { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key,
            "Ticket signing key, made if missing (default DATABASE.ticket-key)", "FILE" },
          { "session-key", 0, 0, G_OPTION_ARG_FILENAME, &o.session_key,

@@ -2,6 +2,7 @@
 /* Read replicas (issue 17): the catalogue's reads go to a streaming
  * replica that is fit, everything else and what was just written to the
  * primary, and a replica that is down, behind or not one is skipped. */
+#include "leap-backend-config.h"
 #include "leap-test-pg.h"
 #include "leap-test-util.h"
 #include "leap-error.h"
@@ -306,6 +307,50 @@ test_not_fit (void)
   leap_test_pg_clear (&replica);
 }
 
+/* The replicas a config file names, and those the store refuses. */
+static void
+test_config (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "leap.conf", NULL);
+  g_autofree char *sqlite_url = g_strdup_printf ("sqlite:%s/leap.db", dir);
+  g_autofree char *url = leap_test_pg_create_db (&primary);
+  const char *with_password[] = { "postgresql://leap:secret@127.0.0.1:1/leap", NULL };
+  const char *not_pg[] = { "sqlite:/tmp/leap.db", NULL };
+  g_autoptr(LeapStore) sqlite = NULL;
+  g_autoptr(LeapStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  LeapBackendConfig config;
+
+  g_assert_true (g_file_set_contents (path, "[backend]\ndatabase-replica=postgresql://r1/leap;"
+                                            "host=r2 dbname=leap\n", -1, &error));
+  leap_backend_config_init (&config);
+  g_assert_true (leap_backend_config_load_file (&config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (config.database_replicas), ==, 2);
+  g_assert_cmpstr (config.database_replicas[1], ==, "host=r2 dbname=leap");
+  leap_backend_config_clear (&config);
+
+  sqlite = leap_store_open (sqlite_url, &error);
+  g_assert_no_error (error);
+  /* None is none, whatever the database. */
+  g_assert_true (leap_store_set_replicas (sqlite, (const char *[]) { NULL }, &error));
+  g_assert_no_error (error);
+  g_assert_false (leap_store_set_replicas (sqlite, (const char *[]) { url, NULL }, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  store = leap_store_open (url, &error);
+  g_assert_no_error (error);
+  g_assert_false (leap_store_set_replicas (store, not_pg, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (leap_store_set_replicas (store, with_password, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "pgpass"));
+  g_clear_object (&sqlite);
+  leap_test_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -314,6 +359,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   stand_in_for_missing_catalogue ();
   leap_test_pg_start (&primary);
+  g_test_add_func ("/leap/pg-replica/config", test_config);
   g_test_add_func ("/leap/pg-replica/reads", test_reads);
   g_test_add_func ("/leap/pg-replica/not-fit", test_not_fit);
   status = g_test_run ();
