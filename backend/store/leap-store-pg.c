@@ -671,12 +671,14 @@ leap_store_pg_check_conninfo (const char *conninfo,
   return parse_conninfo (conninfo, &options, error);
 }
 
-/* Connects, waiting at most @timeout seconds unless @conninfo says
- * otherwise. Every session is in UTF-8 and UTC, also after a reset: both
- * go in the startup packet. */
+/* Connects, waiting at most @timeout seconds, and with @user_timeout
+ * (ms, "" for the system's) for what it sends to be acknowledged, unless
+ * @conninfo says otherwise. Every session is in UTF-8 and UTC, also after
+ * a reset: both go in the startup packet. */
 static PGconn *
 connect_to (const char *conninfo,
             const char *timeout,
+            const char *user_timeout,
             GError    **error)
 {
   g_autofree char *message = NULL;
@@ -689,9 +691,11 @@ connect_to (const char *conninfo,
   {
     /* Earlier keywords are defaults the expanded dbname may override;
      * later ones are ours whatever it says. */
-    const char *const keywords[] = { "connect_timeout", "fallback_application_name", "dbname",
-                                     "client_encoding", "options", NULL };
-    const char *const values[] = { timeout, "leap", conninfo, "UTF8", options, NULL };
+    const char *const keywords[] = { "connect_timeout", "tcp_user_timeout",
+                                     "fallback_application_name", "dbname", "client_encoding",
+                                     "options", NULL };
+    const char *const values[] = { timeout, user_timeout, "leap", conninfo, "UTF8", options,
+                                   NULL };
 
     conn = PQconnectdbParams (keywords, values, 1);
   }
@@ -710,13 +714,14 @@ connect_to (const char *conninfo,
 static LeapStore *
 store_new (const char *conninfo,
            const char *timeout,
+           const char *user_timeout,
            gboolean    migrated,
            GError    **error)
 {
   g_autoptr(LeapStorePg) self = g_object_new (LEAP_TYPE_STORE_PG, NULL);
 
   self->conninfo = g_strdup (conninfo);
-  self->conn = connect_to (conninfo, timeout, error);
+  self->conn = connect_to (conninfo, timeout, user_timeout, error);
   if (self->conn == NULL || (migrated && !migrate (self, error)))
     return NULL;
   return LEAP_STORE (g_steal_pointer (&self));
@@ -726,17 +731,19 @@ LeapStore *
 leap_store_pg_new (const char *conninfo,
                    GError    **error)
 {
-  return store_new (conninfo, "10", TRUE, error);
+  return store_new (conninfo, "10", "", TRUE, error);
 }
 
 /* A read replica is never migrated (it is read-only), and a dead one must
- * not hold a read up for long: 2 s to connect (libpq's least), unless
- * @conninfo names a connect_timeout of its own. */
+ * not hold a read up for long: 2 s to connect (libpq's least), and 5 s for
+ * a query sent to a host that went away to fail (rather than TCP's
+ * retransmissions, minutes), unless @conninfo names a connect_timeout or
+ * tcp_user_timeout of its own. */
 LeapStore *
 leap_store_pg_new_replica (const char *conninfo,
                            GError    **error)
 {
-  return store_new (conninfo, "2", FALSE, error);
+  return store_new (conninfo, "2", "5000", FALSE, error);
 }
 
 gboolean
