@@ -19,6 +19,7 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->database_url = leap_default_database_url ();
   config->cors_origins = g_new0 (char *, 1);
   config->trusted_proxies = g_new0 (char *, 1);
+  config->database_replicas = g_new0 (char *, 1);
   config->session_ttl_s = 12 * 60 * 60;
   config->near_cache_ms = 1000;
   config->max_body = 1024 * 1024;
@@ -43,6 +44,7 @@ leap_backend_config_clear (LeapBackendConfig *config)
   g_clear_pointer (&config->session_key, g_free);
   g_clear_pointer (&config->cors_origins, g_strfreev);
   g_clear_pointer (&config->trusted_proxies, g_strfreev);
+  g_clear_pointer (&config->database_replicas, g_strfreev);
 }
 
 /* Each an address ("10.0.0.7", "::1") or a range ("10.0.0.0/8",
@@ -66,6 +68,21 @@ leap_check_trusted_proxies (char   **cidrs,
         }
     }
   return TRUE;
+}
+
+/* A list of the [backend] group (items separated by semicolons) in
+ * @target, if the file has it. */
+static void
+take_list (GKeyFile    *file,
+           const char  *key,
+           char      ***target)
+{
+  if (!g_key_file_has_key (file, "backend", key, NULL))
+    return;
+  g_strfreev (*target);
+  *target = g_key_file_get_string_list (file, "backend", key, NULL, NULL);
+  if (*target == NULL)
+    *target = g_new0 (char *, 1);
 }
 
 gboolean
@@ -108,28 +125,17 @@ leap_backend_config_load_file (LeapBackendConfig *config,
             return FALSE);
   STRING ("backend", "database",
           g_free (config->database_url); config->database_url = g_strdup (text));
+  take_list (file, "database-replica", &config->database_replicas);
   STRING ("backend", "ticket-key",
           g_free (config->ticket_key); config->ticket_key = g_strdup (text));
   STRING ("backend", "session-key",
           g_free (config->session_key); config->session_key = g_strdup (text));
-  if (g_key_file_has_key (file, "backend", "cors-origins", NULL))
+  take_list (file, "cors-origins", &config->cors_origins);
+  take_list (file, "trusted-proxies", &config->trusted_proxies);
+  if (!leap_check_trusted_proxies (config->trusted_proxies, error))
     {
-      g_strfreev (config->cors_origins);
-      config->cors_origins = g_key_file_get_string_list (file, "backend", "cors-origins", NULL,
-                                                         NULL);
-    }
-  if (g_key_file_has_key (file, "backend", "trusted-proxies", NULL))
-    {
-      g_strfreev (config->trusted_proxies);
-      config->trusted_proxies = g_key_file_get_string_list (file, "backend", "trusted-proxies",
-                                                            NULL, NULL);
-      if (config->trusted_proxies == NULL)
-        config->trusted_proxies = g_new0 (char *, 1);
-      if (!leap_check_trusted_proxies (config->trusted_proxies, error))
-        {
-          g_prefix_error (error, "%s: [backend] trusted-proxies: ", path);
-          return FALSE;
-        }
+      g_prefix_error (error, "%s: [backend] trusted-proxies: ", path);
+      return FALSE;
     }
   NUMBER ("backend", "session-ttl", 60, 30 * 24 * 3600, config->session_ttl_s);
   NUMBER ("backend", "near-cache-ms", 0, 60000, config->near_cache_ms);

@@ -14,6 +14,7 @@ typedef struct
   char    *redis_host;
   guint16  redis_port;
   char    *database_url;
+  char   **database_replicas; /* read replicas of a PostgreSQL database_url */
   char    *ticket_key;       /* NULL: the database path + ".ticket-key" */
   char    *session_key;      /* NULL: the database path + ".session-key" */
   char   **cors_origins;

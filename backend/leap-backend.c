@@ -53,6 +53,7 @@ leap_backend_new (const LeapBackendConfig *config,
   self->config.session_key = g_strdup (config->session_key);
   self->config.cors_origins = g_strdupv (config->cors_origins);
   self->config.trusted_proxies = g_strdupv (config->trusted_proxies);
+  self->config.database_replicas = g_strdupv (config->database_replicas);
   ctx->cors_origins = self->config.cors_origins;
   ctx->max_body = self->config.max_body;
 
@@ -62,7 +63,9 @@ leap_backend_new (const LeapBackendConfig *config,
     return NULL;
 
   ctx->store = leap_store_open (config->database_url, error);
-  if (ctx->store == NULL)
+  if (ctx->store == NULL ||
+      !leap_store_set_replicas (ctx->store, (const char * const *) config->database_replicas,
+                                error))
     return NULL;
 
   ctx->redis = leap_redis_new (config->redis_host, config->redis_port);

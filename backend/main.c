@@ -176,6 +176,7 @@ typedef struct
   char    *copy_to;
   char   **cors;
   char   **trusted_proxies;
+  char   **database_replicas;
   gboolean seed_demo;
   gboolean version;
   int      near_cache_ms;
@@ -203,6 +204,7 @@ options_clear (Options *o)
   g_free (o->copy_to);
   g_strfreev (o->cors);
   g_strfreev (o->trusted_proxies);
+  g_strfreev (o->database_replicas);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
@@ -245,6 +247,11 @@ make_config (const Options     *o,
     {
       g_free (config->database_url);
       config->database_url = g_strdup (o->database);
+    }
+  if (o->database_replicas != NULL)
+    {
+      g_strfreev (config->database_replicas);
+      config->database_replicas = g_strdupv (o->database_replicas);
     }
   if (o->ticket_key != NULL)
     {
@@ -325,6 +332,10 @@ main (int   argc,
          { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database,
            "Central database: sqlite:PATH, postgresql://… or \"host=… dbname=…\" "
            "(default sqlite: in the user data dir)", "URL" },
+         { "database-replica", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.database_replicas,
+           "A streaming replica of the PostgreSQL database for catalogue and sync reads "
+           "(repeatable)",
+           "URL" },
          { "ticket-key", 0, 0, G_OPTION_ARG_FILENAME, &o.ticket_key,
            "Ticket signing key, made if missing (default DATABASE.ticket-key; required with "
            "PostgreSQL)", "FILE" },

@@ -70,6 +70,9 @@ test_health (Fixture *f, gconstpointer data)
               "leap_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 1"));
   g_assert_nonnull (strstr (reply.body, "leap_redis_up 1"));
   g_assert_nonnull (strstr (reply.body, "leap_websocket_clients 0"));
+  /* No replicas (SQLite): every read is the primary's, and none is counted. */
+  g_assert_nonnull (strstr (reply.body, "leap_db_replica_queries_total 0"));
+  g_assert_nonnull (strstr (reply.body, "leap_db_replica_fallbacks_total 0"));
   g_assert_nonnull (strstr (reply.body, "# TYPE leap_http_connections gauge"));
 }
 

@@ -71,6 +71,20 @@ test_create_user (void)
   leap_test_rmdir (dir);
 }
 
+/* --database-replica is PostgreSQL's: refused beside a SQLite database. */
+static void
+test_database_replica (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run (NULL, &out, "--database", db, "--database-replica",
+                        "postgresql://leap@127.0.0.1:1/leap", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "Read replicas are PostgreSQL's"));
+  leap_test_rmdir (dir);
+}
+
 typedef struct
 {
   SoupSession *session;
@@ -182,6 +196,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/cli/version-help", test_version_help);
   g_test_add_func ("/leap/cli/create-user", test_create_user);
   g_test_add_func ("/leap/cli/serve", test_serve);
+  g_test_add_func ("/leap/cli/database-replica", test_database_replica);
   status = g_test_run ();
   leap_test_redis_clear (&redis);
   return status;

@@ -74,9 +74,11 @@ leap_handle_metrics (LeapRequest *req)
 {
   g_autoptr(GString) out = g_string_new (NULL);
   LeapCacheStats stats;
+  LeapStoreReadStats reads;
 
   leap_metrics_render (req->ctx->metrics, out);
   leap_cache_get_stats (req->ctx->cache, &stats);
+  leap_store_get_read_stats (req->ctx->store, &reads);
 
 #define COUNTER(name, help, value)                                               \
   g_string_append_printf (out, "# HELP " name " " help "\n# TYPE " name " counter\n" \
@@ -105,6 +107,11 @@ leap_handle_metrics (LeapRequest *req)
          leap_live_get_n_clients (req->ctx->live));
   COUNTER ("leap_db_queries_total", "Statements run on the central database.",
            leap_store_get_query_count (req->ctx->store));
+  COUNTER ("leap_db_replica_queries_total",
+           "Catalogue and sync reads answered by a read replica.", reads.replica_reads);
+  COUNTER ("leap_db_replica_fallbacks_total",
+           "Reads a replica could have answered that the primary did (none fit, or after a "
+           "write).", reads.primary_reads);
   /* Redis down: see "When Redis is down" in docs/architecture.md. */
   GAUGE ("leap_degraded",
          "1 while Redis does not take holds (down, or its counters being rebuilt).",

@@ -650,19 +650,18 @@ leap_store_pg_init (LeapStorePg *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
-/* Connects; the password comes from PGPASSFILE or ~/.pgpass, never from
- * @conninfo, which is shown in logs and process lists. Every session is in
- * UTF-8 and UTC, also after a reset: both go in the startup packet. */
-static PGconn *
-connect_to (const char *conninfo,
-            GError    **error)
+/* Checks @conninfo without connecting; its "options" with ours added in
+ * @options. The password comes from PGPASSFILE or ~/.pgpass, never from
+ * @conninfo, which is shown in logs and process lists. */
+static gboolean
+parse_conninfo (const char *conninfo,
+                char      **options,
+                GError    **error)
 {
   PQconninfoOption *parsed;
   g_autofree char *message = NULL;
-  g_autofree char *options = NULL;
   char *errmsg = NULL;
   gboolean has_password = FALSE;
-  PGconn *conn;
 
   parsed = PQconninfoParse (conninfo, &errmsg);
   if (parsed == NULL)
@@ -671,15 +670,15 @@ connect_to (const char *conninfo,
       PQfreemem (errmsg);
       g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Invalid PostgreSQL database: %s",
                    message);
-      return NULL;
+      return FALSE;
     }
   for (PQconninfoOption *option = parsed; option->keyword != NULL; option++)
     {
       if (g_str_equal (option->keyword, "password"))
         has_password = option->val != NULL && option->val[0] != '\0';
       else if (g_str_equal (option->keyword, "options"))
-        options = g_strjoin (" ", option->val != NULL ? option->val : "", "-c TimeZone=UTC",
-                             NULL);
+        *options = g_strjoin (" ", option->val != NULL ? option->val : "", "-c TimeZone=UTC",
+                              NULL);
     }
   PQconninfoFree (parsed);
   if (has_password)
@@ -687,15 +686,45 @@ connect_to (const char *conninfo,
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
                            "The PostgreSQL database names a password: put it in ~/.pgpass "
                            "(or the file PGPASSFILE names) instead");
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+leap_store_pg_check_conninfo (const char *conninfo,
+                              GError    **error)
+{
+  g_autofree char *options = NULL;
+
+  return parse_conninfo (conninfo, &options, error);
+}
+
+/* Connects, waiting at most @timeout seconds, and with @user_timeout
+ * (ms, "" for the system's) for what it sends to be acknowledged, unless
+ * @conninfo says otherwise. Every session is in UTF-8 and UTC, also after
+ * a reset: both go in the startup packet. */
+static PGconn *
+connect_to (const char *conninfo,
+            const char *timeout,
+            const char *user_timeout,
+            GError    **error)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *options = NULL;
+  PGconn *conn;
+
+  if (!parse_conninfo (conninfo, &options, error))
+    return NULL;
 
   {
     /* Earlier keywords are defaults the expanded dbname may override;
      * later ones are ours whatever it says. */
-    const char *const keywords[] = { "connect_timeout", "fallback_application_name", "dbname",
-                                     "client_encoding", "options", NULL };
-    const char *const values[] = { "10", "leap", conninfo, "UTF8", options, NULL };
+    const char *const keywords[] = { "connect_timeout", "tcp_user_timeout",
+                                     "fallback_application_name", "dbname", "client_encoding",
+                                     "options", NULL };
+    const char *const values[] = { timeout, user_timeout, "leap", conninfo, "UTF8", options,
+                                   NULL };
 
     conn = PQconnectdbParams (keywords, values, 1);
   }
@@ -711,15 +740,74 @@ connect_to (const char *conninfo,
   return conn;
 }
 
-LeapStore *
-leap_store_pg_new (const char *conninfo,
-                   GError    **error)
+static LeapStore *
+store_new (const char *conninfo,
+           const char *timeout,
+           const char *user_timeout,
+           gboolean    migrated,
+           GError    **error)
 {
   g_autoptr(LeapStorePg) self = g_object_new (LEAP_TYPE_STORE_PG, NULL);
 
   self->conninfo = g_strdup (conninfo);
-  self->conn = connect_to (conninfo, error);
-  if (self->conn == NULL || !migrate (self, error))
+  self->conn = connect_to (conninfo, timeout, user_timeout, error);
+  if (self->conn == NULL || (migrated && !migrate (self, error)))
     return NULL;
   return LEAP_STORE (g_steal_pointer (&self));
+}
+
+LeapStore *
+leap_store_pg_new (const char *conninfo,
+                   GError    **error)
+{
+  return store_new (conninfo, "10", "", TRUE, error);
+}
+
+/* A read replica is never migrated (it is read-only), and a dead one must
+ * not hold a read up for long: 2 s to connect (libpq's least), and 5 s for
+ * a query sent to a host that went away to fail (rather than TCP's
+ * retransmissions, minutes), unless @conninfo names a connect_timeout or
+ * tcp_user_timeout of its own. */
+LeapStore *
+leap_store_pg_new_replica (const char *conninfo,
+                           GError    **error)
+{
+  return store_new (conninfo, "2", "5000", FALSE, error);
+}
+
+gboolean
+leap_store_pg_wal_position (LeapStore *store,
+                            gboolean   replayed,
+                            gint64    *position,
+                            GError   **error)
+{
+  g_autoptr(PGresult) result = NULL;
+
+  g_return_val_if_fail (LEAP_IS_STORE_PG (store), FALSE);
+
+  result = _leap_store_pg_query (LEAP_STORE_PG (store),
+                                 replayed ? "SELECT pg_last_wal_replay_lsn () - '0/0'::pg_lsn"
+                                          : "SELECT pg_current_wal_lsn () - '0/0'::pg_lsn",
+                                 NULL, error);
+  if (result == NULL)
+    return FALSE;
+  *position = PQgetisnull (result, 0, 0) ? -1 : _leap_store_pg_int (result, 0, 0);
+  return TRUE;
+}
+
+char *
+leap_store_pg_dup_migrations (LeapStore *store,
+                              GError   **error)
+{
+  g_autoptr(PGresult) result = NULL;
+
+  g_return_val_if_fail (LEAP_IS_STORE_PG (store), NULL);
+
+  result = _leap_store_pg_query (LEAP_STORE_PG (store),
+                                 "SELECT coalesce (string_agg (version::text, ',' "
+                                 "ORDER BY version), '') FROM schema_migrations",
+                                 NULL, error);
+  if (result == NULL)
+    return NULL;
+  return g_strdup (PQgetvalue (result, 0, 0));
 }

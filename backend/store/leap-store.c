@@ -2,14 +2,16 @@
 #include "leap-store.h"
 #include "leap-store-pg.h"
 #include "leap-store-private.h"
+#include "leap-store-replicas.h"
 #include "leap-store-sqlite.h"
 #include "leap-error.h"
 #include "leap-json.h"
 
 typedef struct
 {
-  guint64 queries;
-  char   *url;
+  guint64            queries;
+  char              *url;
+  LeapStoreReplicas *replicas; /* NULL: none */
 } LeapStorePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (LeapStore, leap_store, G_TYPE_OBJECT)
@@ -20,6 +22,7 @@ leap_store_finalize (GObject *object)
   LeapStorePrivate *priv = leap_store_get_instance_private (LEAP_STORE (object));
 
   g_free (priv->url);
+  g_clear_pointer (&priv->replicas, _leap_store_replicas_free);
 
   G_OBJECT_CLASS (leap_store_parent_class)->finalize (object);
 }
@@ -94,6 +97,7 @@ leap_store_open_again (LeapStore *self,
                        GError   **error)
 {
   LeapStorePrivate *priv = leap_store_get_instance_private (self);
+  LeapStore *store;
 
   if (priv->url == NULL)
     {
@@ -101,7 +105,70 @@ leap_store_open_again (LeapStore *self,
                            "This store was not opened from a URL");
       return NULL;
     }
-  return leap_store_open (priv->url, error);
+  store = leap_store_open (priv->url, error);
+  if (store != NULL && priv->replicas != NULL)
+    {
+      LeapStorePrivate *again = leap_store_get_instance_private (store);
+
+      again->replicas = _leap_store_replicas_open_again (priv->replicas, store);
+    }
+  return store;
+}
+
+/* Streaming replicas of this PostgreSQL database (docs/deployment.md,
+ * "Read replicas"), for the reads that may be a moment old: get,
+ * list_venues, list_events, list_children (the catalogue's loads behind
+ * the cache). Everything else (device sync too), and those
+ * reads after a catalogue write until a replica has replayed it, is the
+ * primary's, as are the reads while no replica is fit (down, too far
+ * behind, or without the primary's migrations). Nothing is connected
+ * here: a replica that is down now is tried again later. */
+gboolean
+leap_store_set_replicas (LeapStore          *self,
+                         const char * const *urls,
+                         GError            **error)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  g_return_val_if_fail (priv->replicas == NULL, FALSE);
+
+  if (urls == NULL || urls[0] == NULL)
+    return TRUE;
+  if (!LEAP_IS_STORE_PG (self))
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                           "Read replicas are PostgreSQL's: the database must be PostgreSQL");
+      return FALSE;
+    }
+  for (guint i = 0; urls[i] != NULL; i++)
+    {
+      if (!is_pg_url (urls[i]))
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID,
+                       "Read replica “%s”: not a PostgreSQL database (postgresql://… or "
+                       "host=… dbname=…)", urls[i]);
+          return FALSE;
+        }
+      if (!leap_store_pg_check_conninfo (urls[i], error))
+        {
+          g_prefix_error (error, "Read replica “%s”: ", urls[i]);
+          return FALSE;
+        }
+    }
+  priv->replicas = _leap_store_replicas_new (self, urls);
+  return TRUE;
+}
+
+/* Where the reads that may go to a replica went; zeros without replicas. */
+void
+leap_store_get_read_stats (LeapStore          *self,
+                           LeapStoreReadStats *stats)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  memset (stats, 0, sizeof *stats);
+  if (priv->replicas != NULL)
+    _leap_store_replicas_get_stats (priv->replicas, stats);
 }
 
 guint64
@@ -132,6 +199,36 @@ leap_store_batch_failure (const GError *error)
 
 #define FORWARD(name, ret, ...) LEAP_STORE_GET_CLASS (self)->name (self, __VA_ARGS__)
 
+/* A read a replica may answer (leap_store_set_replicas ()): one try on a
+ * fit replica, else, or if it failed, the primary. */
+#define READ(ret, name, error, ...)                                                 \
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);                \
+  LeapStore *replica;                                                             \
+                                                                                  \
+  if (priv->replicas == NULL)                                                     \
+    return FORWARD (name, ret, ##__VA_ARGS__, error);                             \
+  if ((replica = _leap_store_replicas_pick (priv->replicas)) != NULL)             \
+    {                                                                             \
+      g_autoptr(GError) replica_error = NULL;                                     \
+      ret result = LEAP_STORE_GET_CLASS (replica)->name (replica, ##__VA_ARGS__,  \
+                                                         &replica_error);         \
+                                                                                  \
+      if (_leap_store_replicas_answered (priv->replicas, replica, replica_error)) \
+        return result;                                                            \
+    }                                                                             \
+  _leap_store_replicas_primary_read (priv->replicas);                             \
+  return FORWARD (name, ret, ##__VA_ARGS__, error)
+
+/* After a catalogue write, reads are the primary's until a replica has it. */
+static void
+wrote (LeapStore *self)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  if (priv->replicas != NULL)
+    _leap_store_replicas_wrote (priv->replicas);
+}
+
 gboolean
 leap_store_ping (LeapStore *self, GError **error)
 {
@@ -141,25 +238,25 @@ leap_store_ping (LeapStore *self, GError **error)
 JsonObject *
 leap_store_get (LeapStore *self, LeapKind kind, gint64 id, GError **error)
 {
-  return FORWARD (get, JsonObject *, kind, id, error);
+  READ (JsonObject *, get, error, kind, id);
 }
 
 JsonArray *
 leap_store_list_venues (LeapStore *self, GError **error)
 {
-  return FORWARD (list_venues, JsonArray *, error);
+  READ (JsonArray *, list_venues, error);
 }
 
 JsonArray *
 leap_store_list_events (LeapStore *self, const LeapEventFilter *filter, GError **error)
 {
-  return FORWARD (list_events, JsonArray *, filter, error);
+  READ (JsonArray *, list_events, error, filter);
 }
 
 JsonArray *
 leap_store_list_children (LeapStore *self, LeapKind kind, gint64 event_id, GError **error)
 {
-  return FORWARD (list_children, JsonArray *, kind, event_id, error);
+  READ (JsonArray *, list_children, error, kind, event_id);
 }
 
 JsonArray *
@@ -179,6 +276,8 @@ leap_store_list_inventory (LeapStore *self, gint64 event_id, GError **error)
 JsonArray *
 leap_store_list_changes (LeapStore *self, gint64 since, guint limit, GError **error)
 {
+  /* The primary's: a standby replays commits out of seq order, and a
+   * device's cursor must never pass one still to come. */
   return FORWARD (list_changes, JsonArray *, since, limit, error);
 }
 
@@ -186,20 +285,29 @@ JsonObject *
 leap_store_create (LeapStore *self, LeapKind kind, gint64 event_id, JsonObject *fields,
                    gint64 actor, GError **error)
 {
-  return FORWARD (create, JsonObject *, kind, event_id, fields, actor, error);
+  JsonObject *created = FORWARD (create, JsonObject *, kind, event_id, fields, actor, error);
+
+  wrote (self);
+  return created;
 }
 
 JsonObject *
 leap_store_update (LeapStore *self, LeapKind kind, gint64 id, JsonObject *patch,
                    gint64 actor, GError **error)
 {
-  return FORWARD (update, JsonObject *, kind, id, patch, actor, error);
+  JsonObject *updated = FORWARD (update, JsonObject *, kind, id, patch, actor, error);
+
+  wrote (self);
+  return updated;
 }
 
 JsonObject *
 leap_store_remove (LeapStore *self, LeapKind kind, gint64 id, gint64 actor, GError **error)
 {
-  return FORWARD (remove, JsonObject *, kind, id, actor, error);
+  JsonObject *removed = FORWARD (remove, JsonObject *, kind, id, actor, error);
+
+  wrote (self);
+  return removed;
 }
 
 /* What the database still counts of a tier or of an event's tiers:

@@ -250,6 +250,19 @@ LeapStore  *leap_store_open              (const char            *url,
 LeapStore  *leap_store_open_again        (LeapStore             *self,
                                           GError               **error);
 
+/* Read replicas */
+typedef struct
+{
+  guint64 replica_reads; /* reads a replica answered */
+  guint64 primary_reads; /* reads a replica could have answered that the primary did */
+} LeapStoreReadStats;
+
+gboolean    leap_store_set_replicas      (LeapStore             *self,
+                                          const char * const    *urls,
+                                          GError               **error);
+void        leap_store_get_read_stats    (LeapStore             *self,
+                                          LeapStoreReadStats    *stats);
+
 gboolean    leap_store_ping              (LeapStore             *self,
                                           GError               **error);
 JsonObject *leap_store_get               (LeapStore             *self,
