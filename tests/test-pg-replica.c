@@ -13,65 +13,6 @@
 static LeapTestPg primary;
 static LeapTestPg replica;
 
-/* Stand-ins for LeapStorePg's catalogue while this branch has none (it is
- * filled in on branch pg-catalogue): a venue's id and name, read and
- * written with real SQL on the connection the router chose. */
-static JsonObject *
-venue_get (LeapStore *store, LeapKind kind, gint64 id, GError **error)
-{
-  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
-
-  _leap_pg_params_int (params, id);
-  return _leap_store_pg_query_one (LEAP_STORE_PG (store), "SELECT id, name FROM venues "
-                                   "WHERE id = $1", params, FALSE, "venue", error);
-}
-
-static JsonArray *
-venue_list (LeapStore *store, GError **error)
-{
-  return _leap_store_pg_query_rows (LEAP_STORE_PG (store), "SELECT id, name FROM venues "
-                                    "ORDER BY id", NULL, error);
-}
-
-static JsonObject *
-venue_create (LeapStore *store, LeapKind kind, gint64 event_id, JsonObject *fields,
-              gint64 actor, GError **error)
-{
-  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
-
-  _leap_pg_params_text (params, leap_json_get_string (fields, "name", NULL));
-  _leap_pg_params_int (params, g_get_real_time () / G_USEC_PER_SEC);
-  return _leap_store_pg_query_one (LEAP_STORE_PG (store), "INSERT INTO venues (name, "
-                                   "created_at, updated_at) VALUES ($1, $2, $2) RETURNING id, "
-                                   "name", params, FALSE, "venue", error);
-}
-
-static JsonObject *
-venue_update (LeapStore *store, LeapKind kind, gint64 id, JsonObject *patch, gint64 actor,
-              GError **error)
-{
-  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
-
-  _leap_pg_params_int (params, id);
-  _leap_pg_params_text (params, leap_json_get_string (patch, "name", NULL));
-  return _leap_store_pg_query_one (LEAP_STORE_PG (store), "UPDATE venues SET name = $2 "
-                                   "WHERE id = $1 RETURNING id, name", params, FALSE, "venue",
-                                   error);
-}
-
-static void
-stand_in_for_missing_catalogue (void)
-{
-  LeapStoreClass *klass = g_type_class_ref (LEAP_TYPE_STORE_PG);
-
-  if (klass->get != NULL)
-    return;
-  klass->get = venue_get;
-  klass->list_venues = venue_list;
-  klass->create = venue_create;
-  klass->update = venue_update;
-}
-
 typedef struct
 {
   LeapStore  *store;
@@ -357,7 +298,6 @@ main (int argc, char *argv[])
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  stand_in_for_missing_catalogue ();
   leap_test_pg_start (&primary);
   g_test_add_func ("/leap/pg-replica/config", test_config);
   g_test_add_func ("/leap/pg-replica/reads", test_reads);
