@@ -20,6 +20,10 @@
 
 G_DEFINE_FINAL_TYPE (LeapCatalogue, leap_catalogue, G_TYPE_OBJECT)
 
+typedef struct _Write Write;
+static void write_free (Write *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Write, write_free)
+
 static GBytes *
 bytes_from_object (JsonObject *object)
 {
@@ -502,12 +506,12 @@ check_venue_timezone (LeapKind    kind,
  * two currencies cannot be added. event_id is the tier's event (create);
  * tier_id the tier changed (update), whose event is looked up. */
 static gboolean
-check_tier_currency (LeapCatalogue *self,
-                     LeapKind       kind,
-                     gint64         event_id,
-                     gint64         tier_id,
-                     JsonObject    *fields,
-                     GError       **error)
+check_tier_currency (LeapStore  *store,
+                     LeapKind    kind,
+                     gint64      event_id,
+                     gint64      tier_id,
+                     JsonObject *fields,
+                     GError    **error)
 {
   const char *currency = leap_json_get_string (fields, "currency", NULL);
   g_autoptr(JsonArray) tiers = NULL;
@@ -516,13 +520,13 @@ check_tier_currency (LeapCatalogue *self,
     return TRUE;
   if (tier_id != 0)
     {
-      g_autoptr(JsonObject) tier = leap_store_get (self->store, LEAP_KIND_TIER, tier_id, error);
+      g_autoptr(JsonObject) tier = leap_store_get (store, LEAP_KIND_TIER, tier_id, error);
 
       if (tier == NULL)
         return FALSE;
       event_id = leap_json_get_int (tier, "event_id", 0);
     }
-  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  tiers = leap_store_list_children (store, LEAP_KIND_TIER, event_id, error);
   if (tiers == NULL)
     return FALSE;
   for (guint i = 0; i < json_array_get_length (tiers); i++)
@@ -550,6 +554,67 @@ _leap_catalogue_schema_of (LeapKind kind)
   return schemas[kind];
 }
 
+/* A write to the database: create (id 0, under event_id for tiers and
+ * offers), update (id and fields: the patch) or remove (no fields). */
+struct _Write
+{
+  LeapKind    kind;
+  gint64      id;
+  gint64      event_id;
+  gint64      actor;
+  JsonObject *fields;
+};
+
+static void
+write_free (Write *w)
+{
+  g_clear_pointer (&w->fields, json_object_unref);
+  g_free (w);
+}
+
+/* What is checked before the database is asked. */
+static Write *
+write_new_or_error (LeapKind    kind,
+                    gint64      id,
+                    gint64      event_id,
+                    JsonObject *fields,
+                    gint64      actor,
+                    GError    **error)
+{
+  Write *w;
+
+  if (fields != NULL &&
+      (!leap_json_check (fields, _leap_catalogue_schema_of (kind), id != 0, error) ||
+       !check_venue_timezone (kind, fields, error)))
+    return NULL;
+  w = g_new0 (Write, 1);
+  w->kind = kind;
+  w->id = id;
+  w->event_id = event_id;
+  w->actor = actor;
+  w->fields = fields ? leap_json_object_copy (fields) : NULL;
+  return w;
+}
+
+/* On the store's connection, in a thread of its pool (or, for the demo,
+ * on the main loop before it serves). */
+static gpointer
+write_run (LeapStore *store,
+           gpointer   data,
+           GError   **error)
+{
+  Write *w = data;
+
+  if (w->fields == NULL)
+    return leap_store_remove (store, w->kind, w->id, w->actor, error);
+  if (!check_tier_currency (store, w->kind, w->event_id, w->id, w->fields, error))
+    return NULL;
+  if (w->id == 0)
+    return leap_store_create (store, w->kind, w->event_id, w->fields, w->actor, error);
+  return leap_store_update (store, w->kind, w->id, w->fields, w->actor, error);
+}
+
+/* Only for the demo catalogue, made before the backend serves. */
 JsonObject *
 leap_catalogue_create (LeapCatalogue *self,
                        LeapKind       kind,
@@ -558,51 +623,107 @@ leap_catalogue_create (LeapCatalogue *self,
                        gint64         actor,
                        GError       **error)
 {
+  g_autoptr(Write) w = write_new_or_error (kind, 0, event_id, fields, actor, error);
   JsonObject *created;
 
-  if (!leap_json_check (fields, _leap_catalogue_schema_of (kind), FALSE, error) ||
-      !check_venue_timezone (kind, fields, error) ||
-      !check_tier_currency (self, kind, event_id, 0, fields, error))
+  if (w == NULL)
     return NULL;
-  created = leap_store_create (self->store, kind, event_id, fields, actor, error);
+  created = write_run (self->store, w, error);
   if (created != NULL)
     invalidate (self, kind, created);
   return created;
 }
 
-JsonObject *
-leap_catalogue_update (LeapCatalogue *self,
-                       LeapKind       kind,
-                       gint64         id,
-                       JsonObject    *patch,
-                       gint64         actor,
-                       GError       **error)
+static void
+written_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  JsonObject *updated;
+  g_autoptr(GTask) task = user_data;
+  LeapCatalogue *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  JsonObject *written = leap_store_call_finish (LEAP_STORE (object), result, &error);
 
-  if (!leap_json_check (patch, _leap_catalogue_schema_of (kind), TRUE, error) ||
-      !check_venue_timezone (kind, patch, error) ||
-      !check_tier_currency (self, kind, 0, id, patch, error))
-    return NULL;
-  updated = leap_store_update (self->store, kind, id, patch, actor, error);
-  if (updated != NULL)
-    invalidate (self, kind, updated);
-  return updated;
+  if (written == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  invalidate (self, GPOINTER_TO_INT (g_task_get_task_data (task)), written);
+  g_task_return_pointer (task, written, (GDestroyNotify) json_object_unref);
 }
 
-gboolean
-leap_catalogue_remove (LeapCatalogue *self,
-                       LeapKind       kind,
-                       gint64         id,
-                       gint64         actor,
-                       GError       **error)
+static void
+write_async (LeapCatalogue      *self,
+             LeapKind            kind,
+             gint64              id,
+             gint64              event_id,
+             JsonObject         *fields,
+             gint64              actor,
+             GAsyncReadyCallback callback,
+             gpointer            user_data)
 {
-  g_autoptr(JsonObject) removed = leap_store_remove (self->store, kind, id, actor, error);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  Write *w;
 
-  if (removed == NULL)
-    return FALSE;
-  invalidate (self, kind, removed);
-  return TRUE;
+  g_task_set_source_tag (task, write_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (kind), NULL);
+  w = write_new_or_error (kind, id, event_id, fields, actor, &error);
+  if (w == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  leap_store_call_async (self->store, write_run, w, (GDestroyNotify) write_free,
+                         (GDestroyNotify) json_object_unref, NULL, written_cb,
+                         g_steal_pointer (&task));
+}
+
+void
+leap_catalogue_create_async (LeapCatalogue      *self,
+                             LeapKind            kind,
+                             gint64              event_id,
+                             JsonObject         *fields,
+                             gint64              actor,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  write_async (self, kind, 0, event_id, fields, actor, callback, user_data);
+}
+
+void
+leap_catalogue_update_async (LeapCatalogue      *self,
+                             LeapKind            kind,
+                             gint64              id,
+                             JsonObject         *patch,
+                             gint64              actor,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  write_async (self, kind, id, 0, patch, actor, callback, user_data);
+}
+
+/* Deletes without asking Redis: see leap_catalogue_remove_async (). */
+void
+_leap_catalogue_delete_async (LeapCatalogue      *self,
+                              LeapKind            kind,
+                              gint64              id,
+                              gint64              actor,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  write_async (self, kind, id, 0, NULL, actor, callback, user_data);
+}
+
+/* The object written (for a removal, the object as it was). */
+JsonObject *
+leap_catalogue_write_finish (LeapCatalogue *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 char *

@@ -769,13 +769,37 @@ expire_time_cb (LeapRedis        *redis,
                       before, NULL);
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+db_expire_run (LeapStore *store,
+               gpointer   data,
+               GError   **error)
+{
+  leap_store_db_holds_expire (store, now_ms (), error);
+  return NULL;
+}
+
+static void
+db_expired_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LeapHolds) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->expiring = FALSE;
+  leap_store_call_finish (LEAP_STORE (object), result, &error);
+  if (error != NULL)
+    g_warning ("Cannot mark the database's expired holds (%s); their tickets are on sale "
+               "again all the same, and this is retried every second", error->message);
+}
+
 /* Every second: give back the tickets of holds past their time, for each
  * event whose holds could still be due. */
 static gboolean
 expire_tick_cb (gpointer data)
 {
   LeapHolds *self = data;
-  g_autoptr(GError) error = NULL;
 
   if (!leap_redis_is_connected (self->redis))
     {
@@ -785,21 +809,15 @@ expire_tick_cb (gpointer data)
       /* Lazily too (each hold checks its time), but the records say so.
        * A record left behind sells nothing twice, as every count checks
        * the time too; the next tick tries again. */
-      if (leap_store_db_holds_expire (self->store, now_ms (), &error) < 0)
-        g_warning ("Cannot mark the database's expired holds (%s); their tickets are on sale "
-                   "again all the same, and this is retried every second", error->message);
+      if (!self->expiring)
+        {
+          self->expiring = TRUE;
+          leap_store_call_async (self->store, db_expire_run, NULL, NULL, NULL, NULL,
+                                 db_expired_cb, g_object_ref (self));
+        }
       return G_SOURCE_CONTINUE;
     }
-  _leap_holds_lease_renew (self);
-  /* A backend that lost Redis while this one did not (or found out after
-   * the rebuild) opened an outage: end it within a second and take over
-   * the holds it made before this backend's lease was live. */
-  if (self->ready && leap_store_outage_since (self->store, NULL) != 0)
-    {
-      g_warning ("Another backend sells from the database while Redis answers here; "
-                 "taking its holds over");
-      _leap_holds_rebuild (self);
-    }
+  _leap_holds_lease_renew_async (self);
   /* Not before the rebuild is done: a hold of an AOF's tail whose order was
    * accepted is queued by it, and must not expire first. */
   if (!self->ready)
