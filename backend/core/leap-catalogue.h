@@ -41,9 +41,13 @@ GBytes        *leap_catalogue_read_finish       (LeapCatalogue         *self,
                                                  GAsyncResult          *result,
                                                  GError               **error);
 
-JsonObject    *leap_catalogue_sync              (LeapCatalogue         *self,
+void           leap_catalogue_sync_async        (LeapCatalogue         *self,
                                                  gint64                 since,
                                                  guint                  limit,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+JsonObject    *leap_catalogue_sync_finish       (LeapCatalogue         *self,
+                                                 GAsyncResult          *result,
                                                  GError               **error);
 /* Writes go to the database off the main loop; then the cache forgets
  * what they changed. _create () is for the demo catalogue, made before the

@@ -372,20 +372,30 @@ leap_handle_availability (LeapRequest *req)
     leap_holds_availability_async (req->ctx->holds, id, availability_cb, leap_request_ref (req));
 }
 
-/* GET /api/v1/sync?since=CURSOR&limit=N */
-void
-leap_handle_sync (LeapRequest *req)
+static void
+synced_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
-  gint64 since = 0, limit = 1000;
+  g_autoptr(JsonObject) answer = leap_catalogue_sync_finish (LEAP_CATALOGUE (object), result,
+                                                             &error);
 
-  if (!query_int_or_reply (req, "since", 0, G_MAXINT64, &since) ||
-      !query_int_or_reply (req, "limit", 1, 5000, &limit))
-    return;
-  answer = leap_catalogue_sync (req->ctx->catalogue, since, limit, &error);
   if (answer == NULL)
     leap_request_reply_error (req, error);
   else
     leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
+/* GET /api/v1/sync?since=CURSOR&limit=N */
+void
+leap_handle_sync (LeapRequest *req)
+{
+  gint64 since = 0, limit = 1000;
+
+  if (query_int_or_reply (req, "since", 0, G_MAXINT64, &since) &&
+      query_int_or_reply (req, "limit", 1, 5000, &limit))
+    leap_catalogue_sync_async (req->ctx->catalogue, since, limit, synced_cb,
+                               leap_request_ref (req));
 }
