@@ -54,6 +54,35 @@ held_prices (JsonObject *db_hold)
   return leap_json_get_string (db_hold, "prices", NULL);
 }
 
+/* A pending order's answer: its lines at the hold's prices. */
+static void
+return_pending (GTask      *task,
+                const char *items,
+                const char *prices)
+{
+  LeapOrders *self = g_task_get_source_object (task);
+  Get *g = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *currency = NULL;
+  JsonObject *answer;
+  JsonArray *lines;
+  gint64 total = 0;
+
+  lines = _leap_orders_price_lines (self, g->event_id, items, prices, &total, &currency, &error);
+  if (lines == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  answer = _leap_orders_pending_answer (g->order_id, g->hold_id, g->event_id);
+  json_object_set_array_member (answer, "lines", lines);
+  json_object_set_int_member (answer, "total", total);
+  json_object_set_string_member (answer, "currency", currency);
+  json_object_set_null_member (answer, "payment");
+  json_object_set_array_member (answer, "tickets", json_array_new ());
+  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
 static void
 pending_cb (LeapRedis        *redis,
             const redisReply *reply,
@@ -64,12 +93,8 @@ pending_cb (LeapRedis        *redis,
   LeapOrders *self = g_task_get_source_object (task);
   Get *g = g_task_get_task_data (task);
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) answer = NULL;
   g_autoptr(JsonObject) stored = NULL;
-  g_autofree char *currency = NULL;
   g_autoptr(JsonObject) db_hold = NULL;
-  JsonArray *lines;
-  gint64 total = 0;
 
   /* Redis down, or back without its data: an order placed while Redis was
    * down waits in the database's outbox, one Redis took is kept among the
@@ -96,21 +121,8 @@ pending_cb (LeapRedis        *redis,
           g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
           return;
         }
-      lines = _leap_orders_price_lines (self, g->event_id,
-                                        leap_json_get_string (db_hold, "items", ""),
-                                        held_prices (db_hold), &total, &currency, &local_error);
-      if (lines == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&local_error));
-          return;
-        }
-      answer = _leap_orders_pending_answer (g->order_id, g->hold_id, g->event_id);
-      json_object_set_array_member (answer, "lines", lines);
-      json_object_set_int_member (answer, "total", total);
-      json_object_set_string_member (answer, "currency", currency);
-      json_object_set_null_member (answer, "payment");
-      json_object_set_array_member (answer, "tickets", json_array_new ());
-      g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
+      return_pending (task, leap_json_get_string (db_hold, "items", ""),
+                      held_prices (db_hold));
       return;
     }
   if ((!g->staff && g_strcmp0 (leap_reply_field (reply, "owner"), g->owner) != 0) ||
@@ -133,21 +145,7 @@ pending_cb (LeapRedis        *redis,
       g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
       return;
     }
-  lines = _leap_orders_price_lines (self, g->event_id, leap_reply_field (reply, "items"),
-                                    leap_reply_field (reply, "prices"), &total, &currency,
-                                    &local_error);
-  if (lines == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&local_error));
-      return;
-    }
-  answer = _leap_orders_pending_answer (g->order_id, g->hold_id, g->event_id);
-  json_object_set_array_member (answer, "lines", lines);
-  json_object_set_int_member (answer, "total", total);
-  json_object_set_string_member (answer, "currency", currency);
-  json_object_set_null_member (answer, "payment");
-  json_object_set_array_member (answer, "tickets", json_array_new ());
-  g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
+  return_pending (task, leap_reply_field (reply, "items"), leap_reply_field (reply, "prices"));
 }
 
 /* In a thread of the store's pool: the order a short code or an id
