@@ -64,6 +64,7 @@ leap_backend_new (const LeapBackendConfig *config,
   ctx->store = leap_store_open (config->database_url, error);
   if (ctx->store == NULL)
     return NULL;
+  leap_store_set_connections (ctx->store, config->database_connections);
 
   ctx->redis = leap_redis_new (config->redis_host, config->redis_port);
   leap_redis_load_scripts (ctx->redis, LUA_RESOURCES);
