@@ -182,8 +182,7 @@ test_locked_main_loop (LeapFault *f, gconstpointer data)
   g_autoptr(GBytes) venue_bytes = g_bytes_new_static (venue, strlen (venue));
   g_autoptr(JsonNode) answer = NULL;
   Pending p = { 0 };
-  sqlite3 *db = NULL;
-  char *errmsg = NULL;
+  g_autoptr(LeapTestDb) db = leap_test_db_open (f->tb.db_url);
   gint64 slowest = 0;
   guint probes = 0;
   JsonObject *error;
@@ -191,9 +190,7 @@ test_locked_main_loop (LeapFault *f, gconstpointer data)
   /* The event's answer cached, so that reading it needs no database. */
   timed_get (f, event_path, SOUP_STATUS_OK);
 
-  g_assert_cmpint (sqlite3_open (f->tb.db_path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, &errmsg) != SQLITE_OK)
-    g_error ("Cannot lock the database: %s", errmsg);
+  leap_test_db_lock (db);
 
   p.msg = soup_message_new ("POST", url);
   soup_message_headers_replace (soup_message_get_request_headers (p.msg), "Authorization", auth);
@@ -211,8 +208,7 @@ test_locked_main_loop (LeapFault *f, gconstpointer data)
       probes++;
     }
   g_assert_true (leap_test_wait_until (pending_answered, &p, 20000));
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-  sqlite3_close (db);
+  leap_test_db_unlock (db);
 
   g_test_message ("write answered after %" G_GINT64_FORMAT " ms; %u probes meanwhile, the "
                   "slowest %" G_GINT64_FORMAT " ms",
