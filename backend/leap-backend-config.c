@@ -32,6 +32,7 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->reconcile_interval_s = 60;
   config->websocket_max_per_address = 50;
   config->websocket_ping_interval_s = 30;
+  config->database_connections = 4;
 }
 
 void
@@ -149,6 +150,7 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   NUMBER ("backend", "reconcile-interval", 0, 86400, config->reconcile_interval_s);
   NUMBER ("backend", "websocket-max-per-address", 1, 100000, config->websocket_max_per_address);
   NUMBER ("backend", "websocket-ping-interval", 1, 3600, config->websocket_ping_interval_s);
+  NUMBER ("backend", "database-connections", 1, 64, config->database_connections);
 #undef STRING
 #undef NUMBER
   return TRUE;

@@ -32,6 +32,7 @@ typedef struct
   guint    reconcile_interval_s; /* 0: only on request */
   guint    websocket_max_per_address;
   guint    websocket_ping_interval_s;
+  guint    database_connections; /* of the pool that keeps the database off the main loop */
 } LeapBackendConfig;
 
 void     leap_backend_config_init      (LeapBackendConfig *config);

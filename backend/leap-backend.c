@@ -67,6 +67,7 @@ leap_backend_new (const LeapBackendConfig *config,
       !leap_store_set_replicas (ctx->store, (const char * const *) config->database_replicas,
                                 error))
     return NULL;
+  leap_store_set_connections (ctx->store, config->database_connections);
 
   ctx->redis = leap_redis_new (config->redis_host, config->redis_port);
   leap_redis_load_scripts (ctx->redis, LUA_RESOURCES);

@@ -187,6 +187,7 @@ typedef struct
   int      idle_timeout;
   int      websocket_max_per_address;
   int      websocket_ping_interval;
+  int      database_connections;
 } Options;
 
 static void
@@ -279,7 +280,9 @@ make_config (const Options     *o,
       !take_number (o->websocket_max_per_address, "websocket-max-per-address", 1, 100000,
                     &config->websocket_max_per_address, error) ||
       !take_number (o->websocket_ping_interval, "websocket-ping-interval", 1, 3600,
-                    &config->websocket_ping_interval_s, error))
+                    &config->websocket_ping_interval_s, error) ||
+      !take_number (o->database_connections, "database-connections", 1, 64,
+                    &config->database_connections, error))
     return FALSE;
   if (o->near_cache_ms >= 0)
     config->near_cache_ms = o->near_cache_ms;
@@ -322,7 +325,7 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1,
                         .idle_timeout = -1, .websocket_max_per_address = -1,
-                        .websocket_ping_interval = -1 };
+                        .websocket_ping_interval = -1, .database_connections = -1 };
   LeapBackendConfig config;
   GOptionEntry      entries[] = {
          { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
@@ -369,6 +372,10 @@ main (int   argc,
          { "websocket-ping-interval", 0, 0, G_OPTION_ARG_INT, &o.websocket_ping_interval,
            "Seconds between pings of a WebSocket; two unanswered close it (default 30)",
            "SECONDS" },
+         { "database-connections", 0, 0, G_OPTION_ARG_INT, &o.database_connections,
+           "Connections (and threads) that wait for the database off the main loop "
+           "(default 4)",
+           "N" },
          { "near-cache-ms", 0, 0, G_OPTION_ARG_INT, &o.near_cache_ms,
            "How long this process keeps cached reads (0: off; default 1000)", "MS" },
          { "hold-ttl", 0, 0, G_OPTION_ARG_INT, &o.hold_ttl,

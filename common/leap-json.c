@@ -240,6 +240,62 @@ leap_json_object_to_string (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
+/* A copy that shares nothing with the original: json-glib counts the
+ * references of objects and arrays without atomics, so what another
+ * thread works on must be its own. */
+static JsonNode *
+node_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        g_autoptr(JsonObject) object = leap_json_object_copy (json_node_get_object (node));
+        copy = json_node_init_object (json_node_alloc (), object);
+      }
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        g_autoptr(JsonArray) array = leap_json_array_copy (json_node_get_array (node));
+        copy = json_node_init_array (json_node_alloc (), array);
+      }
+      break;
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      copy = json_node_copy (node);
+      break;
+    }
+  return copy;
+}
+
+JsonObject *
+leap_json_object_copy (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *member;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, &node))
+    json_object_set_member (copy, member, node_copy (node));
+  return copy;
+}
+
+JsonArray *
+leap_json_array_copy (JsonArray *array)
+{
+  guint n = json_array_get_length (array);
+  JsonArray *copy = json_array_sized_new (n);
+
+  for (guint i = 0; i < n; i++)
+    json_array_add_element (copy, node_copy (json_array_get_element (array, i)));
+  return copy;
+}
+
 gint64
 leap_json_get_int (JsonObject *object,
                    const char *member,

@@ -50,6 +50,8 @@ gboolean    leap_json_check            (JsonObject        *object,
                                         GError           **error);
 char       *leap_json_to_string        (JsonNode          *node);
 char       *leap_json_object_to_string (JsonObject        *object);
+JsonObject *leap_json_object_copy      (JsonObject        *object);
+JsonArray  *leap_json_array_copy       (JsonArray         *array);
 
 gint64      leap_json_get_int          (JsonObject        *object,
                                         const char        *member,

@@ -53,6 +53,7 @@ typedef struct
   guint           ttl_min_s;
   guint           ttl_max_s;
   gboolean        stale;      /* invalidated while in flight: do not store */
+  gboolean        store;      /* what is loaded goes to Redis (it answered the GET) */
 } Flight;
 
 static void
@@ -125,16 +126,16 @@ set_cb (LeapRedis        *redis,
     flight_free (flight);
 }
 
+/* The flight stays in the table while it loads: the waiters keep the
+ * cache alive, and nothing else removes it. */
 static void
-load_and_fill (Flight  *flight,
-               gboolean store)
+loaded_cb (GBytes       *value,
+           const GError *error,
+           gpointer      user_data)
 {
+  Flight *flight = user_data;
   LeapCache *self = flight->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) value = NULL;
 
-  self->stats.loads++;
-  value = flight->loader (flight->loader_data, &error);
   if (value == NULL)
     {
       finish_waiters (flight, NULL, error);
@@ -142,10 +143,12 @@ load_and_fill (Flight  *flight,
       return;
     }
 
-  near_put (self, flight->key, value);
+  /* A write while the database was read may have come after the read. */
+  if (!flight->stale)
+    near_put (self, flight->key, value);
   finish_waiters (flight, value, NULL);
 
-  if (!store || flight->stale)
+  if (!flight->store || flight->stale)
     {
       g_hash_table_remove (self->flights, flight->key);
       return;
@@ -176,6 +179,15 @@ load_and_fill (Flight  *flight,
         leap_redis_eval_argv (self->redis, "cache-set", set_cb, flight, 1, 3, argv, lens);
       }
   }
+}
+
+static void
+load_and_fill (Flight  *flight,
+               gboolean store)
+{
+  flight->self->stats.loads++;
+  flight->store = store;
+  flight->loader (flight->loader_data, loaded_cb, flight);
 }
 
 static void

@@ -8,9 +8,15 @@ G_BEGIN_DECLS
 #define LEAP_TYPE_CACHE (leap_cache_get_type ())
 G_DECLARE_FINAL_TYPE (LeapCache, leap_cache, LEAP, CACHE, GObject)
 
-/* Loads a value from the system of record on a cache miss. */
-typedef GBytes *(*LeapCacheLoader) (gpointer   user_data,
-                                    GError   **error);
+/* Loads a value from the system of record on a cache miss, without
+ * blocking the main loop, and calls done with it (or with an error) on the
+ * main loop, once. */
+typedef void (*LeapCacheLoadDone) (GBytes       *value,
+                                   const GError *error,
+                                   gpointer      done_data);
+typedef void (*LeapCacheLoader)   (gpointer           user_data,
+                                   LeapCacheLoadDone  done,
+                                   gpointer           done_data);
 
 typedef struct
 {

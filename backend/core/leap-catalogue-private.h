@@ -19,6 +19,12 @@ struct _LeapCatalogue
   LeapCache *cache;
 };
 
-const LeapSchema *_leap_catalogue_schema_of (LeapKind kind);
+const LeapSchema *_leap_catalogue_schema_of   (LeapKind            kind);
+void              _leap_catalogue_delete_async (LeapCatalogue      *self,
+                                                LeapKind            kind,
+                                                gint64              id,
+                                                gint64              actor,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
 
 G_END_DECLS

@@ -21,6 +21,7 @@ typedef struct
   JsonArray  *rows;     /* inventory rows before the write: tier_id, capacity… */
   guint       closed;   /* a removal: rows whose sale Redis has stopped */
   JsonObject *still;    /* a refused removal: {held, checking_out, sold} */
+  gboolean    removal;
 } TierWrite;
 
 static void
@@ -56,28 +57,14 @@ tier_task_new (LeapCatalogue      *self,
   return task;
 }
 
-static JsonObject *
-row_copy (JsonObject *row)
-{
-  JsonObject *copy = json_object_new ();
-  JsonObjectIter iter;
-  const char *member;
-  JsonNode *node;
-
-  json_object_iter_init (&iter, row);
-  while (json_object_iter_next (&iter, &member, &node))
-    json_object_set_member (copy, member, json_node_copy (node));
-  return copy;
-}
-
 /* What Redis counts of the tiers of an event, or of one tier of it. */
 static JsonArray *
-inventory_rows (LeapCatalogue *self,
-                gint64         event_id,
-                gint64         tier_id,
-                GError       **error)
+inventory_rows (LeapStore *store,
+                gint64     event_id,
+                gint64     tier_id,
+                GError   **error)
 {
-  g_autoptr(JsonArray) rows = leap_store_list_inventory (self->store, event_id, error);
+  g_autoptr(JsonArray) rows = leap_store_list_inventory (store, event_id, error);
   JsonArray *wanted;
 
   if (rows == NULL || tier_id == 0)
@@ -88,6 +75,61 @@ inventory_rows (LeapCatalogue *self,
         tier_id)
       json_array_add_element (wanted, json_array_dup_element (rows, i));
   return wanted;
+}
+
+/* What a write of a tier, or the removal of a tier or an event, reads
+ * first: the event (unless known), the inventory rows and, for a removal,
+ * what the database still counts. In a thread of the store's pool, which
+ * has the TierWrite to itself until the task's callback runs. */
+static gpointer
+look_run (LeapStore *store,
+          gpointer   data,
+          GError   **error)
+{
+  TierWrite *w = data;
+
+  if (w->event_id == 0)
+    {
+      g_autoptr(JsonObject) object = leap_store_get (store, w->kind, w->id, error);
+
+      if (object == NULL)
+        return NULL;
+      w->event_id = w->kind == LEAP_KIND_TIER ? json_object_get_int_member (object, "event_id")
+                                              : w->id;
+    }
+  w->rows = inventory_rows (store, w->event_id, w->kind == LEAP_KIND_TIER ? w->id : 0, error);
+  if (w->rows == NULL)
+    return NULL;
+  if (w->removal && (w->still = leap_store_count_committed (store, w->kind, w->id, error)) == NULL)
+    return NULL;
+  return w;
+}
+
+static void
+look_async (GTask              *task,
+            GAsyncReadyCallback callback)
+{
+  LeapCatalogue *self = g_task_get_source_object (task);
+
+  leap_store_call_async (self->store, look_run, g_task_get_task_data (task), NULL, NULL, NULL,
+                         callback, task);
+}
+
+/* The task, or NULL when the look failed and the task has been answered. */
+static GTask *
+look_finish (GObject      *object,
+             GAsyncResult *result,
+             GTask        *task)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (leap_store_call_finish (LEAP_STORE (object), result, &error) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return NULL;
+    }
+  return task;
 }
 
 /* Puts a tier's counters back as the database has them, after a write that
@@ -135,6 +177,45 @@ tier_created_cb (GObject      *object,
   g_task_return_pointer (task, json_object_ref (w->tier), (GDestroyNotify) json_object_unref);
 }
 
+static void
+tier_rows_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = look_finish (object, result, user_data);
+  TierWrite *w;
+
+  if (task == NULL)
+    return;
+  w = g_task_get_task_data (task);
+  if (json_array_get_length (w->rows) == 0)
+    {
+      g_task_return_pointer (task, json_object_ref (w->tier), (GDestroyNotify) json_object_unref);
+      return;
+    }
+  leap_holds_set_tier_async (w->holds, json_array_get_object_element (w->rows, 0), tier_created_cb,
+                             g_steal_pointer (&task));
+}
+
+static void
+tier_written_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TierWrite *w = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  w->tier = leap_catalogue_write_finish (LEAP_CATALOGUE (object), result, &error);
+  if (w->tier == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  w->id = json_object_get_int_member (w->tier, "id");
+  look_async (g_steal_pointer (&task), tier_rows_cb);
+}
+
 void
 leap_catalogue_create_tier_async (LeapCatalogue      *self,
                                   LeapHolds          *holds,
@@ -144,26 +225,34 @@ leap_catalogue_create_tier_async (LeapCatalogue      *self,
                                   GAsyncReadyCallback callback,
                                   gpointer            user_data)
 {
-  g_autoptr(GTask) task = tier_task_new (self, holds, LEAP_KIND_TIER, 0, actor,
-                                         leap_catalogue_create_tier_async, callback, user_data);
+  GTask *task = tier_task_new (self, holds, LEAP_KIND_TIER, 0, actor,
+                               leap_catalogue_create_tier_async, callback, user_data);
+  TierWrite *w = g_task_get_task_data (task);
+
+  w->event_id = event_id;
+  leap_catalogue_create_async (self, LEAP_KIND_TIER, event_id, fields, actor, tier_written_cb,
+                               task);
+}
+
+static void
+tier_updated_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
   TierWrite *w = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  JsonObject *updated = leap_catalogue_write_finish (LEAP_CATALOGUE (object), result, &error);
 
-  w->tier = leap_catalogue_create (self, LEAP_KIND_TIER, event_id, fields, actor, &error);
-  if (w->tier == NULL ||
-      (w->rows = inventory_rows (self, event_id, json_object_get_int_member (w->tier, "id"),
-                                 &error)) == NULL)
+  if (updated == NULL)
     {
+      /* Counters changed first are put back; a plain update has none. */
+      if (w->rows != NULL)
+        restore_counters (w, 1);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (json_array_get_length (w->rows) == 0)
-    {
-      g_task_return_pointer (task, json_object_ref (w->tier), (GDestroyNotify) json_object_unref);
-      return;
-    }
-  leap_holds_set_tier_async (holds, json_array_get_object_element (w->rows, 0), tier_created_cb,
-                             g_steal_pointer (&task));
+  g_task_return_pointer (task, updated, (GDestroyNotify) json_object_unref);
 }
 
 static void
@@ -175,7 +264,6 @@ tier_counted_cb (GObject      *object,
   LeapCatalogue *self = g_task_get_source_object (task);
   TierWrite *w = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  JsonObject *updated;
 
   /* Redis first: what it refuses never reaches the database. */
   if (!leap_holds_set_tier_finish (LEAP_HOLDS (object), result, &error))
@@ -183,14 +271,30 @@ tier_counted_cb (GObject      *object,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  updated = leap_catalogue_update (self, LEAP_KIND_TIER, w->id, w->patch, w->actor, &error);
-  if (updated == NULL)
-    {
-      restore_counters (w, 1);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, updated, (GDestroyNotify) json_object_unref);
+  leap_catalogue_update_async (self, LEAP_KIND_TIER, w->id, w->patch, w->actor, tier_updated_cb,
+                               g_steal_pointer (&task));
+}
+
+static void
+tier_looked_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = look_finish (object, result, user_data);
+  const char *counted[] = { "capacity", "max_per_order" };
+  g_autoptr(JsonObject) wanted = NULL;
+  TierWrite *w;
+
+  if (task == NULL)
+    return;
+  w = g_task_get_task_data (task);
+  g_assert (json_array_get_length (w->rows) == 1);
+  wanted = leap_json_object_copy (json_array_get_object_element (w->rows, 0));
+  for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
+    if (json_object_has_member (w->patch, counted[i]))
+      json_object_set_int_member (wanted, counted[i],
+                                  json_object_get_int_member (w->patch, counted[i]));
+  leap_holds_set_tier_async (w->holds, wanted, tier_counted_cb, g_steal_pointer (&task));
 }
 
 void
@@ -205,40 +309,25 @@ leap_catalogue_update_tier_async (LeapCatalogue      *self,
   g_autoptr(GTask) task = tier_task_new (self, holds, LEAP_KIND_TIER, tier_id, actor,
                                          leap_catalogue_update_tier_async, callback, user_data);
   TierWrite *w = g_task_get_task_data (task);
-  g_autoptr(JsonObject) tier = NULL;
-  g_autoptr(JsonObject) wanted = NULL;
   g_autoptr(GError) error = NULL;
   const char *counted[] = { "capacity", "max_per_order" };
   gboolean counts = FALSE;
 
-  w->patch = json_object_ref (patch);
+  w->patch = leap_json_object_copy (patch);
   for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
     counts |= json_object_has_member (patch, counted[i]);
   if (!counts)
     {
-      JsonObject *updated = leap_catalogue_update (self, LEAP_KIND_TIER, tier_id, patch, actor,
-                                                   &error);
-      if (updated == NULL)
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_pointer (task, updated, (GDestroyNotify) json_object_unref);
+      leap_catalogue_update_async (self, LEAP_KIND_TIER, tier_id, patch, actor, tier_updated_cb,
+                                   g_steal_pointer (&task));
       return;
     }
-  if (!leap_json_check (patch, _leap_catalogue_schema_of (LEAP_KIND_TIER), TRUE, &error) ||
-      (tier = leap_store_get (self->store, LEAP_KIND_TIER, tier_id, &error)) == NULL ||
-      (w->rows = inventory_rows (self, json_object_get_int_member (tier, "event_id"), tier_id,
-                                 &error)) == NULL)
+  if (!leap_json_check (patch, _leap_catalogue_schema_of (LEAP_KIND_TIER), TRUE, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_assert (json_array_get_length (w->rows) == 1);
-  wanted = row_copy (json_array_get_object_element (w->rows, 0));
-  for (guint i = 0; i < G_N_ELEMENTS (counted); i++)
-    if (json_object_has_member (patch, counted[i]))
-      json_object_set_int_member (wanted, counted[i],
-                                  json_object_get_int_member (patch, counted[i]));
-  leap_holds_set_tier_async (holds, wanted, tier_counted_cb, g_steal_pointer (&task));
+  look_async (g_steal_pointer (&task), tier_looked_cb);
 }
 
 JsonObject *
@@ -274,19 +363,33 @@ return_still_there (GTask *task)
 }
 
 static void
-remove_now (GTask *task)
+removed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  LeapCatalogue *self = g_task_get_source_object (task);
+  g_autoptr(GTask) task = user_data;
   TierWrite *w = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) removed = leap_catalogue_write_finish (LEAP_CATALOGUE (object), result,
+                                                               &error);
 
-  if (!leap_catalogue_remove (self, w->kind, w->id, w->actor, &error))
+  if (removed == NULL)
     {
       restore_counters (w, w->closed);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   g_task_return_boolean (task, TRUE);
+}
+
+/* Takes the task. */
+static void
+remove_now (GTask *task)
+{
+  TierWrite *w = g_task_get_task_data (task);
+
+  _leap_catalogue_delete_async (g_task_get_source_object (task), w->kind, w->id, w->actor,
+                                removed_cb, task);
 }
 
 static void
@@ -341,12 +444,37 @@ close_next (GTask *task)
   if (w->closed == json_array_get_length (w->rows))
     {
       remove_now (task);
-      g_object_unref (task);
       return;
     }
-  closed = row_copy (json_array_get_object_element (w->rows, w->closed));
+  closed = leap_json_object_copy (json_array_get_object_element (w->rows, w->closed));
   json_object_set_int_member (closed, "capacity", 0);
   leap_holds_set_tier_async (w->holds, closed, closed_cb, task);
+}
+
+static void
+removal_looked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = look_finish (object, result, user_data);
+  TierWrite *w;
+
+  if (task == NULL)
+    return;
+  w = g_task_get_task_data (task);
+  if (anything_committed (w->still))
+    return_still_there (task);
+  else if (json_array_get_length (w->rows) == 0)
+    remove_now (g_steal_pointer (&task));
+  else if (!leap_holds_is_ready (w->holds))
+    /* Redis's holds are nowhere else: without it nothing proves the tiers
+     * free, so nothing is deleted rather than a guess. */
+    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                             "Redis is unavailable, so whether tickets of this %s are held "
+                             "cannot be told; nothing was deleted",
+                             leap_kind_to_string (w->kind));
+  else
+    close_next (g_steal_pointer (&task));
 }
 
 void
@@ -358,43 +486,17 @@ leap_catalogue_remove_async (LeapCatalogue      *self,
                              GAsyncReadyCallback callback,
                              gpointer            user_data)
 {
-  g_autoptr(GTask) task = tier_task_new (self, holds, kind, id, actor,
-                                         leap_catalogue_remove_async, callback, user_data);
+  GTask *task = tier_task_new (self, holds, kind, id, actor, leap_catalogue_remove_async,
+                               callback, user_data);
   TierWrite *w = g_task_get_task_data (task);
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (kind != LEAP_KIND_TIER && kind != LEAP_KIND_EVENT)
     {
       remove_now (task);
       return;
     }
-  if ((object = leap_store_get (self->store, kind, id, &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  w->event_id = kind == LEAP_KIND_TIER ? json_object_get_int_member (object, "event_id") : id;
-  if ((w->rows = inventory_rows (self, w->event_id, kind == LEAP_KIND_TIER ? id : 0,
-                                 &error)) == NULL ||
-      (w->still = leap_store_count_committed (self->store, kind, id, &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (anything_committed (w->still))
-    return_still_there (task);
-  else if (json_array_get_length (w->rows) == 0)
-    remove_now (task);
-  else if (!leap_holds_is_ready (holds))
-    /* Redis's holds are nowhere else: without it nothing proves the tiers
-     * free, so nothing is deleted rather than a guess. */
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                             "Redis is unavailable, so whether tickets of this %s are held "
-                             "cannot be told; nothing was deleted",
-                             leap_kind_to_string (kind));
-  else
-    close_next (g_steal_pointer (&task));
+  w->removal = TRUE;
+  look_async (task, removal_looked_cb);
 }
 
 gboolean

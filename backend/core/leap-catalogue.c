@@ -20,6 +20,10 @@
 
 G_DEFINE_FINAL_TYPE (LeapCatalogue, leap_catalogue, G_TYPE_OBJECT)
 
+typedef struct _Write Write;
+static void write_free (Write *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Write, write_free)
+
 static GBytes *
 bytes_from_object (JsonObject *object)
 {
@@ -29,38 +33,72 @@ bytes_from_object (JsonObject *object)
 
 /* Loaders: what a miss reads from the database. */
 
+/* A load runs in a thread of the store's pool: it reads only the
+ * store it is given and its own id and filter. */
 typedef struct
 {
-  LeapCatalogue  *self;
-  gint64          id;
-  LeapEventFilter filter;
-  char           *q;
+  LeapStore        *store;     /* Owned */
+  LeapStoreFunc     run;
+  gint64            id;
+  LeapEventFilter   filter;
+  char             *q;
+  LeapCacheLoadDone done;
+  gpointer          done_data;
 } Load;
 
 static void
 load_free (Load *load)
 {
+  g_object_unref (load->store);
   g_free (load->q);
   g_free (load);
 }
 
 static Load *
 load_new (LeapCatalogue *self,
-          gint64         id)
+          gint64         id,
+          LeapStoreFunc  run)
 {
   Load *load = g_new0 (Load, 1);
 
-  load->self = self;
+  load->store = g_object_ref (self->store);
+  load->run = run;
   load->id = id;
   return load;
 }
 
-static GBytes *
-load_venues (gpointer data,
-             GError **error)
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Load *load = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) value = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  load->done (value, error, load->done_data);
+}
+
+/* The cache's loader: load->run off the main loop. */
+static void
+load_async (gpointer          data,
+            LeapCacheLoadDone done,
+            gpointer          done_data)
 {
   Load *load = data;
-  g_autoptr(JsonArray) venues = leap_store_list_venues (load->self->store, error);
+
+  load->done = done;
+  load->done_data = done_data;
+  leap_store_call_async (load->store, load->run, load, NULL, (GDestroyNotify) g_bytes_unref,
+                         NULL, loaded_cb, load);
+}
+
+static gpointer
+load_venues (LeapStore *store,
+             gpointer   data,
+             GError   **error)
+{
+  g_autoptr(JsonArray) venues = leap_store_list_venues (store, error);
   g_autoptr(JsonObject) object = NULL;
 
   if (venues == NULL)
@@ -70,20 +108,22 @@ load_venues (gpointer data,
   return bytes_from_object (object);
 }
 
-static GBytes *
-load_venue (gpointer data,
-            GError **error)
+static gpointer
+load_venue (LeapStore *store,
+            gpointer   data,
+            GError   **error)
 {
   Load *load = data;
   g_autoptr(JsonObject) venue =
-    leap_store_get (load->self->store, LEAP_KIND_VENUE, load->id, error);
+    leap_store_get (store, LEAP_KIND_VENUE, load->id, error);
 
   return venue ? bytes_from_object (venue) : NULL;
 }
 
-static GBytes *
-load_events (gpointer data,
-             GError **error)
+static gpointer
+load_events (LeapStore *store,
+             gpointer   data,
+             GError   **error)
 {
   Load *load = data;
   LeapEventFilter filter = load->filter;
@@ -93,7 +133,7 @@ load_events (gpointer data,
 
   /* One row more than asked tells whether there is a next page. */
   filter.limit = limit + 1;
-  events = leap_store_list_events (load->self->store, &filter, error);
+  events = leap_store_list_events (store, &filter, error);
   if (events == NULL)
     return NULL;
 
@@ -114,30 +154,32 @@ load_events (gpointer data,
   return bytes_from_object (object);
 }
 
-static GBytes *
-load_event (gpointer data,
-            GError **error)
+static gpointer
+load_event (LeapStore *store,
+            gpointer   data,
+            GError   **error)
 {
   Load *load = data;
   g_autoptr(JsonObject) event =
-    leap_store_get (load->self->store, LEAP_KIND_EVENT, load->id, error);
+    leap_store_get (store, LEAP_KIND_EVENT, load->id, error);
 
   return event ? bytes_from_object (event) : NULL;
 }
 
-static GBytes *
-load_pricing (gpointer data,
-              GError **error)
+static gpointer
+load_pricing (LeapStore *store,
+              gpointer   data,
+              GError   **error)
 {
   Load *load = data;
   g_autoptr(JsonObject) object = json_object_new ();
   JsonArray *tiers, *offers;
 
-  tiers = leap_store_list_children (load->self->store, LEAP_KIND_TIER, load->id, error);
+  tiers = leap_store_list_children (store, LEAP_KIND_TIER, load->id, error);
   if (tiers == NULL)
     return NULL;
   json_object_set_array_member (object, "tiers", tiers);
-  offers = leap_store_list_children (load->self->store, LEAP_KIND_OFFER, load->id, error);
+  offers = leap_store_list_children (store, LEAP_KIND_OFFER, load->id, error);
   if (offers == NULL)
     return NULL;
   json_object_set_array_member (object, "offers", offers);
@@ -168,8 +210,8 @@ leap_catalogue_list_venues_async (LeapCatalogue      *self,
 
   g_task_set_source_tag (task, leap_catalogue_list_venues_async);
   leap_cache_get_async (self->cache, leap_keys_venues (), NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
-                        load_venues, load_new (self, 0), (GDestroyNotify) load_free,
-                        read_cb, task);
+                        load_async, load_new (self, 0, load_venues),
+                        (GDestroyNotify) load_free, read_cb, task);
 }
 
 void
@@ -183,8 +225,8 @@ leap_catalogue_get_venue_async (LeapCatalogue      *self,
 
   g_task_set_source_tag (task, leap_catalogue_get_venue_async);
   leap_cache_get_async (self->cache, key, NULL, VENUE_TTL_MIN, VENUE_TTL_MAX,
-                        load_venue, load_new (self, venue_id), (GDestroyNotify) load_free,
-                        read_cb, task);
+                        load_async, load_new (self, venue_id, load_venue),
+                        (GDestroyNotify) load_free, read_cb, task);
 }
 
 /* One key per distinct query; all of them are listed in one index set. */
@@ -210,7 +252,7 @@ leap_catalogue_list_events_async (LeapCatalogue         *self,
                                   gpointer               user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
-  Load *load = load_new (self, 0);
+  Load *load = load_new (self, 0, load_events);
   g_autofree char *key = listing_key (filter);
 
   g_task_set_source_tag (task, leap_catalogue_list_events_async);
@@ -219,7 +261,7 @@ leap_catalogue_list_events_async (LeapCatalogue         *self,
   load->filter.q = load->q;
   leap_cache_get_async (self->cache, key, leap_keys_event_listings (),
                         LISTING_TTL_MIN, LISTING_TTL_MAX,
-                        load_events, load, (GDestroyNotify) load_free, read_cb, task);
+                        load_async, load, (GDestroyNotify) load_free, read_cb, task);
 }
 
 /* An event's answer is its own object and its pricing (tiers and offers),
@@ -314,11 +356,11 @@ leap_catalogue_get_event_async (LeapCatalogue      *self,
   g_task_set_task_data (task, join, (GDestroyNotify) event_join_free);
   join->pending = 2;
   leap_cache_get_async (self->cache, ekey, NULL, LISTING_TTL_MIN, LISTING_TTL_MAX,
-                        load_event, load_new (self, event_id), (GDestroyNotify) load_free,
-                        event_cb, g_object_ref (task));
+                        load_async, load_new (self, event_id, load_event),
+                        (GDestroyNotify) load_free, event_cb, g_object_ref (task));
   leap_cache_get_async (self->cache, pkey, NULL, PRICING_TTL_MIN, PRICING_TTL_MAX,
-                        load_pricing, load_new (self, event_id), (GDestroyNotify) load_free,
-                        pricing_cb, g_object_ref (task));
+                        load_async, load_new (self, event_id, load_pricing),
+                        (GDestroyNotify) load_free, pricing_cb, g_object_ref (task));
 }
 
 /* Fast paths: the answer when this process holds it fresh, else NULL and
@@ -367,15 +409,23 @@ leap_catalogue_read_finish (LeapCatalogue *self,
 }
 
 /* Everything that changed after a cursor, as current objects and
- * tombstones, for devices that keep an offline copy. */
-JsonObject *
-leap_catalogue_sync (LeapCatalogue *self,
-                     gint64         since,
-                     guint          limit,
-                     GError       **error)
+ * tombstones, for devices that keep an offline copy. In a thread of the
+ * store's pool. */
+typedef struct
+{
+  gint64 since;
+  guint  limit;
+} SyncAsk;
+
+static gpointer
+sync_run (LeapStore *store,
+          gpointer   data,
+          GError   **error)
 {
   static const char *members[LEAP_N_KINDS] = { "venues", "events", "tiers", "offers" };
-  g_autoptr(JsonArray) changes = leap_store_list_changes (self->store, since, limit, error);
+  SyncAsk *ask = data;
+  gint64 since = ask->since;
+  g_autoptr(JsonArray) changes = leap_store_list_changes (store, since, ask->limit, error);
   g_autoptr(JsonObject) answer = NULL;
   JsonArray *lists[LEAP_N_KINDS];
   JsonArray *deleted;
@@ -411,7 +461,7 @@ leap_catalogue_sync (LeapCatalogue *self,
         continue;
 
       if (!json_object_get_int_member (change, "deleted"))
-        object = leap_store_get (self->store, kind, id, &local_error);
+        object = leap_store_get (store, kind, id, &local_error);
       if (object != NULL)
         json_array_add_object_element (lists[kind], g_steal_pointer (&object));
       else if (local_error == NULL ||
@@ -430,13 +480,54 @@ leap_catalogue_sync (LeapCatalogue *self,
     }
   json_object_set_int_member (answer, "cursor", cursor);
   {
-    g_autoptr(JsonArray) next = leap_store_list_changes (self->store, cursor, 1, error);
+    g_autoptr(JsonArray) next = leap_store_list_changes (store, cursor, 1, error);
 
     if (next == NULL)
       return NULL;
     json_object_set_boolean_member (answer, "more", json_array_get_length (next) > 0);
   }
   return g_steal_pointer (&answer);
+}
+
+static void
+synced_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (answer == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+void
+leap_catalogue_sync_async (LeapCatalogue      *self,
+                           gint64              since,
+                           guint               limit,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  SyncAsk *ask = g_new0 (SyncAsk, 1);
+
+  g_task_set_source_tag (task, leap_catalogue_sync_async);
+  ask->since = since;
+  ask->limit = limit;
+  leap_store_call_async (self->store, sync_run, ask, g_free, (GDestroyNotify) json_object_unref,
+                         NULL, synced_cb, task);
+}
+
+JsonObject *
+leap_catalogue_sync_finish (LeapCatalogue *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Which cached answers a write makes wrong. */
@@ -502,12 +593,12 @@ check_venue_timezone (LeapKind    kind,
  * two currencies cannot be added. event_id is the tier's event (create);
  * tier_id the tier changed (update), whose event is looked up. */
 static gboolean
-check_tier_currency (LeapCatalogue *self,
-                     LeapKind       kind,
-                     gint64         event_id,
-                     gint64         tier_id,
-                     JsonObject    *fields,
-                     GError       **error)
+check_tier_currency (LeapStore  *store,
+                     LeapKind    kind,
+                     gint64      event_id,
+                     gint64      tier_id,
+                     JsonObject *fields,
+                     GError    **error)
 {
   const char *currency = leap_json_get_string (fields, "currency", NULL);
   g_autoptr(JsonArray) tiers = NULL;
@@ -516,13 +607,13 @@ check_tier_currency (LeapCatalogue *self,
     return TRUE;
   if (tier_id != 0)
     {
-      g_autoptr(JsonObject) tier = leap_store_get (self->store, LEAP_KIND_TIER, tier_id, error);
+      g_autoptr(JsonObject) tier = leap_store_get (store, LEAP_KIND_TIER, tier_id, error);
 
       if (tier == NULL)
         return FALSE;
       event_id = leap_json_get_int (tier, "event_id", 0);
     }
-  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  tiers = leap_store_list_children (store, LEAP_KIND_TIER, event_id, error);
   if (tiers == NULL)
     return FALSE;
   for (guint i = 0; i < json_array_get_length (tiers); i++)
@@ -550,6 +641,67 @@ _leap_catalogue_schema_of (LeapKind kind)
   return schemas[kind];
 }
 
+/* A write to the database: create (id 0, under event_id for tiers and
+ * offers), update (id and fields: the patch) or remove (no fields). */
+struct _Write
+{
+  LeapKind    kind;
+  gint64      id;
+  gint64      event_id;
+  gint64      actor;
+  JsonObject *fields;
+};
+
+static void
+write_free (Write *w)
+{
+  g_clear_pointer (&w->fields, json_object_unref);
+  g_free (w);
+}
+
+/* What is checked before the database is asked. */
+static Write *
+write_new_or_error (LeapKind    kind,
+                    gint64      id,
+                    gint64      event_id,
+                    JsonObject *fields,
+                    gint64      actor,
+                    GError    **error)
+{
+  Write *w;
+
+  if (fields != NULL &&
+      (!leap_json_check (fields, _leap_catalogue_schema_of (kind), id != 0, error) ||
+       !check_venue_timezone (kind, fields, error)))
+    return NULL;
+  w = g_new0 (Write, 1);
+  w->kind = kind;
+  w->id = id;
+  w->event_id = event_id;
+  w->actor = actor;
+  w->fields = fields ? leap_json_object_copy (fields) : NULL;
+  return w;
+}
+
+/* On the store's connection, in a thread of its pool (or, for the demo,
+ * on the main loop before it serves). */
+static gpointer
+write_run (LeapStore *store,
+           gpointer   data,
+           GError   **error)
+{
+  Write *w = data;
+
+  if (w->fields == NULL)
+    return leap_store_remove (store, w->kind, w->id, w->actor, error);
+  if (!check_tier_currency (store, w->kind, w->event_id, w->id, w->fields, error))
+    return NULL;
+  if (w->id == 0)
+    return leap_store_create (store, w->kind, w->event_id, w->fields, w->actor, error);
+  return leap_store_update (store, w->kind, w->id, w->fields, w->actor, error);
+}
+
+/* Only for the demo catalogue, made before the backend serves. */
 JsonObject *
 leap_catalogue_create (LeapCatalogue *self,
                        LeapKind       kind,
@@ -558,51 +710,107 @@ leap_catalogue_create (LeapCatalogue *self,
                        gint64         actor,
                        GError       **error)
 {
+  g_autoptr(Write) w = write_new_or_error (kind, 0, event_id, fields, actor, error);
   JsonObject *created;
 
-  if (!leap_json_check (fields, _leap_catalogue_schema_of (kind), FALSE, error) ||
-      !check_venue_timezone (kind, fields, error) ||
-      !check_tier_currency (self, kind, event_id, 0, fields, error))
+  if (w == NULL)
     return NULL;
-  created = leap_store_create (self->store, kind, event_id, fields, actor, error);
+  created = write_run (self->store, w, error);
   if (created != NULL)
     invalidate (self, kind, created);
   return created;
 }
 
-JsonObject *
-leap_catalogue_update (LeapCatalogue *self,
-                       LeapKind       kind,
-                       gint64         id,
-                       JsonObject    *patch,
-                       gint64         actor,
-                       GError       **error)
+static void
+written_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  JsonObject *updated;
+  g_autoptr(GTask) task = user_data;
+  LeapCatalogue *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  JsonObject *written = leap_store_call_finish (LEAP_STORE (object), result, &error);
 
-  if (!leap_json_check (patch, _leap_catalogue_schema_of (kind), TRUE, error) ||
-      !check_venue_timezone (kind, patch, error) ||
-      !check_tier_currency (self, kind, 0, id, patch, error))
-    return NULL;
-  updated = leap_store_update (self->store, kind, id, patch, actor, error);
-  if (updated != NULL)
-    invalidate (self, kind, updated);
-  return updated;
+  if (written == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  invalidate (self, GPOINTER_TO_INT (g_task_get_task_data (task)), written);
+  g_task_return_pointer (task, written, (GDestroyNotify) json_object_unref);
 }
 
-gboolean
-leap_catalogue_remove (LeapCatalogue *self,
-                       LeapKind       kind,
-                       gint64         id,
-                       gint64         actor,
-                       GError       **error)
+static void
+write_async (LeapCatalogue      *self,
+             LeapKind            kind,
+             gint64              id,
+             gint64              event_id,
+             JsonObject         *fields,
+             gint64              actor,
+             GAsyncReadyCallback callback,
+             gpointer            user_data)
 {
-  g_autoptr(JsonObject) removed = leap_store_remove (self->store, kind, id, actor, error);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  Write *w;
 
-  if (removed == NULL)
-    return FALSE;
-  invalidate (self, kind, removed);
-  return TRUE;
+  g_task_set_source_tag (task, write_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (kind), NULL);
+  w = write_new_or_error (kind, id, event_id, fields, actor, &error);
+  if (w == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  leap_store_call_async (self->store, write_run, w, (GDestroyNotify) write_free,
+                         (GDestroyNotify) json_object_unref, NULL, written_cb,
+                         g_steal_pointer (&task));
+}
+
+void
+leap_catalogue_create_async (LeapCatalogue      *self,
+                             LeapKind            kind,
+                             gint64              event_id,
+                             JsonObject         *fields,
+                             gint64              actor,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  write_async (self, kind, 0, event_id, fields, actor, callback, user_data);
+}
+
+void
+leap_catalogue_update_async (LeapCatalogue      *self,
+                             LeapKind            kind,
+                             gint64              id,
+                             JsonObject         *patch,
+                             gint64              actor,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  write_async (self, kind, id, 0, patch, actor, callback, user_data);
+}
+
+/* Deletes without asking Redis: see leap_catalogue_remove_async (). */
+void
+_leap_catalogue_delete_async (LeapCatalogue      *self,
+                              LeapKind            kind,
+                              gint64              id,
+                              gint64              actor,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  write_async (self, kind, id, 0, NULL, actor, callback, user_data);
+}
+
+/* The object written (for a removal, the object as it was). */
+JsonObject *
+leap_catalogue_write_finish (LeapCatalogue *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 char *

@@ -41,25 +41,38 @@ GBytes        *leap_catalogue_read_finish       (LeapCatalogue         *self,
                                                  GAsyncResult          *result,
                                                  GError               **error);
 
-JsonObject    *leap_catalogue_sync              (LeapCatalogue         *self,
+void           leap_catalogue_sync_async        (LeapCatalogue         *self,
                                                  gint64                 since,
                                                  guint                  limit,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+JsonObject    *leap_catalogue_sync_finish       (LeapCatalogue         *self,
+                                                 GAsyncResult          *result,
+                                                 GError               **error);
+/* Writes go to the database off the main loop; then the cache forgets
+ * what they changed. _create () is for the demo catalogue, made before the
+ * backend serves. */
+void           leap_catalogue_create_async      (LeapCatalogue         *self,
+                                                 LeapKind               kind,
+                                                 gint64                 event_id,
+                                                 JsonObject            *fields,
+                                                 gint64                 actor,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+void           leap_catalogue_update_async      (LeapCatalogue         *self,
+                                                 LeapKind               kind,
+                                                 gint64                 id,
+                                                 JsonObject            *patch,
+                                                 gint64                 actor,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
+JsonObject    *leap_catalogue_write_finish      (LeapCatalogue         *self,
+                                                 GAsyncResult          *result,
                                                  GError               **error);
 JsonObject    *leap_catalogue_create            (LeapCatalogue         *self,
                                                  LeapKind               kind,
                                                  gint64                 event_id,
                                                  JsonObject            *fields,
-                                                 gint64                 actor,
-                                                 GError               **error);
-JsonObject    *leap_catalogue_update            (LeapCatalogue         *self,
-                                                 LeapKind               kind,
-                                                 gint64                 id,
-                                                 JsonObject            *patch,
-                                                 gint64                 actor,
-                                                 GError               **error);
-gboolean       leap_catalogue_remove            (LeapCatalogue         *self,
-                                                 LeapKind               kind,
-                                                 gint64                 id,
                                                  gint64                 actor,
                                                  GError               **error);
 /* Tiers have counters in Redis too (see leap-holds.h): these write the

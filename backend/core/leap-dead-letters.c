@@ -200,12 +200,47 @@ replay_answer (Replay *r)
  * worker would charge for tickets that are not set aside any more. The
  * order is written as needs_review (no tickets, no charge recorded) for a
  * person to settle, and the letter is removed. */
-static gboolean
-write_needs_review (LeapDeadLetters *self,
-                    Replay          *r,
-                    const char      *hold_status,
-                    GError         **error)
+static gpointer
+write_order_run (LeapStore *store,
+                 gpointer   data,
+                 GError   **error)
 {
+  return leap_store_write_order (store, data, error);
+}
+
+static void
+review_written_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapDeadLetters *self = g_task_get_source_object (task);
+  Replay *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  g_autofree char *channel = leap_keys_order_channel (r->order_id);
+  g_autofree char *text = NULL;
+
+  if (stored == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_free (r->status);
+  r->status = g_strdup (leap_json_get_string (stored, "status", "needs_review"));
+  text = g_strdup_printf ("{\"order_id\":\"%s\",\"status\":\"%s\"}", r->order_id, r->status);
+  leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
+  run_replay (g_steal_pointer (&task), "drop");
+}
+
+/* Takes the task; the order is written off the main loop, then the
+ * letter dropped. */
+static void
+write_needs_review (GTask      *task,
+                    const char *hold_status)
+{
+  LeapDeadLetters *self = g_task_get_source_object (task);
+  Replay *r = g_task_get_task_data (task);
   g_autoptr(JsonObject) order = json_object_new ();
   g_autoptr(JsonObject) stored = NULL;
   g_autofree char *reason =
@@ -221,19 +256,9 @@ write_needs_review (LeapDeadLetters *self,
       json_object_set_member (order, copied[i], json_object_dup_member (r->order, copied[i]));
   json_object_set_string_member (order, "status", "needs_review");
   json_object_set_string_member (order, "reason", reason);
-  stored = leap_store_write_order (self->store, order, error);
-  if (stored == NULL)
-    return FALSE;
-  g_free (r->status);
-  r->status = g_strdup (leap_json_get_string (stored, "status", "needs_review"));
-  {
-    g_autofree char *channel = leap_keys_order_channel (r->order_id);
-    g_autofree char *text = g_strdup_printf ("{\"order_id\":\"%s\",\"status\":\"%s\"}", r->order_id,
-                                             r->status);
-
-    leap_redis_command (self->redis, NULL, NULL, "PUBLISH", channel, text, NULL);
-  }
-  return TRUE;
+  leap_store_call_async (self->store, write_order_run, g_steal_pointer (&order),
+                         (GDestroyNotify) json_object_unref, (GDestroyNotify) json_object_unref,
+                         NULL, review_written_cb, task);
 }
 
 static void
@@ -243,9 +268,7 @@ replayed_cb (LeapRedis        *redis,
              gpointer          user_data)
 {
   g_autoptr(GTask) task = user_data;
-  LeapDeadLetters *self = g_task_get_source_object (task);
   Replay *r = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
   const char *status = leap_reply_element_string (reply, 0);
   const char *detail = leap_reply_element_string (reply, 1);
 
@@ -266,14 +289,7 @@ replayed_cb (LeapRedis        *redis,
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, "No such dead letter");
   else if (g_str_equal (status, "hold"))
-    {
-      if (!write_needs_review (self, r, detail != NULL ? detail : "", &local_error))
-        {
-          g_task_return_error (task, g_steal_pointer (&local_error));
-          return;
-        }
-      run_replay (g_steal_pointer (&task), "drop");
-    }
+    write_needs_review (g_steal_pointer (&task), detail != NULL ? detail : "");
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
                              "The letter cannot be replayed: %s", detail != NULL ? detail : status);
@@ -295,6 +311,39 @@ run_replay (GTask      *task,
                              argv->len, (const char **) argv->pdata, NULL);
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+get_order_run (LeapStore *store,
+               gpointer   data,
+               GError   **error)
+{
+  return leap_store_get_order (store, data, error);
+}
+
+static void
+order_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Replay *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) stored = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (stored != NULL)
+    {
+      /* Written: the worker only has Redis to settle, while the hold is
+       * there; otherwise there is nothing left to do. */
+      g_free (r->status);
+      r->status = g_strdup (leap_json_get_string (stored, "status", "pending"));
+      run_replay (g_steal_pointer (&task), "written");
+    }
+  else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    run_replay (g_steal_pointer (&task), "unwritten");
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
 static void
 found_cb (LeapRedis        *redis,
           const redisReply *reply,
@@ -304,12 +353,9 @@ found_cb (LeapRedis        *redis,
   g_autoptr(GTask) task = user_data;
   LeapDeadLetters *self = g_task_get_source_object (task);
   Replay *r = g_task_get_task_data (task);
-  g_autoptr(JsonObject) stored = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *hold_id = NULL;
   const redisReply *fields;
   const char *stream;
-  const char *mode = "requeue";
   gint64 event_id = 0;
 
   if (error != NULL || !leap_reply_is_array (reply, 0))
@@ -342,26 +388,13 @@ found_cb (LeapRedis        *redis,
   if (leap_order_id_parse (r->order_id, &hold_id, &event_id))
     {
       r->hold_key = leap_keys_hold (event_id, hold_id);
-      stored = leap_store_get_order (self->store, r->order_id, &local_error);
-      if (stored != NULL)
-        {
-          /* Written: the worker only has Redis to settle, while the hold is
-           * there; otherwise there is nothing left to do. */
-          mode = "written";
-          g_free (r->status);
-          r->status = g_strdup (leap_json_get_string (stored, "status", "pending"));
-        }
-      else if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-        mode = "unwritten";
-      else
-        {
-          g_task_return_error (task, g_steal_pointer (&local_error));
-          return;
-        }
+      leap_store_call_async (self->store, get_order_run, g_strdup (r->order_id), g_free,
+                             (GDestroyNotify) json_object_unref, NULL, order_read_cb,
+                             g_steal_pointer (&task));
+      return;
     }
-  else
-    r->hold_key = g_strdup (stream);
-  run_replay (g_steal_pointer (&task), mode);
+  r->hold_key = g_strdup (stream);
+  run_replay (g_steal_pointer (&task), "requeue");
 }
 
 void

@@ -46,6 +46,85 @@ _leap_holds_lease_renew (LeapHolds *self)
   return TRUE;
 }
 
+/* The tick's renewal, off the main loop: a database that is slow to take
+ * it stops nothing else. The same round trip asks whether another backend
+ * sells from the database, so that this one takes its holds over. */
+typedef struct
+{
+  char   *holder;
+  gint64  start;      /* monotonic ms, taken before the write */
+  guint   generation;
+  gint64  outage_ms;  /* the database's open outage, 0 none */
+} Renewal;
+
+static void
+renewal_free (Renewal *r)
+{
+  g_free (r->holder);
+  g_free (r);
+}
+
+static gpointer
+renew_run (LeapStore *store,
+           gpointer   data,
+           GError   **error)
+{
+  Renewal *r = data;
+
+  if (!leap_store_lease_renew (store, r->holder, LEASE_MS, error))
+    return NULL;
+  r->outage_ms = leap_store_outage_since (store, NULL);
+  return r;
+}
+
+static void
+renewed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LeapHolds) self = user_data;
+  g_autoptr(GError) error = NULL;
+  Renewal *r = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  self->renewing = FALSE;
+  if (r == NULL)
+    {
+      if (_leap_holds_lease_held (self))
+        g_warning ("Cannot renew this backend's lease on selling through Redis: %s; "
+                   "holds stop within two seconds unless it is renewed", error->message);
+      return;
+    }
+  /* Dropped, rebuilt or disposed meanwhile: this answer is not the lease's. */
+  if (r->generation != self->generation)
+    return;
+  self->lease_until = r->start + LEASE_MS - LEASE_MARGIN_MS;
+  /* A backend that lost Redis while this one did not (or found out after
+   * the rebuild) opened an outage: end it within a second and take over
+   * the holds it made before this backend's lease was live. */
+  if (self->ready && r->outage_ms != 0)
+    {
+      g_warning ("Another backend sells from the database while Redis answers here; "
+                 "taking its holds over");
+      _leap_holds_rebuild (self);
+    }
+}
+
+void
+_leap_holds_lease_renew_async (LeapHolds *self)
+{
+  Renewal *r;
+
+  if (self->renewing)
+    return;
+  r = g_new0 (Renewal, 1);
+  r->holder = g_strdup (self->lease_holder);
+  r->start = g_get_monotonic_time () / 1000;
+  r->generation = self->generation;
+  self->renewing = TRUE;
+  leap_store_call_async (self->store, renew_run, r, (GDestroyNotify) renewal_free, NULL, NULL,
+                         renewed_cb, g_object_ref (self));
+}
+
 gboolean
 _leap_holds_lease_held (LeapHolds *self)
 {

@@ -44,6 +44,8 @@ struct _LeapHolds
   GPtrArray      *waiting;        /* GTasks of holds asked for during a rebuild */
   char           *lease_holder;   /* this backend's name in the lease table */
   gint64          lease_until;    /* monotonic ms: sells through Redis until then */
+  gboolean        renewing;       /* a renewal is waiting for the database */
+  gboolean        expiring;       /* the database's holds are being expired */
 };
 
 typedef struct
@@ -104,6 +106,7 @@ void        _leap_holds_redis_state_cb      (LeapHolds          *self);
 /* The fence (leap-holds-lease.c) */
 void        _leap_holds_lease_init          (LeapHolds          *self);
 gboolean    _leap_holds_lease_renew         (LeapHolds          *self);
+void        _leap_holds_lease_renew_async   (LeapHolds          *self);
 gboolean    _leap_holds_lease_held          (LeapHolds          *self);
 void        _leap_holds_lease_drop          (LeapHolds          *self);
 

@@ -33,33 +33,76 @@ prices_free (Prices *prices)
   g_free (prices);
 }
 
+/* An event's prices as the database has them: read on any connection
+ * (in a thread of the store's pool for a new hold). */
+typedef struct
+{
+  gint64      event_id;
+  JsonObject *event;
+  JsonArray  *tiers;
+} PricesLoad;
+
+static void
+prices_load_free (PricesLoad *l)
+{
+  g_clear_pointer (&l->event, json_object_unref);
+  g_clear_pointer (&l->tiers, json_array_unref);
+  g_free (l);
+}
+
+static gpointer
+prices_load_run (LeapStore *store,
+                 gpointer   data,
+                 GError   **error)
+{
+  PricesLoad *l = data;
+
+  l->event = leap_store_get (store, LEAP_KIND_EVENT, l->event_id, error);
+  if (l->event == NULL)
+    return NULL;
+  l->tiers = leap_store_list_children (store, LEAP_KIND_TIER, l->event_id, error);
+  return l->tiers != NULL ? l : NULL;
+}
+
+static Prices *
+prices_cached (LeapHolds *self,
+               gint64     event_id)
+{
+  Prices *prices = g_hash_table_lookup (self->prices, &event_id);
+
+  if (prices != NULL && g_get_monotonic_time () - prices->loaded < PRICES_TTL_US)
+    return prices;
+  return NULL;
+}
+
+/* Keeps what l read; the answer stays valid until the next load. */
+static Prices *
+prices_keep (LeapHolds  *self,
+             PricesLoad *l)
+{
+  Prices *prices = g_new0 (Prices, 1);
+  gint64 *key = g_new (gint64, 1);
+
+  prices->loaded = g_get_monotonic_time ();
+  prices->status = g_strdup (json_object_get_string_member (l->event, "status"));
+  prices->tiers = g_steal_pointer (&l->tiers);
+  *key = l->event_id;
+  g_hash_table_replace (self->prices, key, prices);
+  return prices;
+}
+
 static Prices *
 prices_of (LeapHolds *self,
            gint64     event_id,
            GError   **error)
 {
-  Prices *prices = g_hash_table_lookup (self->prices, &event_id);
-  g_autoptr(JsonObject) event = NULL;
-  g_autoptr(JsonArray) tiers = NULL;
-  gint64 *key;
+  Prices *prices = prices_cached (self, event_id);
+  PricesLoad l = { event_id, NULL, NULL };
 
-  if (prices != NULL && g_get_monotonic_time () - prices->loaded < PRICES_TTL_US)
-    return prices;
-
-  event = leap_store_get (self->store, LEAP_KIND_EVENT, event_id, error);
-  if (event == NULL)
-    return NULL;
-  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
-  if (tiers == NULL)
-    return NULL;
-
-  prices = g_new0 (Prices, 1);
-  prices->loaded = g_get_monotonic_time ();
-  prices->status = g_strdup (json_object_get_string_member (event, "status"));
-  prices->tiers = g_steal_pointer (&tiers);
-  key = g_new (gint64, 1);
-  *key = event_id;
-  g_hash_table_replace (self->prices, key, prices);
+  if (prices == NULL && prices_load_run (self->store, &l, error) != NULL)
+    prices = prices_keep (self, &l);
+  g_clear_pointer (&l.event, json_object_unref);
+  g_clear_pointer (&l.tiers, json_array_unref);
   return prices;
 }
 
@@ -368,6 +411,12 @@ check_items (LeapHolds  *self,
   return TRUE;
 }
 
+static void create_priced    (GTask        *task,
+                              Prices       *prices);
+static void prices_loaded_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data);
+
 void
 leap_holds_create_async (LeapHolds          *self,
                          const LeapSession  *session,
@@ -379,6 +428,7 @@ leap_holds_create_async (LeapHolds          *self,
   GTask *task = g_task_new (self, NULL, callback, user_data);
   Create *c = g_new0 (Create, 1);
   g_autoptr(GError) error = NULL;
+  PricesLoad *load;
   Prices *prices;
 
   g_task_set_source_tag (task, leap_holds_create_async);
@@ -396,8 +446,29 @@ leap_holds_create_async (LeapHolds          *self,
   c->event_id = leap_json_get_int (request, "event_id", 0);
   c->items = json_array_ref (json_object_get_array_member (request, "items"));
 
-  prices = prices_of (self, c->event_id, &error);
-  if (prices == NULL)
+  prices = prices_cached (self, c->event_id);
+  if (prices != NULL)
+    {
+      create_priced (task, prices);
+      return;
+    }
+  load = g_new0 (PricesLoad, 1);
+  load->event_id = c->event_id;
+  leap_store_call_async (self->store, prices_load_run, load, (GDestroyNotify) prices_load_free,
+                         NULL, NULL, prices_loaded_cb, task);
+}
+
+static void
+prices_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  PricesLoad *load = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (load == NULL)
     {
       if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
         g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INVALID,
@@ -407,6 +478,18 @@ leap_holds_create_async (LeapHolds          *self,
       g_object_unref (task);
       return;
     }
+  create_priced (task, prices_keep (self, load));
+}
+
+/* Takes the task. */
+static void
+create_priced (GTask  *task,
+               Prices *prices)
+{
+  LeapHolds *self = g_task_get_source_object (task);
+  Create *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
   if (!g_str_equal (prices->status, "on_sale"))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
@@ -769,13 +852,37 @@ expire_time_cb (LeapRedis        *redis,
                       before, NULL);
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+db_expire_run (LeapStore *store,
+               gpointer   data,
+               GError   **error)
+{
+  leap_store_db_holds_expire (store, now_ms (), error);
+  return NULL;
+}
+
+static void
+db_expired_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LeapHolds) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->expiring = FALSE;
+  leap_store_call_finish (LEAP_STORE (object), result, &error);
+  if (error != NULL)
+    g_warning ("Cannot mark the database's expired holds (%s); their tickets are on sale "
+               "again all the same, and this is retried every second", error->message);
+}
+
 /* Every second: give back the tickets of holds past their time, for each
  * event whose holds could still be due. */
 static gboolean
 expire_tick_cb (gpointer data)
 {
   LeapHolds *self = data;
-  g_autoptr(GError) error = NULL;
 
   if (!leap_redis_is_connected (self->redis))
     {
@@ -785,21 +892,15 @@ expire_tick_cb (gpointer data)
       /* Lazily too (each hold checks its time), but the records say so.
        * A record left behind sells nothing twice, as every count checks
        * the time too; the next tick tries again. */
-      if (leap_store_db_holds_expire (self->store, now_ms (), &error) < 0)
-        g_warning ("Cannot mark the database's expired holds (%s); their tickets are on sale "
-                   "again all the same, and this is retried every second", error->message);
+      if (!self->expiring)
+        {
+          self->expiring = TRUE;
+          leap_store_call_async (self->store, db_expire_run, NULL, NULL, NULL, NULL,
+                                 db_expired_cb, g_object_ref (self));
+        }
       return G_SOURCE_CONTINUE;
     }
-  _leap_holds_lease_renew (self);
-  /* A backend that lost Redis while this one did not (or found out after
-   * the rebuild) opened an outage: end it within a second and take over
-   * the holds it made before this backend's lease was live. */
-  if (self->ready && leap_store_outage_since (self->store, NULL) != 0)
-    {
-      g_warning ("Another backend sells from the database while Redis answers here; "
-                 "taking its holds over");
-      _leap_holds_rebuild (self);
-    }
+  _leap_holds_lease_renew_async (self);
   /* Not before the rebuild is done: a hold of an AOF's tail whose order was
    * accepted is queued by it, and must not expire first. */
   if (!self->ready)

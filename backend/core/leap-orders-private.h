@@ -5,10 +5,10 @@
 
 G_BEGIN_DECLS
 
-/* LeapOrders is spread over three files: placing and reading an order in
- * leap-orders.c, keeping accepted orders in the database in
- * leap-orders-accept.c, settling one (for leap-worker) in
- * leap-orders-settle.c. */
+/* LeapOrders is spread over four files: placing an order in
+ * leap-orders.c, reading one in leap-orders-get.c, keeping accepted orders
+ * in the database in leap-orders-accept.c, settling one (for leap-worker)
+ * in leap-orders-settle.c. */
 typedef struct _LeapAccepting LeapAccepting;
 
 struct _LeapOrders
@@ -33,6 +33,17 @@ struct _LeapOrders
   GPtrArray        *settling;       /* GTasks whose payment is done, to write together */
   guint             settle_id;
 };
+
+JsonArray  *_leap_orders_price_lines    (LeapOrders  *self,
+                                         gint64       event_id,
+                                         const char  *items,
+                                         const char  *prices,
+                                         gint64      *total,
+                                         char       **currency,
+                                         GError     **error);
+JsonObject *_leap_orders_pending_answer (const char  *order_id,
+                                         const char  *hold_id,
+                                         gint64       event_id);
 
 void _leap_orders_accept         (LeapOrders *self,
                                   GTask      *task,

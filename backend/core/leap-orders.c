@@ -14,8 +14,6 @@
 
 G_DEFINE_FINAL_TYPE (LeapOrders, leap_orders, G_TYPE_OBJECT)
 
-static const char * const staff[] = { "admin", "manager", "cashier", NULL };
-
 /* An order id is its hold's id behind "o-": a hold can become at most one
  * order, so placing it twice (a retry with another Idempotency-Key, a
  * double click on two devices) finds the same order instead of a second
@@ -72,14 +70,14 @@ now_ms (void)
 /* The lines of a hold ("tier:quantity,…" in Redis) at the prices it was
  * made at ("tier:unit_price:currency,…"): what the customer pays is never
  * taken from the client, nor changed by a price set after the hold. */
-static JsonArray *
-price_lines (LeapOrders  *self,
-             gint64       event_id,
-             const char  *items,
-             const char  *prices,
-             gint64      *total,
-             char       **currency,
-             GError     **error)
+JsonArray *
+_leap_orders_price_lines (LeapOrders  *self,
+                          gint64       event_id,
+                          const char  *items,
+                          const char  *prices,
+                          gint64      *total,
+                          char       **currency,
+                          GError     **error)
 {
   g_autoptr(JsonArray) tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id,
                                                          error);
@@ -116,6 +114,7 @@ typedef struct
   GPtrArray  *argv;     /* begin-checkout's keys and arguments, sent again when lost */
   guint       nkeys;
   gint64      retry_until;
+  char       *held;     /* begin-checkout's status of a hold not held */
 } Place;
 
 static void
@@ -127,6 +126,7 @@ place_free (Place *p)
   g_free (p->role);
   g_free (p->items);
   g_free (p->message);
+  g_free (p->held);
   g_clear_pointer (&p->argv, g_ptr_array_unref);
   g_clear_pointer (&p->request, json_object_unref);
   g_free (p);
@@ -253,10 +253,11 @@ check_request (JsonObject  *request,
   return TRUE;
 }
 
-static JsonObject *
-pending_answer (const char *order_id,
-                const char *hold_id,
-                gint64      event_id)
+/* What an order answers while it is not written yet. */
+JsonObject *
+_leap_orders_pending_answer (const char *order_id,
+                             const char *hold_id,
+                             gint64      event_id)
 {
   JsonObject *answer = json_object_new ();
 
@@ -271,11 +272,30 @@ pending_answer (const char *order_id,
  * written (paid, failed, …) or accepted and not written yet. Placing a
  * hold again answers it, whatever its state, so that a client whose first
  * answer was lost learns what happened instead of paying again. */
-static JsonObject *
-existing_order (LeapOrders *self,
-                Place      *p)
+typedef struct
 {
-  g_autoptr(JsonObject) order = leap_store_get_order (self->store, p->order_id, NULL);
+  char   *order_id;
+  char   *hold_id;
+  gint64  event_id;
+  char   *owner;
+} Existing;
+
+static void
+existing_free (Existing *e)
+{
+  g_free (e->order_id);
+  g_free (e->hold_id);
+  g_free (e->owner);
+  g_free (e);
+}
+
+/* On any connection (in a thread of the store's pool when placing); NULL
+ * for none. */
+static JsonObject *
+existing_order (LeapStore *store,
+                Existing  *p)
+{
+  g_autoptr(JsonObject) order = leap_store_get_order (store, p->order_id, NULL);
 
   if (order != NULL)
     {
@@ -285,10 +305,43 @@ existing_order (LeapOrders *self,
       json_object_remove_member (order, "user_id");
       return g_steal_pointer (&order);
     }
-  order = leap_store_get_accepted_order (self->store, p->order_id, NULL);
+  order = leap_store_get_accepted_order (store, p->order_id, NULL);
   if (order != NULL && g_strcmp0 (leap_json_get_string (order, "owner", NULL), p->owner) == 0)
-    return pending_answer (p->order_id, p->hold_id, p->event_id);
+    return _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id);
   return NULL;
+}
+
+static gpointer
+existing_order_run (LeapStore *store,
+                    gpointer   data,
+                    GError   **error)
+{
+  return existing_order (store, data);
+}
+
+/* Looks for the order this session already made of the hold, off the main
+ * loop; callback takes the task and reads it with existing_order_finish (). */
+static void
+existing_order_async (GTask              *task,
+                      GAsyncReadyCallback callback)
+{
+  LeapOrders *self = g_task_get_source_object (task);
+  Place *p = g_task_get_task_data (task);
+  Existing *e = g_new0 (Existing, 1);
+
+  e->order_id = g_strdup (p->order_id);
+  e->hold_id = g_strdup (p->hold_id);
+  e->event_id = p->event_id;
+  e->owner = g_strdup (p->owner);
+  leap_store_call_async (self->store, existing_order_run, e, (GDestroyNotify) existing_free,
+                         (GDestroyNotify) json_object_unref, NULL, callback, task);
+}
+
+static JsonObject *
+existing_order_finish (GObject      *object,
+                       GAsyncResult *result)
+{
+  return leap_store_call_finish (LEAP_STORE (object), result, NULL);
 }
 
 /* begin-checkout's answer may be lost after the script ran (the
@@ -326,6 +379,21 @@ begin_again_cb (gpointer user_data)
 
   begin_checkout (self, g_steal_pointer (&task));
   return G_SOURCE_REMOVE;
+}
+
+static void
+settled_or_not_held_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Place *p = g_task_get_task_data (task);
+  JsonObject *order = existing_order_finish (object, result);
+
+  if (order != NULL)
+    g_task_return_pointer (task, order, (GDestroyNotify) json_object_unref);
+  else
+    return_not_held (task, p->held);
 }
 
 static void
@@ -375,7 +443,7 @@ begun_cb (LeapRedis        *redis,
       json_object_set_string_member (order, "message", p->message);
       json_object_set_int_member (order, "created_ms", now_ms ());
       _leap_orders_accept (self, g_steal_pointer (&task), order,
-                           pending_answer (p->order_id, p->hold_id, p->event_id));
+                           _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id));
     }
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
@@ -385,14 +453,11 @@ begun_cb (LeapRedis        *redis,
   else if (g_str_equal (status, "status"))
     {
       const char *held = leap_reply_element_string (reply, 1);
+
       /* This order, settled since the answer that was lost: the worker
        * wrote it before it confirmed or released the hold. */
-      JsonObject *order = existing_order (g_task_get_source_object (task), p);
-
-      if (order != NULL)
-        g_task_return_pointer (task, order, (GDestroyNotify) json_object_unref);
-      else
-        return_not_held (task, held != NULL ? held : "not held");
+      p->held = g_strdup (held != NULL ? held : "not held");
+      existing_order_async (g_steal_pointer (&task), settled_or_not_held_cb);
     }
   else
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_INTERNAL, "begin-checkout answered %s",
@@ -425,7 +490,7 @@ checkout_message (LeapOrders  *self,
   JsonObject *customer = NULL;
   gint64 total = 0;
 
-  lines = price_lines (self, p->event_id, items, prices, &total, &currency, error);
+  lines = _leap_orders_price_lines (self, p->event_id, items, prices, &total, &currency, error);
   if (lines == NULL)
     return NULL;
   if (g_str_equal (leap_json_get_string (payment, "method", ""), "cash") &&
@@ -498,8 +563,22 @@ place_in_database (LeapOrders *self,
         g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (task, pending_answer (p->order_id, p->hold_id, p->event_id),
+  g_task_return_pointer (task, _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id),
                          (GDestroyNotify) json_object_unref);
+}
+
+static void
+settled_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Place *p = g_task_get_task_data (task);
+  JsonObject *order = existing_order_finish (object, result);
+
+  if (order == NULL)
+    order = _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id);
+  g_task_return_pointer (task, order, (GDestroyNotify) json_object_unref);
 }
 
 static void
@@ -557,11 +636,7 @@ place_hold_cb (LeapRedis        *redis,
   if (g_strcmp0 (leap_reply_field (reply, "order"), p->order_id) == 0 &&
       g_strcmp0 (status, "checking_out") != 0)
     {
-      JsonObject *order = existing_order (self, p);
-
-      g_task_return_pointer (task,
-                             order ? order : pending_answer (p->order_id, p->hold_id, p->event_id),
-                             (GDestroyNotify) json_object_unref);
+      existing_order_async (g_steal_pointer (&task), settled_cb);
       return;
     }
   if (g_strcmp0 (status, "held") != 0 &&
@@ -612,6 +687,10 @@ begin_checkout (LeapOrders *self,
                              p->nkeys, p->argv->len, (const char **) p->argv->pdata, NULL);
 }
 
+static void placed_before_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data);
+
 void
 leap_orders_place_async (LeapOrders         *self,
                          const LeapSession  *session,
@@ -621,8 +700,6 @@ leap_orders_place_async (LeapOrders         *self,
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   g_autoptr(GError) error = NULL;
-  g_autofree char *key = NULL;
-  JsonObject *existing;
   Place *p;
 
   g_task_set_source_tag (task, leap_orders_place_async);
@@ -644,7 +721,21 @@ leap_orders_place_async (LeapOrders         *self,
   p->user_id = session->user_id;
   p->role = g_strdup (session->role);
   p->request = json_object_ref (request);
-  existing = existing_order (self, p);
+  existing_order_async (g_steal_pointer (&task), placed_before_cb);
+}
+
+/* Placing a hold again answers the order it became, whatever its state. */
+static void
+placed_before_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Place *p = g_task_get_task_data (task);
+  JsonObject *existing = existing_order_finish (object, result);
+  g_autofree char *key = NULL;
+
   if (existing != NULL)
     {
       g_task_return_pointer (task, existing, (GDestroyNotify) json_object_unref);
@@ -658,219 +749,6 @@ leap_orders_place_async (LeapOrders         *self,
   key = leap_keys_hold (p->event_id, p->hold_id);
   leap_redis_command_full (self->redis, place_hold_cb, g_steal_pointer (&task), g_object_unref,
                            "HGETALL", key, NULL);
-}
-
-/* Reading an order */
-
-typedef struct
-{
-  char   *order_id;
-  char   *hold_id;
-  gint64  event_id;
-  char   *owner;
-  gboolean staff;
-} Get;
-
-static void
-get_free (Get *g)
-{
-  g_free (g->order_id);
-  g_free (g->hold_id);
-  g_free (g->owner);
-  g_free (g);
-}
-
-/* The prices of a hold the database has: its own (a hold of the database)
- * or, for an order Redis took, those of its checkout message. */
-static const char *
-held_prices (JsonObject *db_hold)
-{
-  g_autoptr(JsonObject) message = NULL;
-  g_autofree char *prices = NULL;
-  JsonNode *lines;
-
-  if (!json_object_has_member (db_hold, "message"))
-    return leap_json_get_string (db_hold, "prices", NULL);
-  message = leap_json_parse_object (leap_json_get_string (db_hold, "message", ""), -1, NULL);
-  lines = message ? json_object_get_member (message, "lines") : NULL;
-  if (lines == NULL || !JSON_NODE_HOLDS_ARRAY (lines))
-    return NULL;
-  prices = leap_hold_prices_format (json_node_get_array (lines));
-  json_object_set_string_member (db_hold, "prices", prices);
-  return leap_json_get_string (db_hold, "prices", NULL);
-}
-
-static void
-pending_cb (LeapRedis        *redis,
-            const redisReply *reply,
-            const GError     *error,
-            gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapOrders *self = g_task_get_source_object (task);
-  Get *g = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(JsonObject) stored = NULL;
-  g_autofree char *currency = NULL;
-  g_autoptr(JsonObject) db_hold = NULL;
-  JsonArray *lines;
-  gint64 total = 0;
-
-  /* Redis down, or back without its data: an order placed while Redis was
-   * down waits in the database's outbox, one Redis took is kept among the
-   * accepted orders. */
-  if (error != NULL || leap_reply_n_elements (reply) == 0)
-    {
-      db_hold = leap_store_get_accepted_order (self->store, g->order_id, NULL);
-      if (db_hold == NULL && leap_hold_id_is_db (g->hold_id))
-        {
-          db_hold = leap_store_db_hold_get (self->store, g->hold_id, NULL);
-          if (db_hold != NULL &&
-              g_strcmp0 (leap_json_get_string (db_hold, "order_id", NULL), g->order_id) != 0)
-            g_clear_pointer (&db_hold, json_object_unref);
-        }
-      if (db_hold == NULL && error != NULL)
-        {
-          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                   N_("Orders cannot be read right now"));
-          return;
-        }
-      if (db_hold == NULL ||
-          (!g->staff && g_strcmp0 (leap_json_get_string (db_hold, "owner", NULL), g->owner) != 0))
-        {
-          g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
-          return;
-        }
-      lines = price_lines (self, g->event_id, leap_json_get_string (db_hold, "items", ""),
-                           held_prices (db_hold), &total, &currency, &local_error);
-      if (lines == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&local_error));
-          return;
-        }
-      answer = pending_answer (g->order_id, g->hold_id, g->event_id);
-      json_object_set_array_member (answer, "lines", lines);
-      json_object_set_int_member (answer, "total", total);
-      json_object_set_string_member (answer, "currency", currency);
-      json_object_set_null_member (answer, "payment");
-      json_object_set_array_member (answer, "tickets", json_array_new ());
-      g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
-      return;
-    }
-  if ((!g->staff && g_strcmp0 (leap_reply_field (reply, "owner"), g->owner) != 0) ||
-      g_strcmp0 (leap_reply_field (reply, "order"), g->order_id) != 0)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
-      return;
-    }
-  /* The worker may have written it meanwhile. */
-  if (g_strcmp0 (leap_reply_field (reply, "status"), "checking_out") != 0)
-    {
-      stored = leap_store_get_order (self->store, g->order_id, &local_error);
-      if (stored == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&local_error));
-          return;
-        }
-      json_object_remove_member (stored, "owner");
-      json_object_remove_member (stored, "user_id");
-      g_task_return_pointer (task, g_steal_pointer (&stored), (GDestroyNotify) json_object_unref);
-      return;
-    }
-  lines = price_lines (self, g->event_id, leap_reply_field (reply, "items"),
-                       leap_reply_field (reply, "prices"), &total, &currency, &local_error);
-  if (lines == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&local_error));
-      return;
-    }
-  answer = pending_answer (g->order_id, g->hold_id, g->event_id);
-  json_object_set_array_member (answer, "lines", lines);
-  json_object_set_int_member (answer, "total", total);
-  json_object_set_string_member (answer, "currency", currency);
-  json_object_set_null_member (answer, "payment");
-  json_object_set_array_member (answer, "tickets", json_array_new ());
-  g_task_return_pointer (task, g_steal_pointer (&answer), (GDestroyNotify) json_object_unref);
-}
-
-void
-leap_orders_get_async (LeapOrders         *self,
-                       const LeapSession  *session,
-                       const char         *order_id,
-                       GAsyncReadyCallback callback,
-                       gpointer            user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) stored = NULL;
-  g_autofree char *key = NULL;
-  g_autofree char *code = leap_order_code_normalize (order_id);
-  g_autoptr(JsonObject) known = code ? leap_store_find_order_code (self->store, code, NULL) : NULL;
-  Get *g = g_new0 (Get, 1);
-
-  g_task_set_source_tag (task, leap_orders_get_async);
-  g_task_set_task_data (task, g, (GDestroyNotify) get_free);
-  /* A short code stands for its order's id. */
-  if (known != NULL)
-    order_id = leap_json_get_string (known, "order_id", order_id);
-  if (!leap_order_id_parse (order_id, &g->hold_id, &g->event_id))
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
-      return;
-    }
-  g->order_id = g_strdup (order_id);
-  g->owner = g_strdup (session->token_hash);
-  g->staff = leap_session_has_role (session, staff);
-
-  /* The database is the record of every finished order. */
-  stored = leap_store_get_order (self->store, order_id, &error);
-  if (stored != NULL)
-    {
-      if (!g->staff && g_strcmp0 (leap_json_get_string (stored, "owner", NULL), g->owner) != 0)
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
-      else
-        {
-          json_object_remove_member (stored, "owner");
-          json_object_remove_member (stored, "user_id");
-          g_task_return_pointer (task, g_steal_pointer (&stored),
-                                 (GDestroyNotify) json_object_unref);
-        }
-      return;
-    }
-  if (!g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* Not written yet: pending while its hold is being checked out. */
-  key = leap_keys_hold (g->event_id, g->hold_id);
-  leap_redis_command_full (self->redis, pending_cb, g_steal_pointer (&task), g_object_unref,
-                           "HGETALL", key, NULL);
-}
-
-JsonObject *
-leap_orders_object_finish (LeapOrders   *self,
-                           GAsyncResult *result,
-                           GError      **error)
-{
-  JsonObject *order = g_task_propagate_pointer (G_TASK (result), error);
-  const char *order_id = order ? leap_json_get_string (order, "order_id", NULL) : NULL;
-  g_autoptr(JsonObject) known = NULL;
-  g_autofree char *first = NULL;
-
-  /* A pending order's code is in the database from its acceptance on;
-   * until then (an answer that did not wait for the write) it is the
-   * first candidate, which is the one it gets unless another order took
-   * it. */
-  if (order_id == NULL || leap_json_get_string (order, "code", NULL) != NULL)
-    return order;
-  known = leap_store_find_order_code (self->store, order_id, NULL);
-  if (known == NULL)
-    first = leap_order_code_candidate (order_id, 0);
-  json_object_set_string_member (order, "code",
-                                 known ? leap_json_get_string (known, "code", "") : first);
-  return order;
 }
 
 static void

@@ -43,7 +43,65 @@ typedef struct
   LeapRefunds *self;
   gint64       refund_id;
   GTask       *task;       /* Owned, may be NULL: the request that waits */
+  gboolean     returned;   /* Redis gave the tickets back: record it */
+  char        *order_id;   /* the waiting request's order, read again */
+  JsonObject  *fresh;      /* the order as it is now */
 } Return;
+
+static void
+return_free (Return *r)
+{
+  g_clear_object (&r->task);
+  g_object_unref (r->self);
+  g_free (r->order_id);
+  g_clear_pointer (&r->fresh, json_object_unref);
+  g_free (r);
+}
+
+/* In a thread of the store's pool; r's other members stay on the main
+ * loop's side. */
+static gpointer
+record_return_run (LeapStore *store,
+                   gpointer   data,
+                   GError   **error)
+{
+  Return *r = data;
+
+  if (r->returned && !leap_store_mark_returned (store, r->refund_id, error))
+    return NULL;
+  if (r->order_id != NULL)
+    r->fresh = leap_store_get_order (store, r->order_id, NULL);
+  return r;
+}
+
+static void
+return_recorded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Return *r = user_data;
+  LeapRefunds *self = r->self;
+  g_autoptr(GError) error = NULL;
+
+  leap_store_call_finish (LEAP_STORE (object), result, &error);
+  if (error != NULL)
+    {
+      g_warning ("Refund %" G_GINT64_FORMAT " is back on sale, but not recorded so: %s",
+                 r->refund_id, error->message);
+      self->maybe_pending = TRUE;
+    }
+  if (r->task != NULL)
+    {
+      JsonObject *order = r->fresh ? r->fresh : g_task_get_task_data (r->task);
+
+      /* The order as it is now (its refund marked returned or not). */
+      json_object_remove_member (order, "owner");
+      json_object_remove_member (order, "user_id");
+      g_task_return_pointer (r->task, json_object_ref (order),
+                             (GDestroyNotify) json_object_unref);
+    }
+  return_free (r);
+}
 
 static void
 returned_cb (LeapRedis        *redis,
@@ -53,19 +111,11 @@ returned_cb (LeapRedis        *redis,
 {
   Return *r = user_data;
   LeapRefunds *self = r->self;
-  g_autoptr(GError) local_error = NULL;
   const char *status = error == NULL ? leap_reply_status (reply) : "";
 
   g_hash_table_remove (self->returning, &r->refund_id);
   if (g_str_equal (status, "returned") || g_str_equal (status, "already"))
-    {
-      if (!leap_store_mark_returned (self->store, r->refund_id, &local_error))
-        {
-          g_warning ("Refund %" G_GINT64_FORMAT " is back on sale, but not recorded so: %s",
-                     r->refund_id, local_error->message);
-          self->maybe_pending = TRUE;
-        }
-    }
+    r->returned = TRUE;
   else
     {
       /* Retried later: the refund itself is done and recorded. */
@@ -74,23 +124,15 @@ returned_cb (LeapRedis        *redis,
       self->maybe_pending = TRUE;
     }
   if (r->task != NULL)
+    r->order_id = g_strdup (leap_json_get_string (g_task_get_task_data (r->task), "order_id",
+                                                  ""));
+  if (!r->returned && r->task == NULL)
     {
-      GTask *task = r->task;
-      JsonObject *order = g_task_get_task_data (task);
-      g_autoptr(JsonObject) fresh = NULL;
-
-      /* The order as it is now (its refund marked returned or not). */
-      fresh = leap_store_get_order (self->store, leap_json_get_string (order, "order_id", ""),
-                                    NULL);
-      if (fresh != NULL)
-        order = fresh;
-      json_object_remove_member (order, "owner");
-      json_object_remove_member (order, "user_id");
-      g_task_return_pointer (task, json_object_ref (order), (GDestroyNotify) json_object_unref);
-      g_object_unref (task);
+      return_free (r);
+      return;
     }
-  g_object_unref (self);
-  g_free (r);
+  leap_store_call_async (self->store, record_return_run, r, NULL, NULL, NULL,
+                         return_recorded_cb, r);
 }
 
 /* Runs lua/refund.lua for one refund; task (if any) is answered after. */
@@ -179,6 +221,8 @@ typedef struct
   gint64      user_id;
   JsonObject *request;
   JsonObject *refund;   /* what the store records */
+  char       *hold_id;  /* of the order id */
+  gint64      event_id;
 } Refund;
 
 static void
@@ -187,6 +231,7 @@ refund_free (Refund *r)
   g_free (r->order_id);
   g_clear_pointer (&r->request, json_object_unref);
   g_clear_pointer (&r->refund, json_object_unref);
+  g_free (r->hold_id);
   g_free (r);
 }
 
@@ -458,7 +503,32 @@ typedef struct
   LeapRefunds *self;
   gint64       refund_id;
   GTask       *task;      /* Owned, may be NULL */
+  char        *provider_ref;
 } PayBack;
+
+static void
+pay_back_free (PayBack *p)
+{
+  g_clear_object (&p->task);
+  g_object_unref (p->self);
+  g_free (p->provider_ref);
+  g_free (p);
+}
+
+/* In a thread of the store's pool. */
+static gpointer
+complete_run (LeapStore *store,
+              gpointer   data,
+              GError   **error)
+{
+  PayBack *p = data;
+
+  return leap_store_complete_refund (store, p->refund_id, p->provider_ref, error);
+}
+
+static void completed_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data);
 
 static void
 pay_back_return_error (PayBack *p,
@@ -482,12 +552,10 @@ paid_back_cb (GObject      *object,
   g_autoptr(JsonObject) payment =
     leap_payment_provider_refund_finish (LEAP_PAYMENT_PROVIDER (object), result,
                                          &error);
-  g_autoptr(JsonObject) done = NULL;
-  JsonObject *order;
 
-  g_hash_table_remove (self->refunding, &p->refund_id);
   if (payment == NULL)
     {
+      g_hash_table_remove (self->refunding, &p->refund_id);
       /* Recorded as pending: the sweeper asks again under the same key. */
       g_message ("Refund %" G_GINT64_FORMAT " is not paid back yet: %s", p->refund_id,
                  error->message);
@@ -498,11 +566,27 @@ paid_back_cb (GObject      *object,
                                                "The refund is recorded; the payment provider did "
                                                "not answer (%s) and it is paid back when it does",
                                                error->message));
-      goto out;
+      pay_back_free (p);
+      return;
     }
-  done = leap_store_complete_refund (self->store, p->refund_id,
-                                     leap_json_get_string (payment, "provider_ref", NULL),
-                                     &error);
+  /* Still counted as refunding until recorded: the sweeper leaves it. */
+  p->provider_ref = g_strdup (leap_json_get_string (payment, "provider_ref", NULL));
+  leap_store_call_async (self->store, complete_run, p, NULL, (GDestroyNotify) json_object_unref,
+                         NULL, completed_cb, p);
+}
+
+static void
+completed_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  PayBack *p = user_data;
+  LeapRefunds *self = p->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) done = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  JsonObject *order;
+
+  g_hash_table_remove (self->refunding, &p->refund_id);
   if (done == NULL)
     {
       /* Paid back but not recorded so: the sweeper asks the provider again
@@ -523,8 +607,7 @@ paid_back_cb (GObject      *object,
              g_steal_pointer (&p->task));
 
 out:
-  g_object_unref (self);
-  g_free (p);
+  pay_back_free (p);
 }
 
 /* refund: refund_id, refund_key, amount, currency, method, charge_ref. */
@@ -581,6 +664,38 @@ leap_refunds_complete_unfinished (LeapRefunds *self)
     }
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+begin_refund_run (LeapStore *store,
+                  gpointer   data,
+                  GError   **error)
+{
+  return leap_store_begin_refund (store, data, error);
+}
+
+static void
+intent_recorded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  LeapRefunds *self = g_task_get_source_object (task);
+  Refund *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) intent = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (intent == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  json_object_set_int_member (r->refund, "refund_id", leap_json_get_int (intent, "refund_id", 0));
+  json_object_set_string_member (r->refund, "refund_key",
+                                 leap_json_get_string (intent, "refund_key", ""));
+  pay_back (self, r->refund, task);
+}
+
 static void
 start_refund (GTask      *task,
               JsonObject *order)
@@ -588,7 +703,6 @@ start_refund (GTask      *task,
   LeapRefunds *self = g_task_get_source_object (task);
   Refund *r = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) intent = NULL;
   const char *method;
 
   r->refund = plan_refund (order, r->request, r->user_id, &error);
@@ -610,17 +724,9 @@ start_refund (GTask      *task,
   if (self->maybe_pending)
     leap_refunds_return_pending (self);
   /* Recorded, with the tickets checked and voided, before money moves. */
-  intent = leap_store_begin_refund (self->store, r->refund, &error);
-  if (intent == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  json_object_set_int_member (r->refund, "refund_id", leap_json_get_int (intent, "refund_id", 0));
-  json_object_set_string_member (r->refund, "refund_key",
-                                 leap_json_get_string (intent, "refund_key", ""));
-  pay_back (self, r->refund, task);
+  leap_store_call_async (self->store, begin_refund_run, leap_json_object_copy (r->refund),
+                         (GDestroyNotify) json_object_unref, (GDestroyNotify) json_object_unref,
+                         NULL, intent_recorded_cb, task);
 }
 
 static void
@@ -642,6 +748,43 @@ pending_hold_cb (LeapRedis        *redis,
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+get_order_run (LeapStore *store,
+               gpointer   data,
+               GError   **error)
+{
+  return leap_store_get_order (store, data, error);
+}
+
+static void
+order_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapRefunds *self = g_task_get_source_object (task);
+  Refund *r = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) order = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (order == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+    {
+      /* Not written yet: pending (409) while its hold is checked out. */
+      g_autofree char *key = leap_keys_hold (r->event_id, r->hold_id);
+
+      leap_redis_command_full (self->redis, pending_hold_cb, g_steal_pointer (&task),
+                               g_object_unref, "HMGET", key, "status", "order", NULL);
+      return;
+    }
+  if (order == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  start_refund (g_steal_pointer (&task), order);
+}
+
 void
 leap_refunds_refund_async (LeapRefunds        *self,
                            const LeapSession  *session,
@@ -652,9 +795,6 @@ leap_refunds_refund_async (LeapRefunds        *self,
 {
   g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) order = NULL;
-  g_autofree char *hold_id = NULL;
-  gint64 event_id = 0;
   Refund *r;
 
   g_task_set_source_tag (task, leap_refunds_refund_async);
@@ -668,27 +808,14 @@ leap_refunds_refund_async (LeapRefunds        *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (!leap_order_id_parse (order_id, &hold_id, &event_id))
+  if (!leap_order_id_parse (order_id, &r->hold_id, &r->event_id))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such order"));
       return;
     }
-  order = leap_store_get_order (self->store, order_id, &error);
-  if (order == NULL && g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-    {
-      /* Not written yet: pending (409) while its hold is checked out. */
-      g_autofree char *key = leap_keys_hold (event_id, hold_id);
-
-      leap_redis_command_full (self->redis, pending_hold_cb, g_steal_pointer (&task),
-                               g_object_unref, "HMGET", key, "status", "order", NULL);
-      return;
-    }
-  if (order == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  start_refund (g_steal_pointer (&task), order);
+  leap_store_call_async (self->store, get_order_run, g_strdup (order_id), g_free,
+                         (GDestroyNotify) json_object_unref, NULL, order_read_cb,
+                         g_steal_pointer (&task));
 }
 
 JsonObject *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "leap-sessions"
 
-#include "leap-sessions.h"
+#include "leap-sessions-private.h"
 #include "leap-error.h"
 #include "leap-json.h"
 #include "leap-key-file.h"
@@ -19,35 +19,6 @@
 #define LOGIN_FAILURES_PER_ADDRESS 20
 #define LOGIN_WINDOW_S 300
 #define NEAR_TTL_US (2 * G_USEC_PER_SEC)
-
-/* Sessions are written through: the database and Redis in the same request.
- * A lookup reads Redis; a miss (a flushed or restarted Redis) reads the
- * database and fills Redis again; Redis down reads the database.
- *
- * Whoever can write to Redis could otherwise mint a session of any role, so
- * each cached session carries an HMAC-SHA256 of its token hash and fields
- * under a key that only the backends hold (DATABASE.session-key, shared by
- * every backend of one database). One that fails it is ignored, logged, and
- * answered and refilled from the database. */
-struct _LeapSessions
-{
-  GObject          parent_instance;
-
-  /* Owned */
-  LeapStore       *store;
-  LeapRedis       *redis;
-  LeapRateLimiter *per_user;
-  LeapRateLimiter *per_address;
-  GPtrArray       *unrevoked; /* token hashes whose Redis DEL failed */
-  LeapRedis       *subscriber;
-  GHashTable      *near;      /* token hash → Near: sessions seen in the last 2 s */
-
-  guint            ttl_s;
-  guint64          fallbacks;
-  char            *dummy_hash; /* verified against unknown users, for equal timing */
-  guint8           mac_key[crypto_auth_hmacsha256_KEYBYTES];
-  guint64          forged;     /* cached sessions whose MAC failed */
-};
 
 G_DEFINE_FINAL_TYPE (LeapSessions, leap_sessions, G_TYPE_OBJECT)
 
@@ -186,294 +157,24 @@ session_from_json (const char *token_hash,
   return session;
 }
 
-static gint64
-now_s (void)
+gint64
+_leap_sessions_now_s (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
 }
 
-static void
-cache_session (LeapSessions      *self,
-               const LeapSession *session,
-               LeapRedisReplyFunc func,
-               gpointer           user_data)
+void
+_leap_sessions_cache (LeapSessions      *self,
+                      const LeapSession *session,
+                      LeapRedisReplyFunc func,
+                      gpointer           user_data)
 {
   g_autofree char *key = leap_keys_session (session->token_hash);
   g_autofree char *value = session_to_cache (self, session);
   g_autofree char *ttl = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                          MAX (1, session->expires_at - now_s ()));
+                                          MAX (1, session->expires_at - _leap_sessions_now_s ()));
 
   leap_redis_command (self->redis, func, user_data, "SET", key, value, "EX", ttl, NULL);
-}
-
-/* Login and guest sessions */
-
-typedef struct
-{
-  char   *username;
-  char   *password;
-  char   *address;
-  char   *hash;      /* the stored hash, or the dummy */
-  char   *new_hash;  /* set by the thread when the parameters changed */
-  gint64  user_id;
-  char   *role;
-  gboolean disabled;
-  gboolean verified;
-  guint   retry_after;
-  gboolean approve;  /* check the password only: no session */
-  JsonObject *answer;
-} Login;
-
-static void
-login_free (Login *login)
-{
-  g_free (login->username);
-  if (login->password != NULL)
-    memset (login->password, 0, strlen (login->password));
-  g_free (login->password);
-  g_free (login->address);
-  g_free (login->hash);
-  g_free (login->new_hash);
-  g_free (login->role);
-  g_clear_pointer (&login->answer, json_object_unref);
-  g_free (login);
-}
-
-static void
-verify_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Login *login = task_data;
-
-  login->verified = leap_password_verify (login->hash, login->password);
-  if (login->verified && leap_password_needs_rehash (login->hash))
-    login->new_hash = leap_password_hash (login->password, NULL);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-session_written_cb (LeapRedis        *redis,
-                    const redisReply *reply,
-                    const GError     *error,
-                    gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapSessions *self = g_task_get_source_object (task);
-  Login *login = g_task_get_task_data (task);
-
-  /* The database has the session: a Redis that missed it fills on lookup. */
-  if (error != NULL)
-    {
-      self->fallbacks++;
-      g_debug ("Session not written to Redis: %s", error->message);
-    }
-  g_task_return_pointer (task, json_object_ref (login->answer), (GDestroyNotify) json_object_unref);
-}
-
-static void
-start_session (GTask      *task,
-               gint64      user_id,
-               const char *username,
-               const char *role)
-{
-  LeapSessions *self = g_task_get_source_object (task);
-  Login *login = g_task_get_task_data (task);
-  g_autofree char *token = leap_token_new ();
-  g_autoptr(LeapSession) session = g_new0 (LeapSession, 1);
-  g_autoptr(JsonObject) row = json_object_new ();
-  g_autoptr(GError) error = NULL;
-
-  session->token_hash = leap_token_hash (token);
-  session->user_id = user_id;
-  session->username = g_strdup (username);
-  session->role = g_strdup (role);
-  session->expires_at = now_s () + self->ttl_s;
-
-  json_object_set_string_member (row, "token_hash", session->token_hash);
-  if (user_id > 0)
-    json_object_set_int_member (row, "user_id", user_id);
-  json_object_set_string_member (row, "role", role);
-  json_object_set_int_member (row, "created_at", now_s ());
-  json_object_set_int_member (row, "expires_at", session->expires_at);
-  if (!leap_store_put_session (self->store, row, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-
-  login->answer = leap_session_to_json (session);
-  json_object_set_string_member (login->answer, "token", token);
-  cache_session (self, session, session_written_cb, task);
-}
-
-static void
-verified_cb (GObject      *object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  LeapSessions *self = LEAP_SESSIONS (object);
-  g_autoptr(GTask) task = user_data;
-  Login *login = g_task_get_task_data (task);
-  g_autofree char *user_key = g_strconcat ("u:", login->username, NULL);
-  g_autofree char *address_key = g_strconcat ("a:", login->address, NULL);
-
-  if (!login->verified || login->user_id == 0 || login->disabled)
-    {
-      leap_rate_limiter_record (self->per_user, user_key);
-      leap_rate_limiter_record (self->per_address, address_key);
-      g_info ("Failed sign-in for “%s” from %s", login->username, login->address);
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
-                               N_("Wrong username or password"));
-      return;
-    }
-
-  leap_rate_limiter_reset (self->per_user, user_key);
-  if (login->new_hash != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!leap_store_set_password_hash (self->store, login->user_id, login->new_hash, &error))
-        g_warning ("Could not store a renewed password hash: %s", error->message);
-    }
-  if (login->approve)
-    {
-      LeapSession *who = g_new0 (LeapSession, 1);
-
-      who->user_id = login->user_id;
-      who->username = g_strdup (login->username);
-      who->role = g_strdup (login->role);
-      g_task_return_pointer (task, who, (GDestroyNotify) leap_session_free);
-      return;
-    }
-  start_session (g_steal_pointer (&task), login->user_id, login->username, login->role);
-}
-
-static void
-check_password (LeapSessions       *self,
-                const char         *username,
-                const char         *password,
-                const char         *client_address,
-                gboolean            approve,
-                gpointer            source_tag,
-                GAsyncReadyCallback callback,
-                gpointer            user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  Login *login = g_new0 (Login, 1);
-  g_autofree char *user_key = g_strconcat ("u:", username, NULL);
-  g_autofree char *address_key = g_strconcat ("a:", client_address, NULL);
-  g_autoptr(JsonObject) user = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
-  login->approve = approve;
-  login->username = g_strdup (username);
-  login->password = g_strdup (password);
-  login->address = g_strdup (client_address);
-
-  if (!leap_rate_limiter_check (self->per_user, user_key, &login->retry_after) ||
-      !leap_rate_limiter_check (self->per_address, address_key, &login->retry_after))
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_RATE_LIMITED,
-                               "Too many failed sign-ins; try again in %u seconds",
-                               login->retry_after);
-      return;
-    }
-
-  user = leap_store_get_user (self->store, username, &error);
-  if (user == NULL && !g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (user != NULL)
-    {
-      login->user_id = json_object_get_int_member (user, "id");
-      login->hash = g_strdup (json_object_get_string_member (user, "password_hash"));
-      login->role = g_strdup (json_object_get_string_member (user, "role"));
-      login->disabled = json_object_get_int_member (user, "disabled") != 0;
-    }
-  else
-    login->hash = g_strdup (self->dummy_hash);
-
-  /* Argon2id takes a tenth of a second: never on the main loop. */
-  {
-    GTask *thread_task = g_task_new (self, NULL, verified_cb, g_steal_pointer (&task));
-    g_task_set_task_data (thread_task, login, NULL);
-    g_task_run_in_thread (thread_task, verify_thread);
-    g_object_unref (thread_task);
-  }
-}
-
-void
-leap_sessions_login_async (LeapSessions       *self,
-                           const char         *username,
-                           const char         *password,
-                           const char         *client_address,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
-{
-  check_password (self, username, password, client_address, FALSE, leap_sessions_login_async,
-                  callback, user_data);
-}
-
-/* Checks a user's password as a sign-in does (Argon2id in a thread, the
- * same limits on failures, which count towards the sign-in's) and says
- * who it is, without starting a session: for a manager who approves
- * something on another person's screen. */
-void
-leap_sessions_approve_async (LeapSessions       *self,
-                             const char         *username,
-                             const char         *password,
-                             const char         *client_address,
-                             GAsyncReadyCallback callback,
-                             gpointer            user_data)
-{
-  check_password (self, username, password, client_address, TRUE, leap_sessions_approve_async,
-                  callback, user_data);
-}
-
-/* The approving user (user_id, username, role; no token), or NULL. */
-LeapSession *
-leap_sessions_approve_finish (LeapSessions *self,
-                              GAsyncResult *result,
-                              guint        *retry_after_s,
-                              GError      **error)
-{
-  Login *login = g_task_get_task_data (G_TASK (result));
-
-  if (retry_after_s != NULL)
-    *retry_after_s = login->retry_after;
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-leap_sessions_guest_async (LeapSessions       *self,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-
-  g_task_set_source_tag (task, leap_sessions_guest_async);
-  g_task_set_task_data (task, g_new0 (Login, 1), (GDestroyNotify) login_free);
-  start_session (task, 0, NULL, "guest");
-}
-
-JsonObject *
-leap_sessions_login_finish (LeapSessions *self,
-                            GAsyncResult *result,
-                            guint        *retry_after_s,
-                            GError      **error)
-{
-  Login *login = g_task_get_task_data (G_TASK (result));
-
-  if (retry_after_s != NULL)
-    *retry_after_s = login->retry_after;
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Lookup */
@@ -520,7 +221,7 @@ leap_sessions_peek (LeapSessions *self,
   token_hash = leap_token_hash (token);
   near = g_hash_table_lookup (self->near, token_hash);
   if (near == NULL || near->until <= g_get_monotonic_time () ||
-      near->session->expires_at <= now_s ())
+      near->session->expires_at <= _leap_sessions_now_s ())
     return NULL;
   return session_copy (near->session);
 }
@@ -545,13 +246,31 @@ subscriber_state_cb (LeapSessions *self)
     g_hash_table_remove_all (self->near);
 }
 
-static LeapSession *
-lookup_in_store (LeapSessions *self,
-                 const char   *token_hash,
-                 GError      **error)
-{
-  g_autoptr(JsonObject) row = leap_store_get_session (self->store, token_hash, error);
+/* The database's calls, each in a thread of the store's pool. */
 
+static gpointer
+get_session_run (LeapStore *store,
+                 gpointer   data,
+                 GError   **error)
+{
+  return leap_store_get_session (store, data, error);
+}
+
+static gpointer
+revoke_session_run (LeapStore *store,
+                    gpointer   data,
+                    GError   **error)
+{
+  leap_store_revoke_session (store, data, _leap_sessions_now_s (), error);
+  return NULL;
+}
+
+/* The session of a database row (NULL and its error if it failed). */
+static LeapSession *
+session_from_row (const char *token_hash,
+                  JsonObject *row,
+                  GError    **error)
+{
   if (row == NULL)
     {
       if (g_error_matches (*error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
@@ -563,7 +282,7 @@ lookup_in_store (LeapSessions *self,
       return NULL;
     }
   if (!json_object_get_null_member (row, "revoked_at") ||
-      json_object_get_int_member (row, "expires_at") <= now_s () ||
+      json_object_get_int_member (row, "expires_at") <= _leap_sessions_now_s () ||
       json_object_get_int_member (row, "disabled") != 0)
     {
       g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
@@ -571,6 +290,47 @@ lookup_in_store (LeapSessions *self,
       return NULL;
     }
   return session_from_json (token_hash, row);
+}
+
+static void
+session_read (GObject      *object,
+              GAsyncResult *result,
+              GTask        *task,
+              gboolean      refill)
+{
+  LeapSessions *self = g_task_get_source_object (task);
+  const char *token_hash = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) row = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  LeapSession *session = session_from_row (token_hash, row, &error);
+
+  if (session == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (refill)
+    {
+      _leap_sessions_cache (self, session, NULL, NULL);
+      near_put (self, session);
+    }
+  g_task_return_pointer (task, session, (GDestroyNotify) leap_session_free);
+}
+
+static void
+session_read_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  session_read (object, result, task, FALSE);
+}
+
+static void
+session_refill_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  session_read (object, result, task, TRUE);
 }
 
 static void
@@ -582,7 +342,6 @@ lookup_cb (LeapRedis        *redis,
   g_autoptr(GTask) task = user_data;
   LeapSessions *self = g_task_get_source_object (task);
   const char *token_hash = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
   LeapSession *session;
   const char *text;
   gsize length;
@@ -601,7 +360,8 @@ lookup_cb (LeapRedis        *redis,
               "was Redis written by someone else, or do the backends have different session keys?",
               token_hash);
         }
-      else if (object != NULL && leap_json_get_int (object, "expires_at", 0) > now_s ())
+      else if (object != NULL &&
+               leap_json_get_int (object, "expires_at", 0) > _leap_sessions_now_s ())
         {
           session = session_from_json (token_hash, object);
           near_put (self, session);
@@ -612,19 +372,11 @@ lookup_cb (LeapRedis        *redis,
 
   if (redis_error != NULL)
     self->fallbacks++;
-  session = lookup_in_store (self, token_hash, &error);
-  if (session == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   /* A miss with Redis up: Redis lost it (flushed, restarted); refill it. */
-  if (redis_error == NULL)
-    {
-      cache_session (self, session, NULL, NULL);
-      near_put (self, session);
-    }
-  g_task_return_pointer (task, session, (GDestroyNotify) leap_session_free);
+  leap_store_call_async (self->store, get_session_run, g_strdup (token_hash), g_free,
+                         (GDestroyNotify) json_object_unref, NULL,
+                         redis_error == NULL ? session_refill_cb : session_read_cb,
+                         g_steal_pointer (&task));
 }
 
 void
@@ -668,20 +420,20 @@ revoked_cb (LeapRedis        *redis,
   g_task_return_boolean (task, TRUE);
 }
 
-void
-leap_sessions_logout_async (LeapSessions       *self,
-                            const LeapSession  *session,
-                            GAsyncReadyCallback callback,
-                            gpointer            user_data)
+/* Then Redis: the cached copy goes, and every backend's near copy. */
+static void
+revoked_in_store_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autofree char *key = leap_keys_session (session->token_hash);
+  GTask *task = user_data;
+  LeapSessions *self = g_task_get_source_object (task);
+  const char *token_hash = g_task_get_task_data (task);
+  g_autofree char *key = leap_keys_session (token_hash);
   g_autoptr(GError) error = NULL;
 
-  g_task_set_source_tag (task, leap_sessions_logout_async);
-  g_task_set_task_data (task, g_strdup (session->token_hash), g_free);
-  g_hash_table_remove (self->near, session->token_hash);
-  if (!leap_store_revoke_session (self->store, session->token_hash, now_s (), &error))
+  leap_store_call_finish (LEAP_STORE (object), result, &error);
+  if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -689,7 +441,22 @@ leap_sessions_logout_async (LeapSessions       *self,
     }
   leap_redis_command_full (self->redis, revoked_cb, task, g_object_unref, "DEL", key, NULL);
   leap_redis_command (self->redis, NULL, NULL, "PUBLISH", leap_keys_session_revoked_channel (),
-                      session->token_hash, NULL);
+                      token_hash, NULL);
+}
+
+void
+leap_sessions_logout_async (LeapSessions       *self,
+                            const LeapSession  *session,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, leap_sessions_logout_async);
+  g_task_set_task_data (task, g_strdup (session->token_hash), g_free);
+  g_hash_table_remove (self->near, session->token_hash);
+  leap_store_call_async (self->store, revoke_session_run, g_strdup (session->token_hash), g_free,
+                         NULL, NULL, revoked_in_store_cb, task);
 }
 
 gboolean

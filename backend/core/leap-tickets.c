@@ -133,55 +133,65 @@ refuse (JsonObject  *ticket,
     }
 }
 
-/* Verifies the signature first, so that a forged code never reaches the
- * database, then admits the ticket with one conditional write: a valid
- * ticket of a paid order, of the door's event when the scan names one. A
- * second scan answers already_checked_in with *details = {"checked_in_at"};
- * see refuse () for the others. */
-JsonObject *
-leap_tickets_check_in (LeapTickets        *self,
-                       const LeapSession  *session,
-                       JsonObject         *request,
-                       JsonObject        **details,
-                       GError            **error)
+/* The database's half of a check-in, in a thread of the store's pool. */
+typedef struct
 {
-  g_autoptr(JsonObject) ticket = NULL;
-  g_autoptr(GError) local_error = NULL;
-  LeapTicketFields fields;
+  char   *code;
+  gint64  event_id;
+  gint64  actor;
+  guint   index;   /* the ticket's place in its order, from the code */
+  JsonObject *details; /* a refusal's members beside code and message */
+} CheckIn;
+
+static void
+check_in_free (CheckIn *c)
+{
+  g_free (c->code);
+  g_clear_pointer (&c->details, json_object_unref);
+  g_free (c);
+}
+
+static gpointer
+check_in_run (LeapStore *store,
+              gpointer   data,
+              GError   **error)
+{
+  CheckIn *c = data;
+
+  return leap_store_check_in_ticket (store, c->code, c->event_id,
+                                     g_get_real_time () / G_USEC_PER_SEC, c->actor, error);
+}
+
+static void
+checked_in_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckIn *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) ticket = leap_store_call_finish (LEAP_STORE (object), result, &error);
   JsonObject *answer;
-  const char *code;
-  gsize length = 0;
-  gint64 event_id = 0;
 
-  g_return_val_if_fail (details != NULL && *details == NULL, NULL);
-
-  code = code_or_error (request, &length, &event_id, error);
-  if (code == NULL)
-    return NULL;
-  if (!leap_ticket_signer_verify (self->signer, code, length, &fields, error))
-    return NULL;
-
-  ticket = leap_store_check_in_ticket (self->store, code, event_id,
-                                       g_get_real_time () / G_USEC_PER_SEC, session->user_id,
-                                       &local_error);
   if (ticket == NULL)
     {
-      if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
-        g_set_error_literal (
-            error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND,
+      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND))
+        g_task_return_new_error (
+            task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND,
             N_("This ticket is signed but was never sold (its order is not paid)"));
       else
-        g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
   if (!json_object_get_boolean_member_with_default (ticket, "admitted", FALSE))
     {
-      refuse (ticket, event_id, details, error);
-      return NULL;
+      refuse (ticket, c->event_id, &c->details, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
   answer = json_object_new ();
-  json_object_set_string_member (answer, "code", code);
+  json_object_set_string_member (answer, "code", c->code);
   json_object_set_string_member (answer, "status", "admitted");
   json_object_set_member (answer, "order_id", json_object_dup_member (ticket, "order_id"));
   json_object_set_member (answer, "tier_id", json_object_dup_member (ticket, "tier_id"));
@@ -190,8 +200,62 @@ leap_tickets_check_in (LeapTickets        *self,
   json_object_set_member (answer, "event_name", json_object_dup_member (ticket, "event_name"));
   json_object_set_member (answer, "checked_in_at",
                           json_object_dup_member (ticket, "checked_in_at"));
-  json_object_set_int_member (answer, "index", fields.index);
-  return answer;
+  json_object_set_int_member (answer, "index", c->index);
+  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+/* Verifies the signature first, so that a forged code never reaches the
+ * database, then admits the ticket with one conditional write (off the
+ * main loop): a valid ticket of a paid order, of the door's event when the
+ * scan names one. A second scan answers already_checked_in with details =
+ * {"checked_in_at"}; see refuse () for the others. */
+void
+leap_tickets_check_in_async (LeapTickets        *self,
+                             const LeapSession  *session,
+                             JsonObject         *request,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  CheckIn *c = g_new0 (CheckIn, 1);
+  g_autoptr(GError) error = NULL;
+  LeapTicketFields fields;
+  const char *code;
+  gsize length = 0;
+
+  g_task_set_source_tag (task, leap_tickets_check_in_async);
+  g_task_set_task_data (task, c, (GDestroyNotify) check_in_free);
+  code = code_or_error (request, &length, &c->event_id, &error);
+  if (code == NULL || !leap_ticket_signer_verify (self->signer, code, length, &fields, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  c->code = g_strdup (code);
+  c->actor = session->user_id;
+  c->index = fields.index;
+  /* The pool reads c; this side touches it again only in the callback. */
+  leap_store_call_async (self->store, check_in_run, c, NULL, (GDestroyNotify) json_object_unref,
+                         NULL, checked_in_cb, g_steal_pointer (&task));
+}
+
+/* The answer of an admitted ticket, or NULL with the error and, for a
+ * refusal, *details (see refuse ()). */
+JsonObject *
+leap_tickets_check_in_finish (LeapTickets  *self,
+                              GAsyncResult *result,
+                              JsonObject  **details,
+                              GError      **error)
+{
+  CheckIn *c;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (details != NULL && *details == NULL, NULL);
+
+  c = g_task_get_task_data (G_TASK (result));
+  if (c->details != NULL)
+    *details = json_object_ref (c->details);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Printable tickets */
@@ -236,11 +300,13 @@ find_by (JsonArray  *array,
 
 /* What the PDF shows, as text, from the order (already checked to be the
  * caller's) and the catalogue. */
-static JsonObject *
-make_document (LeapTickets *self,
-               JsonObject  *order,
-               GError     **error)
+/* In a thread of the store's pool: order is the call's own copy. */
+static gpointer
+make_document (LeapStore *store,
+               gpointer   data,
+               GError   **error)
 {
+  JsonObject *order = data;
   g_autoptr(JsonObject) event = NULL;
   g_autoptr(JsonObject) venue = NULL;
   g_autoptr(JsonArray) tiers = NULL;
@@ -260,14 +326,14 @@ make_document (LeapTickets *self,
                    leap_json_get_string (order, "status", "not paid"));
       return NULL;
     }
-  event = leap_store_get (self->store, LEAP_KIND_EVENT, event_id, error);
+  event = leap_store_get (store, LEAP_KIND_EVENT, event_id, error);
   if (event == NULL)
     return NULL;
-  venue = leap_store_get (self->store, LEAP_KIND_VENUE, leap_json_get_int (event, "venue_id", 0),
+  venue = leap_store_get (store, LEAP_KIND_VENUE, leap_json_get_int (event, "venue_id", 0),
                           error);
   if (venue == NULL)
     return NULL;
-  tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id, error);
+  tiers = leap_store_list_children (store, LEAP_KIND_TIER, event_id, error);
   if (tiers == NULL)
     return NULL;
 
@@ -342,7 +408,26 @@ rendered_cb (GObject      *object,
     g_task_return_pointer (task, pdf, (GDestroyNotify) g_bytes_unref);
 }
 
-/* The tickets of a paid order as a PDF, rendered in a worker thread. */
+static void
+documented_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autoptr(JsonObject) document = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (document == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  leap_ticket_pdf_render_async (document, g_task_get_cancellable (task), rendered_cb, task);
+}
+
+/* The tickets of a paid order as a PDF: the event, venue and tiers read
+ * in the store's pool, the PDF rendered in a worker thread. */
 void
 leap_tickets_pdf_async (LeapTickets        *self,
                         JsonObject         *order,
@@ -350,18 +435,12 @@ leap_tickets_pdf_async (LeapTickets        *self,
                         GAsyncReadyCallback callback,
                         gpointer            user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(JsonObject) document = NULL;
-  GError *error = NULL;
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, leap_tickets_pdf_async);
-  document = make_document (self, order, &error);
-  if (document == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  leap_ticket_pdf_render_async (document, cancellable, rendered_cb, g_steal_pointer (&task));
+  leap_store_call_async (self->store, make_document, leap_json_object_copy (order),
+                         (GDestroyNotify) json_object_unref, (GDestroyNotify) json_object_unref,
+                         cancellable, documented_cb, task);
 }
 
 GBytes *

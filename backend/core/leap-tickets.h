@@ -15,11 +15,15 @@ G_DECLARE_FINAL_TYPE (LeapTickets, leap_tickets, LEAP, TICKETS, GObject)
 LeapTickets *leap_tickets_new           (LeapStore          *store,
                                          LeapTicketSigner   *signer);
 JsonObject  *leap_tickets_public_key    (LeapTickets        *self);
-JsonObject  *leap_tickets_check_in      (LeapTickets        *self,
-                                         const LeapSession  *session,
-                                         JsonObject         *request,
-                                         JsonObject        **details,
-                                         GError            **error);
+void         leap_tickets_check_in_async  (LeapTickets        *self,
+                                           const LeapSession  *session,
+                                           JsonObject         *request,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+JsonObject  *leap_tickets_check_in_finish (LeapTickets        *self,
+                                           GAsyncResult       *result,
+                                           JsonObject        **details,
+                                           GError            **error);
 void         leap_tickets_pdf_async     (LeapTickets        *self,
                                          JsonObject         *order,
                                          GCancellable       *cancellable,

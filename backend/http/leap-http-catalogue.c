@@ -34,13 +34,46 @@ actor_of (LeapRequest *req)
 /* Writes share one shape: parse, one domain call, render. */
 
 static void
-create_object (LeapRequest *req,
-               LeapKind     kind,
-               gboolean     under_event)
+reply_created (LeapRequest  *req,
+               GAsyncResult *result,
+               LeapKind      kind)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) created = leap_catalogue_write_finish (req->ctx->catalogue, result,
+                                                               &error);
+  g_autofree char *location = NULL;
+
+  if (created == NULL)
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  location = g_strdup_printf ("/api/v1/%ss/%" G_GINT64_FORMAT, leap_kind_to_string (kind),
+                              json_object_get_int_member (created, "id"));
+  soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
+                                location);
+  leap_request_reply_object (req, SOUP_STATUS_CREATED, created);
+}
+
+#define CREATED_CB(name, kind)                                                          \
+  static void                                                                           \
+  name (GObject *object, GAsyncResult *result, gpointer user_data)                      \
+  {                                                                                     \
+    g_autoptr(LeapRequest) req = user_data;                                             \
+    reply_created (req, result, kind);                                                  \
+  }
+CREATED_CB (venue_created_cb, LEAP_KIND_VENUE)
+CREATED_CB (event_created_cb, LEAP_KIND_EVENT)
+CREATED_CB (offer_created_cb, LEAP_KIND_OFFER)
+#undef CREATED_CB
+
+static void
+create_object (LeapRequest        *req,
+               LeapKind            kind,
+               gboolean            under_event,
+               GAsyncReadyCallback created_cb)
 {
   g_autoptr(JsonObject) body = NULL;
-  g_autoptr(JsonObject) created = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 event_id = 0;
 
   if (under_event && !leap_request_id_or_reply (req, 0, &event_id))
@@ -48,21 +81,24 @@ create_object (LeapRequest *req,
   body = leap_request_body_or_reply (req);
   if (body == NULL)
     return;
-  created = leap_catalogue_create (req->ctx->catalogue, kind, event_id, body, actor_of (req),
-                                   &error);
-  if (created == NULL)
-    {
-      leap_request_reply_error (req, error);
-      return;
-    }
-  {
-    g_autofree char *location = g_strdup_printf ("/api/v1/%ss/%" G_GINT64_FORMAT,
-                                                 leap_kind_to_string (kind),
-                                                 json_object_get_int_member (created, "id"));
-    soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Location",
-                                  location);
-  }
-  leap_request_reply_object (req, SOUP_STATUS_CREATED, created);
+  leap_catalogue_create_async (req->ctx->catalogue, kind, event_id, body, actor_of (req),
+                               created_cb, leap_request_ref (req));
+}
+
+static void
+updated_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) updated = leap_catalogue_write_finish (LEAP_CATALOGUE (object), result,
+                                                               &error);
+
+  if (updated == NULL)
+    leap_request_reply_error (req, error);
+  else
+    leap_request_reply_object (req, SOUP_STATUS_OK, updated);
 }
 
 static void
@@ -70,8 +106,6 @@ update_object (LeapRequest *req,
                LeapKind     kind)
 {
   g_autoptr(JsonObject) body = NULL;
-  g_autoptr(JsonObject) updated = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 id;
 
   if (!leap_request_id_or_reply (req, 0, &id))
@@ -79,11 +113,8 @@ update_object (LeapRequest *req,
   body = leap_request_body_or_reply (req);
   if (body == NULL)
     return;
-  updated = leap_catalogue_update (req->ctx->catalogue, kind, id, body, actor_of (req), &error);
-  if (updated == NULL)
-    leap_request_reply_error (req, error);
-  else
-    leap_request_reply_object (req, SOUP_STATUS_OK, updated);
+  leap_catalogue_update_async (req->ctx->catalogue, kind, id, body, actor_of (req), updated_cb,
+                               leap_request_ref (req));
 }
 
 static void
@@ -142,10 +173,16 @@ leap_handle_venue_get (LeapRequest *req)
     leap_catalogue_get_venue_async (req->ctx->catalogue, id, read_cb, leap_request_ref (req));
 }
 
-void leap_handle_venue_create (LeapRequest *req) { create_object (req, LEAP_KIND_VENUE, FALSE); }
+void leap_handle_venue_create (LeapRequest *req)
+{
+  create_object (req, LEAP_KIND_VENUE, FALSE, venue_created_cb);
+}
 void leap_handle_venue_update (LeapRequest *req) { update_object (req, LEAP_KIND_VENUE); }
 void leap_handle_venue_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_VENUE); }
-void leap_handle_event_create (LeapRequest *req) { create_object (req, LEAP_KIND_EVENT, FALSE); }
+void leap_handle_event_create (LeapRequest *req)
+{
+  create_object (req, LEAP_KIND_EVENT, FALSE, event_created_cb);
+}
 void leap_handle_event_update (LeapRequest *req) { update_object (req, LEAP_KIND_EVENT); }
 void leap_handle_event_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_EVENT); }
 /* Tiers: the database and their counters in Redis, together (core). */
@@ -218,7 +255,10 @@ leap_handle_tier_update (LeapRequest *req)
                                     actor_of (req), tier_updated_cb, leap_request_ref (req));
 }
 void leap_handle_tier_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_TIER); }
-void leap_handle_offer_create (LeapRequest *req) { create_object (req, LEAP_KIND_OFFER, TRUE); }
+void leap_handle_offer_create (LeapRequest *req)
+{
+  create_object (req, LEAP_KIND_OFFER, TRUE, offer_created_cb);
+}
 void leap_handle_offer_update (LeapRequest *req) { update_object (req, LEAP_KIND_OFFER); }
 void leap_handle_offer_delete (LeapRequest *req) { delete_object (req, LEAP_KIND_OFFER); }
 
@@ -332,20 +372,30 @@ leap_handle_availability (LeapRequest *req)
     leap_holds_availability_async (req->ctx->holds, id, availability_cb, leap_request_ref (req));
 }
 
-/* GET /api/v1/sync?since=CURSOR&limit=N */
-void
-leap_handle_sync (LeapRequest *req)
+static void
+synced_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(LeapRequest) req = user_data;
   g_autoptr(GError) error = NULL;
-  gint64 since = 0, limit = 1000;
+  g_autoptr(JsonObject) answer = leap_catalogue_sync_finish (LEAP_CATALOGUE (object), result,
+                                                             &error);
 
-  if (!query_int_or_reply (req, "since", 0, G_MAXINT64, &since) ||
-      !query_int_or_reply (req, "limit", 1, 5000, &limit))
-    return;
-  answer = leap_catalogue_sync (req->ctx->catalogue, since, limit, &error);
   if (answer == NULL)
     leap_request_reply_error (req, error);
   else
     leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
+/* GET /api/v1/sync?since=CURSOR&limit=N */
+void
+leap_handle_sync (LeapRequest *req)
+{
+  gint64 since = 0, limit = 1000;
+
+  if (query_int_or_reply (req, "since", 0, G_MAXINT64, &since) &&
+      query_int_or_reply (req, "limit", 1, 5000, &limit))
+    leap_catalogue_sync_async (req->ctx->catalogue, since, limit, synced_cb,
+                               leap_request_ref (req));
 }

@@ -15,22 +15,32 @@ leap_handle_ticket_public_key (LeapRequest *req)
   leap_request_reply_object (req, SOUP_STATUS_OK, answer);
 }
 
+static void
+checked_in_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(JsonObject) details = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = leap_tickets_check_in_finish (LEAP_TICKETS (object), result,
+                                                               &details, &error);
+
+  if (answer == NULL)
+    leap_request_reply_error_with (req, error, details);
+  else
+    leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+}
+
 /* POST /api/v1/checkins {"code", "event_id"?} */
 void
 leap_handle_checkin_create (LeapRequest *req)
 {
   g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(JsonObject) details = NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (body == NULL)
-    return;
-  answer = leap_tickets_check_in (req->ctx->tickets, req->session, body, &details, &error);
-  if (answer == NULL)
-    leap_request_reply_error_with (req, error, details);
-  else
-    leap_request_reply_object (req, SOUP_STATUS_OK, answer);
+  if (body != NULL)
+    leap_tickets_check_in_async (req->ctx->tickets, req->session, body, checked_in_cb,
+                                 leap_request_ref (req));
 }
 
 /* GET /api/v1/orders/{id}/tickets.pdf */

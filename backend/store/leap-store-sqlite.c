@@ -17,33 +17,37 @@
 
 G_DEFINE_FINAL_TYPE (LeapStoreSqlite, leap_store_sqlite, LEAP_TYPE_STORE)
 
+/* SQLite's own text names tables, columns and constraints: it goes to the
+ * log, and the error says in plain words what failed. */
 gboolean
 _leap_store_sqlite_set_error (LeapStoreSqlite *self,
                               int              rc,
                               GError         **error)
 {
   int primary = rc & 0xff;
-  LeapErrorCode code = LEAP_ERROR_INTERNAL;
-  const char *message = sqlite3_errmsg (self->db);
 
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    code = LEAP_ERROR_UNAVAILABLE;
+    {
+      g_message ("SQLite error %d: %s", rc, sqlite3_errmsg (self->db));
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                           "The database is busy with another writer; try again in a moment");
+    }
   else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-    {
-      code = LEAP_ERROR_CONFLICT;
-      message = "it is still referenced by other records";
-    }
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                         "Database: it is still referenced by other records");
   else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-    {
-      code = LEAP_ERROR_CONFLICT;
-      message = "it already exists";
-    }
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "Database: it already exists");
   else if (primary == SQLITE_CONSTRAINT)
-    code = LEAP_ERROR_CONFLICT;
-
-  if (code == LEAP_ERROR_INTERNAL)
-    g_warning ("SQLite error %d: %s", rc, message);
-  g_set_error (error, LEAP_ERROR, code, "Database: %s", message);
+    {
+      g_message ("SQLite error %d: %s", rc, sqlite3_errmsg (self->db));
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                           "The database refused the change: it breaks one of its rules");
+    }
+  else
+    {
+      g_warning ("SQLite error %d: %s", rc, sqlite3_errmsg (self->db));
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_INTERNAL, "The database failed");
+    }
   return FALSE;
 }
 

@@ -7,11 +7,18 @@
 #include "leap-error.h"
 #include "leap-json.h"
 
+#define DEFAULT_CONNECTIONS 4
+
 typedef struct
 {
+  GMutex             lock;        /* queries */
   guint64            queries;
   char              *url;
-  LeapStoreReplicas *replicas; /* NULL: none */
+  LeapStoreReplicas *replicas;    /* NULL: none */
+  LeapStore         *counts_to;   /* Borrowed: the store a pool connection works for */
+  guint              connections; /* the pool's size */
+  GThreadPool       *pool;        /* runs leap_store_call_async ()'s functions */
+  GAsyncQueue       *idle;        /* of LeapStore: the pool's connections not in use */
 } LeapStorePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (LeapStore, leap_store, G_TYPE_OBJECT)
@@ -21,6 +28,11 @@ leap_store_finalize (GObject *object)
 {
   LeapStorePrivate *priv = leap_store_get_instance_private (LEAP_STORE (object));
 
+  /* Every call holds a reference to the store: none is left to run. */
+  if (priv->pool != NULL)
+    g_thread_pool_free (priv->pool, FALSE, TRUE);
+  g_async_queue_unref (priv->idle);
+  g_mutex_clear (&priv->lock);
   g_free (priv->url);
   g_clear_pointer (&priv->replicas, _leap_store_replicas_free);
 
@@ -36,6 +48,11 @@ leap_store_class_init (LeapStoreClass *klass)
 static void
 leap_store_init (LeapStore *self)
 {
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  g_mutex_init (&priv->lock);
+  priv->connections = DEFAULT_CONNECTIONS;
+  priv->idle = g_async_queue_new_full (g_object_unref);
 }
 
 const char *
@@ -175,14 +192,191 @@ guint64
 leap_store_get_query_count (LeapStore *self)
 {
   LeapStorePrivate *priv = leap_store_get_instance_private (self);
-  return priv->queries;
+  guint64 queries;
+
+  g_mutex_lock (&priv->lock);
+  queries = priv->queries;
+  g_mutex_unlock (&priv->lock);
+  return queries;
 }
 
+/* A pool connection counts for the store it works for: the count is what
+ * the backend asked of the database, on whichever connection. */
 void
 leap_store_count_query (LeapStore *self)
 {
   LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  if (priv->counts_to != NULL)
+    priv = leap_store_get_instance_private (priv->counts_to);
+  g_mutex_lock (&priv->lock);
   priv->queries++;
+  g_mutex_unlock (&priv->lock);
+}
+
+/* Calls off the main loop: a pool of at most `connections` threads, each
+ * call on a connection of its own (leap_store_open_again ()) that no other
+ * thread uses meanwhile. The main loop never waits for the database, be it
+ * a SQLite file another writer has locked or a server across the network;
+ * the answer comes back to the caller's main context. */
+
+typedef struct
+{
+  LeapStoreFunc  func;
+  gpointer       data;
+  GDestroyNotify data_destroy;
+  GDestroyNotify result_destroy;
+  gpointer       result;
+  GError        *error;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  if (call->data_destroy != NULL)
+    call->data_destroy (call->data);
+  if (call->result != NULL && call->result_destroy != NULL)
+    call->result_destroy (call->result);
+  g_clear_error (&call->error);
+  g_free (call);
+}
+
+/* On the caller's context, where the task is also dropped: its data and
+ * the store are then never freed by a pool thread. */
+static gboolean
+call_return_cb (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  Call *call = g_task_get_task_data (task);
+
+  if (call->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&call->error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&call->result), call->result_destroy);
+  return G_SOURCE_REMOVE;
+}
+
+static LeapStore *
+take_connection (LeapStore *self,
+                 GError   **error)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+  LeapStore *conn = g_async_queue_try_pop (priv->idle);
+  LeapStorePrivate *conn_priv;
+
+  /* At most one connection per thread of the pool is ever opened. */
+  if (conn != NULL)
+    return conn;
+  conn = leap_store_open_again (self, error);
+  if (conn == NULL)
+    return NULL;
+  conn_priv = leap_store_get_instance_private (conn);
+  conn_priv->counts_to = self;
+  return conn;
+}
+
+static void
+call_run (gpointer data,
+          gpointer user_data)
+{
+  GTask *task = data;
+  LeapStore *self = user_data;
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+  Call *call = g_task_get_task_data (task);
+  GSource *source;
+
+  if (!g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &call->error))
+    {
+      LeapStore *conn = take_connection (self, &call->error);
+
+      if (conn != NULL)
+        {
+          call->result = call->func (conn, call->data, &call->error);
+          g_async_queue_push (priv->idle, conn);
+        }
+    }
+  source = g_idle_source_new ();
+  /* Not idle's low priority: a busy loop would starve the answers. */
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, call_return_cb, task, NULL);
+  g_source_attach (source, g_task_get_context (task));
+  g_source_unref (source);
+}
+
+/* How many connections (and threads) the calls may use at once; default 4. */
+void
+leap_store_set_connections (LeapStore *self,
+                            guint      connections)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+
+  g_return_if_fail (LEAP_IS_STORE (self));
+  g_return_if_fail (connections > 0);
+
+  priv->connections = connections;
+  if (priv->pool != NULL)
+    g_thread_pool_set_max_threads (priv->pool, connections, NULL);
+}
+
+/* Runs func (connection, data, error) on a connection of the pool, in
+ * another thread: func must touch nothing but data and what it makes. It
+ * fails if and only if it sets its error; what it returns is the result,
+ * freed with result_destroy if nobody takes it. data is freed with
+ * data_destroy on the caller's context. Calls made one after the other's
+ * answer see each other's writes; calls in flight together may run in
+ * any order. */
+void
+leap_store_call_async (LeapStore          *self,
+                       LeapStoreFunc       func,
+                       gpointer            data,
+                       GDestroyNotify      data_destroy,
+                       GDestroyNotify      result_destroy,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
+{
+  LeapStorePrivate *priv = leap_store_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  Call *call;
+
+  g_return_if_fail (LEAP_IS_STORE (self));
+  g_return_if_fail (func != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, leap_store_call_async);
+  call = g_new0 (Call, 1);
+  call->func = func;
+  call->data = data;
+  call->data_destroy = data_destroy;
+  call->result_destroy = result_destroy;
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+
+  if (priv->pool == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      priv->pool = g_thread_pool_new (call_run, self, priv->connections, FALSE, &error);
+      if (priv->pool == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  /* The pool's reference is dropped by call_return_cb (). */
+  g_thread_pool_push (priv->pool, g_steal_pointer (&task), NULL);
+}
+
+/* The result of func; NULL with error set if it failed, NULL without if
+ * that is what it returned. */
+gpointer
+leap_store_call_finish (LeapStore    *self,
+                        GAsyncResult *result,
+                        GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == leap_store_call_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 JsonObject *

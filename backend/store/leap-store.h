@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -473,6 +474,26 @@ JsonObject *leap_store_refund_begun       (gint64                 refund_id,
                                            gint64                 event_id,
                                            const char            *items,
                                            JsonObject            *order);
+
+/* Runs on a connection of the store's pool, in another thread (see
+ * leap_store_call_async ()). */
+typedef gpointer (*LeapStoreFunc) (LeapStore *store,
+                                   gpointer   data,
+                                   GError   **error);
+
+void        leap_store_set_connections   (LeapStore             *self,
+                                          guint                  connections);
+void        leap_store_call_async        (LeapStore             *self,
+                                          LeapStoreFunc          func,
+                                          gpointer               data,
+                                          GDestroyNotify         data_destroy,
+                                          GDestroyNotify         result_destroy,
+                                          GCancellable          *cancellable,
+                                          GAsyncReadyCallback    callback,
+                                          gpointer               user_data);
+gpointer    leap_store_call_finish       (LeapStore             *self,
+                                          GAsyncResult          *result,
+                                          GError               **error);
 
 /* How many statements this store has run; tests use it to prove that a
  * cache hit does not reach the database. */

@@ -5,6 +5,8 @@
  * the lock is gone. */
 #include "leap-fault.h"
 
+#include <string.h>
+
 static LeapTestRedis redis;
 
 #define LOCK_MS 6000
@@ -125,6 +127,111 @@ test_busy (LeapFault *f, gconstpointer data)
   lock_database (f, TRUE, "database busy with another writer 6 s");
 }
 
+typedef struct
+{
+  SoupMessage *msg;
+  GBytes      *body;
+  gint64       started;
+  gint64       answered; /* monotonic µs, 0 until then */
+} Pending;
+
+static void
+pending_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Pending *p = user_data;
+  g_autoptr(GError) error = NULL;
+
+  p->body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  g_assert_no_error (error);
+  p->answered = g_get_monotonic_time ();
+}
+
+static gboolean
+pending_answered (gpointer data)
+{
+  return ((Pending *) data)->answered != 0;
+}
+
+/* ms that a GET of path takes; asserts its status. */
+static gint64
+timed_get (LeapFault  *f,
+           const char *path,
+           guint       status)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  gint64 started = g_get_monotonic_time ();
+
+  leap_test_backend_call (&f->tb, "GET", path, NULL, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, status);
+  return (g_get_monotonic_time () - started) / 1000;
+}
+
+/* Issue 16, item 11: a request waiting for a locked database stops no
+ * other request (the database is waited for off the main loop), and its
+ * 503 tells nothing of the database's own text. */
+static void
+test_locked_main_loop (LeapFault *f, gconstpointer data)
+{
+  g_autofree char *event_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, f->event);
+  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/venues");
+  g_autofree char *auth = g_strconcat ("Bearer ", f->admin, NULL);
+  const char *venue = "{\"name\": \"Locked Hall\", \"city\": \"Berlin\", "
+                      "\"timezone\": \"Europe/Berlin\"}";
+  g_autoptr(GBytes) venue_bytes = g_bytes_new_static (venue, strlen (venue));
+  g_autoptr(JsonNode) answer = NULL;
+  Pending p = { 0 };
+  g_autoptr(LeapTestDb) db = leap_test_db_open (f->tb.db_url);
+  gint64 slowest = 0;
+  guint probes = 0;
+  JsonObject *error;
+
+  /* The event's answer cached, so that reading it needs no database. */
+  timed_get (f, event_path, SOUP_STATUS_OK);
+
+  leap_test_db_lock (db);
+
+  p.msg = soup_message_new ("POST", url);
+  soup_message_headers_replace (soup_message_get_request_headers (p.msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (p.msg, "application/json", venue_bytes);
+  p.started = g_get_monotonic_time ();
+  soup_session_send_and_read_async (f->tb.session, p.msg, G_PRIORITY_DEFAULT, NULL, pending_cb,
+                                    &p);
+
+  /* While the write waits (up to the store's 5 s busy timeout), the
+   * health check and a cached read answer at once. */
+  while (!pending_answered (&p) && g_get_monotonic_time () - p.started < 20 * G_USEC_PER_SEC)
+    {
+      slowest = MAX (slowest, timed_get (f, "/healthz", SOUP_STATUS_OK));
+      slowest = MAX (slowest, timed_get (f, event_path, SOUP_STATUS_OK));
+      probes++;
+    }
+  g_assert_true (leap_test_wait_until (pending_answered, &p, 20000));
+  leap_test_db_unlock (db);
+
+  g_test_message ("write answered after %" G_GINT64_FORMAT " ms; %u probes meanwhile, the "
+                  "slowest %" G_GINT64_FORMAT " ms",
+                  (p.answered - p.started) / 1000, probes, slowest);
+  /* The write did wait for the lock: the probes ran while it waited. */
+  g_assert_cmpint ((p.answered - p.started) / 1000, >=, 3000);
+  g_assert_cmpuint (probes, >=, 3);
+  g_assert_cmpint (slowest, <, 1000);
+
+  g_assert_cmpuint (soup_message_get_status (p.msg), ==, SOUP_STATUS_SERVICE_UNAVAILABLE);
+  answer = json_from_string (g_bytes_get_data (p.body, NULL), NULL);
+  g_assert_nonnull (answer);
+  error = json_object_get_object_member (json_node_get_object (answer), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "unavailable");
+  g_assert_null (strstr (json_object_get_string_member (error, "message"), "database is locked"));
+  g_assert_null (strstr (json_object_get_string_member (error, "message"), "SQLite"));
+  g_bytes_unref (p.body);
+  g_object_unref (p.msg);
+
+  /* With the lock gone the same write goes through. */
+  g_assert_cmpint (leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues", venue), >, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -134,6 +241,8 @@ main (int argc, char *argv[])
   leap_fault_global_init (&redis);
   g_test_add ("/leap/faults/db/write-locked", LeapFault, NULL, setup, test_writer_lock, teardown);
   g_test_add ("/leap/faults/db/busy", LeapFault, NULL, setup, test_busy, teardown);
+  g_test_add ("/leap/faults/db/locked-main-loop", LeapFault, NULL, setup, test_locked_main_loop,
+              teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);
   return status;
