@@ -9,6 +9,7 @@
 #include "leap-json.h"
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,12 @@ one_line (const char *text)
   return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
+/* Every session's settings, in the startup packet so that they hold after a
+ * reset too: UTC, and a wait for another writer's lock as long as SQLite's
+ * busy timeout, after which the call answers "busy" instead of holding a
+ * connection of the pool (and its client) without end. */
+#define OPTIONS "-c TimeZone=UTC -c lock_timeout=5000"
+
 /* SQLSTATEs, or classes of them, first match wins; SQLite's messages
  * where the situation is the same. */
 static const struct
@@ -101,19 +108,23 @@ static const struct
   LeapErrorCode  code;
   const char    *message;
 } states[] = {
-  { "23505", LEAP_ERROR_CONFLICT, "it already exists" },
-  { "23503", LEAP_ERROR_CONFLICT, "it is still referenced by other records" },
-  { "23514", LEAP_ERROR_CONFLICT, "CHECK constraint failed" },
-  { "23502", LEAP_ERROR_CONFLICT, "NOT NULL constraint failed" },
-  { "23", LEAP_ERROR_CONFLICT, "constraint failed" },
-  { "40001", LEAP_ERROR_UNAVAILABLE, "the database is busy" },
-  { "40P01", LEAP_ERROR_UNAVAILABLE, "the database is busy" },
+  { "23505", LEAP_ERROR_CONFLICT, N_("Database: it already exists") },
+  { "23503", LEAP_ERROR_CONFLICT, N_("Database: it is still referenced by other records") },
+  { "23", LEAP_ERROR_CONFLICT, N_("The database refused the change: it breaks one of its rules") },
+  /* A lock waited for longer than lock_timeout, a serialization failure, a
+   * deadlock: another writer was in the way, as SQLite's busy. */
+  { "55P03", LEAP_ERROR_UNAVAILABLE,
+    N_("The database is busy with another writer; try again in a moment") },
+  { "40001", LEAP_ERROR_UNAVAILABLE,
+    N_("The database is busy with another writer; try again in a moment") },
+  { "40P01", LEAP_ERROR_UNAVAILABLE,
+    N_("The database is busy with another writer; try again in a moment") },
   /* A protocol violation (a statement given the wrong number of
    * parameters) is a bug of ours, not a connection failure. */
-  { "08P01", LEAP_ERROR_INTERNAL, "the query failed" },
-  { "08", LEAP_ERROR_UNAVAILABLE, "the database is unavailable" },
-  { "57P", LEAP_ERROR_UNAVAILABLE, "the database is unavailable" },
-  { "53", LEAP_ERROR_UNAVAILABLE, "the database is unavailable" },
+  { "08P01", LEAP_ERROR_INTERNAL, N_("The database failed") },
+  { "08", LEAP_ERROR_UNAVAILABLE, N_("The database is unavailable") },
+  { "57P", LEAP_ERROR_UNAVAILABLE, N_("The database is unavailable") },
+  { "53", LEAP_ERROR_UNAVAILABLE, N_("The database is unavailable") },
 };
 
 static LeapErrorCode
@@ -126,7 +137,7 @@ code_for_state (const char  *state,
         *message = states[i].message;
         return states[i].code;
       }
-  *message = "the query failed";
+  *message = N_("The database failed");
   return LEAP_ERROR_INTERNAL;
 }
 
@@ -150,7 +161,7 @@ _leap_store_pg_set_error (LeapStorePg    *self,
     g_warning ("PostgreSQL error %s: %s", state != NULL ? state : "(none)", said);
   else
     g_debug ("PostgreSQL error %s: %s", state, said);
-  g_set_error (error, LEAP_ERROR, code, "Database: %s", message);
+  g_set_error_literal (error, LEAP_ERROR, code, message);
   return FALSE;
 }
 
@@ -677,8 +688,7 @@ parse_conninfo (const char *conninfo,
       if (g_str_equal (option->keyword, "password"))
         has_password = option->val != NULL && option->val[0] != '\0';
       else if (g_str_equal (option->keyword, "options"))
-        *options = g_strjoin (" ", option->val != NULL ? option->val : "", "-c TimeZone=UTC",
-                              NULL);
+        *options = g_strjoin (" ", option->val != NULL ? option->val : "", OPTIONS, NULL);
     }
   PQconninfoFree (parsed);
   if (has_password)
