@@ -423,10 +423,11 @@ outbox_marked_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  g_autofree char *order_id = user_data;
   g_autoptr(GError) error = NULL;
 
   if (leap_store_call_finish (LEAP_STORE (object), result, &error) == NULL)
-    g_warning ("An order was not marked as sent to Redis: %s", error->message);
+    g_warning ("Order %s not marked as sent to Redis: %s", order_id, error->message);
 }
 
 /* Gives Redis a hold the database made (lua/import-hold.lua). */
@@ -467,7 +468,7 @@ hand_over (LeapHolds  *self,
       /* sent_at is only a record (nothing reads it back): a failure is
        * told, not acted on. */
       leap_store_call_async (self->store, outbox_mark_sent_run, g_strdup (order_id), g_free,
-                             NULL, NULL, outbox_marked_cb, NULL);
+                             NULL, NULL, outbox_marked_cb, g_strdup (order_id));
     }
   else
     leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT", expires,
