@@ -349,6 +349,66 @@ test_batch (Fixture *f, gconstpointer data)
   g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 2"), ==, 2);
 }
 
+/* The queries that @count orders take: their intents (found
+ * @begun_status),
+ * then their payments, each batch through the store at once. */
+static guint64
+queries_for (Fixture    *f,
+             guint       first,
+             guint       count,
+             const char *begun_status)
+{
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(JsonArray) begun = NULL;
+  g_autoptr(JsonArray) written = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = leap_store_get_query_count (f->store);
+
+  for (guint i = first; i < first + count; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("o-1-N%u", i);
+
+      json_array_add_object_element (orders, paid_order (id, i % 2 == 0 ? 1 : 3, 1 + i % 3));
+    }
+  begun = leap_store_begin_orders (f->store, orders, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < count; i++)
+    g_assert_cmpstr (result_status (begun, i), ==, begun_status);
+  written = leap_store_write_orders (f->store, orders, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < count; i++)
+    g_assert_cmpstr (result_status (written, i), ==, "paid");
+  return leap_store_get_query_count (f->store) - before;
+}
+
+/* A batch of orders takes the same number of statements however many
+ * orders it holds (round trips are most of a checkout's time), and
+ * stores what order by order would. */
+static void
+test_set_based (Fixture *f, gconstpointer data)
+{
+  guint64 two = queries_for (f, 0, 2, "pending");
+  guint64 twelve = queries_for (f, 2, 12, "pending");
+
+  g_assert_cmpuint (twelve, ==, two);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"), ==, 14);
+  /* Tier 1: orders 0, 2, …, 12 of 1 + i % 3 tickets; tier 3: the others. */
+  g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 1"), ==, 13);
+  g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 3"), ==, 14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM tickets"), ==, 27);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM order_lines"), ==, 14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM order_codes"), ==, 14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM audit_log WHERE action = 'checkout'"), ==,
+                   14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM payments WHERE status = 'approved' "
+                              "AND tendered = 50000 AND provider_ref = 'ref-' || order_id"),
+                   ==, 14);
+  /* Again: all there, nothing changes, in no more statements. */
+  g_assert_cmpuint (queries_for (f, 2, 12, "paid"), <=, two);
+  g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 1"), ==, 13);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM payments"), ==, 14);
+}
+
 static JsonObject *
 refund_of (const char *order_id,
            guint       quantity)
@@ -707,6 +767,7 @@ main (int argc, char *argv[])
   g_test_add ("/leap/pg-orders/tiers-crossed", Fixture, NULL, setup, test_tiers_crossed,
               teardown);
   g_test_add ("/leap/pg-orders/batch", Fixture, NULL, setup, test_batch, teardown);
+  g_test_add ("/leap/pg-orders/set-based", Fixture, NULL, setup, test_set_based, teardown);
   g_test_add ("/leap/pg-orders/refunds", Fixture, NULL, setup, test_refunds, teardown);
   g_test_add ("/leap/pg-orders/same-json", Fixture, NULL, setup, test_same_json, teardown);
   status = g_test_run ();
