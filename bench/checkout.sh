@@ -119,7 +119,7 @@ for w in $WORKERS; do
   echo "--- drain, $w worker(s)"
   new_event "drain $w"
   "$BUILD/bench/leap-checkout" place 127.0.0.1 "$bport" "$cashier" "$event" "$tier" "$N" "$CONNS"
-  [ "$STORE" != postgresql ] || sql "SELECT pg_stat_statements_reset ()" >/dev/null
+  [ "$STORE" != postgresql ] || sql "SELECT pg_stat_statements_reset (), pg_stat_reset_shared ('wal')" >/dev/null
   t0=$(ms)
   start_workers "$w"
   until [ "$(paid)" -ge "$N" ]; do sleep 0.02; done
@@ -131,7 +131,7 @@ for w in $WORKERS; do
   if [ "$STORE" = postgresql ]; then
     # (the script's own polls for the count of paid orders left out)
     stmts="FROM pg_stat_statements WHERE query NOT LIKE 'SELECT count(*) FROM orders%' AND query NOT LIKE '%stat%reset%'"
-    echo "statements    per paid order: $(sql "SELECT round (sum (calls)::numeric / $N, 1) $stmts"); commits per paid order: $(sql "SELECT round (sum (calls)::numeric / $N, 3) $stmts AND query = 'COMMIT'")"
+    echo "statements    per paid order: $(sql "SELECT round (sum (calls)::numeric / $N, 1) $stmts"); WAL fsyncs (commits) per paid order: $(sql "SELECT round (wal_sync::numeric / $N, 3) FROM pg_stat_wal")"
     sql "SELECT calls, round (total_exec_time) AS ms, left (regexp_replace (query, '\s+', ' ', 'g'), 70) $stmts ORDER BY total_exec_time DESC LIMIT ${TOP:-0}"
   fi
   check

@@ -409,6 +409,51 @@ test_set_based (Fixture *f, gconstpointer data)
   g_assert_cmpint (pg_int (f, "SELECT count(*) FROM payments"), ==, 14);
 }
 
+/* The queries that recording @count charges of the card terminal takes,
+ * the last with the first one's key when @twice. */
+static guint64
+ledger_queries (Fixture  *f,
+                guint     count,
+                gboolean  twice)
+{
+  g_autoptr(JsonArray) entries = json_array_new ();
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = leap_store_get_query_count (f->store);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("o-1-L%u-%u", count, twice && i == count - 1 ? 0 : i);
+      g_autofree char *text = g_strdup_printf ("{\"key\": \"%s\", \"kind\": \"charge\", "
+                                               "\"amount\": %u, \"currency\": \"EUR\", "
+                                               "\"result\": \"approved\"}", key, 100 + i);
+
+      json_array_add_object_element (entries, object_from (text));
+    }
+  results = leap_store_card_ledger_record_many (f->store, entries, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (results), ==, count);
+  for (guint i = 0; i < count; i++)
+    {
+      JsonObject *result = json_array_get_object_element (results, i);
+
+      g_assert_cmpint (leap_json_get_int (result, "amount", 0), ==,
+                       twice && i == count - 1 ? 100 : 100 + i);
+      g_assert_cmpint (leap_json_get_int (result, "requests", 0), ==,
+                       twice && (i == 0 || i == count - 1) ? 1 + (i > 0) : 1);
+    }
+  return leap_store_get_query_count (f->store) - before;
+}
+
+/* The card terminal records a batch of charges in as many statements
+ * however many it holds; a key twice in one is counted twice. */
+static void
+test_ledger_set_based (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpuint (ledger_queries (f, 12, FALSE), ==, ledger_queries (f, 2, FALSE));
+  ledger_queries (f, 3, TRUE);
+}
+
 static JsonObject *
 refund_of (const char *order_id,
            guint       quantity)
@@ -768,6 +813,8 @@ main (int argc, char *argv[])
               teardown);
   g_test_add ("/leap/pg-orders/batch", Fixture, NULL, setup, test_batch, teardown);
   g_test_add ("/leap/pg-orders/set-based", Fixture, NULL, setup, test_set_based, teardown);
+  g_test_add ("/leap/pg-orders/ledger-set-based", Fixture, NULL, setup, test_ledger_set_based,
+              teardown);
   g_test_add ("/leap/pg-orders/refunds", Fixture, NULL, setup, test_refunds, teardown);
   g_test_add ("/leap/pg-orders/same-json", Fixture, NULL, setup, test_same_json, teardown);
   status = g_test_run ();

@@ -336,7 +336,10 @@ move_orders (LeapStorePg *self,
 }
 
 /* Raises the tiers' sold by the lines of all paid orders at once, each
- * tier once, under the capacity guard; any tier not raised fails it. */
+ * tier once, under the capacity guard; any tier not raised fails it.
+ * Their rows are locked by id first, as write_orders () of
+ * leap-store-pg-orders.c does, but last in the transaction: the
+ * writers wait for each other only for this and the commit. */
 static gboolean
 raise_sold (LeapStorePg *self,
             Columns     *need,
@@ -344,12 +347,17 @@ raise_sold (LeapStorePg *self,
             GError     **error)
 {
   g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
+  g_autoptr(LeapPgParams) tiers = _leap_pg_params_new ();
   g_autoptr(PGresult) result = NULL;
 
   if (columns_empty (need))
     return TRUE;
   columns_pass (need, params);
   _leap_pg_params_int (params, now);
+  _leap_pg_params_text (tiers, need->column[0]->str);
+  if (!_leap_store_pg_exec (self, "SELECT id FROM tiers WHERE id = ANY ($1::bigint[]) "
+                                  "ORDER BY id FOR NO KEY UPDATE", tiers, error))
+    return FALSE;
   result = _leap_store_pg_query (self, "WITH need AS (SELECT tier_id, event_id, "
                                        "sum (quantity)::bigint AS quantity "
                                        "FROM unnest ($1::bigint[], $2::bigint[], $3::bigint[]) "
@@ -482,8 +490,7 @@ complete_orders (LeapStorePg *self,
                               audit_params, error);
 }
 
-/* What write_one () of leap-store-pg-orders.c does, for the whole batch,
- * in the transaction that locked its tiers. */
+/* What write_one () of leap-store-pg-orders.c does, for the whole batch. */
 JsonArray *
 _leap_store_pg_write_set (LeapStorePg *self,
                           JsonArray   *orders,
@@ -522,10 +529,10 @@ _leap_store_pg_write_set (LeapStorePg *self,
     }
   /* Written: no longer one to queue again after a Redis lost its data. */
   _leap_pg_params_text (ids_params, ids);
-  if (!raise_sold (self, &need, now, error) ||
-      !complete_orders (self, &tickets, &pay, &audit, now, error) ||
+  if (!complete_orders (self, &tickets, &pay, &audit, now, error) ||
       !_leap_store_pg_exec (self, "DELETE FROM accepted_orders "
-                                  "WHERE order_id = ANY ($1::text[])", ids_params, error))
+                                  "WHERE order_id = ANY ($1::text[])", ids_params, error) ||
+      !raise_sold (self, &need, now, error))
     return NULL;
   return statuses (self, orders, ids, error);
 }

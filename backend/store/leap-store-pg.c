@@ -539,11 +539,11 @@ _leap_store_pg_batch_after (LeapStorePg        *self,
 }
 
 /* The same, but with @set on all of @items at once first (one
- * transaction, a fixed number of statements, after @first): with many
- * items, far fewer round trips than a savepoint and statements for each.
- * @set fails whole when one item cannot be stored; then, unless the
- * database is unavailable, the items go one by one as above, where the
- * one that cannot be stored fails alone. */
+ * transaction, a fixed number of statements; @set takes the locks @first
+ * would): with many items, far fewer round trips than a savepoint and
+ * statements for each. @set fails whole when one item cannot be stored;
+ * then, unless the database is unavailable, the items go one by one as
+ * above, where the one that cannot be stored fails alone. */
 JsonArray *
 _leap_store_pg_batch_set (LeapStorePg        *self,
                           const char         *first,
@@ -558,8 +558,7 @@ _leap_store_pg_batch_set (LeapStorePg        *self,
 
   if (!_leap_store_pg_begin (self, error))
     return NULL;
-  if (first == NULL || _leap_store_pg_exec (self, first, params, &local_error))
-    results = set (self, items, g_get_real_time () / G_USEC_PER_SEC, &local_error);
+  results = set (self, items, g_get_real_time () / G_USEC_PER_SEC, &local_error);
   if (results == NULL)
     _leap_store_pg_rollback (self);
   else if (_leap_store_pg_commit (self, &local_error))
