@@ -10,8 +10,10 @@
 #            own rate of paid orders written;
 # with each number of workers in WORKERS (default "1 2"), and a bare stream
 # consumer (XREADGROUP + XACK, no work) on the same Redis for comparison.
-# Checks that every order is paid exactly once in the database.
-# usage: [STORE=sqlite|postgresql] [WORKERS="1 2 4"] bench/checkout.sh [BUILD_DIR] [N]
+# Checks that every order is paid exactly once in the database. Into
+# PostgreSQL, after each drain: statements and WAL fsyncs per paid order,
+# and with TOP=N the N statements that took the most server time.
+# usage: [STORE=sqlite|postgresql] [WORKERS="1 2 4"] [TOP=N] bench/checkout.sh [BUILD_DIR] [N]
 set -eu
 BUILD=${1:-_build}
 N=${2:-10000}
