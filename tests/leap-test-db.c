@@ -174,19 +174,13 @@ leap_test_db_exec (LeapTestDb *db,
 }
 
 void
-leap_test_db_lock (LeapTestDb *db)
+leap_test_db_lock (LeapTestDb *db,
+                   const char *table)
 {
-  g_autofree char *tables = NULL;
-
   if (db->sqlite != NULL)
-    {
-      leap_test_db_exec (db, "BEGIN IMMEDIATE");
-      return;
-    }
-  tables = first_value (db, "SELECT string_agg (quote_ident (tablename), ', ') FROM pg_tables "
-                            "WHERE schemaname = 'public'");
-  leap_test_db_exec (db, "BEGIN");
-  leap_test_db_exec (db, "LOCK TABLE %s IN EXCLUSIVE MODE", tables);
+    leap_test_db_exec (db, "BEGIN IMMEDIATE");
+  else
+    leap_test_db_exec (db, "BEGIN; LOCK TABLE %s IN EXCLUSIVE MODE", table);
 }
 
 void

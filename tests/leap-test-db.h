@@ -28,10 +28,12 @@ GPtrArray  *leap_test_db_column (LeapTestDb *db,
 void        leap_test_db_exec   (LeapTestDb *db,
                                  const char *format,
                                  ...) G_GNUC_PRINTF (2, 3);
-/* Takes the database's write lock as another writer would (SQLite's
- * BEGIN IMMEDIATE; on PostgreSQL every table locked EXCLUSIVE: reads go
- * on, writes wait) until leap_test_db_unlock () commits. */
-void        leap_test_db_lock   (LeapTestDb *db);
+/* Takes the database's write lock as another writer would, until
+ * leap_test_db_unlock () commits: SQLite's one lock for every table
+ * (BEGIN IMMEDIATE); on PostgreSQL, whose writers do not take turns, the
+ * lock of @table (EXCLUSIVE: reads go on, writes to it wait). */
+void        leap_test_db_lock   (LeapTestDb *db,
+                                 const char *table);
 void        leap_test_db_unlock (LeapTestDb *db);
 void        leap_test_wait_db   (LeapTestDb *db,
                                  gint64      want,

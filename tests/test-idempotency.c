@@ -367,7 +367,7 @@ test_lease_after_kill (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (leap_test_wait_until (serving, GUINT_TO_POINTER (port), 20000));
 
-  leap_test_db_lock (lock);
+  leap_test_db_lock (lock, "venues");
   {
     g_autoptr(SoupMessage) msg = NULL;
 

@@ -133,8 +133,9 @@ one_line (const char *text)
 /* Every session's settings, in the startup packet so that they hold after a
  * reset too: UTC, and a wait for another writer's lock as long as SQLite's
  * busy timeout, after which the call answers "busy" instead of holding a
- * connection of the pool (and its client) without end. */
-#define OPTIONS "-c TimeZone=UTC -c lock_timeout=5000"
+ * connection of the pool (and its client) without end; and no notices
+ * (CREATE TABLE IF NOT EXISTS of a table that is there) on stderr. */
+#define OPTIONS "-c TimeZone=UTC -c lock_timeout=5000 -c client_min_messages=warning"
 
 /* SQLSTATEs, or classes of them, first match wins; SQLite's messages
  * where the situation is the same. */

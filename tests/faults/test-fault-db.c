@@ -48,7 +48,7 @@ writer_thread (gpointer data)
 
       while (g_get_monotonic_time () < end)
         {
-          leap_test_db_lock (db);
+          leap_test_db_lock (db, "orders");
           g_atomic_int_set (&w->locked, 1);
           g_usleep (50 * 1000);
           leap_test_db_unlock (db);
@@ -56,7 +56,7 @@ writer_thread (gpointer data)
     }
   else
     {
-      leap_test_db_lock (db);
+      leap_test_db_lock (db, "orders");
       g_atomic_int_set (&w->locked, 1);
       g_usleep (LOCK_MS * 1000);  /* the fault: the lock held, whatever happens */
       leap_test_db_unlock (db);
@@ -190,7 +190,7 @@ test_locked_main_loop (LeapFault *f, gconstpointer data)
   /* The event's answer cached, so that reading it needs no database. */
   timed_get (f, event_path, SOUP_STATUS_OK);
 
-  leap_test_db_lock (db);
+  leap_test_db_lock (db, "venues");
 
   p.msg = soup_message_new ("POST", url);
   soup_message_headers_replace (soup_message_get_request_headers (p.msg), "Authorization", auth);
