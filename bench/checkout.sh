@@ -10,8 +10,10 @@
 #            own rate of paid orders written;
 # with each number of workers in WORKERS (default "1 2"), and a bare stream
 # consumer (XREADGROUP + XACK, no work) on the same Redis for comparison.
-# Checks that every order is paid exactly once in the database.
-# usage: [STORE=sqlite|postgresql] [WORKERS="1 2 4"] bench/checkout.sh [BUILD_DIR] [N]
+# Checks that every order is paid exactly once in the database. Into
+# PostgreSQL, after each drain: statements and WAL fsyncs per paid order,
+# and with TOP=N the N statements that took the most server time.
+# usage: [STORE=sqlite|postgresql] [WORKERS="1 2 4"] [TOP=N] bench/checkout.sh [BUILD_DIR] [N]
 set -eu
 BUILD=${1:-_build}
 N=${2:-10000}
@@ -42,13 +44,16 @@ if [ "$STORE" = postgresql ]; then
   pgbin=$(pg_config --bindir); pport=$(free_port)
   chmod 755 "$dir"; mkdir "$dir/pg"; [ -z "$as_pg" ] || chown postgres "$dir/pg"
   $as_pg "$pgbin/initdb" -D "$dir/pg/data" -U leap -A trust -E UTF8 --locale=C >/dev/null
-  $as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w \
-    -o "-p $pport -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  # pg_stat_statements: where the time goes (below, after each drain).
+  pgopts="-c listen_addresses=127.0.0.1 -c max_connections=200"
+  pgopts="$pgopts -c shared_preload_libraries=pg_stat_statements"
+  $as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w -o "-p $pport -k $dir/pg $pgopts" start >/dev/null
   trap 'for p in $workers $pids; do kill $p 2>/dev/null; done; wait 2>/dev/null;
         $as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null; rm -rf "$dir"' EXIT INT TERM
   "$pgbin/createdb" -h 127.0.0.1 -p "$pport" -U leap leap
   DB_URL="postgresql://leap@127.0.0.1:$pport/leap"
   sql () { psql -qAt "$DB_URL" -c "$1"; }
+  sql "CREATE EXTENSION pg_stat_statements" >/dev/null
 else
   DB="$dir/leap.db"
   DB_URL="sqlite:$DB"
@@ -116,6 +121,7 @@ for w in $WORKERS; do
   echo "--- drain, $w worker(s)"
   new_event "drain $w"
   "$BUILD/bench/leap-checkout" place 127.0.0.1 "$bport" "$cashier" "$event" "$tier" "$N" "$CONNS"
+  [ "$STORE" != postgresql ] || sql "SELECT pg_stat_statements_reset (), pg_stat_reset_shared ('wal')" >/dev/null
   t0=$(ms)
   start_workers "$w"
   until [ "$(paid)" -ge "$N" ]; do sleep 0.02; done
@@ -123,6 +129,13 @@ for w in $WORKERS; do
   until [ "$(redis-cli -p "$rport" XPENDING "leap:{ev:$event}:checkout-stream" leap-workers | head -1)" -eq 0 ]; do sleep 0.05; done
   stop_workers
   echo "drain         $N orders paid in $((t1 - t0)) ms after the workers started: $((N * 1000 / (t1 - t0))) paid orders/s (incl. worker start-up)"
+  # Where the time goes: statements and commits per order, and the waits.
+  if [ "$STORE" = postgresql ]; then
+    # (the script's own polls for the count of paid orders left out)
+    stmts="FROM pg_stat_statements WHERE query NOT LIKE 'SELECT count(*) FROM orders%' AND query NOT LIKE '%stat%reset%'"
+    echo "statements    per paid order: $(sql "SELECT round (sum (calls)::numeric / $N, 1) $stmts"); WAL fsyncs (commits) per paid order: $(sql "SELECT round (wal_sync::numeric / $N, 3) FROM pg_stat_wal")"
+    sql "SELECT calls, round (total_exec_time) AS ms, left (regexp_replace (query, '\s+', ' ', 'g'), 70) $stmts ORDER BY total_exec_time DESC LIMIT ${TOP:-0}"
+  fi
   check
 done
 

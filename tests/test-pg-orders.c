@@ -349,6 +349,111 @@ test_batch (Fixture *f, gconstpointer data)
   g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 2"), ==, 2);
 }
 
+/* The queries that @count orders take: their intents (found
+ * @begun_status),
+ * then their payments, each batch through the store at once. */
+static guint64
+queries_for (Fixture    *f,
+             guint       first,
+             guint       count,
+             const char *begun_status)
+{
+  g_autoptr(JsonArray) orders = json_array_new ();
+  g_autoptr(JsonArray) begun = NULL;
+  g_autoptr(JsonArray) written = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = leap_store_get_query_count (f->store);
+
+  for (guint i = first; i < first + count; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("o-1-N%u", i);
+
+      json_array_add_object_element (orders, paid_order (id, i % 2 == 0 ? 1 : 3, 1 + i % 3));
+    }
+  begun = leap_store_begin_orders (f->store, orders, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < count; i++)
+    g_assert_cmpstr (result_status (begun, i), ==, begun_status);
+  written = leap_store_write_orders (f->store, orders, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < count; i++)
+    g_assert_cmpstr (result_status (written, i), ==, "paid");
+  return leap_store_get_query_count (f->store) - before;
+}
+
+/* A batch of orders takes the same number of statements however many
+ * orders it holds (round trips are most of a checkout's time), and
+ * stores what order by order would. */
+static void
+test_set_based (Fixture *f, gconstpointer data)
+{
+  guint64 two = queries_for (f, 0, 2, "pending");
+  guint64 twelve = queries_for (f, 2, 12, "pending");
+
+  g_assert_cmpuint (twelve, ==, two);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM orders WHERE status = 'paid'"), ==, 14);
+  /* Tier 1: orders 0, 2, …, 12 of 1 + i % 3 tickets; tier 3: the others. */
+  g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 1"), ==, 13);
+  g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 3"), ==, 14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM tickets"), ==, 27);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM order_lines"), ==, 14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM order_codes"), ==, 14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM audit_log WHERE action = 'checkout'"), ==,
+                   14);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM payments WHERE status = 'approved' "
+                              "AND tendered = 50000 AND provider_ref = 'ref-' || order_id"),
+                   ==, 14);
+  /* Again: all there, nothing changes, in no more statements. */
+  g_assert_cmpuint (queries_for (f, 2, 12, "paid"), <=, two);
+  g_assert_cmpint (pg_int (f, "SELECT sold FROM tiers WHERE id = 1"), ==, 13);
+  g_assert_cmpint (pg_int (f, "SELECT count(*) FROM payments"), ==, 14);
+}
+
+/* The queries that recording @count charges of the card terminal takes,
+ * the last with the first one's key when @twice. */
+static guint64
+ledger_queries (Fixture  *f,
+                guint     count,
+                gboolean  twice)
+{
+  g_autoptr(JsonArray) entries = json_array_new ();
+  g_autoptr(JsonArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 before = leap_store_get_query_count (f->store);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("o-1-L%u-%u", count, twice && i == count - 1 ? 0 : i);
+      g_autofree char *text = g_strdup_printf ("{\"key\": \"%s\", \"kind\": \"charge\", "
+                                               "\"amount\": %u, \"currency\": \"EUR\", "
+                                               "\"result\": \"approved\"}", key, 100 + i);
+
+      json_array_add_object_element (entries, object_from (text));
+    }
+  results = leap_store_card_ledger_record_many (f->store, entries, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (results), ==, count);
+  for (guint i = 0; i < count; i++)
+    {
+      JsonObject *result = json_array_get_object_element (results, i);
+
+      g_assert_cmpint (leap_json_get_int (result, "amount", 0), ==,
+                       twice && i == count - 1 ? 100 : 100 + i);
+      g_assert_cmpint (leap_json_get_int (result, "requests", 0), ==,
+                       twice && (i == 0 || i == count - 1) ? 1 + (i > 0) : 1);
+    }
+  return leap_store_get_query_count (f->store) - before;
+}
+
+/* The card terminal records a batch of charges in as many statements
+ * however many it holds; a key twice in one is counted twice. */
+static void
+test_ledger_set_based (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpuint (ledger_queries (f, 12, FALSE), ==, ledger_queries (f, 2, FALSE));
+  ledger_queries (f, 3, TRUE);
+}
+
 static JsonObject *
 refund_of (const char *order_id,
            guint       quantity)
@@ -707,6 +812,9 @@ main (int argc, char *argv[])
   g_test_add ("/leap/pg-orders/tiers-crossed", Fixture, NULL, setup, test_tiers_crossed,
               teardown);
   g_test_add ("/leap/pg-orders/batch", Fixture, NULL, setup, test_batch, teardown);
+  g_test_add ("/leap/pg-orders/set-based", Fixture, NULL, setup, test_set_based, teardown);
+  g_test_add ("/leap/pg-orders/ledger-set-based", Fixture, NULL, setup, test_ledger_set_based,
+              teardown);
   g_test_add ("/leap/pg-orders/refunds", Fixture, NULL, setup, test_refunds, teardown);
   g_test_add ("/leap/pg-orders/same-json", Fixture, NULL, setup, test_same_json, teardown);
   status = g_test_run ();

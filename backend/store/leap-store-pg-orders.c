@@ -14,46 +14,6 @@
 /* Tries before a code is given up on: with 31⁷ codes, a second is rare. */
 #define CODE_ATTEMPTS 16
 
-/* Adds an element to a PostgreSQL array literal begun as "{": a number,
- * or a string quoted whole (NULL is SQL NULL). For unnest ($1::text[], …):
- * one statement for many rows. */
-static void
-array_add_int (GString *array,
-               gint64   value)
-{
-  g_string_append_printf (array, "%s%" G_GINT64_FORMAT, array->len > 1 ? "," : "", value);
-}
-
-static void
-array_add_text (GString    *array,
-                const char *text)
-{
-  if (array->len > 1)
-    g_string_append_c (array, ',');
-  if (text == NULL)
-    {
-      g_string_append (array, "NULL");
-      return;
-    }
-  g_string_append_c (array, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (array, '\\');
-      g_string_append_c (array, *p);
-    }
-  g_string_append_c (array, '"');
-}
-
-/* Closes @array and passes it as the next parameter. */
-static void
-params_array (LeapPgParams *params,
-              GString      *array)
-{
-  g_string_append_c (array, '}');
-  _leap_pg_params_text (params, array->str);
-}
-
 /* Gives @order_id its short code, in the caller's transaction, unless it
  * has one: the first candidate from @attempt on not taken by another
  * order. */
@@ -169,16 +129,16 @@ insert_lines (LeapStorePg *self,
     {
       JsonObject *line = json_array_get_object_element (lines, i);
 
-      array_add_int (tiers, leap_json_get_int (line, "tier_id", 0));
-      array_add_int (quantities, leap_json_get_int (line, "quantity", 0));
-      array_add_int (prices, leap_json_get_int (line, "unit_price", 0));
-      array_add_text (currencies, leap_json_get_string (line, "currency", ""));
+      _leap_pg_array_int (tiers, leap_json_get_int (line, "tier_id", 0));
+      _leap_pg_array_int (quantities, leap_json_get_int (line, "quantity", 0));
+      _leap_pg_array_int (prices, leap_json_get_int (line, "unit_price", 0));
+      _leap_pg_array_text (currencies, leap_json_get_string (line, "currency", ""));
     }
   _leap_pg_params_text (params, id);
-  params_array (params, tiers);
-  params_array (params, quantities);
-  params_array (params, prices);
-  params_array (params, currencies);
+  _leap_pg_params_array (params, tiers);
+  _leap_pg_params_array (params, quantities);
+  _leap_pg_params_array (params, prices);
+  _leap_pg_params_array (params, currencies);
   return _leap_store_pg_exec (self, "INSERT INTO order_lines (order_id, tier_id, quantity, "
                                     "unit_price, currency) SELECT $1::text, l.tier_id, "
                                     "l.quantity, l.unit_price, l.currency "
@@ -300,13 +260,13 @@ insert_tickets (LeapStorePg *self,
     {
       JsonObject *ticket = json_array_get_object_element (tickets, i);
 
-      array_add_int (tiers, leap_json_get_int (ticket, "tier_id", 0));
-      array_add_text (codes, leap_json_get_string (ticket, "code", ""));
+      _leap_pg_array_int (tiers, leap_json_get_int (ticket, "tier_id", 0));
+      _leap_pg_array_text (codes, leap_json_get_string (ticket, "code", ""));
     }
   _leap_pg_params_text (params, id);
   _leap_pg_params_int (params, now);
-  params_array (params, tiers);
-  params_array (params, codes);
+  _leap_pg_params_array (params, tiers);
+  _leap_pg_params_array (params, codes);
   return _leap_store_pg_exec (self, "INSERT INTO tickets (order_id, tier_id, code, created_at) "
                                     "SELECT $1::text, t.tier_id, t.code, $2::bigint "
                                     "FROM unnest ($3::bigint[], $4::text[]) WITH ORDINALITY "
@@ -442,7 +402,9 @@ write_one (LeapStorePg *self,
 
 /* Each paid order raises its tiers' sold, and holds their rows until the
  * batch commits: the batch takes them all first, by id, or two batches
- * that meet the same tiers in other orders would deadlock. */
+ * that meet the same tiers in other orders would deadlock. NO KEY: the
+ * foreign-key checks of other writers' lines and tickets (KEY SHARE) do
+ * not wait for it. */
 static JsonArray *
 write_orders (LeapStore  *store,
               JsonArray  *orders,
@@ -459,14 +421,14 @@ write_orders (LeapStore  *store,
       if (!g_str_equal (leap_json_get_string (order, "status", ""), "paid"))
         continue;
       for (guint j = 0; lines != NULL && j < json_array_get_length (lines); j++)
-        array_add_int (tiers, leap_json_get_int (json_array_get_object_element (lines, j),
-                                                 "tier_id", 0));
+        _leap_pg_array_int (tiers, leap_json_get_int (json_array_get_object_element (lines, j),
+                                                      "tier_id", 0));
     }
-  params_array (params, tiers);
-  return _leap_store_pg_batch_after (LEAP_STORE_PG (store), "SELECT id FROM tiers "
-                                                            "WHERE id = ANY ($1::bigint[]) "
-                                                            "ORDER BY id FOR UPDATE",
-                                     params, orders, write_one, error);
+  _leap_pg_params_array (params, tiers);
+  return _leap_store_pg_batch_set (LEAP_STORE_PG (store), "SELECT id FROM tiers "
+                                                          "WHERE id = ANY ($1::bigint[]) "
+                                                          "ORDER BY id FOR NO KEY UPDATE",
+                                   params, orders, _leap_store_pg_write_set, write_one, error);
 }
 
 /* One intent of a batch: the order as it is, or inserted pending. */
@@ -486,7 +448,8 @@ begin_orders (LeapStore  *store,
               JsonArray  *orders,
               GError    **error)
 {
-  return _leap_store_pg_batch (LEAP_STORE_PG (store), orders, begin_one, error);
+  return _leap_store_pg_batch_set (LEAP_STORE_PG (store), NULL, NULL, orders,
+                                   _leap_store_pg_begin_set, begin_one, error);
 }
 
 static gboolean
@@ -554,6 +517,34 @@ set_order_status (LeapStore  *store,
                                                      "WHERE id = $4", params, error);
 }
 
+gboolean
+_leap_store_pg_give_codes (LeapStorePg *self,
+                           const char  *ids,
+                           const char  *candidates,
+                           GError     **error)
+{
+  g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
+  g_autoptr(LeapPgParams) missing_params = _leap_pg_params_new ();
+  g_autoptr(PGresult) missing = NULL;
+
+  _leap_pg_params_text (params, ids);
+  _leap_pg_params_text (params, candidates);
+  _leap_pg_params_text (missing_params, ids);
+  if (!_leap_store_pg_exec (self, "INSERT INTO order_codes (order_id, code) "
+                                  "SELECT * FROM unnest ($1::text[], $2::text[]) "
+                                  "ON CONFLICT DO NOTHING", params, error))
+    return FALSE;
+  missing = _leap_store_pg_query (self, "SELECT DISTINCT id FROM unnest ($1::text[]) AS id "
+                                        "WHERE NOT EXISTS (SELECT 1 FROM order_codes c "
+                                        "WHERE c.order_id = id)", missing_params, error);
+  if (missing == NULL)
+    return FALSE;
+  for (int row = 0; row < PQntuples (missing); row++)
+    if (!assign_code (self, PQgetvalue (missing, row, 0), 1, error))
+      return FALSE;
+  return TRUE;
+}
+
 /* The orders of one turn in three statements: their rows, their first
  * code candidates, and which of them still lack a code (rare: a clash). */
 static gboolean
@@ -562,10 +553,8 @@ accept_orders_in (LeapStorePg *self,
                   GError     **error)
 {
   g_autoptr(LeapPgParams) params = _leap_pg_params_new ();
-  g_autoptr(LeapPgParams) candidates = _leap_pg_params_new ();
-  g_autoptr(LeapPgParams) ids = _leap_pg_params_new ();
-  g_autoptr(PGresult) missing = NULL;
   GString *columns[8];
+  gboolean ok;
 
   for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
     columns[c] = g_string_new ("{");
@@ -575,45 +564,33 @@ accept_orders_in (LeapStorePg *self,
       const char *id = leap_json_get_string (order, "order_id", "");
       g_autofree char *code = leap_order_code_candidate (id, 0);
 
-      array_add_text (columns[0], id);
-      array_add_text (columns[1], leap_json_get_string (order, "hold_id", ""));
-      array_add_int (columns[2], leap_json_get_int (order, "event_id", 0));
-      array_add_text (columns[3], leap_json_get_string (order, "owner", ""));
-      array_add_text (columns[4], leap_json_get_string (order, "items", ""));
-      array_add_text (columns[5], leap_json_get_string (order, "message", ""));
-      array_add_int (columns[6], leap_json_get_int (order, "created_ms", 0) / 1000);
-      array_add_text (columns[7], code);
+      _leap_pg_array_text (columns[0], id);
+      _leap_pg_array_text (columns[1], leap_json_get_string (order, "hold_id", ""));
+      _leap_pg_array_int (columns[2], leap_json_get_int (order, "event_id", 0));
+      _leap_pg_array_text (columns[3], leap_json_get_string (order, "owner", ""));
+      _leap_pg_array_text (columns[4], leap_json_get_string (order, "items", ""));
+      _leap_pg_array_text (columns[5], leap_json_get_string (order, "message", ""));
+      _leap_pg_array_int (columns[6], leap_json_get_int (order, "created_ms", 0) / 1000);
+      _leap_pg_array_text (columns[7], code);
     }
-  for (guint c = 0; c < 7; c++)
-    params_array (params, columns[c]);
-  _leap_pg_params_text (candidates, columns[0]->str);
-  _leap_pg_params_text (ids, columns[0]->str);
-  params_array (candidates, columns[7]);
   for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
-    g_string_free (columns[c], TRUE);
+    g_string_append_c (columns[c], '}');
+  for (guint c = 0; c < 7; c++)
+    _leap_pg_params_text (params, columns[c]->str);
 
   /* A worker may have written the order already: then it stays out. */
-  if (!_leap_store_pg_exec (self, "INSERT INTO accepted_orders (order_id, hold_id, event_id, "
+  ok = _leap_store_pg_exec (self, "INSERT INTO accepted_orders (order_id, hold_id, event_id, "
                                   "owner, items, message, created_at) SELECT a.* "
                                   "FROM unnest ($1::text[], $2::text[], $3::bigint[], "
                                   "$4::text[], $5::text[], $6::text[], $7::bigint[]) "
                                   "AS a (order_id, hold_id, event_id, owner, items, message, "
                                   "created_at) WHERE NOT EXISTS (SELECT 1 FROM orders o "
                                   "WHERE o.id = a.order_id AND o.status <> 'pending') "
-                                  "ON CONFLICT (order_id) DO NOTHING", params, error) ||
-      !_leap_store_pg_exec (self, "INSERT INTO order_codes (order_id, code) "
-                                  "SELECT * FROM unnest ($1::text[], $2::text[]) "
-                                  "ON CONFLICT DO NOTHING", candidates, error))
-    return FALSE;
-  missing = _leap_store_pg_query (self, "SELECT DISTINCT id FROM unnest ($1::text[]) AS id "
-                                        "WHERE NOT EXISTS (SELECT 1 FROM order_codes c "
-                                        "WHERE c.order_id = id)", ids, error);
-  if (missing == NULL)
-    return FALSE;
-  for (int row = 0; row < PQntuples (missing); row++)
-    if (!assign_code (self, PQgetvalue (missing, row, 0), 1, error))
-      return FALSE;
-  return TRUE;
+                                  "ON CONFLICT (order_id) DO NOTHING", params, error) &&
+       _leap_store_pg_give_codes (self, columns[0]->str, columns[7]->str, error);
+  for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+    g_string_free (columns[c], TRUE);
+  return ok;
 }
 
 static gboolean

@@ -39,6 +39,16 @@ void          _leap_pg_params_int      (LeapPgParams *params,
 /* 0 (no id, no user) is SQL NULL. */
 void          _leap_pg_params_id       (LeapPgParams *params,
                                         gint64        id);
+/* Adds an element to a PostgreSQL array literal begun as "{": a number,
+ * or a string quoted whole (NULL is SQL NULL). For unnest ($1::text[], …):
+ * one statement for many rows. */
+void          _leap_pg_array_int       (GString      *array,
+                                        gint64        value);
+void          _leap_pg_array_text      (GString      *array,
+                                        const char   *text);
+/* Closes @array and passes it as the next parameter. */
+void          _leap_pg_params_array    (LeapPgParams *params,
+                                        GString      *array);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LeapPgParams, _leap_pg_params_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
@@ -47,6 +57,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
  * NULL and @error. */
 typedef JsonObject *(*LeapStorePgOneFunc) (LeapStorePg  *self,
                                            JsonObject   *item,
+                                           gint64        now,
+                                           GError      **error);
+
+/* A whole batch (_leap_store_pg_batch_set ()): one element per item, in
+ * order, or NULL and @error if any item could not be stored. */
+typedef JsonArray  *(*LeapStorePgSetFunc) (LeapStorePg  *self,
+                                           JsonArray    *items,
                                            gint64        now,
                                            GError      **error);
 
@@ -113,6 +130,13 @@ JsonArray    *_leap_store_pg_batch_after (LeapStorePg        *self,
                                          JsonArray           *items,
                                          LeapStorePgOneFunc   one,
                                          GError             **error);
+JsonArray    *_leap_store_pg_batch_set  (LeapStorePg         *self,
+                                         const char          *first,
+                                         LeapPgParams        *params,
+                                         JsonArray           *items,
+                                         LeapStorePgSetFunc   set,
+                                         LeapStorePgOneFunc   one,
+                                         GError             **error);
 gboolean      _leap_store_pg_audit      (LeapStorePg         *self,
                                          gint64               now,
                                          gint64               user_id,
@@ -142,6 +166,22 @@ int           _leap_store_pg_lease_live_in (LeapStorePg  *self,
 gboolean      _leap_store_pg_add_refunds   (LeapStorePg  *self,
                                             JsonObject   *order,
                                             const char   *order_id,
+                                            GError      **error);
+/* leap-store-pg-orders.c: gives each of the orders @ids (an array
+ * literal) its @candidates (the first candidate each), or when taken
+ * the next free one, unless it has a code. */
+gboolean      _leap_store_pg_give_codes    (LeapStorePg  *self,
+                                            const char   *ids,
+                                            const char   *candidates,
+                                            GError      **error);
+/* leap-store-pg-orders-set.c: the set-based ways (LeapStorePgSetFunc) */
+JsonArray    *_leap_store_pg_write_set     (LeapStorePg  *self,
+                                            JsonArray    *orders,
+                                            gint64        now,
+                                            GError      **error);
+JsonArray    *_leap_store_pg_begin_set     (LeapStorePg  *self,
+                                            JsonArray    *orders,
+                                            gint64        now,
                                             GError      **error);
 
 G_END_DECLS

@@ -75,6 +75,42 @@ _leap_pg_params_id (LeapPgParams *params,
     _leap_pg_params_text (params, NULL);
 }
 
+void
+_leap_pg_array_int (GString *array,
+                    gint64   value)
+{
+  g_string_append_printf (array, "%s%" G_GINT64_FORMAT, array->len > 1 ? "," : "", value);
+}
+
+void
+_leap_pg_array_text (GString    *array,
+                     const char *text)
+{
+  if (array->len > 1)
+    g_string_append_c (array, ',');
+  if (text == NULL)
+    {
+      g_string_append (array, "NULL");
+      return;
+    }
+  g_string_append_c (array, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (array, '\\');
+      g_string_append_c (array, *p);
+    }
+  g_string_append_c (array, '"');
+}
+
+void
+_leap_pg_params_array (LeapPgParams *params,
+                       GString      *array)
+{
+  g_string_append_c (array, '}');
+  _leap_pg_params_text (params, array->str);
+}
+
 static gboolean
 connection_lost (LeapStorePg *self)
 {
@@ -501,6 +537,43 @@ _leap_store_pg_batch_after (LeapStorePg        *self,
   if (!_leap_store_pg_commit (self, error))
     return NULL;
   return g_steal_pointer (&results);
+}
+
+/* The same, but with @set on all of @items at once first (one
+ * transaction, a fixed number of statements; @set takes the locks @first
+ * would): with many items, far fewer round trips than a savepoint and
+ * statements for each. @set fails whole when one item cannot be stored;
+ * then, unless the database is unavailable, the items go one by one as
+ * above, where the one that cannot be stored fails alone. */
+JsonArray *
+_leap_store_pg_batch_set (LeapStorePg        *self,
+                          const char         *first,
+                          LeapPgParams       *params,
+                          JsonArray          *items,
+                          LeapStorePgSetFunc  set,
+                          LeapStorePgOneFunc  one,
+                          GError            **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonArray *results = NULL;
+
+  if (!_leap_store_pg_begin (self, error))
+    return NULL;
+  results = set (self, items, g_get_real_time () / G_USEC_PER_SEC, &local_error);
+  if (results == NULL)
+    _leap_store_pg_rollback (self);
+  else if (_leap_store_pg_commit (self, &local_error))
+    return results;
+  else
+    g_clear_pointer (&results, json_array_unref);
+  if (local_error->code == LEAP_ERROR_UNAVAILABLE)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_debug ("A batch of %u goes one by one: %s", json_array_get_length (items),
+           local_error->message);
+  return _leap_store_pg_batch_after (self, first, params, items, one, error);
 }
 
 /* One line of the audit log; user_id 0 for the system, details may be NULL. */
