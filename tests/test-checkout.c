@@ -1018,7 +1018,9 @@ test_kill_busy_worker (Fixture *f, gconstpointer data)
 
   start_worker (f, "rescuer", 0, 0, 1000, 5);
   leap_test_wait_db (f->db, n, 60000, "SELECT count(*) FROM orders WHERE status = 'paid'");
-  g_assert_true (leap_test_wait_until (pending_reaches, &w, 20000));
+  if (!leap_test_wait_until (pending_reaches, &w, 20000))
+    g_error ("%" G_GINT64_FORMAT " messages still delivered and not acknowledged",
+             pending_messages (f));
   for (guint i = 0; i < n; i++)
     wait_hold (f, holds->pdata[i], "confirmed");
 

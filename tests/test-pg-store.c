@@ -476,7 +476,6 @@ test_open_urls (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapStore) store = leap_store_open (conninfo, &error);
   g_autoptr(LeapStore) refused = NULL;
-  g_autofree char *timezone = NULL;
 
   g_assert_no_error (error);
   g_assert_true (LEAP_IS_STORE_PG (store));

@@ -314,8 +314,11 @@ charged_cb (GObject      *object,
   s->written = g_steal_pointer (&order);
 
   g_ptr_array_add (self->settling, g_steal_pointer (&task));
+  /* At the default priority: an idle one waits while any other source is
+   * ready, and in a process that also serves (a backend's answers from its
+   * database pool) the batch waited without end. */
   if (self->settle_id == 0)
-    self->settle_id = g_idle_add (settle_flush_cb, self);
+    self->settle_id = g_idle_add_full (G_PRIORITY_DEFAULT, settle_flush_cb, self, NULL);
 }
 
 /* The intent first: the order and its payment attempt, pending, before
@@ -414,7 +417,7 @@ leap_orders_settle_async (LeapOrders          *self,
 
   g_ptr_array_add (self->beginning, g_steal_pointer (&task));
   if (self->begin_id == 0)
-    self->begin_id = g_idle_add (begin_flush_cb, self);
+    self->begin_id = g_idle_add_full (G_PRIORITY_DEFAULT, begin_flush_cb, self, NULL);
 }
 
 /* The order's status once settled: "paid", "failed", "needs_review" or
