@@ -288,7 +288,7 @@ test_locked_outage (LeapFault *f, gconstpointer data)
   timed_get (f, event_path, SOUP_STATUS_OK);
   leap_test_redis_kill (f->tb.redis);
   /* Selling from the database. */
-  g_assert_true (leap_test_wait_until (db_hold_made, &ask, 30000));
+  g_assert_true (leap_test_wait_until (db_hold_made, &ask, 10000));
 
   leap_test_db_lock (db, "holds");
   send_pending (f, &p, "POST", "/api/v1/holds", f->cashier, body);
