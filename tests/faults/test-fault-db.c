@@ -271,6 +271,18 @@ db_hold_made (gpointer data)
   return reply.status == SOUP_STATUS_CREATED;
 }
 
+/* The backend sells through Redis: its first rebuild is done and it knows
+ * what Redis has available, the figures an outage opens with. */
+static gboolean
+selling_through_redis (gpointer data)
+{
+  LeapFault *f = data;
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
+  return reply.status == SOUP_STATUS_OK && strstr (reply.body, "leap_degraded 0\n") != NULL;
+}
+
 /* Issue 17: with Redis down the database makes the holds, off the main
  * loop too. Failed before: the hold's write (BEGIN IMMEDIATE) waited on
  * the main loop, and /healthz answered only after the busy timeout. */
@@ -286,6 +298,9 @@ test_locked_outage (LeapFault *f, gconstpointer data)
   g_autoptr(LeapTestDb) db = leap_test_db_open (f->tb.db_url);
 
   timed_get (f, event_path, SOUP_STATUS_OK);
+  /* Redis lost before that, the outage would know no figures and the
+   * database would rightly sell nothing. */
+  g_assert_true (leap_test_wait_until (selling_through_redis, f, 10000));
   leap_test_redis_kill (f->tb.redis);
   /* Selling from the database. */
   g_assert_true (leap_test_wait_until (db_hold_made, &ask, 10000));
