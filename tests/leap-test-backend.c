@@ -84,6 +84,12 @@ new_backend (const char *db_url,
   return backend;
 }
 
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
 /* Users are made once (Argon2id is slow on purpose) in a template database
  * that each test copies. */
 void
@@ -91,6 +97,7 @@ leap_test_backend_global_init (LeapTestRedis *redis)
 {
   g_autoptr(LeapBackend) backend = NULL;
   g_autoptr(GError) error = NULL;
+  LeapStore *store;
 
   g_assert_true (leap_password_init ());
   global_redis = redis;
@@ -112,6 +119,12 @@ leap_test_backend_global_init (LeapTestRedis *redis)
                        >, 0);
       g_assert_no_error (error);
     }
+  /* The store closes (and SQLite folds its log into the file each test
+   * copies) once the calls the backend started in its pool have answered. */
+  store = leap_backend_get_store (backend);
+  g_object_add_weak_pointer (G_OBJECT (store), (gpointer *) &store);
+  g_clear_object (&backend);
+  g_assert_true (leap_test_wait_until (is_null, &store, 10000));
 }
 
 void

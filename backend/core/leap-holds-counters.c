@@ -10,20 +10,60 @@
 
 /* Availability from the live counters */
 
-static JsonObject *
-availability_from_store (LeapHolds *self,
-                         gint64     event_id,
-                         GError   **error)
+/* An event's availability: Redis's counters, then the database's tiers. */
+typedef struct
 {
-  g_autoptr(JsonArray) tiers = leap_store_list_availability (self->store, event_id, error);
-  JsonObject *object;
+  gint64      event_id;
+  GHashTable *counted; /* tier id (text) → available (text); NULL: Redis did not answer */
+} Counted;
+
+static void
+counted_free (Counted *c)
+{
+  g_clear_pointer (&c->counted, g_hash_table_unref);
+  g_free (c);
+}
+
+/* In a thread of the store's pool: which tiers exist. */
+static gpointer
+availability_run (LeapStore *store,
+                  gpointer   data,
+                  GError   **error)
+{
+  return leap_store_list_availability (store, *(gint64 *) data, error);
+}
+
+static void
+availability_read_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Counted *c = g_task_get_task_data (task);
+  GHashTable *counted = c->counted;
+  g_autoptr(GError) error = NULL;
+  JsonArray *tiers = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  JsonObject *answer;
 
   if (tiers == NULL)
-    return NULL;
-  object = json_object_new ();
-  json_object_set_int_member (object, "event_id", event_id);
-  json_object_set_array_member (object, "tiers", g_steal_pointer (&tiers));
-  return object;
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  for (guint i = 0; counted != NULL && i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *tier = json_array_get_object_element (tiers, i);
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                             json_object_get_int_member (tier, "tier_id"));
+      const char *avail = g_hash_table_lookup (counted, id);
+
+      if (avail != NULL)
+        json_object_set_int_member (tier, "available", g_ascii_strtoll (avail, NULL, 10));
+    }
+  answer = json_object_new ();
+  json_object_set_int_member (answer, "event_id", c->event_id);
+  json_object_set_array_member (answer, "tiers", tiers);
+  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
 }
 
 static void
@@ -34,38 +74,28 @@ counters_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
-  gint64 event_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) from_db = NULL;
-  JsonArray *tiers;
-  JsonObject *answer;
+  Counted *c = g_task_get_task_data (task);
+  gint64 *event_id = g_new (gint64, 1);
 
-  /* The database knows which tiers exist; Redis how many are left. */
-  from_db = availability_from_store (self, event_id, &local_error);
-  if (from_db == NULL)
+  /* The database knows which tiers exist; Redis how many are left, if it
+   * answered. */
+  if (error == NULL && leap_reply_is_array (reply, 0))
     {
-      g_task_return_error (task, g_steal_pointer (&local_error));
-      return;
+      c->counted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      for (gsize i = 0; i + 1 < leap_reply_n_elements (reply); i += 2)
+        g_hash_table_replace (c->counted, g_strdup (leap_reply_element_string (reply, i)),
+                              g_strdup (leap_reply_element_string (reply, i + 1)));
     }
-  if (error != NULL || !leap_reply_is_array (reply, 0))
-    {
-      g_task_return_pointer (task, g_steal_pointer (&from_db), (GDestroyNotify) json_object_unref);
-      return;
-    }
-
-  tiers = json_object_get_array_member (from_db, "tiers");
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    {
-      JsonObject *tier = json_array_get_object_element (tiers, i);
-      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                             json_object_get_int_member (tier, "tier_id"));
-      const char *avail = leap_reply_field (reply, id);
-
-      if (avail != NULL)
-        json_object_set_int_member (tier, "available", g_ascii_strtoll (avail, NULL, 10));
-    }
-  answer = g_steal_pointer (&from_db);
-  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+  *event_id = c->event_id;
+  /* Without Redis the figures are the outage's: read after it is opened. */
+  if (c->counted == NULL)
+    _leap_holds_failover_call (self, availability_run, event_id, g_free,
+                               (GDestroyNotify) json_array_unref, availability_read_cb,
+                               g_steal_pointer (&task));
+  else
+    leap_store_call_async (self->store, availability_run, event_id, g_free,
+                           (GDestroyNotify) json_array_unref, NULL, availability_read_cb,
+                           g_steal_pointer (&task));
 }
 
 void
@@ -78,7 +108,10 @@ leap_holds_availability_async (LeapHolds          *self,
   g_autofree char *key = leap_keys_event_inventory (event_id, LEAP_INVENTORY_AVAIL);
 
   g_task_set_source_tag (task, leap_holds_availability_async);
-  g_task_set_task_data (task, GSIZE_TO_POINTER (event_id), NULL);
+  Counted *c = g_new0 (Counted, 1);
+
+  c->event_id = event_id;
+  g_task_set_task_data (task, c, (GDestroyNotify) counted_free);
   leap_redis_command_full (self->redis, counters_cb, task, g_object_unref, "HGETALL", key, NULL);
 }
 

@@ -28,17 +28,111 @@ resume_waiting (LeapHolds *self)
     }
 }
 
+/* The failover's calls to the database run one at a time, in the order
+ * they were made (each in the store's pool): an outage opened and then
+ * ended is never ended first. */
+typedef struct
+{
+  LeapHolds          *self;
+  LeapStoreFunc       func;
+  gpointer            data;
+  GDestroyNotify      data_destroy;
+  GDestroyNotify      result_destroy;
+  GAsyncReadyCallback callback;
+  gpointer            user_data;
+} FailoverCall;
+
+static void failover_call_next (LeapHolds *self);
+
+static void
+failover_call_done_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autofree FailoverCall *fc = user_data;
+  g_autoptr(LeapHolds) self = fc->self;
+
+  fc->callback (object, result, fc->user_data);
+  self->failover_busy = FALSE;
+  failover_call_next (self);
+}
+
+static void
+failover_call_next (LeapHolds *self)
+{
+  FailoverCall *fc;
+
+  if (self->failover_busy || (fc = g_queue_pop_head (&self->failover_calls)) == NULL)
+    return;
+  self->failover_busy = TRUE;
+  leap_store_call_async (self->store, fc->func, fc->data, fc->data_destroy, fc->result_destroy,
+                         NULL, failover_call_done_cb, fc);
+}
+
+void
+_leap_holds_failover_call (LeapHolds          *self,
+                           LeapStoreFunc       func,
+                           gpointer            data,
+                           GDestroyNotify      data_destroy,
+                           GDestroyNotify      result_destroy,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  FailoverCall *fc = g_new (FailoverCall, 1);
+
+  fc->self = g_object_ref (self);
+  fc->func = func;
+  fc->data = data;
+  fc->data_destroy = data_destroy;
+  fc->result_destroy = result_destroy;
+  fc->callback = callback;
+  fc->user_data = user_data;
+  g_queue_push_tail (&self->failover_calls, fc);
+  failover_call_next (self);
+}
+
+/* In a thread of the store's pool. */
+static gpointer
+db_hold_create_run (LeapStore *store,
+                    gpointer   data,
+                    GError   **error)
+{
+  if (leap_store_db_hold_create (store, data, error) == 0)
+    return NULL;
+  return json_object_ref (data);
+}
+
+static void
+db_hold_created_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  Create *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) hold = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (hold == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  self->db_holds++;
+  _leap_holds_describe_hold_async (self, c->event_id, c->hold_id, "held", c->expires_ms,
+                                   c->items, _leap_holds_described_cb, g_steal_pointer (&task));
+}
+
 /* While Redis is down the database holds, within what Redis had left
- * when it was lost (leap_store_db_hold_create). Between Redis's return and
- * the end of the rebuild neither takes holds. */
+ * when it was lost (leap_store_db_hold_create), in the store's pool.
+ * Between Redis's return and the end of the rebuild neither takes holds. */
 void
 _leap_holds_create_in_database (LeapHolds *self,
                                 GTask     *owned)
 {
   g_autoptr(GTask) task = owned;
   Create *c = g_task_get_task_data (task);
-  g_autoptr(JsonObject) hold = json_object_new ();
-  g_autoptr(GError) error = NULL;
+  JsonObject *hold;
   gint64 now = now_ms ();
 
   if (leap_redis_is_connected (self->redis) || self->outage_ms == 0)
@@ -50,37 +144,49 @@ _leap_holds_create_in_database (LeapHolds *self,
   c->hold_id = _leap_holds_new_hold_id (c->event_id, TRUE);
   /* Whole seconds: the database keeps times in seconds. */
   c->expires_ms = (now + self->config.ttl_s * 1000) / 1000 * 1000;
+  hold = json_object_new ();
   json_object_set_string_member (hold, "hold_id", c->hold_id);
   json_object_set_int_member (hold, "event_id", c->event_id);
   json_object_set_string_member (hold, "owner", c->owner);
   json_object_set_int_member (hold, "now_ms", now);
   json_object_set_int_member (hold, "expires_ms", c->expires_ms);
+  /* Shared with the pool's thread: neither side changes it. */
   json_object_set_array_member (hold, "items", json_array_ref (c->items));
-  if (leap_store_db_hold_create (self->store, hold, &error) == 0)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  self->db_holds++;
-  c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
-                                         c->items, &error);
-  if (c->answer == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, json_object_ref (c->answer),
-                           (GDestroyNotify) json_object_unref);
+  leap_store_call_async (self->store, db_hold_create_run, hold,
+                         (GDestroyNotify) json_object_unref, (GDestroyNotify) json_object_unref,
+                         NULL, db_hold_created_cb, g_steal_pointer (&task));
 }
 
-void
-_leap_holds_read_from_database (LeapHolds  *self,
-                                GTask      *task,
-                                const char *hold_id,
-                                const char *owner)
+/* In a thread of the store's pool: a hold of the database, if it is the
+ * asker's (hold id and owner). */
+static gpointer
+db_hold_get_run (LeapStore *store,
+                 gpointer   data,
+                 GError   **error)
 {
+  const char * const *asked = data;
+  g_autoptr(JsonObject) hold = leap_store_db_hold_get (store, asked[0], error);
+
+  if (hold == NULL)
+    return NULL;
+  if (g_strcmp0 (leap_json_get_string (hold, "owner", NULL), asked[1]) != 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
+      return NULL;
+    }
+  return g_steal_pointer (&hold);
+}
+
+static void
+db_hold_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, hold_id, &error);
+  g_autoptr(JsonObject) hold = leap_store_call_finish (LEAP_STORE (object), result, &error);
   g_autoptr(JsonArray) items = NULL;
-  JsonObject *answer;
   const char *status;
   gint64 expires_ms;
 
@@ -89,23 +195,41 @@ _leap_holds_read_from_database (LeapHolds  *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (g_strcmp0 (leap_json_get_string (hold, "owner", NULL), owner) != 0)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      return;
-    }
   status = leap_json_get_string (hold, "status", "unknown");
   expires_ms = leap_json_get_int (hold, "expires_ms", 0);
   if (g_str_equal (status, "held") && expires_ms <= now_ms ())
     status = "expired";
   items = leap_hold_lines_parse (leap_json_get_string (hold, "items", ""),
                                  leap_json_get_string (hold, "prices", NULL));
-  answer = _leap_holds_describe_hold (self, leap_json_get_int (hold, "event_id", 0), hold_id,
-                                      status, expires_ms, items, &error);
-  if (answer == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+  _leap_holds_describe_hold_async (self, leap_json_get_int (hold, "event_id", 0),
+                                   leap_json_get_string (hold, "hold_id", ""), status, expires_ms,
+                                   items, _leap_holds_described_cb, g_steal_pointer (&task));
+}
+
+/* A hold of the database if it is owner's (else NOT_FOUND), read in the
+ * store's pool; callback takes task and reads the hold with
+ * leap_store_call_finish (). */
+void
+_leap_holds_db_hold_get_async (LeapHolds          *self,
+                               const char         *hold_id,
+                               const char         *owner,
+                               GAsyncReadyCallback callback,
+                               GTask              *task)
+{
+  const char *asked[] = { hold_id, owner, NULL };
+
+  leap_store_call_async (self->store, db_hold_get_run, g_strdupv ((char **) asked),
+                         (GDestroyNotify) g_strfreev, (GDestroyNotify) json_object_unref, NULL,
+                         callback, task);
+}
+
+void
+_leap_holds_read_from_database (LeapHolds  *self,
+                                GTask      *owned,
+                                const char *hold_id,
+                                const char *owner)
+{
+  _leap_holds_db_hold_get_async (self, hold_id, owner, db_hold_read_cb, owned);
 }
 
 static void rebuild_step_done (LeapHolds    *self,
@@ -171,6 +295,33 @@ seen_set (LeapHolds *self,
   seen->available = available;
 }
 
+/* In a thread of the store's pool: {outage_ms, tiers}. */
+static gpointer
+outage_lower_run (LeapStore *store,
+                  gpointer   data,
+                  GError   **error)
+{
+  JsonObject *lower = data;
+
+  if (!leap_store_outage_lower (store, leap_json_get_int (lower, "outage_ms", 0),
+                                json_object_get_array_member (lower, "tiers"), error))
+    return NULL;
+  return lower;
+}
+
+static void
+outage_lowered_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Then the outage keeps the figures it opened with, and the database
+   * may sell tickets this Redis no longer had: worth a warning. */
+  if (leap_store_call_finish (LEAP_STORE (object), result, &error) == NULL)
+    g_warning ("Redis's last figures did not reach the database: %s", error->message);
+}
+
 /* {"event_id": E, "tiers": [{"tier_id", "available"}]}, published by every
  * script that changes what is available. */
 static void
@@ -204,7 +355,7 @@ avail_published_cb (LeapRedis  *redis,
   if (self->outage_ms != 0 && !self->ready)
     {
       g_autoptr(JsonArray) late = json_array_new ();
-      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) lower = json_object_new ();
 
       for (guint i = 0; i < json_array_get_length (json_node_get_array (tiers)); i++)
         {
@@ -213,10 +364,11 @@ avail_published_cb (LeapRedis  *redis,
           if (JSON_NODE_HOLDS_OBJECT (node))
             json_array_add_object_element (late, json_object_ref (json_node_get_object (node)));
         }
-      /* Then the outage keeps the figures it opened with, and the database
-       * may sell tickets this Redis no longer had: worth a warning. */
-      if (!leap_store_outage_lower (self->store, self->outage_ms, late, &error))
-        g_warning ("Redis's last figures did not reach the database: %s", error->message);
+      json_object_set_int_member (lower, "outage_ms", self->outage_ms);
+      json_object_set_array_member (lower, "tiers", g_steal_pointer (&late));
+      _leap_holds_failover_call (self, outage_lower_run, g_steal_pointer (&lower),
+                                 (GDestroyNotify) json_object_unref, NULL, outage_lowered_cb,
+                                 NULL);
     }
 }
 
@@ -257,6 +409,27 @@ import_cb (LeapRedis        *redis,
   rebuild_step_done (self, step->generation, error);
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+outbox_mark_sent_run (LeapStore *store,
+                      gpointer   data,
+                      GError   **error)
+{
+  return leap_store_outbox_mark_sent (store, data, now_ms (), error) ? data : NULL;
+}
+
+static void
+outbox_marked_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autofree char *order_id = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (leap_store_call_finish (LEAP_STORE (object), result, &error) == NULL)
+    g_warning ("Order %s not marked as sent to Redis: %s", order_id, error->message);
+}
+
 /* Gives Redis a hold the database made (lua/import-hold.lua). */
 static void
 hand_over (LeapHolds  *self,
@@ -271,7 +444,6 @@ hand_over (LeapHolds  *self,
   g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, event_id);
   g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT,
                                               leap_json_get_int (hold, "expires_ms", 0));
-  g_autoptr(GError) error = NULL;
 
   g_ptr_array_add (argv, g_strdup (event));
   g_ptr_array_add (argv, g_strdup (hold_id));
@@ -295,8 +467,8 @@ hand_over (LeapHolds  *self,
                           stream, NULL);
       /* sent_at is only a record (nothing reads it back): a failure is
        * told, not acted on. */
-      if (!leap_store_outbox_mark_sent (self->store, order_id, now_ms (), &error))
-        g_warning ("Order %s not marked as sent to Redis: %s", order_id, error->message);
+      leap_store_call_async (self->store, outbox_mark_sent_run, g_strdup (order_id), g_free,
+                             NULL, NULL, outbox_marked_cb, g_strdup (order_id));
     }
   else
     leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT", expires,
@@ -322,35 +494,102 @@ add_event (GHashTable *events,
   return TRUE;
 }
 
-/* Redis is back (or the backend starts): before Redis takes holds again,
- * end the database's outage (so that it makes no more holds), set the
- * counters Redis lost from the database, hand the database's holds and
- * queued orders over, and read the figures an outage would start from. */
-void
-_leap_holds_rebuild (LeapHolds *self)
+/* What the rebuild reads of the database before it talks to Redis. */
+typedef struct
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) holds = NULL;
-  g_autoptr(JsonArray) tiers = NULL;
-  g_autoptr(GHashTable) events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  char       *holder;
+  gint64      start;        /* monotonic ms, taken before the lease's write */
+  guint       generation;
+  GError     *lease_error;  /* the lease was not renewed */
+  GError     *error;        /* the rebuild cannot go on */
+  JsonArray  *holds;        /* the database's, to hand over */
+  JsonArray  *tiers;        /* every tier whose counters Redis needs */
+  GHashTable *events;       /* gint64 → their events */
+} Rebuild;
 
-  self->generation++;
-  self->rebuild_pending = 0;
-  self->rebuild_failed = FALSE;
-  self->handed_over = 0;
+static void
+rebuild_free (Rebuild *r)
+{
+  g_free (r->holder);
+  g_clear_error (&r->lease_error);
+  g_clear_error (&r->error);
+  g_clear_pointer (&r->holds, json_array_unref);
+  g_clear_pointer (&r->tiers, json_array_unref);
+  g_clear_pointer (&r->events, g_hash_table_unref);
+  g_free (r);
+}
+
+/* In a thread of the store's pool; what failed is in r. */
+static gpointer
+rebuild_run (LeapStore *store,
+             gpointer   data,
+             GError   **error)
+{
+  Rebuild *r = data;
+
   /* The lease first: from its commit on the database makes no hold, so
    * the outage closed next hands over every hold it made. */
-  if (_leap_holds_lease_renew (self))
-    holds = leap_store_outage_close (self->store, now_ms (), &error);
-  else
-    g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                         "the database did not take this backend's lease");
-  if (holds != NULL)
-    tiers = leap_store_list_inventory (self->store, 0, &error);
-  if (tiers == NULL)
+  if (!_leap_holds_lease_renew_on (store, r->holder, &r->lease_error))
+    {
+      g_set_error_literal (&r->error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                           "the database did not take this backend's lease");
+      return r;
+    }
+  r->holds = leap_store_outage_close (store, now_ms (), &r->error);
+  if (r->holds == NULL)
+    return r;
+  r->tiers = leap_store_list_inventory (store, 0, &r->error);
+  if (r->tiers == NULL)
+    return r;
+
+  for (guint i = 0; i < json_array_get_length (r->tiers); i++)
+    add_event (r->events, json_object_get_int_member (json_array_get_object_element (r->tiers, i),
+                                                      "event_id"));
+  /* An event taken off sale can still have holds and accepted orders to
+   * hand over: its counters are needed too, or they are refused. */
+  for (guint i = 0; i < json_array_get_length (r->holds); i++)
+    {
+      gint64 event_id = leap_json_get_int (json_array_get_object_element (r->holds, i),
+                                           "event_id", 0);
+      g_autoptr(JsonArray) more = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!add_event (r->events, event_id))
+        continue;
+      more = leap_store_list_inventory (store, event_id, &local_error);
+      if (more == NULL)
+        {
+          /* Its import is then refused (unknown tier) and tried again by
+           * the next rebuild. */
+          g_warning ("Cannot read the tiers of event %" G_GINT64_FORMAT ": %s", event_id,
+                     local_error->message);
+          continue;
+        }
+      for (guint j = 0; j < json_array_get_length (more); j++)
+        json_array_add_object_element (r->tiers,
+                                       json_object_ref (json_array_get_object_element (more, j)));
+    }
+  return r;
+}
+
+static void
+rebuild_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  LeapHolds *self = user_data;
+  Rebuild *r = leap_store_call_finish (LEAP_STORE (object), result, NULL);
+  GHashTableIter iter;
+  gint64 *event_id;
+
+  /* Lost again, rebuilt again or disposed meanwhile. */
+  if (r->generation != self->generation)
+    return;
+  _leap_holds_lease_renewed (self, r->start, r->lease_error);
+  if (r->error != NULL)
     {
       g_warning ("Cannot rebuild the Redis counters from the database: %s; retrying",
-                 error->message);
+                 r->error->message);
       self->rebuild_retry_id = g_timeout_add (EXPIRE_TICK_MS, rebuild_retry_cb, self);
       if (!self->ready)
         resume_waiting (self);
@@ -358,57 +597,48 @@ _leap_holds_rebuild (LeapHolds *self)
     }
   self->outage_ms = 0;
 
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    add_event (events, json_object_get_int_member (json_array_get_object_element (tiers, i),
-                                                   "event_id"));
-  /* An event taken off sale can still have holds and accepted orders to
-   * hand over: its counters are needed too, or they are refused. */
-  for (guint i = 0; i < json_array_get_length (holds); i++)
-    {
-      gint64 event_id = leap_json_get_int (json_array_get_object_element (holds, i),
-                                           "event_id", 0);
-      g_autoptr(JsonArray) more = NULL;
-
-      if (!add_event (events, event_id))
-        continue;
-      more = leap_store_list_inventory (self->store, event_id, &error);
-      if (more == NULL)
-        {
-          /* Its import is then refused (unknown tier) and tried again by
-           * the next rebuild. */
-          g_warning ("Cannot read the tiers of event %" G_GINT64_FORMAT ": %s", event_id,
-                     error->message);
-          g_clear_error (&error);
-          continue;
-        }
-      for (guint j = 0; j < json_array_get_length (more); j++)
-        json_array_add_object_element (tiers,
-                                       json_object_ref (json_array_get_object_element (more, j)));
-    }
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    _leap_holds_set_tier_full (self, json_array_get_object_element (tiers, i), "repair",
+  for (guint i = 0; i < json_array_get_length (r->tiers); i++)
+    _leap_holds_set_tier_full (self, json_array_get_object_element (r->tiers, i), "repair",
                                repaired_cb, step_new (self), g_free);
-  for (guint i = 0; i < json_array_get_length (holds); i++)
-    hand_over (self, json_array_get_object_element (holds, i));
+  for (guint i = 0; i < json_array_get_length (r->holds); i++)
+    hand_over (self, json_array_get_object_element (r->holds, i));
 
   /* What is available now, per tier; published changes keep it current. */
-  {
-    GHashTableIter iter;
-    gint64 *event_id;
+  g_hash_table_iter_init (&iter, r->events);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &event_id, NULL))
+    {
+      g_autofree char *key = leap_keys_event_inventory (*event_id, LEAP_INVENTORY_AVAIL);
+      Step *step = step_new (self);
 
-    g_hash_table_iter_init (&iter, events);
-    while (g_hash_table_iter_next (&iter, (gpointer *) &event_id, NULL))
-      {
-        g_autofree char *key = leap_keys_event_inventory (*event_id, LEAP_INVENTORY_AVAIL);
-        Step *step = step_new (self);
-
-        step->event_id = *event_id;
-        leap_redis_command_full (self->redis, seed_cb, step, g_free, "HGETALL", key, NULL);
-      }
-  }
+      step->event_id = *event_id;
+      leap_redis_command_full (self->redis, seed_cb, step, g_free, "HGETALL", key, NULL);
+    }
   /* Nothing to wait for. */
   self->rebuild_pending++;
   rebuild_step_done (self, self->generation, NULL);
+}
+
+/* Redis is back (or the backend starts): before Redis takes holds again,
+ * end the database's outage (so that it makes no more holds), set the
+ * counters Redis lost from the database, hand the database's holds and
+ * queued orders over, and read the figures an outage would start from.
+ * The database is read in the store's pool, in turn with the failover's
+ * other calls. */
+void
+_leap_holds_rebuild (LeapHolds *self)
+{
+  Rebuild *r = g_new0 (Rebuild, 1);
+
+  self->generation++;
+  self->rebuild_pending = 0;
+  self->rebuild_failed = FALSE;
+  self->handed_over = 0;
+  r->holder = g_strdup (self->lease_holder);
+  r->start = g_get_monotonic_time () / 1000;
+  r->generation = self->generation;
+  r->events = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  _leap_holds_failover_call (self, rebuild_run, r, (GDestroyNotify) rebuild_free, NULL,
+                             rebuild_read_cb, self);
 }
 
 static gboolean
@@ -460,19 +690,80 @@ rebuild_step_done (LeapHolds    *self,
     }
 }
 
+static gboolean subscriber_hears_redis (LeapHolds *self);
+
+typedef struct
+{
+  gint64     since_ms;
+  guint      generation;
+  JsonArray *available;
+  gint64     outage_ms;
+} Opening;
+
+static void
+opening_free (Opening *o)
+{
+  json_array_unref (o->available);
+  g_free (o);
+}
+
+/* In a thread of the store's pool. */
+static gpointer
+open_outage_run (LeapStore *store,
+                 gpointer   data,
+                 GError   **error)
+{
+  Opening *o = data;
+
+  o->outage_ms = leap_store_outage_open (store, o->since_ms, o->available, error);
+  return o->outage_ms != 0 ? o : NULL;
+}
+
+static void
+outage_opened_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  LeapHolds *self = user_data;
+  g_autoptr(GError) error = NULL;
+  Opening *o = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  g_autofree char *since = leap_time_format (self->down_since_ms / 1000);
+
+  self->opening = FALSE;
+  /* Redis back meanwhile: the rebuild, next in turn, ends this outage and
+   * answers the holds that waited. */
+  if (leap_redis_is_connected (self->redis))
+    return;
+  if (o == NULL)
+    g_warning ("Redis unreachable since %s; the database cannot sell either: %s",
+               since, error->message);
+  else if (o->generation == self->generation && subscriber_hears_redis (self))
+    {
+      /* Heard again by subscription meanwhile (see subscriber_state_cb). */
+      g_warning ("Redis heard again by subscription: the database stops selling here");
+      self->fenced = TRUE;
+    }
+  else if (o->generation == self->generation)
+    {
+      self->outage_ms = o->outage_ms;
+      g_warning ("Redis unreachable since %s; selling from the database", since);
+    }
+  resume_waiting (self);
+}
+
 /* Opens the outage (or joins another backend's) with Redis's last figures:
- * the database sells from here on. */
+ * the database sells from then on; holds asked meanwhile wait for it. */
 static void
 open_outage (LeapHolds *self)
 {
-  g_autoptr(JsonArray) available = json_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *since = leap_time_format (self->down_since_ms / 1000);
+  Opening *o = g_new0 (Opening, 1);
   GHashTableIter iter;
   gint64 *tier_id;
   Seen *seen;
 
   self->fenced = FALSE;
+  self->opening = TRUE;
+  o->available = json_array_new ();
   g_hash_table_iter_init (&iter, self->available);
   while (g_hash_table_iter_next (&iter, (gpointer *) &tier_id, (gpointer *) &seen))
     {
@@ -481,18 +772,15 @@ open_outage (LeapHolds *self)
       json_object_set_int_member (tier, "tier_id", *tier_id);
       json_object_set_int_member (tier, "event_id", seen->event_id);
       json_object_set_int_member (tier, "available", seen->available);
-      json_array_add_object_element (available, tier);
+      json_array_add_object_element (o->available, tier);
     }
   /* Named by this moment, not by when Redis was lost: an outage opened
    * again after another backend ended one is a new one, whose holds and
    * figures are not the ended one's. */
-  self->outage_ms = leap_store_outage_open (self->store, MAX (now_ms (), self->down_since_ms),
-                                            available, &error);
-  if (self->outage_ms == 0)
-    g_warning ("Redis unreachable since %s; the database cannot sell either: %s",
-               since, error->message);
-  else
-    g_warning ("Redis unreachable since %s; selling from the database", since);
+  o->since_ms = MAX (now_ms (), self->down_since_ms);
+  o->generation = self->generation;
+  _leap_holds_failover_call (self, open_outage_run, o, (GDestroyNotify) opening_free, NULL,
+                             outage_opened_cb, self);
 }
 
 static gboolean
@@ -511,7 +799,7 @@ void
 _leap_holds_enter_outage (LeapHolds *self)
 {
   self->ready = FALSE;
-  _leap_holds_lease_drop (self);
+  _leap_holds_lease_drop (self, TRUE);
   self->generation++;
   g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
   if (self->down_since_ms == 0)
@@ -523,10 +811,10 @@ _leap_holds_enter_outage (LeapHolds *self)
       self->fenced = TRUE;
       g_message ("Redis unreachable since %s, but still heard by subscription: other backends "
                  "may sell through it, so the database does not sell either", since);
+      resume_waiting (self);
     }
   else
     open_outage (self);
-  resume_waiting (self);
 }
 
 /* The subscribing connection decides only while the command connection is

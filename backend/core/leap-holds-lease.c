@@ -26,24 +26,29 @@ _leap_holds_lease_init (LeapHolds *self)
                                         g_random_int ());
 }
 
-/* Renews the lease; FALSE if the database did not take it (the lease then
- * runs out, and this backend stops selling through Redis). */
+/* Renews the lease on store (a connection of the pool); FALSE if the
+ * database did not take it (the lease then runs out, and this backend
+ * stops selling through Redis). */
 gboolean
-_leap_holds_lease_renew (LeapHolds *self)
+_leap_holds_lease_renew_on (LeapStore  *store,
+                            const char *holder,
+                            GError    **error)
 {
-  g_autoptr(GError) error = NULL;
-  /* Taken before the write: the lease runs from no later than this. */
-  gint64 start = g_get_monotonic_time () / 1000;
+  return leap_store_lease_renew (store, holder, LEASE_MS, error);
+}
 
-  if (!leap_store_lease_renew (self->store, self->lease_holder, LEASE_MS, &error))
-    {
-      if (_leap_holds_lease_held (self))
-        g_warning ("Cannot renew this backend's lease on selling through Redis: %s; "
-                   "holds stop within two seconds unless it is renewed", error->message);
-      return FALSE;
-    }
-  self->lease_until = start + LEASE_MS - LEASE_MARGIN_MS;
-  return TRUE;
+/* The renewal that started at start (monotonic ms, taken before the
+ * write) answered: error is NULL if the database took it. */
+void
+_leap_holds_lease_renewed (LeapHolds    *self,
+                           gint64        start,
+                           const GError *error)
+{
+  if (error == NULL)
+    self->lease_until = start + LEASE_MS - LEASE_MARGIN_MS;
+  else if (_leap_holds_lease_held (self))
+    g_warning ("Cannot renew this backend's lease on selling through Redis: %s; "
+               "holds stop within two seconds unless it is renewed", error->message);
 }
 
 /* The tick's renewal, off the main loop: a database that is slow to take
@@ -71,7 +76,7 @@ renew_run (LeapStore *store,
 {
   Renewal *r = data;
 
-  if (!leap_store_lease_renew (store, r->holder, LEASE_MS, error))
+  if (!_leap_holds_lease_renew_on (store, r->holder, error))
     return NULL;
   r->outage_ms = leap_store_outage_since (store, NULL);
   return r;
@@ -89,15 +94,13 @@ renewed_cb (GObject      *object,
   self->renewing = FALSE;
   if (r == NULL)
     {
-      if (_leap_holds_lease_held (self))
-        g_warning ("Cannot renew this backend's lease on selling through Redis: %s; "
-                   "holds stop within two seconds unless it is renewed", error->message);
+      _leap_holds_lease_renewed (self, 0, error);
       return;
     }
   /* Dropped, rebuilt or disposed meanwhile: this answer is not the lease's. */
   if (r->generation != self->generation)
     return;
-  self->lease_until = r->start + LEASE_MS - LEASE_MARGIN_MS;
+  _leap_holds_lease_renewed (self, r->start, NULL);
   /* A backend that lost Redis while this one did not (or found out after
    * the rebuild) opened an outage: end it within a second and take over
    * the holds it made before this backend's lease was live. */
@@ -131,14 +134,40 @@ _leap_holds_lease_held (LeapHolds *self)
   return g_get_monotonic_time () / 1000 < self->lease_until;
 }
 
-/* This backend no longer sells through Redis (it lost it, or it ends). */
+static gpointer
+lease_drop_run (LeapStore *store,
+                gpointer   data,
+                GError   **error)
+{
+  return leap_store_lease_drop (store, data, error) ? data : NULL;
+}
+
+static void
+lease_dropped_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (leap_store_call_finish (LEAP_STORE (object), result, &error) == NULL)
+    g_warning ("Cannot give up this backend's lease on selling through Redis: %s; the "
+               "database sells only once it has run out", error->message);
+}
+
+/* This backend no longer sells through Redis (it lost it, or it ends).
+ * The database learns it in turn with the failover's other calls;
+ * when the backend ends (!in_turn), before it goes. */
 void
-_leap_holds_lease_drop (LeapHolds *self)
+_leap_holds_lease_drop (LeapHolds *self,
+                        gboolean   in_turn)
 {
   g_autoptr(GError) error = NULL;
 
   self->lease_until = 0;
-  if (!leap_store_lease_drop (self->store, self->lease_holder, &error))
+  if (in_turn)
+    _leap_holds_failover_call (self, lease_drop_run, g_strdup (self->lease_holder), g_free, NULL,
+                               lease_dropped_cb, NULL);
+  else if (!leap_store_lease_drop (self->store, self->lease_holder, &error))
     g_warning ("Cannot give up this backend's lease on selling through Redis: %s; the "
                "database sells only once it has run out", error->message);
 }

@@ -7,9 +7,9 @@
 
 G_BEGIN_DECLS
 
-/* What leap-holds.c (the hold operations) and leap-holds-failover.c (selling
- * from the database while Redis is down, and the rebuild when it is back)
- * share. */
+/* What leap-holds.c (making holds, expiry), leap-holds-get.c (reading and
+ * releasing one) and leap-holds-failover.c (selling from the database while
+ * Redis is down, and the rebuild when it is back) share. */
 
 #define EXPIRE_TICK_MS 1000
 
@@ -46,6 +46,9 @@ struct _LeapHolds
   gint64          lease_until;    /* monotonic ms: sells through Redis until then */
   gboolean        renewing;       /* a renewal is waiting for the database */
   gboolean        expiring;       /* the database's holds are being expired */
+  gboolean        opening;        /* the outage is being opened in the database */
+  GQueue          failover_calls; /* FailoverCall: waiting for the one in flight */
+  gboolean        failover_busy;
 };
 
 typedef struct
@@ -64,13 +67,20 @@ typedef struct
 /* Holds (leap-holds.c) */
 char       *_leap_holds_new_hold_id         (gint64              event_id,
                                              gboolean            in_database);
-JsonObject *_leap_holds_describe_hold       (LeapHolds          *self,
+void        _leap_holds_describe_hold_async (LeapHolds          *self,
                                              gint64              event_id,
                                              const char         *hold_id,
                                              const char         *status,
                                              gint64              expires_ms,
                                              JsonArray          *items,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+JsonObject *_leap_holds_describe_hold_finish (LeapHolds         *self,
+                                             GAsyncResult       *result,
                                              GError            **error);
+void        _leap_holds_described_cb        (GObject            *object,
+                                             GAsyncResult       *result,
+                                             gpointer            user_data);
 /* Takes task: it is returned now or from a reply. */
 void        _leap_holds_create_in_redis     (LeapHolds          *self,
                                              GTask              *task);
@@ -95,20 +105,39 @@ void        _leap_holds_set_tier_full       (LeapHolds          *self,
 /* Takes task, as _leap_holds_create_in_redis does. */
 void        _leap_holds_create_in_database  (LeapHolds          *self,
                                              GTask              *task);
+void        _leap_holds_db_hold_get_async   (LeapHolds          *self,
+                                             const char         *hold_id,
+                                             const char         *owner,
+                                             GAsyncReadyCallback callback,
+                                             GTask              *task);
+/* Takes task. */
 void        _leap_holds_read_from_database  (LeapHolds          *self,
                                              GTask              *task,
                                              const char         *hold_id,
                                              const char         *owner);
+void        _leap_holds_failover_call       (LeapHolds          *self,
+                                             LeapStoreFunc       func,
+                                             gpointer            data,
+                                             GDestroyNotify      data_destroy,
+                                             GDestroyNotify      result_destroy,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
 void        _leap_holds_rebuild             (LeapHolds          *self);
 void        _leap_holds_enter_outage        (LeapHolds          *self);
 void        _leap_holds_redis_state_cb      (LeapHolds          *self);
 
 /* The fence (leap-holds-lease.c) */
 void        _leap_holds_lease_init          (LeapHolds          *self);
-gboolean    _leap_holds_lease_renew         (LeapHolds          *self);
+gboolean    _leap_holds_lease_renew_on      (LeapStore          *store,
+                                             const char         *holder,
+                                             GError            **error);
+void        _leap_holds_lease_renewed       (LeapHolds          *self,
+                                             gint64              start,
+                                             const GError       *error);
 void        _leap_holds_lease_renew_async   (LeapHolds          *self);
 gboolean    _leap_holds_lease_held          (LeapHolds          *self);
-void        _leap_holds_lease_drop          (LeapHolds          *self);
+void        _leap_holds_lease_drop          (LeapHolds          *self,
+                                             gboolean            in_turn);
 
 static inline gint64
 now_ms (void)

@@ -91,21 +91,6 @@ prices_keep (LeapHolds  *self,
   return prices;
 }
 
-static Prices *
-prices_of (LeapHolds *self,
-           gint64     event_id,
-           GError   **error)
-{
-  Prices *prices = prices_cached (self, event_id);
-  PricesLoad l = { event_id, NULL, NULL };
-
-  if (prices == NULL && prices_load_run (self->store, &l, error) != NULL)
-    prices = prices_keep (self, &l);
-  g_clear_pointer (&l.event, json_object_unref);
-  g_clear_pointer (&l.tiers, json_array_unref);
-  return prices;
-}
-
 /* A hold id names its event, so that its keys (and shard) are known from
  * the id alone: "42-" and 22 random characters. */
 gboolean
@@ -190,23 +175,21 @@ create_free (Create *c)
 }
 
 /* The answer for a hold: its lines at the prices it was made at. */
-JsonObject *
-_leap_holds_describe_hold (LeapHolds  *self,
-                           gint64      event_id,
-                           const char *hold_id,
-                           const char *status,
-                           gint64      expires_ms,
-                           JsonArray  *items,
-                           GError    **error)
+static JsonObject *
+describe_hold (Prices     *prices,
+               gint64      event_id,
+               const char *hold_id,
+               const char *status,
+               gint64      expires_ms,
+               JsonArray  *items,
+               GError    **error)
 {
-  Prices *prices = prices_of (self, event_id, error);
   g_autoptr(JsonObject) answer = NULL;
   g_autofree char *expires = NULL;
   JsonArray *lines;
   LeapMoney total;
 
-  if (prices == NULL ||
-      (lines = leap_hold_lines_price (items, prices->tiers, FALSE, &total, error)) == NULL)
+  if ((lines = leap_hold_lines_price (items, prices->tiers, FALSE, &total, error)) == NULL)
     return NULL;
   answer = json_object_new ();
   expires = leap_time_format (expires_ms / 1000);
@@ -220,6 +203,152 @@ _leap_holds_describe_hold (LeapHolds  *self,
   return g_steal_pointer (&answer);
 }
 
+typedef struct
+{
+  gint64     event_id;
+  char      *hold_id;
+  char      *status;
+  gint64     expires_ms;
+  JsonArray *items;
+} Describe;
+
+static void
+describe_free (Describe *d)
+{
+  g_free (d->hold_id);
+  g_free (d->status);
+  g_clear_pointer (&d->items, json_array_unref);
+  g_free (d);
+}
+
+static void
+describe_return (GTask  *task,
+                 Prices *prices)
+{
+  Describe *d = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer = describe_hold (prices, d->event_id, d->hold_id, d->status, d->expires_ms,
+                                      d->items, &error);
+
+  if (answer == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+static void
+describe_prices_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  PricesLoad *load = leap_store_call_finish (LEAP_STORE (object), result, &error);
+
+  if (load == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    describe_return (task, prices_keep (self, load));
+}
+
+/* The answer for a hold, with its event's prices read again in the store's
+ * pool once they are out of date. */
+void
+_leap_holds_describe_hold_async (LeapHolds          *self,
+                                 gint64              event_id,
+                                 const char         *hold_id,
+                                 const char         *status,
+                                 gint64              expires_ms,
+                                 JsonArray          *items,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  Describe *d = g_new0 (Describe, 1);
+  Prices *prices = prices_cached (self, event_id);
+  PricesLoad *load;
+
+  g_task_set_source_tag (task, _leap_holds_describe_hold_async);
+  d->event_id = event_id;
+  d->hold_id = g_strdup (hold_id);
+  d->status = g_strdup (status);
+  d->expires_ms = expires_ms;
+  d->items = json_array_ref (items);
+  g_task_set_task_data (task, d, (GDestroyNotify) describe_free);
+  if (prices != NULL)
+    {
+      describe_return (task, prices);
+      return;
+    }
+  load = g_new0 (PricesLoad, 1);
+  load->event_id = event_id;
+  leap_store_call_async (self->store, prices_load_run, load, (GDestroyNotify) prices_load_free,
+                         NULL, NULL, describe_prices_cb, g_steal_pointer (&task));
+}
+
+JsonObject *
+_leap_holds_describe_hold_finish (LeapHolds    *self,
+                                  GAsyncResult *result,
+                                  GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* A callback of _leap_holds_describe_hold_async () that returns its
+ * answer or error on the GTask given as user_data. */
+void
+_leap_holds_described_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *answer = _leap_holds_describe_hold_finish (LEAP_HOLDS (object), result, &error);
+
+  if (answer == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
+}
+
+static void
+reserved_described_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapHolds *self = g_task_get_source_object (task);
+  Create *c = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id);
+  g_autofree char *score = NULL;
+  gint64 *sent;
+
+  c->answer = _leap_holds_describe_hold_finish (self, result, &error);
+  if (c->answer == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The expiry timer visits the events that have holds; telling Redis
+   * once a second per event is enough, not once per hold. */
+  score = g_strdup_printf ("%" G_GINT64_FORMAT, c->expires_ms);
+  sent = g_hash_table_lookup (self->expiring_sent, &c->event_id);
+  if (sent == NULL || c->expires_ms - *sent >= 1000)
+    {
+      gint64 *key = g_new (gint64, 1);
+      gint64 *value = g_new (gint64, 1);
+
+      *key = c->event_id;
+      *value = c->expires_ms;
+      g_hash_table_replace (self->expiring_sent, key, value);
+      leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT",
+                          score, event, NULL);
+    }
+  g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
+}
+
 static void
 reserved_cb (LeapRedis        *redis,
              const redisReply *reply,
@@ -229,7 +358,6 @@ reserved_cb (LeapRedis        *redis,
   g_autoptr(GTask) task = user_data;
   LeapHolds *self = g_task_get_source_object (task);
   Create *c = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
   const char *status;
 
   if (error != NULL)
@@ -242,36 +370,9 @@ reserved_cb (LeapRedis        *redis,
   status = leap_reply_status (reply);
   if (g_str_equal (status, "ok"))
     {
-      g_autofree char *event = g_strdup_printf ("%" G_GINT64_FORMAT, c->event_id);
-      g_autofree char *score = NULL;
-
       c->expires_ms = leap_reply_element_int (reply, 1);
-      c->answer = _leap_holds_describe_hold (self, c->event_id, c->hold_id, "held", c->expires_ms,
-                                             c->items, &local_error);
-      if (c->answer == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&local_error));
-          return;
-        }
-      /* The expiry timer visits the events that have holds; telling Redis
-       * once a second per event is enough, not once per hold. */
-      score = g_strdup_printf ("%" G_GINT64_FORMAT, c->expires_ms);
-      {
-        gint64 *sent = g_hash_table_lookup (self->expiring_sent, &c->event_id);
-
-        if (sent == NULL || c->expires_ms - *sent >= 1000)
-          {
-            gint64 *key = g_new (gint64, 1);
-            gint64 *value = g_new (gint64, 1);
-
-            *key = c->event_id;
-            *value = c->expires_ms;
-            g_hash_table_replace (self->expiring_sent, key, value);
-            leap_redis_command (self->redis, NULL, NULL, "ZADD", leap_keys_expiring (), "GT",
-                                score, event, NULL);
-          }
-      }
-      g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
+      _leap_holds_describe_hold_async (self, c->event_id, c->hold_id, "held", c->expires_ms,
+                                       c->items, reserved_described_cb, g_steal_pointer (&task));
     }
   else if (g_str_equal (status, "too_many_holds"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
@@ -513,10 +614,11 @@ create_priced (GTask  *task,
     c->prices = leap_hold_prices_format (c->items);
   }
 
-  if (!self->ready && leap_redis_is_connected (self->redis))
+  if (!self->ready && (leap_redis_is_connected (self->redis) || self->opening))
     {
       /* Redis is back and its counters are being rebuilt (a few round
-       * trips): wait for that rather than refuse. */
+       * trips), or the database is opening the outage: wait for that
+       * rather than refuse. */
       g_ptr_array_add (self->waiting, task);
       return;
     }
@@ -552,245 +654,6 @@ leap_holds_object_finish (LeapHolds    *self,
                           GError      **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Reading and releasing a hold */
-
-/* What get and release keep for the reply: the hold and who asks. */
-typedef struct
-{
-  char  *hold_id;
-  char  *owner;        /* the session's token hash */
-  gint64 redis_now_ms; /* Redis's clock when it read the hold (get); 0 if unknown */
-} Asked;
-
-static Asked *
-asked_new (const char *hold_id,
-           const char *owner)
-{
-  Asked *asked = g_new0 (Asked, 1);
-
-  asked->hold_id = g_strdup (hold_id);
-  asked->owner = g_strdup (owner);
-  return asked;
-}
-
-static void
-asked_free (Asked *asked)
-{
-  g_free (asked->hold_id);
-  g_free (asked->owner);
-  g_free (asked);
-}
-
-static void
-hold_time_cb (LeapRedis        *redis,
-              const redisReply *reply,
-              const GError     *error,
-              gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Asked *asked = g_task_get_task_data (task);
-
-  asked->redis_now_ms = leap_reply_time_ms (reply);
-}
-
-static void
-hold_read_cb (LeapRedis        *redis,
-              const redisReply *reply,
-              const GError     *error,
-              gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapHolds *self = g_task_get_source_object (task);
-  Asked *asked = g_task_get_task_data (task);
-  const char *owner = asked->owner;
-  const char *hold_id = asked->hold_id;
-  g_autoptr(JsonArray) items = NULL;
-  g_autoptr(GError) local_error = NULL;
-  JsonObject *answer;
-  gint64 event_id = 0;
-  const char *status;
-
-  if (error != NULL && !leap_hold_id_is_db (hold_id))
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               N_("Holds cannot be read right now"));
-      return;
-    }
-  /* A hold of the database that Redis does not have (Redis down, or the
-   * hold ended before Redis came back) is read from the database. */
-  if (leap_hold_id_is_db (hold_id) &&
-      (error != NULL || leap_reply_n_elements (reply) == 0))
-    {
-      _leap_holds_read_from_database (self, task, hold_id, owner);
-      return;
-    }
-  /* Another session's hold is as invisible as one that does not exist. */
-  if (leap_reply_n_elements (reply) == 0 ||
-      g_strcmp0 (leap_reply_field (reply, "owner"), owner) != 0)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      return;
-    }
-  leap_hold_id_parse (hold_id, &event_id);
-  status = leap_reply_field (reply, "status");
-  /* A hold past its time that the timer has not reached yet is expired,
-   * by Redis's clock as for every script. */
-  if (g_strcmp0 (status, "held") == 0 &&
-      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"), NULL, 10) <=
-        (asked->redis_now_ms > 0 ? asked->redis_now_ms : now_ms ()))
-    status = "expired";
-  items = leap_hold_lines_parse (leap_reply_field (reply, "items"),
-                                 leap_reply_field (reply, "prices"));
-  answer = _leap_holds_describe_hold (self, event_id, hold_id, status ? status : "unknown",
-                                      g_ascii_strtoll (leap_reply_field (reply, "expires_ms"),
-                                                       NULL, 10),
-                                      items, &local_error);
-  if (answer == NULL)
-    g_task_return_error (task, g_steal_pointer (&local_error));
-  else
-    g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
-}
-
-void
-leap_holds_get_async (LeapHolds          *self,
-                      const LeapSession  *session,
-                      const char         *hold_id,
-                      GAsyncReadyCallback callback,
-                      gpointer            user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autofree char *key = NULL;
-  gint64 event_id;
-
-  g_task_set_source_tag (task, leap_holds_get_async);
-  if (!leap_hold_id_parse (hold_id, &event_id))
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      g_object_unref (task);
-      return;
-    }
-  g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
-                        (GDestroyNotify) asked_free);
-  key = leap_keys_hold (event_id, hold_id);
-  /* One round trip: the replies come in order, TIME's first. */
-  leap_redis_command_full (self->redis, hold_time_cb, g_object_ref (task), g_object_unref, "TIME",
-                           NULL);
-  leap_redis_command_full (self->redis, hold_read_cb, task, g_object_unref, "HGETALL", key, NULL);
-}
-
-/* Releasing a hold */
-
-static void
-released_cb (LeapRedis        *redis,
-             const redisReply *reply,
-             const GError     *error,
-             gpointer          user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LeapHolds *self = g_task_get_source_object (task);
-  Asked *asked = g_task_get_task_data (task);
-  const char *hold_id = asked->hold_id;
-  const char *status;
-
-  if (error != NULL)
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                               N_("Holds cannot be released right now"));
-      return;
-    }
-  status = leap_reply_status (reply);
-  if (leap_hold_id_is_db (hold_id) && g_str_equal (status, "released"))
-    {
-      g_autoptr(GError) local_error = NULL;
-
-      /* The database's record follows, for GET while Redis is down. The
-       * release itself is done (Redis has the tickets back), so a record
-       * left behind is told, and the client still gets its answer. */
-      if (!leap_store_db_hold_end (self->store, hold_id, NULL, "released", now_ms (),
-                                   &local_error))
-        g_warning ("Hold %s is released, but its database record is not (%s): while Redis is "
-                   "down it reads as held until it expires", hold_id, local_error->message);
-      g_task_return_boolean (task, TRUE);
-    }
-  else if (g_str_equal (status, "released"))
-    g_task_return_boolean (task, TRUE);
-  else if (g_str_equal (status, "not_found") && leap_hold_id_is_db (hold_id))
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, hold_id, &local_error);
-
-      /* Never handed to Redis: it ended before Redis came back. */
-      if (hold == NULL ||
-          g_strcmp0 (leap_json_get_string (hold, "owner", NULL), asked->owner) != 0)
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      else
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                                 "This hold is %s and cannot be released",
-                                 leap_json_get_string (hold, "status", ""));
-    }
-  else if (g_str_equal (status, "not_found"))
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-  else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                             "This hold is %s and cannot be released",
-                             leap_reply_element_string (reply, 1) ?: status);
-}
-
-void
-leap_holds_release_async (LeapHolds          *self,
-                          const LeapSession  *session,
-                          const char         *hold_id,
-                          GAsyncReadyCallback callback,
-                          gpointer            user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  gint64 event_id;
-
-  g_task_set_source_tag (task, leap_holds_release_async);
-  if (!leap_hold_id_parse (hold_id, &event_id))
-    {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      g_object_unref (task);
-      return;
-    }
-  g_task_set_task_data (task, asked_new (hold_id, session->token_hash),
-                        (GDestroyNotify) asked_free);
-  if (leap_hold_id_is_db (hold_id) && !self->ready)
-    {
-      g_autoptr(GError) error = NULL;
-
-      /* Only a hold of this outage: its tickets go back to what the
-       * database may sell (they are no longer counted). */
-      if (leap_redis_is_connected (self->redis))
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                 N_("Holds cannot be released right now; try again in a moment"));
-      else if (leap_store_db_hold_end (self->store, hold_id, session->token_hash, "released",
-                                       now_ms (), &error))
-        g_task_return_boolean (task, TRUE);
-      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_EXPIRED))
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                                 N_("This hold is expired and cannot be released"));
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
-      g_object_unref (task);
-      return;
-    }
-  g_ptr_array_add (args, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
-  g_ptr_array_add (args, g_strdup (session->token_hash));
-  g_ptr_array_add (args, g_strdup (LEAP_HOLDS_REDIS_NOW));
-  _leap_holds_run_script (self, "release", event_id, hold_id, args, released_cb, task,
-                          g_object_unref);
-}
-
-gboolean
-leap_holds_release_finish (LeapHolds    *self,
-                           GAsyncResult *result,
-                           GError      **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Expiry */
@@ -917,7 +780,7 @@ leap_holds_dispose (GObject *object)
   g_clear_handle_id (&self->expire_id, g_source_remove);
   g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
   if (self->lease_holder != NULL && self->store != NULL)
-    _leap_holds_lease_drop (self);
+    _leap_holds_lease_drop (self, FALSE);
   g_clear_pointer (&self->lease_holder, g_free);
   self->generation++;
   if (self->redis != NULL)

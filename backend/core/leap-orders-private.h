@@ -34,7 +34,7 @@ struct _LeapOrders
   guint             settle_id;
 };
 
-JsonArray  *_leap_orders_price_lines    (LeapOrders  *self,
+JsonArray  *_leap_orders_price_lines    (LeapStore   *store,
                                          gint64       event_id,
                                          const char  *items,
                                          const char  *prices,
@@ -44,6 +44,14 @@ JsonArray  *_leap_orders_price_lines    (LeapOrders  *self,
 JsonObject *_leap_orders_pending_answer (const char  *order_id,
                                          const char  *hold_id,
                                          gint64       event_id);
+
+GTask      *_leap_orders_task_new         (LeapOrders          *self,
+                                           gpointer             source_tag,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+void        _leap_orders_return_answer_cb (GObject             *object,
+                                           GAsyncResult        *result,
+                                           gpointer             user_data);
 
 void _leap_orders_accept         (LeapOrders *self,
                                   GTask      *task,

@@ -69,9 +69,10 @@ now_ms (void)
 
 /* The lines of a hold ("tier:quantity,…" in Redis) at the prices it was
  * made at ("tier:unit_price:currency,…"): what the customer pays is never
- * taken from the client, nor changed by a price set after the hold. */
+ * taken from the client, nor changed by a price set after the hold. On a
+ * connection of the store's pool. */
 JsonArray *
-_leap_orders_price_lines (LeapOrders  *self,
+_leap_orders_price_lines (LeapStore   *store,
                           gint64       event_id,
                           const char  *items,
                           const char  *prices,
@@ -79,8 +80,7 @@ _leap_orders_price_lines (LeapOrders  *self,
                           char       **currency,
                           GError     **error)
 {
-  g_autoptr(JsonArray) tiers = leap_store_list_children (self->store, LEAP_KIND_TIER, event_id,
-                                                         error);
+  g_autoptr(JsonArray) tiers = leap_store_list_children (store, LEAP_KIND_TIER, event_id, error);
   g_autoptr(JsonArray) held = leap_hold_lines_parse (items, prices);
   g_autoptr(JsonArray) lines = NULL;
   LeapMoney sum;
@@ -110,6 +110,7 @@ typedef struct
   JsonObject *request;
   char       *role;
   char       *items;    /* the hold's, as Redis has them */
+  char       *prices;   /* the same hold's prices */
   char       *message;  /* the checkout message */
   GPtrArray  *argv;     /* begin-checkout's keys and arguments, sent again when lost */
   guint       nkeys;
@@ -125,6 +126,7 @@ place_free (Place *p)
   g_free (p->owner);
   g_free (p->role);
   g_free (p->items);
+  g_free (p->prices);
   g_free (p->message);
   g_free (p->held);
   g_clear_pointer (&p->argv, g_ptr_array_unref);
@@ -357,15 +359,25 @@ existing_order_finish (GObject      *object,
  * already marked expired by the timer), as the API says; released or
  * otherwise is 409. */
 static void
+set_not_held (GError    **error,
+              const char *status)
+{
+  if (g_strcmp0 (status, "expired") == 0)
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_EXPIRED,
+                         N_("This hold has expired and its tickets were given back"));
+  else
+    g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT,
+                 "This hold is %s and cannot be checked out", status);
+}
+
+static void
 return_not_held (GTask      *task,
                  const char *status)
 {
-  if (g_strcmp0 (status, "expired") == 0)
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
-                             N_("This hold has expired and its tickets were given back"));
-  else
-    g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                             "This hold is %s and cannot be checked out", status);
+  g_autoptr(GError) error = NULL;
+
+  set_not_held (&error, status);
+  g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void begin_checkout (LeapOrders *self,
@@ -396,6 +408,52 @@ settled_or_not_held_cb (GObject      *object,
     return_not_held (task, p->held);
 }
 
+/* Takes task: the order Redis took is kept among the accepted orders,
+ * and answered. */
+static void
+accept_placed (GTask *task)
+{
+  LeapOrders *self = g_task_get_source_object (task);
+  Place *p = g_task_get_task_data (task);
+  JsonObject *order = json_object_new ();
+
+  json_object_set_string_member (order, "order_id", p->order_id);
+  json_object_set_string_member (order, "hold_id", p->hold_id);
+  json_object_set_int_member (order, "event_id", p->event_id);
+  json_object_set_string_member (order, "owner", p->owner);
+  json_object_set_string_member (order, "items", p->items);
+  json_object_set_string_member (order, "message", p->message);
+  json_object_set_int_member (order, "created_ms", now_ms ());
+  _leap_orders_accept (self, task, order,
+                       _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id));
+}
+
+/* In a thread of the store's pool. */
+static gpointer
+db_hold_confirm_run (LeapStore *store,
+                     gpointer   data,
+                     GError   **error)
+{
+  if (!leap_store_db_hold_end (store, data, NULL, "confirmed", now_ms (), error))
+    return NULL;
+  return data;
+}
+
+static void
+db_hold_confirmed_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* A record not ended is logged; the order goes on all the same. */
+  if (leap_store_call_finish (LEAP_STORE (object), result, &error) == NULL)
+    g_message ("Hold %s is not ended in the database: %s", p->hold_id, error->message);
+  accept_placed (g_steal_pointer (&task));
+}
+
 static void
 begun_cb (LeapRedis        *redis,
           const redisReply *reply,
@@ -404,7 +462,6 @@ begun_cb (LeapRedis        *redis,
 {
   g_autoptr(GTask) task = user_data;
   Place *p = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
   const char *status;
 
   if (error != NULL)
@@ -427,23 +484,12 @@ begun_cb (LeapRedis        *redis,
     {
       LeapOrders *self = g_task_get_source_object (task);
 
-      /* Its database record is done with: Redis has the order now. A
-       * record not ended is logged; the order goes on all the same. */
-      if (leap_hold_id_is_db (p->hold_id) &&
-          !leap_store_db_hold_end (self->store, p->hold_id, NULL, "confirmed", now_ms (),
-                                   &local_error))
-        g_message ("Hold %s is not ended in the database: %s", p->hold_id, local_error->message);
-      JsonObject *order = json_object_new ();
-
-      json_object_set_string_member (order, "order_id", p->order_id);
-      json_object_set_string_member (order, "hold_id", p->hold_id);
-      json_object_set_int_member (order, "event_id", p->event_id);
-      json_object_set_string_member (order, "owner", p->owner);
-      json_object_set_string_member (order, "items", p->items);
-      json_object_set_string_member (order, "message", p->message);
-      json_object_set_int_member (order, "created_ms", now_ms ());
-      _leap_orders_accept (self, g_steal_pointer (&task), order,
-                           _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id));
+      /* Its database record is done with: Redis has the order now. */
+      if (leap_hold_id_is_db (p->hold_id))
+        leap_store_call_async (self->store, db_hold_confirm_run, g_strdup (p->hold_id), g_free,
+                               NULL, NULL, db_hold_confirmed_cb, g_steal_pointer (&task));
+      else
+        accept_placed (g_steal_pointer (&task));
     }
   else if (g_str_equal (status, "not_found"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
@@ -475,9 +521,10 @@ stream_added_cb (LeapRedis        *redis,
 }
 
 /* The checkout message of an order on a hold with these items: it carries
- * everything the worker writes, so that it never has to ask the backend. */
+ * everything the worker writes, so that it never has to ask the backend.
+ * In a thread of the store's pool, which alone touches p meanwhile. */
 static char *
-checkout_message (LeapOrders  *self,
+checkout_message (LeapStore   *store,
                   Place       *p,
                   const char  *items,
                   const char  *prices,
@@ -490,7 +537,7 @@ checkout_message (LeapOrders  *self,
   JsonObject *customer = NULL;
   gint64 total = 0;
 
-  lines = _leap_orders_price_lines (self, p->event_id, items, prices, &total, &currency, error);
+  lines = _leap_orders_price_lines (store, p->event_id, items, prices, &total, &currency, error);
   if (lines == NULL)
     return NULL;
   if (g_str_equal (leap_json_get_string (payment, "method", ""), "cash") &&
@@ -533,38 +580,79 @@ checkout_message (LeapOrders  *self,
 /* A hold that the database made while Redis was down, checked out while
  * Redis is still down: the hold is marked and the message kept in the
  * database's outbox in one transaction; the backend that rebuilds Redis
- * queues it on the stream together with the hold (lua/import-hold.lua). */
-static void
-place_in_database (LeapOrders *self,
-                   GTask      *task)
+ * queues it on the stream together with the hold (lua/import-hold.lua).
+ * In a thread of the store's pool, which alone touches p meanwhile. */
+static gpointer
+place_in_database_run (LeapStore *store,
+                       gpointer   data,
+                       GError   **error)
 {
-  Place *p = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, p->hold_id, &error);
+  Place *p = data;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) hold = leap_store_db_hold_get (store, p->hold_id, &local_error);
   g_autofree char *text = NULL;
 
   if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), p->owner) != 0)
     {
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
-      return;
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
+      return NULL;
     }
-  text = checkout_message (self, p, leap_json_get_string (hold, "items", ""),
-                           leap_json_get_string (hold, "prices", NULL), &error);
-  if (text == NULL || !leap_store_db_hold_checkout (self->store, p->hold_id, p->owner, p->order_id,
-                                                    text, now_ms (), &error))
+  text = checkout_message (store, p, leap_json_get_string (hold, "items", ""),
+                           leap_json_get_string (hold, "prices", NULL), &local_error);
+  if (text == NULL || !leap_store_db_hold_checkout (store, p->hold_id, p->owner, p->order_id,
+                                                    text, now_ms (), &local_error))
     {
-      if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_CONFLICT,
-                                 "%s and cannot be checked out", error->message);
-      else if (g_error_matches (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
-        g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                 N_("Orders cannot be placed right now; try again in a moment"));
+      if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_CONFLICT))
+        g_set_error (error, LEAP_ERROR, LEAP_ERROR_CONFLICT, "%s and cannot be checked out",
+                     local_error->message);
+      else if (g_error_matches (local_error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE))
+        g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                             N_("Orders cannot be placed right now; try again in a moment"));
       else
-        g_task_return_error (task, g_steal_pointer (&error));
-      return;
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
     }
-  g_task_return_pointer (task, _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id),
-                         (GDestroyNotify) json_object_unref);
+  return _leap_orders_pending_answer (p->order_id, p->hold_id, p->event_id);
+}
+
+/* A hold of the database that Redis does not have: why it cannot be
+ * placed. In a thread of the store's pool; it always fails. */
+static gpointer
+db_hold_not_placed_run (LeapStore *store,
+                        gpointer   data,
+                        GError   **error)
+{
+  Place *p = data;
+  g_autoptr(JsonObject) hold = leap_store_db_hold_get (store, p->hold_id, NULL);
+  const char *db_status;
+
+  /* Another session's hold is as invisible as one that does not exist. */
+  if (hold == NULL || g_strcmp0 (leap_json_get_string (hold, "owner", NULL), p->owner) != 0)
+    {
+      g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_NOT_FOUND, N_("No such hold"));
+      return NULL;
+    }
+  db_status = leap_json_get_string (hold, "status", "");
+  if (g_str_equal (db_status, "held") && leap_json_get_int (hold, "expires_ms", 0) <= now_ms ())
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_EXPIRED,
+                         N_("This hold has expired and its tickets were given back"));
+  else if (g_str_equal (db_status, "held") || g_str_equal (db_status, "checking_out"))
+    g_set_error_literal (error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
+                         N_("Orders cannot be placed right now; try again in a moment"));
+  else
+    set_not_held (error, db_status);
+  return NULL;
+}
+
+/* In a thread of the store's pool, which alone touches p meanwhile. */
+static gpointer
+message_run (LeapStore *store,
+             gpointer   data,
+             GError   **error)
+{
+  Place *p = data;
+
+  return checkout_message (store, p, p->items, p->prices, error);
 }
 
 static void
@@ -581,6 +669,10 @@ settled_cb (GObject      *object,
   g_task_return_pointer (task, order, (GDestroyNotify) json_object_unref);
 }
 
+static void message_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
 static void
 place_hold_cb (LeapRedis        *redis,
                const redisReply *reply,
@@ -590,11 +682,7 @@ place_hold_cb (LeapRedis        *redis,
   g_autoptr(GTask) task = user_data;
   LeapOrders *self = g_task_get_source_object (task);
   Place *p = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GPtrArray) argv = NULL;
-  g_autofree char *text = NULL;
   const char *status;
-  guint nkeys;
 
   if (error != NULL)
     {
@@ -606,24 +694,9 @@ place_hold_cb (LeapRedis        *redis,
    * over) or any more (it ended before Redis came back). */
   if (leap_hold_id_is_db (p->hold_id) && leap_reply_n_elements (reply) == 0)
     {
-      g_autoptr(JsonObject) hold = leap_store_db_hold_get (self->store, p->hold_id, NULL);
-
-      if (hold != NULL && g_strcmp0 (leap_json_get_string (hold, "owner", NULL), p->owner) == 0)
-        {
-          const char *db_status = leap_json_get_string (hold, "status", "");
-
-          if (g_str_equal (db_status, "held") &&
-              leap_json_get_int (hold, "expires_ms", 0) <= now_ms ())
-            g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_EXPIRED,
-                                     N_("This hold has expired and its tickets were given back"));
-          else if (g_str_equal (db_status, "held") || g_str_equal (db_status, "checking_out"))
-            g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
-                                     N_("Orders cannot be placed right now; "
-                                        "try again in a moment"));
-          else
-            return_not_held (task, db_status);
-          return;
-        }
+      leap_store_call_async (self->store, db_hold_not_placed_run, p, NULL, NULL, NULL,
+                             _leap_orders_return_answer_cb, g_steal_pointer (&task));
+      return;
     }
   /* Another session's hold is as invisible as one that does not exist. */
   if (g_strcmp0 (leap_reply_field (reply, "owner"), p->owner) != 0)
@@ -646,14 +719,30 @@ place_hold_cb (LeapRedis        *redis,
       return_not_held (task, status);
       return;
     }
-  text = checkout_message (self, p, leap_reply_field (reply, "items"),
-                           leap_reply_field (reply, "prices"), &local_error);
+  p->items = g_strdup (leap_reply_field (reply, "items"));
+  p->prices = g_strdup (leap_reply_field (reply, "prices"));
+  leap_store_call_async (self->store, message_run, p, NULL, g_free, NULL, message_cb,
+                         g_steal_pointer (&task));
+}
+
+static void
+message_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapOrders *self = g_task_get_source_object (task);
+  Place *p = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = NULL;
+  g_autofree char *text = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  guint nkeys;
+
   if (text == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&local_error));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  p->items = g_strdup (leap_reply_field (reply, "items"));
   p->message = g_strdup (text);
 
   argv = leap_keys_checkout_script (p->event_id, p->hold_id);
@@ -698,11 +787,11 @@ leap_orders_place_async (LeapOrders         *self,
                          GAsyncReadyCallback callback,
                          gpointer            user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = _leap_orders_task_new (self, leap_orders_place_async, callback,
+                                                 user_data);
   g_autoptr(GError) error = NULL;
   Place *p;
 
-  g_task_set_source_tag (task, leap_orders_place_async);
   if (!check_request (request, session->role, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -743,7 +832,9 @@ placed_before_cb (GObject      *object,
     }
   if (leap_hold_id_is_db (p->hold_id) && !leap_redis_is_connected (self->redis))
     {
-      place_in_database (self, task);
+      leap_store_call_async (self->store, place_in_database_run, p, NULL,
+                             (GDestroyNotify) json_object_unref, NULL,
+                             _leap_orders_return_answer_cb, g_steal_pointer (&task));
       return;
     }
   key = leap_keys_hold (p->event_id, p->hold_id);

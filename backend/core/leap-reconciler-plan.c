@@ -50,8 +50,8 @@ note_oversold (Run        *run,
 /* The paid state of each order being checked out, as the database has it:
  * tier id → tickets already counted in tiers.sold. */
 static GHashTable *
-paid_pending (LeapReconciler *self,
-              GPtrArray      *checking)
+paid_pending (LeapStore *store,
+              GPtrArray *checking)
 {
   GHashTable *paid = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
@@ -62,7 +62,7 @@ paid_pending (LeapReconciler *self,
       g_autoptr(JsonObject) order = NULL;
       g_auto(GStrv) pairs = NULL;
 
-      order = leap_store_get_order (self->store, order_id, NULL);
+      order = leap_store_get_order (store, order_id, NULL);
       if (order == NULL || g_strcmp0 (leap_json_get_string (order, "status", NULL), "paid") != 0)
         continue;
       pairs = g_strsplit (items, ",", -1);
@@ -110,31 +110,68 @@ same_counts (GHashTable *a,
   return TRUE;
 }
 
-/* What the counters of one event should be, from the walk of Redis and
- * the database; fills run->plan and run->stale and returns the plan as a
- * string, or NULL when the database moved while it was read. */
-char *
-_leap_reconciler_make_plan (Run     *run,
-                            GError **error)
+void
+_leap_reconciler_plan_read_free (PlanRead *read)
 {
-  LeapReconciler *self = run->self;
-  gint64 event_id = current_event (run);
-  GHashTable *redis_tiers = run->counters;
-  GHashTable *held = run->held;
-  GPtrArray *checking = run->checking;
-  g_autoptr(GHashTable) paid_before = NULL, paid_after = NULL;
-  g_autoptr(JsonArray) tiers = NULL;
-  g_autoptr(GString) plan = g_string_new (NULL);
+  g_clear_pointer (&read->checking, g_ptr_array_unref);
+  g_clear_pointer (&read->tiers, json_array_unref);
+  g_clear_pointer (&read->paid, g_hash_table_unref);
+  g_free (read);
+}
 
-  /* A worker commits the order (tiers.sold) before it confirms in Redis:
-   * read which orders being checked out are paid before and after the
-   * tiers, and trust the pair only if nothing changed in between. */
-  paid_before = paid_pending (self, checking);
-  tiers = leap_store_list_inventory (self->store, event_id, error);
+/* In a thread of the store's pool. A worker commits the order
+ * (tiers.sold) before it confirms in Redis: read which orders being
+ * checked out are paid before and after the tiers, and trust the pair only
+ * if nothing changed in between. */
+static gpointer
+plan_read_run (LeapStore *store,
+               gpointer   data,
+               GError   **error)
+{
+  PlanRead *read = data;
+  g_autoptr(GHashTable) paid_before = paid_pending (store, read->checking);
+  g_autoptr(JsonArray) tiers = leap_store_list_inventory (store, read->event_id, error);
+
   if (tiers == NULL)
     return NULL;
-  paid_after = paid_pending (self, checking);
-  if (!same_counts (paid_before, paid_after))
+  read->paid = paid_pending (store, read->checking);
+  if (same_counts (paid_before, read->paid))
+    read->tiers = g_steal_pointer (&tiers);
+  return read;
+}
+
+/* What the database has of the current event, for the plan: callback
+ * gets run and reads a PlanRead (borrowed) with leap_store_call_finish. */
+void
+_leap_reconciler_read_database_async (Run                *run,
+                                      GAsyncReadyCallback callback)
+{
+  PlanRead *read = g_new0 (PlanRead, 1);
+
+  read->event_id = current_event (run);
+  read->checking = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < run->checking->len; i++)
+    g_ptr_array_add (read->checking, g_strdup (g_ptr_array_index (run->checking, i)));
+  leap_store_call_async (run->self->store, plan_read_run, read,
+                         (GDestroyNotify) _leap_reconciler_plan_read_free, NULL, NULL, callback,
+                         run);
+}
+
+/* What the counters of one event should be, from the walk of Redis and
+ * what the database had (read); fills run->plan and run->stale and
+ * returns the plan as a string, or NULL when the database moved while it
+ * was read. */
+char *
+_leap_reconciler_make_plan (Run      *run,
+                            PlanRead *read)
+{
+  GHashTable *redis_tiers = run->counters;
+  GHashTable *held = run->held;
+  GHashTable *paid_after = read->paid;
+  JsonArray *tiers = read->tiers;
+  g_autoptr(GString) plan = g_string_new (NULL);
+
+  if (tiers == NULL)
     return NULL;
 
   g_array_set_size (run->plan, 0);

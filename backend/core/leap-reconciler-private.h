@@ -83,11 +83,23 @@ current_event (Run *run)
   return g_array_index (run->events, gint64, run->index);
 }
 
+/* What the database has of one event, read for its plan */
+typedef struct
+{
+  gint64      event_id;
+  GPtrArray  *checking;    /* a copy of the run's */
+  JsonArray  *tiers;       /* NULL: orders kept committing while it was read */
+  GHashTable *paid;        /* tier id → gint64: tickets of those orders counted as sold */
+} PlanRead;
+
 /* leap-reconciler-plan.c */
 JsonObject *_leap_reconciler_counters_object (const gboolean *present,
                                               const gint64   *value);
+void        _leap_reconciler_plan_read_free  (PlanRead       *read);
+void        _leap_reconciler_read_database_async (Run               *run,
+                                                  GAsyncReadyCallback callback);
 char       *_leap_reconciler_make_plan       (Run            *run,
-                                              GError        **error);
+                                              PlanRead       *read);
 void        _leap_reconciler_log_fix         (gint64          event_id,
                                               const TierFix  *fix);
 

@@ -288,19 +288,28 @@ apply_plan (Run *run)
                         (const char **) argv->pdata, NULL);
 }
 
-/* The walk is complete: what should the counters be? */
 static void
-plan_event (Run *run)
+planned_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
+  Run *run = user_data;
   g_autoptr(GError) local_error = NULL;
+  PlanRead *read = leap_store_call_finish (LEAP_STORE (object), result, &local_error);
   g_autofree char *plan = NULL;
 
-  plan = _leap_reconciler_make_plan (run, &local_error);
-  if (local_error != NULL)
+  /* The reconciler was disposed meanwhile. */
+  if (run->self->store == NULL)
+    {
+      abort_run (run);
+      return;
+    }
+  if (read == NULL)
     {
       defer_event (run, local_error->message);
       return;
     }
+  plan = _leap_reconciler_make_plan (run, read);
   if (plan == NULL)
     {
       /* An order was being committed while the database was read. */
@@ -328,6 +337,14 @@ plan_event (Run *run)
   g_free (run->previous);
   run->previous = g_steal_pointer (&plan);
   read_again (run, "the counters kept changing");
+}
+
+/* The walk is complete: what should the counters be? The database is read
+ * in the store's pool. */
+static void
+plan_event (Run *run)
+{
+  _leap_reconciler_read_database_async (run, planned_cb);
 }
 
 static gboolean
@@ -533,13 +550,64 @@ read_event (Run *run)
                         (const char **) argv->pdata, NULL);
 }
 
+/* In a thread of the store's pool. */
+static gpointer
+list_inventory_run (LeapStore *store,
+                    gpointer   data,
+                    GError   **error)
+{
+  return leap_store_list_inventory (store, 0, error);
+}
+
+static void
+events_listed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) tiers = leap_store_call_finish (LEAP_STORE (object), result, &error);
+  g_autoptr(GHashTable) seen = NULL;
+
+  if (run->self->store == NULL)
+    {
+      abort_run (run);
+      return;
+    }
+  if (tiers == NULL)
+    {
+      LeapReconciler *self = run->self;
+
+      for (guint i = 0; i < run->tasks->len; i++)
+        g_task_return_error (g_ptr_array_index (run->tasks, i), g_error_copy (error));
+      self->run = NULL;
+      run_free (run);
+      if (self->queued->len > 0)
+        start_run (self, TRUE);
+      return;
+    }
+  seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      gint64 event_id = leap_json_get_int (json_array_get_object_element (tiers, i), "event_id", 0);
+
+      if (!g_hash_table_contains (seen, &event_id))
+        {
+          g_hash_table_add (seen, g_memdup2 (&event_id, sizeof event_id));
+          g_array_append_val (run->events, event_id);
+        }
+    }
+  if (run->events->len == 0)
+    finish_run (run);
+  else
+    read_event (run);
+}
+
 static void
 start_run (LeapReconciler *self,
            gboolean        full)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) tiers = NULL;
-  g_autoptr(GHashTable) seen = NULL;
   Run *run;
 
   g_assert (self->run == NULL);
@@ -555,11 +623,7 @@ start_run (LeapReconciler *self,
       g_set_error_literal (&error, LEAP_ERROR, LEAP_ERROR_UNAVAILABLE,
                            "The Redis counters are being rebuilt; try again in a moment");
     }
-  else
-    {
-      tiers = leap_store_list_inventory (self->store, 0, &error);
-    }
-  if (tiers == NULL)
+  if (error != NULL)
     {
       g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->queued);
 
@@ -583,22 +647,11 @@ start_run (LeapReconciler *self,
   run->started = g_get_real_time ();
   run->full = full;
   run->walking = full;
-  seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  for (guint i = 0; i < json_array_get_length (tiers); i++)
-    {
-      gint64 event_id = leap_json_get_int (json_array_get_object_element (tiers, i), "event_id", 0);
-
-      if (!g_hash_table_contains (seen, &event_id))
-        {
-          g_hash_table_add (seen, g_memdup2 (&event_id, sizeof event_id));
-          g_array_append_val (run->events, event_id);
-        }
-    }
+  /* The run is in progress from now on: callers meanwhile wait for the
+   * next one. */
   self->run = run;
-  if (run->events->len == 0)
-    finish_run (run);
-  else
-    read_event (run);
+  leap_store_call_async (self->store, list_inventory_run, NULL, NULL,
+                         (GDestroyNotify) json_array_unref, NULL, events_listed_cb, run);
 }
 
 static void

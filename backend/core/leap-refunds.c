@@ -160,29 +160,69 @@ give_back (LeapRefunds *self,
                         (const char **) argv->pdata, NULL);
 }
 
-/* Every refund whose tickets are not back on sale yet, once more. */
-void
-leap_refunds_return_pending (LeapRefunds *self)
+/* In a thread of the store's pool. */
+static gpointer
+list_pending_returns_run (LeapStore *store,
+                          gpointer   data,
+                          GError   **error)
 {
+  return leap_store_list_pending_returns (store, error);
+}
+
+static void begin_refund (GTask *task);
+
+/* The refunds' listing, and the refund (if any) that waits for it. */
+typedef struct
+{
+  LeapRefunds *self;
+  GTask       *then;
+} Listing;
+
+static Listing *
+listing_new (LeapRefunds *self,
+             GTask       *then)
+{
+  Listing *l = g_new0 (Listing, 1);
+
+  l->self = g_object_ref (self);
+  l->then = then;
+  return l;
+}
+
+static void
+listing_free (Listing *l)
+{
+  g_object_unref (l->self);
+  g_free (l);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Listing, listing_free)
+
+static void
+pending_returns_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(Listing) l = user_data;
+  LeapRefunds *self = l->self;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) pending = NULL;
+  g_autoptr(JsonArray) pending = leap_store_call_finish (LEAP_STORE (object), result, &error);
 
-  g_return_if_fail (LEAP_IS_REFUNDS (self));
-
-  self->maybe_pending = FALSE;
-  if (!leap_redis_is_connected (self->redis))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      self->maybe_pending = TRUE;
+      if (l->then != NULL)
+        {
+          g_task_return_error (l->then, g_steal_pointer (&error));
+          g_object_unref (l->then);
+        }
       return;
     }
-  pending = leap_store_list_pending_returns (self->store, &error);
   if (pending == NULL)
     {
       g_warning ("Cannot read the refunds still to give back: %s", error->message);
       self->maybe_pending = TRUE;
-      return;
     }
-  for (guint i = 0; i < json_array_get_length (pending); i++)
+  for (guint i = 0; pending != NULL && i < json_array_get_length (pending); i++)
     {
       JsonObject *row = json_array_get_object_element (pending, i);
       gint64 id = leap_json_get_int (row, "refund_id", 0);
@@ -191,6 +231,35 @@ leap_refunds_return_pending (LeapRefunds *self)
         give_back (self, id, leap_json_get_int (row, "event_id", 0),
                    leap_json_get_string (row, "items", ""), NULL);
     }
+  if (l->then != NULL)
+    begin_refund (l->then);
+}
+
+/* Every refund whose tickets are not back on sale yet, once more, read
+ * in the store's pool; then (if not NULL) is begun after them. */
+static void
+return_pending_then (LeapRefunds *self,
+                     GTask       *then)
+{
+  self->maybe_pending = FALSE;
+  if (!leap_redis_is_connected (self->redis))
+    {
+      self->maybe_pending = TRUE;
+      if (then != NULL)
+        begin_refund (then);
+      return;
+    }
+  leap_store_call_async (self->store, list_pending_returns_run, NULL, NULL,
+                         (GDestroyNotify) json_array_unref, self->cancellable,
+                         pending_returns_cb, listing_new (self, then));
+}
+
+void
+leap_refunds_return_pending (LeapRefunds *self)
+{
+  g_return_if_fail (LEAP_IS_REFUNDS (self));
+
+  return_pending_then (self, NULL);
 }
 
 static gboolean
@@ -630,18 +699,26 @@ pay_back (LeapRefunds *self,
   leap_payment_provider_refund_async (provider, refund, self->cancellable, paid_back_cb, p);
 }
 
-/* Every refund recorded but not paid back (a backend that died between
- * the intent and the provider, a provider without an answer): once more,
- * under its own key, so each is paid back once. */
-void
-leap_refunds_complete_unfinished (LeapRefunds *self)
+/* In a thread of the store's pool. */
+static gpointer
+list_unfinished_run (LeapStore *store,
+                     gpointer   data,
+                     GError   **error)
 {
+  return leap_store_list_unfinished_refunds (store, error);
+}
+
+static void
+unfinished_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LeapRefunds) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) unfinished = NULL;
+  g_autoptr(JsonArray) unfinished = leap_store_call_finish (LEAP_STORE (object), result, &error);
 
-  g_return_if_fail (LEAP_IS_REFUNDS (self));
-
-  unfinished = leap_store_list_unfinished_refunds (self->store, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   if (unfinished == NULL)
     {
       g_warning ("Cannot read the refunds still to pay back: %s", error->message);
@@ -662,6 +739,19 @@ leap_refunds_complete_unfinished (LeapRefunds *self)
         }
       pay_back (self, refund, NULL);
     }
+}
+
+/* Every refund recorded but not paid back (a backend that died between
+ * the intent and the provider, a provider without an answer): once more,
+ * under its own key, so each is paid back once. Read in the store's pool. */
+void
+leap_refunds_complete_unfinished (LeapRefunds *self)
+{
+  g_return_if_fail (LEAP_IS_REFUNDS (self));
+
+  leap_store_call_async (self->store, list_unfinished_run, NULL, NULL,
+                         (GDestroyNotify) json_array_unref, self->cancellable, unfinished_cb,
+                         g_object_ref (self));
 }
 
 /* In a thread of the store's pool. */
@@ -722,8 +812,19 @@ start_refund (GTask      *task,
     }
   /* A refund still waiting to go back on sale goes first. */
   if (self->maybe_pending)
-    leap_refunds_return_pending (self);
-  /* Recorded, with the tickets checked and voided, before money moves. */
+    return_pending_then (self, task);
+  else
+    begin_refund (task);
+}
+
+/* Takes task: the refund is recorded, with the tickets checked and
+ * voided, before money moves. */
+static void
+begin_refund (GTask *task)
+{
+  LeapRefunds *self = g_task_get_source_object (task);
+  Refund *r = g_task_get_task_data (task);
+
   leap_store_call_async (self->store, begin_refund_run, leap_json_object_copy (r->refund),
                          (GDestroyNotify) json_object_unref, (GDestroyNotify) json_object_unref,
                          NULL, intent_recorded_cb, task);

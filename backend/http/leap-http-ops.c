@@ -11,17 +11,45 @@ leap_handle_healthz (LeapRequest *req)
   leap_request_reply_text (req, SOUP_STATUS_OK, "application/json", "{\"status\":\"ok\"}");
 }
 
-static void
-health_script_cb (LeapRedis        *redis,
-                  const redisReply *reply,
-                  const GError     *error,
-                  gpointer          user_data)
+/* Redis's answer to the health script, while the database is pinged. */
+typedef struct
 {
-  g_autoptr(LeapRequest) req = user_data;
+  LeapRequest *req;
+  gboolean     redis_ok;
+  char        *redis_error; /* NULL: the script answered, maybe unexpectedly */
+} Ready;
+
+static void
+ready_free (Ready *ready)
+{
+  leap_request_unref (ready->req);
+  g_free (ready->redis_error);
+  g_free (ready);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ready, ready_free)
+
+/* In a thread of the store's pool. */
+static gpointer
+ping_run (LeapStore *store,
+          gpointer   data,
+          GError   **error)
+{
+  return leap_store_ping (store, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static void
+pinged_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(Ready) ready = user_data;
+  LeapRequest *req = ready->req;
   g_autoptr(GError) db_error = NULL;
   g_autoptr(JsonObject) answer = json_object_new ();
-  gboolean db_ok = leap_store_ping (req->ctx->store, &db_error);
-  gboolean redis_ok = error == NULL && leap_reply_string (reply, NULL) != NULL;
+  gboolean db_ok = leap_store_call_finish (LEAP_STORE (object), result, &db_error) != NULL;
+  gboolean redis_ok = ready->redis_ok;
+  const char *redis_error = ready->redis_error;
 
   LeapHolds *holds = req->ctx->holds;
   gint64 since = leap_holds_get_degraded_since (holds);
@@ -29,9 +57,9 @@ health_script_cb (LeapRedis        *redis,
   json_object_set_string_member (answer, "status", db_ok && redis_ok ? "ready" : "not_ready");
   json_object_set_string_member (answer, "database", db_ok ? "ok" : db_error->message);
   json_object_set_string_member (answer, "redis",
-                                 redis_ok ? "ok"
-                                 : error  ? error->message
-                                          : "unexpected reply");
+                                 redis_ok      ? "ok"
+                                 : redis_error ? redis_error
+                                               : "unexpected reply");
   /* Without Redis the API still answers and sells from the database
    * (slower): say so, so that an operator does not read 503 as "down". */
   if (db_ok && (!redis_ok || since != 0))
@@ -52,12 +80,27 @@ health_script_cb (LeapRedis        *redis,
                                        "Redis is back; its counters are being rebuilt");
       else
         json_object_set_string_member (answer, "detail",
-                                       error ? error->message : "unexpected reply");
+                                       redis_error ? redis_error : "unexpected reply");
     }
   leap_request_reply_object (req,
                              db_ok && redis_ok && since == 0 ? SOUP_STATUS_OK
                                                              : SOUP_STATUS_SERVICE_UNAVAILABLE,
                              answer);
+}
+
+static void
+health_script_cb (LeapRedis        *redis,
+                  const redisReply *reply,
+                  const GError     *error,
+                  gpointer          user_data)
+{
+  Ready *ready = g_new0 (Ready, 1);
+
+  ready->req = user_data;
+  ready->redis_ok = error == NULL && leap_reply_string (reply, NULL) != NULL;
+  ready->redis_error = error != NULL ? g_strdup (error->message) : NULL;
+  leap_store_call_async (ready->req->ctx->store, ping_run, NULL, NULL, NULL, NULL, pinged_cb,
+                         ready);
 }
 
 /* Ready means the database answers a query and Redis runs a Lua script

@@ -168,6 +168,67 @@ timed_get (LeapFault  *f,
   return (g_get_monotonic_time () - started) / 1000;
 }
 
+/* Sends a request without waiting for its answer. */
+static void
+send_pending (LeapFault  *f,
+              Pending    *p,
+              const char *method,
+              const char *path,
+              const char *token,
+              const char *body)
+{
+  g_autofree char *url = leap_test_backend_url (&f->tb, path);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+  p->msg = soup_message_new (method, url);
+  soup_message_headers_replace (soup_message_get_request_headers (p->msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (p->msg, "application/json", bytes);
+  p->started = g_get_monotonic_time ();
+  soup_session_send_and_read_async (f->tb.session, p->msg, G_PRIORITY_DEFAULT, NULL, pending_cb,
+                                    p);
+}
+
+/* While p waits for the locked database (up to the store's 5 s busy
+ * timeout), the health check and a read answer at once; then p is a 503
+ * that tells nothing of the database's own text. */
+static void
+assert_answers_meanwhile (LeapFault  *f,
+                          Pending    *p,
+                          const char *read_path)
+{
+  g_autoptr(JsonNode) answer = NULL;
+  gint64 slowest = 0;
+  guint probes = 0;
+  JsonObject *error;
+
+  while (!pending_answered (p) && g_get_monotonic_time () - p->started < 20 * G_USEC_PER_SEC)
+    {
+      slowest = MAX (slowest, timed_get (f, "/healthz", SOUP_STATUS_OK));
+      slowest = MAX (slowest, timed_get (f, read_path, SOUP_STATUS_OK));
+      probes++;
+    }
+  g_assert_true (leap_test_wait_until (pending_answered, p, 20000));
+
+  g_test_message ("the request answered after %" G_GINT64_FORMAT " ms; %u probes meanwhile, "
+                  "the slowest %" G_GINT64_FORMAT " ms",
+                  (p->answered - p->started) / 1000, probes, slowest);
+  /* The request did wait for the lock: the probes ran while it waited. */
+  g_assert_cmpint ((p->answered - p->started) / 1000, >=, 3000);
+  g_assert_cmpuint (probes, >=, 3);
+  g_assert_cmpint (slowest, <, 1000);
+
+  g_assert_cmpuint (soup_message_get_status (p->msg), ==, SOUP_STATUS_SERVICE_UNAVAILABLE);
+  answer = json_from_string (g_bytes_get_data (p->body, NULL), NULL);
+  g_assert_nonnull (answer);
+  error = json_object_get_object_member (json_node_get_object (answer), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "unavailable");
+  g_assert_null (strstr (json_object_get_string_member (error, "message"), "database is locked"));
+  g_assert_null (strstr (json_object_get_string_member (error, "message"), "SQLite"));
+  g_clear_pointer (&p->body, g_bytes_unref);
+  g_clear_object (&p->msg);
+}
+
 /* Issue 16, item 11: a request waiting for a locked database stops no
  * other request (the database is waited for off the main loop), and its
  * 503 tells nothing of the database's own text. */
@@ -175,61 +236,82 @@ static void
 test_locked_main_loop (LeapFault *f, gconstpointer data)
 {
   g_autofree char *event_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, f->event);
-  g_autofree char *url = leap_test_backend_url (&f->tb, "/api/v1/venues");
-  g_autofree char *auth = g_strconcat ("Bearer ", f->admin, NULL);
   const char *venue = "{\"name\": \"Locked Hall\", \"city\": \"Berlin\", "
                       "\"timezone\": \"Europe/Berlin\"}";
-  g_autoptr(GBytes) venue_bytes = g_bytes_new_static (venue, strlen (venue));
-  g_autoptr(JsonNode) answer = NULL;
   Pending p = { 0 };
   g_autoptr(LeapTestDb) db = leap_test_db_open (f->tb.db_url);
-  gint64 slowest = 0;
-  guint probes = 0;
-  JsonObject *error;
 
   /* The event's answer cached, so that reading it needs no database. */
   timed_get (f, event_path, SOUP_STATUS_OK);
 
   leap_test_db_lock (db, "venues");
-
-  p.msg = soup_message_new ("POST", url);
-  soup_message_headers_replace (soup_message_get_request_headers (p.msg), "Authorization", auth);
-  soup_message_set_request_body_from_bytes (p.msg, "application/json", venue_bytes);
-  p.started = g_get_monotonic_time ();
-  soup_session_send_and_read_async (f->tb.session, p.msg, G_PRIORITY_DEFAULT, NULL, pending_cb,
-                                    &p);
-
-  /* While the write waits (up to the store's 5 s busy timeout), the
-   * health check and a cached read answer at once. */
-  while (!pending_answered (&p) && g_get_monotonic_time () - p.started < 20 * G_USEC_PER_SEC)
-    {
-      slowest = MAX (slowest, timed_get (f, "/healthz", SOUP_STATUS_OK));
-      slowest = MAX (slowest, timed_get (f, event_path, SOUP_STATUS_OK));
-      probes++;
-    }
-  g_assert_true (leap_test_wait_until (pending_answered, &p, 20000));
+  send_pending (f, &p, "POST", "/api/v1/venues", f->admin, venue);
+  assert_answers_meanwhile (f, &p, event_path);
   leap_test_db_unlock (db);
-
-  g_test_message ("write answered after %" G_GINT64_FORMAT " ms; %u probes meanwhile, the "
-                  "slowest %" G_GINT64_FORMAT " ms",
-                  (p.answered - p.started) / 1000, probes, slowest);
-  /* The write did wait for the lock: the probes ran while it waited. */
-  g_assert_cmpint ((p.answered - p.started) / 1000, >=, 3000);
-  g_assert_cmpuint (probes, >=, 3);
-  g_assert_cmpint (slowest, <, 1000);
-
-  g_assert_cmpuint (soup_message_get_status (p.msg), ==, SOUP_STATUS_SERVICE_UNAVAILABLE);
-  answer = json_from_string (g_bytes_get_data (p.body, NULL), NULL);
-  g_assert_nonnull (answer);
-  error = json_object_get_object_member (json_node_get_object (answer), "error");
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "unavailable");
-  g_assert_null (strstr (json_object_get_string_member (error, "message"), "database is locked"));
-  g_assert_null (strstr (json_object_get_string_member (error, "message"), "SQLite"));
-  g_bytes_unref (p.body);
-  g_object_unref (p.msg);
 
   /* With the lock gone the same write goes through. */
   g_assert_cmpint (leap_test_backend_create (&f->tb, f->admin, "/api/v1/venues", venue), >, 0);
+}
+
+typedef struct
+{
+  LeapFault *f;
+  char      *body;
+} HoldAsk;
+
+/* A hold that the database made (Redis is down). */
+static gboolean
+db_hold_made (gpointer data)
+{
+  HoldAsk *ask = data;
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&ask->f->tb, "POST", "/api/v1/holds", ask->f->cashier, ask->body,
+                          &reply);
+  return reply.status == SOUP_STATUS_CREATED;
+}
+
+/* The backend sells through Redis: its first rebuild is done and it knows
+ * what Redis has available, the figures an outage opens with. */
+static gboolean
+selling_through_redis (gpointer data)
+{
+  LeapFault *f = data;
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (&f->tb, "GET", "/metrics", NULL, NULL, &reply);
+  return reply.status == SOUP_STATUS_OK && strstr (reply.body, "leap_degraded 0\n") != NULL;
+}
+
+/* Issue 17: with Redis down the database makes the holds, off the main
+ * loop too. Failed before: the hold's write (BEGIN IMMEDIATE) waited on
+ * the main loop, and /healthz answered only after the busy timeout. */
+static void
+test_locked_outage (LeapFault *f, gconstpointer data)
+{
+  g_autofree char *event_path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT, f->event);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": "
+                                           "[{\"tier_id\": %" G_GINT64_FORMAT ", "
+                                           "\"quantity\": 1}]}", f->event, f->tiers[0]);
+  HoldAsk ask = { f, body };
+  Pending p = { 0 };
+  g_autoptr(LeapTestDb) db = leap_test_db_open (f->tb.db_url);
+
+  timed_get (f, event_path, SOUP_STATUS_OK);
+  /* Redis lost before that, the outage would know no figures and the
+   * database would rightly sell nothing. */
+  g_assert_true (leap_test_wait_until (selling_through_redis, f, 10000));
+  leap_test_redis_kill (f->tb.redis);
+  /* Selling from the database. */
+  g_assert_true (leap_test_wait_until (db_hold_made, &ask, 10000));
+
+  leap_test_db_lock (db, "holds");
+  send_pending (f, &p, "POST", "/api/v1/holds", f->cashier, body);
+  assert_answers_meanwhile (f, &p, event_path);
+  leap_test_db_unlock (db);
+
+  g_assert_true (db_hold_made (&ask));
+  leap_test_redis_start (f->tb.redis);
 }
 
 int
@@ -242,6 +324,8 @@ main (int argc, char *argv[])
   g_test_add ("/leap/faults/db/write-locked", LeapFault, NULL, setup, test_writer_lock, teardown);
   g_test_add ("/leap/faults/db/busy", LeapFault, NULL, setup, test_busy, teardown);
   g_test_add ("/leap/faults/db/locked-main-loop", LeapFault, NULL, setup, test_locked_main_loop,
+              teardown);
+  g_test_add ("/leap/faults/db/locked-outage", LeapFault, NULL, setup, test_locked_outage,
               teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);
