@@ -28,6 +28,8 @@ struct _LeapBackend
 G_DEFINE_FINAL_TYPE (LeapBackend, leap_backend, G_TYPE_OBJECT)
 
 #define LUA_RESOURCES "/io/github/leapboxoffice/lua"
+/* A backend that dies leaves the timers to another within this long. */
+#define TIMERS_LEASE_MS 6000
 
 static void
 redis_state_cb (LeapBackend *self)
@@ -97,10 +99,14 @@ leap_backend_new (const LeapBackendConfig *config,
   ctx->guest_holds = leap_rate_limiter_new (config->guest_rate, 60);
   ctx->guest_holds_by_address = leap_rate_limiter_new (config->guest_rate * 10, 60);
   ctx->guest_sessions = leap_rate_limiter_new (config->guest_rate, 60);
+  /* The work one backend of many does alone; see leap-lease.c. */
+  ctx->timers = leap_lease_new (ctx->redis, "timers", TIMERS_LEASE_MS);
   ctx->refunds = leap_refunds_new (ctx->store, ctx->redis);
+  leap_refunds_set_lease (ctx->refunds, ctx->timers);
   ctx->dead_letters = leap_dead_letters_new (ctx->store, ctx->redis);
   ctx->reconciler =
     leap_reconciler_new (ctx->store, ctx->redis, ctx->holds, config->reconcile_interval_s);
+  leap_reconciler_set_lease (ctx->reconciler, ctx->timers);
   {
     g_autofree char *key = config->ticket_key
                                ? g_strdup (config->ticket_key)
@@ -296,6 +302,7 @@ leap_backend_dispose (GObject *object)
   if (self->ctx.reconciler != NULL)
     g_object_run_dispose (G_OBJECT (self->ctx.reconciler));
   g_clear_object (&self->ctx.reconciler);
+  g_clear_object (&self->ctx.timers);
   g_clear_object (&self->ctx.tickets);
   g_clear_object (&self->ctx.holds);
   g_clear_object (&self->ctx.sessions);

@@ -52,6 +52,10 @@
 --        avail held checkout sold, "" for missing), the five to write; then
 --        the stale hold ids to drop.
 --   Reply: {"ok", tiers written} | {"changed", tier} | {"invalid", reason}
+-- apply-fenced: ARGV[3] the token of the reconciler's lease (lua/lease.lua),
+--        then as apply from its ARGV[3] on. Refused if a reconciler with a
+--        higher token repaired this event since: {"fenced", that token}.
+-- KEYS[9]  leap:{ev:E}:fence     the highest token that repaired the event
 -- Builds  leap:{ev:E}:hold:ID and leap:{ev:E}:version from KEYS[7] (the
 --         live holds, and the hold of each order "o-ID" in the stream), and
 --         leap:avail:E, the channel it publishes on (not a key)
@@ -168,17 +172,18 @@ local function walk_on ()
   return { {}, live, stale, checking, ARGV[3], holds_next, stream_next }
 end
 
-local function apply ()
-  local n = int(ARGV[4])
-  if not n or n < 0 or #ARGV < 4 + n * 11 then
+-- o: where apply's own arguments start, after ARGV[2] (0) or a token (1).
+local function apply (o)
+  local n = int(ARGV[4 + o])
+  if not n or n < 0 or #ARGV < 4 + o + n * 11 then
     return { 'invalid', 'bad tier count' }
   end
   -- Everything is checked before anything is written.
-  if ARGV[3] ~= '' and version() ~= ARGV[3] then
+  if ARGV[3 + o] ~= '' and version() ~= ARGV[3 + o] then
     return { 'changed', '' }
   end
   for t = 0, n - 1 do
-    local base = 5 + t * 11
+    local base = 5 + o + t * 11
     local tier = ARGV[base]
     for j, key in ipairs(COUNTERS) do
       local now = redis.call('HGET', key, tier) or ''
@@ -190,9 +195,20 @@ local function apply ()
       end
     end
   end
+  if o == 1 then
+    local token = int(ARGV[3])
+    local seen = int(redis.call('GET', KEYS[9]) or '0') or 0
+    if not token then
+      return { 'invalid', 'bad token' }
+    end
+    if token < seen then
+      return { 'fenced', tostring(seen) }
+    end
+    redis.call('SET', KEYS[9], ARGV[3])
+  end
   local parts = {}
   for t = 0, n - 1 do
-    local base = 5 + t * 11
+    local base = 5 + o + t * 11
     local tier = ARGV[base]
     for j, key in ipairs(COUNTERS) do
       redis.call('HSET', key, tier, ARGV[base + 5 + j])
@@ -200,7 +216,7 @@ local function apply ()
     parts[#parts + 1] = '{"tier_id":' .. json_id(tier) .. ',"available":' .. ARGV[base + 7] .. '}'
   end
   local stale = {}
-  for i = 5 + n * 11, #ARGV do
+  for i = 5 + o + n * 11, #ARGV do
     local status = redis.call('HGET', HOLD_PREFIX .. ARGV[i], 'status')
     if status ~= 'held' then
       stale[#stale + 1] = ARGV[i]
@@ -224,6 +240,8 @@ if ARGV[2] == 'read' then
 elseif ARGV[2] == 'walk' then
   return walk_on()
 elseif ARGV[2] == 'apply' then
-  return apply()
+  return apply(0)
+elseif ARGV[2] == 'apply-fenced' then
+  return apply(1)
 end
-return { 'invalid', 'mode must be read, walk or apply' }
+return { 'invalid', 'mode must be read, walk, apply or apply-fenced' }

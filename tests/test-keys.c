@@ -98,7 +98,9 @@ test_scripts (void)
   static const char * const checkout[] = {
     "leap:{ev:5}:hold:5-h", "leap:{ev:5}:checkout-stream", NULL
   };
-  static const char * const reconcile[] = { "leap:{ev:5}:checkout-stream", NULL };
+  static const char * const reconcile[] = {
+    "leap:{ev:5}:checkout-stream", "leap:{ev:5}:fence", NULL
+  };
   static const char * const refund[] = { "leap:{ev:5}:refunds", NULL };
   static const char * const replay[] = {
     "leap:checkout-dead", "leap:{ev:5}:checkout-stream", "leap:checkout-streams",
@@ -111,12 +113,16 @@ test_scripts (void)
   g_autoptr(GPtrArray) e = leap_keys_refund_script (5);
   g_autoptr(GPtrArray) f = leap_keys_replay_dead_script ("leap:{ev:5}:checkout-stream",
                                                          "leap:{ev:5}:hold:5-h");
+  g_autoptr(GPtrArray) lease = leap_keys_lease_script ("timers");
 
   assert_script_keys (a, hold);
   assert_script_keys (b, no_hold);
   assert_script_keys (c, checkout);
   assert_script_keys (d, reconcile);
   assert_script_keys (e, refund);
+  g_assert_cmpuint (lease->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (lease, 0), ==, "leap:{lease:timers}");
+  g_assert_cmpstr (g_ptr_array_index (lease, 1), ==, "leap:{lease:timers}:fence");
   g_assert_cmpuint (f->len, ==, g_strv_length ((char **) replay));
   for (guint i = 0; i < f->len; i++)
     g_assert_cmpstr (g_ptr_array_index (f, i), ==, replay[i]);

@@ -83,6 +83,14 @@ leap_keys_event_version (gint64 event_id)
   return event_key (event_id, "version");
 }
 
+/* The highest lease token whose reconciler repaired the event (see
+ * lua/lease.lua): a stalled holder's repair is refused. */
+char *
+leap_keys_event_fence (gint64 event_id)
+{
+  return event_key (event_id, "fence");
+}
+
 static GPtrArray *
 inventory_keys (gint64 event_id)
 {
@@ -146,6 +154,20 @@ leap_keys_reconcile_script (gint64 event_id)
   GPtrArray *keys = inventory_keys (event_id);
 
   g_ptr_array_add (keys, leap_keys_checkout_stream (event_id));
+  g_ptr_array_add (keys, leap_keys_event_fence (event_id));
+  return keys;
+}
+
+/* A lease's own tag: it belongs to no event. */
+GPtrArray *
+leap_keys_lease_script (const char *name)
+{
+  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (name != NULL, keys);
+
+  g_ptr_array_add (keys, g_strdup_printf ("leap:{lease:%s}", name));
+  g_ptr_array_add (keys, g_strdup_printf ("leap:{lease:%s}:fence", name));
   return keys;
 }
 

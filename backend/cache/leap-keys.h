@@ -46,6 +46,7 @@ gboolean    leap_keys_is_checkout_stream       (const char       *key);
 char       *leap_keys_event                    (gint64            event_id);
 char       *leap_keys_event_pricing            (gint64            event_id);
 char       *leap_keys_event_version            (gint64            event_id);
+char       *leap_keys_event_fence              (gint64            event_id);
 
 /* The KEYS of each script, in its order; append the ARGV (newly
  * allocated: the array frees its elements) and pass the array's length
@@ -60,6 +61,7 @@ GPtrArray  *leap_keys_checkout_script          (gint64            event_id,
                                                 const char       *hold_id);
 GPtrArray  *leap_keys_reconcile_script         (gint64            event_id);
 GPtrArray  *leap_keys_refund_script            (gint64            event_id);
+GPtrArray  *leap_keys_lease_script             (const char       *name);
 GPtrArray  *leap_keys_replay_dead_script       (const char       *stream,
                                                 const char       *hold_key);
 

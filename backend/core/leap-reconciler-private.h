@@ -20,6 +20,7 @@ struct _LeapReconciler
   LeapStore  *store;
   LeapRedis  *redis;
   LeapHolds  *holds;       /* NULL: always ready */
+  LeapLease  *lease;       /* NULL: the timer runs here */
   GPtrArray  *queued;      /* GTask: waiting for the next run */
   JsonObject *last_report;
   struct _Run *run;        /* the run in progress, or NULL */
@@ -64,6 +65,7 @@ typedef struct _Run
   GHashTable     *oversold;    /* "E:T" → JsonObject */
   guint           settle_id;
   gint64          started;     /* real time, µs */
+  gint64          token;       /* of the lease it runs under, 0 none */
 
   /* What the steps of the current read found so far */
   GHashTable     *counters;    /* tier id → Counters, as the first step read them */

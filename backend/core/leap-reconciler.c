@@ -211,6 +211,11 @@ applied_cb (LeapRedis        *redis,
       read_again (run, "the counters kept changing");
       return;
     }
+  if (g_str_equal (status, "fenced"))
+    {
+      defer_event (run, "a backend that took the reconciler's lease since repaired it");
+      return;
+    }
   if (!g_str_equal (status, "ok"))
     {
       defer_event (run, "reconcile.lua refused the repair");
@@ -265,7 +270,14 @@ apply_plan (Run *run)
       return;
     }
   g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, event_id));
-  g_ptr_array_add (argv, g_strdup ("apply"));
+  /* Under the lease, fenced: a run that outlived it repairs nothing. */
+  if (run->token != 0)
+    {
+      g_ptr_array_add (argv, g_strdup ("apply-fenced"));
+      g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, run->token));
+    }
+  else
+    g_ptr_array_add (argv, g_strdup ("apply"));
   /* A walk of one step is one snapshot: the compare-and-set of the
    * counters is enough, and a sale on another tier does not stop it. */
   g_ptr_array_add (argv, g_strdup (run->steps > 1 ? run->version : ""));
@@ -645,6 +657,7 @@ start_run (LeapReconciler *self,
   run->oversold = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)json_object_unref);
   run->started = g_get_real_time ();
+  run->token = self->lease != NULL ? leap_lease_get_token (self->lease) : 0;
   run->full = full;
   run->walking = full;
   /* The run is in progress from now on: callers meanwhile wait for the
@@ -756,7 +769,8 @@ tick_cb (gpointer data)
   LeapReconciler *self = data;
 
   if (self->run == NULL && self->queued->len == 0 && leap_redis_is_connected (self->redis) &&
-      (self->holds == NULL || leap_holds_is_ready (self->holds)))
+      (self->holds == NULL || leap_holds_is_ready (self->holds)) &&
+      (self->lease == NULL || leap_lease_is_held (self->lease)))
     run_async (self, self->ticks++ % FULL_EVERY == 0, report_done_cb, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -771,6 +785,17 @@ leap_reconciler_set_interval (LeapReconciler *self,
   g_clear_handle_id (&self->timer_id, g_source_remove);
   if (interval_s > 0)
     self->timer_id = g_timeout_add_seconds (interval_s, tick_cb, self);
+}
+
+/* The timer's runs (not those asked for) then run only while this
+ * backend holds lease, and their repairs are fenced with its token. */
+void
+leap_reconciler_set_lease (LeapReconciler *self,
+                           LeapLease      *lease)
+{
+  g_return_if_fail (LEAP_IS_RECONCILER (self));
+
+  g_set_object (&self->lease, lease);
 }
 
 void
@@ -797,6 +822,7 @@ leap_reconciler_dispose (GObject *object)
     }
   g_clear_object (&self->redis);
   g_clear_object (&self->holds);
+  g_clear_object (&self->lease);
   g_clear_object (&self->store);
   g_clear_pointer (&self->last_report, json_object_unref);
   G_OBJECT_CLASS (leap_reconciler_parent_class)->dispose (object);

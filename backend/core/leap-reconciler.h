@@ -2,6 +2,7 @@
 #pragma once
 
 #include "leap-holds.h"
+#include "leap-lease.h"
 #include "leap-redis.h"
 #include "leap-store.h"
 
@@ -35,6 +36,8 @@ LeapReconciler *leap_reconciler_new             (LeapStore          *store,
                                                  guint               interval_s);
 void            leap_reconciler_set_interval    (LeapReconciler     *self,
                                                  guint               interval_s);
+void            leap_reconciler_set_lease       (LeapReconciler     *self,
+                                                 LeapLease          *lease);
 void            leap_reconciler_set_settle_ms   (LeapReconciler     *self,
                                                  guint               settle_ms);
 void            leap_reconciler_run_async       (LeapReconciler     *self,

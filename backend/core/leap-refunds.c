@@ -26,6 +26,7 @@ struct _LeapRefunds
   LeapRedis           *redis;
   LeapPaymentProvider *cash;
   LeapPaymentProvider *card;
+  LeapLease           *lease;      /* NULL: the retries run here */
   GCancellable        *cancellable;
   GHashTable          *returning;  /* refund ids whose script is on its way */
   GHashTable          *refunding;  /* refund ids whose provider call is on its way */
@@ -267,7 +268,11 @@ retry_cb (gpointer data)
 {
   LeapRefunds *self = data;
 
-  leap_refunds_complete_unfinished (self);
+  /* Every backend's unfinished refunds: one backend looks (a refund paid
+   * back twice is still paid once, under its key, but asks twice). This
+   * backend's own pending scripts it retries itself. */
+  if (self->lease == NULL || leap_lease_may_run (self->lease))
+    leap_refunds_complete_unfinished (self);
   if (self->maybe_pending)
     leap_refunds_return_pending (self);
   return G_SOURCE_CONTINUE;
@@ -939,6 +944,7 @@ leap_refunds_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->redis, self);
   g_clear_object (&self->cash);
   g_clear_object (&self->card);
+  g_clear_object (&self->lease);
   g_clear_object (&self->redis);
   g_clear_object (&self->store);
   g_clear_object (&self->cancellable);
@@ -971,6 +977,17 @@ leap_refunds_init (LeapRefunds *self)
   self->returning = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->refunding = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
+}
+
+/* The retries of every backend's unfinished refunds then run only under
+ * lease (or while Redis, which hands it out, is unreachable). */
+void
+leap_refunds_set_lease (LeapRefunds *self,
+                        LeapLease   *lease)
+{
+  g_return_if_fail (LEAP_IS_REFUNDS (self));
+
+  g_set_object (&self->lease, lease);
 }
 
 LeapRefunds *

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "leap-lease.h"
 #include "leap-redis.h"
 #include "leap-sessions.h"
 #include "leap-store.h"
@@ -30,6 +31,8 @@ void         leap_refunds_refund_async   (LeapRefunds        *self,
 JsonObject  *leap_refunds_refund_finish  (LeapRefunds        *self,
                                           GAsyncResult       *result,
                                           GError            **error);
+void         leap_refunds_set_lease      (LeapRefunds        *self,
+                                          LeapLease          *lease);
 void         leap_refunds_return_pending (LeapRefunds        *self);
 void         leap_refunds_complete_unfinished (LeapRefunds   *self);
 

@@ -7,6 +7,7 @@
 #include "leap-catalogue.h"
 #include "leap-dead-letters.h"
 #include "leap-holds.h"
+#include "leap-lease.h"
 #include "leap-live.h"
 #include "leap-metrics.h"
 #include "leap-orders.h"
@@ -38,6 +39,7 @@ struct _LeapHttpContext
   LeapRefunds      *refunds;
   LeapDeadLetters  *dead_letters;
   LeapReconciler   *reconciler;
+  LeapLease        *timers;      /* the reconciler's and the refunds' retries */
   LeapTickets      *tickets;
   LeapLive         *live;
   LeapMetrics      *metrics;

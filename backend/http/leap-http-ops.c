@@ -164,6 +164,10 @@ leap_handle_metrics (LeapRequest *req)
       "# HELP leap_degraded_seconds_total Time spent selling without Redis.\n"
       "# TYPE leap_degraded_seconds_total counter\nleap_degraded_seconds_total %.3f\n",
       leap_holds_get_degraded_ms (req->ctx->holds) / 1000.0);
+  GAUGE ("leap_timers_lease_held",
+         "1 while this backend holds the lease on the reconciler's runs and the refunds' "
+         "retries, which one backend of many runs.",
+         leap_lease_is_held (req->ctx->timers));
   COUNTER ("leap_holds_db_total", "Holds made by the database while Redis was down.",
            leap_holds_get_db_holds (req->ctx->holds));
   /* Someone wrote sessions into Redis without the key: worth an alarm. */

@@ -223,6 +223,7 @@ leap_fault_spawn_backend (LeapFault  *f,
   g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
   g_autofree char *ttl = g_strdup_printf ("%u", LEAP_FAULT_HOLD_TTL_S);
   g_autofree char *log = g_strdup_printf ("%s/%s.log", f->tb.dir, name);
+  g_autofree char *reconcile = g_strdup_printf ("%u", f->reconcile_interval_s);
   g_autoptr(GSubprocessLauncher) launcher =
     leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_autoptr(GError) error = NULL;
@@ -233,7 +234,7 @@ leap_fault_spawn_backend (LeapFault  *f,
   p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
                                    "--redis", redis_arg, "--database", f->tb.db_url, "--ticket-key",
                                    f->tb.ticket_key, "--session-key", f->tb.session_key,
-                                   "--hold-ttl", ttl, "--reconcile-interval", "0",
+                                   "--hold-ttl", ttl, "--reconcile-interval", reconcile,
                                    f->backend_config ? "--config" : NULL, f->backend_config, NULL);
   g_assert_no_error (error);
   if (!leap_test_wait_until (backend_serving, GUINT_TO_POINTER (port), 20000))

@@ -50,6 +50,7 @@ typedef struct
   GSubprocess    *backend;      /* a real leap-backend, or NULL: in process */
   guint16         backend_port;
   const char     *backend_config; /* a key file for the process, or NULL */
+  guint           reconcile_interval_s; /* the processes'; 0: only when asked */
   LeapFaultLoad  *load;
   const char     *payment;      /* the orders' payment JSON; NULL: cash */
   double          card_decline_rate; /* of the workers' simulated card terminal */
