@@ -314,6 +314,44 @@ test_locked_outage (LeapFault *f, gconstpointer data)
   leap_test_redis_start (f->tb.redis);
 }
 
+/* Issue 17: kill -9 of PostgreSQL itself mid-checkout, under a flash
+ * sale, started again a second later: the backend's and the worker's
+ * connections come back, and every paid order is there once, nothing
+ * oversold. */
+static void
+test_pg_killed (LeapFault *f, gconstpointer data)
+{
+  LeapTestPg *pg = leap_test_backend_get_pg ();
+
+  /* The backend and the worker say they lost the database: the fault. */
+  leap_test_allow_warnings ();
+  leap_fault_start_worker (f, "w1", 1000, 300);
+  leap_fault_load_start (f, 50);
+  leap_fault_wait_holds (f, 100, 20000);
+  leap_fault_wait_paid (f, 50, 20000);
+
+  leap_fault_set_phase (f, LEAP_FAULT_DURING);
+  leap_test_pg_kill (pg);
+  leap_fault_run_for (f, 1000);
+  leap_test_pg_restart (pg);
+  /* The test's own connection died with it too. */
+  leap_test_db_close (f->db);
+  f->db = leap_test_db_open (f->tb.db_url);
+
+  leap_fault_set_phase (f, LEAP_FAULT_AFTER);
+  leap_fault_assert_recovers (f, 20000);
+  leap_fault_wait_requests (f, 200, 20000);
+  /* Orders paid after the restart too. */
+  leap_fault_wait_paid (f, leap_test_db_int (f->db, "SELECT count(*) FROM orders "
+                                                     "WHERE status = 'paid'") + 20, 20000);
+  leap_fault_load_stop (f);
+  leap_fault_assert_invariants (f);
+  leap_fault_print_figures (f, "PostgreSQL kill -9 and restart");
+  /* The sale did go on before the kill and after the restart. */
+  g_assert_cmpuint (leap_fault_get_stats (f, LEAP_FAULT_BEFORE)->ok, >, 0);
+  g_assert_cmpuint (leap_fault_get_stats (f, LEAP_FAULT_AFTER)->ok, >, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -327,6 +365,9 @@ main (int argc, char *argv[])
               teardown);
   g_test_add ("/leap/faults/db/locked-outage", LeapFault, NULL, setup, test_locked_outage,
               teardown);
+  if (leap_test_backend_is_pg ())
+    g_test_add ("/leap/faults/db/postgresql-killed", LeapFault, NULL, setup, test_pg_killed,
+                teardown);
   status = g_test_run ();
   leap_fault_global_fini (&redis);
   return status;
