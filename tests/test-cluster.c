@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Two backends on one Redis and one database, as behind a load balancer:
- * what one allows, both allow together. */
+ * what one allows, both allow together; a cut subscription leaves no
+ * WebSocket client with a stale count. */
 #include "leap-test-backend.h"
+#include "leap-keys.h"
 
 #include <string.h>
 
@@ -190,6 +192,52 @@ test_redis_down (Fixture *f, gconstpointer data)
   leap_test_backend_wait_redis (&f->peer, TRUE);
 }
 
+static char *
+tier_message (Fixture *f,
+              guint    available)
+{
+  return g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT ",\"tier_id\":%" G_GINT64_FORMAT
+                          ",\"available\":%u}", f->event, f->tier, available);
+}
+
+/* A change whose message this backend's subscriber missed (it was cut,
+ * and the script's publish, or here none at all, went nowhere) reaches
+ * the client once the subscription is back. */
+static void
+test_live_resubscribe (Fixture *f, gconstpointer data)
+{
+  g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}",
+                                                f->event);
+  g_autofree char *snapshot = tier_message (f, 10);
+  g_autofree char *change = tier_message (f, 7);
+  g_autofree char *avail = leap_keys_event_inventory (f->event, LEAP_INVENTORY_AVAIL);
+  g_autofree char *held = leap_keys_event_inventory (f->event, LEAP_INVENTORY_HELD);
+  g_autofree char *field = g_strdup_printf ("%" G_GINT64_FORMAT, f->tier);
+  g_autofree char *killed = NULL;
+  g_autofree char *left = NULL;
+  LeapTestLive live = { 0 };
+  gint64 started;
+
+  leap_test_live_open (&live, f->tb.session, leap_backend_get_port (f->tb.backend));
+  soup_websocket_connection_send_text (live.conn, subscribe);
+  g_assert_true (leap_test_live_wait (&live, snapshot, 10000));
+
+  /* Nothing iterates the backends' loop between the kill and the change:
+   * their subscribers cannot be back before it. */
+  leap_test_allow_warnings ();
+  killed = leap_test_redis_cli (f->tb.redis, "CLIENT", "KILL", "TYPE", "pubsub", NULL);
+  g_assert_cmpint (g_ascii_strtoll (killed, NULL, 10), >=, 1);
+  left = leap_test_redis_cli (f->tb.redis, "HINCRBY", avail, field, "-3", NULL);
+  g_assert_cmpstr (left, ==, "7");
+  g_free (leap_test_redis_cli (f->tb.redis, "HINCRBY", held, field, "3", NULL));
+
+  started = g_get_monotonic_time ();
+  g_assert_true (leap_test_live_wait (&live, change, 10000));
+  g_test_message ("the count reached the client %.1f ms after the cut",
+                  (g_get_monotonic_time () - started) / 1000.0);
+  leap_test_live_close (&live);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -202,6 +250,8 @@ main (int argc, char *argv[])
   g_test_add ("/leap/cluster/sign-in-limit", Fixture, NULL, setup, test_sign_in_limit, teardown);
   g_test_add ("/leap/cluster/guest-rate", Fixture, NULL, setup, test_guest_rate, teardown);
   g_test_add ("/leap/cluster/redis-down", Fixture, NULL, setup, test_redis_down, teardown);
+  g_test_add ("/leap/cluster/live-resubscribe", Fixture, NULL, setup, test_live_resubscribe,
+              teardown);
 
   status = g_test_run ();
   leap_test_backend_global_fini ();
