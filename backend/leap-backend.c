@@ -96,9 +96,11 @@ leap_backend_new (const LeapBackendConfig *config,
     leap_holds_watch (ctx->holds, ctx->subscriber);
   }
   ctx->orders = leap_orders_new (ctx->store, ctx->redis);
-  ctx->guest_holds = leap_rate_limiter_new (config->guest_rate, 60);
-  ctx->guest_holds_by_address = leap_rate_limiter_new (config->guest_rate * 10, 60);
-  ctx->guest_sessions = leap_rate_limiter_new (config->guest_rate, 60);
+  ctx->guest_holds = leap_rate_limiter_new (ctx->redis, "guest-holds", config->guest_rate, 60);
+  ctx->guest_holds_by_address =
+    leap_rate_limiter_new (ctx->redis, "guest-holds-address", config->guest_rate * 10, 60);
+  ctx->guest_sessions =
+    leap_rate_limiter_new (ctx->redis, "guest-sessions", config->guest_rate, 60);
   /* The work one backend of many does alone; see leap-lease.c. */
   ctx->timers = leap_lease_new (ctx->redis, "timers", TIMERS_LEASE_MS);
   ctx->refunds = leap_refunds_new (ctx->store, ctx->redis);

@@ -189,6 +189,27 @@ leap_test_backend_setup (LeapTestBackend *tb,
   leap_test_backend_wait_redis (tb, TRUE);
 }
 
+/* Another backend on @tb's database and Redis, as a second process of a
+ * cluster would be: its own port, the same keys. Torn down before @tb. */
+void
+leap_test_backend_setup_peer (LeapTestBackend *peer,
+                              LeapTestBackend *tb)
+{
+  g_autoptr(GError) error = NULL;
+
+  peer->redis = tb->redis;
+  peer->dir = leap_test_make_tmpdir ();
+  peer->db_url = g_strdup (tb->db_url);
+  peer->ticket_key = g_strdup (tb->ticket_key);
+  peer->session_key = g_strdup (tb->session_key);
+  peer->backend = new_backend (tb->db_url, tb->dir, 1000);
+  g_assert_true (leap_backend_listen (peer->backend, &error));
+  g_assert_no_error (error);
+  peer->base = g_strdup_printf ("http://127.0.0.1:%u", leap_backend_get_port (peer->backend));
+  peer->session = soup_session_new_with_options ("timeout", 30, NULL);
+  leap_test_backend_wait_redis (peer, TRUE);
+}
+
 void
 leap_test_backend_teardown (LeapTestBackend *tb)
 {

@@ -31,6 +31,8 @@ void        leap_test_backend_set_hold_ttl (guint           seconds);
 void        leap_test_backend_set_trusted_proxies (const char * const *cidrs);
 void        leap_test_backend_setup       (LeapTestBackend *tb,
                                            guint            near_cache_ms);
+void        leap_test_backend_setup_peer  (LeapTestBackend *peer,
+                                           LeapTestBackend *tb);
 void        leap_test_backend_teardown    (LeapTestBackend *tb);
 char       *leap_test_backend_url         (LeapTestBackend *tb,
                                            const char      *path);

@@ -443,3 +443,85 @@ leap_test_error_code (LeapTestReply *reply)
   g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
   return json_object_get_string_member (error, "code");
 }
+
+static void
+live_message_cb (SoupWebsocketConnection *conn,
+                 gint                     type,
+                 GBytes                  *message,
+                 LeapTestLive            *live)
+{
+  g_ptr_array_add (live->messages,
+                   g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+}
+
+static void
+live_connected_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  LeapTestLive *live = user_data;
+  g_autoptr(GError) error = NULL;
+
+  live->conn = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  g_assert_no_error (error);
+  g_signal_connect (live->conn, "message", G_CALLBACK (live_message_cb), live);
+}
+
+static gboolean
+live_open (gpointer data)
+{
+  return ((LeapTestLive *) data)->conn != NULL;
+}
+
+/* Connects to ws://127.0.0.1:PORT/api/v1/live, within 10 s. */
+void
+leap_test_live_open (LeapTestLive *live,
+                     SoupSession  *session,
+                     guint16       port)
+{
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live", port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+
+  live->messages = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        live_connected_cb, live);
+  g_assert_true (leap_test_wait_until (live_open, live, 10000));
+}
+
+typedef struct
+{
+  LeapTestLive *live;
+  const char   *needle;
+} LiveWait;
+
+static gboolean
+live_has (gpointer data)
+{
+  LiveWait *wait = data;
+
+  for (guint i = 0; i < wait->live->messages->len; i++)
+    if (strstr (g_ptr_array_index (wait->live->messages, i), wait->needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether a message received so far, or within @timeout_ms, contains @needle. */
+gboolean
+leap_test_live_wait (LeapTestLive *live,
+                     const char   *needle,
+                     guint         timeout_ms)
+{
+  LiveWait wait = { live, needle };
+
+  return leap_test_wait_until (live_has, &wait, timeout_ms);
+}
+
+void
+leap_test_live_close (LeapTestLive *live)
+{
+  if (live->conn != NULL &&
+      soup_websocket_connection_get_state (live->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (live->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_clear_object (&live->conn);
+  g_clear_pointer (&live->messages, g_ptr_array_unref);
+}

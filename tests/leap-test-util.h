@@ -71,6 +71,21 @@ void         leap_test_record         (SoupMessage   *msg,
 JsonObject  *leap_test_reply_object   (LeapTestReply *reply);
 const char  *leap_test_error_code     (LeapTestReply *reply);
 
+/* A client of /api/v1/live that keeps every message it receives. */
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  GPtrArray               *messages; /* char * */
+} LeapTestLive;
+
+void         leap_test_live_open      (LeapTestLive  *live,
+                                       SoupSession   *session,
+                                       guint16        port);
+gboolean     leap_test_live_wait      (LeapTestLive  *live,
+                                       const char    *needle,
+                                       guint          timeout_ms);
+void         leap_test_live_close     (LeapTestLive  *live);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LeapTestReply, leap_test_reply_clear)
 
 G_END_DECLS

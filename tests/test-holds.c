@@ -1144,61 +1144,10 @@ test_repair (Fixture *f, gconstpointer data)
   g_assert_cmpint (available (f, f->tier), ==, 10);
 }
 
-typedef struct
-{
-  GPtrArray               *messages;
-  SoupWebsocketConnection *conn;
-  GError                  *error;
-} Live;
-
-static void
-live_message_cb (SoupWebsocketConnection *conn,
-                 gint                     type,
-                 GBytes                  *message,
-                 Live                    *live)
-{
-  g_ptr_array_add (live->messages,
-                   g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
-}
-
-static void
-live_connected_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  Live *live = user_data;
-
-  live->conn = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &live->error);
-  if (live->conn != NULL)
-    g_signal_connect (live->conn, "message", G_CALLBACK (live_message_cb), live);
-}
-
-static gboolean
-live_ready (gpointer data)
-{
-  Live *live = data;
-  return live->conn != NULL || live->error != NULL;
-}
-
-static gboolean
-live_has (gpointer data)
-{
-  Live *live = g_object_get_data (G_OBJECT (((Live *) data)->conn), "live");
-  const char *needle = g_object_get_data (G_OBJECT (live->conn), "needle");
-
-  for (guint i = 0; i < live->messages->len; i++)
-    if (strstr (g_ptr_array_index (live->messages, i), needle) != NULL)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 test_live (Fixture *f, gconstpointer data)
 {
   g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live",
-                                          leap_backend_get_port (f->tb.backend));
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
   g_autofree char *subscribe = g_strdup_printf ("{\"subscribe\": [%" G_GINT64_FORMAT "]}",
                                                 f->event);
   g_autofree char *snapshot = g_strdup_printf ("{\"event_id\":%" G_GINT64_FORMAT
@@ -1209,34 +1158,24 @@ test_live (Fixture *f, gconstpointer data)
                                              ",\"tier_id\":%" G_GINT64_FORMAT ",\"available\":7}",
                                              f->event, f->tier);
   g_autofree char *body = hold_body (f, 3, 0);
-  Live live = { g_ptr_array_new_with_free_func (g_free), NULL, NULL };
+  LeapTestLive live = { 0 };
   gint64 started;
 
-  soup_session_websocket_connect_async (f->tb.session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
-                                        live_connected_cb, &live);
-  g_assert_true (leap_test_wait_until (live_ready, &live, 10000));
-  g_assert_no_error (live.error);
-  g_object_set_data (G_OBJECT (live.conn), "live", &live);
-
+  leap_test_live_open (&live, f->tb.session, leap_backend_get_port (f->tb.backend));
   soup_websocket_connection_send_text (live.conn, subscribe);
-  g_object_set_data (G_OBJECT (live.conn), "needle", snapshot);
-  g_assert_true (leap_test_wait_until (live_has, &live, 10000));
+  g_assert_true (leap_test_live_wait (&live, snapshot, 10000));
 
   started = g_get_monotonic_time ();
   leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
   g_assert_cmpuint (reply.status, ==, 201);
-  g_object_set_data (G_OBJECT (live.conn), "needle", change);
-  g_assert_true (leap_test_wait_until (live_has, &live, 10000));
+  g_assert_true (leap_test_live_wait (&live, change, 10000));
   g_test_message ("change reached the WebSocket %.1f ms after the hold was sent",
                   (g_get_monotonic_time () - started) / 1000.0);
 
   soup_websocket_connection_send_text (live.conn, "{\"subscribe\": \"all\"}");
-  g_object_set_data (G_OBJECT (live.conn), "needle", "\"error\"");
-  g_assert_true (leap_test_wait_until (live_has, &live, 10000));
+  g_assert_true (leap_test_live_wait (&live, "\"error\"", 10000));
 
-  soup_websocket_connection_close (live.conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  g_clear_object (&live.conn);
-  g_ptr_array_unref (live.messages);
+  leap_test_live_close (&live);
 }
 
 int

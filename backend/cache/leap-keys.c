@@ -268,6 +268,18 @@ leap_keys_idempotency (const char *scope,
   return g_strdup_printf ("leap:idem:%s:%s", scope, key_hash);
 }
 
+/* STRING a count of lua/rate-limit.lua: the requests of SUBJECT (an
+ * account, an address, a session) in the current window of the limit NAME.
+ * Every limit shares one hash tag, so that one script counts several. */
+char *
+leap_keys_rate_limit (const char *name,
+                      const char *subject)
+{
+  g_return_val_if_fail (name != NULL && subject != NULL, NULL);
+
+  return g_strconcat ("leap:{limits}:", name, ":", subject, NULL);
+}
+
 const char *
 leap_keys_venues (void)
 {

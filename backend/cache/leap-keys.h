@@ -76,6 +76,8 @@ const char *leap_keys_checkout_errors          (void);
 char       *leap_keys_session                  (const char       *token_hash);
 char       *leap_keys_idempotency              (const char       *scope,
                                                 const char       *key_hash);
+char       *leap_keys_rate_limit               (const char       *name,
+                                                const char       *subject);
 
 /* The catalogue's cache-aside keys */
 const char *leap_keys_venues                   (void);

@@ -50,6 +50,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SUBSCRIBED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 typedef struct
 {
   char *sha;
@@ -620,6 +627,16 @@ subscribe_cb (redisAsyncContext *ac,
       reply->element[0]->type != REDIS_REPLY_STRING)
     return;
 
+  /* ["subscribe" or "psubscribe", channel, count]: from now on every
+   * message on it arrives, and what was published before did not. */
+  if ((strcmp (reply->element[0]->str, "subscribe") == 0 ||
+       strcmp (reply->element[0]->str, "psubscribe") == 0) &&
+      reply->element[1]->type == REDIS_REPLY_STRING)
+    {
+      if (!self->disposing)
+        g_signal_emit (self, signals[SUBSCRIBED], 0, reply->element[1]->str);
+      return;
+    }
   /* ["message", channel, payload] or ["pmessage", pattern, channel, payload] */
   if (strcmp (reply->element[0]->str, "message") == 0 && reply->elements == 3)
     {
@@ -777,6 +794,11 @@ leap_redis_class_init (LeapRedisClass *klass)
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Redis confirmed a subscription to a channel (or pattern), after
+   * leap_redis_subscribe () or after a reconnect. */
+  signals[SUBSCRIBED] = g_signal_new ("subscribed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

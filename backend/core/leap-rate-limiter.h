@@ -1,21 +1,35 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
+
+#include "leap-redis.h"
 
 G_BEGIN_DECLS
 
 #define LEAP_TYPE_RATE_LIMITER (leap_rate_limiter_get_type ())
 G_DECLARE_FINAL_TYPE (LeapRateLimiter, leap_rate_limiter, LEAP, RATE_LIMITER, GObject)
 
-LeapRateLimiter *leap_rate_limiter_new    (guint            max_events,
-                                           guint            window_s);
-gboolean         leap_rate_limiter_check  (LeapRateLimiter *self,
-                                           const char      *key,
-                                           guint           *retry_after_s);
-void             leap_rate_limiter_record (LeapRateLimiter *self,
-                                           const char      *key);
-void             leap_rate_limiter_reset  (LeapRateLimiter *self,
-                                           const char      *key);
+typedef enum
+{
+  LEAP_RATE_LIMIT_CHECK, /* is every key under its limit? */
+  LEAP_RATE_LIMIT_TAKE,  /* the same, and if so count one against each */
+  LEAP_RATE_LIMIT_ADD,   /* count one against each, whatever the limits */
+  LEAP_RATE_LIMIT_RESET, /* forget the keys' counts */
+} LeapRateLimitOp;
+
+LeapRateLimiter *leap_rate_limiter_new          (LeapRedis        *redis,
+                                                 const char       *name,
+                                                 guint             max_events,
+                                                 guint             window_s);
+void             leap_rate_limiter_run_async    (LeapRateLimitOp   op,
+                                                 guint             n,
+                                                 LeapRateLimiter **limiters,
+                                                 const char      **keys,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer          user_data);
+gboolean         leap_rate_limiter_run_finish   (GAsyncResult     *result,
+                                                 guint            *retry_after_s);
+guint64          leap_rate_limiter_get_local    (LeapRateLimiter  *self);
 
 G_END_DECLS

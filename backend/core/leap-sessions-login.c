@@ -175,6 +175,34 @@ rehashed_cb (GObject      *object,
     g_warning ("Could not store a renewed password hash: %s", error->message);
 }
 
+/* Runs @op on the login's first @n limits: the account's, then the
+ * address's. */
+static void
+count_login (LeapSessions       *self,
+             Login              *login,
+             LeapRateLimitOp     op,
+             guint               n,
+             GAsyncReadyCallback callback,
+             gpointer            user_data)
+{
+  LeapRateLimiter *limiters[] = { self->per_user, self->per_address };
+  const char *keys[] = { login->username, login->address };
+
+  leap_rate_limiter_run_async (op, n, limiters, keys, callback, user_data);
+}
+
+static void
+failure_counted_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  leap_rate_limiter_run_finish (result, NULL);
+  g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
+                           N_("Wrong username or password"));
+}
+
 static void
 verified_cb (GObject      *object,
              GAsyncResult *result,
@@ -183,20 +211,18 @@ verified_cb (GObject      *object,
   LeapSessions *self = LEAP_SESSIONS (object);
   g_autoptr(GTask) task = user_data;
   Login *login = g_task_get_task_data (task);
-  g_autofree char *user_key = g_strconcat ("u:", login->username, NULL);
-  g_autofree char *address_key = g_strconcat ("a:", login->address, NULL);
 
   if (!login->verified || login->user_id == 0 || login->disabled)
     {
-      leap_rate_limiter_record (self->per_user, user_key);
-      leap_rate_limiter_record (self->per_address, address_key);
       g_info ("Failed sign-in for “%s” from %s", login->username, login->address);
-      g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_UNAUTHORIZED,
-                               N_("Wrong username or password"));
+      /* Answered once counted, so that the next guess, on any backend,
+       * sees this one. */
+      count_login (self, login, LEAP_RATE_LIMIT_ADD, 2, failure_counted_cb,
+                   g_steal_pointer (&task));
       return;
     }
 
-  leap_rate_limiter_reset (self->per_user, user_key);
+  count_login (self, login, LEAP_RATE_LIMIT_RESET, 1, NULL, NULL);
   if (login->new_hash != NULL)
     leap_store_call_async (self->store, set_password_hash_run, login, NULL, NULL, NULL,
                            rehashed_cb, g_object_ref (task));
@@ -216,6 +242,9 @@ verified_cb (GObject      *object,
 static void user_read_cb (GObject      *object,
                           GAsyncResult *result,
                           gpointer      user_data);
+static void limits_checked_cb (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
 
 static void
 check_password (LeapSessions       *self,
@@ -227,10 +256,8 @@ check_password (LeapSessions       *self,
                 GAsyncReadyCallback callback,
                 gpointer            user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  GTask *task = g_task_new (self, NULL, callback, user_data);
   Login *login = g_new0 (Login, 1);
-  g_autofree char *user_key = g_strconcat ("u:", username, NULL);
-  g_autofree char *address_key = g_strconcat ("a:", client_address, NULL);
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, login, (GDestroyNotify) login_free);
@@ -239,8 +266,19 @@ check_password (LeapSessions       *self,
   login->password = g_strdup (password);
   login->address = g_strdup (client_address);
 
-  if (!leap_rate_limiter_check (self->per_user, user_key, &login->retry_after) ||
-      !leap_rate_limiter_check (self->per_address, address_key, &login->retry_after))
+  count_login (self, login, LEAP_RATE_LIMIT_CHECK, 2, limits_checked_cb, task);
+}
+
+static void
+limits_checked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LeapSessions *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+
+  if (!leap_rate_limiter_run_finish (result, &login->retry_after))
     {
       g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_RATE_LIMITED,
                                "Too many failed sign-ins; try again in %u seconds",
@@ -248,7 +286,7 @@ check_password (LeapSessions       *self,
       return;
     }
 
-  leap_store_call_async (self->store, get_user_run, g_strdup (username), g_free,
+  leap_store_call_async (self->store, get_user_run, g_strdup (login->username), g_free,
                          (GDestroyNotify) json_object_unref, NULL, user_read_cb,
                          g_steal_pointer (&task));
 }

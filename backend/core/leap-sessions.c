@@ -524,6 +524,16 @@ leap_sessions_get_fallbacks (LeapSessions *self)
 }
 
 /* Cached sessions refused for their MAC, for metrics. */
+/* Sign-in failures counted in this process alone, Redis not answering. */
+guint64
+leap_sessions_get_local_limits (LeapSessions *self)
+{
+  g_return_val_if_fail (LEAP_IS_SESSIONS (self), 0);
+
+  return leap_rate_limiter_get_local (self->per_user) +
+         leap_rate_limiter_get_local (self->per_address);
+}
+
 guint64
 leap_sessions_get_forged (LeapSessions *self)
 {
@@ -614,8 +624,6 @@ leap_sessions_init (LeapSessions *self)
 {
   self->unrevoked = g_ptr_array_new_with_free_func (g_free);
   self->near = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) near_free);
-  self->per_user = leap_rate_limiter_new (LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S);
-  self->per_address = leap_rate_limiter_new (LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S);
   randombytes_buf (self->mac_key, sizeof self->mac_key);
 }
 
@@ -630,6 +638,10 @@ leap_sessions_new (LeapStore *store,
 
   self->store = g_object_ref (store);
   self->redis = g_object_ref (redis);
+  self->per_user =
+    leap_rate_limiter_new (redis, "sign-in-user", LOGIN_FAILURES_PER_USER, LOGIN_WINDOW_S);
+  self->per_address =
+    leap_rate_limiter_new (redis, "sign-in-address", LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_S);
   self->ttl_s = ttl_s;
   self->dummy_hash = leap_password_hash (random, NULL);
   g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (redis_connected_cb), self);

@@ -80,5 +80,6 @@ gint64        leap_sessions_create_user   (LeapSessions        *self,
                                            GError             **error);
 guint64       leap_sessions_get_fallbacks (LeapSessions        *self);
 guint64       leap_sessions_get_forged    (LeapSessions        *self);
+guint64       leap_sessions_get_local_limits (LeapSessions     *self);
 
 G_END_DECLS

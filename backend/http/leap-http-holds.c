@@ -31,21 +31,28 @@ hold_cb (GObject      *object,
   leap_request_reply_object (req, status, hold);
 }
 
+static void
+hold_create_allowed (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+
+  if (body != NULL)
+    leap_holds_create_async (req->ctx->holds, req->session, leap_request_get_client (req), body,
+                             hold_cb, leap_request_ref (req));
+}
+
 /* POST /api/v1/holds {"event_id", "items": [{"tier_id", "quantity"}]} */
 void
 leap_handle_hold_create (LeapRequest *req)
 {
-  g_autoptr(JsonObject) body = NULL;
+  LeapRateLimiter *limiters[] = { req->ctx->guest_holds, req->ctx->guest_holds_by_address };
+  const char *keys[] = { req->session->token_hash, leap_request_get_client (req) };
 
   /* Guests are the public, and bots drain a sale through them. */
-  if (g_str_equal (req->session->role, "guest") &&
-      (!leap_request_limit (req, req->ctx->guest_holds, req->session->token_hash) ||
-       !leap_request_limit (req, req->ctx->guest_holds_by_address, leap_request_get_client (req))))
-    return;
-  body = leap_request_body_or_reply (req);
-  if (body != NULL)
-    leap_holds_create_async (req->ctx->holds, req->session, leap_request_get_client (req), body,
-                             hold_cb, leap_request_ref (req));
+  if (g_str_equal (req->session->role, "guest"))
+    leap_request_limit (req, G_N_ELEMENTS (limiters), limiters, keys, hold_create_allowed);
+  else
+    hold_create_allowed (req);
 }
 
 void

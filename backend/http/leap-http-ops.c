@@ -141,6 +141,12 @@ leap_handle_metrics (LeapRequest *req)
   COUNTER ("leap_cache_invalidations_total", "Cache invalidations sent.", stats.invalidations);
   COUNTER ("leap_redis_fallbacks_total", "Reads served from the database because Redis failed.",
            stats.fallbacks + leap_sessions_get_fallbacks (req->ctx->sessions));
+  COUNTER ("leap_rate_limits_local_total",
+           "Rate-limit counts kept in this process alone because Redis did not answer.",
+           leap_rate_limiter_get_local (req->ctx->guest_holds) +
+           leap_rate_limiter_get_local (req->ctx->guest_holds_by_address) +
+           leap_rate_limiter_get_local (req->ctx->guest_sessions) +
+           leap_sessions_get_local_limits (req->ctx->sessions));
   COUNTER ("leap_redis_disconnects_total", "Times the Redis connection was lost.",
            leap_redis_get_disconnects (req->ctx->redis));
   GAUGE ("leap_redis_up", "1 while Redis is connected.", leap_redis_is_connected (req->ctx->redis));

@@ -67,6 +67,12 @@ leap_request_approval_or_reply (LeapRequest        *req,
   return TRUE;
 }
 
+static void
+guest_allowed (LeapRequest *req)
+{
+  leap_sessions_guest_async (req->ctx->sessions, login_cb, leap_request_ref (req));
+}
+
 /* POST /api/v1/sessions {"username", "password"} or {"guest": true} */
 void
 leap_handle_session_create (LeapRequest *req)
@@ -90,8 +96,11 @@ leap_handle_session_create (LeapRequest *req)
                                         "Send either {\"guest\": true} or a username and password");
           return;
         }
-      if (leap_request_limit (req, req->ctx->guest_sessions, leap_request_get_client (req)))
-        leap_sessions_guest_async (req->ctx->sessions, login_cb, leap_request_ref (req));
+      {
+        const char *client = leap_request_get_client (req);
+
+        leap_request_limit (req, 1, &req->ctx->guest_sessions, &client, guest_allowed);
+      }
       return;
     }
 

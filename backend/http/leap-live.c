@@ -407,6 +407,22 @@ send_tier (SoupWebsocketConnection *conn,
   send_text (conn, text);
 }
 
+/* The counts of an availability answer, one message a tier. */
+static void
+send_tiers (SoupWebsocketConnection *conn,
+            gint64                   event_id,
+            JsonObject              *answer)
+{
+  JsonArray *tiers = json_object_get_array_member (answer, "tiers");
+
+  for (guint i = 0; i < json_array_get_length (tiers); i++)
+    {
+      JsonObject *tier = json_array_get_object_element (tiers, i);
+      send_tier (conn, event_id, json_object_get_int_member (tier, "tier_id"),
+                 json_object_get_int_member (tier, "available"));
+    }
+}
+
 typedef struct
 {
   SoupWebsocketConnection *conn;
@@ -422,18 +438,73 @@ snapshot_cb (GObject      *object,
   g_autoptr(JsonObject) answer = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
 
   if (answer != NULL)
-    {
-      JsonArray *tiers = json_object_get_array_member (answer, "tiers");
-
-      for (guint i = 0; i < json_array_get_length (tiers); i++)
-        {
-          JsonObject *tier = json_array_get_object_element (tiers, i);
-          send_tier (snap->conn, snap->event_id, json_object_get_int_member (tier, "tier_id"),
-                     json_object_get_int_member (tier, "available"));
-        }
-    }
+    send_tiers (snap->conn, snap->event_id, answer);
   g_object_unref (snap->conn);
   g_free (snap);
+}
+
+typedef struct
+{
+  LeapLive *live;
+  gint64    event_id;
+} Refresh;
+
+static void
+refresh_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  LeapLive *self = refresh->live;
+  g_autoptr(JsonObject) answer = leap_holds_object_finish (LEAP_HOLDS (object), result, NULL);
+
+  /* Every client that follows the event now, some perhaps since the read. */
+  for (guint c = 0; answer != NULL && self->clients != NULL && c < self->clients->len; c++)
+    {
+      Client *client = g_ptr_array_index (self->clients, c);
+
+      if (g_hash_table_contains (client->events, &refresh->event_id))
+        send_tiers (client->conn, refresh->event_id, answer);
+    }
+  g_object_unref (refresh->live);
+  g_free (refresh);
+}
+
+/* Redis confirmed the subscription to availability: after a cut (Redis
+ * restarted, the connection lost or killed) the changes published
+ * meanwhile never came, so each event that clients follow is read again
+ * (once, whoever follows it) and its counts sent to them. The read is
+ * sent after the confirmation, so that no change falls between the two. */
+static void
+subscribed_cb (LeapLive   *self,
+               const char *channel)
+{
+  g_autoptr(GHashTable) events = NULL;
+  GHashTableIter iter;
+  gint64 *event_id;
+
+  if (!g_str_equal (channel, leap_keys_avail_channel_pattern ()) || self->clients->len == 0)
+    return;
+  events = g_hash_table_new (g_int64_hash, g_int64_equal);
+  for (guint c = 0; c < self->clients->len; c++)
+    {
+      Client *client = g_ptr_array_index (self->clients, c);
+
+      g_hash_table_iter_init (&iter, client->events);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &event_id, NULL))
+        g_hash_table_add (events, event_id);
+    }
+  g_debug ("Subscribed to availability again: sending %u events' counts",
+           g_hash_table_size (events));
+  g_hash_table_iter_init (&iter, events);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &event_id, NULL))
+    {
+      Refresh *refresh = g_new0 (Refresh, 1);
+
+      refresh->live = g_object_ref (self);
+      refresh->event_id = *event_id;
+      leap_holds_availability_async (self->holds, *event_id, refresh_cb, refresh);
+    }
 }
 
 /* {"subscribe": [ids]} or {"unsubscribe": [ids]}; a subscription starts
@@ -780,7 +851,10 @@ leap_live_dispose (GObject *object)
   LeapLive *self = LEAP_LIVE (object);
 
   if (self->subscriber != NULL)
-    leap_redis_unsubscribe_all (self->subscriber, self);
+    {
+      leap_redis_unsubscribe_all (self->subscriber, self);
+      g_signal_handlers_disconnect_by_data (self->subscriber, self);
+    }
   g_clear_object (&self->subscriber);
   g_clear_object (&self->holds);
   g_clear_object (&self->sessions);
@@ -823,6 +897,7 @@ leap_live_new (SoupServer *server,
 
   self->subscriber = g_object_ref (subscriber);
   self->holds = g_object_ref (holds);
+  g_signal_connect_swapped (subscriber, "subscribed", G_CALLBACK (subscribed_cb), self);
   leap_redis_subscribe (subscriber, leap_keys_avail_channel_pattern (), published_cb, self);
   soup_server_add_websocket_handler (server, "/api/v1/live", NULL, NULL, websocket_cb, self, NULL);
   return self;

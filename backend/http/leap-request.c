@@ -550,25 +550,47 @@ leap_request_body_or_reply (LeapRequest *req)
   return object;
 }
 
-/* Counts a request against KEY; over the limit, answers 429 with
- * Retry-After and returns FALSE. */
-gboolean
-leap_request_limit (LeapRequest     *req,
-                    LeapRateLimiter *limiter,
-                    const char      *key)
+typedef struct
 {
+  LeapRequest *req;
+  LeapHandler  then;
+} Limited;
+
+static void
+limited_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autofree Limited *limited = user_data;
+  g_autoptr(LeapRequest) req = limited->req;
   guint retry_after = 0;
   g_autofree char *value = NULL;
 
-  if (leap_rate_limiter_check (limiter, key, &retry_after))
+  if (leap_rate_limiter_run_finish (result, &retry_after))
     {
-      leap_rate_limiter_record (limiter, key);
-      return TRUE;
+      limited->then (req);
+      return;
     }
   value = g_strdup_printf ("%u", MAX (retry_after, 1u));
   soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
                                 value);
   leap_request_reply_new_error (req, LEAP_ERROR_RATE_LIMITED,
                                 "Too many requests; try again in %s s", value);
-  return FALSE;
+}
+
+/* Counts the request against the @n keys of @limiters (all of them, or
+ * none if one is over its limit), then goes on with @then; over a limit,
+ * answers 429 with Retry-After instead. */
+void
+leap_request_limit (LeapRequest      *req,
+                    guint             n,
+                    LeapRateLimiter **limiters,
+                    const char      **keys,
+                    LeapHandler       then)
+{
+  Limited *limited = g_new0 (Limited, 1);
+
+  limited->req = leap_request_ref (req);
+  limited->then = then;
+  leap_rate_limiter_run_async (LEAP_RATE_LIMIT_TAKE, n, limiters, keys, limited_cb, limited);
 }

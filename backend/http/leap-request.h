@@ -66,9 +66,11 @@ char        *leap_request_resolve_client (const char        *peer,
                                           const char        *forwarded_for,
                                           const char        *forwarded,
                                           GPtrArray         *trusted_proxies);
-gboolean     leap_request_limit          (LeapRequest       *req,
-                                          LeapRateLimiter   *limiter,
-                                          const char        *key);
+void         leap_request_limit          (LeapRequest       *req,
+                                          guint              n,
+                                          LeapRateLimiter  **limiters,
+                                          const char       **keys,
+                                          LeapHandler        then);
 char        *leap_request_dup_token      (LeapRequest       *req);
 
 gboolean     leap_request_id_or_reply    (LeapRequest       *req,
