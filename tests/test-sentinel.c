@@ -418,6 +418,44 @@ test_failover (Fixture *f, gconstpointer data)
   assert_invariant (f, &f->replica);
 }
 
+static gboolean
+demoted (gpointer data)
+{
+  g_autofree char *role = leap_test_redis_cli (data, "ROLE", NULL);
+
+  return g_str_has_prefix (role, "slave");
+}
+
+/* SENTINEL FAILOVER: the old primary lives on and is made a replica of
+ * the new one. Both programs leave it and sell on the new primary. */
+static void
+test_manual_failover (Fixture *f, gconstpointer data)
+{
+  g_autofree char *kept = NULL;
+  g_autofree char *answer = NULL;
+  Retry retry = { f, NULL };
+  gint64 started;
+
+  g_assert_cmpuint (try_hold (f, 2, &kept), ==, 201);
+  g_assert_true (leap_test_wait_until (replica_caught_up, f, 10000));
+
+  started = g_get_monotonic_time ();
+  answer = leap_test_redis_cli (&f->sentinels[1], "SENTINEL", "FAILOVER", MASTER, NULL);
+  g_assert_cmpstr (answer, ==, "OK");
+  /* Once the old primary is a replica, a hold it took would fail: a 201
+   * can only come from the new primary (or the database, which sells only
+   * after Redis is lost for a while). */
+  g_assert_true (leap_test_wait_until (demoted, &f->primary, 30000));
+  /* Up to ten seconds: a Sentinel sees the old primary's role in its INFO. */
+  g_test_message ("The old primary was a replica %" G_GINT64_FORMAT " ms after SENTINEL FAILOVER",
+                  (g_get_monotonic_time () - started) / 1000);
+  g_assert_true (leap_test_wait_until (hold_made, &retry, 10000));
+  g_free (retry.hold_id);
+  g_assert_cmpint (leap_test_redis_hget (&f->replica, f->event, "held", f->tier), ==, 2 + 3);
+  sell (f, &f->replica);
+  assert_invariant (f, &f->replica);
+}
+
 /* (d) A sentinel:// URL that cannot work stops either program at start. */
 static void
 test_bad_urls (void)
@@ -468,5 +506,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/leap/sentinel/bad-urls", test_bad_urls);
   g_test_add ("/leap/sentinel/failover", Fixture, NULL, setup, test_failover, teardown);
+  g_test_add ("/leap/sentinel/manual-failover", Fixture, NULL, setup, test_manual_failover,
+              teardown);
   return g_test_run ();
 }
