@@ -177,7 +177,6 @@ setup (Fixture *f, gconstpointer data)
 {
   g_autofree char *conf = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *log = NULL;
   g_autofree char *listen = NULL;
   g_autofree char *body = NULL;
   g_autofree char *worker = worker_path ();
@@ -214,9 +213,12 @@ setup (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (conf, text, -1, &error));
   g_assert_no_error (error);
   listen = g_strdup_printf ("127.0.0.1:%u", port);
-  log = g_build_filename (f->dir, "backend.log", NULL);
-  launcher = leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  /* Both programs warn about Redis on purpose; LEAP_TEST_WORKER_LOG shows
+   * what they say. */
+  launcher = leap_test_launcher_new (g_getenv ("LEAP_TEST_WORKER_LOG")
+                                         ? 0
+                                         : G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   f->backend = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"),
                                             "--config", conf, "--listen", listen,
@@ -227,12 +229,6 @@ setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   /* The backend makes the database before another program opens it. */
   g_assert_true (leap_test_wait_until (serving, f, 30000));
-  g_clear_object (&launcher);
-  launcher = leap_test_launcher_new (g_getenv ("LEAP_TEST_WORKER_LOG")
-                                         ? 0
-                                         : G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   f->worker = g_subprocess_launcher_spawn (launcher, &error, worker, "--redis", f->url,
                                            "--database", f->tb.db_url,
                                            "--ticket-key", f->tb.ticket_key,
