@@ -5,11 +5,14 @@
 #include "leap-error.h"
 
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 /* A Sentinel that takes longer to connect or answer is passed over. */
 #define SENTINEL_TIMEOUT_S 2
 #define WATCH_RETRY_MS 1000
+#define WATCH_KEEPALIVE_S 5
 
 struct _LeapRedisSentinel
 {
@@ -262,6 +265,24 @@ written_cb (GObject      *object,
     read_more (g_steal_pointer (&task));
 }
 
+/* A watch waits for news as long as the Sentinel is there: without a
+ * timeout, but with TCP keepalive probes, so that a Sentinel whose machine
+ * is lost (no FIN) is noticed within about 15 s and the next one watched. */
+static void
+watch_keepalive (Talk    *talk,
+                 GSocket *socket)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_socket_set_timeout (socket, 0);
+  g_socket_set_keepalive (socket, TRUE);
+  if (!g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPIDLE, WATCH_KEEPALIVE_S, &error) ||
+      !g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPINTVL, WATCH_KEEPALIVE_S, &error) ||
+      !g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPCNT, 2, &error))
+    g_debug ("Sentinel %s: no keepalive probes: %s", talk->self->addresses[talk->index],
+             error->message);
+}
+
 static void
 connected_cb (GObject      *object,
               GAsyncResult *result,
@@ -280,9 +301,11 @@ connected_cb (GObject      *object,
       talk_failed (g_steal_pointer (&task), error);
       return;
     }
-  /* A watch waits for news as long as the Sentinel is there. */
+  /* Cancelled: talk->self may be gone. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
   if (talk->watch)
-    g_socket_set_timeout (g_socket_connection_get_socket (talk->connection), 0);
+    watch_keepalive (talk, g_socket_connection_get_socket (talk->connection));
   talk->reader = redisReaderCreate ();
   output = g_io_stream_get_output_stream (G_IO_STREAM (talk->connection));
   cancellable = g_task_get_cancellable (task);
