@@ -40,6 +40,8 @@ leap_backend_config_clear (LeapBackendConfig *config)
 {
   g_clear_pointer (&config->listen_host, g_free);
   g_clear_pointer (&config->redis_host, g_free);
+  g_clear_pointer (&config->redis_sentinels, g_strfreev);
+  g_clear_pointer (&config->redis_master, g_free);
   g_clear_pointer (&config->database_url, g_free);
   g_clear_pointer (&config->ticket_key, g_free);
   g_clear_pointer (&config->session_key, g_free);
@@ -122,7 +124,8 @@ leap_backend_config_load_file (LeapBackendConfig *config,
           if (!leap_parse_host_port (text, &config->listen_host, &config->listen_port, error))
             return FALSE);
   STRING ("backend", "redis",
-          if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error))
+          if (!leap_parse_redis_address (text, &config->redis_host, &config->redis_port,
+                                         &config->redis_sentinels, &config->redis_master, error))
             return FALSE);
   STRING ("backend", "database",
           g_free (config->database_url); config->database_url = g_strdup (text));

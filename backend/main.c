@@ -242,7 +242,8 @@ make_config (const Options     *o,
       (o->listen != NULL &&
        !leap_parse_host_port (o->listen, &config->listen_host, &config->listen_port, error)) ||
       (o->redis != NULL &&
-       !leap_parse_host_port (o->redis, &config->redis_host, &config->redis_port, error)))
+       !leap_parse_redis_address (o->redis, &config->redis_host, &config->redis_port,
+                                  &config->redis_sentinels, &config->redis_master, error)))
     return FALSE;
   if (o->database != NULL)
     {
@@ -330,8 +331,9 @@ main (int   argc,
   GOptionEntry      entries[] = {
          { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
            "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
-         { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)",
-           "HOST:PORT" },
+         { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis,
+           "Redis server, or the primary its Sentinels name (default 127.0.0.1:6379)",
+           "HOST:PORT|sentinel://HOST:PORT[,…]/MASTER" },
          { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database,
            "Central database: sqlite:PATH, postgresql://… or \"host=… dbname=…\" "
            "(default sqlite: in the user data dir)", "URL" },

@@ -352,6 +352,28 @@ leap_test_backend_spawn_worker (LeapTestBackend *tb,
   return worker;
 }
 
+guint
+leap_test_backend_try_hold (LeapTestBackend *tb,
+                            const char      *token,
+                            gint64           event,
+                            gint64           tier,
+                            guint            quantity,
+                            char           **hold_id)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %u}]}",
+                                           event, tier, quantity);
+
+  leap_test_backend_call (tb, "POST", "/api/v1/holds", token, body, &reply);
+  if (hold_id != NULL)
+    *hold_id = reply.status == 201 ? g_strdup (json_object_get_string_member (
+                                         leap_test_reply_object (&reply), "hold_id"))
+                                   : NULL;
+  return reply.status;
+}
+
 char *
 leap_test_backend_order (LeapTestBackend *tb,
                          const char      *token,

@@ -69,6 +69,14 @@ GSubprocess *leap_test_backend_spawn_worker (LeapTestBackend *tb,
                                              const char      *consumer,
                                              gboolean         allow_warnings,
                                              ...) G_GNUC_NULL_TERMINATED;
+/* POST /holds for @quantity of one tier as @token: the status, and (if
+ * @hold_id is not NULL) the hold id when it is 201, else NULL. */
+guint       leap_test_backend_try_hold    (LeapTestBackend *tb,
+                                           const char      *token,
+                                           gint64           event,
+                                           gint64           tier,
+                                           guint            quantity,
+                                           char           **hold_id);
 /* POST /orders for a hold, answered 202; the order id. */
 char       *leap_test_backend_order       (LeapTestBackend *tb,
                                            const char      *token,
