@@ -109,8 +109,10 @@ export class Api {
     }
   }
 
+  // The next 100 events (the API takes whole seconds).
   events() {
-    return send('GET', 'events?limit=100');
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    return send('GET', `events?from=${encodeURIComponent(now)}&limit=100`);
   }
 
   event(id) {

@@ -13,6 +13,7 @@ const api = new Api();
 const view = document.getElementById('view');
 const messageBox = document.getElementById('message');
 const statusLine = document.getElementById('status');
+const announcer = document.getElementById('announce');
 
 const state = {
   event: null,     // the event shown, with its tiers and venue
@@ -253,7 +254,7 @@ async function showCart(holdId) {
     const minute = Math.ceil(left / 60000);
     if (minute !== lastSaid) {
       lastSaid = minute;
-      say(timer.textContent);
+      announcer.textContent = timer.textContent;
     }
   };
   stopTimer();
