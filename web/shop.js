@@ -19,7 +19,7 @@ const state = {
   event: null,     // the event shown, with its tiers and venue
   available: new Map(), // tier id -> tickets left
   hold: null,      // the cart
-  orderKey: null,  // Idempotency-Key of the cart's order, kept through a declined card
+  orderKey: null,  // Idempotency-Key of the cart's order: one per hold, kept through retries
   timer: 0,
   orderWait: null, // resolves the order's result
   message: null,   // said on the next view
@@ -242,7 +242,7 @@ async function showCart(holdId) {
   state.orderKey ??= newKey();
   const timer = h('p', { class: 'timer', role: 'timer', id: 'countdown' });
   const expires = Date.parse(hold.expires_at);
-  // The time left, said aloud once a minute and near the end, not every second.
+  // The time left, said aloud once a minute rather than every second.
   let lastSaid = null;
   const tick = () => {
     const left = expires - (Date.now() + clockSkew);
@@ -395,6 +395,11 @@ async function showOrder(id) {
   if (order.status === 'needs_review') {
     show(_('Your order'), h('p', {}, _('Your payment went through; the box office checks ' +
                                        'this order by hand and will send your tickets.')));
+    return;
+  }
+  if (order.status === 'pending') {
+    show(_('Your order'), h('p', {}, _('Your payment is being processed. ' +
+                                       'Reload this page in a moment to see your tickets.')));
     return;
   }
   if (order.status !== 'paid') {

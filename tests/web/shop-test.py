@@ -7,7 +7,8 @@ each page the scenario reaches. Prints RESULT lines for the C test, which
 then checks the server.
 
 usage: shop-test.py BASE_URL SCENARIO EVENT_ID TIER_ID AXE_JS TMPDIR [SHOTS_DIR]
-scenarios: purchase (keyboard only, desktop), sold-out (phone), expired (desktop)
+scenarios: purchase (keyboard only, desktop), sold-out (phone), expired and
+declined (desktop)
 """
 import json
 import os
@@ -258,4 +259,26 @@ def expired():
     d.quit()
 
 
-{'purchase': purchase, 'sold-out': sold_out, 'expired': expired}[scenario]()
+def declined():
+    """A card the terminal declines: the shop says so and offers the tickets again."""
+    d = browser(phone=False)
+    d.get(base + f'/shop/#/event/{event_id}')
+    wait(d, 'the tiers', lambda d: available_text(d) == '3 left')
+    quantity = d.find_element(By.ID, f'quantity-{tier_id}')
+    quantity.clear()
+    quantity.send_keys('1')
+    d.find_element(By.ID, 'hold').click()
+    heading(d, 'Your cart')
+    hold_id = d.execute_script('return decodeURIComponent(location.hash.split("/")[2])')
+    d.find_element(By.ID, 'name').send_keys('Ada Lovelace')
+    d.find_element(By.ID, 'email').send_keys('ada@example.org')
+    d.find_element(By.ID, 'pay').click()
+    message_contains(d, 'Your card was declined')
+    wait(d, 'the tickets back on sale', lambda d: available_text(d) == '3 left')
+    axe(d, 'declined')
+    print(f'RESULT hold {hold_id}')
+    d.quit()
+
+
+{'purchase': purchase, 'sold-out': sold_out, 'expired': expired,
+ 'declined': declined}[scenario]()

@@ -21,12 +21,14 @@ typedef struct
 {
   guint        hold_ttl_s;
   guint        capacity;
+  const char  *decline_rate; /* of the worker's simulated card terminal */
 } Scenario;
 
-static const Scenario purchase_scenario = { 600, 10 };
-static const Scenario sold_out_scenario = { 600, 2 };
+static const Scenario purchase_scenario = { 600, 10, "0" };
+static const Scenario sold_out_scenario = { 600, 2, "0" };
 /* Long enough for a loaded machine to show the cart, short enough to wait for. */
-static const Scenario expired_scenario = { 12, 3 };
+static const Scenario expired_scenario = { 12, 3, "0" };
+static const Scenario declined_scenario = { 600, 3, "1" };
 
 static void
 setup (Fixture       *f,
@@ -65,7 +67,8 @@ setup (Fixture       *f,
 
     f->tier = leap_test_backend_create (&f->tb, f->admin, path, body);
   }
-  f->worker = leap_test_backend_spawn_worker (&f->tb, "web", FALSE, NULL);
+  f->worker = leap_test_backend_spawn_worker (&f->tb, "web", FALSE, "--card-decline-rate",
+                                              scenario->decline_rate, NULL);
 }
 
 static void
@@ -241,6 +244,25 @@ test_expired (Fixture       *f,
   g_assert_cmpuint (reply.status, ==, 404);
 }
 
+/* A card the terminal declines: the page says so, the order failed and
+ * its tickets are on sale again. */
+static void
+test_declined (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *out = browse (f, "declined");
+  g_auto(GStrv) line = g_strsplit (result (out, "hold"), "\n", 2);
+  g_autofree char *path = g_strconcat ("/api/v1/orders/o-", line[0], NULL);
+  g_auto(LeapTestReply) reply = { 0 };
+
+  result (out, "axe-clean declined");
+  leap_test_backend_call (&f->tb, "GET", path, f->admin, NULL, &reply);
+  g_assert_cmpuint (reply.status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (leap_test_reply_object (&reply), "status"), ==,
+                   "failed");
+  g_assert_cmpint (available (f), ==, 3);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -253,6 +275,7 @@ main (int argc, char *argv[])
   g_test_add ("/leap/web/purchase", Fixture, &purchase_scenario, setup, test_purchase, teardown);
   g_test_add ("/leap/web/sold-out", Fixture, &sold_out_scenario, setup, test_sold_out, teardown);
   g_test_add ("/leap/web/expired", Fixture, &expired_scenario, setup, test_expired, teardown);
+  g_test_add ("/leap/web/declined", Fixture, &declined_scenario, setup, test_declined, teardown);
 
   status = g_test_run ();
   leap_test_backend_global_fini ();
