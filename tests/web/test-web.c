@@ -27,7 +27,7 @@ typedef struct
 static const Scenario purchase_scenario = { 600, 10, "0" };
 static const Scenario sold_out_scenario = { 600, 2, "0" };
 /* Long enough for a loaded machine to show the cart, short enough to wait for. */
-static const Scenario expired_scenario = { 12, 3, "0" };
+static const Scenario expired_scenario = { 20, 3, "0" };
 static const Scenario declined_scenario = { 600, 3, "1" };
 
 static void
