@@ -45,6 +45,7 @@ leap_backend_config_clear (LeapBackendConfig *config)
   g_clear_pointer (&config->database_url, g_free);
   g_clear_pointer (&config->ticket_key, g_free);
   g_clear_pointer (&config->session_key, g_free);
+  g_clear_pointer (&config->web_root, g_free);
   g_clear_pointer (&config->cors_origins, g_strfreev);
   g_clear_pointer (&config->trusted_proxies, g_strfreev);
   g_clear_pointer (&config->database_replicas, g_strfreev);
@@ -134,6 +135,8 @@ leap_backend_config_load_file (LeapBackendConfig *config,
           g_free (config->ticket_key); config->ticket_key = g_strdup (text));
   STRING ("backend", "session-key",
           g_free (config->session_key); config->session_key = g_strdup (text));
+  STRING ("backend", "web-root",
+          g_free (config->web_root); config->web_root = g_strdup (text));
   take_list (file, "cors-origins", &config->cors_origins);
   take_list (file, "trusted-proxies", &config->trusted_proxies);
   if (!leap_check_trusted_proxies (config->trusted_proxies, error))

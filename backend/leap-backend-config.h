@@ -20,6 +20,7 @@ typedef struct
   char    *ticket_key;       /* NULL: the database path + ".ticket-key" */
   char    *session_key;      /* NULL: the database path + ".session-key" */
   char   **cors_origins;
+  char    *web_root;         /* served at /shop/; NULL: not served */
   char   **trusted_proxies;  /* CIDRs whose X-Forwarded-For is believed */
   guint    session_ttl_s;
   guint    near_cache_ms;

@@ -10,6 +10,7 @@
 #include "leap-router.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 struct _LeapBackend
@@ -56,6 +57,20 @@ leap_backend_new (const LeapBackendConfig *config,
   self->config.ticket_key = g_strdup (config->ticket_key);
   self->config.session_key = g_strdup (config->session_key);
   self->config.cors_origins = g_strdupv (config->cors_origins);
+  /* Resolved once, so that every file served is checked against it. */
+  self->config.web_root = NULL;
+  if (config->web_root != NULL)
+    {
+      self->config.web_root = realpath (config->web_root, NULL);
+      if (self->config.web_root == NULL ||
+          !g_file_test (self->config.web_root, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "--web-root %s is not a folder",
+                       config->web_root);
+          return NULL;
+        }
+    }
+  ctx->web_root = self->config.web_root;
   self->config.trusted_proxies = g_strdupv (config->trusted_proxies);
   self->config.database_replicas = g_strdupv (config->database_replicas);
   ctx->cors_origins = self->config.cors_origins;

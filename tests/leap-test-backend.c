@@ -13,6 +13,15 @@ static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
 
 static guint hold_ttl_s = 600;
 static char **trusted_proxies;
+static char *web_root;
+
+/* For the backends set up from now on; NULL (the default) serves no shop. */
+void
+leap_test_backend_set_web_root (const char *dir)
+{
+  g_free (web_root);
+  web_root = g_strdup (dir);
+}
 
 void
 leap_test_backend_set_hold_ttl (guint seconds)
@@ -78,6 +87,7 @@ new_backend (const char *db_url,
       g_strfreev (config.trusted_proxies);
       config.trusted_proxies = g_strdupv (trusted_proxies);
     }
+  config.web_root = g_strdup (web_root);
   backend = leap_backend_new (&config, &error);
   leap_backend_config_clear (&config);
   g_assert_no_error (error);

@@ -29,6 +29,7 @@ void        leap_test_backend_global_init (LeapTestRedis   *redis);
 void        leap_test_backend_global_fini (void);
 void        leap_test_backend_set_hold_ttl (guint           seconds);
 void        leap_test_backend_set_trusted_proxies (const char * const *cidrs);
+void        leap_test_backend_set_web_root (const char      *dir);
 void        leap_test_backend_setup       (LeapTestBackend *tb,
                                            guint            near_cache_ms);
 void        leap_test_backend_setup_peer  (LeapTestBackend *peer,
