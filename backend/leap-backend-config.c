@@ -40,9 +40,12 @@ leap_backend_config_clear (LeapBackendConfig *config)
 {
   g_clear_pointer (&config->listen_host, g_free);
   g_clear_pointer (&config->redis_host, g_free);
+  g_clear_pointer (&config->redis_sentinels, g_strfreev);
+  g_clear_pointer (&config->redis_master, g_free);
   g_clear_pointer (&config->database_url, g_free);
   g_clear_pointer (&config->ticket_key, g_free);
   g_clear_pointer (&config->session_key, g_free);
+  g_clear_pointer (&config->web_root, g_free);
   g_clear_pointer (&config->cors_origins, g_strfreev);
   g_clear_pointer (&config->trusted_proxies, g_strfreev);
   g_clear_pointer (&config->database_replicas, g_strfreev);
@@ -122,7 +125,8 @@ leap_backend_config_load_file (LeapBackendConfig *config,
           if (!leap_parse_host_port (text, &config->listen_host, &config->listen_port, error))
             return FALSE);
   STRING ("backend", "redis",
-          if (!leap_parse_host_port (text, &config->redis_host, &config->redis_port, error))
+          if (!leap_parse_redis_address (text, &config->redis_host, &config->redis_port,
+                                         &config->redis_sentinels, &config->redis_master, error))
             return FALSE);
   STRING ("backend", "database",
           g_free (config->database_url); config->database_url = g_strdup (text));
@@ -131,6 +135,8 @@ leap_backend_config_load_file (LeapBackendConfig *config,
           g_free (config->ticket_key); config->ticket_key = g_strdup (text));
   STRING ("backend", "session-key",
           g_free (config->session_key); config->session_key = g_strdup (text));
+  STRING ("backend", "web-root",
+          g_free (config->web_root); config->web_root = g_strdup (text));
   take_list (file, "cors-origins", &config->cors_origins);
   take_list (file, "trusted-proxies", &config->trusted_proxies);
   if (!leap_check_trusted_proxies (config->trusted_proxies, error))

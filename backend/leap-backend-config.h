@@ -13,11 +13,14 @@ typedef struct
   guint16  listen_port;
   char    *redis_host;
   guint16  redis_port;
+  char   **redis_sentinels;   /* "HOST:PORT" each, or NULL: Redis at redis_host */
+  char    *redis_master;      /* the primary's name at the Sentinels */
   char    *database_url;
   char   **database_replicas; /* read replicas of a PostgreSQL database_url */
   char    *ticket_key;       /* NULL: the database path + ".ticket-key" */
   char    *session_key;      /* NULL: the database path + ".session-key" */
   char   **cors_origins;
+  char    *web_root;         /* served at /shop/; NULL: not served */
   char   **trusted_proxies;  /* CIDRs whose X-Forwarded-For is believed */
   guint    session_ttl_s;
   guint    near_cache_ms;

@@ -10,6 +10,7 @@
 #include "leap-router.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 struct _LeapBackend
@@ -50,10 +51,26 @@ leap_backend_new (const LeapBackendConfig *config,
   self->config = *config;
   self->config.listen_host = g_strdup (config->listen_host);
   self->config.redis_host = g_strdup (config->redis_host);
+  self->config.redis_sentinels = g_strdupv (config->redis_sentinels);
+  self->config.redis_master = g_strdup (config->redis_master);
   self->config.database_url = g_strdup (config->database_url);
   self->config.ticket_key = g_strdup (config->ticket_key);
   self->config.session_key = g_strdup (config->session_key);
   self->config.cors_origins = g_strdupv (config->cors_origins);
+  /* Resolved once, so that every file served is checked against it. */
+  self->config.web_root = NULL;
+  if (config->web_root != NULL)
+    {
+      self->config.web_root = realpath (config->web_root, NULL);
+      if (self->config.web_root == NULL ||
+          !g_file_test (self->config.web_root, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "--web-root %s is not a folder",
+                       config->web_root);
+          return NULL;
+        }
+    }
+  ctx->web_root = self->config.web_root;
   self->config.trusted_proxies = g_strdupv (config->trusted_proxies);
   self->config.database_replicas = g_strdupv (config->database_replicas);
   ctx->cors_origins = self->config.cors_origins;
@@ -71,9 +88,13 @@ leap_backend_new (const LeapBackendConfig *config,
     return NULL;
   leap_store_set_connections (ctx->store, config->database_connections);
 
-  ctx->redis = leap_redis_new (config->redis_host, config->redis_port);
+  ctx->redis = leap_redis_new_full (config->redis_host, config->redis_port,
+                                    (const char * const *) config->redis_sentinels,
+                                    config->redis_master);
   leap_redis_load_scripts (ctx->redis, LUA_RESOURCES);
-  ctx->subscriber = leap_redis_new (config->redis_host, config->redis_port);
+  ctx->subscriber = leap_redis_new_full (config->redis_host, config->redis_port,
+                                         (const char * const *) config->redis_sentinels,
+                                         config->redis_master);
   g_signal_connect_swapped (ctx->redis, "notify::connected", G_CALLBACK (redis_state_cb), self);
 
   ctx->cache = leap_cache_new (ctx->redis, ctx->subscriber, config->near_cache_ms);
@@ -220,6 +241,9 @@ leap_backend_wait_for_redis (LeapBackend *self,
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
+  else if (self->config.redis_master != NULL)
+    g_warning ("No Sentinel named a Redis primary “%s” that answers; starting without it",
+               self->config.redis_master);
   else
     g_warning ("Redis at %s:%u is not answering; starting without it",
                self->config.redis_host, self->config.redis_port);

@@ -169,6 +169,7 @@ typedef struct
   char    *database;
   char    *ticket_key;
   char    *session_key;
+  char    *web_root;
   char    *config_file;
   char    *create_user;
   char    *role;
@@ -198,6 +199,7 @@ options_clear (Options *o)
   g_free (o->database);
   g_free (o->ticket_key);
   g_free (o->session_key);
+  g_free (o->web_root);
   g_free (o->config_file);
   g_free (o->create_user);
   g_free (o->role);
@@ -242,7 +244,8 @@ make_config (const Options     *o,
       (o->listen != NULL &&
        !leap_parse_host_port (o->listen, &config->listen_host, &config->listen_port, error)) ||
       (o->redis != NULL &&
-       !leap_parse_host_port (o->redis, &config->redis_host, &config->redis_port, error)))
+       !leap_parse_redis_address (o->redis, &config->redis_host, &config->redis_port,
+                                  &config->redis_sentinels, &config->redis_master, error)))
     return FALSE;
   if (o->database != NULL)
     {
@@ -263,6 +266,11 @@ make_config (const Options     *o,
     {
       g_free (config->session_key);
       config->session_key = g_strdup (o->session_key);
+    }
+  if (o->web_root != NULL)
+    {
+      g_free (config->web_root);
+      config->web_root = g_strdup (o->web_root);
     }
   if (o->cors != NULL)
     {
@@ -330,8 +338,9 @@ main (int   argc,
   GOptionEntry      entries[] = {
          { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
            "Address to serve HTTP on (default 127.0.0.1:8080)", "ADDR:PORT" },
-         { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis, "Redis server (default 127.0.0.1:6379)",
-           "HOST:PORT" },
+         { "redis", 'r', 0, G_OPTION_ARG_STRING, &o.redis,
+           "Redis server, or the primary its Sentinels name (default 127.0.0.1:6379)",
+           "HOST:PORT|sentinel://HOST:PORT[,…]/MASTER" },
          { "database", 'd', 0, G_OPTION_ARG_STRING, &o.database,
            "Central database: sqlite:PATH, postgresql://… or \"host=… dbname=…\" "
            "(default sqlite: in the user data dir)", "URL" },
@@ -361,6 +370,8 @@ main (int   argc,
            "postgresql://…" },
          { "cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cors,
            "A web origin allowed to call the API (repeatable)", "ORIGIN" },
+         { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &o.web_root,
+           "Serve the files of DIR (the web shop, web/) at /shop/ (default: off)", "DIR" },
          { "trusted-proxy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.trusted_proxies,
            "A reverse proxy whose X-Forwarded-For names the client (repeatable)", "ADDR[/BITS]" },
          { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_timeout,

@@ -11,5 +11,11 @@ gboolean leap_parse_host_port (const char  *text,
                                char       **host,
                                guint16     *port,
                                GError     **error);
+gboolean leap_parse_redis_address (const char   *text,
+                                   char        **host,
+                                   guint16      *port,
+                                   char       ***sentinels,
+                                   char        **master,
+                                   GError      **error);
 
 G_END_DECLS

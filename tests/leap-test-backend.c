@@ -13,6 +13,15 @@ static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
 
 static guint hold_ttl_s = 600;
 static char **trusted_proxies;
+static char *web_root;
+
+/* For the backends set up from now on; NULL (the default) serves no shop. */
+void
+leap_test_backend_set_web_root (const char *dir)
+{
+  g_free (web_root);
+  web_root = g_strdup (dir);
+}
 
 void
 leap_test_backend_set_hold_ttl (guint seconds)
@@ -78,6 +87,7 @@ new_backend (const char *db_url,
       g_strfreev (config.trusted_proxies);
       config.trusted_proxies = g_strdupv (trusted_proxies);
     }
+  config.web_root = g_strdup (web_root);
   backend = leap_backend_new (&config, &error);
   leap_backend_config_clear (&config);
   g_assert_no_error (error);
@@ -350,6 +360,28 @@ leap_test_backend_spawn_worker (LeapTestBackend *tb,
   worker = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   return worker;
+}
+
+guint
+leap_test_backend_try_hold (LeapTestBackend *tb,
+                            const char      *token,
+                            gint64           event,
+                            gint64           tier,
+                            guint            quantity,
+                            char           **hold_id)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
+                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
+                                           ", \"quantity\": %u}]}",
+                                           event, tier, quantity);
+
+  leap_test_backend_call (tb, "POST", "/api/v1/holds", token, body, &reply);
+  if (hold_id != NULL)
+    *hold_id = reply.status == 201 ? g_strdup (json_object_get_string_member (
+                                         leap_test_reply_object (&reply), "hold_id"))
+                                   : NULL;
+  return reply.status;
 }
 
 char *

@@ -29,6 +29,7 @@ void        leap_test_backend_global_init (LeapTestRedis   *redis);
 void        leap_test_backend_global_fini (void);
 void        leap_test_backend_set_hold_ttl (guint           seconds);
 void        leap_test_backend_set_trusted_proxies (const char * const *cidrs);
+void        leap_test_backend_set_web_root (const char      *dir);
 void        leap_test_backend_setup       (LeapTestBackend *tb,
                                            guint            near_cache_ms);
 void        leap_test_backend_setup_peer  (LeapTestBackend *peer,
@@ -69,6 +70,14 @@ GSubprocess *leap_test_backend_spawn_worker (LeapTestBackend *tb,
                                              const char      *consumer,
                                              gboolean         allow_warnings,
                                              ...) G_GNUC_NULL_TERMINATED;
+/* POST /holds for @quantity of one tier as @token: the status, and (if
+ * @hold_id is not NULL) the hold id when it is 201, else NULL. */
+guint       leap_test_backend_try_hold    (LeapTestBackend *tb,
+                                           const char      *token,
+                                           gint64           event,
+                                           gint64           tier,
+                                           guint            quantity,
+                                           char           **hold_id);
 /* POST /orders for a hold, answered 202; the order id. */
 char       *leap_test_backend_order       (LeapTestBackend *tb,
                                            const char      *token,

@@ -181,18 +181,27 @@ leap_test_redis_start (LeapTestRedis *redis)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = leap_test_launcher_new (
       G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
   if (redis->dir == NULL)
     redis->dir = leap_test_make_tmpdir ();
   if (redis->port == 0)
     redis->port = leap_test_free_port ();
   port = g_strdup_printf ("%u", redis->port);
-  redis->process = g_subprocess_launcher_spawn (launcher, &error,
-                                     "redis-server", "--port", port, "--bind", "127.0.0.1",
-                                     "--dir", redis->dir, "--save", "",
-                                     "--appendonly", "yes",
-                                     "--appendfsync", "everysec",
-                                     "--maxmemory-policy", "noeviction", NULL);
+  {
+    const char *base[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+                           "--dir", redis->dir, "--save", "",
+                           "--appendonly", "yes", "--appendfsync", "everysec",
+                           "--maxmemory-policy", "noeviction" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (base); i++)
+      g_ptr_array_add (argv, (gpointer) base[i]);
+  }
+  for (guint i = 0; redis->args != NULL && redis->args[i] != NULL; i++)
+    g_ptr_array_add (argv, redis->args[i]);
+  g_ptr_array_add (argv, NULL);
+  redis->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                 &error);
   g_assert_no_error (error);
   if (!leap_test_wait_until (redis_answers, redis, 10000))
     g_error ("redis-server did not start on port %u", redis->port);

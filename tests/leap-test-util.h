@@ -15,6 +15,7 @@ typedef struct
   GSubprocess *process;
   char        *dir;
   guint16      port;
+  char       **args;  /* more arguments for redis-server, or NULL; borrowed */
 } LeapTestRedis;
 
 guint16      leap_test_free_port      (void);

@@ -161,6 +161,47 @@ test_host_port (void)
     }
 }
 
+/* --redis and redis=: HOST:PORT as above (and no Sentinels then), or the
+ * Sentinels of a primary. */
+static void
+test_redis_address (void)
+{
+  g_autofree char *host = g_strdup ("127.0.0.1");
+  g_autofree char *master = NULL;
+  g_auto(GStrv) sentinels = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port = 6379;
+
+  g_assert_true (leap_parse_redis_address ("sentinel://10.0.0.1:26379,[::1]:26380/leap", &host,
+                                           &port, &sentinels, &master, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (sentinels), ==, 2);
+  g_assert_cmpstr (sentinels[0], ==, "10.0.0.1:26379");
+  g_assert_cmpstr (sentinels[1], ==, "[::1]:26380");
+  g_assert_cmpstr (master, ==, "leap");
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 6379);
+
+  /* A bad URL changes nothing. */
+  g_assert_false (leap_parse_redis_address ("sentinel://10.0.0.1:26379/", &host, &port,
+                                            &sentinels, &master, &error));
+  g_assert_error (error, LEAP_ERROR, LEAP_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpstr (master, ==, "leap");
+
+  /* HOST:PORT, as leap_parse_host_port () reads it, drops the Sentinels. */
+  g_assert_true (leap_parse_redis_address ("redis.example:6380", &host, &port, &sentinels,
+                                           &master, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (host, ==, "redis.example");
+  g_assert_cmpuint (port, ==, 6380);
+  g_assert_null (sentinels);
+  g_assert_null (master);
+  g_assert_false (leap_parse_redis_address ("redis.example", &host, &port, &sentinels, &master,
+                                            &error));
+  g_assert_cmpstr (error->message, ==, "“redis.example” is not HOST:PORT");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -171,5 +212,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/common/cursor", test_cursor);
   g_test_add_func ("/leap/common/errors", test_errors);
   g_test_add_func ("/leap/common/host-port", test_host_port);
+  g_test_add_func ("/leap/common/redis-address", test_redis_address);
   return g_test_run ();
 }

@@ -132,19 +132,7 @@ try_hold (Fixture  *f,
           guint     quantity,
           char    **hold_id)
 {
-  g_auto(LeapTestReply) reply = { 0 };
-  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT
-                                           ", \"items\": [{\"tier_id\": %" G_GINT64_FORMAT
-                                           ", \"quantity\": %u}]}",
-                                           f->event, tier, quantity);
-
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/holds", f->cashier, body, &reply);
-  if (hold_id != NULL)
-    *hold_id = reply.status == 201
-                   ? g_strdup (
-                         json_object_get_string_member (leap_test_reply_object (&reply), "hold_id"))
-                   : NULL;
-  return reply.status;
+  return leap_test_backend_try_hold (&f->tb, f->cashier, f->event, tier, quantity, hold_id);
 }
 
 static char *

@@ -8,7 +8,8 @@ gettext redis-server redis-tools xvfb xauth imagemagick libqrencode-dev libsodiu
 libsecret-1-dev libcairo2-dev libpq-dev postgresql glib-networking desktop-file-utils
 appstream clang libclang-rt-14-dev dbus-daemon dbus-x11 x11-utils wrk nginx-light curl
 python3 fonts-dejavu-core flatpak-builder nodejs
-at-spi2-core gir1.2-atspi-2.0 python3-gi"
+at-spi2-core gir1.2-atspi-2.0 python3-gi
+chromium chromium-driver python3-selenium"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=""
@@ -30,4 +31,10 @@ openapi="$(dirname "$0")/../tests/openapi"
 if [ ! -f "$openapi/node_modules/.package-lock.json" ] ||
    [ "$openapi/package-lock.json" -nt "$openapi/node_modules/.package-lock.json" ]; then
   npm ci --prefix "$openapi" --no-audit --no-fund
+fi
+# axe-core for the web shop's browser test, pinned the same way.
+web="$(dirname "$0")/../tests/web"
+if [ ! -f "$web/node_modules/.package-lock.json" ] ||
+   [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+  npm ci --prefix "$web" --no-audit --no-fund
 fi

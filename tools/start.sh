@@ -61,7 +61,7 @@ for user in admin cashier kiosk; do
 done
 
 ./_build/backend/leap-backend --listen "127.0.0.1:$LEAP_PORT" --redis "127.0.0.1:$REDIS_PORT" \
-  --database "$DB" --seed-demo &
+  --database "$DB" --seed-demo --web-root _build/web/shop &
 pids="$pids $!"
 for _ in $(seq 100); do
   curl -sf "http://127.0.0.1:$LEAP_PORT/healthz" >/dev/null 2>&1 && break
@@ -77,6 +77,7 @@ cat <<INFO
 
 Leap Box Office demo is running.
   API:       http://127.0.0.1:$LEAP_PORT/api/v1/events
+  Web shop:  http://127.0.0.1:$LEAP_PORT/shop/
   Redis:     127.0.0.1:$REDIS_PORT (data in $STATE; redis-cli with REDISCLI_AUTH=\$(cat $STATE/redis-default-password))
   Sign in:   demo-cashier / $(cat "$STATE/cashier.password")
              demo-admin   / $(cat "$STATE/admin.password")

@@ -3,6 +3,7 @@
 
 #include "leap-redis.h"
 #include "leap-error.h"
+#include "leap-redis-sentinel.h"
 
 #include <hiredis/async.h>
 /* The adapter defines static functions: this is the one file that includes it. */
@@ -20,16 +21,19 @@ struct _LeapRedis
   GObject            parent_instance;
 
   /* Owned */
-  char              *host;
+  char              *host;     /* in Sentinel mode the primary's, once known */
   char              *user;     /* NULL: AUTH names the default user */
   char              *password; /* NULL: no AUTH */
   redisAsyncContext *ac;
   GSource           *source;
   GHashTable        *scripts;  /* name → Script */
   GHashTable        *channels; /* channel → GPtrArray of Subscription */
+  LeapRedisSentinel *sentinel; /* NULL: Redis at host:port */
+  GCancellable      *cancellable;
 
   guint16            port;
   gboolean           connected;
+  gboolean           asking;   /* the Sentinels, where the primary is */
   gboolean           disposing;
   guint              backoff_ms;
   guint              reconnect_id;
@@ -233,9 +237,12 @@ load_all_scripts (LeapRedis *self)
 static void
 ready (LeapRedis *self)
 {
-  g_message ("Connected to Redis at %s:%u%s%s", self->host, self->port,
+  g_message ("Connected to Redis at %s:%u%s%s%s%s%s", self->host, self->port,
              self->password ? " as " : "",
-             self->password ? (self->user ? self->user : "default") : "");
+             self->password ? (self->user ? self->user : "default") : "",
+             self->sentinel ? ", the primary “" : "",
+             self->sentinel ? leap_redis_sentinel_get_master (self->sentinel) : "",
+             self->sentinel ? "”" : "");
   self->backoff_ms = 0;
   set_connected (self, TRUE);
   load_all_scripts (self);
@@ -248,6 +255,45 @@ ready (LeapRedis *self)
     while (g_hash_table_iter_next (&iter, (gpointer *) &channel, NULL))
       send_subscribe (self, channel);
   }
+}
+
+/* A Sentinel's answer may be out of date (a primary that came back after
+ * its replica was promoted still thinks it is one for a while, and a
+ * demoted one is a replica): use a node only if it says it is the primary. */
+static void
+role_cb (redisAsyncContext *ac,
+         void              *r,
+         void              *privdata)
+{
+  LeapRedis *self = ac->data;
+  redisReply *reply = r;
+  const char *role = "no role";
+
+  if (reply == NULL || self->disposing)
+    return;
+  self->last_reply_at = g_get_monotonic_time ();
+  if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+      reply->element[0]->type == REDIS_REPLY_STRING)
+    role = reply->element[0]->str;
+  else if (reply->type == REDIS_REPLY_ERROR)
+    role = reply->str;
+  if (reply->type == REDIS_REPLY_ARRAY && strcmp (role, "master") == 0)
+    {
+      ready (self);
+      return;
+    }
+  g_warning ("Redis at %s:%u is not the primary “%s” (%s); asking the Sentinels again",
+             self->host, self->port, leap_redis_sentinel_get_master (self->sentinel), role);
+  redisAsyncDisconnect (ac); /* then disconnect_cb asks again, with backoff */
+}
+
+static void
+signed_in (LeapRedis *self)
+{
+  if (self->sentinel == NULL)
+    ready (self);
+  else if (redisAsyncCommand (self->ac, role_cb, NULL, "ROLE") != REDIS_OK)
+    g_warning ("Cannot send ROLE to Redis at %s:%u", self->host, self->port);
 }
 
 /* AUTH comes first on every connection; nothing else is sent (the
@@ -271,7 +317,7 @@ auth_cb (redisAsyncContext *ac,
       redisAsyncDisconnect (ac); /* then disconnect_cb tries again, with backoff */
       return;
     }
-  ready (self);
+  signed_in (self);
 }
 
 static void
@@ -297,7 +343,7 @@ connect_cb (const redisAsyncContext *ac,
         g_warning ("Cannot send AUTH to Redis at %s:%u", self->host, self->port);
       return;
     }
-  ready (self);
+  signed_in (self);
 }
 
 static void
@@ -316,18 +362,10 @@ disconnect_cb (const redisAsyncContext *ac,
   schedule_reconnect (self);
 }
 
-void
-leap_redis_connect (LeapRedis *self)
+static void
+connect_node (LeapRedis *self)
 {
-  redisAsyncContext *ac;
-
-  g_return_if_fail (LEAP_IS_REDIS (self));
-
-  if (self->ac != NULL)
-    return;
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
-
-  ac = redisAsyncConnect (self->host, self->port);
+  redisAsyncContext *ac = redisAsyncConnect (self->host, self->port);
   if (ac == NULL || ac->err)
     {
       g_debug ("Cannot connect to Redis at %s:%u: %s", self->host, self->port,
@@ -343,6 +381,78 @@ leap_redis_connect (LeapRedis *self)
   g_source_attach (self->source, g_main_context_get_thread_default ());
   redisAsyncSetConnectCallback (ac, connect_cb);
   redisAsyncSetDisconnectCallback (ac, disconnect_cb);
+}
+
+static void
+primary_found_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  LeapRedis *self;
+  guint16 port;
+
+  if (!leap_redis_sentinel_ask_finish (LEAP_REDIS_SENTINEL (object), result, &host, &port,
+                                       &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* disposed */
+  self = user_data;
+  self->asking = FALSE;
+  if (error != NULL)
+    {
+      /* Said at start; while the primary is lost, at each try in the debug log. */
+      if (self->backoff_ms < BACKOFF_MIN_MS)
+        g_warning ("%s", error->message);
+      else
+        g_debug ("%s", error->message);
+      schedule_reconnect (self);
+      return;
+    }
+  g_free (self->host);
+  self->host = g_steal_pointer (&host);
+  self->port = port;
+  connect_node (self);
+}
+
+/* With Sentinels, asks them first where the primary is, on every connect. */
+void
+leap_redis_connect (LeapRedis *self)
+{
+  g_return_if_fail (LEAP_IS_REDIS (self));
+
+  if (self->ac != NULL || self->asking)
+    return;
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  if (self->sentinel == NULL)
+    {
+      connect_node (self);
+      return;
+    }
+  self->asking = TRUE;
+  leap_redis_sentinel_ask_async (self->sentinel, self->cancellable, primary_found_cb, self);
+}
+
+/* A Sentinel says the primary moved: leave the old one now, rather than
+ * write to it until it is demoted (or wait for a dead one's socket). */
+static void
+switch_master_cb (LeapRedis  *self,
+                  const char *host,
+                  guint       port)
+{
+  redisAsyncContext *ac = self->ac;
+
+  if (ac != NULL && g_strcmp0 (host, self->host) == 0 && port == self->port)
+    return;
+  if (ac != NULL)
+    {
+      redisAsyncFree (ac); /* calls disconnect_cb if the connect had completed */
+      if (self->ac == ac)
+        forget_context (self);
+    }
+  set_connected (self, FALSE);
+  self->backoff_ms = 0;
+  leap_redis_connect (self);
 }
 
 static gboolean
@@ -726,6 +836,10 @@ leap_redis_dispose (GObject *object)
   LeapRedis *self = LEAP_REDIS (object);
 
   self->disposing = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  if (self->sentinel != NULL)
+    g_signal_handlers_disconnect_by_data (self->sentinel, self);
+  g_clear_object (&self->sentinel);
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
   g_clear_handle_id (&self->ping_id, g_source_remove);
   if (self->ac != NULL)
@@ -759,6 +873,7 @@ leap_redis_finalize (GObject *object)
   g_free (self->password);
   g_hash_table_unref (self->scripts);
   g_hash_table_unref (self->channels);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (leap_redis_parent_class)->finalize (object);
 }
@@ -808,6 +923,7 @@ leap_redis_init (LeapRedis *self)
                                          (GDestroyNotify)script_free);
   self->channels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) g_ptr_array_unref);
+  self->cancellable = g_cancellable_new ();
 }
 
 /* Credentials for a Redis with ACLs (data/redis/, docs/security.md). They
@@ -848,10 +964,30 @@ LeapRedis *
 leap_redis_new (const char *host,
                 guint16     port)
 {
+  return leap_redis_new_full (host, port, NULL, NULL);
+}
+
+/* The same, to the primary that @sentinels ("HOST:PORT" each) call
+ * @master when there are any (then @host and @port are not used). */
+LeapRedis *
+leap_redis_new_full (const char         *host,
+                     guint16             port,
+                     const char * const *sentinels,
+                     const char         *master)
+{
   LeapRedis *self = g_object_new (LEAP_TYPE_REDIS, NULL);
 
-  self->host = g_strdup (host);
-  self->port = port;
+  if (sentinels != NULL && sentinels[0] != NULL)
+    {
+      self->sentinel = leap_redis_sentinel_new (sentinels, master);
+      g_signal_connect_swapped (self->sentinel, "switch-master", G_CALLBACK (switch_master_cb),
+                                self);
+    }
+  else
+    {
+      self->host = g_strdup (host);
+      self->port = port;
+    }
   load_credentials (self);
   self->ping_id = g_timeout_add (PING_INTERVAL_MS, watchdog_cb, self);
   leap_redis_connect (self);

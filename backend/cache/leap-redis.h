@@ -31,6 +31,10 @@ typedef void (*LeapRedisMessageFunc) (LeapRedis  *redis,
  * credential "redis-password") and LEAP_REDIS_USER say so; see leap-redis.c. */
 LeapRedis  *leap_redis_new             (const char          *host,
                                         guint16              port);
+LeapRedis  *leap_redis_new_full        (const char          *host,
+                                        guint16              port,
+                                        const char * const  *sentinels,
+                                        const char          *master);
 gboolean    leap_redis_is_connected    (LeapRedis           *self);
 void        leap_redis_connect         (LeapRedis           *self);
 void        leap_redis_command_argv    (LeapRedis           *self,

@@ -242,7 +242,6 @@ write_needs_review (GTask      *task,
   LeapDeadLetters *self = g_task_get_source_object (task);
   Replay *r = g_task_get_task_data (task);
   g_autoptr(JsonObject) order = json_object_new ();
-  g_autoptr(JsonObject) stored = NULL;
   g_autofree char *reason =
       g_strdup_printf ("replayed from the dead letters, but its hold is %s: the payment "
                        "may or may not have gone through",

@@ -66,4 +66,9 @@ void leap_handle_ticket_public_key (LeapRequest *req);
 void leap_handle_checkin_create    (LeapRequest *req);
 void leap_handle_order_tickets_pdf (LeapRequest *req);
 
+/* The files of --web-root at /shop/ (leap-http-static.c). */
+gboolean leap_http_static_handles (LeapHttpContext *ctx,
+                                   const char      *path);
+void leap_handle_static (LeapRequest *req);
+
 G_END_DECLS

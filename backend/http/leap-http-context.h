@@ -53,6 +53,8 @@ struct _LeapHttpContext
   GPtrArray        *trusted_proxies;
   /* Origins answered with CORS headers; "*" for any. */
   char            **cors_origins;
+  /* The folder served at /shop/, resolved; NULL: not served. */
+  const char       *web_root;
   gsize             max_body;
 };
 

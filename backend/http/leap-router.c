@@ -231,6 +231,12 @@ server_cb (SoupServer        *server,
       return;
     }
 
+  if (leap_http_static_handles (ctx, path))
+    {
+      leap_handle_static (req);
+      return;
+    }
+
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)
     {
       if (!match (routes[i].pattern, path, NULL))
@@ -364,6 +370,14 @@ got_body_cb (SoupServerMessage *msg,
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
   soup_message_headers_remove (headers, "Content-Type");
   add_common_headers (req);
+  /* libsoup refuses a path whose decoding makes a "/" or a "..": under
+   * /shop/ that is a file that is not there, as for every other way out. */
+  if (status == SOUP_STATUS_BAD_REQUEST && leap_http_static_handles (ctx, req->path))
+    {
+      leap_request_reply_new_error (req, LEAP_ERROR_NOT_FOUND, N_("No such resource: %s"),
+                                    req->path);
+      return;
+    }
   switch (status)
     {
     case SOUP_STATUS_FORBIDDEN: code = LEAP_ERROR_FORBIDDEN; break;

@@ -63,6 +63,8 @@ void
 leap_checkout_worker_config_clear (LeapCheckoutWorkerConfig *config)
 {
   g_clear_pointer (&config->redis_host, g_free);
+  g_clear_pointer (&config->redis_sentinels, g_strfreev);
+  g_clear_pointer (&config->redis_master, g_free);
   g_clear_pointer (&config->database_url, g_free);
   g_clear_pointer (&config->consumer, g_free);
   g_clear_pointer (&config->ticket_key, g_free);
@@ -687,6 +689,8 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
 
   self->config = *config;
   self->config.redis_host = g_strdup (config->redis_host);
+  self->config.redis_sentinels = g_strdupv (config->redis_sentinels);
+  self->config.redis_master = g_strdup (config->redis_master);
   self->config.database_url = g_strdup (config->database_url);
   self->config.consumer = g_strdup (config->consumer);
   self->config.ticket_key = g_strdup (config->ticket_key);
@@ -695,7 +699,9 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   self->config.max_deliveries = MAX (config->max_deliveries, 1u);
   self->config.claim_idle_ms = MAX (config->claim_idle_ms, 100u);
 
-  self->redis = leap_redis_new (config->redis_host, config->redis_port);
+  self->redis = leap_redis_new_full (config->redis_host, config->redis_port,
+                                     (const char * const *) config->redis_sentinels,
+                                     config->redis_master);
   self->orders = leap_orders_new_for_settling (config->database_url, config->ticket_key,
                                                self->redis, error);
   if (self->orders == NULL)
@@ -711,7 +717,9 @@ leap_checkout_worker_new (const LeapCheckoutWorkerConfig *config,
   leap_orders_add_payment_provider (self->orders, cash);
   leap_orders_add_payment_provider (self->orders, card);
   leap_redis_load_scripts (self->redis, LUA_RESOURCES);
-  self->reader = leap_redis_new (config->redis_host, config->redis_port);
+  self->reader = leap_redis_new_full (config->redis_host, config->redis_port,
+                                      (const char * const *) config->redis_sentinels,
+                                      config->redis_master);
   g_signal_connect_swapped (self->reader, "notify::connected", G_CALLBACK (reader_state_cb), self);
   g_signal_connect_swapped (self->redis, "notify::connected", G_CALLBACK (commands_state_cb), self);
   return g_steal_pointer (&self);

@@ -9,6 +9,8 @@ typedef struct
 {
   char   *redis_host;
   guint16 redis_port;
+  char  **redis_sentinels;   /* "HOST:PORT" each, or NULL: Redis at redis_host */
+  char   *redis_master;      /* the primary's name at the Sentinels */
   char   *database_url;      /* sqlite:PATH or PostgreSQL's */
   char   *consumer;          /* this worker's name in the consumer group */
   guint   concurrency;       /* messages in work at once */

@@ -71,7 +71,8 @@ main (int   argc,
     "the hold in Redis. Run as many as you like, with different --consumer names.";
   GOptionEntry entries[] = {
     { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis,
-      "Redis server (default 127.0.0.1:6379)", "HOST:PORT" },
+      "Redis server, or the primary its Sentinels name (default 127.0.0.1:6379)",
+      "HOST:PORT|sentinel://HOST:PORT[,…]/MASTER" },
     { "database", 'd', 0, G_OPTION_ARG_STRING, &database,
       "Central database, the backend's: sqlite:PATH, postgresql://… or \"host=… dbname=…\" "
       "(default sqlite: in the user data dir)", "URL" },
@@ -126,7 +127,8 @@ main (int   argc,
 
   leap_checkout_worker_config_init (&config);
   if (redis != NULL &&
-      !leap_parse_host_port (redis, &config.redis_host, &config.redis_port, &error))
+      !leap_parse_redis_address (redis, &config.redis_host, &config.redis_port,
+                                 &config.redis_sentinels, &config.redis_master, &error))
     {
       g_printerr ("leap-worker: %s\n", error->message);
       leap_checkout_worker_config_clear (&config);

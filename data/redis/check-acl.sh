@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # check-acl.sh SOURCE_ROOT
 # Every Redis command that the Lua scripts call, and that the C code sends
-# with leap_redis_command () or by hand (argv[0] / g_strdup into an argv),
-# must be allowed to the user "leap" in leap-redis-users.acl.in, and every
-# channel pattern it subscribes to must be listed there as it is.
+# with leap_redis_command (), redisAsyncCommand () or by hand (argv[0] /
+# g_strdup into an argv), must be allowed to the user "leap" in
+# leap-redis-users.acl.in, and every channel pattern it subscribes to must
+# be listed there as it is.
 # (tests/test-redis-acl.c runs the flows as that user; this catches the
 # commands that no flow there reaches.)
 set -eu
@@ -18,6 +19,8 @@ arguments='BLOCK|COUNT|GROUP|STREAMS|MKSTREAM|NX|XX|EX|PX|GT|LT|LIMIT|WITHSCORES
   grep -rhoE 'leap_redis_command \([^"]*"[A-Z]+"( *, *"[A-Z]+")?' "$root/backend" --include='*.c' |
     sed -E 's/^[^"]*"//; s/"( *, *")?/ /g'
   grep -rhoE '(argv\[0\] = |g_ptr_array_add \(argv, g_strdup \()"[A-Z]+"' "$root/backend" --include='*.c' |
+    sed -E 's/^[^"]*"//; s/"$//'
+  grep -rhoE 'redisAsyncCommand \([^"]*"[A-Z]+"' "$root/backend" --include='*.c' |
     sed -E 's/^[^"]*"//; s/"$//'
 } | sed 's/ *$//' | sort -u | grep -vxE "$arguments" | {
   fail=0

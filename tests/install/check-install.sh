@@ -30,6 +30,8 @@ if [ -x "$root/bin/leap-backend" ]; then
   check "backend man page" share/man/man1/leap-backend.1
   check "backend systemd unit" lib/systemd/system/leap-backend.service
   check "worker systemd unit" lib/systemd/system/leap-worker@.service
+  check "web shop" share/leap-boxoffice/web/index.html
+  check "web shop's translations" share/leap-boxoffice/web/i18n/de.json
   grep -q "^ExecStart=$prefix/bin/leap-backend" "$root/lib/systemd/system/leap-backend.service" \
     && echo "ok: the unit runs the installed program" || { echo "FAIL: unit ExecStart"; fail=1; }
 fi
