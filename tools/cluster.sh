@@ -13,6 +13,9 @@
 # LEAP_CLUSTER_READY a file written when everything answers: KEY=VALUE lines
 #                    (URL, ports, process ids, the demo passwords' files)
 # LEAP_CLUSTER_SEED  "no" to start without the demo catalogue
+# LEAP_CLUSTER_BACKEND_ARGS more options for both backends (e.g. --hold-ttl 20)
+# LEAP_CLUSTER_PARENT a process id: everything stops when that process ends
+#                    (a test that died leaves nothing running)
 #
 # Needs redis-server, PostgreSQL 15 and nginx (sh tools/deps.sh). As root,
 # PostgreSQL runs as the user postgres, which refuses to run as root.
@@ -34,15 +37,19 @@ else
   own_dir=yes
 fi
 chmod 755 "$DIR"
+# PostgreSQL's own folder, where its account can reach it (DIR's parents
+# may not let it), with its sockets and logs; removed at the end.
+PGDIR=$(mktemp -d /tmp/leap-cluster-pg-XXXXXX)
 
 pids=""
 cleanup () {
   trap - INT TERM EXIT
   for pid in $pids; do kill "$pid" 2>/dev/null || true; done
-  for data in "$DIR/pg/primary" "$DIR/pg/replica"; do
+  for data in "$PGDIR/primary" "$PGDIR/replica"; do
     [ -f "$data/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$data" -m immediate stop \
       >/dev/null 2>&1 || true
   done
+  rm -rf "$PGDIR"
   wait 2>/dev/null || true
   [ "$own_dir" = yes ] && rm -rf "$DIR"
   return 0
@@ -50,6 +57,11 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+if [ -n "${LEAP_CLUSTER_PARENT:-}" ]; then
+  script=$$
+  (while kill -0 "$LEAP_CLUSTER_PARENT" 2>/dev/null; do sleep 1; done; kill "$script") &
+  pids="$pids $!"
+fi
 
 free_port () {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -78,6 +90,7 @@ fi
 
 # Redis: a primary, a replica, three Sentinels (each rewrites its own file).
 REDIS1=$(free_port) REDIS2=$(free_port)
+REDIS_PIDS=""
 for port in "$REDIS1" "$REDIS2"; do
   mkdir -p "$DIR/redis-$port"
   replica=""
@@ -94,6 +107,7 @@ $replica
 CONF
   redis-server "$DIR/redis-$port/redis.conf" > "$DIR/redis-$port/redis.log" 2>&1 &
   pids="$pids $!"
+  REDIS_PIDS="$REDIS_PIDS${REDIS_PIDS:+,}$!"
   wait_for 10 "Redis on port $port" redis-cli -p "$port" ping
 done
 SENTINELS=""
@@ -115,20 +129,19 @@ CONF
 done
 REDIS="sentinel://$SENTINELS/leap"
 
-# PostgreSQL: a primary, and a streaming replica made by pg_basebackup -R,
-# in a folder of the server's own account (with its sockets and logs).
+# PostgreSQL: a primary, and a streaming replica made by pg_basebackup -R.
 PG1=$(free_port) PG2=$(free_port)
-mkdir -p "$DIR/pg"
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$DIR/pg"; fi
-as_pg "$PGBIN/initdb" -D "$DIR/pg/primary" -U leap -A trust -E UTF8 --locale=C \
-  >"$DIR/initdb.log" 2>&1
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$PGDIR"; fi
+as_pg "$PGBIN/initdb" -D "$PGDIR/primary" -U leap -A trust -E UTF8 --locale=C \
+  >"$DIR/initdb.log" 2>&1 || { echo "cluster.sh: initdb failed: $DIR/initdb.log" >&2; exit 1; }
 pg_start () {
-  as_pg "$PGBIN/pg_ctl" -D "$DIR/pg/$1" -l "$DIR/pg/$1.log" -w -t 60 \
-    -o "-p $2 -k $DIR/pg -c listen_addresses=127.0.0.1" start >/dev/null
+  as_pg "$PGBIN/pg_ctl" -D "$PGDIR/$1" -l "$PGDIR/$1.log" -w -t 60 \
+    -o "-p $2 -k $PGDIR -c listen_addresses=127.0.0.1" start >/dev/null ||
+    { echo "cluster.sh: PostgreSQL ($1) did not start: $PGDIR/$1.log" >&2; exit 1; }
 }
 pg_start primary "$PG1"
 as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PG1" -U leap leap
-as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG1" -U leap -D "$DIR/pg/replica" -X stream \
+as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG1" -U leap -D "$PGDIR/replica" -X stream \
   -c fast -R >"$DIR/basebackup.log" 2>&1
 pg_start replica "$PG2"
 DB="postgresql://leap@127.0.0.1:$PG1/leap"
@@ -149,7 +162,7 @@ for port in "$B1" "$B2"; do
   # shellcheck disable=SC2086
   "$BACKEND" --listen "127.0.0.1:$port" --redis "$REDIS" --database "$DB" \
     --database-replica "$REPLICA" --ticket-key "$DIR/ticket-key" --session-key "$DIR/session-key" \
-    --trusted-proxy 127.0.0.1 $seed > "$DIR/backend-$port.log" 2>&1 &
+    --trusted-proxy 127.0.0.1 $seed ${LEAP_CLUSTER_BACKEND_ARGS:-} > "$DIR/backend-$port.log" 2>&1 &
   pids="$pids $!"
   eval "BACKEND_PID_$port=$!"
   wait_for 30 "leap-backend on port $port" curl -sf "http://127.0.0.1:$port/readyz"
@@ -185,9 +198,13 @@ http {
         default upgrade;
         ''      '';
     }
+    server_tokens off;
     server {
         listen 127.0.0.1:$NGINX;
         include $SRC/data/nginx/leap-proxy.conf;
+        location /shop/ {
+            alias $BUILD/web/shop/;
+        }
     }
 }
 CONF
@@ -205,6 +222,7 @@ NGINX_PORT=$NGINX
 BACKEND_PORTS=$B1,$B2
 BACKEND_PIDS=$pid1,$pid2
 REDIS_PORTS=$REDIS1,$REDIS2
+REDIS_PIDS=$REDIS_PIDS
 REDIS=$REDIS
 SENTINEL_PORTS=$(echo "$SENTINELS" | sed 's/127.0.0.1://g')
 DATABASE=$DB
@@ -216,7 +234,7 @@ mv "$ready.tmp" "$ready"
 
 cat <<INFO
 Leap is running as a cluster (folder $DIR):
-  nginx:       http://127.0.0.1:$NGINX/api/v1/events
+  nginx:       http://127.0.0.1:$NGINX/api/v1/events, the web shop at /shop/
   backends:    127.0.0.1:$B1, 127.0.0.1:$B2 (workers: 2)
   Redis:       127.0.0.1:$REDIS1 (primary), 127.0.0.1:$REDIS2 (replica); $REDIS
   PostgreSQL:  $DB (replica on port $PG2)
