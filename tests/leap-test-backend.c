@@ -400,13 +400,51 @@ leap_test_backend_order (LeapTestBackend *tb,
   return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "order_id"));
 }
 
+static gboolean
+process_ended (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+static int
+run_tool (char      **out,
+          const char *program,
+          const char *first_arg,
+          ...)
+{
+  va_list args;
+  int status;
+
+  va_start (args, first_arg);
+  status = leap_test_run_va (NULL, NULL, out, program, first_arg, args);
+  va_end (args);
+  return status;
+}
+
 void
 leap_test_stop_process (GSubprocess **process,
                         int           signal_num)
 {
+  g_autofree char *pid = NULL;
+  g_autofree char *gdb = NULL;
+
   if (*process == NULL)
     return;
+  pid = g_strdup (g_subprocess_get_identifier (*process));
   g_subprocess_send_signal (*process, signal_num);
+  if (pid != NULL && !leap_test_wait_until (process_ended, *process, 30000))
+    {
+      /* A program that does not stop when asked: say where it is stuck
+       * (if gdb is there), rather than hang the test. */
+      g_autofree char *stacks = NULL;
+
+      if ((gdb = g_find_program_in_path ("gdb")) != NULL)
+        run_tool (&stacks, gdb, "-p", pid, "-batch", "-ex", "thread apply all bt", NULL);
+      g_subprocess_force_exit (*process);
+      g_subprocess_wait (*process, NULL, NULL);
+      g_error ("Process %s did not end within 30 s of signal %d:\n%s", pid, signal_num,
+               stacks ? stacks : "(no gdb for its stacks)");
+    }
   g_subprocess_wait (*process, NULL, NULL);
   g_clear_object (process);
 }
