@@ -33,6 +33,7 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->websocket_max_per_address = 50;
   config->websocket_ping_interval_s = 30;
   config->database_connections = 4;
+  config->redis_wait_ms = 50;
 }
 
 void
@@ -157,6 +158,7 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   NUMBER ("backend", "websocket-max-per-address", 1, 100000, config->websocket_max_per_address);
   NUMBER ("backend", "websocket-ping-interval", 1, 3600, config->websocket_ping_interval_s);
   NUMBER ("backend", "database-connections", 1, 64, config->database_connections);
+  NUMBER ("backend", "redis-wait-ms", 0, 10000, config->redis_wait_ms);
 #undef STRING
 #undef NUMBER
   return TRUE;

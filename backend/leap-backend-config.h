@@ -36,6 +36,7 @@ typedef struct
   guint    websocket_max_per_address;
   guint    websocket_ping_interval_s;
   guint    database_connections; /* of the pool that keeps the database off the main loop */
+  guint    redis_wait_ms;        /* WAIT for a replica before a hold's 201; 0: never */
 } LeapBackendConfig;
 
 void     leap_backend_config_init      (LeapBackendConfig *config);

@@ -112,7 +112,8 @@ leap_backend_new (const LeapBackendConfig *config,
   ctx->metrics = leap_metrics_new ();
   {
     LeapHoldsConfig holds = { config->hold_ttl_s, config->guest_max_holds,
-                              config->guest_max_tickets, config->guest_address_max_tickets };
+                              config->guest_max_tickets, config->guest_address_max_tickets,
+                              config->redis_wait_ms };
     ctx->holds = leap_holds_new (ctx->store, ctx->redis, &holds);
     leap_holds_watch (ctx->holds, ctx->subscriber);
   }

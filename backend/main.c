@@ -189,6 +189,7 @@ typedef struct
   int      websocket_max_per_address;
   int      websocket_ping_interval;
   int      database_connections;
+  int      redis_wait_ms;
 } Options;
 
 static void
@@ -290,7 +291,8 @@ make_config (const Options     *o,
       !take_number (o->websocket_ping_interval, "websocket-ping-interval", 1, 3600,
                     &config->websocket_ping_interval_s, error) ||
       !take_number (o->database_connections, "database-connections", 1, 64,
-                    &config->database_connections, error))
+                    &config->database_connections, error) ||
+      !take_number (o->redis_wait_ms, "redis-wait-ms", 0, 10000, &config->redis_wait_ms, error))
     return FALSE;
   if (o->near_cache_ms >= 0)
     config->near_cache_ms = o->near_cache_ms;
@@ -333,7 +335,8 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1,
                         .idle_timeout = -1, .websocket_max_per_address = -1,
-                        .websocket_ping_interval = -1, .database_connections = -1 };
+                        .websocket_ping_interval = -1, .database_connections = -1,
+                        .redis_wait_ms = -1 };
   LeapBackendConfig config;
   GOptionEntry      entries[] = {
          { "listen", 'l', 0, G_OPTION_ARG_STRING, &o.listen,
@@ -395,6 +398,10 @@ main (int   argc,
            "Tickets the guests of one client address may keep in live holds at once "
            "(default 100)",
            "N" },
+         { "redis-wait-ms", 0, 0, G_OPTION_ARG_INT, &o.redis_wait_ms,
+           "With a Redis replica, answer a hold only once WAIT says the replica has it, or "
+           "refuse it after MS (0: off; default 50)",
+           "MS" },
          { "reconcile-interval", 0, 0, G_OPTION_ARG_INT, &o.reconcile_interval,
            "Seconds between checks of the Redis counters against the database (0: off; default 60)",
            "SECONDS" },

@@ -843,6 +843,7 @@ _leap_holds_redis_state_cb (LeapHolds *self)
     {
       g_clear_handle_id (&self->rebuild_retry_id, g_source_remove);
       self->fenced = FALSE;
+      _leap_holds_replicas_connected (self);
       _leap_holds_rebuild (self);
     }
   else if (self->ready || self->down_since_ms == 0)

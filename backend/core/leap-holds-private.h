@@ -49,6 +49,13 @@ struct _LeapHolds
   gboolean        opening;        /* the outage is being opened in the database */
   GQueue          failover_calls; /* FailoverCall: waiting for the one in flight */
   gboolean        failover_busy;
+
+  /* Replication (see "An acknowledged hold" in docs/reliability.md) */
+  guint           replicas;       /* replicas that keep up, at the last ROLE */
+  gint64          catch_up_to;    /* the offset a replica must have acknowledged */
+  gboolean        wait_failed;    /* a WAIT found no replica since the last ROLE */
+  GPtrArray      *unreplicated;   /* GTasks of holds made, for the next WAIT */
+  gboolean        replicating;    /* a WAIT is in flight */
 };
 
 typedef struct
@@ -92,6 +99,20 @@ void        _leap_holds_run_script          (LeapHolds          *self,
                                              LeapRedisReplyFunc  func,
                                              gpointer            user_data,
                                              GDestroyNotify      destroy);
+
+/* Takes task: answers it with the hold reserve made in Redis. */
+void        _leap_holds_reserved            (LeapHolds          *self,
+                                             GTask              *task);
+
+/* Replication (leap-holds-replicas.c) */
+void        _leap_holds_replicas_init       (LeapHolds          *self);
+void        _leap_holds_replicas_dispose    (LeapHolds          *self);
+void        _leap_holds_replicas_poll       (LeapHolds          *self);
+void        _leap_holds_replicas_connected  (LeapHolds          *self);
+gboolean    _leap_holds_replicas_wanted     (LeapHolds          *self);
+/* Takes task, whose hold is made: answered once a replica has it. */
+void        _leap_holds_replicate           (LeapHolds          *self,
+                                             GTask              *task);
 
 /* Counters (leap-holds-counters.c) */
 void        _leap_holds_set_tier_full       (LeapHolds          *self,

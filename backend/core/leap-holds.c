@@ -349,6 +349,16 @@ reserved_described_cb (GObject      *object,
   g_task_return_pointer (task, json_object_ref (c->answer), (GDestroyNotify) json_object_unref);
 }
 
+void
+_leap_holds_reserved (LeapHolds *self,
+                      GTask     *task)
+{
+  Create *c = g_task_get_task_data (task);
+
+  _leap_holds_describe_hold_async (self, c->event_id, c->hold_id, "held", c->expires_ms, c->items,
+                                   reserved_described_cb, task);
+}
+
 static void
 reserved_cb (LeapRedis        *redis,
              const redisReply *reply,
@@ -371,8 +381,10 @@ reserved_cb (LeapRedis        *redis,
   if (g_str_equal (status, "ok"))
     {
       c->expires_ms = leap_reply_element_int (reply, 1);
-      _leap_holds_describe_hold_async (self, c->event_id, c->hold_id, "held", c->expires_ms,
-                                       c->items, reserved_described_cb, g_steal_pointer (&task));
+      if (_leap_holds_replicas_wanted (self))
+        _leap_holds_replicate (self, g_steal_pointer (&task));
+      else
+        _leap_holds_reserved (self, g_steal_pointer (&task));
     }
   else if (g_str_equal (status, "too_many_holds"))
     g_task_return_new_error (task, LEAP_ERROR, LEAP_ERROR_TOO_MANY_HOLDS,
@@ -764,6 +776,7 @@ expire_tick_cb (gpointer data)
       return G_SOURCE_CONTINUE;
     }
   _leap_holds_lease_renew_async (self);
+  _leap_holds_replicas_poll (self);
   /* Not before the rebuild is done: a hold of an AOF's tail whose order was
    * accepted is queued by it, and must not expire first. */
   if (!self->ready)
@@ -789,6 +802,7 @@ leap_holds_dispose (GObject *object)
     leap_redis_unsubscribe_all (self->subscriber, self);
   g_clear_object (&self->subscriber);
   g_clear_pointer (&self->available, g_hash_table_unref);
+  _leap_holds_replicas_dispose (self);
   if (self->waiting != NULL)
     {
       for (guint i = 0; i < self->waiting->len; i++)
@@ -824,6 +838,7 @@ leap_holds_init (LeapHolds *self)
   self->available = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->waiting = g_ptr_array_new ();
   _leap_holds_lease_init (self);
+  _leap_holds_replicas_init (self);
 }
 
 LeapHolds *
@@ -840,6 +855,9 @@ leap_holds_new (LeapStore             *store,
   g_signal_connect_swapped (redis, "notify::connected", G_CALLBACK (_leap_holds_redis_state_cb),
                             self);
   if (leap_redis_is_connected (redis))
-    _leap_holds_rebuild (self);
+    {
+      _leap_holds_replicas_poll (self);
+      _leap_holds_rebuild (self);
+    }
   return self;
 }

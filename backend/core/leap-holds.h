@@ -22,6 +22,7 @@ typedef struct
   guint guest_max_holds;    /* live holds a guest session may have */
   guint guest_max_tickets;  /* tickets in one guest hold */
   guint guest_address_max_tickets; /* tickets in the live holds of all guests of an address */
+  guint redis_wait_ms;      /* with a replica, WAIT this long for it before a 201; 0: never */
 } LeapHoldsConfig;
 
 /* Reservations: ticket inventory lives in Redis and changes only through
