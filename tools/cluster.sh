@@ -42,9 +42,24 @@ chmod 755 "$DIR"
 PGDIR=$(mktemp -d /tmp/leap-cluster-pg-XXXXXX)
 
 pids=""
+# Whether a process we started still runs (not gone, not a zombie).
+running () {
+  [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 cleanup () {
   trap - INT TERM EXIT
   for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+  # What has not stopped within ten seconds is killed.
+  tries=100
+  while [ "$tries" -gt 0 ]; do
+    alive=""
+    for pid in $pids; do running "$pid" && alive="$alive $pid"; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  for pid in $alive; do kill -9 "$pid" 2>/dev/null || true; done
   for data in "$PGDIR/primary" "$PGDIR/replica"; do
     [ -f "$data/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$data" -m immediate stop \
       >/dev/null 2>&1 || true
