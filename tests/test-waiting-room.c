@@ -331,6 +331,16 @@ lease_lost_cb (gpointer data)
   return lease_is (data, FALSE);
 }
 
+/* Another holder takes the timers lease, until the test deletes it: no one
+ * is let in meanwhile. */
+static void
+hold_lease_elsewhere (Fixture *f)
+{
+  g_free (leap_test_redis_cli (f->tb.redis, "SET", "leap:{lease:timers}", "999999 someone-else",
+                               "PX", "600000", NULL));
+  g_assert_true (leap_test_wait_until (lease_lost_cb, f, 10000));
+}
+
 static void
 setup_leave (Fixture *f, gconstpointer data)
 {
@@ -350,9 +360,7 @@ test_leave (Fixture *f, gconstpointer data)
   guint status = 0;
   gint64 until;
 
-  g_free (leap_test_redis_cli (f->tb.redis, "SET", "leap:{lease:timers}", "999999 someone-else",
-                               "PX", "600000", NULL));
-  g_assert_true (leap_test_wait_until (lease_lost_cb, f, 10000));
+  hold_lease_elsewhere (f);
   g_assert_cmpint (join (f, gone), ==, 1);
   g_assert_cmpint (join (f, stays), ==, 2);
   /* Three timeouts, asking for one place only. */
@@ -373,6 +381,255 @@ test_leave (Fixture *f, gconstpointer data)
   g_assert_cmpstr (out, ==, "waiting_room");
 }
 
+/* The load case: many guests at once, each its own session, over a
+ * SoupSession of their own with many connections. At most LOAD_IN_FLIGHT
+ * requests are handed to it at once: libsoup walks its whole queue for
+ * each message, and 2,000 queued take the client most of the CPU. */
+enum { LOAD_GUESTS = 2000, LOAD_RATE = 100, LOAD_IN_FLIGHT = 32 };
+
+typedef struct
+{
+  char  *token;
+  gint64 position;
+  gint64 admitted_until; /* the admission's expiry; 0 while in line */
+  guint  hold_status;
+} Buyer;
+
+typedef struct
+{
+  Fixture     *f;
+  SoupSession *session;
+  Buyer        buyers[LOAD_GUESTS];
+  guint        pending;
+  GQueue       waiting; /* SoupMessage, not handed to the session yet */
+} Load;
+
+typedef void (*LoadFunc) (Buyer      *buyer,
+                          guint       status,
+                          JsonObject *answer);
+
+typedef struct
+{
+  Load    *load;
+  Buyer   *buyer;
+  LoadFunc func;
+} LoadCall;
+
+static void load_sent_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+static void
+load_next (Load *load)
+{
+  g_autoptr(SoupMessage) msg = g_queue_pop_head (&load->waiting);
+
+  if (msg != NULL)
+    soup_session_send_and_read_async (load->session, msg, G_PRIORITY_DEFAULT, NULL, load_sent_cb,
+                                      g_object_steal_data (G_OBJECT (msg), "call"));
+}
+
+static void
+load_sent_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree LoadCall *call = user_data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
+                                                               &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL),
+                                             g_bytes_get_size (bytes), NULL));
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  call->func (call->buyer, soup_message_get_status (msg), json_node_get_object (root));
+  call->load->pending--;
+  load_next (call->load);
+}
+
+static void
+load_send (Load       *load,
+           Buyer      *buyer,
+           const char *method,
+           const char *path,
+           const char *body,
+           LoadFunc    func)
+{
+  g_autofree char *url = leap_test_backend_url (&load->f->tb, path);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  LoadCall *call = g_new0 (LoadCall, 1);
+
+  if (buyer != NULL && buyer->token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", buyer->token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  call->load = load;
+  call->buyer = buyer;
+  call->func = func;
+  g_object_set_data (G_OBJECT (msg), "call", call);
+  g_queue_push_tail (&load->waiting, g_steal_pointer (&msg));
+  if (++load->pending <= LOAD_IN_FLIGHT)
+    load_next (load);
+}
+
+static gboolean
+load_done_cb (gpointer data)
+{
+  return ((Load *) data)->pending == 0;
+}
+
+static void
+load_wait (Load *load)
+{
+  g_assert_true (leap_test_wait_until (load_done_cb, load, 60000));
+}
+
+static void
+signed_in (Buyer      *buyer,
+           guint       status,
+           JsonObject *answer)
+{
+  g_assert_cmpuint (status, ==, 201);
+  buyer->token = g_strdup (json_object_get_string_member (answer, "token"));
+}
+
+static void
+placed (Buyer      *buyer,
+        guint       status,
+        JsonObject *answer)
+{
+  const char *state = json_object_get_string_member (answer, "status");
+
+  /* Nobody loses a place: every one asks well within the timeout. */
+  g_assert_cmpuint (status, ==, 200);
+  if (g_str_equal (state, "line"))
+    {
+      gint64 position = json_object_get_int_member (answer, "position");
+
+      g_assert_cmpint (position, >=, 1);
+      if (buyer->position == 0)
+        buyer->position = position;
+      return;
+    }
+  g_assert_cmpstr (state, ==, "admitted");
+  g_assert_true (leap_time_parse (json_object_get_string_member (answer,
+                                                                 "admission_expires_at"),
+                                  &buyer->admitted_until));
+}
+
+static void
+held (Buyer      *buyer,
+      guint       status,
+      JsonObject *answer)
+{
+  buyer->hold_status = status;
+  if (status != 201)
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (answer,
+                                                                                   "error"),
+                                                    "code"), ==, "waiting_room");
+}
+
+static void
+setup_load (Fixture *f, gconstpointer data)
+{
+  setup_with (f, LOAD_RATE, 30);
+}
+
+/* LOAD_GUESTS guests join at once and ask for their place until they are
+ * let in, LOAD_RATE a second, in the order they joined; no hold is made
+ * without an admission. */
+static void
+test_load (Fixture *f, gconstpointer data)
+{
+  g_autofree Load *load = g_new0 (Load, 1);
+  g_autofree char *path = g_strdup_printf ("/api/v1/events/%" G_GINT64_FORMAT "/queue", f->event);
+  g_autofree char *body = g_strdup_printf ("{\"event_id\": %" G_GINT64_FORMAT ", \"items\": "
+                                           "[{\"tier_id\": %" G_GINT64_FORMAT ", "
+                                           "\"quantity\": 1}]}", f->event, f->tier);
+  g_autofree Buyer **by_position = g_new0 (Buyer *, LOAD_GUESTS + 1);
+  gint64 started = g_get_monotonic_time ();
+  gint64 deadline = started + 180 * G_USEC_PER_SEC;
+  guint admitted = 0, refused = 0;
+
+  load->f = f;
+  load->session = soup_session_new_with_options ("max-conns", LOAD_IN_FLIGHT,
+                                                 "max-conns-per-host", LOAD_IN_FLIGHT, NULL);
+  for (guint i = 0; i < LOAD_GUESTS; i++)
+    load_send (load, &load->buyers[i], "POST", "/api/v1/sessions", "{\"guest\": true}",
+               signed_in);
+  load_wait (load);
+  g_test_message ("%u guest sessions in %.1f s", LOAD_GUESTS,
+                  (g_get_monotonic_time () - started) / 1e6);
+  /* Everyone joins before anyone is let in, so that the positions they
+   * are given are their arrivals. */
+  hold_lease_elsewhere (f);
+  for (guint i = 0; i < LOAD_GUESTS; i++)
+    load_send (load, &load->buyers[i], "POST", path, NULL, placed);
+  load_wait (load);
+  g_test_message ("joined in %.1f s", (g_get_monotonic_time () - started) / 1e6);
+
+  /* One place each: the positions are 1 to LOAD_GUESTS, each once. */
+  for (guint i = 0; i < LOAD_GUESTS; i++)
+    {
+      Buyer *buyer = &load->buyers[i];
+
+      g_assert_cmpint (buyer->position, >=, 1);
+      g_assert_cmpint (buyer->position, <=, LOAD_GUESTS);
+      g_assert_null (by_position[buyer->position]);
+      by_position[buyer->position] = buyer;
+    }
+
+  /* The last hundred, not let in yet, try without an admission. */
+  for (guint p = LOAD_GUESTS - 99; p <= LOAD_GUESTS; p++)
+    load_send (load, by_position[p], "POST", "/api/v1/holds", body, held);
+  load_wait (load);
+  for (guint p = LOAD_GUESTS - 99; p <= LOAD_GUESTS; p++)
+    refused += by_position[p]->hold_status == 403;
+  g_assert_cmpuint (refused, ==, 100);
+  g_free (leap_test_redis_cli (f->tb.redis, "DEL", "leap:{lease:timers}", NULL));
+
+  while (admitted < LOAD_GUESTS)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      for (guint i = 0; i < LOAD_GUESTS; i++)
+        if (load->buyers[i].admitted_until == 0)
+          load_send (load, &load->buyers[i], "GET", path, NULL, placed);
+      load_wait (load);
+      admitted = 0;
+      for (guint i = 0; i < LOAD_GUESTS; i++)
+        admitted += load->buyers[i].admitted_until > 0;
+      pause_ms (200);
+    }
+
+  g_test_message ("all let in after %.1f s", (g_get_monotonic_time () - started) / 1e6);
+  /* In arrival order: an admission never ends before an earlier one's. At
+   * the rate: LOAD_GUESTS / LOAD_RATE ticks a second apart, of which two
+   * may share a second. */
+  for (guint p = 2; p <= LOAD_GUESTS; p++)
+    g_assert_cmpint (by_position[p]->admitted_until, >=, by_position[p - 1]->admitted_until);
+  g_assert_cmpint (by_position[LOAD_GUESTS]->admitted_until - by_position[1]->admitted_until, >=,
+                   LOAD_GUESTS / LOAD_RATE / 2);
+  for (guint p = 1; p + 2 * LOAD_RATE <= LOAD_GUESTS; p++)
+    g_assert_cmpint (by_position[p + 2 * LOAD_RATE]->admitted_until, >,
+                     by_position[p]->admitted_until);
+  g_object_unref (load->session);
+  for (guint i = 0; i < LOAD_GUESTS; i++)
+    g_free (load->buyers[i].token);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -388,6 +645,7 @@ main (int argc, char *argv[])
   g_test_add ("/leap/waiting-room/token", Fixture, NULL, setup, test_token, teardown);
   g_test_add ("/leap/waiting-room/staff", Fixture, NULL, setup, test_staff, teardown);
   g_test_add ("/leap/waiting-room/leave", Fixture, NULL, setup_leave, test_leave, teardown);
+  g_test_add ("/leap/waiting-room/load", Fixture, NULL, setup_load, test_load, teardown);
 
   status = g_test_run ();
   leap_test_backend_global_fini ();
