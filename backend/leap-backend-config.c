@@ -30,6 +30,9 @@ leap_backend_config_init (LeapBackendConfig *config)
   config->guest_address_max_tickets = 100;
   config->guest_rate = 30;
   config->reconcile_interval_s = 60;
+  config->waiting_room_rate = 50;
+  config->waiting_room_window_s = 3600;
+  config->waiting_room_timeout_s = 30;
   config->websocket_max_per_address = 50;
   config->websocket_ping_interval_s = 30;
   config->database_connections = 4;
@@ -155,6 +158,9 @@ leap_backend_config_load_file (LeapBackendConfig *config,
   NUMBER ("backend", "guest-address-max-tickets", 1, 100000, config->guest_address_max_tickets);
   NUMBER ("backend", "guest-rate", 1, 100000, config->guest_rate);
   NUMBER ("backend", "reconcile-interval", 0, 86400, config->reconcile_interval_s);
+  NUMBER ("backend", "waiting-room-rate", 1, 100000, config->waiting_room_rate);
+  NUMBER ("backend", "waiting-room-window", 0, 7 * 86400, config->waiting_room_window_s);
+  NUMBER ("backend", "waiting-room-timeout", 1, 3600, config->waiting_room_timeout_s);
   NUMBER ("backend", "websocket-max-per-address", 1, 100000, config->websocket_max_per_address);
   NUMBER ("backend", "websocket-ping-interval", 1, 3600, config->websocket_ping_interval_s);
   NUMBER ("backend", "database-connections", 1, 64, config->database_connections);

@@ -33,6 +33,9 @@ typedef struct
   guint    guest_rate;           /* per minute: holds of a guest session, guest sessions of an
                                   * address */
   guint    reconcile_interval_s; /* 0: only on request */
+  guint    waiting_room_rate;    /* guests let in per event per second */
+  guint    waiting_room_window_s; /* active this long from an event's on_sale_at */
+  guint    waiting_room_timeout_s; /* a guest not seen for this long loses its place */
   guint    websocket_max_per_address;
   guint    websocket_ping_interval_s;
   guint    database_connections; /* of the pool that keeps the database off the main loop */

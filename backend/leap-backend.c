@@ -132,6 +132,13 @@ leap_backend_new (const LeapBackendConfig *config,
     leap_reconciler_new (ctx->store, ctx->redis, ctx->holds, config->reconcile_interval_s);
   leap_reconciler_set_lease (ctx->reconciler, ctx->timers);
   {
+    /* An admission lasts long enough to pick seats and hold them. */
+    LeapWaitingRoomConfig room = { config->waiting_room_rate, config->waiting_room_window_s,
+                                   config->waiting_room_timeout_s, 300 };
+    ctx->waiting_room =
+      leap_waiting_room_new (ctx->redis, ctx->catalogue, ctx->sessions, ctx->timers, &room);
+  }
+  {
     g_autofree char *key = config->ticket_key
                                ? g_strdup (config->ticket_key)
                                : leap_ticket_key_path_for_database (config->database_url);
@@ -329,6 +336,7 @@ leap_backend_dispose (GObject *object)
   if (self->ctx.reconciler != NULL)
     g_object_run_dispose (G_OBJECT (self->ctx.reconciler));
   g_clear_object (&self->ctx.reconciler);
+  g_clear_object (&self->ctx.waiting_room);
   g_clear_object (&self->ctx.timers);
   g_clear_object (&self->ctx.tickets);
   g_clear_object (&self->ctx.holds);

@@ -26,6 +26,7 @@ static const char *codes[] = {
   [LEAP_ERROR_NOT_PAID] = "not_paid",
   [LEAP_ERROR_CURRENCY_MISMATCH] = "currency_mismatch",
   [LEAP_ERROR_TOO_MANY_TICKETS] = "too_many_held_tickets",
+  [LEAP_ERROR_WAITING_ROOM] = "waiting_room",
 };
 
 const char *

@@ -34,6 +34,7 @@ typedef enum
   LEAP_ERROR_NOT_PAID,           /* 409 not_paid: a ticket of an order that is not paid */
   LEAP_ERROR_CURRENCY_MISMATCH,  /* 422 currency_mismatch: money of two currencies in one sale */
   LEAP_ERROR_TOO_MANY_TICKETS,   /* 429 too_many_held_tickets: an address's live held tickets */
+  LEAP_ERROR_WAITING_ROOM,       /* 403 waiting_room: a guest's hold needs an admission */
 } LeapErrorCode;
 
 GQuark         leap_error_quark             (void);

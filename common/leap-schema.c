@@ -24,6 +24,7 @@ static const LeapFieldSpec event_fields[] = {
   { "starts_at", LEAP_FIELD_TIME, TRUE, FALSE },
   { "ends_at", LEAP_FIELD_TIME, FALSE, TRUE },
   { "status", LEAP_FIELD_ENUM, FALSE, FALSE, 0, 0, leap_event_statuses },
+  { "on_sale_at", LEAP_FIELD_TIME, FALSE, TRUE },
 };
 const LeapSchema leap_schema_event = { "event", event_fields, G_N_ELEMENTS (event_fields) };
 

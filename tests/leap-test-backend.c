@@ -12,6 +12,9 @@ static LeapTestPg *pg;
 static const char *roles[] = { "admin", "manager", "cashier", "kiosk" };
 
 static guint hold_ttl_s = 600;
+static guint guest_rate;           /* 0: the default */
+static guint waiting_room_rate;    /* 0: the default */
+static guint waiting_room_timeout_s;
 static char **trusted_proxies;
 static char *web_root;
 
@@ -27,6 +30,22 @@ void
 leap_test_backend_set_hold_ttl (guint seconds)
 {
   hold_ttl_s = seconds;
+}
+
+/* For the backends set up from now on; 0 keeps the default. */
+void
+leap_test_backend_set_guest_rate (guint per_minute)
+{
+  guest_rate = per_minute;
+}
+
+/* For the backends set up from now on; 0 keeps the default. */
+void
+leap_test_backend_set_waiting_room (guint rate,
+                                    guint timeout_s)
+{
+  waiting_room_rate = rate;
+  waiting_room_timeout_s = timeout_s;
 }
 
 /* For the backends set up from now on; NULL (the default) for none. */
@@ -80,6 +99,12 @@ new_backend (const char *db_url,
   config.redis_port = global_redis->port;
   config.near_cache_ms = near_cache_ms;
   config.hold_ttl_s = hold_ttl_s;
+  if (guest_rate > 0)
+    config.guest_rate = guest_rate;
+  if (waiting_room_rate > 0)
+    config.waiting_room_rate = waiting_room_rate;
+  if (waiting_room_timeout_s > 0)
+    config.waiting_room_timeout_s = waiting_room_timeout_s;
   g_strfreev (config.cors_origins);
   config.cors_origins = g_strsplit ("https://shop.example", ",", -1);
   if (trusted_proxies != NULL)
@@ -265,6 +290,17 @@ leap_test_backend_login (LeapTestBackend *tb,
                                            role, role);
 
   leap_test_backend_call (tb, "POST", "/api/v1/sessions", NULL, body, &reply);
+  g_assert_cmpuint (reply.status, ==, 201);
+  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+}
+
+/* A new guest session's token. */
+char *
+leap_test_backend_guest (LeapTestBackend *tb)
+{
+  g_auto(LeapTestReply) reply = { 0 };
+
+  leap_test_backend_call (tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
   g_assert_cmpuint (reply.status, ==, 201);
   return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
 }

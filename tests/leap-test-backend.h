@@ -28,6 +28,9 @@ typedef struct
 void        leap_test_backend_global_init (LeapTestRedis   *redis);
 void        leap_test_backend_global_fini (void);
 void        leap_test_backend_set_hold_ttl (guint           seconds);
+void        leap_test_backend_set_guest_rate (guint         per_minute);
+void        leap_test_backend_set_waiting_room (guint       rate,
+                                                guint       timeout_s);
 void        leap_test_backend_set_trusted_proxies (const char * const *cidrs);
 void        leap_test_backend_set_web_root (const char      *dir);
 void        leap_test_backend_setup       (LeapTestBackend *tb,
@@ -39,6 +42,7 @@ char       *leap_test_backend_url         (LeapTestBackend *tb,
                                            const char      *path);
 char       *leap_test_backend_login       (LeapTestBackend *tb,
                                            const char      *role);
+char       *leap_test_backend_guest       (LeapTestBackend *tb);
 void        leap_test_backend_call        (LeapTestBackend *tb,
                                            const char      *method,
                                            const char      *path,

@@ -43,6 +43,8 @@ static const Expect matrix[] = {
   { "GET", "/api/v1/events/{id}/availability", PUBLIC },
   { "POST", "/api/v1/events/{id}/tiers", MANAGERS },
   { "POST", "/api/v1/events/{id}/offers", MANAGERS },
+  { "POST", "/api/v1/events/{id}/queue", SIGNED },
+  { "GET", "/api/v1/events/{id}/queue", SIGNED },
   { "PATCH", "/api/v1/tiers/{id}", MANAGERS },
   { "DELETE", "/api/v1/tiers/{id}", MANAGERS },
   { "PATCH", "/api/v1/offers/{id}", MANAGERS },
@@ -72,22 +74,12 @@ typedef struct
   char           *tokens[G_N_ELEMENTS (roles)];
 } Fixture;
 
-static char *
-guest_login (LeapTestBackend *tb)
-{
-  g_auto(LeapTestReply) reply = { 0 };
-
-  leap_test_backend_call (tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
-  g_assert_cmpuint (reply.status, ==, 201);
-  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
-}
-
 static void
 setup (Fixture *f, gconstpointer data)
 {
   leap_test_backend_setup (&f->tb, 0);
   for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
-    f->tokens[i] = g_str_equal (roles[i], "guest") ? guest_login (&f->tb)
+    f->tokens[i] = g_str_equal (roles[i], "guest") ? leap_test_backend_guest (&f->tb)
                                                    : leap_test_backend_login (&f->tb, roles[i]);
 }
 
@@ -228,8 +220,8 @@ static void
 test_other_users_objects (Fixture *f, gconstpointer data)
 {
   const char *admin = f->tokens[4], *cashier = f->tokens[2], *kiosk = f->tokens[1];
-  g_autofree char *alice = guest_login (&f->tb);
-  g_autofree char *bob = guest_login (&f->tb);
+  g_autofree char *alice = leap_test_backend_guest (&f->tb);
+  g_autofree char *bob = leap_test_backend_guest (&f->tb);
   g_autofree char *event_body = NULL;
   g_autofree char *tier_body = NULL;
   g_autofree char *tier_path = NULL;

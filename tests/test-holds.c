@@ -511,11 +511,7 @@ test_race (Fixture *f, gconstpointer data)
 static char *
 new_guest (Fixture *f)
 {
-  g_auto(LeapTestReply) reply = { 0 };
-
-  leap_test_backend_call (&f->tb, "POST", "/api/v1/sessions", NULL, "{\"guest\": true}", &reply);
-  g_assert_cmpuint (reply.status, ==, 201);
-  return g_strdup (json_object_get_string_member (leap_test_reply_object (&reply), "token"));
+  return leap_test_backend_guest (&f->tb);
 }
 
 /* Thirty holds of two tickets at once from one guest session: the cap on

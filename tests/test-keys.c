@@ -114,6 +114,11 @@ test_scripts (void)
   g_autoptr(GPtrArray) f = leap_keys_replay_dead_script ("leap:{ev:5}:checkout-stream",
                                                          "leap:{ev:5}:hold:5-h");
   g_autoptr(GPtrArray) lease = leap_keys_lease_script ("timers");
+  g_autoptr(GPtrArray) room = leap_keys_waiting_room_script (5);
+  static const char * const room_keys[] = {
+    "leap:{ev:5}:room:line", "leap:{ev:5}:room:seen", "leap:{ev:5}:room:admitted",
+    "leap:{ev:5}:room:last",
+  };
 
   assert_script_keys (a, hold);
   assert_script_keys (b, no_hold);
@@ -123,6 +128,10 @@ test_scripts (void)
   g_assert_cmpuint (lease->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (lease, 0), ==, "leap:{lease:timers}");
   g_assert_cmpstr (g_ptr_array_index (lease, 1), ==, "leap:{lease:timers}:fence");
+  g_assert_cmpuint (room->len, ==, G_N_ELEMENTS (room_keys));
+  for (guint i = 0; i < room->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (room, i), ==, room_keys[i]);
+  g_assert_cmpstr (leap_keys_waiting_rooms (), ==, "leap:{rooms}");
   g_assert_cmpuint (f->len, ==, g_strv_length ((char **) replay));
   for (guint i = 0; i < f->len; i++)
     g_assert_cmpstr (g_ptr_array_index (f, i), ==, replay[i]);

@@ -158,6 +158,21 @@ leap_keys_reconcile_script (gint64 event_id)
   return keys;
 }
 
+/* An event's waiting room (lua/waiting-room.lua): the line (session →
+ * arrival), when each was last seen, who was admitted and when, and the
+ * last arrival given. */
+GPtrArray *
+leap_keys_waiting_room_script (gint64 event_id)
+{
+  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (keys, event_key (event_id, "room:line"));
+  g_ptr_array_add (keys, event_key (event_id, "room:seen"));
+  g_ptr_array_add (keys, event_key (event_id, "room:admitted"));
+  g_ptr_array_add (keys, event_key (event_id, "room:last"));
+  return keys;
+}
+
 /* A lease's own tag: it belongs to no event. */
 GPtrArray *
 leap_keys_lease_script (const char *name)
@@ -278,6 +293,14 @@ leap_keys_rate_limit (const char *name,
   g_return_val_if_fail (name != NULL && subject != NULL, NULL);
 
   return g_strconcat ("leap:{limits}:", name, ":", subject, NULL);
+}
+
+/* SET of the events whose waiting room has someone in line: what the
+ * admitting timer walks. */
+const char *
+leap_keys_waiting_rooms (void)
+{
+  return "leap:{rooms}";
 }
 
 const char *

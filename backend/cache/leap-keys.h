@@ -64,6 +64,7 @@ GPtrArray  *leap_keys_refund_script            (gint64            event_id);
 GPtrArray  *leap_keys_lease_script             (const char       *name);
 GPtrArray  *leap_keys_replay_dead_script       (const char       *stream,
                                                 const char       *hold_key);
+GPtrArray  *leap_keys_waiting_room_script      (gint64            event_id);
 
 /* Keys of no one event */
 const char *leap_keys_expiring                 (void);
@@ -78,6 +79,7 @@ char       *leap_keys_idempotency              (const char       *scope,
                                                 const char       *key_hash);
 char       *leap_keys_rate_limit               (const char       *name,
                                                 const char       *subject);
+const char *leap_keys_waiting_rooms            (void);
 
 /* The catalogue's cache-aside keys */
 const char *leap_keys_venues                   (void);

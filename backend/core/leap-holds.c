@@ -467,7 +467,9 @@ check_items (LeapHolds  *self,
 
   json_object_iter_init (&iter, request);
   while (json_object_iter_next (&iter, &member, &node))
-    if (!g_str_equal (member, "event_id") && !g_str_equal (member, "items"))
+    /* admission_token is the waiting room's (LeapWaitingRoom checked it). */
+    if (!g_str_equal (member, "event_id") && !g_str_equal (member, "items") &&
+        !g_str_equal (member, "admission_token"))
       {
         g_set_error (error, LEAP_ERROR, LEAP_ERROR_INVALID, "Unknown field “%s” in hold",
                      member);

@@ -34,6 +34,11 @@ gboolean      leap_sessions_load_key      (LeapSessions        *self,
                                            const char          *path,
                                            GError             **error);
 char         *leap_session_key_path_for_database (const char *database_url);
+char         *leap_sessions_sign          (LeapSessions        *self,
+                                           const char          *text);
+gboolean      leap_sessions_verify        (LeapSessions        *self,
+                                           const char          *text,
+                                           const char          *mac);
 LeapSession  *leap_sessions_peek          (LeapSessions        *self,
                                            const char          *token);
 void          leap_sessions_login_async   (LeapSessions        *self,

@@ -44,6 +44,8 @@ void leap_handle_sync           (LeapRequest *req);
 
 /* Holds: leap-http-holds.c */
 void leap_handle_hold_create    (LeapRequest *req);
+void leap_handle_queue_join     (LeapRequest *req);
+void leap_handle_queue_get      (LeapRequest *req);
 void leap_handle_hold_get       (LeapRequest *req);
 void leap_handle_hold_delete    (LeapRequest *req);
 

@@ -19,6 +19,7 @@
 #include "leap-sessions.h"
 #include "leap-store.h"
 #include "leap-tickets.h"
+#include "leap-waiting-room.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,7 @@ struct _LeapHttpContext
   LeapReconciler   *reconciler;
   LeapLease        *timers;      /* the reconciler's and the refunds' retries */
   LeapTickets      *tickets;
+  LeapWaitingRoom  *waiting_room;
   LeapLive         *live;
   LeapMetrics      *metrics;
   SoupServer       *server;

@@ -2,6 +2,7 @@
 #include "leap-http-context.h"
 #include "leap-error.h"
 #include "leap-handlers.h"
+#include "leap-json.h"
 
 static void
 hold_cb (GObject      *object,
@@ -32,13 +33,41 @@ hold_cb (GObject      *object,
 }
 
 static void
-hold_create_allowed (LeapRequest *req)
+admitted_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
-  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+  g_autoptr(LeapRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) body = NULL;
 
+  if (!leap_waiting_room_check_finish (LEAP_WAITING_ROOM (object), result, &error))
+    {
+      leap_request_reply_error (req, error);
+      return;
+    }
+  body = leap_request_body_or_reply (req);
   if (body != NULL)
     leap_holds_create_async (req->ctx->holds, req->session, leap_request_get_client (req), body,
                              hold_cb, leap_request_ref (req));
+}
+
+static void
+hold_create_allowed (LeapRequest *req)
+{
+  g_autoptr(JsonObject) body = leap_request_body_or_reply (req);
+  const char *token;
+
+  if (body == NULL)
+    return;
+  /* The header, or the body's field for clients that cannot set one. */
+  token = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                        "Admission-Token");
+  if (token == NULL)
+    token = leap_json_get_string (body, "admission_token", NULL);
+  leap_waiting_room_check_async (req->ctx->waiting_room, req->session,
+                                 leap_json_get_int (body, "event_id", 0), token, admitted_cb,
+                                 leap_request_ref (req));
 }
 
 /* POST /api/v1/holds {"event_id", "items": [{"tier_id", "quantity"}]} */

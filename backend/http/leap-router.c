@@ -42,6 +42,8 @@ static const LeapRoute routes[] = {
   { "GET", "/api/v1/events/{id}/availability", leap_handle_availability, NULL },
   { "POST", "/api/v1/events/{id}/tiers", leap_handle_tier_create, managers },
   { "POST", "/api/v1/events/{id}/offers", leap_handle_offer_create, managers },
+  { "POST", "/api/v1/events/{id}/queue", leap_handle_queue_join, anyone_signed_in },
+  { "GET", "/api/v1/events/{id}/queue", leap_handle_queue_get, anyone_signed_in },
 
   { "PATCH", "/api/v1/tiers/{id}", leap_handle_tier_update, managers },
   { "DELETE", "/api/v1/tiers/{id}", leap_handle_tier_delete, managers },

@@ -10,7 +10,7 @@ const LeapStoreKind _leap_store_kinds[LEAP_N_KINDS] = {
   [LEAP_KIND_VENUE] = { "venues", "id, name, address, city, country, timezone, capacity, "
                         "created_at, updated_at", &leap_schema_venue, FALSE },
   [LEAP_KIND_EVENT] = { "events", "id, venue_id, name, description, starts_at, ends_at, status, "
-                        "created_at, updated_at", &leap_schema_event, FALSE },
+                        "on_sale_at, created_at, updated_at", &leap_schema_event, FALSE },
   [LEAP_KIND_TIER] = { "tiers", "id, event_id, name, price, currency, capacity, max_per_order, "
                        "created_at, updated_at", &leap_schema_tier, TRUE },
   [LEAP_KIND_OFFER] = { "offers", "id, event_id, tier_id, name, code, kind, value, valid_from, "

@@ -128,7 +128,8 @@ list_events (LeapStore             *store,
    * index on (starts_at, id) serves. */
   return _leap_store_pg_query_rows (LEAP_STORE_PG (store),
                                     "SELECT id, venue_id, name, description, starts_at, "
-                                    "ends_at, status, created_at, updated_at FROM events "
+                                    "ends_at, status, on_sale_at, created_at, updated_at "
+                                    "FROM events "
                                     "WHERE ($1::text IS NULL "
                                     "       OR name COLLATE \"C\" ILIKE $1::text ESCAPE '\\') "
                                     "AND ($2::bigint = 0 OR venue_id = $2::bigint) "

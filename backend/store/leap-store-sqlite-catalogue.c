@@ -116,7 +116,8 @@ _leap_store_sqlite_list_events (LeapStore             *store,
   sqlite3_stmt *stmt;
 
   stmt = _leap_store_sqlite_prepare (self, "SELECT id, venue_id, name, description, starts_at, "
-                                           "ends_at, status, created_at, updated_at FROM events "
+                                           "ends_at, status, on_sale_at, created_at, "
+                                           "updated_at FROM events "
                                            "WHERE (?1 IS NULL OR name LIKE ?1 ESCAPE '\\') "
                                            "AND (?2 = 0 OR venue_id = ?2) AND starts_at >= ?3 "
                                            "AND starts_at < ?4 AND (starts_at > ?5 "
