@@ -392,8 +392,8 @@ sale_over (gpointer data)
 
   if (now - s->checked > G_USEC_PER_SEC)
     {
-      g_autofree char *sold = g_strdup_printf ("SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT,
-                                               s->tier);
+      g_autofree char *sold =
+        g_strdup_printf ("SELECT sold FROM tiers WHERE id = %" G_GINT64_FORMAT, s->tier);
 
       s->complete = count (s, sold) == CAPACITY;
       s->checked = now;
