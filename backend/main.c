@@ -40,11 +40,18 @@ stop_children (int sig)
   stopping = 1;
 }
 
+/* Set for the children of --processes, which serve. */
+#define SUPERVISED "LEAP_BACKEND_SUPERVISED"
+
 /* With --processes N the parent only supervises: N children each run the
  * whole backend on the same port (SO_REUSEPORT), so that a rush uses every
- * core; one that dies is started again. */
+ * core; one that dies is started again. A child is this program started
+ * afresh (exec), not a copy of the parent: a thread of the parent's (the
+ * database's pool, GLib's own) may hold a lock when it forks, and a copy
+ * would wait for it forever. */
 static int
-supervise (guint processes)
+supervise (guint   processes,
+           char  **argv)
 {
   g_autofree pid_t *children = g_new0 (pid_t, processes);
   struct sigaction action = { 0 };
@@ -52,6 +59,8 @@ supervise (guint processes)
   action.sa_handler = stop_children;
   sigaction (SIGTERM, &action, NULL);
   sigaction (SIGINT, &action, NULL);
+  /* The children serve, and do not supervise again. */
+  g_setenv (SUPERVISED, "1", TRUE);
 
   while (!stopping)
     {
@@ -62,9 +71,8 @@ supervise (guint processes)
 
             if (pid == 0)
               {
-                signal (SIGTERM, SIG_DFL);
-                signal (SIGINT, SIG_DFL);
-                return -1; /* the child goes on to serve */
+                execv ("/proc/self/exe", argv);
+                _exit (127);
               }
             children[i] = pid;
           }
@@ -332,6 +340,8 @@ main (int   argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(LeapBackend) backend = NULL;
+  /* As given: the children of --processes are started with them. */
+  g_auto(GStrv) own_argv = g_strdupv (argv);
   g_autoptr(GMainLoop) loop = NULL;
   g_auto(Options) o = { .near_cache_ms = -1, .processes = 1, .reconcile_interval = -1,
                         .idle_timeout = -1, .websocket_max_per_address = -1,
@@ -430,6 +440,8 @@ main (int   argc,
       g_print ("leap-backend %s\n", PACKAGE_VERSION);
       return 0;
     }
+  if (g_getenv (SUPERVISED) != NULL)
+    o.processes = 1;
   if (!leap_password_init ())
     {
       g_printerr ("leap-backend: libsodium could not start\n");
@@ -490,22 +502,10 @@ main (int   argc,
 
   if (o.processes > 1)
     {
-      int status;
-
       /* Each child opens its own database and Redis connections. */
       g_clear_object (&backend);
-      status = supervise (o.processes);
-      if (status >= 0)
-        {
-          leap_backend_config_clear (&config);
-          return status;
-        }
-      backend = leap_backend_new (&config, &error);
-      if (backend == NULL)
-        {
-          g_printerr ("leap-backend: %s\n", error->message);
-          return 1;
-        }
+      leap_backend_config_clear (&config);
+      return supervise (o.processes, own_argv);
     }
   leap_backend_config_clear (&config);
 

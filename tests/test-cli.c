@@ -186,6 +186,53 @@ test_serve (void)
   leap_test_rmdir (dir);
 }
 
+static gboolean
+process_ended (gpointer data)
+{
+  return g_subprocess_get_identifier (data) == NULL;
+}
+
+/* --processes 2: both serve, and SIGTERM stops them all. Failed before:
+ * the children, copies of a parent whose database threads were still
+ * closing, hung at start on SQLite's lock (2 of 2 tries), and the parent
+ * waited for them for ever. */
+static void
+test_processes (void)
+{
+  g_autofree char *dir = leap_test_make_tmpdir ();
+  g_autofree char *db = g_strdup_printf ("sqlite:%s/leap.db", dir);
+  g_autofree char *listen = NULL;
+  g_autofree char *redis_arg = g_strdup_printf ("127.0.0.1:%u", redis.port);
+  guint16 port = leap_test_free_port ();
+  g_autoptr(GSubprocessLauncher) launcher =
+    leap_test_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  Probe probe = { soup_session_new_with_options ("timeout", 5, NULL), NULL };
+
+  listen = g_strdup_printf ("127.0.0.1:%u", port);
+  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LEAP_BACKEND"), "--listen", listen,
+                                   "--redis", redis_arg, "--database", db, "--processes", "2",
+                                   "--seed-demo", NULL);
+  g_assert_no_error (error);
+  probe.url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/events", port);
+  g_assert_true (leap_test_wait_until (serving, &probe, 30000));
+  /* Many answers in a row: from either child. */
+  for (guint i = 0; i < 20; i++)
+    g_assert_true (serving (&probe));
+
+  g_subprocess_send_signal (p, SIGTERM);
+  g_assert_true (leap_test_wait_until (process_ended, p, 20000));
+  g_assert_true (g_subprocess_get_if_exited (p));
+  g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 0);
+  /* Nothing serves any more: the children went with it. */
+  g_assert_false (serving (&probe));
+
+  g_free (probe.url);
+  g_object_unref (probe.session);
+  leap_test_rmdir (dir);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -196,6 +243,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/leap/cli/version-help", test_version_help);
   g_test_add_func ("/leap/cli/create-user", test_create_user);
   g_test_add_func ("/leap/cli/serve", test_serve);
+  g_test_add_func ("/leap/cli/processes", test_processes);
   g_test_add_func ("/leap/cli/database-replica", test_database_replica);
   status = g_test_run ();
   leap_test_redis_clear (&redis);
